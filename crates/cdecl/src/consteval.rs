@@ -1,0 +1,1 @@
+//! Integer constant expressions (array lengths, enum values, bitfield widths).

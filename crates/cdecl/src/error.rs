@@ -1,0 +1,99 @@
+//! Diagnostics: every error names what was wrong and where.
+
+use std::fmt;
+
+/// Which Python exception an error becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// `CDefError`: the declarations are malformed or unsupported.
+    CDef,
+    /// `FFIError`: the declarations are valid but cannot be used that way
+    /// (unknown type size, opaque struct, ...).
+    Ffi,
+    /// `NotImplementedError`: valid C that cffi does not handle.
+    NotImplemented,
+}
+
+/// A position in a named source text (1-based line and column).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// `<cdef source string>` for `ffi.cdef()` text, a path for headers.
+    pub source_name: String,
+    pub line: u32,
+    pub column: u32,
+    /// The whole offending source line, for the caret excerpt.
+    pub line_text: String,
+    /// Width of the underlined range (at least 1).
+    pub width: u32,
+}
+
+/// An error with its message and, when it comes from source text, where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub location: Option<Location>,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error { kind, message: message.into(), location: None }
+    }
+
+    pub fn cdef(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::CDef, message)
+    }
+
+    pub fn ffi(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Ffi, message)
+    }
+
+    /// Attach a location computed from a byte range of `source`.
+    pub fn at(mut self, source_name: &str, source: &str, span: crate::Span) -> Error {
+        self.location = Some(Location::from_span(source_name, source, span));
+        self
+    }
+}
+
+impl Location {
+    pub fn from_span(source_name: &str, source: &str, span: crate::Span) -> Location {
+        let start = (span.start as usize).min(source.len());
+        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
+        let line = source[..start].matches('\n').count() as u32 + 1;
+        let column = source[line_start..start].chars().count() as u32 + 1;
+        let end = (span.end as usize).clamp(start, line_end);
+        let width = source[start..end].chars().count().max(1) as u32;
+        Location {
+            source_name: source_name.to_string(),
+            line,
+            column,
+            line_text: source[line_start..line_end].to_string(),
+            width,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    /// `<cdef source string>:3:12: message`, then the line and a caret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.location {
+            None => f.write_str(&self.message),
+            Some(loc) => {
+                write!(f, "{}:{}:{}: {}", loc.source_name, loc.line, loc.column, self.message)?;
+                let gutter = loc.line.to_string();
+                let pad = " ".repeat(gutter.len());
+                let text = loc.line_text.replace('\t', " ");
+                let lead: String = text.chars().take(loc.column as usize - 1).collect();
+                write!(
+                    f,
+                    "\n{pad} |\n{gutter} | {text}\n{pad} | {}{}",
+                    " ".repeat(lead.chars().count()),
+                    "^".repeat(loc.width as usize)
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,144 @@
+//! The declarations of one `FFI` instance: name tables over a shared arena.
+//!
+//! CONTRACT (used by crates/python): the public items below are the API the
+//! runtime relies on. Implementations may change; signatures should not
+//! without updating the runtime.
+
+use std::collections::HashMap;
+
+use crate::types::{Packing, TypeArena, TypeId};
+use crate::{Error, Span};
+
+/// Options of one `ffi.cdef()` call.
+#[derive(Clone, Debug)]
+pub struct CdefOptions {
+    /// `override=True`: later declarations replace earlier ones.
+    pub override_existing: bool,
+    /// `packed=True` is `Packing::Pack(1)`; `pack=N` is `Packing::Pack(N)`.
+    pub packing: Packing,
+    /// The name used in diagnostics, `<cdef source string>` by default.
+    pub source_name: String,
+}
+
+impl Default for CdefOptions {
+    fn default() -> Self {
+        CdefOptions {
+            override_existing: false,
+            packing: Packing::Natural,
+            source_name: "<cdef source string>".to_string(),
+        }
+    }
+}
+
+/// What a successful `cdef` reports besides the declarations.
+#[derive(Clone, Debug, Default)]
+pub struct CdefReport {
+    /// Messages cffi emits as `UserWarning`s.
+    pub warnings: Vec<String>,
+}
+
+/// The value of a named constant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConstValue {
+    Int(i128),
+    /// `#define X ...` or `static const int X;`: only the compiler knows.
+    Unknown,
+}
+
+/// What a name declares (functions, variables and constants share one namespace).
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeclKind {
+    /// `int f(int);`. `ty` is a `Type::Function`. `asm_name` is the symbol
+    /// to look up when it differs from the name (`__asm__("sym")`).
+    Function { ty: TypeId, asm_name: Option<String> },
+    /// `extern int x;` / `int x;` / `const int z;` (`ty` may be const-qualified).
+    Variable { ty: TypeId },
+    /// `#define N 42`, `#define N ...`, `static const int N;`, `static const int N = 5;`.
+    Constant { ty: TypeId, value: ConstValue },
+    /// An enumerator; `ty` is the `Type::Enum` it belongs to.
+    EnumConstant { ty: TypeId, value: i128 },
+    /// A function inside `extern "Python" { }` (`plus_c` for `"Python+C"`).
+    ExternPython { ty: TypeId, plus_c: bool },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Declaration {
+    pub name: String,
+    pub kind: DeclKind,
+    pub span: Span,
+}
+
+/// The declarations of one FFI, in order, with its name tables.
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    pub(crate) decls: Vec<Declaration>,
+    pub(crate) by_name: HashMap<String, usize>,
+    pub(crate) typedefs: HashMap<String, TypeId>,
+    pub(crate) typedef_order: Vec<String>,
+    /// `struct foo`, `union foo`, `enum foo` by their tag.
+    pub(crate) struct_tags: HashMap<String, TypeId>,
+    pub(crate) union_tags: HashMap<String, TypeId>,
+    pub(crate) enum_tags: HashMap<String, TypeId>,
+}
+
+impl Registry {
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// Parse `source` and add its declarations. On error nothing is added.
+    pub fn cdef(&mut self, arena: &mut TypeArena, source: &str, options: &CdefOptions) -> Result<CdefReport, Error> {
+        crate::parser::cdef(self, arena, source, options)
+    }
+
+    /// Parse a type as `ffi.typeof("...")`, `ffi.new("...")` take it:
+    /// `"int"`, `"struct s *"`, `"foo_t[10]"`, `"int(*)(int)"`, `"int(int)"`.
+    pub fn parse_type(&self, arena: &mut TypeArena, text: &str) -> Result<TypeId, Error> {
+        crate::parser::parse_type(self, arena, text)
+    }
+
+    pub fn declarations(&self) -> &[Declaration] {
+        &self.decls
+    }
+
+    /// A function, variable, constant, enumerator or extern "Python" by name.
+    pub fn lookup(&self, name: &str) -> Option<&Declaration> {
+        self.by_name.get(name).map(|&i| &self.decls[i])
+    }
+
+    pub fn typedef(&self, name: &str) -> Option<TypeId> {
+        self.typedefs.get(name).copied()
+    }
+
+    /// Typedef names in declaration order.
+    pub fn typedef_names(&self) -> &[String] {
+        &self.typedef_order
+    }
+
+    pub fn struct_tag(&self, tag: &str) -> Option<TypeId> {
+        self.struct_tags.get(tag).copied()
+    }
+
+    pub fn union_tag(&self, tag: &str) -> Option<TypeId> {
+        self.union_tags.get(tag).copied()
+    }
+
+    pub fn enum_tag(&self, tag: &str) -> Option<TypeId> {
+        self.enum_tags.get(tag).copied()
+    }
+
+    /// Tags of every named struct (for `ffi.list_types()`).
+    pub fn struct_tag_names(&self) -> impl Iterator<Item = &String> {
+        self.struct_tags.keys()
+    }
+
+    pub fn union_tag_names(&self) -> impl Iterator<Item = &String> {
+        self.union_tags.keys()
+    }
+
+    /// `ffi.include(other)`: make every name of `other` visible here.
+    /// Both must use the same arena. Conflicting names are an error.
+    pub fn include(&mut self, other: &Registry) -> Result<(), Error> {
+        crate::parser::include(self, other)
+    }
+}

@@ -1,0 +1,490 @@
+//! The type arena: every C type the declarations mention, interned.
+//!
+//! Structural types (pointers, arrays, functions, qualifiers) are interned, so
+//! two spellings of the same type give the same [`TypeId`]. Structs, unions and
+//! enums are nominal: each declaration owns a [`RecordId`] / [`EnumId`] whose
+//! body may be filled in later (a forward declaration completed by a later
+//! `cdef`).
+
+use std::collections::HashMap;
+
+/// Index of a type in a [`TypeArena`]. Cheap to copy and compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TypeId(pub u32);
+
+/// Index of a struct or union body in a [`TypeArena`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecordId(pub u32);
+
+/// Index of an enum body in a [`TypeArena`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EnumId(pub u32);
+
+/// C type qualifiers. cffi ignores them for type identity but API mode must
+/// emit them again, so they are kept as a wrapper node ([`Type::Qualified`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Quals {
+    pub is_const: bool,
+    pub is_volatile: bool,
+    pub is_restrict: bool,
+}
+
+impl Quals {
+    pub const NONE: Quals = Quals { is_const: false, is_volatile: false, is_restrict: false };
+    pub const CONST: Quals = Quals { is_const: true, is_volatile: false, is_restrict: false };
+
+    pub fn is_empty(self) -> bool {
+        !(self.is_const || self.is_volatile || self.is_restrict)
+    }
+
+    pub fn union(self, other: Quals) -> Quals {
+        Quals {
+            is_const: self.is_const || other.is_const,
+            is_volatile: self.is_volatile || other.is_volatile,
+            is_restrict: self.is_restrict || other.is_restrict,
+        }
+    }
+}
+
+/// How a primitive value is converted: the family of a [`Prim`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PrimKind {
+    /// `char`: converted from and to `bytes` of length 1.
+    Char,
+    /// `wchar_t`, `char16_t`, `char32_t`: converted from and to `str` of length 1.
+    WideChar,
+    /// `_Bool`: only 0 and 1 are accepted.
+    Bool,
+    SignedInt,
+    UnsignedInt,
+    Float,
+    /// `long double`: kept as cdata, never converted to a Python float implicitly.
+    LongDouble,
+    Complex,
+}
+
+macro_rules! primitives {
+    ($( $variant:ident => $name:literal, $kind:ident, $size:expr, $align:expr; )*) => {
+        /// Every primitive type cffi knows, each with the C name cffi prints for it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Prim { $( $variant ),* }
+
+        impl Prim {
+            pub const ALL: &'static [Prim] = &[ $( Prim::$variant ),* ];
+
+            /// The name cffi uses in `ctype.cname` and in `repr()`.
+            pub fn name(self) -> &'static str {
+                match self { $( Prim::$variant => $name ),* }
+            }
+
+            pub fn kind(self) -> PrimKind {
+                match self { $( Prim::$variant => PrimKind::$kind ),* }
+            }
+
+            /// Size in bytes on the host target (LP64 System V).
+            pub fn size(self) -> u64 {
+                match self { $( Prim::$variant => $size ),* }
+            }
+
+            /// Alignment in bytes on the host target.
+            pub fn align(self) -> u64 {
+                match self { $( Prim::$variant => $align ),* }
+            }
+        }
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+const CHAR_IS_SIGNED: bool = true;
+#[cfg(not(target_arch = "x86_64"))]
+const CHAR_IS_SIGNED: bool = false;
+
+primitives! {
+    Char => "char", Char, 1, 1;
+    SChar => "signed char", SignedInt, 1, 1;
+    UChar => "unsigned char", UnsignedInt, 1, 1;
+    Short => "short", SignedInt, 2, 2;
+    UShort => "unsigned short", UnsignedInt, 2, 2;
+    Int => "int", SignedInt, 4, 4;
+    UInt => "unsigned int", UnsignedInt, 4, 4;
+    Long => "long", SignedInt, 8, 8;
+    ULong => "unsigned long", UnsignedInt, 8, 8;
+    LongLong => "long long", SignedInt, 8, 8;
+    ULongLong => "unsigned long long", UnsignedInt, 8, 8;
+    Bool => "_Bool", Bool, 1, 1;
+    WChar => "wchar_t", WideChar, 4, 4;
+    Char16 => "char16_t", WideChar, 2, 2;
+    Char32 => "char32_t", WideChar, 4, 4;
+    Float => "float", Float, 4, 4;
+    Double => "double", Float, 8, 8;
+    LongDouble => "long double", LongDouble, 16, 16;
+    FloatComplex => "_cffi_float_complex_t", Complex, 8, 4;
+    DoubleComplex => "_cffi_double_complex_t", Complex, 16, 8;
+    Int8 => "int8_t", SignedInt, 1, 1;
+    UInt8 => "uint8_t", UnsignedInt, 1, 1;
+    Int16 => "int16_t", SignedInt, 2, 2;
+    UInt16 => "uint16_t", UnsignedInt, 2, 2;
+    Int32 => "int32_t", SignedInt, 4, 4;
+    UInt32 => "uint32_t", UnsignedInt, 4, 4;
+    Int64 => "int64_t", SignedInt, 8, 8;
+    UInt64 => "uint64_t", UnsignedInt, 8, 8;
+    IntLeast8 => "int_least8_t", SignedInt, 1, 1;
+    UIntLeast8 => "uint_least8_t", UnsignedInt, 1, 1;
+    IntLeast16 => "int_least16_t", SignedInt, 2, 2;
+    UIntLeast16 => "uint_least16_t", UnsignedInt, 2, 2;
+    IntLeast32 => "int_least32_t", SignedInt, 4, 4;
+    UIntLeast32 => "uint_least32_t", UnsignedInt, 4, 4;
+    IntLeast64 => "int_least64_t", SignedInt, 8, 8;
+    UIntLeast64 => "uint_least64_t", UnsignedInt, 8, 8;
+    IntFast8 => "int_fast8_t", SignedInt, 1, 1;
+    UIntFast8 => "uint_fast8_t", UnsignedInt, 1, 1;
+    IntFast16 => "int_fast16_t", SignedInt, 8, 8;
+    UIntFast16 => "uint_fast16_t", UnsignedInt, 8, 8;
+    IntFast32 => "int_fast32_t", SignedInt, 8, 8;
+    UIntFast32 => "uint_fast32_t", UnsignedInt, 8, 8;
+    IntFast64 => "int_fast64_t", SignedInt, 8, 8;
+    UIntFast64 => "uint_fast64_t", UnsignedInt, 8, 8;
+    IntPtr => "intptr_t", SignedInt, 8, 8;
+    UIntPtr => "uintptr_t", UnsignedInt, 8, 8;
+    PtrDiff => "ptrdiff_t", SignedInt, 8, 8;
+    Size => "size_t", UnsignedInt, 8, 8;
+    SSize => "ssize_t", SignedInt, 8, 8;
+    IntMax => "intmax_t", SignedInt, 8, 8;
+    UIntMax => "uintmax_t", UnsignedInt, 8, 8;
+}
+
+impl Prim {
+    /// Whether the type's values are signed; `char` follows the target.
+    pub fn is_signed(self) -> bool {
+        match self.kind() {
+            PrimKind::SignedInt | PrimKind::Float | PrimKind::LongDouble | PrimKind::Complex => true,
+            PrimKind::Char => CHAR_IS_SIGNED,
+            PrimKind::WideChar => self == Prim::WChar,
+            PrimKind::Bool | PrimKind::UnsignedInt => false,
+        }
+    }
+
+    pub fn is_integer(self) -> bool {
+        matches!(
+            self.kind(),
+            PrimKind::Char | PrimKind::WideChar | PrimKind::Bool | PrimKind::SignedInt | PrimKind::UnsignedInt
+        )
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(self.kind(), PrimKind::Float | PrimKind::LongDouble)
+    }
+
+    /// Look a primitive up by the single name cffi registers for it
+    /// (`"int"`, `"size_t"`, `"unsigned long long"`, ...).
+    pub fn from_name(name: &str) -> Option<Prim> {
+        Prim::ALL.iter().copied().find(|p| p.name() == name)
+    }
+}
+
+/// The length of an array type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArrayLen {
+    /// `T[N]`
+    Fixed(u64),
+    /// `T[]`: length given at allocation time; decays like a pointer.
+    Open,
+    /// `T[...]`: length filled in by the C compiler (API mode only).
+    Unknown,
+}
+
+/// Calling convention recorded on a function type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Abi {
+    #[default]
+    Default,
+    Stdcall,
+}
+
+/// A function type: `result(args...)`. Function pointers are
+/// `Type::Pointer` to one of these.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FuncType {
+    pub args: Vec<TypeId>,
+    pub result: TypeId,
+    pub variadic: bool,
+    pub abi: Abi,
+}
+
+/// One node of the arena.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    Void,
+    Primitive(Prim),
+    /// `typedef int... foo_t;`: an integer type of unknown size and sign
+    /// (API mode asks the compiler). The string is the typedef name.
+    UnknownInt(String),
+    /// `typedef float... foo_t;`
+    UnknownFloat(String),
+    Pointer(TypeId),
+    Array { item: TypeId, len: ArrayLen },
+    Function(FuncType),
+    Record(RecordId),
+    Enum(EnumId),
+    /// `const T`, `volatile T`, ... Never nested: the constructor merges.
+    Qualified(TypeId, Quals),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    Struct,
+    Union,
+}
+
+impl RecordKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            RecordKind::Struct => "struct",
+            RecordKind::Union => "union",
+        }
+    }
+}
+
+/// A member of a struct or union, as declared.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// Empty for an anonymous nested struct/union member or an unnamed bitfield.
+    pub name: String,
+    pub ty: TypeId,
+    /// `Some(n)` for a bitfield `T name : n` (n may be 0).
+    pub bitsize: Option<u32>,
+    pub span: crate::Span,
+}
+
+/// Where a field ended up; `bitshift`/`bitsize` are -1 for non-bitfields,
+/// as cffi's `CField` reports them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldLayout {
+    pub offset: u64,
+    pub bitshift: i32,
+    pub bitsize: i32,
+}
+
+/// Exact memory layout of a complete record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordLayout {
+    pub size: u64,
+    pub align: u64,
+    /// Parallel to `Record::fields`.
+    pub fields: Vec<FieldLayout>,
+}
+
+/// Packing requested for a record: `cdef(packed=True)` is `Pack(1)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Packing {
+    #[default]
+    Natural,
+    /// `pack=N` / `#pragma pack(N)`: member alignment capped at N.
+    Pack(u32),
+}
+
+/// A struct or union: its identity and, once known, its body.
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub kind: RecordKind,
+    /// The tag (`foo` in `struct foo`), `None` for an anonymous record.
+    pub tag: Option<String>,
+    /// The name cffi prints: `"struct foo"`, or the first typedef name that
+    /// named it directly (`typedef struct foo foo_t;` prints `foo_t`).
+    pub cname: String,
+    /// `None` while the record is only forward-declared (opaque).
+    pub fields: Option<Vec<Field>>,
+    /// The body contained `...;`: layout comes from the C compiler (API mode).
+    pub partial: bool,
+    pub packing: Packing,
+    /// Alignment forced by `__attribute__((aligned(N)))` on the record.
+    pub forced_align: Option<u64>,
+    /// Computed when `fields` is set and every field type is complete.
+    pub layout: Option<RecordLayout>,
+    /// Layout given from outside (API mode: the compiler's answer) instead
+    /// of being computed.
+    pub layout_is_fixed: bool,
+    pub span: Option<crate::Span>,
+}
+
+/// An enum: identity, constants and underlying integer type.
+#[derive(Clone, Debug)]
+pub struct EnumDef {
+    pub tag: Option<String>,
+    pub cname: String,
+    /// `(name, value)` in declaration order.
+    pub values: Vec<(String, i128)>,
+    /// `enum foo { A, B, ... };`: more values exist (API mode).
+    pub partial: bool,
+    /// The integer type with the enum's size and sign, as gcc picks it.
+    pub base: Prim,
+    pub span: Option<crate::Span>,
+}
+
+/// All types, interned.
+#[derive(Clone, Debug, Default)]
+pub struct TypeArena {
+    types: Vec<Type>,
+    interned: HashMap<Type, TypeId>,
+    records: Vec<Record>,
+    enums: Vec<EnumDef>,
+    anonymous_counter: u32,
+}
+
+impl TypeArena {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Intern a structural type. Qualifiers are merged, and an empty
+    /// qualifier set returns the inner type itself.
+    pub fn intern(&mut self, ty: Type) -> TypeId {
+        let ty = match ty {
+            Type::Qualified(inner, quals) => {
+                if quals.is_empty() {
+                    return inner;
+                }
+                match self.get(inner) {
+                    Type::Qualified(base, q) => Type::Qualified(*base, q.union(quals)),
+                    _ => Type::Qualified(inner, quals),
+                }
+            }
+            other => other,
+        };
+        if let Some(&id) = self.interned.get(&ty) {
+            return id;
+        }
+        let id = TypeId(self.types.len() as u32);
+        self.types.push(ty.clone());
+        self.interned.insert(ty, id);
+        id
+    }
+
+    pub fn get(&self, id: TypeId) -> &Type {
+        &self.types[id.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
+    pub fn void(&mut self) -> TypeId {
+        self.intern(Type::Void)
+    }
+
+    pub fn prim(&mut self, p: Prim) -> TypeId {
+        self.intern(Type::Primitive(p))
+    }
+
+    pub fn pointer(&mut self, to: TypeId) -> TypeId {
+        self.intern(Type::Pointer(to))
+    }
+
+    pub fn array(&mut self, item: TypeId, len: ArrayLen) -> TypeId {
+        self.intern(Type::Array { item, len })
+    }
+
+    pub fn qualified(&mut self, inner: TypeId, quals: Quals) -> TypeId {
+        self.intern(Type::Qualified(inner, quals))
+    }
+
+    /// Create a new (incomplete) struct or union. Records are nominal, so
+    /// this always makes a fresh identity.
+    pub fn new_record(&mut self, kind: RecordKind, tag: Option<String>, span: Option<crate::Span>) -> (RecordId, TypeId) {
+        let cname = match &tag {
+            Some(t) => format!("{} {}", kind.keyword(), t),
+            None => {
+                self.anonymous_counter += 1;
+                format!("{} ${}", kind.keyword(), self.anonymous_counter)
+            }
+        };
+        let rid = RecordId(self.records.len() as u32);
+        self.records.push(Record {
+            kind,
+            tag,
+            cname,
+            fields: None,
+            partial: false,
+            packing: Packing::Natural,
+            forced_align: None,
+            layout: None,
+            layout_is_fixed: false,
+            span,
+        });
+        (rid, self.intern(Type::Record(rid)))
+    }
+
+    pub fn record(&self, id: RecordId) -> &Record {
+        &self.records[id.0 as usize]
+    }
+
+    pub fn record_mut(&mut self, id: RecordId) -> &mut Record {
+        &mut self.records[id.0 as usize]
+    }
+
+    pub fn records(&self) -> impl Iterator<Item = (RecordId, &Record)> {
+        self.records.iter().enumerate().map(|(i, r)| (RecordId(i as u32), r))
+    }
+
+    pub fn new_enum(&mut self, def: EnumDef) -> (EnumId, TypeId) {
+        let eid = EnumId(self.enums.len() as u32);
+        self.enums.push(def);
+        (eid, self.intern(Type::Enum(eid)))
+    }
+
+    /// A fresh anonymous name (`$1`, `$2`, ...) for an unnamed enum.
+    pub fn next_anonymous_name(&mut self) -> String {
+        self.anonymous_counter += 1;
+        format!("${}", self.anonymous_counter)
+    }
+
+    pub fn enum_def(&self, id: EnumId) -> &EnumDef {
+        &self.enums[id.0 as usize]
+    }
+
+    pub fn enum_def_mut(&mut self, id: EnumId) -> &mut EnumDef {
+        &mut self.enums[id.0 as usize]
+    }
+
+    /// The type with every qualifier removed, at every depth: the identity
+    /// cffi gives a type (`const char *` is `char *`).
+    pub fn unqualified(&mut self, id: TypeId) -> TypeId {
+        match self.get(id).clone() {
+            Type::Qualified(inner, _) => self.unqualified(inner),
+            Type::Pointer(to) => {
+                let to = self.unqualified(to);
+                self.pointer(to)
+            }
+            Type::Array { item, len } => {
+                let item = self.unqualified(item);
+                self.array(item, len)
+            }
+            Type::Function(f) => {
+                let args = f.args.iter().map(|&a| self.unqualified(a)).collect();
+                let result = self.unqualified(f.result);
+                self.intern(Type::Function(FuncType { args, result, variadic: f.variadic, abi: f.abi }))
+            }
+            _ => id,
+        }
+    }
+
+    /// The qualifiers directly on `id` (not on what it points to).
+    pub fn quals_of(&self, id: TypeId) -> Quals {
+        match self.get(id) {
+            Type::Qualified(_, q) => *q,
+            _ => Quals::NONE,
+        }
+    }
+
+    /// `id` without its top-level qualifiers.
+    pub fn strip_top_quals(&self, id: TypeId) -> TypeId {
+        match self.get(id) {
+            Type::Qualified(inner, _) => *inner,
+            _ => id,
+        }
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test suite of rcffi: the Rust crates (cargo test) and the Python
+# suites (pytest) against an rcffi built into ./.venv. Works on a fresh clone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+VENV=${RCFFI_VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PY" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check "maturin>=1.16,<2" "pytest>=7" setuptools
+# cffi is only a reference for side-by-side tests and benchmarks; tests skip without it.
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check "cffi==2.0.0" || echo "note: cffi not installed; comparison tests will skip"
+
+echo "== cargo test (Rust crates)"
+cargo test --workspace --exclude rcffi-python
+
+echo "== build rcffi into $VENV"
+( . "$VENV/bin/activate" && maturin develop --quiet --profile dev )
+
+echo "== pytest (Python suites)"
+"$VENV/bin/python" -m pytest -q tests "$@"
