@@ -21,3 +21,12 @@ pub fn record_layout(arena: &mut TypeArena, rid: RecordId) -> Result<&RecordLayo
     let _ = (arena, rid);
     todo!("layout::record_layout")
 }
+
+/// The integer type gcc (and cffi) give an enum with these values: `int`
+/// if they all fit, else `unsigned int`, else `long`, else `unsigned long`
+/// (cffi's exact rule; see its model.py `EnumType.build_baseinttype`).
+/// Errors (kind `CDef`) if a value fits none of them.
+pub fn enum_base_type(values: &[i128]) -> Result<crate::types::Prim, Error> {
+    let _ = values;
+    todo!("layout::enum_base_type")
+}
