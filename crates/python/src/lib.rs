@@ -1,3 +1,38 @@
+//! `rcffi._rcffi`: the PyO3 extension. Thin glue over the pure-Rust crates
+//! `cdecl` (declarations and layouts) and `native` (dlopen, calls).
+
 use pyo3::prelude::*;
+
+mod buffer;
+mod call;
+mod callback;
+mod cast;
+mod cdata;
+mod convert;
+mod ctype;
+mod errors;
+mod ffi_obj;
+mod library;
+mod state;
+mod strings;
+
+/// libffi's default ABI number on this platform (what `ctype.abi` reports).
+pub const FFI_DEFAULT_ABI: i32 = 2;
+pub const FFI_STDCALL: i32 = 2;
+
 #[pymodule]
-fn _rcffi(_m: &Bound<'_, PyModule>) -> PyResult<()> { Ok(()) }
+fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<ffi_obj::FFIBase>()?;
+    m.add_class::<ctype::CType>()?;
+    m.add_class::<ctype::CField>()?;
+    m.add_class::<buffer::Buffer>()?;
+    m.add_class::<library::Library>()?;
+    for (name, value) in [("RTLD_LAZY", libc::RTLD_LAZY), ("RTLD_NOW", libc::RTLD_NOW), ("RTLD_GLOBAL", libc::RTLD_GLOBAL), ("RTLD_LOCAL", libc::RTLD_LOCAL), ("RTLD_NODELETE", libc::RTLD_NODELETE), ("RTLD_NOLOAD", libc::RTLD_NOLOAD), ("RTLD_DEEPBIND", libc::RTLD_DEEPBIND)] {
+        m.add(name, value)?;
+    }
+    m.add("CData", cdata::cdata_type(py))?;
+    m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
+    Ok(())
+}

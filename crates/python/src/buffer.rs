@@ -1,0 +1,207 @@
+//! `ffi.buffer` (a buffer-protocol view of C memory), `ffi.from_buffer`
+//! and `ffi.memmove`.
+
+use std::ffi::c_void;
+
+use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PySlice, PyString};
+
+use crate::cdata::{self, Owner};
+use crate::convert;
+use crate::ctype::{CType, Kind};
+
+#[pyclass(module = "_cffi_backend", name = "buffer", unsendable)]
+pub struct Buffer {
+    ptr: *mut u8,
+    size: usize,
+    /// The cdata whose memory this is (kept alive).
+    _keep: Py<PyAny>,
+}
+
+impl Buffer {
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: the cdata behind `ptr` is kept alive by `_keep`.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.size) }
+    }
+
+    fn range(&self, key: &Bound<'_, PyAny>) -> PyResult<(usize, usize, bool)> {
+        if let Ok(s) = key.cast::<PySlice>() {
+            let idx = s.indices(self.size as isize)?;
+            if idx.step != 1 {
+                return Err(PyValueError::new_err("buffer slicing with a step is not supported"));
+            }
+            let (a, b) = (idx.start as usize, (idx.stop.max(idx.start)) as usize);
+            return Ok((a, b, true));
+        }
+        let mut i: isize = key.extract()?;
+        if i < 0 {
+            i += self.size as isize;
+        }
+        if i < 0 || i as usize >= self.size {
+            return Err(PyIndexError::new_err("buffer index out of range"));
+        }
+        Ok((i as usize, i as usize + 1, false))
+    }
+}
+
+#[pymethods]
+impl Buffer {
+    #[new]
+    #[pyo3(signature = (cdata, size=-1))]
+    fn py_new(py: Python<'_>, cdata: &Bound<'_, PyAny>, size: isize) -> PyResult<Self> {
+        let cd = cdata::as_cdata(py, cdata).ok_or_else(|| PyTypeError::new_err(format!("expected a cdata object, got {}", convert::describe(py, cdata))))?;
+        let ct = cd.ctype();
+        let size = if size >= 0 {
+            size as usize
+        } else {
+            match ct.kind {
+                Kind::Array => cd.length.max(0) as usize * ct.item().get().size(py)?,
+                Kind::Pointer => ct.item().get().size_opt(py).ok_or_else(|| {
+                    PyTypeError::new_err(format!("ctype '{}' points to items of unknown size", ct.cname))
+                })?,
+                _ => {
+                    return Err(PyTypeError::new_err(format!(
+                        "expected a pointer or array cdata, got cdata '{}'",
+                        ct.cname
+                    )))
+                }
+            }
+        };
+        Ok(Buffer { ptr: cd.ptr, size, _keep: cdata.clone().unbind() })
+    }
+
+    fn __len__(&self) -> usize {
+        self.size
+    }
+
+    fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let (a, b, _) = self.range(key)?;
+        Ok(PyBytes::new(py, &self.bytes()[a..b]).into_any())
+    }
+
+    fn __setitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let (a, b, is_slice) = self.range(key)?;
+        let data = buffer_bytes(py, value)?;
+        if data.len() != b - a {
+            return Err(PyValueError::new_err(if is_slice {
+                "right operand length must match slice length".to_string()
+            } else {
+                "buffer item must be a bytes of length 1".to_string()
+            }));
+        }
+        // SAFETY: in bounds of the kept-alive memory.
+        unsafe { std::ptr::copy(data.as_ptr(), self.ptr.add(a), data.len()) };
+        Ok(())
+    }
+
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> bool {
+        buffer_bytes(py, other).map(|o| o == self.bytes()).unwrap_or(false)
+    }
+
+    fn __bytes__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, self.bytes())
+    }
+
+    unsafe fn __getbuffer__(slf: Bound<'_, Self>, view: *mut ffi::Py_buffer, flags: std::os::raw::c_int) -> PyResult<()> {
+        let (ptr, size) = {
+            let b = slf.borrow();
+            (b.ptr, b.size)
+        };
+        let r = ffi::PyBuffer_FillInfo(view, slf.as_ptr(), ptr as *mut c_void, size as ffi::Py_ssize_t, 0, flags);
+        if r == -1 {
+            return Err(PyErr::fetch(slf.py()));
+        }
+        Ok(())
+    }
+
+    unsafe fn __releasebuffer__(&self, _view: *mut ffi::Py_buffer) {}
+}
+
+/// The bytes of any buffer-protocol object (bytes, bytearray, memoryview...).
+fn buffer_bytes(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    let buf = pyo3::buffer::PyBuffer::<u8>::get(obj)?;
+    let _ = py;
+    buf.to_vec(py)
+}
+
+pub fn from_buffer<'py>(py: Python<'py>, ct: &Py<CType>, obj: &Bound<'py, PyAny>, require_writable: bool) -> PyResult<Bound<'py, PyAny>> {
+    let c = ct.get();
+    if !matches!(c.kind, Kind::Array | Kind::Pointer) {
+        return Err(PyTypeError::new_err(format!("expected a pointer or array ctype, got '{}'", c.cname)));
+    }
+    if obj.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err("from_buffer() cannot return the address of the raw string within a str object"));
+    }
+    if cdata::as_cdata(py, obj).is_some() {
+        return Err(PyTypeError::new_err("from_buffer() cannot return the address of a cdata object; use it directly"));
+    }
+    let mut view: Box<ffi::Py_buffer> = Box::new(unsafe { std::mem::zeroed() });
+    let flags = if require_writable { ffi::PyBUF_WRITABLE } else { ffi::PyBUF_SIMPLE };
+    // SAFETY: `view` is released by the cdata's owner on dealloc/release.
+    unsafe {
+        if ffi::PyObject_GetBuffer(obj.as_ptr(), &mut *view, flags) == -1 {
+            return Err(PyErr::fetch(py));
+        }
+        let len = view.len as usize;
+        let ptr = view.buf as *mut u8;
+        let length = if c.kind == Kind::Array {
+            let isz = c.item().get().size(py)?.max(1);
+            if let Some(fixed) = c.length {
+                if fixed * isz > len {
+                    ffi::PyBuffer_Release(&mut *view);
+                    return Err(PyValueError::new_err(format!(
+                        "buffer is too small ({len} bytes) for '{}' ({} bytes)",
+                        c.cname,
+                        fixed * isz
+                    )));
+                }
+                fixed as isize
+            } else {
+                (len / isz) as isize
+            }
+        } else {
+            -1
+        };
+        let o = cdata::new_cdata(py, ct, ptr, Owner::Buffer(view));
+        if !o.is_null() && length >= 0 {
+            (*(o as *mut cdata::CDataObject)).length = length;
+        }
+        cdata::wrap(py, o)
+    }
+}
+
+/// Address and writability of a memmove operand.
+fn operand(py: Python<'_>, obj: &Bound<'_, PyAny>, writable: bool) -> PyResult<(*mut u8, Option<pyo3::buffer::PyBuffer<u8>>)> {
+    if let Some(cd) = cdata::as_cdata(py, obj) {
+        if matches!(cd.ctype().kind, Kind::Pointer | Kind::Array) {
+            return Ok((cd.ptr, None));
+        }
+        return Err(PyTypeError::new_err(format!("expected a pointer or array cdata, got cdata '{}'", cd.ctype().cname)));
+    }
+    let buf = pyo3::buffer::PyBuffer::<u8>::get(obj)?;
+    if writable && buf.readonly() {
+        return Err(PyTypeError::new_err(format!("{} object is read-only", convert::describe(py, obj))));
+    }
+    Ok((buf.buf_ptr() as *mut u8, Some(buf)))
+}
+
+pub fn memmove(py: Python<'_>, dest: &Bound<'_, PyAny>, src: &Bound<'_, PyAny>, n: isize) -> PyResult<()> {
+    if n < 0 {
+        return Err(PyValueError::new_err("negative size"));
+    }
+    let (d, dbuf) = operand(py, dest, true)?;
+    let (s, sbuf) = operand(py, src, false)?;
+    for b in [&dbuf, &sbuf].into_iter().flatten() {
+        if b.len_bytes() < n as usize {
+            return Err(PyValueError::new_err("buffer is too small for memmove()"));
+        }
+    }
+    // SAFETY: the caller vouches for cdata extents, as in cffi; buffers were checked.
+    unsafe { std::ptr::copy(s, d, n as usize) };
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! `ffi.cast(ctype, value)`: C's cast, between all kinds cffi allows.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyFloat, PyString};
+
+use crate::cdata::{self, Owner};
+use crate::convert;
+use crate::ctype::{CType, Conv, Kind};
+
+/// The integer a cast source stands for (ints truncate later, like C).
+fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
+    if let Some(cd) = cdata::as_cdata(py, src) {
+        let ct = cd.ctype();
+        return match ct.kind {
+            Kind::Pointer | Kind::Array | Kind::Function => Ok(cd.ptr as usize as i128),
+            _ => match ct.conv {
+                Conv::Float | Conv::Double | Conv::LongDouble => Ok(convert::float::cdata_as_f64(py, cd)? as i128),
+                _ => convert::integer::extract(py, src, ct),
+            },
+        };
+    }
+    if let Ok(b) = src.cast::<PyBytes>() {
+        if b.as_bytes().len() == 1 {
+            return Ok(b.as_bytes()[0] as i128);
+        }
+    }
+    if let Ok(s) = src.cast::<PyString>() {
+        let s = s.to_cow()?;
+        let mut it = s.chars();
+        if let (Some(c), None) = (it.next(), it.next()) {
+            return Ok(c as i128);
+        }
+    }
+    if let Ok(f) = src.cast::<PyFloat>() {
+        return Ok(f.value() as i128);
+    }
+    // Python ints of any size: keep the low 64 bits, as C would.
+    let masked = src.call_method1("__and__", (u64::MAX,));
+    match masked {
+        Ok(m) if !m.is_none() && !m.is(&py.NotImplemented()) => Ok(m.extract::<u64>()? as i128),
+        _ => Err(PyTypeError::new_err(format!("an integer is required, not {}", convert::describe(py, src)))),
+    }
+}
+
+pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let c = ct.get();
+    let mut buf = [0u8; 16];
+    let dst = buf.as_mut_ptr();
+    // SAFETY: every branch writes at most 16 bytes into `buf`.
+    unsafe {
+        match c.kind {
+            Kind::Pointer => {
+                let addr = int_source(py, src)? as u64 as usize as *mut u8;
+                return cdata::wrap(py, cdata::new_cdata(py, ct, addr, Owner::Borrowed));
+            }
+            Kind::Array => {
+                if let Some(cd) = cdata::as_cdata(py, src) {
+                    if matches!(cd.ctype().kind, Kind::Pointer | Kind::Array) {
+                        return cdata::wrap(py, cdata::new_cdata(py, ct, cd.ptr, Owner::Borrowed));
+                    }
+                }
+                return Err(PyTypeError::new_err(format!("cannot cast to ctype '{}' from {}", c.cname, convert::describe(py, src))));
+            }
+            Kind::Primitive | Kind::Enum => {}
+            _ => return Err(PyTypeError::new_err(format!("cannot cast to ctype '{}'", c.cname))),
+        }
+        match c.conv {
+            Conv::Int { size, .. } | Conv::WideChar { size } => convert::integer::store_wrapping(int_source(py, src)?, size, dst),
+            Conv::Char => *dst = int_source(py, src)? as u8,
+            Conv::Bool => *dst = (int_source_or_float(py, src)? != 0.0) as u8,
+            Conv::Float => (dst as *mut f32).write_unaligned(float_source(py, src)? as f32),
+            Conv::Double => (dst as *mut f64).write_unaligned(float_source(py, src)?),
+            Conv::LongDouble => {
+                let v = float_source(py, src)?;
+                std::ptr::copy_nonoverlapping(convert::longdouble::encode(v).as_ptr(), dst, 16);
+            }
+            Conv::FloatComplex | Conv::DoubleComplex => convert::float::store_complex(py, src, c, dst)?,
+            _ => return Err(PyTypeError::new_err(format!("cannot cast to ctype '{}'", c.cname))),
+        }
+        cdata::wrap(py, cdata::new_value_cdata(py, ct, dst, 16))
+    }
+}
+
+fn float_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<f64> {
+    if let Some(cd) = cdata::as_cdata(py, src) {
+        if matches!(cd.ctype().kind, Kind::Primitive | Kind::Enum) {
+            return convert::float::cdata_as_f64(py, cd);
+        }
+        return Ok(cd.ptr as usize as f64);
+    }
+    if src.is_instance_of::<PyBytes>() || src.is_instance_of::<PyString>() {
+        return Ok(int_source(py, src)? as f64);
+    }
+    convert::float::extract(py, src)
+}
+
+fn int_source_or_float(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<f64> {
+    if src.is_instance_of::<PyFloat>() {
+        return convert::float::extract(py, src);
+    }
+    Ok(int_source(py, src)? as f64)
+}

@@ -1,0 +1,64 @@
+//! Python-level methods of cdata: the context-manager protocol and `__dir__`.
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use super::slots::{cd, ret_obj};
+use crate::ctype::Kind;
+
+pub fn method_defs() -> Vec<ffi::PyMethodDef> {
+    vec![
+        ffi::PyMethodDef {
+            ml_name: c"__enter__".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunction: enter },
+            ml_flags: ffi::METH_NOARGS,
+            ml_doc: std::ptr::null(),
+        },
+        ffi::PyMethodDef {
+            ml_name: c"__exit__".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunctionFast: exit },
+            ml_flags: ffi::METH_FASTCALL,
+            ml_doc: std::ptr::null(),
+        },
+        ffi::PyMethodDef {
+            ml_name: c"__dir__".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunction: dir },
+            ml_flags: ffi::METH_NOARGS,
+            ml_doc: std::ptr::null(),
+        },
+        ffi::PyMethodDef::zeroed(),
+    ]
+}
+
+unsafe extern "C" fn enter(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    ffi::Py_NewRef(slf)
+}
+
+unsafe extern "C" fn exit(slf: *mut ffi::PyObject, _args: *mut *mut ffi::PyObject, _n: ffi::Py_ssize_t) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    ret_obj(py, crate::ffi_obj::release_cdata(py, &Bound::from_borrowed_ptr(py, slf)).map(|_| py.None().into_bound(py)))
+}
+
+unsafe extern "C" fn dir(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    let c = cd(slf);
+    let ct = c.ctype();
+    let rec = match ct.kind {
+        Kind::Struct | Kind::Union => Some(ct),
+        Kind::Pointer if ct.is_record_ptr() => Some(ct.item().get()),
+        _ => None,
+    };
+    let r = (|| {
+        let list = PyList::empty(py);
+        if let Some(rec) = rec {
+            if let Ok(info) = rec.record_info(py) {
+                for f in &info.fields {
+                    list.append(&f.name)?;
+                }
+            }
+        }
+        Ok(list.into_any())
+    })();
+    ret_obj(py, r)
+}

@@ -1,0 +1,257 @@
+//! The cdata object: a raw CPython type (built with `PyType_FromSpec`) so
+//! the hot protocol slots (`tp_getattro`, `mp_subscript`, vectorcall) are
+//! plain `extern "C"` functions with no PyO3 trampoline in between.
+
+mod slots;
+mod methods;
+pub mod repr;
+
+use std::ffi::{c_int, c_void, CStr};
+use std::ptr;
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
+
+use crate::ctype::CType;
+
+/// What keeps the memory behind `ptr` alive, and how to give it back.
+pub enum Owner {
+    /// A view into memory owned by something else (or by C).
+    Borrowed,
+    /// `ffi.new()`: memory from `calloc`, freed with the cdata.
+    Malloc { size: usize },
+    /// `ffi.new_allocator(alloc, free)`: `free(cdata)` is called on release.
+    Custom { size: usize, free: Option<Py<PyAny>>, original: Py<PyAny> },
+    /// Keeps another object alive (e.g. `p[0]` of an owning pointer).
+    Keep(Py<PyAny>),
+    /// `ffi.gc(cdata, destructor)`.
+    Gc { original: Py<PyAny>, destructor: Option<Py<PyAny>> },
+    /// `ffi.new_handle(obj)`.
+    Handle(Py<PyAny>),
+    /// `ffi.from_buffer(obj)`: the buffer view, released with the cdata.
+    Buffer(Box<ffi::Py_buffer>),
+    /// `ffi.callback(...)`: the closure and its Python callable.
+    Callback(Box<dyn std::any::Any + Send>),
+    /// After `ffi.release()`.
+    Released,
+}
+
+#[repr(C)]
+pub struct CDataObject {
+    pub ob_base: ffi::PyObject,
+    /// Per-instance vectorcall entry (function pointers only).
+    pub vectorcall: Option<ffi::vectorcallfunc>,
+    /// Strong reference to the `CType` object.
+    pub ctype: *mut ffi::PyObject,
+    /// Pointers and function pointers: the pointer value. Everything else:
+    /// the address of the data.
+    pub ptr: *mut u8,
+    /// Number of items of an array cdata (also open `T[]`), else -1.
+    pub length: isize,
+    pub weakrefs: *mut ffi::PyObject,
+    pub owner: Owner,
+    /// Storage for primitive values made by `ffi.cast` or returned by calls.
+    pub inline: [u64; 2],
+}
+
+impl CDataObject {
+    /// The `CType` of this cdata.
+    #[inline]
+    pub fn ctype(&self) -> &CType {
+        // SAFETY: `ctype` is always a live CType object (strong ref held).
+        unsafe { ctype_ref(self.ctype) }
+    }
+
+    /// A new strong reference to the ctype object.
+    #[inline]
+    pub fn ctype_obj(&self, py: Python<'_>) -> Py<CType> {
+        // SAFETY: `ctype` is a CType object.
+        unsafe { Bound::from_borrowed_ptr(py, self.ctype).cast_into_unchecked::<CType>().unbind() }
+    }
+}
+
+/// The Rust payload of a CType object, for as long as the caller keeps it alive.
+#[inline]
+pub unsafe fn ctype_ref<'a>(obj: *mut ffi::PyObject) -> &'a CType {
+    let py = Python::assume_attached();
+    let b = Borrowed::from_ptr(py, obj).cast_unchecked::<CType>();
+    &*(b.get() as *const CType)
+}
+
+static CDATA_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// The `_CDataBase` type object (`ffi.CData`).
+pub fn cdata_type(py: Python<'_>) -> &Bound<'_, PyType> {
+    CDATA_TYPE
+        .get_or_init(py, || create_type(py).expect("cannot create the cdata type"))
+        .bind(py)
+}
+
+pub fn cdata_type_ptr(py: Python<'_>) -> *mut ffi::PyTypeObject {
+    cdata_type(py).as_type_ptr()
+}
+
+#[inline]
+pub fn is_cdata(py: Python<'_>, obj: *mut ffi::PyObject) -> bool {
+    // SAFETY: obj is a live object.
+    unsafe { ffi::Py_TYPE(obj) == cdata_type_ptr(py) }
+}
+
+/// `obj` as a cdata, if it is one.
+#[inline]
+pub fn as_cdata<'a>(py: Python<'_>, obj: &'a Bound<'_, PyAny>) -> Option<&'a CDataObject> {
+    if is_cdata(py, obj.as_ptr()) {
+        // SAFETY: checked the type above.
+        Some(unsafe { &*(obj.as_ptr() as *const CDataObject) })
+    } else {
+        None
+    }
+}
+
+const HAVE_VECTORCALL: u64 = 1 << 11;
+
+fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
+    let mut members = vec![
+        ffi::PyMemberDef {
+            name: c"__vectorcalloffset__".as_ptr(),
+            type_code: ffi::Py_T_PYSSIZET,
+            offset: std::mem::offset_of!(CDataObject, vectorcall) as ffi::Py_ssize_t,
+            flags: ffi::Py_READONLY,
+            doc: ptr::null(),
+        },
+        ffi::PyMemberDef {
+            name: c"__weaklistoffset__".as_ptr(),
+            type_code: ffi::Py_T_PYSSIZET,
+            offset: std::mem::offset_of!(CDataObject, weakrefs) as ffi::Py_ssize_t,
+            flags: ffi::Py_READONLY,
+            doc: ptr::null(),
+        },
+        ffi::PyMemberDef { name: ptr::null(), type_code: 0, offset: 0, flags: 0, doc: ptr::null() },
+    ];
+    let methods = Box::leak(methods::method_defs().into_boxed_slice());
+    let mut slots = slots::slot_list();
+    slots.push(ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: members.as_mut_ptr() as *mut c_void });
+    slots.push(ffi::PyType_Slot { slot: ffi::Py_tp_methods, pfunc: methods.as_mut_ptr() as *mut c_void });
+    slots.push(ffi::PyType_Slot { slot: 0, pfunc: ptr::null_mut() });
+    std::mem::forget(members);
+    let slots = Box::leak(slots.into_boxed_slice());
+    let spec = Box::leak(Box::new(ffi::PyType_Spec {
+        name: c"_cffi_backend._CDataBase".as_ptr(),
+        basicsize: std::mem::size_of::<CDataObject>() as c_int,
+        itemsize: 0,
+        flags: (ffi::Py_TPFLAGS_DEFAULT as u64 | HAVE_VECTORCALL) as _,
+        slots: slots.as_mut_ptr(),
+    }));
+    // SAFETY: the spec and everything it points to are leaked ('static).
+    unsafe {
+        let tp = ffi::PyType_FromSpec(spec);
+        if tp.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        Ok(Bound::from_owned_ptr(py, tp).cast_into_unchecked::<PyType>().unbind())
+    }
+}
+
+/// Allocate a cdata of `ctype` (a `CType` object) pointing at `ptr`.
+/// Returns a new reference or NULL with an exception set.
+pub unsafe fn new_cdata(py: Python<'_>, ctype: &Py<CType>, ptr: *mut u8, owner: Owner) -> *mut ffi::PyObject {
+    let tp = cdata_type_ptr(py);
+    let alloc = (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
+    let obj = alloc(tp, 0) as *mut CDataObject;
+    if obj.is_null() {
+        return ptr::null_mut();
+    }
+    let ct = ctype.get();
+    ptr::write(&mut (*obj).owner, owner);
+    (*obj).ctype = ctype.clone_ref(py).into_ptr();
+    (*obj).ptr = ptr;
+    (*obj).length = match ct.length {
+        Some(n) => n as isize,
+        None if ct.kind == crate::ctype::Kind::Array => 0,
+        None => -1,
+    };
+    (*obj).weakrefs = ptr::null_mut();
+    (*obj).inline = [0; 2];
+    (*obj).vectorcall = if ct.kind == crate::ctype::Kind::Pointer && ct.item().get().kind == crate::ctype::Kind::Function {
+        Some(crate::call::cdata_vectorcall)
+    } else {
+        None
+    };
+    obj as *mut ffi::PyObject
+}
+
+/// A cdata holding a copy of the primitive value at `src` (`ffi.cast`,
+/// `long double` reads, call results).
+pub unsafe fn new_value_cdata(py: Python<'_>, ctype: &Py<CType>, src: *const u8, size: usize) -> *mut ffi::PyObject {
+    let obj = new_cdata(py, ctype, ptr::null_mut(), Owner::Borrowed) as *mut CDataObject;
+    if obj.is_null() {
+        return ptr::null_mut();
+    }
+    let dst = (*obj).inline.as_mut_ptr() as *mut u8;
+    ptr::copy_nonoverlapping(src, dst, size.min(16));
+    (*obj).ptr = dst;
+    obj as *mut ffi::PyObject
+}
+
+/// Wrap a new-reference-or-NULL pointer into a `PyResult`.
+pub unsafe fn wrap(py: Python<'_>, obj: *mut ffi::PyObject) -> PyResult<Bound<'_, PyAny>> {
+    if obj.is_null() {
+        Err(PyErr::fetch(py))
+    } else {
+        Ok(Bound::from_owned_ptr(py, obj))
+    }
+}
+
+/// Give back what `owner` holds. Called on dealloc and by `ffi.release`.
+pub(crate) unsafe fn release_owner(py: Python<'_>, obj: *mut CDataObject) {
+    let owner = std::mem::replace(&mut (*obj).owner, Owner::Released);
+    match owner {
+        Owner::Malloc { .. } => {
+            libc::free((*obj).ptr as *mut c_void);
+        }
+        Owner::Custom { free, original, .. } => {
+            if let Some(f) = free {
+                if let Err(e) = f.bind(py).call1((original.bind(py),)) {
+                    e.write_unraisable(py, Some(f.bind(py)));
+                }
+            }
+        }
+        Owner::Gc { original, destructor } => {
+            if let Some(d) = destructor {
+                if let Err(e) = d.bind(py).call1((original.bind(py),)) {
+                    e.write_unraisable(py, Some(d.bind(py)));
+                }
+            }
+        }
+        Owner::Buffer(mut view) => {
+            ffi::PyBuffer_Release(&mut *view);
+        }
+        Owner::Keep(_) | Owner::Handle(_) | Owner::Callback(_) | Owner::Borrowed | Owner::Released => {}
+    }
+}
+
+pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
+    let py = Python::assume_attached();
+    let obj = slf as *mut CDataObject;
+    if !(*obj).weakrefs.is_null() {
+        ffi::PyObject_ClearWeakRefs(slf);
+    }
+    // Keep exceptions raised by destructors from leaking into the caller.
+    let saved = PyErr::take(py);
+    release_owner(py, obj);
+    if let Some(e) = saved {
+        e.restore(py);
+    }
+    ptr::drop_in_place(&mut (*obj).owner);
+    ffi::Py_DECREF((*obj).ctype);
+    let tp = ffi::Py_TYPE(slf);
+    let free = (*tp).tp_free.expect("tp_free");
+    free(slf as *mut c_void);
+    ffi::Py_DECREF(tp as *mut ffi::PyObject);
+}
+
+pub fn type_name_cstr() -> &'static CStr {
+    c"_cffi_backend._CDataBase"
+}

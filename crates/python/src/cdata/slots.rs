@@ -1,0 +1,554 @@
+//! The protocol slots of the cdata type, as raw `extern "C"` functions.
+
+use std::ffi::{c_int, c_void};
+use std::ptr;
+
+use pyo3::exceptions::{PyAttributeError, PyIndexError, PyRuntimeError, PyTypeError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PySlice};
+
+use super::{new_cdata, CDataObject, Owner};
+use crate::convert;
+use crate::ctype::{CType, Conv, Kind};
+
+pub fn slot_list() -> Vec<ffi::PyType_Slot> {
+    macro_rules! slot {
+        ($s:expr, $f:expr) => {
+            ffi::PyType_Slot { slot: $s, pfunc: $f as *mut c_void }
+        };
+    }
+    vec![
+        slot!(ffi::Py_tp_dealloc, super::dealloc as unsafe extern "C" fn(_)),
+        slot!(ffi::Py_tp_repr, super::repr::repr as unsafe extern "C" fn(_) -> _),
+        slot!(ffi::Py_tp_getattro, getattro as unsafe extern "C" fn(_, _) -> _),
+        slot!(ffi::Py_tp_setattro, setattro as unsafe extern "C" fn(_, _, _) -> _),
+        slot!(ffi::Py_mp_subscript, subscript as unsafe extern "C" fn(_, _) -> _),
+        slot!(ffi::Py_mp_ass_subscript, ass_subscript as unsafe extern "C" fn(_, _, _) -> _),
+        slot!(ffi::Py_mp_length, length as unsafe extern "C" fn(_) -> _),
+        slot!(ffi::Py_tp_richcompare, richcompare as unsafe extern "C" fn(_, _, _) -> _),
+        slot!(ffi::Py_tp_hash, hash as unsafe extern "C" fn(_) -> _),
+        slot!(ffi::Py_nb_bool, nb_bool as unsafe extern "C" fn(_) -> _),
+        slot!(ffi::Py_nb_int, nb_int as unsafe extern "C" fn(_) -> _),
+        slot!(ffi::Py_nb_float, nb_float as unsafe extern "C" fn(_) -> _),
+        slot!(ffi::Py_nb_add, nb_add as unsafe extern "C" fn(_, _) -> _),
+        slot!(ffi::Py_nb_subtract, nb_subtract as unsafe extern "C" fn(_, _) -> _),
+        slot!(ffi::Py_tp_iter, iter as unsafe extern "C" fn(_) -> _),
+        slot!(ffi::Py_tp_call, call as unsafe extern "C" fn(_, _, _) -> _),
+    ]
+}
+
+/// Run `f`, turning `Err` into a raised exception and NULL.
+#[inline]
+pub(crate) fn ret_obj(py: Python<'_>, r: PyResult<Bound<'_, PyAny>>) -> *mut ffi::PyObject {
+    match r {
+        Ok(o) => o.into_ptr(),
+        Err(e) => {
+            e.restore(py);
+            ptr::null_mut()
+        }
+    }
+}
+
+#[inline]
+fn ret_int(py: Python<'_>, r: PyResult<()>) -> c_int {
+    match r {
+        Ok(()) => 0,
+        Err(e) => {
+            e.restore(py);
+            -1
+        }
+    }
+}
+
+#[inline]
+pub(crate) unsafe fn cd<'a>(slf: *mut ffi::PyObject) -> &'a CDataObject {
+    &*(slf as *const CDataObject)
+}
+
+/// The record type and base address behind `s.x` / `p.x`, if any.
+fn record_target(cd: &CDataObject) -> Option<(&CType, *mut u8)> {
+    let ct = cd.ctype();
+    match ct.kind {
+        Kind::Struct | Kind::Union => Some((ct, cd.ptr)),
+        Kind::Pointer if ct.is_record_ptr() => Some((ct.item().get(), cd.ptr)),
+        _ => None,
+    }
+}
+
+fn null_deref(ct: &CType) -> PyErr {
+    PyRuntimeError::new_err(format!("cannot dereference null pointer from cdata '{}'", ct.cname))
+}
+
+unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    let c = cd(slf);
+    if let Some((rec, base)) = record_target(c) {
+        if let Ok(info) = rec.record_info(py) {
+            let idx = ffi::PyDict_GetItemWithError(info.by_name.as_ptr(), name);
+            if !idx.is_null() {
+                let i = ffi::PyLong_AsSsize_t(idx) as usize;
+                if base.is_null() {
+                    return ret_obj(py, Err(null_deref(c.ctype())));
+                }
+                return ret_obj(py, convert::record::read_field(py, &info.fields[i], base));
+            }
+        }
+        let r = ffi::PyObject_GenericGetAttr(slf, name);
+        if r.is_null() && ffi::PyErr_ExceptionMatches(ffi::PyExc_AttributeError) != 0 {
+            ffi::PyErr_Clear();
+            let n = Bound::from_borrowed_ptr(py, name).to_string();
+            let msg = if rec.is_opaque() {
+                format!("cdata '{}' points to an opaque type: cannot read fields", c.ctype().cname)
+            } else {
+                format!("cdata '{}' has no field '{}'", c.ctype().cname, n)
+            };
+            return ret_obj(py, Err(PyAttributeError::new_err(msg)));
+        }
+        return r;
+    }
+    ffi::PyObject_GenericGetAttr(slf, name)
+}
+
+unsafe extern "C" fn setattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+    let py = Python::assume_attached();
+    let c = cd(slf);
+    if let Some((rec, base)) = record_target(c) {
+        let r = (|| -> PyResult<()> {
+            let info = rec.record_info(py)?;
+            let idx = ffi::PyDict_GetItemWithError(info.by_name.as_ptr(), name);
+            let n = Bound::from_borrowed_ptr(py, name).to_string();
+            if idx.is_null() {
+                if let Some(e) = PyErr::take(py) {
+                    return Err(e);
+                }
+                return Err(PyAttributeError::new_err(format!("cdata '{}' has no field '{}'", c.ctype().cname, n)));
+            }
+            if value.is_null() {
+                return Err(PyAttributeError::new_err(format!("cannot delete field '{n}'")));
+            }
+            if base.is_null() {
+                return Err(null_deref(c.ctype()));
+            }
+            let i = ffi::PyLong_AsSsize_t(idx) as usize;
+            convert::record::write_field(py, &info.fields[i], &Bound::from_borrowed_ptr(py, value), base)
+        })();
+        return ret_int(py, r);
+    }
+    ffi::PyObject_GenericSetAttr(slf, name, value)
+}
+
+/// Address of item `i` of a pointer or array cdata, with cffi's checks.
+unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*mut u8, &'static CType)> {
+    let ct = c.ctype();
+    let item_ct: &'static CType = match ct.kind {
+        Kind::Pointer | Kind::Array => &*(ct.item().get() as *const CType),
+        _ => return Err(PyTypeError::new_err(format!("cdata of type '{}' cannot be indexed", ct.cname))),
+    };
+    if ct.kind == Kind::Array {
+        if i < 0 {
+            return Err(PyIndexError::new_err("negative index"));
+        }
+        if i >= c.length {
+            return Err(PyIndexError::new_err(format!(
+                "index too large for cdata '{}' (expected {} < {})",
+                ct.cname, i, c.length
+            )));
+        }
+    } else if c.ptr.is_null() {
+        return Err(null_deref(ct));
+    }
+    let size = match item_ct.size_opt(py) {
+        Some(s) => s,
+        None => {
+            return Err(PyTypeError::new_err(format!(
+                "cdata of type '{}' cannot be indexed: the item type '{}' has unknown size",
+                ct.cname, item_ct.cname
+            )))
+        }
+    };
+    Ok((c.ptr.offset(i * size as isize), item_ct))
+}
+
+unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    let c = cd(slf);
+    if ffi::PyLong_Check(key) != 0 {
+        let i = ffi::PyLong_AsSsize_t(key);
+        if i == -1 && !ffi::PyErr_Occurred().is_null() {
+            return ptr::null_mut();
+        }
+        let r = (|| {
+            let (addr, _) = item_address(py, c, i)?;
+            let item = c.ctype().item();
+            let kind = item.get().kind;
+            if matches!(kind, Kind::Struct | Kind::Union) && i == 0 && owns_memory(c) {
+                // cffi: p[0] of an owning pointer keeps the owner alive.
+                let keep = Bound::from_borrowed_ptr(py, slf).unbind();
+                return super::wrap(py, new_cdata(py, item, addr, Owner::Keep(keep)));
+            }
+            convert::read(py, item, addr)
+        })();
+        return ret_obj(py, r);
+    }
+    let keyb = Bound::from_borrowed_ptr(py, key);
+    if let Ok(slice) = keyb.cast::<PySlice>() {
+        return ret_obj(py, get_slice(py, c, slice));
+    }
+    let r = (|| -> PyResult<Bound<'_, PyAny>> {
+        let i: isize = keyb.extract().map_err(|_| {
+            PyTypeError::new_err(format!("cdata of type '{}' cannot be indexed with {}", c.ctype().cname, convert::describe(py, &keyb)))
+        })?;
+        let (addr, _) = item_address(py, c, i)?;
+        convert::read(py, c.ctype().item(), addr)
+    })();
+    ret_obj(py, r)
+}
+
+pub(crate) fn owns_memory(c: &CDataObject) -> bool {
+    matches!(c.owner, Owner::Malloc { .. } | Owner::Custom { .. })
+}
+
+fn slice_bounds(c: &CDataObject, slice: &Bound<'_, PySlice>) -> PyResult<(isize, isize)> {
+    let start = slice.getattr("start")?;
+    let stop = slice.getattr("stop")?;
+    let step = slice.getattr("step")?;
+    if !step.is_none() {
+        return Err(PyIndexError::new_err("slice with step not supported"));
+    }
+    if start.is_none() {
+        return Err(PyIndexError::new_err("slice start must be specified"));
+    }
+    if stop.is_none() {
+        return Err(PyIndexError::new_err("slice stop must be specified"));
+    }
+    let (a, b): (isize, isize) = (start.extract()?, stop.extract()?);
+    if a > b {
+        return Err(PyIndexError::new_err(format!("slice start > stop")));
+    }
+    let ct = c.ctype();
+    match ct.kind {
+        Kind::Array => {
+            if a < 0 {
+                return Err(PyIndexError::new_err("negative index"));
+            }
+            if b > c.length {
+                return Err(PyIndexError::new_err(format!(
+                    "index too large (expected {} <= {})",
+                    b, c.length
+                )));
+            }
+        }
+        Kind::Pointer => {}
+        _ => return Err(PyTypeError::new_err(format!("cdata of type '{}' cannot be indexed", ct.cname))),
+    }
+    Ok((a, b))
+}
+
+/// The `T[]` ctype for slices of a `T *` or `T[N]`.
+fn open_array_of(py: Python<'_>, ct: &CType) -> PyResult<Py<CType>> {
+    let id = {
+        let mut a = crate::state::arena();
+        let item = ct.item().get().id;
+        a.array(item, cdecl::ArrayLen::Open)
+    };
+    crate::ctype::ctype_for(py, id)
+}
+
+unsafe fn get_slice<'py>(py: Python<'py>, c: &CDataObject, slice: &Bound<'py, PySlice>) -> PyResult<Bound<'py, PyAny>> {
+    let (a, b) = slice_bounds(c, slice)?;
+    let ct = c.ctype();
+    if ct.kind == Kind::Pointer && c.ptr.is_null() && a != b {
+        return Err(null_deref(ct));
+    }
+    let item_size = ct.item().get().size(py)?;
+    let arr = open_array_of(py, ct)?;
+    let obj = new_cdata(py, &arr, c.ptr.offset(a * item_size as isize), Owner::Borrowed);
+    if !obj.is_null() {
+        (*(obj as *mut CDataObject)).length = b - a;
+        (*(obj as *mut CDataObject)).inline[0] = SLICED_MARK;
+    }
+    super::wrap(py, obj)
+}
+
+/// Marks a cdata made by slicing (for its repr "sliced length N").
+pub(crate) const SLICED_MARK: u64 = 0x5_11CE_D;
+
+unsafe extern "C" fn ass_subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+    let py = Python::assume_attached();
+    let c = cd(slf);
+    if value.is_null() {
+        return ret_int(py, Err(PyTypeError::new_err("'del x[n]' not supported for cdata objects")));
+    }
+    let val = Bound::from_borrowed_ptr(py, value);
+    let keyb = Bound::from_borrowed_ptr(py, key);
+    let r = (|| -> PyResult<()> {
+        if let Ok(slice) = keyb.cast::<PySlice>() {
+            let (a, b) = slice_bounds(c, slice)?;
+            let ct = c.ctype();
+            let item = ct.item().get();
+            let n = (b - a) as usize;
+            let item_size = item.size(py)?;
+            let dst = c.ptr.offset(a * item_size as isize);
+            if let Some(src) = super::as_cdata(py, &val) {
+                let sct = src.ctype();
+                if matches!(sct.kind, Kind::Array) && std::ptr::eq(sct.item().get(), item) {
+                    if src.length as usize != n {
+                        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                            "need a cdata '{}' of length {}, got {}", sct.cname, n, src.length
+                        )));
+                    }
+                    ptr::copy(src.ptr, dst, n * item_size);
+                    return Ok(());
+                }
+            }
+            if item.conv == Conv::Char {
+                if let Ok(b) = val.cast::<pyo3::types::PyBytes>() {
+                    let bytes = b.as_bytes();
+                    if bytes.len() != n {
+                        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                            "need a string of length {}, got {}", n, bytes.len()
+                        )));
+                    }
+                    ptr::copy_nonoverlapping(bytes.as_ptr(), dst, n);
+                    return Ok(());
+                }
+            }
+            let items: Vec<Bound<'_, PyAny>> = val.try_iter()?.collect::<PyResult<_>>()?;
+            if items.len() != n {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "need {} values to unpack, got {}", n, items.len()
+                )));
+            }
+            for (i, it) in items.iter().enumerate() {
+                convert::write(py, item, it, dst.add(i * item_size))?;
+            }
+            return Ok(());
+        }
+        let i: isize = keyb.extract()?;
+        let (addr, item) = item_address(py, c, i)?;
+        convert::write(py, item, &val, addr)
+    })();
+    ret_int(py, r)
+}
+
+unsafe extern "C" fn length(slf: *mut ffi::PyObject) -> ffi::Py_ssize_t {
+    let py = Python::assume_attached();
+    let c = cd(slf);
+    if c.ctype().kind == Kind::Array {
+        return c.length;
+    }
+    PyTypeError::new_err(format!("cdata of type '{}' has no len()", c.ctype().cname)).restore(py);
+    -1
+}
+
+/// The Python number a primitive cdata stands for.
+pub(crate) unsafe fn primitive_value<'py>(py: Python<'py>, c: &CDataObject) -> Option<PyResult<Bound<'py, PyAny>>> {
+    let ct = c.ctype();
+    match ct.conv {
+        Conv::Int { size, signed } => Some(convert::integer::read(py, size, signed, c.ptr)),
+        Conv::Bool | Conv::Char => Some(Ok((*c.ptr as i64).into_pyobject(py).unwrap().into_any())),
+        Conv::WideChar { size } => Some(Ok((convert::integer::load(size, false, c.ptr) as i64).into_pyobject(py).unwrap().into_any())),
+        Conv::Float | Conv::Double | Conv::LongDouble => {
+            Some(convert::float::cdata_as_f64(py, c).map(|v| pyo3::types::PyFloat::new(py, v).into_any()))
+        }
+        _ => None,
+    }
+}
+
+unsafe extern "C" fn richcompare(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    let ca = cd(a);
+    let b_is_cdata = super::is_cdata(py, b);
+    let a_ptrlike = !matches!(ca.ctype().kind, Kind::Primitive | Kind::Enum);
+    if a_ptrlike {
+        if !b_is_cdata {
+            return ffi::Py_NewRef(ffi::Py_NotImplemented());
+        }
+        let cb = cd(b);
+        if matches!(cb.ctype().kind, Kind::Primitive | Kind::Enum) {
+            return ffi::Py_NewRef(ffi::Py_NotImplemented());
+        }
+        let (x, y) = (ca.ptr as usize, cb.ptr as usize);
+        let res = match op {
+            ffi::Py_EQ => x == y,
+            ffi::Py_NE => x != y,
+            ffi::Py_LT => x < y,
+            ffi::Py_LE => x <= y,
+            ffi::Py_GT => x > y,
+            _ => x >= y,
+        };
+        return ffi::Py_NewRef(if res { ffi::Py_True() } else { ffi::Py_False() });
+    }
+    let va = match primitive_value(py, ca) {
+        Some(Ok(v)) => v,
+        Some(Err(e)) => return ret_obj(py, Err(e)),
+        None => return ffi::Py_NewRef(ffi::Py_NotImplemented()),
+    };
+    let vb = if b_is_cdata {
+        match primitive_value(py, cd(b)) {
+            Some(Ok(v)) => v,
+            Some(Err(e)) => return ret_obj(py, Err(e)),
+            None => return ffi::Py_NewRef(ffi::Py_NotImplemented()),
+        }
+    } else {
+        Bound::from_borrowed_ptr(py, b)
+    };
+    ffi::PyObject_RichCompare(va.as_ptr(), vb.as_ptr(), op)
+}
+
+unsafe extern "C" fn hash(slf: *mut ffi::PyObject) -> ffi::Py_hash_t {
+    let py = Python::assume_attached();
+    let c = cd(slf);
+    if let Some(v) = primitive_value(py, c) {
+        return match v {
+            Ok(v) => ffi::PyObject_Hash(v.as_ptr()),
+            Err(e) => {
+                e.restore(py);
+                -1
+            }
+        };
+    }
+    let h = ffi::PyLong_FromVoidPtr(c.ptr as *mut c_void);
+    let r = ffi::PyObject_Hash(h);
+    ffi::Py_DECREF(h);
+    r
+}
+
+unsafe extern "C" fn nb_bool(slf: *mut ffi::PyObject) -> c_int {
+    let py = Python::assume_attached();
+    let c = cd(slf);
+    match c.ctype().kind {
+        Kind::Pointer => (!c.ptr.is_null()) as c_int,
+        Kind::Primitive | Kind::Enum => match primitive_value(py, c) {
+            Some(Ok(v)) => ffi::PyObject_IsTrue(v.as_ptr()),
+            Some(Err(e)) => {
+                e.restore(py);
+                -1
+            }
+            None => 1,
+        },
+        _ => 1,
+    }
+}
+
+unsafe extern "C" fn nb_int(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    let c = cd(slf);
+    let ct = c.ctype();
+    let r = match ct.conv {
+        Conv::Int { .. } | Conv::Bool | Conv::Char | Conv::WideChar { .. } => primitive_value(py, c).unwrap(),
+        Conv::Float | Conv::Double | Conv::LongDouble => match convert::float::cdata_as_f64(py, c) {
+            Ok(v) => Bound::from_owned_ptr_or_err(py, ffi::PyLong_FromDouble(v)),
+            Err(e) => Err(e),
+        },
+        _ => Err(PyTypeError::new_err(format!("int() not supported on cdata '{}'", ct.cname))),
+    };
+    ret_obj(py, r)
+}
+
+unsafe extern "C" fn nb_float(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    let c = cd(slf);
+    let ct = c.ctype();
+    let r = match ct.kind {
+        Kind::Primitive | Kind::Enum => {
+            convert::float::cdata_as_f64(py, c).map(|v| pyo3::types::PyFloat::new(py, v).into_any())
+        }
+        _ => Err(PyTypeError::new_err(format!("float() not supported on cdata '{}'", ct.cname))),
+    };
+    ret_obj(py, r)
+}
+
+/// `p + n`, `n + p`, `p - n`: a `T *` moved by `n` items.
+unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyObject, sign: isize) -> *mut ffi::PyObject {
+    let c = cd(p);
+    let ct = c.ctype();
+    if !matches!(ct.kind, Kind::Pointer | Kind::Array) || ffi::PyLong_Check(n) == 0 && ffi::PyIndex_Check(n) == 0 {
+        return ffi::Py_NewRef(ffi::Py_NotImplemented());
+    }
+    let i = ffi::PyNumber_AsSsize_t(n, ffi::PyExc_OverflowError);
+    if i == -1 && !ffi::PyErr_Occurred().is_null() {
+        return ptr::null_mut();
+    }
+    let r = (|| {
+        let item = ct.item().get();
+        let size = if item.kind == Kind::Void { 1 } else {
+            item.size_opt(py).ok_or_else(|| {
+                PyTypeError::new_err(format!("ctype '{}' points to items of unknown size", ct.cname))
+            })?
+        };
+        let ptr_ct = if ct.kind == Kind::Array {
+            let id = {
+                let mut a = crate::state::arena();
+                a.pointer(item.id)
+            };
+            crate::ctype::ctype_for(py, id)?
+        } else {
+            c.ctype_obj(py)
+        };
+        let addr = (c.ptr as isize).wrapping_add(sign * i * size as isize) as *mut u8;
+        super::wrap(py, new_cdata(py, &ptr_ct, addr, Owner::Borrowed))
+    })();
+    ret_obj(py, r)
+}
+
+unsafe extern "C" fn nb_add(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    if super::is_cdata(py, a) {
+        pointer_offset(py, a, b, 1)
+    } else {
+        pointer_offset(py, b, a, 1)
+    }
+}
+
+unsafe extern "C" fn nb_subtract(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    if !super::is_cdata(py, a) {
+        return ffi::Py_NewRef(ffi::Py_NotImplemented());
+    }
+    if super::is_cdata(py, b) {
+        let (ca, cb) = (cd(a), cd(b));
+        let (ta, tb) = (ca.ctype(), cb.ctype());
+        if matches!(ta.kind, Kind::Pointer | Kind::Array) && matches!(tb.kind, Kind::Pointer | Kind::Array) {
+            if !std::ptr::eq(ta.item().get(), tb.item().get()) {
+                return ret_obj(py, Err(PyTypeError::new_err(format!(
+                    "cannot subtract cdata '{}' and cdata '{}'", ta.cname, tb.cname
+                ))));
+            }
+            let size = ta.item().get().size_opt(py).unwrap_or(1).max(1) as isize;
+            let diff = (ca.ptr as isize - cb.ptr as isize) / size;
+            return ffi::PyLong_FromSsize_t(diff);
+        }
+        return ffi::Py_NewRef(ffi::Py_NotImplemented());
+    }
+    pointer_offset(py, a, b, -1)
+}
+
+unsafe extern "C" fn iter(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    let c = cd(slf);
+    let ct = c.ctype();
+    if ct.kind != Kind::Array {
+        return ret_obj(py, Err(PyTypeError::new_err(format!("cdata '{}' does not support iteration", ct.cname))));
+    }
+    let r = (|| {
+        let item = ct.item();
+        let size = item.get().size(py)?;
+        let list = PyList::empty(py);
+        for i in 0..c.length.max(0) as usize {
+            list.append(convert::read(py, item, c.ptr.add(i * size))?)?;
+        }
+        list.try_iter().map(|it| it.into_any())
+    })();
+    ret_obj(py, r)
+}
+
+unsafe extern "C" fn call(slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    let c = cd(slf);
+    if c.vectorcall.is_some() {
+        return ffi::PyVectorcall_Call(slf, args, kwargs);
+    }
+    ret_obj(py, Err(PyTypeError::new_err(format!("cdata '{}' is not callable", c.ctype().cname))))
+}

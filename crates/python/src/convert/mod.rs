@@ -1,0 +1,106 @@
+//! Conversions between Python objects and C memory, one file per kind of
+//! C type (as pydantic-core keeps one serializer per type). `read` turns the
+//! C value at an address into a Python object; `write` stores a Python
+//! object at an address, with cffi's range and type checks.
+
+pub mod integer;
+pub mod float;
+pub mod character;
+pub mod pointer;
+pub mod array;
+pub mod record;
+pub mod longdouble;
+
+use pyo3::prelude::*;
+
+use crate::cdata::{self, Owner};
+use crate::ctype::{CType, Conv};
+use crate::errors;
+
+/// The Python value of the C object of type `ct` at `src`. Arrays and
+/// records come back as cdata viewing `src` (no copy).
+///
+/// # Safety
+/// `src` must point to readable memory of `ct`'s size.
+pub unsafe fn read<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8) -> PyResult<Bound<'py, PyAny>> {
+    let c = ct.get();
+    match c.conv {
+        Conv::Int { size, signed } => integer::read(py, size, signed, src),
+        Conv::Bool => Ok(pyo3::types::PyBool::new(py, *src != 0).to_owned().into_any()),
+        Conv::Char => character::read_char(py, src),
+        Conv::WideChar { size } => character::read_wide(py, size, src),
+        Conv::Float => Ok(pyo3::types::PyFloat::new(py, (src as *const f32).read_unaligned() as f64).into_any()),
+        Conv::Double => Ok(pyo3::types::PyFloat::new(py, (src as *const f64).read_unaligned()).into_any()),
+        Conv::FloatComplex => {
+            let p = src as *const f32;
+            Ok(pyo3::types::PyComplex::from_doubles(py, p.read_unaligned() as f64, p.add(1).read_unaligned() as f64).into_any())
+        }
+        Conv::DoubleComplex => {
+            let p = src as *const f64;
+            Ok(pyo3::types::PyComplex::from_doubles(py, p.read_unaligned(), p.add(1).read_unaligned()).into_any())
+        }
+        Conv::LongDouble => cdata::wrap(py, cdata::new_value_cdata(py, ct, src, 16)),
+        Conv::Pointer => {
+            let value = (src as *const *mut u8).read_unaligned();
+            cdata::wrap(py, cdata::new_cdata(py, ct, value, Owner::Borrowed))
+        }
+        Conv::Array | Conv::Record => cdata::wrap(py, cdata::new_cdata(py, ct, src as *mut u8, Owner::Borrowed)),
+        Conv::Void | Conv::Function | Conv::Unknown => {
+            Err(errors::type_error(format!("cannot return a cdata '{}'", c.cname)))
+        }
+    }
+}
+
+/// Store `obj` as a C object of type `ct` at `dst`.
+///
+/// # Safety
+/// `dst` must point to writable memory of `ct`'s size.
+pub unsafe fn write(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyResult<()> {
+    match ct.conv {
+        Conv::Int { size, signed } => {
+            let v = integer::extract(py, obj, ct)?;
+            integer::store(v, size, signed, dst, ct)
+        }
+        Conv::Bool => {
+            let v = integer::extract(py, obj, ct)?;
+            if v != 0 && v != 1 {
+                return Err(pyo3::exceptions::PyOverflowError::new_err(format!(
+                    "integer {v} does not fit '{}'",
+                    ct.cname
+                )));
+            }
+            *dst = v as u8;
+            Ok(())
+        }
+        Conv::Char => {
+            *dst = character::extract_char(py, obj, ct)?;
+            Ok(())
+        }
+        Conv::WideChar { size } => character::store_wide(py, obj, ct, size, dst),
+        Conv::Float => {
+            (dst as *mut f32).write_unaligned(float::extract(py, obj)? as f32);
+            Ok(())
+        }
+        Conv::Double => {
+            (dst as *mut f64).write_unaligned(float::extract(py, obj)?);
+            Ok(())
+        }
+        Conv::FloatComplex | Conv::DoubleComplex => float::store_complex(py, obj, ct, dst),
+        Conv::LongDouble => longdouble::store(py, obj, dst),
+        Conv::Pointer => pointer::store(py, ct, obj, dst),
+        Conv::Array => array::store(py, ct, obj, dst),
+        Conv::Record => record::store(py, ct, obj, dst),
+        Conv::Void | Conv::Function | Conv::Unknown => Err(errors::type_error(format!(
+            "cannot initialize ctype '{}'",
+            ct.cname
+        ))),
+    }
+}
+
+/// `"int"`, `"str"`, `"cdata 'int *'"`: how cffi names an object in messages.
+pub fn describe(py: Python<'_>, obj: &Bound<'_, PyAny>) -> String {
+    if let Some(cd) = cdata::as_cdata(py, obj) {
+        return format!("cdata '{}'", cd.ctype().cname);
+    }
+    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+}

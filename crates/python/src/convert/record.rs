@@ -1,0 +1,121 @@
+//! Structs and unions: fields (incl. bitfields), and initialisation from
+//! lists, tuples, dicts or another cdata of the same type.
+
+use pyo3::exceptions::{PyIndexError, PyKeyError, PyOverflowError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+
+use crate::cdata;
+use crate::ctype::{CType, Conv, FieldInfo, Kind};
+
+/// # Safety
+/// `dst` points to the record's storage.
+pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyResult<()> {
+    if let Some(cd) = cdata::as_cdata(py, obj) {
+        if std::ptr::eq(cd.ctype(), ct) {
+            let size = ct.size(py)?;
+            std::ptr::copy(cd.ptr, dst, size);
+            return Ok(());
+        }
+        return Err(PyTypeError::new_err(format!(
+            "initializer for ctype '{}' must be a list or tuple or dict or struct-cdata, not cdata '{}'",
+            ct.cname,
+            cd.ctype().cname
+        )));
+    }
+    let info = ct.record_info(py)?;
+    let seq: Option<Vec<Bound<'_, PyAny>>> = if let Ok(l) = obj.cast::<PyList>() {
+        Some(l.iter().collect())
+    } else if let Ok(t) = obj.cast::<PyTuple>() {
+        Some(t.iter().collect())
+    } else {
+        None
+    };
+    if let Some(items) = seq {
+        let limit = if ct.kind == Kind::Union { 1.min(info.fields.len()) } else { info.fields.len() };
+        if items.len() > limit {
+            return Err(PyIndexError::new_err(format!(
+                "too many initializers for '{}' (got {})",
+                ct.cname,
+                items.len()
+            )));
+        }
+        for (f, it) in info.fields.iter().zip(items.iter()) {
+            write_field(py, f, it, dst)?;
+        }
+        return Ok(());
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let by_name = info.by_name.bind(py);
+        for (k, v) in d.iter() {
+            match by_name.get_item(&k)? {
+                Some(idx) => write_field(py, &info.fields[idx.extract::<usize>()?], &v, dst)?,
+                None => return Err(PyKeyError::new_err(k.unbind())),
+            }
+        }
+        return Ok(());
+    }
+    Err(PyTypeError::new_err(format!(
+        "initializer for ctype '{}' must be a list or tuple or dict or struct-cdata, not {}",
+        ct.cname,
+        super::describe(py, obj)
+    )))
+}
+
+/// # Safety
+/// `base` points to the enclosing record.
+pub unsafe fn read_field<'py>(py: Python<'py>, f: &FieldInfo, base: *mut u8) -> PyResult<Bound<'py, PyAny>> {
+    let at = base.add(f.offset);
+    if f.bitsize >= 0 {
+        let ct = f.ctype.get();
+        let (size, signed) = int_shape(ct);
+        let unit = super::integer::load(size, false, at) as u128;
+        let mask = if f.bitsize >= 128 { u128::MAX } else { (1u128 << f.bitsize) - 1 };
+        let mut v = ((unit >> f.bitshift) & mask) as i128;
+        if signed && f.bitsize > 0 && (v >> (f.bitsize - 1)) & 1 == 1 {
+            v -= 1i128 << f.bitsize;
+        }
+        if ct.conv == Conv::Bool {
+            return Ok(pyo3::types::PyBool::new(py, v != 0).to_owned().into_any());
+        }
+        return Ok(v.into_pyobject(py)?.into_any());
+    }
+    super::read(py, &f.ctype, at)
+}
+
+fn int_shape(ct: &CType) -> (u8, bool) {
+    match ct.conv {
+        Conv::Int { size, signed } => (size, signed),
+        Conv::Char => (1, ct.prim.map(|p| p.is_signed()).unwrap_or(true)),
+        Conv::WideChar { size } => (size, false),
+        _ => (1, false),
+    }
+}
+
+/// # Safety
+/// `base` points to the enclosing record.
+pub unsafe fn write_field(py: Python<'_>, f: &FieldInfo, obj: &Bound<'_, PyAny>, base: *mut u8) -> PyResult<()> {
+    let at = base.add(f.offset);
+    if f.bitsize < 0 {
+        return super::write(py, f.ctype.get(), obj, at);
+    }
+    let ct = f.ctype.get();
+    let (size, signed) = int_shape(ct);
+    let v = super::integer::extract(py, obj, ct)?;
+    let bits = f.bitsize as u32;
+    let (lo, hi) = if signed {
+        if bits == 0 { (0, 0) } else { (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1) }
+    } else {
+        (0, (1i128 << bits) - 1)
+    };
+    if v < lo || v > hi {
+        return Err(PyOverflowError::new_err(format!(
+            "value {v} outside the range allowed by the bit field width: {lo} <= x <= {hi}"
+        )));
+    }
+    let mask: u128 = ((1u128 << bits) - 1) << f.bitshift;
+    let unit = super::integer::load(size, false, at) as u128;
+    let new = (unit & !mask) | (((v as u128) << f.bitshift) & mask);
+    super::integer::store_wrapping(new as i128, size, at);
+    Ok(())
+}

@@ -1,0 +1,478 @@
+//! `CType` objects: one per (unqualified) type, shared process-wide, holding
+//! everything the hot paths need so they never touch the arena lock.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use cdecl::{ArrayLen, Prim, PrimKind, RecordId, RecordKind, Type, TypeId};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+
+use crate::errors;
+use crate::state::arena;
+
+/// How values of a type cross between Python and C: the dispatch key of
+/// every conversion (one file per kind under `convert/`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conv {
+    Void,
+    /// Signed or unsigned integer of `size` bytes (also enums).
+    Int { size: u8, signed: bool },
+    Bool,
+    /// `char`: bytes of length 1.
+    Char,
+    /// `wchar_t` / `char16_t` / `char32_t`: str of length 1.
+    WideChar { size: u8 },
+    Float,
+    Double,
+    LongDouble,
+    FloatComplex,
+    DoubleComplex,
+    Pointer,
+    Array,
+    Record,
+    Function,
+    /// `typedef int... t;` / `typedef float... t;`: unusable in ABI mode.
+    Unknown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Void,
+    Primitive,
+    Pointer,
+    Array,
+    Struct,
+    Union,
+    Enum,
+    Function,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Void => "void",
+            Kind::Primitive => "primitive",
+            Kind::Pointer => "pointer",
+            Kind::Array => "array",
+            Kind::Struct => "struct",
+            Kind::Union => "union",
+            Kind::Enum => "enum",
+            Kind::Function => "function",
+        }
+    }
+}
+
+/// A field as the runtime uses it: absolute offset within the outermost
+/// record (anonymous members are flattened, as cffi's `fields` shows).
+pub struct FieldInfo {
+    pub name: String,
+    pub ctype: Py<CType>,
+    pub offset: usize,
+    pub bitshift: i32,
+    pub bitsize: i32,
+}
+
+pub struct RecordInfo {
+    pub size: usize,
+    pub align: usize,
+    pub fields: Vec<FieldInfo>,
+    /// interned field name -> index into `fields`
+    pub by_name: Py<PyDict>,
+}
+
+pub struct FuncInfo {
+    pub args: Vec<Py<CType>>,
+    pub result: Py<CType>,
+    pub variadic: bool,
+    pub stdcall: bool,
+}
+
+#[pyclass(frozen, module = "_cffi_backend", name = "CType")]
+pub struct CType {
+    pub id: TypeId,
+    pub kind: Kind,
+    pub conv: Conv,
+    pub cname: String,
+    pub prim: Option<Prim>,
+    /// Pointer target or array item.
+    pub item: Option<Py<CType>>,
+    /// Fixed array length (`None` for `T[]`).
+    pub length: Option<usize>,
+    pub func: Option<FuncInfo>,
+    pub record: Option<RecordId>,
+    pub enum_values: Option<Vec<(String, i128)>>,
+    /// Size and alignment, once the type is complete.
+    layout: OnceLock<(usize, usize)>,
+    record_info: OnceLock<RecordInfo>,
+}
+
+static CACHE: Mutex<Option<HashMap<TypeId, Py<CType>>>> = Mutex::new(None);
+
+fn cached(id: TypeId) -> Option<Py<CType>> {
+    let guard = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    guard.as_ref().and_then(|m| m.get(&id)).map(|c| Python::attach(|py| c.clone_ref(py)))
+}
+
+/// The `CType` of an arena type (qualifiers stripped), created once.
+pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
+    let id = arena().unqualified(id);
+    if let Some(c) = cached(id) {
+        return Ok(c);
+    }
+    let (ty, cname) = {
+        let a = arena();
+        (a.get(id).clone(), cdecl::names::type_name(&a, id))
+    };
+    let mut ct = CType {
+        id,
+        kind: Kind::Void,
+        conv: Conv::Void,
+        cname,
+        prim: None,
+        item: None,
+        length: None,
+        func: None,
+        record: None,
+        enum_values: None,
+        layout: OnceLock::new(),
+        record_info: OnceLock::new(),
+    };
+    match ty {
+        Type::Void => {}
+        Type::Primitive(p) => {
+            ct.kind = Kind::Primitive;
+            ct.prim = Some(p);
+            ct.conv = prim_conv(p);
+        }
+        Type::UnknownInt(_) | Type::UnknownFloat(_) => {
+            ct.kind = Kind::Primitive;
+            ct.conv = Conv::Unknown;
+        }
+        Type::Pointer(to) => {
+            ct.kind = Kind::Pointer;
+            ct.conv = Conv::Pointer;
+            ct.item = Some(ctype_for(py, to)?);
+        }
+        Type::Array { item, len } => {
+            ct.kind = Kind::Array;
+            ct.conv = Conv::Array;
+            ct.item = Some(ctype_for(py, item)?);
+            ct.length = match len {
+                ArrayLen::Fixed(n) => Some(n as usize),
+                ArrayLen::Open => None,
+                ArrayLen::Unknown => {
+                    return Err(errors::ffi_error(py, format!("unknown length in array type '{}'", ct.cname)))
+                }
+            };
+        }
+        Type::Function(f) => {
+            ct.kind = Kind::Function;
+            ct.conv = Conv::Function;
+            let args = f.args.iter().map(|&a| ctype_for(py, a)).collect::<PyResult<Vec<_>>>()?;
+            let result = ctype_for(py, f.result)?;
+            ct.func = Some(FuncInfo { args, result, variadic: f.variadic, stdcall: f.abi == cdecl::Abi::Stdcall });
+        }
+        Type::Record(rid) => {
+            let kind = arena().record(rid).kind;
+            ct.kind = if kind == RecordKind::Struct { Kind::Struct } else { Kind::Union };
+            ct.conv = Conv::Record;
+            ct.record = Some(rid);
+        }
+        Type::Enum(eid) => {
+            let def = arena().enum_def(eid).clone();
+            ct.kind = Kind::Enum;
+            ct.prim = Some(def.base);
+            ct.conv = prim_conv(def.base);
+            ct.enum_values = Some(def.values);
+        }
+        Type::Qualified(..) => unreachable!("unqualified() removes qualifiers"),
+    }
+    let obj = Py::new(py, ct)?;
+    let mut guard = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    let map = guard.get_or_insert_with(HashMap::new);
+    // A recursive build may have inserted it meanwhile: keep the first.
+    Ok(map.entry(id).or_insert(obj).clone_ref(py))
+}
+
+fn prim_conv(p: Prim) -> Conv {
+    match p.kind() {
+        PrimKind::Char => Conv::Char,
+        PrimKind::WideChar => Conv::WideChar { size: p.size() as u8 },
+        PrimKind::Bool => Conv::Bool,
+        PrimKind::SignedInt => Conv::Int { size: p.size() as u8, signed: true },
+        PrimKind::UnsignedInt => Conv::Int { size: p.size() as u8, signed: false },
+        PrimKind::Float => {
+            if p == Prim::Float {
+                Conv::Float
+            } else {
+                Conv::Double
+            }
+        }
+        PrimKind::LongDouble => Conv::LongDouble,
+        PrimKind::Complex => {
+            if p == Prim::FloatComplex {
+                Conv::FloatComplex
+            } else {
+                Conv::DoubleComplex
+            }
+        }
+    }
+}
+
+impl CType {
+    /// `(size, align)`, or the cffi error for an incomplete type.
+    pub fn size_align(&self, py: Python<'_>) -> PyResult<(usize, usize)> {
+        if let Some(&l) = self.layout.get() {
+            return Ok(l);
+        }
+        let r = {
+            let mut a = arena();
+            cdecl::layout::size_align(&mut a, self.id)
+        };
+        match r {
+            Ok((s, al)) => {
+                let l = (s as usize, al as usize);
+                let _ = self.layout.set(l);
+                Ok(l)
+            }
+            Err(e) => Err(errors::from_cdecl(py, e)),
+        }
+    }
+
+    pub fn size(&self, py: Python<'_>) -> PyResult<usize> {
+        Ok(self.size_align(py)?.0)
+    }
+
+    /// Size if known, without raising (for repr and checks).
+    pub fn size_opt(&self, py: Python<'_>) -> Option<usize> {
+        self.size_align(py).ok().map(|l| l.0)
+    }
+
+    pub fn item(&self) -> &Py<CType> {
+        self.item.as_ref().expect("pointer or array ctype has an item")
+    }
+
+    pub fn is_void_ptr(&self, py: Python<'_>) -> bool {
+        self.kind == Kind::Pointer && self.item().get().kind == Kind::Void && { let _ = py; true }
+    }
+
+    pub fn is_char_ptr_or_array(&self) -> bool {
+        matches!(self.kind, Kind::Pointer | Kind::Array) && self.item().get().conv == Conv::Char
+    }
+
+    pub fn is_record_ptr(&self) -> bool {
+        self.kind == Kind::Pointer && matches!(self.item().get().kind, Kind::Struct | Kind::Union)
+    }
+
+    /// The struct/union layout with flattened fields (cached once complete).
+    pub fn record_info(&self, py: Python<'_>) -> PyResult<&RecordInfo> {
+        if let Some(info) = self.record_info.get() {
+            return Ok(info);
+        }
+        let rid = self.record.expect("record ctype");
+        let info = build_record_info(py, rid, &self.cname)?;
+        let _ = self.record_info.set(info);
+        Ok(self.record_info.get().expect("just set"))
+    }
+
+    /// Whether the struct/union has a body yet.
+    pub fn is_opaque(&self) -> bool {
+        match self.record {
+            Some(rid) => arena().record(rid).fields.is_none(),
+            None => false,
+        }
+    }
+
+    pub fn repr_string(&self) -> String {
+        format!("<ctype '{}'>", self.cname)
+    }
+}
+
+fn build_record_info(py: Python<'_>, rid: RecordId, cname: &str) -> PyResult<RecordInfo> {
+    let (size, align, flat) = {
+        let mut a = arena();
+        if a.record(rid).fields.is_none() {
+            return Err(errors::ffi_error(py, format!("'{cname}' is opaque or not completed yet")));
+        }
+        let layout = cdecl::layout::record_layout(&mut a, rid).map_err(|e| errors::from_cdecl(py, e))?.clone();
+        let mut flat = Vec::new();
+        flatten(&mut a, rid, 0, &layout, &mut flat).map_err(|e| errors::from_cdecl(py, e))?;
+        (layout.size as usize, layout.align as usize, flat)
+    };
+    let by_name = PyDict::new(py);
+    let mut fields = Vec::with_capacity(flat.len());
+    for (name, ty, offset, bitshift, bitsize) in flat {
+        if !name.is_empty() && !by_name.contains(&name)? {
+            let key = pyo3::types::PyString::intern(py, &name);
+            by_name.set_item(key, fields.len())?;
+        }
+        fields.push(FieldInfo { name, ctype: ctype_for(py, ty)?, offset: offset as usize, bitshift, bitsize });
+    }
+    Ok(RecordInfo { size, align, fields, by_name: by_name.unbind() })
+}
+
+type FlatField = (String, TypeId, u64, i32, i32);
+
+fn flatten(
+    a: &mut cdecl::TypeArena,
+    rid: RecordId,
+    base: u64,
+    layout: &cdecl::RecordLayout,
+    out: &mut Vec<FlatField>,
+) -> Result<(), cdecl::Error> {
+    let fields = a.record(rid).fields.clone().unwrap_or_default();
+    for (f, fl) in fields.iter().zip(layout.fields.iter()) {
+        let inner = a.strip_top_quals(f.ty);
+        if f.name.is_empty() && f.bitsize.is_none() {
+            if let Type::Record(sub) = a.get(inner).clone() {
+                let sub_layout = cdecl::layout::record_layout(a, sub)?.clone();
+                flatten(a, sub, base + fl.offset, &sub_layout, out)?;
+                continue;
+            }
+        }
+        if f.name.is_empty() {
+            continue; // unnamed bitfield: padding only
+        }
+        out.push((f.name.clone(), f.ty, base + fl.offset, fl.bitshift, fl.bitsize));
+    }
+    Ok(())
+}
+
+/// `ffi.CField`: what `ctype.fields` lists.
+#[pyclass(frozen, module = "_cffi_backend", name = "CField")]
+pub struct CField {
+    #[pyo3(get)]
+    pub r#type: Py<CType>,
+    #[pyo3(get)]
+    pub offset: usize,
+    #[pyo3(get)]
+    pub bitshift: i32,
+    #[pyo3(get)]
+    pub bitsize: i32,
+    #[pyo3(get)]
+    pub flags: i32,
+}
+
+#[pymethods]
+impl CType {
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.kind.name()
+    }
+
+    #[getter]
+    fn cname(&self) -> &str {
+        &self.cname
+    }
+
+    #[getter(item)]
+    fn py_item(&self, py: Python<'_>) -> PyResult<Py<CType>> {
+        match (&self.item, self.kind) {
+            (Some(i), Kind::Pointer | Kind::Array) => Ok(i.clone_ref(py)),
+            _ => Err(pyo3::exceptions::PyAttributeError::new_err("item")),
+        }
+    }
+
+    #[getter(length)]
+    fn py_length(&self) -> PyResult<Option<usize>> {
+        match self.kind {
+            Kind::Array => Ok(self.length),
+            _ => Err(pyo3::exceptions::PyAttributeError::new_err("length")),
+        }
+    }
+
+    #[getter]
+    fn fields(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match self.kind {
+            Kind::Struct | Kind::Union => {
+                if self.is_opaque() {
+                    return Ok(py.None());
+                }
+                let info = self.record_info(py)?;
+                let list = PyList::empty(py);
+                for f in &info.fields {
+                    let field = CField {
+                        r#type: f.ctype.clone_ref(py),
+                        offset: f.offset,
+                        bitshift: f.bitshift,
+                        bitsize: f.bitsize,
+                        flags: 0,
+                    };
+                    list.append((f.name.as_str(), Py::new(py, field)?))?;
+                }
+                Ok(list.into_any().unbind())
+            }
+            _ => Err(pyo3::exceptions::PyAttributeError::new_err("fields")),
+        }
+    }
+
+    #[getter]
+    fn args(&self, py: Python<'_>) -> PyResult<Py<PyTuple>> {
+        match &self.func {
+            Some(f) => Ok(PyTuple::new(py, f.args.iter().map(|a| a.clone_ref(py)))?.unbind()),
+            None => Err(pyo3::exceptions::PyAttributeError::new_err("args")),
+        }
+    }
+
+    #[getter]
+    fn result(&self, py: Python<'_>) -> PyResult<Py<CType>> {
+        match &self.func {
+            Some(f) => Ok(f.result.clone_ref(py)),
+            None => Err(pyo3::exceptions::PyAttributeError::new_err("result")),
+        }
+    }
+
+    #[getter]
+    fn ellipsis(&self) -> PyResult<bool> {
+        match &self.func {
+            Some(f) => Ok(f.variadic),
+            None => Err(pyo3::exceptions::PyAttributeError::new_err("ellipsis")),
+        }
+    }
+
+    #[getter]
+    fn abi(&self) -> PyResult<i32> {
+        match &self.func {
+            Some(f) => Ok(if f.stdcall { crate::FFI_STDCALL } else { crate::FFI_DEFAULT_ABI }),
+            None => Err(pyo3::exceptions::PyAttributeError::new_err("abi")),
+        }
+    }
+
+    #[getter]
+    fn elements(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let values = self.enum_values.as_ref().ok_or_else(|| pyo3::exceptions::PyAttributeError::new_err("elements"))?;
+        let d = PyDict::new(py);
+        for (name, v) in values.iter().rev() {
+            d.set_item(*v, name)?;
+        }
+        Ok(d.unbind())
+    }
+
+    #[getter]
+    fn relements(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let values = self.enum_values.as_ref().ok_or_else(|| pyo3::exceptions::PyAttributeError::new_err("relements"))?;
+        let d = PyDict::new(py);
+        for (name, v) in values {
+            d.set_item(name, *v)?;
+        }
+        Ok(d.unbind())
+    }
+
+    fn __repr__(&self) -> String {
+        self.repr_string()
+    }
+
+    fn __dir__(&self) -> Vec<&'static str> {
+        let mut v = vec!["kind", "cname"];
+        match self.kind {
+            Kind::Pointer => v.push("item"),
+            Kind::Array => v.extend(["item", "length"]),
+            Kind::Struct | Kind::Union => v.push("fields"),
+            Kind::Enum => v.extend(["elements", "relements"]),
+            Kind::Function => v.extend(["args", "result", "ellipsis", "abi"]),
+            _ => {}
+        }
+        v
+    }
+}

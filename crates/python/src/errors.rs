@@ -1,0 +1,43 @@
+//! Raising cffi's exceptions from Rust. The classes themselves are Python
+//! (`rcffi/error.py`) so that they print and pickle exactly like cffi's.
+
+use pyo3::exceptions::{PyNotImplementedError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
+
+static ERROR_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+fn error_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
+    let module = ERROR_MODULE.get_or_try_init(py, || PyModule::import(py, "rcffi.error").map(Bound::unbind))?;
+    Ok(module.bind(py).getattr(name)?.cast_into::<PyType>()?)
+}
+
+fn raise(py: Python<'_>, class: &str, msg: String) -> PyErr {
+    match error_class(py, class) {
+        Ok(cls) => PyErr::from_type(cls, msg),
+        Err(e) => e,
+    }
+}
+
+pub fn cdef_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
+    raise(py, "CDefError", msg.into())
+}
+
+pub fn ffi_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
+    raise(py, "FFIError", msg.into())
+}
+
+/// Turn a `cdecl::Error` into the Python exception cffi raises for it.
+pub fn from_cdecl(py: Python<'_>, err: cdecl::Error) -> PyErr {
+    let text = err.to_string();
+    match err.kind {
+        cdecl::ErrorKind::CDef => cdef_error(py, text),
+        cdecl::ErrorKind::Ffi => ffi_error(py, text),
+        cdecl::ErrorKind::NotImplemented => PyNotImplementedError::new_err(text),
+    }
+}
+
+pub fn type_error(msg: impl Into<String>) -> PyErr {
+    PyTypeError::new_err(msg.into())
+}

@@ -1,0 +1,483 @@
+//! `FFIBase`: the Rust half of `rcffi.FFI` (the Python class in
+//! `rcffi/api.py` subclasses it and adds the build-time methods). Everything
+//! on a hot path (`new`, `cast`, `typeof`, `sizeof`, ...) lives here.
+
+use std::sync::Mutex;
+
+use cdecl::{CdefOptions, ConstValue, DeclKind, Packing, Registry};
+use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+
+use crate::cdata::{self, CDataObject, Owner};
+use crate::convert;
+use crate::ctype::{ctype_for, CType, Conv, Kind};
+use crate::errors;
+use crate::state::arena;
+
+#[pyclass(subclass, dict, module = "rcffi", name = "FFIBase")]
+pub struct FFIBase {
+    pub registry: Mutex<Registry>,
+    /// type string -> CType, cleared by every cdef()
+    type_cache: Py<PyDict>,
+}
+
+impl FFIBase {
+    /// The CType for a type string, a CType, or (when `allow_cdata`) the type of a cdata.
+    pub fn resolve(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>, allow_cdata: bool) -> PyResult<Py<CType>> {
+        if let Ok(s) = cdecl.cast::<PyString>() {
+            let cache = self.type_cache.bind(py);
+            if let Some(ct) = cache.get_item(s)? {
+                // SAFETY: only CType objects are stored in the cache.
+                return Ok(unsafe { ct.cast_into_unchecked::<CType>() }.unbind());
+            }
+            let text = s.to_cow()?;
+            let id = {
+                let reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+                let mut a = arena();
+                reg.parse_type(&mut a, &text)
+            }
+            .map_err(|e| errors::from_cdecl(py, e))?;
+            let ct = ctype_for(py, id)?;
+            cache.set_item(s, &ct)?;
+            return Ok(ct);
+        }
+        if let Ok(ct) = cdecl.cast::<CType>() {
+            return Ok(ct.clone().unbind());
+        }
+        if allow_cdata {
+            if let Some(cd) = cdata::as_cdata(py, cdecl) {
+                return Ok(cd.ctype_obj(py));
+            }
+        }
+        Err(PyTypeError::new_err(format!(
+            "expected a cdecl string or a ctype object, not {}",
+            convert::describe(py, cdecl)
+        )))
+    }
+
+    fn with_registry<R>(&self, f: impl FnOnce(&mut Registry) -> R) -> R {
+        let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut reg)
+    }
+}
+
+fn sizeof_error(ct: &CType) -> PyErr {
+    PyValueError::new_err(format!("ctype '{}' is of unknown size", ct.cname))
+}
+
+/// Allocate zeroed memory, raising `MemoryError` on failure.
+fn calloc(size: usize) -> PyResult<*mut u8> {
+    // SAFETY: plain allocation.
+    let p = unsafe { libc::calloc(1, size.max(1)) } as *mut u8;
+    if p.is_null() {
+        return Err(pyo3::exceptions::PyMemoryError::new_err(format!("cannot allocate {size} bytes")));
+    }
+    Ok(p)
+}
+
+/// The memory size and array length `ffi.new(ct, init)` needs.
+pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> PyResult<(usize, isize)> {
+    match ct.kind {
+        Kind::Pointer => {
+            let item = ct.item().get();
+            match item.size_opt(py) {
+                Some(s) if item.kind != Kind::Void && item.kind != Kind::Function => Ok((s, -1)),
+                _ => Err(PyTypeError::new_err(format!("cannot instantiate ctype '{}' of unknown size", item.cname))),
+            }
+        }
+        Kind::Array => {
+            let item = ct.item().get();
+            let isz = item.size_opt(py).ok_or_else(|| sizeof_error(item))?;
+            let n = match ct.length {
+                Some(n) => n,
+                None => match init {
+                    None => {
+                        return Err(PyTypeError::new_err(
+                            "expected new array length or list/tuple/str, not NoneType",
+                        ))
+                    }
+                    Some(i) if i.is_instance_of::<pyo3::types::PyInt>() => {
+                        let n: isize = i.extract()?;
+                        if n < 0 {
+                            return Err(PyValueError::new_err("negative array length"));
+                        }
+                        n as usize
+                    }
+                    Some(i) => convert::array::init_length(py, ct, i)?.ok_or_else(|| {
+                        PyTypeError::new_err(format!(
+                            "expected new array length or list/tuple/str, not {}",
+                            convert::describe(py, i)
+                        ))
+                    })?,
+                },
+            };
+            let total = n.checked_mul(isz).ok_or_else(|| pyo3::exceptions::PyOverflowError::new_err("array size would overflow a ssize_t"))?;
+            Ok((total, n as isize))
+        }
+        _ => Err(PyTypeError::new_err(format!("expected a pointer or array ctype, got '{}'", ct.cname))),
+    }
+}
+
+/// Initialise freshly allocated memory of `ffi.new`.
+pub unsafe fn init_new(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>, mem: *mut u8, length: isize) -> PyResult<()> {
+    let Some(init) = init else { return Ok(()) };
+    if init.is_none() {
+        return Ok(());
+    }
+    match ct.kind {
+        Kind::Pointer => convert::write(py, ct.item().get(), init, mem),
+        _ => {
+            if ct.length.is_none() && init.is_instance_of::<pyo3::types::PyInt>() {
+                return Ok(());
+            }
+            convert::array::store_n(py, ct, init, mem, length as usize)
+        }
+    }
+}
+
+#[pymethods]
+impl FFIBase {
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn py_new(py: Python<'_>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        FFIBase { registry: Mutex::new(Registry::new()), type_cache: PyDict::new(py).unbind() }
+    }
+
+    #[pyo3(signature = (csource, override_=false, packed=false, pack=None))]
+    fn _cdef(&self, py: Python<'_>, csource: &Bound<'_, PyAny>, override_: bool, packed: bool, pack: Option<u32>) -> PyResult<Vec<String>> {
+        let text: String = csource
+            .extract()
+            .map_err(|_| PyTypeError::new_err("cdef() argument must be a string"))?;
+        let packing = if packed {
+            Packing::Pack(1)
+        } else {
+            match pack {
+                None | Some(0) => Packing::Natural,
+                Some(n) if n.is_power_of_two() => Packing::Pack(n),
+                Some(n) => return Err(PyValueError::new_err(format!("'pack' must be a power of two, not {n}"))),
+            }
+        };
+        let options = CdefOptions { override_existing: override_, packing, ..CdefOptions::default() };
+        let report = py.detach(|| {
+            let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+            let mut a = arena();
+            reg.cdef(&mut a, &text, &options)
+        });
+        self.type_cache.bind(py).clear();
+        match report {
+            Ok(r) => Ok(r.warnings),
+            Err(e) => Err(errors::from_cdecl(py, e)),
+        }
+    }
+
+    #[pyo3(name = "typeof")]
+    fn type_of(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyResult<Py<CType>> {
+        if let Ok(ct) = cdecl.cast::<CType>() {
+            return Err(PyTypeError::new_err(format!("typeof() takes a cdecl string or a cdata, not {}", ct.get().repr_string())));
+        }
+        let ct = self.resolve(py, cdecl, true)?;
+        if ct.get().kind == Kind::Function && cdecl.is_instance_of::<PyString>() {
+            return Err(errors::cdef_error(
+                py,
+                format!("the type '{}' is a function type, not a pointer-to-function type", cdecl.str()?),
+            ));
+        }
+        Ok(ct)
+    }
+
+    fn sizeof(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyResult<usize> {
+        if let Some(cd) = cdata::as_cdata(py, cdecl) {
+            let ct = cd.ctype();
+            if ct.kind == Kind::Array {
+                return Ok(cd.length.max(0) as usize * ct.item().get().size(py)?);
+            }
+            return ct.size_opt(py).ok_or_else(|| sizeof_error(ct));
+        }
+        let ct = self.resolve(py, cdecl, false)?;
+        let ct = ct.get();
+        match ct.kind {
+            Kind::Void | Kind::Function => Err(sizeof_error(ct)),
+            _ => ct.size_opt(py).ok_or_else(|| sizeof_error(ct)),
+        }
+    }
+
+    fn alignof(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let ct = self.resolve(py, cdecl, true)?;
+        let ct = ct.get();
+        match ct.kind {
+            Kind::Void | Kind::Function => Err(PyValueError::new_err(format!("ctype '{}' is of unknown alignment", ct.cname))),
+            _ => ct.size_align(py).map(|l| l.1).map_err(|_| PyValueError::new_err(format!("ctype '{}' is of unknown alignment", ct.cname))),
+        }
+    }
+
+    #[pyo3(signature = (cdecl, *fields_or_indexes))]
+    fn offsetof(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>, fields_or_indexes: &Bound<'_, PyTuple>) -> PyResult<usize> {
+        let ct = self.resolve(py, cdecl, false)?;
+        let (_, off) = field_path(py, &ct, fields_or_indexes, true)?;
+        Ok(off)
+    }
+
+    #[pyo3(signature = (cdecl, init=None))]
+    fn new<'py>(&self, py: Python<'py>, cdecl: &Bound<'py, PyAny>, init: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let ct = self.resolve(py, cdecl, false)?;
+        new_owned(py, &ct, init)
+    }
+
+    fn cast<'py>(&self, py: Python<'py>, cdecl: &Bound<'py, PyAny>, source: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let ct = self.resolve(py, cdecl, false)?;
+        crate::cast::cast(py, &ct, source)
+    }
+
+    #[pyo3(signature = (cdata, maxlen=-1))]
+    fn string<'py>(&self, py: Python<'py>, cdata: &Bound<'py, PyAny>, maxlen: isize) -> PyResult<Bound<'py, PyAny>> {
+        crate::strings::string(py, cdata, maxlen)
+    }
+
+    fn unpack<'py>(&self, py: Python<'py>, cdata: &Bound<'py, PyAny>, length: isize) -> PyResult<Bound<'py, PyAny>> {
+        crate::strings::unpack(py, cdata, length)
+    }
+
+    #[pyo3(signature = (cdata, *fields_or_indexes))]
+    fn addressof<'py>(&self, py: Python<'py>, cdata: &Bound<'py, PyAny>, fields_or_indexes: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        let cd = cdata::as_cdata(py, cdata).ok_or_else(|| PyTypeError::new_err(format!("expected a cdata, got {}", convert::describe(py, cdata))))?;
+        let ct = cd.ctype_obj(py);
+        let c = ct.get();
+        if !matches!(c.kind, Kind::Struct | Kind::Union | Kind::Array) && !(fields_or_indexes.is_empty() && c.kind != Kind::Pointer) {
+            if !(c.kind == Kind::Pointer && !fields_or_indexes.is_empty()) {
+                return Err(PyTypeError::new_err(format!(
+                    "expected a cdata struct/union/array object, got cdata '{}'",
+                    c.cname
+                )));
+            }
+        }
+        let (target, off) = if fields_or_indexes.is_empty() {
+            (ct.clone_ref(py), 0)
+        } else {
+            field_path(py, &ct, fields_or_indexes, false)?
+        };
+        let ptr_id = {
+            let mut a = arena();
+            a.pointer(target.get().id)
+        };
+        let pct = ctype_for(py, ptr_id)?;
+        // SAFETY: offset within the object found by field_path.
+        unsafe { cdata::wrap(py, cdata::new_cdata(py, &pct, cd.ptr.add(off), Owner::Keep(cdata.clone().unbind()))) }
+    }
+
+    #[pyo3(signature = (cdata, destructor, size=0))]
+    fn gc<'py>(&self, py: Python<'py>, cdata: &Bound<'py, PyAny>, destructor: &Bound<'py, PyAny>, size: isize) -> PyResult<Bound<'py, PyAny>> {
+        let _ = size;
+        let cd = cdata::as_cdata(py, cdata).ok_or_else(|| PyTypeError::new_err("expected a cdata"))?;
+        if destructor.is_none() {
+            // ffi.gc(p, None): detach the destructor of a previous ffi.gc().
+            // SAFETY: we hold the GIL; the owner field belongs to this object.
+            let obj = cdata.as_ptr() as *mut CDataObject;
+            unsafe {
+                if let Owner::Gc { destructor, .. } = &mut (*obj).owner {
+                    *destructor = None;
+                }
+            }
+            return Ok(cdata.clone());
+        }
+        let ct = cd.ctype_obj(py);
+        // SAFETY: new cdata sharing the same address.
+        unsafe {
+            let obj = cdata::new_cdata(
+                py,
+                &ct,
+                cd.ptr,
+                Owner::Gc { original: cdata.clone().unbind(), destructor: Some(destructor.clone().unbind()) },
+            );
+            if !obj.is_null() {
+                (*(obj as *mut CDataObject)).length = cd.length;
+            }
+            cdata::wrap(py, obj)
+        }
+    }
+
+    fn new_handle<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let ct = self.resolve(py, PyString::intern(py, "void *").as_any(), false)?;
+        // SAFETY: the handle keeps `x` alive while the cdata lives.
+        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, x.as_ptr() as *mut u8, Owner::Handle(x.clone().unbind()))) }
+    }
+
+    fn from_handle<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let cd = cdata::as_cdata(py, x).ok_or_else(|| PyTypeError::new_err("expected a cdata 'void *'"))?;
+        if cd.ctype().kind != Kind::Pointer {
+            return Err(PyTypeError::new_err(format!("expected a 'cdata' object with a 'void *' out of new_handle(), got '{}'", cd.ctype().cname)));
+        }
+        if cd.ptr.is_null() {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err("cannot use from_handle() on NULL pointer"));
+        }
+        // SAFETY: the pointer came from new_handle() (cffi trusts the caller too).
+        Ok(unsafe { Bound::from_borrowed_ptr(py, cd.ptr as *mut ffi::PyObject) })
+    }
+
+    fn release(&self, py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
+        release_cdata(py, x)
+    }
+
+    #[pyo3(signature = (cdecl, replace_with=""))]
+    fn _getcname(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>, replace_with: &str) -> PyResult<String> {
+        let ct = self.resolve(py, cdecl, true)?;
+        let a = arena();
+        Ok(cdecl::names::type_name_around(&a, ct.get().id, replace_with))
+    }
+
+    fn list_types(&self, py: Python<'_>) -> PyResult<Py<PyTuple>> {
+        let (mut t, mut s, mut u) = self.with_registry(|reg| {
+            (
+                reg.typedef_names().to_vec(),
+                reg.struct_tag_names().cloned().collect::<Vec<_>>(),
+                reg.union_tag_names().cloned().collect::<Vec<_>>(),
+            )
+        });
+        t.sort();
+        s.sort();
+        u.sort();
+        Ok(PyTuple::new(py, [PyList::new(py, t)?, PyList::new(py, s)?, PyList::new(py, u)?])?.unbind())
+    }
+
+    fn integer_const(&self, py: Python<'_>, name: &str) -> PyResult<i128> {
+        let decl = self.with_registry(|reg| reg.lookup(name).cloned());
+        match decl.map(|d| d.kind) {
+            Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => Ok(v),
+            _ => Err(errors::ffi_error(py, format!("integer constant '{name}' not found"))),
+        }
+    }
+
+    fn memmove(&self, py: Python<'_>, dest: &Bound<'_, PyAny>, src: &Bound<'_, PyAny>, n: isize) -> PyResult<()> {
+        crate::buffer::memmove(py, dest, src, n)
+    }
+
+    #[pyo3(signature = (cdecl, python_buffer=None, require_writable=false))]
+    fn from_buffer<'py>(&self, py: Python<'py>, cdecl: &Bound<'py, PyAny>, python_buffer: Option<&Bound<'py, PyAny>>, require_writable: bool) -> PyResult<Bound<'py, PyAny>> {
+        let (ct, obj) = match python_buffer {
+            Some(b) => (self.resolve(py, cdecl, false)?, b.clone()),
+            None => (self.resolve(py, PyString::intern(py, "char[]").as_any(), false)?, cdecl.clone()),
+        };
+        crate::buffer::from_buffer(py, &ct, &obj, require_writable)
+    }
+
+    #[getter]
+    fn get_errno(&self) -> i32 {
+        crate::call::saved_errno()
+    }
+
+    #[setter]
+    fn set_errno(&self, value: i32) {
+        crate::call::set_saved_errno(value)
+    }
+
+    /// Names and kinds of every declaration, for `Lib` objects.
+    fn _lookup_kind(&self, name: &str) -> Option<&'static str> {
+        self.with_registry(|reg| {
+            reg.lookup(name).map(|d| match d.kind {
+                DeclKind::Function { .. } => "function",
+                DeclKind::Variable { .. } => "variable",
+                DeclKind::Constant { .. } => "constant",
+                DeclKind::EnumConstant { .. } => "enum",
+                DeclKind::ExternPython { .. } => "extern_python",
+            })
+        })
+    }
+
+    fn _declared_names(&self) -> Vec<String> {
+        self.with_registry(|reg| reg.declarations().iter().map(|d| d.name.clone()).collect())
+    }
+
+    fn _include(&self, other: PyRef<'_, FFIBase>) -> PyResult<()> {
+        let py = other.py();
+        let theirs = other.registry.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        self.with_registry(|reg| reg.include(&theirs)).map_err(|e| errors::from_cdecl(py, e))?;
+        self.type_cache.bind(py).clear();
+        Ok(())
+    }
+}
+
+/// `ffi.new()` for a resolved ctype.
+pub fn new_owned<'py>(py: Python<'py>, ct: &Py<CType>, init: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    let c = ct.get();
+    let (size, length) = new_size(py, c, init)?;
+    let mem = calloc(size)?;
+    // SAFETY: `mem` is a fresh zeroed allocation of `size` bytes, owned by the new cdata.
+    unsafe {
+        let obj = cdata::new_cdata(py, ct, mem, Owner::Malloc { size });
+        if obj.is_null() {
+            libc::free(mem as *mut libc::c_void);
+            return Err(PyErr::fetch(py));
+        }
+        if length >= 0 {
+            (*(obj as *mut CDataObject)).length = length;
+        }
+        let obj = Bound::from_owned_ptr(py, obj);
+        init_new(py, c, init, mem, length)?;
+        Ok(obj)
+    }
+}
+
+/// `ffi.release(x)` and `with ... as x:`.
+pub fn release_cdata(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
+    let cd = cdata::as_cdata(py, x).ok_or_else(|| PyTypeError::new_err("expected a cdata"))?;
+    match cd.owner {
+        Owner::Malloc { .. } | Owner::Custom { .. } | Owner::Gc { .. } | Owner::Buffer(_) => {}
+        Owner::Released => return Ok(()),
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "ffi.release() is only for cdata returned by ffi.new(), ffi.gc() or ffi.from_buffer(); got {}",
+                cdata::repr::repr_string(py, cd)?
+            )))
+        }
+    }
+    let obj = x.as_ptr() as *mut CDataObject;
+    // SAFETY: GIL held; give back the resource and make later use fail cleanly.
+    unsafe {
+        cdata::release_owner(py, obj);
+        (*obj).ptr = std::ptr::null_mut();
+        (*obj).length = if (*obj).length >= 0 { 0 } else { -1 };
+    }
+    Ok(())
+}
+
+/// Follow `fields_or_indexes` from `ct`: the final type and byte offset.
+/// `deref_first`: offsetof() on a pointer type walks into the pointee.
+fn field_path(py: Python<'_>, ct: &Py<CType>, path: &Bound<'_, PyTuple>, deref_first: bool) -> PyResult<(Py<CType>, usize)> {
+    let mut cur = ct.clone_ref(py);
+    let mut off = 0usize;
+    for (i, step) in path.iter().enumerate() {
+        let c = cur.get();
+        if let Ok(name) = step.cast::<PyString>() {
+            let rec = match c.kind {
+                Kind::Struct | Kind::Union => cur.clone_ref(py),
+                Kind::Pointer if c.is_record_ptr() && (i > 0 || deref_first) => c.item().clone_ref(py),
+                _ => return Err(PyTypeError::new_err(format!("expected a struct or union ctype, got '{}'", c.cname))),
+            };
+            let info = rec.get().record_info(py)?;
+            let idx = info.by_name.bind(py).get_item(name)?.ok_or_else(|| {
+                pyo3::exceptions::PyKeyError::new_err(format!("'{}' has no field '{}'", rec.get().cname, name))
+            })?;
+            let f = &info.fields[idx.extract::<usize>()?];
+            if f.bitsize >= 0 {
+                return Err(PyTypeError::new_err(format!("not supported for bitfield '{}'", f.name)));
+            }
+            off += f.offset;
+            cur = f.ctype.clone_ref(py);
+        } else {
+            let n: isize = step.extract().map_err(|_| PyTypeError::new_err("expected a field name or an array index"))?;
+            if !matches!(c.kind, Kind::Array | Kind::Pointer) {
+                return Err(PyTypeError::new_err(format!("expected an array or pointer ctype, got '{}'", c.cname)));
+            }
+            if n < 0 || (c.kind == Kind::Array && c.length.map_or(false, |l| n as usize >= l)) {
+                return Err(PyIndexError::new_err("array index out of bounds"));
+            }
+            let item = c.item().clone_ref(py);
+            off += n as usize * item.get().size(py)?;
+            cur = item;
+        }
+    }
+    let _ = Conv::Void;
+    let _ = PyBytes::new;
+    Ok((cur, off))
+}

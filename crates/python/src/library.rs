@@ -1,0 +1,148 @@
+//! `_rcffi.Library`: a dlopen()ed shared library and lookups in it for
+//! `Lib` objects (functions, global variables, constants).
+
+use std::ffi::{c_void, CStr, CString};
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+use cdecl::{ConstValue, DeclKind};
+use pyo3::exceptions::{PyAttributeError, PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use crate::cdata::{self, Owner};
+use crate::ctype::ctype_for;
+use crate::errors;
+use crate::ffi_obj::FFIBase;
+use crate::state::arena;
+
+#[pyclass(frozen, module = "_cffi_backend", name = "Library")]
+pub struct Library {
+    handle: AtomicPtr<c_void>,
+    name: String,
+}
+
+fn dlerror_text() -> String {
+    // SAFETY: dlerror returns a thread-local C string or NULL.
+    unsafe {
+        let e = libc::dlerror();
+        if e.is_null() { "unknown dlopen() error".into() } else { CStr::from_ptr(e).to_string_lossy().into_owned() }
+    }
+}
+
+impl Library {
+    pub fn symbol(&self, name: &str) -> PyResult<*mut c_void> {
+        let h = self.handle.load(Ordering::Acquire);
+        if h.is_null() {
+            return Err(PyValueError::new_err(format!("library '{}' has been closed", self.name)));
+        }
+        let c = CString::new(name).map_err(|_| PyValueError::new_err("symbol name contains a NUL"))?;
+        // SAFETY: valid handle and C string.
+        let p = unsafe {
+            libc::dlerror();
+            libc::dlsym(h, c.as_ptr())
+        };
+        if p.is_null() {
+            return Err(PyAttributeError::new_err(format!(
+                "function/symbol '{}' not found in library '{}': {}",
+                name,
+                self.name,
+                dlerror_text()
+            )));
+        }
+        Ok(p)
+    }
+}
+
+#[pymethods]
+impl Library {
+    #[new]
+    #[pyo3(signature = (path, flags=0))]
+    fn py_new(path: Option<&str>, flags: i32) -> PyResult<Self> {
+        let flags = if flags == 0 { libc::RTLD_NOW } else { flags };
+        let cpath = path.map(CString::new).transpose().map_err(|_| PyValueError::new_err("embedded NUL in library name"))?;
+        // SAFETY: plain dlopen call.
+        let h = unsafe { libc::dlopen(cpath.as_ref().map_or(std::ptr::null(), |c| c.as_ptr()), flags) };
+        if h.is_null() {
+            return Err(PyOSError::new_err(format!(
+                "cannot load library '{}': {}",
+                path.unwrap_or("<main program>"),
+                dlerror_text()
+            )));
+        }
+        Ok(Library { handle: AtomicPtr::new(h), name: path.unwrap_or("<main program>").to_string() })
+    }
+
+    #[staticmethod]
+    fn _from_handle(py: Python<'_>, handle: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let cd = cdata::as_cdata(py, handle).ok_or_else(|| PyValueError::new_err("expected a 'void *' handle"))?;
+        if cd.ptr.is_null() {
+            return Err(PyOSError::new_err("cannot call dlopen() on a NULL handle"));
+        }
+        Ok(Library { handle: AtomicPtr::new(cd.ptr as *mut c_void), name: format!("{:#x}", cd.ptr as usize) })
+    }
+
+    fn close(&self) -> PyResult<()> {
+        let h = self.handle.swap(std::ptr::null_mut(), Ordering::AcqRel);
+        if h.is_null() {
+            return Err(PyValueError::new_err(format!("library '{}' is already closed", self.name)));
+        }
+        // SAFETY: handle from dlopen, closed once.
+        unsafe { libc::dlclose(h) };
+        Ok(())
+    }
+
+    fn check_open(&self, attr: &str) -> PyResult<()> {
+        if self.handle.load(Ordering::Acquire).is_null() {
+            return Err(PyValueError::new_err(format!(
+                "library '{}' has been closed (accessing '{}')",
+                self.name, attr
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[pymethods]
+impl FFIBase {
+    /// The function `name` of `lib` as a callable function-pointer cdata.
+    fn _lib_function<'py>(&self, py: Python<'py>, lib: &Bound<'py, Library>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        let decl = self.registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
+        let Some(DeclKind::Function { ty, asm_name }) = decl.map(|d| d.kind) else {
+            return Err(PyAttributeError::new_err(name.to_string()));
+        };
+        let symbol = asm_name.as_deref().unwrap_or(name);
+        let addr = lib.get().symbol(symbol)?;
+        let ptr_ty = arena().pointer(ty);
+        let ct = ctype_for(py, ptr_ty)?;
+        crate::call::check_callable(py, &ct)?;
+        // SAFETY: a function address from dlsym.
+        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, Owner::Borrowed)) }
+    }
+
+    /// A pointer cdata to the global variable `name` of `lib`.
+    fn _lib_variable<'py>(&self, py: Python<'py>, lib: &Bound<'py, Library>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        let decl = self.registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
+        let Some(DeclKind::Variable { ty }) = decl.map(|d| d.kind) else {
+            return Err(PyAttributeError::new_err(name.to_string()));
+        };
+        let addr = lib.get().symbol(name)?;
+        let ptr_ty = arena().pointer(ty);
+        let ct = ctype_for(py, ptr_ty)?;
+        // SAFETY: a data address from dlsym.
+        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, Owner::Borrowed)) }
+    }
+
+    fn _lib_constant(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        let decl = self.registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
+        match decl.map(|d| d.kind) {
+            Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => {
+                Ok(v.into_pyobject(py)?.into_any().unbind())
+            }
+            Some(DeclKind::Constant { value: ConstValue::Unknown, .. }) => Err(errors::ffi_error(
+                py,
+                format!("cannot get the value of constant '{name}' in ABI mode: it was declared with '...' and only the C compiler knows it (use API mode)"),
+            )),
+            _ => Err(PyAttributeError::new_err(PyString::new(py, name).unbind())),
+        }
+    }
+}

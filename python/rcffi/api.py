@@ -1,0 +1,211 @@
+"""``rcffi.FFI``: cffi's FFI class. The hot methods (``new``, ``cast``,
+``typeof``, ``sizeof``, ...) are inherited from the Rust base class
+``_rcffi.FFIBase``; this module adds the ones that are glue."""
+
+import sys
+import warnings
+
+from . import _rcffi
+from .error import CDefError, FFIError, PkgConfigError, VerificationError, VerificationMissing  # noqa: F401
+
+_unspecified = object()
+
+
+class FFI(_rcffi.FFIBase):
+    r"""The main top-level class that you instantiate once, or once per module.
+
+    Example usage::
+
+        ffi = FFI()
+        ffi.cdef('''
+            int printf(const char *, ...);
+        ''')
+        C = ffi.dlopen(None)   # standard library
+        C.printf(b"hello, %s!\n", ffi.new("char[]", b"world"))
+    """
+
+    CData = _rcffi.CData
+    CType = _rcffi.CType
+    buffer = _rcffi.buffer
+
+    def __init__(self, backend=None):
+        self._backend = backend if backend is not None else _rcffi
+        self._libraries = []
+        self._cdefsources = []
+        self._included_ffis = []
+        self._init_once_cache = {}
+        self._windows_unicode = None
+        self._embedding = None
+        self._assigned_source = None
+        for name in dir(_rcffi):
+            if name.startswith("RTLD_"):
+                setattr(self, name, getattr(_rcffi, name))
+
+    # -- declarations --------------------------------------------------------
+
+    def cdef(self, csource, override=False, packed=False, pack=None):
+        """Parse the given C source. This registers all declared functions,
+        types, and global variables. If 'packed' is true, all structs in this
+        cdef are packed; 'pack=N' caps the alignment of their fields at N."""
+        if not isinstance(csource, str):
+            raise TypeError("cdef() argument must be a string")
+        for message in self._cdef(csource, override, packed, pack):
+            warnings.warn(message, UserWarning, stacklevel=2)
+        self._cdefsources.append(csource)
+
+    def getctype(self, cdecl, replace_with=""):
+        """Return a string giving the C type 'cdecl', which may be itself a
+        string or a <ctype> object. If 'replace_with' is given, it gives
+        extra text to append (or insert for more complicated C types), like
+        a variable name, or '*' to get actually the C type 'pointer-to-cdecl'."""
+        replace_with = replace_with.strip()
+        if replace_with.startswith("*") and "&[" in self._getcname(cdecl, "&"):
+            replace_with = "(%s)" % replace_with
+        elif replace_with and replace_with[0] not in "[(":
+            replace_with = " " + replace_with
+        return self._getcname(cdecl, replace_with)
+
+    def include(self, ffi_to_include):
+        """Includes the typedefs, structs, unions and enums defined in
+        another FFI instance."""
+        if not isinstance(ffi_to_include, _rcffi.FFIBase):
+            raise TypeError("ffi.include() expects an argument that is also of type cffi.FFI, not %r" % (type(ffi_to_include).__name__,))
+        if ffi_to_include is self:
+            raise ValueError("self.include(self)")
+        self._include(ffi_to_include)
+        self._cdefsources.append("[")
+        self._cdefsources.extend(ffi_to_include._cdefsources)
+        self._cdefsources.append("]")
+        self._included_ffis.append(ffi_to_include)
+
+    # -- libraries ---------------------------------------------------------
+
+    def dlopen(self, name, flags=0):
+        """Load and return a dynamic library identified by 'name'. The
+        standard C library can be loaded by passing None."""
+        from .lib import load_library
+
+        if not (isinstance(name, str) or name is None or isinstance(name, _rcffi.CData)):
+            raise TypeError("dlopen(name): name must be a file name, None, or an already-opened 'void *' handle")
+        lib = load_library(self, name, flags)
+        self._libraries.append(lib)
+        return lib
+
+    def dlclose(self, lib):
+        """Close a library obtained with ffi.dlopen(). After this call,
+        access to functions or variables from the library will fail."""
+        from .lib import close_library
+
+        close_library(lib)
+
+    # -- callbacks -----------------------------------------------------------
+
+    def callback(self, cdecl, python_callable=None, error=None, onerror=None):
+        """Return a callback object or a decorator making such a callback
+        object. 'cdecl' must name a C function pointer type."""
+
+        def callback_decorator_wrap(python_callable):
+            if not callable(python_callable):
+                raise TypeError("the 'python_callable' argument is not callable")
+            return self._callback(cdecl, python_callable, error, onerror)
+
+        if python_callable is None:
+            return callback_decorator_wrap
+        return callback_decorator_wrap(python_callable)
+
+    def init_once(self, func, tag):
+        # Read _init_once_cache[tag], which is either (False, lock) if
+        # we're calling the function now in some thread, or (True, result).
+        try:
+            x = self._init_once_cache[tag]
+        except KeyError:
+            import threading
+
+            x = self._init_once_cache.setdefault(tag, (False, threading.Lock()))
+        if x[0]:
+            return x[1]
+        with x[1]:
+            x = self._init_once_cache[tag]
+            if x[0]:
+                return x[1]
+            result = func()
+            self._init_once_cache[tag] = (True, result)
+        return result
+
+    def getwinerror(self, code=-1):
+        raise NotImplementedError("getwinerror() is only available on Windows")
+
+    def new_allocator(self, alloc=None, free=None, should_clear_after_alloc=True):
+        """Return a new allocator, i.e. a function that behaves like
+        ffi.new() but uses the provided low-level 'alloc' and 'free'
+        functions."""
+        if alloc is None and free is not None:
+            raise TypeError("cannot give 'free' without 'alloc'")
+        ffi = self
+
+        def allocator(cdecl, init=None):
+            if alloc is None:
+                return ffi.new(cdecl, init)
+            ct = ffi.typeof(cdecl) if isinstance(cdecl, str) else cdecl
+            if ct.kind == "pointer":
+                size = ffi.sizeof(ct.item)
+            elif ct.kind == "array":
+                length = ct.length
+                if length is None:
+                    if isinstance(init, int):
+                        length, init = init, None
+                    elif isinstance(init, bytes):
+                        length = len(init) + 1
+                    else:
+                        length = len(init)
+                    ct = ffi.typeof(ffi.getctype(ct.item, "[%d]" % length))
+                size = ffi.sizeof(ct)
+            else:
+                raise TypeError("expected a pointer or array ctype, got '%s'" % ct.cname)
+            raw = alloc(size)
+            if not isinstance(raw, ffi.CData) or ffi.typeof(raw).kind not in ("pointer", "array"):
+                raise TypeError("alloc() must return a cdata pointer, not '%s'" % type(raw).__name__)
+            if raw == ffi.NULL:
+                raise MemoryError("alloc() returned NULL")
+            if should_clear_after_alloc:
+                ffi.memmove(raw, b"\0" * size, size)
+            p = ffi.cast(ct, raw)
+            if free is not None:
+                p = ffi.gc(p, lambda _, raw=raw: free(raw))
+            if init is not None:
+                if ct.kind == "pointer":
+                    p[0] = init
+                else:
+                    tmp = ffi.new(ct, init)
+                    ffi.memmove(p, tmp, size)
+            return p
+
+        return allocator
+
+    def def_extern(self, *args, **kwds):
+        raise ValueError("ffi.def_extern() is only available on API-mode FFI objects")
+
+    # -- API mode (compiled modules): see rcffi.recompiler ------------------
+
+    def set_source(self, module_name, source, source_extension=".c", **kwds):
+        if hasattr(self, "_assigned_source") and self._assigned_source is not None:
+            raise ValueError("set_source() cannot be called several times per ffi object")
+        if not isinstance(module_name, str):
+            raise TypeError("'module_name' must be a string")
+        if "." in module_name.split(".")[-1]:
+            raise ValueError("module_name must not contain a file extension")
+        self._assigned_source = (str(module_name), source, source_extension, kwds)
+
+    def compile(self, tmpdir=".", verbose=0, target=None, debug=None):
+        raise NotImplementedError("API mode (set_source/compile) is not implemented yet in rcffi")
+
+
+FFI.NULL = FFI().cast("void *", 0)
+
+
+def _warn_and_return(message):
+    warnings.warn(message, UserWarning, stacklevel=3)
+
+
+if sys.platform == "win32":  # pragma: no cover
+    pass

@@ -1,0 +1,118 @@
+"""Library objects returned by ``ffi.dlopen()``: functions are looked up on
+first access and cached in the instance ``__dict__``; global variables are
+properties of a class made per library, as cffi does."""
+
+import os
+import sys
+
+from . import _rcffi
+
+
+def _find_library(name):
+    """Resolve a short name like "m" or "c" the way cffi does: a path or a
+    file name is used as given, else ctypes.util.find_library() decides."""
+    if "/" in name or name.endswith((".so", ".dylib", ".dll")) or ".so." in name:
+        return name, [name]
+    import ctypes.util
+
+    path = ctypes.util.find_library(name)
+    if path is None:
+        if name == "c" and sys.platform == "win32":  # pragma: no cover
+            raise OSError("dlopen(None) cannot work on Windows for Python 3 (see http://bugs.python.org/issue23606)")
+        # last chance: a plain file name in the current directory or LD_LIBRARY_PATH
+        return None, ["ctypes.util.find_library(%r)" % (name,)]
+    return path, [path]
+
+
+def load_library(ffi, name, flags):
+    if isinstance(name, _rcffi.CData):
+        handle = _rcffi.Library._from_handle(name)
+    elif name is None:
+        handle = _rcffi.Library(None, flags)
+    else:
+        path, tried = _find_library(name)
+        if path is None:
+            try:
+                handle = _rcffi.Library(name, flags)
+            except OSError:
+                raise OSError(
+                    "ctypes.util.find_library() did not manage to locate a library called %r" % (name,)
+                ) from None
+        else:
+            try:
+                handle = _rcffi.Library(path, flags)
+            except OSError as e:
+                if path != name:
+                    raise OSError("cannot load library %r (found as %r by ctypes.util.find_library()): %s" % (name, path, e)) from None
+                raise
+    return _make_library(ffi, handle, name)
+
+
+def _make_library(ffi, handle, name):
+    def make_accessor(libname):
+        kind = ffi._lookup_kind(libname)
+        if kind is None:
+            raise AttributeError(libname)
+        if kind == "function":
+            value = ffi._lib_function(handle, libname)
+            lib.__dict__[libname] = value
+        elif kind in ("constant", "enum"):
+            lib.__dict__[libname] = ffi._lib_constant(libname)
+        elif kind == "variable":
+            ptr = ffi._lib_variable(handle, libname)
+
+            def getter(self, ptr=ptr):
+                return ptr[0]
+
+            def setter(self, value, ptr=ptr):
+                ptr[0] = value
+
+            setattr(FFILibrary, libname, property(getter, setter))
+        else:
+            raise AttributeError(
+                "%s: extern \"Python\" functions are only available in API mode" % (libname,)
+            )
+
+    class FFILibrary(object):
+        def __getattr__(self, libname):
+            if libname.startswith("__") and libname.endswith("__"):
+                raise AttributeError(libname)
+            handle.check_open(libname)
+            make_accessor(libname)
+            return getattr(self, libname)
+
+        def __setattr__(self, libname, value):
+            try:
+                prop = getattr(self.__class__, libname)
+            except AttributeError:
+                handle.check_open(libname)
+                if ffi._lookup_kind(libname) == "variable":
+                    make_accessor(libname)
+                    setattr(self, libname, value)
+                    return
+                raise AttributeError(
+                    "cannot write to %r: not a global variable declared in the cdef" % (libname,)
+                ) from None
+            prop.__set__(self, value)
+
+        def __dir__(self):
+            return sorted(ffi._declared_names())
+
+        def __repr__(self):
+            return "<cffi.Library %r>" % (name,)
+
+    FFILibrary.__name__ = "FFILibrary_%s" % (os.path.basename(name) if isinstance(name, str) else "c",)
+    lib = FFILibrary()
+    object.__setattr__(lib, "_rcffi_handle", handle)
+    return lib
+
+
+def close_library(lib):
+    handle = lib.__dict__.get("_rcffi_handle")
+    if handle is None:
+        raise TypeError("dlclose() takes a library returned by ffi.dlopen()")
+    handle.close()
+    type(lib).__getattr__  # keep class alive
+    for key in list(lib.__dict__):
+        if key != "_rcffi_handle":
+            del lib.__dict__[key]
