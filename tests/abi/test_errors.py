@@ -1,0 +1,363 @@
+"""Errors: CDefError / FFIError for bad cdef text and types, TypeError for
+bad API arguments, NULL dereference, and use after release / dlclose."""
+
+import gc
+import re
+import warnings
+
+import pytest
+
+from conftest import cffi_impl
+
+CDefError = cffi_impl.CDefError
+FFIError = cffi_impl.FFIError
+
+
+def cdef_error(ffi, src, exc=CDefError):
+    with pytest.raises(exc) as info:
+        ffi.cdef(src)
+    return str(info.value)
+
+
+# ------------------------------------------------------- exception classes
+
+def test_exception_hierarchy(ffi_mod):
+    assert issubclass(ffi_mod.CDefError, Exception)
+    assert issubclass(ffi_mod.FFIError, Exception)
+    assert not issubclass(ffi_mod.CDefError, ffi_mod.FFIError)
+    assert not issubclass(ffi_mod.FFIError, ffi_mod.CDefError)
+    assert not issubclass(ffi_mod.VerificationMissing, ffi_mod.VerificationError)
+
+
+# ----------------------------------------------------------- parse errors
+
+def test_parse_error_names_line_column_and_offending_token(ffi):
+    msg = cdef_error(ffi, "int x y;")
+    assert msg == 'cannot parse "int x y;"\n<cdef source string>:1:7: before: y'
+
+
+def test_parse_error_reports_the_right_line(ffi):
+    msg = cdef_error(ffi, "\n\n\nint x y;")
+    assert msg.startswith('cannot parse "int x y;"\n')
+    assert "<cdef source string>:4:7: before: y" in msg
+
+
+def test_parse_error_on_second_line_quotes_that_line(ffi):
+    msg = cdef_error(ffi, "int foo(int);\nint bar(;")
+    assert msg == 'cannot parse "int bar(;"\n<cdef source string>:2:9: before: ;'
+
+
+def test_parse_error_line_counts_from_start_of_each_cdef_call(ffi):
+    ffi.cdef("int f(void);")
+    msg = cdef_error(ffi, "int f2(void);\nint g(long x;")
+    assert "<cdef source string>:2:" in msg
+    assert "before: ;" in msg
+
+
+def test_parse_error_after_user_typedef(ffi):
+    msg = cdef_error(ffi, "typedef int foo_t;\n\nfoo_t x y;")
+    assert msg == 'cannot parse "foo_t x y;"\n<cdef source string>:3:9: before: y'
+
+
+def test_unterminated_declaration_is_parse_error_at_end_of_input(ffi):
+    assert cdef_error(ffi, "int foo(int x") == "parse error\n<cdef source string>: At end of input"
+    assert "At end of input" in cdef_error(ffi, "struct { int a; }")
+
+
+def test_preprocessor_include_is_rejected(ffi):
+    msg = cdef_error(ffi, "#include <stdio.h>")
+    assert msg == 'cannot parse "#include <stdio.h>"\n<cdef source string>:1:1: Directives not supported yet'
+
+
+def test_preprocessor_conditionals_are_rejected(ffi):
+    msg = cdef_error(ffi, "#ifdef X\nint a;\n#endif")
+    assert 'cannot parse "#ifdef X"' in msg
+    assert "Directives not supported yet" in msg
+
+
+def test_function_body_is_rejected(ffi):
+    msg = cdef_error(ffi, "int f(void) { return 0; }")
+    assert msg == ("<cdef source string>:1: unexpected <FuncDef>: "
+                   "this construct is valid C but not valid in cdef()")
+
+
+def test_gcc_attribute_is_parse_error(ffi):
+    msg = cdef_error(ffi, "int __attribute__((x)) f(void);")
+    assert "before: (" in msg
+
+
+def test_unknown_type_as_return_type(ffi):
+    msg = cdef_error(ffi, "unknown_t f(void);")
+    assert 'cannot parse "unknown_t f(void);"' in msg
+    assert "<cdef source string>:1:1:" in msg
+
+
+def test_unknown_type_as_argument_names_function_and_type(ffi):
+    msg = cdef_error(ffi, "int f(unknown_t);")
+    assert msg.startswith("<cdef source string>:1: f arg 1: unknown type 'unknown_t'")
+
+
+def test_invalid_declarations(ffi):
+    assert "Invalid declaration" in cdef_error(ffi, "typedef int;")
+    assert "Invalid declaration" in cdef_error(ffi, "int;")
+    assert "Invalid declaration" in cdef_error(ffi, "int f(int) int;")
+
+
+def test_only_ellipsis_parameter_is_rejected(ffi):
+    msg = cdef_error(ffi, "void f(...);")
+    assert "f: a function with only '(...)' as argument is not correct C" in msg
+
+
+def test_non_integer_define_is_rejected_with_syntax_help(ffi):
+    for src in ("#define FOO bar", "#define FOO 1.5", '#define FOO "str"'):
+        msg = cdef_error(ffi, src)
+        assert msg.startswith("only supports one of the following syntax:")
+        assert "#define FOO NUMBER" in msg
+        assert msg.endswith("got:\n  " + src)
+
+
+def test_duplicate_struct_is_cdef_error(ffi):
+    msg = cdef_error(ffi, "struct s { int a; }; struct s { int b; };")
+    assert msg == "<cdef source string>:1: duplicate declaration of struct s"
+
+
+def test_duplicate_struct_not_allowed_even_with_override(ffi):
+    ffi.cdef("struct s { int a; };")
+    with pytest.raises(CDefError, match="duplicate declaration of struct s"):
+        ffi.cdef("struct s { long b; };", override=True)
+    assert ffi.typeof("struct s").fields[0][0] == "a"
+
+
+def test_cdef_argument_must_be_str(ffi):
+    with pytest.raises(TypeError, match="cdef\\(\\) argument must be a string"):
+        ffi.cdef(b"int x;")
+    with pytest.raises(TypeError):
+        ffi.cdef(42)
+
+
+def test_failed_cdef_does_not_break_the_ffi(ffi):
+    with pytest.raises(CDefError):
+        ffi.cdef("int x y;")
+    ffi.cdef("struct ok { int a; };")
+    assert ffi.sizeof("struct ok") == 4
+
+
+# -------------------------------------------------------------- FFIError
+
+def test_redeclared_function_is_ffierror_suggesting_override(ffi):
+    with pytest.raises(FFIError, match=re.escape(
+            "multiple declarations of function f (for interactive usage, try cdef(xx, override=True))")):
+        ffi.cdef("int f(int);\nint f(long);")
+
+
+def test_identical_redeclaration_is_still_ffierror(ffi):
+    with pytest.raises(FFIError, match="multiple declarations of function f"):
+        ffi.cdef("int f(int);\nint f(int);")
+
+
+def test_redeclared_typedef_is_ffierror_unless_override(ffi):
+    with pytest.raises(FFIError, match="multiple declarations of typedef T"):
+        ffi.cdef("typedef int T; typedef long T;")
+    f = type(ffi)()
+    f.cdef("typedef int T;")
+    f.cdef("typedef long T;", override=True)
+    assert f.typeof("T") is f.typeof("long")
+
+
+def test_unsupported_type_is_ffierror_with_doc_link(ffi):
+    with pytest.raises(FFIError, match="Unsupported type: '__int128'"):
+        ffi.cdef("__int128 x;")
+    with pytest.raises(FFIError, match="Unsupported type: 'unsigned double'"):
+        ffi.typeof("unsigned double")
+    with pytest.raises(FFIError, match="Unsupported type: 'long long long'"):
+        ffi.typeof("long long long")
+
+
+def test_non_constant_array_length_is_ffierror(ffi):
+    with pytest.raises(FFIError, match="unsupported expression: expected a simple numeric constant"):
+        ffi.cdef("int a[n];")
+
+
+def test_non_constant_enum_value_is_ffierror(ffi):
+    with pytest.raises(FFIError, match="unsupported expression: expected a simple numeric constant"):
+        ffi.cdef("enum e { A = x };")
+
+
+def test_dotdotdot_array_length_in_argument_is_ffierror(ffi):
+    with pytest.raises(FFIError, match="unsupported '\\[...\\]' here"):
+        ffi.cdef("int f(int[...]);")
+
+
+def test_enum_body_given_twice_is_notimplementederror(ffi):
+    with pytest.raises(NotImplementedError, match="should appear on the first time the enum is mentioned"):
+        ffi.cdef("enum e {X}; enum e {Y};")
+
+
+# --------------------------------------------------------------- warnings
+
+def test_global_without_extern_warns(ffi):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        ffi.cdef("int x;")
+    assert [x.category for x in w] == [UserWarning]
+    assert "Global variable 'x' in cdef(): for consistency with C it should have a storage class specifier (usually 'extern')" in str(w[0].message)
+
+
+def test_extern_global_does_not_warn(ffi):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        ffi.cdef("extern int y; static int z;")
+    assert w == []
+
+
+# ---------------------------------------------------- errors in type strings
+
+def test_bad_type_strings_are_cdef_errors(ffi):
+    with pytest.raises(CDefError, match="before: bar"):
+        ffi.typeof("foo bar")
+    with pytest.raises(CDefError, match="before: &"):
+        ffi.typeof("int *&")
+    with pytest.raises(CDefError, match="Invalid struct/union declaration"):
+        ffi.typeof("struct")
+    with pytest.raises(CDefError, match="unknown identifier 'nope_t'"):
+        ffi.cast("nope_t", 0)
+
+
+def test_unknown_type_in_new_is_cdef_error(ffi):
+    with pytest.raises(CDefError, match="before: \\*"):
+        ffi.new("nope_t *")
+
+
+def test_array_length_in_type_string(ffi):
+    with pytest.raises(ValueError, match="negative array length"):
+        ffi.typeof("int[-1]")
+    with pytest.raises(CDefError, match="invalid constant '1.5'"):
+        ffi.typeof("int[1.5]")
+
+
+# ----------------------------------------------------- bad API arguments
+
+def test_new_of_non_pointer_type(ffi):
+    with pytest.raises(TypeError, match="expected a pointer or array ctype, got 'struct nope'"):
+        ffi.new("struct nope")
+
+
+def test_non_ctype_arguments_are_typeerrors(ffi):
+    with pytest.raises(TypeError):
+        ffi.cast(42, 0)
+    with pytest.raises(TypeError):
+        ffi.new(42)
+    with pytest.raises(TypeError, match="expected a 'cdata' or 'ctype' object"):
+        ffi.sizeof(42)
+    with pytest.raises(TypeError):
+        ffi.string(42)
+    with pytest.raises(TypeError):
+        ffi.buffer(42)
+    with pytest.raises(TypeError, match="expected a 'cdata' object"):
+        ffi.release(42)
+    with pytest.raises(TypeError, match="expected a 'cdata' object"):
+        ffi.addressof(42)
+
+
+def test_from_buffer_of_non_buffer(ffi):
+    with pytest.raises(TypeError, match="a bytes-like object is required, not 'int'"):
+        ffi.from_buffer(42)
+
+
+def test_calling_non_function_cdata(ffi):
+    with pytest.raises(TypeError, match="cdata 'int' is not callable"):
+        ffi.cast("int", 0)()
+    with pytest.raises(TypeError, match="cdata 'int \\*' is not callable"):
+        ffi.new("int *")()
+
+
+def test_bad_initialisers(ffi):
+    with pytest.raises(TypeError, match="expected new array length or list/tuple/str, not NoneType"):
+        ffi.new("int[]")
+    with pytest.raises(TypeError, match="initializer for ctype 'int\\[3\\]' must be a list or tuple, not int"):
+        ffi.new("int[3]", 5)
+    with pytest.raises(TypeError, match="an integer is required"):
+        ffi.new("int *", [1])
+
+
+def test_cast_to_open_array_is_typeerror(ffi):
+    with pytest.raises(TypeError, match="cannot cast to ctype 'int\\[\\]'"):
+        ffi.cast("int[]", 0)
+
+
+# ------------------------------------------------------ NULL dereference
+
+@pytest.mark.parametrize("decl,shown", [
+    ("char *", "char *"), ("int *", "int *"), ("double *", "double *"),
+    ("void *", "void *"), ("int **", "int * *")])
+def test_null_dereference_is_runtimeerror(ffi, decl, shown):
+    with pytest.raises(RuntimeError, match=re.escape("cannot dereference null pointer from cdata '%s'" % shown)):
+        ffi.cast(decl, 0)[0]
+
+
+def test_null_struct_pointer_index_is_runtimeerror(ffi):
+    ffi.cdef("struct s { int a; };")
+    with pytest.raises(RuntimeError, match="cannot dereference null pointer from cdata 'struct s \\*'"):
+        ffi.cast("struct s *", 0)[0]
+
+
+def test_null_string_and_unpack_are_runtimeerrors(ffi):
+    with pytest.raises(RuntimeError, match="cannot use string\\(\\) on <cdata 'char \\*' NULL>"):
+        ffi.string(ffi.cast("char *", 0))
+    with pytest.raises(RuntimeError, match="cannot use unpack\\(\\) on <cdata 'int \\*' NULL>"):
+        ffi.unpack(ffi.cast("int *", 0), 3)
+
+
+def test_from_handle_of_null_is_runtimeerror(ffi):
+    with pytest.raises(RuntimeError, match="cannot use from_handle\\(\\) on NULL pointer"):
+        ffi.from_handle(ffi.NULL)
+
+
+# ------------------------------------------------------- use after release
+
+def test_from_buffer_holds_buffer_export_until_released(ffi):
+    ba = bytearray(b"abcd")
+    p = ffi.from_buffer(ba)
+    with pytest.raises(BufferError):
+        ba.append(1)
+    ffi.release(p)
+    ba.append(1)
+    assert len(ba) == 5
+    assert repr(p) == "<cdata 'char[]' buffer RELEASED>"
+
+
+def test_release_of_non_owning_cdata_is_valueerror(ffi):
+    ffi.cdef("struct s { int a; };")
+    with pytest.raises(ValueError, match="only 'cdata' object from ffi.new\\(\\), ffi.gc\\(\\), ffi.from_buffer\\(\\) or ffi.new_allocator\\(\\)\\(\\) can be used with the 'with' keyword or ffi.release\\(\\)"):
+        ffi.release(ffi.new("struct s *")[0])
+    with pytest.raises(ValueError):
+        with ffi.cast("int *", 0):
+            pass
+
+
+def test_gc_destructor_not_run_again_after_release(ffi):
+    calls = []
+    p = ffi.gc(ffi.cast("void *", 1), lambda x: calls.append(1))
+    ffi.release(p)
+    ffi.release(p)
+    del p
+    gc.collect()
+    assert calls == [1]
+
+
+def test_use_after_dlclose_is_valueerror(ffi, testlib_cdef, testlib_path):
+    ffi.cdef(testlib_cdef)
+    lib = ffi.dlopen(testlib_path)
+    ffi.dlclose(lib)
+    with pytest.raises(ValueError, match=re.escape("library '%s' has already been closed" % testlib_path)):
+        lib.tl_add
+
+
+def test_missing_symbol_message_includes_library_and_dlerror(ffi, testlib_path):
+    ffi.cdef("int not_here_zz(int);")
+    lib = ffi.dlopen(testlib_path)
+    with pytest.raises(AttributeError) as info:
+        lib.not_here_zz
+    msg = str(info.value)
+    assert msg.startswith("function/symbol 'not_here_zz' not found in library '%s': " % testlib_path)
+    assert "undefined symbol: not_here_zz" in msg
