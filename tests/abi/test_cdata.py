@@ -712,7 +712,9 @@ def test_memmove_negative_size_is_valueerror(ffi):
 # ------------------------------------------------------ release / with
 
 def test_with_statement_on_new_gives_usable_cdata_inside(ffi):
-    with ffi.new("int *", 5) as q:
+    p = ffi.new("int *", 5)
+    with p as q:
+        assert q is p
         assert q[0] == 5
 
 
@@ -723,8 +725,8 @@ def test_release_of_non_owning_cdata_is_valueerror(ffi):
 
 def test_release_twice_is_harmless(ffi):
     p = ffi.new("int[10]")
-    ffi.release(p)
-    ffi.release(p)
+    assert ffi.release(p) is None
+    assert ffi.release(p) is None
 
 
 # ---------------------------------------------------------- new_allocator

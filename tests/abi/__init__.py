@@ -1,0 +1,1 @@
+"""ABI-mode (ffi.dlopen) test suites."""
