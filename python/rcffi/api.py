@@ -91,6 +91,19 @@ class FFI(_rcffi.FFIBase):
         self._libraries.append(lib)
         return lib
 
+    def addressof(self, cdata, *fields_or_indexes):
+        """Return the address of a <cdata 'struct-or-union'>, of one of its
+        fields or items, or of a global variable or function of a library."""
+        if isinstance(cdata, _rcffi.CData):
+            return _rcffi.FFIBase.addressof(self, cdata, *fields_or_indexes)
+        if "_rcffi_handle" in getattr(cdata, "__dict__", {}):
+            from .lib import address_of_global
+
+            if len(fields_or_indexes) != 1:
+                raise TypeError("addressof(Lib, fieldname) takes exactly one field name")
+            return address_of_global(cdata, fields_or_indexes[0])
+        return _rcffi.FFIBase.addressof(self, cdata, *fields_or_indexes)
+
     def dlclose(self, lib):
         """Close a library obtained with ffi.dlopen(). After this call,
         access to functions or variables from the library will fail."""

@@ -53,6 +53,8 @@ def _make_library(ffi, handle, name):
         kind = ffi._lookup_kind(libname)
         if kind is None:
             raise AttributeError(libname)
+        if kind in ("function", "variable"):
+            handle.check_open(libname)
         if kind == "function":
             value = ffi._lib_function(handle, libname)
             lib.__dict__[libname] = value
@@ -61,11 +63,15 @@ def _make_library(ffi, handle, name):
         elif kind == "variable":
             ptr = ffi._lib_variable(handle, libname)
 
-            def getter(self, ptr=ptr):
+            def getter(self, ptr=ptr, libname=libname):
+                handle.check_open(libname)
                 return ptr[0]
 
-            def setter(self, value, ptr=ptr):
+            def setter(self, value, ptr=ptr, libname=libname):
+                handle.check_open(libname)
                 ptr[0] = value
+
+            FFILibrary._rcffi_variables[libname] = ptr
 
             setattr(FFILibrary, libname, property(getter, setter))
         else:
@@ -74,10 +80,11 @@ def _make_library(ffi, handle, name):
             )
 
     class FFILibrary(object):
+        _rcffi_variables = {}
+
         def __getattr__(self, libname):
             if libname.startswith("__") and libname.endswith("__"):
                 raise AttributeError(libname)
-            handle.check_open(libname)
             make_accessor(libname)
             return getattr(self, libname)
 
@@ -85,7 +92,6 @@ def _make_library(ffi, handle, name):
             try:
                 prop = getattr(self.__class__, libname)
             except AttributeError:
-                handle.check_open(libname)
                 if ffi._lookup_kind(libname) == "variable":
                     make_accessor(libname)
                     setattr(self, libname, value)
@@ -112,7 +118,19 @@ def close_library(lib):
     if handle is None:
         raise TypeError("dlclose() takes a library returned by ffi.dlopen()")
     handle.close()
-    type(lib).__getattr__  # keep class alive
     for key in list(lib.__dict__):
         if key != "_rcffi_handle":
             del lib.__dict__[key]
+
+
+def address_of_global(lib, name):
+    """``ffi.addressof(lib, "name")``: a function's cdata, or a pointer to
+    a global variable."""
+    cls = type(lib)
+    value = getattr(lib, name)
+    ptr = cls.__dict__.get("_rcffi_variables", {}).get(name)
+    if ptr is not None:
+        return ptr
+    if isinstance(value, _rcffi.CData):
+        return value
+    raise AttributeError("cannot take the address of the constant %r" % (name,))

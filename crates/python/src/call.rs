@@ -1,10 +1,25 @@
 //! Calling C functions through function-pointer cdata (vectorcall), and
 //! cffi's saved `errno`.
+//!
+//! Each function type gets a `CallSpec` once (libffi cif + how to convert
+//! each argument); a call converts the arguments into a stack buffer,
+//! releases the GIL, restores errno, calls, saves errno, and converts the
+//! result back.
 
 use std::cell::Cell;
+use std::ffi::c_void;
+use std::sync::Arc;
 
+use native::abi::NativeType;
+use native::call::CallPlan;
+use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyTuple};
+
+use crate::cdata::{self, CDataObject, Owner};
+use crate::convert;
+use crate::ctype::{CType, Conv, Kind};
 
 thread_local! {
     static SAVED_ERRNO: Cell<i32> = const { Cell::new(0) };
@@ -19,21 +34,355 @@ pub fn set_saved_errno(v: i32) {
     SAVED_ERRNO.with(|e| e.set(v))
 }
 
-pub(crate) unsafe extern "C" fn cdata_vectorcall(
-    callable: *mut ffi::PyObject,
-    _args: *const *mut ffi::PyObject,
-    _nargsf: usize,
-    _kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
-    let _ = callable;
-    pyo3::exceptions::PyNotImplementedError::new_err("calls are not implemented yet").restore(py);
-    std::ptr::null_mut()
+/// What a function type needs to be called.
+pub struct CallSpec {
+    plan: CallPlan,
+    ret_size: usize,
+}
+
+/// The libffi description of a C type passed or returned by value.
+pub fn native_type(py: Python<'_>, ct: &CType) -> PyResult<NativeType> {
+    Ok(match ct.conv {
+        Conv::Void => NativeType::Void,
+        Conv::Int { size, signed } => match (size, signed) {
+            (1, true) => NativeType::I8,
+            (1, false) => NativeType::U8,
+            (2, true) => NativeType::I16,
+            (2, false) => NativeType::U16,
+            (4, true) => NativeType::I32,
+            (4, false) => NativeType::U32,
+            (_, true) => NativeType::I64,
+            (_, false) => NativeType::U64,
+        },
+        Conv::Bool => NativeType::U8,
+        Conv::Char => NativeType::I8,
+        Conv::WideChar { size: 2 } => NativeType::U16,
+        Conv::WideChar { .. } => NativeType::U32,
+        Conv::Float => NativeType::F32,
+        Conv::Double => NativeType::F64,
+        Conv::LongDouble => NativeType::LongDouble,
+        Conv::FloatComplex => NativeType::ComplexF32,
+        Conv::DoubleComplex => NativeType::ComplexF64,
+        Conv::Pointer | Conv::Array => NativeType::Pointer,
+        Conv::Record => {
+            if ct.kind == Kind::Union {
+                return Err(PyTypeError::new_err(format!(
+                    "ctype '{}' not supported as argument or return value (it is a union)",
+                    ct.cname
+                )));
+            }
+            let info = ct.record_info(py)?;
+            let mut elements = Vec::new();
+            for f in &info.fields {
+                if f.bitsize >= 0 {
+                    return Err(PyTypeError::new_err(format!(
+                        "ctype '{}' not supported as argument or return value (it is a struct with bit fields)",
+                        ct.cname
+                    )));
+                }
+                let fc = f.ctype.get();
+                if fc.kind == Kind::Array {
+                    let n = fc.length.unwrap_or(0);
+                    let item = native_type(py, fc.item().get())?;
+                    for _ in 0..n {
+                        elements.push(item.clone());
+                    }
+                } else {
+                    elements.push(native_type(py, fc)?);
+                }
+            }
+            NativeType::Struct { size: info.size, align: info.align, elements }
+        }
+        Conv::Function | Conv::Unknown => {
+            return Err(PyTypeError::new_err(format!(
+                "ctype '{}' not supported as argument or return value",
+                ct.cname
+            )))
+        }
+    })
+}
+
+fn spec_for(py: Python<'_>, fct: &CType, extra: &[Py<CType>]) -> PyResult<CallSpec> {
+    let f = fct.func.as_ref().expect("function ctype");
+    let mut args = Vec::with_capacity(f.args.len() + extra.len());
+    for a in f.args.iter().chain(extra.iter()) {
+        let c = a.get();
+        args.push(native_type(py, c)?);
+    }
+    let rc = f.result.get();
+    let ret = native_type(py, rc)?;
+    let ret_size = if rc.kind == Kind::Void { 0 } else { rc.size(py)? };
+    let plan = if f.variadic {
+        CallPlan::new_variadic(f.args.len(), &args, ret)
+    } else {
+        CallPlan::new(&args, ret)
+    }
+    .map_err(|e| PyTypeError::new_err(format!("ctype '{}': {e}", fct.cname)))?;
+    Ok(CallSpec { plan, ret_size })
 }
 
 /// Check at lookup time that a function type can be called (cffi raises
 /// when the function is fetched from the library, not when called).
-pub fn check_callable(py: Python<'_>, ct: &Py<crate::ctype::CType>) -> PyResult<()> {
-    let _ = (py, ct);
-    Ok(())
+pub fn check_callable(py: Python<'_>, ptr_ct: &Py<CType>) -> PyResult<()> {
+    let fct = ptr_ct.get().item().get();
+    if fct.func.as_ref().map_or(false, |f| f.variadic) {
+        return Ok(());
+    }
+    cached_spec(py, fct).map(|_| ())
+}
+
+fn cached_spec<'a>(py: Python<'_>, fct: &'a CType) -> PyResult<&'a Arc<CallSpec>> {
+    if let Some(s) = fct.call_spec.get() {
+        return Ok(s);
+    }
+    let spec = Arc::new(spec_for(py, fct, &[])?);
+    let _ = fct.call_spec.set(spec);
+    Ok(fct.call_spec.get().expect("set"))
+}
+
+/// Argument storage: 16 bytes per scalar, or a pointer to by-value data.
+#[repr(C, align(16))]
+#[derive(Clone, Copy)]
+struct Slot([u8; 16]);
+
+/// Things that must outlive the call (temporary arrays for list arguments).
+#[derive(Default)]
+struct Temps {
+    owned: Vec<Bound<'static, PyAny>>,
+}
+
+/// Convert argument `i` of type `ct` into `slot`, returning the address libffi needs.
+unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, slot: *mut Slot, temps: &mut Temps, fname: &str, i: usize) -> PyResult<*mut c_void> {
+    let c = ct.get();
+    let dst = slot as *mut u8;
+    match c.conv {
+        Conv::Pointer | Conv::Array => {
+            let value: *mut u8 = if let Some(cd) = cdata::as_cdata(py, obj) {
+                let src = cd.ctype();
+                if convert::pointer::compatible(c, src) {
+                    cd.ptr
+                } else {
+                    return Err(arg_error(py, fname, i, c, obj));
+                }
+            } else if let Ok(b) = obj.cast::<PyBytes>() {
+                let item = c.item().get();
+                if matches!(item.conv, Conv::Char | Conv::Int { size: 1, .. } | Conv::Bool) || item.kind == Kind::Void {
+                    b.as_bytes().as_ptr() as *mut u8
+                } else {
+                    return Err(arg_error(py, fname, i, c, obj));
+                }
+            } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+                let arr_id = {
+                    let mut a = crate::state::arena();
+                    a.array(c.item().get().id, cdecl::ArrayLen::Open)
+                };
+                let arr_ct = crate::ctype::ctype_for(py, arr_id)?;
+                let tmp = crate::ffi_obj::new_owned(py, &arr_ct, Some(obj))?;
+                let p = (*(tmp.as_ptr() as *const CDataObject)).ptr;
+                temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(tmp));
+                p
+            } else {
+                return Err(arg_error(py, fname, i, c, obj));
+            };
+            (dst as *mut *mut u8).write(value);
+            Ok(slot as *mut c_void)
+        }
+        Conv::Record => {
+            if let Some(cd) = cdata::as_cdata(py, obj) {
+                if std::ptr::eq(cd.ctype(), c) {
+                    return Ok(cd.ptr as *mut c_void);
+                }
+            }
+            let tmp = crate::ffi_obj::new_owned(py, &pointer_to(py, c)?, Some(obj))?;
+            let p = (*(tmp.as_ptr() as *const CDataObject)).ptr;
+            temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(tmp));
+            Ok(p as *mut c_void)
+        }
+        _ => {
+            convert::write(py, c, obj, dst).map_err(|e| rename_arg_error(py, e, fname, i))?;
+            Ok(slot as *mut c_void)
+        }
+    }
+}
+
+fn pointer_to(py: Python<'_>, c: &CType) -> PyResult<Py<CType>> {
+    let id = crate::state::arena().pointer(c.id);
+    crate::ctype::ctype_for(py, id)
+}
+
+fn arg_error(py: Python<'_>, fname: &str, i: usize, c: &CType, obj: &Bound<'_, PyAny>) -> PyErr {
+    let what = if c.kind == Kind::Pointer && c.item().get().kind == Kind::Function { "cdata function pointer" } else { "cdata pointer" };
+    PyTypeError::new_err(format!(
+        "initializer for ctype '{}' must be a {what}, not {} (argument {} of '{}')",
+        c.cname,
+        convert::describe(py, obj),
+        i + 1,
+        fname
+    ))
+}
+
+fn rename_arg_error(py: Python<'_>, e: PyErr, fname: &str, i: usize) -> PyErr {
+    let _ = (fname, i);
+    let _ = py;
+    e
+}
+
+/// The vectorcall entry of every function-pointer cdata.
+pub(crate) unsafe extern "C" fn cdata_vectorcall(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    match do_call(py, callable, args, ffi::PyVectorcall_NARGS(nargsf) as usize, kwnames) {
+        Ok(o) => o,
+        Err(e) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: usize, kwnames: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> {
+    let cd = &*(callable as *const CDataObject);
+    let pct = cd.ctype();
+    let fct = pct.item().get();
+    let f = fct.func.as_ref().expect("function type");
+    if !kwnames.is_null() && ffi::PyTuple_Size(kwnames) > 0 {
+        return Err(PyTypeError::new_err(format!("'{}' takes no keyword arguments", pct.cname)));
+    }
+    let nfixed = f.args.len();
+    if (!f.variadic && nargs != nfixed) || (f.variadic && nargs < nfixed) {
+        return Err(PyTypeError::new_err(format!(
+            "'{}' expects {}{} arguments, got {}",
+            pct.cname,
+            if f.variadic { "at least " } else { "" },
+            nfixed,
+            nargs
+        )));
+    }
+    if cd.ptr.is_null() {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("cannot call null pointer pointer from cdata '{}'", pct.cname)));
+    }
+    // Variadic calls build a plan for the actual argument types.
+    let mut extra: Vec<Py<CType>> = Vec::new();
+    let variadic_spec;
+    let spec: &CallSpec = if f.variadic {
+        for k in nfixed..nargs {
+            let obj = Bound::from_borrowed_ptr(py, *args.add(k));
+            let Some(vcd) = cdata::as_cdata(py, &obj) else {
+                return Err(PyTypeError::new_err(format!(
+                    "argument {} passed in the variadic part needs to be a cdata object (got {})",
+                    k + 1,
+                    convert::describe(py, &obj)
+                )));
+            };
+            extra.push(promoted(py, vcd)?);
+        }
+        variadic_spec = spec_for(py, fct, &extra)?;
+        &variadic_spec
+    } else {
+        cached_spec(py, fct)?
+    };
+    let mut slots = smallvec_like::Slots::new(nargs);
+    let mut ptrs_inline = [std::ptr::null_mut::<c_void>(); 8];
+    let mut ptrs_heap: Vec<*mut c_void> = Vec::new();
+    let ptrs: &mut [*mut c_void] = if nargs <= 8 {
+        &mut ptrs_inline[..nargs]
+    } else {
+        ptrs_heap.resize(nargs, std::ptr::null_mut());
+        &mut ptrs_heap[..]
+    };
+    let mut temps = Temps::default();
+    let fname = pct.cname.as_str();
+    for k in 0..nargs {
+        let obj = Bound::from_borrowed_ptr(py, *args.add(k));
+        let ct = if k < nfixed { &f.args[k] } else { &extra[k - nfixed] };
+        ptrs[k] = convert_arg(py, ct, &obj, slots.get(k), &mut temps, fname, k)?;
+    }
+    // Small results live on the stack; big by-value structs on the heap.
+    let need = spec.plan.ret_buffer_size().div_ceil(8).max(2);
+    let mut ret_inline = [0u64; 8];
+    let mut ret_heap: Vec<u64> = Vec::new();
+    let retp = if need <= 8 {
+        ret_inline.as_mut_ptr() as *mut c_void
+    } else {
+        ret_heap.resize(need, 0);
+        ret_heap.as_mut_ptr() as *mut c_void
+    };
+    let fnptr = cd.ptr as *const c_void;
+    let errno_in = saved_errno();
+    let tstate = ffi::PyEval_SaveThread();
+    native::errno::set_errno(errno_in);
+    spec.plan.call(fnptr, ptrs.as_mut_ptr(), retp);
+    let errno_out = native::errno::get_errno();
+    ffi::PyEval_RestoreThread(tstate);
+    set_saved_errno(errno_out);
+    drop(temps);
+    let rct = &f.result;
+    let rc = rct.get();
+    match rc.kind {
+        Kind::Void => Ok(ffi::Py_NewRef(ffi::Py_None())),
+        Kind::Struct | Kind::Union => {
+            let mem = libc::calloc(1, spec.ret_size.max(1)) as *mut u8;
+            if mem.is_null() {
+                return Err(pyo3::exceptions::PyMemoryError::new_err("cannot allocate the result"));
+            }
+            std::ptr::copy_nonoverlapping(retp as *const u8, mem, spec.ret_size);
+            let o = cdata::new_cdata(py, rct, mem, Owner::Malloc { size: spec.ret_size });
+            if o.is_null() {
+                libc::free(mem as *mut c_void);
+                return Err(PyErr::fetch(py));
+            }
+            Ok(o)
+        }
+        _ => Ok(convert::read(py, rct, retp as *const u8)?.into_ptr()),
+    }
+}
+
+/// The type a variadic cdata argument is passed as (C's default promotions).
+fn promoted(py: Python<'_>, cd: &CDataObject) -> PyResult<Py<CType>> {
+    let ct = cd.ctype();
+    let name = match ct.conv {
+        Conv::Float => Some("double"),
+        Conv::Int { size, signed } if size < 4 => Some(if signed { "int" } else { "int" }),
+        Conv::Bool | Conv::Char => Some("int"),
+        Conv::Array => {
+            let id = crate::state::arena().pointer(ct.item().get().id);
+            return crate::ctype::ctype_for(py, id);
+        }
+        _ => None,
+    };
+    match name {
+        Some(n) => {
+            let id = crate::state::arena().prim(cdecl::Prim::from_name(n).expect("primitive"));
+            crate::ctype::ctype_for(py, id)
+        }
+        None => Ok(cd.ctype_obj(py)),
+    }
+}
+
+mod smallvec_like {
+    use super::Slot;
+
+    /// Argument slots: inline for up to 8 arguments, heap beyond.
+    pub struct Slots {
+        inline: [Slot; 8],
+        heap: Vec<Slot>,
+    }
+
+    impl Slots {
+        pub fn new(n: usize) -> Slots {
+            Slots { inline: [Slot([0; 16]); 8], heap: if n > 8 { vec![Slot([0; 16]); n] } else { Vec::new() } }
+        }
+
+        pub fn get(&mut self, i: usize) -> *mut Slot {
+            if self.heap.is_empty() {
+                &mut self.inline[i]
+            } else {
+                &mut self.heap[i]
+            }
+        }
+    }
 }

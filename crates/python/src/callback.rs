@@ -1,10 +1,188 @@
-//! `ffi.callback()`: Python callables as C function pointers.
+//! `ffi.callback()`: Python callables as C function pointers, over libffi
+//! closures. The closure's user data owns the callable, the `error` bytes
+//! and `onerror`; the cdata owns the closure.
 
+use std::ffi::{c_char, c_void, CString};
+use std::sync::Arc;
+
+use native::closure::Closure;
+use pyo3::exceptions::PyTypeError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 
-use crate::cdata::CDataObject;
+use crate::cdata::{self, CDataObject, Owner};
+use crate::convert;
+use crate::ctype::{CType, Kind};
+use crate::ffi_obj::FFIBase;
+
+struct CallbackData {
+    callable: Py<PyAny>,
+    /// The function type (not the pointer).
+    fct: Py<CType>,
+    /// The C bytes returned when the callable raises.
+    error: Vec<u8>,
+    onerror: Option<Py<PyAny>>,
+}
+
+/// What the callback cdata owns: the closure first, so it is freed before
+/// the data it points to.
+struct CallbackHolder {
+    _closure: Closure,
+    data: Box<CallbackData>,
+}
+
+// SAFETY: only touched with the GIL held (Python objects) or read-only.
+unsafe impl Send for CallbackHolder {}
 
 pub fn callback_repr(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
-    let _ = (py, c);
-    Ok("<callback>".into())
+    if let Owner::Callback(holder) = &c.owner {
+        if let Some(h) = holder.downcast_ref::<CallbackHolder>() {
+            return Ok(h.data.callable.bind(py).repr()?.to_string());
+        }
+    }
+    Ok("?".into())
+}
+
+extern "C" {
+    #[cfg(not(Py_3_13))]
+    fn _PyErr_WriteUnraisableMsg(err_msg: *const c_char, obj: *mut ffi::PyObject);
+    #[cfg(Py_3_13)]
+    fn PyErr_FormatUnraisable(format: *const c_char, ...);
+}
+
+/// Print the pending exception as cffi does: "Exception ignored from cffi
+/// callback <function f at 0x...>:" and the traceback, via sys.unraisablehook.
+fn report(py: Python<'_>, err: PyErr, what: &str, extra: &str) {
+    err.restore(py);
+    let msg = CString::new(format!("{what}{extra}")).unwrap_or_default();
+    // SAFETY: an exception is set; both functions consume it.
+    unsafe {
+        #[cfg(not(Py_3_13))]
+        _PyErr_WriteUnraisableMsg(msg.as_ptr(), std::ptr::null_mut());
+        #[cfg(Py_3_13)]
+        PyErr_FormatUnraisable(c"Exception ignored %s".as_ptr(), msg.as_ptr());
+        ffi::PyErr_Clear();
+    }
+}
+
+unsafe extern "C" fn trampoline(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) {
+    let data = &*(userdata as *const CallbackData);
+    Python::attach(|py| {
+        let fct = data.fct.get();
+        let f = fct.func.as_ref().expect("function type");
+        let rc = f.result.get();
+        let result = (|| -> PyResult<()> {
+            let mut pyargs = Vec::with_capacity(f.args.len());
+            for (i, a) in f.args.iter().enumerate() {
+                let p = *args.add(i) as *const u8;
+                pyargs.push(convert::read(py, a, p)?);
+            }
+            let tuple = pyo3::types::PyTuple::new(py, pyargs)?;
+            let r = data.callable.bind(py).call1(tuple)?;
+            if rc.kind != Kind::Void {
+                convert::write(py, rc, &r, ret as *mut u8).map_err(|e| {
+                    // cffi distinguishes errors converting the result.
+                    CONVERT_ERR.with(|c| c.set(true));
+                    e
+                })?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            if !data.error.is_empty() {
+                std::ptr::copy_nonoverlapping(data.error.as_ptr(), ret as *mut u8, data.error.len());
+            }
+            let extra = if CONVERT_ERR.with(|c| c.replace(false)) { ", trying to convert the result back to C" } else { "" };
+            let what = format!("from cffi callback {}", data.callable.bind(py).repr().map(|r| r.to_string()).unwrap_or_default());
+            match &data.onerror {
+                None => report(py, e, &what, extra),
+                Some(onerror) => {
+                    let (t, v, tb) = (e.get_type(py), e.value(py).clone(), e.traceback(py));
+                    match onerror.bind(py).call1((t, v, tb)) {
+                        Ok(r) => {
+                            if !r.is_none() && rc.kind != Kind::Void {
+                                if let Err(e2) = convert::write(py, rc, &r, ret as *mut u8) {
+                                    report(py, e2, &what, extra);
+                                }
+                            }
+                        }
+                        Err(e2) => {
+                            report(py, e, &what, extra);
+                            report(py, e2, "during handling of the above exception by 'onerror'", "");
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+thread_local! {
+    static CONVERT_ERR: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[pymethods]
+impl FFIBase {
+    fn _callback<'py>(
+        &self,
+        py: Python<'py>,
+        cdecl: &Bound<'py, PyAny>,
+        python_callable: &Bound<'py, PyAny>,
+        error: Option<&Bound<'py, PyAny>>,
+        onerror: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut ct = self.resolve(py, cdecl, false)?;
+        if ct.get().kind == Kind::Function {
+            let id = crate::state::arena().pointer(ct.get().id);
+            ct = crate::ctype::ctype_for(py, id)?;
+        }
+        let c = ct.get();
+        if !(c.kind == Kind::Pointer && c.item().get().kind == Kind::Function) {
+            return Err(PyTypeError::new_err(format!("expected a function ctype, got '{}'", c.cname)));
+        }
+        if let Some(onerror) = onerror {
+            if !onerror.is_none() && !onerror.is_callable() {
+                return Err(PyTypeError::new_err(format!(
+                    "expected a callable object for 'onerror', not {}",
+                    convert::describe(py, onerror)
+                )));
+            }
+        }
+        let fct_obj = c.item().clone_ref(py);
+        let fct = fct_obj.get();
+        let f = fct.func.as_ref().expect("function type");
+        if f.variadic {
+            return Err(PyTypeError::new_err(format!("ctype '{}': callbacks with '...' are not supported", c.cname)));
+        }
+        let rc = f.result.get();
+        let mut err_bytes = Vec::new();
+        if rc.kind != Kind::Void {
+            err_bytes = vec![0u8; rc.size(py)?];
+            if let Some(e) = error {
+                if !e.is_none() {
+                    // SAFETY: the buffer has the result type's size.
+                    unsafe { convert::write(py, rc, e, err_bytes.as_mut_ptr())? };
+                }
+            }
+        }
+        let mut args = Vec::with_capacity(f.args.len());
+        for a in &f.args {
+            args.push(crate::call::native_type(py, a.get())?);
+        }
+        let plan = native::call::CallPlan::new(&args, crate::call::native_type(py, rc)?)
+            .map_err(|e| PyTypeError::new_err(format!("ctype '{}': {e}", c.cname)))?;
+        let data = Box::new(CallbackData {
+            callable: python_callable.clone().unbind(),
+            fct: fct_obj.clone_ref(py),
+            error: err_bytes,
+            onerror: onerror.filter(|o| !o.is_none()).map(|o| o.clone().unbind()),
+        });
+        let userdata = &*data as *const CallbackData as *mut c_void;
+        let closure = Closure::new(Arc::new(plan), trampoline, userdata)
+            .map_err(|e| pyo3::exceptions::PyMemoryError::new_err(format!("cannot create a callback: {e}")))?;
+        let code = closure.code_ptr() as *mut u8;
+        let holder: Box<dyn std::any::Any + Send> = Box::new(CallbackHolder { _closure: closure, data });
+        // SAFETY: the cdata owns the closure; its code pointer stays valid while it lives.
+        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, code, Owner::Callback(holder))) }
+    }
 }

@@ -105,6 +105,8 @@ pub struct CType {
     /// Size and alignment, once the type is complete.
     layout: OnceLock<(usize, usize)>,
     record_info: OnceLock<RecordInfo>,
+    /// How to call a function type (built on first call).
+    pub call_spec: OnceLock<std::sync::Arc<crate::call::CallSpec>>,
 }
 
 static CACHE: Mutex<Option<HashMap<TypeId, Py<CType>>>> = Mutex::new(None);
@@ -137,6 +139,7 @@ pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
         enum_values: None,
         layout: OnceLock::new(),
         record_info: OnceLock::new(),
+        call_spec: OnceLock::new(),
     };
     match ty {
         Type::Void => {}
@@ -284,6 +287,18 @@ impl CType {
         }
     }
 
+    pub fn is_function_pointer(&self) -> bool {
+        self.kind == Kind::Pointer && self.item().get().kind == Kind::Function
+    }
+
+    /// The signature of a function or function-pointer type.
+    pub fn signature(&self) -> Option<&FuncInfo> {
+        if self.is_function_pointer() {
+            return self.item().get().func.as_ref();
+        }
+        self.func.as_ref()
+    }
+
     pub fn repr_string(&self) -> String {
         format!("<ctype '{}'>", self.cname)
     }
@@ -358,6 +373,9 @@ pub struct CField {
 impl CType {
     #[getter]
     fn kind(&self) -> &'static str {
+        if self.is_function_pointer() {
+            return "function"; // cffi shows function pointers as functions
+        }
         self.kind.name()
     }
 
@@ -368,6 +386,9 @@ impl CType {
 
     #[getter(item)]
     fn py_item(&self, py: Python<'_>) -> PyResult<Py<CType>> {
+        if self.is_function_pointer() {
+            return Err(pyo3::exceptions::PyAttributeError::new_err("item"));
+        }
         match (&self.item, self.kind) {
             (Some(i), Kind::Pointer | Kind::Array) => Ok(i.clone_ref(py)),
             _ => Err(pyo3::exceptions::PyAttributeError::new_err("item")),
@@ -409,7 +430,7 @@ impl CType {
 
     #[getter]
     fn args(&self, py: Python<'_>) -> PyResult<Py<PyTuple>> {
-        match &self.func {
+        match self.signature() {
             Some(f) => Ok(PyTuple::new(py, f.args.iter().map(|a| a.clone_ref(py)))?.unbind()),
             None => Err(pyo3::exceptions::PyAttributeError::new_err("args")),
         }
@@ -417,7 +438,7 @@ impl CType {
 
     #[getter]
     fn result(&self, py: Python<'_>) -> PyResult<Py<CType>> {
-        match &self.func {
+        match self.signature() {
             Some(f) => Ok(f.result.clone_ref(py)),
             None => Err(pyo3::exceptions::PyAttributeError::new_err("result")),
         }
@@ -425,7 +446,7 @@ impl CType {
 
     #[getter]
     fn ellipsis(&self) -> PyResult<bool> {
-        match &self.func {
+        match self.signature() {
             Some(f) => Ok(f.variadic),
             None => Err(pyo3::exceptions::PyAttributeError::new_err("ellipsis")),
         }
@@ -433,7 +454,7 @@ impl CType {
 
     #[getter]
     fn abi(&self) -> PyResult<i32> {
-        match &self.func {
+        match self.signature() {
             Some(f) => Ok(if f.stdcall { crate::FFI_STDCALL } else { crate::FFI_DEFAULT_ABI }),
             None => Err(pyo3::exceptions::PyAttributeError::new_err("abi")),
         }
@@ -465,6 +486,10 @@ impl CType {
 
     fn __dir__(&self) -> Vec<&'static str> {
         let mut v = vec!["kind", "cname"];
+        if self.is_function_pointer() {
+            v.extend(["args", "result", "ellipsis", "abi"]);
+            return v;
+        }
         match self.kind {
             Kind::Pointer => v.push("item"),
             Kind::Array => v.extend(["item", "length"]),

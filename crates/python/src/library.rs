@@ -33,7 +33,7 @@ impl Library {
     pub fn symbol(&self, name: &str) -> PyResult<*mut c_void> {
         let h = self.handle.load(Ordering::Acquire);
         if h.is_null() {
-            return Err(PyValueError::new_err(format!("library '{}' has been closed", self.name)));
+            return Err(PyValueError::new_err(format!("library '{}' has already been closed", self.name)));
         }
         let c = CString::new(name).map_err(|_| PyValueError::new_err("symbol name contains a NUL"))?;
         // SAFETY: valid handle and C string.
@@ -84,7 +84,7 @@ impl Library {
     fn close(&self) -> PyResult<()> {
         let h = self.handle.swap(std::ptr::null_mut(), Ordering::AcqRel);
         if h.is_null() {
-            return Err(PyValueError::new_err(format!("library '{}' is already closed", self.name)));
+            return Ok(()); // closing twice is harmless, as in cffi
         }
         // SAFETY: handle from dlopen, closed once.
         unsafe { libc::dlclose(h) };
@@ -94,7 +94,7 @@ impl Library {
     fn check_open(&self, attr: &str) -> PyResult<()> {
         if self.handle.load(Ordering::Acquire).is_null() {
             return Err(PyValueError::new_err(format!(
-                "library '{}' has been closed (accessing '{}')",
+                "library '{}' has already been closed (accessing '{}')",
                 self.name, attr
             )));
         }
