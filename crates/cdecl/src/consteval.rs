@@ -1,1 +1,234 @@
-//! Integer constant expressions (array lengths, enum values, bitfield widths).
+//! Integer constant expressions (array lengths, enum values, bitfield
+//! widths, initializers of integer constants).
+//!
+//! Evaluated directly from tokens while parsing, with C's operators and
+//! precedence: `?:`, `|| && | ^ &`, comparisons, shifts, `+ - * / %`,
+//! unary `+ - ~ !`, casts `(type)x`, `sizeof(type)`, integer and
+//! character literals, enumerators and `#define`d integers. Arithmetic is
+//! exact (128-bit, like cffi's Python integers), division truncates
+//! toward zero as in C, and overflow or division by zero is an error.
+//! A cast to an integer type wraps the value to that type's width.
+
+use crate::error::ErrorKind;
+use crate::lexer::{Kw, Tok};
+use crate::parser::{ConstLookup, Parser};
+use crate::types::Type;
+use crate::{Error, Span};
+
+const UNSUPPORTED: &str = "unsupported expression: expected a simple numeric constant";
+
+fn join(a: Span, b: Span) -> Span {
+    Span { start: a.start.min(b.start), end: a.end.max(b.end) }
+}
+
+impl<'a> Parser<'a> {
+    /// A constant expression (no comma operator).
+    pub(crate) fn const_expr(&mut self) -> Result<i128, Error> {
+        self.enter()?;
+        let r = self.conditional();
+        self.leave();
+        r
+    }
+
+    fn conditional(&mut self) -> Result<i128, Error> {
+        let cond = self.binary(0)?;
+        if self.peek_kind() != Tok::Question {
+            return Ok(cond);
+        }
+        self.bump();
+        let a = self.const_expr()?;
+        self.expect(Tok::Colon, "':' in a conditional expression")?;
+        let b = self.const_expr()?;
+        Ok(if cond != 0 { a } else { b })
+    }
+
+    fn binary(&mut self, min_prec: u8) -> Result<i128, Error> {
+        let start = self.peek().span;
+        let mut lhs = self.unary()?;
+        loop {
+            let t = self.peek();
+            let Some(prec) = precedence(t.kind) else { break };
+            if prec < min_prec {
+                break;
+            }
+            self.bump();
+            self.enter()?;
+            let rhs = self.binary(prec + 1);
+            self.leave();
+            let rhs = rhs?;
+            let span = join(start, self.prev_span());
+            lhs = self.apply(t.kind, lhs, rhs, span)?;
+        }
+        Ok(lhs)
+    }
+
+    fn apply(&self, op: Tok, a: i128, b: i128, span: Span) -> Result<i128, Error> {
+        let overflow = || self.cdef_err(span, "integer overflow in constant expression");
+        Ok(match op {
+            Tok::Star => a.checked_mul(b).ok_or_else(overflow)?,
+            Tok::Slash | Tok::Percent => {
+                if b == 0 {
+                    return Err(self.cdef_err(span, "division by zero in constant expression"));
+                }
+                if op == Tok::Slash {
+                    a.checked_div(b).ok_or_else(overflow)?
+                } else {
+                    a.checked_rem(b).ok_or_else(overflow)?
+                }
+            }
+            Tok::Plus => a.checked_add(b).ok_or_else(overflow)?,
+            Tok::Minus => a.checked_sub(b).ok_or_else(overflow)?,
+            Tok::Shl | Tok::Shr => {
+                if !(0..127).contains(&b) {
+                    return Err(self.cdef_err(span, format!("shift count {b} out of range in constant expression")));
+                }
+                if op == Tok::Shl {
+                    let r = a << b;
+                    if r >> b != a {
+                        return Err(overflow());
+                    }
+                    r
+                } else {
+                    a >> b
+                }
+            }
+            Tok::Lt => (a < b) as i128,
+            Tok::Gt => (a > b) as i128,
+            Tok::Le => (a <= b) as i128,
+            Tok::Ge => (a >= b) as i128,
+            Tok::EqEq => (a == b) as i128,
+            Tok::Ne => (a != b) as i128,
+            Tok::Amp => a & b,
+            Tok::Caret => a ^ b,
+            Tok::Pipe => a | b,
+            Tok::AndAnd => (a != 0 && b != 0) as i128,
+            Tok::OrOr => (a != 0 || b != 0) as i128,
+            _ => unreachable!("not a binary operator"),
+        })
+    }
+
+    fn unary(&mut self) -> Result<i128, Error> {
+        let t = self.peek();
+        match t.kind {
+            Tok::Plus | Tok::Minus | Tok::Tilde | Tok::Bang => {
+                self.bump();
+                self.enter()?;
+                let v = self.unary();
+                self.leave();
+                let v = v?;
+                Ok(match t.kind {
+                    Tok::Plus => v,
+                    Tok::Minus => v.checked_neg().ok_or_else(|| self.cdef_err(t.span, "integer overflow in constant expression"))?,
+                    Tok::Tilde => !v,
+                    _ => (v == 0) as i128,
+                })
+            }
+            Tok::Kw(Kw::Sizeof) => {
+                self.bump();
+                if self.peek_kind() != Tok::LParen || !{
+                    self.bump();
+                    let s = self.starts_type();
+                    self.pos -= 1;
+                    s
+                } {
+                    return Err(self.ffi_err(
+                        t.span,
+                        format!("{UNSUPPORTED}: only 'sizeof(type)' is supported, not 'sizeof expression'"),
+                    ));
+                }
+                self.bump();
+                let tstart = self.peek().span;
+                let ty = self.type_name()?;
+                let tspan = join(tstart, self.prev_span());
+                self.expect(Tok::RParen, "')' after the type in 'sizeof('")?;
+                let (size, _) = crate::layout::size_align(self.arena, ty).map_err(|e| self.locate(e, tspan))?;
+                Ok(size as i128)
+            }
+            Tok::LParen => {
+                self.bump();
+                if self.starts_type() {
+                    // a cast
+                    let tstart = self.peek().span;
+                    let ty = self.type_name()?;
+                    let tspan = join(tstart, self.prev_span());
+                    self.expect(Tok::RParen, "')' after the type of a cast")?;
+                    self.enter()?;
+                    let v = self.unary();
+                    self.leave();
+                    return self.cast(ty, v?, tspan);
+                }
+                let v = self.const_expr()?;
+                self.expect(Tok::RParen, "')' to close the parenthesis")?;
+                Ok(v)
+            }
+            Tok::Int | Tok::Char => {
+                self.bump();
+                Ok(t.value)
+            }
+            Tok::Float => {
+                self.bump();
+                Err(self.cdef_err(t.span, format!("invalid constant '{}'", self.tok_text(t))))
+            }
+            Tok::Ident => {
+                self.bump();
+                let name = self.tok_text(t);
+                match self.lookup_const(name) {
+                    ConstLookup::Known(v) => Ok(v),
+                    ConstLookup::Unknown => Err(self.ffi_err(
+                        t.span,
+                        format!("{UNSUPPORTED}: {}", self.const_unknown_msg(name).unwrap_or_default()),
+                    )),
+                    ConstLookup::Missing => Err(self.ffi_err(
+                        t.span,
+                        format!(
+                            "{UNSUPPORTED}, an enumerator or a '#define'd integer; '{name}' is not a known integer constant"
+                        ),
+                    )),
+                }
+            }
+            Tok::Ellipsis => Err(self.ffi_err(
+                t.span,
+                "unsupported '[...]' here, cannot derive the actual array length in this context",
+            )),
+            Tok::Eof => Err(self.unexpected("a constant expression")),
+            _ => Err(self.error(ErrorKind::Ffi, t.span, format!("{UNSUPPORTED}, found {}", crate::lexer::describe(&t, self.src)))),
+        }
+    }
+
+    /// `(T)v`: wrap to the width and sign of an integer type.
+    fn cast(&mut self, ty: crate::types::TypeId, v: i128, span: Span) -> Result<i128, Error> {
+        let ty = self.arena.strip_top_quals(ty);
+        let prim = match self.arena.get(ty) {
+            Type::Primitive(p) if p.is_integer() => *p,
+            Type::Enum(e) => self.arena.enum_def(*e).base,
+            Type::Pointer(_) | Type::UnknownInt(_) => return Ok(v),
+            _ => return Err(self.ffi_err(span, format!("{UNSUPPORTED}: cannot cast to a non-integer type in a constant"))),
+        };
+        if prim == crate::types::Prim::Bool {
+            return Ok((v != 0) as i128);
+        }
+        let bits = prim.size() * 8;
+        if bits >= 128 {
+            return Ok(v);
+        }
+        let mask = (1i128 << bits) - 1;
+        let u = v & mask;
+        Ok(if prim.is_signed() && u >> (bits - 1) & 1 == 1 { u - (1i128 << bits) } else { u })
+    }
+}
+
+fn precedence(t: Tok) -> Option<u8> {
+    Some(match t {
+        Tok::OrOr => 1,
+        Tok::AndAnd => 2,
+        Tok::Pipe => 3,
+        Tok::Caret => 4,
+        Tok::Amp => 5,
+        Tok::EqEq | Tok::Ne => 6,
+        Tok::Lt | Tok::Gt | Tok::Le | Tok::Ge => 7,
+        Tok::Shl | Tok::Shr => 8,
+        Tok::Plus | Tok::Minus => 9,
+        Tok::Star | Tok::Slash | Tok::Percent => 10,
+        _ => return None,
+    })
+}

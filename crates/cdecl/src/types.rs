@@ -329,6 +329,9 @@ pub struct TypeArena {
     records: Vec<Record>,
     enums: Vec<EnumDef>,
     anonymous_counter: u32,
+    /// Types cffi knows without a declaration whose identity must be
+    /// stable (`FILE`, `va_list`): name -> type.
+    common: HashMap<String, TypeId>,
 }
 
 impl TypeArena {
@@ -420,6 +423,26 @@ impl TypeArena {
 
     pub fn record(&self, id: RecordId) -> &Record {
         &self.records[id.0 as usize]
+    }
+
+    /// Number of records created so far (ids are `0..record_count()`).
+    pub fn record_count(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Number of enums created so far (ids are `0..enum_count()`).
+    pub fn enum_count(&self) -> usize {
+        self.enums.len()
+    }
+
+    /// A built-in named type created on first use (`FILE`, `va_list`).
+    pub fn common_type(&self, name: &str) -> Option<TypeId> {
+        self.common.get(name).copied()
+    }
+
+    /// Remember the identity of a built-in named type.
+    pub fn set_common_type(&mut self, name: &str, ty: TypeId) {
+        self.common.insert(name.to_string(), ty);
     }
 
     pub fn record_mut(&mut self, id: RecordId) -> &mut Record {
