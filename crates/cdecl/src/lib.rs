@@ -22,6 +22,7 @@ mod lexer;
 mod parser;
 mod consteval;
 mod registry;
+mod fxhash;
 
 pub use error::{Error, ErrorKind, Location};
 pub use registry::{CdefOptions, CdefReport, ConstValue, DeclKind, Declaration, Registry};

@@ -16,7 +16,7 @@
 mod common;
 mod decl;
 
-use std::collections::{HashMap, HashSet};
+use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::error::ErrorKind;
 use crate::lexer::{self, Kw, Tok, Token};
@@ -232,8 +232,8 @@ impl<'a> Parser<'a> {
             saw_partial_len: false,
             records_at_start,
             enums_at_start,
-            touched_records: HashSet::new(),
-            touched_enums: HashSet::new(),
+            touched_records: HashSet::default(),
+            touched_enums: HashSet::default(),
             undo_records: Vec::new(),
             undo_enums: Vec::new(),
         }
@@ -327,8 +327,13 @@ impl<'a> Parser<'a> {
     /// `expected X, found Y` at the current token (plus pycparser's
     /// `before: Y` wording in type strings, which users grep for).
     pub fn unexpected(&self, expected: &str) -> Error {
+        self.unexpected_in("", expected)
+    }
+
+    /// [`Parser::unexpected`] with a leading context (`Invalid declaration: ...`).
+    pub fn unexpected_in(&self, context: &str, expected: &str) -> Error {
         let t = self.peek();
-        let mut msg = format!("expected {expected}, found {}", lexer::describe(&t, self.src));
+        let mut msg = format!("{context}expected {expected}, found {}", lexer::describe(&t, self.src));
         if self.type_mode && t.kind != Tok::Eof {
             msg.push_str(&format!(" (parse error before: {})", self.tok_text(t)));
         }
@@ -539,7 +544,7 @@ impl<'a> Parser<'a> {
     /// above the line that defines it).
     fn directives(&mut self) -> Result<(), Error> {
         let mut defines: Vec<(String, Span, Option<i128>)> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut index: HashMap<String, usize> = HashMap::default();
         for i in 0..self.toks.len() {
             if self.toks[i].kind != Tok::Directive {
                 continue;

@@ -4,7 +4,7 @@
 //! runtime relies on. Implementations may change; signatures should not
 //! without updating the runtime.
 
-use std::collections::HashMap;
+use crate::fxhash::FxHashMap as HashMap;
 
 use crate::types::{Packing, TypeArena, TypeId};
 use crate::{Error, Span};

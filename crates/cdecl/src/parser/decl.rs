@@ -198,6 +198,12 @@ impl<'a> Parser<'a> {
     /// One top-level declaration, up to and including its `;`.
     pub(super) fn declaration(&mut self) -> Result<(), Error> {
         let start = self.peek().span;
+        if let Tok::Kw(Kw::Statement) = self.peek_kind() {
+            return Err(self.cdef_err(
+                start,
+                format!("unexpected '{}' statement: this construct is valid C but not valid in cdef() (only declarations are)", self.text(start)),
+            ));
+        }
         let specs = self.specifiers(Ctx::Global)?;
         let is_typedef = specs.storage == Some(Kw::Typedef);
         if self.peek_kind() == Tok::Semi {
@@ -220,7 +226,10 @@ impl<'a> Parser<'a> {
             self.saw_partial_len = false;
             let d = self.declarator(Mode::Named);
             self.partial_len_ok = false;
-            let d = d?;
+            let mut d = d?;
+            if specs.abi == Abi::Stdcall {
+                d.abi = Abi::Stdcall;
+            }
             let Some(name_span) = d.name else {
                 return Err(self.cdef_err(d.span, "Invalid declaration: expected a name in the declaration"));
             };
@@ -252,7 +261,7 @@ impl<'a> Parser<'a> {
                         ),
                     ));
                 }
-                _ => return Err(self.unexpected(&format!("',' or ';' after the declaration of '{name}' (Invalid declaration)"))),
+                _ => return Err(self.unexpected_in("Invalid declaration: ", &format!("',' or ';' after '{name}'"))),
             }
         }
         self.check_partial_has_name(&specs, start)
@@ -971,10 +980,10 @@ impl<'a> Parser<'a> {
         };
         if self.peek_kind() != Tok::LBrace {
             let Some(tag) = tag else {
-                return Err(self.unexpected(&format!(
-                    "a tag name or '{{' after '{}' (Invalid struct/union declaration)",
-                    kind.keyword()
-                )));
+                return Err(self.unexpected_in(
+                    "Invalid struct/union declaration: ",
+                    &format!("a tag name or '{{' after '{}'", kind.keyword()),
+                ));
             };
             let name = self.tok_text(tag);
             if let Some(ty) = self.lookup_tag(kind, name) {
@@ -1047,7 +1056,7 @@ impl<'a> Parser<'a> {
         let mut fields: Vec<Field> = Vec::new();
         let mut partial = false;
         let mut bitfields = false;
-        let mut names: std::collections::HashSet<&'a str> = std::collections::HashSet::new();
+        let mut names: crate::fxhash::FxHashSet<&'a str> = Default::default();
         loop {
             match self.peek_kind() {
                 Tok::RBrace => {
@@ -1164,6 +1173,9 @@ impl<'a> Parser<'a> {
     fn enum_spec(&mut self) -> Result<(TypeId, bool), Error> {
         let kw = self.bump();
         self.skip_attributes()?;
+        if self.peek_kind() == Tok::Ellipsis {
+            return Err(self.cdef_err(self.peek().span, "Enums cannot be declared with ..."));
+        }
         let tag = match self.peek_kind() {
             Tok::Ident => Some(self.bump()),
             _ => None,
