@@ -376,7 +376,18 @@ impl<'a> Parser<'a> {
             TagKind::Union => (&self.st.union_tags, &self.reg.union_tags),
             TagKind::Enum => (&self.st.enum_tags, &self.reg.enum_tags),
         };
-        mine.get(name).or_else(|| theirs.get(name)).copied()
+        mine.get(name).or_else(|| theirs.get(name)).copied().or_else(|| self.reg.implicit_tags.get(kind as u8, name))
+    }
+
+    /// A tag mentioned without a definition and not known: a new opaque
+    /// type. In a cdef it is declared; in a type string it is remembered
+    /// as an implicit tag of the registry (cffi declares it either way).
+    pub fn new_implicit_tag(&mut self, kind: TagKind, name: &str, ty: TypeId) {
+        if self.options.is_some() {
+            self.declare_tag(kind, name, ty);
+        } else {
+            self.reg.implicit_tags.insert(kind as u8, name, ty);
+        }
     }
 
     pub fn declare_tag(&mut self, kind: TagKind, name: &str, ty: TypeId) {

@@ -79,6 +79,32 @@ pub struct Registry {
     pub(crate) struct_tags: HashMap<String, TypeId>,
     pub(crate) union_tags: HashMap<String, TypeId>,
     pub(crate) enum_tags: HashMap<String, TypeId>,
+    /// Tags first mentioned in a type string (`ffi.typeof("struct foo")`)
+    /// rather than in a cdef: opaque records created on the fly, kept so
+    /// that every later mention (and a later definition) is the same type.
+    pub(crate) implicit_tags: ImplicitTags,
+}
+
+/// `(keyword, tag) -> type` behind a lock, because `parse_type` only has
+/// `&Registry`.
+#[derive(Debug, Default)]
+pub(crate) struct ImplicitTags(pub(crate) std::sync::Mutex<HashMap<(u8, String), TypeId>>);
+
+impl Clone for ImplicitTags {
+    fn clone(&self) -> Self {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        ImplicitTags(std::sync::Mutex::new(map))
+    }
+}
+
+impl ImplicitTags {
+    pub(crate) fn get(&self, kind: u8, tag: &str) -> Option<TypeId> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&(kind, tag.to_string())).copied()
+    }
+
+    pub(crate) fn insert(&self, kind: u8, tag: &str, ty: TypeId) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert((kind, tag.to_string()), ty);
+    }
 }
 
 impl Registry {

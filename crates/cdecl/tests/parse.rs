@@ -429,3 +429,17 @@ fn arrays_in_declarations() {
     assert!(matches!(f.arena.get(t), Type::Array { len: ArrayLen::Unknown, .. }));
     assert_eq!(f.decl_cname("fns"), "char(*[2])(int)");
 }
+
+#[test]
+fn tags_first_seen_in_type_strings() {
+    let mut f = Ffi::new();
+    let a = f.ty("struct never_declared");
+    let b = f.ty("struct never_declared *");
+    assert_eq!(f.arena.get(b), &Type::Pointer(a));
+    // a later cdef completes the very same type
+    f.cdef("struct never_declared { int x; };");
+    assert_eq!(f.ty("struct never_declared"), a);
+    assert_eq!(f.reg.struct_tag("never_declared"), Some(a));
+    let Type::Record(rid) = *f.arena.get(a) else { panic!() };
+    assert!(f.arena.record(rid).fields.is_some());
+}

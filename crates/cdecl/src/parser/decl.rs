@@ -987,12 +987,14 @@ impl<'a> Parser<'a> {
             };
             let name = self.tok_text(tag);
             if let Some(ty) = self.lookup_tag(kind, name) {
+                if self.options.is_some() {
+                    // an implicit tag used by a cdef becomes a declared one
+                    self.declare_tag(kind, name, ty);
+                }
                 return Ok((ty, false));
             }
             let (_, ty) = self.arena.new_record(rkind, Some(name.to_string()), Some(tag.span));
-            if self.options.is_some() {
-                self.declare_tag(kind, name, ty);
-            }
+            self.new_implicit_tag(kind, name, ty);
             return Ok((ty, false));
         }
         // a definition
@@ -1004,6 +1006,9 @@ impl<'a> Parser<'a> {
                         let Type::Record(rid) = *self.arena.get(ty) else { unreachable!("tag of a non-record") };
                         if self.arena.record(rid).fields.is_some() {
                             return Err(self.cdef_err(tag.span, format!("duplicate declaration of {} {name}", kind.keyword())));
+                        }
+                        if self.options.is_some() {
+                            self.declare_tag(kind, name, ty);
                         }
                         (rid, ty)
                     }
@@ -1186,14 +1191,15 @@ impl<'a> Parser<'a> {
             };
             let name = self.tok_text(tag);
             if let Some(ty) = self.lookup_tag(TagKind::Enum, name) {
+                if self.options.is_some() {
+                    self.declare_tag(TagKind::Enum, name, ty);
+                }
                 return Ok((ty, false));
             }
             let base = crate::layout::enum_base_type(&[]).map_err(|e| self.locate(e, tag.span))?;
             let def = EnumDef { tag: Some(name.to_string()), cname: format!("enum {name}"), values: Vec::new(), partial: false, base, span: Some(tag.span) };
             let (_, ty) = self.arena.new_enum(def);
-            if self.options.is_some() {
-                self.declare_tag(TagKind::Enum, name, ty);
-            }
+            self.new_implicit_tag(TagKind::Enum, name, ty);
             return Ok((ty, false));
         }
         if let Some(tag) = tag {
