@@ -12,6 +12,9 @@ pub enum ErrorKind {
     Ffi,
     /// `NotImplementedError`: valid C that cffi does not handle.
     NotImplemented,
+    /// `TypeError`: a record body cffi refuses when laying it out (a bit
+    /// width on a non-integer field, a field of unknown size, ...).
+    Type,
 }
 
 /// A position in a named source text (1-based line and column).

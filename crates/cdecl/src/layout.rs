@@ -3,30 +3,283 @@
 //! `packed` and `pack=N`.
 //!
 //! CONTRACT (used by crates/python): `size_align` and `record_layout`.
+//!
+//! Records are laid out bit by bit, the way gcc's `stor-layout.c` does:
+//! a running bit position, fields aligned to their (possibly capped)
+//! alignment, and bitfields placed so that each fits inside one naturally
+//! aligned unit of its declared type. `pack=N` (gcc's `#pragma pack(N)`)
+//! caps every member's alignment at N and lets bitfields cross unit
+//! boundaries, as gcc does; `packed=True` is `pack=1`.
 
-use crate::types::{RecordId, RecordLayout, TypeArena, TypeId};
-use crate::Error;
+use crate::names::type_name;
+use crate::types::{ArrayLen, FieldLayout, Packing, Prim, RecordId, RecordLayout, Type, TypeArena, TypeId};
+use crate::{Error, ErrorKind};
+
+const POINTER_SIZE: u64 = std::mem::size_of::<*const u8>() as u64;
+
+/// aarch64 (AAPCS64) lets unnamed and zero-width bitfields raise the
+/// alignment of the record; x86-64 System V does not.
+const UNNAMED_BITFIELDS_ALIGN: bool = cfg!(target_arch = "aarch64");
 
 /// Size and alignment of a complete type. Errors (kind `Ffi`) for `void`,
 /// functions, opaque records, open arrays and `...` types, naming the type.
 pub fn size_align(arena: &mut TypeArena, ty: TypeId) -> Result<(u64, u64), Error> {
-    let _ = (arena, ty);
-    todo!("layout::size_align")
+    size_align_in(arena, ty, &mut Vec::new())
 }
 
 /// The layout of a struct or union, computed on first use and cached in
 /// the arena. Errors (kind `Ffi`) if the record is opaque or contains an
 /// incomplete field type.
 pub fn record_layout(arena: &mut TypeArena, rid: RecordId) -> Result<&RecordLayout, Error> {
-    let _ = (arena, rid);
-    todo!("layout::record_layout")
+    ensure_layout(arena, rid, &mut Vec::new())?;
+    Ok(arena.record(rid).layout.as_ref().expect("layout was just computed"))
 }
 
-/// The integer type gcc (and cffi) give an enum with these values: `int`
-/// if they all fit, else `unsigned int`, else `long`, else `unsigned long`
-/// (cffi's exact rule; see its model.py `EnumType.build_baseinttype`).
+/// The integer type gcc (and cffi) give an enum with these values:
+/// `unsigned int` when none is negative and all fit, else `int`; then the
+/// `long` of the same sign; cffi's rule in its `EnumType.build_baseinttype`.
 /// Errors (kind `CDef`) if a value fits none of them.
-pub fn enum_base_type(values: &[i128]) -> Result<crate::types::Prim, Error> {
-    let _ = values;
-    todo!("layout::enum_base_type")
+pub fn enum_base_type(values: &[i128]) -> Result<Prim, Error> {
+    let smallest = values.iter().copied().min().unwrap_or(0);
+    let largest = values.iter().copied().max().unwrap_or(0);
+    let candidates = if smallest < 0 { [Prim::Int, Prim::Long] } else { [Prim::UInt, Prim::ULong] };
+    for prim in candidates {
+        let bits = prim.size() as u32 * 8;
+        let (lo, hi) = if prim.is_signed() {
+            (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+        } else {
+            (0, (1i128 << bits) - 1)
+        };
+        if smallest >= lo && largest <= hi {
+            return Ok(prim);
+        }
+    }
+    Err(Error::cdef("enum values don't all fit into either 'long' or 'unsigned long'"))
+}
+
+fn unknown_size(arena: &TypeArena, ty: TypeId) -> Error {
+    Error::ffi(format!("ctype '{}' is of unknown size", type_name(arena, ty)))
+}
+
+/// `stack` holds the records whose layout is being computed, so that a
+/// record containing itself by value is an error instead of a recursion.
+fn size_align_in(arena: &mut TypeArena, ty: TypeId, stack: &mut Vec<RecordId>) -> Result<(u64, u64), Error> {
+    match arena.get(ty).clone() {
+        Type::Primitive(p) => Ok((p.size(), p.align())),
+        Type::Pointer(_) => Ok((POINTER_SIZE, POINTER_SIZE)),
+        Type::Enum(eid) => {
+            let base = arena.enum_def(eid).base;
+            Ok((base.size(), base.align()))
+        }
+        Type::Qualified(inner, _) => size_align_in(arena, inner, stack),
+        Type::Array { item, len: ArrayLen::Fixed(n) } => {
+            let (size, align) = size_align_in(arena, item, stack)?;
+            let total = size
+                .checked_mul(n)
+                .filter(|&t| t <= isize::MAX as u64)
+                .ok_or_else(|| Error::ffi(format!("array type '{}' is too large", type_name(arena, ty))))?;
+            Ok((total, align))
+        }
+        Type::Record(rid) => {
+            ensure_layout(arena, rid, stack)?;
+            let layout = arena.record(rid).layout.as_ref().expect("layout was just computed");
+            Ok((layout.size, layout.align))
+        }
+        Type::UnknownInt(_) | Type::UnknownFloat(_) => Err(Error::ffi(format!(
+            "ctype '{}' has a size only the C compiler knows (declared with '...'); use API mode",
+            type_name(arena, ty)
+        ))),
+        Type::Void | Type::Function(_) | Type::Array { .. } => Err(unknown_size(arena, ty)),
+    }
+}
+
+fn ensure_layout(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>) -> Result<(), Error> {
+    let record = arena.record(rid);
+    if record.layout.is_some() {
+        return Ok(());
+    }
+    let record_ty = arena.intern(Type::Record(rid));
+    let record = arena.record(rid);
+    if record.fields.is_none() || stack.contains(&rid) {
+        return Err(unknown_size(arena, record_ty));
+    }
+    if record.partial {
+        return Err(Error::ffi(format!(
+            "'{}' has '...' in its fields: its layout is only known in API mode (ffi.set_source)",
+            record.cname
+        )));
+    }
+    stack.push(rid);
+    let layout = compute(arena, rid, stack);
+    stack.pop();
+    arena.record_mut(rid).layout = Some(layout?);
+    Ok(())
+}
+
+/// The running state of one record's layout, in bits.
+struct Cursor {
+    /// Where the next field may start.
+    bit: u64,
+    /// The furthest bit any field reaches.
+    end: u64,
+    align: u64,
+}
+
+fn round_up(value: u64, to: u64) -> u64 {
+    value.div_ceil(to) * to
+}
+
+fn compute(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>) -> Result<RecordLayout, Error> {
+    let record = arena.record(rid).clone();
+    let fields = record.fields.as_deref().unwrap_or_default();
+    let is_union = record.kind == crate::types::RecordKind::Union;
+    let pack = match record.packing {
+        Packing::Natural => None,
+        Packing::Pack(n) => Some(u64::from(n.max(1))),
+    };
+    let type_error = |msg: String| Error::new(ErrorKind::Type, msg);
+    let mut cur = Cursor { bit: 0, end: 0, align: 1 };
+    let mut placed = Vec::with_capacity(fields.len());
+
+    for (index, field) in fields.iter().enumerate() {
+        let is_last = index + 1 == fields.len();
+        let (fsize, natural_align) = match field_size_align(arena, field.ty, is_last, stack) {
+            Some(r) => r?,
+            None => {
+                return Err(type_error(format!(
+                    "field '{}.{}' has ctype '{}' of unknown size",
+                    record.cname,
+                    field.name,
+                    type_name(arena, field.ty)
+                )))
+            }
+        };
+        let falign = pack.map_or(natural_align, |p| natural_align.min(p));
+        if is_union {
+            cur.bit = 0;
+        }
+        let layout = match field.bitsize {
+            None => {
+                cur.bit = round_up(cur.bit, falign * 8);
+                cur.align = cur.align.max(falign);
+                let at = FieldLayout { offset: cur.bit / 8, bitshift: -1, bitsize: -1 };
+                cur.bit += fsize * 8;
+                at
+            }
+            Some(width) => {
+                let aligns = (natural_align, falign);
+                place_bitfield(arena, &record.cname, field, width, fsize, aligns, pack.is_some(), &mut cur)?
+            }
+        };
+        cur.end = cur.end.max(cur.bit);
+        placed.push(layout);
+    }
+
+    let align = cur.align.max(record.forced_align.unwrap_or(1));
+    let size = round_up(cur.end.div_ceil(8), align);
+    Ok(RecordLayout { size, align, fields: placed })
+}
+
+/// Size and alignment of a field's type; `None` when it has no size. A
+/// trailing open array (`int x[];`) is a flexible array member of size 0.
+fn field_size_align(
+    arena: &mut TypeArena,
+    ty: TypeId,
+    is_last: bool,
+    stack: &mut Vec<RecordId>,
+) -> Option<Result<(u64, u64), Error>> {
+    let bare = arena.strip_top_quals(ty);
+    if let Type::Array { item, len: ArrayLen::Open } = *arena.get(bare) {
+        return if is_last { size_align_in(arena, item, stack).ok().map(|(_, a)| Ok((0, a))) } else { None };
+    }
+    match size_align_in(arena, ty, stack) {
+        Ok(r) => Some(Ok(r)),
+        Err(e) if e.kind == ErrorKind::Ffi && e.message.ends_with("of unknown size") => None,
+        Err(e) => Some(Err(e)),
+    }
+}
+
+/// Whether a type may carry a bit width: integers, characters, enums.
+fn is_integral(arena: &TypeArena, ty: TypeId) -> bool {
+    match arena.get(arena.strip_top_quals(ty)) {
+        Type::Primitive(p) => p.is_integer(),
+        Type::Enum(_) => true,
+        _ => false,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn place_bitfield(
+    arena: &TypeArena,
+    cname: &str,
+    field: &crate::types::Field,
+    width: u32,
+    fsize: u64,
+    (natural_align, falign): (u64, u64),
+    packed: bool,
+    cur: &mut Cursor,
+) -> Result<FieldLayout, Error> {
+    let type_error = |msg: String| Error::new(ErrorKind::Type, msg);
+    let named = !field.name.is_empty();
+    let tname = type_name(arena, field.ty);
+    if !is_integral(arena, field.ty) {
+        return Err(type_error(format!(
+            "field '{cname}.{}' declared as '{tname}' cannot be a bit field",
+            field.name
+        )));
+    }
+    let width = u64::from(width);
+    let unit_bits = fsize * 8;
+    if width > unit_bits {
+        return Err(type_error(format!(
+            "bit field '{cname}.{}' is declared '{tname}:{width}', which exceeds the width of the type",
+            field.name
+        )));
+    }
+    if named || UNNAMED_BITFIELDS_ALIGN {
+        cur.align = cur.align.max(falign);
+    }
+    if width == 0 {
+        if named {
+            return Err(type_error(format!("field '{cname}.{}' is declared with :0", field.name)));
+        }
+        // gcc: `T : 0;` moves on to the next boundary of a T, whatever
+        // the packing (gcc: "not influenced by #pragmas").
+        cur.bit = round_up(cur.bit, natural_align * 8);
+        return Ok(FieldLayout { offset: cur.bit / 8, bitshift: 0, bitsize: 0 });
+    }
+    // Without packing a bitfield must lie inside one aligned unit of its
+    // type; packed bitfields simply follow the previous bits.
+    if !packed && cur.bit % (falign * 8) + width > unit_bits {
+        cur.bit = round_up(cur.bit, falign * 8);
+    }
+    let start = cur.bit;
+    cur.bit += width;
+    // Report it as cffi does: the offset of a unit of the field's type
+    // (aligned down to `falign`) and the shift of the field inside it. A
+    // packed bitfield may straddle such units; it is then reported from
+    // its first byte, and readers must touch only the bytes it covers.
+    let mut offset = (start / 8) & !(falign - 1);
+    if start - offset * 8 + width > unit_bits {
+        offset = start / 8;
+    }
+    let bitshift = start - offset * 8;
+    Ok(FieldLayout { offset, bitshift: bitshift as i32, bitsize: width as i32 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_base_follows_cffi() {
+        assert_eq!(enum_base_type(&[]).unwrap(), Prim::UInt);
+        assert_eq!(enum_base_type(&[0, 1]).unwrap(), Prim::UInt);
+        assert_eq!(enum_base_type(&[-1, 1]).unwrap(), Prim::Int);
+        assert_eq!(enum_base_type(&[0xFFFF_FFFF]).unwrap(), Prim::UInt);
+        assert_eq!(enum_base_type(&[-1, 0xFFFF_FFFF]).unwrap(), Prim::Long);
+        assert_eq!(enum_base_type(&[1 << 40]).unwrap(), Prim::ULong);
+        assert_eq!(enum_base_type(&[u64::MAX as i128]).unwrap(), Prim::ULong);
+        assert!(enum_base_type(&[-1, u64::MAX as i128]).is_err());
+    }
 }

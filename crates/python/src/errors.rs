@@ -35,6 +35,7 @@ pub fn from_cdecl(py: Python<'_>, err: cdecl::Error) -> PyErr {
         cdecl::ErrorKind::CDef => cdef_error(py, text),
         cdecl::ErrorKind::Ffi => ffi_error(py, text),
         cdecl::ErrorKind::NotImplemented => PyNotImplementedError::new_err(text),
+        cdecl::ErrorKind::Type => PyTypeError::new_err(text),
     }
 }
 
