@@ -68,8 +68,8 @@ pub unsafe fn read_field<'py>(py: Python<'py>, f: &FieldInfo, base: *mut u8) -> 
     let at = base.add(f.offset);
     if f.bitsize >= 0 {
         let ct = f.ctype.get();
-        let (size, signed) = int_shape(ct);
-        let unit = super::integer::load(size, false, at) as u128;
+        let (_, signed) = int_shape(ct);
+        let unit = load_bits(f, at);
         let mask = if f.bitsize >= 128 { u128::MAX } else { (1u128 << f.bitsize) - 1 };
         let mut v = ((unit >> f.bitshift) & mask) as i128;
         if signed && f.bitsize > 0 && (v >> (f.bitsize - 1)) & 1 == 1 {
@@ -100,7 +100,7 @@ pub unsafe fn write_field(py: Python<'_>, f: &FieldInfo, obj: &Bound<'_, PyAny>,
         return super::write(py, f.ctype.get(), obj, at);
     }
     let ct = f.ctype.get();
-    let (size, signed) = int_shape(ct);
+    let (_, signed) = int_shape(ct);
     let v = super::integer::extract(py, obj, ct)?;
     let bits = f.bitsize as u32;
     let (lo, hi) = if signed {
@@ -114,8 +114,23 @@ pub unsafe fn write_field(py: Python<'_>, f: &FieldInfo, obj: &Bound<'_, PyAny>,
         )));
     }
     let mask: u128 = ((1u128 << bits) - 1) << f.bitshift;
-    let unit = super::integer::load(size, false, at) as u128;
+    let unit = load_bits(f, at);
     let new = (unit & !mask) | (((v as u128) << f.bitshift) & mask);
-    super::integer::store_wrapping(new as i128, size, at);
+    let span = bit_span_bytes(f);
+    std::ptr::copy_nonoverlapping(new.to_le_bytes().as_ptr(), at, span);
     Ok(())
+}
+
+/// The bytes a bitfield occupies from its offset. Only these are touched:
+/// a packed bitfield's declared unit may run past the end of the record.
+fn bit_span_bytes(f: &FieldInfo) -> usize {
+    (f.bitshift as usize + f.bitsize as usize).div_ceil(8)
+}
+
+/// # Safety
+/// `at` points to the bitfield's offset inside a live record.
+unsafe fn load_bits(f: &FieldInfo, at: *const u8) -> u128 {
+    let mut bytes = [0u8; 16];
+    std::ptr::copy_nonoverlapping(at, bytes.as_mut_ptr(), bit_span_bytes(f));
+    u128::from_le_bytes(bytes)
 }
