@@ -15,7 +15,7 @@ use native::call::CallPlan;
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
 use crate::cdata::{self, CDataObject, Owner};
 use crate::convert;
@@ -152,26 +152,22 @@ struct Temps {
 }
 
 /// Convert argument `i` of type `ct` into `slot`, returning the address libffi needs.
-unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, slot: *mut Slot, temps: &mut Temps, fname: &str, i: usize) -> PyResult<*mut c_void> {
+unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, slot: *mut Slot, temps: &mut Temps) -> PyResult<*mut c_void> {
     let c = ct.get();
     let dst = slot as *mut u8;
     match c.conv {
         Conv::Pointer | Conv::Array => {
-            let value: *mut u8 = if let Some(cd) = cdata::as_cdata(py, obj) {
-                let src = cd.ctype();
-                if convert::pointer::compatible(c, src) {
-                    cd.ptr
-                } else {
-                    return Err(arg_error(py, fname, i, c, obj));
-                }
+            let value: *mut u8 = if cdata::as_cdata(py, obj).is_some() {
+                convert::pointer::extract(py, c, obj)?
             } else if let Ok(b) = obj.cast::<PyBytes>() {
                 let item = c.item().get();
                 if matches!(item.conv, Conv::Char | Conv::Int { size: 1, .. } | Conv::Bool) || item.kind == Kind::Void {
                     b.as_bytes().as_ptr() as *mut u8
                 } else {
-                    return Err(arg_error(py, fname, i, c, obj));
+                    convert::pointer::extract(py, c, obj)?
                 }
-            } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+            } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() || obj.is_instance_of::<PyString>() {
+                // cffi builds a temporary `ITEM[]` from the initializer.
                 let arr_id = {
                     let mut a = crate::state::arena();
                     a.array(c.item().get().id, cdecl::ArrayLen::Open)
@@ -182,7 +178,7 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
                 temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(tmp));
                 p
             } else {
-                return Err(arg_error(py, fname, i, c, obj));
+                convert::pointer::extract(py, c, obj)?
             };
             (dst as *mut *mut u8).write(value);
             Ok(slot as *mut c_void)
@@ -199,7 +195,7 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
             Ok(p as *mut c_void)
         }
         _ => {
-            convert::write(py, c, obj, dst).map_err(|e| rename_arg_error(py, e, fname, i))?;
+            convert::write(py, c, obj, dst)?;
             Ok(slot as *mut c_void)
         }
     }
@@ -210,22 +206,6 @@ fn pointer_to(py: Python<'_>, c: &CType) -> PyResult<Py<CType>> {
     crate::ctype::ctype_for(py, id)
 }
 
-fn arg_error(py: Python<'_>, fname: &str, i: usize, c: &CType, obj: &Bound<'_, PyAny>) -> PyErr {
-    let what = if c.kind == Kind::Pointer && c.item().get().kind == Kind::Function { "cdata function pointer" } else { "cdata pointer" };
-    PyTypeError::new_err(format!(
-        "initializer for ctype '{}' must be a {what}, not {} (argument {} of '{}')",
-        c.cname,
-        convert::describe(py, obj),
-        i + 1,
-        fname
-    ))
-}
-
-fn rename_arg_error(py: Python<'_>, e: PyErr, fname: &str, i: usize) -> PyErr {
-    let _ = (fname, i);
-    let _ = py;
-    e
-}
 
 /// The vectorcall entry of every function-pointer cdata.
 pub(crate) unsafe extern "C" fn cdata_vectorcall(
@@ -295,11 +275,10 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
         &mut ptrs_heap[..]
     };
     let mut temps = Temps::default();
-    let fname = pct.cname.as_str();
     for k in 0..nargs {
         let obj = Bound::from_borrowed_ptr(py, *args.add(k));
         let ct = if k < nfixed { &f.args[k] } else { &extra[k - nfixed] };
-        ptrs[k] = convert_arg(py, ct, &obj, slots.get(k), &mut temps, fname, k)?;
+        ptrs[k] = convert_arg(py, ct, &obj, slots.get(k), &mut temps)?;
     }
     // Small results live on the stack; big by-value structs on the heap.
     let need = spec.plan.ret_buffer_size().div_ceil(8).max(2);

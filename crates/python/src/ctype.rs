@@ -71,6 +71,16 @@ pub struct FieldInfo {
     pub offset: usize,
     pub bitshift: i32,
     pub bitsize: i32,
+    /// A union member after the first: list initializers skip it.
+    pub ignore_in_ctor: bool,
+}
+
+impl FieldInfo {
+    /// A flexible array member `T name[];`.
+    pub fn is_var_array(&self) -> bool {
+        let c = self.ctype.get();
+        c.kind == Kind::Array && c.length.is_none()
+    }
 }
 
 pub struct RecordInfo {
@@ -79,6 +89,9 @@ pub struct RecordInfo {
     pub fields: Vec<FieldInfo>,
     /// interned field name -> index into `fields`
     pub by_name: Py<PyDict>,
+    /// Ends in a C99 flexible array member (`T data[];`), possibly inside
+    /// a nested record: `ffi.new()` then sizes it from the initializer.
+    pub var_array: bool,
 }
 
 pub struct FuncInfo {
@@ -312,44 +325,52 @@ fn build_record_info(py: Python<'_>, rid: RecordId, cname: &str) -> PyResult<Rec
         }
         let layout = cdecl::layout::record_layout(&mut a, rid).map_err(|e| errors::from_cdecl(py, e))?.clone();
         let mut flat = Vec::new();
-        flatten(&mut a, rid, 0, &layout, &mut flat).map_err(|e| errors::from_cdecl(py, e))?;
+        flatten(&mut a, rid, 0, false, &layout, &mut flat).map_err(|e| errors::from_cdecl(py, e))?;
         (layout.size as usize, layout.align as usize, flat)
     };
     let by_name = PyDict::new(py);
     let mut fields = Vec::with_capacity(flat.len());
-    for (name, ty, offset, bitshift, bitsize) in flat {
+    for (name, ty, offset, bitshift, bitsize, ignore_in_ctor) in flat {
         if !name.is_empty() && !by_name.contains(&name)? {
             let key = pyo3::types::PyString::intern(py, &name);
             by_name.set_item(key, fields.len())?;
         }
-        fields.push(FieldInfo { name, ctype: ctype_for(py, ty)?, offset: offset as usize, bitshift, bitsize });
+        fields.push(FieldInfo { name, ctype: ctype_for(py, ty)?, offset: offset as usize, bitshift, bitsize, ignore_in_ctor });
     }
-    Ok(RecordInfo { size, align, fields, by_name: by_name.unbind() })
+    let var_array = fields.iter().any(|f| {
+        let c = f.ctype.get();
+        f.is_var_array() || (c.record.is_some() && c.record_info(py).is_ok_and(|r| r.var_array))
+    });
+    Ok(RecordInfo { size, align, fields, by_name: by_name.unbind(), var_array })
 }
 
-type FlatField = (String, TypeId, u64, i32, i32);
+/// name, type, offset, bitshift, bitsize, skipped by list initializers
+type FlatField = (String, TypeId, u64, i32, i32, bool);
 
 fn flatten(
     a: &mut cdecl::TypeArena,
     rid: RecordId,
     base: u64,
+    ignored: bool,
     layout: &cdecl::RecordLayout,
     out: &mut Vec<FlatField>,
 ) -> Result<(), cdecl::Error> {
     let fields = a.record(rid).fields.clone().unwrap_or_default();
-    for (f, fl) in fields.iter().zip(layout.fields.iter()) {
+    let is_union = a.record(rid).kind == cdecl::RecordKind::Union;
+    for (i, (f, fl)) in fields.iter().zip(layout.fields.iter()).enumerate() {
+        let ignored = ignored || (is_union && i > 0);
         let inner = a.strip_top_quals(f.ty);
         if f.name.is_empty() && f.bitsize.is_none() {
             if let Type::Record(sub) = a.get(inner).clone() {
                 let sub_layout = cdecl::layout::record_layout(a, sub)?.clone();
-                flatten(a, sub, base + fl.offset, &sub_layout, out)?;
+                flatten(a, sub, base + fl.offset, ignored, &sub_layout, out)?;
                 continue;
             }
         }
         if f.name.is_empty() {
             continue; // unnamed bitfield: padding only
         }
-        out.push((f.name.clone(), f.ty, base + fl.offset, fl.bitshift, fl.bitsize));
+        out.push((f.name.clone(), f.ty, base + fl.offset, fl.bitshift, fl.bitsize, ignored));
     }
     Ok(())
 }

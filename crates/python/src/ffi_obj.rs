@@ -83,6 +83,9 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
         Kind::Pointer => {
             let item = ct.item().get();
             match item.size_opt(py) {
+                Some(s) if item.record.is_some() && init.is_some_and(|i| !i.is_none()) && item.record_info(py)?.var_array => {
+                    Ok((convert::record::var_size(py, item, init.expect("checked"), s)?, -1))
+                }
                 Some(s) if item.kind != Kind::Void && item.kind != Kind::Function => Ok((s, -1)),
                 _ => Err(PyTypeError::new_err(format!("cannot instantiate ctype '{}' of unknown size", item.cname))),
             }
@@ -98,19 +101,16 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
                             "expected new array length or list/tuple/str, not NoneType",
                         ))
                     }
-                    Some(i) if i.is_instance_of::<pyo3::types::PyInt>() => {
-                        let n: isize = i.extract()?;
-                        if n < 0 {
-                            return Err(PyValueError::new_err("negative array length"));
+                    Some(i) => match convert::array::init_length(ct, i)? {
+                        Some(n) => n,
+                        None => {
+                            let n = index_length(i)?;
+                            if n < 0 {
+                                return Err(PyValueError::new_err("negative array length"));
+                            }
+                            n as usize
                         }
-                        n as usize
-                    }
-                    Some(i) => convert::array::init_length(py, ct, i)?.ok_or_else(|| {
-                        PyTypeError::new_err(format!(
-                            "expected new array length or list/tuple/str, not {}",
-                            convert::describe(py, i)
-                        ))
-                    })?,
+                    },
                 },
             };
             let total = n.checked_mul(isz).ok_or_else(|| pyo3::exceptions::PyOverflowError::new_err("array size would overflow a ssize_t"))?;
@@ -118,6 +118,14 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
         }
         _ => Err(PyTypeError::new_err(format!("expected a pointer or array ctype, got '{}'", ct.cname))),
     }
+}
+
+/// An array length given as an integer (anything with `__index__`), with
+/// Python's own error for other objects; too large is `OverflowError`.
+pub fn index_length(obj: &Bound<'_, PyAny>) -> PyResult<isize> {
+    // SAFETY: PyNumber_Index returns a new reference or NULL with an error set.
+    let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), pyo3::ffi::PyNumber_Index(obj.as_ptr()))? };
+    index.extract::<isize>().map_err(|_| pyo3::exceptions::PyOverflowError::new_err("Python int too large to convert to C ssize_t"))
 }
 
 /// Initialise freshly allocated memory of `ffi.new`.
@@ -129,8 +137,8 @@ pub unsafe fn init_new(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny
     match ct.kind {
         Kind::Pointer => convert::write(py, ct.item().get(), init, mem),
         _ => {
-            if ct.length.is_none() && init.is_instance_of::<pyo3::types::PyInt>() {
-                return Ok(());
+            if ct.length.is_none() && convert::array::init_length(ct, init)?.is_none() {
+                return Ok(()); // `init` was the length
             }
             convert::array::store_n(py, ct, init, mem, length as usize)
         }
@@ -192,6 +200,11 @@ impl FFIBase {
             let ct = cd.ctype();
             if ct.kind == Kind::Array {
                 return Ok(cd.length.max(0) as usize * ct.item().get().size(py)?);
+            }
+            if ct.record.is_some() {
+                if let Some(size) = cdata::var_byte_size(py, cd) {
+                    return Ok(size);
+                }
             }
             return ct.size_opt(py).ok_or_else(|| sizeof_error(ct));
         }

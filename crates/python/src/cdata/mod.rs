@@ -255,3 +255,29 @@ pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
 pub fn type_name_cstr() -> &'static CStr {
     c"_cffi_backend._CDataBase"
 }
+
+/// The allocated size of a struct (or struct pointer) made by `ffi.new()`
+/// whose type ends in a flexible array member; `None` otherwise. `p[0]`
+/// of such a pointer keeps the pointer alive and shares its memory.
+pub fn var_byte_size(py: Python<'_>, c: &CDataObject) -> Option<usize> {
+    let ct = c.ctype();
+    let rec = if ct.is_record_ptr() { ct.item().get() } else { ct };
+    if rec.record.is_none() || !rec.record_info(py).is_ok_and(|r| r.var_array) {
+        return None;
+    }
+    match &c.owner {
+        Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
+        Owner::Keep(parent) => {
+            let parent = parent.bind(py);
+            let p = as_cdata(py, parent)?;
+            if p.ptr != c.ptr {
+                return None;
+            }
+            match &p.owner {
+                Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}

@@ -80,6 +80,29 @@ fn null_deref(ct: &CType) -> PyErr {
     PyRuntimeError::new_err(format!("cannot dereference null pointer from cdata '{}'", ct.cname))
 }
 
+/// A flexible array member reads as an array of the allocated length when
+/// the struct came from `ffi.new()`, else as a pointer to its first item.
+unsafe fn read_var_array<'py>(
+    py: Python<'py>,
+    c: &CDataObject,
+    field: &crate::ctype::FieldInfo,
+    base: *mut u8,
+) -> PyResult<Bound<'py, PyAny>> {
+    let at = base.add(field.offset);
+    let arr = field.ctype.get();
+    if let Some(size) = crate::cdata::var_byte_size(py, c) {
+        let item_size = arr.item().get().size(py)?.max(1);
+        let obj = crate::cdata::new_cdata(py, &field.ctype, at, Owner::Borrowed);
+        if !obj.is_null() {
+            (*(obj as *mut CDataObject)).length = (size.saturating_sub(field.offset) / item_size) as isize;
+        }
+        return crate::cdata::wrap(py, obj);
+    }
+    let ptr_id = crate::state::arena().pointer(arr.item().get().id);
+    let ptr_ct = crate::ctype::ctype_for(py, ptr_id)?;
+    crate::cdata::wrap(py, crate::cdata::new_cdata(py, &ptr_ct, at, Owner::Borrowed))
+}
+
 unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let py = Python::assume_attached();
     let c = cd(slf);
@@ -91,7 +114,11 @@ unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject)
                 if base.is_null() {
                     return ret_obj(py, Err(null_deref(c.ctype())));
                 }
-                return ret_obj(py, convert::record::read_field(py, &info.fields[i], base));
+                let field = &info.fields[i];
+                if field.is_var_array() {
+                    return ret_obj(py, read_var_array(py, c, field, base));
+                }
+                return ret_obj(py, convert::record::read_field(py, field, base));
             }
         }
         let r = ffi::PyObject_GenericGetAttr(slf, name);

@@ -1,7 +1,7 @@
 //! Arrays: initialised from lists, tuples, bytes (char arrays), str (wide
 //! char arrays) or another cdata array of the same type.
 
-use pyo3::exceptions::{PyIndexError, PyTypeError};
+use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
@@ -17,28 +17,25 @@ pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
     store_n(py, ct, obj, dst, n)
 }
 
-/// How many items `obj` would initialise (`ffi.new("T[]", init)`).
-pub fn init_length(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
-    let item = ct.item().get();
+/// How many items `obj` would initialise in `ffi.new("T[]", obj)`, as
+/// cffi counts them (bytes and str get room for a terminating zero);
+/// `None` when `obj` is not an initializer but a length.
+pub fn init_length(ct: &CType, obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
     if let Ok(l) = obj.cast::<PyList>() {
         return Ok(Some(l.len()));
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
         return Ok(Some(t.len()));
     }
-    if item.conv == Conv::Char {
-        if let Ok(b) = obj.cast::<PyBytes>() {
-            return Ok(Some(b.as_bytes().len() + 1));
-        }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Some(b.as_bytes().len() + 1));
     }
-    if let Conv::WideChar { size } = item.conv {
-        if let Ok(s) = obj.cast::<PyString>() {
-            let s = s.to_cow()?;
-            let units: usize = if size == 2 { s.encode_utf16().count() } else { s.chars().count() };
-            return Ok(Some(units + 1));
-        }
+    if let Ok(s) = obj.cast::<PyString>() {
+        let s = s.to_cow()?;
+        let two_bytes = matches!(ct.item().get().conv, Conv::WideChar { size: 2 });
+        let units = if two_bytes { s.encode_utf16().count() } else { s.chars().count() };
+        return Ok(Some(units + 1));
     }
-    let _ = py;
     Ok(None)
 }
 
@@ -68,57 +65,76 @@ pub unsafe fn store_n(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *
         }
         return Ok(());
     }
-    if item.conv == Conv::Char {
-        if let Ok(b) = obj.cast::<PyBytes>() {
-            let bytes = b.as_bytes();
-            if bytes.len() > n {
-                return Err(PyIndexError::new_err(format!(
-                    "initializer string is too long for '{}' (got {} characters)",
-                    ct.cname,
-                    bytes.len()
-                )));
-            }
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len());
-            if bytes.len() < n {
-                *dst.add(bytes.len()) = 0;
-            }
-            return Ok(());
+    if is_byte_item(item) {
+        let Ok(b) = obj.cast::<PyBytes>() else {
+            return not_convertible(py, ct, obj, n, dst, "bytes or list or tuple");
+        };
+        let bytes = b.as_bytes();
+        if bytes.len() > n {
+            return Err(PyIndexError::new_err(format!(
+                "initializer bytes is too long for '{}' (got {} characters)",
+                ct.cname,
+                bytes.len()
+            )));
         }
+        if item.conv == Conv::Bool && bytes.iter().any(|&b| b > 1) {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "an array of _Bool can only contain \\x00 or \\x01",
+            ));
+        }
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len());
+        if bytes.len() < n {
+            *dst.add(bytes.len()) = 0;
+        }
+        return Ok(());
     }
     if let Conv::WideChar { size } = item.conv {
-        if let Ok(s) = obj.cast::<PyString>() {
-            let s = s.to_cow()?;
-            let units: Vec<u32> =
-                if size == 2 { s.encode_utf16().map(|u| u as u32).collect() } else { s.chars().map(|c| c as u32).collect() };
-            if units.len() > n {
-                return Err(PyIndexError::new_err(format!(
-                    "initializer string is too long for '{}' (got {} characters)",
-                    ct.cname,
-                    units.len()
-                )));
-            }
-            for (i, u) in units.iter().chain(std::iter::once(&0)).take(n).enumerate() {
-                super::integer::store_wrapping(*u as i128, size, dst.add(i * size as usize));
-            }
-            return Ok(());
+        let Ok(s) = obj.cast::<PyString>() else {
+            return not_convertible(py, ct, obj, n, dst, "unicode or list or tuple");
+        };
+        let s = s.to_cow()?;
+        let units: Vec<u32> =
+            if size == 2 { s.encode_utf16().map(|u| u as u32).collect() } else { s.chars().map(|c| c as u32).collect() };
+        if units.len() > n {
+            return Err(PyIndexError::new_err(format!(
+                "initializer unicode is too long for '{}' (got {} characters)",
+                ct.cname,
+                units.len()
+            )));
         }
+        for (i, u) in units.iter().chain(std::iter::once(&0)).take(n).enumerate() {
+            super::integer::store_wrapping(*u as i128, size, dst.add(i * size as usize));
+        }
+        return Ok(());
     }
+    not_convertible(py, ct, obj, n, dst, "list or tuple")
+}
+
+/// Items of one byte (`char`, `signed`/`unsigned char`, `_Bool`, `int8_t`)
+/// are initialised from `bytes`, as in cffi.
+fn is_byte_item(item: &CType) -> bool {
+    matches!(item.conv, Conv::Char | Conv::Bool | Conv::Int { size: 1, .. })
+}
+
+/// A cdata of the very same array type is copied; anything else is
+/// cffi's conversion error.
+///
+/// # Safety
+/// `dst` points to `n` items of the array's item type.
+unsafe fn not_convertible(
+    py: Python<'_>,
+    ct: &CType,
+    obj: &Bound<'_, PyAny>,
+    n: usize,
+    dst: *mut u8,
+    expected: &str,
+) -> PyResult<()> {
     if let Some(cd) = cdata::as_cdata(py, obj) {
-        let src = cd.ctype();
-        if src.kind == crate::ctype::Kind::Array && std::ptr::eq(src.item().get(), item) {
+        if std::ptr::eq(cd.ctype(), ct) {
             let count = (cd.length.max(0) as usize).min(n);
-            std::ptr::copy(cd.ptr, dst, count * isize_);
+            std::ptr::copy(cd.ptr, dst, count * ct.item().get().size(py)?);
             return Ok(());
         }
     }
-    let what = match item.conv {
-        Conv::Char => "a bytes or list or tuple",
-        Conv::WideChar { .. } => "a str or list or tuple",
-        _ => "a list or tuple",
-    };
-    Err(PyTypeError::new_err(format!(
-        "initializer for ctype '{}' must be {what}, not {}",
-        ct.cname,
-        super::describe(py, obj)
-    )))
+    Err(super::pointer::convert_error(py, ct, obj, expected))
 }

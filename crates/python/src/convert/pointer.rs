@@ -4,24 +4,32 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 use crate::cdata;
-use crate::ctype::{CType, Kind};
+use crate::ctype::{CType, Conv, Kind};
 
-/// Whether a cdata of type `src` may be stored into a pointer of type `dst`
-/// without a cast: same pointee, an array of it, or `void *` on either side.
-pub fn compatible(dst: &CType, src: &CType) -> bool {
+/// cffi's rule for storing a `src` cdata into a `dst` pointer slot; the
+/// error names what was expected.
+fn check(dst: &CType, src: &CType) -> Result<(), &'static str> {
     if !matches!(src.kind, Kind::Pointer | Kind::Array) {
-        return false;
+        return Err("pointer or array");
     }
     let (di, si) = (dst.item().get(), src.item().get());
-    std::ptr::eq(di, si)
-        || di.kind == Kind::Void
-        || (si.kind == Kind::Void && src.kind == Kind::Pointer)
+    if std::ptr::eq(di, si) || di.kind == Kind::Void || si.kind == Kind::Void {
+        return Ok(());
+    }
+    // cffi accepts `char *` against any pointer to single bytes.
+    let voidchar = |c: &CType| c.conv == Conv::Char;
+    if voidchar(di) || voidchar(si) {
+        let byte_sized = |c: &CType| matches!(c.conv, Conv::Char | Conv::Bool | Conv::Int { size: 1, .. });
+        if dst.kind == Kind::Pointer && byte_sized(di) && byte_sized(si) {
+            return Ok(());
+        }
+        return Err(if voidchar(di) { IMPLICIT_TO_CHAR } else { IMPLICIT_FROM_CHAR });
+    }
+    Err("pointer to same type")
 }
 
-/// The address a pointer-compatible cdata stands for.
-pub fn address_of(cd: &cdata::CDataObject) -> *mut u8 {
-    cd.ptr
-}
+const IMPLICIT_TO_CHAR: &str = "implicit cast to 'char *' from a different pointer type.(check that the types are as you expect; use an explicit ffi.cast() if they are correct)";
+const IMPLICIT_FROM_CHAR: &str = "implicit cast from 'char *' to a different pointer type: (check that the types are as you expect; use an explicit ffi.cast() if they are correct)";
 
 /// # Safety
 /// `dst` points to 8 writable bytes.
@@ -33,21 +41,27 @@ pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
 
 /// The pointer value of `obj` for a `ct` slot, with cffi's checks.
 pub fn extract(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>) -> PyResult<*mut u8> {
-    if let Some(cd) = cdata::as_cdata(py, obj) {
-        let src = cd.ctype();
-        if compatible(ct, src) {
-            return Ok(cd.ptr);
-        }
-        return Err(PyTypeError::new_err(format!(
-            "initializer for ctype '{}' must be a {}, not cdata '{}'",
-            ct.cname,
-            if ct.item().get().kind == Kind::Function { "cdata function pointer".to_string() } else { format!("'{}'", ct.cname) },
-            src.cname
-        )));
+    let Some(cd) = cdata::as_cdata(py, obj) else {
+        return Err(convert_error(py, ct, obj, "cdata pointer"));
+    };
+    match check(ct, cd.ctype()) {
+        Ok(()) => Ok(cd.ptr),
+        Err(msg @ (IMPLICIT_TO_CHAR | IMPLICIT_FROM_CHAR)) => Err(PyTypeError::new_err(msg)),
+        Err(expected) => Err(convert_error(py, ct, obj, expected)),
     }
-    Err(PyTypeError::new_err(format!(
-        "initializer for ctype '{}' must be a cdata pointer, not {}",
-        ct.cname,
-        super::describe(py, obj)
-    )))
+}
+
+/// cffi's `initializer for ctype 'T' must be a EXPECTED, not GOT`.
+pub fn convert_error(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, expected: &str) -> PyErr {
+    let got = match cdata::as_cdata(py, obj) {
+        Some(cd) if cd.ctype().cname == ct.cname => {
+            return PyTypeError::new_err(format!(
+                "initializer for ctype '{0}' appears indeed to be '{0}', but the types are different (check that you are not e.g. mixing up different ffi instances)",
+                ct.cname
+            ))
+        }
+        Some(cd) => format!("cdata '{}'", cd.ctype().cname),
+        None => super::describe(py, obj),
+    };
+    PyTypeError::new_err(format!("initializer for ctype '{}' must be a {expected}, not {got}", ct.cname))
 }

@@ -1,12 +1,12 @@
 //! Structs and unions: fields (incl. bitfields), and initialisation from
 //! lists, tuples, dicts or another cdata of the same type.
 
-use pyo3::exceptions::{PyIndexError, PyKeyError, PyOverflowError, PyTypeError};
+use pyo3::exceptions::{PyKeyError, PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::cdata;
-use crate::ctype::{CType, Conv, FieldInfo, Kind};
+use crate::ctype::{CType, Conv, FieldInfo};
 
 /// # Safety
 /// `dst` points to the record's storage.
@@ -24,6 +24,73 @@ pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
         )));
     }
     let info = ct.record_info(py)?;
+    let mut write = |f: &FieldInfo, value: &Bound<'_, PyAny>| -> PyResult<()> {
+        if f.is_var_array() {
+            let arr = f.ctype.get();
+            if super::array::init_length(arr, value)?.is_none() && cdata::as_cdata(py, value).is_none() {
+                return Ok(()); // just a length: the memory stays zeroed
+            }
+            let n = var_length(arr, value)?;
+            return super::array::store_n(py, arr, value, dst.add(f.offset), n);
+        }
+        write_field(py, f, value, dst)
+    };
+    if for_each_initializer(py, ct, info, obj, &mut write)? {
+        return Ok(());
+    }
+    Err(PyTypeError::new_err(format!(
+        "initializer for ctype '{}' must be a list or tuple or dict or struct-cdata, not {}",
+        ct.cname,
+        super::describe(py, obj)
+    )))
+}
+
+/// The bytes `ffi.new()` must allocate for a record ending in a flexible
+/// array member, given its initializer (cffi's "optvarsize").
+pub fn var_size(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, fixed: usize) -> PyResult<usize> {
+    let info = ct.record_info(py)?;
+    let mut size = fixed;
+    let mut visit = |f: &FieldInfo, value: &Bound<'_, PyAny>| -> PyResult<()> {
+        let c = f.ctype.get();
+        let end = if f.is_var_array() {
+            let n = var_length(c, value)?;
+            n.checked_mul(c.item().get().size(py)?).and_then(|b| b.checked_add(f.offset))
+        } else if c.record.is_some() && c.record_info(py)?.var_array && cdata::as_cdata(py, value).is_none() {
+            let inner = var_size(py, c, value, c.size(py)?)?;
+            inner.checked_add(f.offset)
+        } else {
+            return Ok(());
+        };
+        let end = end.ok_or_else(|| PyOverflowError::new_err("array size would overflow a Py_ssize_t"))?;
+        size = size.max(end);
+        Ok(())
+    };
+    for_each_initializer(py, ct, info, obj, &mut visit)?;
+    Ok(size)
+}
+
+/// Items a flexible array member gets from its initializer (a sequence,
+/// bytes, str, or just the length).
+fn var_length(arr: &CType, value: &Bound<'_, PyAny>) -> PyResult<usize> {
+    if let Some(n) = super::array::init_length(arr, value)? {
+        return Ok(n);
+    }
+    let n = crate::ffi_obj::index_length(value)?;
+    if n < 0 {
+        return Err(pyo3::exceptions::PyValueError::new_err("negative array length"));
+    }
+    Ok(n as usize)
+}
+
+/// Pair each initializer item with its field: lists and tuples in order
+/// (a union takes one), dicts by name.
+fn for_each_initializer(
+    py: Python<'_>,
+    ct: &CType,
+    info: &crate::ctype::RecordInfo,
+    obj: &Bound<'_, PyAny>,
+    visit: &mut dyn FnMut(&FieldInfo, &Bound<'_, PyAny>) -> PyResult<()>,
+) -> PyResult<bool> {
     let seq: Option<Vec<Bound<'_, PyAny>>> = if let Ok(l) = obj.cast::<PyList>() {
         Some(l.iter().collect())
     } else if let Ok(t) = obj.cast::<PyTuple>() {
@@ -32,34 +99,26 @@ pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
         None
     };
     if let Some(items) = seq {
-        let limit = if ct.kind == Kind::Union { 1.min(info.fields.len()) } else { info.fields.len() };
-        if items.len() > limit {
-            return Err(PyIndexError::new_err(format!(
-                "too many initializers for '{}' (got {})",
-                ct.cname,
-                items.len()
-            )));
+        let mut fields = info.fields.iter().filter(|f| !f.ignore_in_ctor);
+        for it in &items {
+            let Some(f) = fields.next() else {
+                return Err(PyValueError::new_err(format!("too many initializers for '{}' (got {})", ct.cname, items.len())));
+            };
+            visit(f, it)?;
         }
-        for (f, it) in info.fields.iter().zip(items.iter()) {
-            write_field(py, f, it, dst)?;
-        }
-        return Ok(());
+        return Ok(true);
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         let by_name = info.by_name.bind(py);
         for (k, v) in d.iter() {
             match by_name.get_item(&k)? {
-                Some(idx) => write_field(py, &info.fields[idx.extract::<usize>()?], &v, dst)?,
+                Some(idx) => visit(&info.fields[idx.extract::<usize>()?], &v)?,
                 None => return Err(PyKeyError::new_err(k.unbind())),
             }
         }
-        return Ok(());
+        return Ok(true);
     }
-    Err(PyTypeError::new_err(format!(
-        "initializer for ctype '{}' must be a list or tuple or dict or struct-cdata, not {}",
-        ct.cname,
-        super::describe(py, obj)
-    )))
+    Ok(false)
 }
 
 /// # Safety
