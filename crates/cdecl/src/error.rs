@@ -28,6 +28,9 @@ pub struct Location {
     pub line_text: String,
     /// Width of the underlined range (at least 1).
     pub width: u32,
+    /// For headers: `file:line` of each `#include` that led here,
+    /// innermost first (empty for cdef text).
+    pub included_from: Vec<String>,
 }
 
 /// An error with its message and, when it comes from source text, where.
@@ -73,6 +76,7 @@ impl Location {
             column,
             line_text: source[line_start..line_end].to_string(),
             width,
+            included_from: Vec::new(),
         }
     }
 }
@@ -83,6 +87,12 @@ impl fmt::Display for Error {
         match &self.location {
             None => f.write_str(&self.message),
             Some(loc) => {
+                // gcc's form: "In file included from a.h:3,\n<pad>from b.h:1:"
+                for (i, at) in loc.included_from.iter().enumerate() {
+                    let lead = if i == 0 { "In file included from" } else { "                 from" };
+                    let end = if i + 1 == loc.included_from.len() { ":" } else { "," };
+                    writeln!(f, "{lead} {at}{end}")?;
+                }
                 write!(f, "{}:{}:{}: {}", loc.source_name, loc.line, loc.column, self.message)?;
                 let gutter = loc.line.to_string();
                 let pad = " ".repeat(gutter.len());

@@ -436,12 +436,11 @@ pub fn release_cdata(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
     let cd = cdata::as_cdata(py, x).ok_or_else(|| PyTypeError::new_err("expected a cdata"))?;
     match cd.owner {
         Owner::Malloc { .. } | Owner::Custom { .. } | Owner::Gc { .. } | Owner::Buffer(_) => {}
-        Owner::Released => return Ok(()),
+        Owner::Released | Owner::ReleasedBuffer => return Ok(()),
         _ => {
-            return Err(PyValueError::new_err(format!(
-                "ffi.release() is only for cdata returned by ffi.new(), ffi.gc() or ffi.from_buffer(); got {}",
-                cdata::repr::repr_string(py, cd)?
-            )))
+            return Err(PyValueError::new_err(
+                "only 'cdata' object from ffi.new(), ffi.gc(), ffi.from_buffer() or ffi.new_allocator()() can be used with the 'with' keyword or ffi.release()",
+            ))
         }
     }
     let obj = x.as_ptr() as *mut CDataObject;

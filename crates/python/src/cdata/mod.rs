@@ -36,6 +36,8 @@ pub enum Owner {
     Callback(Box<dyn std::any::Any + Send>),
     /// After `ffi.release()`.
     Released,
+    /// A released `ffi.from_buffer()` cdata (its repr says so).
+    ReleasedBuffer,
 }
 
 #[repr(C)]
@@ -227,8 +229,14 @@ pub(crate) unsafe fn release_owner(py: Python<'_>, obj: *mut CDataObject) {
         }
         Owner::Buffer(mut view) => {
             ffi::PyBuffer_Release(&mut *view);
+            (*obj).owner = Owner::ReleasedBuffer;
         }
-        Owner::Keep(_) | Owner::Handle(_) | Owner::Callback(_) | Owner::Borrowed | Owner::Released => {}
+        Owner::Keep(_)
+        | Owner::Handle(_)
+        | Owner::Callback(_)
+        | Owner::Borrowed
+        | Owner::Released
+        | Owner::ReleasedBuffer => {}
     }
 }
 

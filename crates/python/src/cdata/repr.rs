@@ -24,25 +24,27 @@ pub fn repr_string(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
     let name = &ct.cname;
     let body = match &c.owner {
         Owner::Malloc { size } | Owner::Custom { size, .. } => format!("owning {size} bytes"),
-        Owner::Keep(owner) if matches!(ct.kind, Kind::Struct | Kind::Union) => {
-            let _ = owner;
-            format!("owning {} bytes", ct.size_opt(py).unwrap_or(0))
+        Owner::Keep(_) if matches!(ct.kind, Kind::Struct | Kind::Union) => {
+            let size = super::var_byte_size(py, c).or_else(|| ct.size_opt(py)).unwrap_or(0);
+            format!("owning {size} bytes")
         }
         Owner::Handle(obj) => format!("handle to {}", obj.bind(py).repr()?),
         Owner::Buffer(view) => {
-            let tname = unsafe {
-                let o = view.obj;
-                if o.is_null() { "?".to_string() } else { Bound::from_borrowed_ptr(py, o).get_type().name()?.to_string() }
-            };
-            format!("buffer len {} from '{}' object", view.len, tname)
+            // SAFETY: the view holds a reference to its exporter.
+            let tname = unsafe { Bound::from_borrowed_ptr(py, view.obj).get_type().name()?.to_string() };
+            if ct.kind == Kind::Array {
+                format!("buffer len {} from '{tname}' object", c.length)
+            } else {
+                format!("buffer from '{tname}' object")
+            }
         }
+        Owner::ReleasedBuffer => "buffer RELEASED".to_string(),
         Owner::Callback(_) => {
             let f = crate::callback::callback_repr(py, c)?;
             format!("calling {f}")
         }
-        _ if c.inline[0] == super::slots::SLICED_MARK && ct.kind == Kind::Array && c.ptr != c.inline.as_ptr() as *mut u8 => {
-            format!("sliced length {}", c.length)
-        }
+        _ if ct.kind == Kind::Array && ct.length.is_none() => format!("sliced length {}", c.length),
+        _ if matches!(ct.kind, Kind::Struct | Kind::Union) => return Ok(format!("<cdata '{name} &' {}>", value_part(py, c)?)),
         _ => value_part(py, c)?,
     };
     Ok(format!("<cdata '{name}' {body}>"))

@@ -184,15 +184,11 @@ unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*
         }
     } else if c.ptr.is_null() {
         return Err(null_deref(ct));
+    } else if i != 0 && matches!(c.owner, Owner::Malloc { .. } | Owner::Custom { .. }) {
+        return Err(PyIndexError::new_err(format!("cdata '{}' can only be indexed by 0", ct.cname)));
     }
-    let size = match item_ct.size_opt(py) {
-        Some(s) => s,
-        None => {
-            return Err(PyTypeError::new_err(format!(
-                "cdata of type '{}' cannot be indexed: the item type '{}' has unknown size",
-                ct.cname, item_ct.cname
-            )))
-        }
+    let Some(size) = item_ct.size_opt(py) else {
+        return Err(PyTypeError::new_err(format!("cdata '{}' is opaque", item_ct.cname)));
     };
     Ok((c.ptr.offset(i * size as isize), item_ct))
 }
@@ -240,14 +236,14 @@ fn slice_bounds(c: &CDataObject, slice: &Bound<'_, PySlice>) -> PyResult<(isize,
     let start = slice.getattr("start")?;
     let stop = slice.getattr("stop")?;
     let step = slice.getattr("step")?;
-    if !step.is_none() {
-        return Err(PyIndexError::new_err("slice with step not supported"));
-    }
     if start.is_none() {
         return Err(PyIndexError::new_err("slice start must be specified"));
     }
     if stop.is_none() {
         return Err(PyIndexError::new_err("slice stop must be specified"));
+    }
+    if !step.is_none() {
+        return Err(PyIndexError::new_err("slice with step not supported"));
     }
     let (a, b): (isize, isize) = (start.extract()?, stop.extract()?);
     if a > b {
@@ -293,13 +289,9 @@ unsafe fn get_slice<'py>(py: Python<'py>, c: &CDataObject, slice: &Bound<'py, Py
     let obj = new_cdata(py, &arr, c.ptr.offset(a * item_size as isize), Owner::Borrowed);
     if !obj.is_null() {
         (*(obj as *mut CDataObject)).length = b - a;
-        (*(obj as *mut CDataObject)).inline[0] = SLICED_MARK;
     }
     super::wrap(py, obj)
 }
-
-/// Marks a cdata made by slicing (for its repr "sliced length N").
-pub(crate) const SLICED_MARK: u64 = 0x5_11CE_D;
 
 unsafe extern "C" fn ass_subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
     let py = Python::assume_attached();
@@ -319,19 +311,20 @@ unsafe extern "C" fn ass_subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObj
             let dst = c.ptr.offset(a * item_size as isize);
             if let Some(src) = super::as_cdata(py, &val) {
                 let sct = src.ctype();
-                if matches!(sct.kind, Kind::Array) && std::ptr::eq(sct.item().get(), item) {
-                    if src.length as usize != n {
-                        return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                            "need a cdata '{}' of length {}, got {}", sct.cname, n, src.length
-                        )));
-                    }
+                if sct.kind == Kind::Array && std::ptr::eq(sct.item().get(), item) && src.length as usize == n {
                     ptr::copy(src.ptr, dst, n * item_size);
                     return Ok(());
                 }
             }
             if item.conv == Conv::Char {
-                if let Ok(b) = val.cast::<pyo3::types::PyBytes>() {
-                    let bytes = b.as_bytes();
+                let raw = if let Ok(b) = val.cast::<pyo3::types::PyBytes>() {
+                    Some(b.as_bytes().to_vec())
+                } else if let Ok(b) = val.cast::<pyo3::types::PyByteArray>() {
+                    Some(b.to_vec())
+                } else {
+                    None
+                };
+                if let Some(bytes) = raw {
                     if bytes.len() != n {
                         return Err(pyo3::exceptions::PyValueError::new_err(format!(
                             "need a string of length {}, got {}", n, bytes.len()
@@ -341,14 +334,16 @@ unsafe extern "C" fn ass_subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObj
                     return Ok(());
                 }
             }
-            let items: Vec<Bound<'_, PyAny>> = val.try_iter()?.collect::<PyResult<_>>()?;
-            if items.len() != n {
-                return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "need {} values to unpack, got {}", n, items.len()
-                )));
+            let mut it = val.try_iter()?;
+            for i in 0..n {
+                let Some(x) = it.next() else {
+                    return Err(pyo3::exceptions::PyValueError::new_err(format!("need {n} values to unpack, got {i}")));
+                };
+                convert::write(py, item, &x?, dst.add(i * item_size))?;
             }
-            for (i, it) in items.iter().enumerate() {
-                convert::write(py, item, it, dst.add(i * item_size))?;
+            if let Some(extra) = it.next() {
+                extra?;
+                return Err(pyo3::exceptions::PyValueError::new_err(format!("got more than {n} values to unpack")));
             }
             return Ok(());
         }
