@@ -153,7 +153,7 @@ class FFI(_rcffi.FFIBase):
         ffi.new() but uses the provided low-level 'alloc' and 'free'
         functions."""
         if alloc is None and free is not None:
-            raise TypeError("cannot give 'free' without 'alloc'")
+            raise TypeError("cannot pass 'free' without 'alloc'")
         ffi = self
 
         def allocator(cdecl, init=None):

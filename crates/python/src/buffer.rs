@@ -30,7 +30,7 @@ impl Buffer {
         if let Ok(s) = key.cast::<PySlice>() {
             let idx = s.indices(self.size as isize)?;
             if idx.step != 1 {
-                return Err(PyValueError::new_err("buffer slicing with a step is not supported"));
+                return Err(PyTypeError::new_err("buffer doesn't support slicing with step != 1"));
             }
             let (a, b) = (idx.start as usize, (idx.stop.max(idx.start)) as usize);
             return Ok((a, b, true));
@@ -53,22 +53,30 @@ impl Buffer {
     fn py_new(py: Python<'_>, cdata: &Bound<'_, PyAny>, size: isize) -> PyResult<Self> {
         let cd = cdata::as_cdata(py, cdata).ok_or_else(|| PyTypeError::new_err(format!("expected a cdata object, got {}", convert::describe(py, cdata))))?;
         let ct = cd.ctype();
-        let size = if size >= 0 {
-            size as usize
-        } else {
-            match ct.kind {
-                Kind::Array => cd.length.max(0) as usize * ct.item().get().size(py)?,
-                Kind::Pointer => ct.item().get().size_opt(py).ok_or_else(|| {
-                    PyTypeError::new_err(format!("ctype '{}' points to items of unknown size", ct.cname))
-                })?,
-                _ => {
-                    return Err(PyTypeError::new_err(format!(
-                        "expected a pointer or array cdata, got cdata '{}'",
-                        ct.cname
-                    )))
+        let explicit = size >= 0;
+        let known = if size >= 0 { Some(size as usize) } else { cdata::var_byte_size(py, cd) };
+        let size = match (ct.kind, known) {
+            (Kind::Array | Kind::Pointer, Some(n)) => n,
+            (Kind::Array, None) => cd.length.max(0) as usize * ct.item().get().size(py)?,
+            (Kind::Pointer, None) => ct.item().get().size_opt(py).ok_or_else(|| {
+                PyTypeError::new_err(format!("don't know the size pointed to by '{}'", ct.cname))
+            })?,
+            _ => return Err(PyTypeError::new_err(format!("expected a pointer or array cdata, got '{}'", ct.cname))),
+        };
+        if explicit {
+            if let Some(owned) = owned_bytes(py, cd) {
+                if size > owned {
+                    let msg = std::ffi::CString::new(format!(
+                        "ffi.buffer(cdata, bytes): creating a buffer of {size} bytes over a cdata that owns only {owned} bytes.  This will crash if you access the extra memory"
+                    ))
+                    .unwrap_or_default();
+                    // SAFETY: GIL held; a warning may turn into an exception.
+                    if unsafe { ffi::PyErr_WarnEx(ffi::PyExc_UserWarning, msg.as_ptr(), 1) } == -1 {
+                        return Err(PyErr::fetch(py));
+                    }
                 }
             }
-        };
+        }
         Ok(Buffer { ptr: cd.ptr, size, _keep: cdata.clone().unbind() })
     }
 
@@ -119,6 +127,15 @@ impl Buffer {
     unsafe fn __releasebuffer__(&self, _view: *mut ffi::Py_buffer) {}
 }
 
+/// How many bytes a cdata owns (from `ffi.new()`), if it owns any.
+fn owned_bytes(py: Python<'_>, cd: &cdata::CDataObject) -> Option<usize> {
+    match &cd.owner {
+        Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
+        Owner::Keep(_) => cdata::var_byte_size(py, cd).or_else(|| cd.ctype().size_opt(py)),
+        _ => None,
+    }
+}
+
 /// The bytes of any buffer-protocol object (bytes, bytearray, memoryview...).
 fn buffer_bytes(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     if let Ok(b) = obj.cast::<PyBytes>() {
@@ -135,7 +152,7 @@ pub fn from_buffer<'py>(py: Python<'py>, ct: &Py<CType>, obj: &Bound<'py, PyAny>
         return Err(PyTypeError::new_err(format!("expected a pointer or array ctype, got '{}'", c.cname)));
     }
     if obj.is_instance_of::<PyString>() {
-        return Err(PyTypeError::new_err("from_buffer() cannot return the address of the raw string within a str object"));
+        return Err(PyTypeError::new_err("from_buffer() cannot return the address of a unicode object"));
     }
     if cdata::as_cdata(py, obj).is_some() {
         return Err(PyTypeError::new_err("from_buffer() cannot return the address of a cdata object; use it directly"));
@@ -185,7 +202,7 @@ fn operand(py: Python<'_>, obj: &Bound<'_, PyAny>, writable: bool) -> PyResult<(
     }
     let buf = pyo3::buffer::PyBuffer::<u8>::get(obj)?;
     if writable && buf.readonly() {
-        return Err(PyTypeError::new_err(format!("{} object is read-only", convert::describe(py, obj))));
+        return Err(pyo3::exceptions::PyBufferError::new_err("Object is not writable."));
     }
     Ok((buf.buf_ptr() as *mut u8, Some(buf)))
 }

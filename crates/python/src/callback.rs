@@ -79,6 +79,10 @@ unsafe extern "C" fn trampoline(userdata: *mut c_void, ret: *mut c_void, args: *
             }
             let tuple = pyo3::types::PyTuple::new(py, pyargs)?;
             let r = data.callable.bind(py).call1(tuple)?;
+            if rc.kind == Kind::Void && !r.is_none() {
+                CONVERT_ERR.with(|c| c.set(true));
+                return Err(PyTypeError::new_err("callback with the return type 'void' must return None"));
+            }
             if rc.kind != Kind::Void {
                 convert::write(py, rc, &r, ret as *mut u8).map_err(|e| {
                     // cffi distinguishes errors converting the result.
@@ -152,10 +156,16 @@ impl FFIBase {
         let fct = fct_obj.get();
         let f = fct.func.as_ref().expect("function type");
         if f.variadic {
-            return Err(PyTypeError::new_err(format!("ctype '{}': callbacks with '...' are not supported", c.cname)));
+            return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+                "{}: callback with unsupported argument or return type or with '...'",
+                c.cname
+            )));
         }
         let rc = f.result.get();
         let mut err_bytes = Vec::new();
+        if rc.kind == Kind::Void && error.is_some_and(|e| !e.is_none()) {
+            return Err(PyTypeError::new_err("callback with the return type 'void' must return None"));
+        }
         if rc.kind != Kind::Void {
             err_bytes = vec![0u8; rc.size(py)?];
             if let Some(e) = error {

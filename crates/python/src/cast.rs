@@ -55,12 +55,12 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
                 return cdata::wrap(py, cdata::new_cdata(py, ct, addr, Owner::Borrowed));
             }
             Kind::Array => {
-                if let Some(cd) = cdata::as_cdata(py, src) {
-                    if matches!(cd.ctype().kind, Kind::Pointer | Kind::Array) {
-                        return cdata::wrap(py, cdata::new_cdata(py, ct, cd.ptr, Owner::Borrowed));
-                    }
-                }
-                return Err(PyTypeError::new_err(format!("cannot cast to ctype '{}' from {}", c.cname, convert::describe(py, src))));
+                // cffi casts to an array type as to a pointer to its items.
+                let addr = match cdata::as_cdata(py, src) {
+                    Some(cd) if matches!(cd.ctype().kind, Kind::Pointer | Kind::Array) => cd.ptr,
+                    _ => int_source(py, src)? as u64 as usize as *mut u8,
+                };
+                return cdata::wrap(py, cdata::new_cdata(py, ct, addr, Owner::Borrowed));
             }
             Kind::Primitive | Kind::Enum => {}
             _ => return Err(PyTypeError::new_err(format!("cannot cast to ctype '{}'", c.cname))),

@@ -269,14 +269,6 @@ impl CType {
         self.item.as_ref().expect("pointer or array ctype has an item")
     }
 
-    pub fn is_void_ptr(&self, py: Python<'_>) -> bool {
-        self.kind == Kind::Pointer && self.item().get().kind == Kind::Void && { let _ = py; true }
-    }
-
-    pub fn is_char_ptr_or_array(&self) -> bool {
-        matches!(self.kind, Kind::Pointer | Kind::Array) && self.item().get().conv == Conv::Char
-    }
-
     pub fn is_record_ptr(&self) -> bool {
         self.kind == Kind::Pointer && matches!(self.item().get().kind, Kind::Struct | Kind::Union)
     }

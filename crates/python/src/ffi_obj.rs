@@ -63,6 +63,9 @@ impl FFIBase {
     }
 }
 
+/// Distance between a handle cdata and the `void *` value it carries.
+const HANDLE_OFFSET: usize = 42;
+
 fn sizeof_error(ct: &CType) -> PyErr {
     PyValueError::new_err(format!("ctype '{}' is of unknown size", ct.cname))
 }
@@ -288,11 +291,16 @@ impl FFIBase {
             // SAFETY: we hold the GIL; the owner field belongs to this object.
             let obj = cdata.as_ptr() as *mut CDataObject;
             unsafe {
-                if let Owner::Gc { destructor, .. } = &mut (*obj).owner {
-                    *destructor = None;
+                match &mut (*obj).owner {
+                    Owner::Gc { destructor, .. } => *destructor = None,
+                    _ => {
+                        return Err(PyTypeError::new_err(
+                            "Can remove destructor only on a object previously returned by ffi.gc()",
+                        ))
+                    }
                 }
             }
-            return Ok(cdata.clone());
+            return Ok(py.None().into_bound(py));
         }
         let ct = cd.ctype_obj(py);
         // SAFETY: new cdata sharing the same address.
@@ -312,8 +320,16 @@ impl FFIBase {
 
     fn new_handle<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let ct = self.resolve(py, PyString::intern(py, "void *").as_any(), false)?;
-        // SAFETY: the handle keeps `x` alive while the cdata lives.
-        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, x.as_ptr() as *mut u8, Owner::Handle(x.clone().unbind()))) }
+        // As in cffi, the pointer value is derived from the handle cdata's
+        // own address, so two handles to one object differ and
+        // `from_handle` can find the cdata again.
+        unsafe {
+            let obj = cdata::new_cdata(py, &ct, std::ptr::null_mut(), Owner::Handle(x.clone().unbind()));
+            if !obj.is_null() {
+                (*(obj as *mut cdata::CDataObject)).ptr = (obj as *mut u8).add(HANDLE_OFFSET);
+            }
+            cdata::wrap(py, obj)
+        }
     }
 
     fn from_handle<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
@@ -324,8 +340,15 @@ impl FFIBase {
         if cd.ptr.is_null() {
             return Err(pyo3::exceptions::PyRuntimeError::new_err("cannot use from_handle() on NULL pointer"));
         }
-        // SAFETY: the pointer came from new_handle() (cffi trusts the caller too).
-        Ok(unsafe { Bound::from_borrowed_ptr(py, cd.ptr as *mut ffi::PyObject) })
+        // SAFETY: like cffi, trust that the pointer came from new_handle()
+        // and that its cdata is still alive; then check that it is one.
+        let original = unsafe { cd.ptr.sub(HANDLE_OFFSET) } as *mut ffi::PyObject;
+        if cdata::is_cdata(py, original) {
+            if let Owner::Handle(obj) = unsafe { &(*(original as *const cdata::CDataObject)).owner } {
+                return Ok(obj.bind(py).clone());
+            }
+        }
+        Err(pyo3::exceptions::PyRuntimeError::new_err("ffi.from_handle(): invalid handle"))
     }
 
     fn release(&self, py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {

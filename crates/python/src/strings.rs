@@ -85,14 +85,14 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
     let cd = cdata::as_cdata(py, obj).ok_or_else(|| PyTypeError::new_err(format!("expected a cdata object, got {}", convert::describe(py, obj))))?;
     let ct = cd.ctype();
     if !matches!(ct.kind, Kind::Pointer | Kind::Array) {
-        return Err(PyTypeError::new_err(format!("expected a pointer or array, got a cdata '{}'", ct.cname)));
+        return Err(PyTypeError::new_err(format!("expected a pointer or array, got '{}'", ct.cname)));
     }
     if length < 0 {
-        return Err(PyValueError::new_err("negative array length"));
+        return Err(PyValueError::new_err("'length' cannot be negative"));
     }
     let n = length as usize;
-    if cd.ptr.is_null() && n > 0 {
-        return Err(PyRuntimeError::new_err("cannot use unpack() on NULL"));
+    if cd.ptr.is_null() {
+        return Err(PyRuntimeError::new_err(format!("cannot use unpack() on {}", cdata::repr::repr_string(py, cd)?)));
     }
     let item = ct.item();
     let ic = item.get();

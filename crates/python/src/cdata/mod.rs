@@ -6,7 +6,7 @@ mod slots;
 mod methods;
 pub mod repr;
 
-use std::ffi::{c_int, c_void, CStr};
+use std::ffi::{c_int, c_void};
 use std::ptr;
 
 use pyo3::ffi;
@@ -241,27 +241,26 @@ pub(crate) unsafe fn release_owner(py: Python<'_>, obj: *mut CDataObject) {
 }
 
 pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
-    let py = Python::assume_attached();
-    let obj = slf as *mut CDataObject;
-    if !(*obj).weakrefs.is_null() {
-        ffi::PyObject_ClearWeakRefs(slf);
-    }
-    // Keep exceptions raised by destructors from leaking into the caller.
-    let saved = PyErr::take(py);
-    release_owner(py, obj);
-    if let Some(e) = saved {
-        e.restore(py);
-    }
-    ptr::drop_in_place(&mut (*obj).owner);
-    ffi::Py_DECREF((*obj).ctype);
-    let tp = ffi::Py_TYPE(slf);
-    let free = (*tp).tp_free.expect("tp_free");
-    free(slf as *mut c_void);
-    ffi::Py_DECREF(tp as *mut ffi::PyObject);
-}
-
-pub fn type_name_cstr() -> &'static CStr {
-    c"_cffi_backend._CDataBase"
+    // `attach` (not `assume_attached`) so that the `Py<...>` references the
+    // owner holds are released now rather than queued in PyO3's pool.
+    Python::attach(|py| {
+        let obj = slf as *mut CDataObject;
+        if !(*obj).weakrefs.is_null() {
+            ffi::PyObject_ClearWeakRefs(slf);
+        }
+        // Keep exceptions raised by destructors from leaking into the caller.
+        let saved = PyErr::take(py);
+        release_owner(py, obj);
+        if let Some(e) = saved {
+            e.restore(py);
+        }
+        ptr::drop_in_place(&mut (*obj).owner);
+        ffi::Py_DECREF((*obj).ctype);
+        let tp = ffi::Py_TYPE(slf);
+        let free = (*tp).tp_free.expect("tp_free");
+        free(slf as *mut c_void);
+        ffi::Py_DECREF(tp as *mut ffi::PyObject);
+    })
 }
 
 /// The allocated size of a struct (or struct pointer) made by `ffi.new()`

@@ -473,8 +473,8 @@ unsafe extern "C" fn nb_float(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let py = Python::assume_attached();
     let c = cd(slf);
     let ct = c.ctype();
-    let r = match ct.kind {
-        Kind::Primitive | Kind::Enum => {
+    let r = match ct.conv {
+        Conv::Float | Conv::Double | Conv::LongDouble => {
             convert::float::cdata_as_f64(py, c).map(|v| pyo3::types::PyFloat::new(py, v).into_any())
         }
         _ => Err(PyTypeError::new_err(format!("float() not supported on cdata '{}'", ct.cname))),

@@ -46,38 +46,37 @@ pub fn extract_char(py: Python<'_>, obj: &Bound<'_, PyAny>, ct: &CType) -> PyRes
     )))
 }
 
-/// The code point of a one-character str (or wide-char cdata).
-pub fn extract_wide(py: Python<'_>, obj: &Bound<'_, PyAny>, ct: &CType) -> PyResult<u32> {
-    if let Ok(s) = obj.cast::<PyString>() {
+/// The code point of a one-character str (or wide-char cdata), with
+/// cffi's messages: they name `char16_t`/`char32_t` by width.
+pub fn extract_wide(py: Python<'_>, obj: &Bound<'_, PyAny>, size: u8) -> PyResult<u32> {
+    let got = if let Ok(s) = obj.cast::<PyString>() {
         let s = s.to_cow()?;
         let mut it = s.chars();
-        if let (Some(c), None) = (it.next(), it.next()) {
-            return Ok(c as u32);
+        match (it.next(), it.next()) {
+            (Some(c), None) if size == 2 && c as u32 > 0xffff => "larger-than-0xFFFF character".to_string(),
+            (Some(c), None) => return Ok(c as u32),
+            _ => format!("unicode string of length {}", s.chars().count()),
         }
-    } else if let Some(cd) = cdata::as_cdata(py, obj) {
-        if let Conv::WideChar { size } = cd.ctype().conv {
-            // SAFETY: a wide-char cdata points at its value.
-            return Ok(unsafe { super::integer::load(size, false, cd.ptr) } as u32);
+    } else {
+        if let Some(cd) = cdata::as_cdata(py, obj) {
+            if let Conv::WideChar { size: from } = cd.ctype().conv {
+                if from == size {
+                    // SAFETY: a wide-char cdata points at its value.
+                    return Ok(unsafe { super::integer::load(size, false, cd.ptr) } as u32);
+                }
+            }
         }
-    }
-    Err(PyTypeError::new_err(format!(
-        "initializer for ctype '{}' must be a str of length 1, not {}",
-        ct.cname,
         super::describe(py, obj)
-    )))
+    };
+    let name = if size == 2 { "char16_t" } else { "char32_t" };
+    Err(PyTypeError::new_err(format!("initializer for ctype '{name}' must be a unicode string of length 1, not {got}")))
 }
 
 /// # Safety
 /// `dst` points to `size` writable bytes.
-pub unsafe fn store_wide(py: Python<'_>, obj: &Bound<'_, PyAny>, ct: &CType, size: u8, dst: *mut u8) -> PyResult<()> {
-    let code = extract_wide(py, obj, ct)?;
+pub unsafe fn store_wide(py: Python<'_>, obj: &Bound<'_, PyAny>, size: u8, dst: *mut u8) -> PyResult<()> {
+    let code = extract_wide(py, obj, size)?;
     if size == 2 {
-        if code > 0xffff {
-            return Err(PyValueError::new_err(format!(
-                "initializer for ctype '{}': the character {code:#x} does not fit in 16 bits",
-                ct.cname
-            )));
-        }
         (dst as *mut u16).write_unaligned(code as u16);
     } else {
         (dst as *mut u32).write_unaligned(code);

@@ -120,15 +120,23 @@ pub fn range(size: u8, signed: bool) -> (i128, i128) {
 pub unsafe fn store(v: i128, size: u8, signed: bool, dst: *mut u8, ct: &CType) -> PyResult<()> {
     let (lo, hi) = range(size, signed);
     if v < lo || v > hi {
-        return Err(overflow(v, ct));
+        return Err(if !signed && v < 0 && v != i128::MIN {
+            PyOverflowError::new_err("can't convert negative number to unsigned")
+        } else {
+            overflow(v, ct)
+        });
     }
     store_wrapping(v, size, dst);
     Ok(())
 }
 
+/// cffi's messages: the value and the type, or Python's own for values
+/// beyond 64 bits (`extract` saturates those to the i128 extremes).
 pub fn overflow(v: i128, ct: &CType) -> PyErr {
-    let shown = if v == i128::MAX || v == i128::MIN { "(too large)".to_string() } else { v.to_string() };
-    PyOverflowError::new_err(format!("integer {shown} does not fit '{}'", ct.cname))
+    if v == i128::MAX || v == i128::MIN {
+        return PyOverflowError::new_err("int too big to convert");
+    }
+    PyOverflowError::new_err(format!("integer {v} does not fit '{}'", ct.cname))
 }
 
 /// Store the low `size` bytes of `v` (casts truncate, as C does).

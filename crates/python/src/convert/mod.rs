@@ -76,7 +76,7 @@ pub unsafe fn write(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
             *dst = character::extract_char(py, obj, ct)?;
             Ok(())
         }
-        Conv::WideChar { size } => character::store_wide(py, obj, ct, size, dst),
+        Conv::WideChar { size } => character::store_wide(py, obj, size, dst),
         Conv::Float => {
             (dst as *mut f32).write_unaligned(float::extract(py, obj)? as f32);
             Ok(())
