@@ -49,6 +49,13 @@ class FFI(_rcffi.FFIBase):
         cdef are packed; 'pack=N' caps the alignment of their fields at N."""
         if not isinstance(csource, str):
             raise TypeError("cdef() argument must be a string")
+        if packed:
+            if packed is not True:
+                raise ValueError("'packed' should be False or True; use 'pack' to give another value")
+            if pack:
+                raise ValueError("cannot give both 'pack' and 'packed'")
+        elif pack and pack & (pack - 1):
+            raise ValueError("'pack' must be a power of two, not %r" % (pack,))
         for message in self._cdef(csource, override, packed, pack):
             warnings.warn(message, UserWarning, stacklevel=2)
         self._cdefsources.append(csource)

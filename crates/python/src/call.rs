@@ -230,7 +230,7 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
     let fct = pct.item().get();
     let f = fct.func.as_ref().expect("function type");
     if !kwnames.is_null() && ffi::PyTuple_Size(kwnames) > 0 {
-        return Err(PyTypeError::new_err(format!("'{}' takes no keyword arguments", pct.cname)));
+        return Err(PyTypeError::new_err("a cdata function cannot be called with keyword arguments"));
     }
     let nfixed = f.args.len();
     if (!f.variadic && nargs != nfixed) || (f.variadic && nargs < nfixed) {

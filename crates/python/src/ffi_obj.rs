@@ -127,7 +127,14 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
 /// Python's own error for other objects; too large is `OverflowError`.
 pub fn index_length(obj: &Bound<'_, PyAny>) -> PyResult<isize> {
     // SAFETY: PyNumber_Index returns a new reference or NULL with an error set.
-    let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), pyo3::ffi::PyNumber_Index(obj.as_ptr()))? };
+    let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), pyo3::ffi::PyNumber_Index(obj.as_ptr())) }.map_err(|e| {
+        if e.is_instance_of::<PyTypeError>(obj.py()) {
+            let tname = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+            PyTypeError::new_err(format!("expected new array length or list/tuple/str, not {tname}"))
+        } else {
+            e
+        }
+    })?;
     index.extract::<isize>().map_err(|_| pyo3::exceptions::PyOverflowError::new_err("Python int too large to convert to C ssize_t"))
 }
 
@@ -271,7 +278,7 @@ impl FFIBase {
         let (target, off) = if fields_or_indexes.is_empty() {
             (ct.clone_ref(py), 0)
         } else {
-            field_path(py, &ct, fields_or_indexes, false)?
+            field_path(py, &ct, fields_or_indexes, c.kind == Kind::Pointer)?
         };
         let ptr_id = {
             let mut a = arena();

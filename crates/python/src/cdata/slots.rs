@@ -524,6 +524,11 @@ unsafe extern "C" fn nb_add(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mu
     }
 }
 
+fn pointer_of(py: Python<'_>, item: &Py<CType>) -> PyResult<Py<CType>> {
+    let id = crate::state::arena().pointer(item.get().id);
+    crate::ctype::ctype_for(py, id)
+}
+
 unsafe extern "C" fn nb_subtract(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let py = Python::assume_attached();
     if !super::is_cdata(py, a) {
@@ -532,17 +537,25 @@ unsafe extern "C" fn nb_subtract(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -
     if super::is_cdata(py, b) {
         let (ca, cb) = (cd(a), cd(b));
         let (ta, tb) = (ca.ctype(), cb.ctype());
-        if matches!(ta.kind, Kind::Pointer | Kind::Array) && matches!(tb.kind, Kind::Pointer | Kind::Array) {
-            if !std::ptr::eq(ta.item().get(), tb.item().get()) {
-                return ret_obj(py, Err(PyTypeError::new_err(format!(
-                    "cannot subtract cdata '{}' and cdata '{}'", ta.cname, tb.cname
-                ))));
+        // cffi: `T * - T *` or `T * - T[]`; the array on the right decays.
+        let r = (|| {
+            let right = if tb.kind == Kind::Array { pointer_of(py, tb.item())? } else { cb.ctype_obj(py) };
+            let rt = right.get();
+            let item_size = if rt.kind == Kind::Pointer { rt.item().get().size_opt(py) } else { None };
+            let is_void = rt.kind == Kind::Pointer && rt.item().get().kind == Kind::Void;
+            if !std::ptr::eq(rt, ta) || rt.kind != Kind::Pointer || (item_size.unwrap_or(0) == 0 && !is_void) {
+                return Err(PyTypeError::new_err(format!("cannot subtract cdata '{}' and cdata '{}'", ta.cname, rt.cname)));
             }
-            let size = ta.item().get().size_opt(py).unwrap_or(1).max(1) as isize;
-            let diff = (ca.ptr as isize - cb.ptr as isize) / size;
-            return ffi::PyLong_FromSsize_t(diff);
-        }
-        return ffi::Py_NewRef(ffi::Py_NotImplemented());
+            let size = if is_void { 1 } else { item_size.unwrap_or(1) as isize };
+            let diff = ca.ptr as isize - cb.ptr as isize;
+            if diff % size != 0 {
+                return Err(pyo3::exceptions::PyValueError::new_err(
+                    "pointer subtraction: the distance between the two pointers is not a multiple of the item size",
+                ));
+            }
+            Ok((diff / size).into_pyobject(py)?.into_any())
+        })();
+        return ret_obj(py, r);
     }
     pointer_offset(py, a, b, -1)
 }

@@ -145,7 +145,8 @@ pub unsafe fn read_field<'py>(py: Python<'py>, f: &FieldInfo, base: *mut u8) -> 
 fn int_shape(ct: &CType) -> (u8, bool) {
     match ct.conv {
         Conv::Int { size, signed } => (size, signed),
-        Conv::Char => (1, ct.prim.map(|p| p.is_signed()).unwrap_or(true)),
+        // cffi treats `char` bitfields as unsigned, whatever the platform.
+        Conv::Char => (1, false),
         Conv::WideChar { size } => (size, false),
         _ => (1, false),
     }
@@ -163,7 +164,8 @@ pub unsafe fn write_field(py: Python<'_>, f: &FieldInfo, obj: &Bound<'_, PyAny>,
     let v = super::integer::extract(py, obj, ct)?;
     let bits = f.bitsize as u32;
     let (lo, hi) = if signed {
-        if bits == 0 { (0, 0) } else { (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1) }
+        // cffi lets a 1-bit signed field receive 1 (it reads back as -1).
+        if bits == 0 { (0, 0) } else { (-(1i128 << (bits - 1)), ((1i128 << (bits - 1)) - 1).max(1)) }
     } else {
         (0, (1i128 << bits) - 1)
     };
