@@ -30,43 +30,70 @@ def test_exception_hierarchy(ffi_mod):
 
 
 # ----------------------------------------------------------- parse errors
+#
+# rcffi keeps the first line cffi prints (`cannot parse "LINE"`) and the
+# `<cdef source string>:LINE:COL:` position, then explains the error and
+# shows the line with a caret (docs/compat.md). cffi's own second line is
+# pycparser's `before: TOKEN`. Each test pins both spellings.
+
+from conftest import IMPL_NAME
+
+RCFFI = IMPL_NAME == "rcffi"
+
+
+def assert_parse_error(msg, line_text, position, cffi_detail, rcffi_detail):
+    """`msg` opens with cffi's `cannot parse` line and names `position`;
+    the rest is cffi's pycparser detail or rcffi's explanation + caret."""
+    first, _, rest = msg.partition("\n")
+    assert first == 'cannot parse "%s"' % line_text
+    if RCFFI:
+        assert rest.startswith("<cdef source string>:%s: %s" % (position, rcffi_detail))
+        assert "| " + line_text in rest and "^" in rest
+    else:
+        assert rest == "<cdef source string>:%s: %s" % (position, cffi_detail)
+
 
 def test_parse_error_names_line_column_and_offending_token(ffi):
-    msg = cdef_error(ffi, "int x y;")
-    assert msg == 'cannot parse "int x y;"\n<cdef source string>:1:7: before: y'
+    assert_parse_error(cdef_error(ffi, "int x y;"), "int x y;", "1:7", "before: y",
+                       "Invalid declaration: expected ',' or ';' after 'x', found identifier 'y'")
 
 
 def test_parse_error_reports_the_right_line(ffi):
     msg = cdef_error(ffi, "\n\n\nint x y;")
     assert msg.startswith('cannot parse "int x y;"\n')
-    assert "<cdef source string>:4:7: before: y" in msg
+    assert "<cdef source string>:4:7: " in msg
 
 
 def test_parse_error_on_second_line_quotes_that_line(ffi):
-    msg = cdef_error(ffi, "int foo(int);\nint bar(;")
-    assert msg == 'cannot parse "int bar(;"\n<cdef source string>:2:9: before: ;'
+    assert_parse_error(cdef_error(ffi, "int foo(int);\nint bar(;"), "int bar(;", "2:9", "before: ;",
+                       "expected a parameter type, found ';'")
 
 
 def test_parse_error_line_counts_from_start_of_each_cdef_call(ffi):
     ffi.cdef("int f(void);")
     msg = cdef_error(ffi, "int f2(void);\nint g(long x;")
     assert "<cdef source string>:2:" in msg
-    assert "before: ;" in msg
+    assert ("found ';'" if RCFFI else "before: ;") in msg
 
 
 def test_parse_error_after_user_typedef(ffi):
-    msg = cdef_error(ffi, "typedef int foo_t;\n\nfoo_t x y;")
-    assert msg == 'cannot parse "foo_t x y;"\n<cdef source string>:3:9: before: y'
+    assert_parse_error(cdef_error(ffi, "typedef int foo_t;\n\nfoo_t x y;"), "foo_t x y;", "3:9", "before: y",
+                       "Invalid declaration: expected ',' or ';' after 'x'")
 
 
 def test_unterminated_declaration_is_parse_error_at_end_of_input(ffi):
-    assert cdef_error(ffi, "int foo(int x") == "parse error\n<cdef source string>: At end of input"
-    assert "At end of input" in cdef_error(ffi, "struct { int a; }")
+    msg = cdef_error(ffi, "int foo(int x")
+    if RCFFI:
+        assert "<cdef source string>:1:14: " in msg and "found end of input" in msg
+    else:
+        assert msg == "parse error\n<cdef source string>: At end of input"
+    msg = cdef_error(ffi, "struct { int a; }")
+    assert ("<cdef source string>:1:17: " if RCFFI else "At end of input") in msg
 
 
 def test_preprocessor_include_is_rejected(ffi):
-    msg = cdef_error(ffi, "#include <stdio.h>")
-    assert msg == 'cannot parse "#include <stdio.h>"\n<cdef source string>:1:1: Directives not supported yet'
+    assert_parse_error(cdef_error(ffi, "#include <stdio.h>"), "#include <stdio.h>", "1:1",
+                       "Directives not supported yet", "Directives not supported yet")
 
 
 def test_preprocessor_conditionals_are_rejected(ffi):
@@ -77,13 +104,19 @@ def test_preprocessor_conditionals_are_rejected(ffi):
 
 def test_function_body_is_rejected(ffi):
     msg = cdef_error(ffi, "int f(void) { return 0; }")
-    assert msg == ("<cdef source string>:1: unexpected <FuncDef>: "
-                   "this construct is valid C but not valid in cdef()")
+    where = "<cdef source string>:1:13: " if RCFFI else "<cdef source string>:1: "
+    assert msg.startswith(where + "unexpected <FuncDef>: ")
+    assert "this construct is valid C but not valid in cdef()" in msg
 
 
-def test_gcc_attribute_is_parse_error(ffi):
-    msg = cdef_error(ffi, "int __attribute__((x)) f(void);")
-    assert "before: (" in msg
+def test_gcc_attribute(ffi):
+    # cffi cannot parse GNU attributes; rcffi reads and ignores them here
+    # (docs/compat.md), so headers need less editing.
+    if RCFFI:
+        ffi.cdef("int __attribute__((x)) f(void);")
+        assert "f" in ffi._declared_names()
+    else:
+        assert "before: (" in cdef_error(ffi, "int __attribute__((x)) f(void);")
 
 
 def test_unknown_type_as_return_type(ffi):
@@ -94,7 +127,8 @@ def test_unknown_type_as_return_type(ffi):
 
 def test_unknown_type_as_argument_names_function_and_type(ffi):
     msg = cdef_error(ffi, "int f(unknown_t);")
-    assert msg.startswith("<cdef source string>:1: f arg 1: unknown type 'unknown_t'")
+    where = "<cdef source string>:1:7: " if RCFFI else "<cdef source string>:1: "
+    assert msg.startswith(where + "f arg 1: unknown type 'unknown_t'")
 
 
 def test_invalid_declarations(ffi):
@@ -118,7 +152,8 @@ def test_non_integer_define_is_rejected_with_syntax_help(ffi):
 
 def test_duplicate_struct_is_cdef_error(ffi):
     msg = cdef_error(ffi, "struct s { int a; }; struct s { int b; };")
-    assert msg == "<cdef source string>:1: duplicate declaration of struct s"
+    where = "<cdef source string>:1:29: " if RCFFI else "<cdef source string>:1: "
+    assert msg.partition("\n")[0] == where + "duplicate declaration of struct s"
 
 
 def test_duplicate_struct_not_allowed_even_with_override(ffi):

@@ -15,6 +15,9 @@ pub enum ErrorKind {
     /// `TypeError`: a record body cffi refuses when laying it out (a bit
     /// width on a non-integer field, a field of unknown size, ...).
     Type,
+    /// `ValueError`: a value out of range where cffi checks it at use
+    /// (a negative array length in a type string).
+    Value,
 }
 
 /// A position in a named source text (1-based line and column).
@@ -39,11 +42,14 @@ pub struct Error {
     pub kind: ErrorKind,
     pub message: String,
     pub location: Option<Location>,
+    /// The text could not be parsed at all (where cffi says `cannot parse
+    /// "LINE"`), as opposed to parsed text that breaks a rule.
+    pub syntax: bool,
 }
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error { kind, message: message.into(), location: None }
+        Error { kind, message: message.into(), location: None, syntax: false }
     }
 
     pub fn cdef(message: impl Into<String>) -> Error {
@@ -52,6 +58,12 @@ impl Error {
 
     pub fn ffi(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Ffi, message)
+    }
+
+    /// Mark as a syntax error (see [`Error::syntax`]).
+    pub fn as_syntax(mut self) -> Error {
+        self.syntax = true;
+        self
     }
 
     /// Attach a location computed from a byte range of `source`.

@@ -337,7 +337,7 @@ impl<'a> Parser<'a> {
         if self.type_mode && t.kind != Tok::Eof {
             msg.push_str(&format!(" (parse error before: {})", self.tok_text(t)));
         }
-        self.cdef_err(t.span, msg)
+        self.cdef_err(t.span, msg).as_syntax()
     }
 
     // ------------------------------------------------------- undo/restore
@@ -595,7 +595,7 @@ impl<'a> Parser<'a> {
                         format!(
                             "Directives not supported yet: '#{word}' (cdef() only understands '#define NAME NUMBER' and '#define NAME ...')"
                         ),
-                    ));
+                    ).as_syntax());
                 }
             }
         }

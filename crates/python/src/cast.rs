@@ -54,6 +54,9 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
                 let addr = int_source(py, src)? as u64 as usize as *mut u8;
                 return cdata::wrap(py, cdata::new_cdata(py, ct, addr, Owner::Borrowed));
             }
+            Kind::Array if c.length.is_none() => {
+                return Err(PyTypeError::new_err(format!("cannot cast to ctype '{}'", c.cname)));
+            }
             Kind::Array => {
                 // cffi casts to an array type as to a pointer to its items.
                 let addr = match cdata::as_cdata(py, src) {

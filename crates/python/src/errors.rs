@@ -30,12 +30,18 @@ pub fn ffi_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
 
 /// Turn a `cdecl::Error` into the Python exception cffi raises for it.
 pub fn from_cdecl(py: Python<'_>, err: cdecl::Error) -> PyErr {
-    let text = err.to_string();
+    let mut text = err.to_string();
+    // cffi opens parse failures with the offending line; keep that first
+    // line for code that matches on it, then give the located diagnostic.
+    if let (true, Some(loc)) = (err.syntax, &err.location) {
+        text = format!("cannot parse \"{}\"\n{text}", loc.line_text.trim());
+    }
     match err.kind {
         cdecl::ErrorKind::CDef => cdef_error(py, text),
         cdecl::ErrorKind::Ffi => ffi_error(py, text),
         cdecl::ErrorKind::NotImplemented => PyNotImplementedError::new_err(text),
         cdecl::ErrorKind::Type => PyTypeError::new_err(text),
+        cdecl::ErrorKind::Value => pyo3::exceptions::PyValueError::new_err(text),
     }
 }
 

@@ -206,6 +206,9 @@ impl FFIBase {
     }
 
     fn sizeof(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyResult<usize> {
+        if !cdecl.is_instance_of::<PyString>() && !cdecl.is_instance_of::<CType>() && cdata::as_cdata(py, cdecl).is_none() {
+            return Err(PyTypeError::new_err("expected a 'cdata' or 'ctype' object"));
+        }
         if let Some(cd) = cdata::as_cdata(py, cdecl) {
             let ct = cd.ctype();
             if ct.kind == Kind::Array {
@@ -264,7 +267,7 @@ impl FFIBase {
 
     #[pyo3(signature = (cdata, *fields_or_indexes))]
     fn addressof<'py>(&self, py: Python<'py>, cdata: &Bound<'py, PyAny>, fields_or_indexes: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        let cd = cdata::as_cdata(py, cdata).ok_or_else(|| PyTypeError::new_err(format!("expected a cdata, got {}", convert::describe(py, cdata))))?;
+        let cd = cdata::as_cdata(py, cdata).ok_or_else(|| PyTypeError::new_err("expected a 'cdata' object"))?;
         let ct = cd.ctype_obj(py);
         let c = ct.get();
         if !matches!(c.kind, Kind::Struct | Kind::Union | Kind::Array) && !(fields_or_indexes.is_empty() && c.kind != Kind::Pointer) {
@@ -463,7 +466,7 @@ pub fn new_owned<'py>(py: Python<'py>, ct: &Py<CType>, init: Option<&Bound<'py, 
 
 /// `ffi.release(x)` and `with ... as x:`.
 pub fn release_cdata(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
-    let cd = cdata::as_cdata(py, x).ok_or_else(|| PyTypeError::new_err("expected a cdata"))?;
+    let cd = cdata::as_cdata(py, x).ok_or_else(|| PyTypeError::new_err("expected a 'cdata' object"))?;
     match cd.owner {
         Owner::Malloc { .. } | Owner::Custom { .. } | Owner::Gc { .. } | Owner::Buffer(_) => {}
         Owner::Released | Owner::ReleasedBuffer => return Ok(()),

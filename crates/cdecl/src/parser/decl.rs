@@ -673,7 +673,7 @@ impl<'a> Parser<'a> {
                 msg.push_str(&format!(" (parse error before: {})", self.tok_text(next)));
             }
         }
-        self.cdef_err(span, msg)
+        self.cdef_err(span, msg).as_syntax()
     }
 
     /// A typedef name, then the names cffi knows without a declaration.
@@ -827,7 +827,9 @@ impl<'a> Parser<'a> {
                 self.partial_len_ok = saved;
                 let v = v?;
                 if v < 0 {
-                    return Err(self.cdef_err(join(expr_start, self.prev_span()), format!("negative array length {v}")));
+                    // cffi: a CDefError in cdef(), a ValueError in type strings.
+                    let kind = if self.type_mode { ErrorKind::Value } else { ErrorKind::CDef };
+                    return Err(self.error(kind, join(expr_start, self.prev_span()), format!("negative array length {v}")));
                 }
                 ArrayLen::Fixed(u64::try_from(v).map_err(|_| self.cdef_err(expr_start, "array length too large"))?)
             }

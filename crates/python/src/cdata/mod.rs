@@ -242,8 +242,17 @@ pub(crate) unsafe fn release_owner(py: Python<'_>, obj: *mut CDataObject) {
 
 pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     // `attach` (not `assume_attached`) so that the `Py<...>` references the
-    // owner holds are released now rather than queued in PyO3's pool.
-    Python::attach(|py| {
+    // owner holds are released now rather than queued in PyO3's pool; not
+    // possible (nor needed) while the interpreter is finalizing.
+    if ffi::Py_IsInitialized() != 0 {
+        Python::attach(|py| dealloc_attached(py, slf))
+    } else {
+        dealloc_attached(Python::assume_attached(), slf)
+    }
+}
+
+unsafe fn dealloc_attached(py: Python<'_>, slf: *mut ffi::PyObject) {
+    {
         let obj = slf as *mut CDataObject;
         if !(*obj).weakrefs.is_null() {
             ffi::PyObject_ClearWeakRefs(slf);
@@ -260,7 +269,7 @@ pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
         let free = (*tp).tp_free.expect("tp_free");
         free(slf as *mut c_void);
         ffi::Py_DECREF(tp as *mut ffi::PyObject);
-    })
+    }
 }
 
 /// The allocated size of a struct (or struct pointer) made by `ffi.new()`
