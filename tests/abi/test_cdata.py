@@ -887,3 +887,15 @@ def test_ffi_null_is_void_pointer_null(ffi_mod):
     f = ffi_mod.FFI()
     assert repr(f.NULL) == "<cdata 'void *' NULL>"
     assert f.NULL == f.cast("int *", 0)
+
+
+# ---------------------------------------------------------------- types
+
+def test_cdata_and_ctype_types_cannot_be_instantiated(ffi):
+    with pytest.raises(TypeError):
+        type(ffi.typeof("void *"))()
+    for cd in [ffi.cast("void *", 0), ffi.new("char[]", 3),
+               ffi.gc(ffi.NULL, lambda x: None)]:
+        for args in [(), (ffi.NULL,), (ffi.typeof("void *"),)]:
+            with pytest.raises(TypeError):
+                type(cd)(*args)

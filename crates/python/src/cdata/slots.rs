@@ -35,7 +35,21 @@ pub fn slot_list() -> Vec<ffi::PyType_Slot> {
         slot!(ffi::Py_nb_subtract, nb_subtract as unsafe extern "C" fn(_, _) -> _),
         slot!(ffi::Py_tp_iter, iter as unsafe extern "C" fn(_) -> _),
         slot!(ffi::Py_tp_call, call as unsafe extern "C" fn(_, _, _) -> _),
+        slot!(ffi::Py_tp_new, tp_new as unsafe extern "C" fn(_, _, _) -> _),
     ]
+}
+
+/// cdata objects are only made by the FFI; without this slot `object.__new__`
+/// would be inherited and hand `dealloc` an uninitialised object.
+unsafe extern "C" fn tp_new(
+    tp: *mut ffi::PyTypeObject,
+    _args: *mut ffi::PyObject,
+    _kwds: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    let name = std::ffi::CStr::from_ptr((*tp).tp_name).to_string_lossy();
+    PyTypeError::new_err(format!("cannot create '{name}' instances")).restore(py);
+    ptr::null_mut()
 }
 
 /// Run `f`, turning `Err` into a raised exception and NULL.
