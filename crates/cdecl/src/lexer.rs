@@ -59,6 +59,9 @@ pub(crate) enum Tok {
     OrOr,
     Dot,
     Ellipsis,
+    /// Only from preprocessed headers: a token the cdef language has no
+    /// use for (`->`, `++`, `@`, ...), an error if a declaration meets it.
+    Other,
     Eof,
 }
 

@@ -23,6 +23,7 @@ mod parser;
 mod consteval;
 mod registry;
 mod fxhash;
+pub mod preprocess;
 
 pub use error::{Error, ErrorKind, Location};
 pub use registry::{CdefOptions, CdefReport, ConstValue, DeclKind, Declaration, Registry};

@@ -667,7 +667,7 @@ impl<'a> Parser<'a> {
         if first.kind == Tok::Ident && self.peek_nth(1).kind == Tok::Eof && !self.is_type_name(self.tok_text(first)) {
             return Err(self.cdef_err(first.span, format!("unknown identifier '{}'", self.tok_text(first))));
         }
-        let ty = self.type_name()?;
+        let ty = self.type_name_in(decl::Mode::Either)?;
         if self.peek_kind() != Tok::Eof {
             return Err(self.unexpected("end of the type"));
         }

@@ -151,7 +151,7 @@ fn type_string_diagnostics() {
         type_negative_len: "", "int[-1]";
         type_float_len: "", "int[1.5]";
         type_dots_len: "", "int[...]";
-        type_with_name: "", "int x";
+        type_name_then_junk: "", "int x y";
         type_unclosed_paren: "", "int (*";
         type_unsupported: "", "unsigned double";
         type_dots: "", "...";

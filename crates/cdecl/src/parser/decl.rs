@@ -953,13 +953,19 @@ impl<'a> Parser<'a> {
         Ok(ty)
     }
 
-    /// A type name as in casts, `sizeof` and `ffi.typeof()`.
+    /// A type name as in casts and `sizeof` (no declarator name).
     pub(crate) fn type_name(&mut self) -> Result<TypeId, Error> {
+        self.type_name_in(Mode::Abstract)
+    }
+
+    /// A type name; `Mode::Either` for `ffi.typeof()` strings, which cffi
+    /// parses as a parameter, so `"int f(int)"` names its declarator.
+    pub(crate) fn type_name_in(&mut self, mode: Mode) -> Result<TypeId, Error> {
         let specs = self.specifiers(Ctx::TypeName)?;
         if specs.dots.is_some() {
             return Err(self.ffi_err(specs.type_span, "bad usage of \"...\""));
         }
-        let mut d = self.declarator(Mode::Abstract)?;
+        let mut d = self.declarator(mode)?;
         if specs.abi == Abi::Stdcall {
             d.abi = Abi::Stdcall;
         }
