@@ -6,6 +6,7 @@
 pub mod abi;
 pub mod call;
 pub mod closure;
+pub mod direct;
 pub mod errno;
 
 mod ffi_types;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use native::abi::NativeType;
 use native::call::CallPlan;
+use native::direct::DirectRet;
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -38,6 +39,31 @@ pub fn set_saved_errno(v: i32) {
 pub struct CallSpec {
     plan: CallPlan,
     ret_size: usize,
+    /// Set when every argument and the result travel in registers, so the
+    /// call can skip libffi (`native::direct`).
+    direct: Option<DirectRet>,
+}
+
+/// Whether a value of this type is passed in an integer register.
+fn is_word(c: &CType) -> bool {
+    matches!(c.conv, Conv::Int { .. } | Conv::Bool | Conv::Char | Conv::WideChar { .. } | Conv::Pointer | Conv::Array)
+}
+
+/// The direct-call shape of a non-variadic signature, if it has one.
+fn direct_shape(args: &[Py<CType>], result: &CType) -> Option<DirectRet> {
+    // Register shapes checked on these ABIs only; results are read as the
+    // low bytes of the register.
+    let supported = cfg!(all(target_endian = "little", any(target_arch = "x86_64", target_arch = "aarch64")));
+    if !supported || args.len() > native::direct::MAX_ARGS || !args.iter().all(|a| is_word(a.get())) {
+        return None;
+    }
+    match result.conv {
+        Conv::Void => Some(DirectRet::Word),
+        Conv::Float => Some(DirectRet::F32),
+        Conv::Double => Some(DirectRet::F64),
+        _ if is_word(result) => Some(DirectRet::Word),
+        _ => None,
+    }
 }
 
 /// The libffi description of a C type passed or returned by value.
@@ -118,7 +144,8 @@ fn spec_for(py: Python<'_>, fct: &CType, extra: &[Py<CType>]) -> PyResult<CallSp
         CallPlan::new(&args, ret)
     }
     .map_err(|e| PyTypeError::new_err(format!("ctype '{}': {e}", fct.cname)))?;
-    Ok(CallSpec { plan, ret_size })
+    let direct = if f.variadic { None } else { direct_shape(&f.args, rc) };
+    Ok(CallSpec { plan, ret_size, direct })
 }
 
 /// Check at lookup time that a function type can be called (cffi raises
@@ -265,6 +292,9 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
     } else {
         cached_spec(py, fct)?
     };
+    if let Some(shape) = spec.direct {
+        return direct_call(py, cd, f, args, nargs, shape);
+    }
     let mut slots = smallvec_like::Slots::new(nargs);
     let mut ptrs_inline = [std::ptr::null_mut::<c_void>(); 8];
     let mut ptrs_heap: Vec<*mut c_void> = Vec::new();
@@ -317,6 +347,60 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
             Ok(o)
         }
         _ => Ok(convert::read(py, rct, retp as *const u8)?.into_ptr()),
+    }
+}
+
+/// The register value of one argument of a direct call: integers extended
+/// to 64 bits from their C value (callers extend, as compilers expect),
+/// pointers through the usual conversion.
+unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps: &mut Temps) -> PyResult<u64> {
+    let mut slot = Slot([0; 16]);
+    convert_arg(py, ct, obj, &mut slot, temps)?;
+    let c = ct.get();
+    let p = slot.0.as_ptr();
+    Ok(match c.conv {
+        Conv::Int { size, signed } => convert::integer::load(size, signed, p) as u64,
+        Conv::Char => *p as i8 as i64 as u64,
+        Conv::Bool => *p as u64,
+        Conv::WideChar { size } => convert::integer::load(size, false, p) as u64,
+        _ => (p as *const u64).read(),
+    })
+}
+
+/// `do_call` for signatures `native::direct` can call without libffi.
+unsafe fn direct_call(
+    py: Python<'_>,
+    cd: &CDataObject,
+    f: &crate::ctype::FuncInfo,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+    shape: DirectRet,
+) -> PyResult<*mut ffi::PyObject> {
+    let mut words = [0u64; native::direct::MAX_ARGS];
+    let mut temps = Temps::default();
+    for k in 0..nargs {
+        let obj = Bound::from_borrowed_ptr(py, *args.add(k));
+        words[k] = arg_word(py, &f.args[k], &obj, &mut temps)?;
+    }
+    let fnptr = cd.ptr as *const c_void;
+    let errno_in = saved_errno();
+    let tstate = ffi::PyEval_SaveThread();
+    native::errno::set_errno(errno_in);
+    let r = native::direct::call(fnptr, &words[..nargs], shape);
+    let errno_out = native::errno::get_errno();
+    ffi::PyEval_RestoreThread(tstate);
+    set_saved_errno(errno_out);
+    drop(temps);
+    let rct = &f.result;
+    let bytes = match shape {
+        DirectRet::Word => r.word.to_le_bytes(),
+        DirectRet::F32 => (r.f32.to_bits() as u64).to_le_bytes(),
+        DirectRet::F64 => r.f64.to_bits().to_le_bytes(),
+    };
+    match rct.get().kind {
+        Kind::Void => Ok(ffi::Py_NewRef(ffi::Py_None())),
+        // Little-endian: the C-width value is the low bytes of the register.
+        _ => Ok(convert::read(py, rct, bytes.as_ptr())?.into_ptr()),
     }
 }
 

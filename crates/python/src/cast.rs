@@ -10,6 +10,18 @@ use crate::ctype::{CType, Conv, Kind};
 
 /// The integer a cast source stands for (ints truncate later, like C).
 fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
+    // The common case first: a Python int of any size keeps its low 64
+    // bits, as a C cast would.
+    // SAFETY: type check and mask conversion on a live object.
+    unsafe {
+        if pyo3::ffi::PyLong_Check(src.as_ptr()) != 0 {
+            let v = pyo3::ffi::PyLong_AsUnsignedLongLongMask(src.as_ptr());
+            if v == u64::MAX && !pyo3::ffi::PyErr_Occurred().is_null() {
+                return Err(PyErr::fetch(py));
+            }
+            return Ok(v as i128);
+        }
+    }
     if let Some(cd) = cdata::as_cdata(py, src) {
         let ct = cd.ctype();
         return match ct.kind {

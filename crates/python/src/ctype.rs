@@ -92,6 +92,35 @@ pub struct RecordInfo {
     /// Ends in a C99 flexible array member (`T data[];`), possibly inside
     /// a nested record: `ffi.new()` then sizes it from the initializer.
     pub var_array: bool,
+    /// The interned name object of each field (kept alive by `by_name`):
+    /// attribute names arrive interned, so a pointer comparison finds
+    /// the field of a small struct faster than a dict lookup.
+    keys: Vec<InternedName>,
+}
+
+/// A borrowed pointer to an interned field name owned by `by_name`.
+struct InternedName(*mut pyo3::ffi::PyObject);
+
+// SAFETY: only compared by address; the object is kept alive by `by_name`.
+unsafe impl Send for InternedName {}
+unsafe impl Sync for InternedName {}
+
+impl RecordInfo {
+    /// The index of the field called `name` (a `str` object).
+    ///
+    /// # Safety
+    /// The GIL is held and `name` is a live object.
+    #[inline]
+    pub unsafe fn find(&self, name: *mut pyo3::ffi::PyObject) -> Option<usize> {
+        if let Some(i) = self.keys.iter().position(|k| k.0 == name) {
+            return Some(i);
+        }
+        let idx = pyo3::ffi::PyDict_GetItemWithError(self.by_name.as_ptr(), name);
+        if idx.is_null() {
+            return None;
+        }
+        Some(pyo3::ffi::PyLong_AsSsize_t(idx) as usize)
+    }
 }
 
 pub struct FuncInfo {
@@ -322,18 +351,22 @@ fn build_record_info(py: Python<'_>, rid: RecordId, cname: &str) -> PyResult<Rec
     };
     let by_name = PyDict::new(py);
     let mut fields = Vec::with_capacity(flat.len());
+    let mut keys = Vec::with_capacity(flat.len());
     for (name, ty, offset, bitshift, bitsize, ignore_in_ctor) in flat {
-        if !name.is_empty() && !by_name.contains(&name)? {
-            let key = pyo3::types::PyString::intern(py, &name);
-            by_name.set_item(key, fields.len())?;
+        let key = pyo3::types::PyString::intern(py, &name);
+        if !name.is_empty() && !by_name.contains(&key)? {
+            by_name.set_item(&key, fields.len())?;
         }
+        // The dict keeps the first object of each name alive; point at it.
+        let kept = by_name.get_item(&key)?.map_or(std::ptr::null_mut(), |_| key.as_ptr());
+        keys.push(InternedName(kept));
         fields.push(FieldInfo { name, ctype: ctype_for(py, ty)?, offset: offset as usize, bitshift, bitsize, ignore_in_ctor });
     }
     let var_array = fields.iter().any(|f| {
         let c = f.ctype.get();
         f.is_var_array() || (c.record.is_some() && c.record_info(py).is_ok_and(|r| r.var_array))
     });
-    Ok(RecordInfo { size, align, fields, by_name: by_name.unbind(), var_array })
+    Ok(RecordInfo { size, align, fields, by_name: by_name.unbind(), var_array, keys })
 }
 
 /// name, type, offset, bitshift, bitsize, skipped by list initializers

@@ -122,9 +122,7 @@ unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject)
     let c = cd(slf);
     if let Some((rec, base)) = record_target(c) {
         if let Ok(info) = rec.record_info(py) {
-            let idx = ffi::PyDict_GetItemWithError(info.by_name.as_ptr(), name);
-            if !idx.is_null() {
-                let i = ffi::PyLong_AsSsize_t(idx) as usize;
+            if let Some(i) = info.find(name) {
                 if base.is_null() {
                     return ret_obj(py, Err(null_deref(c.ctype())));
                 }
@@ -157,21 +155,20 @@ unsafe extern "C" fn setattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject,
     if let Some((rec, base)) = record_target(c) {
         let r = (|| -> PyResult<()> {
             let info = rec.record_info(py)?;
-            let idx = ffi::PyDict_GetItemWithError(info.by_name.as_ptr(), name);
-            let n = Bound::from_borrowed_ptr(py, name).to_string();
-            if idx.is_null() {
+            let found = info.find(name);
+            let name_text = || Bound::from_borrowed_ptr(py, name).to_string();
+            let Some(i) = found else {
                 if let Some(e) = PyErr::take(py) {
                     return Err(e);
                 }
-                return Err(PyAttributeError::new_err(format!("cdata '{}' has no field '{}'", c.ctype().cname, n)));
-            }
+                return Err(PyAttributeError::new_err(format!("cdata '{}' has no field '{}'", c.ctype().cname, name_text())));
+            };
             if value.is_null() {
-                return Err(PyAttributeError::new_err(format!("cannot delete field '{n}'")));
+                return Err(PyAttributeError::new_err(format!("cannot delete field '{}'", name_text())));
             }
             if base.is_null() {
                 return Err(null_deref(c.ctype()));
             }
-            let i = ffi::PyLong_AsSsize_t(idx) as usize;
             convert::record::write_field(py, &info.fields[i], &Bound::from_borrowed_ptr(py, value), base)
         })();
         return ret_int(py, r);
