@@ -69,6 +69,27 @@ def test_variadic_callback_is_not_implemented(ffi):
         ffi.callback("int(int, ...)", lambda *a: 0)
 
 
+def test_callback_with_bitfield_struct_result_is_not_implemented(ffi):
+    ffi.cdef("struct bf_s { int a; int x:1; };")
+    with pytest.raises(NotImplementedError) as e:
+        ffi.callback("struct bf_s foo(void)", lambda: 42)
+    assert str(e.value) == ("struct bf_s(*)(): callback with unsupported "
+                            "argument or return type or with '...'")
+
+
+def test_callback_type_may_name_the_function(ffi):
+    f = ffi.callback("char cb(char, char)", lambda a, b: bytes([a[0] + b[0]]))
+    assert ffi.typeof(f) is ffi.typeof("char(*)(char, char)")
+    assert f(b"A", b"\x01") == b"B"
+
+
+def test_callback_calling_another_callback(ffi):
+    # the inner call releases the GIL inside the outer callback
+    inner = ffi.callback("int(int)", lambda x: x + 1)
+    outer = ffi.callback("int g(int cb(int), int)", lambda cb, x: cb(x) * 10)
+    assert outer(inner, 4) == 50
+
+
 def test_python_function_is_not_accepted_where_callback_expected(lib):
     with pytest.raises(TypeError, match="must be a cdata pointer, not function"):
         lib.apply(lambda a, b: 0, 1, 2)

@@ -186,6 +186,15 @@ def test_typeof_bare_function_type_is_cdef_error(ffi):
         ffi.typeof("int(int, double)")
 
 
+def test_type_strings_may_name_their_declarator(ffi):
+    # cffi parses a type string as a parameter declaration
+    assert ffi.typeof("int x") is ffi.typeof("int")
+    assert ffi.typeof("int x[5]") is ffi.typeof("int[5]")
+    assert ffi.typeof("int (*p)(int)") is ffi.typeof("int(*)(int)")
+    with pytest.raises(cffi_impl.CDefError, match="function type"):
+        ffi.typeof("void foo(void)")
+
+
 def test_primitive_ctype_has_only_kind_and_cname(ffi):
     t = ffi.typeof("int")
     assert sorted(dir(t)) == ["cname", "kind"]

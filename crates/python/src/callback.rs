@@ -67,6 +67,10 @@ fn report(py: Python<'_>, err: PyErr, what: &str, extra: &str) {
 
 unsafe extern "C" fn trampoline(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) {
     let data = &*(userdata as *const CallbackData);
+    // A call made from inside another callback released the GIL with
+    // PyEval_SaveThread, which PyO3's own attach count does not see: take
+    // the GIL through CPython first so nested callbacks really hold it.
+    let gil = ffi::PyGILState_Ensure();
     Python::attach(|py| {
         let fct = data.fct.get();
         let f = fct.func.as_ref().expect("function type");
@@ -119,6 +123,7 @@ unsafe extern "C" fn trampoline(userdata: *mut c_void, ret: *mut c_void, args: *
             }
         }
     });
+    ffi::PyGILState_Release(gil);
 }
 
 thread_local! {
@@ -175,11 +180,24 @@ impl FFIBase {
                 }
             }
         }
+        // cffi builds no libffi description for such function types, and a
+        // callback then fails with one generic message.
+        let unsupported = |e: PyErr| {
+            if e.value(py).to_string().contains("not supported as argument or return value") {
+                pyo3::exceptions::PyNotImplementedError::new_err(format!(
+                    "{}: callback with unsupported argument or return type or with '...'",
+                    c.cname
+                ))
+            } else {
+                e
+            }
+        };
         let mut args = Vec::with_capacity(f.args.len());
         for a in &f.args {
-            args.push(crate::call::native_type(py, a.get())?);
+            args.push(crate::call::native_type(py, a.get()).map_err(unsupported)?);
         }
-        let plan = native::call::CallPlan::new(&args, crate::call::native_type(py, rc)?)
+        let result = crate::call::native_type(py, rc).map_err(unsupported)?;
+        let plan = native::call::CallPlan::new(&args, result)
             .map_err(|e| PyTypeError::new_err(format!("ctype '{}': {e}", c.cname)))?;
         let data = Box::new(CallbackData {
             callable: python_callable.clone().unbind(),
