@@ -166,39 +166,8 @@ class FFI(_rcffi.FFIBase):
         def allocator(cdecl, init=None):
             if alloc is None:
                 return ffi.new(cdecl, init)
-            ct = ffi.typeof(cdecl) if isinstance(cdecl, str) else cdecl
-            if ct.kind == "pointer":
-                size = ffi.sizeof(ct.item)
-            elif ct.kind == "array":
-                length = ct.length
-                if length is None:
-                    if isinstance(init, int):
-                        length, init = init, None
-                    elif isinstance(init, bytes):
-                        length = len(init) + 1
-                    else:
-                        length = len(init)
-                    ct = ffi.typeof(ffi.getctype(ct.item, "[%d]" % length))
-                size = ffi.sizeof(ct)
-            else:
-                raise TypeError("expected a pointer or array ctype, got '%s'" % ct.cname)
-            raw = alloc(size)
-            if not isinstance(raw, ffi.CData) or ffi.typeof(raw).kind not in ("pointer", "array"):
-                raise TypeError("alloc() must return a cdata pointer, not '%s'" % type(raw).__name__)
-            if raw == ffi.NULL:
-                raise MemoryError("alloc() returned NULL")
-            if should_clear_after_alloc:
-                ffi.memmove(raw, b"\0" * size, size)
-            p = ffi.cast(ct, raw)
-            if free is not None:
-                p = ffi.gc(p, lambda _, raw=raw: free(raw))
-            if init is not None:
-                if ct.kind == "pointer":
-                    p[0] = init
-                else:
-                    tmp = ffi.new(ct, init)
-                    ffi.memmove(p, tmp, size)
-            return p
+            return ffi._new_allocated(cdecl, init, alloc, free,
+                                      should_clear_after_alloc)
 
         return allocator
 

@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from conftest import cffi_impl
+
 
 # ------------------------------------------------------------- primitives
 
@@ -487,6 +489,29 @@ def test_dlclose_makes_functions_and_globals_unavailable(ffi, testlib_cdef, test
         lib.tl_add
     with pytest.raises(ValueError, match="has already been closed"):
         lib.tl_global_int
+    with pytest.raises(ValueError) as e:
+        lib.tl_add
+    assert str(e.value).startswith("library '")
+    assert str(e.value).endswith("' has already been closed")
+
+
+def test_non_integer_constant_is_not_readable_from_a_library(ffi):
+    ffi.cdef("static const float nic_f = 42.5; static const int nic_i = 4;")
+    lib = ffi.dlopen(None)
+    assert lib.nic_i == 4
+    with pytest.raises(NotImplementedError) as e:
+        lib.nic_f
+    assert str(e.value) == ("non-integer constant 'nic_f' cannot be accessed "
+                            "from a dlopen() library")
+
+
+def test_values_of_partial_enum_are_verification_missing(ffi):
+    ffi.cdef("enum pe_e { PE_A, ... }; enum pc_e { PC_B, PC_C };")
+    lib = ffi.dlopen(None)
+    assert lib.PC_C == 1
+    with pytest.raises(cffi_impl.VerificationMissing) as e:
+        lib.PE_A
+    assert str(e.value) == "enum pe_e"
 
 
 def test_constants_still_readable_after_dlclose(ffi, testlib_cdef, testlib_path):

@@ -202,6 +202,21 @@ def test_wchar_and_char32_accept_non_bmp_but_char16_does_not(ffi):
         ffi.new("char16_t *", "\U0001F600")
 
 
+def test_char16_arrays_hold_surrogate_pairs(ffi):
+    z = ffi.new("char16_t[]", "\U00012345")
+    assert len(z) == 3
+    assert list(z) == ["\ud808", "\udf45", "\x00"]
+    assert ffi.string(z) == "\U00012345"
+    z[1] = "A"     # a lone surrogate stays as it is
+    assert ffi.string(z) == "\ud808A"
+
+
+def test_char32_arrays_keep_surrogates_apart(ffi):
+    s = ffi.new("char32_t[]", "\ud808\udf00")
+    assert len(s) == 3
+    assert list(s) == ["\ud808", "\udf00", "\x00"]
+
+
 def test_float_store_rounds_to_single_precision(ffi):
     assert ffi.new("float *", 0.1)[0] == 0.10000000149011612
     assert ffi.new("float *", 1e300)[0] == float("inf")
@@ -330,6 +345,14 @@ def test_cast_enum_repr_shows_name_when_known(ffi):
 def test_cast_wchar_from_int(ffi):
     assert repr(ffi.cast("wchar_t", 0x41)) == "<cdata 'wchar_t' 'A'>"
     assert ffi.string(ffi.cast("wchar_t", 0x263a)) == "\u263a"
+
+
+def test_wchar_t_is_signed_char32_t_is_not(ffi):
+    # wchar_t is a signed 32-bit int on Linux
+    w = ffi.cast("wchar_t", -1)
+    assert int(w) == -1
+    assert int(ffi.cast("long long", w)) == -1
+    assert int(ffi.cast("char32_t", -1)) == 0xffffffff
 
 
 # --------------------------------------------------- int() float() bool()
@@ -586,6 +609,29 @@ def test_buffer_compares_equal_to_bytes(ffi):
     assert ffi.buffer(ffi.new("char[]", b"ab")) == b"ab\x00"
 
 
+def test_buffers_order_as_bytes(ffi):
+    a = ffi.new("char[]", b"abcdef")
+    short, full = ffi.buffer(a, 3), ffi.buffer(a)
+    other = ffi.buffer(ffi.new("char[]", b"Xbc"), 3)
+    assert other < short < full
+    assert b"abcdef\x00" > ffi.buffer(a, 6) > b"ab"
+    assert short != b"bcd"
+    with pytest.raises(TypeError):
+        short < 3
+
+
+def test_memmove_with_typed_buffers(ffi):
+    a = array.array("H", [10000, 20000, 30000])
+    p = ffi.new("short[]", 5)
+    ffi.memmove(p + 1, a, 6)
+    assert list(p) == [0, 10000, 20000, 30000, 0]
+    b = array.array("h", [-1000, -2000, -3000])
+    ffi.memmove(b, a, 4)
+    assert b.tolist() == [10000, 20000, -3000]
+    with pytest.raises(BufferError):
+        ffi.memmove(b"abc", p, 1)
+
+
 def test_buffer_of_non_pointer_is_typeerror(ffi):
     ffi.cdef("struct s { int a; };")
     with pytest.raises(TypeError, match="expected a pointer or array cdata, got 'int'"):
@@ -769,6 +815,29 @@ def test_new_allocator_default_behaves_like_new(ffi):
     p = alloc("int *", 3)
     assert p[0] == 3
     assert repr(p) == "<cdata 'int *' owning 4 bytes>"
+
+
+def test_new_allocator_open_array_keeps_its_type(ffi):
+    seen = []
+    alloc = ffi.new_allocator(lambda n: (seen.append(n), ffi.new("char[]", b"X" * n))[1],
+                              seen.append, should_clear_after_alloc=False)
+    p = alloc("int[]", 10)
+    assert ffi.typeof(p) is ffi.typeof("int[]")
+    assert len(p) == 10 and ffi.sizeof(p) == 40
+    assert p[6] == ord("X") * 0x01010101
+    del p
+    gc.collect()
+    assert seen[0] == 40
+    assert repr(seen[1]) == "<cdata 'char[]' owning 41 bytes>"
+
+
+def test_new_allocator_result_must_be_a_cdata_pointer(ffi):
+    with pytest.raises(TypeError) as e:
+        ffi.new_allocator(lambda n: 42)("int[5]")
+    assert str(e.value) == "alloc() must return a cdata object (got int)"
+    with pytest.raises(TypeError) as e:
+        ffi.new_allocator(lambda n: ffi.cast("int", 42))("int[5]")
+    assert str(e.value) == "alloc() must return a cdata pointer, not 'int'"
 
 
 def test_new_allocator_null_result_is_memoryerror(ffi):

@@ -130,6 +130,8 @@ def test_addressof_pointer_or_primitive_is_typeerror(sffi):
         sffi.addressof(sffi.new("int *"))
     with pytest.raises(TypeError):
         sffi.addressof(sffi.new("int *")[0])
+    with pytest.raises(TypeError, match="expected a cdata struct/union/array/pointer object"):
+        sffi.addressof(sffi.cast("int", 5))
 
 
 def test_pointer_fields_default_null_and_accept_cdata(sffi):
@@ -443,3 +445,12 @@ def test_struct_containing_struct_alignment(ffi):
     assert ffi.offsetof("struct out", "i") == 8
     assert ffi.offsetof("struct out", "y") == 24
     assert ffi.sizeof("struct out") == 32
+
+
+def test_zero_length_array_field_reads_as_pointer(ffi):
+    ffi.cdef("struct zl_s { int len; short data[0]; };")
+    p = ffi.new("char[]", ffi.sizeof("struct zl_s") + 7 * 2)
+    q = ffi.cast("struct zl_s *", p)
+    assert ffi.typeof(q.data) is ffi.typeof("short *")
+    q.data[6] = 15
+    assert q.data[6] == 15

@@ -244,6 +244,21 @@ def test_fields_of_opaque_struct_is_none(ffi):
     assert ffi.typeof("struct later").fields is None
 
 
+def test_field_flags_mark_union_members_after_the_first(ffi):
+    ffi.cdef("struct nu_s { int a; union { int b; union { int c, d; }; }; int e; };")
+    fields = [(n, f.offset, f.flags) for n, f in ffi.typeof("struct nu_s").fields]
+    assert fields == [("a", 0, 0), ("b", 4, 0), ("c", 4, 1), ("d", 4, 1), ("e", 8, 0)]
+
+
+def test_opaque_enum_warns_it_guesses_unsigned_int(ffi):
+    ffi.cdef("enum oe;")
+    with pytest.warns(UserWarning) as log:
+        n = ffi.cast("enum oe", -1)
+    assert int(n) == 0xffffffff
+    assert str(log[0].message) == ("'enum oe' has no values explicitly defined; "
+                                   "guessing that it is equivalent to 'unsigned int'")
+
+
 def test_union_fields_all_at_offset_zero(ffi):
     ffi.cdef("union u { int i; double d; char c[3]; };")
     fields = ffi.typeof("union u").fields

@@ -104,8 +104,12 @@ impl Buffer {
         Ok(())
     }
 
-    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> bool {
-        buffer_bytes(py, other).map(|o| o == self.bytes()).unwrap_or(false)
+    /// Compared as bytes with any buffer (cffi's buffers order too).
+    fn __richcmp__(&self, py: Python<'_>, other: &Bound<'_, PyAny>, op: pyo3::basic::CompareOp) -> Py<PyAny> {
+        match buffer_bytes(py, other) {
+            Ok(o) => op.matches(self.bytes().cmp(&o[..])).into_pyobject(py).unwrap().to_owned().into_any().unbind(),
+            Err(_) => py.NotImplemented(),
+        }
     }
 
     fn __bytes__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
@@ -136,14 +140,40 @@ fn owned_bytes(py: Python<'_>, cd: &cdata::CDataObject) -> Option<usize> {
     }
 }
 
+/// A contiguous view of any buffer-protocol object, whatever its item
+/// format (`array.array('H')` too), released on drop.
+struct RawView(Box<ffi::Py_buffer>);
+
+impl RawView {
+    fn get(py: Python<'_>, obj: &Bound<'_, PyAny>, writable: bool) -> PyResult<Self> {
+        // SAFETY: zeroed is a valid initial Py_buffer; released in Drop.
+        let mut view: Box<ffi::Py_buffer> = Box::new(unsafe { std::mem::zeroed() });
+        let flags = if writable { ffi::PyBUF_WRITABLE } else { ffi::PyBUF_SIMPLE };
+        if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), &mut *view, flags) } == -1 {
+            return Err(PyErr::fetch(py));
+        }
+        Ok(RawView(view))
+    }
+
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: a PyBUF_SIMPLE view is `len` contiguous bytes at `buf`.
+        unsafe { std::slice::from_raw_parts(self.0.buf as *const u8, self.0.len as usize) }
+    }
+}
+
+impl Drop for RawView {
+    fn drop(&mut self) {
+        // SAFETY: obtained by PyObject_GetBuffer; dropped with the GIL held.
+        unsafe { ffi::PyBuffer_Release(&mut *self.0) }
+    }
+}
+
 /// The bytes of any buffer-protocol object (bytes, bytearray, memoryview...).
 fn buffer_bytes(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(b.as_bytes().to_vec());
     }
-    let buf = pyo3::buffer::PyBuffer::<u8>::get(obj)?;
-    let _ = py;
-    buf.to_vec(py)
+    Ok(RawView::get(py, obj, false)?.bytes().to_vec())
 }
 
 pub fn from_buffer<'py>(py: Python<'py>, ct: &Py<CType>, obj: &Bound<'py, PyAny>, require_writable: bool) -> PyResult<Bound<'py, PyAny>> {
@@ -193,18 +223,15 @@ pub fn from_buffer<'py>(py: Python<'py>, ct: &Py<CType>, obj: &Bound<'py, PyAny>
 }
 
 /// Address and writability of a memmove operand.
-fn operand(py: Python<'_>, obj: &Bound<'_, PyAny>, writable: bool) -> PyResult<(*mut u8, Option<pyo3::buffer::PyBuffer<u8>>)> {
+fn operand(py: Python<'_>, obj: &Bound<'_, PyAny>, writable: bool) -> PyResult<(*mut u8, Option<RawView>)> {
     if let Some(cd) = cdata::as_cdata(py, obj) {
         if matches!(cd.ctype().kind, Kind::Pointer | Kind::Array) {
             return Ok((cd.ptr, None));
         }
         return Err(PyTypeError::new_err(format!("expected a pointer or array cdata, got cdata '{}'", cd.ctype().cname)));
     }
-    let buf = pyo3::buffer::PyBuffer::<u8>::get(obj)?;
-    if writable && buf.readonly() {
-        return Err(pyo3::exceptions::PyBufferError::new_err("Object is not writable."));
-    }
-    Ok((buf.buf_ptr() as *mut u8, Some(buf)))
+    let buf = RawView::get(py, obj, writable)?;
+    Ok((buf.0.buf as *mut u8, Some(buf)))
 }
 
 pub fn memmove(py: Python<'_>, dest: &Bound<'_, PyAny>, src: &Bound<'_, PyAny>, n: isize) -> PyResult<()> {
@@ -214,7 +241,7 @@ pub fn memmove(py: Python<'_>, dest: &Bound<'_, PyAny>, src: &Bound<'_, PyAny>, 
     let (d, dbuf) = operand(py, dest, true)?;
     let (s, sbuf) = operand(py, src, false)?;
     for b in [&dbuf, &sbuf].into_iter().flatten() {
-        if b.len_bytes() < n as usize {
+        if (b.0.len as usize) < n as usize {
             return Err(PyValueError::new_err("buffer is too small for memmove()"));
         }
     }

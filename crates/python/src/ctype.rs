@@ -81,6 +81,13 @@ impl FieldInfo {
         let c = self.ctype.get();
         c.kind == Kind::Array && c.length.is_none()
     }
+
+    /// `T[]` or `T[0]`: cffi reads such a field as a `T *` (or, in a
+    /// var-sized struct, as an array of the allocated length).
+    pub fn is_empty_array(&self) -> bool {
+        let c = self.ctype.get();
+        c.kind == Kind::Array && matches!(c.length, None | Some(0))
+    }
 }
 
 pub struct RecordInfo {
@@ -226,6 +233,14 @@ pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
         }
         Type::Enum(eid) => {
             let def = arena().enum_def(eid).clone();
+            if def.values.is_empty() && !def.partial {
+                let msg = format!(
+                    "'{}' has no values explicitly defined; guessing that it is equivalent to '{}'",
+                    ct.cname,
+                    def.base.name()
+                );
+                PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyUserWarning>(), &std::ffi::CString::new(msg)?, 1)?;
+            }
             ct.kind = Kind::Enum;
             ct.prim = Some(def.base);
             ct.conv = prim_conv(def.base);
@@ -266,6 +281,12 @@ fn prim_conv(p: Prim) -> Conv {
 }
 
 impl CType {
+    /// `wchar_t` is a signed 32-bit int on Linux; `char16_t`/`char32_t`
+    /// are unsigned (what `int()` of such a cdata gives).
+    pub fn signed_wide(&self) -> bool {
+        self.cname == "wchar_t"
+    }
+
     /// `(size, align)`, or the cffi error for an incomplete type.
     pub fn size_align(&self, py: Python<'_>) -> PyResult<(usize, usize)> {
         if let Some(&l) = self.layout.get() {
@@ -464,7 +485,8 @@ impl CType {
                         offset: f.offset,
                         bitshift: f.bitshift,
                         bitsize: f.bitsize,
-                        flags: 0,
+                        // cffi's BF_IGNORE_IN_CTOR: not the first member of a union
+                        flags: f.ignore_in_ctor as i32,
                     };
                     list.append((f.name.as_str(), Py::new(py, field)?))?;
                 }

@@ -24,6 +24,10 @@ pub fn cdef_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
     raise(py, "CDefError", msg.into())
 }
 
+pub fn verification_missing(py: Python<'_>, msg: impl Into<String>) -> PyErr {
+    raise(py, "VerificationMissing", msg.into())
+}
+
 pub fn ffi_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
     raise(py, "FFIError", msg.into())
 }

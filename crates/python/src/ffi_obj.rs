@@ -270,13 +270,14 @@ impl FFIBase {
         let cd = cdata::as_cdata(py, cdata).ok_or_else(|| PyTypeError::new_err("expected a 'cdata' object"))?;
         let ct = cd.ctype_obj(py);
         let c = ct.get();
-        if !matches!(c.kind, Kind::Struct | Kind::Union | Kind::Array) && !(fields_or_indexes.is_empty() && c.kind != Kind::Pointer) {
-            if !(c.kind == Kind::Pointer && !fields_or_indexes.is_empty()) {
-                return Err(PyTypeError::new_err(format!(
-                    "expected a cdata struct/union/array object, got cdata '{}'",
-                    c.cname
-                )));
-            }
+        if !matches!(c.kind, Kind::Struct | Kind::Union | Kind::Array | Kind::Pointer) {
+            return Err(PyTypeError::new_err("expected a cdata struct/union/array/pointer object"));
+        }
+        if c.kind == Kind::Pointer && fields_or_indexes.is_empty() {
+            return Err(PyTypeError::new_err(format!(
+                "expected a cdata struct/union/array object, got cdata '{}'",
+                c.cname
+            )));
         }
         let (target, off) = if fields_or_indexes.is_empty() {
             (ct.clone_ref(py), 0)
@@ -329,7 +330,7 @@ impl FFIBase {
     }
 
     fn new_handle<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let ct = self.resolve(py, PyString::intern(py, "void *").as_any(), false)?;
+        let ct = self.resolve(py, pyo3::intern!(py, "void *").as_any(), false)?;
         // As in cffi, the pointer value is derived from the handle cdata's
         // own address, so two handles to one object differ and
         // `from_handle` can find the cdata again.
@@ -402,7 +403,7 @@ impl FFIBase {
     fn from_buffer<'py>(&self, py: Python<'py>, cdecl: &Bound<'py, PyAny>, python_buffer: Option<&Bound<'py, PyAny>>, require_writable: bool) -> PyResult<Bound<'py, PyAny>> {
         let (ct, obj) = match python_buffer {
             Some(b) => (self.resolve(py, cdecl, false)?, b.clone()),
-            None => (self.resolve(py, PyString::intern(py, "char[]").as_any(), false)?, cdecl.clone()),
+            None => (self.resolve(py, pyo3::intern!(py, "char[]").as_any(), false)?, cdecl.clone()),
         };
         crate::buffer::from_buffer(py, &ct, &obj, require_writable)
     }

@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod allocator;
 mod buffer;
 mod call;
 mod callback;

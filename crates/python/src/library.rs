@@ -93,10 +93,8 @@ impl Library {
 
     fn check_open(&self, attr: &str) -> PyResult<()> {
         if self.handle.load(Ordering::Acquire).is_null() {
-            return Err(PyValueError::new_err(format!(
-                "library '{}' has already been closed (accessing '{}')",
-                self.name, attr
-            )));
+            let _ = attr;
+            return Err(PyValueError::new_err(format!("library '{}' has already been closed", self.name)));
         }
         Ok(())
     }
@@ -135,8 +133,25 @@ impl FFIBase {
     fn _lib_constant(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
         let decl = self.registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
         match decl.map(|d| d.kind) {
-            Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => {
+            Some(DeclKind::EnumConstant { ty, value: v }) => {
+                // cffi: the values of `enum e { A, ... }` are only known to the compiler
+                let partial = {
+                    let a = arena();
+                    match a.get(a.strip_top_quals(ty)) {
+                        cdecl::Type::Enum(eid) => Some(a.enum_def(*eid)).filter(|d| d.partial).map(|d| d.cname.clone()),
+                        _ => None,
+                    }
+                };
+                if let Some(cname) = partial {
+                    return Err(errors::verification_missing(py, cname));
+                }
                 Ok(v.into_pyobject(py)?.into_any().unbind())
+            }
+            Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) => Ok(v.into_pyobject(py)?.into_any().unbind()),
+            Some(DeclKind::Constant { ty, value: ConstValue::Unknown }) if !is_integer(ty) => {
+                Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+                    "non-integer constant '{name}' cannot be accessed from a dlopen() library"
+                )))
             }
             Some(DeclKind::Constant { value: ConstValue::Unknown, .. }) => Err(errors::ffi_error(
                 py,
@@ -144,5 +159,16 @@ impl FFIBase {
             )),
             _ => Err(PyAttributeError::new_err(PyString::new(py, name).unbind())),
         }
+    }
+}
+
+/// Whether a constant's type is an integer type (`static const float x`
+/// is not: cffi cannot read it from a library).
+fn is_integer(ty: cdecl::TypeId) -> bool {
+    let a = arena();
+    match a.get(a.strip_top_quals(ty)) {
+        cdecl::Type::Primitive(p) => p.is_integer(),
+        cdecl::Type::Enum(_) | cdecl::Type::UnknownInt(_) => true,
+        _ => false,
     }
 }

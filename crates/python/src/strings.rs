@@ -42,7 +42,7 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
                             units.push(u);
                             i += 1;
                         }
-                        Ok(PyString::new(py, &decode_wide(&units, size)?).into_any())
+                        Ok(convert::character::str_from_units(py, &units, size)?.into_any())
                     }
                     _ => Err(PyTypeError::new_err(format!("string(): unexpected cdata '{}' argument", ct.cname))),
                 }
@@ -70,17 +70,6 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
     }
 }
 
-fn decode_wide(units: &[u32], size: u8) -> PyResult<String> {
-    if size == 2 {
-        let u16s: Vec<u16> = units.iter().map(|&u| u as u16).collect();
-        return String::from_utf16(&u16s).map_err(|e| PyValueError::new_err(e.to_string()));
-    }
-    units
-        .iter()
-        .map(|&u| char::from_u32(u).ok_or_else(|| PyValueError::new_err(format!("character out of range: {u:#x}"))))
-        .collect()
-}
-
 pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> PyResult<Bound<'py, PyAny>> {
     let cd = cdata::as_cdata(py, obj).ok_or_else(|| PyTypeError::new_err(format!("expected a cdata object, got {}", convert::describe(py, obj))))?;
     let ct = cd.ctype();
@@ -102,7 +91,7 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
             Conv::Char => Ok(PyBytes::new(py, std::slice::from_raw_parts(cd.ptr, n)).into_any()),
             Conv::WideChar { size } => {
                 let units: Vec<u32> = (0..n).map(|i| convert::integer::load(size, false, cd.ptr.add(i * size as usize)) as u32).collect();
-                Ok(PyString::new(py, &decode_wide(&units, size)?).into_any())
+                Ok(convert::character::str_from_units(py, &units, size)?.into_any())
             }
             _ => {
                 if ic.kind == Kind::Void {

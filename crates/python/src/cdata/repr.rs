@@ -23,7 +23,7 @@ pub fn repr_string(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
     let ct = c.ctype();
     let name = &ct.cname;
     let body = match &c.owner {
-        Owner::Malloc { size } | Owner::Custom { size, .. } => format!("owning {size} bytes"),
+        Owner::Malloc { size } => format!("owning {size} bytes"),
         Owner::Keep(_) if matches!(ct.kind, Kind::Struct | Kind::Union) => {
             let size = super::var_byte_size(py, c).or_else(|| ct.size_opt(py)).unwrap_or(0);
             format!("owning {size} bytes")

@@ -127,7 +127,7 @@ unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject)
                     return ret_obj(py, Err(null_deref(c.ctype())));
                 }
                 let field = &info.fields[i];
-                if field.is_var_array() {
+                if field.is_empty_array() {
                     return ret_obj(py, read_var_array(py, c, field, base));
                 }
                 return ret_obj(py, convert::record::read_field(py, field, base));
@@ -381,7 +381,7 @@ pub(crate) unsafe fn primitive_value<'py>(py: Python<'py>, c: &CDataObject) -> O
     match ct.conv {
         Conv::Int { size, signed } => Some(convert::integer::read(py, size, signed, c.ptr)),
         Conv::Bool | Conv::Char => Some(Ok((*c.ptr as i64).into_pyobject(py).unwrap().into_any())),
-        Conv::WideChar { size } => Some(Ok((convert::integer::load(size, false, c.ptr) as i64).into_pyobject(py).unwrap().into_any())),
+        Conv::WideChar { size } => Some(Ok((convert::integer::load(size, ct.signed_wide(), c.ptr) as i64).into_pyobject(py).unwrap().into_any())),
         Conv::Float | Conv::Double | Conv::LongDouble => {
             Some(convert::float::cdata_as_f64(py, c).map(|v| pyo3::types::PyFloat::new(py, v).into_any()))
         }

@@ -31,10 +31,8 @@ pub fn init_length(ct: &CType, obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>
         return Ok(Some(b.as_bytes().len() + 1));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        let s = s.to_cow()?;
-        let two_bytes = matches!(ct.item().get().conv, Conv::WideChar { size: 2 });
-        let units = if two_bytes { s.encode_utf16().count() } else { s.chars().count() };
-        return Ok(Some(units + 1));
+        let size = if let Conv::WideChar { size } = ct.item().get().conv { size } else { 4 };
+        return Ok(Some(super::character::str_units(s, size)?.len() + 1));
     }
     Ok(None)
 }
@@ -92,9 +90,7 @@ pub unsafe fn store_n(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *
         let Ok(s) = obj.cast::<PyString>() else {
             return not_convertible(py, ct, obj, n, dst, "unicode or list or tuple");
         };
-        let s = s.to_cow()?;
-        let units: Vec<u32> =
-            if size == 2 { s.encode_utf16().map(|u| u as u32).collect() } else { s.chars().map(|c| c as u32).collect() };
+        let units = super::character::str_units(s, size)?;
         if units.len() > n {
             return Err(PyIndexError::new_err(format!(
                 "initializer unicode is too long for '{}' (got {} characters)",

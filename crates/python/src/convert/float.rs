@@ -32,7 +32,7 @@ pub fn cdata_as_f64(py: Python<'_>, cd: &cdata::CDataObject) -> PyResult<f64> {
             Conv::LongDouble => super::longdouble::load(cd.ptr),
             Conv::Int { size, signed } => super::integer::load(size, signed, cd.ptr) as f64,
             Conv::Bool | Conv::Char => *cd.ptr as f64,
-            Conv::WideChar { size } => super::integer::load(size, false, cd.ptr) as f64,
+            Conv::WideChar { size } => super::integer::load(size, ct.signed_wide(), cd.ptr) as f64,
             _ => {
                 let _ = py;
                 return Err(pyo3::exceptions::PyTypeError::new_err(format!(

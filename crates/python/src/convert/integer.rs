@@ -47,7 +47,7 @@ pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>, target: &CType) -> PyResu
             // SAFETY: a primitive cdata's ptr points at its value.
             Conv::Int { size, signed } => Ok(unsafe { load(size, signed, cd.ptr) }),
             Conv::Bool | Conv::Char => Ok(unsafe { *cd.ptr } as i128),
-            Conv::WideChar { size } => Ok(unsafe { load(size, false, cd.ptr) }),
+            Conv::WideChar { size } => Ok(unsafe { load(size, ct.signed_wide(), cd.ptr) }),
             _ => Err(PyTypeError::new_err(format!("int() not supported on cdata '{}'", ct.cname))),
         };
     }

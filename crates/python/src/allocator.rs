@@ -1,0 +1,58 @@
+//! `ffi.new_allocator(alloc, free)`: `ffi.new()` over memory that a Python
+//! `alloc(size)` returns as a cdata; the result owns that cdata and calls
+//! `free(raw)` when released.
+
+use pyo3::exceptions::{PyMemoryError, PyTypeError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+use crate::cdata::{self, CDataObject, Owner};
+use crate::ctype::Kind;
+use crate::ffi_obj::{init_new, new_size, FFIBase};
+
+#[pymethods]
+impl FFIBase {
+    #[pyo3(signature = (cdecl, init, alloc, free, clear))]
+    fn _new_allocated<'py>(
+        &self,
+        py: Python<'py>,
+        cdecl: &Bound<'py, PyAny>,
+        init: Option<&Bound<'py, PyAny>>,
+        alloc: &Bound<'py, PyAny>,
+        free: Option<&Bound<'py, PyAny>>,
+        clear: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let ct = self.resolve(py, cdecl, false)?;
+        let c = ct.get();
+        let (size, length) = new_size(py, c, init)?;
+        let raw = alloc.call1((size,))?;
+        let Some(rcd) = cdata::as_cdata(py, &raw) else {
+            // SAFETY: tp_name of a live object's type is a C string.
+            let tname = unsafe { std::ffi::CStr::from_ptr((*ffi::Py_TYPE(raw.as_ptr())).tp_name) };
+            return Err(PyTypeError::new_err(format!(
+                "alloc() must return a cdata object (got {})",
+                tname.to_string_lossy()
+            )));
+        };
+        if !matches!(rcd.ctype().kind, Kind::Pointer | Kind::Array) {
+            return Err(PyTypeError::new_err(format!("alloc() must return a cdata pointer, not '{}'", rcd.ctype().cname)));
+        }
+        let mem = rcd.ptr;
+        if mem.is_null() {
+            return Err(PyMemoryError::new_err("alloc() returned NULL"));
+        }
+        let owner = Owner::Custom { size, free: free.map(|f| f.clone().unbind()), original: raw.clone().unbind() };
+        // SAFETY: alloc() returned at least `size` bytes at `mem` (cffi trusts it too).
+        unsafe {
+            if clear {
+                std::ptr::write_bytes(mem, 0, size);
+            }
+            let obj = cdata::wrap(py, cdata::new_cdata(py, &ct, mem, owner))?;
+            if length >= 0 {
+                (*(obj.as_ptr() as *mut CDataObject)).length = length;
+            }
+            init_new(py, c, init, mem, length)?;
+            Ok(obj)
+        }
+    }
+}
