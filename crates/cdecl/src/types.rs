@@ -6,7 +6,7 @@
 //! body may be filled in later (a forward declaration completed by a later
 //! `cdef`).
 
-use std::collections::HashMap;
+use crate::fxhash::FxHashMap as HashMap;
 
 /// Index of a type in a [`TypeArena`]. Cheap to copy and compare.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
