@@ -62,14 +62,27 @@ def _make_library(ffi, handle, name):
             lib.__dict__[libname] = ffi._lib_constant(libname)
         elif kind == "variable":
             ptr = ffi._lib_variable(handle, libname)
+            item = ffi.typeof(ptr).item
+            if item.kind == "array" and item.length is None:
+                # cffi reads `T x[]` as a `T *` and writes as many items as given
+                items = ffi.cast(ffi.getctype(item.item, "*"), ptr)
 
-            def getter(self, ptr=ptr, libname=libname):
-                handle.check_open(libname)
-                return ptr[0]
+                def getter(self, items=items, libname=libname):
+                    handle.check_open(libname)
+                    return items
 
-            def setter(self, value, ptr=ptr, libname=libname):
-                handle.check_open(libname)
-                ptr[0] = value
+                def setter(self, value, items=items, item=item, libname=libname):
+                    handle.check_open(libname)
+                    tmp = ffi.new(item, value)
+                    ffi.memmove(items, tmp, ffi.sizeof(tmp))
+            else:
+                def getter(self, ptr=ptr, libname=libname):
+                    handle.check_open(libname)
+                    return ptr[0]
+
+                def setter(self, value, ptr=ptr, libname=libname):
+                    handle.check_open(libname)
+                    ptr[0] = value
 
             FFILibrary._rcffi_variables[libname] = ptr
 

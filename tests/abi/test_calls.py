@@ -317,6 +317,20 @@ def test_global_kinds_give_expected_cdata_types(ffi, lib):
     assert ffi.typeof(lib.tl_global_ptr) is ffi.typeof("int *")
 
 
+def test_global_open_array_reads_as_pointer(ffi, testlib_path):
+    ffi.cdef("extern int tl_global_array[]; int tl_global_array_sum(void);")
+    lib = ffi.dlopen(testlib_path)
+    assert ffi.typeof(lib.tl_global_array) is ffi.typeof("int *")
+    assert [lib.tl_global_array[i] for i in range(4)] == [1, 2, 3, 4]
+    with pytest.raises(TypeError):
+        len(lib.tl_global_array)
+    try:
+        lib.tl_global_array = [5, 6, 7, 8]
+        assert lib.tl_global_array_sum() == 26
+    finally:
+        lib.tl_global_array = [1, 2, 3, 4]
+
+
 def test_write_global_scalars_seen_by_c(lib):
     old_i, old_d = lib.tl_global_int, lib.tl_global_double
     try:

@@ -195,6 +195,14 @@ def test_type_strings_may_name_their_declarator(ffi):
         ffi.typeof("void foo(void)")
 
 
+def test_new_and_cast_reject_bare_function_types(ffi):
+    with pytest.raises(cffi_impl.CDefError, match="is a function type, not a pointer-to-function type"):
+        ffi.cast("int(int)", 42)
+    with pytest.raises(cffi_impl.CDefError, match="is a function type, not a pointer-to-function type"):
+        ffi.new("int(int)")
+    assert ffi.cast("int(*)(int)", 42) != ffi.NULL
+
+
 def test_primitive_ctype_has_only_kind_and_cname(ffi):
     t = ffi.typeof("int")
     assert sorted(dir(t)) == ["cname", "kind"]

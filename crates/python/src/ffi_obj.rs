@@ -57,6 +57,16 @@ impl FFIBase {
         )))
     }
 
+    /// `resolve` for `new`/`cast`: as in cffi, a type string naming a bare
+    /// function type is a CDefError there (only `callback` accepts one).
+    fn resolve_object_type(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyResult<Py<CType>> {
+        let ct = self.resolve(py, cdecl, false)?;
+        if ct.get().kind == Kind::Function && cdecl.is_instance_of::<PyString>() {
+            return Err(function_type_error(py, cdecl));
+        }
+        Ok(ct)
+    }
+
     fn with_registry<R>(&self, f: impl FnOnce(&mut Registry) -> R) -> R {
         let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
         f(&mut reg)
@@ -65,6 +75,11 @@ impl FFIBase {
 
 /// Distance between a handle cdata and the `void *` value it carries.
 const HANDLE_OFFSET: usize = 42;
+
+fn function_type_error(py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyErr {
+    let text = cdecl.str().map(|s| s.to_string()).unwrap_or_default();
+    errors::cdef_error(py, format!("the type '{text}' is a function type, not a pointer-to-function type"))
+}
 
 fn sizeof_error(ct: &CType) -> PyErr {
     PyValueError::new_err(format!("ctype '{}' is of unknown size", ct.cname))
@@ -197,10 +212,7 @@ impl FFIBase {
         }
         let ct = self.resolve(py, cdecl, true)?;
         if ct.get().kind == Kind::Function && cdecl.is_instance_of::<PyString>() {
-            return Err(errors::cdef_error(
-                py,
-                format!("the type '{}' is a function type, not a pointer-to-function type", cdecl.str()?),
-            ));
+            return Err(function_type_error(py, cdecl));
         }
         Ok(ct)
     }
@@ -247,12 +259,12 @@ impl FFIBase {
 
     #[pyo3(signature = (cdecl, init=None))]
     fn new<'py>(&self, py: Python<'py>, cdecl: &Bound<'py, PyAny>, init: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let ct = self.resolve(py, cdecl, false)?;
+        let ct = self.resolve_object_type(py, cdecl)?;
         new_owned(py, &ct, init)
     }
 
     fn cast<'py>(&self, py: Python<'py>, cdecl: &Bound<'py, PyAny>, source: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let ct = self.resolve(py, cdecl, false)?;
+        let ct = self.resolve_object_type(py, cdecl)?;
         crate::cast::cast(py, &ct, source)
     }
 
