@@ -169,6 +169,23 @@ impl<'a> Parser<'a> {
                 self.bump();
                 Err(self.cdef_err(t.span, format!("invalid constant '{}'", self.tok_text(t))))
             }
+            Tok::Ident if self.header_mode && matches!(self.tok_text(t), "__alignof__" | "__alignof" | "_Alignof") => {
+                self.bump();
+                self.expect(Tok::LParen, "'(' after '__alignof__'")?;
+                let tstart = self.peek().span;
+                let ty = self.type_name()?;
+                let tspan = join(tstart, self.prev_span());
+                self.expect(Tok::RParen, "')' after the type in '__alignof__('")?;
+                let (_, align) = crate::layout::size_align(self.arena, ty).map_err(|e| self.locate(e, tspan))?;
+                Ok(align as i128)
+            }
+            Tok::Kw(Kw::Extension) if self.header_mode => {
+                self.bump();
+                self.enter()?;
+                let v = self.unary();
+                self.leave();
+                v
+            }
             Tok::Ident => {
                 self.bump();
                 let name = self.tok_text(t);
@@ -201,6 +218,9 @@ impl<'a> Parser<'a> {
         let prim = match self.arena.get(ty) {
             Type::Primitive(p) if p.is_integer() => *p,
             Type::Enum(e) => self.arena.enum_def(*e).base,
+            Type::Pointer(_) if self.hdr.in_macro => {
+                return Err(self.ffi_err(span, "a pointer, not an integer constant"));
+            }
             Type::Pointer(_) | Type::UnknownInt(_) => return Ok(v),
             _ => return Err(self.ffi_err(span, format!("{UNSUPPORTED}: cannot cast to a non-integer type in a constant"))),
         };

@@ -24,6 +24,7 @@ mod consteval;
 mod registry;
 mod fxhash;
 pub mod preprocess;
+pub mod header;
 
 pub use error::{Error, ErrorKind, Location};
 pub use registry::{CdefOptions, CdefReport, ConstValue, DeclKind, Declaration, Registry};

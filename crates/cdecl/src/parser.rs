@@ -15,6 +15,8 @@
 
 mod common;
 mod decl;
+pub(crate) mod header;
+mod keep;
 
 use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -38,6 +40,8 @@ pub(crate) struct Staged {
     /// Integer constants defined by this text (`#define`, enumerators,
     /// `static const int N = 5;`), for constant expressions.
     pub consts: HashMap<String, i128>,
+    /// Header mode: names skipped, with why (see `Registry::skipped`).
+    pub skipped: HashMap<String, String>,
 }
 
 /// The result of looking a name up as an integer constant.
@@ -94,6 +98,11 @@ pub(crate) struct Parser<'a> {
     touched_enums: HashSet<u32>,
     undo_records: Vec<(RecordId, Record)>,
     undo_enums: Vec<(EnumId, EnumDef)>,
+    /// Real-header mode (see `CdefOptions::header_mode`).
+    pub header_mode: bool,
+    /// Header mode: state of the declaration being parsed and what was
+    /// skipped (see `parser/header.rs`).
+    pub hdr: header::HeaderState<'a>,
 }
 
 /// Deepest nesting of declarators or expressions accepted (the parser is
@@ -183,7 +192,8 @@ pub(crate) fn include(reg: &mut Registry, other: &Registry) -> Result<(), Error>
     Ok(())
 }
 
-fn merge(reg: &mut Registry, st: Staged) {
+pub(crate) fn merge(reg: &mut Registry, st: Staged) {
+    reg.skipped.extend(st.skipped);
     for d in st.decls {
         match reg.by_name.get(&d.name) {
             Some(&i) => reg.decls[i] = d,
@@ -236,6 +246,8 @@ impl<'a> Parser<'a> {
             touched_enums: HashSet::default(),
             undo_records: Vec::new(),
             undo_enums: Vec::new(),
+            header_mode: options.is_some_and(|o| o.header_mode),
+            hdr: header::HeaderState::default(),
         }
     }
 
@@ -313,7 +325,12 @@ impl<'a> Parser<'a> {
     // ------------------------------------------------------------ errors
 
     pub fn error(&self, kind: ErrorKind, span: Span, msg: impl Into<String>) -> Error {
-        Error::new(kind, msg).at(self.source_name, self.src, span)
+        let e = Error::new(kind, msg);
+        // Preprocessed text: point into the original files instead.
+        match self.hdr.locator.and_then(|locate| locate(span)) {
+            Some(loc) => Error { location: Some(loc), ..e },
+            None => e.at(self.source_name, self.src, span),
+        }
     }
 
     pub fn cdef_err(&self, span: Span, msg: impl Into<String>) -> Error {
@@ -355,7 +372,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn rollback(&mut self) {
+    pub(crate) fn rollback(&mut self) {
         for (rid, rec) in self.undo_records.drain(..) {
             *self.arena.record_mut(rid) = rec;
         }
@@ -421,7 +438,9 @@ impl<'a> Parser<'a> {
 
     /// Whether `name` names a type here (typedef or built-in name).
     pub fn is_type_name(&self, name: &str) -> bool {
-        self.lookup_typedef(name).is_some() || common::is_common_type_name(name)
+        self.lookup_typedef(name).is_some()
+            || common::is_common_type_name(name)
+            || (self.header_mode && header::is_gnu_type_word(name))
     }
 
     // ------------------------------------------------------ declarations
@@ -455,6 +474,9 @@ impl<'a> Parser<'a> {
             if same_object_ok && old.kind == decl.kind {
                 return Ok(());
             }
+            if self.header_mode {
+                return self.header_redeclare(decl);
+            }
             let override_ok = self.options.is_some_and(|o| o.override_existing);
             let both_consts = matches!(old.kind, DeclKind::Constant { .. } | DeclKind::EnumConstant { .. })
                 && matches!(decl.kind, DeclKind::Constant { .. } | DeclKind::EnumConstant { .. });
@@ -469,12 +491,18 @@ impl<'a> Parser<'a> {
         }
         self.st.by_name.insert(name.to_string(), self.st.decls.len());
         self.st.decls.push(decl);
+        self.log_item(header::Item::Decl(name.to_string()));
         Ok(())
     }
 
     pub fn declare_typedef(&mut self, name: &str, ty: TypeId, span: Span, same_object_ok: bool) -> Result<(), Error> {
         if let Some(old) = self.lookup_typedef(name) {
-            if same_object_ok && old == ty {
+            if (same_object_ok || self.header_mode) && old == ty {
+                return Ok(());
+            }
+            if self.header_mode {
+                // C11 allows repeating a typedef; two headers may both
+                // define an anonymous struct under one name. First wins.
                 return Ok(());
             }
             if !self.options.is_some_and(|o| o.override_existing) {
@@ -483,13 +511,17 @@ impl<'a> Parser<'a> {
         }
         if self.st.typedefs.insert(name.to_string(), ty).is_none() {
             self.st.typedef_order.push(name.to_string());
+            self.log_item(header::Item::Typedef(name.to_string()));
         }
         Ok(())
     }
 
     // ------------------------------------------------------------- cdef
 
-    fn run_cdef(&mut self) -> Result<(), Error> {
+    pub(crate) fn run_cdef(&mut self) -> Result<(), Error> {
+        if self.header_mode {
+            return self.run_header();
+        }
         self.directives()?;
         loop {
             match self.peek_kind() {

@@ -18,6 +18,12 @@ pub struct CdefOptions {
     pub packing: Packing,
     /// The name used in diagnostics, `<cdef source string>` by default.
     pub source_name: String,
+    /// Real-header mode (`cdef_header`): GNU C accepted (`__attribute__`,
+    /// `__extension__`, `static inline` bodies, `_Static_assert`, ...),
+    /// repeated compatible declarations allowed, and a declaration that
+    /// cannot be represented is skipped with a warning instead of failing
+    /// the whole text. Plain `cdef()` keeps cffi's strict behaviour.
+    pub header_mode: bool,
 }
 
 impl Default for CdefOptions {
@@ -26,6 +32,7 @@ impl Default for CdefOptions {
             override_existing: false,
             packing: Packing::Natural,
             source_name: "<cdef source string>".to_string(),
+            header_mode: false,
         }
     }
 }
@@ -83,6 +90,9 @@ pub struct Registry {
     /// rather than in a cdef: opaque records created on the fly, kept so
     /// that every later mention (and a later definition) is the same type.
     pub(crate) implicit_tags: ImplicitTags,
+    /// Names `cdef_header` skipped, with the reason: using one gives that
+    /// reason instead of "unknown name".
+    pub(crate) skipped: HashMap<String, String>,
 }
 
 /// `(keyword, tag) -> type` behind a lock, because `parse_type` only has
@@ -121,6 +131,11 @@ impl Registry {
     /// `"int"`, `"struct s *"`, `"foo_t[10]"`, `"int(*)(int)"`, `"int(int)"`.
     pub fn parse_type(&self, arena: &mut TypeArena, text: &str) -> Result<TypeId, Error> {
         crate::parser::parse_type(self, arena, text)
+    }
+
+    /// Why `cdef_header` skipped the declaration of `name`, if it did.
+    pub fn skipped_reason(&self, name: &str) -> Option<&str> {
+        self.skipped.get(name).map(String::as_str)
     }
 
     pub fn declarations(&self) -> &[Declaration] {

@@ -24,19 +24,26 @@ pub struct EnumId(pub u32);
 /// emit them again, so they are kept as a wrapper node ([`Type::Qualified`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Quals {
+    /// `const`
     pub is_const: bool,
+    /// `volatile`
     pub is_volatile: bool,
+    /// `restrict` / `__restrict`
     pub is_restrict: bool,
 }
 
 impl Quals {
+    /// No qualifier.
     pub const NONE: Quals = Quals { is_const: false, is_volatile: false, is_restrict: false };
+    /// Just `const`.
     pub const CONST: Quals = Quals { is_const: true, is_volatile: false, is_restrict: false };
 
+    /// Whether no qualifier is set.
     pub fn is_empty(self) -> bool {
         !(self.is_const || self.is_volatile || self.is_restrict)
     }
 
+    /// Both sets of qualifiers.
     pub fn union(self, other: Quals) -> Quals {
         Quals {
             is_const: self.is_const || other.is_const,
@@ -55,11 +62,15 @@ pub enum PrimKind {
     WideChar,
     /// `_Bool`: only 0 and 1 are accepted.
     Bool,
+    /// `signed char`, `short`, `int`, `long`, `int32_t`, ...
     SignedInt,
+    /// The unsigned integers (`size_t`, `uint8_t`, ...).
     UnsignedInt,
+    /// `float` and `double`.
     Float,
     /// `long double`: kept as cdata, never converted to a Python float implicitly.
     LongDouble,
+    /// `float _Complex` and `double _Complex`.
     Complex,
 }
 
@@ -67,9 +78,11 @@ macro_rules! primitives {
     ($( $variant:ident => $name:literal, $kind:ident, $size:expr, $align:expr; )*) => {
         /// Every primitive type cffi knows, each with the C name cffi prints for it.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        /// One primitive type.
         pub enum Prim { $( $variant ),* }
 
         impl Prim {
+            /// Every primitive, in declaration order.
             pub const ALL: &'static [Prim] = &[ $( Prim::$variant ),* ];
 
             /// The name cffi uses in `ctype.cname` and in `repr()`.
@@ -77,6 +90,7 @@ macro_rules! primitives {
                 match self { $( Prim::$variant => $name ),* }
             }
 
+            /// The conversion family of the type.
             pub fn kind(self) -> PrimKind {
                 match self { $( Prim::$variant => PrimKind::$kind ),* }
             }
@@ -164,6 +178,7 @@ impl Prim {
         }
     }
 
+    /// Whether values are integers (characters and `_Bool` included).
     pub fn is_integer(self) -> bool {
         matches!(
             self.kind(),
@@ -171,6 +186,7 @@ impl Prim {
         )
     }
 
+    /// Whether values are floating point (`long double` included).
     pub fn is_float(self) -> bool {
         matches!(self.kind(), PrimKind::Float | PrimKind::LongDouble)
     }
@@ -197,7 +213,9 @@ pub enum ArrayLen {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Abi {
     #[default]
+    /// The platform's default (`cdecl` on x86-64).
     Default,
+    /// `__stdcall` / `WINAPI` (recorded; only meaningful on 32-bit Windows).
     Stdcall,
 }
 
@@ -205,38 +223,53 @@ pub enum Abi {
 /// `Type::Pointer` to one of these.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FuncType {
+    /// Parameter types, after array-to-pointer decay.
     pub args: Vec<TypeId>,
+    /// The result type.
     pub result: TypeId,
+    /// Ends in `...`.
     pub variadic: bool,
+    /// The calling convention.
     pub abi: Abi,
 }
 
 /// One node of the arena.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
+    /// `void`.
     Void,
+    /// A C primitive (`int`, `double`, `size_t`, ...).
     Primitive(Prim),
     /// `typedef int... foo_t;`: an integer type of unknown size and sign
     /// (API mode asks the compiler). The string is the typedef name.
     UnknownInt(String),
     /// `typedef float... foo_t;`
     UnknownFloat(String),
+    /// `T *` (also function pointers: a pointer to a `Function`).
     Pointer(TypeId),
+    /// `T[N]`, `T[]` or `T[...]`.
     Array { item: TypeId, len: ArrayLen },
+    /// A function type (only behind a pointer, or as a declaration's type).
     Function(FuncType),
+    /// A struct or union, by identity.
     Record(RecordId),
+    /// An enum, by identity.
     Enum(EnumId),
     /// `const T`, `volatile T`, ... Never nested: the constructor merges.
     Qualified(TypeId, Quals),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Whether a record is a `struct` or a `union`.
 pub enum RecordKind {
+    /// `struct`: fields one after the other.
     Struct,
+    /// `union`: fields overlap.
     Union,
 }
 
 impl RecordKind {
+    /// The C keyword, `"struct"` or `"union"`.
     pub fn keyword(self) -> &'static str {
         match self {
             RecordKind::Struct => "struct",
@@ -250,9 +283,11 @@ impl RecordKind {
 pub struct Field {
     /// Empty for an anonymous nested struct/union member or an unnamed bitfield.
     pub name: String,
+    /// The declared type of the field.
     pub ty: TypeId,
     /// `Some(n)` for a bitfield `T name : n` (n may be 0).
     pub bitsize: Option<u32>,
+    /// Where the field was declared.
     pub span: crate::Span,
 }
 
@@ -260,15 +295,20 @@ pub struct Field {
 /// as cffi's `CField` reports them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FieldLayout {
+    /// Byte offset from the start of the record (for a bitfield: of the unit holding it).
     pub offset: u64,
+    /// Bit position inside that unit, or -1.
     pub bitshift: i32,
+    /// Width in bits, or -1.
     pub bitsize: i32,
 }
 
 /// Exact memory layout of a complete record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordLayout {
+    /// `sizeof`, padding included.
     pub size: u64,
+    /// `_Alignof`.
     pub align: u64,
     /// Parallel to `Record::fields`.
     pub fields: Vec<FieldLayout>,
@@ -278,6 +318,7 @@ pub struct RecordLayout {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Packing {
     #[default]
+    /// The platform's natural alignment.
     Natural,
     /// `pack=N` / `#pragma pack(N)`: member alignment capped at N.
     Pack(u32),
@@ -286,6 +327,7 @@ pub enum Packing {
 /// A struct or union: its identity and, once known, its body.
 #[derive(Clone, Debug)]
 pub struct Record {
+    /// `struct` or `union`.
     pub kind: RecordKind,
     /// The tag (`foo` in `struct foo`), `None` for an anonymous record.
     pub tag: Option<String>,
@@ -296,6 +338,7 @@ pub struct Record {
     pub fields: Option<Vec<Field>>,
     /// The body contained `...;`: layout comes from the C compiler (API mode).
     pub partial: bool,
+    /// `packed` / `pack=N` in force when the body was declared.
     pub packing: Packing,
     /// Alignment forced by `__attribute__((aligned(N)))` on the record.
     pub forced_align: Option<u64>,
@@ -304,13 +347,16 @@ pub struct Record {
     /// Layout given from outside (API mode: the compiler's answer) instead
     /// of being computed.
     pub layout_is_fixed: bool,
+    /// Where the record was declared (its first declaration).
     pub span: Option<crate::Span>,
 }
 
 /// An enum: identity, constants and underlying integer type.
 #[derive(Clone, Debug)]
 pub struct EnumDef {
+    /// The tag (`foo` in `enum foo`), `None` when anonymous.
     pub tag: Option<String>,
+    /// The name cffi prints: `"enum foo"` or its first typedef name.
     pub cname: String,
     /// `(name, value)` in declaration order.
     pub values: Vec<(String, i128)>,
@@ -318,6 +364,7 @@ pub struct EnumDef {
     pub partial: bool,
     /// The integer type with the enum's size and sign, as gcc picks it.
     pub base: Prim,
+    /// Where the enum was declared.
     pub span: Option<crate::Span>,
 }
 
@@ -335,6 +382,7 @@ pub struct TypeArena {
 }
 
 impl TypeArena {
+    /// An empty arena.
     pub fn new() -> Self {
         Self::default()
     }
@@ -363,34 +411,42 @@ impl TypeArena {
         id
     }
 
+    /// The type behind an id.
     pub fn get(&self, id: TypeId) -> &Type {
         &self.types[id.0 as usize]
     }
 
+    /// Number of types interned so far.
     pub fn len(&self) -> usize {
         self.types.len()
     }
 
+    /// Whether no type was interned yet.
     pub fn is_empty(&self) -> bool {
         self.types.is_empty()
     }
 
+    /// `void`.
     pub fn void(&mut self) -> TypeId {
         self.intern(Type::Void)
     }
 
+    /// The type of a primitive.
     pub fn prim(&mut self, p: Prim) -> TypeId {
         self.intern(Type::Primitive(p))
     }
 
+    /// `to *`.
     pub fn pointer(&mut self, to: TypeId) -> TypeId {
         self.intern(Type::Pointer(to))
     }
 
+    /// `item[len]`.
     pub fn array(&mut self, item: TypeId, len: ArrayLen) -> TypeId {
         self.intern(Type::Array { item, len })
     }
 
+    /// `inner` with `quals` added (merged with any it already has).
     pub fn qualified(&mut self, inner: TypeId, quals: Quals) -> TypeId {
         self.intern(Type::Qualified(inner, quals))
     }
@@ -421,6 +477,7 @@ impl TypeArena {
         (rid, self.intern(Type::Record(rid)))
     }
 
+    /// The body of a struct or union.
     pub fn record(&self, id: RecordId) -> &Record {
         &self.records[id.0 as usize]
     }
@@ -445,14 +502,17 @@ impl TypeArena {
         self.common.insert(name.to_string(), ty);
     }
 
+    /// The body of a struct or union, for completing or laying it out.
     pub fn record_mut(&mut self, id: RecordId) -> &mut Record {
         &mut self.records[id.0 as usize]
     }
 
+    /// Every record with its id.
     pub fn records(&self) -> impl Iterator<Item = (RecordId, &Record)> {
         self.records.iter().enumerate().map(|(i, r)| (RecordId(i as u32), r))
     }
 
+    /// Register a new enum (enums are nominal: always a fresh identity).
     pub fn new_enum(&mut self, def: EnumDef) -> (EnumId, TypeId) {
         let eid = EnumId(self.enums.len() as u32);
         self.enums.push(def);
@@ -465,10 +525,12 @@ impl TypeArena {
         format!("${}", self.anonymous_counter)
     }
 
+    /// The body of an enum.
     pub fn enum_def(&self, id: EnumId) -> &EnumDef {
         &self.enums[id.0 as usize]
     }
 
+    /// The body of an enum, for completing it.
     pub fn enum_def_mut(&mut self, id: EnumId) -> &mut EnumDef {
         &mut self.enums[id.0 as usize]
     }

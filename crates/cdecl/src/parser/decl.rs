@@ -204,6 +204,11 @@ impl<'a> Parser<'a> {
                 format!("unexpected '{}' statement: this construct is valid C but not valid in cdef() (only declarations are)", self.text(start)),
             ));
         }
+        if self.header_mode {
+            self.hdr.aligned = None;
+            self.hdr.packed = false;
+            self.hdr.mode = None;
+        }
         let specs = self.specifiers(Ctx::Global)?;
         let is_typedef = specs.storage == Some(Kw::Typedef);
         if self.peek_kind() == Tok::Semi {
@@ -250,6 +255,10 @@ impl<'a> Parser<'a> {
                 Tok::Semi => {
                     self.bump();
                     break;
+                }
+                Tok::LBrace if matches!(d.ops.last(), Some(Op::Func { .. })) && self.header_mode => {
+                    // An inline function's body: the prototype is all we need.
+                    return self.skip_braces();
                 }
                 Tok::LBrace if matches!(d.ops.last(), Some(Op::Func { .. })) => {
                     let brace = self.peek().span;
@@ -318,6 +327,7 @@ impl<'a> Parser<'a> {
                 self.apply_ops(base, d)?
             }
         };
+        let ty = if self.header_mode { self.typedef_attributes(specs, d, name, ty, span)? } else { ty };
         // A plain `typedef T name;` reuses T's object: cffi accepts it again.
         let same_ok = d.ops.is_empty() && specs.dots.is_none();
         self.declare_typedef(name, ty, span, same_ok)
@@ -351,10 +361,15 @@ impl<'a> Parser<'a> {
         let base = specs.base.expect("resolved base");
         let base = self.arena.qualified(base, specs.quals);
         let ty = self.apply_ops(base, d)?;
+        let ty = self.apply_mode(ty, span)?;
         let same_ok = d.ops.is_empty();
         if let Type::Function(_) = self.arena.get(ty) {
             if self.peek_kind() == Tok::Assign {
                 return Err(self.cdef_err(self.peek().span, format!("function '{name}' cannot have an initializer")));
+            }
+            if self.header_mode && specs.storage == Some(Kw::Static) {
+                // A static function is not in any library.
+                return Ok(());
             }
             let kind = match self.extern_python {
                 Some(plus_c) => DeclKind::ExternPython { ty, plus_c },
@@ -375,12 +390,16 @@ impl<'a> Parser<'a> {
             // cffi ignores other initializers; skip the expression.
             self.skip_initializer(eq.span)?;
         }
+        if self.header_mode && specs.storage == Some(Kw::Static) {
+            // Only `static const` integers with a value are usable (above).
+            return Ok(());
+        }
         let is_const = self.arena.quals_of(ty).is_const;
         let is_array = matches!(self.arena.get(self.arena.strip_top_quals(ty)), Type::Array { .. });
         if is_const && !is_array && specs.storage == Some(Kw::Static) {
             return self.declare(name, DeclKind::Constant { ty, value: ConstValue::Unknown }, span, same_ok);
         }
-        if specs.storage.is_none() && !is_const {
+        if specs.storage.is_none() && !is_const && !self.header_mode {
             self.warnings.push(format!(
                 "Global variable '{name}' in cdef(): for consistency with C it should have a storage class specifier (usually 'extern')"
             ));
@@ -427,6 +446,9 @@ impl<'a> Parser<'a> {
     /// Skip `__attribute__((...))` and `__declspec(...)`; report `packed`
     /// and `aligned(N)` for records.
     pub(super) fn skip_attributes(&mut self) -> Result<(bool, Option<u64>), Error> {
+        if self.header_mode {
+            return self.header_attributes();
+        }
         let mut packed = false;
         let mut aligned = None;
         loop {
@@ -574,6 +596,20 @@ impl<'a> Parser<'a> {
                     widen(&mut type_span);
                     self.bump();
                 }
+                Tok::Kw(Kw::Unsupported) if self.header_mode && self.float_n_words(t).is_some() => {
+                    if s.named.is_some() || s.dots.is_some() {
+                        return Err(self.cdef_err(t.span, "two or more data types in declaration specifiers"));
+                    }
+                    for w in self.float_n_words(t).unwrap_or_default() {
+                        match w {
+                            Kw::Float => s.words.float += 1,
+                            Kw::Long => s.words.long += 1,
+                            _ => s.words.double += 1,
+                        }
+                    }
+                    widen(&mut type_span);
+                    self.bump();
+                }
                 Tok::Kw(Kw::Unsupported) => {
                     let mut spelled = if s.words.any() { s.words.spelling() + " " } else { String::new() };
                     if s.words.int > 0 && s.words.short + s.words.long > 0 {
@@ -617,6 +653,11 @@ impl<'a> Parser<'a> {
                     s.words = Words::default();
                     widen(&mut type_span);
                     self.bump();
+                }
+                Tok::Ident if self.header_mode && self.gnu_specifier(&mut s.named)? => {
+                    if s.named.is_some() && type_span.is_none() {
+                        type_span = Some(join(t.span, self.prev_span()));
+                    }
                 }
                 Tok::Ident => {
                     if s.named.is_some() || s.words.any() || s.dots.is_some() {
@@ -663,6 +704,9 @@ impl<'a> Parser<'a> {
     /// "unknown type name 'x'" at an identifier used as a type.
     fn unknown_type(&self, span: Span) -> Error {
         let name = self.text(span);
+        if let Some(msg) = self.skipped_type_msg(name) {
+            return self.cdef_err(span, msg);
+        }
         let mut msg = format!("unknown type name '{name}'");
         if self.lookup_decl(name).is_some() {
             msg.push_str(&format!(" ('{name}' is declared, but not as a type)"));
@@ -820,6 +864,19 @@ impl<'a> Parser<'a> {
             Tok::Star if self.peek_nth(1).kind == Tok::RBracket => {
                 return Err(self.cdef_err(self.peek().span, "variable length array '[*]' is not supported in cdef()"));
             }
+            _ if self.header_mode && self.hdr.in_params > 0 => {
+                // A parameter array decays to a pointer: its length (C99
+                // `[n]` naming another parameter, `[static 4]`) is unused.
+                let mut depth = 0u32;
+                while !(depth == 0 && self.peek_kind() == Tok::RBracket) && self.peek_kind() != Tok::Eof {
+                    match self.bump().kind {
+                        Tok::LBracket => depth += 1,
+                        Tok::RBracket => depth -= 1,
+                        _ => {}
+                    }
+                }
+                ArrayLen::Open
+            }
             _ => {
                 let expr_start = self.peek().span;
                 let saved = std::mem::replace(&mut self.partial_len_ok, false);
@@ -848,7 +905,9 @@ impl<'a> Parser<'a> {
             self.bump();
         } else if self.peek_kind() != Tok::RParen {
             let saved = std::mem::replace(&mut self.partial_len_ok, false);
+            self.hdr.in_params += 1;
             let r = self.param_list(&who, &mut args, &mut variadic);
+            self.hdr.in_params -= 1;
             self.partial_len_ok = saved;
             r?;
         }
@@ -894,6 +953,8 @@ impl<'a> Parser<'a> {
             let ty = self.apply_ops(base, &d)?;
             let ty = self.arena.strip_top_quals(ty);
             let ty = match self.arena.get(ty).clone() {
+                // cffi drops a lone void parameter even when typedef'd: `f(void_t)`
+                Type::Void if args.is_empty() && self.peek_kind() == Tok::RParen => return Ok(()),
                 Type::Void => {
                     return Err(self.cdef_err(
                         join(specs.type_span, d.span),
@@ -939,6 +1000,11 @@ impl<'a> Parser<'a> {
                     match self.arena.get(result) {
                         Type::Function(_) => {
                             return Err(self.cdef_err(*span, "declared as a function returning a function (return a function pointer)"))
+                        }
+                        Type::Array { .. } if self.type_mode => {
+                            // cffi's backend refuses it with a TypeError
+                            let name = crate::names::type_name(self.arena, result);
+                            return Err(self.error(ErrorKind::Type, *span, format!("invalid result type: '{name}'")));
                         }
                         Type::Array { .. } => {
                             return Err(self.cdef_err(*span, "declared as a function returning an array"))
@@ -1006,19 +1072,26 @@ impl<'a> Parser<'a> {
             return Ok((ty, false));
         }
         // a definition
+        let mut keep_first: Option<TypeId> = None;
         let (rid, ty) = match tag {
             Some(tag) => {
                 let name = self.tok_text(tag);
                 match self.lookup_tag(kind, name) {
                     Some(ty) => {
                         let Type::Record(rid) = *self.arena.get(ty) else { unreachable!("tag of a non-record") };
-                        if self.arena.record(rid).fields.is_some() {
+                        if self.arena.record(rid).fields.is_some() && self.header_mode && !self.tag_is_staged(kind, name) {
+                            // Defined by an earlier cdef_header (a shared
+                            // header): keep that definition, parse this one aside.
+                            keep_first = Some(ty);
+                            self.arena.new_record(rkind, None, Some(tag.span))
+                        } else if self.arena.record(rid).fields.is_some() {
                             return Err(self.cdef_err(tag.span, format!("duplicate declaration of {} {name}", kind.keyword())));
+                        } else {
+                            if self.options.is_some() {
+                                self.declare_tag(kind, name, ty);
+                            }
+                            (rid, ty)
                         }
-                        if self.options.is_some() {
-                            self.declare_tag(kind, name, ty);
-                        }
-                        (rid, ty)
                     }
                     None => {
                         let (rid, ty) = self.arena.new_record(rkind, Some(name.to_string()), Some(tag.span));
@@ -1031,10 +1104,13 @@ impl<'a> Parser<'a> {
             }
             None => self.arena.new_record(rkind, None, Some(kw.span)),
         };
-        let (fields, partial, has_bitfields) = self.record_body()?;
+        let outer_packed_fields = std::mem::take(&mut self.hdr.packed_fields);
+        let body = self.record_body();
+        let packed_fields = std::mem::replace(&mut self.hdr.packed_fields, outer_packed_fields);
+        let (fields, partial, has_bitfields) = body?;
         let (p2, a2) = self.skip_attributes()?;
         packed |= p2;
-        aligned = aligned.or(a2);
+        aligned = aligned.max(a2);
         self.touch_record(rid);
         let cname = self.arena.record(rid).cname.clone();
         if partial && has_bitfields && kind == TagKind::Struct {
@@ -1045,10 +1121,20 @@ impl<'a> Parser<'a> {
             ));
         }
         let packing = match self.options.map(|o| o.packing) {
+            // #pragma pack and __attribute__((packed)) in headers
+            _ if self.header_mode && packed => Packing::Pack(1),
+            _ if self.header_mode && self.pack_at(self.pos).is_some() => Packing::Pack(self.pack_at(self.pos).unwrap_or(1)),
             Some(Packing::Pack(n)) => Packing::Pack(n),
             _ if packed => Packing::Pack(1),
             _ => Packing::Natural,
         };
+        if let Some((span, field)) = packed_fields.first().filter(|_| packing != Packing::Pack(1)) {
+            return Err(self.error(
+                ErrorKind::NotImplemented,
+                *span,
+                format!("field '{field}' of {cname} is __attribute__((packed)) but the record is not: rcffi cannot represent this layout"),
+            ));
+        }
         let _ = ctx;
         let r = self.arena.record_mut(rid);
         r.fields = Some(fields);
@@ -1058,6 +1144,10 @@ impl<'a> Parser<'a> {
             r.forced_align = aligned;
         }
         r.layout = None;
+        if let Some(first) = keep_first {
+            return Ok((first, true));
+        }
+        self.log_item(super::header::Item::Record(rid));
         Ok((ty, true))
     }
 
@@ -1087,9 +1177,19 @@ impl<'a> Parser<'a> {
                     partial = true;
                     continue;
                 }
+                Tok::Ident if self.header_mode && self.tok_text(self.peek()) == "_Static_assert" => {
+                    self.pos = self.declaration_end(self.pos);
+                    continue;
+                }
                 _ => {}
             }
+            if self.header_mode {
+                self.hdr.aligned = None;
+                self.hdr.packed = false;
+                self.hdr.mode = None;
+            }
             let specs = self.specifiers(Ctx::Field)?;
+            let spec_attrs = (self.hdr.aligned, self.hdr.packed);
             if specs.dots.is_some() {
                 return Err(self.ffi_err(specs.type_span, "bad usage of \"...\" (write '...;' alone for a partial struct)"));
             }
@@ -1112,6 +1212,7 @@ impl<'a> Parser<'a> {
             }
             let qbase = self.arena.qualified(base, specs.quals);
             loop {
+                (self.hdr.aligned, self.hdr.packed) = spec_attrs;
                 let d = if self.peek_kind() == Tok::Colon {
                     Declarator { span: self.peek().span, ..Declarator::default() }
                 } else {
@@ -1142,6 +1243,7 @@ impl<'a> Parser<'a> {
                 };
                 self.skip_attributes()?;
                 let ty = self.apply_ops(qbase, &d)?;
+                let ty = self.apply_mode(ty, d.span)?;
                 if let Type::Function(_) = self.arena.get(ty) {
                     return Err(self.cdef_err(d.span, "field declared as a function (use a function pointer)"));
                 }
@@ -1156,6 +1258,9 @@ impl<'a> Parser<'a> {
                 }
                 if !name.is_empty() && !names.insert(name) {
                     return Err(self.cdef_err(d.name.unwrap_or(d.span), format!("duplicate field name '{name}'")));
+                }
+                if self.header_mode {
+                    self.check_field_attributes(name, ty, d.name.unwrap_or(d.span))?;
                 }
                 fields.push(Field { name: name.to_string(), ty, bitsize, span: d.name.unwrap_or(d.span) });
                 match self.peek_kind() {
@@ -1185,7 +1290,8 @@ impl<'a> Parser<'a> {
 
     fn enum_spec(&mut self) -> Result<(TypeId, bool), Error> {
         let kw = self.bump();
-        self.skip_attributes()?;
+        let (packed_before, _) = self.skip_attributes()?;
+        let mut keep_first: Option<TypeId> = None;
         if self.peek_kind() == Tok::Ellipsis {
             return Err(self.cdef_err(self.peek().span, "Enums cannot be declared with ..."));
         }
@@ -1212,7 +1318,11 @@ impl<'a> Parser<'a> {
         }
         if let Some(tag) = tag {
             let name = self.tok_text(tag);
-            if self.lookup_tag(TagKind::Enum, name).is_some() {
+            let existing = self.lookup_tag(TagKind::Enum, name);
+            if self.header_mode && existing.is_some() && !self.tag_is_staged(TagKind::Enum, name) {
+                // defined by an earlier cdef_header: keep it
+                keep_first = existing;
+            } else if existing.is_some() {
                 return Err(self.error(
                     ErrorKind::NotImplemented,
                     tag.span,
@@ -1266,7 +1376,11 @@ impl<'a> Parser<'a> {
                 _ => return Err(self.unexpected("',' or '}' after an enumerator")),
             }
         }
-        self.skip_attributes()?;
+        let (packed_after, _) = self.skip_attributes()?;
+        if self.header_mode && (packed_before || packed_after) {
+            // gcc then gives the enum the smallest integer type that fits
+            return Err(self.error(ErrorKind::NotImplemented, kw.span, "a packed enum has a size rcffi cannot represent"));
+        }
         let ints: Vec<i128> = values.iter().map(|v| v.1).collect();
         let base = crate::layout::enum_base_type(&ints).map_err(|e| self.locate(e, kw.span))?;
         let cname = match tag {
@@ -1281,7 +1395,11 @@ impl<'a> Parser<'a> {
             base,
             span: Some(tag.map_or(kw.span, |t| t.span)),
         };
-        let (_, ty) = self.arena.new_enum(def);
+        let (eid, ty) = self.arena.new_enum(def);
+        if let Some(first) = keep_first {
+            return Ok((first, true));
+        }
+        self.log_item(super::header::Item::Enum(eid));
         if let Some(t) = tag {
             if self.options.is_some() {
                 let name = self.tok_text(t);
@@ -1302,7 +1420,7 @@ impl<'a> Parser<'a> {
     /// Give an error from another module a location if it has none.
     pub(crate) fn locate(&self, mut e: Error, span: Span) -> Error {
         if e.location.is_none() {
-            e = e.at(self.source_name, self.src, span);
+            e.location = self.error(e.kind, span, "").location;
         }
         e
     }

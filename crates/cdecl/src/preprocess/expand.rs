@@ -329,7 +329,7 @@ impl Pp {
                         let word = self.attribute_name(&arg);
                         bool_text(predefined::ATTRIBUTES.contains(&word.as_str()))
                     }
-                    Builtin::HasBuiltin => {
+                    Builtin::HasBuiltinFn => {
                         let word = arg.first().map_or("", |t| self.interner.get(t.sym));
                         bool_text(predefined::BUILTINS.contains(&word))
                     }

@@ -98,8 +98,7 @@ impl Eval<'_> {
 
     fn binary(&mut self, min: u8, eval: bool) -> Result<Val, Fail> {
         let mut lhs = self.unary(eval)?;
-        loop {
-            let Some(op) = self.peek_punct() else { break };
+        while let Some(op) = self.peek_punct() {
             let Some(prec) = binary_prec(op) else { break };
             if prec < min {
                 break;

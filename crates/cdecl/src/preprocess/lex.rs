@@ -100,13 +100,11 @@ fn token_end(bytes: &[u8], pos: &mut usize) -> Kind {
         *pos += 1;
         while *pos < bytes.len() {
             let c = bytes[*pos];
-            if matches!(c, b'+' | b'-') && matches!(bytes[*pos - 1], b'e' | b'E' | b'p' | b'P') {
-                *pos += 1;
-            } else if is_ident_char(c) || c == b'.' {
-                *pos += 1;
-            } else {
+            let exponent_sign = matches!(c, b'+' | b'-') && matches!(bytes[*pos - 1], b'e' | b'E' | b'p' | b'P');
+            if !(exponent_sign || is_ident_char(c) || c == b'.') {
                 break;
             }
+            *pos += 1;
         }
         return Kind::Number;
     }

@@ -23,7 +23,7 @@ pub(crate) enum Builtin {
     HasAttribute,
     HasCppAttribute,
     HasCAttribute,
-    HasBuiltin,
+    HasBuiltinFn,
 }
 
 impl Builtin {
@@ -42,7 +42,7 @@ impl Builtin {
         ("__has_attribute", Builtin::HasAttribute),
         ("__has_cpp_attribute", Builtin::HasCppAttribute),
         ("__has_c_attribute", Builtin::HasCAttribute),
-        ("__has_builtin", Builtin::HasBuiltin),
+        ("__has_builtin", Builtin::HasBuiltinFn),
     ];
 }
 
@@ -73,7 +73,6 @@ impl Macro {
     pub(crate) fn builtin(b: Builtin) -> Macro {
         Macro { params: None, variadic: false, body: Rc::from(Vec::new()), builtin: Some(b), origin: Origin::Builtin, loc: Loc::default() }
     }
-
 }
 
 /// Parse the tokens of a `#define` line after the directive name.

@@ -158,7 +158,6 @@ struct Cond {
 pub(crate) struct MacroConst {
     pub name: String,
     pub toks: Vec<crate::lexer::Token>,
-    pub loc: Loc,
 }
 
 pub(crate) struct Pp {
@@ -504,7 +503,7 @@ impl Pp {
             }
             let end = self.out.text.len();
             toks.push(crate::lexer::Token { kind: crate::lexer::Tok::Eof, span: Span::new(end, end), value: 0 });
-            result.push(MacroConst { name: text, toks, loc: def_loc });
+            result.push(MacroConst { name: text, toks });
         }
         self.macro_order = order;
         result

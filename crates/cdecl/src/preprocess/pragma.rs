@@ -78,8 +78,7 @@ impl Pp {
             (Some(l), Some(r)) if toks.len() >= 2 && self.interner.get(l.sym) == "(" && self.interner.get(r.sym) == ")" => {
                 toks[1..toks.len() - 1].iter().collect()
             }
-            // gcc ignores a malformed pack pragma with a warning.
-            _ => return Ok(self.pack_warning(loc, "malformed '#pragma pack', ignored")),
+            _ => return self.pack_warning(loc, "malformed '#pragma pack', ignored"),
         };
         let parts: Vec<Vec<&PpTok>> = inner.split(|t| self.interner.get(t.sym) == ",").map(|p| p.to_vec()).collect();
         let word = |p: &Vec<&PpTok>| p.first().map(|t| self.interner.get(t.sym).to_string()).unwrap_or_default();
@@ -99,7 +98,7 @@ impl Pp {
                 for p in &parts[1..] {
                     match number(p) {
                         Some(n) if valid(n) => value = Some(n),
-                        Some(_) => return Ok(self.pack_warning(loc, "alignment in '#pragma pack' must be a small power of two, ignored")),
+                        Some(_) => return self.pack_warning(loc, "alignment in '#pragma pack' must be a small power of two, ignored"),
                         None => id = p.first().map(|t| t.sym),
                     }
                 }
@@ -123,7 +122,7 @@ impl Pp {
                 };
                 match popped {
                     Some(v) => self.pack.current = v,
-                    None => return Ok(self.pack_warning(loc, "'#pragma pack(pop)' without a matching push, ignored")),
+                    None => return self.pack_warning(loc, "'#pragma pack(pop)' without a matching push, ignored"),
                 }
                 if let Some(n) = parts.get(1).and_then(number).filter(|n| valid(*n)) {
                     self.pack.current = Some(n);
@@ -132,7 +131,7 @@ impl Pp {
             "show" => return Ok(()),
             _ => match number(&parts[0]) {
                 Some(n) if valid(n) && parts.len() == 1 => self.pack.current = Some(n),
-                _ => return Ok(self.pack_warning(loc, "malformed '#pragma pack', ignored")),
+                _ => return self.pack_warning(loc, "malformed '#pragma pack', ignored"),
             },
         }
         let at = self.out.toks.len() as u32;
@@ -140,8 +139,10 @@ impl Pp {
         Ok(())
     }
 
-    fn pack_warning(&mut self, loc: Loc, msg: &str) {
+    /// gcc ignores a malformed pack pragma with a warning.
+    fn pack_warning(&mut self, loc: Loc, msg: &str) -> Result<(), Error> {
         let (file, line) = self.files.presumed(loc);
         self.warnings.push(format!("{file}:{line}: {msg}"));
+        Ok(())
     }
 }

@@ -1,0 +1,206 @@
+//! Plain cdef text for what a header declared, in the header's order, so
+//! it can be pasted into a `cdef()` (cffi's included). Typedef names are
+//! resolved to the types they stand for, except records and enums, which
+//! are named by tag or by the typedef that names them.
+
+use std::fmt::Write as _;
+
+use crate::fxhash::FxHashSet;
+use crate::parser::header::Item;
+use crate::registry::{ConstValue, DeclKind, Registry};
+use crate::types::{ArrayLen, Packing, Prim, RecordId, Type, TypeArena, TypeId};
+
+pub(super) fn cdef_text(reg: &Registry, arena: &TypeArena, items: &[Item], warnings: &[String]) -> String {
+    let mut p = Printer { arena, out: String::new(), inline_done: FxHashSet::default() };
+    for w in warnings {
+        for line in w.lines() {
+            let _ = writeln!(p.out, "// {line}");
+        }
+    }
+    for item in items {
+        match item {
+            Item::Typedef(name) => {
+                if let Some(ty) = reg.typedef(name) {
+                    p.typedef(name, ty);
+                }
+            }
+            Item::Record(rid) => {
+                let r = arena.record(*rid);
+                if let (Some(tag), Some(_)) = (&r.tag, &r.fields) {
+                    let body = p.record_body(*rid);
+                    let _ = writeln!(p.out, "{}{} {tag} {body};", layout_note(r.packing, r.forced_align), r.kind.keyword());
+                }
+            }
+            Item::Enum(eid) => {
+                let e = arena.enum_def(*eid);
+                // Anonymous enums named by a typedef print with it.
+                if e.tag.is_some() || e.cname.contains('$') {
+                    let tag = e.tag.as_deref().map(|t| format!("{t} ")).unwrap_or_default();
+                    let _ = writeln!(p.out, "enum {tag}{};", p.enum_body(*eid));
+                }
+            }
+            Item::Decl(name) => {
+                let Some(d) = reg.lookup(name) else { continue };
+                match &d.kind {
+                    DeclKind::Function { ty, asm_name } => {
+                        let decl = p.declarator(*ty, name);
+                        match asm_name {
+                            Some(sym) if sym != name => {
+                                let _ = writeln!(p.out, "{decl}; /* symbol: {sym} */");
+                            }
+                            _ => {
+                                let _ = writeln!(p.out, "{decl};");
+                            }
+                        }
+                    }
+                    DeclKind::Variable { ty } => {
+                        let _ = writeln!(p.out, "extern {};", p.declarator(*ty, name));
+                    }
+                    DeclKind::Constant { value: ConstValue::Int(v), .. } => {
+                        let _ = writeln!(p.out, "#define {name} {v}");
+                    }
+                    DeclKind::Constant { ty, value: ConstValue::Unknown } => {
+                        let _ = writeln!(p.out, "static const {};", p.declarator(*ty, name));
+                    }
+                    DeclKind::EnumConstant { .. } | DeclKind::ExternPython { .. } => {}
+                }
+            }
+        }
+    }
+    p.out
+}
+
+/// cffi's cdef has no `#pragma pack`: say what the record needs.
+fn layout_note(packing: Packing, forced: Option<u64>) -> String {
+    let mut s = String::new();
+    if let Packing::Pack(n) = packing {
+        let _ = write!(s, "/* needs cdef(..., pack={n}) */ ");
+    }
+    if let Some(a) = forced {
+        let _ = write!(s, "/* aligned({a}) in the header */ ");
+    }
+    s
+}
+
+struct Printer<'a> {
+    arena: &'a TypeArena,
+    out: String,
+    /// Anonymous records already printed in full under a typedef.
+    inline_done: FxHashSet<RecordId>,
+}
+
+impl Printer<'_> {
+    fn typedef(&mut self, name: &str, ty: TypeId) {
+        let bare = self.arena.strip_top_quals(ty);
+        match self.arena.get(bare) {
+            Type::Record(rid) => {
+                let r = self.arena.record(*rid);
+                if r.tag.is_none() && r.cname == name && r.fields.is_some() && self.inline_done.insert(*rid) {
+                    let note = layout_note(r.packing, r.forced_align);
+                    let body = self.record_body(*rid);
+                    let _ = writeln!(self.out, "{note}typedef {} {body} {name};", r.kind.keyword());
+                    return;
+                }
+            }
+            Type::Enum(eid) => {
+                let e = self.arena.enum_def(*eid);
+                if e.tag.is_none() && e.cname == name {
+                    let _ = writeln!(self.out, "typedef enum {} {name};", self.enum_body(*eid));
+                    return;
+                }
+            }
+            _ => {}
+        }
+        let _ = writeln!(self.out, "typedef {};", self.declarator(ty, name));
+    }
+
+    fn record_body(&self, rid: RecordId) -> String {
+        let r = self.arena.record(rid);
+        let mut s = String::from("{ ");
+        for f in r.fields.as_deref().unwrap_or_default() {
+            s.push_str(&self.declarator(f.ty, &f.name));
+            if let Some(bits) = f.bitsize {
+                let _ = write!(s, " : {bits}");
+            }
+            s.push_str("; ");
+        }
+        if r.partial {
+            s.push_str("...; ");
+        }
+        s.push('}');
+        s
+    }
+
+    fn enum_body(&self, eid: crate::types::EnumId) -> String {
+        let e = self.arena.enum_def(eid);
+        let values: Vec<String> = e.values.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+        format!("{{ {} }}", values.join(", "))
+    }
+
+    /// `ty` declaring `name` (C declarator syntax); qualifiers are
+    /// dropped, as cffi ignores them.
+    fn declarator(&self, ty: TypeId, name: &str) -> String {
+        self.spell(ty, name.to_string())
+    }
+
+    fn spell(&self, ty: TypeId, inner: String) -> String {
+        let with = |base: &str, inner: &str| if inner.is_empty() { base.to_string() } else { format!("{base} {inner}") };
+        match self.arena.get(ty).clone() {
+            Type::Void => with("void", &inner),
+            Type::Primitive(p) => with(prim_spelling(p), &inner),
+            Type::UnknownInt(n) | Type::UnknownFloat(n) => with(&n, &inner),
+            Type::Qualified(t, _) => self.spell(t, inner),
+            Type::Pointer(to) => {
+                let wrapped = match self.arena.get(self.arena.strip_top_quals(to)) {
+                    Type::Array { .. } | Type::Function(_) => format!("(*{inner})"),
+                    _ => format!("*{inner}"),
+                };
+                self.spell(to, wrapped)
+            }
+            Type::Array { item, len } => {
+                let n = match len {
+                    ArrayLen::Fixed(n) => n.to_string(),
+                    ArrayLen::Open => String::new(),
+                    ArrayLen::Unknown => "...".into(),
+                };
+                self.spell(item, format!("{inner}[{n}]"))
+            }
+            Type::Function(f) => {
+                let mut args: Vec<String> = f.args.iter().map(|&a| self.spell(a, String::new())).collect();
+                if f.variadic {
+                    args.push("...".into());
+                }
+                if args.is_empty() {
+                    args.push("void".into());
+                }
+                self.spell(f.result, format!("{inner}({})", args.join(", ")))
+            }
+            Type::Record(rid) => {
+                let r = self.arena.record(rid);
+                let base = match &r.tag {
+                    Some(tag) => format!("{} {tag}", r.kind.keyword()),
+                    None if !r.cname.contains('$') => r.cname.clone(),
+                    None => format!("{} {}", r.kind.keyword(), self.record_body(rid)),
+                };
+                with(&base, &inner)
+            }
+            Type::Enum(eid) => {
+                let e = self.arena.enum_def(eid);
+                let base = match &e.tag {
+                    Some(tag) => format!("enum {tag}"),
+                    None if !e.cname.contains('$') => e.cname.clone(),
+                    None => format!("enum {}", self.enum_body(eid)),
+                };
+                with(&base, &inner)
+            }
+        }
+    }
+}
+
+fn prim_spelling(p: Prim) -> &'static str {
+    match p {
+        Prim::FloatComplex => "float _Complex",
+        Prim::DoubleComplex => "double _Complex",
+        _ => p.name(),
+    }
+}
