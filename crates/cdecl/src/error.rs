@@ -25,7 +25,9 @@ pub enum ErrorKind {
 pub struct Location {
     /// `<cdef source string>` for `ffi.cdef()` text, a path for headers.
     pub source_name: String,
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column, in characters.
     pub column: u32,
     /// The whole offending source line, for the caret excerpt.
     pub line_text: String,
@@ -39,8 +41,11 @@ pub struct Location {
 /// An error with its message and, when it comes from source text, where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
+    /// Which Python exception it becomes.
     pub kind: ErrorKind,
+    /// What was wrong, without the location.
     pub message: String,
+    /// Where, when it comes from source text.
     pub location: Option<Location>,
     /// The text could not be parsed at all (where cffi says `cannot parse
     /// "LINE"`), as opposed to parsed text that breaks a rule.
@@ -48,14 +53,17 @@ pub struct Error {
 }
 
 impl Error {
+    /// An error of `kind` with no location yet.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error { kind, message: message.into(), location: None, syntax: false }
     }
 
+    /// A `CDefError`.
     pub fn cdef(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::CDef, message)
     }
 
+    /// An `FFIError`.
     pub fn ffi(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Ffi, message)
     }
@@ -74,6 +82,7 @@ impl Error {
 }
 
 impl Location {
+    /// The location of a byte range of `source`.
     pub fn from_span(source_name: &str, source: &str, span: crate::Span) -> Location {
         let start = (span.start as usize).min(source.len());
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);

@@ -78,8 +78,7 @@ macro_rules! primitives {
     ($( $variant:ident => $name:literal, $kind:ident, $size:expr, $align:expr; )*) => {
         /// Every primitive type cffi knows, each with the C name cffi prints for it.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        /// One primitive type.
-        pub enum Prim { $( $variant ),* }
+        pub enum Prim { $( #[doc = concat!("`", $name, "`")] $variant ),* }
 
         impl Prim {
             /// Every primitive, in declaration order.
@@ -248,7 +247,12 @@ pub enum Type {
     /// `T *` (also function pointers: a pointer to a `Function`).
     Pointer(TypeId),
     /// `T[N]`, `T[]` or `T[...]`.
-    Array { item: TypeId, len: ArrayLen },
+    Array {
+        /// The element type.
+        item: TypeId,
+        /// Fixed, open or compiler-given.
+        len: ArrayLen,
+    },
     /// A function type (only behind a pointer, or as a declaration's type).
     Function(FuncType),
     /// A struct or union, by identity.
