@@ -203,6 +203,18 @@ def test_new_and_cast_reject_bare_function_types(ffi):
     assert ffi.cast("int(*)(int)", 42) != ffi.NULL
 
 
+def test_typedef_of_void_as_the_only_parameter_means_no_arguments(ffi):
+    ffi.cdef("typedef void vt1; typedef vt1 vt2; typedef int (*vfunc_t)(vt2);")
+    assert ffi.typeof("vfunc_t").args == ()
+
+
+def test_function_returning_array_type_string_is_typeerror(ffi):
+    with pytest.raises(TypeError):
+        ffi.typeof("int(*)(int)[5]")
+    with pytest.raises(TypeError):
+        ffi.cast("int(*)(int)[5]", 0)
+
+
 def test_primitive_ctype_has_only_kind_and_cname(ffi):
     t = ffi.typeof("int")
     assert sorted(dir(t)) == ["cname", "kind"]
