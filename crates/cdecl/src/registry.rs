@@ -47,6 +47,7 @@ pub struct CdefReport {
 /// The value of a named constant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConstValue {
+    /// A value known from the cdef text.
     Int(i128),
     /// `#define X ...` or `static const int X;`: only the compiler knows.
     Unknown,
@@ -57,21 +58,48 @@ pub enum ConstValue {
 pub enum DeclKind {
     /// `int f(int);`. `ty` is a `Type::Function`. `asm_name` is the symbol
     /// to look up when it differs from the name (`__asm__("sym")`).
-    Function { ty: TypeId, asm_name: Option<String> },
+    Function {
+        /// The function type.
+        ty: TypeId,
+        /// The symbol to look up instead of the name.
+        asm_name: Option<String>,
+    },
     /// `extern int x;` / `int x;` / `const int z;` (`ty` may be const-qualified).
-    Variable { ty: TypeId },
+    Variable {
+        /// The variable's type.
+        ty: TypeId,
+    },
     /// `#define N 42`, `#define N ...`, `static const int N;`, `static const int N = 5;`.
-    Constant { ty: TypeId, value: ConstValue },
+    Constant {
+        /// The constant's type.
+        ty: TypeId,
+        /// Its value, if the text gives it.
+        value: ConstValue,
+    },
     /// An enumerator; `ty` is the `Type::Enum` it belongs to.
-    EnumConstant { ty: TypeId, value: i128 },
+    EnumConstant {
+        /// The enum type.
+        ty: TypeId,
+        /// The enumerator's value.
+        value: i128,
+    },
     /// A function inside `extern "Python" { }` (`plus_c` for `"Python+C"`).
-    ExternPython { ty: TypeId, plus_c: bool },
+    ExternPython {
+        /// The function type.
+        ty: TypeId,
+        /// Declared in `extern "Python+C"`.
+        plus_c: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// One declared name.
 pub struct Declaration {
+    /// The declared name.
     pub name: String,
+    /// What it declares.
     pub kind: DeclKind,
+    /// Where, in its cdef text.
     pub span: Span,
 }
 
@@ -118,6 +146,7 @@ impl ImplicitTags {
 }
 
 impl Registry {
+    /// An empty registry.
     pub fn new() -> Registry {
         Registry::default()
     }
@@ -138,6 +167,7 @@ impl Registry {
         self.skipped.get(name).map(String::as_str)
     }
 
+    /// Every declaration, in order.
     pub fn declarations(&self) -> &[Declaration] {
         &self.decls
     }
@@ -147,6 +177,7 @@ impl Registry {
         self.by_name.get(name).map(|&i| &self.decls[i])
     }
 
+    /// The type a typedef name stands for.
     pub fn typedef(&self, name: &str) -> Option<TypeId> {
         self.typedefs.get(name).copied()
     }
@@ -156,14 +187,17 @@ impl Registry {
         &self.typedef_order
     }
 
+    /// `struct TAG`, if declared.
     pub fn struct_tag(&self, tag: &str) -> Option<TypeId> {
         self.struct_tags.get(tag).copied()
     }
 
+    /// `union TAG`, if declared.
     pub fn union_tag(&self, tag: &str) -> Option<TypeId> {
         self.union_tags.get(tag).copied()
     }
 
+    /// `enum TAG`, if declared.
     pub fn enum_tag(&self, tag: &str) -> Option<TypeId> {
         self.enum_tags.get(tag).copied()
     }
@@ -173,6 +207,7 @@ impl Registry {
         self.struct_tags.keys()
     }
 
+    /// The tags of declared unions.
     pub fn union_tag_names(&self) -> impl Iterator<Item = &String> {
         self.union_tags.keys()
     }
