@@ -619,3 +619,16 @@ def test_libc_time_with_null(ffi):
     ffi.cdef("long time(long *);")
     c = ffi.dlopen(None)
     assert abs(c.time(ffi.NULL) - time.time()) < 3600
+
+
+def test_python_file_passed_as_FILE_pointer(ffi, tmp_path):
+    ffi.cdef("int fputs(const char *, FILE *);")
+    C = ffi.dlopen(None)
+    name = tmp_path / "out.txt"
+    with open(name, "wb") as f:
+        f.write(b"[")
+        C.fputs(b"hello", f)
+        f.write(b"][")
+        C.fputs(b"more", f)
+        f.write(b"]")
+    assert name.read_bytes() == b"[hello][more]"

@@ -204,6 +204,8 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
                 let p = (*(tmp.as_ptr() as *const CDataObject)).ptr;
                 temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(tmp));
                 p
+            } else if let Some(f) = crate::file::as_file(py, c, obj)? {
+                f
             } else {
                 convert::pointer::extract(py, c, obj)?
             };

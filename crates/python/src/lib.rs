@@ -13,6 +13,7 @@ mod convert;
 mod ctype;
 mod errors;
 mod ffi_obj;
+mod file;
 mod library;
 mod state;
 mod strings;
