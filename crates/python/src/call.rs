@@ -356,9 +356,15 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
 /// to 64 bits from their C value (callers extend, as compilers expect),
 /// pointers through the usual conversion.
 unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps: &mut Temps) -> PyResult<u64> {
+    let c = ct.get();
+    if let Conv::Int { size, signed } = c.conv {
+        // The common case without a round trip through memory.
+        let v = convert::integer::extract(py, obj, c)?;
+        convert::integer::check_range(v, size, signed, c)?;
+        return Ok(v as i64 as u64);
+    }
     let mut slot = Slot([0; 16]);
     convert_arg(py, ct, obj, &mut slot, temps)?;
-    let c = ct.get();
     let p = slot.0.as_ptr();
     Ok(match c.conv {
         Conv::Int { size, signed } => convert::integer::load(size, signed, p) as u64,
@@ -367,6 +373,18 @@ unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps
         Conv::WideChar { size } => convert::integer::load(size, false, p) as u64,
         _ => (p as *const u64).read(),
     })
+}
+
+/// A Python int from the low `size` bytes of a result register.
+unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::PyObject {
+    let bits = u32::from(size) * 8;
+    if signed {
+        let v = if bits >= 64 { word as i64 } else { ((word << (64 - bits)) as i64) >> (64 - bits) };
+        ffi::PyLong_FromLongLong(v)
+    } else {
+        let v = if bits >= 64 { word } else { word & ((1u64 << bits) - 1) };
+        ffi::PyLong_FromUnsignedLongLong(v)
+    }
 }
 
 /// `do_call` for signatures `native::direct` can call without libffi.
@@ -394,6 +412,9 @@ unsafe fn direct_call(
     set_saved_errno(errno_out);
     drop(temps);
     let rct = &f.result;
+    if let (Conv::Int { size, signed }, DirectRet::Word) = (rct.get().conv, shape) {
+        return Ok(int_result(r.word, size, signed));
+    }
     let bytes = match shape {
         DirectRet::Word => r.word.to_le_bytes(),
         DirectRet::F32 => (r.f32.to_bits() as u64).to_le_bytes(),

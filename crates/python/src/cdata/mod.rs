@@ -244,7 +244,11 @@ pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     // `attach` (not `assume_attached`) so that the `Py<...>` references the
     // owner holds are released now rather than queued in PyO3's pool; not
     // possible (nor needed) while the interpreter is finalizing.
-    if ffi::Py_IsInitialized() != 0 {
+    let holds_python_refs = !matches!(
+        (*(slf as *mut CDataObject)).owner,
+        Owner::Borrowed | Owner::Malloc { .. } | Owner::Released | Owner::ReleasedBuffer | Owner::Buffer(_)
+    );
+    if holds_python_refs && ffi::Py_IsInitialized() != 0 {
         Python::attach(|py| dealloc_attached(py, slf))
     } else {
         dealloc_attached(Python::assume_attached(), slf)

@@ -118,6 +118,14 @@ pub fn range(size: u8, signed: bool) -> (i128, i128) {
 /// `dst` points to `size` writable bytes.
 #[inline]
 pub unsafe fn store(v: i128, size: u8, signed: bool, dst: *mut u8, ct: &CType) -> PyResult<()> {
+    check_range(v, size, signed, ct)?;
+    store_wrapping(v, size, dst);
+    Ok(())
+}
+
+/// `OverflowError` (with cffi's message) unless `v` fits the C type.
+#[inline]
+pub fn check_range(v: i128, size: u8, signed: bool, ct: &CType) -> PyResult<()> {
     let (lo, hi) = range(size, signed);
     if v < lo || v > hi {
         return Err(if !signed && v < 0 && v != i128::MIN {
@@ -126,7 +134,6 @@ pub unsafe fn store(v: i128, size: u8, signed: bool, dst: *mut u8, ct: &CType) -
             overflow(v, ct)
         });
     }
-    store_wrapping(v, size, dst);
     Ok(())
 }
 
