@@ -697,6 +697,9 @@ impl<'a> Parser<'a> {
         // A lone identifier that is not a type: cffi's "unknown identifier".
         let first = self.peek();
         if first.kind == Tok::Ident && self.peek_nth(1).kind == Tok::Eof && !self.is_type_name(self.tok_text(first)) {
+            if let Some(msg) = self.skipped_type_msg(self.tok_text(first)) {
+                return Err(self.unrepresentable(first.span, msg));
+            }
             return Err(self.cdef_err(first.span, format!("unknown identifier '{}'", self.tok_text(first))));
         }
         let ty = self.type_name_in(decl::Mode::Either)?;

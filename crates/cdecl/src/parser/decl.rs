@@ -336,15 +336,17 @@ impl<'a> Parser<'a> {
     /// `typedef struct s2 s2_t;`: the record prints as `s2_t` from now on,
     /// unless it already got a name that way.
     fn force_name(&mut self, base: TypeId, name: &str) {
+        // In headers a public name beats an internal one (`FILE`, not `__FILE`).
+        let better = |old: &str| old.contains(' ') || (self.header_mode && super::header::is_reserved(old) && !super::header::is_reserved(name));
         match *self.arena.get(base) {
             Type::Record(rid) => {
-                if self.arena.record(rid).cname.contains(' ') {
+                if better(&self.arena.record(rid).cname) {
                     self.touch_record(rid);
                     self.arena.record_mut(rid).cname = name.to_string();
                 }
             }
             Type::Enum(eid) => {
-                if self.arena.enum_def(eid).cname.contains(' ') {
+                if better(&self.arena.enum_def(eid).cname) {
                     self.touch_enum(eid);
                     self.arena.enum_def_mut(eid).cname = name.to_string();
                 }
@@ -705,7 +707,7 @@ impl<'a> Parser<'a> {
     fn unknown_type(&self, span: Span) -> Error {
         let name = self.text(span);
         if let Some(msg) = self.skipped_type_msg(name) {
-            return self.cdef_err(span, msg);
+            return self.unrepresentable(span, msg);
         }
         let mut msg = format!("unknown type name '{name}'");
         if self.lookup_decl(name).is_some() {

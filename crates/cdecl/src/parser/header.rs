@@ -88,12 +88,14 @@ impl<'a> Parser<'a> {
                         self.hdr.extern_c += 1;
                     }
                 }
-                _ => self.recovering_declaration(),
+                _ => self.recovering_declaration()?,
             }
         }
     }
 
-    fn recovering_declaration(&mut self) {
+    /// One declaration; if it cannot be represented it is skipped and
+    /// recorded. Malformed C (a `CDefError`) still fails the header.
+    fn recovering_declaration(&mut self) -> Result<(), Error> {
         let start = self.pos;
         let t = self.peek();
         let r = if self.word_is(t, "_Static_assert") || self.word_is(t, "static_assert") || t.kind == Tok::Kw(Kw::Asm) {
@@ -102,6 +104,9 @@ impl<'a> Parser<'a> {
             self.declaration()
         };
         if let Err(error) = r {
+            if error.kind == crate::ErrorKind::CDef {
+                return Err(error);
+            }
             self.depth = 0;
             self.partial_len_ok = false;
             self.saw_partial_len = false;
@@ -114,6 +119,7 @@ impl<'a> Parser<'a> {
             self.pos = end;
             self.hdr.failures.push(Failure { names, error });
         }
+        Ok(())
     }
 
     /// `_Static_assert(...);` or a top-level `__asm__(...);`.
@@ -445,9 +451,9 @@ impl<'a> Parser<'a> {
                 self.skip_attributes()?;
             }
             "__thread" | "_Thread_local" => {
-                return Err(self.cdef_err(t.span, "thread-local variables cannot be reached through the library's symbols"));
+                return Err(self.unrepresentable(t.span, "thread-local variables cannot be reached through the library's symbols"));
             }
-            "__auto_type" => return Err(self.cdef_err(t.span, "'__auto_type' declares no type rcffi can use")),
+            "__auto_type" => return Err(self.unrepresentable(t.span, "'__auto_type' declares no type rcffi can use")),
             "__builtin_va_list" if named.is_none() => {
                 self.bump();
                 *named = super::common::resolve(self, "va_list", t.span)?;
@@ -481,7 +487,7 @@ impl<'a> Parser<'a> {
                     self.bump();
                     ty
                 }
-                None => return Err(self.cdef_err(at, "typeof(expression) is only supported for a declared name")),
+                None => return Err(self.unrepresentable(at, "typeof(expression) is only supported for a declared name")),
             }
         };
         self.expect(Tok::RParen, "')' after the operand of 'typeof'")?;
@@ -589,6 +595,11 @@ impl<'a> Parser<'a> {
             TagKind::Union => self.st.union_tags.contains_key(name),
             TagKind::Enum => self.st.enum_tags.contains_key(name),
         }
+    }
+
+    /// Valid C that rcffi cannot represent (skipped in headers).
+    pub(super) fn unrepresentable(&self, span: Span, msg: impl Into<String>) -> Error {
+        self.error(crate::ErrorKind::NotImplemented, span, msg)
     }
 
     /// "unknown type name" for a name whose declaration was skipped.
