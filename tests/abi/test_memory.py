@@ -83,3 +83,63 @@ def test_callbacks_are_freed():
             assert cb(i) == i + 1
 
     assert_flat(step, 2 * 10**5)
+
+
+def _collected(make):
+    """Build a reference cycle with `make(payload)`, drop it, and report
+    whether the cycle collector freed the payload."""
+    import weakref
+
+    class Payload:
+        pass
+
+    payload = Payload()
+    keep = make(payload)
+    ref = weakref.ref(payload)
+    del payload, keep
+    for _ in range(3):
+        gc.collect()
+    return ref() is None
+
+
+def test_callback_in_a_reference_cycle_is_collected():
+    ffi = cffi_impl.FFI()
+
+    class Owner:
+        def __init__(self, payload):
+            self.payload = payload
+            self.cb = ffi.callback("int(int)", self.method)  # self -> cb -> bound method -> self
+
+        def method(self, x):
+            return x
+
+    assert _collected(Owner)
+
+
+def test_handle_and_gc_in_reference_cycles_are_collected():
+    ffi = cffi_impl.FFI()
+
+    def with_handle(payload):
+        box = [payload]
+        box.append(ffi.new_handle(box))  # box -> handle -> box
+        return box
+
+    destroyed = []
+
+    def with_gc(payload):
+        box = [payload]
+        box.append(ffi.gc(ffi.new("int *"), lambda p, box=box: destroyed.append(1)))
+        return box
+
+    assert _collected(with_handle)
+    assert _collected(with_gc)
+    assert destroyed == [1]
+
+
+def test_cdata_of_every_kind_are_cdata():
+    ffi = cffi_impl.FFI()
+    kinds = [ffi.new("int *"), ffi.cast("int", 1), ffi.new_handle(1), ffi.callback("int(int)", abs),
+             ffi.gc(ffi.new("int *"), lambda p: None)]
+    for x in kinds:
+        assert isinstance(x, ffi.CData)
+        assert ffi.typeof(x) is not None

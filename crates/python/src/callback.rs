@@ -34,6 +34,31 @@ struct CallbackHolder {
 // SAFETY: only touched with the GIL held (Python objects) or read-only.
 unsafe impl Send for CallbackHolder {}
 
+/// Report the Python objects a callback holds to the cycle collector.
+pub fn visit_refs(holder: &(dyn std::any::Any + Send), each: &mut dyn FnMut(*mut ffi::PyObject)) {
+    if let Some(h) = holder.downcast_ref::<CallbackHolder>() {
+        each(h.data.callable.as_ptr());
+        if let Some(o) = &h.data.onerror {
+            each(o.as_ptr());
+        }
+    }
+}
+
+/// Break a reference cycle through a callback: its Python function
+/// becomes `None` (a later call from C reports the error and returns the
+/// `error` value); the closure itself stays valid.
+pub fn clear_refs(py: Python<'_>, holder: &mut (dyn std::any::Any + Send)) {
+    if let Some(h) = holder.downcast_mut::<CallbackHolder>() {
+        let old = std::mem::replace(&mut h.data.callable, py.None());
+        let onerror = h.data.onerror.take();
+        // Drop with the GIL accounted for, so the references go now.
+        old.drop_ref(py);
+        if let Some(o) = onerror {
+            o.drop_ref(py);
+        }
+    }
+}
+
 pub fn callback_repr(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
     if let Owner::Callback(holder) = &c.owner {
         if let Some(h) = holder.downcast_ref::<CallbackHolder>() {

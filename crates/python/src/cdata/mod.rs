@@ -83,6 +83,7 @@ pub unsafe fn ctype_ref<'a>(obj: *mut ffi::PyObject) -> &'a CType {
 }
 
 static CDATA_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static CDATA_GC_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// The `_CDataBase` type object (`ffi.CData`).
 pub fn cdata_type(py: Python<'_>) -> &Bound<'_, PyType> {
@@ -95,10 +96,30 @@ pub fn cdata_type_ptr(py: Python<'_>) -> *mut ffi::PyTypeObject {
     cdata_type(py).as_type_ptr()
 }
 
+/// The subtype for cdata whose owner holds Python objects (callbacks,
+/// handles, `ffi.gc`, allocators): tracked by the cycle collector, as in
+/// cffi, so `obj -> callback -> bound method -> obj` cycles are freed.
+/// Plain cdata stay untracked, which keeps `ffi.new` cheap.
+pub fn cdata_gc_type_ptr(py: Python<'_>) -> *mut ffi::PyTypeObject {
+    CDATA_GC_TYPE
+        .get_or_init(py, || create_gc_type(py).expect("cannot create the cdata gc type"))
+        .bind(py)
+        .as_type_ptr()
+}
+
 #[inline]
 pub fn is_cdata(py: Python<'_>, obj: *mut ffi::PyObject) -> bool {
     // SAFETY: obj is a live object.
-    unsafe { ffi::Py_TYPE(obj) == cdata_type_ptr(py) }
+    let tp = unsafe { ffi::Py_TYPE(obj) };
+    tp == cdata_type_ptr(py) || tp == cdata_gc_type_ptr(py)
+}
+
+impl Owner {
+    /// Whether this owner keeps Python objects alive (and so may be part
+    /// of a reference cycle).
+    fn holds_python_refs(&self) -> bool {
+        matches!(self, Owner::Custom { .. } | Owner::Gc { .. } | Owner::Handle(_) | Owner::Callback(_))
+    }
 }
 
 /// `obj` as a cdata, if it is one.
@@ -114,8 +135,8 @@ pub fn as_cdata<'a>(py: Python<'_>, obj: &'a Bound<'_, PyAny>) -> Option<&'a CDa
 
 const HAVE_VECTORCALL: u64 = 1 << 11;
 
-fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
-    let mut members = vec![
+fn leaked_members() -> *mut ffi::PyMemberDef {
+    let members = vec![
         ffi::PyMemberDef {
             name: c"__vectorcalloffset__".as_ptr(),
             type_code: ffi::Py_T_PYSSIZET,
@@ -132,18 +153,23 @@ fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
         },
         ffi::PyMemberDef { name: ptr::null(), type_code: 0, offset: 0, flags: 0, doc: ptr::null() },
     ];
+    Box::leak(members.into_boxed_slice()).as_mut_ptr()
+}
+
+fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
     let methods = Box::leak(methods::method_defs().into_boxed_slice());
     let mut slots = slots::slot_list();
-    slots.push(ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: members.as_mut_ptr() as *mut c_void });
+    slots.push(ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: leaked_members() as *mut c_void });
     slots.push(ffi::PyType_Slot { slot: ffi::Py_tp_methods, pfunc: methods.as_mut_ptr() as *mut c_void });
     slots.push(ffi::PyType_Slot { slot: 0, pfunc: ptr::null_mut() });
-    std::mem::forget(members);
     let slots = Box::leak(slots.into_boxed_slice());
     let spec = Box::leak(Box::new(ffi::PyType_Spec {
         name: c"_cffi_backend._CDataBase".as_ptr(),
         basicsize: std::mem::size_of::<CDataObject>() as c_int,
         itemsize: 0,
-        flags: (ffi::Py_TPFLAGS_DEFAULT as u64 | HAVE_VECTORCALL) as _,
+        // BASETYPE only so that the gc subtype can derive from it; its
+        // tp_new refuses to build instances from Python anyway.
+        flags: (ffi::Py_TPFLAGS_DEFAULT as u64 | ffi::Py_TPFLAGS_BASETYPE as u64 | HAVE_VECTORCALL) as _,
         slots: slots.as_mut_ptr(),
     }));
     // SAFETY: the spec and everything it points to are leaked ('static).
@@ -156,10 +182,79 @@ fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
     }
 }
 
+fn create_gc_type(py: Python<'_>) -> PyResult<Py<PyType>> {
+    let slots = Box::leak(
+        vec![
+            ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: leaked_members() as *mut c_void },
+            ffi::PyType_Slot { slot: ffi::Py_tp_traverse, pfunc: traverse as ffi::traverseproc as *mut c_void },
+            ffi::PyType_Slot { slot: ffi::Py_tp_clear, pfunc: clear as ffi::inquiry as *mut c_void },
+            ffi::PyType_Slot { slot: 0, pfunc: ptr::null_mut() },
+        ]
+        .into_boxed_slice(),
+    );
+    let spec = Box::leak(Box::new(ffi::PyType_Spec {
+        name: c"_cffi_backend.__CDataOwnGC".as_ptr(),
+        basicsize: std::mem::size_of::<CDataObject>() as c_int,
+        itemsize: 0,
+        flags: (ffi::Py_TPFLAGS_DEFAULT as u64 | ffi::Py_TPFLAGS_HAVE_GC as u64 | HAVE_VECTORCALL) as _,
+        slots: slots.as_mut_ptr(),
+    }));
+    // SAFETY: the spec is leaked ('static); the base is the cdata type.
+    unsafe {
+        let tp = ffi::PyType_FromSpecWithBases(spec, cdata_type(py).as_ptr());
+        if tp.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        Ok(Bound::from_owned_ptr(py, tp).cast_into_unchecked::<PyType>().unbind())
+    }
+}
+
+/// `tp_traverse` of the gc subtype: the Python objects the owner holds.
+unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, arg: *mut c_void) -> c_int {
+    let mut result = 0;
+    let mut each = |obj: *mut ffi::PyObject| {
+        if result == 0 && !obj.is_null() {
+            result = visit(obj, arg);
+        }
+    };
+    match &(*(slf as *mut CDataObject)).owner {
+        Owner::Custom { free, original, .. } => {
+            if let Some(f) = free {
+                each(f.as_ptr());
+            }
+            each(original.as_ptr());
+        }
+        Owner::Gc { original, destructor } => {
+            each(original.as_ptr());
+            if let Some(d) = destructor {
+                each(d.as_ptr());
+            }
+        }
+        Owner::Handle(obj) => each(obj.as_ptr()),
+        Owner::Callback(holder) => crate::callback::visit_refs(holder.as_ref(), &mut each),
+        _ => {}
+    }
+    result
+}
+
+/// `tp_clear` of the gc subtype: give back what the owner holds, breaking
+/// the cycle (`ffi.gc` destructors run now; a callback keeps its closure,
+/// which C may still call, but forgets its Python function).
+unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
+    let py = Python::assume_attached();
+    let obj = slf as *mut CDataObject;
+    if let Owner::Callback(holder) = &mut (*obj).owner {
+        crate::callback::clear_refs(py, holder.as_mut());
+    } else {
+        release_owner(py, obj);
+    }
+    0
+}
+
 /// Allocate a cdata of `ctype` (a `CType` object) pointing at `ptr`.
 /// Returns a new reference or NULL with an exception set.
 pub unsafe fn new_cdata(py: Python<'_>, ctype: &Py<CType>, ptr: *mut u8, owner: Owner) -> *mut ffi::PyObject {
-    let tp = cdata_type_ptr(py);
+    let tp = if owner.holds_python_refs() { cdata_gc_type_ptr(py) } else { cdata_type_ptr(py) };
     let alloc = (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
     let obj = alloc(tp, 0) as *mut CDataObject;
     if obj.is_null() {
@@ -244,10 +339,10 @@ pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     // `attach` (not `assume_attached`) so that the `Py<...>` references the
     // owner holds are released now rather than queued in PyO3's pool; not
     // possible (nor needed) while the interpreter is finalizing.
-    let holds_python_refs = !matches!(
-        (*(slf as *mut CDataObject)).owner,
-        Owner::Borrowed | Owner::Malloc { .. } | Owner::Released | Owner::ReleasedBuffer | Owner::Buffer(_)
-    );
+    if ffi::Py_TYPE(slf) != cdata_type_ptr(Python::assume_attached()) {
+        ffi::PyObject_GC_UnTrack(slf as *mut c_void);
+    }
+    let holds_python_refs = (*(slf as *mut CDataObject)).owner.holds_python_refs();
     if holds_python_refs && ffi::Py_IsInitialized() != 0 {
         Python::attach(|py| dealloc_attached(py, slf))
     } else {
