@@ -25,6 +25,7 @@ mod registry;
 mod fxhash;
 pub mod preprocess;
 pub mod header;
+pub mod resolve;
 
 pub use error::{Error, ErrorKind, Location};
 pub use registry::{CdefOptions, CdefReport, ConstValue, DeclKind, Declaration, Registry};

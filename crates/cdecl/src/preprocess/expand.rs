@@ -91,7 +91,7 @@ impl Pp {
     fn push_expansion(&mut self, mut body: Vec<PpTok>, name: PpTok) -> Result<(), Error> {
         self.work += body.len() as u64 + 1;
         if self.work > MAX_EXPANSION_WORK {
-            return Err(self.err(name.loc, "macro expansion too large (more than 20 million tokens produced)"));
+            return Err(self.err(name.loc, "macro expansion too large (more than 10 million tokens produced)"));
         }
         if let Some(first) = body.first_mut() {
             first.flags = (first.flags & !(BOL | SPACE)) | (name.flags & (BOL | SPACE));

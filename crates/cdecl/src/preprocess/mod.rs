@@ -44,9 +44,9 @@ use token::{Kind, Loc, PpTok};
 /// Deepest `#include` nesting (gcc's limit too).
 const MAX_INCLUDE_DEPTH: usize = 200;
 /// Deepest nesting of macro calls inside macro arguments.
-const MAX_ARG_NESTING: u32 = 256;
+const MAX_ARG_NESTING: u32 = 200;
 /// Most tokens all macro expansions of one run may produce.
-const MAX_EXPANSION_WORK: u64 = 20_000_000;
+const MAX_EXPANSION_WORK: u64 = 10_000_000;
 
 /// Options of one preprocessing run.
 #[derive(Clone, Debug)]
@@ -81,6 +81,12 @@ pub enum Source<'a> {
 /// The result of preprocessing.
 pub struct Preprocessed {
     pub(crate) pp: Pp,
+}
+
+impl std::fmt::Debug for Preprocessed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Preprocessed").field("files", &self.files()).finish_non_exhaustive()
+    }
 }
 
 impl Preprocessed {
