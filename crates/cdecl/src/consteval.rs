@@ -107,7 +107,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn unary(&mut self) -> Result<i128, Error> {
+    pub(crate) fn unary(&mut self) -> Result<i128, Error> {
         let t = self.peek();
         match t.kind {
             Tok::Plus | Tok::Minus | Tok::Tilde | Tok::Bang => {
@@ -237,7 +237,7 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn precedence(t: Tok) -> Option<u8> {
+pub(crate) fn precedence(t: Tok) -> Option<u8> {
     Some(match t {
         Tok::OrOr => 1,
         Tok::AndAnd => 2,

@@ -17,6 +17,7 @@ mod common;
 mod decl;
 pub(crate) mod header;
 mod keep;
+mod typed_const;
 
 use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 

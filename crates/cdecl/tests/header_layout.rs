@@ -173,3 +173,61 @@ fn defines_and_header_packing_option() {
     assert_eq!(cdecl::layout::size_align(&mut arena, t).unwrap(), (10, 2));
     assert_eq!(const_value(&reg, "LEVEL"), Some(42));
 }
+
+/// Macro values follow C's types: unsigned wrap-around, `int` overflow of
+/// shifts, `long` arithmetic, casts.
+#[test]
+fn macro_values_have_c_types() {
+    const TYPED_H: &str = r#"
+#define ALL_BITS (~0U)
+#define MINUS_ONE_U (-1U)
+#define HIGH_BIT (1 << 31)
+#define HIGH_BIT_U (1U << 31)
+#define WRAP (0xFFFFFFFFU + 2)
+#define LONG_WRAP (0xFFFFFFFFFFFFFFFFUL + 2)
+#define MIXED (1 - 2U)
+#define MIXED_LONG (1L - 2U)
+#define SIGNED_DIV (-7 / 2)
+#define UNSIGNED_DIV (-7 / 2U)
+#define NARROW ((unsigned short)-1)
+#define NARROW_NEG ((signed char)200)
+#define SIZE_MINUS (sizeof(int) - 8)
+#define CMP (-1 < 0U)
+#define TERNARY_TYPE (1 ? -1 : 0U)
+enum big { BIG_E = 5 };
+#define FROM_ENUM_U (BIG_E - 10U)
+"#;
+    let names = [
+        "ALL_BITS", "MINUS_ONE_U", "HIGH_BIT", "HIGH_BIT_U", "WRAP", "LONG_WRAP", "MIXED", "MIXED_LONG", "SIGNED_DIV", "UNSIGNED_DIV",
+        "NARROW", "NARROW_NEG", "SIZE_MINUS", "CMP", "TERNARY_TYPE", "FROM_ENUM_U",
+    ];
+    let (mut reg, mut arena) = (Registry::new(), TypeArena::new());
+    cdecl::header::cdef_header_text(&mut reg, &mut arena, "typed.h", TYPED_H, &HeaderOptions::default()).unwrap();
+    let got: Vec<i128> = names.iter().map(|n| const_value(&reg, n).unwrap_or_else(|| panic!("{n}"))).collect();
+    assert_eq!(got[0], 4294967295);
+    assert_eq!(got[2], -2147483648);
+    if gcc_available() {
+        let dir = temp_headers(&[("typed.h", TYPED_H)]);
+        assert_eq!(got, gcc_values("#include \"typed.h\"", &names, &[&dir]));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn enum_values_match_gcc() {
+    const ENUMS_H: &str = "enum flags { F_LOW = 1, F_HIGH = 1 << 31, F_ALL = ~0U };\nenum neg { N_A = -5, N_B, N_C = N_B * 3 };\nenum big { B_A = 1L << 40 };\n";
+    let names = ["F_LOW", "F_HIGH", "F_ALL", "N_B", "N_C", "B_A", "sizeof(enum flags)", "sizeof(enum neg)", "sizeof(enum big)"];
+    let (mut reg, mut arena) = (Registry::new(), TypeArena::new());
+    let r = cdecl::header::cdef_header_text(&mut reg, &mut arena, "enums.h", ENUMS_H, &HeaderOptions::default());
+    r.unwrap();
+    let mut got: Vec<i128> = names[..6].iter().map(|n| const_value(&reg, n).unwrap()).collect();
+    for e in ["enum flags", "enum neg", "enum big"] {
+        let t = reg.parse_type(&mut arena, e).unwrap();
+        got.push(cdecl::layout::size_align(&mut arena, t).unwrap().0 as i128);
+    }
+    if gcc_available() {
+        let dir = temp_headers(&[("enums.h", ENUMS_H)]);
+        assert_eq!(got, gcc_values("#include \"enums.h\"", &names, &[&dir]));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1358,7 +1358,8 @@ impl<'a> Parser<'a> {
                             self.bump();
                             partial = true;
                         } else {
-                            next = self.const_expr()?;
+                            // A header's enumerators are computed in C's types (`1 << 31` is negative).
+                            next = if self.header_mode { self.typed_const_expr()?.v } else { self.const_expr()? };
                         }
                     }
                     // enumerators are usable in the following values

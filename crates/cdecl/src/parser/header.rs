@@ -8,7 +8,7 @@
 //! and a declaration that fails is skipped: the parser resynchronises at
 //! its end and records the failure with the names it declared.
 
-use super::{int_type_for, merge, Parser, TagKind};
+use super::{merge, Parser, TagKind};
 use crate::error::Location;
 use crate::lexer::{Kw, Tok, Token};
 use crate::registry::{CdefOptions, ConstValue, DeclKind, Declaration, Registry};
@@ -696,7 +696,7 @@ impl Parser<'_> {
             let saved = std::mem::replace(&mut self.toks, toks);
             let saved_pos = std::mem::replace(&mut self.pos, 0);
             self.hdr.in_macro = true;
-            let r = self.const_expr().and_then(|v| match self.peek_kind() {
+            let r = self.typed_const_expr().and_then(|v| match self.peek_kind() {
                 Tok::Eof => Ok(v),
                 _ => Err(self.unexpected("the end of the macro's value")),
             });
@@ -704,10 +704,10 @@ impl Parser<'_> {
             self.toks = saved;
             self.pos = saved_pos;
             self.depth = 0;
-            let r = r.and_then(|v| {
-                self.add_int_constant(&name, v, span)?;
-                let ty = self.arena.prim(int_type_for(v));
-                self.declare(&name, DeclKind::Constant { ty, value: ConstValue::Int(v) }, span, true)
+            let r = r.and_then(|typed| {
+                self.add_int_constant(&name, typed.v, span)?;
+                let ty = self.arena.prim(typed.prim());
+                self.declare(&name, DeclKind::Constant { ty, value: ConstValue::Int(typed.v) }, span, true)
             });
             if let Err(mut error) = r {
                 if only.is_some_and(|o| o.iter().any(|n| n.trim() == name)) {
