@@ -39,7 +39,12 @@ fn main() {
             decls = reg.declarations().len() + reg.typedef_names().len();
         });
         let gcc = best_ms(10, || {
-            let mut child = match Command::new("gcc").args(["-E", "-P", "-x", "c", "-"]).stdin(Stdio::piped()).stdout(Stdio::null()).spawn() {
+            let mut child = match Command::new("gcc")
+                .args(["-E", "-P", "-x", "c", "-"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn()
+            {
                 Ok(c) => c,
                 Err(_) => return,
             };

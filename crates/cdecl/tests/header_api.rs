@@ -19,7 +19,11 @@ fn header_err(files: &[(&str, &str)], main: &str) -> (cdecl::Error, String) {
 #[test]
 fn syntax_error_shows_file_line_column_caret_and_include_chain() {
     let (e, shown) = header_err(
-        &[("a.h", "int a(void);\n\n#include \"b.h\"\n"), ("b.h", "int ok(void);\n#include \"c.h\"\n"), ("c.h", "int fine;\nint broken(int x;\n")],
+        &[
+            ("a.h", "int a(void);\n\n#include \"b.h\"\n"),
+            ("b.h", "int ok(void);\n#include \"c.h\"\n"),
+            ("c.h", "int fine;\nint broken(int x;\n"),
+        ],
         "a.h",
     );
     assert_eq!(e.kind, ErrorKind::CDef);
@@ -38,7 +42,10 @@ fn error_through_a_macro_points_at_the_use() {
 
 #[test]
 fn preprocessor_errors() {
-    let (_, shown) = header_err(&[("e.h", "#include \"f.h\"\n"), ("f.h", "#if !defined(NEEDED)\n#error \"define NEEDED first\"\n#endif\n")], "e.h");
+    let (_, shown) = header_err(
+        &[("e.h", "#include \"f.h\"\n"), ("f.h", "#if !defined(NEEDED)\n#error \"define NEEDED first\"\n#endif\n")],
+        "e.h",
+    );
     assert!(shown.starts_with("In file included from e.h:1:\nf.h:2:1: #error \"define NEEDED first\""), "{shown}");
 
     let (_, shown) = header_err(&[("m.h", "#include <surely/not/here.h>\n")], "m.h");
@@ -99,7 +106,8 @@ fn unrepresentable_declarations_are_skipped_with_one_warning() {
 
 #[test]
 fn only_keeps_names_and_dependencies() {
-    let options = HeaderOptions { only: Some(vec!["keep_me".into(), "MASK".into(), "enum color".into()]), ..HeaderOptions::default() };
+    let options =
+        HeaderOptions { only: Some(vec!["keep_me".into(), "MASK".into(), "enum color".into()]), ..HeaderOptions::default() };
     let (mut reg, mut arena) = (Registry::new(), TypeArena::new());
     let report = cdef_header_text(&mut reg, &mut arena, "mixed.h", MIXED, &options).unwrap();
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
@@ -153,7 +161,10 @@ fn cdef_text_round_trips() {
          int walk(node_t *, cb_t, kind_t);\nextern const char *names[];\n#define LIMIT (4 * 16)\n\
          int scan(const char *, ...) __asm__(\"real_scan\");\nunion u { int i; struct { short a, b; }; };\n",
     )]);
-    let options = HeaderOptions { only: Some(vec!["walk".into(), "names".into(), "LIMIT".into(), "scan".into(), "union u".into()]), ..HeaderOptions::default() };
+    let options = HeaderOptions {
+        only: Some(vec!["walk".into(), "names".into(), "LIMIT".into(), "scan".into(), "union u".into()]),
+        ..HeaderOptions::default()
+    };
     let text = to_cdef_text(dir.join("api.h").to_str().unwrap(), &options).unwrap();
     assert_eq!(
         text,

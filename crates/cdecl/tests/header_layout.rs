@@ -126,7 +126,21 @@ int some_function(int);
 
 #[test]
 fn macro_arithmetic_matches_gcc() {
-    let names = ["MASK", "SHIFTED", "NEG", "BIG", "CHAR_A", "TERN", "SIZE_OF_S", "FROM_ENUM", "CAST_WRAP", "HEXOCT", "USES_NESTED", "EXPR_LONG", "DIV"];
+    let names = [
+        "MASK",
+        "SHIFTED",
+        "NEG",
+        "BIG",
+        "CHAR_A",
+        "TERN",
+        "SIZE_OF_S",
+        "FROM_ENUM",
+        "CAST_WRAP",
+        "HEXOCT",
+        "USES_NESTED",
+        "EXPR_LONG",
+        "DIV",
+    ];
     let (mut reg, mut arena) = (Registry::new(), TypeArena::new());
     cdecl::header::cdef_header_text(&mut reg, &mut arena, "macros.h", MACROS_H, &HeaderOptions::default()).unwrap();
     let got: Vec<i128> = names.iter().map(|n| const_value(&reg, n).unwrap_or_else(|| panic!("{n} is not a constant"))).collect();
@@ -198,8 +212,22 @@ enum big { BIG_E = 5 };
 #define FROM_ENUM_U (BIG_E - 10U)
 "#;
     let names = [
-        "ALL_BITS", "MINUS_ONE_U", "HIGH_BIT", "HIGH_BIT_U", "WRAP", "LONG_WRAP", "MIXED", "MIXED_LONG", "SIGNED_DIV", "UNSIGNED_DIV",
-        "NARROW", "NARROW_NEG", "SIZE_MINUS", "CMP", "TERNARY_TYPE", "FROM_ENUM_U",
+        "ALL_BITS",
+        "MINUS_ONE_U",
+        "HIGH_BIT",
+        "HIGH_BIT_U",
+        "WRAP",
+        "LONG_WRAP",
+        "MIXED",
+        "MIXED_LONG",
+        "SIGNED_DIV",
+        "UNSIGNED_DIV",
+        "NARROW",
+        "NARROW_NEG",
+        "SIZE_MINUS",
+        "CMP",
+        "TERNARY_TYPE",
+        "FROM_ENUM_U",
     ];
     let (mut reg, mut arena) = (Registry::new(), TypeArena::new());
     cdecl::header::cdef_header_text(&mut reg, &mut arena, "typed.h", TYPED_H, &HeaderOptions::default()).unwrap();

@@ -88,7 +88,8 @@ xglue(HIGH, LOW)
 /// C11 6.10.3.5 example 5: placemarkers.
 #[test]
 fn standard_example_5() {
-    let src = "#define t(x,y,z) x ## y ## z\nint j[] = { t(1,2,3), t(,4,5), t(6,,7), t(8,9,),\n t(10,,), t(,11,), t(,,12), t(,,) };";
+    let src =
+        "#define t(x,y,z) x ## y ## z\nint j[] = { t(1,2,3), t(,4,5), t(6,,7), t(8,9,),\n t(10,,), t(,11,), t(,,12), t(,,) };";
     assert_eq!(squeezed(src), "intj[]={123,45,67,89,10,11,12,};");
 }
 
@@ -178,7 +179,9 @@ fn stringify_and_paste() {
     assert_eq!(pp("#define s(x) #x\ns( a  +   \"b\\n\" )"), r#""a + \"b\\n\"""#);
     assert_eq!(pp("#define cat(a, b) a ## b\ncat(x, 1) cat(<, <=) cat(0x, 1F)"), "x1 <<= 0x1F");
     assert_eq!(pp("#define cat(a, b) a ## b\n#define xcat(a, b) cat(a, b)\n#define ONE 1\ncat(ONE, 2) xcat(ONE, 2)"), "ONE2 12");
-    let e = preprocess(Source::Text { name: "t.h", text: "#define cat(a, b) a ## b\ncat(+, /)" }, &PpOptions::default()).err().unwrap();
+    let e = preprocess(Source::Text { name: "t.h", text: "#define cat(a, b) a ## b\ncat(+, /)" }, &PpOptions::default())
+        .err()
+        .unwrap();
     assert!(e.to_string().contains("pasting \"+\" and \"/\" does not give a valid preprocessing token"), "{e}");
 }
 
@@ -238,7 +241,8 @@ fn include_guards_once_and_next() {
 
 #[test]
 fn line_directive_renames_in_diagnostics() {
-    let e = preprocess(Source::Text { name: "t.h", text: "#line 40 \"orig.c\"\n#error moved\n" }, &PpOptions::default()).unwrap_err();
+    let e =
+        preprocess(Source::Text { name: "t.h", text: "#line 40 \"orig.c\"\n#error moved\n" }, &PpOptions::default()).unwrap_err();
     assert!(e.to_string().starts_with("orig.c:40:1: #error moved"), "{e}");
 }
 
@@ -265,6 +269,12 @@ fn embedded_compiler_headers() {
     assert!(out.contains("int d = 15;"), "{out}");
     // And the declarations parse.
     let (mut reg, mut arena) = (cdecl::Registry::new(), cdecl::TypeArena::new());
-    let r = cdecl::header::cdef_header_text(&mut reg, &mut arena, "t.h", "#include <stdint.h>\n#include <stddef.h>\nint64_t f(size_t);\n", &Default::default());
+    let r = cdecl::header::cdef_header_text(
+        &mut reg,
+        &mut arena,
+        "t.h",
+        "#include <stdint.h>\n#include <stddef.h>\nint64_t f(size_t);\n",
+        &Default::default(),
+    );
     assert!(r.is_ok(), "{r:?}");
 }

@@ -43,10 +43,15 @@ fn most_usr_include_headers_parse() {
         match cdef_header(&mut reg, &mut arena, h, &HeaderOptions::default()) {
             Ok(report) => {
                 parsed += 1;
-                skipped_decls += report.warnings.iter().filter_map(|w| w.lines().next()?.split(' ').nth(2)?.parse::<usize>().ok()).sum::<usize>();
+                skipped_decls += report
+                    .warnings
+                    .iter()
+                    .filter_map(|w| w.lines().next()?.split(' ').nth(2)?.parse::<usize>().ok())
+                    .sum::<usize>();
             }
             Err(e) => {
-                let first = e.to_string().lines().find(|l| !l.starts_with("In file") && !l.starts_with("  ")).unwrap_or("").to_string();
+                let first =
+                    e.to_string().lines().find(|l| !l.starts_with("In file") && !l.starts_with("  ")).unwrap_or("").to_string();
                 failures.push((h.clone(), first, gcc_accepts(h)));
             }
         }

@@ -35,13 +35,22 @@ fn zlib() {
     assert_eq!(const_value(&reg, "Z_OK"), Some(0));
     assert_eq!(const_value(&reg, "Z_BUF_ERROR"), Some(-5));
     assert_eq!(function_sig(&reg, &arena, "compress"), "int()(unsigned char *, unsigned long *, unsigned char *, unsigned long)");
-    assert_eq!(function_sig(&reg, &arena, "uncompress"), "int()(unsigned char *, unsigned long *, unsigned char *, unsigned long)");
+    assert_eq!(
+        function_sig(&reg, &arena, "uncompress"),
+        "int()(unsigned char *, unsigned long *, unsigned char *, unsigned long)"
+    );
     assert!(reg.lookup("compressBound").is_some() && reg.lookup("zlibVersion").is_some());
     if gcc_available() {
         let want = gcc_values("#include <zlib.h>", &["ZLIB_VERNUM", "Z_DEFLATED", "Z_BEST_COMPRESSION", "MAX_WBITS"], &[]);
-        let got: Vec<i128> = ["ZLIB_VERNUM", "Z_DEFLATED", "Z_BEST_COMPRESSION", "MAX_WBITS"].iter().map(|n| const_value(&reg, n).unwrap()).collect();
+        let got: Vec<i128> = ["ZLIB_VERNUM", "Z_DEFLATED", "Z_BEST_COMPRESSION", "MAX_WBITS"]
+            .iter()
+            .map(|n| const_value(&reg, n).unwrap())
+            .collect();
         assert_eq!(got, want);
-        let q: &[(&str, &[&str])] = &[("z_stream", &["next_in", "avail_in", "total_out", "msg", "zalloc", "opaque", "adler", "reserved"]), ("gz_header", &["extra_len", "hcrc"])];
+        let q: &[(&str, &[&str])] = &[
+            ("z_stream", &["next_in", "avail_in", "total_out", "msg", "zalloc", "opaque", "adler", "reserved"]),
+            ("gz_header", &["extra_len", "hcrc"]),
+        ];
         assert_eq!(crate_layouts(&reg, &mut arena, q), gcc_layouts("#include <zlib.h>", q, &[]));
     }
 }
@@ -85,7 +94,8 @@ fn stdio() {
     }
     if gcc_available() {
         let want = gcc_values("#include <stdio.h>", &["BUFSIZ", "FILENAME_MAX", "L_tmpnam", "TMP_MAX"], &[]);
-        let got: Vec<i128> = ["BUFSIZ", "FILENAME_MAX", "L_tmpnam", "TMP_MAX"].iter().map(|n| const_value(&reg, n).unwrap()).collect();
+        let got: Vec<i128> =
+            ["BUFSIZ", "FILENAME_MAX", "L_tmpnam", "TMP_MAX"].iter().map(|n| const_value(&reg, n).unwrap()).collect();
         assert_eq!(got, want);
         let q: &[(&str, &[&str])] = &[("fpos_t", &["__pos", "__state"])];
         assert_eq!(crate_layouts(&reg, &mut arena, q), gcc_layouts("#include <stdio.h>", q, &[]));
@@ -115,7 +125,19 @@ fn sys_stat_and_time_layouts_match_gcc() {
     if gcc_available() {
         let q: &[(&str, &[&str])] = &[(
             "struct stat",
-            &["st_dev", "st_ino", "st_nlink", "st_mode", "st_uid", "st_size", "st_blksize", "st_blocks", "st_atim", "st_mtim.tv_nsec", "st_ctim"],
+            &[
+                "st_dev",
+                "st_ino",
+                "st_nlink",
+                "st_mode",
+                "st_uid",
+                "st_size",
+                "st_blksize",
+                "st_blocks",
+                "st_atim",
+                "st_mtim.tv_nsec",
+                "st_ctim",
+            ],
         )];
         assert_eq!(crate_layouts(&reg, &mut arena, q), gcc_layouts("#include <sys/stat.h>", q, &[]));
         let want = gcc_values("#include <sys/stat.h>", &["S_IFMT", "S_IFDIR", "S_IRWXU", "S_IXOTH"], &[]);
@@ -132,7 +154,10 @@ fn sys_stat_and_time_layouts_match_gcc() {
             ("struct itimerspec", &["it_value.tv_nsec"]),
         ];
         assert_eq!(crate_layouts(&reg, &mut arena, q), gcc_layouts("#include <time.h>", q, &[]));
-        assert_eq!(const_value(&reg, "CLOCKS_PER_SEC"), gcc_values("#include <time.h>", &["CLOCKS_PER_SEC"], &[]).first().copied());
+        assert_eq!(
+            const_value(&reg, "CLOCKS_PER_SEC"),
+            gcc_values("#include <time.h>", &["CLOCKS_PER_SEC"], &[]).first().copied()
+        );
     }
 }
 

@@ -42,7 +42,12 @@ pub struct HeaderOptions {
 
 /// Declare everything a header declares (see the module documentation).
 /// `header` is a path or a name searched like `#include "header"`.
-pub fn cdef_header(registry: &mut Registry, arena: &mut TypeArena, header: &str, options: &HeaderOptions) -> Result<CdefReport, Error> {
+pub fn cdef_header(
+    registry: &mut Registry,
+    arena: &mut TypeArena,
+    header: &str,
+    options: &HeaderOptions,
+) -> Result<CdefReport, Error> {
     run(registry, arena, Source::Header(header), options).map(|(r, _)| r)
 }
 
@@ -67,8 +72,14 @@ pub fn to_cdef_text(header: &str, options: &HeaderOptions) -> Result<String, Err
     Ok(print::cdef_text(&reg, &arena, &items, &report.warnings))
 }
 
-fn run(registry: &mut Registry, arena: &mut TypeArena, source: Source<'_>, options: &HeaderOptions) -> Result<(CdefReport, Vec<Item>), Error> {
-    let pp_options = PpOptions { include_dirs: options.include_dirs.clone(), defines: options.defines.clone(), compiler_headers: true };
+fn run(
+    registry: &mut Registry,
+    arena: &mut TypeArena,
+    source: Source<'_>,
+    options: &HeaderOptions,
+) -> Result<(CdefReport, Vec<Item>), Error> {
+    let pp_options =
+        PpOptions { include_dirs: options.include_dirs.clone(), defines: options.defines.clone(), compiler_headers: true };
     let mut pre = preprocess::preprocess(source, &pp_options)?;
     let only = options.only.as_deref();
     let keep = |name: &str| match only {

@@ -256,14 +256,24 @@ impl<'a> Parser<'a> {
                     let text = self.tok_text(t);
                     let prev = if i > start { self.toks[i - 1].kind } else { Tok::Eof };
                     let next = self.toks[i + 1].kind;
-                    if matches!(prev, Tok::Kw(Kw::Struct | Kw::Union | Kw::Enum)) || is_gnu_type_word(text) || text.starts_with("_Static") {
+                    if matches!(prev, Tok::Kw(Kw::Struct | Kw::Union | Kw::Enum))
+                        || is_gnu_type_word(text)
+                        || text.starts_with("_Static")
+                    {
                         continue;
                     }
                     let at_declarator_end = matches!(
                         next,
-                        Tok::LParen | Tok::LBracket | Tok::Comma | Tok::Semi | Tok::Assign | Tok::Colon | Tok::Kw(Kw::Attribute | Kw::Asm)
+                        Tok::LParen
+                            | Tok::LBracket
+                            | Tok::Comma
+                            | Tok::Semi
+                            | Tok::Assign
+                            | Tok::Colon
+                            | Tok::Kw(Kw::Attribute | Kw::Asm)
                     );
-                    let pointer_name = prev == Tok::Star && next == Tok::RParen && i >= start + 2 && self.toks[i - 2].kind == Tok::LParen;
+                    let pointer_name =
+                        prev == Tok::Star && next == Tok::RParen && i >= start + 2 && self.toks[i - 2].kind == Tok::LParen;
                     let is_name = (parens == 0 && at_declarator_end) || (parens >= 1 && pointer_name);
                     let is_known_type = self.is_type_name(text) && next != Tok::Semi;
                     if is_name && !is_known_type && !names.iter().any(|n| n == text) {
@@ -306,7 +316,9 @@ impl<'a> Parser<'a> {
         let same_kind = std::mem::discriminant(&old.kind) == std::mem::discriminant(&decl.kind);
         let both_constants = matches!(old.kind, DeclKind::Constant { .. } | DeclKind::EnumConstant { .. })
             && matches!(decl.kind, DeclKind::Constant { .. } | DeclKind::EnumConstant { .. });
-        if let (DeclKind::Function { ty: a, asm_name: None }, DeclKind::Function { ty: b, asm_name: Some(_) }) = (&old.kind, &decl.kind) {
+        if let (DeclKind::Function { ty: a, asm_name: None }, DeclKind::Function { ty: b, asm_name: Some(_) }) =
+            (&old.kind, &decl.kind)
+        {
             if a == b {
                 if let Some(&i) = self.st.by_name.get(&decl.name) {
                     self.st.decls[i] = decl;
@@ -359,7 +371,10 @@ impl<'a> Parser<'a> {
                                             BIGGEST_ALIGNMENT as i128
                                         };
                                         if n <= 0 || n & (n - 1) != 0 || n > 1 << 28 {
-                                            return Err(self.cdef_err(w.span, format!("requested alignment {n} is not a positive power of 2")));
+                                            return Err(self.cdef_err(
+                                                w.span,
+                                                format!("requested alignment {n} is not a positive power of 2"),
+                                            ));
                                         }
                                         aligned = aligned.max(Some(n as u64));
                                         continue;
@@ -451,7 +466,9 @@ impl<'a> Parser<'a> {
                 self.skip_attributes()?;
             }
             "__thread" | "_Thread_local" => {
-                return Err(self.unrepresentable(t.span, "thread-local variables cannot be reached through the library's symbols"));
+                return Err(
+                    self.unrepresentable(t.span, "thread-local variables cannot be reached through the library's symbols")
+                );
             }
             "__auto_type" => return Err(self.unrepresentable(t.span, "'__auto_type' declares no type rcffi can use")),
             "__builtin_va_list" if named.is_none() => {
@@ -529,14 +546,23 @@ impl<'a> Parser<'a> {
     /// `aligned(N)` is fine if it changes nothing, or if the typedef is
     /// the only name of a record defined right there (then the record
     /// gets the alignment); otherwise the type is unrepresentable.
-    pub(super) fn typedef_attributes(&mut self, specs: &super::decl::Specs, d: &super::decl::Declarator, name: &str, ty: TypeId, span: Span) -> Result<TypeId, Error> {
+    pub(super) fn typedef_attributes(
+        &mut self,
+        specs: &super::decl::Specs,
+        d: &super::decl::Declarator,
+        name: &str,
+        ty: TypeId,
+        span: Span,
+    ) -> Result<TypeId, Error> {
         let ty = self.apply_mode(ty, span)?;
         let Some(n) = self.hdr.aligned.take() else { return Ok(ty) };
         let natural = crate::layout::size_align(self.arena, ty).map(|(_, a)| a).unwrap_or(0);
         if n <= natural {
             return Ok(ty);
         }
-        if let (true, true, Type::Record(rid)) = (d.ops.is_empty(), specs.defines_body, self.arena.get(self.arena.strip_top_quals(ty)).clone()) {
+        if let (true, true, Type::Record(rid)) =
+            (d.ops.is_empty(), specs.defines_body, self.arena.get(self.arena.strip_top_quals(ty)).clone())
+        {
             if self.arena.record(rid).tag.is_none() {
                 self.touch_record(rid);
                 let r = self.arena.record_mut(rid);
@@ -548,7 +574,9 @@ impl<'a> Parser<'a> {
         Err(self.error(
             crate::ErrorKind::NotImplemented,
             span,
-            format!("typedef '{name}' has __attribute__((aligned({n}))), more than its type's alignment: rcffi cannot represent it"),
+            format!(
+                "typedef '{name}' has __attribute__((aligned({n}))), more than its type's alignment: rcffi cannot represent it"
+            ),
         ))
     }
 

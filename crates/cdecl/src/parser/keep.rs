@@ -89,11 +89,9 @@ impl Parser<'_> {
                 kept.typedef_order.push(name);
             }
         }
-        for (map, out) in [
-            (st.struct_tags, &mut kept.struct_tags),
-            (st.union_tags, &mut kept.union_tags),
-            (st.enum_tags, &mut kept.enum_tags),
-        ] {
+        for (map, out) in
+            [(st.struct_tags, &mut kept.struct_tags), (st.union_tags, &mut kept.union_tags), (st.enum_tags, &mut kept.enum_tags)]
+        {
             out.extend(map.into_iter().filter(|(_, ty)| kept_type(*ty, self.arena)));
         }
         self.st = kept;

@@ -217,7 +217,9 @@ impl Pp {
                 sym::IF => guard_of_if(args).map_or(Guard::None, |g| Guard::Open(g, usize::MAX)),
                 _ => Guard::None,
             },
-            Guard::Open(_, at) if at + 1 == depth && matches!(directive, sym::ELSE | sym::ELIF | sym::ELIFDEF | sym::ELIFNDEF) => {
+            Guard::Open(_, at)
+                if at + 1 == depth && matches!(directive, sym::ELSE | sym::ELIF | sym::ELIFDEF | sym::ELIFNDEF) =>
+            {
                 Guard::None
             }
             Guard::Open(g, at) => Guard::Open(g, at),
@@ -238,10 +240,16 @@ impl Pp {
             if t.is_ident(sym::DEFINED) {
                 let (name, next) = match (args.get(i + 1), args.get(i + 2), args.get(i + 3)) {
                     (Some(n), _, _) if n.kind == Kind::Ident => (n.sym, i + 2),
-                    (Some(p), Some(n), Some(r)) if p.is_punct(sym::LPAREN) && n.kind == Kind::Ident && r.is_punct(sym::RPAREN) => {
+                    (Some(p), Some(n), Some(r))
+                        if p.is_punct(sym::LPAREN) && n.kind == Kind::Ident && r.is_punct(sym::RPAREN) =>
+                    {
                         (n.sym, i + 4)
                     }
-                    _ => return Err(self.err(t.loc, "operator \"defined\" requires an identifier (as 'defined NAME' or 'defined(NAME)')")),
+                    _ => {
+                        return Err(
+                            self.err(t.loc, "operator \"defined\" requires an identifier (as 'defined NAME' or 'defined(NAME)')")
+                        )
+                    }
                 };
                 let value = if self.macros.contains_key(&name) { sym::ONE } else { sym::ZERO };
                 let mut n = PpTok::new(Kind::Number, value, t.loc);
@@ -281,11 +289,7 @@ impl Pp {
         let (physical, _, _) = self.files.file_of(hash.loc).line_col(hash.loc.off);
         let inc = &mut self.files.incs[hash.loc.inc as usize];
         let name = name.or_else(|| inc.line_marks.last().and_then(|m| m.name.clone()));
-        inc.line_marks.push(super::files::LineMark {
-            off: hash.loc.off,
-            delta: number as i64 - (physical as i64 + 1),
-            name,
-        });
+        inc.line_marks.push(super::files::LineMark { off: hash.loc.off, delta: number as i64 - (physical as i64 + 1), name });
         Ok(())
     }
 

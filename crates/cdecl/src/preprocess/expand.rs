@@ -184,7 +184,8 @@ impl Pp {
             if t.is_punct(sym::HASHHASH) && i + 1 < body.len() {
                 let r = body[i + 1];
                 i += 2;
-                if r.kind == Kind::Param && Some(r.sym.0 as usize) == ctx.va && out.last().is_some_and(|c| c.is_punct(sym::COMMA)) {
+                if r.kind == Kind::Param && Some(r.sym.0 as usize) == ctx.va && out.last().is_some_and(|c| c.is_punct(sym::COMMA))
+                {
                     // GNU: `, ## __VA_ARGS__` drops the comma when there are
                     // no variable arguments, and pastes nothing otherwise.
                     let arg = &ctx.args[r.sym.0 as usize];

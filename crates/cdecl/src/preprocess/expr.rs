@@ -215,11 +215,23 @@ fn apply(op: &str, a: Val, b: Val, eval: bool) -> Result<Val, String> {
             // shifts the other way (gcc's behaviour).
             let (left, count) = if y < 0 && !b.unsigned { (op == ">>", y.unsigned_abs()) } else { (op == "<<", y as u64) };
             let v = if left {
-                if count >= 64 { 0 } else { x.wrapping_shl(count as u32) }
+                if count >= 64 {
+                    0
+                } else {
+                    x.wrapping_shl(count as u32)
+                }
             } else if a.unsigned {
-                if count >= 64 { 0 } else { ((x as u64) >> count) as i64 }
+                if count >= 64 {
+                    0
+                } else {
+                    ((x as u64) >> count) as i64
+                }
             } else if count >= 64 {
-                if x < 0 { -1 } else { 0 }
+                if x < 0 {
+                    -1
+                } else {
+                    0
+                }
             } else {
                 x >> count
             };

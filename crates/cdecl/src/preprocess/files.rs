@@ -35,9 +35,8 @@ pub(crate) struct SourceFile {
 
 impl SourceFile {
     pub(crate) fn new(display: String, path: Option<PathBuf>, raw: String) -> SourceFile {
-        let line_starts = std::iter::once(0)
-            .chain(raw.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i as u32 + 1))
-            .collect();
+        let line_starts =
+            std::iter::once(0).chain(raw.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i as u32 + 1)).collect();
         let (text, splices, original) = if raw.contains("\\\n") || raw.contains("\\\r\n") {
             let (text, splices) = remove_splices(&raw);
             (text, splices, Some(raw))
@@ -138,10 +137,9 @@ impl Files {
         let file = &self.files[inc.file as usize];
         let (line, _, _) = file.line_col(loc.off);
         match inc.line_marks.iter().rev().find(|m| m.off <= loc.off) {
-            Some(m) => (
-                m.name.clone().unwrap_or_else(|| file.display.clone()),
-                (line as i64 + m.delta).clamp(0, u32::MAX as i64) as u32,
-            ),
+            Some(m) => {
+                (m.name.clone().unwrap_or_else(|| file.display.clone()), (line as i64 + m.delta).clamp(0, u32::MAX as i64) as u32)
+            }
             None => (file.display.clone(), line),
         }
     }

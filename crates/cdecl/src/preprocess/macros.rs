@@ -71,17 +71,20 @@ pub(crate) struct Macro {
 
 impl Macro {
     pub(crate) fn builtin(b: Builtin) -> Macro {
-        Macro { params: None, variadic: false, body: Rc::from(Vec::new()), builtin: Some(b), origin: Origin::Builtin, loc: Loc::default() }
+        Macro {
+            params: None,
+            variadic: false,
+            body: Rc::from(Vec::new()),
+            builtin: Some(b),
+            origin: Origin::Builtin,
+            loc: Loc::default(),
+        }
     }
 }
 
 /// Parse the tokens of a `#define` line after the directive name.
 /// Errors are `(location, message)`.
-pub(crate) fn parse_define(
-    line: &[PpTok],
-    origin: Origin,
-    text: impl Fn(Sym) -> String,
-) -> Result<(Sym, Macro), (Loc, String)> {
+pub(crate) fn parse_define(line: &[PpTok], origin: Origin, text: impl Fn(Sym) -> String) -> Result<(Sym, Macro), (Loc, String)> {
     let Some(name) = line.first() else {
         return Err((Loc::default(), "macro names must be identifiers: no name after '#define'".into()));
     };
@@ -166,13 +169,6 @@ pub(crate) fn parse_define(
             }
         }
     }
-    let m = Macro {
-        params: params.map(|l| l.len() as u32),
-        variadic,
-        body: body.into(),
-        builtin: None,
-        origin,
-        loc: name.loc,
-    };
+    let m = Macro { params: params.map(|l| l.len() as u32), variadic, body: body.into(), builtin: None, origin, loc: name.loc };
     Ok((name.sym, m))
 }

@@ -319,7 +319,8 @@ impl Pp {
                 if let Some(&id) = self.file_ids.get(&key) {
                     return Ok(id);
                 }
-                let bytes = std::fs::read(&path).map_err(|e| Error::cdef(format!("cannot read header {}: {e}", path.display())))?;
+                let bytes =
+                    std::fs::read(&path).map_err(|e| Error::cdef(format!("cannot read header {}: {e}", path.display())))?;
                 let text = match String::from_utf8(bytes) {
                     Ok(s) => s,
                     Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),

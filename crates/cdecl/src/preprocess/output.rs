@@ -27,7 +27,12 @@ fn would_merge(prev: (Kind, char), next_kind: Kind, next: &str) -> bool {
     let first = next.chars().next().unwrap_or(' ');
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii();
     match prev.0 {
-        Kind::Ident | Kind::Number => word(first) || matches!(next_kind, Kind::Number | Kind::Str | Kind::Char) || first == '.' || (prev.0 == Kind::Number && matches!(first, '+' | '-')),
+        Kind::Ident | Kind::Number => {
+            word(first)
+                || matches!(next_kind, Kind::Number | Kind::Str | Kind::Char)
+                || first == '.'
+                || (prev.0 == Kind::Number && matches!(first, '+' | '-'))
+        }
         Kind::Punct | Kind::Other => {
             next_kind == Kind::Punct && {
                 let pair = [prev.1, first];
@@ -104,12 +109,10 @@ pub(crate) fn convert(kind: Kind, text: &str, full: &str, span: Span) -> Token {
     let tok = |kind| Token { kind, span, value: 0 };
     match kind {
         Kind::Ident => tok(Kw::from_str(text).map_or(Tok::Ident, Tok::Kw)),
-        Kind::Number | Kind::Char | Kind::Str => {
-            match lexer::lex_range("", full, span.start as usize, span.end as usize) {
-                Ok(v) if v.len() == 2 && v[0].span == span => v[0],
-                _ => tok(Tok::Other),
-            }
-        }
+        Kind::Number | Kind::Char | Kind::Str => match lexer::lex_range("", full, span.start as usize, span.end as usize) {
+            Ok(v) if v.len() == 2 && v[0].span == span => v[0],
+            _ => tok(Tok::Other),
+        },
         Kind::Punct => tok(match text {
             "(" => Tok::LParen,
             ")" => Tok::RParen,

@@ -84,7 +84,9 @@ impl Pp {
         let word = |p: &Vec<&PpTok>| p.first().map(|t| self.interner.get(t.sym).to_string()).unwrap_or_default();
         let number = |p: &Vec<&PpTok>| -> Option<u32> {
             match p.as_slice() {
-                [t] if t.kind == Kind::Number => crate::lexer::parse_int_literal(self.interner.get(t.sym)).and_then(|v| u32::try_from(v).ok()),
+                [t] if t.kind == Kind::Number => {
+                    crate::lexer::parse_int_literal(self.interner.get(t.sym)).and_then(|v| u32::try_from(v).ok())
+                }
                 _ => None,
             }
         };
@@ -98,7 +100,9 @@ impl Pp {
                 for p in &parts[1..] {
                     match number(p) {
                         Some(n) if valid(n) => value = Some(n),
-                        Some(_) => return self.pack_warning(loc, "alignment in '#pragma pack' must be a small power of two, ignored"),
+                        Some(_) => {
+                            return self.pack_warning(loc, "alignment in '#pragma pack' must be a small power of two, ignored")
+                        }
                         None => id = p.first().map(|t| t.sym),
                     }
                 }

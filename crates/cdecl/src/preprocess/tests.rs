@@ -7,7 +7,10 @@ use super::*;
 fn pragma_pack_changes_are_recorded() {
     let opts = PpOptions::default();
     let p = preprocess(
-        Source::Text { name: "t.h", text: "a\n#pragma pack(push, 2)\nb\n#pragma pack(4)\nc\n#pragma pack(pop)\nd\n#pragma pack()\n" },
+        Source::Text {
+            name: "t.h",
+            text: "a\n#pragma pack(push, 2)\nb\n#pragma pack(4)\nc\n#pragma pack(pop)\nd\n#pragma pack()\n",
+        },
         &opts,
     )
     .unwrap();

@@ -123,11 +123,7 @@ fn find(arena: &mut TypeArena, ty: TypeId, name: &str, base: u64) -> Option<(u64
     for (f, at) in fields.iter().zip(&layout.fields) {
         let start = base + at.offset * 8;
         if f.name == name {
-            return Some(if at.bitsize >= 0 {
-                (start + at.bitshift as u64, at.bitsize as u64, f.ty)
-            } else {
-                (start, 0, f.ty)
-            });
+            return Some(if at.bitsize >= 0 { (start + at.bitshift as u64, at.bitsize as u64, f.ty) } else { (start, 0, f.ty) });
         }
         if f.name.is_empty() && f.bitsize.is_none() {
             if let Some(found) = find(arena, f.ty, name, start) {
@@ -142,7 +138,11 @@ fn find(arena: &mut TypeArena, ty: TypeId, name: &str, base: u64) -> Option<(u64
 pub fn gcc_values(prelude: &str, exprs: &[&str], include_dirs: &[&std::path::Path]) -> Vec<i128> {
     let mut body = String::new();
     for e in exprs {
-        writeln!(body, "if (({e}) < 0) printf(\"%lld\\n\", (long long)({e})); else printf(\"%llu\\n\", (unsigned long long)({e}));").unwrap();
+        writeln!(
+            body,
+            "if (({e}) < 0) printf(\"%lld\\n\", (long long)({e})); else printf(\"%llu\\n\", (unsigned long long)({e}));"
+        )
+        .unwrap();
     }
     run_c(prelude, &body, include_dirs).lines().map(|l| l.parse().unwrap()).collect()
 }
@@ -150,7 +150,9 @@ pub fn gcc_values(prelude: &str, exprs: &[&str], include_dirs: &[&std::path::Pat
 /// The integer value of a constant the crate declared.
 pub fn const_value(reg: &Registry, name: &str) -> Option<i128> {
     match &reg.lookup(name)?.kind {
-        cdecl::DeclKind::Constant { value: cdecl::ConstValue::Int(v), .. } | cdecl::DeclKind::EnumConstant { value: v, .. } => Some(*v),
+        cdecl::DeclKind::Constant { value: cdecl::ConstValue::Int(v), .. } | cdecl::DeclKind::EnumConstant { value: v, .. } => {
+            Some(*v)
+        }
         _ => None,
     }
 }
