@@ -119,6 +119,14 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
                             "expected new array length or list/tuple/str, not NoneType",
                         ))
                     }
+                    // The common `ffi.new("T[]", n)` first.
+                    Some(i) if unsafe { pyo3::ffi::PyLong_CheckExact(i.as_ptr()) } != 0 => {
+                        let n = index_length(i)?;
+                        if n < 0 {
+                            return Err(PyValueError::new_err("negative array length"));
+                        }
+                        n as usize
+                    }
                     Some(i) => match convert::array::init_length(ct, i)? {
                         Some(n) => n,
                         None => {
@@ -162,7 +170,8 @@ pub unsafe fn init_new(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny
     match ct.kind {
         Kind::Pointer => convert::write(py, ct.item().get(), init, mem),
         _ => {
-            if ct.length.is_none() && convert::array::init_length(ct, init)?.is_none() {
+            let is_length = unsafe { pyo3::ffi::PyLong_CheckExact(init.as_ptr()) } != 0;
+            if ct.length.is_none() && (is_length || convert::array::init_length(ct, init)?.is_none()) {
                 return Ok(()); // `init` was the length
             }
             convert::array::store_n(py, ct, init, mem, length as usize)

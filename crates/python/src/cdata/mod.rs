@@ -356,11 +356,15 @@ unsafe fn dealloc_attached(py: Python<'_>, slf: *mut ffi::PyObject) {
         if !(*obj).weakrefs.is_null() {
             ffi::PyObject_ClearWeakRefs(slf);
         }
-        // Keep exceptions raised by destructors from leaking into the caller.
-        let saved = PyErr::take(py);
-        release_owner(py, obj);
-        if let Some(e) = saved {
-            e.restore(py);
+        if (*obj).owner.holds_python_refs() {
+            // Destructors run Python code: keep a pending exception intact.
+            let saved = PyErr::take(py);
+            release_owner(py, obj);
+            if let Some(e) = saved {
+                e.restore(py);
+            }
+        } else {
+            release_owner(py, obj);
         }
         ptr::drop_in_place(&mut (*obj).owner);
         ffi::Py_DECREF((*obj).ctype);
