@@ -182,3 +182,21 @@ fn cdef_text_round_trips() {
     assert!(all.contains("/* needs cdef(..., pack=1) */ struct packed_s { char c; int i; };"), "{all}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Header mode also reads text another preprocessor produced (`gcc -E`):
+/// linemarkers are skipped, GNU syntax accepted.
+#[test]
+fn header_mode_reads_gcc_preprocessed_text() {
+    let Ok(out) = std::process::Command::new("gcc").args(["-E", "-x", "c", "-"]).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().and_then(|mut c| {
+        use std::io::Write;
+        c.stdin.take().unwrap().write_all(b"#include <stdio.h>\n#include <stdlib.h>\n")?;
+        c.wait_with_output()
+    }) else {
+        return;
+    };
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (mut reg, mut arena) = (Registry::new(), TypeArena::new());
+    let options = cdecl::CdefOptions { header_mode: true, ..cdecl::CdefOptions::default() };
+    reg.cdef(&mut arena, &text, &options).unwrap();
+    assert!(reg.lookup("printf").is_some() && reg.lookup("qsort").is_some());
+}

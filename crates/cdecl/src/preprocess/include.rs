@@ -53,6 +53,12 @@ fn multiarch() -> String {
 /// gcc's private include directory (`/usr/lib/gcc/<triple>/<version>/include`),
 /// newest version first, found without running gcc.
 pub(crate) fn compiler_include_dir() -> Option<PathBuf> {
+    // The installation does not change while the process runs.
+    static FOUND: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    FOUND.get_or_init(find_compiler_include_dir).clone()
+}
+
+fn find_compiler_include_dir() -> Option<PathBuf> {
     let arch = std::env::consts::ARCH;
     let mut best: Option<(Vec<u32>, PathBuf)> = None;
     for root in ["/usr/lib/gcc", "/usr/lib64/gcc"] {
