@@ -212,6 +212,14 @@ unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject)
         if i == -1 && !ffi::PyErr_Occurred().is_null() {
             return ptr::null_mut();
         }
+        // Fast path: an in-bounds integer item of an array.
+        let ct = c.ctype();
+        if ct.kind == Kind::Array && i >= 0 && i < c.length {
+            if let Conv::Int { size, signed } = ct.item().get().conv {
+                let at = c.ptr.add(i as usize * size as usize);
+                return ret_obj(py, convert::integer::read(py, size, signed, at));
+            }
+        }
         let r = (|| {
             let (addr, _) = item_address(py, c, i)?;
             let item = c.ctype().item();
