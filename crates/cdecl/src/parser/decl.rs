@@ -1112,7 +1112,8 @@ impl<'a> Parser<'a> {
         let (fields, partial, has_bitfields) = body?;
         let (p2, a2) = self.skip_attributes()?;
         packed |= p2;
-        aligned = aligned.max(a2);
+        // gcc takes the largest alignment asked for; plain cdef keeps the first.
+        aligned = if self.header_mode { aligned.max(a2) } else { aligned.or(a2) };
         self.touch_record(rid);
         let cname = self.arena.record(rid).cname.clone();
         if partial && has_bitfields && kind == TagKind::Struct {
