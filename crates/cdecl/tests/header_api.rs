@@ -200,3 +200,24 @@ fn header_mode_reads_gcc_preprocessed_text() {
     reg.cdef(&mut arena, &text, &options).unwrap();
     assert!(reg.lookup("printf").is_some() && reg.lookup("qsort").is_some());
 }
+
+/// The printed text of whole system headers is valid strict cdef and
+/// gives the same layouts.
+#[test]
+fn cdef_text_of_system_headers_is_valid_cdef() {
+    for h in ["stdio.h", "pthread.h", "signal.h", "sys/stat.h", "time.h", "zlib.h"] {
+        if !std::path::Path::new("/usr/include").join(h).is_file() {
+            continue;
+        }
+        let text = to_cdef_text(h, &HeaderOptions::default()).unwrap();
+        let (mut reg, mut arena) = (Registry::new(), TypeArena::new());
+        reg.cdef(&mut arena, &text, &cdecl::CdefOptions::default()).unwrap_or_else(|e| panic!("{h}: {e}"));
+        let (mut hreg, mut harena) = (Registry::new(), TypeArena::new());
+        cdef_header(&mut hreg, &mut harena, h, &HeaderOptions::default()).unwrap();
+        for ty in ["struct stat", "pthread_mutex_t", "struct sigaction", "struct tm", "z_stream", "FILE *"] {
+            if let (Ok(a), Ok(b)) = (reg.parse_type(&mut arena, ty), hreg.parse_type(&mut harena, ty)) {
+                assert_eq!(cdecl::layout::size_align(&mut arena, a).ok(), cdecl::layout::size_align(&mut harena, b).ok(), "{h}: {ty}");
+            }
+        }
+    }
+}
