@@ -59,6 +59,8 @@ class FFI(_rcffi.FFIBase):
         for message in self._cdef(csource, override, packed, pack):
             warnings.warn(message, UserWarning, stacklevel=2)
         self._cdefsources.append(csource)
+        # what API mode embeds in the compiled module: (text, override, pack)
+        self.__dict__.setdefault("_cdef_calls", []).append((csource, bool(override), 1 if packed else (pack or 0)))
 
     def getctype(self, cdecl, replace_with=""):
         """Return a string giving the C type 'cdecl', which may be itself a
@@ -83,6 +85,7 @@ class FFI(_rcffi.FFIBase):
         self._cdefsources.append("[")
         self._cdefsources.extend(ffi_to_include._cdefsources)
         self._cdefsources.append("]")
+        self.__dict__["_cdef_calls"] = ffi_to_include.__dict__.get("_cdef_calls", []) + self.__dict__.get("_cdef_calls", [])
         self._included_ffis.append(ffi_to_include)
 
     # -- libraries ---------------------------------------------------------
@@ -177,16 +180,80 @@ class FFI(_rcffi.FFIBase):
     # -- API mode (compiled modules): see rcffi.recompiler ------------------
 
     def set_source(self, module_name, source, source_extension=".c", **kwds):
-        if hasattr(self, "_assigned_source") and self._assigned_source is not None:
+        """API mode: the compiled module 'module_name' will contain the C
+        'source' (e.g. '#include "foo.h"') and be checked against the cdef.
+        'kwds' are setuptools Extension keywords (include_dirs, libraries,
+        sources, define_macros, extra_compile_args, ...)."""
+        import os
+
+        if getattr(self, "_assigned_source", None) is not None:
             raise ValueError("set_source() cannot be called several times per ffi object")
         if not isinstance(module_name, str):
             raise TypeError("'module_name' must be a string")
-        if "." in module_name.split(".")[-1]:
-            raise ValueError("module_name must not contain a file extension")
+        if os.sep in module_name or (os.altsep and os.altsep in module_name):
+            raise ValueError("'module_name' must not contain '/': use a dotted name to make a 'package.module' location")
         self._assigned_source = (str(module_name), source, source_extension, kwds)
 
+    def set_source_pkgconfig(self, module_name, pkgconfig_libs, source, source_extension=".c", **kwds):
+        from . import recompiler
+
+        if not isinstance(pkgconfig_libs, list):
+            raise TypeError("the pkgconfig_libs argument must be a list of package names")
+        recompiler.merge_flags(kwds, recompiler.flags_from_pkgconfig(pkgconfig_libs))
+        self.set_source(module_name, source, source_extension, **kwds)
+
+    def _source_or_error(self, what):
+        if getattr(self, "_assigned_source", None) is None:
+            raise ValueError("set_source() must be called before %s()" % (what,))
+        module_name, source, source_extension, kwds = self._assigned_source
+        if source is None:
+            raise TypeError("%s() is only for C extension modules, not for dlopen()-style pure Python modules" % (what,))
+        return module_name, source, source_extension, kwds
+
+    def emit_c_code(self, filename):
+        """Write the C source of the compiled module to 'filename'."""
+        from . import recompiler
+
+        module_name, source, source_extension, kwds = self._source_or_error("emit_c_code")
+        recompiler.recompile(self, module_name, source, c_file=filename, call_c_compiler=False,
+                             uses_ffiplatform=False, **kwds)
+
+    def emit_python_code(self, filename):
+        raise NotImplementedError("out-of-line ABI mode (set_source(name, None)) is not implemented yet in rcffi")
+
+    def distutils_extension(self, tmpdir="build", verbose=True):
+        """Write the C source into 'tmpdir' and return the setuptools
+        Extension that compiles it."""
+        from . import recompiler
+
+        module_name, source, source_extension, kwds = self._source_or_error("distutils_extension")
+        os_makedirs(tmpdir)
+        ext, updated = recompiler.recompile(self, module_name, source, tmpdir=tmpdir, extradir=tmpdir,
+                                            source_extension=source_extension, call_c_compiler=False, **kwds)
+        if verbose:
+            sys.stderr.write("%s: %r\n" % ("regenerated" if updated else "not modified", ext.sources[0]))
+        return ext
+
     def compile(self, tmpdir=".", verbose=0, target=None, debug=None):
-        raise NotImplementedError("API mode (set_source/compile) is not implemented yet in rcffi")
+        """Generate the C source, compile it with setuptools' build_ext
+        and return the path of the extension module. 'target' gives the
+        file name ('*': the platform's default; 'name.*': 'name.so')."""
+        from . import recompiler
+
+        if getattr(self, "_assigned_source", None) is None:
+            raise ValueError("set_source() must be called before compile()")
+        module_name, source, source_extension, kwds = self._assigned_source
+        if source is None:
+            raise NotImplementedError("out-of-line ABI mode (set_source(name, None)) is not implemented yet in rcffi")
+        return recompiler.recompile(self, module_name, source, tmpdir=tmpdir, target=target,
+                                    source_extension=source_extension, compiler_verbose=verbose,
+                                    debug=debug, **kwds)
+
+
+def os_makedirs(path):
+    import os
+
+    os.makedirs(path, exist_ok=True)
 
 
 FFI.NULL = FFI().cast("void *", 0)

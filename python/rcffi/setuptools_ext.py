@@ -1,14 +1,138 @@
-"""setuptools integration: the ``rcffi_modules=`` (and, later,
-``cffi_modules=``) keyword of ``setup()``.
+"""setuptools integration: the ``cffi_modules=`` and ``rcffi_modules=``
+keywords of ``setup()``, registered as ``distutils.setup_keywords`` entry
+points (see pyproject.toml).
 
-API mode (compiled modules) is issue #4 and not built yet, so using the
-keyword stops the build with a clear message instead of producing a wheel
-without the extension."""
+``setup(cffi_modules=["pkg/_build.py:ffibuilder"])`` executes the build
+script, takes its FFI object (or calls it, if it is a function returning
+one) and adds an Extension whose C source is generated just before
+``build_ext`` runs — so ``pip install .`` puts the compiled module in the
+wheel. ``rcffi_modules=`` is the same, under a name real cffi never claims.
+
+When real cffi is installed in the same build environment, setuptools calls
+*both* hooks for ``cffi_modules``: rcffi's hook builds the modules whose FFI
+is an ``rcffi.FFI`` and leaves the others to cffi, but cffi's hook rejects
+rcffi FFI objects ("... is not an FFI instance"). Use ``rcffi_modules=`` in
+projects that may be built next to real cffi (docs/compat.md).
+"""
+
+import os
+import sys
+
+
+def error(msg):
+    try:
+        from setuptools.errors import SetupError
+    except ImportError:  # pragma: no cover - old setuptools
+        from distutils.errors import DistutilsSetupError as SetupError
+    raise SetupError(msg)
+
+
+def execfile(filename, glob):
+    # exec() rather than import: a package's __init__ may import the very
+    # module being generated.
+    with open(filename) as f:
+        src = f.read()
+    src += "\n"
+    code = compile(src, filename, "exec")
+    exec(code, glob, glob)
+
+
+def _is_real_cffi_ffi(obj):
+    cls = type(obj)
+    return any(c.__module__.split(".")[0] == "cffi" and c.__name__ == "FFI" for c in cls.__mro__)
+
+
+def add_cffi_module(dist, mod_spec, attr="cffi_modules"):
+    from .api import FFI
+
+    if not isinstance(mod_spec, str):
+        error("argument to '%s=...' must be a str or a list of str, not %r" % (attr, type(mod_spec).__name__))
+    try:
+        build_file_name, ffi_var_name = mod_spec.split(":")
+    except ValueError:
+        error("%r must be of the form 'path/build.py:ffi_variable'" % (mod_spec,))
+    if not os.path.exists(build_file_name):
+        ext = ""
+        rewritten = build_file_name.replace(".", "/") + ".py"
+        if os.path.exists(rewritten):
+            ext = " (rewrite %s to [%r])" % (attr, rewritten + ":" + ffi_var_name)
+        error("%r does not name an existing file%s" % (build_file_name, ext))
+
+    mod_vars = {"__name__": "__cffi__", "__file__": build_file_name}
+    execfile(build_file_name, mod_vars)
+    try:
+        ffi = mod_vars[ffi_var_name]
+    except KeyError:
+        error("%r: object %r not found in module" % (mod_spec, ffi_var_name))
+    if attr == "cffi_modules" and _is_real_cffi_ffi(ffi):
+        return  # a real cffi FFI: real cffi's own hook builds it
+    if not isinstance(ffi, FFI):
+        ffi = ffi()  # maybe it's a function instead of directly an ffi
+    if not isinstance(ffi, FFI):
+        if attr == "cffi_modules" and _is_real_cffi_ffi(ffi):
+            return
+        error("%r is not an FFI instance (got %r)" % (mod_spec, type(ffi).__name__))
+    if getattr(ffi, "_assigned_source", None) is None:
+        error("%r: the set_source() method was not called" % (mod_spec,))
+    module_name, source, source_extension, kwds = ffi._assigned_source
+    if source is None:
+        error("%r: out-of-line ABI mode (set_source(name, None)) is not implemented yet in rcffi" % (mod_spec,))
+    _add_c_module(dist, ffi, module_name, source, source_extension, kwds)
+
+
+def _add_c_module(dist, ffi, module_name, source, source_extension, kwds):
+    from setuptools import Extension
+    from setuptools.command.build_ext import build_ext
+
+    from . import recompiler
+
+    kwds = dict(kwds)
+    kwds.pop("py_limited_api", None)  # the generated module uses the full C API
+    allsources = ["$PLACEHOLDER"]
+    allsources.extend(kwds.pop("sources", []))
+    ext = Extension(name=module_name, sources=allsources, **kwds)
+
+    def make_mod(tmpdir, pre_run=None):
+        c_file = os.path.join(tmpdir, module_name + source_extension)
+        os.makedirs(tmpdir, exist_ok=True)
+        # setuptools-only hook, as in cffi: build_ext subclasses may define
+        # 'pre_run(self, ext, ffi)', called before the C code is generated.
+        if pre_run is not None:
+            pre_run(ext, ffi)
+        recompiler.make_c_source(ffi, module_name, source, c_file)
+        return c_file
+
+    if dist.ext_modules is None:
+        dist.ext_modules = []
+    dist.ext_modules.append(ext)
+
+    base_class = dist.cmdclass.get("build_ext", build_ext)
+
+    class build_ext_make_mod(base_class):
+        def run(self):
+            if ext.sources[0] == "$PLACEHOLDER":
+                pre_run = getattr(self, "pre_run", None)
+                ext.sources[0] = make_mod(self.build_temp, pre_run)
+            base_class.run(self)
+
+    dist.cmdclass["build_ext"] = build_ext_make_mod
+
+
+def _modules(dist, attr, value):
+    if isinstance(value, str):
+        value = [value]
+    for spec in value:
+        add_cffi_module(dist, spec, attr)
+
+
+def cffi_modules(dist, attr, value):
+    """The ``cffi_modules=`` keyword."""
+    _modules(dist, attr, value)
 
 
 def rcffi_modules(dist, attr, value):
-    from setuptools.errors import SetupError
+    """The ``rcffi_modules=`` keyword (never claimed by real cffi)."""
+    _modules(dist, attr, value)
 
-    raise SetupError(
-        "%s=%r: rcffi cannot build API-mode modules yet (set_source/compile are not implemented)" % (attr, value)
-    )
+
+__all__ = ["cffi_modules", "rcffi_modules", "add_cffi_module", "sys"]

@@ -189,10 +189,8 @@ fn apply_enums(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts)
         let def = arena.enum_def(eid).clone();
         let mut values = def.values.clone();
         for (name, v) in values.iter_mut() {
+            // as in cffi, enumerators take the compiler's value, unchecked
             if let Some(&real) = facts.ints.get(name) {
-                if !def.partial && real != *v {
-                    return Err(disagree(name, real));
-                }
                 *v = real;
             }
         }
@@ -273,15 +271,19 @@ fn check_full(arena: &mut TypeArena, rid: RecordId, fact: &RecordFact) -> Result
     };
     let fields = record.fields.clone().unwrap_or_default();
     let computed = layout::record_layout(arena, rid)?.clone();
-    for ((f, fl), at) in fields.iter().zip(&fact.fields).zip(&computed.fields) {
-        let Some((offset, fsize)) = *fl else { continue };
-        if at.offset != offset {
-            return Err(mismatch(format!("wrong offset for field '{}'", f.name), at.offset, offset));
-        }
+    // cffi's order: every field's size, then every field's offset
+    for (f, fl) in fields.iter().zip(&fact.fields) {
+        let Some((_, fsize)) = *fl else { continue };
         if let Ok((mine, _)) = layout::size_align(arena, f.ty) {
             if mine != fsize {
                 return Err(mismatch(format!("wrong size for field '{}'", f.name), mine, fsize));
             }
+        }
+    }
+    for ((f, fl), at) in fields.iter().zip(&fact.fields).zip(&computed.fields) {
+        let Some((offset, _)) = *fl else { continue };
+        if at.offset != offset {
+            return Err(mismatch(format!("wrong offset for field '{}'", f.name), at.offset, offset));
         }
     }
     if computed.size != fact.size {

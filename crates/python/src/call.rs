@@ -472,3 +472,91 @@ mod smallvec_like {
         }
     }
 }
+
+/// API mode: the vectorcall entry of `lib` functions of a compiled module.
+/// The cdata's `ptr` is the real function (what `ffi.addressof` and C see);
+/// `inline[0]` holds the module's trampoline `void t(void **args, void
+/// *result)`, which calls the function with C's own types, so no libffi is
+/// on this path. GIL released and errno restored/saved as for other calls.
+pub(crate) unsafe extern "C" fn trampoline_vectorcall(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    match trampoline_call(py, callable, args, ffi::PyVectorcall_NARGS(nargsf) as usize, kwnames) {
+        Ok(o) => o,
+        Err(e) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// The C signature of an API-mode trampoline.
+pub(crate) type Trampoline = unsafe extern "C" fn(*mut *mut c_void, *mut c_void);
+
+unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: usize, kwnames: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> {
+    let cd = &*(callable as *const CDataObject);
+    let pct = cd.ctype();
+    let f = pct.item().get().func.as_ref().expect("function type");
+    if !kwnames.is_null() && ffi::PyTuple_Size(kwnames) > 0 {
+        return Err(PyTypeError::new_err("a cdata function cannot be called with keyword arguments"));
+    }
+    let nfixed = f.args.len();
+    if nargs != nfixed {
+        return Err(PyTypeError::new_err(format!("'{}' expects {} arguments, got {}", pct.cname, nfixed, nargs)));
+    }
+    let tramp: Trampoline = std::mem::transmute::<u64, Trampoline>(cd.inline[0]);
+    let mut slots = smallvec_like::Slots::new(nargs);
+    let mut ptrs_inline = [std::ptr::null_mut::<c_void>(); 8];
+    let mut ptrs_heap: Vec<*mut c_void> = Vec::new();
+    let ptrs: &mut [*mut c_void] = if nargs <= 8 {
+        &mut ptrs_inline[..nargs.max(1)]
+    } else {
+        ptrs_heap.resize(nargs, std::ptr::null_mut());
+        &mut ptrs_heap[..]
+    };
+    let mut temps = Temps::default();
+    for k in 0..nargs {
+        let obj = Bound::from_borrowed_ptr(py, *args.add(k));
+        ptrs[k] = convert_arg(py, &f.args[k], &obj, slots.get(k), &mut temps)?;
+    }
+    let rct = &f.result;
+    let rc = rct.get();
+    let ret_size = if rc.kind == Kind::Void { 0 } else { rc.size(py)? };
+    let mut ret_inline = [0u64; 8];
+    let mut ret_heap: Vec<u64> = Vec::new();
+    let retp = if ret_size <= 64 {
+        ret_inline.as_mut_ptr() as *mut c_void
+    } else {
+        ret_heap.resize(ret_size.div_ceil(8), 0);
+        ret_heap.as_mut_ptr() as *mut c_void
+    };
+    let errno_in = saved_errno();
+    let tstate = ffi::PyEval_SaveThread();
+    native::errno::set_errno(errno_in);
+    tramp(ptrs.as_mut_ptr(), retp);
+    let errno_out = native::errno::get_errno();
+    ffi::PyEval_RestoreThread(tstate);
+    set_saved_errno(errno_out);
+    drop(temps);
+    match rc.kind {
+        Kind::Void => Ok(ffi::Py_NewRef(ffi::Py_None())),
+        Kind::Struct | Kind::Union => {
+            let mem = libc::calloc(1, ret_size.max(1)) as *mut u8;
+            if mem.is_null() {
+                return Err(pyo3::exceptions::PyMemoryError::new_err("cannot allocate the result"));
+            }
+            std::ptr::copy_nonoverlapping(retp as *const u8, mem, ret_size);
+            let o = cdata::new_cdata(py, rct, mem, Owner::Malloc { size: ret_size });
+            if o.is_null() {
+                libc::free(mem as *mut c_void);
+                return Err(PyErr::fetch(py));
+            }
+            Ok(o)
+        }
+        _ => Ok(convert::read(py, rct, retp as *const u8)?.into_ptr()),
+    }
+}

@@ -15,13 +15,13 @@ use crate::convert;
 use crate::ctype::{CType, Kind};
 use crate::ffi_obj::FFIBase;
 
-struct CallbackData {
-    callable: Py<PyAny>,
+pub(crate) struct CallbackData {
+    pub(crate) callable: Py<PyAny>,
     /// The function type (not the pointer).
-    fct: Py<CType>,
+    pub(crate) fct: Py<CType>,
     /// The C bytes returned when the callable raises.
-    error: Vec<u8>,
-    onerror: Option<Py<PyAny>>,
+    pub(crate) error: Vec<u8>,
+    pub(crate) onerror: Option<Py<PyAny>>,
 }
 
 /// What the callback cdata owns: the closure first, so it is freed before
@@ -90,7 +90,7 @@ fn report(py: Python<'_>, err: PyErr, what: &str, extra: &str) {
     }
 }
 
-unsafe extern "C" fn trampoline(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) {
+pub(crate) unsafe extern "C" fn trampoline(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) {
     let data = &*(userdata as *const CallbackData);
     // A call made from inside another callback released the GIL with
     // PyEval_SaveThread, which PyO3's own attach count does not see: take

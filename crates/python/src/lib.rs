@@ -4,6 +4,7 @@
 use pyo3::prelude::*;
 
 mod allocator;
+mod api_module;
 mod buffer;
 mod call;
 mod callback;
@@ -36,5 +37,6 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     m.add("CData", cdata::cdata_type(py))?;
     m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
+    api_module::register(m)?;
     Ok(())
 }

@@ -1,0 +1,120 @@
+//! `codegen`: the C source of an rcffi API-mode module, in pure Rust.
+//!
+//! [`generate`] parses the cdef texts of one `FFI` (with `cdecl`, in a
+//! private arena) and writes one C file: the user's source, then for every
+//! declaration what only the C compiler knows — trampolines calling each
+//! function with C's own types, addresses of globals, values of integer
+//! constants and enumerators, sizes, alignments and field offsets of every
+//! struct and union, sizes of `typedef int... t;`, lengths of `T x[...]` —
+//! in static tables handed to the runtime (`crates/python/src/api_module.rs`)
+//! through a capsule from `PyInit_<module>`. The cdef texts themselves are
+//! embedded, so the runtime rebuilds the same declarations at import.
+//!
+//! The C side of the protocol is [`PROTOCOL`]; the runtime mirrors it with
+//! `#[repr(C)]` structs and checks [`PROTOCOL_VERSION`].
+
+mod cspell;
+mod emit;
+
+pub use cspell::Unspellable;
+
+/// Bumped whenever the C structures of [`PROTOCOL`] change.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Name of the capsule `PyInit_<module>` passes to the runtime.
+pub const CAPSULE_NAME: &str = "rcffi._api_module";
+
+/// One `ffi.cdef()` call of the FFI being compiled.
+#[derive(Clone, Debug, Default)]
+pub struct CdefInput {
+    pub source: String,
+    pub override_existing: bool,
+    /// 0: natural alignment; N: `pack=N` (`packed=True` is 1).
+    pub pack: u32,
+}
+
+/// What `ffi.set_source()` recorded.
+#[derive(Clone, Debug, Default)]
+pub struct ModuleSource {
+    /// Dotted module name (`pkg._foo`); `PyInit_` uses the last part.
+    pub module_name: String,
+    /// The C source given to `set_source()`, included first.
+    pub preamble: String,
+    /// Declarations of `ffi.cdef()`, in order (included FFIs first).
+    pub cdefs: Vec<CdefInput>,
+}
+
+/// Why no C source could be produced.
+#[derive(Debug)]
+pub enum GenError {
+    /// A cdef did not parse (the message of `cdecl`).
+    Cdef(cdecl::Error),
+    /// Something the generator does not support.
+    Unsupported(String),
+}
+
+impl std::fmt::Display for GenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GenError::Cdef(e) => write!(f, "{}", e.message),
+            GenError::Unsupported(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<cdecl::Error> for GenError {
+    fn from(e: cdecl::Error) -> Self {
+        GenError::Cdef(e)
+    }
+}
+
+impl From<Unspellable> for GenError {
+    fn from(e: Unspellable) -> Self {
+        GenError::Unsupported(e.0)
+    }
+}
+
+/// The C source of the module.
+pub fn generate(src: &ModuleSource) -> Result<String, GenError> {
+    let mut arena = cdecl::TypeArena::new();
+    let mut reg = cdecl::Registry::new();
+    for c in &src.cdefs {
+        let options = cdecl::CdefOptions {
+            override_existing: c.override_existing,
+            packing: if c.pack == 0 { cdecl::Packing::Natural } else { cdecl::Packing::Pack(c.pack) },
+            ..cdecl::CdefOptions::default()
+        };
+        reg.cdef(&mut arena, &c.source, &options)?;
+    }
+    emit::Emitter::new(&mut arena, &reg, src).run()
+}
+
+/// The C declarations shared by every generated module and the runtime.
+pub const PROTOCOL: &str = r#"
+typedef void (*_rcffi_fn)(void);
+struct _rcffi_cdef_s { const char *text; int override_existing; int pack; };
+struct _rcffi_func_s { const char *name; _rcffi_fn address; void (*trampoline)(void **, void *); };
+struct _rcffi_global_s { const char *name; _rcffi_fn address_getter; };
+struct _rcffi_int_s { const char *name; int (*get)(unsigned long long *); };
+struct _rcffi_const_s { const char *name; void (*get)(void *); };
+struct _rcffi_record_s { const char *name; size_t size; size_t align; size_t nfields; const size_t *fields; };
+struct _rcffi_type_s { const char *name; int kind; size_t size; int is_signed; };
+struct _rcffi_length_s { const char *name; size_t length; };
+struct _rcffi_externpy_s { const char *name; size_t size_of_result; void *reserved1; void *reserved2; };
+struct _rcffi_extern_s { const char *name; struct _rcffi_externpy_s *info; };
+typedef void (*_rcffi_call_python_fn)(struct _rcffi_externpy_s *, void **, void *);
+struct _rcffi_module_s {
+    unsigned int version;
+    const char *module_name;
+    const struct _rcffi_cdef_s *cdefs; size_t ncdefs;
+    const struct _rcffi_func_s *funcs; size_t nfuncs;
+    const struct _rcffi_global_s *globals; size_t nglobals;
+    const struct _rcffi_int_s *ints; size_t nints;
+    const struct _rcffi_const_s *consts; size_t nconsts;
+    const struct _rcffi_record_s *records; size_t nrecords;
+    const struct _rcffi_type_s *types; size_t ntypes;
+    const struct _rcffi_length_s *lengths; size_t nlengths;
+    const struct _rcffi_extern_s *externs; size_t nexterns;
+    _rcffi_call_python_fn *call_python;
+};
+"#;

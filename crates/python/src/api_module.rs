@@ -1,0 +1,496 @@
+//! API mode at run time: what `PyInit_<module>` of a compiled module calls.
+//!
+//! The generated C (crates/codegen) hands over a `struct _rcffi_module_s`
+//! in a capsule; [`init_api_module`] rebuilds the declarations from the
+//! embedded cdef texts in a fresh `FFI` (a `rcffi._apimode.CompiledFFI`),
+//! applies what the compiler measured (`cdecl::resolve`), and builds the
+//! `lib` object (`rcffi/_apimode.py`) over an [`ApiModule`] handle, whose
+//! methods give functions (calls through the module's trampolines, see
+//! `call::trampoline_vectorcall`), global variables, constants and
+//! `extern "Python"` definitions.
+
+use std::collections::HashMap;
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::sync::Mutex;
+
+use cdecl::resolve::{CompilerFacts, RecordFact, TypeFact, TypeFactKind};
+use cdecl::{ConstValue, DeclKind};
+use pyo3::exceptions::{PyAttributeError, PyTypeError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyList, PyTuple};
+
+use crate::callback::CallbackData;
+use crate::cdata::{self, CDataObject, Owner};
+use crate::convert;
+use crate::ctype::{ctype_for, Kind};
+use crate::errors;
+use crate::ffi_obj::FFIBase;
+use crate::state::arena;
+
+// ---- the C protocol (mirror of codegen::PROTOCOL) -------------------------
+
+type CFn = Option<unsafe extern "C" fn()>;
+
+#[repr(C)]
+struct CdefC {
+    text: *const c_char,
+    override_existing: c_int,
+    pack: c_int,
+}
+
+#[repr(C)]
+struct FuncC {
+    name: *const c_char,
+    address: CFn,
+    trampoline: Option<crate::call::Trampoline>,
+}
+
+#[repr(C)]
+struct GlobalC {
+    name: *const c_char,
+    address_getter: Option<unsafe extern "C" fn() -> *mut c_void>,
+}
+
+#[repr(C)]
+struct IntC {
+    name: *const c_char,
+    get: unsafe extern "C" fn(*mut u64) -> c_int,
+}
+
+#[repr(C)]
+struct ConstC {
+    name: *const c_char,
+    get: unsafe extern "C" fn(*mut c_void),
+}
+
+#[repr(C)]
+struct RecordC {
+    name: *const c_char,
+    size: usize,
+    align: usize,
+    nfields: usize,
+    fields: *const usize,
+}
+
+#[repr(C)]
+struct TypeC {
+    name: *const c_char,
+    kind: c_int,
+    size: usize,
+    is_signed: c_int,
+}
+
+#[repr(C)]
+struct LengthC {
+    name: *const c_char,
+    length: usize,
+}
+
+#[repr(C)]
+pub struct ExternPyC {
+    name: *const c_char,
+    size_of_result: usize,
+    reserved1: *mut c_void,
+    reserved2: *mut c_void,
+}
+
+#[repr(C)]
+struct ExternC {
+    name: *const c_char,
+    info: *mut ExternPyC,
+}
+
+type CallPython = unsafe extern "C" fn(*mut ExternPyC, *mut *mut c_void, *mut c_void);
+
+#[repr(C)]
+struct ModuleC {
+    version: u32,
+    module_name: *const c_char,
+    cdefs: *const CdefC,
+    ncdefs: usize,
+    funcs: *const FuncC,
+    nfuncs: usize,
+    globals: *const GlobalC,
+    nglobals: usize,
+    ints: *const IntC,
+    nints: usize,
+    consts: *const ConstC,
+    nconsts: usize,
+    records: *const RecordC,
+    nrecords: usize,
+    types: *const TypeC,
+    ntypes: usize,
+    lengths: *const LengthC,
+    nlengths: usize,
+    externs: *const ExternC,
+    nexterns: usize,
+    call_python: *mut Option<CallPython>,
+}
+
+unsafe fn slice<'a, T>(p: *const T, n: usize) -> &'a [T] {
+    if p.is_null() || n == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(p, n)
+    }
+}
+
+unsafe fn cstr(p: *const c_char) -> String {
+    CStr::from_ptr(p).to_string_lossy().into_owned()
+}
+
+// ---- build time: the generator ------------------------------------------
+
+/// `_rcffi._generate_c(module_name, preamble, [(text, override, pack), ...])`:
+/// the C source of a compiled module.
+#[pyfunction]
+fn _generate_c(py: Python<'_>, module_name: &str, preamble: &str, cdefs: Vec<(String, bool, u32)>) -> PyResult<String> {
+    let src = codegen::ModuleSource {
+        module_name: module_name.to_string(),
+        preamble: preamble.to_string(),
+        cdefs: cdefs
+            .into_iter()
+            .map(|(source, override_existing, pack)| codegen::CdefInput { source, override_existing, pack })
+            .collect(),
+    };
+    py.detach(|| codegen::generate(&src)).map_err(|e| match e {
+        codegen::GenError::Cdef(e) => errors::from_cdecl(py, e),
+        codegen::GenError::Unsupported(m) => verification_error(py, m),
+    })
+}
+
+fn verification_error(py: Python<'_>, msg: String) -> PyErr {
+    match py.import("rcffi.error").and_then(|m| m.getattr("VerificationError")) {
+        Ok(cls) => PyErr::from_value(cls.call1((msg,)).unwrap_or_else(|e| e.into_value(py).into_bound(py).into_any())),
+        Err(e) => e,
+    }
+}
+
+// ---- import time ----------------------------------------------------------
+
+/// The compiled module's tables, kept by the `lib` object.
+#[pyclass(frozen, module = "rcffi", name = "ApiModule")]
+pub struct ApiModule {
+    module: &'static ModuleC,
+    name: String,
+    funcs: HashMap<String, usize>,
+    globals: HashMap<String, usize>,
+    consts: HashMap<String, usize>,
+    externs: HashMap<String, usize>,
+    /// Every `@ffi.def_extern()` definition stays alive (C may still be
+    /// running an older one on another thread).
+    definitions: Mutex<Vec<Box<CallbackData>>>,
+}
+
+// SAFETY: the tables are static data of a loaded extension module.
+unsafe impl Send for ApiModule {}
+unsafe impl Sync for ApiModule {}
+
+fn index<T>(items: &[T], name: impl Fn(&T) -> *const c_char) -> HashMap<String, usize> {
+    items.iter().enumerate().map(|(i, it)| (unsafe { cstr(name(it)) }, i)).collect()
+}
+
+/// `_rcffi._init_api_module(capsule)` -> `(ffi, lib)`, called by `PyInit_<module>`.
+#[pyfunction]
+fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> PyResult<Bound<'py, PyTuple>> {
+    let name = std::ffi::CString::new(codegen::CAPSULE_NAME).expect("no NUL");
+    // SAFETY: the capsule was made by generated code around a static struct.
+    let module: &'static ModuleC = unsafe {
+        let p = ffi::PyCapsule_GetPointer(capsule.as_ptr(), name.as_ptr());
+        if p.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        &*(p as *const ModuleC)
+    };
+    if module.version != codegen::PROTOCOL_VERSION {
+        return Err(errors::ffi_error(
+            py,
+            format!(
+                "this module was generated by another version of rcffi (protocol {}, this rcffi speaks {}): rebuild it",
+                module.version,
+                codegen::PROTOCOL_VERSION
+            ),
+        ));
+    }
+    let module_name = unsafe { cstr(module.module_name) };
+    let apimode = PyModule::import(py, "rcffi._apimode")?;
+    let ffi_obj = apimode.getattr("CompiledFFI")?.call0()?;
+    // Replay the cdefs without their warnings (they were shown at build time).
+    let calls = PyList::empty(py);
+    let sources = PyList::empty(py);
+    unsafe {
+        for c in slice(module.cdefs, module.ncdefs) {
+            let text = cstr(c.text);
+            let pack = if c.pack != 0 { Some(c.pack as u32) } else { None };
+            ffi_obj.call_method1("_cdef", (&text, c.override_existing != 0, false, pack))?;
+            sources.append(&text)?;
+            calls.append((&text, c.override_existing != 0, c.pack))?;
+        }
+    }
+    ffi_obj.setattr("_cdefsources", sources)?;
+    ffi_obj.setattr("_cdef_calls", calls)?;
+    let facts = unsafe { collect_facts(module) };
+    {
+        let base = ffi_obj.cast::<FFIBase>()?.borrow();
+        let result = {
+            let mut reg = base.registry.lock().unwrap_or_else(|e| e.into_inner());
+            let mut a = arena();
+            cdecl::resolve::apply(&mut reg, &mut a, &facts)
+        };
+        result.map_err(|e| errors::from_cdecl(py, e))?;
+    }
+    unsafe {
+        if !module.call_python.is_null() {
+            *module.call_python = Some(call_python);
+        }
+    }
+    let (funcs, globals, consts, externs) = unsafe {
+        (
+            index(slice(module.funcs, module.nfuncs), |f| f.name),
+            index(slice(module.globals, module.nglobals), |g| g.name),
+            index(slice(module.consts, module.nconsts), |c| c.name),
+            index(slice(module.externs, module.nexterns), |e| e.name),
+        )
+    };
+    let handle = Bound::new(
+        py,
+        ApiModule { module, name: module_name.clone(), funcs, globals, consts, externs, definitions: Mutex::new(Vec::new()) },
+    )?;
+    ffi_obj.setattr("_api_module", &handle)?;
+    let lib = apimode.getattr("make_lib")?.call1((&ffi_obj, module_name, &handle))?;
+    PyTuple::new(py, [ffi_obj, lib])
+}
+
+unsafe fn collect_facts(module: &ModuleC) -> CompilerFacts {
+    let mut facts = CompilerFacts::default();
+    for i in slice(module.ints, module.nints) {
+        let mut v: u64 = 0;
+        let neg = (i.get)(&mut v);
+        let value = if neg != 0 && v != 0 { v as i64 as i128 } else { v as i128 };
+        facts.ints.insert(cstr(i.name), value);
+    }
+    for t in slice(module.types, module.ntypes) {
+        let kind = match t.kind {
+            0 => TypeFactKind::Int,
+            1 => TypeFactKind::Float,
+            _ => TypeFactKind::Enum,
+        };
+        facts.types.insert(cstr(t.name), TypeFact { kind, size: t.size as u64, signed: t.is_signed != 0 });
+    }
+    for l in slice(module.lengths, module.nlengths) {
+        facts.lengths.insert(cstr(l.name), l.length as u64);
+    }
+    for r in slice(module.records, module.nrecords) {
+        let cells = slice(r.fields, r.nfields * 2);
+        let fields = cells
+            .chunks(2)
+            .map(|c| if c[0] == usize::MAX { None } else { Some((c[0] as u64, c[1] as u64)) })
+            .collect();
+        facts.records.push((cstr(r.name), RecordFact { size: r.size as u64, align: r.align as u64, fields }));
+    }
+    facts
+}
+
+fn no_such_name(module: &str, name: &str) -> PyErr {
+    PyAttributeError::new_err(format!(
+        "cffi library '{module}' has no function, constant or global variable named '{name}'"
+    ))
+}
+
+#[pymethods]
+impl ApiModule {
+    /// The function `name` as a function-pointer cdata whose calls go
+    /// through the module's trampoline (libffi for variadic functions).
+    fn function<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        let i = *self.funcs.get(name).ok_or_else(|| no_such_name(&self.name, name))?;
+        let f = unsafe { &slice(self.module.funcs, self.module.nfuncs)[i] };
+        let decl = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
+        let ty = match decl.map(|d| d.kind) {
+            Some(DeclKind::Function { ty, .. }) | Some(DeclKind::ExternPython { ty, .. }) => ty,
+            _ => return Err(no_such_name(&self.name, name)),
+        };
+        let ptr_ty = {
+            let mut a = arena();
+            let u = a.unqualified(ty);
+            a.pointer(u)
+        };
+        let ct = ctype_for(py, ptr_ty)?;
+        let addr = f.address.map_or(std::ptr::null_mut(), |p| p as *mut u8);
+        if f.trampoline.is_none() {
+            crate::call::check_callable(py, &ct)?;
+        }
+        // SAFETY: a function address of the loaded module (or what it links to).
+        unsafe {
+            let obj = cdata::new_cdata(py, &ct, addr, Owner::Borrowed);
+            if let (false, Some(t)) = (obj.is_null(), f.trampoline) {
+                let cd = obj as *mut CDataObject;
+                (*cd).inline[0] = t as usize as u64;
+                (*cd).vectorcall = Some(crate::call::trampoline_vectorcall);
+            }
+            cdata::wrap(py, obj)
+        }
+    }
+
+    /// A pointer cdata to the global variable `name` (`T *`, or for an
+    /// array global `T[n] *`).
+    fn variable<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        let i = *self.globals.get(name).ok_or_else(|| no_such_name(&self.name, name))?;
+        let g = unsafe { &slice(self.module.globals, self.module.nglobals)[i] };
+        let decl = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
+        let Some(DeclKind::Variable { ty }) = decl.map(|d| d.kind) else {
+            return Err(no_such_name(&self.name, name));
+        };
+        let ptr_ty = arena().pointer(ty);
+        let ct = ctype_for(py, ptr_ty)?;
+        // SAFETY: the getter returns the address of the global.
+        let addr = unsafe { g.address_getter.map_or(std::ptr::null_mut(), |f| f()) } as *mut u8;
+        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr, Owner::Borrowed)) }
+    }
+
+    /// The value of the constant `name`.
+    fn constant<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        let decl = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
+        match decl.map(|d| d.kind) {
+            Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => {
+                Ok(v.into_pyobject(py)?.into_any())
+            }
+            Some(DeclKind::Constant { ty, .. }) => {
+                let i = *self.consts.get(name).ok_or_else(|| no_such_name(&self.name, name))?;
+                let c = unsafe { &slice(self.module.consts, self.module.nconsts)[i] };
+                let id = {
+                    let mut a = arena();
+                    let s = a.strip_top_quals(ty);
+                    a.unqualified(s)
+                };
+                let ct = ctype_for(py, id)?;
+                let size = ct.get().size(py)?;
+                let mut buf = vec![0u64; size.div_ceil(8).max(2)];
+                // SAFETY: the getter writes one value of the constant's type.
+                unsafe {
+                    (c.get)(buf.as_mut_ptr() as *mut c_void);
+                    if matches!(ct.get().kind, Kind::Struct | Kind::Union) {
+                        let obj = crate::ffi_obj::new_owned(py, &{
+                            let p = arena().pointer(id);
+                            ctype_for(py, p)?
+                        }, None)?;
+                        let dst = (*(obj.as_ptr() as *const CDataObject)).ptr;
+                        std::ptr::copy_nonoverlapping(buf.as_ptr() as *const u8, dst, size);
+                        return obj.get_item(0);
+                    }
+                    convert::read(py, &ct, buf.as_ptr() as *const u8)
+                }
+            }
+            _ => Err(no_such_name(&self.name, name)),
+        }
+    }
+
+    /// Names of everything `lib` gives, for `dir(lib)`.
+    fn names<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>) -> PyResult<Bound<'py, PyList>> {
+        let names: Vec<String> = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).declarations().iter().map(|d| d.name.clone()).collect();
+        PyList::new(py, names)
+    }
+
+    /// `@ffi.def_extern()`: attach `python_callable` to the
+    /// `extern "Python"` function `name`.
+    #[pyo3(signature = (ffi_obj, name, python_callable, error=None, onerror=None))]
+    fn def_extern<'py>(
+        &self,
+        py: Python<'py>,
+        ffi_obj: &Bound<'py, FFIBase>,
+        name: &str,
+        python_callable: &Bound<'py, PyAny>,
+        error: Option<&Bound<'py, PyAny>>,
+        onerror: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<()> {
+        let not_found = || errors::ffi_error(py, format!("ffi.def_extern('{name}'): no 'extern \"Python\"' function with this name"));
+        let i = *self.externs.get(name).ok_or_else(not_found)?;
+        let decl = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
+        let Some(DeclKind::ExternPython { ty, .. }) = decl.map(|d| d.kind) else {
+            return Err(not_found());
+        };
+        if !python_callable.is_callable() {
+            return Err(PyTypeError::new_err("the 'python_callable' argument is not callable"));
+        }
+        if let Some(o) = onerror {
+            if !o.is_none() && !o.is_callable() {
+                return Err(PyTypeError::new_err(format!(
+                    "expected a callable object for 'onerror', not {}",
+                    convert::describe(py, o)
+                )));
+            }
+        }
+        let fid = {
+            let mut a = arena();
+            let s = a.strip_top_quals(ty);
+            a.unqualified(s)
+        };
+        let fct = ctype_for(py, fid)?;
+        let rc = fct.get().func.as_ref().expect("function type").result.clone_ref(py);
+        let rc = rc.get();
+        let mut err_bytes = Vec::new();
+        if rc.kind == Kind::Void && error.is_some_and(|e| !e.is_none()) {
+            return Err(PyTypeError::new_err("callback with the return type 'void' must return None"));
+        }
+        if rc.kind != Kind::Void {
+            err_bytes = vec![0u8; rc.size(py)?];
+            if let Some(e) = error {
+                if !e.is_none() {
+                    // SAFETY: the buffer has the result type's size.
+                    unsafe { convert::write(py, rc, e, err_bytes.as_mut_ptr())? };
+                }
+            }
+        }
+        let data = Box::new(CallbackData {
+            callable: python_callable.clone().unbind(),
+            fct,
+            error: err_bytes,
+            onerror: onerror.filter(|o| !o.is_none()).map(|o| o.clone().unbind()),
+        });
+        let e = unsafe { &slice(self.module.externs, self.module.nexterns)[i] };
+        let ptr = &*data as *const CallbackData as *mut c_void;
+        self.definitions.lock().unwrap_or_else(|e| e.into_inner()).push(data);
+        // SAFETY: `info` points to the module's static descriptor; the
+        // store is a single pointer write (read by call_python).
+        unsafe {
+            std::ptr::write_volatile(&mut (*e.info).reserved1, ptr);
+        }
+        Ok(())
+    }
+
+    #[getter]
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<rcffi compiled module '{}'>", self.name)
+    }
+}
+
+/// Called by the C definition of every `extern "Python"` function.
+unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut c_void, result: *mut c_void) {
+    let saved_errno = native::errno::get_errno();
+    let data = std::ptr::read_volatile(&(*ext).reserved1);
+    if data.is_null() {
+        let name = cstr((*ext).name);
+        let gil = ffi::PyGILState_Ensure();
+        eprintln!(
+            "extern \"Python\": function {name}() called, but no code was attached to it yet with @ffi.def_extern().  Returning 0."
+        );
+        ffi::PyGILState_Release(gil);
+        if !result.is_null() {
+            std::ptr::write_bytes(result as *mut u8, 0, (*ext).size_of_result);
+        }
+    } else {
+        crate::callback::trampoline(data, result, args as *const *const c_void);
+    }
+    native::errno::set_errno(saved_errno);
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<ApiModule>()?;
+    m.add_function(wrap_pyfunction!(_generate_c, m)?)?;
+    m.add_function(wrap_pyfunction!(_init_api_module, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,123 @@
+"""Run-time side of API mode: the ``ffi`` and ``lib`` of a compiled module.
+
+``PyInit_<module>`` calls ``_rcffi._init_api_module``, which creates a
+:class:`CompiledFFI`, replays the embedded cdef texts, applies what the C
+compiler measured, and calls :func:`make_lib` with the module's tables (an
+``_rcffi.ApiModule``)."""
+
+import sys
+
+from . import _rcffi
+from .api import FFI
+
+
+class CompiledFFI(FFI):
+    """The ``ffi`` object of a compiled module."""
+
+    # cffi's compiled FFI objects carry their error class as `ffi.error`
+    from .error import FFIError as error
+
+    def def_extern(self, name=None, error=None, onerror=None):
+        """A decorator: attach the Python function to the ``extern
+        "Python"`` C function of the same name (or of 'name')."""
+        api = self.__dict__.get("_api_module")
+        if api is None:
+            raise ValueError("ffi.def_extern() is only available on API-mode FFI objects")
+
+        def def_extern_decorator(fn):
+            api.def_extern(self, name if name is not None else fn.__name__, fn, error, onerror)
+            return fn
+
+        return def_extern_decorator
+
+
+def make_lib(ffi, module_name, api):
+    """The ``lib`` object: functions and constants are fetched on first
+    access and cached in the instance ``__dict__``; global variables are
+    properties of the class made for this module."""
+    cls_dict = {}
+
+    def fetch(libname):
+        kind = ffi._lookup_kind(libname)
+        if kind in ("function", "extern_python"):
+            value = api.function(ffi, libname)
+            lib.__dict__[libname] = value
+        elif kind in ("constant", "enum"):
+            lib.__dict__[libname] = api.constant(ffi, libname)
+        elif kind == "variable":
+            ptr = api.variable(ffi, libname)
+            item = ffi.typeof(ptr).item
+            if item.kind == "array" and item.length is None:
+                # `T x[]`: read as a `T *`, written item by item
+                items = ffi.cast(ffi.getctype(item.item, "*"), ptr)
+
+                def getter(self, items=items):
+                    return items
+
+                def setter(self, value, items=items, item=item):
+                    tmp = ffi.new(item, value)
+                    ffi.memmove(items, tmp, ffi.sizeof(tmp))
+            else:
+                def getter(self, ptr=ptr):
+                    return ptr[0]
+
+                def setter(self, value, ptr=ptr):
+                    ptr[0] = value
+
+            Lib._rcffi_variables[libname] = ptr
+            setattr(Lib, libname, property(getter, setter))
+        else:
+            raise AttributeError(
+                "cffi library '%s' has no function, constant or global variable named '%s'" % (module_name, libname)
+            )
+
+    class Lib(object):
+        _rcffi_variables = {}
+
+        def __getattr__(self, libname):
+            if libname == "__name__":
+                return "%s.lib" % (module_name,)
+            if libname == "__all__":
+                return sorted(ffi._declared_names())
+            if libname.startswith("__") and libname.endswith("__"):
+                raise AttributeError(libname)
+            fetch(libname)
+            return getattr(self, libname)
+
+        def __setattr__(self, libname, value):
+            prop = Lib.__dict__.get(libname)
+            if prop is None:
+                kind = ffi._lookup_kind(libname)
+                if kind == "variable":
+                    fetch(libname)
+                    setattr(self, libname, value)
+                    return
+                if kind is None:
+                    raise AttributeError(
+                        "cffi library '%s' has no function, constant or global variable named '%s'"
+                        % (module_name, libname)
+                    )
+                raise AttributeError("cannot write to function or constant '%s'" % (libname,))
+            prop.__set__(self, value)
+
+        def __delattr__(self, libname):
+            raise AttributeError("C attribute cannot be deleted")
+
+        def __dir__(self):
+            return sorted(ffi._declared_names())
+
+        def __repr__(self):
+            return "<Lib object for '%s'>" % (module_name,)
+
+    Lib.__name__ = "Lib"
+    Lib.__qualname__ = "Lib"
+    Lib.__module__ = "_cffi_backend"
+    lib = Lib()
+    # ffi.addressof(lib, "name") goes through rcffi.lib.address_of_global
+    object.__setattr__(lib, "_rcffi_handle", api)
+    # `from _foo.lib import f` works, as with cffi
+    sys.modules.setdefault(module_name + ".lib", lib)
+    return lib
+
+
+__all__ = ["CompiledFFI", "make_lib", "_rcffi"]

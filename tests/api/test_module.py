@@ -1,0 +1,277 @@
+"""API mode: modules compiled from a cdef and C source written by the test."""
+
+import errno as errno_mod
+import os
+
+import pytest
+
+from conftest import cffi_impl
+
+HEADER = r"""
+typedef struct { int x, y; } point_t;
+struct rect { point_t a, b; };
+int add(int a, int b);
+point_t mid(struct rect r);
+struct rect make_rect(int x0, int y0, int x1, int y1);
+double scale(double v, float f);
+long long big(unsigned char c, short s, long l);
+extern int counter;
+extern const char *label;
+extern int table[8];
+void bump(int n);
+int set_errno(int v);
+"""
+
+SOURCE = r"""
+int counter = 3;
+const char *label = "hello";
+int table[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+int add(int a, int b) { return a + b; }
+point_t mid(struct rect r) { point_t p = { (r.a.x + r.b.x) / 2, (r.a.y + r.b.y) / 2 }; return p; }
+struct rect make_rect(int x0, int y0, int x1, int y1) { struct rect r = {{x0, y0}, {x1, y1}}; return r; }
+double scale(double v, float f) { return v * f; }
+long long big(unsigned char c, short s, long l) { return c + s + l; }
+void bump(int n) { counter += n; }
+int set_errno(int v) { errno = v; return -1; }
+"""
+
+
+@pytest.fixture
+def mod(build, clib):
+    d, c = clib("geom", HEADER, "#include <errno.h>\n" + SOURCE)
+    return build(HEADER, '#include "geom.h"', sources=[c], include_dirs=[d])
+
+
+def test_functions_called_with_c_types(mod):
+    lib = mod.lib
+    assert lib.add(2, 40) == 42
+    assert lib.scale(2.5, 2.0) == 5.0
+    assert lib.big(255, -2, 1 << 40) == 255 - 2 + (1 << 40)
+    with pytest.raises(OverflowError):
+        lib.add(1 << 40, 0)
+    with pytest.raises(TypeError):
+        lib.add(1)
+
+
+def test_struct_by_value_arguments_and_results(mod):
+    ffi, lib = mod.ffi, mod.lib
+    r = lib.make_rect(0, 0, 10, 20)
+    assert ffi.typeof(r) is ffi.typeof("struct rect")
+    assert (r.a.x, r.b.y) == (0, 20)
+    p = lib.mid(r)
+    assert (p.x, p.y) == (5, 10)
+    assert lib.mid([[2, 2], [4, 6]]).y == 4
+
+
+def test_global_variables_read_and_written(mod):
+    ffi, lib = mod.ffi, mod.lib
+    assert lib.counter == 3
+    lib.bump(4)
+    assert lib.counter == 7
+    lib.counter = 100
+    lib.bump(1)
+    assert lib.counter == 101
+    assert ffi.string(lib.label) == b"hello"
+    assert list(lib.table) == [1, 2, 3, 4, 5, 6, 7, 8]
+    lib.table[2] = 30
+    assert lib.table[2] == 30
+    p = ffi.addressof(lib, "counter")
+    assert ffi.typeof(p) is ffi.typeof("int *")
+    p[0] = 5
+    assert lib.counter == 5
+
+
+def test_errno_is_saved_after_calls(mod):
+    ffi, lib = mod.ffi, mod.lib
+    assert lib.set_errno(errno_mod.ENOENT) == -1
+    assert ffi.errno == errno_mod.ENOENT
+
+
+def test_lib_introspection(mod):
+    ffi, lib = mod.ffi, mod.lib
+    names = dir(lib)
+    for n in ("add", "counter", "mid", "table"):
+        assert n in names
+    assert lib.__name__ == mod.__name__ + ".lib"
+    assert repr(lib) == "<Lib object for '%s'>" % (mod.__name__,)
+    with pytest.raises(AttributeError) as e:
+        lib.nope
+    assert str(e.value) == "cffi library '%s' has no function, constant or global variable named 'nope'" % (mod.__name__,)
+    with pytest.raises(AttributeError):
+        lib.add = 5
+    f = ffi.addressof(lib, "add")
+    assert ffi.typeof(f) is ffi.typeof("int(*)(int, int)")
+    assert f(1, 2) == 3
+
+
+def test_function_pointer_passed_to_c(build):
+    mod = build(
+        "int apply(int (*f)(int), int v); int twice(int);",
+        "static int twice(int v) { return 2 * v; }\n"
+        "static int apply(int (*f)(int), int v) { return f(v); }",
+    )
+    ffi, lib = mod.ffi, mod.lib
+    assert lib.apply(ffi.addressof(lib, "twice"), 21) == 42
+    assert lib.apply(lib.twice, 4) == 8
+
+
+def test_variadic_function_goes_through_libffi(build):
+    mod = build(
+        "int snprintf(char *, size_t, const char *, ...);",
+        "#include <stdio.h>",
+    )
+    ffi, lib = mod.ffi, mod.lib
+    buf = ffi.new("char[64]")
+    n = lib.snprintf(buf, 64, b"%d-%s", ffi.cast("int", 42), ffi.new("char[]", b"x"))
+    assert ffi.string(buf) == b"42-x"
+    assert n == 4
+
+
+def test_define_and_static_const_constants(build):
+    mod = build(
+        """
+        #define ANSWER ...
+        #define NEG ...
+        #define BIG ...
+        #define TEN 10
+        static const int LIMIT;
+        static const double RATIO;
+        """,
+        """
+        #define ANSWER (40 + 2)
+        #define NEG (-7)
+        #define BIG 0xFFFFFFFFFFFFFFFFULL
+        #define TEN 10
+        static const int LIMIT = 99;
+        static const double RATIO = 0.25;
+        """,
+    )
+    lib = mod.lib
+    assert lib.ANSWER == 42
+    assert lib.NEG == -7
+    assert lib.BIG == 2**64 - 1
+    assert lib.TEN == 10
+    assert lib.LIMIT == 99
+    assert lib.RATIO == 0.25
+    with pytest.raises(AttributeError):
+        lib.TEN = 3
+
+
+def test_constant_disagreeing_with_the_compiler_raises_at_import(build):
+    # rcffi raises cffi.FFIError, cffi its own 'ffi.error' class
+    with pytest.raises(Exception) as e:
+        # rcffi raises at import, cffi when the constant is first read
+        build("#define TEN 11", "#define TEN 10").lib.TEN
+    assert type(e.value).__name__ in ("FFIError", "error")
+    assert str(e.value) == "the C compiler says 'TEN' is equal to 10 (0xa), but the cdef disagrees"
+
+
+def test_enums_completed_by_the_compiler(build):
+    mod = build(
+        "enum color { RED, GREEN, ... }; enum fixed { A, B }; typedef enum { X = ..., Y } xy_t;",
+        "enum color { BLACK = 5, RED = 7, GREEN = -3 }; enum fixed { A, B };"
+        " typedef enum { X = 100, Y } xy_t;",
+    )
+    ffi, lib = mod.ffi, mod.lib
+    assert (lib.RED, lib.GREEN) == (7, -3)
+    assert (lib.A, lib.B) == (0, 1)
+    assert (lib.X, lib.Y) == (100, 101)
+    assert ffi.sizeof("enum color") == 4
+    assert ffi.cast("enum color", 7) == ffi.cast("enum color", lib.RED)
+
+
+def test_enum_values_always_come_from_the_compiler(build):
+    mod = build("enum e { P, Q };", "enum e { P, Q = 5 };")
+    assert (mod.lib.P, mod.lib.Q) == (0, 5)
+
+
+def test_partial_struct_gets_the_compilers_layout(build):
+    mod = build(
+        "struct s { int b; double d; ...; }; int get_b(struct s *); struct s make(int b);",
+        """
+        struct s { char pad[5]; int b; char more[3]; double d; char tail; };
+        static int get_b(struct s *p) { return p->b; }
+        static struct s make(int b) { struct s r; memset(&r, 0, sizeof r); r.b = b; r.d = 1.5; return r; }
+        """,
+    )
+    ffi, lib = mod.ffi, mod.lib
+    assert ffi.sizeof("struct s") == 32
+    assert ffi.alignof("struct s") == 8
+    assert ffi.offsetof("struct s", "b") == 8
+    assert ffi.offsetof("struct s", "d") == 16
+    p = ffi.new("struct s *", {"b": 77})
+    assert lib.get_b(p) == 77
+    r = lib.make(5)
+    assert (r.b, r.d) == (5, 1.5)
+
+
+def test_offset_mismatch_reported_with_cffi_message(build):
+    with pytest.raises(Exception) as e:
+        build("struct u { char a; int b; };", "struct u { char a; char pad[7]; int b; };").ffi.sizeof("struct u")
+    assert str(e.value).startswith("struct u: wrong offset for field 'b' (cdef says 4, but C compiler says 8).")
+
+
+def test_full_struct_checked_against_the_compiler(build):
+    with pytest.raises(Exception) as e:
+        # rcffi raises at import, cffi when the type is first used
+        build("struct t { int a; int b; };", "struct t { int a; long b; };").ffi.sizeof("struct t")
+    assert type(e.value).__name__ in ("FFIError", "error")
+    assert str(e.value) == (
+        "struct t: wrong size for field 'b' (cdef says 4, but C compiler says 8). "
+        'fix it or use "...;" as the last field in the cdef for struct t to make it flexible'
+    )
+
+
+def test_typedef_int_dots_and_array_dots(build):
+    mod = build(
+        "typedef int... small_t; typedef int... word_t; small_t neg(small_t); extern int arr[...]; extern word_t words[...];",
+        "typedef signed char small_t; typedef unsigned long word_t;"
+        " static small_t neg(small_t v) { return (small_t)-v; }"
+        " int arr[17]; word_t words[3] = {1, 2, 3};",
+    )
+    ffi, lib = mod.ffi, mod.lib
+    assert ffi.sizeof("small_t") == 1
+    assert ffi.sizeof("word_t") == 8
+    assert ffi.cast("small_t", -1) != ffi.cast("word_t", -1)
+    assert int(ffi.cast("small_t", -1)) == -1
+    assert int(ffi.cast("word_t", -1)) == 2**64 - 1
+    assert lib.neg(5) == -5
+    assert len(lib.arr) == 17
+    assert ffi.typeof(lib.arr) is ffi.typeof("int[17]")
+    assert list(lib.words) == [1, 2, 3]
+
+
+def test_emit_c_code_and_distutils_extension(tmp_path):
+    ffi = cffi_impl.FFI()
+    ffi.cdef("int add(int, int);")
+    with pytest.raises(ValueError):
+        ffi.emit_c_code(str(tmp_path / "x.c"))
+    ffi.set_source("_emitted", "static int add(int a, int b) { return a + b; }", libraries=["m"])
+    c_file = tmp_path / "emitted.c"
+    ffi.emit_c_code(str(c_file))
+    text = c_file.read_text()
+    assert "static int add(int a, int b)" in text
+    assert "PyInit__emitted" in text
+    ext = ffi.distutils_extension(str(tmp_path / "build"), verbose=False)
+    assert ext.name == "_emitted"
+    assert ext.libraries == ["m"]
+    assert os.path.exists(ext.sources[0])
+    with pytest.raises(ValueError):
+        ffi.set_source("_other", "")
+
+
+def test_compile_target_names(tmp_path):
+    ffi = cffi_impl.FFI()
+    ffi.cdef("int add(int, int);")
+    ffi.set_source("_targeted", "static int add(int a, int b) { return a + b; }")
+    path = ffi.compile(tmpdir=str(tmp_path), target="_targeted.*")
+    assert os.path.basename(path) == "_targeted.so"
+    assert os.path.exists(path)
+
+
+def test_wrong_declaration_fails_at_compile_time(tmp_path):
+    ffi = cffi_impl.FFI()
+    ffi.cdef("int add(int, int);")
+    ffi.set_source("_bad", "static int add(int a) { return a; }")
+    with pytest.raises(cffi_impl.VerificationError):
+        ffi.compile(tmpdir=str(tmp_path))
