@@ -20,18 +20,17 @@ use crate::state::arena;
 pub struct FFIBase {
     pub registry: Mutex<Registry>,
     /// type string -> CType, cleared by every cdef()
-    type_cache: Py<PyDict>,
+    pub(crate) type_cache: Py<PyDict>,
 }
 
 impl FFIBase {
     /// The CType for a type string, a CType, or (when `allow_cdata`) the type of a cdata.
     pub fn resolve(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>, allow_cdata: bool) -> PyResult<Py<CType>> {
+        if let Some(ct) = self.cached_type(py, cdecl) {
+            return Ok(ct.unbind());
+        }
         if let Ok(s) = cdecl.cast::<PyString>() {
             let cache = self.type_cache.bind(py);
-            if let Some(ct) = cache.get_item(s)? {
-                // SAFETY: only CType objects are stored in the cache.
-                return Ok(unsafe { ct.cast_into_unchecked::<CType>() }.unbind());
-            }
             let text = s.to_cow()?;
             let id = {
                 let reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
@@ -59,6 +58,23 @@ impl FFIBase {
 
     /// `resolve` for `new`/`cast`: as in cffi, a type string naming a bare
     /// function type is a CDefError there (only `callback` accepts one).
+    /// A type string already in the cache, as a borrowed-lifetime object
+    /// (raw slots drop it with a plain decref, not through PyO3's pool).
+    pub fn cached_type<'py>(&self, py: Python<'py>, cdecl: &Bound<'py, PyAny>) -> Option<Bound<'py, CType>> {
+        // SAFETY: a borrowed lookup in a dict of CType objects, GIL held.
+        unsafe {
+            if ffi::PyUnicode_CheckExact(cdecl.as_ptr()) == 0 {
+                return None;
+            }
+            let ct = ffi::PyDict_GetItemWithError(self.type_cache.as_ptr(), cdecl.as_ptr());
+            if ct.is_null() {
+                ffi::PyErr_Clear();
+                return None;
+            }
+            Some(Bound::from_borrowed_ptr(py, ct).cast_into_unchecked::<CType>())
+        }
+    }
+
     fn resolve_object_type(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyResult<Py<CType>> {
         let ct = self.resolve(py, cdecl, false)?;
         if ct.get().kind == Kind::Function && cdecl.is_instance_of::<PyString>() {
@@ -266,13 +282,15 @@ impl FFIBase {
         Ok(off)
     }
 
+    /// `ffi.new` (the raw method in fast_methods.rs delegates here).
     #[pyo3(signature = (cdecl, init=None))]
-    fn new<'py>(&self, py: Python<'py>, cdecl: &Bound<'py, PyAny>, init: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn _new<'py>(&self, py: Python<'py>, cdecl: &Bound<'py, PyAny>, init: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let ct = self.resolve_object_type(py, cdecl)?;
         new_owned(py, &ct, init)
     }
 
-    fn cast<'py>(&self, py: Python<'py>, cdecl: &Bound<'py, PyAny>, source: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    /// `ffi.cast` (the raw method in fast_methods.rs delegates here).
+    fn _cast<'py>(&self, py: Python<'py>, cdecl: &Bound<'py, PyAny>, source: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let ct = self.resolve_object_type(py, cdecl)?;
         crate::cast::cast(py, &ct, source)
     }

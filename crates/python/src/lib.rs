@@ -13,8 +13,10 @@ mod cdata;
 mod convert;
 mod ctype;
 mod errors;
+mod fast_methods;
 mod ffi_obj;
 mod file;
+mod header;
 mod library;
 mod state;
 mod strings;
@@ -28,6 +30,7 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<ffi_obj::FFIBase>()?;
+    fast_methods::install(py, &py.get_type::<ffi_obj::FFIBase>())?;
     m.add_class::<ctype::CType>()?;
     m.add_class::<ctype::CField>()?;
     m.add_class::<buffer::Buffer>()?;
@@ -38,5 +41,6 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CData", cdata::cdata_type(py))?;
     m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
     api_module::register(m)?;
+    header::register(m)?;
     Ok(())
 }
