@@ -137,7 +137,11 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
                     }
                     // The common `ffi.new("T[]", n)` first.
                     Some(i) if unsafe { pyo3::ffi::PyLong_CheckExact(i.as_ptr()) } != 0 => {
-                        let n = index_length(i)?;
+                        // SAFETY: `i` is an int; an error is only possible on overflow.
+                        let n = unsafe { pyo3::ffi::PyLong_AsSsize_t(i.as_ptr()) };
+                        if n == -1 && unsafe { !pyo3::ffi::PyErr_Occurred().is_null() } {
+                            return Err(PyErr::fetch(py));
+                        }
                         if n < 0 {
                             return Err(PyValueError::new_err("negative array length"));
                         }
