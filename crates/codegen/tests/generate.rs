@@ -1,0 +1,61 @@
+//! The generator's output for small cdefs (compiled for real by the pytest
+//! suites in tests/api/, which also check -Wall -Wextra -Werror).
+
+use codegen::{generate, CdefInput, GenError, ModuleSource};
+
+fn gen(cdef: &str) -> Result<String, GenError> {
+    generate(&ModuleSource {
+        module_name: "pkg._m".into(),
+        preamble: "/* user */".into(),
+        cdefs: vec![CdefInput { source: cdef.into(), override_existing: false, pack: 0 }],
+    })
+}
+
+#[test]
+fn trampolines_use_c_types_with_qualifiers() {
+    let c = gen("const char *name(const int *p, struct s *q); struct s { int a; };").unwrap();
+    assert!(c.contains("static void _rcffi_t_name(void **a, void *r)"), "{c}");
+    assert!(c.contains("*(const char **)r = name(*(const int **)a[0], *(struct s **)a[1]);"), "{c}");
+    assert!(c.contains("(_rcffi_fn)(const char *(*)(const int *, struct s *))&name"), "{c}");
+    assert!(c.contains("PyMODINIT_FUNC PyInit__m(void)"));
+    assert!(c.contains("\"pkg._m\""));
+}
+
+#[test]
+fn variadic_functions_get_no_trampoline() {
+    let c = gen("int printf(const char *, ...);").unwrap();
+    assert!(!c.contains("_rcffi_t_printf"));
+    assert!(c.contains("{ \"printf\", (_rcffi_fn)(int (*)(const char *, ...))&printf, NULL }"), "{c}");
+}
+
+#[test]
+fn layouts_constants_and_unknown_types_are_measured() {
+    let c = gen("struct p { int a; ...; };\n#define X ...\nenum e { A, B, ... }; typedef int... t; extern int arr[...];").unwrap();
+    assert!(c.contains("offsetof(struct p, a), sizeof(((struct p *)0)->a)"), "{c}");
+    assert!(c.contains("sizeof(struct p), _RCFFI_ALIGNOF(struct p)"), "{c}");
+    assert!(c.contains("static int _rcffi_i_X(unsigned long long *o)"));
+    assert!(c.contains("static int _rcffi_i_B(unsigned long long *o)"));
+    assert!(c.contains("{ \"t\", 0, sizeof(t), (((t)-1) < ((t)1)) }"), "{c}");
+    assert!(c.contains("sizeof(arr) / sizeof((arr)[0])"));
+}
+
+#[test]
+fn extern_python_definitions() {
+    let c = gen("extern \"Python\" int cb(int, double); extern \"Python+C\" void done(void);").unwrap();
+    assert!(c.contains("static int cb(int a0, double a1)"), "{c}");
+    assert!(c.contains("\nvoid done(void)"), "{c}");
+    assert!(c.contains("{ \"pkg._m.cb\", sizeof(int), NULL, NULL }"));
+    assert!(c.contains("_rcffi_call_python(&_rcffi_externpy_cb, args, (void *)&result);"));
+    assert!(gen("extern \"Python\" int v(int, ...);").is_err());
+}
+
+#[test]
+fn cdef_text_is_embedded_as_a_c_string() {
+    let c = gen("int f(int); /* \"quoted\" ?? \\ */").unwrap();
+    assert!(c.contains("\\\"quoted\\\" \\?\\? \\\\"), "{c}");
+}
+
+#[test]
+fn parse_errors_are_reported() {
+    assert!(matches!(gen("int f(;"), Err(GenError::Cdef(_))));
+}
