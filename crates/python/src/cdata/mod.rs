@@ -161,47 +161,43 @@ fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
     let mut slots = slots::slot_list();
     slots.push(ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: leaked_members() as *mut c_void });
     slots.push(ffi::PyType_Slot { slot: ffi::Py_tp_methods, pfunc: methods.as_mut_ptr() as *mut c_void });
+    // BASETYPE only so that the gc subtype can derive from it; its tp_new
+    // refuses to build instances from Python anyway.
+    make_type(py, c"_cffi_backend._CDataBase", ffi::Py_TPFLAGS_BASETYPE as u64, slots, None)
+}
+
+fn create_gc_type(py: Python<'_>) -> PyResult<Py<PyType>> {
+    let slots = vec![
+        ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: leaked_members() as *mut c_void },
+        ffi::PyType_Slot { slot: ffi::Py_tp_traverse, pfunc: traverse as ffi::traverseproc as *mut c_void },
+        ffi::PyType_Slot { slot: ffi::Py_tp_clear, pfunc: clear as ffi::inquiry as *mut c_void },
+    ];
+    make_type(py, c"_cffi_backend.__CDataOwnGC", ffi::Py_TPFLAGS_HAVE_GC as u64, slots, Some(cdata_type(py)))
+}
+
+/// A heap type with the cdata object layout and vectorcall support.
+fn make_type(
+    py: Python<'_>,
+    name: &'static std::ffi::CStr,
+    extra_flags: u64,
+    mut slots: Vec<ffi::PyType_Slot>,
+    base: Option<&Bound<'_, PyType>>,
+) -> PyResult<Py<PyType>> {
     slots.push(ffi::PyType_Slot { slot: 0, pfunc: ptr::null_mut() });
     let slots = Box::leak(slots.into_boxed_slice());
     let spec = Box::leak(Box::new(ffi::PyType_Spec {
-        name: c"_cffi_backend._CDataBase".as_ptr(),
+        name: name.as_ptr(),
         basicsize: std::mem::size_of::<CDataObject>() as c_int,
         itemsize: 0,
-        // BASETYPE only so that the gc subtype can derive from it; its
-        // tp_new refuses to build instances from Python anyway.
-        flags: (ffi::Py_TPFLAGS_DEFAULT as u64 | ffi::Py_TPFLAGS_BASETYPE as u64 | HAVE_VECTORCALL) as _,
+        flags: (ffi::Py_TPFLAGS_DEFAULT as u64 | HAVE_VECTORCALL | extra_flags) as _,
         slots: slots.as_mut_ptr(),
     }));
     // SAFETY: the spec and everything it points to are leaked ('static).
     unsafe {
-        let tp = ffi::PyType_FromSpec(spec);
-        if tp.is_null() {
-            return Err(PyErr::fetch(py));
-        }
-        Ok(Bound::from_owned_ptr(py, tp).cast_into_unchecked::<PyType>().unbind())
-    }
-}
-
-fn create_gc_type(py: Python<'_>) -> PyResult<Py<PyType>> {
-    let slots = Box::leak(
-        vec![
-            ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: leaked_members() as *mut c_void },
-            ffi::PyType_Slot { slot: ffi::Py_tp_traverse, pfunc: traverse as ffi::traverseproc as *mut c_void },
-            ffi::PyType_Slot { slot: ffi::Py_tp_clear, pfunc: clear as ffi::inquiry as *mut c_void },
-            ffi::PyType_Slot { slot: 0, pfunc: ptr::null_mut() },
-        ]
-        .into_boxed_slice(),
-    );
-    let spec = Box::leak(Box::new(ffi::PyType_Spec {
-        name: c"_cffi_backend.__CDataOwnGC".as_ptr(),
-        basicsize: std::mem::size_of::<CDataObject>() as c_int,
-        itemsize: 0,
-        flags: (ffi::Py_TPFLAGS_DEFAULT as u64 | ffi::Py_TPFLAGS_HAVE_GC as u64 | HAVE_VECTORCALL) as _,
-        slots: slots.as_mut_ptr(),
-    }));
-    // SAFETY: the spec is leaked ('static); the base is the cdata type.
-    unsafe {
-        let tp = ffi::PyType_FromSpecWithBases(spec, cdata_type(py).as_ptr());
+        let tp = match base {
+            Some(b) => ffi::PyType_FromSpecWithBases(spec, b.as_ptr()),
+            None => ffi::PyType_FromSpec(spec),
+        };
         if tp.is_null() {
             return Err(PyErr::fetch(py));
         }
