@@ -508,6 +508,11 @@ unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *c
     if nargs != nfixed {
         return Err(PyTypeError::new_err(format!("'{}' expects {} arguments, got {}", pct.cname, nfixed, nargs)));
     }
+    // Register-shaped signatures call the real function directly, as in
+    // ABI mode: same effect as the trampoline, without the boxing.
+    if let Some(shape) = direct_shape(&f.args, f.result.get()) {
+        return direct_call(py, cd, f, args, nargs, shape);
+    }
     let tramp: Trampoline = std::mem::transmute::<u64, Trampoline>(cd.inline[0]);
     let mut slots = smallvec_like::Slots::new(nargs);
     let mut ptrs_inline = [std::ptr::null_mut::<c_void>(); 8];
