@@ -62,6 +62,17 @@ class FFI(_rcffi.FFIBase):
         # what API mode embeds in the compiled module: (text, override, pack)
         self.__dict__.setdefault("_cdef_calls", []).append((csource, bool(override), 1 if packed else (pack or 0)))
 
+    def cdef_header(self, header, *, include_dirs=(), defines=None, only=None, packed=False, pack=None):
+        """rcffi extension: declare what a real C header declares, read with
+        rcffi's own preprocessor (no compiler needed). See
+        ``_header.cdef_header_args`` for the arguments."""
+        from ._header import cdef_header_args
+
+        args = cdef_header_args(header, include_dirs, defines, only, packed, pack)
+        for message in self._cdef_header(*args):
+            warnings.warn(message, UserWarning, stacklevel=2)
+        self._cdefsources.append("#include <%s>" % (args[0],))
+
     def getctype(self, cdecl, replace_with=""):
         """Return a string giving the C type 'cdecl', which may be itself a
         string or a <ctype> object. If 'replace_with' is given, it gives

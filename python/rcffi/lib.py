@@ -52,6 +52,9 @@ def _make_library(ffi, handle, name):
     def make_accessor(libname):
         kind = ffi._lookup_kind(libname)
         if kind is None:
+            reason = ffi._skipped_reason(libname)
+            if reason is not None:  # skipped by cdef_header(): say why
+                raise AttributeError("%s: skipped by cdef_header(): %s" % (libname, reason))
             raise AttributeError(libname)
         if kind in ("function", "variable"):
             handle.check_open(libname)

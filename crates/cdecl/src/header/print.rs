@@ -17,9 +17,39 @@ pub(super) fn cdef_text(reg: &Registry, arena: &TypeArena, items: &[Item], warni
             let _ = writeln!(p.out, "// {line}");
         }
     }
+    // cffi names a tagged record after its first typedef; header mode
+    // prefers a public name (`FILE`, not `__FILE`): print that typedef
+    // first so a plain cdef of the text names the record the same way.
+    let named_record = |name: &str| {
+        let ty = reg.typedef(name)?;
+        match arena.get(ty) {
+            Type::Record(rid) if arena.record(*rid).tag.is_some() => Some(*rid),
+            _ => None,
+        }
+    };
+    let mut preferred: crate::fxhash::FxHashMap<RecordId, &str> = Default::default();
+    for item in items {
+        if let Item::Typedef(name) = item {
+            if let Some(rid) = named_record(name).filter(|rid| arena.record(*rid).cname == *name) {
+                preferred.entry(rid).or_insert(name.as_str());
+            }
+        }
+    }
+    let mut hoisted: FxHashSet<&str> = FxHashSet::default();
     for item in items {
         match item {
             Item::Typedef(name) => {
+                if hoisted.contains(name.as_str()) {
+                    continue;
+                }
+                if let Some(first) = named_record(name).and_then(|rid| preferred.remove(&rid)) {
+                    if first != name {
+                        if let Some(ty) = reg.typedef(first) {
+                            p.typedef(first, ty);
+                            hoisted.insert(first);
+                        }
+                    }
+                }
                 if let Some(ty) = reg.typedef(name) {
                     p.typedef(name, ty);
                 }

@@ -1,0 +1,61 @@
+//! `ffi.cdef_header()` and `python -m rcffi cdef`: thin glue over
+//! `cdecl::header` (the preprocessor and header mode live there). The
+//! Python wrapper in `rcffi/api.py` validates the arguments and turns the
+//! returned warnings into `UserWarning`s.
+
+use std::path::PathBuf;
+
+use cdecl::header::{cdef_header, to_cdef_text, HeaderOptions};
+use cdecl::Packing;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::errors;
+use crate::ffi_obj::FFIBase;
+use crate::state::arena;
+
+fn options(include_dirs: Vec<PathBuf>, defines: Vec<(String, String)>, only: Option<Vec<String>>, pack: u32) -> PyResult<HeaderOptions> {
+    let packing = match pack {
+        0 => Packing::Natural,
+        n if n.is_power_of_two() => Packing::Pack(n),
+        n => return Err(PyValueError::new_err(format!("'pack' must be a power of two, not {n}"))),
+    };
+    Ok(HeaderOptions { include_dirs, defines, only, packing })
+}
+
+#[pymethods]
+impl FFIBase {
+    /// Declare what `header` declares; returns the warnings. `pack` is 0
+    /// (natural), or N for `#pragma pack(N)` on every record (1 = packed).
+    #[pyo3(signature = (header, include_dirs, defines, only, pack))]
+    fn _cdef_header(&self, py: Python<'_>, header: String, include_dirs: Vec<PathBuf>, defines: Vec<(String, String)>, only: Option<Vec<String>>, pack: u32) -> PyResult<Vec<String>> {
+        let options = options(include_dirs, defines, only, pack)?;
+        let report = py.detach(|| {
+            let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+            let mut a = arena();
+            cdef_header(&mut reg, &mut a, &header, &options)
+        });
+        self.type_cache.bind(py).clear();
+        match report {
+            Ok(r) => Ok(r.warnings),
+            Err(e) => Err(errors::from_cdecl(py, e)),
+        }
+    }
+
+    /// Why `name` was skipped by `cdef_header()` (None if it was not).
+    fn _skipped_reason(&self, name: &str) -> Option<String> {
+        self.registry.lock().unwrap_or_else(|e| e.into_inner()).skipped_reason(name).map(str::to_string)
+    }
+}
+
+/// The plain cdef text equivalent to `cdef_header(header, ...)`.
+#[pyfunction]
+#[pyo3(signature = (header, include_dirs=Vec::new(), defines=Vec::new(), only=None, pack=0))]
+pub fn header_cdef_text(py: Python<'_>, header: String, include_dirs: Vec<PathBuf>, defines: Vec<(String, String)>, only: Option<Vec<String>>, pack: u32) -> PyResult<String> {
+    let options = options(include_dirs, defines, only, pack)?;
+    py.detach(|| to_cdef_text(&header, &options)).map_err(|e| errors::from_cdecl(py, e))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(header_cdef_text, m)?)
+}

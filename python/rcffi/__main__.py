@@ -1,0 +1,64 @@
+"""``python -m rcffi``: command-line tools.
+
+    python -m rcffi cdef HEADER [--only NAME ...] [-I DIR ...] [-D NAME[=VALUE] ...]
+                                [--packed | --pack N]
+
+prints the plain cdef text equivalent to ``ffi.cdef_header(HEADER, ...)``
+(typedefs, records, enums, functions, variables, ``#define NAME NUMBER``
+constants), which ``cdef()`` of rcffi or cffi accepts. What plain cdef cannot
+say (``pack=N``, ``aligned``, ``__asm__`` symbols) is given in comments.
+"""
+
+import argparse
+import sys
+
+from . import _rcffi
+from ._header import cdef_header_args
+from .error import CDefError
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="python -m rcffi", description="rcffi command-line tools")
+    sub = parser.add_subparsers(dest="command")
+    sub.required = True
+    cdef = sub.add_parser(
+        "cdef",
+        help="print the plain cdef text of a C header",
+        description="Read a C header with rcffi's preprocessor and print the equivalent plain cdef text.",
+    )
+    cdef.add_argument("header", help='a path, or a name such as "zlib.h" searched like #include <...>')
+    cdef.add_argument("--only", action="append", default=None, metavar="NAME",
+                      help="keep only NAME and what it needs (repeatable; 'struct x' for a tag)")
+    cdef.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
+                      help="search DIR before the system include directories (repeatable)")
+    cdef.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]",
+                      help="define a macro before reading the header (repeatable)")
+    group = cdef.add_mutually_exclusive_group()
+    group.add_argument("--packed", action="store_true", help="pack every record (as cdef(packed=True))")
+    group.add_argument("--pack", type=int, default=None, metavar="N", help="cap field alignment at N (as cdef(pack=N))")
+    cdef.add_argument("-o", "--output", default=None, metavar="FILE", help="write to FILE instead of stdout")
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    if args.command == "cdef":
+        try:
+            call = cdef_header_args(args.header, args.include_dirs, args.defines, args.only, args.packed, args.pack)
+            text = _rcffi.header_cdef_text(*call)
+        except (CDefError, ValueError, TypeError, NotImplementedError) as e:
+            print("rcffi cdef: error: %s" % (e,), file=sys.stderr)
+            return 1
+        if text and not text.endswith("\n"):
+            text += "\n"
+        if args.output:
+            with open(args.output, "w") as f:
+                f.write(text)
+        else:
+            sys.stdout.write(text)
+        return 0
+    return 2  # pragma: no cover - argparse rejects other commands
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Argument handling shared by ``FFI.cdef_header()`` and
+``python -m rcffi cdef`` (both rcffi extensions; the work is done by
+``cdecl::header`` in Rust)."""
+
+import os
+
+
+def _text(value, what):
+    if isinstance(value, bytes):
+        return os.fsdecode(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, os.PathLike):
+        return os.fsdecode(os.fspath(value))
+    raise TypeError("%s must be a string or a path, not %s" % (what, type(value).__name__))
+
+
+def cdef_header_args(header, include_dirs=(), defines=None, only=None, packed=False, pack=None):
+    """Validate ``cdef_header()``'s arguments and return the positional
+    arguments of ``FFIBase._cdef_header`` / ``_rcffi.header_cdef_text``:
+    ``(header, include_dirs, defines, only, pack)``.
+
+    * ``header``: a path, or a name such as ``"zlib.h"`` / ``"sys/stat.h"``
+      searched in ``include_dirs`` then the system include directories;
+    * ``include_dirs``: an iterable of directories (str or path);
+    * ``defines``: ``{"NAME": value}`` (value a string, an int, or None
+      for ``1``), or an iterable of ``"NAME=VALUE"`` / ``"NAME"`` strings or
+      ``(name, value)`` pairs;
+    * ``only``: a name or an iterable of names to keep with what they need;
+    * ``packed`` / ``pack``: as for ``cdef()``.
+    """
+    header = _text(header, "cdef_header() header")
+    if isinstance(include_dirs, (str, bytes, os.PathLike)):
+        include_dirs = [include_dirs]
+    dirs = [_text(d, "include_dirs item") for d in include_dirs]
+    defs = []
+    if defines is not None:
+        items = defines.items() if hasattr(defines, "items") else defines
+        if isinstance(items, (str, bytes)):
+            items = [items]
+        for item in items:
+            if isinstance(item, str):
+                name, eq, value = item.partition("=")
+                value = value if eq else "1"
+            else:
+                name, value = item
+            if not isinstance(name, str) or not name:
+                raise TypeError("defines: macro names must be non-empty strings, not %r" % (name,))
+            if value is None:
+                value = "1"
+            elif isinstance(value, bool):
+                value = str(int(value))
+            elif isinstance(value, int):
+                value = str(value)
+            elif not isinstance(value, str):
+                raise TypeError("defines: the value of %r must be a string, an int or None, not %s" % (name, type(value).__name__))
+            defs.append((name, value))
+    if only is not None:
+        if isinstance(only, str):
+            only = [only]
+        only = list(only)
+        for name in only:
+            if not isinstance(name, str):
+                raise TypeError("only: names must be strings, not %r" % (name,))
+    if packed:
+        if packed is not True:
+            raise ValueError("'packed' should be False or True; use 'pack' to give another value")
+        if pack:
+            raise ValueError("cannot give both 'pack' and 'packed'")
+        pack = 1
+    elif pack:
+        if not isinstance(pack, int) or pack < 0 or pack & (pack - 1):
+            raise ValueError("'pack' must be a power of two, not %r" % (pack,))
+    else:
+        pack = 0
+    return header, dirs, defs, only, pack
