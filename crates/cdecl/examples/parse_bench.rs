@@ -47,7 +47,7 @@ fn main() {
     // linearity check: twice the input should take about twice the time
     let (src2, _) = synthetic(groups * 2);
     let mut best2 = f64::INFINITY;
-    for _ in 0..3 {
+    for _ in 0..runs {
         let mut arena = TypeArena::new();
         let mut reg = Registry::new();
         let t0 = Instant::now();
