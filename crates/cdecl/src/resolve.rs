@@ -29,8 +29,11 @@ pub enum TypeFactKind {
 /// Size (and sign) of a type the cdef left to the compiler.
 #[derive(Clone, Copy, Debug)]
 pub struct TypeFact {
+    /// Integer or floating point.
     pub kind: TypeFactKind,
+    /// `sizeof`, from the compiler.
     pub size: u64,
+    /// Whether `(T)-1 < 0`.
     pub signed: bool,
 }
 
@@ -39,7 +42,9 @@ pub struct TypeFact {
 /// (bitfields, anonymous members, flexible arrays).
 #[derive(Clone, Debug)]
 pub struct RecordFact {
+    /// `sizeof`, from the compiler.
     pub size: u64,
+    /// `_Alignof`, from the compiler.
     pub align: u64,
     /// `(offset, size)` of each declared field.
     pub fields: Vec<Option<(u64, u64)>>,

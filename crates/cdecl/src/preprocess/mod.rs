@@ -75,7 +75,12 @@ pub enum Source<'a> {
     Header(&'a str),
     /// Text given directly; `name` is used in diagnostics, and
     /// `#include "..."` looks in the current directory.
-    Text { name: &'a str, text: &'a str },
+    Text {
+        /// The name shown in diagnostics.
+        name: &'a str,
+        /// The source text.
+        text: &'a str,
+    },
 }
 
 /// The result of preprocessing.
