@@ -14,6 +14,8 @@
 //! assert_eq!(cdecl::layout::size_align(&mut arena, t).unwrap(), (8, 4));
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod types;
 pub mod error;
 pub mod layout;
