@@ -396,3 +396,9 @@ def test_missing_symbol_message_includes_library_and_dlerror(ffi, testlib_path):
     msg = str(info.value)
     assert msg.startswith("function/symbol 'not_here_zz' not found in library '%s': " % testlib_path)
     assert "undefined symbol: not_here_zz" in msg
+
+
+def test_parse_error_follows_line_markers(ffi):
+    # text from `gcc -E` keeps pointing into the original file
+    msg = cdef_error(ffi, '\n# 42 "foobar"\n\n    a b c d\n')
+    assert msg.startswith("parse error\nfoobar:43:")

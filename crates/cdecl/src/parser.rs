@@ -118,12 +118,38 @@ pub(crate) fn cdef(reg: &mut Registry, arena: &mut TypeArena, source: &str, opti
             Ok(()) => (std::mem::take(&mut p.st), std::mem::take(&mut p.warnings)),
             Err(e) => {
                 p.rollback();
-                return Err(e);
+                return Err(follow_line_markers(source, e));
             }
         }
     };
     merge(reg, staged);
     Ok(CdefReport { warnings })
+}
+
+/// Report an error against the file and line named by the last
+/// `# N "file"` / `#line N "file"` marker above it (text produced by
+/// `gcc -E` keeps pointing into the original headers).
+fn follow_line_markers(source: &str, mut e: Error) -> Error {
+    let Some(loc) = e.location.as_mut() else { return e };
+    let mut marker: Option<(u32, u32, Option<&str>)> = None; // (line of marker, N, file)
+    for (i, line) in source.lines().enumerate().take(loc.line.saturating_sub(1) as usize) {
+        let t = line.trim_start();
+        let Some(rest) = t.strip_prefix('#') else { continue };
+        let rest = rest.trim_start();
+        let rest = rest.strip_prefix("line").map_or(rest, str::trim_start);
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let Ok(n) = rest[..digits].parse::<u32>() else { continue };
+        let file = rest[digits..].trim_start().strip_prefix('"').and_then(|f| f.split('"').next());
+        let keep_file = marker.and_then(|m| m.2);
+        marker = Some((i as u32 + 1, n, file.or(keep_file)));
+    }
+    if let Some((at, n, file)) = marker {
+        loc.line = n + (loc.line - at - 1);
+        if let Some(f) = file {
+            loc.source_name = f.to_string();
+        }
+    }
+    e
 }
 
 /// The source name used for errors in type strings.

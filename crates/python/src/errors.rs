@@ -37,8 +37,14 @@ pub fn from_cdecl(py: Python<'_>, err: cdecl::Error) -> PyErr {
     let mut text = err.to_string();
     // cffi opens parse failures with the offending line; keep that first
     // line for code that matches on it, then give the located diagnostic.
+    // (cffi says "parse error" when the position is in another file, as
+    // named by a `# N "file"` line marker.)
     if let (true, Some(loc)) = (err.syntax, &err.location) {
-        text = format!("cannot parse \"{}\"\n{text}", loc.line_text.trim());
+        if loc.source_name == "<cdef source string>" || loc.source_name == "<type string>" {
+            text = format!("cannot parse \"{}\"\n{text}", loc.line_text.trim());
+        } else {
+            text = format!("parse error\n{text}");
+        }
     }
     match err.kind {
         cdecl::ErrorKind::CDef => cdef_error(py, text),
