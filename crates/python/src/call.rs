@@ -35,6 +35,24 @@ pub fn set_saved_errno(v: i32) {
     SAVED_ERRNO.with(|e| e.set(v))
 }
 
+/// Run a foreign call as cffi does: the GIL released, `errno` set from
+/// `ffi.errno` before it and saved right after it (one thread-local
+/// lookup for both).
+///
+/// # Safety
+/// The GIL is held; `call` must not touch Python objects.
+#[inline]
+unsafe fn foreign_call<R>(call: impl FnOnce() -> R) -> R {
+    SAVED_ERRNO.with(|saved| {
+        let tstate = ffi::PyEval_SaveThread();
+        native::errno::set_errno(saved.get());
+        let r = call();
+        saved.set(native::errno::get_errno());
+        ffi::PyEval_RestoreThread(tstate);
+        r
+    })
+}
+
 /// What a function type needs to be called.
 pub struct CallSpec {
     plan: CallPlan,
@@ -323,13 +341,7 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
         ret_heap.as_mut_ptr() as *mut c_void
     };
     let fnptr = cd.ptr as *const c_void;
-    let errno_in = saved_errno();
-    let tstate = ffi::PyEval_SaveThread();
-    native::errno::set_errno(errno_in);
-    spec.plan.call(fnptr, ptrs.as_mut_ptr(), retp);
-    let errno_out = native::errno::get_errno();
-    ffi::PyEval_RestoreThread(tstate);
-    set_saved_errno(errno_out);
+    foreign_call(|| spec.plan.call(fnptr, ptrs.as_mut_ptr(), retp));
     drop(temps);
     let rct = &f.result;
     let rc = rct.get();
@@ -403,13 +415,7 @@ unsafe fn direct_call(
         words[k] = arg_word(py, &f.args[k], &obj, &mut temps)?;
     }
     let fnptr = cd.ptr as *const c_void;
-    let errno_in = saved_errno();
-    let tstate = ffi::PyEval_SaveThread();
-    native::errno::set_errno(errno_in);
-    let r = native::direct::call(fnptr, &words[..nargs], shape);
-    let errno_out = native::errno::get_errno();
-    ffi::PyEval_RestoreThread(tstate);
-    set_saved_errno(errno_out);
+    let r = foreign_call(|| native::direct::call(fnptr, &words[..nargs], shape));
     drop(temps);
     let rct = &f.result;
     if let (Conv::Int { size, signed }, DirectRet::Word) = (rct.get().conv, shape) {
@@ -539,13 +545,7 @@ unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *c
         ret_heap.resize(ret_size.div_ceil(8), 0);
         ret_heap.as_mut_ptr() as *mut c_void
     };
-    let errno_in = saved_errno();
-    let tstate = ffi::PyEval_SaveThread();
-    native::errno::set_errno(errno_in);
-    tramp(ptrs.as_mut_ptr(), retp);
-    let errno_out = native::errno::get_errno();
-    ffi::PyEval_RestoreThread(tstate);
-    set_saved_errno(errno_out);
+    foreign_call(|| tramp(ptrs.as_mut_ptr(), retp));
     drop(temps);
     match rc.kind {
         Kind::Void => Ok(ffi::Py_NewRef(ffi::Py_None())),
