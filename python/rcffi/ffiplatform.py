@@ -1,0 +1,63 @@
+"""Compiling a C extension with setuptools (cffi's ``cffi.ffiplatform``):
+``get_extension()`` makes the ``Extension``, ``compile()`` builds it in a
+directory and returns the absolute path of the shared object.  Used by
+``ffi.compile()`` through :mod:`rcffi.recompiler`, and usable directly."""
+
+import os
+import sys
+
+from .error import VerificationError
+
+LIST_OF_FILE_NAMES = ["sources", "include_dirs", "library_dirs", "extra_objects", "depends"]
+
+
+def get_extension(srcfilename, modname, sources=(), **kwds):
+    """A setuptools ``Extension`` named 'modname' compiling 'srcfilename'
+    plus 'sources'; other keywords go to ``Extension``."""
+    from setuptools import Extension
+
+    allsources = [srcfilename]
+    for src in sources:
+        allsources.append(os.path.normpath(src))
+    return Extension(name=modname, sources=allsources, **kwds)
+
+
+def _build(tmpdir, ext, compiler_verbose=0, debug=None):
+    from setuptools import Distribution
+
+    try:
+        from setuptools.errors import CompileError, LinkError
+    except ImportError:  # pragma: no cover - old setuptools
+        from distutils.errors import CompileError, LinkError
+
+    dist = Distribution({"ext_modules": [ext]})
+    dist.parse_config_files()
+    options = dist.get_option_dict("build_ext")
+    if debug is None:
+        debug = sys.flags.debug
+    options["debug"] = ("ffiplatform", debug)
+    options["force"] = ("ffiplatform", True)
+    options["build_lib"] = ("ffiplatform", tmpdir)
+    options["build_temp"] = ("ffiplatform", tmpdir)
+    dist.verbose = compiler_verbose
+    try:
+        dist.run_command("build_ext")
+        cmd_obj = dist.get_command_obj("build_ext")
+        [soname] = cmd_obj.get_outputs()
+    except (CompileError, LinkError) as e:
+        raise VerificationError("%s: %s" % (e.__class__.__name__, e))
+    return soname
+
+
+def compile(tmpdir, ext, compiler_verbose=0, debug=None):
+    """Compile the Extension 'ext' with setuptools in 'tmpdir'; the absolute
+    path of the result.  Compiler and linker errors raise
+    ``VerificationError``."""
+    saved_environ = os.environ.copy()
+    try:
+        return os.path.abspath(_build(tmpdir, ext, compiler_verbose, debug))
+    finally:
+        # distutils may grow some environment variables on every use
+        for key, value in saved_environ.items():
+            if os.environ.get(key) != value:
+                os.environ[key] = value
