@@ -292,29 +292,56 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
     if cd.ptr.is_null() {
         return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("cannot call null pointer pointer from cdata '{}'", pct.cname)));
     }
-    // Variadic calls build a plan for the actual argument types.
-    let mut extra: Vec<Py<CType>> = Vec::new();
-    let variadic_spec;
-    let spec: &CallSpec = if f.variadic {
-        for k in nfixed..nargs {
-            let obj = Bound::from_borrowed_ptr(py, *args.add(k));
-            let Some(vcd) = cdata::as_cdata(py, &obj) else {
-                return Err(PyTypeError::new_err(format!(
-                    "argument {} passed in the variadic part needs to be a cdata object (got {})",
-                    k + 1,
-                    convert::describe(py, &obj)
-                )));
-            };
-            extra.push(promoted(py, vcd)?);
+    if !f.variadic {
+        let spec = cached_spec(py, fct)?;
+        if let Some(shape) = spec.direct {
+            return direct_call(py, cd, f, args, nargs, shape);
         }
-        variadic_spec = spec_for(py, fct, &extra)?;
-        &variadic_spec
-    } else {
-        cached_spec(py, fct)?
-    };
-    if let Some(shape) = spec.direct {
-        return direct_call(py, cd, f, args, nargs, shape);
+        return libffi_call(py, cd, f, args, nargs, spec, &[]);
     }
+    // Variadic calls build a plan for the actual argument types.
+    let mut extra: Vec<Py<CType>> = Vec::with_capacity(nargs - nfixed);
+    let mut result = Ok(std::ptr::null_mut());
+    for k in nfixed..nargs {
+        let obj = Bound::from_borrowed_ptr(py, *args.add(k));
+        let Some(vcd) = cdata::as_cdata(py, &obj) else {
+            result = Err(PyTypeError::new_err(format!(
+                "argument {} passed in the variadic part needs to be a cdata object (got {})",
+                k + 1,
+                convert::describe(py, &obj)
+            )));
+            break;
+        };
+        match promoted(py, vcd) {
+            Ok(ct) => extra.push(ct),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    if result.is_ok() {
+        result = spec_for(py, fct, &extra).and_then(|spec| libffi_call(py, cd, f, args, nargs, &spec, &extra));
+    }
+    // Raw entry points are not PyO3-attached: release the references now
+    // rather than through PyO3's deferred pool.
+    for ct in extra {
+        ct.drop_ref(py);
+    }
+    result
+}
+
+/// The general call: arguments converted into slots, libffi's `ffi_call`.
+unsafe fn libffi_call(
+    py: Python<'_>,
+    cd: &CDataObject,
+    f: &crate::ctype::FuncInfo,
+    args: *const *mut ffi::PyObject,
+    nargs: usize,
+    spec: &CallSpec,
+    extra: &[Py<CType>],
+) -> PyResult<*mut ffi::PyObject> {
+    let nfixed = f.args.len();
     let mut slots = smallvec_like::Slots::new(nargs);
     let mut ptrs_inline = [std::ptr::null_mut::<c_void>(); 8];
     let mut ptrs_heap: Vec<*mut c_void> = Vec::new();

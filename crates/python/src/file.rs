@@ -50,7 +50,7 @@ pub fn as_file(py: Python<'_>, ptr_ct: &CType, obj: &Bound<'_, PyAny>) -> PyResu
         libc::setbuf(f, std::ptr::null_mut()); // unbuffered, so writes interleave
         f
     };
-    let cap = PyCapsule::new_with_destructor(py, FilePtr(f), Some(CString::new("FILE")?), |p: FilePtr, _ctx: *mut c_void| {
+    let cap = PyCapsule::new_with_value_and_destructor(py, FilePtr(f), c"FILE", |p: FilePtr, _ctx: *mut c_void| {
         // SAFETY: the capsule owns the FILE made above.
         unsafe { libc::fclose(p.0) };
     })?;
