@@ -632,3 +632,29 @@ def test_python_file_passed_as_FILE_pointer(ffi, tmp_path):
         C.fputs(b"more", f)
         f.write(b"]")
     assert name.read_bytes() == b"[hello][more]"
+
+
+def test_repeated_integer_calls_keep_every_check(lib):
+    # The first call of an all-integer function switches it to a faster
+    # entry in rcffi; later calls must still convert and check the same.
+    for _ in range(3):
+        # each returns x + 1, wrapped to its C type
+        assert lib.tl_schar(-128) == -127
+        assert lib.tl_schar(127) == -128
+        assert lib.tl_uchar(255) == 0
+        assert lib.tl_ushort(65534) == 65535
+        assert lib.tl_uint(4294967295) == 0
+        assert lib.tl_ulong(2**64 - 2) == 2**64 - 1
+        assert lib.tl_short(True) == 2
+        with pytest.raises(OverflowError):
+            lib.tl_schar(128)
+        with pytest.raises(OverflowError):
+            lib.tl_uchar(-1)
+        with pytest.raises(OverflowError):
+            lib.tl_ushort(65536)
+        with pytest.raises(TypeError):
+            lib.tl_short(1.5)
+        with pytest.raises(TypeError):
+            lib.tl_short()
+        with pytest.raises(TypeError):
+            lib.tl_short(x=1)

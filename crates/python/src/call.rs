@@ -42,7 +42,7 @@ pub fn set_saved_errno(v: i32) {
 /// # Safety
 /// The GIL is held; `call` must not touch Python objects.
 #[inline]
-unsafe fn foreign_call<R>(call: impl FnOnce() -> R) -> R {
+pub(crate) unsafe fn foreign_call<R>(call: impl FnOnce() -> R) -> R {
     SAVED_ERRNO.with(|saved| {
         let tstate = ffi::PyEval_SaveThread();
         native::errno::set_errno(saved.get());
@@ -60,6 +60,8 @@ pub struct CallSpec {
     /// Set when every argument and the result travel in registers, so the
     /// call can skip libffi (`native::direct`).
     direct: Option<DirectRet>,
+    /// Set for all-integer signatures: the specialised entry of call_int.rs.
+    pub(crate) int_sig: Option<crate::call_int::IntSig>,
 }
 
 /// Whether a value of this type is passed in an integer register.
@@ -163,7 +165,8 @@ fn spec_for(py: Python<'_>, fct: &CType, extra: &[Py<CType>]) -> PyResult<CallSp
     }
     .map_err(|e| PyTypeError::new_err(format!("ctype '{}': {e}", fct.cname)))?;
     let direct = if f.variadic { None } else { direct_shape(&f.args, rc) };
-    Ok(CallSpec { plan, ret_size, direct })
+    let int_sig = if direct.is_some() && extra.is_empty() { crate::call_int::IntSig::of(&f.args, rc) } else { None };
+    Ok(CallSpec { plan, ret_size, direct, int_sig })
 }
 
 /// Check at lookup time that a function type can be called (cffi raises
@@ -294,6 +297,10 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
     }
     if !f.variadic {
         let spec = cached_spec(py, fct)?;
+        if spec.int_sig.is_some() {
+            // From now on this function object takes the integer fast entry.
+            (*(callable as *mut CDataObject)).vectorcall = Some(crate::call_int::int_vectorcall);
+        }
         if let Some(shape) = spec.direct {
             return direct_call(py, cd, f, args, nargs, shape);
         }
@@ -415,7 +422,7 @@ unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps
 }
 
 /// A Python int from the low `size` bytes of a result register.
-unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::PyObject {
+pub(crate) unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::PyObject {
     let bits = u32::from(size) * 8;
     if signed {
         let v = if bits >= 64 { word as i64 } else { ((word << (64 - bits)) as i64) >> (64 - bits) };

@@ -7,6 +7,7 @@ mod allocator;
 mod api_module;
 mod buffer;
 mod call;
+mod call_int;
 mod callback;
 mod cast;
 mod cdata;
