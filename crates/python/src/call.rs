@@ -549,8 +549,12 @@ unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *c
         return Err(PyTypeError::new_err(format!("'{}' expects {} arguments, got {}", pct.cname, nfixed, nargs)));
     }
     // Register-shaped signatures call the real function directly, as in
-    // ABI mode: same effect as the trampoline, without the boxing.
+    // ABI mode: same effect as the trampoline, without the boxing; all-int
+    // ones switch to the specialised entry of call_int.rs.
     if let Some(shape) = direct_shape(&f.args, f.result.get()) {
+        if cached_spec(py, pct.item().get()).is_ok_and(|spec| spec.int_sig.is_some()) {
+            (*(callable as *mut CDataObject)).vectorcall = Some(crate::call_int::int_vectorcall);
+        }
         return direct_call(py, cd, f, args, nargs, shape);
     }
     let tramp: Trampoline = std::mem::transmute::<u64, Trampoline>(cd.inline[0]);
