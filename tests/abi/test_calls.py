@@ -658,3 +658,19 @@ def test_repeated_integer_calls_keep_every_check(lib):
             lib.tl_short()
         with pytest.raises(TypeError):
             lib.tl_short(x=1)
+
+
+def test_repeated_pointer_calls_accept_every_form(ffi, lib):
+    # pointers take the faster entry only for cdata of exactly the
+    # parameter's type; every other accepted form must keep working
+    buf = ffi.new("char[]", b"hello")
+    exact = ffi.cast("char *", buf)
+    for _ in range(3):
+        assert lib.tl_strlen(exact) == 5
+        assert lib.tl_strlen(buf) == 5
+        assert lib.tl_strlen(b"abc") == 3
+        assert lib.tl_strlen(ffi.cast("void *", buf)) == 5
+        with pytest.raises(TypeError):
+            lib.tl_strlen(ffi.new("int[]", 3))
+        with pytest.raises(TypeError):
+            lib.tl_strlen(42)

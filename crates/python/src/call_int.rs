@@ -1,9 +1,11 @@
-//! A specialised vectorcall entry for functions whose arguments and result
-//! are all C integers (`int abs(int)`, `long f(long, int)`, ...), the most
-//! common foreign calls. A function-pointer cdata starts on the generic
+//! A specialised vectorcall entry for functions whose arguments are C
+//! integers or pointers and whose result is an integer or `void` (`int
+//! abs(int)`, `int f(struct s *, long)`, ...), the most common foreign
+//! calls. A function-pointer cdata starts on the generic
 //! entry (`call::cdata_vectorcall`); on its first call, if the signature
 //! qualifies, the instance switches to this one. Anything unusual (keyword
-//! arguments, a wrong count, a non-`int` argument, a value out of range)
+//! arguments, a wrong count, a non-`int` argument, a value out of range, a
+//! pointer argument that is not a cdata of exactly the parameter's type)
 //! goes back to the generic entry, which raises cffi's errors.
 
 use std::ffi::c_void;
@@ -14,10 +16,23 @@ use crate::call::{cdata_vectorcall, foreign_call, CallSpec};
 use crate::cdata::CDataObject;
 use crate::ctype::{CType, Conv};
 
-/// Argument ranges and result shape of an all-integer signature.
+/// How one argument of a specialised signature is taken.
+enum ArgKind {
+    /// A Python int within this inclusive range.
+    Int(i64, i64),
+    /// A cdata of exactly this pointer type (the common case of passing
+    /// back a pointer the library gave, or `ffi.new("T *")`).
+    Pointer(*const CType),
+}
+
+// SAFETY: the pointer names a CType kept alive by the function type's
+// argument list (ctypes are never freed while referenced); only compared.
+unsafe impl Send for ArgKind {}
+unsafe impl Sync for ArgKind {}
+
+/// Argument kinds and result shape of an integer/pointer signature.
 pub struct IntSig {
-    /// Inclusive range each argument must fit, as i64.
-    args: Vec<(i64, i64)>,
+    args: Vec<ArgKind>,
     /// `(size, signed)` of the result; `None` for `void`.
     result: Option<(u8, bool)>,
 }
@@ -32,11 +47,13 @@ impl IntSig {
         }
         let mut ranges = Vec::with_capacity(args.len());
         for a in args {
-            match a.get().conv {
+            let c = a.get();
+            match c.conv {
                 Conv::Int { size, signed } if signed || size < 8 => {
                     let (lo, hi) = crate::convert::integer::range(size, signed);
-                    ranges.push((lo as i64, hi as i64));
+                    ranges.push(ArgKind::Int(lo as i64, hi as i64));
                 }
+                Conv::Pointer => ranges.push(ArgKind::Pointer(c as *const CType)),
                 _ => return None,
             }
         }
@@ -69,17 +86,32 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
         return cdata_vectorcall(callable, args, nargsf, kwnames);
     }
     let mut words = [0u64; native::direct::MAX_ARGS];
-    for (k, &(lo, hi)) in sig.args.iter().enumerate() {
+    let py = pyo3::Python::assume_attached();
+    for (k, kind) in sig.args.iter().enumerate() {
         let obj = *args.add(k);
-        if ffi::PyLong_CheckExact(obj) == 0 {
-            return cdata_vectorcall(callable, args, nargsf, kwnames);
+        match *kind {
+            ArgKind::Int(lo, hi) => {
+                if ffi::PyLong_CheckExact(obj) == 0 {
+                    return cdata_vectorcall(callable, args, nargsf, kwnames);
+                }
+                let mut overflow = 0;
+                let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
+                if overflow != 0 || v < lo || v > hi {
+                    return cdata_vectorcall(callable, args, nargsf, kwnames);
+                }
+                words[k] = v as u64;
+            }
+            ArgKind::Pointer(param) => {
+                if !crate::cdata::is_cdata(py, obj) {
+                    return cdata_vectorcall(callable, args, nargsf, kwnames);
+                }
+                let arg = &*(obj as *const CDataObject);
+                if !std::ptr::eq(arg.ctype(), param) {
+                    return cdata_vectorcall(callable, args, nargsf, kwnames);
+                }
+                words[k] = arg.ptr as u64;
+            }
         }
-        let mut overflow = 0;
-        let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
-        if overflow != 0 || v < lo || v > hi {
-            return cdata_vectorcall(callable, args, nargsf, kwnames);
-        }
-        words[k] = v as u64;
     }
     let fnptr = cd.ptr as *const c_void;
     let r = foreign_call(|| native::direct::call(fnptr, &words[..nargs], native::direct::DirectRet::Word));
