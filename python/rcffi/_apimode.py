@@ -6,6 +6,7 @@ compiler measured, and calls :func:`make_lib` with the module's tables (an
 ``_rcffi.ApiModule``)."""
 
 import sys
+import types
 
 from . import _rcffi
 from .api import FFI
@@ -44,6 +45,9 @@ def make_lib(ffi, module_name, api):
             lib.__dict__[libname] = value
         elif kind in ("constant", "enum"):
             lib.__dict__[libname] = api.constant(ffi, libname)
+        elif kind == "variable" and ffi._is_const_global(libname):
+            # `const T x;`: a constant for cffi, read once by value
+            lib.__dict__[libname] = api.variable(ffi, libname)[0]
         elif kind == "variable":
             ptr = api.variable(ffi, libname)
             item = ffi.typeof(ptr).item
@@ -78,7 +82,11 @@ def make_lib(ffi, module_name, api):
             if libname == "__name__":
                 return "%s.lib" % (module_name,)
             if libname == "__all__":
-                return sorted(ffi._declared_names())
+                # what `from lib import *` gives: no global variables
+                return [n for n in ffi._declared_names()
+                        if ffi._lookup_kind(n) != "variable" or ffi._is_const_global(n)]
+            if libname in ("__loader__", "__spec__"):
+                return None
             if libname.startswith("__") and libname.endswith("__"):
                 raise AttributeError(libname)
             fetch(libname)
@@ -88,7 +96,7 @@ def make_lib(ffi, module_name, api):
             prop = Lib.__dict__.get(libname)
             if prop is None:
                 kind = ffi._lookup_kind(libname)
-                if kind == "variable":
+                if kind == "variable" and not ffi._is_const_global(libname):
                     fetch(libname)
                     setattr(self, libname, value)
                     return
@@ -102,6 +110,11 @@ def make_lib(ffi, module_name, api):
 
         def __delattr__(self, libname):
             raise AttributeError("C attribute cannot be deleted")
+
+        @property
+        def __class__(self):
+            # as cffi's lib: looks like a module (which help() wants)
+            return types.ModuleType
 
         def __dir__(self):
             return sorted(ffi._declared_names())

@@ -120,16 +120,12 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
             }
         }
     }
-    // 2. `T x[...]` globals.
+    // 2. `T x[...]` globals, also `T x[N][...]` and `T x[][...]`: the
+    // length of dimension k (0 = outermost) is measured as `x[0]...[0]`
+    // with k subscripts.
     for d in reg.decls.iter_mut() {
         if let DeclKind::Variable { ty } = &mut d.kind {
-            let bare = arena.strip_top_quals(*ty);
-            if let Type::Array { item, len: ArrayLen::Unknown } = *arena.get(bare) {
-                let n = *facts.lengths.get(&d.name).ok_or_else(|| Error::ffi(format!("no length for '{}'", d.name)))?;
-                let quals = arena.quals_of(*ty);
-                let arr = arena.array(item, ArrayLen::Fixed(n));
-                *ty = arena.qualified(arr, quals);
-            }
+            *ty = fix_global_dims(arena, *ty, &d.name, facts)?;
         }
     }
     // 3. Enums and constants.
@@ -383,4 +379,27 @@ impl Subst<'_> {
 #[allow(dead_code)]
 fn describe(arena: &TypeArena, ty: TypeId) -> String {
     type_name(arena, ty)
+}
+
+/// `ty` with each `[...]` dimension replaced by the compiler's length
+/// (`facts.lengths[key]`, key = the global's name plus one `[0]` per
+/// enclosing dimension).
+fn fix_global_dims(arena: &mut TypeArena, ty: TypeId, key: &str, facts: &CompilerFacts) -> Result<TypeId, Error> {
+    let bare = arena.strip_top_quals(ty);
+    let Type::Array { item, len } = *arena.get(bare) else {
+        return Ok(ty);
+    };
+    let new_item = fix_global_dims(arena, item, &format!("{key}[0]"), facts)?;
+    let new_len = match len {
+        ArrayLen::Unknown => {
+            ArrayLen::Fixed(*facts.lengths.get(key).ok_or_else(|| Error::ffi(format!("no length for '{key}'")))?)
+        }
+        other => other,
+    };
+    if new_item == item && new_len == len {
+        return Ok(ty);
+    }
+    let quals = arena.quals_of(ty);
+    let arr = arena.array(new_item, new_len);
+    Ok(arena.qualified(arr, quals))
 }

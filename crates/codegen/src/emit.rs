@@ -158,14 +158,34 @@ impl<'a> Emitter<'a> {
         let Type::Function(f) = self.arena.get(fty).clone() else {
             return Err(GenError::Unsupported(format!("'{name}' is not a function")));
         };
-        // the cast to the declared type picks the right overload in C++
-        let fptr = self.arena.pointer(fty);
-        let address = format!("(_rcffi_fn)({})&{name}", self.spell(fptr, "")?);
         if f.variadic {
-            // called through libffi by the runtime, with the real address
+            // called through libffi by the runtime, with the real address;
+            // the cast to the declared type picks the right overload in C++
+            let fptr = self.arena.pointer(fty);
+            let address = format!("(_rcffi_fn)({})&{name}", self.spell(fptr, "")?);
             self.funcs.push(format!("{{ {}, {address}, NULL }}", c_string(name)));
             return Ok(());
         }
+        let result = self.arena.strip_top_quals(f.result);
+        let is_void = matches!(self.arena.get(result), Type::Void);
+        // The address Python sees (`ffi.addressof(lib, "f")`, and what the
+        // runtime may call directly): a function of exactly the declared
+        // type calling the real one, as cffi's `_cffi_d_` functions.  The
+        // real function may differ (`float sin(double);` is a valid
+        // declaration of `double sin(double)`, converted by the compiler),
+        // and taking its address through a cast would call it with the
+        // wrong types (and warn with -Wcast-function-type).
+        let mut params = Vec::with_capacity(f.args.len());
+        let mut names = Vec::with_capacity(f.args.len());
+        for (i, &a) in f.args.iter().enumerate() {
+            params.push(self.spell(a, &format!("x{i}"))?);
+            names.push(format!("x{i}"));
+        }
+        let params = if params.is_empty() { "void".to_string() } else { params.join(", ") };
+        let head = self.spell(f.result, &format!("_rcffi_d_{name}({params})"))?;
+        let ret = if is_void { "" } else { "return " };
+        let _ = writeln!(self.out, "static {head}\n{{\n    {ret}{name}({});\n}}\n", names.join(", "));
+        let address = format!("(_rcffi_fn)_rcffi_d_{name}");
         let mut call_args = Vec::with_capacity(f.args.len());
         for (i, &a) in f.args.iter().enumerate() {
             let ptr = self.spell(a, "*")?;
@@ -176,8 +196,7 @@ impl<'a> Emitter<'a> {
         if f.args.is_empty() {
             self.out.push_str("    (void)a;\n");
         }
-        let result = self.arena.strip_top_quals(f.result);
-        if matches!(self.arena.get(result), Type::Void) {
+        if is_void {
             let _ = writeln!(self.out, "    (void)r;\n    {call};");
         } else {
             let rptr = self.spell(result, "*")?;
@@ -257,14 +276,43 @@ impl<'a> Emitter<'a> {
     fn variable(&mut self, name: &str, ty: TypeId) -> Result<(), GenError> {
         let bare = self.arena.strip_top_quals(ty);
         let getter = format!("_rcffi_v_{name}");
+        // the array dimensions, outermost first; each `[...]` is measured
+        let mut dims = Vec::new();
+        let mut t = bare;
+        while let Type::Array { item, len } = self.arena.get(t).clone() {
+            dims.push(len);
+            t = self.arena.strip_top_quals(item);
+        }
+        let mut expr = format!("({name})");
+        let mut key = name.to_string();
+        for len in &dims {
+            if *len == ArrayLen::Unknown {
+                self.lengths.push(format!("{{ {}, sizeof({expr}) / sizeof(({expr})[0]) }}", c_string(&key)));
+            }
+            expr = format!("({expr})[0]");
+            key.push_str("[0]");
+        }
+        let inner_unknown = dims.iter().skip(1).any(|l| *l == ArrayLen::Unknown);
         match self.arena.get(bare).clone() {
+            Type::Array { len, .. } if inner_unknown => {
+                // `T x[N][...]`: no C spelling of the declared type; the
+                // runtime builds it with the measured lengths
+                let addr = if matches!(len, ArrayLen::Fixed(_)) { format!("&({name})") } else { format!("({name})") };
+                let _ = writeln!(self.out, "static void *{getter}(void)\n{{\n    return (void *){addr};\n}}\n");
+            }
             Type::Array { item, len } if !matches!(len, ArrayLen::Fixed(_)) => {
                 // `T x[]` / `T x[...]`: the address of the first item
-                let head = self.spell(item, &format!("*{getter}(void)"))?;
+                let ptr = self.arena.pointer(item);
+                let head = self.spell(ptr, &format!("{getter}(void)"))?;
                 let _ = writeln!(self.out, "static {head}\n{{\n    return ({name});\n}}\n");
-                if len == ArrayLen::Unknown {
-                    self.lengths.push(format!("{{ {}, sizeof({name}) / sizeof(({name})[0]) }}", c_string(name)));
-                }
+            }
+            _ if self.arena.quals_of(ty).is_const => {
+                // `const T x;` is a constant for cffi (and may be a macro
+                // or an rvalue in C): a copy of its value, read by value
+                let ptr = self.arena.pointer(bare);
+                let head = self.spell(ptr, &format!("{getter}(void)"))?;
+                let copy = self.spell(bare, "v")?;
+                let _ = writeln!(self.out, "static {head}\n{{\n    static {copy};\n    v = ({name});\n    return &v;\n}}\n");
             }
             _ => {
                 let ptr = self.arena.pointer(ty);

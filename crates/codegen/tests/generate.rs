@@ -16,7 +16,9 @@ fn trampolines_use_c_types_with_qualifiers() {
     let c = gen("const char *name(const int *p, struct s *q); struct s { int a; };").unwrap();
     assert!(c.contains("static void _rcffi_t_name(void **a, void *r)"), "{c}");
     assert!(c.contains("*(const char **)r = name(*(const int **)a[0], *(struct s **)a[1]);"), "{c}");
-    assert!(c.contains("(_rcffi_fn)(const char *(*)(const int *, struct s *))&name"), "{c}");
+    // the address Python sees: a function of exactly the declared type
+    assert!(c.contains("static const char *_rcffi_d_name(const int *x0, struct s *x1)\n{\n    return name(x0, x1);\n}"), "{c}");
+    assert!(c.contains("{ \"name\", (_rcffi_fn)_rcffi_d_name, _rcffi_t_name }"), "{c}");
     assert!(c.contains("PyMODINIT_FUNC PyInit__m(void)"));
     assert!(c.contains("\"pkg._m\""));
 }
@@ -36,7 +38,7 @@ fn layouts_constants_and_unknown_types_are_measured() {
     assert!(c.contains("static int _rcffi_i_X(unsigned long long *o)"));
     assert!(c.contains("static int _rcffi_i_B(unsigned long long *o)"));
     assert!(c.contains("{ \"t\", 0, sizeof(t), (((t)-1) < ((t)1)) }"), "{c}");
-    assert!(c.contains("sizeof(arr) / sizeof((arr)[0])"));
+    assert!(c.contains("sizeof((arr)) / sizeof(((arr))[0])"), "{c}");
 }
 
 #[test]

@@ -474,6 +474,19 @@ impl FFIBase {
         })
     }
 
+    /// Is `name` a global variable whose type is `const` at the top (and
+    /// not an array)?  cffi makes such declarations constants of `lib`:
+    /// read once, by value, and never written.
+    fn _is_const_global(&self, name: &str) -> bool {
+        let ty = self.with_registry(|reg| match reg.lookup(name).map(|d| &d.kind) {
+            Some(DeclKind::Variable { ty }) => Some(*ty),
+            _ => None,
+        });
+        let Some(ty) = ty else { return false };
+        let a = crate::state::arena();
+        a.quals_of(ty).is_const && !matches!(a.get(a.strip_top_quals(ty)), cdecl::Type::Array { .. })
+    }
+
     fn _declared_names(&self) -> Vec<String> {
         self.with_registry(|reg| reg.declarations().iter().map(|d| d.name.clone()).collect())
     }

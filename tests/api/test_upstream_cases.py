@@ -1,0 +1,115 @@
+"""API mode: behaviours that cffi's own API-mode tests (test_recompiler,
+test_new_ffi_1, test_verify1) check, written again as small cases."""
+
+import sys
+import types
+
+import pytest
+
+from conftest import cffi_impl
+
+STRICT = ["-Werror", "-Wall", "-Wextra", "-Wconversion", "-Wno-unused-parameter"]
+
+
+def test_approximate_function_declarations(build):
+    # the cdef's types differ from the real ones: the compiler converts, and
+    # ffi.addressof() gives a function of the declared type (no warning from
+    # -Wcast-function-type, and calling it converts as a direct call does)
+    mod = build(
+        "long myfunc(long x); float half(double); int flag(int);",
+        "char myfunc(char x) { return (char)(x + 42); }\n"
+        "double half(double x) { return x / 2; }\n"
+        "_Bool flag(_Bool b) { return !b; }",
+        extra_compile_args=["-Werror", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+    )
+    ffi, lib = mod.ffi, mod.lib
+    assert lib.myfunc(0xABC05) == 47
+    addr = ffi.addressof(lib, "myfunc")
+    assert ffi.typeof(addr) is ffi.typeof("long(*)(long)")
+    assert addr(0xABC05) == 47
+    assert lib.half(3.0) == 1.5
+    assert ffi.addressof(lib, "half")(5.0) == 2.5
+    assert lib.flag(0) == 1
+
+
+def test_approximate_declaration_fails_with_wconversion(build):
+    with pytest.raises(cffi_impl.VerificationError):
+        build("short foo(void);", "long long foo(void) { return 1 << 20; }", extra_compile_args=STRICT)
+
+
+def test_approximate_declaration_cpp(build):
+    # `float sin(double)` is not an exact overload of C++'s sin: calling it
+    # through a function of the declared type still works
+    mod = build("float sin(double); double cos(double);", "#include <math.h>", source_extension=".cpp")
+    assert abs(mod.lib.sin(1.23) - 0.942488) < 1e-5
+    assert mod.lib.cos(0.0) == 1.0
+
+
+def test_const_globals_are_constants(build):
+    mod = build(
+        """
+        typedef const int const_t;
+        const_t aaa;
+        const int bbb;
+        int (*const cb)(int);
+        int call(int (*f)(int));
+        """,
+        """
+        typedef const int const_t;
+        #define aaa 42
+        const int bbb = 43;
+        static int twice(int x) { return 2 * x; }
+        #define cb twice
+        int call(int (*f)(int)) { return f(21); }
+        """,
+    )
+    ffi, lib = mod.ffi, mod.lib
+    assert lib.aaa == 42
+    assert lib.bbb == 43
+    with pytest.raises(AttributeError):
+        lib.aaa = 43
+    with pytest.raises(AttributeError):
+        lib.bbb = 44
+    assert lib.cb(5) == 10
+    assert ffi.addressof(lib, "cb") == lib.cb
+    assert lib.call(ffi.addressof(lib, "cb")) == 42
+    assert "aaa" in lib.__all__ and "cb" in lib.__all__
+
+
+@pytest.mark.parametrize("ext", [".c", ".cpp"])
+def test_global_arrays_with_measured_inner_lengths(build, ext):
+    mod = build(
+        "extern int a[10][...]; extern int b[][5]; extern int c[][...]; extern int d[...][...];",
+        "int a[10][8]; int b[10][5]; int c[10][6]; int d[3][4];",
+        source_extension=ext,
+    )
+    ffi, lib = mod.ffi, mod.lib
+    assert ffi.typeof(lib.a) is ffi.typeof("int[10][8]")
+    lib.a[9][7] = 123456
+    assert lib.a[9][7] == 123456
+    with pytest.raises(IndexError):
+        lib.a[0][8]
+    assert ffi.typeof(lib.b) is ffi.typeof("int(*)[5]")
+    assert ffi.typeof(lib.c) is ffi.typeof("int(*)[6]")
+    assert ffi.typeof(lib.d) is ffi.typeof("int[3][4]")
+
+
+def test_lib_all_has_no_global_variables(build):
+    name = "_upstream_all_%d" % id(build)
+    mod = build(
+        "int myfunc(int); extern int myvar;\n#define MYFOO ...\n",
+        "int myfunc(int x) { return x + 1; }\nint myvar = -5;\n#define MYFOO 42",
+        name=name,
+    )
+    d = {}
+    exec("from %s.lib import *" % name, d)
+    assert set(k for k in d if not k.startswith("_")) == {"myfunc", "MYFOO"}
+    assert sorted(dir(mod.lib)) == ["MYFOO", "myfunc", "myvar"]
+
+
+def test_lib_is_module_like(build):
+    lib = build("int f(void);", "int f(void) { return 1; }").lib
+    if sys.version_info >= (3,):
+        assert lib.__loader__ is None
+        assert lib.__spec__ is None
+    assert lib.__class__ is types.ModuleType
