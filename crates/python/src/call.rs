@@ -265,13 +265,16 @@ pub(crate) unsafe extern "C" fn cdata_vectorcall(
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
     let py = Python::assume_attached();
-    match do_call(py, callable, args, ffi::PyVectorcall_NARGS(nargsf) as usize, kwnames) {
-        Ok(o) => o,
-        Err(e) => {
-            e.restore(py);
-            std::ptr::null_mut()
-        }
-    }
+    raise_on_error(py, do_call(py, callable, args, ffi::PyVectorcall_NARGS(nargsf) as usize, kwnames))
+}
+
+/// A vectorcall result: the object, or NULL with the exception set.
+#[inline]
+fn raise_on_error(py: Python<'_>, r: PyResult<*mut ffi::PyObject>) -> *mut ffi::PyObject {
+    r.unwrap_or_else(|e| {
+        e.restore(py);
+        std::ptr::null_mut()
+    })
 }
 
 unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: usize, kwnames: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> {
@@ -525,13 +528,7 @@ pub(crate) unsafe extern "C" fn trampoline_vectorcall(
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
     let py = Python::assume_attached();
-    match trampoline_call(py, callable, args, ffi::PyVectorcall_NARGS(nargsf) as usize, kwnames) {
-        Ok(o) => o,
-        Err(e) => {
-            e.restore(py);
-            std::ptr::null_mut()
-        }
-    }
+    raise_on_error(py, trampoline_call(py, callable, args, ffi::PyVectorcall_NARGS(nargsf) as usize, kwnames))
 }
 
 /// The C signature of an API-mode trampoline.
