@@ -122,7 +122,7 @@ class FFI(_rcffi.FFIBase):
 
             if len(fields_or_indexes) != 1:
                 raise TypeError("addressof(Lib, fieldname) takes exactly one field name")
-            return address_of_global(cdata, fields_or_indexes[0])
+            return address_of_global(cdata, fields_or_indexes[0], self)
         return _rcffi.FFIBase.addressof(self, cdata, *fields_or_indexes)
 
     def dlclose(self, lib):
@@ -259,7 +259,17 @@ class FFI(_rcffi.FFIBase):
         return module.lib
 
     def emit_python_code(self, filename):
-        raise NotImplementedError("out-of-line ABI mode (set_source(name, None)) is not implemented yet in rcffi")
+        """Out-of-line ABI mode (``set_source(name, None)``): write the
+        Python module 'name' to 'filename'; importing it gives an ``ffi``
+        with these declarations, to use with ``ffi.dlopen()``."""
+        from . import recompiler
+
+        if getattr(self, "_assigned_source", None) is None:
+            raise ValueError("set_source() must be called before emit_python_code()")
+        module_name, source, source_extension, kwds = self._assigned_source
+        if source is not None:
+            raise TypeError("emit_python_code() is only for dlopen()-style pure Python modules, not for C extension modules")
+        recompiler.recompile(self, module_name, None, c_file=filename, call_c_compiler=False, uses_ffiplatform=False)
 
     def distutils_extension(self, tmpdir="build", verbose=True):
         """Write the C source into 'tmpdir' and return the setuptools
@@ -283,8 +293,6 @@ class FFI(_rcffi.FFIBase):
         if getattr(self, "_assigned_source", None) is None:
             raise ValueError("set_source() must be called before compile()")
         module_name, source, source_extension, kwds = self._assigned_source
-        if source is None:
-            raise NotImplementedError("out-of-line ABI mode (set_source(name, None)) is not implemented yet in rcffi")
         return recompiler.recompile(self, module_name, source, tmpdir=tmpdir, target=target,
                                     source_extension=source_extension, compiler_verbose=verbose,
                                     debug=debug, **kwds)

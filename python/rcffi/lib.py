@@ -56,8 +56,30 @@ def _make_library(ffi, handle, name):
             if reason is not None:  # skipped by cdef_header(): say why
                 raise AttributeError("%s: skipped by cdef_header(): %s" % (libname, reason))
             raise AttributeError(libname)
+        out_of_line = getattr(ffi, "_rcffi_out_of_line", False)
         if kind in ("function", "variable"):
-            handle.check_open(libname)
+            try:
+                handle.check_open(libname)
+            except ValueError as e:
+                if not out_of_line:
+                    raise
+                raise ffi.error(str(e).replace("has already been closed", "has been closed")) from None
+        if out_of_line and kind in ("function", "variable"):
+            # as cffi's out-of-line modules: a missing symbol is ffi.error,
+            # and `const T x;` is a constant, read once by value
+            try:
+                if kind == "function":
+                    lib.__dict__[libname] = ffi._lib_function(handle, libname)
+                    return
+                ptr = ffi._lib_variable(handle, libname)
+                if ffi._is_const_global(libname):
+                    lib.__dict__[libname] = ptr[0]
+                    return
+            except AttributeError as e:
+                msg = str(e)
+                if msg.startswith("function/symbol "):
+                    msg = msg[len("function/"):]
+                raise ffi.error(msg) from None
         if kind == "function":
             value = ffi._lib_function(handle, libname)
             lib.__dict__[libname] = value
@@ -139,7 +161,7 @@ def close_library(lib):
             del lib.__dict__[key]
 
 
-def address_of_global(lib, name):
+def address_of_global(lib, name, ffi=None):
     """``ffi.addressof(lib, "name")``: a function's cdata, or a pointer to
     a global variable."""
     cls = type(lib)
@@ -147,6 +169,7 @@ def address_of_global(lib, name):
     ptr = cls.__dict__.get("_rcffi_variables", {}).get(name)
     if ptr is not None:
         return ptr
-    if isinstance(value, _rcffi.CData):
+    if isinstance(value, _rcffi.CData) and (ffi is None or ffi.typeof(value).kind == "function"):
+        # a function, or a constant function pointer (`int (*const f)(int);`)
         return value
     raise AttributeError("cannot take the address of the constant %r" % (name,))

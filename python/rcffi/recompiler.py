@@ -28,26 +28,59 @@ def make_c_source(ffi, module_name, preamble, target_c_file, verbose=False):
     A path is only rewritten when its content changes; returns whether it was."""
     if verbose:
         print("generating %s" % (target_c_file,))
-    output = c_source(ffi, module_name, preamble)
-    if _is_file_like(target_c_file):
-        target_c_file.write(output)
+    return _write(c_source(ffi, module_name, preamble), target_c_file, verbose)
+
+
+def py_source(ffi, module_name):
+    """The Python source of an out-of-line ABI-mode module: it rebuilds the
+    ``ffi`` from the embedded cdef texts (see ``rcffi._outofline``)."""
+    from ._outofline import VERSION
+
+    # what the generated module cannot know without a C compiler
+    for name in ffi._declared_names():
+        if ffi._lookup_kind(name) == "enum":
+            ffi._lib_constant(name)  # VerificationMissing for `enum e { A, ... }`
+    calls = ffi.__dict__.get("_cdef_calls", [])
+    lines = [
+        "# auto-generated file (rcffi, out-of-line ABI mode): do not edit",
+        "import rcffi._outofline",
+        "",
+        "ffi = rcffi._outofline.OutOfLineFFI(%r, %d, [" % (module_name, VERSION),
+    ]
+    for text, override, pack in calls:
+        lines.append("    (%r, %r, %d)," % (text, bool(override), pack))
+    lines.append("])")
+    return "\n".join(lines) + "\n"
+
+
+def make_py_source(ffi, module_name, target_py_file, verbose=False):
+    """Write the out-of-line module to 'target_py_file' (a path or a file
+    object); a path is only rewritten when its content changes."""
+    if verbose:
+        print("generating %s" % (target_py_file,))
+    return _write(py_source(ffi, module_name), target_py_file, verbose)
+
+
+def _write(output, target, verbose):
+    if _is_file_like(target):
+        target.write(output)
         return True
     try:
-        with open(target_c_file, "r") as f:
+        with open(target, "r") as f:
             if f.read(len(output) + 1) == output:
                 if verbose:
                     print("(already up-to-date)")
                 return False
     except OSError:
         pass
-    tmp_file = "%s.~%d" % (target_c_file, os.getpid())
+    tmp_file = "%s.~%d" % (target, os.getpid())
     with open(tmp_file, "w") as f:
         f.write(output)
     try:
-        os.rename(tmp_file, target_c_file)
+        os.rename(tmp_file, target)
     except OSError:
-        os.unlink(target_c_file)
-        os.rename(tmp_file, target_c_file)
+        os.unlink(target)
+        os.rename(tmp_file, target)
     return True
 
 
@@ -91,6 +124,14 @@ def recompile(ffi, module_name, preamble, tmpdir=".", call_c_compiler=True, c_fi
               uses_ffiplatform=True, **kwds):
     """cffi's ``recompiler.recompile()``: write the C file, and compile it
     (returning the module's path) or return ``(Extension, updated)``."""
+    if preamble is None:
+        # out-of-line ABI mode: a Python module, nothing to compile
+        if c_file is None:
+            c_file, _ = _modname_to_file(tmpdir, module_name, ".py")
+        updated = make_py_source(ffi, module_name, c_file, verbose=compiler_verbose)
+        if call_c_compiler:
+            return c_file
+        return None, updated
     if call_c_compiler and _is_file_like(c_file):
         raise TypeError("Writing to file-like objects is not supported with call_c_compiler=True")
     kwds.pop("py_limited_api", None)  # the generated module uses the full C API
