@@ -428,19 +428,7 @@ impl ApiModule {
         let fct = ctype_for(py, fid)?;
         let rc = fct.get().func.as_ref().expect("function type").result.clone_ref(py);
         let rc = rc.get();
-        let mut err_bytes = Vec::new();
-        if rc.kind == Kind::Void && error.is_some_and(|e| !e.is_none()) {
-            return Err(PyTypeError::new_err("callback with the return type 'void' must return None"));
-        }
-        if rc.kind != Kind::Void {
-            err_bytes = vec![0u8; rc.size(py)?];
-            if let Some(e) = error {
-                if !e.is_none() {
-                    // SAFETY: the buffer has the result type's size.
-                    unsafe { convert::write(py, rc, e, err_bytes.as_mut_ptr())? };
-                }
-            }
-        }
+        let err_bytes = crate::callback::error_bytes(py, rc, error)?;
         let data = Box::new(CallbackData {
             callable: python_callable.clone().unbind(),
             fct,

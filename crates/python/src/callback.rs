@@ -59,6 +59,24 @@ pub fn clear_refs(py: Python<'_>, holder: &mut (dyn std::any::Any + Send)) {
     }
 }
 
+/// The C bytes a callback returns when its Python function raises: the
+/// `error` value converted to the result type (zeros when not given).
+pub(crate) fn error_bytes(py: Python<'_>, rc: &CType, error: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<u8>> {
+    let error = error.filter(|e| !e.is_none());
+    if rc.kind == Kind::Void {
+        if error.is_some() {
+            return Err(PyTypeError::new_err("callback with the return type 'void' must return None"));
+        }
+        return Ok(Vec::new());
+    }
+    let mut bytes = vec![0u8; rc.size(py)?];
+    if let Some(e) = error {
+        // SAFETY: the buffer has the result type's size.
+        unsafe { convert::write(py, rc, e, bytes.as_mut_ptr())? };
+    }
+    Ok(bytes)
+}
+
 pub fn callback_repr(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
     if let Owner::Callback(holder) = &c.owner {
         if let Some(h) = holder.downcast_ref::<CallbackHolder>() {
@@ -192,19 +210,7 @@ impl FFIBase {
             )));
         }
         let rc = f.result.get();
-        let mut err_bytes = Vec::new();
-        if rc.kind == Kind::Void && error.is_some_and(|e| !e.is_none()) {
-            return Err(PyTypeError::new_err("callback with the return type 'void' must return None"));
-        }
-        if rc.kind != Kind::Void {
-            err_bytes = vec![0u8; rc.size(py)?];
-            if let Some(e) = error {
-                if !e.is_none() {
-                    // SAFETY: the buffer has the result type's size.
-                    unsafe { convert::write(py, rc, e, err_bytes.as_mut_ptr())? };
-                }
-            }
-        }
+        let err_bytes = crate::callback::error_bytes(py, rc, error)?;
         // cffi builds no libffi description for such function types, and a
         // callback then fails with one generic message.
         let unsupported = |e: PyErr| {
