@@ -76,8 +76,59 @@ def add_cffi_module(dist, mod_spec, attr="cffi_modules"):
         error("%r: the set_source() method was not called" % (mod_spec,))
     module_name, source, source_extension, kwds = ffi._assigned_source
     if source is None:
-        error("%r: out-of-line ABI mode (set_source(name, None)) is not implemented yet in rcffi" % (mod_spec,))
-    _add_c_module(dist, ffi, module_name, source, source_extension, kwds)
+        _add_py_module(dist, ffi, module_name)
+    else:
+        _add_c_module(dist, ffi, module_name, source, source_extension, kwds)
+
+
+def _add_py_module(dist, ffi, module_name):
+    """Out-of-line ABI mode: the generated .py module is written by
+    ``build_py`` into the build directory (so it lands in the wheel), and
+    by ``build_ext --inplace`` next to the package's sources."""
+    from setuptools.command.build_ext import build_ext
+    from setuptools.command.build_py import build_py
+
+    from . import recompiler
+
+    parts = module_name.split(".")
+
+    def generate(py_file):
+        os.makedirs(os.path.dirname(py_file) or ".", exist_ok=True)
+        recompiler.make_py_source(ffi, module_name, py_file)
+
+    py_base = dist.cmdclass.get("build_py", build_py)
+
+    class build_py_make_mod(py_base):
+        def run(self):
+            py_base.run(self)
+            generate(os.path.join(self.build_lib, *parts[:-1], parts[-1] + ".py"))
+
+        def get_source_files(self):
+            # for sdist: the generated module is not a source file
+            saved = self.py_modules
+            try:
+                if saved:
+                    self.py_modules = [m for m in saved if m != module_name]
+                return py_base.get_source_files(self)
+            finally:
+                self.py_modules = saved
+
+    dist.cmdclass["build_py"] = build_py_make_mod
+    # listed so that install --record and friends know about it
+    if dist.py_modules is None:
+        dist.py_modules = []
+    dist.py_modules.append(module_name)
+
+    ext_base = dist.cmdclass.get("build_ext", build_ext)
+
+    class build_ext_make_mod(ext_base):
+        def run(self):
+            ext_base.run(self)
+            if self.inplace:
+                package_dir = self.get_finalized_command("build_py").get_package_dir(".".join(parts[:-1]))
+                generate(os.path.join(package_dir, parts[-1] + ".py"))
+
+    dist.cmdclass["build_ext"] = build_ext_make_mod
 
 
 def _add_c_module(dist, ffi, module_name, source, source_extension, kwds):

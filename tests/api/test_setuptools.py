@@ -118,3 +118,30 @@ def test_pip_install_builds_the_extension_into_the_wheel(tmp_path, keyword):
         text=True, env=env, cwd=str(tmp_path),
     )
     assert out.split() == [str(ord("a") + ord("b") + ord("c")), "7", "_demo"]
+
+
+def test_out_of_line_abi_module_is_generated(tmp_path):
+    # `set_source(name, None)`: build_py writes the .py module into the
+    # build directory, build_ext --inplace next to the sources
+    proj = tmp_path / "ool"
+    (proj / "oolpkg").mkdir(parents=True)
+    (proj / "oolpkg" / "__init__.py").write_text("")
+    (proj / "oolpkg" / "_build.py").write_text(textwrap.dedent("""
+        import rcffi
+        ffi = rcffi.FFI()
+        ffi.cdef("struct point { int x, y; }; int abs(int);")
+        ffi.set_source("oolpkg._ool", None)
+    """))
+    (proj / "setup.py").write_text(textwrap.dedent("""
+        from setuptools import setup
+        setup(name="oolpkg", version="0.1", packages=["oolpkg"],
+              rcffi_modules=["oolpkg/_build.py:ffi"])
+    """))
+    for cmd in (["build"], ["build_ext", "-i"]):
+        subprocess.run([sys.executable, "setup.py", "-q"] + cmd, cwd=str(proj), check=True)
+    for path in (proj / "build" / "lib" / "oolpkg" / "_ool.py", proj / "oolpkg" / "_ool.py"):
+        ns = {}
+        exec(compile(path.read_text(), str(path), "exec"), ns)
+        ffi = ns["ffi"]
+        assert ffi.sizeof("struct point") == 2 * ffi.sizeof("int")
+        assert ffi.dlopen(None).abs(-5) == 5
