@@ -48,25 +48,22 @@ unsafe fn with_two_args(
     if !kwnames.is_null() || !nargs_ok(nargs) {
         return delegate(slf, slow, args, nargsf, kwnames);
     }
+    // FFIBase is frozen: shared access needs no borrow flag.
     let this = Bound::from_borrowed_ptr(py, slf).cast_into_unchecked::<FFIBase>();
-    let Ok(this) = this.try_borrow() else {
-        return delegate(slf, slow, args, nargsf, kwnames);
-    };
+    let this = this.get();
     let cdecl = Bound::from_borrowed_ptr(py, *args);
     let ct = match cdecl.cast::<crate::ctype::CType>() {
         Ok(ct) => Some(ct.clone()),
         Err(_) => this.cached_type(py, &cdecl),
     };
     let Some(ct) = ct else {
-        drop(this);
         return delegate(slf, slow, args, nargsf, kwnames);
     };
     if ct.get().kind == Kind::Function {
-        drop(this);
         return delegate(slf, slow, args, nargsf, kwnames);
     }
     let second = if nargs > 1 { Some(Bound::from_borrowed_ptr(py, *args.add(1))) } else { None };
-    match f(py, &this, ct, second) {
+    match f(py, this, ct, second) {
         Ok(o) => o.into_ptr(),
         Err(e) => {
             e.restore(py);
