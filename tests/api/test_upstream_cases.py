@@ -113,3 +113,42 @@ def test_lib_is_module_like(build):
         assert lib.__loader__ is None
         assert lib.__spec__ is None
     assert lib.__class__ is types.ModuleType
+
+
+API_ONLY = (
+    " are only supported as return value if the function is 'API mode' and non-variadic "
+    "(i.e. declared inside ffibuilder.cdef()+ffibuilder.set_source() and not taking a final '...' argument)"
+)
+
+
+@pytest.mark.parametrize(
+    "decl, cdef_kwds, csrc, check, detail",
+    [
+        ("struct foo { int x; ...; };", {}, "struct foo { int y, x; };", lambda r: r.x == 7,
+         "ctype 'struct foo' not supported as return value.  It is a struct declared with \"...;\", but the C "
+         "calling convention may depend on the missing fields; or, it contains anonymous struct/unions.  Such structs"),
+        ("struct foo { int x:5; };", {}, "struct foo { int x:5; };", lambda r: r.x == 7,
+         "ctype 'struct foo' not supported as return value.  It is a struct with bit fields, which libffi "
+         "does not support.  Such structs"),
+        ("union foo { int x; char b; };", {}, "union foo { int x; char b; };", lambda r: r.x == 7,
+         "ctype 'union foo' not supported as return value by libffi.  Unions"),
+        ("struct foo { char y; int x; };", {"packed": True}, "struct foo { char y; int x; } __attribute__((packed));",
+         lambda r: r.x == 7,
+         "ctype 'struct foo' not supported as return value.  It is a 'packed' structure, with a different layout "
+         "than expected by libffi.  Such structs"),
+    ],
+)
+def test_records_libffi_cannot_return(build, decl, cdef_kwds, csrc, check, detail):
+    # the non-variadic function goes through the compiled code; the
+    # variadic one needs libffi: NotImplementedError when called
+    tag = decl.split()[0] + " foo"
+    mod = build(
+        decl + " %s f(void); %s g(int, ...);" % (tag, tag),
+        csrc + "\n%s f(void) { %s s; memset(&s, 0, sizeof(s)); s.x = 7; return s; }\n"
+        "%s g(int a, ...) { return f(); }" % (tag, tag, tag),
+        cdef_kwds=cdef_kwds,
+    )
+    assert check(mod.lib.f())
+    with pytest.raises(NotImplementedError) as e:
+        mod.lib.g(0)
+    assert str(e.value) == detail + API_ONLY

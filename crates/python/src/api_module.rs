@@ -23,7 +23,7 @@ use pyo3::types::{PyCapsule, PyList, PyTuple};
 use crate::callback::CallbackData;
 use crate::cdata::{self, CDataObject, Owner};
 use crate::convert;
-use crate::ctype::{ctype_for, Kind};
+use crate::ctype::{ctype_for, CType, Kind};
 use crate::errors;
 use crate::ffi_obj::FFIBase;
 use crate::state::arena;
@@ -318,6 +318,20 @@ impl ApiModule {
         let ct = ctype_for(py, ptr_ty)?;
         let addr = f.address.map_or(std::ptr::null_mut(), |p| p as *mut u8);
         if f.trampoline.is_none() {
+            // variadic: called through libffi, which cannot pass some
+            // records; as cffi, the error comes when it is called
+            if let Some(msg) = variadic_unsupported(py, &ct)? {
+                // SAFETY: as below; the vectorcall only raises.
+                unsafe {
+                    let obj = cdata::new_cdata(py, &ct, addr, Owner::Borrowed);
+                    if !obj.is_null() {
+                        let cd = obj as *mut CDataObject;
+                        (*cd).vectorcall = Some(raise_not_implemented);
+                        UNSUPPORTED.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(HashMap::new).insert(ct.get().id, msg);
+                    }
+                    return cdata::wrap(py, obj);
+                }
+            }
             crate::call::check_callable(py, &ct)?;
         }
         // SAFETY: a function address of the loaded module (or what it links to).
@@ -481,4 +495,74 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_generate_c, m)?)?;
     m.add_function(wrap_pyfunction!(_init_api_module, m)?)?;
     Ok(())
+}
+
+
+/// Why libffi cannot call a variadic function of this pointer type, in
+/// cffi's words (a struct or union by value that only API-mode non-variadic
+/// functions, called through their trampoline, can pass).
+fn variadic_unsupported(py: Python<'_>, ptr_ct: &Py<CType>) -> PyResult<Option<String>> {
+    let fct = ptr_ct.get().item().get();
+    let Some(f) = fct.func.as_ref() else { return Ok(None) };
+    for a in &f.args {
+        if let Some(m) = record_unsupported(py, a.get(), "argument")? {
+            return Ok(Some(m));
+        }
+    }
+    record_unsupported(py, f.result.get(), "return value")
+}
+
+fn record_unsupported(_py: Python<'_>, ct: &CType, place: &str) -> PyResult<Option<String>> {
+    let api = format!(
+        " are only supported as {place} if the function is 'API mode' and non-variadic (i.e. declared inside \
+         ffibuilder.cdef()+ffibuilder.set_source() and not taking a final '...' argument)"
+    );
+    let Some(rid) = ct.record else { return Ok(None) };
+    if ct.kind == Kind::Union {
+        return Ok(Some(format!("ctype '{}' not supported as {place} by libffi.  Unions{api}", ct.cname)));
+    }
+    let a = arena();
+    let rec = a.record(rid);
+    let Some(fields) = rec.fields.as_ref() else { return Ok(None) };
+    let detail = if rec.partial || fields.iter().any(|f| f.name.is_empty() && f.bitsize.is_none()) {
+        "It is a struct declared with \"...;\", but the C calling convention may depend on the missing fields; \
+         or, it contains anonymous struct/unions"
+    } else if rec.packing != cdecl::Packing::Natural {
+        "It is a 'packed' structure, with a different layout than expected by libffi"
+    } else if fields.iter().any(|f| f.bitsize.is_some()) {
+        "It is a struct with bit fields, which libffi does not support"
+    } else if fields.iter().any(|f| {
+        let mut t = a.strip_top_quals(f.ty);
+        let mut flat = 1u64;
+        while let cdecl::Type::Array { item, len } = a.get(t) {
+            flat *= match len {
+                cdecl::ArrayLen::Fixed(n) => *n,
+                _ => 0,
+            };
+            t = a.strip_top_quals(*item);
+        }
+        flat == 0
+    }) {
+        "It is a struct with a zero-length array, which libffi does not support"
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(format!("ctype '{}' not supported as {place}.  {detail}.  Such structs{api}", ct.cname)))
+}
+
+/// Messages of `raise_not_implemented`, by function pointer type.
+static UNSUPPORTED: Mutex<Option<HashMap<cdecl::TypeId, String>>> = Mutex::new(None);
+
+unsafe extern "C" fn raise_not_implemented(
+    callable: *mut ffi::PyObject,
+    _args: *const *mut ffi::PyObject,
+    _nargsf: usize,
+    _kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    let cd = &*(callable as *const CDataObject);
+    let id = cd.ctype().id;
+    let msg = UNSUPPORTED.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|m| m.get(&id).cloned());
+    pyo3::exceptions::PyNotImplementedError::new_err(msg.unwrap_or_default()).restore(py);
+    std::ptr::null_mut()
 }
