@@ -19,6 +19,21 @@ def cdef_error(ffi, src, exc=CDefError):
     return str(info.value)
 
 
+def cdef_exception(ffi, src, exc=CDefError):
+    with pytest.raises(exc) as info:
+        ffi.cdef(src)
+    return info.value
+
+
+def assert_note_points_at(exc, position):
+    """rcffi keeps cffi's message and adds the column and a caret excerpt
+    as an exception note (shown under the message in tracebacks)."""
+    if IMPL_NAME == "rcffi":
+        (note,) = exc.__notes__
+        assert "--> <cdef source string>:%s\n" % position in note
+        assert note.rstrip().endswith("^") or "= help:" in note
+
+
 # ------------------------------------------------------- exception classes
 
 def test_exception_hierarchy(ffi_mod):
@@ -87,8 +102,9 @@ def test_unterminated_declaration_is_parse_error_at_end_of_input(ffi):
         assert "<cdef source string>:1:14: " in msg and "found end of input" in msg
     else:
         assert msg == "parse error\n<cdef source string>: At end of input"
-    msg = cdef_error(ffi, "struct { int a; }")
-    assert ("<cdef source string>:1:17: " if RCFFI else "At end of input") in msg
+    exc = cdef_exception(ffi, "struct { int a; }")
+    assert ("<cdef source string>:1: " if RCFFI else "At end of input") in str(exc)
+    assert_note_points_at(exc, "1:17")
 
 
 def test_preprocessor_include_is_rejected(ffi):
@@ -103,10 +119,12 @@ def test_preprocessor_conditionals_are_rejected(ffi):
 
 
 def test_function_body_is_rejected(ffi):
-    msg = cdef_error(ffi, "int f(void) { return 0; }")
-    where = "<cdef source string>:1:13: " if RCFFI else "<cdef source string>:1: "
-    assert msg.startswith(where + "unexpected <FuncDef>: ")
-    assert "this construct is valid C but not valid in cdef()" in msg
+    exc = cdef_exception(ffi, "int f(void) { return 0; }")
+    assert str(exc) == ("<cdef source string>:1: unexpected <FuncDef>: "
+                        "this construct is valid C but not valid in cdef()")
+    assert_note_points_at(exc, "1:13")
+    if RCFFI:
+        assert "= help: declare only the prototype of 'f'" in exc.__notes__[0]
 
 
 def test_gcc_attribute(ffi):
@@ -126,9 +144,9 @@ def test_unknown_type_as_return_type(ffi):
 
 
 def test_unknown_type_as_argument_names_function_and_type(ffi):
-    msg = cdef_error(ffi, "int f(unknown_t);")
-    where = "<cdef source string>:1:7: " if RCFFI else "<cdef source string>:1: "
-    assert msg.startswith(where + "f arg 1: unknown type 'unknown_t'")
+    exc = cdef_exception(ffi, "int f(unknown_t);")
+    assert str(exc).startswith("<cdef source string>:1: f arg 1: unknown type 'unknown_t'")
+    assert_note_points_at(exc, "1:7")
 
 
 def test_invalid_declarations(ffi):
@@ -151,9 +169,9 @@ def test_non_integer_define_is_rejected_with_syntax_help(ffi):
 
 
 def test_duplicate_struct_is_cdef_error(ffi):
-    msg = cdef_error(ffi, "struct s { int a; }; struct s { int b; };")
-    where = "<cdef source string>:1:29: " if RCFFI else "<cdef source string>:1: "
-    assert msg.partition("\n")[0] == where + "duplicate declaration of struct s"
+    exc = cdef_exception(ffi, "struct s { int a; }; struct s { int b; };")
+    assert str(exc) == "<cdef source string>:1: duplicate declaration of struct s"
+    assert_note_points_at(exc, "1:29")
 
 
 def test_duplicate_struct_not_allowed_even_with_override(ffi):

@@ -50,12 +50,14 @@ pub struct Error {
     /// The text could not be parsed at all (where cffi says `cannot parse
     /// "LINE"`), as opposed to parsed text that breaks a rule.
     pub syntax: bool,
+    /// What to do about it, when the message alone does not say.
+    pub help: Option<String>,
 }
 
 impl Error {
     /// An error of `kind` with no location yet.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error { kind, message: message.into(), location: None, syntax: false }
+        Error { kind, message: message.into(), location: None, syntax: false, help: None }
     }
 
     /// A `CDefError`.
@@ -72,6 +74,35 @@ impl Error {
     pub fn as_syntax(mut self) -> Error {
         self.syntax = true;
         self
+    }
+
+    /// Add advice, printed after the excerpt.
+    pub fn with_help(mut self, help: impl Into<String>) -> Error {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The caret excerpt of the location (and the help), without the
+    /// message: what rcffi adds to a cffi-worded message.
+    pub fn excerpt(&self) -> String {
+        let Some(loc) = &self.location else { return self.help_line() };
+        let gutter = loc.line.to_string();
+        let pad = " ".repeat(gutter.len());
+        let text = loc.line_text.replace('\t', " ");
+        let lead = text.chars().take(loc.column as usize - 1).count();
+        format!(
+            "{pad}--> {}:{}:{}\n{pad} |\n{gutter} | {text}\n{pad} | {}{}{}",
+            loc.source_name,
+            loc.line,
+            loc.column,
+            " ".repeat(lead),
+            "^".repeat(loc.width as usize),
+            self.help_line()
+        )
+    }
+
+    fn help_line(&self) -> String {
+        self.help.as_ref().map_or(String::new(), |h| format!("\n  = help: {h}"))
     }
 
     /// Attach a location computed from a byte range of `source`.
@@ -121,9 +152,10 @@ impl fmt::Display for Error {
                 let lead: String = text.chars().take(loc.column as usize - 1).collect();
                 write!(
                     f,
-                    "\n{pad} |\n{gutter} | {text}\n{pad} | {}{}",
+                    "\n{pad} |\n{gutter} | {text}\n{pad} | {}{}{}",
                     " ".repeat(lead.chars().count()),
-                    "^".repeat(loc.width as usize)
+                    "^".repeat(loc.width as usize),
+                    self.help_line()
                 )
             }
         }

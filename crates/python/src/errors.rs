@@ -33,26 +33,46 @@ pub fn ffi_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
 }
 
 /// Turn a `cdecl::Error` into the Python exception cffi raises for it.
+///
+/// In `cdef()` text, a rule broken by parsed text keeps cffi's exact
+/// message (`<cdef source string>:LINE: ...`, or no location where cffi
+/// gives none), and the column, the caret excerpt and any help go into an
+/// exception note, which tracebacks print under the message. Parse
+/// failures open with cffi's `cannot parse "LINE"` and give the located
+/// diagnostic in the message itself. Headers and type strings get the full
+/// diagnostic as the message.
 pub fn from_cdecl(py: Python<'_>, err: cdecl::Error) -> PyErr {
-    let mut text = err.to_string();
-    // cffi opens parse failures with the offending line; keep that first
-    // line for code that matches on it, then give the located diagnostic.
-    // (cffi says "parse error" when the position is in another file, as
-    // named by a `# N "file"` line marker.)
-    if let (true, Some(loc)) = (err.syntax, &err.location) {
-        if loc.source_name == "<cdef source string>" || loc.source_name == "<type string>" {
-            text = format!("cannot parse \"{}\"\n{text}", loc.line_text.trim());
-        } else {
-            text = format!("parse error\n{text}");
+    let mut note = None;
+    let text = match &err.location {
+        Some(loc) if err.syntax => {
+            if loc.source_name == "<cdef source string>" || loc.source_name == "<type string>" {
+                format!("cannot parse \"{}\"\n{err}", loc.line_text.trim())
+            } else {
+                // cffi's wording when a `# N "file"` marker moved the position
+                format!("parse error\n{err}")
+            }
         }
-    }
-    match err.kind {
+        Some(loc) if loc.source_name == "<cdef source string>" => {
+            note = Some(err.excerpt());
+            match err.kind {
+                cdecl::ErrorKind::NotImplemented => err.message.clone(),
+                _ => format!("{}:{}: {}", loc.source_name, loc.line, err.message),
+            }
+        }
+        _ => err.to_string(),
+    };
+    let e = match err.kind {
         cdecl::ErrorKind::CDef => cdef_error(py, text),
         cdecl::ErrorKind::Ffi => ffi_error(py, text),
         cdecl::ErrorKind::NotImplemented => PyNotImplementedError::new_err(text),
         cdecl::ErrorKind::Type => PyTypeError::new_err(text),
         cdecl::ErrorKind::Value => pyo3::exceptions::PyValueError::new_err(text),
+    };
+    if let Some(note) = note {
+        // `add_note` exists from Python 3.11; older ones just lack the note.
+        let _ = e.value(py).call_method1("add_note", (note,));
     }
+    e
 }
 
 pub fn type_error(msg: impl Into<String>) -> PyErr {

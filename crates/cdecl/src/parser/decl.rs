@@ -262,13 +262,9 @@ impl<'a> Parser<'a> {
                 }
                 Tok::LBrace if matches!(d.ops.last(), Some(Op::Func { .. })) => {
                     let brace = self.peek().span;
-                    return Err(self.cdef_err(
-                        brace,
-                        format!(
-                            "unexpected <FuncDef>: the body of function '{name}': this construct is valid C but not valid in cdef() \
-                             (declare only the prototype, ending with ';')"
-                        ),
-                    ));
+                    return Err(self
+                        .cdef_err(brace, "unexpected <FuncDef>: this construct is valid C but not valid in cdef()")
+                        .with_help(format!("declare only the prototype of '{name}', ending with ';'")));
                 }
                 _ => return Err(self.unexpected_in("Invalid declaration: ", &format!("',' or ';' after '{name}'"))),
             }
