@@ -152,3 +152,27 @@ def test_records_libffi_cannot_return(build, decl, cdef_kwds, csrc, check, detai
     with pytest.raises(NotImplementedError) as e:
         mod.lib.g(0)
     assert str(e.value) == detail + API_ONLY
+
+
+def test_cffi_macro_and_bool_in_cpp(build):
+    mod = build(
+        "#define CORRECT 1\nbool f(void);",
+        "#ifdef _CFFI_\n#  define CORRECT 1\n#endif\nchar f(void) { return 2; }",
+        source_extension=".cpp",
+    )
+    assert mod.lib.CORRECT == 1
+    assert mod.lib.f() is True
+
+
+def test_opaque_types_by_value_are_refused(build):
+    with pytest.raises(TypeError) as e:
+        build("struct a { struct b b[2]; };", "?")
+    assert str(e.value) == "struct a: field 'a.b' is of an opaque type (not declared in cdef())"
+    with pytest.raises(TypeError) as e:
+        build("struct a foo(int);", "?")
+    assert str(e.value) == "function foo: 'struct a' is used as result type, but is opaque"
+
+
+def test_pack_above_one_is_refused(build):
+    with pytest.raises(NotImplementedError):
+        build("struct foo { char y; int x; };", "", cdef_kwds={"pack": 2})

@@ -153,11 +153,30 @@ impl<'a> Emitter<'a> {
         Ok(self.out)
     }
 
+    /// Is `ty` (or, with `through_arrays`, its array items) a struct or
+    /// union declared without a body?
+    fn is_opaque_record(&self, ty: TypeId, through_arrays: bool) -> bool {
+        let mut t = self.arena.strip_top_quals(ty);
+        loop {
+            match self.arena.get(t) {
+                Type::Array { item, .. } if through_arrays => t = self.arena.strip_top_quals(*item),
+                Type::Record(rid) => return self.arena.record(*rid).fields.is_none(),
+                _ => return false,
+            }
+        }
+    }
+
     fn function(&mut self, name: &str, ty: TypeId, _extern: Option<()>) -> Result<(), GenError> {
         let fty = self.arena.strip_top_quals(ty);
         let Type::Function(f) = self.arena.get(fty).clone() else {
             return Err(GenError::Unsupported(format!("'{name}' is not a function")));
         };
+        for (t, what) in f.args.iter().map(|&a| (a, "argument")).chain([(f.result, "result")]) {
+            if self.is_opaque_record(t, false) {
+                let cname = cdecl::names::type_name(self.arena, self.arena.strip_top_quals(t));
+                return Err(GenError::Type(format!("function {name}: '{cname}' is used as {what} type, but is opaque")));
+            }
+        }
         if f.variadic {
             // called through libffi by the runtime, with the real address;
             // the cast to the declared type picks the right overload in C++
@@ -401,8 +420,23 @@ impl<'a> Emitter<'a> {
             if sname.starts_with('$') {
                 continue;
             }
+            if let cdecl::Packing::Pack(n) = r.packing {
+                if n > 1 {
+                    return Err(GenError::NotImplemented(format!(
+                        "{sname} is declared with 'pack={n}'; only 0 or 1 are supported in API mode \
+                         (try to use \"...;\", which does not require a 'pack' declaration)"
+                    )));
+                }
+            }
             let mut cells = Vec::new();
             for f in fields {
+                if self.is_opaque_record(f.ty, true) {
+                    let short = sname.rsplit(' ').next().unwrap_or(&sname);
+                    return Err(GenError::Type(format!(
+                        "{sname}: field '{short}.{}' is of an opaque type (not declared in cdef())",
+                        f.name
+                    )));
+                }
                 let bare = self.arena.strip_top_quals(f.ty);
                 let open = matches!(self.arena.get(bare), Type::Array { len: ArrayLen::Open, .. });
                 if f.name.is_empty() || f.bitsize.is_some() || open {
@@ -439,7 +473,8 @@ fn unused(_: Prim) -> &'static str {
     cspell::prim(Prim::Int)
 }
 
-const HEADER: &str = r#"#define PY_SSIZE_T_CLEAN
+const HEADER: &str = r#"#define _CFFI_
+#define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -450,6 +485,9 @@ const HEADER: &str = r#"#define PY_SSIZE_T_CLEAN
 #include <sys/types.h>
 #endif
 #ifdef __cplusplus
+#ifndef _Bool
+typedef bool _Bool;   /* C++ has no _Bool: cdef's 'bool' is spelled so */
+#endif
 #define _RCFFI_ALIGNOF(t) alignof(t)
 #else
 #include <uchar.h>

@@ -51,13 +51,18 @@ pub enum GenError {
     Cdef(cdecl::Error),
     /// Something the generator does not support.
     Unsupported(String),
+    /// A declaration that cannot be compiled as written (cffi raises
+    /// `TypeError`: an opaque type used by value).
+    Type(String),
+    /// Something cffi refuses in API mode with `NotImplementedError`.
+    NotImplemented(String),
 }
 
 impl std::fmt::Display for GenError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             GenError::Cdef(e) => write!(f, "{}", e.message),
-            GenError::Unsupported(m) => f.write_str(m),
+            GenError::Unsupported(m) | GenError::Type(m) | GenError::NotImplemented(m) => f.write_str(m),
         }
     }
 }

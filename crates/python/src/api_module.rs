@@ -157,6 +157,8 @@ fn _generate_c(py: Python<'_>, module_name: &str, preamble: &str, cdefs: Vec<(St
     py.detach(|| codegen::generate(&src)).map_err(|e| match e {
         codegen::GenError::Cdef(e) => errors::from_cdecl(py, e),
         codegen::GenError::Unsupported(m) => verification_error(py, m),
+        codegen::GenError::Type(m) => PyTypeError::new_err(m),
+        codegen::GenError::NotImplemented(m) => pyo3::exceptions::PyNotImplementedError::new_err(m),
     })
 }
 
