@@ -438,3 +438,10 @@ def test_module_exception_classes(ffi_mod):
     for name in ("CDefError", "FFIError", "VerificationError", "VerificationMissing"):
         cls = getattr(ffi_mod, name)
         assert issubclass(cls, Exception)
+
+
+def test_typedef_dots_pointer_names_an_opaque_struct(ffi):
+    ffi.cdef("typedef ... *opaque_p;")
+    t = ffi.typeof("opaque_p")
+    assert t.cname == "struct $$opaque_p *"
+    assert t.item.kind == "struct"

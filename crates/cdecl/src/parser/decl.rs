@@ -301,7 +301,7 @@ impl<'a> Parser<'a> {
                 [Op::Ptr(q)] => {
                     // cffi's unknown_ptr_type: a pointer to an opaque struct
                     let (rid, ty) = self.arena.new_record(RecordKind::Struct, None, Some(span));
-                    self.arena.record_mut(rid).cname = format!("$${name}");
+                    self.arena.record_mut(rid).cname = format!("struct $${name}");
                     let p = self.arena.pointer(ty);
                     self.arena.qualified(p, *q)
                 }
