@@ -246,6 +246,20 @@ fn fix_partial(arena: &mut TypeArena, rid: RecordId, fact: &RecordFact) -> Resul
         };
         // `T x[...];` as a field: its length is the compiler's size / sizeof(T).
         let bare = arena.strip_top_quals(f.ty);
+        let unknown_len = matches!(arena.get(bare), Type::Array { len: ArrayLen::Unknown, .. });
+        if !unknown_len {
+            // a field of a known type must have the compiler's size, even
+            // in a struct with '...' (cffi's check, same message)
+            if let Ok((mine, _)) = layout::size_align(arena, f.ty) {
+                if mine != fsize {
+                    return Err(Error::ffi(format!(
+                        "{cname}: wrong size for field '{}' (cdef says {mine}, but C compiler says {fsize}). fix it or use \"...;\" as the last field in the cdef for {cname} to make it flexible",
+                        f.name,
+                        cname = record.cname
+                    )));
+                }
+            }
+        }
         if let Type::Array { item, len: ArrayLen::Unknown } = *arena.get(bare) {
             let (isize_, _) = layout::size_align(arena, item)?;
             let n = if isize_ == 0 { 0 } else { fsize / isize_ };
