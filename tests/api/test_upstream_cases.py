@@ -187,3 +187,20 @@ def test_partial_struct_field_of_wrong_size(build):
         "struct foo_s: wrong size for field 'x' (cdef says 1, but C compiler says 2). fix it or use "
         "\"...;\" as the last field in the cdef for struct foo_s to make it flexible"
     )
+
+
+def test_compiled_ffi_type_strings(build):
+    # a compiled module's ffi knows only the structs/unions it declares,
+    # and its type string errors are ffi.error
+    ffi = build("struct ab { int a, b; };", "struct ab { int a, b; };").ffi
+    assert ffi.sizeof("struct ab") == 8
+    for bad in ("struct baz *", "union baz *", "struct baz **"):
+        with pytest.raises(ffi.error):
+            ffi.new(bad)
+    with pytest.raises(ffi.error):
+        ffi.cast("int(int)", 42)
+    with pytest.raises(ffi.error):
+        ffi.new("int([5])(int)")
+    with pytest.raises(ffi.error):
+        ffi.typeof("int int")
+    assert ffi.typeof("int(*)(int)") is ffi.typeof("int(*)(int)")

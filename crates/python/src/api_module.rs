@@ -242,6 +242,7 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
         };
         result.map_err(|e| errors::from_cdecl(py, e))?;
     }
+    ffi_obj.call_method0("_set_api_mode")?;
     unsafe {
         if !module.call_python.is_null() {
             *module.call_python = Some(call_python);

@@ -21,6 +21,9 @@ pub struct FFIBase {
     pub registry: Mutex<Registry>,
     /// type string -> CType, cleared by every cdef()
     pub(crate) type_cache: Py<PyDict>,
+    /// The `ffi` of a compiled module: as cffi's, its type strings name
+    /// only declared structs/unions and their errors are `ffi.error`.
+    pub(crate) api_mode: std::sync::atomic::AtomicBool,
 }
 
 impl FFIBase {
@@ -32,12 +35,22 @@ impl FFIBase {
         if let Ok(s) = cdecl.cast::<PyString>() {
             let cache = self.type_cache.bind(py);
             let text = s.to_cow()?;
+            let api_mode = self.api_mode.load(std::sync::atomic::Ordering::Relaxed);
             let id = {
                 let reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
                 let mut a = arena();
-                reg.parse_type(&mut a, &text)
+                let id = reg.parse_type(&mut a, &text);
+                if let (true, Ok(id)) = (api_mode, &id) {
+                    if let Some(what) = undeclared_record(&reg, &a, *id) {
+                        return Err(errors::ffi_error(py, format!("undefined {what}\n{text}")));
+                    }
+                }
+                id
             }
-            .map_err(|e| errors::from_cdecl(py, e))?;
+            .map_err(|e| {
+                let e = errors::from_cdecl(py, e);
+                if api_mode { as_ffi_error(py, e) } else { e }
+            })?;
             let ct = ctype_for(py, id)?;
             cache.set_item(s, &ct)?;
             return Ok(ct);
@@ -78,15 +91,70 @@ impl FFIBase {
     fn resolve_object_type(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyResult<Py<CType>> {
         let ct = self.resolve(py, cdecl, false)?;
         if ct.get().kind == Kind::Function && cdecl.is_instance_of::<PyString>() {
-            return Err(function_type_error(py, cdecl));
+            return Err(self.function_type_error(py, cdecl));
         }
         Ok(ct)
+    }
+
+    fn function_type_error(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyErr {
+        let e = function_type_error(py, cdecl);
+        if self.api_mode.load(std::sync::atomic::Ordering::Relaxed) {
+            as_ffi_error(py, e)
+        } else {
+            e
+        }
     }
 
     fn with_registry<R>(&self, f: impl FnOnce(&mut Registry) -> R) -> R {
         let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
         f(&mut reg)
     }
+}
+
+/// A `CDefError` as `FFIError` (same text): what a compiled module's `ffi`
+/// raises for a bad type string.
+fn as_ffi_error(py: Python<'_>, e: PyErr) -> PyErr {
+    if e.get_type(py).name().map(|n| n == "CDefError").unwrap_or(false) {
+        errors::ffi_error(py, e.value(py).to_string())
+    } else {
+        e
+    }
+}
+
+/// A struct or union with a tag that `ty` mentions (through pointers,
+/// arrays and function types) but that the registry never declared:
+/// `"struct/union name 'struct baz'"`, as cffi's compiled `ffi` says.
+fn undeclared_record(reg: &Registry, a: &cdecl::TypeArena, ty: cdecl::TypeId) -> Option<String> {
+    let mut stack = vec![ty];
+    let mut seen = 0;
+    while let Some(t) = stack.pop() {
+        seen += 1;
+        if seen > 1000 {
+            return None;
+        }
+        match a.get(a.strip_top_quals(t)) {
+            cdecl::Type::Pointer(inner) => stack.push(*inner),
+            cdecl::Type::Array { item, .. } => stack.push(*item),
+            cdecl::Type::Function(f) => {
+                stack.push(f.result);
+                stack.extend(f.args.iter().copied());
+            }
+            cdecl::Type::Record(rid) => {
+                let r = a.record(*rid);
+                if let Some(tag) = &r.tag {
+                    let known = match r.kind {
+                        cdecl::RecordKind::Struct => reg.struct_tag(tag).is_some(),
+                        cdecl::RecordKind::Union => reg.union_tag(tag).is_some(),
+                    };
+                    if !known {
+                        return Some(format!("struct/union name '{}'", r.cname));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Distance between a handle cdata and the `void *` value it carries.
@@ -204,7 +272,11 @@ impl FFIBase {
     #[new]
     #[pyo3(signature = (*_args, **_kwargs))]
     fn py_new(py: Python<'_>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
-        FFIBase { registry: Mutex::new(Registry::new()), type_cache: PyDict::new(py).unbind() }
+        FFIBase {
+            registry: Mutex::new(Registry::new()),
+            type_cache: PyDict::new(py).unbind(),
+            api_mode: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 
     #[pyo3(signature = (csource, override_=false, packed=false, pack=None))]
@@ -241,7 +313,7 @@ impl FFIBase {
         }
         let ct = self.resolve(py, cdecl, true)?;
         if ct.get().kind == Kind::Function && cdecl.is_instance_of::<PyString>() {
-            return Err(function_type_error(py, cdecl));
+            return Err(self.function_type_error(py, cdecl));
         }
         Ok(ct)
     }
@@ -485,6 +557,12 @@ impl FFIBase {
         let Some(ty) = ty else { return false };
         let a = crate::state::arena();
         a.quals_of(ty).is_const && !matches!(a.get(a.strip_top_quals(ty)), cdecl::Type::Array { .. })
+    }
+
+    /// Called once for the `ffi` of a compiled module (see `api_mode`).
+    fn _set_api_mode(&self, py: Python<'_>) {
+        self.api_mode.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.type_cache.bind(py).clear();
     }
 
     fn _declared_names(&self) -> Vec<String> {
