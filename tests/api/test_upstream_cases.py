@@ -204,3 +204,15 @@ def test_compiled_ffi_type_strings(build):
     with pytest.raises(ffi.error):
         ffi.typeof("int int")
     assert ffi.typeof("int(*)(int)") is ffi.typeof("int(*)(int)")
+
+
+def test_builtin_and_named_pointer_types_in_compiled_modules(build):
+    mod = build(
+        "typedef ... *token_p; token_p foo(token_p); extern FILE *myfile;",
+        "#include <stdio.h>\ntypedef struct _token_s *token_p;\n"
+        "token_p foo(token_p arg) { return arg ? (token_p)0x12347 : (token_p)0x12345; }\n"
+        "FILE *myfile;",
+    )
+    ffi, lib = mod.ffi, mod.lib
+    assert int(ffi.cast("intptr_t", lib.foo(ffi.NULL))) == 0x12345
+    assert ffi.typeof("FILE *") is ffi.typeof(lib.myfile)

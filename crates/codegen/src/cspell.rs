@@ -94,7 +94,8 @@ fn spell(arena: &TypeArena, ty: TypeId, inner: String) -> Result<String, Unspell
         Type::Pointer(to) => {
             // `typedef ... *foo_p;`: the pointer is only known by its typedef name
             if let Type::Record(rid) = arena.get(arena.strip_top_quals(to)) {
-                if let Some(name) = arena.record(*rid).cname.strip_prefix("$$") {
+                let cname = &arena.record(*rid).cname;
+                if let Some(name) = cname.strip_prefix("$$").or_else(|| cname.strip_prefix("struct $$")) {
                     return Ok(with(name, &q, &inner));
                 }
             }

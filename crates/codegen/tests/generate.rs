@@ -61,3 +61,9 @@ fn cdef_text_is_embedded_as_a_c_string() {
 fn parse_errors_are_reported() {
     assert!(matches!(gen("int f(;"), Err(GenError::Cdef(_))));
 }
+
+#[test]
+fn named_opaque_pointers_are_spelled_by_their_typedef() {
+    let c = gen("typedef ... *token_p; token_p foo(token_p);").unwrap();
+    assert!(c.contains("static token_p _rcffi_d_foo(token_p x0)"), "{c}");
+}

@@ -141,7 +141,10 @@ fn undeclared_record(reg: &Registry, a: &cdecl::TypeArena, ty: cdecl::TypeId) ->
             }
             cdecl::Type::Record(rid) => {
                 let r = a.record(*rid);
-                if let Some(tag) = &r.tag {
+                // (a record named by a typedef, such as the built-in FILE,
+                // is declared by that typedef)
+                let by_tag = r.cname.starts_with("struct ") || r.cname.starts_with("union ");
+                if let (Some(tag), true) = (&r.tag, by_tag) {
                     let known = match r.kind {
                         cdecl::RecordKind::Struct => reg.struct_tag(tag).is_some(),
                         cdecl::RecordKind::Union => reg.union_tag(tag).is_some(),
