@@ -445,3 +445,16 @@ def test_typedef_dots_pointer_names_an_opaque_struct(ffi):
     t = ffi.typeof("opaque_p")
     assert t.cname == "struct $$opaque_p *"
     assert t.item.kind == "struct"
+
+
+def test_long_double_cdata_keeps_its_precision(ffi):
+    # a 'long double' cdata passed as argument or stored is copied, not
+    # rounded through a Python float
+    if ffi.sizeof("long double") == ffi.sizeof("double"):
+        pytest.skip("long double is double here")
+    ffi.cdef("long double sqrtl(long double); long double fmal(long double, long double, long double);")
+    m = ffi.dlopen("m")
+    a = m.sqrtl(2.0)
+    assert abs(float(m.fmal(a, a, -2.0))) < 1e-18
+    p = ffi.new("long double[1]", [a])
+    assert abs(float(m.fmal(p[0], p[0], -2.0))) < 1e-18

@@ -216,3 +216,14 @@ def test_builtin_and_named_pointer_types_in_compiled_modules(build):
     ffi, lib = mod.ffi, mod.lib
     assert int(ffi.cast("intptr_t", lib.foo(ffi.NULL))) == 0x12345
     assert ffi.typeof("FILE *") is ffi.typeof(lib.myfile)
+
+
+def test_long_double_arguments_keep_precision(build):
+    lib = build(
+        "long double sq(long double); long double res(long double);",
+        "#include <math.h>\nlong double sq(long double x) { return sqrtl(x); }\n"
+        "long double res(long double a) { return a * a - 2; }",
+        libraries=["m"],
+    ).lib
+    a = lib.sq(2.0)
+    assert abs(float(lib.res(a))) < 1e-18

@@ -7,6 +7,13 @@ use pyo3::prelude::*;
 /// # Safety
 /// `dst` points to 16 writable bytes.
 pub unsafe fn store(py: Python<'_>, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyResult<()> {
+    // a `long double` cdata is copied as is: no rounding through f64
+    if let Some(cd) = crate::cdata::as_cdata(py, obj) {
+        if cd.ctype().conv == crate::ctype::Conv::LongDouble {
+            std::ptr::copy_nonoverlapping(cd.ptr as *const u8, dst, 16);
+            return Ok(());
+        }
+    }
     let v = super::float::extract(py, obj)?;
     std::ptr::copy_nonoverlapping(encode(v).as_ptr(), dst, 16);
     Ok(())
