@@ -458,3 +458,8 @@ def test_long_double_cdata_keeps_its_precision(ffi):
     assert abs(float(m.fmal(a, a, -2.0))) < 1e-18
     p = ffi.new("long double[1]", [a])
     assert abs(float(m.fmal(p[0], p[0], -2.0))) < 1e-18
+
+
+def test_cast_to_bool_of_large_ints(ffi):
+    for value, expected in [(1, 1), (0, 0), (-1, 1), (10**200, 1), (10**40000, 1), (2**64, 1), (True, 1)]:
+        assert int(ffi.cast("_Bool", value)) == expected

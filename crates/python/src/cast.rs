@@ -114,5 +114,9 @@ fn int_source_or_float(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<f64> 
     if src.is_instance_of::<PyFloat>() {
         return convert::float::extract(py, src);
     }
+    if src.is_instance_of::<pyo3::types::PyInt>() {
+        // `_Bool` of a Python int: whether it is nonzero, whatever its size
+        return Ok(if src.is_truthy()? { 1.0 } else { 0.0 });
+    }
     Ok(int_source(py, src)? as f64)
 }
