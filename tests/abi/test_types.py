@@ -463,3 +463,19 @@ def test_long_double_cdata_keeps_its_precision(ffi):
 def test_cast_to_bool_of_large_ints(ffi):
     for value, expected in [(1, 1), (0, 0), (-1, 1), (10**200, 1), (10**40000, 1), (2**64, 1), (True, 1)]:
         assert int(ffi.cast("_Bool", value)) == expected
+
+
+def test_cast_calls_dunder_int(ffi):
+    class Foo(object):
+        def __int__(self):
+            return self.value
+
+    f = Foo()
+    f.value = 2**64 + 42
+    assert int(ffi.cast("int", f)) == 42
+    f.value = 42
+    assert int(ffi.cast("_Bool", f)) == 1
+    f.value = 0
+    assert int(ffi.cast("_Bool", f)) == 0
+    with pytest.raises(TypeError):
+        ffi.cast("_Bool", [])

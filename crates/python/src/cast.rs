@@ -47,6 +47,10 @@ fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
     if let Ok(f) = src.cast::<PyFloat>() {
         return Ok(f.value() as i128);
     }
+    // an object with `__int__` (not only `__index__`), as cffi accepts
+    if let Some(i) = via_dunder_int(src)? {
+        return int_source(py, &i);
+    }
     // Python ints of any size: keep the low 64 bits, as C would.
     let masked = src.call_method1("__and__", (u64::MAX,));
     match masked {
@@ -118,5 +122,25 @@ fn int_source_or_float(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<f64> 
         // `_Bool` of a Python int: whether it is nonzero, whatever its size
         return Ok(if src.is_truthy()? { 1.0 } else { 0.0 });
     }
+    if cdata::as_cdata(py, src).is_none() {
+        if let Some(i) = via_dunder_int(src)? {
+            return int_source_or_float(py, &i);
+        }
+    }
     Ok(int_source(py, src)? as f64)
+}
+
+/// `int(src)` when `src`'s type defines `__int__` (cffi's casts call it).
+fn via_dunder_int<'py>(src: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    if src.is_instance_of::<pyo3::types::PyInt>() || !src.get_type().hasattr("__int__")? {
+        return Ok(None);
+    }
+    // SAFETY: PyNumber_Long on a live object; a new reference or NULL.
+    unsafe {
+        let r = pyo3::ffi::PyNumber_Long(src.as_ptr());
+        if r.is_null() {
+            return Err(PyErr::fetch(src.py()));
+        }
+        Ok(Some(Bound::from_owned_ptr(src.py(), r)))
+    }
 }
