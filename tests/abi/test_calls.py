@@ -674,3 +674,17 @@ def test_repeated_pointer_calls_accept_every_form(ffi, lib):
             lib.tl_strlen(ffi.new("int[]", 3))
         with pytest.raises(TypeError):
             lib.tl_strlen(42)
+
+
+def test_struct_libffi_cannot_pass_fails_at_call_not_at_lookup(ffi_mod):
+    ffi = ffi_mod.FFI()
+    ffi.cdef("struct bf { int a:3; }; union u { int i; float f; };"
+             "int abs(struct bf); int labs(union u);")
+    libc = ffi.dlopen(None)
+    f, g = libc.abs, libc.labs  # fetching works, as in cffi
+    with pytest.raises(NotImplementedError, match="ctype 'struct bf' not supported as argument.  "
+                                                  "It is a struct with bit fields"):
+        f(ffi.new("struct bf *")[0])
+    with pytest.raises(NotImplementedError, match="ctype 'union u' not supported as argument by libffi.  "
+                                                  "Unions are only supported as argument if the function is 'API mode'"):
+        g(ffi.new("union u *")[0])

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use native::abi::NativeType;
 use native::call::CallPlan;
 use native::direct::DirectRet;
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyNotImplementedError, PyTypeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
@@ -87,7 +87,8 @@ fn direct_shape(args: &[Py<CType>], result: &CType) -> Option<DirectRet> {
 }
 
 /// The libffi description of a C type passed or returned by value.
-pub fn native_type(py: Python<'_>, ct: &CType) -> PyResult<NativeType> {
+/// `place` is "argument" or "return value", for cffi's messages.
+pub fn native_type(py: Python<'_>, ct: &CType, place: &str) -> PyResult<NativeType> {
     Ok(match ct.conv {
         Conv::Void => NativeType::Void,
         Conv::Int { size, signed } => match (size, signed) {
@@ -112,40 +113,51 @@ pub fn native_type(py: Python<'_>, ct: &CType) -> PyResult<NativeType> {
         Conv::Pointer | Conv::Array => NativeType::Pointer,
         Conv::Record => {
             if ct.kind == Kind::Union {
-                return Err(PyTypeError::new_err(format!(
-                    "ctype '{}' not supported as argument or return value (it is a union)",
-                    ct.cname
+                return Err(PyNotImplementedError::new_err(format!(
+                    "ctype '{0}' not supported as {place} by libffi.  Unions{1}",
+                    ct.cname,
+                    only_in_api_mode(place)
                 )));
             }
             let info = ct.record_info(py)?;
             let mut elements = Vec::new();
             for f in &info.fields {
                 if f.bitsize >= 0 {
-                    return Err(PyTypeError::new_err(format!(
-                        "ctype '{}' not supported as argument or return value (it is a struct with bit fields)",
-                        ct.cname
+                    return Err(PyNotImplementedError::new_err(format!(
+                        "ctype '{0}' not supported as {place}.  It is a struct with bit fields, which libffi does not support.  Such structs{1}",
+                        ct.cname,
+                        only_in_api_mode(place)
                     )));
                 }
                 let fc = f.ctype.get();
                 if fc.kind == Kind::Array {
                     let n = fc.length.unwrap_or(0);
-                    let item = native_type(py, fc.item().get())?;
+                    let item = native_type(py, fc.item().get(), place)?;
                     for _ in 0..n {
                         elements.push(item.clone());
                     }
                 } else {
-                    elements.push(native_type(py, fc)?);
+                    elements.push(native_type(py, fc, place)?);
                 }
             }
             NativeType::Struct { size: info.size, align: info.align, elements }
         }
         Conv::Function | Conv::Unknown => {
-            return Err(PyTypeError::new_err(format!(
-                "ctype '{}' not supported as argument or return value",
-                ct.cname
+            return Err(PyNotImplementedError::new_err(format!(
+                "ctype '{}' (size {}) not supported as {place}",
+                ct.cname,
+                ct.size_opt(py).map_or(-1, |s| s as isize)
             )))
         }
     })
+}
+
+/// cffi's advice when libffi cannot describe a struct or union.
+fn only_in_api_mode(place: &str) -> String {
+    format!(
+        " are only supported as {place} if the function is 'API mode' and non-variadic (i.e. declared inside \
+         ffibuilder.cdef()+ffibuilder.set_source() and not taking a final '...' argument)"
+    )
 }
 
 fn spec_for(py: Python<'_>, fct: &CType, extra: &[Py<CType>]) -> PyResult<CallSpec> {
@@ -153,30 +165,34 @@ fn spec_for(py: Python<'_>, fct: &CType, extra: &[Py<CType>]) -> PyResult<CallSp
     let mut args = Vec::with_capacity(f.args.len() + extra.len());
     for a in f.args.iter().chain(extra.iter()) {
         let c = a.get();
-        args.push(native_type(py, c)?);
+        args.push(native_type(py, c, "argument")?);
     }
     let rc = f.result.get();
-    let ret = native_type(py, rc)?;
+    let ret = native_type(py, rc, "return value")?;
     let ret_size = if rc.kind == Kind::Void { 0 } else { rc.size(py)? };
     let plan = if f.variadic {
         CallPlan::new_variadic(f.args.len(), &args, ret)
     } else {
         CallPlan::new(&args, ret)
     }
-    .map_err(|e| PyTypeError::new_err(format!("ctype '{}': {e}", fct.cname)))?;
+    .map_err(|e| PyNotImplementedError::new_err(format!("ctype '{}': {e}", fct.cname)))?;
     let direct = if f.variadic { None } else { direct_shape(&f.args, rc) };
     let int_sig = if direct.is_some() && extra.is_empty() { crate::call_int::IntSig::of(&f.args, rc) } else { None };
     Ok(CallSpec { plan, ret_size, direct, int_sig })
 }
 
-/// Check at lookup time that a function type can be called (cffi raises
-/// when the function is fetched from the library, not when called).
+/// Check at lookup time that a function type can be called. As in cffi,
+/// what libffi cannot describe (`NotImplementedError`) is only reported
+/// when the function is called.
 pub fn check_callable(py: Python<'_>, ptr_ct: &Py<CType>) -> PyResult<()> {
     let fct = ptr_ct.get().item().get();
     if fct.func.as_ref().map_or(false, |f| f.variadic) {
         return Ok(());
     }
-    cached_spec(py, fct).map(|_| ())
+    match cached_spec(py, fct) {
+        Err(e) if e.is_instance_of::<PyNotImplementedError>(py) => Ok(()),
+        other => other.map(|_| ()),
+    }
 }
 
 fn cached_spec<'a>(py: Python<'_>, fct: &'a CType) -> PyResult<&'a Arc<CallSpec>> {

@@ -214,7 +214,7 @@ impl FFIBase {
         // cffi builds no libffi description for such function types, and a
         // callback then fails with one generic message.
         let unsupported = |e: PyErr| {
-            if e.value(py).to_string().contains("not supported as argument or return value") {
+            if e.is_instance_of::<pyo3::exceptions::PyNotImplementedError>(py) {
                 pyo3::exceptions::PyNotImplementedError::new_err(format!(
                     "{}: callback with unsupported argument or return type or with '...'",
                     c.cname
@@ -225,9 +225,9 @@ impl FFIBase {
         };
         let mut args = Vec::with_capacity(f.args.len());
         for a in &f.args {
-            args.push(crate::call::native_type(py, a.get()).map_err(unsupported)?);
+            args.push(crate::call::native_type(py, a.get(), "argument").map_err(unsupported)?);
         }
-        let result = crate::call::native_type(py, rc).map_err(unsupported)?;
+        let result = crate::call::native_type(py, rc, "return value").map_err(unsupported)?;
         let plan = native::call::CallPlan::new(&args, result)
             .map_err(|e| PyTypeError::new_err(format!("ctype '{}': {e}", c.cname)))?;
         let data = Box::new(CallbackData {
