@@ -688,3 +688,10 @@ def test_struct_libffi_cannot_pass_fails_at_call_not_at_lookup(ffi_mod):
     with pytest.raises(NotImplementedError, match="ctype 'union u' not supported as argument by libffi.  "
                                                   "Unions are only supported as argument if the function is 'API mode'"):
         g(ffi.new("union u *")[0])
+
+
+def test_repeated_long_calls_across_digit_boundaries(lib):
+    values = [0, 1, -1, 2**30 - 1, 2**30, -(2**30) + 1, -(2**30), 2**31, -(2**62), 2**62, 2**63 - 2]
+    for _ in range(2):
+        for v in values:
+            assert lib.tl_long(v) == v + 1

@@ -318,7 +318,7 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
         let spec = cached_spec(py, fct)?;
         if spec.int_sig.is_some() {
             // From now on this function object takes the integer fast entry.
-            (*(callable as *mut CDataObject)).vectorcall = Some(crate::call_int::int_vectorcall);
+            crate::call_int::switch_to_int_entry(callable, spec);
         }
         if let Some(shape) = spec.direct {
             return direct_call(py, cd, f, args, nargs, shape);
@@ -565,8 +565,10 @@ unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *c
     // ABI mode: same effect as the trampoline, without the boxing; all-int
     // ones switch to the specialised entry of call_int.rs.
     if let Some(shape) = direct_shape(&f.args, f.result.get()) {
-        if cached_spec(py, pct.item().get()).is_ok_and(|spec| spec.int_sig.is_some()) {
-            (*(callable as *mut CDataObject)).vectorcall = Some(crate::call_int::int_vectorcall);
+        if let Ok(spec) = cached_spec(py, pct.item().get()) {
+            if spec.int_sig.is_some() {
+                crate::call_int::switch_to_int_entry(callable, spec);
+            }
         }
         return direct_call(py, cd, f, args, nargs, shape);
     }

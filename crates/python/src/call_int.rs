@@ -66,6 +66,48 @@ impl IntSig {
     }
 }
 
+/// Whether ints have CPython 3.9–3.11's layout with 30-bit digits (checked
+/// once at import against `sys.int_info`), so small ones can be read from
+/// their digit without a call.
+static DIGITS_30: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn init(py: pyo3::Python<'_>) {
+    use pyo3::prelude::*;
+    let layout_known = cfg!(not(any(Py_3_12, Py_LIMITED_API, PyPy)));
+    let info = py.import("sys").and_then(|sys| sys.getattr("int_info"));
+    let digits_30 = info.is_ok_and(|i| {
+        i.getattr("bits_per_digit").and_then(|b| b.extract::<u32>()).ok() == Some(30)
+            && i.getattr("sizeof_digit").and_then(|b| b.extract::<u32>()).ok() == Some(4)
+    });
+    DIGITS_30.store(layout_known && digits_30, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The value of an exact `int` of at most one digit, read directly.
+#[inline]
+unsafe fn one_digit_int(obj: *mut ffi::PyObject) -> Option<i64> {
+    if !DIGITS_30.load(std::sync::atomic::Ordering::Relaxed) {
+        return None;
+    }
+    let size = (*(obj as *mut ffi::PyVarObject)).ob_size;
+    if !(-1..=1).contains(&size) {
+        return None;
+    }
+    let digit = *((obj as *const u8).add(std::mem::size_of::<ffi::PyVarObject>()) as *const u32);
+    Some(size as i64 * digit as i64)
+}
+
+/// Make `callable` (a function-pointer cdata whose spec has an `IntSig`)
+/// use the specialised entry; `inline[1]` remembers the spec (it lives as
+/// long as the function type, which the cdata keeps alive).
+///
+/// # Safety
+/// `callable` is a function-pointer cdata of the function type of `spec`.
+pub(crate) unsafe fn switch_to_int_entry(callable: *mut ffi::PyObject, spec: &CallSpec) {
+    let cd = callable as *mut CDataObject;
+    (*cd).inline[1] = spec as *const CallSpec as usize as u64;
+    (*cd).vectorcall = Some(int_vectorcall);
+}
+
 /// The specialised entry (see the module comment).
 pub(crate) unsafe extern "C" fn int_vectorcall(
     callable: *mut ffi::PyObject,
@@ -74,10 +116,8 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
     let cd = &*(callable as *const CDataObject);
-    let spec: &CallSpec = match cd.ctype().item().get().call_spec.get() {
-        Some(s) => s,
-        None => return cdata_vectorcall(callable, args, nargsf, kwnames),
-    };
+    // Set by switch_to_int_entry, with a spec that has an IntSig.
+    let spec = &*(cd.inline[1] as usize as *const CallSpec);
     let Some(sig) = spec.int_sig.as_ref() else {
         return cdata_vectorcall(callable, args, nargsf, kwnames);
     };
@@ -94,9 +134,18 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
                 if ffi::PyLong_CheckExact(obj) == 0 {
                     return cdata_vectorcall(callable, args, nargsf, kwnames);
                 }
-                let mut overflow = 0;
-                let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
-                if overflow != 0 || v < lo || v > hi {
+                let v = match one_digit_int(obj) {
+                    Some(v) => v,
+                    None => {
+                        let mut overflow = 0;
+                        let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
+                        if overflow != 0 {
+                            return cdata_vectorcall(callable, args, nargsf, kwnames);
+                        }
+                        v
+                    }
+                };
+                if v < lo || v > hi {
                     return cdata_vectorcall(callable, args, nargsf, kwnames);
                 }
                 words[k] = v as u64;

@@ -30,6 +30,7 @@ pub const FFI_STDCALL: i32 = 2;
 fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    call_int::init(py);
     m.add_class::<ffi_obj::FFIBase>()?;
     fast_methods::install(py, &py.get_type::<ffi_obj::FFIBase>())?;
     m.add_class::<ctype::CType>()?;
