@@ -695,3 +695,19 @@ def test_repeated_long_calls_across_digit_boundaries(lib):
     for _ in range(2):
         for v in values:
             assert lib.tl_long(v) == v + 1
+
+
+def test_mixed_integer_and_floating_point_arguments_in_any_order(ffi_mod):
+    ffi = ffi_mod.FFI()
+    ffi.cdef("double ldexp(double, int); double fma(double, double, double);"
+             "float ldexpf(float, int); double pow(double, double);")
+    m = ffi.dlopen("m")
+    for _ in range(2):
+        assert m.ldexp(0.75, 3) == 6.0
+        assert m.ldexpf(0.5, -1) == 0.25
+        assert m.fma(2.0, 3.0, 0.5) == 6.5
+        assert m.pow(2, 10) == 1024.0  # ints are accepted for doubles
+        with pytest.raises(TypeError):
+            m.ldexp("x", 1)
+        with pytest.raises(TypeError):
+            m.ldexp(1.0, 1.5)

@@ -69,12 +69,19 @@ fn is_word(c: &CType) -> bool {
     matches!(c.conv, Conv::Int { .. } | Conv::Bool | Conv::Char | Conv::WideChar { .. } | Conv::Pointer | Conv::Array)
 }
 
+/// Whether a value of this type is passed in a floating-point register.
+fn is_float_register(c: &CType) -> bool {
+    matches!(c.conv, Conv::Float | Conv::Double)
+}
+
 /// The direct-call shape of a non-variadic signature, if it has one.
 fn direct_shape(args: &[Py<CType>], result: &CType) -> Option<DirectRet> {
     // Register shapes checked on these ABIs only; results are read as the
     // low bytes of the register.
     let supported = cfg!(all(target_endian = "little", any(target_arch = "x86_64", target_arch = "aarch64")));
-    if !supported || args.len() > native::direct::MAX_ARGS || !args.iter().all(|a| is_word(a.get())) {
+    let floats = args.iter().filter(|a| is_float_register(a.get())).count();
+    let words = args.iter().filter(|a| is_word(a.get())).count();
+    if !supported || words > native::direct::MAX_ARGS || floats > native::direct::MAX_FLOAT_ARGS || words + floats != args.len() {
         return None;
     }
     match result.conv {
@@ -462,13 +469,29 @@ unsafe fn direct_call(
     shape: DirectRet,
 ) -> PyResult<*mut ffi::PyObject> {
     let mut words = [0u64; native::direct::MAX_ARGS];
+    let mut floats = [0f64; native::direct::MAX_FLOAT_ARGS];
+    let (mut nw, mut nf) = (0, 0);
     let mut temps = Temps::default();
     for k in 0..nargs {
         let obj = Bound::from_borrowed_ptr(py, *args.add(k));
-        words[k] = arg_word(py, &f.args[k], &obj, &mut temps)?;
+        let ct = f.args[k].get();
+        match ct.conv {
+            Conv::Double => {
+                floats[nf] = convert::float::extract(py, &obj)?;
+                nf += 1;
+            }
+            Conv::Float => {
+                floats[nf] = native::direct::float_arg(convert::float::extract(py, &obj)? as f32);
+                nf += 1;
+            }
+            _ => {
+                words[nw] = arg_word(py, &f.args[k], &obj, &mut temps)?;
+                nw += 1;
+            }
+        }
     }
     let fnptr = cd.ptr as *const c_void;
-    let r = foreign_call(|| native::direct::call(fnptr, &words[..nargs], shape));
+    let r = foreign_call(|| native::direct::call_mixed(fnptr, &words[..nw], &floats[..nf], shape));
     drop(temps);
     let rct = &f.result;
     if let (Conv::Int { size, signed }, DirectRet::Word) = (rct.get().conv, shape) {
