@@ -8,6 +8,12 @@ use crate::ctype::{CType, Conv};
 
 /// The float value of a Python number or a primitive cdata.
 pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
+    // SAFETY: type check, then a read of an exact float's value.
+    unsafe {
+        if ffi::PyFloat_CheckExact(obj.as_ptr()) != 0 {
+            return Ok(ffi::PyFloat_AS_DOUBLE(obj.as_ptr()));
+        }
+    }
     if let Some(cd) = cdata::as_cdata(py, obj) {
         return cdata_as_f64(py, cd);
     }
