@@ -158,11 +158,17 @@ impl<'a> Parser<'a> {
 
     /// Index after the `}` matching the `{` at `open`.
     fn matching_brace(&self, open: usize) -> usize {
+        self.after_matching(open, Tok::LBrace, Tok::RBrace)
+    }
+
+    /// Index after the `close` token matching the `open_kind` at `open`
+    /// (or of the end of input, if unbalanced).
+    fn after_matching(&self, open: usize, open_kind: Tok, close: Tok) -> usize {
         let mut depth = 0u32;
         for i in open..self.toks.len() {
             match self.toks[i].kind {
-                Tok::LBrace => depth += 1,
-                Tok::RBrace => {
+                k if k == open_kind => depth += 1,
+                k if k == close => {
                     depth -= 1;
                     if depth == 0 {
                         return i + 1;
@@ -291,21 +297,7 @@ impl<'a> Parser<'a> {
         if self.toks.get(open).map(|t| t.kind) != Some(Tok::LParen) {
             return open;
         }
-        let mut depth = 0u32;
-        for i in open..self.toks.len() {
-            match self.toks[i].kind {
-                Tok::LParen => depth += 1,
-                Tok::RParen => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return i + 1;
-                    }
-                }
-                Tok::Eof => return i,
-                _ => {}
-            }
-        }
-        self.toks.len() - 1
+        self.after_matching(open, Tok::LParen, Tok::RParen)
     }
 
     /// A redeclaration in a header: C allows repeating a compatible
