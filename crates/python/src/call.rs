@@ -300,11 +300,13 @@ fn raise_on_error(py: Python<'_>, r: PyResult<*mut ffi::PyObject>) -> *mut ffi::
     })
 }
 
-unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: usize, kwnames: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> {
-    let cd = &*(callable as *const CDataObject);
-    let pct = cd.ctype();
-    let fct = pct.item().get();
-    let f = fct.func.as_ref().expect("function type");
+/// cffi's checks of a call's shape: no keywords, the declared count.
+unsafe fn check_arguments(
+    pct: &CType,
+    f: &crate::ctype::FuncInfo,
+    nargs: usize,
+    kwnames: *mut ffi::PyObject,
+) -> PyResult<()> {
     if !kwnames.is_null() && ffi::PyTuple_Size(kwnames) > 0 {
         return Err(PyTypeError::new_err("a cdata function cannot be called with keyword arguments"));
     }
@@ -318,6 +320,16 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
             nargs
         )));
     }
+    Ok(())
+}
+
+unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: usize, kwnames: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> {
+    let cd = &*(callable as *const CDataObject);
+    let pct = cd.ctype();
+    let fct = pct.item().get();
+    let f = fct.func.as_ref().expect("function type");
+    check_arguments(pct, f, nargs, kwnames)?;
+    let nfixed = f.args.len();
     if cd.ptr.is_null() {
         return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("cannot call null pointer pointer from cdata '{}'", pct.cname)));
     }
@@ -577,13 +589,7 @@ unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *c
     let cd = &*(callable as *const CDataObject);
     let pct = cd.ctype();
     let f = pct.item().get().func.as_ref().expect("function type");
-    if !kwnames.is_null() && ffi::PyTuple_Size(kwnames) > 0 {
-        return Err(PyTypeError::new_err("a cdata function cannot be called with keyword arguments"));
-    }
-    let nfixed = f.args.len();
-    if nargs != nfixed {
-        return Err(PyTypeError::new_err(format!("'{}' expects {} arguments, got {}", pct.cname, nfixed, nargs)));
-    }
+    check_arguments(pct, f, nargs, kwnames)?;
     // Register-shaped signatures call the real function directly, as in
     // ABI mode: same effect as the trampoline, without the boxing; all-int
     // ones switch to the specialised entry of call_int.rs.
