@@ -1,6 +1,7 @@
 """The generated C compiles cleanly with -Wall -Wextra -Werror (as C, and
 with -Wconversion), whatever the declarations."""
 
+import shutil
 import subprocess
 import sysconfig
 
@@ -106,3 +107,20 @@ def test_strict_module_imports_and_works(build):
     assert p.a == 9
     assert ffi.offsetof("struct partial", "a") == 4
     assert float(lib.ld(1.0, True, b"\x01", 2, 3)) == 8.0
+
+
+@pytest.mark.skipif(IMPL_NAME != "rcffi", reason="checks rcffi's generated C")
+@pytest.mark.skipif(shutil.which("g++") is None, reason="no C++ compiler")
+@pytest.mark.parametrize("flags", [["-Wall", "-Wextra", "-Werror"], ["-Wall", "-Wextra", "-Wconversion", "-Werror"]])
+def test_generated_c_compiles_as_cplusplus(tmp_path, flags):
+    ffi = cffi_impl.FFI()
+    ffi.cdef(CDEF.replace("_Bool", "bool"))
+    ffi.set_source("_strict_cpp", SOURCE.replace("_Bool", "bool"), source_extension=".cpp")
+    c_file = tmp_path / "_strict_cpp.cpp"
+    ffi.emit_c_code(str(c_file))
+    include = sysconfig.get_paths()["include"]
+    r = subprocess.run(
+        ["g++", "-c", "-fPIC", *flags, "-I", include, str(c_file), "-o", str(tmp_path / "x.o")],
+        capture_output=True, text=True,
+    )
+    assert r.returncode == 0, r.stderr

@@ -404,7 +404,7 @@ impl<'a> Emitter<'a> {
                 // an anonymous enum: only its values are needed
                 continue;
             }
-            self.types.push(format!("{{ {}, 2, sizeof({key}), ((({key})-1) < (({key})1)) }}", c_string(&key)));
+            self.types.push(format!("{{ {}, 2, sizeof({key}), _RCFFI_ENUM_SIGNED({key}) }}", c_string(&key)));
         }
         Ok(())
     }
@@ -489,9 +489,13 @@ const HEADER: &str = r#"#define _CFFI_
 typedef bool _Bool;   /* C++ has no _Bool: cdef's 'bool' is spelled so */
 #endif
 #define _RCFFI_ALIGNOF(t) alignof(t)
+#include <type_traits>
+/* an enum's sign is its underlying type's (casting -1 to it is not C++) */
+#define _RCFFI_ENUM_SIGNED(t) (std::is_signed<std::underlying_type<t>::type>::value)
 #else
 #include <uchar.h>
 #define _RCFFI_ALIGNOF(t) _Alignof(t)
+#define _RCFFI_ENUM_SIGNED(t) (((t)-1) < ((t)1))
 #endif
 "#;
 
