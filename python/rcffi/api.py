@@ -72,6 +72,8 @@ class FFI(_rcffi.FFIBase):
         for message in self._cdef_header(*args):
             warnings.warn(message, UserWarning, stacklevel=2)
         self._cdefsources.append("#include <%s>" % (args[0],))
+        # what API mode embeds in a compiled module (see _HeaderCall)
+        self.__dict__.setdefault("_cdef_calls", []).append(_HeaderCall(args))
 
     def getctype(self, cdecl, replace_with=""):
         """Return a string giving the C type 'cdecl', which may be itself a
@@ -296,6 +298,16 @@ class FFI(_rcffi.FFIBase):
         return recompiler.recompile(self, module_name, source, tmpdir=tmpdir, target=target,
                                     source_extension=source_extension, compiler_verbose=verbose,
                                     debug=debug, **kwds)
+
+
+class _HeaderCall(tuple):
+    """A ``cdef_header()`` call recorded for API mode. A compiled module
+    carries cdef text, so when one is generated the header's declarations
+    are printed as rcffi cdef text (``packed``/``aligned`` kept as GNU
+    attributes, which rcffi's ``cdef()`` reads)."""
+
+    def as_cdef_call(self):
+        return (_rcffi.header_cdef_text(*self, attributes=True), False, 0)
 
 
 def os_makedirs(path):

@@ -17,10 +17,16 @@ def _is_file_like(maybefile):
     return hasattr(maybefile, "write")
 
 
+def cdef_calls(ffi):
+    """The ``(text, override, pack)`` of every declaration call of ``ffi``,
+    ``cdef_header()`` calls turned into cdef text."""
+    calls = ffi.__dict__.get("_cdef_calls", [])
+    return [c.as_cdef_call() if hasattr(c, "as_cdef_call") else c for c in calls]
+
+
 def c_source(ffi, module_name, preamble):
     """The C source of the module, as a string."""
-    calls = ffi.__dict__.get("_cdef_calls", [])
-    return _rcffi._generate_c(module_name, preamble, list(calls))
+    return _rcffi._generate_c(module_name, preamble, cdef_calls(ffi))
 
 
 def make_c_source(ffi, module_name, preamble, target_c_file, verbose=False):
@@ -40,7 +46,7 @@ def py_source(ffi, module_name):
     for name in ffi._declared_names():
         if ffi._lookup_kind(name) == "enum":
             ffi._lib_constant(name)  # VerificationMissing for `enum e { A, ... }`
-    calls = ffi.__dict__.get("_cdef_calls", [])
+    calls = cdef_calls(ffi)
     lines = [
         "# auto-generated file (rcffi, out-of-line ABI mode): do not edit",
         "import rcffi._outofline",

@@ -50,10 +50,19 @@ impl FFIBase {
 
 /// The plain cdef text equivalent to `cdef_header(header, ...)`.
 #[pyfunction]
-#[pyo3(signature = (header, include_dirs=Vec::new(), defines=Vec::new(), only=None, pack=0))]
-pub fn header_cdef_text(py: Python<'_>, header: String, include_dirs: Vec<PathBuf>, defines: Vec<(String, String)>, only: Option<Vec<String>>, pack: u32) -> PyResult<String> {
+#[pyo3(signature = (header, include_dirs=Vec::new(), defines=Vec::new(), only=None, pack=0, attributes=false))]
+pub fn header_cdef_text(
+    py: Python<'_>,
+    header: String,
+    include_dirs: Vec<PathBuf>,
+    defines: Vec<(String, String)>,
+    only: Option<Vec<String>>,
+    pack: u32,
+    attributes: bool,
+) -> PyResult<String> {
     let options = options(include_dirs, defines, only, pack)?;
-    py.detach(|| to_cdef_text(&header, &options)).map_err(|e| errors::from_cdecl(py, e))
+    let print = if attributes { cdecl::header::to_rcffi_cdef_text } else { to_cdef_text };
+    py.detach(|| print(&header, &options)).map_err(|e| errors::from_cdecl(py, e))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -67,9 +67,20 @@ pub fn cdef_header_text(
 /// `python -m rcffi cdef HEADER`): typedefs, records, enums, functions,
 /// variables and `#define NAME NUMBER` constants, in the header's order.
 pub fn to_cdef_text(header: &str, options: &HeaderOptions) -> Result<String, Error> {
+    cdef_text_of(header, options, false)
+}
+
+/// [`to_cdef_text`] for rcffi's own `cdef()`: `packed` and `aligned(N)`
+/// records keep their layout through GNU attributes. API mode embeds this
+/// text for what `cdef_header()` declared.
+pub fn to_rcffi_cdef_text(header: &str, options: &HeaderOptions) -> Result<String, Error> {
+    cdef_text_of(header, options, true)
+}
+
+fn cdef_text_of(header: &str, options: &HeaderOptions, attributes: bool) -> Result<String, Error> {
     let (mut reg, mut arena) = (Registry::new(), TypeArena::new());
     let (report, items) = run(&mut reg, &mut arena, Source::Header(header), options)?;
-    Ok(print::cdef_text(&reg, &arena, &items, &report.warnings))
+    Ok(print::cdef_text(&reg, &arena, &items, &report.warnings, attributes))
 }
 
 fn run(

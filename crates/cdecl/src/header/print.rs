@@ -10,8 +10,11 @@ use crate::parser::header::Item;
 use crate::registry::{ConstValue, DeclKind, Registry};
 use crate::types::{ArrayLen, Packing, Prim, RecordId, Type, TypeArena, TypeId};
 
-pub(super) fn cdef_text(reg: &Registry, arena: &TypeArena, items: &[Item], warnings: &[String]) -> String {
-    let mut p = Printer { arena, out: String::new(), inline_done: FxHashSet::default() };
+/// `attributes`: write `packed`/`aligned(N)` as GNU attributes after the
+/// record body (rcffi's `cdef()` reads them; cffi's does not) instead of
+/// comments.
+pub(super) fn cdef_text(reg: &Registry, arena: &TypeArena, items: &[Item], warnings: &[String], attributes: bool) -> String {
+    let mut p = Printer { arena, out: String::new(), inline_done: FxHashSet::default(), attributes };
     for w in warnings {
         for line in w.lines() {
             let _ = writeln!(p.out, "// {line}");
@@ -58,7 +61,8 @@ pub(super) fn cdef_text(reg: &Registry, arena: &TypeArena, items: &[Item], warni
                 let r = arena.record(*rid);
                 if let (Some(tag), Some(_)) = (&r.tag, &r.fields) {
                     let body = p.record_body(*rid);
-                    let _ = writeln!(p.out, "{}{} {tag} {body};", layout_note(r.packing, r.forced_align), r.kind.keyword());
+                    let (note, attrs) = p.layout_marks(r.packing, r.forced_align);
+                    let _ = writeln!(p.out, "{note}{} {tag} {body}{attrs};", r.kind.keyword());
                 }
             }
             Item::Enum(eid) => {
@@ -113,6 +117,8 @@ fn layout_note(packing: Packing, forced: Option<u64>) -> String {
 }
 
 struct Printer<'a> {
+    /// Write layout attributes rather than comments (see `cdef_text`).
+    attributes: bool,
     arena: &'a TypeArena,
     out: String,
     /// Anonymous records already printed in full under a typedef.
@@ -120,15 +126,35 @@ struct Printer<'a> {
 }
 
 impl Printer<'_> {
+    /// What to print before a record (a comment) and after its body (GNU
+    /// attributes), for its packing and forced alignment. `pack=N` above 1
+    /// has no attribute form: it stays a comment.
+    fn layout_marks(&self, packing: Packing, forced: Option<u64>) -> (String, String) {
+        if !self.attributes {
+            return (layout_note(packing, forced), String::new());
+        }
+        let mut attrs = String::new();
+        let mut note = String::new();
+        match packing {
+            Packing::Pack(1) => attrs.push_str(" __attribute__((packed))"),
+            Packing::Pack(n) => note = layout_note(Packing::Pack(n), None),
+            Packing::Natural => {}
+        }
+        if let Some(a) = forced {
+            let _ = write!(attrs, " __attribute__((aligned({a})))");
+        }
+        (note, attrs)
+    }
+
     fn typedef(&mut self, name: &str, ty: TypeId) {
         let bare = self.arena.strip_top_quals(ty);
         match self.arena.get(bare) {
             Type::Record(rid) => {
                 let r = self.arena.record(*rid);
                 if r.tag.is_none() && r.cname == name && r.fields.is_some() && self.inline_done.insert(*rid) {
-                    let note = layout_note(r.packing, r.forced_align);
+                    let (note, attrs) = self.layout_marks(r.packing, r.forced_align);
                     let body = self.record_body(*rid);
-                    let _ = writeln!(self.out, "{note}typedef {} {body} {name};", r.kind.keyword());
+                    let _ = writeln!(self.out, "{note}typedef {} {body}{attrs} {name};", r.kind.keyword());
                     return;
                 }
             }
