@@ -12,7 +12,7 @@ use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::layout;
 use crate::names::type_name;
 use crate::registry::{ConstValue, DeclKind, Registry};
-use crate::types::{ArrayLen, FieldLayout, FuncType, Prim, RecordId, RecordLayout, Type, TypeArena, TypeId};
+use crate::types::{ArrayLen, Field, FieldLayout, FuncType, Prim, RecordId, RecordKind, RecordLayout, Type, TypeArena, TypeId};
 use crate::Error;
 
 /// What kind of unknown type a [`TypeFact`] describes.
@@ -38,8 +38,10 @@ pub struct TypeFact {
 }
 
 /// Layout of one record as the compiler sees it. `fields` is parallel to
-/// the record's declared fields; `None` where the compiler was not asked
-/// (bitfields, anonymous members, flexible arrays).
+/// the record's fields as C reaches them ([`leaf_fields`]: anonymous
+/// struct/union members replaced by their own fields, recursively); `None`
+/// for bitfields (no `offsetof`); the size is `u64::MAX`/`usize::MAX` for
+/// open arrays (no `sizeof`).
 #[derive(Clone, Debug)]
 pub struct RecordFact {
     /// `sizeof`, from the compiler.
@@ -58,7 +60,11 @@ pub struct CompilerFacts {
     /// `typedef int... t;` by typedef name, partial enums by `"enum e"` (or
     /// their typedef name).
     pub types: HashMap<String, TypeFact>,
-    /// `T x[...]` global variables by name.
+    /// Each `[...]` dimension: of global variables by name (`x`, then
+    /// `x[0]` for the next dimension...), of record fields as
+    /// `"RECORD.FIELD"` (`"struct s.a"`, `"struct s.a[0]"`), of typedefs as
+    /// `"typedef t"`. Bitfields' positions are in `ints` as
+    /// `"RECORD.FIELD:bits"` = first bit * 256 + number of bits.
     pub lengths: HashMap<String, u64>,
     /// Records by the name `parse_type` understands (`"struct s"`, `"point_t"`).
     pub records: Vec<(String, RecordFact)>,
@@ -96,7 +102,8 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
         }
     }
     let records = reachable_records(reg, arena);
-    let mut subst = Subst { unknown: &unknown, memo: HashMap::default() };
+    let no_arrays = HashMap::default();
+    let mut subst = Subst { unknown: &unknown, arrays: &no_arrays, memo: HashMap::default() };
     if !unknown.is_empty() {
         for ty in reg.typedefs.values_mut() {
             *ty = subst.run(arena, *ty);
@@ -128,6 +135,49 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
             *ty = fix_global_dims(arena, *ty, &d.name, facts)?;
         }
     }
+    // 2b. `typedef int t[...];`: each typedef gets its measured lengths;
+    // other types using it are rebuilt (an array type is shared by every
+    // declaration of the same structure: when two typedefs of one
+    // structure get different lengths, uses other than the typedef names
+    // themselves keep the unknown length).
+    let mut arrays: HashMap<TypeId, Option<TypeId>> = HashMap::default();
+    let mut names: Vec<String> = reg.typedefs.keys().cloned().collect();
+    names.sort();
+    for name in names {
+        let ty = reg.typedefs[&name];
+        if !has_unknown_dim(arena, ty) {
+            continue;
+        }
+        let Some(fixed) = fix_dims(arena, ty, &format!("typedef {name}"), facts) else { continue };
+        reg.typedefs.insert(name, fixed);
+        let e = arrays.entry(ty).or_insert(Some(fixed));
+        if *e != Some(fixed) {
+            *e = None;
+        }
+    }
+    let arrays: HashMap<TypeId, TypeId> = arrays.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+    if !arrays.is_empty() {
+        let mut subst = Subst { unknown: &HashMap::default(), arrays: &arrays, memo: HashMap::default() };
+        for d in reg.decls.iter_mut() {
+            match &mut d.kind {
+                DeclKind::Function { ty, .. }
+                | DeclKind::Variable { ty }
+                | DeclKind::Constant { ty, .. }
+                | DeclKind::ExternPython { ty, .. } => *ty = subst.run(arena, *ty),
+                DeclKind::EnumConstant { .. } => {}
+            }
+        }
+        for &rid in &records {
+            let Some(mut fields) = arena.record(rid).fields.clone() else { continue };
+            for f in fields.iter_mut() {
+                // a field's own `[...]` dimensions are measured (step 4)
+                if !has_unknown_dim(arena, f.ty) {
+                    f.ty = subst.run(arena, f.ty);
+                }
+            }
+            arena.record_mut(rid).fields = Some(fields);
+        }
+    }
     // 3. Enums and constants.
     apply_enums(reg, arena, facts)?;
     for d in reg.decls.iter_mut() {
@@ -142,21 +192,44 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
         }
     }
     // 4. Record layouts: partial ones first, as others may contain them.
-    let mut by_rid: Vec<(RecordId, &RecordFact)> = Vec::new();
+    let mut by_rid: Vec<(RecordId, &str, &RecordFact)> = Vec::new();
     for (name, fact) in &facts.records {
         let ty = reg.parse_type(arena, name).map_err(|e| Error::ffi(format!("{name}: {}", e.message)))?;
         if let Type::Record(rid) = *arena.get(arena.strip_top_quals(ty)) {
-            by_rid.push((rid, fact));
+            by_rid.push((rid, name, fact));
         }
     }
-    for &(rid, fact) in &by_rid {
+    // fields of a typedef'd `[...]` type (`foo_t a;` does not make the
+    // record partial): their measured lengths
+    for &(rid, name, _) in &by_rid {
+        let record = arena.record(rid);
+        if record.partial {
+            continue;
+        }
+        let Some(mut fields) = record.fields.clone() else { continue };
+        let mut changed = false;
+        for f in fields.iter_mut() {
+            if has_unknown_dim(arena, f.ty) {
+                if let Some(t) = fix_dims(arena, f.ty, &format!("{name}.{}", f.name), facts) {
+                    f.ty = t;
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            let r = arena.record_mut(rid);
+            r.fields = Some(fields);
+            r.layout = None;
+        }
+    }
+    for &(rid, name, fact) in &by_rid {
         if arena.record(rid).partial {
-            fix_partial(arena, rid, fact)?;
+            fix_partial(arena, rid, name, fact, facts)?;
         }
     }
-    for &(rid, fact) in &by_rid {
+    for &(rid, name, fact) in &by_rid {
         if !arena.record(rid).partial {
-            check_full(arena, rid, fact)?;
+            check_full(arena, rid, name, fact, facts)?;
         }
     }
     Ok(())
@@ -230,42 +303,141 @@ fn apply_enums(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts)
     Ok(())
 }
 
-fn fix_partial(arena: &mut TypeArena, rid: RecordId, fact: &RecordFact) -> Result<(), Error> {
-    let record = arena.record(rid).clone();
-    let mut fields = record.fields.clone().unwrap_or_default();
-    if fields.len() != fact.fields.len() {
-        return Err(Error::ffi(format!("{}: the compiled module does not match the cdef", record.cname)));
+/// The fields of a record as C reaches them: anonymous struct/union
+/// members replaced, recursively, by their own fields (what `p->leaf`
+/// names; cffi's recompiler flattens the same way).
+pub fn leaf_fields(arena: &TypeArena, fields: &[Field]) -> Vec<Field> {
+    let mut out = Vec::new();
+    for f in fields {
+        if f.name.is_empty() && f.bitsize.is_none() {
+            if let Type::Record(rid) = *arena.get(arena.strip_top_quals(f.ty)) {
+                if let Some(inner) = &arena.record(rid).fields {
+                    out.extend(leaf_fields(arena, inner));
+                    continue;
+                }
+            }
+        }
+        out.push(f.clone());
     }
+    out
+}
+
+fn has_unknown_dim(arena: &TypeArena, ty: TypeId) -> bool {
+    let mut t = arena.strip_top_quals(ty);
+    while let Type::Array { item, len } = *arena.get(t) {
+        if len == ArrayLen::Unknown {
+            return true;
+        }
+        t = arena.strip_top_quals(item);
+    }
+    false
+}
+
+/// `ty` with each `[...]` dimension given its measured length
+/// (`facts.lengths[key]`, `key[0]`, ...); `None` if one was not measured.
+fn fix_dims(arena: &mut TypeArena, ty: TypeId, key: &str, facts: &CompilerFacts) -> Option<TypeId> {
+    let bare = arena.strip_top_quals(ty);
+    let Type::Array { item, len } = *arena.get(bare) else {
+        return Some(ty);
+    };
+    let new_item = fix_dims(arena, item, &format!("{key}[0]"), facts)?;
+    let new_len = match len {
+        ArrayLen::Unknown => ArrayLen::Fixed(*facts.lengths.get(key)?),
+        other => other,
+    };
+    if new_item == item && new_len == len {
+        return Some(ty);
+    }
+    let quals = arena.quals_of(ty);
+    let arr = arena.array(new_item, new_len);
+    Some(arena.qualified(arr, quals))
+}
+
+/// A bitfield placed from its measured first bit, reported as our layout
+/// engine (and cffi) reports bitfields: the offset of a naturally aligned
+/// unit of its type holding it, and the shift inside that unit.
+fn bitfield_at(start: u64, width: u64, unit_size: u64, unit_align: u64) -> FieldLayout {
+    let mut offset = (start / 8) & !(unit_align.max(1) - 1);
+    if start - offset * 8 + width > unit_size * 8 {
+        offset = start / 8;
+    }
+    FieldLayout { offset, bitshift: (start - offset * 8) as i32, bitsize: width as i32 }
+}
+
+/// The measured `(first bit, number of bits)` of a bitfield, if any.
+fn measured_bits(facts: &CompilerFacts, rname: &str, field: &str) -> Option<(u64, u64)> {
+    if field.is_empty() {
+        return None;
+    }
+    let v = *facts.ints.get(&format!("{rname}.{field}:bits"))?;
+    let (first, n) = ((v >> 8) as u64, (v & 0xff) as u64);
+    (n > 0).then_some((first, n))
+}
+
+fn fix_partial(
+    arena: &mut TypeArena,
+    rid: RecordId,
+    rname: &str,
+    fact: &RecordFact,
+    facts: &CompilerFacts,
+) -> Result<(), Error> {
+    let record = arena.record(rid).clone();
+    let cname = record.cname.clone();
+    let declared = record.fields.clone().unwrap_or_default();
+    let mut fields = leaf_fields(arena, &declared);
+    if fields.len() != fact.fields.len() {
+        return Err(Error::ffi(format!("{cname}: the compiled module does not match the cdef")));
+    }
+    let is_union = record.kind == RecordKind::Union;
     let mut placed = Vec::with_capacity(fields.len());
+    // where the next bitfield may start, for those the compiled code
+    // could not measure (enum or const types, unnamed): gcc's rule
+    let mut bit: u64 = 0;
     for (f, fl) in fields.iter_mut().zip(&fact.fields) {
+        if is_union {
+            bit = 0;
+        }
         let Some((offset, fsize)) = *fl else {
-            return Err(Error::ffi(format!(
-                "{}: field '{}' cannot be placed by the compiler (bitfields and anonymous members are not supported in a struct with '...')",
-                record.cname, f.name
-            )));
+            let width = u64::from(f.bitsize.unwrap_or(0));
+            let (usize_, ualign) = layout::size_align(arena, f.ty)?;
+            let at = match measured_bits(facts, rname, &f.name) {
+                Some((first, n)) => bitfield_at(first, n, usize_, ualign),
+                None if width == 0 => {
+                    bit = bit.div_ceil(ualign * 8) * ualign * 8;
+                    FieldLayout { offset: bit / 8, bitshift: 0, bitsize: 0 }
+                }
+                None => {
+                    if bit % (ualign * 8) + width > usize_ * 8 {
+                        bit = bit.div_ceil(ualign * 8) * ualign * 8;
+                    }
+                    bitfield_at(bit, width, usize_, ualign)
+                }
+            };
+            bit = at.offset * 8 + at.bitshift.max(0) as u64 + at.bitsize.max(0) as u64;
+            placed.push(at);
+            continue;
         };
-        // `T x[...];` as a field: its length is the compiler's size / sizeof(T).
+        // `T x[...][...]` as a field: the compiler's lengths
+        if has_unknown_dim(arena, f.ty) {
+            f.ty = fix_dims(arena, f.ty, &format!("{rname}.{}", f.name), facts)
+                .ok_or_else(|| Error::ffi(format!("{cname}: no length for field '{}'", f.name)))?;
+        }
         let bare = arena.strip_top_quals(f.ty);
-        let unknown_len = matches!(arena.get(bare), Type::Array { len: ArrayLen::Unknown, .. });
-        if !unknown_len {
+        let open = matches!(arena.get(bare), Type::Array { len: ArrayLen::Open, .. });
+        if !open {
             // a field of a known type must have the compiler's size, even
             // in a struct with '...' (cffi's check, same message)
             if let Ok((mine, _)) = layout::size_align(arena, f.ty) {
                 if mine != fsize {
                     return Err(Error::ffi(format!(
                         "{cname}: wrong size for field '{}' (cdef says {mine}, but C compiler says {fsize}). fix it or use \"...;\" as the last field in the cdef for {cname} to make it flexible",
-                        f.name,
-                        cname = record.cname
+                        f.name
                     )));
                 }
             }
-        }
-        if let Type::Array { item, len: ArrayLen::Unknown } = *arena.get(bare) {
-            let (isize_, _) = layout::size_align(arena, item)?;
-            let n = if isize_ == 0 { 0 } else { fsize / isize_ };
-            let quals = arena.quals_of(f.ty);
-            let arr = arena.array(item, ArrayLen::Fixed(n));
-            f.ty = arena.qualified(arr, quals);
+            bit = (offset + fsize) * 8;
+        } else {
+            bit = offset * 8;
         }
         placed.push(FieldLayout { offset, bitshift: -1, bitsize: -1 });
     }
@@ -276,7 +448,37 @@ fn fix_partial(arena: &mut TypeArena, rid: RecordId, fact: &RecordFact) -> Resul
     Ok(())
 }
 
-fn check_full(arena: &mut TypeArena, rid: RecordId, fact: &RecordFact) -> Result<(), Error> {
+/// The computed layout of each leaf field ([`leaf_fields`]), its offset
+/// counted from the start of the outer record.
+fn flat_layout(
+    arena: &mut TypeArena,
+    fields: &[Field],
+    layouts: &[FieldLayout],
+    base: u64,
+    out: &mut Vec<(Field, FieldLayout)>,
+) -> Result<(), Error> {
+    for (f, l) in fields.iter().zip(layouts) {
+        if f.name.is_empty() && f.bitsize.is_none() {
+            if let Type::Record(rid) = *arena.get(arena.strip_top_quals(f.ty)) {
+                if let Some(inner) = arena.record(rid).fields.clone() {
+                    let inner_layouts = layout::record_layout(arena, rid)?.fields.clone();
+                    flat_layout(arena, &inner, &inner_layouts, base + l.offset, out)?;
+                    continue;
+                }
+            }
+        }
+        out.push((f.clone(), FieldLayout { offset: base + l.offset, ..*l }));
+    }
+    Ok(())
+}
+
+fn check_full(
+    arena: &mut TypeArena,
+    rid: RecordId,
+    rname: &str,
+    fact: &RecordFact,
+    facts: &CompilerFacts,
+) -> Result<(), Error> {
     let record = arena.record(rid).clone();
     let cname = record.cname.clone();
     let mismatch = |what: String, cdef: u64, real: u64| {
@@ -284,10 +486,15 @@ fn check_full(arena: &mut TypeArena, rid: RecordId, fact: &RecordFact) -> Result
             "{cname}: {what} (cdef says {cdef}, but C compiler says {real}). fix it or use \"...;\" as the last field in the cdef for {cname} to make it flexible"
         ))
     };
-    let fields = record.fields.clone().unwrap_or_default();
+    let declared = record.fields.clone().unwrap_or_default();
     let computed = layout::record_layout(arena, rid)?.clone();
+    let mut leaves: Vec<(Field, FieldLayout)> = Vec::new();
+    flat_layout(arena, &declared, &computed.fields, 0, &mut leaves)?;
+    if leaves.len() != fact.fields.len() {
+        return Err(Error::ffi(format!("{cname}: the compiled module does not match the cdef")));
+    }
     // cffi's order: every field's size, then every field's offset
-    for (f, fl) in fields.iter().zip(&fact.fields) {
+    for ((f, _), fl) in leaves.iter().zip(&fact.fields) {
         let Some((_, fsize)) = *fl else { continue };
         if let Ok((mine, _)) = layout::size_align(arena, f.ty) {
             if mine != fsize {
@@ -295,10 +502,21 @@ fn check_full(arena: &mut TypeArena, rid: RecordId, fact: &RecordFact) -> Result
             }
         }
     }
-    for ((f, fl), at) in fields.iter().zip(&fact.fields).zip(&computed.fields) {
-        let Some((offset, _)) = *fl else { continue };
-        if at.offset != offset {
-            return Err(mismatch(format!("wrong offset for field '{}'", f.name), at.offset, offset));
+    for ((f, at), fl) in leaves.iter().zip(&fact.fields) {
+        match *fl {
+            Some((offset, _)) => {
+                if at.offset != offset {
+                    return Err(mismatch(format!("wrong offset for field '{}'", f.name), at.offset, offset));
+                }
+            }
+            None => {
+                if let Some((first, n)) = measured_bits(facts, rname, &f.name) {
+                    let mine = at.offset * 8 + at.bitshift.max(0) as u64;
+                    if mine != first || at.bitsize.max(0) as u64 != n {
+                        return Err(mismatch(format!("wrong bit position for bitfield '{}'", f.name), mine, first));
+                    }
+                }
+            }
         }
     }
     if computed.size != fact.size {
@@ -353,12 +571,17 @@ fn reachable_records(reg: &Registry, arena: &TypeArena) -> Vec<RecordId> {
 /// Rebuilds structural types with `typedef int... t;` replaced.
 struct Subst<'a> {
     unknown: &'a HashMap<String, Prim>,
+    /// `typedef T t[...]`'s array types and their measured versions.
+    arrays: &'a HashMap<TypeId, TypeId>,
     memo: HashMap<TypeId, TypeId>,
 }
 
 impl Subst<'_> {
     fn run(&mut self, arena: &mut TypeArena, ty: TypeId) -> TypeId {
         if let Some(&t) = self.memo.get(&ty) {
+            return t;
+        }
+        if let Some(&t) = self.arrays.get(&ty) {
             return t;
         }
         let out = match arena.get(ty).clone() {

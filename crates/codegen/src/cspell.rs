@@ -19,7 +19,16 @@ pub fn prim(p: Prim) -> &'static str {
 
 /// `ty` declaring `inner` (which may be empty: an abstract declarator).
 pub fn declare(arena: &TypeArena, ty: TypeId, inner: &str) -> Result<String, Unspellable> {
-    spell(arena, ty, inner.to_string())
+    spell(arena, &Names::default(), ty, inner.to_string())
+}
+
+/// Array types with a `[...]` dimension known by a typedef name
+/// (`typedef int t[...];`): C has no other spelling of them.
+pub type Names = std::collections::HashMap<TypeId, String>;
+
+/// [`declare`], spelling the types of `names` by their typedef name.
+pub fn declare_named(arena: &TypeArena, names: &Names, ty: TypeId, inner: &str) -> Result<String, Unspellable> {
+    spell(arena, names, ty, inner.to_string())
 }
 
 fn with(base: &str, quals: &str, inner: &str) -> String {
@@ -83,9 +92,12 @@ pub fn record_name(arena: &TypeArena, ty: TypeId) -> Option<String> {
     }
 }
 
-fn spell(arena: &TypeArena, ty: TypeId, inner: String) -> Result<String, Unspellable> {
+fn spell(arena: &TypeArena, names: &Names, ty: TypeId, inner: String) -> Result<String, Unspellable> {
     let bare = arena.strip_top_quals(ty);
     let q = quals_text(arena, ty);
+    if let Some(name) = names.get(&bare) {
+        return Ok(with(name, &q, &inner));
+    }
     Ok(match arena.get(bare).clone() {
         Type::Void => with("void", &q, &inner),
         Type::Primitive(p) => with(prim(p), &q, &inner),
@@ -105,19 +117,19 @@ fn spell(arena: &TypeArena, ty: TypeId, inner: String) -> Result<String, Unspell
                 Type::Array { .. } | Type::Function(_) => format!("({star})"),
                 _ => star,
             };
-            spell(arena, to, wrapped)?
+            spell(arena, names, to, wrapped)?
         }
         Type::Array { item, len } => {
             let n = match len {
                 ArrayLen::Fixed(n) => n.to_string(),
                 ArrayLen::Open | ArrayLen::Unknown => String::new(),
             };
-            spell(arena, item, format!("{inner}[{n}]"))?
+            spell(arena, names, item, format!("{inner}[{n}]"))?
         }
         Type::Function(f) => {
             let mut args = Vec::with_capacity(f.args.len() + 1);
             for &a in &f.args {
-                args.push(spell(arena, a, String::new())?);
+                args.push(spell(arena, names, a, String::new())?);
             }
             if f.variadic {
                 args.push("...".into());
@@ -125,7 +137,7 @@ fn spell(arena: &TypeArena, ty: TypeId, inner: String) -> Result<String, Unspell
             if args.is_empty() {
                 args.push("void".into());
             }
-            spell(arena, f.result, format!("{inner}({})", args.join(", ")))?
+            spell(arena, names, f.result, format!("{inner}({})", args.join(", ")))?
         }
         Type::Record(_) | Type::Enum(_) => {
             let name = record_name(arena, bare).ok_or_else(|| {

@@ -21,6 +21,8 @@ pub struct Emitter<'a> {
     types: Vec<String>,
     lengths: Vec<String>,
     externs: Vec<String>,
+    /// `typedef int t[...];`: the array types only their typedef names spell.
+    array_typedefs: cspell::Names,
 }
 
 /// A C string literal.
@@ -82,11 +84,15 @@ impl<'a> Emitter<'a> {
             types: Vec::new(),
             lengths: Vec::new(),
             externs: Vec::new(),
+            array_typedefs: cspell::Names::new(),
         }
     }
 
     fn spell(&self, ty: TypeId, inner: &str) -> Result<String, GenError> {
-        Ok(declare(self.arena, ty, inner)?)
+        if self.array_typedefs.is_empty() {
+            return Ok(declare(self.arena, ty, inner)?);
+        }
+        Ok(cspell::declare_named(self.arena, &self.array_typedefs, ty, inner)?)
     }
 
     /// Is `ty` an integer type (the kind of constant `int (*)(unsigned long long *)` reads)?
@@ -108,6 +114,16 @@ impl<'a> Emitter<'a> {
         self.out.push_str(&self.src.preamble);
         self.out.push_str("\n\n/************************************************************/\n\n");
 
+        let mut tnames = self.reg.typedef_names().to_vec();
+        tnames.sort();
+        for tname in tnames {
+            if let Some(ty) = self.reg.typedef(&tname) {
+                if self.has_unknown_dim(ty) {
+                    let bare = self.arena.strip_top_quals(ty);
+                    self.array_typedefs.entry(bare).or_insert(tname);
+                }
+            }
+        }
         let decls = self.reg.declarations().to_vec();
         let has_externs = decls.iter().any(|d| matches!(d.kind, DeclKind::ExternPython { .. }));
         if has_externs {
@@ -365,6 +381,17 @@ impl<'a> Emitter<'a> {
         Ok(())
     }
 
+    fn has_unknown_dim(&self, ty: TypeId) -> bool {
+        let mut t = self.arena.strip_top_quals(ty);
+        while let Type::Array { item, len } = self.arena.get(t) {
+            if *len == ArrayLen::Unknown {
+                return true;
+            }
+            t = self.arena.strip_top_quals(*item);
+        }
+        false
+    }
+
     /// `typedef int... t;`, `typedef float... t;` and partial enums.
     fn typedefs(&mut self) -> Result<(), GenError> {
         let mut done = std::collections::HashSet::new();
@@ -376,6 +403,11 @@ impl<'a> Emitter<'a> {
                 }
                 Type::UnknownFloat(n) if done.insert(n.clone()) => {
                     self.types.push(format!("{{ {}, 1, sizeof({n}), 1 }}", c_string(&n)));
+                }
+                Type::Array { .. } if self.has_unknown_dim(ty) => {
+                    // `typedef int t[...][...];`: keyed "typedef t", "typedef t[0]", ...
+                    let bare = self.arena.strip_top_quals(ty);
+                    self.measure_dims(bare, &format!("*({tname} *)0"), &format!("typedef {tname}"));
                 }
                 _ => {}
             }
@@ -409,6 +441,36 @@ impl<'a> Emitter<'a> {
         Ok(())
     }
 
+    /// The fields of a record as C reaches them: anonymous struct/union
+    /// members replaced (recursively) by their own fields, as `p->leaf`
+    /// names them. `cdecl::resolve` flattens in the same order.
+    fn leaves(&self, fields: &[cdecl::Field], out: &mut Vec<cdecl::Field>) {
+        for f in fields {
+            if f.name.is_empty() && f.bitsize.is_none() {
+                if let Type::Record(rid) = *self.arena.get(self.arena.strip_top_quals(f.ty)) {
+                    if let Some(inner) = self.arena.record(rid).fields.clone() {
+                        self.leaves(&inner, out);
+                        continue;
+                    }
+                }
+            }
+            out.push(f.clone());
+        }
+    }
+
+    /// A bitfield whose bits the generated code can find by setting it in
+    /// a zeroed record: named, not const, of an integer (not enum) type.
+    fn probe_kind(&self, f: &cdecl::Field) -> Option<bool> {
+        if f.name.is_empty() || self.arena.quals_of(f.ty).is_const {
+            return None;
+        }
+        match self.arena.get(self.arena.strip_top_quals(f.ty)) {
+            Type::Primitive(Prim::Bool) => Some(true),
+            Type::Primitive(p) if p.is_integer() => Some(false),
+            _ => None,
+        }
+    }
+
     fn record_layouts(&mut self) -> Result<(), GenError> {
         let count = self.arena.record_count();
         for i in 0..count {
@@ -428,8 +490,10 @@ impl<'a> Emitter<'a> {
                     )));
                 }
             }
+            let mut leaves = Vec::new();
+            self.leaves(fields, &mut leaves);
             let mut cells = Vec::new();
-            for f in fields {
+            for (k, f) in leaves.iter().enumerate() {
                 if self.is_opaque_record(f.ty, true) {
                     let short = sname.rsplit(' ').next().unwrap_or(&sname);
                     return Err(GenError::Type(format!(
@@ -437,19 +501,23 @@ impl<'a> Emitter<'a> {
                         f.name
                     )));
                 }
+                if f.bitsize.is_some() {
+                    // no offsetof: where its bits are is measured by
+                    // setting it in a zeroed record (key "NAME.FIELD:bits",
+                    // value first bit * 256 + number of bits)
+                    cells.push("(size_t)-1, (size_t)-1".to_string());
+                    if let Some(is_bool) = self.probe_kind(f) {
+                        self.bitfield_probe(i, k, &sname, &f.name, is_bool);
+                    }
+                    continue;
+                }
                 let bare = self.arena.strip_top_quals(f.ty);
                 let open = matches!(self.arena.get(bare), Type::Array { len: ArrayLen::Open, .. });
-                if f.name.is_empty() || f.bitsize.is_some() || open {
-                    if r.partial {
-                        return Err(GenError::Unsupported(format!(
-                            "{}: bitfields, anonymous members and flexible array members are not supported in a struct with '...' yet",
-                            r.cname
-                        )));
-                    }
-                    cells.push("(size_t)-1, (size_t)-1".to_string());
-                } else {
-                    cells.push(format!("offsetof({sname}, {0}), sizeof((({sname} *)0)->{0})", f.name));
-                }
+                let size = if open { "(size_t)-1".to_string() } else { format!("sizeof((({sname} *)0)->{})", f.name) };
+                cells.push(format!("offsetof({sname}, {}), {size}", f.name));
+                // each `[...]` dimension: keyed "NAME.FIELD", "NAME.FIELD[0]", ...
+                let expr = format!("(({sname} *)0)->{}", f.name);
+                self.measure_dims(bare, &expr, &format!("{sname}.{}", f.name));
             }
             let fname = format!("_rcffi_fields_{i}");
             let fields_ref = if cells.is_empty() {
@@ -461,10 +529,44 @@ impl<'a> Emitter<'a> {
             self.records.push(format!(
                 "{{ {}, sizeof({sname}), _RCFFI_ALIGNOF({sname}), {}, {fields_ref} }}",
                 c_string(&sname),
-                fields.len()
+                leaves.len()
             ));
         }
         Ok(())
+    }
+
+    /// A lengths row for each `[...]` dimension of the array type `ty`,
+    /// `expr` being an expression of that type: `key`, `key[0]`, ...
+    fn measure_dims(&mut self, ty: TypeId, expr: &str, key: &str) {
+        let mut t = self.arena.strip_top_quals(ty);
+        let mut expr = format!("({expr})");
+        let mut key = key.to_string();
+        while let Type::Array { item, len } = self.arena.get(t).clone() {
+            if len == ArrayLen::Unknown {
+                self.lengths.push(format!("{{ {}, sizeof({expr}) / sizeof(({expr})[0]) }}", c_string(&key)));
+            }
+            expr = format!("({expr})[0]");
+            key.push_str("[0]");
+            t = self.arena.strip_top_quals(item);
+        }
+    }
+
+    /// An int getter reporting where bitfield `field` of `sname` lies:
+    /// the record is zeroed, the field set to all ones (decremented from 0;
+    /// a `_Bool` set to 1), and the set bits found.
+    fn bitfield_probe(&mut self, i: usize, k: usize, sname: &str, field: &str, is_bool: bool) {
+        let fname = format!("_rcffi_bf_{i}_{k}");
+        let set = if is_bool { format!("p->{field} = 1;") } else { format!("p->{field}--;") };
+        let _ = writeln!(
+            self.out,
+            "static int {fname}(unsigned long long *o)\n{{\n    static long double buf[sizeof({sname}) / sizeof(long double) + 1];\n    \
+             {sname} *p = ({sname} *)(void *)buf;\n    const unsigned char *b = (const unsigned char *)(void *)buf;\n    \
+             size_t i, first = (size_t)-1, n = 0;\n    memset(buf, 0, sizeof(buf));\n    {set}\n    \
+             for (i = 0; i < sizeof({sname}) * 8; i++) {{\n        if ((b[i / 8] >> (i % 8)) & 1) {{\n            \
+             if (first == (size_t)-1)\n                first = i;\n            n++;\n        }}\n    }}\n    \
+             *o = (unsigned long long)first * 256u + (unsigned long long)n;\n    return 0;\n}}\n"
+        );
+        self.ints.push(format!("{{ {}, {fname} }}", c_string(&format!("{sname}.{field}:bits"))));
     }
 }
 
