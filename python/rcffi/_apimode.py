@@ -32,11 +32,36 @@ class CompiledFFI(FFI):
         return def_extern_decorator
 
 
-def make_lib(ffi, module_name, api):
+def make_lib(ffi, module_name, api, included_libs=()):
     """The ``lib`` object: functions and constants are fetched on first
     access and cached in the instance ``__dict__``; global variables are
-    properties of the class made for this module."""
-    cls_dict = {}
+    properties of the class made for this module.  Names it does not
+    declare are looked up in the ``lib`` of every ``ffi.include()``d
+    module (as cffi: ``lib.f is other_lib.f``)."""
+
+    def fetch_included(libname):
+        for other in included_libs:
+            try:
+                value = getattr(other, libname)
+            except AttributeError:
+                continue
+            prop = type(other).__dict__.get(libname)
+            if isinstance(prop, property):
+                # a global variable of the other module: read and written there
+                def getter(self, other=other):
+                    return getattr(other, libname)
+
+                def setter(self, value, other=other):
+                    setattr(other, libname, value)
+
+                ptr = type(other)._rcffi_variables.get(libname)
+                if ptr is not None:
+                    Lib._rcffi_variables[libname] = ptr
+                setattr(Lib, libname, property(getter, setter))
+            else:
+                lib.__dict__[libname] = value
+            return True
+        return False
 
     def fetch(libname):
         kind = ffi._lookup_kind(libname)
@@ -70,7 +95,7 @@ def make_lib(ffi, module_name, api):
 
             Lib._rcffi_variables[libname] = ptr
             setattr(Lib, libname, property(getter, setter))
-        else:
+        elif not fetch_included(libname):
             raise AttributeError(
                 "cffi library '%s' has no function, constant or global variable named '%s'" % (module_name, libname)
             )
@@ -100,6 +125,17 @@ def make_lib(ffi, module_name, api):
                     fetch(libname)
                     setattr(self, libname, value)
                     return
+                if kind is None and included_libs:
+                    try:
+                        fetch(libname)
+                    except AttributeError:
+                        pass
+                    else:
+                        prop = Lib.__dict__.get(libname)
+                        if prop is not None:
+                            prop.__set__(self, value)
+                            return
+                        raise AttributeError("cannot write to function or constant '%s'" % (libname,))
                 if kind is None:
                     raise AttributeError(
                         "cffi library '%s' has no function, constant or global variable named '%s'"

@@ -24,9 +24,36 @@ def cdef_calls(ffi):
     return [c.as_cdef_call() if hasattr(c, "as_cdef_call") else c for c in calls]
 
 
+def _included(ffi):
+    """The names of the compiled modules ``ffi`` includes (``ffi.include()``
+    order) and the ids of every declaration call they brought."""
+    from .error import VerificationError
+
+    modules = []
+    brought = set()
+    for other in ffi.__dict__.get("_included_ffis", ()):
+        assigned = getattr(other, "_assigned_source", None)
+        if assigned is None:
+            raise VerificationError(
+                "ffi object %r includes %r, but the latter has not been prepared with set_source()" % (ffi, other)
+            )
+        if assigned[1] is None:
+            raise VerificationError("not implemented yet: ffi.include() of a Python-based ffi inside a C-based ffi")
+        modules.append(assigned[0])
+        brought.update(id(c) for c in other.__dict__.get("_cdef_calls", ()))
+    return modules, brought
+
+
 def c_source(ffi, module_name, preamble):
-    """The C source of the module, as a string."""
-    return _rcffi._generate_c(module_name, preamble, cdef_calls(ffi))
+    """The C source of the module, as a string.  What ``ffi.include()``
+    brought from other compiled modules is theirs: the module imports them
+    at init and shares their types (cffi's ``_cffi_includes``)."""
+    modules, brought = _included(ffi)
+    calls = ffi.__dict__.get("_cdef_calls", [])
+    theirs = [c for c in calls if id(c) in brought]
+    own = [c for c in calls if id(c) not in brought]
+    as_call = lambda cs: [c.as_cdef_call() if hasattr(c, "as_cdef_call") else c for c in cs]  # noqa: E731
+    return _rcffi._generate_c(module_name, preamble, as_call(own), modules, as_call(theirs))
 
 
 def make_c_source(ffi, module_name, preamble, target_c_file, verbose=False):

@@ -21,8 +21,33 @@ pub struct Emitter<'a> {
     types: Vec<String>,
     lengths: Vec<String>,
     externs: Vec<String>,
+    included: Included,
     /// `typedef int t[...];`: the array types only their typedef names spell.
     array_typedefs: cspell::Names,
+}
+
+/// What came from `ffi.include()`d modules: theirs to compile and measure,
+/// so skipped here (see `crate::generate_including`).
+#[derive(Default)]
+pub struct Included {
+    modules: Vec<String>,
+    names: std::collections::HashSet<String>,
+    typedefs: std::collections::HashSet<String>,
+    /// Records and enums of lower ids were declared by the included cdefs.
+    records: usize,
+    enums: usize,
+}
+
+impl Included {
+    pub fn new(arena: &TypeArena, inc: &Registry, modules: &[String]) -> Included {
+        Included {
+            modules: modules.to_vec(),
+            names: inc.declarations().iter().map(|d| d.name.clone()).collect(),
+            typedefs: inc.typedef_names().iter().cloned().collect(),
+            records: arena.record_count(),
+            enums: arena.enum_count(),
+        }
+    }
 }
 
 /// A C string literal.
@@ -84,8 +109,14 @@ impl<'a> Emitter<'a> {
             types: Vec::new(),
             lengths: Vec::new(),
             externs: Vec::new(),
+            included: Included::default(),
             array_typedefs: cspell::Names::new(),
         }
+    }
+
+    pub fn including(mut self, included: Included) -> Self {
+        self.included = included;
+        self
     }
 
     fn spell(&self, ty: TypeId, inner: &str) -> Result<String, GenError> {
@@ -124,7 +155,8 @@ impl<'a> Emitter<'a> {
                 }
             }
         }
-        let decls = self.reg.declarations().to_vec();
+        let included = &self.included.names;
+        let decls: Vec<_> = self.reg.declarations().iter().filter(|d| !included.contains(&d.name)).cloned().collect();
         let has_externs = decls.iter().any(|d| matches!(d.kind, DeclKind::ExternPython { .. }));
         if has_externs {
             self.out.push_str(CALL_PYTHON_MISSING);
@@ -143,11 +175,12 @@ impl<'a> Emitter<'a> {
 
         // tables
         let mut t = String::new();
-        let cdef_rows: Vec<String> = self
-            .src
-            .cdefs
-            .iter()
-            .map(|c| format!("{{ {}, {}, {} }}", c_string(&c.source), c.override_existing as i32, c.pack))
+        let cdef_rows: Vec<String> = (self.included.modules.iter())
+            .map(|m| format!("{{ {}, 0, {} }}", c_string(m), crate::INCLUDE_ROW))
+            .chain(
+                (self.src.cdefs.iter())
+                    .map(|c| format!("{{ {}, {}, {} }}", c_string(&c.source), c.override_existing as i32, c.pack)),
+            )
             .collect();
         let cdefs = table(&mut t, "_rcffi_cdef_s", "_rcffi_cdefs", &cdef_rows);
         let funcs = table(&mut t, "_rcffi_func_s", "_rcffi_funcs", &self.funcs);
@@ -396,6 +429,9 @@ impl<'a> Emitter<'a> {
     fn typedefs(&mut self) -> Result<(), GenError> {
         let mut done = std::collections::HashSet::new();
         for tname in self.reg.typedef_names().to_vec() {
+            if self.included.typedefs.contains(&tname) {
+                continue;
+            }
             let Some(ty) = self.reg.typedef(&tname) else { continue };
             match self.arena.get(self.arena.strip_top_quals(ty)).clone() {
                 Type::UnknownInt(n) if done.insert(n.clone()) => {
@@ -417,7 +453,7 @@ impl<'a> Emitter<'a> {
         for d in self.reg.declarations() {
             if let DeclKind::EnumConstant { ty, .. } = d.kind {
                 if let Type::Enum(eid) = *self.arena.get(self.arena.strip_top_quals(ty)) {
-                    if !enums.contains(&eid) {
+                    if (eid.0 as usize) >= self.included.enums && !enums.contains(&eid) {
                         enums.push(eid);
                     }
                 }
@@ -473,7 +509,7 @@ impl<'a> Emitter<'a> {
 
     fn record_layouts(&mut self) -> Result<(), GenError> {
         let count = self.arena.record_count();
-        for i in 0..count {
+        for i in self.included.records.min(count)..count {
             let rid = cdecl::RecordId(i as u32);
             let r = self.arena.record(rid).clone();
             let Some(fields) = &r.fields else { continue };

@@ -19,7 +19,7 @@ mod emit;
 pub use cspell::Unspellable;
 
 /// Bumped whenever the C structures of [`PROTOCOL`] change.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Name of the capsule `PyInit_<module>` passes to the runtime.
 pub const CAPSULE_NAME: &str = "rcffi._api_module";
@@ -81,20 +81,72 @@ impl From<Unspellable> for GenError {
 
 /// The C source of the module.
 pub fn generate(src: &ModuleSource) -> Result<String, GenError> {
-    let mut arena = cdecl::TypeArena::new();
-    let mut reg = cdecl::Registry::new();
-    for c in &src.cdefs {
+    generate_including(src, &Includes::default())
+}
+
+/// What `ffi.include(other)` brought into the FFI being compiled: other
+/// compiled modules, imported by this one at init, whose `ffi` it includes
+/// before replaying its own cdefs (so it shares their types, as cffi's
+/// `_cffi_includes`).
+#[derive(Clone, Debug, Default)]
+pub struct Includes {
+    /// The included modules' names (`ffi.include()` order).
+    pub modules: Vec<String>,
+    /// Every cdef of the included FFIs (theirs included), in order: parsed
+    /// for the names `ModuleSource::cdefs` uses, never embedded or measured.
+    pub cdefs: Vec<CdefInput>,
+}
+
+/// In the table of cdefs, a row whose `pack` is this names a module to
+/// import and include (its `text`) instead of a cdef.
+pub const INCLUDE_ROW: i32 = -1;
+
+/// The C source of a module whose FFI included other compiled modules:
+/// only its own declarations are compiled, measured and embedded.
+pub fn generate_including(src: &ModuleSource, includes: &Includes) -> Result<String, GenError> {
+    fn parse(reg: &mut cdecl::Registry, arena: &mut cdecl::TypeArena, c: &CdefInput) -> Result<(), GenError> {
         let options = cdecl::CdefOptions {
             override_existing: c.override_existing,
             packing: if c.pack == 0 { cdecl::Packing::Natural } else { cdecl::Packing::Pack(c.pack) },
             ..cdecl::CdefOptions::default()
         };
-        reg.cdef(&mut arena, &c.source, &options)?;
+        reg.cdef(arena, &c.source, &options)?;
+        Ok(())
     }
-    emit::Emitter::new(&mut arena, &reg, src).run()
+    let mut arena = cdecl::TypeArena::new();
+    let mut inc = cdecl::Registry::new();
+    for c in &includes.cdefs {
+        parse(&mut inc, &mut arena, c)?;
+    }
+    // as at import: a registry including theirs, then our cdefs
+    let mut reg = cdecl::Registry::new();
+    reg.include(&inc)?;
+    let included = emit::Included::new(&arena, &inc, &includes.modules);
+    for c in &src.cdefs {
+        parse(&mut reg, &mut arena, c)?;
+    }
+    name_pointed_anonymous_records(&mut arena, &reg);
+    emit::Emitter::new(&mut arena, &reg, src).including(included).run()
+}
+
+/// `typedef struct { ... } *foo_p;`: the struct has no C name, but C can
+/// spell a pointer to it `foo_p` (cffi's named pointer types).  The names
+/// only live in this private arena, for `cspell`.
+fn name_pointed_anonymous_records(arena: &mut cdecl::TypeArena, reg: &cdecl::Registry) {
+    for name in reg.typedef_names() {
+        let Some(ty) = reg.typedef(name) else { continue };
+        let cdecl::Type::Pointer(to) = *arena.get(arena.strip_top_quals(ty)) else { continue };
+        let cdecl::Type::Record(rid) = *arena.get(to) else { continue };
+        let r = arena.record(rid);
+        if r.tag.is_none() && r.cname.contains('$') && !r.cname.contains("$$") {
+            arena.record_mut(rid).cname = format!("$${name}");
+        }
+    }
 }
 
 /// The C declarations shared by every generated module and the runtime.
+/// (A row of `cdefs` whose `pack` is [`INCLUDE_ROW`] names a module to
+/// include, see [`Includes`]; such rows come first.)
 pub const PROTOCOL: &str = r#"
 typedef void (*_rcffi_fn)(void);
 struct _rcffi_cdef_s { const char *text; int override_existing; int pack; };

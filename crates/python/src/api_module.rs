@@ -142,19 +142,33 @@ unsafe fn cstr(p: *const c_char) -> String {
 
 // ---- build time: the generator ------------------------------------------
 
-/// `_rcffi._generate_c(module_name, preamble, [(text, override, pack), ...])`:
-/// the C source of a compiled module.
+/// `_rcffi._generate_c(module_name, preamble, [(text, override, pack), ...],
+/// included_modules=[], included_cdefs=[])`: the C source of a compiled
+/// module (`included_*`: what `ffi.include()` of other compiled modules
+/// brought, see `codegen::Includes`).
 #[pyfunction]
-fn _generate_c(py: Python<'_>, module_name: &str, preamble: &str, cdefs: Vec<(String, bool, u32)>) -> PyResult<String> {
+#[pyo3(signature = (module_name, preamble, cdefs, included_modules=Vec::new(), included_cdefs=Vec::new()))]
+fn _generate_c(
+    py: Python<'_>,
+    module_name: &str,
+    preamble: &str,
+    cdefs: Vec<(String, bool, u32)>,
+    included_modules: Vec<String>,
+    included_cdefs: Vec<(String, bool, u32)>,
+) -> PyResult<String> {
+    let inputs = |cdefs: Vec<(String, bool, u32)>| -> Vec<codegen::CdefInput> {
+        cdefs
+            .into_iter()
+            .map(|(source, override_existing, pack)| codegen::CdefInput { source, override_existing, pack })
+            .collect()
+    };
     let src = codegen::ModuleSource {
         module_name: module_name.to_string(),
         preamble: preamble.to_string(),
-        cdefs: cdefs
-            .into_iter()
-            .map(|(source, override_existing, pack)| codegen::CdefInput { source, override_existing, pack })
-            .collect(),
+        cdefs: inputs(cdefs),
     };
-    py.detach(|| codegen::generate(&src)).map_err(|e| match e {
+    let includes = codegen::Includes { modules: included_modules, cdefs: inputs(included_cdefs) };
+    py.detach(|| codegen::generate_including(&src, &includes)).map_err(|e| match e {
         codegen::GenError::Cdef(e) => errors::from_cdecl(py, e),
         codegen::GenError::Unsupported(m) => verification_error(py, m),
         codegen::GenError::Type(m) => PyTypeError::new_err(m),
@@ -221,9 +235,30 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
     // Replay the cdefs without their warnings (they were shown at build time).
     let calls = PyList::empty(py);
     let sources = PyList::empty(py);
+    let included = PyList::empty(py);
+    let included_libs = PyList::empty(py);
     unsafe {
         for c in slice(module.cdefs, module.ncdefs) {
             let text = cstr(c.text);
+            if c.pack == codegen::INCLUDE_ROW {
+                // `ffi.include()` of another compiled module: share its
+                // types (its registry entries) and, through `lib`, its
+                // functions, globals and constants
+                let other = PyModule::import(py, text.as_str())?;
+                let (other_ffi, other_lib) = (other.getattr("ffi")?, other.getattr("lib")?);
+                ffi_obj.call_method1("_include", (&other_ffi,))?;
+                sources.append("[")?;
+                for s in other_ffi.getattr("_cdefsources")?.try_iter()? {
+                    sources.append(s?)?;
+                }
+                sources.append("]")?;
+                for s in other_ffi.getattr("_cdef_calls")?.try_iter()? {
+                    calls.append(s?)?;
+                }
+                included.append(&other_ffi)?;
+                included_libs.append(&other_lib)?;
+                continue;
+            }
             let pack = if c.pack != 0 { Some(c.pack as u32) } else { None };
             ffi_obj.call_method1("_cdef", (&text, c.override_existing != 0, false, pack))?;
             sources.append(&text)?;
@@ -231,6 +266,7 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
         }
     }
     ffi_obj.setattr("_cdefsources", sources)?;
+    ffi_obj.setattr("_included_ffis", included)?;
     ffi_obj.setattr("_cdef_calls", calls)?;
     let facts = unsafe { collect_facts(module) };
     {
@@ -261,7 +297,7 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
         ApiModule { module, name: module_name.clone(), funcs, globals, consts, externs, definitions: Mutex::new(Vec::new()) },
     )?;
     ffi_obj.setattr("_api_module", &handle)?;
-    let lib = apimode.getattr("make_lib")?.call1((&ffi_obj, module_name, &handle))?;
+    let lib = apimode.getattr("make_lib")?.call1((&ffi_obj, module_name, &handle, included_libs))?;
     PyTuple::new(py, [ffi_obj, lib])
 }
 
