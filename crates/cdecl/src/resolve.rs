@@ -108,15 +108,7 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
         for ty in reg.typedefs.values_mut() {
             *ty = subst.run(arena, *ty);
         }
-        for d in reg.decls.iter_mut() {
-            match &mut d.kind {
-                DeclKind::Function { ty, .. }
-                | DeclKind::Variable { ty }
-                | DeclKind::Constant { ty, .. }
-                | DeclKind::ExternPython { ty, .. } => *ty = subst.run(arena, *ty),
-                DeclKind::EnumConstant { .. } => {}
-            }
-        }
+        substitute_declarations(reg, arena, &mut subst);
         for &rid in &records {
             let mut fields = arena.record(rid).fields.clone().unwrap_or_default();
             for f in fields.iter_mut() {
@@ -158,15 +150,7 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
     let arrays: HashMap<TypeId, TypeId> = arrays.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
     if !arrays.is_empty() {
         let mut subst = Subst { unknown: &HashMap::default(), arrays: &arrays, memo: HashMap::default() };
-        for d in reg.decls.iter_mut() {
-            match &mut d.kind {
-                DeclKind::Function { ty, .. }
-                | DeclKind::Variable { ty }
-                | DeclKind::Constant { ty, .. }
-                | DeclKind::ExternPython { ty, .. } => *ty = subst.run(arena, *ty),
-                DeclKind::EnumConstant { .. } => {}
-            }
-        }
+        substitute_declarations(reg, arena, &mut subst);
         for &rid in &records {
             let Some(mut fields) = arena.record(rid).fields.clone() else { continue };
             for f in fields.iter_mut() {
@@ -566,6 +550,19 @@ fn reachable_records(reg: &Registry, arena: &TypeArena) -> Vec<RecordId> {
         }
     }
     out
+}
+
+/// Apply `subst` to the type of every function, variable and constant.
+fn substitute_declarations(reg: &mut Registry, arena: &mut TypeArena, subst: &mut Subst<'_>) {
+    for d in reg.decls.iter_mut() {
+        match &mut d.kind {
+            DeclKind::Function { ty, .. }
+            | DeclKind::Variable { ty }
+            | DeclKind::Constant { ty, .. }
+            | DeclKind::ExternPython { ty, .. } => *ty = subst.run(arena, *ty),
+            DeclKind::EnumConstant { .. } => {}
+        }
+    }
 }
 
 /// Rebuilds structural types with `typedef int... t;` replaced.
