@@ -593,13 +593,21 @@ unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *c
     // Register-shaped signatures call the real function directly, as in
     // ABI mode: same effect as the trampoline, without the boxing; all-int
     // ones switch to the specialised entry of call_int.rs.
-    if let Some(shape) = direct_shape(&f.args, f.result.get()) {
+    // (Signatures libffi cannot describe have no spec: the trampoline
+    // handles them.)
+    if direct_shape(&f.args, f.result.get()).is_some() {
         if let Ok(spec) = cached_spec(py, pct.item().get()) {
-            if spec.int_sig.is_some() {
-                crate::call_int::switch_to_int_entry(callable, spec);
+            if let Some(shape) = spec.direct {
+                // Later calls take the ABI entries (the same direct call,
+                // found through the cached spec) and skip this function.
+                if spec.int_sig.is_some() {
+                    crate::call_int::switch_to_int_entry(callable, spec);
+                } else {
+                    (*(callable as *mut CDataObject)).vectorcall = Some(cdata_vectorcall);
+                }
+                return direct_call(py, cd, f, args, nargs, shape);
             }
         }
-        return direct_call(py, cd, f, args, nargs, shape);
     }
     let tramp: Trampoline = std::mem::transmute::<u64, Trampoline>(cd.inline[0]);
     let mut slots = smallvec_like::Slots::new(nargs);
