@@ -100,10 +100,11 @@ def make_lib(ffi, module_name, api, included_libs=()):
                 "cffi library '%s' has no function, constant or global variable named '%s'" % (module_name, libname)
             )
 
-    class Lib(object):
+    class Lib(_rcffi.LibBase):
         _rcffi_variables = {}
 
-        def __getattr__(self, libname):
+        def _rcffi_missing(self, libname):
+            """What LibBase asks for a name not in the instance dict."""
             if libname == "__name__":
                 return "%s.lib" % (module_name,)
             if libname == "__all__":

@@ -117,10 +117,11 @@ def _make_library(ffi, handle, name):
                 "%s: extern \"Python\" functions are only available in API mode" % (libname,)
             )
 
-    class FFILibrary(object):
+    class FFILibrary(_rcffi.LibBase):
         _rcffi_variables = {}
 
-        def __getattr__(self, libname):
+        def _rcffi_missing(self, libname):
+            """What LibBase asks for a name not in the instance dict."""
             if libname.startswith("__") and libname.endswith("__"):
                 raise AttributeError(libname)
             make_accessor(libname)

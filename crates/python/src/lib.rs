@@ -18,6 +18,7 @@ mod fast_methods;
 mod ffi_obj;
 mod file;
 mod header;
+mod lib_base;
 mod library;
 mod state;
 mod strings;
@@ -41,6 +42,7 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add(name, value)?;
     }
     m.add("CData", cdata::cdata_type(py))?;
+    m.add("LibBase", lib_base::lib_base_type(py)?)?;
     m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
     api_module::register(m)?;
     header::register(m)?;
