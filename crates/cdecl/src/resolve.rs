@@ -10,7 +10,6 @@
 
 use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::layout;
-use crate::names::type_name;
 use crate::registry::{ConstValue, DeclKind, Registry};
 use crate::types::{ArrayLen, Field, FieldLayout, FuncType, Prim, RecordId, RecordKind, RecordLayout, Type, TypeArena, TypeId};
 use crate::Error;
@@ -610,30 +609,9 @@ impl Subst<'_> {
     }
 }
 
-#[allow(dead_code)]
-fn describe(arena: &TypeArena, ty: TypeId) -> String {
-    type_name(arena, ty)
-}
-
 /// `ty` with each `[...]` dimension replaced by the compiler's length
 /// (`facts.lengths[key]`, key = the global's name plus one `[0]` per
 /// enclosing dimension).
 fn fix_global_dims(arena: &mut TypeArena, ty: TypeId, key: &str, facts: &CompilerFacts) -> Result<TypeId, Error> {
-    let bare = arena.strip_top_quals(ty);
-    let Type::Array { item, len } = *arena.get(bare) else {
-        return Ok(ty);
-    };
-    let new_item = fix_global_dims(arena, item, &format!("{key}[0]"), facts)?;
-    let new_len = match len {
-        ArrayLen::Unknown => {
-            ArrayLen::Fixed(*facts.lengths.get(key).ok_or_else(|| Error::ffi(format!("no length for '{key}'")))?)
-        }
-        other => other,
-    };
-    if new_item == item && new_len == len {
-        return Ok(ty);
-    }
-    let quals = arena.quals_of(ty);
-    let arr = arena.array(new_item, new_len);
-    Ok(arena.qualified(arr, quals))
+    fix_dims(arena, ty, key, facts).ok_or_else(|| Error::ffi(format!("no length for '{key}'")))
 }

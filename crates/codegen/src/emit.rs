@@ -254,24 +254,30 @@ impl<'a> Emitter<'a> {
         let ret = if is_void { "" } else { "return " };
         let _ = writeln!(self.out, "static {head}\n{{\n    {ret}{name}({});\n}}\n", names.join(", "));
         let address = format!("(_rcffi_fn)_rcffi_d_{name}");
-        let mut call_args = Vec::with_capacity(f.args.len());
-        for (i, &a) in f.args.iter().enumerate() {
-            let ptr = self.spell(a, "*")?;
-            call_args.push(format!("*({ptr})a[{i}]"));
+        self.trampoline(name, &f.args, result, is_void)?;
+        self.funcs.push(format!("{{ {}, {address}, _rcffi_t_{name} }}", c_string(name)));
+        Ok(())
+    }
+
+    /// `static void _rcffi_t_NAME(void **a, void *r)`: calls `name` with
+    /// C's own types, arguments and result passed by address (what the
+    /// runtime calls when it does not call the function directly).
+    fn trampoline(&mut self, name: &str, args: &[TypeId], result: TypeId, is_void: bool) -> Result<(), GenError> {
+        let mut call_args = Vec::with_capacity(args.len());
+        for (i, &a) in args.iter().enumerate() {
+            call_args.push(format!("*({})a[{i}]", self.spell(a, "*")?));
         }
         let call = format!("{name}({})", call_args.join(", "));
         let _ = writeln!(self.out, "static void _rcffi_t_{name}(void **a, void *r)\n{{");
-        if f.args.is_empty() {
+        if args.is_empty() {
             self.out.push_str("    (void)a;\n");
         }
         if is_void {
             let _ = writeln!(self.out, "    (void)r;\n    {call};");
         } else {
-            let rptr = self.spell(result, "*")?;
-            let _ = writeln!(self.out, "    *({rptr})r = {call};");
+            let _ = writeln!(self.out, "    *({})r = {call};", self.spell(result, "*")?);
         }
         self.out.push_str("}\n\n");
-        self.funcs.push(format!("{{ {}, {address}, _rcffi_t_{name} }}", c_string(name)));
         Ok(())
     }
 
@@ -320,21 +326,7 @@ impl<'a> Emitter<'a> {
         self.out.push_str("}\n\n");
         self.externs.push(format!("{{ {}, &_rcffi_externpy_{name} }}", c_string(name)));
         // also callable and addressable from Python, like any function
-        let mut call_args = Vec::with_capacity(f.args.len());
-        for (i, &a) in f.args.iter().enumerate() {
-            call_args.push(format!("*({})a[{i}]", self.spell(a, "*")?));
-        }
-        let call = format!("{name}({})", call_args.join(", "));
-        let _ = writeln!(self.out, "static void _rcffi_t_{name}(void **a, void *r)\n{{");
-        if f.args.is_empty() {
-            self.out.push_str("    (void)a;\n");
-        }
-        if is_void {
-            let _ = writeln!(self.out, "    (void)r;\n    {call};");
-        } else {
-            let _ = writeln!(self.out, "    *({})r = {call};", self.spell(result, "*")?);
-        }
-        self.out.push_str("}\n\n");
+        self.trampoline(name, &f.args, result, is_void)?;
         let fptr = self.arena.pointer(fty);
         let address = format!("(_rcffi_fn)({})&{name}", self.spell(fptr, "")?);
         self.funcs.push(format!("{{ {}, {address}, _rcffi_t_{name} }}", c_string(name)));
