@@ -205,21 +205,59 @@ def test_partial_struct_gets_the_compilers_layout(build):
     assert (r.b, r.d) == (5, 1.5)
 
 
-def test_offset_mismatch_reported_with_cffi_message(build):
-    with pytest.raises(Exception) as e:
-        build("struct u { char a; int b; };", "struct u { char a; char pad[7]; int b; };").ffi.sizeof("struct u")
+def test_offset_mismatch_reported_when_the_fields_are_used(build):
+    ffi = build("struct u { char a; int b; };", "struct u { char a; char pad[7]; int b; };").ffi
+    # as cffi: the import works, sizeof is the compiler's, the fields raise
+    assert ffi.sizeof("struct u") == 12
+    with pytest.raises(ffi.error) as e:
+        ffi.new("struct u *", [1, 2])
     assert str(e.value).startswith("struct u: wrong offset for field 'b' (cdef says 4, but C compiler says 8).")
+    p = ffi.new("struct u *")
+    with pytest.raises(ffi.error):
+        p.b
 
 
 def test_full_struct_checked_against_the_compiler(build):
-    with pytest.raises(Exception) as e:
-        # rcffi raises at import, cffi when the type is first used
-        build("struct t { int a; int b; };", "struct t { int a; long b; };").ffi.sizeof("struct t")
+    ffi = build("struct t { int a; int b; };", "struct t { int a; long b; };").ffi
+    with pytest.raises(ffi.error) as e:
+        ffi.offsetof("struct t", "b")
     assert type(e.value).__name__ in ("FFIError", "error")
     assert str(e.value) == (
         "struct t: wrong size for field 'b' (cdef says 4, but C compiler says 8). "
         'fix it or use "...;" as the last field in the cdef for struct t to make it flexible'
     )
+
+
+def test_wrong_constant_raises_when_read(build):
+    lib = build("#define FOO 123\nstatic const int BAR = 042;\n#define OK 5",
+                "#define FOO 124\n#define BAR (-6912)\n#define OK 5").lib
+    assert lib.OK == 5
+    with pytest.raises(Exception) as e:
+        lib.FOO
+    assert type(e.value).__name__ in ("FFIError", "error")
+    assert str(e.value) == "the C compiler says 'FOO' is equal to 124 (0x7c), but the cdef disagrees"
+    with pytest.raises(Exception) as e:
+        lib.BAR
+    assert str(e.value) == "the C compiler says 'BAR' is equal to -6912, but the cdef disagrees"
+
+
+def test_wrong_field_type_fails_a_strict_build(build):
+    # the generated C type-checks every field: -Werror turns a wrong
+    # pointer type into a compile error (VerificationError)
+    with pytest.raises(Exception) as e:
+        build("struct w { long *z; };", "struct w { int *z; };", extra_compile_args=["-Werror"])
+    assert type(e.value).__name__ == "VerificationError"
+    with pytest.raises(Exception) as e:
+        build("struct w2 { int x; };", "struct w2 { float x; };", extra_compile_args=["-Werror"])
+    assert type(e.value).__name__ == "VerificationError"
+    with pytest.raises(Exception) as e:
+        build("struct w4 { int a[5]; };", "struct w4 { int a[6]; };", extra_compile_args=["-Werror"])
+    assert type(e.value).__name__ == "VerificationError"
+    # integers of another signedness are accepted, as in cffi; arrays,
+    # function pointers and open arrays of the right type pass
+    build("struct w3 { int x; short a[3]; int (*cb)(int); char *s[2]; const char *c; int tail[]; };",
+          "struct w3 { unsigned int x; short a[3]; int (*cb)(int); char *s[2]; const char *c; int tail[]; };",
+          extra_compile_args=["-Werror"])
 
 
 def test_typedef_int_dots_and_array_dots(build):

@@ -29,9 +29,13 @@ pub fn size_align(arena: &mut TypeArena, ty: TypeId) -> Result<(u64, u64), Error
 
 /// The layout of a struct or union, computed on first use and cached in
 /// the arena. Errors (kind `Ffi`) if the record is opaque or contains an
-/// incomplete field type.
+/// incomplete field type, or if the compiled module disagreed with the cdef
+/// about its fields (`Record::broken`).
 pub fn record_layout(arena: &mut TypeArena, rid: RecordId) -> Result<&RecordLayout, Error> {
     ensure_layout(arena, rid, &mut Vec::new())?;
+    if let Some(msg) = &arena.record(rid).broken {
+        return Err(Error::ffi(msg.clone()));
+    }
     Ok(arena.record(rid).layout.as_ref().expect("layout was just computed"))
 }
 

@@ -87,10 +87,22 @@ fn prim_for(fact: &TypeFact) -> Option<Prim> {
     })
 }
 
-/// Apply the compiler's answers. Errors (kind `Ffi`) carry cffi's messages
+/// What the compiled module disagrees with, reported lazily as cffi does
+/// (when `lib.NAME` is read). Records carry their own error in
+/// `Record::broken`, raised when their fields are first used.
+#[derive(Debug, Default)]
+pub struct Mismatches {
+    /// Constants whose cdef value is not the compiler's, by name.
+    pub constants: HashMap<String, Error>,
+}
+
+/// Apply the compiler's answers. Disagreements carry cffi's messages
 /// ("the C compiler says 'X' is equal to 3, but the cdef disagrees",
-/// "struct s: wrong offset for field 'b' (cdef says 4, but C compiler says 8). ...").
-pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -> Result<(), Error> {
+/// "struct s: wrong offset for field 'b' (cdef says 4, but C compiler says 8). ...")
+/// and are reported later ([`Mismatches`], `Record::broken`); what makes
+/// the module unusable as a whole is an error (kind `Ffi`) now.
+pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -> Result<Mismatches, Error> {
+    let mut mismatches = Mismatches::default();
     // 1. `typedef int... t;`: substitute a fixed-size integer everywhere.
     let mut unknown: HashMap<String, Prim> = HashMap::default();
     for (name, fact) in &facts.types {
@@ -168,7 +180,9 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
             if let Some(&real) = facts.ints.get(&d.name) {
                 match value {
                     ConstValue::Unknown => *value = ConstValue::Int(real),
-                    ConstValue::Int(v) if *v != real => return Err(disagree(&d.name, real)),
+                    ConstValue::Int(v) if *v != real => {
+                        mismatches.constants.insert(d.name.clone(), disagree(&d.name, real));
+                    }
                     ConstValue::Int(_) => {}
                 }
             }
@@ -207,19 +221,32 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
     }
     for &(rid, name, fact) in &by_rid {
         if arena.record(rid).partial {
-            fix_partial(arena, rid, name, fact, facts)?;
+            if let Err(e) = fix_partial(arena, rid, name, fact, facts) {
+                mark_broken(arena, rid, fact, e);
+            }
         }
     }
     for &(rid, name, fact) in &by_rid {
         if !arena.record(rid).partial {
-            check_full(arena, rid, name, fact, facts)?;
+            if let Err(e) = check_full(arena, rid, name, fact, facts) {
+                mark_broken(arena, rid, fact, e);
+            }
         }
     }
-    Ok(())
+    Ok(mismatches)
+}
+
+/// The record keeps the compiler's size and alignment; using its fields
+/// raises `err`.
+fn mark_broken(arena: &mut TypeArena, rid: RecordId, fact: &RecordFact, err: Error) {
+    let r = arena.record_mut(rid);
+    r.layout = Some(RecordLayout { size: fact.size, align: fact.align, fields: Vec::new() });
+    r.layout_is_fixed = true;
+    r.broken = Some(err.message);
 }
 
 fn disagree(name: &str, real: i128) -> Error {
-    let got = if real < 0 { format!("{real}") } else { format!("{real} ({real:#x})") };
+    let got = if real <= 0 { format!("{real}") } else { format!("{real} ({real:#x})") };
     Error::ffi(format!("the C compiler says '{name}' is equal to {got}, but the cdef disagrees"))
 }
 

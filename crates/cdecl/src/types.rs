@@ -351,6 +351,10 @@ pub struct Record {
     /// Layout given from outside (API mode: the compiler's answer) instead
     /// of being computed.
     pub layout_is_fixed: bool,
+    /// API mode: the compiled module disagrees with the cdef about this
+    /// record's fields. cffi reports it when the fields are first used, not
+    /// at import; `sizeof` keeps the compiler's answer.
+    pub broken: Option<String>,
     /// Where the record was declared (its first declaration).
     pub span: Option<crate::Span>,
 }
@@ -476,6 +480,7 @@ impl TypeArena {
             forced_align: None,
             layout: None,
             layout_is_fixed: false,
+            broken: None,
             span,
         });
         (rid, self.intern(Type::Record(rid)))

@@ -520,6 +520,7 @@ impl<'a> Emitter<'a> {
             }
             let mut leaves = Vec::new();
             self.leaves(fields, &mut leaves);
+            self.field_type_checks(i, &sname, &leaves);
             let mut cells = Vec::new();
             for (k, f) in leaves.iter().enumerate() {
                 if self.is_opaque_record(f.ty, true) {
@@ -563,6 +564,45 @@ impl<'a> Emitter<'a> {
         Ok(())
     }
 
+    /// A function the compiler type-checks and never runs: each field must
+    /// have the declared type (cffi's check, so that `-Werror` builds fail
+    /// on a wrong cdef). Integer fields accept any integer type (as cffi:
+    /// signedness and size are the layout check's job); others, characters
+    /// included, must match
+    /// exactly through a pointer, an open or `[...]` array by its item.
+    fn field_type_checks(&mut self, i: usize, sname: &str, leaves: &[cdecl::Field]) {
+        let mut body = String::new();
+        for f in leaves.iter().filter(|f| !f.name.is_empty()) {
+            let is_char = matches!(
+                self.arena.get(self.arena.strip_top_quals(f.ty)),
+                Type::Primitive(p) if matches!(p.kind(), cdecl::PrimKind::Char | cdecl::PrimKind::WideChar)
+            );
+            if f.bitsize.is_some() || (self.is_integer(f.ty) && !is_char) {
+                let _ = writeln!(body, "    (void)((p->{}) | 0);", f.name);
+                continue;
+            }
+            let mut ty = f.ty;
+            let mut access = format!("p->{}", f.name);
+            while let Type::Array { item, len: ArrayLen::Open | ArrayLen::Unknown } = *self.arena.get(self.arena.strip_top_quals(ty)) {
+                ty = item;
+                access.push_str("[0]");
+            }
+            let ptr = self.arena.pointer(ty);
+            match self.spell(ptr, "tmp") {
+                Ok(decl) => {
+                    let _ = writeln!(body, "    {{ {decl} = &{access}; (void)tmp; }}");
+                }
+                Err(_) => {
+                    let _ = writeln!(body, "    /* '{}': its type has no C spelling, not checked */", f.name);
+                }
+            }
+        }
+        let _ = writeln!(
+            self.out,
+            "_RCFFI_UNUSED static void _rcffi_check_fields_{i}({sname} *p)\n{{\n    (void)p;\n{body}}}\n"
+        );
+    }
+
     /// A lengths row for each `[...]` dimension of the array type `ty`,
     /// `expr` being an expression of that type: `key`, `key[0]`, ...
     fn measure_dims(&mut self, ty: TypeId, expr: &str, key: &str) {
@@ -598,11 +638,6 @@ impl<'a> Emitter<'a> {
     }
 }
 
-#[allow(dead_code)]
-fn unused(_: Prim) -> &'static str {
-    cspell::prim(Prim::Int)
-}
-
 const HEADER: &str = r#"#define _CFFI_
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -626,6 +661,11 @@ typedef bool _Bool;   /* C++ has no _Bool: cdef's 'bool' is spelled so */
 #include <uchar.h>
 #define _RCFFI_ALIGNOF(t) _Alignof(t)
 #define _RCFFI_ENUM_SIGNED(t) (((t)-1) < ((t)1))
+#endif
+#ifdef __GNUC__
+#define _RCFFI_UNUSED __attribute__((unused))
+#else
+#define _RCFFI_UNUSED
 #endif
 "#;
 

@@ -194,6 +194,9 @@ pub struct ApiModule {
     globals: HashMap<String, usize>,
     consts: HashMap<String, usize>,
     externs: HashMap<String, usize>,
+    /// Constants whose cdef value the compiler contradicts: reading them
+    /// raises this message (cffi checks lazily).
+    bad_constants: HashMap<String, String>,
     /// Every `@ffi.def_extern()` definition stays alive (C may still be
     /// running an older one on another thread).
     definitions: Mutex<Vec<Box<CallbackData>>>,
@@ -269,15 +272,15 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
     ffi_obj.setattr("_included_ffis", included)?;
     ffi_obj.setattr("_cdef_calls", calls)?;
     let facts = unsafe { collect_facts(module) };
-    {
+    let mismatches = {
         let base = ffi_obj.cast::<FFIBase>()?.borrow();
         let result = {
             let mut reg = base.registry.lock().unwrap_or_else(|e| e.into_inner());
             let mut a = arena();
             cdecl::resolve::apply(&mut reg, &mut a, &facts)
         };
-        result.map_err(|e| errors::from_cdecl(py, e))?;
-    }
+        result.map_err(|e| errors::from_cdecl(py, e))?
+    };
     ffi_obj.call_method0("_set_api_mode")?;
     unsafe {
         if !module.call_python.is_null() {
@@ -294,7 +297,16 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
     };
     let handle = Bound::new(
         py,
-        ApiModule { module, name: module_name.clone(), funcs, globals, consts, externs, definitions: Mutex::new(Vec::new()) },
+        ApiModule {
+            module,
+            name: module_name.clone(),
+            funcs,
+            globals,
+            consts,
+            externs,
+            bad_constants: mismatches.constants.into_iter().map(|(k, e)| (k, e.message)).collect(),
+            definitions: Mutex::new(Vec::new()),
+        },
     )?;
     ffi_obj.setattr("_api_module", &handle)?;
     let lib = apimode.getattr("make_lib")?.call1((&ffi_obj, module_name, &handle, included_libs))?;
@@ -403,6 +415,9 @@ impl ApiModule {
 
     /// The value of the constant `name`.
     fn constant<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(msg) = self.bad_constants.get(name) {
+            return Err(errors::ffi_error(py, msg.clone()));
+        }
         let decl = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
         match decl.map(|d| d.kind) {
             Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => {

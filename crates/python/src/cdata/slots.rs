@@ -121,8 +121,10 @@ unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject)
     let py = Python::assume_attached();
     let c = cd(slf);
     if let Some((rec, base)) = record_target(c) {
-        if let Ok(info) = rec.record_info(py) {
-            if let Some(i) = info.find(name) {
+        let mut fields_error = None;
+        match rec.record_info(py) {
+            Err(e) => fields_error = Some(e),
+            Ok(info) => if let Some(i) = info.find(name) {
                 if base.is_null() {
                     return ret_obj(py, Err(null_deref(c.ctype())));
                 }
@@ -131,11 +133,15 @@ unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject)
                     return ret_obj(py, read_var_array(py, c, field, base));
                 }
                 return ret_obj(py, convert::record::read_field(py, field, base));
-            }
+            },
         }
         let r = ffi::PyObject_GenericGetAttr(slf, name);
         if r.is_null() && ffi::PyErr_ExceptionMatches(ffi::PyExc_AttributeError) != 0 {
             ffi::PyErr_Clear();
+            if let (Some(e), false) = (fields_error, rec.is_opaque()) {
+                // e.g. the compiled module disagrees with the cdef
+                return ret_obj(py, Err(e));
+            }
             let n = Bound::from_borrowed_ptr(py, name).to_string();
             let msg = if rec.is_opaque() {
                 format!("cdata '{}' points to an opaque type: cannot read fields", c.ctype().cname)
