@@ -170,6 +170,9 @@ def address_of_global(lib, name, ffi=None):
     ptr = cls.__dict__.get("_rcffi_variables", {}).get(name)
     if ptr is not None:
         return ptr
+    fnptr = _rcffi._lib_function_pointer(value)
+    if fnptr is not None:
+        return fnptr
     if isinstance(value, _rcffi.CData) and (ffi is None or ffi.typeof(value).kind == "function"):
         # a function, or a constant function pointer (`int (*const f)(int);`)
         return value

@@ -30,12 +30,9 @@ pub fn size_align(arena: &mut TypeArena, ty: TypeId) -> Result<(u64, u64), Error
 /// The layout of a struct or union, computed on first use and cached in
 /// the arena. Errors (kind `Ffi`) if the record is opaque or contains an
 /// incomplete field type, or if the compiled module disagreed with the cdef
-/// about its fields (`Record::broken`).
+/// about it (`Record::broken`; `size_align` raises it too, as cffi).
 pub fn record_layout(arena: &mut TypeArena, rid: RecordId) -> Result<&RecordLayout, Error> {
     ensure_layout(arena, rid, &mut Vec::new())?;
-    if let Some(msg) = &arena.record(rid).broken {
-        return Err(Error::ffi(msg.clone()));
-    }
     Ok(arena.record(rid).layout.as_ref().expect("layout was just computed"))
 }
 
@@ -99,6 +96,9 @@ fn size_align_in(arena: &mut TypeArena, ty: TypeId, stack: &mut Vec<RecordId>) -
 
 fn ensure_layout(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>) -> Result<(), Error> {
     let record = arena.record(rid);
+    if let Some(msg) = &record.broken {
+        return Err(Error::ffi(msg.clone()));
+    }
     if record.layout.is_some() {
         return Ok(());
     }

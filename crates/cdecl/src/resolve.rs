@@ -236,8 +236,7 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
     Ok(mismatches)
 }
 
-/// The record keeps the compiler's size and alignment; using its fields
-/// raises `err`.
+/// Using the record's size or fields raises `err` from now on.
 fn mark_broken(arena: &mut TypeArena, rid: RecordId, fact: &RecordFact, err: Error) {
     let r = arena.record_mut(rid);
     r.layout = Some(RecordLayout { size: fact.size, align: fact.align, fields: Vec::new() });

@@ -352,8 +352,8 @@ pub struct Record {
     /// of being computed.
     pub layout_is_fixed: bool,
     /// API mode: the compiled module disagrees with the cdef about this
-    /// record's fields. cffi reports it when the fields are first used, not
-    /// at import; `sizeof` keeps the compiler's answer.
+    /// record. cffi reports it when the type's size or fields are first
+    /// used, not at import.
     pub broken: Option<String>,
     /// Where the record was declared (its first declaration).
     pub span: Option<crate::Span>,

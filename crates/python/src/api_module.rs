@@ -343,6 +343,20 @@ unsafe fn collect_facts(module: &ModuleC) -> CompilerFacts {
     facts
 }
 
+/// `double sin(double)`: the declaration cffi puts in a lib function's
+/// `__doc__` (cffi's type names, no space after a `*`).
+fn function_declaration(a: &cdecl::TypeArena, fty: cdecl::TypeId, name: &str) -> String {
+    let full = cdecl::names::type_name(a, fty);
+    if let cdecl::Type::Function(f) = a.get(fty) {
+        let result = cdecl::names::type_name(a, f.result);
+        if let Some(args) = full.strip_prefix(result.as_str()).and_then(|r| r.strip_prefix("()")) {
+            let sep = if result.ends_with('*') { "" } else { " " };
+            return format!("{result}{sep}{name}{args}");
+        }
+    }
+    cdecl::names::type_name_around(a, fty, name)
+}
+
 fn no_such_name(module: &str, name: &str) -> PyErr {
     PyAttributeError::new_err(format!(
         "cffi library '{module}' has no function, constant or global variable named '{name}'"
@@ -357,14 +371,16 @@ impl ApiModule {
         let i = *self.funcs.get(name).ok_or_else(|| no_such_name(&self.name, name))?;
         let f = unsafe { &slice(self.module.funcs, self.module.nfuncs)[i] };
         let decl = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
-        let ty = match decl.map(|d| d.kind) {
-            Some(DeclKind::Function { ty, .. }) | Some(DeclKind::ExternPython { ty, .. }) => ty,
+        let (ty, is_extern_python) = match decl.map(|d| d.kind) {
+            Some(DeclKind::Function { ty, .. }) => (ty, false),
+            Some(DeclKind::ExternPython { ty, .. }) => (ty, true),
             _ => return Err(no_such_name(&self.name, name)),
         };
-        let ptr_ty = {
+        let (ptr_ty, c_decl) = {
             let mut a = arena();
             let u = a.unqualified(ty);
-            a.pointer(u)
+            let c_decl = function_declaration(&a, u, name);
+            (a.pointer(u), c_decl)
         };
         let ct = ctype_for(py, ptr_ty)?;
         let addr = f.address.map_or(std::ptr::null_mut(), |p| p as *mut u8);
@@ -393,7 +409,12 @@ impl ApiModule {
                 (*cd).inline[0] = t as usize as u64;
                 (*cd).vectorcall = Some(crate::call::trampoline_vectorcall);
             }
-            cdata::wrap(py, obj)
+            let fnptr = cdata::wrap(py, obj)?;
+            if is_extern_python {
+                // cffi gives these as function pointers, to pass to C
+                return Ok(fnptr);
+            }
+            crate::lib_function::make(py, fnptr, name, &self.name, &c_decl)
         }
     }
 

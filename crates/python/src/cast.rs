@@ -60,6 +60,10 @@ fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
 }
 
 pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(fnptr) = crate::lib_function::unwrap(py, src) {
+        // a compiled module's `lib.f` casts as its function pointer
+        return cast(py, ct, &fnptr);
+    }
     let c = ct.get();
     let mut buf = [0u8; 16];
     let dst = buf.as_mut_ptr();

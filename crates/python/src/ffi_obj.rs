@@ -172,6 +172,16 @@ fn sizeof_error(ct: &CType) -> PyErr {
     PyValueError::new_err(format!("ctype '{}' is of unknown size", ct.cname))
 }
 
+/// `ffi.sizeof()` of a type: "unknown size", or a compiled module's
+/// complaint about a record (`Record::broken`).
+fn sizeof_type(py: Python<'_>, ct: &CType) -> PyResult<usize> {
+    match ct.size_align(py) {
+        Ok((size, _)) => Ok(size),
+        Err(e) if ct.record.is_some_and(|rid| arena().record(rid).broken.is_some()) => Err(e),
+        Err(_) => Err(sizeof_error(ct)),
+    }
+}
+
 /// Allocate zeroed memory, raising `MemoryError` on failure.
 fn calloc(size: usize) -> PyResult<*mut u8> {
     // SAFETY: plain allocation.
@@ -187,6 +197,10 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
     match ct.kind {
         Kind::Pointer => {
             let item = ct.item().get();
+            if item.record.is_some() && !item.is_opaque() {
+                // the fields are checked now (API mode: against the compiler)
+                item.record_info(py)?;
+            }
             match item.size_opt(py) {
                 Some(s) if item.record.is_some() && init.is_some_and(|i| !i.is_none()) && item.record_info(py)?.var_array => {
                     Ok((convert::record::var_size(py, item, init.expect("checked"), s)?, -1))
@@ -314,6 +328,9 @@ impl FFIBase {
         if let Ok(ct) = cdecl.cast::<CType>() {
             return Err(PyTypeError::new_err(format!("typeof() takes a cdecl string or a cdata, not {}", ct.get().repr_string())));
         }
+        if let Some(fnptr) = crate::lib_function::unwrap(py, cdecl) {
+            return self.resolve(py, &fnptr, true);
+        }
         let ct = self.resolve(py, cdecl, true)?;
         if ct.get().kind == Kind::Function && cdecl.is_instance_of::<PyString>() {
             return Err(self.function_type_error(py, cdecl));
@@ -335,13 +352,13 @@ impl FFIBase {
                     return Ok(size);
                 }
             }
-            return ct.size_opt(py).ok_or_else(|| sizeof_error(ct));
+            return sizeof_type(py, ct);
         }
         let ct = self.resolve(py, cdecl, false)?;
         let ct = ct.get();
         match ct.kind {
             Kind::Void | Kind::Function => Err(sizeof_error(ct)),
-            _ => ct.size_opt(py).ok_or_else(|| sizeof_error(ct)),
+            _ => sizeof_type(py, ct),
         }
     }
 

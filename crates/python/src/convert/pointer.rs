@@ -42,6 +42,10 @@ pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
 /// The pointer value of `obj` for a `ct` slot, with cffi's checks.
 pub fn extract(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>) -> PyResult<*mut u8> {
     let Some(cd) = cdata::as_cdata(py, obj) else {
+        // a compiled module's `lib.f` stands for its function pointer
+        if let Some(fnptr) = crate::lib_function::unwrap(py, obj) {
+            return extract(py, ct, &fnptr);
+        }
         return Err(convert_error(py, ct, obj, "cdata pointer"));
     };
     match check(ct, cd.ctype()) {
