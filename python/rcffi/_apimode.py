@@ -10,6 +10,7 @@ import types
 
 from . import _rcffi
 from .api import FFI
+from .error import FFIError
 
 
 class CompiledFFI(FFI):
@@ -30,6 +31,14 @@ class CompiledFFI(FFI):
             return fn
 
         return def_extern_decorator
+
+
+def _has_size(ffi, ctype):
+    try:
+        ffi.sizeof(ctype)
+    except (ValueError, TypeError, FFIError):
+        return False
+    return True
 
 
 def make_lib(ffi, module_name, api, included_libs=()):
@@ -72,7 +81,11 @@ def make_lib(ffi, module_name, api, included_libs=()):
             lib.__dict__[libname] = api.constant(ffi, libname)
         elif kind == "variable" and ffi._is_const_global(libname):
             # `const T x;`: a constant for cffi, read once by value
-            lib.__dict__[libname] = api.variable(ffi, libname)[0]
+            ptr = api.variable(ffi, libname)
+            item = ffi.typeof(ptr).item
+            if not _has_size(ffi, item):
+                raise FFIError("constant '%s' is of type '%s', whose size is not known" % (libname, item.cname))
+            lib.__dict__[libname] = ptr[0]
         elif kind == "variable":
             ptr = api.variable(ffi, libname)
             item = ffi.typeof(ptr).item
@@ -86,6 +99,13 @@ def make_lib(ffi, module_name, api, included_libs=()):
                 def setter(self, value, items=items, item=item):
                     tmp = ffi.new(item, value)
                     ffi.memmove(items, tmp, ffi.sizeof(tmp))
+            elif not _has_size(ffi, item):
+                # `extern opaque_t x;`: only its address is usable
+                def getter(self, item=item):
+                    raise TypeError("cdata '%s' is opaque" % (item.cname,))
+
+                def setter(self, value, item=item):
+                    raise TypeError("'%s' is opaque" % (item.cname,))
             else:
                 def getter(self, ptr=ptr):
                     return ptr[0]

@@ -166,7 +166,14 @@ def address_of_global(lib, name, ffi=None):
     """``ffi.addressof(lib, "name")``: a function's cdata, or a pointer to
     a global variable."""
     cls = type(lib)
-    value = getattr(lib, name)
+    try:
+        value = getattr(lib, name)
+    except TypeError:
+        # a global of opaque type cannot be read, but has an address
+        ptr = cls.__dict__.get("_rcffi_variables", {}).get(name)
+        if ptr is None:
+            raise
+        return ptr
     ptr = cls.__dict__.get("_rcffi_variables", {}).get(name)
     if ptr is not None:
         return ptr

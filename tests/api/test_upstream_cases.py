@@ -227,3 +227,33 @@ def test_long_double_arguments_keep_precision(build):
     ).lib
     a = lib.sq(2.0)
     assert abs(float(lib.res(a))) < 1e-18
+
+
+def test_constant_and_global_of_opaque_type(build):
+    mod = build("typedef ... opaque_t; const opaque_t CONSTANT;", "typedef int opaque_t; const int CONSTANT = 42;")
+    with pytest.raises(mod.ffi.error) as e:
+        mod.lib.CONSTANT
+    assert str(e.value) == "constant 'CONSTANT' is of type 'opaque_t', whose size is not known"
+    mod = build("typedef ... opaque_t; extern opaque_t globvar;", 'typedef char opaque_t[6]; opaque_t globvar = "hello";')
+    ffi, lib = mod.ffi, mod.lib
+    with pytest.raises(TypeError) as e:
+        lib.globvar
+    assert str(e.value) == "cdata 'opaque_t' is opaque"
+    with pytest.raises(TypeError) as e:
+        lib.globvar = []
+    assert str(e.value) == "'opaque_t' is opaque"
+    p = ffi.addressof(lib, "globvar")
+    assert ffi.typeof(p) == ffi.typeof("opaque_t *")
+    assert ffi.string(ffi.cast("char *", p)) == b"hello"
+
+
+def test_typedef_double_dots_that_is_no_float(build):
+    mod = build("typedef double... foo_t; foo_t neg(foo_t); typedef double... ok_t; ok_t twice(ok_t);",
+                "typedef unsigned long foo_t; foo_t neg(foo_t x) { return -x; }"
+                " typedef float ok_t; ok_t twice(ok_t x) { return 2 * x; }")
+    ffi, lib = mod.ffi, mod.lib
+    assert lib.twice(1.5) == 3.0
+    assert ffi.sizeof("ok_t") == 4
+    with pytest.raises(ffi.error) as e:
+        lib.neg
+    assert str(e.value) == "primitive floating-point type with an unexpected size (or not a float type at all)"

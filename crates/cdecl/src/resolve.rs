@@ -32,7 +32,8 @@ pub struct TypeFact {
     pub kind: TypeFactKind,
     /// `sizeof`, from the compiler.
     pub size: u64,
-    /// Whether `(T)-1 < 0`.
+    /// Whether `(T)-1 < 0`; for `typedef float... t;`, whether `t` is a
+    /// floating type at all (`(t)1 / 2 != 0`).
     pub signed: bool,
 }
 
@@ -71,9 +72,8 @@ pub struct CompilerFacts {
 
 fn prim_for(fact: &TypeFact) -> Option<Prim> {
     Some(match (fact.kind, fact.size, fact.signed) {
-        (TypeFactKind::Float, 4, _) => Prim::Float,
-        (TypeFactKind::Float, 8, _) => Prim::Double,
-        (TypeFactKind::Float, 16, _) => Prim::LongDouble,
+        (TypeFactKind::Float, 4, true) => Prim::Float,
+        (TypeFactKind::Float, 8, true) => Prim::Double,
         (TypeFactKind::Float, _, _) => return None,
         (_, 1, true) => Prim::Int8,
         (_, 1, false) => Prim::UInt8,
@@ -94,6 +94,18 @@ fn prim_for(fact: &TypeFact) -> Option<Prim> {
 pub struct Mismatches {
     /// Constants whose cdef value is not the compiler's, by name.
     pub constants: HashMap<String, Error>,
+    /// `typedef float... t;` the compiler says is no `float` or `double`,
+    /// by typedef name: declarations using it raise when fetched.
+    pub types: HashMap<String, Error>,
+}
+
+/// cffi's complaint about a `typedef float... t;` the compiler answered.
+fn float_mismatch(fact: &TypeFact) -> Error {
+    Error::ffi(if fact.signed && fact.size == 16 {
+        "primitive floating-point type is 'long double', not supported for now with the syntax 'typedef double... xxx;'"
+    } else {
+        "primitive floating-point type with an unexpected size (or not a float type at all)"
+    })
 }
 
 /// Apply the compiler's answers. Disagreements carry cffi's messages
@@ -106,10 +118,15 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
     // 1. `typedef int... t;`: substitute a fixed-size integer everywhere.
     let mut unknown: HashMap<String, Prim> = HashMap::default();
     for (name, fact) in &facts.types {
-        if fact.kind != TypeFactKind::Enum {
-            let prim = prim_for(fact)
-                .ok_or_else(|| Error::ffi(format!("'{name}': unsupported size {} for a '...' type", fact.size)))?;
-            unknown.insert(name.clone(), prim);
+        match (fact.kind, prim_for(fact)) {
+            (TypeFactKind::Enum, _) => {}
+            (_, Some(prim)) => {
+                unknown.insert(name.clone(), prim);
+            }
+            (TypeFactKind::Float, None) => {
+                mismatches.types.insert(name.clone(), float_mismatch(fact));
+            }
+            (_, None) => return Err(Error::ffi(format!("'{name}': unsupported size {} for a '...' type", fact.size))),
         }
     }
     let records = reachable_records(reg, arena);

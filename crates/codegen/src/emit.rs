@@ -430,7 +430,8 @@ impl<'a> Emitter<'a> {
                     self.types.push(format!("{{ {}, 0, sizeof({n}), ((({n})-1) < (({n})1)) }}", c_string(&n)));
                 }
                 Type::UnknownFloat(n) if done.insert(n.clone()) => {
-                    self.types.push(format!("{{ {}, 1, sizeof({n}), 1 }}", c_string(&n)));
+                    // the "signed" cell says whether it is a floating type at all
+                    self.types.push(format!("{{ {}, 1, sizeof({n}), ((({n})1) / 2 != 0) }}", c_string(&n)));
                 }
                 Type::Array { .. } if self.has_unknown_dim(ty) => {
                     // `typedef int t[...][...];`: keyed "typedef t", "typedef t[0]", ...

@@ -197,6 +197,9 @@ pub struct ApiModule {
     /// Constants whose cdef value the compiler contradicts: reading them
     /// raises this message (cffi checks lazily).
     bad_constants: HashMap<String, String>,
+    /// `typedef float... t;` that the compiler contradicts: fetching a
+    /// declaration whose type mentions one raises this message.
+    bad_types: HashMap<String, String>,
     /// Every `@ffi.def_extern()` definition stays alive (C may still be
     /// running an older one on another thread).
     definitions: Mutex<Vec<Box<CallbackData>>>,
@@ -305,6 +308,7 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
             consts,
             externs,
             bad_constants: mismatches.constants.into_iter().map(|(k, e)| (k, e.message)).collect(),
+            bad_types: mismatches.types.into_iter().map(|(k, e)| (k, e.message)).collect(),
             definitions: Mutex::new(Vec::new()),
         },
     )?;
@@ -357,6 +361,35 @@ fn function_declaration(a: &cdecl::TypeArena, fty: cdecl::TypeId, name: &str) ->
     cdecl::names::type_name_around(a, fty, name)
 }
 
+impl ApiModule {
+    /// cffi's error for a declaration whose type uses a `typedef float...`
+    /// the compiler contradicted.
+    fn check_types(&self, py: Python<'_>, ty: cdecl::TypeId) -> PyResult<()> {
+        if self.bad_types.is_empty() {
+            return Ok(());
+        }
+        let a = arena();
+        let mut stack = vec![ty];
+        while let Some(t) = stack.pop() {
+            match a.get(a.strip_top_quals(t)) {
+                cdecl::Type::UnknownFloat(n) => {
+                    if let Some(msg) = self.bad_types.get(n) {
+                        return Err(errors::ffi_error(py, msg.clone()));
+                    }
+                }
+                cdecl::Type::Pointer(to) => stack.push(*to),
+                cdecl::Type::Array { item, .. } => stack.push(*item),
+                cdecl::Type::Function(f) => {
+                    stack.push(f.result);
+                    stack.extend(f.args.iter().copied());
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
 fn no_such_name(module: &str, name: &str) -> PyErr {
     PyAttributeError::new_err(format!(
         "cffi library '{module}' has no function, constant or global variable named '{name}'"
@@ -376,6 +409,7 @@ impl ApiModule {
             Some(DeclKind::ExternPython { ty, .. }) => (ty, true),
             _ => return Err(no_such_name(&self.name, name)),
         };
+        self.check_types(py, ty)?;
         let (ptr_ty, c_decl) = {
             let mut a = arena();
             let u = a.unqualified(ty);
@@ -427,6 +461,7 @@ impl ApiModule {
         let Some(DeclKind::Variable { ty }) = decl.map(|d| d.kind) else {
             return Err(no_such_name(&self.name, name));
         };
+        self.check_types(py, ty)?;
         let ptr_ty = arena().pointer(ty);
         let ct = ctype_for(py, ptr_ty)?;
         // SAFETY: the getter returns the address of the global.
