@@ -66,6 +66,7 @@ def make_lib(ffi, module_name, api, included_libs=()):
                 ptr = type(other)._rcffi_variables.get(libname)
                 if ptr is not None:
                     Lib._rcffi_variables[libname] = ptr
+                    Lib._rcffi_included_from[libname] = other
                 setattr(Lib, libname, property(getter, setter))
             else:
                 lib.__dict__[libname] = value
@@ -87,18 +88,21 @@ def make_lib(ffi, module_name, api, included_libs=()):
                 raise FFIError("constant '%s' is of type '%s', whose size is not known" % (libname, item.cname))
             lib.__dict__[libname] = ptr[0]
         elif kind == "variable":
-            ptr = api.variable(ffi, libname)
+            ptr = api.variable(ffi, libname, True)
             item = ffi.typeof(ptr).item
+            refresh = api.refresh
             if item.kind == "array" and item.length is None:
                 # `T x[]`: read as a `T *`, written item by item
-                items = ffi.cast(ffi.getctype(item.item, "*"), ptr)
+                items_type = ffi.getctype(item.item, "*")
 
-                def getter(self, items=items):
-                    return items
+                def getter(self, ptr=ptr):
+                    refresh(ptr, libname)
+                    return ffi.cast(items_type, ptr)
 
-                def setter(self, value, items=items, item=item):
+                def setter(self, value, ptr=ptr, item=item):
+                    refresh(ptr, libname)
                     tmp = ffi.new(item, value)
-                    ffi.memmove(items, tmp, ffi.sizeof(tmp))
+                    ffi.memmove(ffi.cast(items_type, ptr), tmp, ffi.sizeof(tmp))
             elif not _has_size(ffi, item):
                 # `extern opaque_t x;`: only its address is usable
                 def getter(self, item=item):
@@ -107,10 +111,13 @@ def make_lib(ffi, module_name, api, included_libs=()):
                 def setter(self, value, item=item):
                     raise TypeError("'%s' is opaque" % (item.cname,))
             else:
+                # the address is asked at each access (it may be a macro)
                 def getter(self, ptr=ptr):
+                    refresh(ptr, libname)
                     return ptr[0]
 
                 def setter(self, value, ptr=ptr):
+                    refresh(ptr, libname)
                     ptr[0] = value
 
             Lib._rcffi_variables[libname] = ptr
@@ -122,6 +129,16 @@ def make_lib(ffi, module_name, api, included_libs=()):
 
     class Lib(_rcffi.LibBase):
         _rcffi_variables = {}
+        _rcffi_included_from = {}
+
+        def _rcffi_address(self, libname):
+            """``ffi.addressof(lib, "global")``: asked again each time."""
+            other = Lib._rcffi_included_from.get(libname)
+            if other is not None:
+                from .lib import address_of_global
+
+                return address_of_global(other, libname)
+            return api.variable(ffi, libname)
 
         def _rcffi_missing(self, libname):
             """What LibBase asks for a name not in the instance dict."""

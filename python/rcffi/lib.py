@@ -166,17 +166,19 @@ def address_of_global(lib, name, ffi=None):
     """``ffi.addressof(lib, "name")``: a function's cdata, or a pointer to
     a global variable."""
     cls = type(lib)
+    variables = cls.__dict__.get("_rcffi_variables", {})
+    fresh = cls.__dict__.get("_rcffi_address")  # API mode: asked each time
+    if fresh is not None and name in variables:
+        return fresh(lib, name)
     try:
         value = getattr(lib, name)
     except TypeError:
         # a global of opaque type cannot be read, but has an address
-        ptr = cls.__dict__.get("_rcffi_variables", {}).get(name)
-        if ptr is None:
+        if name not in variables:
             raise
-        return ptr
-    ptr = cls.__dict__.get("_rcffi_variables", {}).get(name)
-    if ptr is not None:
-        return ptr
+        value = None
+    if name in variables:
+        return fresh(lib, name) if fresh is not None else variables[name]
     fnptr = _rcffi._lib_function_pointer(value)
     if fnptr is not None:
         return fnptr

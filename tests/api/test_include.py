@@ -113,6 +113,8 @@ def test_functions_and_globals_of_the_included_lib(child):
     assert mod.lib.calls == before + 1
     mod.lib.calls = 100
     assert mod1.lib.calls == 100
+    assert mod.ffi.addressof(mod.lib, "calls") == mod1.ffi.addressof(mod1.lib, "calls")
+    assert mod.ffi.addressof(mod.lib, "calls")[0] == 100
     with pytest.raises(AttributeError):
         mod.lib.no_such_name
 

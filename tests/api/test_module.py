@@ -334,3 +334,33 @@ def test_wrong_declaration_fails_at_compile_time(tmp_path):
     ffi.set_source("_bad", "static int add(int a) { return a; }")
     with pytest.raises(cffi_impl.VerificationError):
         ffi.compile(tmpdir=str(tmp_path))
+
+
+def test_global_that_is_a_macro_is_found_at_each_access(build):
+    # as in cffi: a global's address is asked each time it is used
+    mod = build(
+        "extern int myarray[50], my_value;",
+        "int myarray[50];\n"
+        "int *get_my_value(void) { static int index = 0; return &myarray[index++]; }\n"
+        "#define my_value (*get_my_value())",
+    )
+    ffi, lib = mod.ffi, mod.lib
+    assert lib.my_value == 0  # [0]
+    lib.my_value = 42  # [1]
+    assert lib.myarray[1] == 42
+    assert lib.my_value == 0  # [2]
+    lib.myarray[3] = 63
+    assert lib.my_value == 63  # [3]
+    p = ffi.addressof(lib, "my_value")  # [4]
+    assert p == lib.myarray + 4
+
+
+def test_global_at_address_null_is_an_error(build):
+    mod = build("extern int v;", "static int *get_v(void) { return 0; }\n#define v (*get_v())")
+    ffi, lib = mod.ffi, mod.lib
+    with pytest.raises(ffi.error):
+        lib.v
+    with pytest.raises(ffi.error):
+        lib.v = 5
+    with pytest.raises(ffi.error):
+        ffi.addressof(lib, "v")

@@ -362,6 +362,17 @@ fn function_declaration(a: &cdecl::TypeArena, fty: cdecl::TypeId, name: &str) ->
 }
 
 impl ApiModule {
+    /// The global's address from the module's getter; NULL (a macro
+    /// whose pointer-returning function failed) is an `ffi.error`.
+    fn address_of(&self, py: Python<'_>, g: &GlobalC, name: &str) -> PyResult<*mut u8> {
+        // SAFETY: the generated getter returns the address of the global.
+        let addr = unsafe { g.address_getter.map_or(std::ptr::null_mut(), |f| f()) } as *mut u8;
+        if addr.is_null() {
+            return Err(errors::ffi_error(py, format!("global variable '{name}' is at address NULL")));
+        }
+        Ok(addr)
+    }
+
     /// cffi's error for a declaration whose type uses a `typedef float...`
     /// the compiler contradicted.
     fn check_types(&self, py: Python<'_>, ty: cdecl::TypeId) -> PyResult<()> {
@@ -453,8 +464,10 @@ impl ApiModule {
     }
 
     /// A pointer cdata to the global variable `name` (`T *`, or for an
-    /// array global `T[n] *`).
-    fn variable<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    /// array global `T[n] *`); with `unresolved`, still NULL (for
+    /// `refresh` to point at each access).
+    #[pyo3(signature = (ffi_obj, name, unresolved=false))]
+    fn variable<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str, unresolved: bool) -> PyResult<Bound<'py, PyAny>> {
         let i = *self.globals.get(name).ok_or_else(|| no_such_name(&self.name, name))?;
         let g = unsafe { &slice(self.module.globals, self.module.nglobals)[i] };
         let decl = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
@@ -464,9 +477,21 @@ impl ApiModule {
         self.check_types(py, ty)?;
         let ptr_ty = arena().pointer(ty);
         let ct = ctype_for(py, ptr_ty)?;
-        // SAFETY: the getter returns the address of the global.
-        let addr = unsafe { g.address_getter.map_or(std::ptr::null_mut(), |f| f()) } as *mut u8;
+        let addr = if unresolved { std::ptr::null_mut() } else { self.address_of(py, g, name)? };
         unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr, Owner::Borrowed)) }
+    }
+
+    /// Point `ptr` (made by `variable(ffi, name)`) at where the global is
+    /// now: the address is asked again at every access, as in cffi, since
+    /// the "global" may be a macro like `(*get_value())`.
+    fn refresh(&self, py: Python<'_>, ptr: &Bound<'_, PyAny>, name: &str) -> PyResult<()> {
+        let i = *self.globals.get(name).ok_or_else(|| no_such_name(&self.name, name))?;
+        let g = unsafe { &slice(self.module.globals, self.module.nglobals)[i] };
+        let addr = self.address_of(py, g, name)?;
+        let cd = cdata::as_cdata(py, ptr).ok_or_else(|| PyTypeError::new_err("expected a cdata"))?;
+        // SAFETY: the pointer cdata of one lib property, never shared.
+        unsafe { (*(cd as *const CDataObject as *mut CDataObject)).ptr = addr };
+        Ok(())
     }
 
     /// The value of the constant `name`.
