@@ -41,6 +41,14 @@ def _has_size(ffi, ctype):
     return True
 
 
+class _LibWithDict(_rcffi.LibBase):
+    """Gives the instance dict a descriptor that `Lib`'s own `__dict__`
+    property (cffi's view of all names) does not hide."""
+
+
+_instance_dict = _LibWithDict.__dict__["__dict__"].__get__
+
+
 def make_lib(ffi, module_name, api, included_libs=()):
     """The ``lib`` object: functions and constants are fetched on first
     access and cached in the instance ``__dict__``; global variables are
@@ -69,7 +77,7 @@ def make_lib(ffi, module_name, api, included_libs=()):
                     Lib._rcffi_included_from[libname] = other
                 setattr(Lib, libname, property(getter, setter))
             else:
-                lib.__dict__[libname] = value
+                _instance_dict(lib)[libname] = value
             return True
         return False
 
@@ -77,16 +85,16 @@ def make_lib(ffi, module_name, api, included_libs=()):
         kind = ffi._lookup_kind(libname)
         if kind in ("function", "extern_python"):
             value = api.function(ffi, libname)
-            lib.__dict__[libname] = value
+            _instance_dict(lib)[libname] = value
         elif kind in ("constant", "enum"):
-            lib.__dict__[libname] = api.constant(ffi, libname)
+            _instance_dict(lib)[libname] = api.constant(ffi, libname)
         elif kind == "variable" and ffi._is_const_global(libname):
             # `const T x;`: a constant for cffi, read once by value
             ptr = api.variable(ffi, libname)
             item = ffi.typeof(ptr).item
             if not _has_size(ffi, item):
                 raise FFIError("constant '%s' is of type '%s', whose size is not known" % (libname, item.cname))
-            lib.__dict__[libname] = ptr[0]
+            _instance_dict(lib)[libname] = ptr[0]
         elif kind == "variable":
             ptr = api.variable(ffi, libname, True)
             item = ffi.typeof(ptr).item
@@ -127,7 +135,7 @@ def make_lib(ffi, module_name, api, included_libs=()):
                 "cffi library '%s' has no function, constant or global variable named '%s'" % (module_name, libname)
             )
 
-    class Lib(_rcffi.LibBase):
+    class Lib(_LibWithDict):
         _rcffi_variables = {}
         _rcffi_included_from = {}
 
@@ -192,6 +200,21 @@ def make_lib(ffi, module_name, api, included_libs=()):
 
         def __dir__(self):
             return sorted(ffi._declared_names())
+
+        @property
+        def __dict__(self):
+            # as cffi: a new dict of every name; a global variable is
+            # given as a pointer to it
+            from .lib import address_of_global
+
+            names = {}
+            for libname in ffi._declared_names():
+                if libname in Lib._rcffi_variables or (
+                        ffi._lookup_kind(libname) == "variable" and not ffi._is_const_global(libname)):
+                    names[libname] = address_of_global(self, libname, ffi)
+                else:
+                    names[libname] = getattr(self, libname)
+            return names
 
         def __repr__(self):
             return "<Lib object for '%s'>" % (module_name,)

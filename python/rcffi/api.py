@@ -119,7 +119,7 @@ class FFI(_rcffi.FFIBase):
         fields or items, or of a global variable or function of a library."""
         if isinstance(cdata, _rcffi.CData):
             return _rcffi.FFIBase.addressof(self, cdata, *fields_or_indexes)
-        if "_rcffi_handle" in getattr(cdata, "__dict__", {}):
+        if isinstance(cdata, _rcffi.LibBase):
             from .lib import address_of_global
 
             if len(fields_or_indexes) != 1:

@@ -364,3 +364,18 @@ def test_global_at_address_null_is_an_error(build):
         lib.v = 5
     with pytest.raises(ffi.error):
         ffi.addressof(lib, "v")
+
+
+def test_lib_dict_lists_every_name(build):
+    # as cffi: lib.__dict__ is a new dict of all names, a global variable
+    # being given as an internal object (here: a pointer to it)
+    mod = build("int ff(int); extern int aa; static const int my_constant;",
+                "#define my_constant (-45)\nint aa;\nint ff(int x) { return x + aa; }")
+    ffi, lib = mod.ffi, mod.lib
+    lib.aa = 5
+    assert dir(lib) == ["aa", "ff", "my_constant"]
+    aaobj = lib.__dict__["aa"]
+    assert not isinstance(aaobj, int)
+    assert lib.__dict__ == {"ff": lib.ff, "aa": aaobj, "my_constant": -45}
+    lib.__dict__["ff"] = "??"
+    assert lib.ff(10) == 15
