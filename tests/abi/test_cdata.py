@@ -799,10 +799,15 @@ def test_new_allocator_calls_custom_alloc_and_free(ffi, libc):
 
 def test_new_allocator_release_frees_immediately(ffi, libc):
     freed = []
-    alloc = ffi.new_allocator(libc.malloc, lambda p: (freed.append(1), libc.free(p)))
+    alloc = ffi.new_allocator(libc.malloc, lambda p: (freed.append(p), libc.free(p)))
     y = alloc("int[2]")
+    address = ffi.cast("intptr_t", y)
     ffi.release(y)
-    assert freed == [1]
+    assert len(freed) == 1
+    # the released cdata still compares (and hashes) as its old address,
+    # so the free callback's argument equals it, as in cffi
+    assert freed[0] == y and hash(freed[0]) == hash(y)
+    assert int(ffi.cast("intptr_t", freed[0])) == int(address)
 
 
 def test_new_allocator_zero_fills_by_default(ffi, libc):

@@ -634,7 +634,10 @@ pub fn release_cdata(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
     let obj = x.as_ptr() as *mut CDataObject;
     // SAFETY: GIL held; give back the resource and make later use fail cleanly.
     unsafe {
+        let old = (*obj).ptr;
         cdata::release_owner(py, obj);
+        // comparisons and hash keep using the old address (identity_address)
+        (*obj).inline[0] = old as usize as u64;
         (*obj).ptr = std::ptr::null_mut();
         (*obj).length = if (*obj).length >= 0 { 0 } else { -1 };
     }

@@ -59,6 +59,17 @@ pub struct CDataObject {
 }
 
 impl CDataObject {
+    /// The address compared and hashed: after `ffi.release()` the data
+    /// pointer is NULL (so that later use fails cleanly) but the cdata
+    /// still compares equal to others at its old address, as in cffi.
+    #[inline]
+    pub fn identity_address(&self) -> usize {
+        match self.owner {
+            Owner::Released | Owner::ReleasedBuffer => self.inline[0] as usize,
+            _ => self.ptr as usize,
+        }
+    }
+
     /// The `CType` of this cdata.
     #[inline]
     pub fn ctype(&self) -> &CType {

@@ -416,7 +416,7 @@ unsafe extern "C" fn richcompare(a: *mut ffi::PyObject, b: *mut ffi::PyObject, o
         if matches!(cb.ctype().kind, Kind::Primitive | Kind::Enum) {
             return ffi::Py_NewRef(ffi::Py_NotImplemented());
         }
-        let (x, y) = (ca.ptr as usize, cb.ptr as usize);
+        let (x, y) = (ca.identity_address(), cb.identity_address());
         let res = match op {
             ffi::Py_EQ => x == y,
             ffi::Py_NE => x != y,
@@ -456,7 +456,7 @@ unsafe extern "C" fn hash(slf: *mut ffi::PyObject) -> ffi::Py_hash_t {
             }
         };
     }
-    let h = ffi::PyLong_FromVoidPtr(c.ptr as *mut c_void);
+    let h = ffi::PyLong_FromVoidPtr(c.identity_address() as *mut c_void);
     let r = ffi::PyObject_Hash(h);
     ffi::Py_DECREF(h);
     r
