@@ -7,7 +7,8 @@ fn gen(cdef: &str) -> Result<String, GenError> {
     generate(&ModuleSource {
         module_name: "pkg._m".into(),
         preamble: "/* user */".into(),
-        cdefs: vec![CdefInput { source: cdef.into(), override_existing: false, pack: 0 }],
+        cdefs: vec![CdefInput { source: cdef.into(), ..Default::default() }],
+        embedding: None,
     })
 }
 
