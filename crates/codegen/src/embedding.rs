@@ -149,7 +149,7 @@ static int _rcffi_emb_import_runtime(void)
    then the init code, run in a namespace of its own. */
 static int _rcffi_emb_run_init_code(void)
 {
-    PyObject *m, *code = NULL, *globals = NULL, *name = NULL, *r;
+    PyObject *m, *code = NULL, *globals = NULL, *r;
     int status = -1;
     if (_rcffi_emb_import_runtime() < 0)
         return -1;
@@ -161,11 +161,9 @@ static int _rcffi_emb_run_init_code(void)
     code = Py_CompileString(_rcffi_emb_code, @FILENAME@, Py_file_input);
     if (code == NULL)
         goto done;
+    /* as cffi: only __builtins__ (so __name__ is the builtins' one) */
     globals = PyDict_New();
-    name = PyUnicode_FromString(@NAME@);
-    if (globals == NULL || name == NULL
-            || PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) < 0
-            || PyDict_SetItemString(globals, "__name__", name) < 0)
+    if (globals == NULL || PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) < 0)
         goto done;
     r = PyEval_EvalCode(code, globals, globals);
     if (r == NULL)
@@ -173,7 +171,6 @@ static int _rcffi_emb_run_init_code(void)
     Py_DECREF(r);
     status = 0;
 done:
-    Py_XDECREF(name);
     Py_XDECREF(globals);
     Py_XDECREF(code);
     Py_DECREF(m);

@@ -328,7 +328,7 @@ impl<'a> Emitter<'a> {
             return Err(GenError::Unsupported(format!("'{name}' is not a function")));
         };
         if f.variadic {
-            return Err(GenError::Unsupported(format!("{name}: a vararg function is extern \"Python\"")));
+            return Err(GenError::NotImplemented(format!("{name}: a vararg function is extern \"Python\"")));
         }
         let result = self.arena.strip_top_quals(f.result);
         let is_void = matches!(self.arena.get(result), Type::Void);
