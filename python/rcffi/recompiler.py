@@ -176,10 +176,9 @@ def recompile(ffi, module_name, preamble, tmpdir=".", call_c_compiler=True, c_fi
     kwds.pop("py_limited_api", None)  # the generated module uses the full C API
     embedding = getattr(ffi, "_embedding", None) is not None
     if embedding:
-        # the library calls libpython itself
-        from ._embedding import apply_embedding_fix
-
-        apply_embedding_fix(kwds)
+        # the library calls libpython itself (a method, as cffi: subclasses may change it)
+        kwds = dict(kwds)
+        ffi._apply_embedding_fix(kwds)
     if c_file is None:
         c_file, parts = _modname_to_file(tmpdir, module_name, source_extension)
         if extradir:
