@@ -81,7 +81,10 @@ extern point_t *scale(point_t *, double);
 int main(void)
 {
     point_t pt = { 3, 5 };
-    int a = add(40, 2);
+    int a;
+    printf("before the first call\n");
+    fflush(stdout);
+    a = add(40, 2);
     point_t *q = scale(&pt, 2.5);
     int b = add(a, -2);
     fflush(stdout);
@@ -100,7 +103,7 @@ def test_first_call_starts_python_and_runs_the_init_code_once(tmp_path):
     )
     r = run_host(tmp_path, BASIC_HOST, [lib], threads=False)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == "init, registered: True\nadd 40 2\nadd 42 -2\ngot: 42 40 7 12 1\n"
+    assert r.stdout == "before the first call\ninit, registered: True\nadd 40 2\nadd 42 -2\ngot: 42 40 7 12 1\n"
     assert r.stderr == ""
 
 
