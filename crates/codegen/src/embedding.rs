@@ -191,7 +191,16 @@ static void _rcffi_emb_write(PyObject *f, const char *s, PyObject *obj)
    prints the same facts). */
 static void _rcffi_emb_report(void)
 {
-    PyObject *type, *value, *tb, *f, *runtime, *where = NULL, *r;
+    PyObject *f, *runtime, *where = NULL, *r;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *exc = PyErr_GetRaisedException();
+    f = PySys_GetObject("stderr");   /* borrowed */
+    _rcffi_emb_write(f, "Failed to initialize the Python-CFFI embedding logic:\n\n", NULL);
+    if (exc != NULL)
+        PyErr_DisplayException(exc);
+    Py_XDECREF(exc);
+#else
+    PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     f = PySys_GetObject("stderr");   /* borrowed */
     _rcffi_emb_write(f, "Failed to initialize the Python-CFFI embedding logic:\n\n", NULL);
@@ -202,6 +211,7 @@ static void _rcffi_emb_report(void)
     Py_XDECREF(type);
     Py_XDECREF(value);
     Py_XDECREF(tb);
+#endif
     _rcffi_emb_write(f, "\nFrom: " @NAME@ "\ncompiled with rcffi version: " @VERSION@ "\nrcffi runtime: ", NULL);
     runtime = PyDict_GetItemString(PyImport_GetModuleDict(), "rcffi._rcffi");   /* borrowed */
     if (runtime != NULL)
