@@ -377,3 +377,13 @@ def test_generated_embedding_c_compiles_without_warnings(tmp_path, compiler, ext
         capture_output=True, text=True,
     )
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("target, expected", [("plugin-1.5.*", "plugin-1.5.so"), ("libplug.so.1", "libplug.so.1")])
+def test_compile_target_names_the_library(tmp_path, target, expected):
+    ffi = cffi_impl.FFI()
+    ffi.embedding_api(ADD_API)
+    ffi.set_source(unique("_emb_target"), "")
+    path = ffi.compile(tmpdir=str(tmp_path), target=target)
+    assert path == os.path.join(str(tmp_path), expected)
+    assert os.path.exists(path)
