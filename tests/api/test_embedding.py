@@ -387,3 +387,19 @@ def test_compile_target_names_the_library(tmp_path, target, expected):
     path = ffi.compile(tmpdir=str(tmp_path), target=target)
     assert path == os.path.join(str(tmp_path), expected)
     assert os.path.exists(path)
+
+
+def test_extern_python_called_from_exported_c_code_starts_python(tmp_path):
+    # cffi's "Embedding and Extending": a C function of set_source() calls a
+    # (static) extern "Python" function, which starts Python when needed
+    lib, _ = make_library(
+        tmp_path,
+        "",
+        "from MODULE import ffi\n@ffi.def_extern()\ndef mycb(x):\n    return x * 10\n",
+        "static int mycb(int);\nCFFI_DLLEXPORT int myfunc(int a, int b) { return mycb(a * b); }",
+        cdef='extern "Python" int mycb(int);',
+    )
+    host = "#include <stdio.h>\nint myfunc(int, int);\nint main(void) { printf(\"%d\\n\", myfunc(6, 7)); return 0; }\n"
+    r = run_host(tmp_path, host, [lib], threads=False)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "420\n"
