@@ -31,7 +31,7 @@ def make_library(tmp_path, api, init_code, source="", name=None, cdef=None, **kw
     return path, name
 
 
-def run_host(tmp_path, c_source, libraries, threads=True):
+def run_host(tmp_path, c_source, libraries, threads=True, args=(), link=()):
     """Compile the C program 'c_source' against 'libraries' and run it;
     the completed process (text stdout/stderr)."""
     c_file = tmp_path / "host.c"
@@ -40,6 +40,7 @@ def run_host(tmp_path, c_source, libraries, threads=True):
     cmd = [c_compiler(), "-o", str(exe), str(c_file)] + [os.path.abspath(p) for p in libraries]
     if threads:
         cmd.append("-pthread")
+    cmd.extend(link)
     subprocess.run(cmd, check=True)
     env = dict(os.environ)
     # the libpython this interpreter uses, and nothing of this process's
@@ -51,7 +52,7 @@ def run_host(tmp_path, c_source, libraries, threads=True):
         import _cffi_backend
 
         env["PYTHONPATH"] = os.path.dirname(_cffi_backend.__file__)
-    return subprocess.run([str(exe)], cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([str(exe)] + [os.path.abspath(a) for a in args], cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300)
 
 
 BASIC_INIT = r"""
@@ -403,3 +404,32 @@ def test_extern_python_called_from_exported_c_code_starts_python(tmp_path):
     r = run_host(tmp_path, host, [lib], threads=False)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "420\n"
+
+
+@pytest.mark.skipif(IMPL_NAME != "rcffi", reason="cffi leaves it to the host to load libpython with RTLD_GLOBAL")
+def test_library_loaded_as_a_plugin_with_dlopen(tmp_path):
+    # dlopen(RTLD_LOCAL) keeps libpython out of the global scope, where the
+    # runtime (an extension module) looks for it: the library promotes it
+    lib1, _ = make_library(tmp_path, ADD_API, "from MODULE import ffi\n@ffi.def_extern()\ndef add(x, y):\n    return x + y\n")
+    lib2, _ = make_library(tmp_path, "int sub(int, int);",
+                           "from MODULE import ffi\n@ffi.def_extern()\ndef sub(x, y):\n    return x - y\n")
+    host = r"""
+#include <dlfcn.h>
+#include <stdio.h>
+int main(int argc, char **argv)
+{
+    void *h1 = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL), *h2 = dlopen(argv[2], RTLD_NOW | RTLD_LOCAL);
+    int (*add)(int, int), (*sub)(int, int);
+    if (h1 == NULL || h2 == NULL) {
+        printf("dlopen: %s\n", dlerror());
+        return 1;
+    }
+    *(void **)&add = dlsym(h1, "add");
+    *(void **)&sub = dlsym(h2, "sub");
+    printf("%d %d\n", add(2, 3), sub(10, 4));
+    return 0;
+}
+"""
+    r = run_host(tmp_path, host, [], threads=False, args=[lib1, lib2], link=["-ldl"])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout == "5 6\n", r.stderr

@@ -17,6 +17,7 @@ use crate::Embedding;
 /// Before the user's source: what cffi documents for it (`CFFI_DLLEXPORT`,
 /// `cffi_start_python()`).
 pub const PRELUDE: &str = r#"
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #if defined(__GNUC__)
@@ -104,12 +105,26 @@ static void _rcffi_emb_make_lock(void)
     pthread_mutexattr_destroy(&attr);
 }
 
+/* Extension modules (rcffi's runtime among them) find libpython's symbols
+   in the process's global scope, where a host that loaded this library
+   with dlopen(RTLD_LOCAL) did not put it: promote it there (cffi leaves
+   this to the host program). */
+static void _rcffi_emb_make_libpython_global(void)
+{
+#ifdef RTLD_NOLOAD
+    Dl_info info;
+    if (dladdr((void *)&Py_InitializeEx, &info) != 0 && info.dli_fname != NULL)
+        (void)dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
+#endif
+}
+
 /* Python itself, once per process, by whichever library comes first; the
    GIL is released afterwards, for every thread to take it as it needs. */
 static void _rcffi_emb_start_interpreter(void)
 {
     pthread_mutex_lock(&_rcffi_embedding_python_lock);
     if (!Py_IsInitialized()) {
+        _rcffi_emb_make_libpython_global();
         Py_InitializeEx(0);   /* 0: the host program keeps its signal handlers */
         (void)PyEval_SaveThread();
     }
