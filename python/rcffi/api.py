@@ -62,6 +62,39 @@ class FFI(_rcffi.FFIBase):
         # what API mode embeds in the compiled module: (text, override, pack)
         self.__dict__.setdefault("_cdef_calls", []).append((csource, bool(override), 1 if packed else (pack or 0)))
 
+    def embedding_api(self, csource, packed=False, pack=None):
+        """Declare what the library built from this FFI exports: its
+        functions are defined by the generated C, start Python on their
+        first call and call the function attached with
+        ``@ffi.def_extern()`` (types, constants and variables as in
+        ``cdef()``; variables must be defined in ``set_source()``)."""
+        from ._embedding import check_cdef_args
+
+        pack = check_cdef_args(csource, packed, pack)
+        for message in self._cdef(csource, False, False, pack or None, True):
+            warnings.warn(message, UserWarning, stacklevel=2)
+        self._cdefsources.append(csource)
+        self.__dict__.setdefault("_cdef_calls", []).append((csource, False, pack, True))
+        if self._embedding is None:
+            self._embedding = ""
+
+    def embedding_init_code(self, pysource):
+        """The Python code the library runs once, when one of its functions
+        is first called; it attaches their implementations with
+        ``@ffi.def_extern()``."""
+        from ._embedding import prepare_init_code
+
+        if self._embedding:
+            raise ValueError("embedding_init_code() can only be called once")
+        self._embedding = prepare_init_code(pysource)
+
+    def _apply_embedding_fix(self, kwds):
+        """Add to the setuptools keywords 'kwds' what linking against
+        libpython needs (an embedding library starts Python itself)."""
+        from ._embedding import apply_embedding_fix
+
+        apply_embedding_fix(kwds)
+
     def cdef_header(self, header, *, include_dirs=(), defines=None, only=None, packed=False, pack=None):
         """rcffi extension: declare what a real C header declares, read with
         rcffi's own preprocessor (no compiler needed). See

@@ -53,7 +53,9 @@ def c_source(ffi, module_name, preamble):
     theirs = [c for c in calls if id(c) in brought]
     own = [c for c in calls if id(c) not in brought]
     as_call = lambda cs: [c.as_cdef_call() if hasattr(c, "as_cdef_call") else c for c in cs]  # noqa: E731
-    return _rcffi._generate_c(module_name, preamble, as_call(own), modules, as_call(theirs))
+    from ._embedding import generator_args
+
+    return _rcffi._generate_c(module_name, preamble, as_call(own), modules, as_call(theirs), generator_args(ffi))
 
 
 def make_c_source(ffi, module_name, preamble, target_c_file, verbose=False):
@@ -74,6 +76,10 @@ def py_source(ffi, module_name):
         if ffi._lookup_kind(name) == "enum":
             ffi._lib_constant(name)  # VerificationMissing for `enum e { A, ... }`
     calls = cdef_calls(ffi)
+    if any(len(c) > 3 and c[3] for c in calls):
+        from .error import VerificationError
+
+        raise VerificationError("cannot use 'extern \"Python\"' in the ABI mode")
     lines = [
         "# auto-generated file (rcffi, out-of-line ABI mode): do not edit",
         "import rcffi._outofline",
@@ -168,6 +174,11 @@ def recompile(ffi, module_name, preamble, tmpdir=".", call_c_compiler=True, c_fi
     if call_c_compiler and _is_file_like(c_file):
         raise TypeError("Writing to file-like objects is not supported with call_c_compiler=True")
     kwds.pop("py_limited_api", None)  # the generated module uses the full C API
+    embedding = getattr(ffi, "_embedding", None) is not None
+    if embedding:
+        # the library calls libpython itself (a method, as cffi: subclasses may change it)
+        kwds = dict(kwds)
+        ffi._apply_embedding_fix(kwds)
     if c_file is None:
         c_file, parts = _modname_to_file(tmpdir, module_name, source_extension)
         if extradir:
@@ -176,7 +187,8 @@ def recompile(ffi, module_name, preamble, tmpdir=".", call_c_compiler=True, c_fi
     else:
         ext_c_file = c_file
     if target is None:
-        target = "*"
+        # an embedding library is a plain shared library: 'name.so'
+        target = "%s.*" % (module_name,) if embedding else "*"
     ext = get_extension(ext_c_file, module_name, **kwds) if uses_ffiplatform else None
     updated = make_c_source(ffi, module_name, preamble, c_file, verbose=compiler_verbose)
     if not call_c_compiler:

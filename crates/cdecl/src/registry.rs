@@ -24,6 +24,9 @@ pub struct CdefOptions {
     /// cannot be represented is skipped with a warning instead of failing
     /// the whole text. Plain `cdef()` keeps cffi's strict behaviour.
     pub header_mode: bool,
+    /// `ffi.embedding_api()`: every function declared is exported by the
+    /// built library and implemented in Python (cffi's `dllexport`).
+    pub dllexport: bool,
 }
 
 impl Default for CdefOptions {
@@ -33,6 +36,7 @@ impl Default for CdefOptions {
             packing: Packing::Natural,
             source_name: "<cdef source string>".to_string(),
             header_mode: false,
+            dllexport: false,
         }
     }
 }
@@ -89,6 +93,8 @@ pub enum DeclKind {
         ty: TypeId,
         /// Declared in `extern "Python+C"`.
         plus_c: bool,
+        /// Declared by `ffi.embedding_api()`: exported from the library.
+        dllexport: bool,
     },
 }
 

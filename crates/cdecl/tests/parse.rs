@@ -359,6 +359,19 @@ fn extern_python() {
 }
 
 #[test]
+fn dllexport_functions_are_exported_extern_python() {
+    let mut f = Ffi::new();
+    let opts = CdefOptions { dllexport: true, ..CdefOptions::default() };
+    f.cdef_with("typedef struct { int x; } p_t; int add(p_t *, int); extern int glob; extern \"Python\" void cb(void);", opts)
+        .unwrap();
+    assert!(matches!(f.decl("add"), DeclKind::ExternPython { plus_c: true, dllexport: true, .. }));
+    assert!(matches!(f.decl("cb"), DeclKind::ExternPython { dllexport: true, .. }));
+    assert!(matches!(f.decl("glob"), DeclKind::Variable { .. }));
+    f.cdef("int plain(int);");
+    assert!(matches!(f.decl("plain"), DeclKind::Function { .. }));
+}
+
+#[test]
 fn redeclarations() {
     let mut f = Ffi::new();
     f.cdef("typedef int a; typedef int a; extern int x; extern int x; struct s; struct s; typedef struct s s_t; typedef s_t s_t2;");

@@ -14,12 +14,13 @@
 //! `#[repr(C)]` structs and checks [`PROTOCOL_VERSION`].
 
 mod cspell;
+mod embedding;
 mod emit;
 
 pub use cspell::Unspellable;
 
 /// Bumped whenever the C structures of [`PROTOCOL`] change.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Name of the capsule `PyInit_<module>` passes to the runtime.
 pub const CAPSULE_NAME: &str = "rcffi._api_module";
@@ -31,6 +32,9 @@ pub struct CdefInput {
     pub override_existing: bool,
     /// 0: natural alignment; N: `pack=N` (`packed=True` is 1).
     pub pack: u32,
+    /// Given to `ffi.embedding_api()`: its functions are exported by the
+    /// library and implemented in Python.
+    pub dllexport: bool,
 }
 
 /// What `ffi.set_source()` recorded.
@@ -42,6 +46,21 @@ pub struct ModuleSource {
     pub preamble: String,
     /// Declarations of `ffi.cdef()`, in order (included FFIs first).
     pub cdefs: Vec<CdefInput>,
+    /// `ffi.embedding_api()` was used: the module is also a shared library
+    /// that starts Python on the first call of one of its functions.
+    pub embedding: Option<Embedding>,
+}
+
+/// What an embedding library needs besides the declarations.
+#[derive(Clone, Debug, Default)]
+pub struct Embedding {
+    /// `ffi.embedding_init_code()` (dedented; may be empty).
+    pub init_code: String,
+    /// The directory holding the `rcffi` package at build time, put on
+    /// `sys.path` when a host program's Python cannot import rcffi.
+    pub runtime_dir: String,
+    /// rcffi's version, for the report of a failed initialization.
+    pub version: String,
 }
 
 /// Why no C source could be produced.
@@ -101,12 +120,18 @@ pub struct Includes {
 /// import and include (its `text`) instead of a cdef.
 pub const INCLUDE_ROW: i32 = -1;
 
+/// Bits of `flags` in the table of cdefs: `override=True`,
+/// and text given to `ffi.embedding_api()`.
+pub const CDEF_OVERRIDE: i32 = 1;
+pub const CDEF_DLLEXPORT: i32 = 2;
+
 /// The C source of a module whose FFI included other compiled modules:
 /// only its own declarations are compiled, measured and embedded.
 pub fn generate_including(src: &ModuleSource, includes: &Includes) -> Result<String, GenError> {
     fn parse(reg: &mut cdecl::Registry, arena: &mut cdecl::TypeArena, c: &CdefInput) -> Result<(), GenError> {
         let options = cdecl::CdefOptions {
             override_existing: c.override_existing,
+            dllexport: c.dllexport,
             packing: if c.pack == 0 { cdecl::Packing::Natural } else { cdecl::Packing::Pack(c.pack) },
             ..cdecl::CdefOptions::default()
         };
@@ -149,7 +174,7 @@ fn name_pointed_anonymous_records(arena: &mut cdecl::TypeArena, reg: &cdecl::Reg
 /// include, see [`Includes`]; such rows come first.)
 pub const PROTOCOL: &str = r#"
 typedef void (*_rcffi_fn)(void);
-struct _rcffi_cdef_s { const char *text; int override_existing; int pack; };
+struct _rcffi_cdef_s { const char *text; int flags; int pack; };
 struct _rcffi_func_s { const char *name; _rcffi_fn address; void (*trampoline)(void **, void *); };
 struct _rcffi_global_s { const char *name; _rcffi_fn address_getter; };
 struct _rcffi_int_s { const char *name; int (*get)(unsigned long long *); };

@@ -1,13 +1,14 @@
 //! The generator's output for small cdefs (compiled for real by the pytest
 //! suites in tests/api/, which also check -Wall -Wextra -Werror).
 
-use codegen::{generate, CdefInput, GenError, ModuleSource};
+use codegen::{generate, CdefInput, Embedding, GenError, ModuleSource};
 
 fn gen(cdef: &str) -> Result<String, GenError> {
     generate(&ModuleSource {
         module_name: "pkg._m".into(),
         preamble: "/* user */".into(),
-        cdefs: vec![CdefInput { source: cdef.into(), override_existing: false, pack: 0 }],
+        cdefs: vec![CdefInput { source: cdef.into(), ..Default::default() }],
+        embedding: None,
     })
 }
 
@@ -66,4 +67,33 @@ fn parse_errors_are_reported() {
 fn named_opaque_pointers_are_spelled_by_their_typedef() {
     let c = gen("typedef ... *token_p; token_p foo(token_p);").unwrap();
     assert!(c.contains("static token_p _rcffi_d_foo(token_p x0)"), "{c}");
+}
+
+#[test]
+fn embedding_functions_are_exported_and_start_python() {
+    let c = generate(&ModuleSource {
+        module_name: "_plug".into(),
+        preamble: "/* user */".into(),
+        cdefs: vec![CdefInput { source: "int add(int, int);".into(), dllexport: true, ..Default::default() }],
+        embedding: Some(Embedding { init_code: "x = 1\n".into(), runtime_dir: "/r".into(), version: "1.0".into() }),
+    })
+    .unwrap();
+    // CFFI_DLLEXPORT and cffi_start_python() are there for the user's source
+    let user = c.find("/* user */").unwrap();
+    assert!(c[..user].contains("#  define CFFI_DLLEXPORT  __attribute__((visibility(\"default\")))"), "{c}");
+    assert!(c[..user].contains("static _RCFFI_UNUSED int cffi_start_python(void);"), "{c}");
+    assert!(c.contains("CFFI_DLLEXPORT int add(int a0, int a1)\n{"), "{c}");
+    assert!(c.contains("    _rcffi_embedding_call(&_rcffi_externpy_add, args, (void *)&result);"), "{c}");
+    // replayed at import as embedding_api() text
+    assert!(c.contains("{ \"int add(int, int);\", 2, 0 }"), "{c}");
+    assert!(c.contains("    &_rcffi_call_python_rt\n};"), "{c}");
+    assert!(c.contains("static const char _rcffi_emb_code[] = \"x = 1\\n\"\n\"\";"), "{c}");
+    assert!(c.contains("_rcffi_emb_module = m;"), "{c}");
+}
+
+#[test]
+fn modules_without_embedding_have_no_start_code() {
+    let c = gen("extern \"Python\" int cb(int);").unwrap();
+    assert!(!c.contains("cffi_start_python"));
+    assert!(c.contains("    _rcffi_call_python(&_rcffi_externpy_cb, args, (void *)&result);"), "{c}");
 }

@@ -35,7 +35,8 @@ type CFn = Option<unsafe extern "C" fn()>;
 #[repr(C)]
 struct CdefC {
     text: *const c_char,
-    override_existing: c_int,
+    /// `codegen::CDEF_OVERRIDE | codegen::CDEF_DLLEXPORT`
+    flags: c_int,
     pack: c_int,
 }
 
@@ -142,37 +143,52 @@ unsafe fn cstr(p: *const c_char) -> String {
 
 // ---- build time: the generator ------------------------------------------
 
-/// `_rcffi._generate_c(module_name, preamble, [(text, override, pack), ...],
-/// included_modules=[], included_cdefs=[])`: the C source of a compiled
-/// module (`included_*`: what `ffi.include()` of other compiled modules
-/// brought, see `codegen::Includes`).
+/// `_rcffi._generate_c(module_name, preamble, [(text, override, pack[,
+/// dllexport]), ...], included_modules=[], included_cdefs=[],
+/// embedding=None)`: the C source of a compiled module (`included_*`: what
+/// `ffi.include()` of other compiled modules brought, see
+/// `codegen::Includes`; `embedding`: `(init_code, runtime_dir, version)`
+/// for a library made with `ffi.embedding_api()`).
 #[pyfunction]
-#[pyo3(signature = (module_name, preamble, cdefs, included_modules=Vec::new(), included_cdefs=Vec::new()))]
+#[pyo3(signature = (module_name, preamble, cdefs, included_modules=Vec::new(), included_cdefs=Vec::new(), embedding=None))]
 fn _generate_c(
     py: Python<'_>,
     module_name: &str,
     preamble: &str,
-    cdefs: Vec<(String, bool, u32)>,
+    cdefs: Vec<Bound<'_, PyTuple>>,
     included_modules: Vec<String>,
-    included_cdefs: Vec<(String, bool, u32)>,
+    included_cdefs: Vec<Bound<'_, PyTuple>>,
+    embedding: Option<(String, String, String)>,
 ) -> PyResult<String> {
-    let inputs = |cdefs: Vec<(String, bool, u32)>| -> Vec<codegen::CdefInput> {
-        cdefs
-            .into_iter()
-            .map(|(source, override_existing, pack)| codegen::CdefInput { source, override_existing, pack })
-            .collect()
+    let inputs = |cdefs: Vec<Bound<'_, PyTuple>>| -> PyResult<Vec<codegen::CdefInput>> {
+        cdefs.iter().map(cdef_input).collect()
     };
     let src = codegen::ModuleSource {
         module_name: module_name.to_string(),
         preamble: preamble.to_string(),
-        cdefs: inputs(cdefs),
+        cdefs: inputs(cdefs)?,
+        embedding: embedding.map(|(init_code, runtime_dir, version)| codegen::Embedding { init_code, runtime_dir, version }),
     };
-    let includes = codegen::Includes { modules: included_modules, cdefs: inputs(included_cdefs) };
+    let includes = codegen::Includes { modules: included_modules, cdefs: inputs(included_cdefs)? };
     py.detach(|| codegen::generate_including(&src, &includes)).map_err(|e| match e {
         codegen::GenError::Cdef(e) => errors::from_cdecl(py, e),
         codegen::GenError::Unsupported(m) => verification_error(py, m),
         codegen::GenError::Type(m) => PyTypeError::new_err(m),
         codegen::GenError::NotImplemented(m) => pyo3::exceptions::PyNotImplementedError::new_err(m),
+    })
+}
+
+/// One recorded declaration call: `(text, override, pack)`, plus `True`
+/// as a fourth item for `ffi.embedding_api()` text.
+fn cdef_input(t: &Bound<'_, PyTuple>) -> PyResult<codegen::CdefInput> {
+    if !(3..=4).contains(&t.len()) {
+        return Err(PyTypeError::new_err("a cdef call is (text, override, pack[, dllexport])"));
+    }
+    Ok(codegen::CdefInput {
+        source: t.get_item(0)?.extract()?,
+        override_existing: t.get_item(1)?.extract()?,
+        pack: t.get_item(2)?.extract()?,
+        dllexport: t.len() == 4 && t.get_item(3)?.extract()?,
     })
 }
 
@@ -266,9 +282,15 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
                 continue;
             }
             let pack = if c.pack != 0 { Some(c.pack as u32) } else { None };
-            ffi_obj.call_method1("_cdef", (&text, c.override_existing != 0, false, pack))?;
+            let override_existing = c.flags & codegen::CDEF_OVERRIDE != 0;
+            let dllexport = c.flags & codegen::CDEF_DLLEXPORT != 0;
+            ffi_obj.call_method1("_cdef", (&text, override_existing, false, pack, dllexport))?;
             sources.append(&text)?;
-            calls.append((&text, c.override_existing != 0, c.pack))?;
+            if dllexport {
+                calls.append((&text, override_existing, c.pack, true))?;
+            } else {
+                calls.append((&text, override_existing, c.pack))?;
+            }
         }
     }
     ffi_obj.setattr("_cdefsources", sources)?;

@@ -2,7 +2,7 @@
 //! closures. The closure's user data owns the callable, the `error` bytes
 //! and `onerror`; the cdata owns the closure.
 
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::Arc;
 
 use native::closure::Closure;
@@ -113,7 +113,7 @@ pub(crate) unsafe extern "C" fn trampoline(userdata: *mut c_void, ret: *mut c_vo
     // A call made from inside another callback released the GIL with
     // PyEval_SaveThread, which PyO3's own attach count does not see: take
     // the GIL through CPython first so nested callbacks really hold it.
-    let gil = ffi::PyGILState_Ensure();
+    let gil = gil_for_c_call();
     Python::attach(|py| {
         let fct = data.fct.get();
         let f = fct.func.as_ref().expect("function type");
@@ -171,6 +171,53 @@ pub(crate) unsafe extern "C" fn trampoline(userdata: *mut c_void, ret: *mut c_vo
 
 thread_local! {
     static CONVERT_ERR: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static KEPT_STATE: std::cell::RefCell<Option<KeptThreadState>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Take the GIL for a call coming from C (release it with
+/// `PyGILState_Release`). A thread Python has no state for (a thread of
+/// the host program) gets one that it keeps until it exits, as with cffi:
+/// `threading.local()` data survives from one call to the next, and a
+/// thread calling often does not build and destroy a state every time.
+unsafe fn gil_for_c_call() -> ffi::PyGILState_STATE {
+    let known = !ffi::PyGILState_GetThisThreadState().is_null();
+    let gil = ffi::PyGILState_Ensure();
+    if !known {
+        // one more count on the new state: the matching release is at exit
+        let _ = ffi::PyGILState_Ensure();
+        KEPT_STATE.with(|k| *k.borrow_mut() = Some(KeptThreadState));
+    }
+    gil
+}
+
+/// Gives back, when its thread exits, the count `gil_for_c_call` kept on
+/// the thread's Python state, which deletes it.
+struct KeptThreadState;
+
+extern "C" {
+    #[cfg(not(Py_3_13))]
+    fn _Py_IsFinalizing() -> c_int;
+    #[cfg(Py_3_13)]
+    fn Py_IsFinalizing() -> c_int;
+}
+
+impl Drop for KeptThreadState {
+    fn drop(&mut self) {
+        // SAFETY: only while the interpreter lives; this thread's state is
+        // the one counted (nothing else deletes a state with a count left).
+        unsafe {
+            #[cfg(not(Py_3_13))]
+            let finalizing = _Py_IsFinalizing() != 0;
+            #[cfg(Py_3_13)]
+            let finalizing = Py_IsFinalizing() != 0;
+            if ffi::Py_IsInitialized() == 0 || finalizing || ffi::PyGILState_GetThisThreadState().is_null() {
+                return;
+            }
+            let gil = ffi::PyGILState_Ensure();
+            ffi::PyGILState_Release(ffi::PyGILState_STATE::PyGILState_LOCKED);
+            ffi::PyGILState_Release(gil);
+        }
+    }
 }
 
 #[pymethods]

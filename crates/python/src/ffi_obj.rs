@@ -296,8 +296,10 @@ impl FFIBase {
         }
     }
 
-    #[pyo3(signature = (csource, override_=false, packed=false, pack=None))]
-    fn _cdef(&self, py: Python<'_>, csource: &Bound<'_, PyAny>, override_: bool, packed: bool, pack: Option<u32>) -> PyResult<Vec<String>> {
+    /// `dllexport`: text of `ffi.embedding_api()` (its functions are
+    /// exported `extern "Python"` functions).
+    #[pyo3(signature = (csource, override_=false, packed=false, pack=None, dllexport=false))]
+    fn _cdef(&self, py: Python<'_>, csource: &Bound<'_, PyAny>, override_: bool, packed: bool, pack: Option<u32>, dllexport: bool) -> PyResult<Vec<String>> {
         let text: String = csource
             .extract()
             .map_err(|_| PyTypeError::new_err("cdef() argument must be a string"))?;
@@ -310,7 +312,7 @@ impl FFIBase {
                 Some(n) => return Err(PyValueError::new_err(format!("'pack' must be a power of two, not {n}"))),
             }
         };
-        let options = CdefOptions { override_existing: override_, packing, ..CdefOptions::default() };
+        let options = CdefOptions { override_existing: override_, packing, dllexport, ..CdefOptions::default() };
         let report = py.detach(|| {
             let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
             let mut a = arena();

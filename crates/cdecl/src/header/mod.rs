@@ -113,7 +113,7 @@ fn run(
         macros: macros.into_iter().map(|m| (m.name, m.toks)).collect(),
         only,
     };
-    let cdef_options = CdefOptions { packing: options.packing, header_mode: true, source_name, override_existing: false };
+    let cdef_options = CdefOptions { packing: options.packing, header_mode: true, source_name, override_existing: false, dllexport: false };
     let outcome = parse::cdef_tokens(registry, arena, input, &cdef_options)?;
     let mut warnings = pre.warnings().to_vec();
     warnings.extend(outcome.warnings);

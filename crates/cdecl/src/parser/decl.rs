@@ -370,7 +370,8 @@ impl<'a> Parser<'a> {
                 return Ok(());
             }
             let kind = match self.extern_python {
-                Some(plus_c) => DeclKind::ExternPython { ty, plus_c },
+                _ if self.options.is_some_and(|o| o.dllexport) => DeclKind::ExternPython { ty, plus_c: true, dllexport: true },
+                Some(plus_c) => DeclKind::ExternPython { ty, plus_c, dllexport: false },
                 None => DeclKind::Function { ty, asm_name },
             };
             return self.declare(name, kind, span, false);
