@@ -257,3 +257,10 @@ def test_typedef_double_dots_that_is_no_float(build):
     with pytest.raises(ffi.error) as e:
         lib.neg
     assert str(e.value) == "primitive floating-point type with an unexpected size (or not a float type at all)"
+
+
+def test_enumerator_of_two_enums_is_refused_at_build_time(build):
+    with pytest.raises(Exception) as e:
+        build("enum e1 { A1, ... }; enum e2 { A1, ... };", "enum e1 { A1 }; enum e2 { B1 };")
+    assert type(e.value).__name__ == "VerificationError"
+    assert str(e.value) == "enum e2: duplicate declaration of const 'A1'"

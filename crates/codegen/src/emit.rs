@@ -482,6 +482,17 @@ impl<'a> Emitter<'a> {
                 _ => {}
             }
         }
+        // an enumerator of two enums (cffi's compile-time complaint: the
+        // compiler could give it only one value)
+        let mut seen = std::collections::HashSet::new();
+        for i in self.included.enums..self.arena.enum_count() {
+            let def = self.arena.enum_def(cdecl::EnumId(i as u32));
+            for (name, _) in &def.values {
+                if !seen.insert(name.clone()) {
+                    return Err(GenError::Unsupported(format!("{}: duplicate declaration of const '{name}'", def.cname)));
+                }
+            }
+        }
         // partial enums
         let mut enums = Vec::new();
         for d in self.reg.declarations() {
