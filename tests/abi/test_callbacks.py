@@ -405,3 +405,13 @@ def test_decorated_callback_closure_sees_updated_state(ffi, lib):
     assert lib.apply(f, 1, 2) == 3
     state["k"] = 10
     assert lib.apply(f, 1, 2) == 30
+
+
+def test_stdcall_is_the_default_convention_here(ffi):
+    # as cffi: outside 32-bit Windows `__stdcall` changes nothing, not even
+    # the type's identity or name
+    cb1 = ffi.callback("int(int)", lambda x: 2 * x)
+    cb2 = ffi.callback("int __stdcall(int)", lambda x: 3 * x)
+    assert ffi.typeof(cb2) is ffi.typeof(cb1)
+    assert "__stdcall" not in str(ffi.typeof(cb2))
+    assert cb2(5) == 15

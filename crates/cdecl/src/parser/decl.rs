@@ -7,6 +7,9 @@ use crate::registry::{ConstValue, DeclKind};
 use crate::types::{Abi, ArrayLen, EnumDef, Field, FuncType, Packing, Prim, Quals, RecordKind, Type, TypeId};
 use crate::{Error, Span};
 
+/// 32-bit Windows has a `__stdcall` calling convention of its own.
+const STDCALL_IS_DISTINCT: bool = cfg!(all(windows, target_pointer_width = "32"));
+
 /// `...` used as (part of) a type in a typedef.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Dots {
@@ -1010,7 +1013,11 @@ impl<'a> Parser<'a> {
                         }
                         _ => {}
                     }
-                    let f = FuncType { args: args.clone(), result, variadic: *variadic, abi: std::mem::take(&mut abi) };
+                    let abi = std::mem::take(&mut abi);
+                    // as cffi: `__stdcall` only makes a distinct function
+                    // type where it is a distinct calling convention
+                    let abi = if STDCALL_IS_DISTINCT { abi } else { Abi::Default };
+                    let f = FuncType { args: args.clone(), result, variadic: *variadic, abi };
                     self.arena.intern(Type::Function(f))
                 }
             };
