@@ -369,6 +369,21 @@ def test_anonymous_nested_struct_gets_dollar_name(ffi):
     assert ffi.typeof("anonp_t").item.cname.startswith("struct $")
 
 
+def test_anonymous_types_are_numbered_per_ffi(ffi):
+    # as cffi: `$1` is the first type left unnamed in this FFI, whatever
+    # other FFIs declared before
+    text = ("typedef struct { int x; } foo_t; typedef struct { int y; } *bar_p;"
+            " typedef struct { int y; } **baz_pp; enum { Q }; typedef struct { int w; } *q_p;")
+    other = cffi_impl.FFI()
+    other.cdef(text)
+    ffi.cdef(text)
+    assert repr(ffi.typeof("foo_t")) == "<ctype 'foo_t'>"
+    assert repr(ffi.typeof("bar_p")) == "<ctype 'struct $1 *'>"
+    assert repr(ffi.typeof("baz_pp")) == "<ctype 'struct $2 * *'>"
+    assert repr(ffi.typeof("q_p")) == "<ctype 'struct $4 *'>"
+    assert ffi.typeof("bar_p") is not other.typeof("bar_p")
+
+
 def test_forward_declared_struct_usable_as_pointer_before_definition(ffi):
     ffi.cdef("typedef struct node node_t; struct node { int v; node_t *next; };")
     t = ffi.typeof("struct node")

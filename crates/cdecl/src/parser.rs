@@ -110,7 +110,27 @@ pub(crate) struct Parser<'a> {
 /// recursive; this keeps hostile input from overflowing the stack).
 const MAX_DEPTH: u32 = 200;
 
+/// Run `parse` with the arena numbering anonymous types from where this
+/// registry left off (`struct $1`, `$2`, ... per FFI, as cffi names them).
+pub(crate) fn numbering_anonymous_types_of<T>(
+    reg: &mut Registry,
+    arena: &mut TypeArena,
+    parse: impl FnOnce(&mut Registry, &mut TypeArena) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let others = arena.swap_anonymous_counter(reg.anonymous_count);
+    let result = parse(reg, arena);
+    let own = arena.swap_anonymous_counter(others);
+    if result.is_ok() {
+        reg.anonymous_count = own;
+    }
+    result
+}
+
 pub(crate) fn cdef(reg: &mut Registry, arena: &mut TypeArena, source: &str, options: &CdefOptions) -> Result<CdefReport, Error> {
+    numbering_anonymous_types_of(reg, arena, |reg, arena| cdef_numbered(reg, arena, source, options))
+}
+
+fn cdef_numbered(reg: &mut Registry, arena: &mut TypeArena, source: &str, options: &CdefOptions) -> Result<CdefReport, Error> {
     let toks = lexer::lex(&options.source_name, source)?;
     let (staged, warnings) = {
         let mut p = Parser::new(reg, arena, source, &options.source_name, toks, Some(options));

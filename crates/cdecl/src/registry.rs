@@ -127,6 +127,9 @@ pub struct Registry {
     /// Names `cdef_header` skipped, with the reason: using one gives that
     /// reason instead of "unknown name".
     pub(crate) skipped: HashMap<String, String>,
+    /// The last `$N` given to an anonymous struct, union or enum of this
+    /// registry: numbering restarts at `$1` in each FFI, as in cffi.
+    pub(crate) anonymous_count: u32,
 }
 
 /// `(keyword, tag) -> type` behind a lock, because `parse_type` only has

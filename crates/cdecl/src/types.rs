@@ -528,6 +528,22 @@ impl TypeArena {
         (eid, self.intern(Type::Enum(eid)))
     }
 
+    /// Make `n` the last anonymous number given; returns the previous one
+    /// (each registry numbers its own anonymous types, see `parser::cdef`).
+    pub(crate) fn swap_anonymous_counter(&mut self, n: u32) -> u32 {
+        std::mem::replace(&mut self.anonymous_counter, n)
+    }
+
+    /// An anonymous type named by a typedef after all (`typedef struct {
+    /// ... } foo_t;`): its number is given back if it was the last one,
+    /// so that `$1` goes to the first type left unnamed, as in cffi.
+    pub(crate) fn give_back_anonymous_name(&mut self, cname: &str) {
+        let number = cname.rsplit_once('$').and_then(|(_, n)| n.parse::<u32>().ok());
+        if number == Some(self.anonymous_counter) {
+            self.anonymous_counter -= 1;
+        }
+    }
+
     /// A fresh anonymous name (`$1`, `$2`, ...) for an unnamed enum.
     pub fn next_anonymous_name(&mut self) -> String {
         self.anonymous_counter += 1;

@@ -341,13 +341,15 @@ impl<'a> Parser<'a> {
             Type::Record(rid) => {
                 if better(&self.arena.record(rid).cname) {
                     self.touch_record(rid);
-                    self.arena.record_mut(rid).cname = name.to_string();
+                    let old = std::mem::replace(&mut self.arena.record_mut(rid).cname, name.to_string());
+                    self.arena.give_back_anonymous_name(&old);
                 }
             }
             Type::Enum(eid) => {
                 if better(&self.arena.enum_def(eid).cname) {
                     self.touch_enum(eid);
-                    self.arena.enum_def_mut(eid).cname = name.to_string();
+                    let old = std::mem::replace(&mut self.arena.enum_def_mut(eid).cname, name.to_string());
+                    self.arena.give_back_anonymous_name(&old);
                 }
             }
             _ => {}

@@ -660,6 +660,15 @@ pub(crate) fn cdef_tokens(
     input: HeaderInput<'_>,
     options: &CdefOptions,
 ) -> Result<HeaderOutcome, Error> {
+    super::numbering_anonymous_types_of(reg, arena, |reg, arena| cdef_tokens_numbered(reg, arena, input, options))
+}
+
+fn cdef_tokens_numbered(
+    reg: &mut Registry,
+    arena: &mut TypeArena,
+    input: HeaderInput<'_>,
+    options: &CdefOptions,
+) -> Result<HeaderOutcome, Error> {
     debug_assert!(options.header_mode);
     let (staged, outcome) = {
         let mut p = Parser::new(reg, arena, input.text, &options.source_name, input.toks, Some(options));
