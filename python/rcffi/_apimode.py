@@ -6,7 +6,6 @@ compiler measured, and calls :func:`make_lib` with the module's tables (an
 ``_rcffi.ApiModule``)."""
 
 import sys
-import types
 
 from . import _rcffi
 from .api import FFI
@@ -196,7 +195,7 @@ def make_lib(ffi, module_name, api, included_libs=()):
         @property
         def __class__(self):
             # as cffi's lib: looks like a module (which help() wants)
-            return types.ModuleType
+            return type(sys)
 
         def __dir__(self):
             return sorted(ffi._declared_names())

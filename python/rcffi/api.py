@@ -3,7 +3,6 @@
 ``_rcffi.FFIBase``; this module adds the ones that are glue."""
 
 import sys
-import warnings
 
 from . import _rcffi
 from .error import CDefError, FFIError, PkgConfigError, VerificationError, VerificationMissing  # noqa: F401
@@ -57,7 +56,7 @@ class FFI(_rcffi.FFIBase):
         elif pack and pack & (pack - 1):
             raise ValueError("'pack' must be a power of two, not %r" % (pack,))
         for message in self._cdef(csource, override, packed, pack):
-            warnings.warn(message, UserWarning, stacklevel=2)
+            _warn(message, 3)
         self._cdefsources.append(csource)
         # what API mode embeds in the compiled module: (text, override, pack)
         self.__dict__.setdefault("_cdef_calls", []).append((csource, bool(override), 1 if packed else (pack or 0)))
@@ -72,7 +71,7 @@ class FFI(_rcffi.FFIBase):
 
         pack = check_cdef_args(csource, packed, pack)
         for message in self._cdef(csource, False, False, pack or None, True):
-            warnings.warn(message, UserWarning, stacklevel=2)
+            _warn(message, 3)
         self._cdefsources.append(csource)
         self.__dict__.setdefault("_cdef_calls", []).append((csource, False, pack, True))
         if self._embedding is None:
@@ -103,7 +102,7 @@ class FFI(_rcffi.FFIBase):
 
         args = cdef_header_args(header, include_dirs, defines, only, packed, pack)
         for message in self._cdef_header(*args):
-            warnings.warn(message, UserWarning, stacklevel=2)
+            _warn(message, 3)
         self._cdefsources.append("#include <%s>" % (args[0],))
         # what API mode embeds in a compiled module (see _HeaderCall)
         self.__dict__.setdefault("_cdef_calls", []).append(_HeaderCall(args))
@@ -353,8 +352,16 @@ FFI.NULL = FFI().cast("void *", 0)
 
 
 def _warn_and_return(message):
-    warnings.warn(message, UserWarning, stacklevel=3)
+    _warn(message, 4)
 
 
 if sys.platform == "win32":  # pragma: no cover
     pass
+
+
+def _warn(message, stacklevel):
+    """A UserWarning; `warnings` is imported only when there is one (it
+    is not loaded at Python startup, and compiled modules import rcffi)."""
+    import warnings
+
+    warnings.warn(message, UserWarning, stacklevel=stacklevel)

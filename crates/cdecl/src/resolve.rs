@@ -208,7 +208,7 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
     // 4. Record layouts: partial ones first, as others may contain them.
     let mut by_rid: Vec<(RecordId, &str, &RecordFact)> = Vec::new();
     for (name, fact) in &facts.records {
-        let ty = reg.parse_type(arena, name).map_err(|e| Error::ffi(format!("{name}: {}", e.message)))?;
+        let ty = record_type(reg, arena, name)?;
         if let Type::Record(rid) = *arena.get(arena.strip_top_quals(ty)) {
             by_rid.push((rid, name, fact));
         }
@@ -251,6 +251,21 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
         }
     }
     Ok(mismatches)
+}
+
+/// The type a record fact names: `struct TAG`, `union TAG` or a typedef
+/// name looked up directly (the common case, at every import), else parsed.
+fn record_type(reg: &Registry, arena: &mut TypeArena, name: &str) -> Result<TypeId, Error> {
+    let direct = match name.split_once(' ') {
+        Some(("struct", tag)) => reg.struct_tag(tag),
+        Some(("union", tag)) => reg.union_tag(tag),
+        Some(_) => None,
+        None => reg.typedef(name),
+    };
+    match direct {
+        Some(ty) => Ok(ty),
+        None => reg.parse_type(arena, name).map_err(|e| Error::ffi(format!("{name}: {}", e.message))),
+    }
 }
 
 /// Using the record's size or fields raises `err` from now on.
