@@ -494,3 +494,16 @@ def test_cast_calls_dunder_int(ffi):
     assert int(ffi.cast("_Bool", f)) == 0
     with pytest.raises(TypeError):
         ffi.cast("_Bool", [])
+
+
+def test_function_type_with_an_opaque_record_by_value_is_refused(ffi):
+    ffi.cdef("struct op; struct later; void take(struct later);")
+    with pytest.raises(TypeError) as e:
+        ffi.typeof("void(*)(struct op)")
+    assert str(e.value) == "ctype 'struct op' has incomplete type"
+    with pytest.raises(TypeError):
+        ffi.typeof("struct op(*)(int)")
+    # by pointer is fine, and so is a record completed later
+    assert ffi.typeof("void(*)(struct op *)").kind == "function"
+    ffi.cdef("struct later { int x; };")
+    assert ffi.typeof("void(*)(struct later)").args[0] is ffi.typeof("struct later")

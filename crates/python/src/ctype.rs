@@ -223,6 +223,12 @@ pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
             ct.conv = Conv::Function;
             let args = f.args.iter().map(|&a| ctype_for(py, a)).collect::<PyResult<Vec<_>>>()?;
             let result = ctype_for(py, f.result)?;
+            // as cffi: a record passed or returned by value must be complete
+            for t in args.iter().chain(std::iter::once(&result)) {
+                if t.get().is_opaque() {
+                    return Err(pyo3::exceptions::PyTypeError::new_err(format!("ctype '{}' has incomplete type", t.get().cname)));
+                }
+            }
             ct.func = Some(FuncInfo { args, result, variadic: f.variadic, stdcall: f.abi == cdecl::Abi::Stdcall });
         }
         Type::Record(rid) => {
