@@ -8,22 +8,6 @@ import re
 import sys
 
 
-def check_cdef_args(csource, packed, pack):
-    """``embedding_api()`` takes ``cdef()``'s arguments: the ``pack`` value
-    recorded for API mode (1 for ``packed=True``)."""
-    if not isinstance(csource, str):
-        raise TypeError("embedding_api() argument must be a string")
-    if packed:
-        if packed is not True:
-            raise ValueError("'packed' should be False or True; use 'pack' to give another value")
-        if pack:
-            raise ValueError("cannot give both 'pack' and 'packed'")
-        return 1
-    if pack and pack & (pack - 1):
-        raise ValueError("'pack' must be a power of two, not %r" % (pack,))
-    return pack or 0
-
-
 def prepare_init_code(pysource):
     """The init code as the library keeps it: leading blank lines removed
     (so tracebacks count lines from its first line), the common indentation

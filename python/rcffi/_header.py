@@ -4,6 +4,8 @@
 
 import os
 
+from .api import _pack_value
+
 
 def _text(value, what):
     if isinstance(value, bytes):
@@ -62,15 +64,7 @@ def cdef_header_args(header, include_dirs=(), defines=None, only=None, packed=Fa
         for name in only:
             if not isinstance(name, str):
                 raise TypeError("only: names must be strings, not %r" % (name,))
-    if packed:
-        if packed is not True:
-            raise ValueError("'packed' should be False or True; use 'pack' to give another value")
-        if pack:
-            raise ValueError("cannot give both 'pack' and 'packed'")
-        pack = 1
-    elif pack:
-        if not isinstance(pack, int) or pack < 0 or pack & (pack - 1):
-            raise ValueError("'pack' must be a power of two, not %r" % (pack,))
-    else:
-        pack = 0
+    if pack and not packed and (not isinstance(pack, int) or pack < 0):
+        raise ValueError("'pack' must be a power of two, not %r" % (pack,))
+    pack = _pack_value(packed, pack)
     return header, dirs, defs, only, pack

@@ -46,20 +46,12 @@ class FFI(_rcffi.FFIBase):
         """Parse the given C source. This registers all declared functions,
         types, and global variables. If 'packed' is true, all structs in this
         cdef are packed; 'pack=N' caps the alignment of their fields at N."""
-        if not isinstance(csource, str):
-            raise TypeError("cdef() argument must be a string")
-        if packed:
-            if packed is not True:
-                raise ValueError("'packed' should be False or True; use 'pack' to give another value")
-            if pack:
-                raise ValueError("cannot give both 'pack' and 'packed'")
-        elif pack and pack & (pack - 1):
-            raise ValueError("'pack' must be a power of two, not %r" % (pack,))
+        effective_pack = _checked_pack("cdef", csource, packed, pack)
         for message in self._cdef(csource, override, packed, pack):
             _warn(message, 3)
         self._cdefsources.append(csource)
         # what API mode embeds in the compiled module: (text, override, pack)
-        self.__dict__.setdefault("_cdef_calls", []).append((csource, bool(override), 1 if packed else (pack or 0)))
+        self.__dict__.setdefault("_cdef_calls", []).append((csource, bool(override), effective_pack))
 
     def embedding_api(self, csource, packed=False, pack=None):
         """Declare what the library built from this FFI exports: its
@@ -67,9 +59,7 @@ class FFI(_rcffi.FFIBase):
         first call and call the function attached with
         ``@ffi.def_extern()`` (types, constants and variables as in
         ``cdef()``; variables must be defined in ``set_source()``)."""
-        from ._embedding import check_cdef_args
-
-        pack = check_cdef_args(csource, packed, pack)
+        pack = _checked_pack("embedding_api", csource, packed, pack)
         for message in self._cdef(csource, False, False, pack or None, True):
             _warn(message, 3)
         self._cdefsources.append(csource)
@@ -357,6 +347,29 @@ def _warn_and_return(message):
 
 if sys.platform == "win32":  # pragma: no cover
     pass
+
+
+def _checked_pack(method, csource, packed, pack):
+    """The arguments of ``cdef()`` (and ``embedding_api()``) checked as
+    cffi checks them; the pack value API mode records (1 for
+    ``packed=True``, 0 for none)."""
+    if not isinstance(csource, str):
+        raise TypeError("%s() argument must be a string" % (method,))
+    return _pack_value(packed, pack)
+
+
+def _pack_value(packed, pack):
+    """``packed``/``pack`` checked as cffi checks them: the pack value (1
+    for ``packed=True``, 0 for none)."""
+    if packed:
+        if packed is not True:
+            raise ValueError("'packed' should be False or True; use 'pack' to give another value")
+        if pack:
+            raise ValueError("cannot give both 'pack' and 'packed'")
+        return 1
+    if pack and pack & (pack - 1):
+        raise ValueError("'pack' must be a power of two, not %r" % (pack,))
+    return pack or 0
 
 
 def _warn(message, stacklevel):
