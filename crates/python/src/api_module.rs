@@ -438,6 +438,21 @@ impl ApiModule {
         }
     }
 
+    /// `ffi.verify()`: what the compiler measured, applied to another
+    /// `ffi` declaring the same cdefs (the caller's, which cffi's verify()
+    /// completes in place) so its partial types become usable.
+    fn apply_facts(&self, py: Python<'_>, ffi_obj: &Bound<'_, FFIBase>) -> PyResult<()> {
+        let facts = unsafe { collect_facts(self.module) };
+        let base = ffi_obj.borrow();
+        let result = {
+            let mut reg = base.registry.lock().unwrap_or_else(|e| e.into_inner());
+            let mut a = arena();
+            cdecl::resolve::apply(&mut reg, &mut a, &facts)
+        };
+        base.type_cache.bind(py).clear();
+        result.map_err(|e| errors::from_cdecl(py, e))
+    }
+
     /// Names of everything `lib` gives, for `dir(lib)`.
     fn names<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>) -> PyResult<Bound<'py, PyList>> {
         let names: Vec<String> = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).declarations().iter().map(|d| d.name.clone()).collect();
