@@ -12,6 +12,11 @@ from . import _rcffi
 from .api import FFI
 
 
+# true while rcffi.verifier imports a module: the compiler checks are then
+# made (and reported in cffi's verify() words) on the caller's ffi instead
+_verify_loading = False
+
+
 class CompiledFFI(FFI):
     """The ``ffi`` object of a compiled module."""
 

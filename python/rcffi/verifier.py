@@ -152,18 +152,21 @@ class Verifier(object):
             return None
         return spec.origin
 
-    def _write_source_to(self, file):
+    def _c_source(self):
         from . import recompiler
 
-        file.write(recompiler.c_source(self.ffi, self.get_module_name(), self.preamble))
+        # what ffi.include() brought is declared again in this module: with
+        # verify(), included ffis are not compiled modules of their own
+        return _rcffi._generate_c(self.get_module_name(), self.preamble, recompiler.cdef_calls(self.ffi))
+
+    def _write_source_to(self, file):
+        file.write(self._c_source())
 
     def _write_source(self, file=None):
         if file is not None:
             self._write_source_to(file)
             return
-        from . import recompiler
-
-        data = recompiler.c_source(self.ffi, self.get_module_name(), self.preamble)
+        data = self._c_source()
         try:
             with open(self.sourcefilename, "r") as f:
                 unchanged = f.read() == data
@@ -198,7 +201,7 @@ class Verifier(object):
         except AttributeError:
             raise VerificationError("%s is not a module built by rcffi's verify()" % (self.modulefilename,))
         try:
-            api.apply_facts(self.ffi)
+            api.apply_facts(self.ffi, verify=True)
         except FFIError as e:
             raise VerificationError(str(e)) from None
         return _apimode.make_lib(self.ffi, name, api)
@@ -208,22 +211,30 @@ def _load_extension(name, path, flags):
     """Import the extension module 'name' from 'path' (dlopen()ed with
     'flags' if given); the compiler checks it fails become
     ``VerificationError``, as cffi's verify() reports them."""
+    from . import _apimode
+
     spec = importlib.util.spec_from_file_location(name, path, loader=importlib.machinery.ExtensionFileLoader(name, path))
     saved = sys.getdlopenflags()
     if flags is not None:
         sys.setdlopenflags(flags)
+    _apimode._verify_loading = True
     try:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
+    except ImportError as e:
+        # e.g. an undefined symbol: cffi's verify() reports it so
+        raise VerificationError("importing %r: %s" % (path, e)) from None
     except FFIError as e:
         raise VerificationError(str(e)) from None
     finally:
+        _apimode._verify_loading = False
         sys.setdlopenflags(saved)
     sys.modules[name] = module
     return module
 
 
-_NEW_FEATURE = re.compile(r"\btypedef\s+(int|float)\s*\.\.\.\s*(\w+)")
+_INT_DOTS = re.compile(r"\btypedef\s+(?:(?:int|long|short|signed|unsigned|char)\b\s*)+\.\.\.\s*(\w+)")
+_FLOAT_DOTS = re.compile(r"\btypedef\s+(?:double|float)\s*\.\.\.\s*(\w+)")
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
 
 
@@ -231,9 +242,11 @@ def _new_feature(ffi):
     """What the cdefs use that only set_source() supports (cffi refuses
     ``typedef int... t;`` and ``typedef float... t;`` in verify())."""
     for text in getattr(ffi, "_cdefsources", ()):
-        m = _NEW_FEATURE.search(_COMMENT.sub(" ", text))
-        if m:
-            return "'typedef %s... %s'" % (m.group(1), m.group(2))
+        text = _COMMENT.sub(" ", text)
+        for regex, kind in ((_INT_DOTS, "int"), (_FLOAT_DOTS, "float")):
+            m = regex.search(text)
+            if m:
+                return "'typedef %s... %s'" % (kind, m.group(1))
     return None
 
 

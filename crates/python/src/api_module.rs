@@ -276,7 +276,12 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
             let mut a = arena();
             cdecl::resolve::apply(&mut reg, &mut a, &facts)
         };
-        result.map_err(|e| errors::from_cdecl(py, e))?;
+        // ffi.verify() checks (in cffi's words) when it applies the same
+        // facts to the caller's ffi: a disagreement must not fail the import
+        let verifying = apimode.getattr("_verify_loading")?.is_truthy()?;
+        if !verifying {
+            result.map_err(|e| errors::from_cdecl(py, e))?;
+        }
     }
     ffi_obj.call_method0("_set_api_mode")?;
     unsafe {
@@ -441,13 +446,21 @@ impl ApiModule {
     /// `ffi.verify()`: what the compiler measured, applied to another
     /// `ffi` declaring the same cdefs (the caller's, which cffi's verify()
     /// completes in place) so its partial types become usable.
-    fn apply_facts(&self, py: Python<'_>, ffi_obj: &Bound<'_, FFIBase>) -> PyResult<()> {
+    /// With `verify=True`, first refuse (unchanged) a cdef whose constants
+    /// or complete enums disagree with the compiler, as cffi's verify().
+    #[pyo3(signature = (ffi_obj, verify=false))]
+    fn apply_facts(&self, py: Python<'_>, ffi_obj: &Bound<'_, FFIBase>, verify: bool) -> PyResult<()> {
         let facts = unsafe { collect_facts(self.module) };
         let base = ffi_obj.borrow();
         let result = {
             let mut reg = base.registry.lock().unwrap_or_else(|e| e.into_inner());
             let mut a = arena();
-            cdecl::resolve::apply(&mut reg, &mut a, &facts)
+            if verify {
+                cdecl::verify_check::check_values(&reg, &a, &facts)
+            } else {
+                Ok(())
+            }
+            .and_then(|()| cdecl::resolve::apply(&mut reg, &mut a, &facts))
         };
         base.type_cache.bind(py).clear();
         result.map_err(|e| errors::from_cdecl(py, e))
