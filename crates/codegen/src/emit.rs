@@ -520,6 +520,13 @@ impl<'a> Emitter<'a> {
             }
             let mut leaves = Vec::new();
             self.leaves(fields, &mut leaves);
+            let check = crate::field_check::check_function(
+                self.arena,
+                &self.array_typedefs,
+                &format!("_rcffi_checkfld_{i}"),
+                &sname,
+                &leaves,
+            );
             let mut cells = Vec::new();
             for (k, f) in leaves.iter().enumerate() {
                 if self.is_opaque_record(f.ty, true) {
@@ -547,6 +554,7 @@ impl<'a> Emitter<'a> {
                 let expr = format!("(({sname} *)0)->{}", f.name);
                 self.measure_dims(bare, &expr, &format!("{sname}.{}", f.name));
             }
+            self.out.push_str(&check);
             let fname = format!("_rcffi_fields_{i}");
             let fields_ref = if cells.is_empty() {
                 "NULL".to_string()
@@ -613,6 +621,11 @@ const HEADER: &str = r#"#define _CFFI_
 #include <wchar.h>
 #ifndef _WIN32
 #include <sys/types.h>
+#endif
+#if defined(__GNUC__) || defined(__clang__)
+#define _RCFFI_UNUSED_FN __attribute__((unused))
+#else
+#define _RCFFI_UNUSED_FN
 #endif
 #ifdef __cplusplus
 #ifndef _Bool

@@ -15,6 +15,7 @@
 
 mod cspell;
 mod emit;
+mod field_check;
 
 pub use cspell::Unspellable;
 
