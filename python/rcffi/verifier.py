@@ -203,7 +203,7 @@ class Verifier(object):
         try:
             api.apply_facts(self.ffi, verify=True)
         except FFIError as e:
-            raise VerificationError(str(e)) from None
+            raise VerificationError(_in_verify_words(str(e))) from None
         return _apimode.make_lib(self.ffi, name, api)
 
 
@@ -231,6 +231,15 @@ def _load_extension(name, path, flags):
         sys.setdlopenflags(saved)
     sys.modules[name] = module
     return module
+
+
+_LAYOUT_ADVICE = re.compile(r"\(cdef says (\d+), but C compiler says (\d+)\)\. fix it or use .*", re.DOTALL)
+
+
+def _in_verify_words(message):
+    """A layout mismatch as cffi's verify() words it: "(we have N, but C
+    compiler says M)", without API mode's advice to use "...;"."""
+    return _LAYOUT_ADVICE.sub(r"(we have \1, but C compiler says \2)", message)
 
 
 _INT_DOTS = re.compile(r"\btypedef\s+(?:(?:int|long|short|signed|unsigned|char)\b\s*)+\.\.\.\s*(\w+)")

@@ -172,6 +172,16 @@ fn sizeof_error(ct: &CType) -> PyErr {
     PyValueError::new_err(format!("ctype '{}' is of unknown size", ct.cname))
 }
 
+/// Why `ct` has no size: cffi's `VerificationMissing` for a record (or
+/// what contains one by value) declared with `...;` and not completed by a
+/// compiler yet, else `ValueError`.
+fn unknown_size_error(py: Python<'_>, ct: &CType) -> PyErr {
+    match ct.size_align(py) {
+        Err(e) if errors::is_verification_missing(py, &e) => e,
+        _ => sizeof_error(ct),
+    }
+}
+
 /// Allocate zeroed memory, raising `MemoryError` on failure.
 fn calloc(size: usize) -> PyResult<*mut u8> {
     // SAFETY: plain allocation.
@@ -192,6 +202,7 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
                     Ok((convert::record::var_size(py, item, init.expect("checked"), s)?, -1))
                 }
                 Some(s) if item.kind != Kind::Void && item.kind != Kind::Function => Ok((s, -1)),
+                None if item.record.is_some() && !item.is_opaque() => Err(unknown_size_error(py, item)),
                 _ => Err(PyTypeError::new_err(format!("cannot instantiate ctype '{}' of unknown size", item.cname))),
             }
         }
@@ -341,7 +352,7 @@ impl FFIBase {
         let ct = ct.get();
         match ct.kind {
             Kind::Void | Kind::Function => Err(sizeof_error(ct)),
-            _ => ct.size_opt(py).ok_or_else(|| sizeof_error(ct)),
+            _ => ct.size_opt(py).ok_or_else(|| unknown_size_error(py, ct)),
         }
     }
 
