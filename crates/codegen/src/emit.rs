@@ -226,6 +226,13 @@ impl<'a> Emitter<'a> {
                 return Err(GenError::Type(format!("function {name}: '{cname}' is used as {what} type, but is opaque")));
             }
         }
+        // an unnamed record has no C spelling: say where it is used (the
+        // words of cffi's "in argument of f: unknown type name")
+        for (t, what) in f.args.iter().map(|&a| (a, "argument")).chain([(f.result, "result")]) {
+            if let Err(GenError::Unsupported(m)) = self.spell(t, "") {
+                return Err(GenError::Unsupported(format!("in {what} of {name}: unknown type name ({m})")));
+            }
+        }
         if f.variadic {
             // called through libffi by the runtime, with the real address;
             // the cast to the declared type picks the right overload in C++
