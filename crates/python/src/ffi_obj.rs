@@ -202,7 +202,10 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
                     Ok((convert::record::var_size(py, item, init.expect("checked"), s)?, -1))
                 }
                 Some(s) if item.kind != Kind::Void && item.kind != Kind::Function => Ok((s, -1)),
-                None if item.record.is_some() && !item.is_opaque() => Err(unknown_size_error(py, item)),
+                None if item.record.is_some() && !item.is_opaque() => match item.size_align(py) {
+                    Err(e) if errors::is_verification_missing(py, &e) => Err(e),
+                    _ => Err(PyTypeError::new_err(format!("cannot instantiate ctype '{}' of unknown size", item.cname))),
+                },
                 _ => Err(PyTypeError::new_err(format!("cannot instantiate ctype '{}' of unknown size", item.cname))),
             }
         }
