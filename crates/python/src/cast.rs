@@ -67,6 +67,10 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
     unsafe {
         match c.kind {
             Kind::Pointer => {
+                // `ffi.cast("FILE *", python_file)`: the FILE over its descriptor
+                if let Some(f) = crate::file::as_file(py, c, src)? {
+                    return cdata::wrap(py, cdata::new_cdata(py, ct, f, Owner::Borrowed));
+                }
                 let addr = int_source(py, src)? as u64 as usize as *mut u8;
                 return cdata::wrap(py, cdata::new_cdata(py, ct, addr, Owner::Borrowed));
             }
