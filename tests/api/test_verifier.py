@@ -235,3 +235,75 @@ def test_relative_to(tmp_path):
     lib = ffi.verify('#include "rel.h"', include_dirs=["."], relative_to=str(tmp_path / "sub" / "x"),
                      tmpdir=str(tmp_path))
     assert lib.rel_f(100) == 142
+
+
+def test_field_of_another_type_with_the_same_size(tmp_path):
+    ffi = cffi_impl.FFI()
+    ffi.cdef("struct ft_s { float x; ...; };")
+    with pytest.raises(VerificationError):
+        ffi.verify("struct ft_s { int x; };", tmpdir=str(tmp_path), extra_compile_args=["-Werror"])
+
+
+def test_complete_struct_mismatch_in_verify_words(tmp_path):
+    ffi = cffi_impl.FFI()
+    ffi.cdef("struct cm_s { char x; int y; };")
+    with pytest.raises(VerificationError) as e:
+        ffi.verify("struct cm_s { int y; char x; };", tmpdir=str(tmp_path))
+    assert str(e.value) == "struct cm_s: wrong offset for field 'x' (we have 0, but C compiler says 4)"
+
+
+def test_open_array_before_other_fields_of_a_partial_struct(tmp_path):
+    ffi = cffi_impl.FFI()
+    ffi.cdef("struct oa_s { int a[]; int y; ...; }; int oa_get(struct oa_s *);")
+    lib = ffi.verify("struct oa_s { int x; int a[5]; int y; };\n"
+                     "int oa_get(struct oa_s *f) { return f->a[3] + f->y; }", tmpdir=str(tmp_path))
+    assert ffi.sizeof("struct oa_s") == 7 * ffi.sizeof("int")
+    s = ffi.new("struct oa_s *")
+    assert ffi.typeof(s.a) is ffi.typeof("int[]")
+    assert len(s.a) == 6  # up to the end of the struct
+    s.a[3] = 40
+    s.y = 2
+    assert lib.oa_get(s) == 42
+
+
+def test_unnamed_struct_in_a_signature(tmp_path):
+    ffi = cffi_impl.FFI()
+    ffi.cdef("typedef struct { int x; } **un_sp; void un_f(un_sp);")
+    with pytest.raises(VerificationError) as e:
+        ffi.verify("typedef struct { int x; } **un_sp; void un_f(un_sp x) { }", tmpdir=str(tmp_path))
+    assert "in argument of un_f: unknown type name" in str(e.value)
+
+
+def test_partial_struct_by_value_through_a_function_pointer(tmp_path):
+    ffi = cffi_impl.FFI()
+    ffi.cdef("struct pv_s { long a; ...; }; static int (*pv_fn)(struct pv_s);")
+    lib = ffi.verify("struct pv_s { double b; long a; };\n"
+                     "static int pv_real(struct pv_s s) { return (int)s.a; }\n"
+                     "static int (*pv_fn)(struct pv_s) = &pv_real;", tmpdir=str(tmp_path))
+    with pytest.raises(NotImplementedError) as e:
+        lib.pv_fn(ffi.new("struct pv_s *")[0])
+    assert str(e.value).startswith("ctype 'struct pv_s' not supported as argument.  It is a struct "
+                                   'declared with "...;"')
+
+
+def test_include_of_a_verified_ffi(tmp_path):
+    ffi1 = cffi_impl.FFI()
+    ffi1.cdef("typedef struct { int x; ...; } inc_t;")
+    ffi1.verify("typedef struct { int y, x; } inc_t;", tmpdir=str(tmp_path))
+    ffi2 = cffi_impl.FFI()
+    ffi2.include(ffi1)
+    ffi2.cdef("int inc_f(inc_t *);")
+    lib = ffi2.verify("typedef struct { int y, x; } inc_t;\n"
+                      "int inc_f(inc_t *p) { return 42 * p->x; }", tmpdir=str(tmp_path))
+    assert lib.inc_f(ffi2.new("inc_t *", {"x": 10})) == 420
+    assert lib.inc_f(ffi1.new("inc_t *", {"x": -1})) == -42
+
+
+def test_partial_enum_completed_by_verify(tmp_path):
+    ffi = cffi_impl.FFI()
+    ffi.cdef("enum pe_v { PV1, PV2, PV3, ... };")
+    with pytest.raises(cffi_impl.VerificationMissing):
+        ffi.cast("enum pe_v", 1)
+    ffi.verify("enum pe_v { PV1 = 10, PV2, PV3 = -10, PV4 };", tmpdir=str(tmp_path))
+    assert ffi.string(ffi.cast("enum pe_v", 11)) == "PV2"
+    assert ffi.typeof("enum pe_v").relements == {"PV1": 10, "PV2": 11, "PV3": -10}
