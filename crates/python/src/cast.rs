@@ -119,6 +119,14 @@ fn float_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<f64> {
 }
 
 fn int_source_or_float(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<f64> {
+    if let Some(cd) = cdata::as_cdata(py, src) {
+        if cd.ctype().conv == Conv::LongDouble {
+            // nonzero however small (1E-500 is 0.0 as a double)
+            // SAFETY: a long double cdata points at its 16 bytes.
+            let bits = unsafe { &*(cd.ptr as *const [u8; 16]) };
+            return Ok(if convert::longdouble_fmt::is_nonzero(bits) { 1.0 } else { 0.0 });
+        }
+    }
     if src.is_instance_of::<PyFloat>() {
         return convert::float::extract(py, src);
     }
