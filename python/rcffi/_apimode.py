@@ -6,15 +6,21 @@ compiler measured, and calls :func:`make_lib` with the module's tables (an
 ``_rcffi.ApiModule``)."""
 
 import sys
+import threading
 import types
 
 from . import _rcffi
 from .api import FFI
 
 
-# true while rcffi.verifier imports a module: the compiler checks are then
-# made (and reported in cffi's verify() words) on the caller's ffi instead
-_verify_loading = False
+# set while rcffi.verifier imports a module (in that thread only): the
+# compiler checks are then made, and reported in cffi's verify() words, on
+# the caller's ffi instead
+_verify_state = threading.local()
+
+
+def _verify_loading():
+    return getattr(_verify_state, "loading", False)
 
 
 class CompiledFFI(FFI):

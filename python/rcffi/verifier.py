@@ -217,7 +217,7 @@ def _load_extension(name, path, flags):
     saved = sys.getdlopenflags()
     if flags is not None:
         sys.setdlopenflags(flags)
-    _apimode._verify_loading = True
+    _apimode._verify_state.loading = True
     try:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
@@ -227,7 +227,7 @@ def _load_extension(name, path, flags):
     except FFIError as e:
         raise VerificationError(str(e)) from None
     finally:
-        _apimode._verify_loading = False
+        _apimode._verify_state.loading = False
         sys.setdlopenflags(saved)
     sys.modules[name] = module
     return module
@@ -265,7 +265,8 @@ def _checksum(ffi, preamble, kwds):
     from . import recompiler
 
     key = "\x00".join(
-        ["%d.%d" % sys.version_info[:2], _rcffi.__version__, preamble, ffiplatform.flatten(kwds),
+        ["%d.%d" % sys.version_info[:2], _rcffi.__version__, str(_rcffi._API_PROTOCOL), preamble,
+         ffiplatform.flatten(kwds),
          repr(recompiler.cdef_calls(ffi))]
         + list(getattr(ffi, "_cdefsources", ()))
     )

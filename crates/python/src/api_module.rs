@@ -278,7 +278,7 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
         };
         // ffi.verify() checks (in cffi's words) when it applies the same
         // facts to the caller's ffi: a disagreement must not fail the import
-        let verifying = apimode.getattr("_verify_loading")?.is_truthy()?;
+        let verifying = apimode.getattr("_verify_loading")?.call0()?.is_truthy()?;
         if !verifying {
             result.map_err(|e| errors::from_cdecl(py, e))?;
         }
@@ -559,6 +559,8 @@ unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut c_void, re
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ApiModule>()?;
+    // what compiled modules must speak; part of ffi.verify()'s module names
+    m.add("_API_PROTOCOL", codegen::PROTOCOL_VERSION)?;
     m.add_function(wrap_pyfunction!(_generate_c, m)?)?;
     m.add_function(wrap_pyfunction!(_init_api_module, m)?)?;
     Ok(())
