@@ -204,7 +204,10 @@ class Verifier(object):
             api.apply_facts(self.ffi, verify=True)
         except FFIError as e:
             raise VerificationError(_in_verify_words(str(e))) from None
-        return _apimode.make_lib(self.ffi, name, api)
+        lib = _apimode.make_lib(self.ffi, name, api)
+        # as cffi's CPython-engine libs: the extension module behind it
+        object.__setattr__(lib, "_cffi_python_module", module)
+        return lib
 
 
 def _load_extension(name, path, flags):
@@ -347,6 +350,10 @@ class _Engine(object):
 
     _gen_python_module = True
     _class_key = "r"
+
+
+# cffi's switch for its tests; rcffi's only engine builds a CPython module
+_FORCE_GENERIC_ENGINE = False
 
 
 def _locate_engine_class(ffi, force_generic_engine):
