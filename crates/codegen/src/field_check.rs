@@ -39,7 +39,13 @@ pub fn check_function(arena: &mut TypeArena, names: &Names, fname: &str, sname: 
         let ptr = arena.pointer(ty);
         // a type with no C spelling (an unnamed record) cannot be checked
         if let Ok(decl) = cspell::declare_named(arena, names, ptr, "tmp") {
-            let _ = writeln!(body, "    {{ {decl} = &{access}; (void)tmp; }}");
+            let check = format!("    {{ {decl} = &{access}; (void)tmp; }}");
+            if decl.contains("_Complex") {
+                // C's complex spelling is not C++'s
+                let _ = writeln!(body, "#ifndef __cplusplus\n{check}\n#endif");
+            } else {
+                let _ = writeln!(body, "{check}");
+            }
         }
     }
     format!("_RCFFI_UNUSED_FN static void {fname}({sname} *p)\n{{\n    (void)p;\n{body}}}\n\n")
