@@ -5,11 +5,22 @@
 compiler measured, and calls :func:`make_lib` with the module's tables (an
 ``_rcffi.ApiModule``)."""
 
+import _thread
 import sys
 
 from . import _rcffi
 from .api import FFI
 from .error import FFIError
+
+
+# set while rcffi.verifier imports a module (in that thread only): the
+# compiler checks are then made, and reported in cffi's verify() words, on
+# the caller's ffi instead
+_verify_state = _thread._local()  # threading's, without importing threading
+
+
+def _verify_loading():
+    return getattr(_verify_state, "loading", False)
 
 
 class CompiledFFI(FFI):

@@ -256,31 +256,20 @@ class FFI(_rcffi.FFIBase):
     def verify(self, source="", tmpdir=None, **kwargs):
         """cffi's older (deprecated) API mode in one call: compile 'source'
         together with the declarations and return the module's 'lib'.
-        rcffi builds an ordinary compiled module for it, named after a hash
-        of its inputs, in 'tmpdir' (default: '__pycache__' next to the
-        caller, as cffi does)."""
-        import hashlib
-        import importlib.util
-        import os
+        A ``rcffi.verifier.Verifier`` (kept as ``ffi.verifier``) names the
+        module after a hash of its inputs, builds it in 'tmpdir' (default:
+        '__pycache__' next to the caller) unless already built, and
+        completes this ffi's partial types with the compiler's answers."""
+        from .verifier import Verifier, _caller_dir_pycache
 
-        from . import recompiler
-
-        for unused in ("tag", "force_generic_engine", "flags", "relative_to", "ext_package"):
-            kwargs.pop(unused, None)
-        source_extension = kwargs.pop("source_extension", ".c")
-        calls = self.__dict__.get("_cdef_calls", [])
-        key = hashlib.sha256(repr((calls, source, sorted(kwargs.items(), key=repr))).encode()).hexdigest()[:16]
-        module_name = kwargs.pop("modulename", None) or "_rcffi_verify_%s" % (key,)
-        if tmpdir is None:
-            caller = sys._getframe(1).f_code.co_filename
-            tmpdir = os.path.join(os.path.dirname(os.path.abspath(caller)), "__pycache__")
-        os_makedirs(tmpdir)
-        path = recompiler.recompile(self, module_name, source, tmpdir=tmpdir, compiler_verbose=False,
-                                    source_extension=source_extension, **kwargs)
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module.lib
+        # here, not in Verifier(): the caller's directory is the one of
+        # whoever called verify()
+        tmpdir = tmpdir or _caller_dir_pycache()
+        self.verifier = Verifier(self, source, tmpdir, **kwargs)
+        lib = self.verifier.load_library()
+        # keep it alive even if the caller does not
+        self._libraries.append(lib)
+        return lib
 
     def emit_python_code(self, filename):
         """Out-of-line ABI mode (``set_source(name, None)``): write the

@@ -61,3 +61,49 @@ def compile(tmpdir, ext, compiler_verbose=0, debug=None):
         for key, value in saved_environ.items():
             if os.environ.get(key) != value:
                 os.environ[key] = value
+
+
+def samefile(f1, f2):
+    return os.path.samefile(f1, f2)
+
+
+def maybe_relative_path(path):
+    """'path' relative to the current directory when it lies below it
+    (setuptools then puts the object files under its build directory
+    instead of next to the source), else unchanged."""
+    if not os.path.isabs(path):
+        return path
+    try:
+        rel = os.path.relpath(path, os.curdir)
+    except ValueError:
+        return path
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        return path
+    return rel
+
+
+def _flatten(x, out):
+    if isinstance(x, str):
+        out.append("%ds%s" % (len(x), x))
+    elif isinstance(x, dict):
+        keys = sorted(x)
+        out.append("%dd" % len(keys))
+        for key in keys:
+            _flatten(key, out)
+            _flatten(x[key], out)
+    elif isinstance(x, (list, tuple)):
+        out.append("%dl" % len(x))
+        for value in x:
+            _flatten(value, out)
+    elif isinstance(x, int):
+        out.append("%di" % (x,))
+    else:
+        raise TypeError("the keywords to verify() contains unsupported object %r" % (x,))
+
+
+def flatten(x):
+    """A string that is equal for equal keyword dicts (lists, tuples,
+    strings and integers only): part of verify()'s module name."""
+    out = []
+    _flatten(x, out)
+    return "".join(out)

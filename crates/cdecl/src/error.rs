@@ -18,6 +18,9 @@ pub enum ErrorKind {
     /// `ValueError`: a value out of range where cffi checks it at use
     /// (a negative array length in a type string).
     Value,
+    /// `VerificationMissing`: the layout of a record declared with `...;`
+    /// is asked before a compiler gave it (`ffi.verify()` or API mode).
+    Missing,
 }
 
 /// A position in a named source text (1-based line and column).

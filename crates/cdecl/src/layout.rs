@@ -108,8 +108,8 @@ fn ensure_layout(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>
         return Err(unknown_size(arena, record_ty));
     }
     if record.partial {
-        return Err(Error::ffi(format!(
-            "'{}' has '...' in its fields: its layout is only known in API mode (ffi.set_source)",
+        return Err(Error::new(crate::ErrorKind::Missing, format!(
+            "'{}' has '...' in its fields: its layout is only known once a compiler gave it (ffi.verify(), or API mode with ffi.set_source())",
             record.cname
         )));
     }

@@ -28,6 +28,7 @@ mod fxhash;
 pub mod preprocess;
 pub mod header;
 pub mod resolve;
+pub mod verify_check;
 
 pub use error::{Error, ErrorKind, Location};
 pub use registry::{CdefOptions, CdefReport, ConstValue, DeclKind, Declaration, Registry};

@@ -97,6 +97,19 @@ pub struct Mismatches {
     /// `typedef float... t;` the compiler says is no `float` or `double`,
     /// by typedef name: declarations using it raise when fetched.
     pub types: HashMap<String, Error>,
+    /// The errors also kept in `Record::broken`, in the order found.
+    pub records: Vec<Error>,
+}
+
+impl Mismatches {
+    /// A disagreement, if any (for `ffi.verify()`, which refuses them at
+    /// once): records first, then constants and types by name.
+    pub fn first(&self) -> Option<&Error> {
+        fn by_name(m: &HashMap<String, Error>) -> Option<&Error> {
+            m.iter().min_by(|a, b| a.0.cmp(b.0)).map(|(_, e)| e)
+        }
+        self.records.first().or_else(|| by_name(&self.constants)).or_else(|| by_name(&self.types))
+    }
 }
 
 /// cffi's complaint about a `typedef float... t;` the compiler answered.
@@ -239,6 +252,7 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
     for &(rid, name, fact) in &by_rid {
         if arena.record(rid).partial {
             if let Err(e) = fix_partial(arena, rid, name, fact, facts) {
+                mismatches.records.push(e.clone());
                 mark_broken(arena, rid, fact, e);
             }
         }
@@ -246,6 +260,7 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
     for &(rid, name, fact) in &by_rid {
         if !arena.record(rid).partial {
             if let Err(e) = check_full(arena, rid, name, fact, facts) {
+                mismatches.records.push(e.clone());
                 mark_broken(arena, rid, fact, e);
             }
         }

@@ -265,6 +265,13 @@ impl<'a> Emitter<'a> {
                 return Err(GenError::Type(format!("function {name}: '{cname}' is used as {what} type, but is opaque")));
             }
         }
+        // an unnamed record has no C spelling: say where it is used (the
+        // words of cffi's "in argument of f: unknown type name")
+        for (t, what) in f.args.iter().map(|&a| (a, "argument")).chain([(f.result, "result")]) {
+            if let Err(GenError::Unsupported(m)) = self.spell(t, "") {
+                return Err(GenError::Unsupported(format!("in {what} of {name}: unknown type name ({m})")));
+            }
+        }
         if f.variadic {
             // called through libffi by the runtime, with the real address;
             // the cast to the declared type picks the right overload in C++
@@ -573,7 +580,13 @@ impl<'a> Emitter<'a> {
             }
             let mut leaves = Vec::new();
             self.leaves(fields, &mut leaves);
-            self.field_type_checks(i, &sname, &leaves);
+            let check = crate::field_check::check_function(
+                self.arena,
+                &self.array_typedefs,
+                &format!("_rcffi_checkfld_{i}"),
+                &sname,
+                &leaves,
+            );
             let mut cells = Vec::new();
             for (k, f) in leaves.iter().enumerate() {
                 if self.is_opaque_record(f.ty, true) {
@@ -601,6 +614,7 @@ impl<'a> Emitter<'a> {
                 let expr = format!("(({sname} *)0)->{}", f.name);
                 self.measure_dims(bare, &expr, &format!("{sname}.{}", f.name));
             }
+            self.out.push_str(&check);
             let fname = format!("_rcffi_fields_{i}");
             let fields_ref = if cells.is_empty() {
                 "NULL".to_string()
@@ -615,45 +629,6 @@ impl<'a> Emitter<'a> {
             ));
         }
         Ok(())
-    }
-
-    /// A function the compiler type-checks and never runs: each field must
-    /// have the declared type (cffi's check, so that `-Werror` builds fail
-    /// on a wrong cdef). Integer fields accept any integer type (as cffi:
-    /// signedness and size are the layout check's job); others, characters
-    /// included, must match
-    /// exactly through a pointer, an open or `[...]` array by its item.
-    fn field_type_checks(&mut self, i: usize, sname: &str, leaves: &[cdecl::Field]) {
-        let mut body = String::new();
-        for f in leaves.iter().filter(|f| !f.name.is_empty()) {
-            let is_char = matches!(
-                self.arena.get(self.arena.strip_top_quals(f.ty)),
-                Type::Primitive(p) if matches!(p.kind(), cdecl::PrimKind::Char | cdecl::PrimKind::WideChar)
-            );
-            if f.bitsize.is_some() || (self.is_integer(f.ty) && !is_char) {
-                let _ = writeln!(body, "    (void)((p->{}) | 0);", f.name);
-                continue;
-            }
-            let mut ty = f.ty;
-            let mut access = format!("p->{}", f.name);
-            while let Type::Array { item, len: ArrayLen::Open | ArrayLen::Unknown } = *self.arena.get(self.arena.strip_top_quals(ty)) {
-                ty = item;
-                access.push_str("[0]");
-            }
-            let ptr = self.arena.pointer(ty);
-            match self.spell(ptr, "tmp") {
-                Ok(decl) => {
-                    let _ = writeln!(body, "    {{ {decl} = &{access}; (void)tmp; }}");
-                }
-                Err(_) => {
-                    let _ = writeln!(body, "    /* '{}': its type has no C spelling, not checked */", f.name);
-                }
-            }
-        }
-        let _ = writeln!(
-            self.out,
-            "_RCFFI_UNUSED static void _rcffi_check_fields_{i}({sname} *p)\n{{\n    (void)p;\n{body}}}\n"
-        );
     }
 
     /// A lengths row for each `[...]` dimension of the array type `ty`,
@@ -703,6 +678,11 @@ const HEADER: &str = r#"#define _CFFI_
 #ifndef _WIN32
 #include <sys/types.h>
 #endif
+#if defined(__GNUC__) || defined(__clang__)
+#define _RCFFI_UNUSED_FN __attribute__((unused))
+#else
+#define _RCFFI_UNUSED_FN
+#endif
 #ifdef __cplusplus
 #ifndef _Bool
 typedef bool _Bool;   /* C++ has no _Bool: cdef's 'bool' is spelled so */
@@ -715,11 +695,6 @@ typedef bool _Bool;   /* C++ has no _Bool: cdef's 'bool' is spelled so */
 #include <uchar.h>
 #define _RCFFI_ALIGNOF(t) _Alignof(t)
 #define _RCFFI_ENUM_SIGNED(t) (((t)-1) < ((t)1))
-#endif
-#ifdef __GNUC__
-#define _RCFFI_UNUSED __attribute__((unused))
-#else
-#define _RCFFI_UNUSED
 #endif
 "#;
 

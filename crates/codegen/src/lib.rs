@@ -16,6 +16,7 @@
 mod cspell;
 mod embedding;
 mod emit;
+mod field_check;
 
 pub use cspell::Unspellable;
 

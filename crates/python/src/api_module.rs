@@ -304,7 +304,14 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
             let mut a = arena();
             cdecl::resolve::apply(&mut reg, &mut a, &facts)
         };
-        result.map_err(|e| errors::from_cdecl(py, e))?
+        // ffi.verify() checks (in cffi's words) when it applies the same
+        // facts to the caller's ffi: a disagreement must not fail the import
+        let verifying = apimode.getattr("_verify_loading")?.call0()?.is_truthy()?;
+        match result {
+            Ok(m) => m,
+            Err(_) if verifying => cdecl::resolve::Mismatches::default(),
+            Err(e) => return Err(errors::from_cdecl(py, e)),
+        }
     };
     ffi_obj.call_method0("_set_api_mode")?;
     unsafe {
@@ -556,6 +563,35 @@ impl ApiModule {
         }
     }
 
+    /// `ffi.verify()`: what the compiler measured, applied to another
+    /// `ffi` declaring the same cdefs (the caller's, which cffi's verify()
+    /// completes in place) so its partial types become usable.
+    /// With `verify=True`, first refuse (unchanged) a cdef whose constants
+    /// or complete enums disagree with the compiler, as cffi's verify().
+    #[pyo3(signature = (ffi_obj, verify=false))]
+    fn apply_facts(&self, py: Python<'_>, ffi_obj: &Bound<'_, FFIBase>, verify: bool) -> PyResult<()> {
+        let facts = unsafe { collect_facts(self.module) };
+        let base = ffi_obj.borrow();
+        let result = {
+            let mut reg = base.registry.lock().unwrap_or_else(|e| e.into_inner());
+            let mut a = arena();
+            if verify {
+                cdecl::verify_check::check_values(&reg, &a, &facts)
+            } else {
+                Ok(())
+            }
+            .and_then(|()| cdecl::resolve::apply(&mut reg, &mut a, &facts))
+            // verify() refuses a disagreement now, where API mode waits
+            // for the first use
+            .and_then(|m| match (verify, m.first()) {
+                (true, Some(e)) => Err(e.clone()),
+                _ => Ok(()),
+            })
+        };
+        base.type_cache.bind(py).clear();
+        result.map_err(|e| errors::from_cdecl(py, e))
+    }
+
     /// Names of everything `lib` gives, for `dir(lib)`.
     fn names<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>) -> PyResult<Bound<'py, PyList>> {
         let names: Vec<String> = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).declarations().iter().map(|d| d.name.clone()).collect();
@@ -649,6 +685,8 @@ unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut c_void, re
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ApiModule>()?;
+    // what compiled modules must speak; part of ffi.verify()'s module names
+    m.add("_API_PROTOCOL", codegen::PROTOCOL_VERSION)?;
     m.add_function(wrap_pyfunction!(_generate_c, m)?)?;
     m.add_function(wrap_pyfunction!(_init_api_module, m)?)?;
     Ok(())

@@ -126,6 +126,16 @@ pub fn native_type(py: Python<'_>, ct: &CType, place: &str) -> PyResult<NativeTy
                     only_in_api_mode(place)
                 )));
             }
+            // a struct declared with "...;": its real fields are unknown,
+            // and so is how the C calling convention passes it
+            if ct.record.is_some_and(|rid| crate::state::arena().record(rid).partial) {
+                return Err(PyNotImplementedError::new_err(format!(
+                    "ctype '{0}' not supported as {place}.  It is a struct declared with \"...;\", but the C calling \
+                     convention may depend on the missing fields; or, it contains anonymous struct/unions.  Such structs{1}",
+                    ct.cname,
+                    only_in_api_mode(place)
+                )));
+            }
             let info = ct.record_info(py)?;
             let mut elements = Vec::new();
             for f in &info.fields {

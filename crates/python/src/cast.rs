@@ -71,6 +71,10 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
     unsafe {
         match c.kind {
             Kind::Pointer => {
+                // `ffi.cast("FILE *", python_file)`: the FILE over its descriptor
+                if let Some(f) = crate::file::as_file(py, c, src)? {
+                    return cdata::wrap(py, cdata::new_cdata(py, ct, f, Owner::Borrowed));
+                }
                 let addr = int_source(py, src)? as u64 as usize as *mut u8;
                 return cdata::wrap(py, cdata::new_cdata(py, ct, addr, Owner::Borrowed));
             }
@@ -119,6 +123,14 @@ fn float_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<f64> {
 }
 
 fn int_source_or_float(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<f64> {
+    if let Some(cd) = cdata::as_cdata(py, src) {
+        if cd.ctype().conv == Conv::LongDouble {
+            // nonzero however small (1E-500 is 0.0 as a double)
+            // SAFETY: a long double cdata points at its 16 bytes.
+            let bits = unsafe { &*(cd.ptr as *const [u8; 16]) };
+            return Ok(if convert::longdouble_fmt::is_nonzero(bits) { 1.0 } else { 0.0 });
+        }
+    }
     if src.is_instance_of::<PyFloat>() {
         return convert::float::extract(py, src);
     }

@@ -239,7 +239,19 @@ pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
         }
         Type::Enum(eid) => {
             let def = arena().enum_def(eid).clone();
-            if def.values.is_empty() && !def.partial {
+            if def.partial {
+                // `enum e { A, ... }`: its values and size are the compiler's
+                // (ffi.verify() or API mode), unknown until then, as in cffi
+                return Err(crate::errors::verification_missing(
+                    py,
+                    format!(
+                        "'{}' has '...' in its values: they are only known once a compiler gave them \
+                         (ffi.verify(), or API mode with ffi.set_source())",
+                        ct.cname
+                    ),
+                ));
+            }
+            if def.values.is_empty() {
                 let msg = format!(
                     "'{}' has no values explicitly defined; guessing that it is equivalent to '{}'",
                     ct.cname,

@@ -28,6 +28,11 @@ pub fn verification_missing(py: Python<'_>, msg: impl Into<String>) -> PyErr {
     raise(py, "VerificationMissing", msg.into())
 }
 
+/// Is `e` a `VerificationMissing`?
+pub fn is_verification_missing(py: Python<'_>, e: &PyErr) -> bool {
+    error_class(py, "VerificationMissing").is_ok_and(|cls| e.is_instance(py, &cls))
+}
+
 pub fn ffi_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
     raise(py, "FFIError", msg.into())
 }
@@ -67,6 +72,7 @@ pub fn from_cdecl(py: Python<'_>, err: cdecl::Error) -> PyErr {
         cdecl::ErrorKind::NotImplemented => PyNotImplementedError::new_err(text),
         cdecl::ErrorKind::Type => PyTypeError::new_err(text),
         cdecl::ErrorKind::Value => pyo3::exceptions::PyValueError::new_err(text),
+        cdecl::ErrorKind::Missing => verification_missing(py, text),
     };
     if let Some(note) = note {
         // `add_note` exists from Python 3.11; older ones just lack the note.

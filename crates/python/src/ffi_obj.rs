@@ -172,13 +172,25 @@ fn sizeof_error(ct: &CType) -> PyErr {
     PyValueError::new_err(format!("ctype '{}' is of unknown size", ct.cname))
 }
 
-/// `ffi.sizeof()` of a type: "unknown size", or a compiled module's
-/// complaint about a record (`Record::broken`).
-fn sizeof_type(py: Python<'_>, ct: &CType) -> PyResult<usize> {
+fn unknown_size(py: Python<'_>, ct: &CType, api_mode: bool) -> PyErr {
+    if api_mode {
+        errors::ffi_error(py, format!("don't know the size of ctype '{}'", ct.cname))
+    } else {
+        sizeof_error(ct)
+    }
+}
+
+/// `ffi.sizeof()` of a type. When it has none: a compiled module's
+/// complaint about a record (`Record::broken`), cffi's
+/// `VerificationMissing` for a record with `...;` not completed by a
+/// compiler yet, else "unknown size" (a `ValueError`; for the `ffi` of a
+/// compiled module `ffi.error`, in its words, as cffi).
+fn sizeof_type(py: Python<'_>, ct: &CType, api_mode: bool) -> PyResult<usize> {
     match ct.size_align(py) {
         Ok((size, _)) => Ok(size),
         Err(e) if ct.record.is_some_and(|rid| arena().record(rid).broken.is_some()) => Err(e),
-        Err(_) => Err(sizeof_error(ct)),
+        Err(e) if errors::is_verification_missing(py, &e) => Err(e),
+        Err(_) => Err(unknown_size(py, ct, api_mode)),
     }
 }
 
@@ -206,6 +218,10 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
                     Ok((convert::record::var_size(py, item, init.expect("checked"), s)?, -1))
                 }
                 Some(s) if item.kind != Kind::Void && item.kind != Kind::Function => Ok((s, -1)),
+                None if item.record.is_some() && !item.is_opaque() => match item.size_align(py) {
+                    Err(e) if errors::is_verification_missing(py, &e) => Err(e),
+                    _ => Err(PyTypeError::new_err(format!("cannot instantiate ctype '{}' of unknown size", item.cname))),
+                },
                 _ => Err(PyTypeError::new_err(format!("cannot instantiate ctype '{}' of unknown size", item.cname))),
             }
         }
@@ -341,6 +357,7 @@ impl FFIBase {
     }
 
     fn sizeof(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let api_mode = self.api_mode.load(std::sync::atomic::Ordering::Relaxed);
         if !cdecl.is_instance_of::<PyString>() && !cdecl.is_instance_of::<CType>() && cdata::as_cdata(py, cdecl).is_none() {
             return Err(PyTypeError::new_err("expected a 'cdata' or 'ctype' object"));
         }
@@ -354,13 +371,13 @@ impl FFIBase {
                     return Ok(size);
                 }
             }
-            return sizeof_type(py, ct);
+            return sizeof_type(py, ct, api_mode);
         }
         let ct = self.resolve(py, cdecl, false)?;
         let ct = ct.get();
         match ct.kind {
-            Kind::Void | Kind::Function => Err(sizeof_error(ct)),
-            _ => sizeof_type(py, ct),
+            Kind::Void | Kind::Function => Err(unknown_size(py, ct, api_mode)),
+            _ => sizeof_type(py, ct, api_mode),
         }
     }
 

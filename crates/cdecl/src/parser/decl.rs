@@ -1284,8 +1284,10 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        // A flexible array member must be last.
-        if let Some(pos) = fields.iter().position(|f| matches!(self.arena.get(f.ty), Type::Array { len: ArrayLen::Open, .. })) {
+        // A flexible array member must be last, except in a partial record:
+        // there the compiler measures it (cffi's varsized field).
+        let open_at = fields.iter().position(|f| matches!(self.arena.get(f.ty), Type::Array { len: ArrayLen::Open, .. }));
+        if let (Some(pos), false) = (open_at, partial) {
             if pos + 1 != fields.len() {
                 let f = &fields[pos];
                 return Err(self.cdef_err(f.span, format!("flexible array member '{}' not at the end of the struct", f.name)));

@@ -56,7 +56,7 @@ fn value_part(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
     unsafe {
         Ok(match ct.kind {
             Kind::Primitive | Kind::Enum => match ct.conv {
-                Conv::LongDouble => convert::longdouble::format_e(convert::longdouble::load(c.ptr)),
+                Conv::LongDouble => convert::longdouble_fmt::format_e_bits(&*(c.ptr as *const [u8; 16])),
                 Conv::Unknown => "?".into(),
                 _ => {
                     let v = convert::read(py, &c.ctype_obj(py), c.ptr)?;

@@ -102,24 +102,6 @@ pub fn decode(b: [u8; 16]) -> f64 {
     sign * m * 2f64.powi(exp - 16383 - 52)
 }
 
-/// `%LE` as C prints it: `1.500000E+00`.
-pub fn format_e(v: f64) -> String {
-    if v.is_nan() {
-        return "NAN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "INF".into() } else { "-INF".into() };
-    }
-    let s = format!("{:.6E}", v);
-    match s.split_once('E') {
-        Some((m, e)) => {
-            let e: i32 = e.parse().unwrap_or(0);
-            format!("{m}E{}{:02}", if e < 0 { '-' } else { '+' }, e.abs())
-        }
-        None => s,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +110,5 @@ mod tests {
         for v in [0.0, 1.5, -2.25, 1e300, 1e-310, f64::INFINITY, 3.141592653589793] {
             assert_eq!(decode(encode(v)), v);
         }
-        assert_eq!(format_e(1.5), "1.500000E+00");
     }
 }

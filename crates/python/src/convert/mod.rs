@@ -10,6 +10,7 @@ pub mod pointer;
 pub mod array;
 pub mod record;
 pub mod longdouble;
+pub mod longdouble_fmt;
 
 use pyo3::prelude::*;
 

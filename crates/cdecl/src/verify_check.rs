@@ -1,0 +1,44 @@
+//! The value checks of cffi's older `ffi.verify()`, which (unlike API
+//! mode, where enumerators silently take the compiler's values) refuses a
+//! cdef whose integer constants or complete enums disagree with the
+//! compiler, in its own words: `"enum e: B has the real value 2, not 1"`.
+//! Read-only: run before [`crate::resolve::apply`], so a refused verify()
+//! leaves the declarations as they were.
+
+use crate::registry::{ConstValue, DeclKind, Registry};
+use crate::resolve::CompilerFacts;
+use crate::types::{Type, TypeArena};
+use crate::Error;
+
+/// The first disagreement between the cdef's values and the compiler's.
+pub fn check_values(reg: &Registry, arena: &TypeArena, facts: &CompilerFacts) -> Result<(), Error> {
+    for d in &reg.decls {
+        match &d.kind {
+            DeclKind::Constant { value: ConstValue::Int(v), .. } => {
+                if let Some(&real) = facts.ints.get(&d.name) {
+                    if real != *v {
+                        return Err(Error::ffi(format!("{} has the real value {real}, not {v}", d.name)));
+                    }
+                }
+            }
+            DeclKind::EnumConstant { ty, value } => {
+                let Type::Enum(eid) = *arena.get(arena.strip_top_quals(*ty)) else { continue };
+                let def = arena.enum_def(eid);
+                if def.partial {
+                    continue; // its values come from the compiler
+                }
+                if let Some(&real) = facts.ints.get(&d.name) {
+                    if real != *value {
+                        let name = match &def.tag {
+                            Some(t) => format!("enum {t}"),
+                            None => def.cname.clone(),
+                        };
+                        return Err(Error::ffi(format!("{name}: {} has the real value {real}, not {value}", d.name)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
