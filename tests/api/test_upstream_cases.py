@@ -264,3 +264,12 @@ def test_enumerator_of_two_enums_is_refused_at_build_time(build):
         build("enum e1 { A1, ... }; enum e2 { A1, ... };", "enum e1 { A1 }; enum e2 { B1 };")
     assert type(e.value).__name__ == "VerificationError"
     assert str(e.value) == "enum e2: duplicate declaration of const 'A1'"
+
+
+def test_typedef_int_dots_that_is_no_integer_fails_to_compile(build):
+    with pytest.raises(Exception) as e:
+        build("typedef int... foo_t;", "typedef float foo_t;")
+    assert type(e.value).__name__ == "VerificationError"
+    mod = build("typedef int... bar_t; bar_t ident(bar_t);",
+                "typedef enum { Z, O } bar_t; static bar_t ident(bar_t x) { return x; }")
+    assert mod.lib.ident(1) == 1

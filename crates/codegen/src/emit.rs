@@ -476,6 +476,11 @@ impl<'a> Emitter<'a> {
             match self.arena.get(self.arena.strip_top_quals(ty)).clone() {
                 Type::UnknownInt(n) if done.insert(n.clone()) => {
                     self.types.push(format!("{{ {}, 0, sizeof({n}), ((({n})-1) < (({n})1)) }}", c_string(&n)));
+                    // a compile error if it is no integer type (as cffi)
+                    let _ = writeln!(
+                        self.out,
+                        "_RCFFI_UNUSED_FN static void _rcffi_check_int_{n}(void)\n{{\n    (void)((({n})0) << 1);  /* an integer type */\n}}\n"
+                    );
                 }
                 Type::UnknownFloat(n) if done.insert(n.clone()) => {
                     // the "signed" cell says whether it is a floating type at all
