@@ -307,3 +307,15 @@ def test_partial_enum_completed_by_verify(tmp_path):
     ffi.verify("enum pe_v { PV1 = 10, PV2, PV3 = -10, PV4 };", tmpdir=str(tmp_path))
     assert ffi.string(ffi.cast("enum pe_v", 11)) == "PV2"
     assert ffi.typeof("enum pe_v").relements == {"PV1": 10, "PV2": 11, "PV3": -10}
+
+
+def test_refused_verify_leaves_the_ffi_as_declared(tmp_path):
+    # a layout disagreement refuses verify() at once (cffi's verify() words)
+    # and leaves the struct as the cdef declared it
+    ffi = cffi_impl.FFI()
+    ffi.cdef("struct foo_s { char x; int y; long *z; };")
+    with pytest.raises(cffi_impl.VerificationError) as e:
+        ffi.verify("struct foo_s { int y; char x; long *z; };", tmpdir=str(tmp_path))
+    assert str(e.value) == "struct foo_s: wrong offset for field 'x' (we have 0, but C compiler says 4)"
+    assert ffi.sizeof("struct foo_s") == 8 + ffi.sizeof("long *")
+    assert ffi.new("struct foo_s *", [b"a", 2]).y == 2

@@ -97,8 +97,9 @@ pub struct Mismatches {
     /// `typedef float... t;` the compiler says is no `float` or `double`,
     /// by typedef name: declarations using it raise when fetched.
     pub types: HashMap<String, Error>,
-    /// The errors also kept in `Record::broken`, in the order found.
-    pub records: Vec<Error>,
+    /// The records marked `Record::broken`, with the error, in the order
+    /// found.
+    pub records: Vec<(RecordId, Error)>,
 }
 
 impl Mismatches {
@@ -108,7 +109,19 @@ impl Mismatches {
         fn by_name(m: &HashMap<String, Error>) -> Option<&Error> {
             m.iter().min_by(|a, b| a.0.cmp(b.0)).map(|(_, e)| e)
         }
-        self.records.first().or_else(|| by_name(&self.constants)).or_else(|| by_name(&self.types))
+        self.records.first().map(|(_, e)| e).or_else(|| by_name(&self.constants)).or_else(|| by_name(&self.types))
+    }
+
+    /// Take back the records' marks (`ffi.verify()` refusing the
+    /// compiler's answers leaves them as the cdef declared them; the
+    /// layout checks only read them before marking).
+    pub fn unmark_records(&self, arena: &mut TypeArena) {
+        for &(rid, _) in &self.records {
+            let r = arena.record_mut(rid);
+            r.broken = None;
+            r.layout = None;
+            r.layout_is_fixed = false;
+        }
     }
 }
 
@@ -252,7 +265,7 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
     for &(rid, name, fact) in &by_rid {
         if arena.record(rid).partial {
             if let Err(e) = fix_partial(arena, rid, name, fact, facts) {
-                mismatches.records.push(e.clone());
+                mismatches.records.push((rid, e.clone()));
                 mark_broken(arena, rid, fact, e);
             }
         }
@@ -260,7 +273,7 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
     for &(rid, name, fact) in &by_rid {
         if !arena.record(rid).partial {
             if let Err(e) = check_full(arena, rid, name, fact, facts) {
-                mismatches.records.push(e.clone());
+                mismatches.records.push((rid, e.clone()));
                 mark_broken(arena, rid, fact, e);
             }
         }

@@ -584,7 +584,10 @@ impl ApiModule {
             // verify() refuses a disagreement now, where API mode waits
             // for the first use
             .and_then(|m| match (verify, m.first()) {
-                (true, Some(e)) => Err(e.clone()),
+                (true, Some(e)) => {
+                    m.unmark_records(&mut a);
+                    Err(e.clone())
+                }
                 _ => Ok(()),
             })
         };
