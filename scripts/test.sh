@@ -13,7 +13,7 @@ fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check "cffi==2.0.0" || echo "note: cffi not installed; comparison tests will skip"
 
 echo "== cargo test (Rust crates)"
-cargo test --workspace --exclude rcffi-python
+cargo test --workspace
 
 echo "== build rcffi into $VENV"
 ( . "$VENV/bin/activate" && maturin develop --quiet --profile dev )

@@ -63,7 +63,10 @@ pub fn decode(b: [u8; 16]) -> f64 {
     if exp == 0x7fff {
         return if mant << 1 == 0 { sign * f64::INFINITY } else { f64::NAN };
     }
-    sign * (mant as f64) * 2f64.powi(exp - 16383 - 63)
+    // scaled in halves: `powi` of a large negative exponent is 1/inf = 0,
+    // which would lose the values that are subnormal doubles
+    let e = exp - 16383 - 63;
+    sign * (mant as f64) * 2f64.powi(e / 2) * 2f64.powi(e - e / 2)
 }
 
 #[cfg(not(target_arch = "x86_64"))]
