@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from conftest import IMPL_NAME
+
 
 ADDR = r"0x[0-9a-f]+"
 
@@ -454,3 +456,12 @@ def test_zero_length_array_field_reads_as_pointer(ffi):
     assert ffi.typeof(q.data) is ffi.typeof("short *")
     q.data[6] = 15
     assert q.data[6] == 15
+
+
+@pytest.mark.skipif(IMPL_NAME == "cffi", reason="cffi raises 'type-building recursion too deep' here (rcffi does more)")
+def test_struct_with_a_callback_taking_the_struct_by_value(ffi):
+    ffi.cdef("struct tree { int key; int (*compare)(struct tree other); };")
+    t = ffi.new("struct tree *", {"key": 7})
+    compare = ffi.callback("int(struct tree)", lambda other: other.key * 2)  # kept alive
+    t.compare = compare
+    assert t.compare(t[0]) == 14
