@@ -44,7 +44,6 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     m.add("CData", cdata::cdata_type(py))?;
     m.add("LibBase", lib_base::lib_base_type(py)?)?;
-    m.add_class::<lib_function::FunctionWrapper>()?;
     m.add_function(wrap_pyfunction!(lib_function::_lib_function_pointer, m)?)?;
     m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
     api_module::register(m)?;

@@ -1,11 +1,14 @@
 //! `lib.f` of a compiled module: a `builtin_function_or_method`, as in
 //! cffi (`__name__`, `__module__`, a `__doc__` giving the C declaration,
-//! not an instance of `ffi.CData`), whose `self` holds the function-pointer
-//! cdata that does the calling (its per-instance vectorcall, see
-//! `call::trampoline_vectorcall`). `ffi.typeof()`, `ffi.addressof(lib, "f")`
-//! and pointer conversions see through it to that cdata.
+//! not an instance of `ffi.CData`). Its `__self__` is the function-pointer
+//! cdata that does the calling, and its vectorcall entry is replaced by
+//! [`lib_function_vectorcall`], which checks the argument count (with
+//! cffi's messages, naming the function) and jumps straight to that
+//! cdata's own vectorcall (`call::trampoline_vectorcall` and the entries it
+//! switches to). `ffi.typeof()`, `ffi.cast()`, `ffi.addressof(lib, "f")` and
+//! pointer conversions see through it to the cdata ([`unwrap`]).
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
@@ -14,37 +17,46 @@ use pyo3::types::PyString;
 
 use crate::cdata::CDataObject;
 
-/// The `self` of a lib function.
-#[pyclass(frozen, module = "_cffi_backend", name = "__FFIFunctionWrapper")]
-pub struct FunctionWrapper {
-    /// The function-pointer cdata.
-    fnptr: Py<PyAny>,
-    name: String,
-    /// `MODULE.Lib.NAME`, as CPython names builtins in its messages.
-    qualname: String,
-    nfixed: usize,
-    variadic: bool,
+/// The vectorcall entry of every lib function.
+unsafe extern "C" fn lib_function_vectorcall(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    let f = callable as *mut ffi::PyCFunctionObject;
+    let cd = (*f).m_self as *mut CDataObject;
+    let n = ffi::PyVectorcall_NARGS(nargsf) as usize;
+    let sig = (*cd).ctype().item().get().func.as_ref();
+    let count_ok = sig.is_some_and(|s| n == s.args.len() || (s.variadic && n > s.args.len()));
+    let has_keywords = !kwnames.is_null() && ffi::PyTuple_GET_SIZE(kwnames) > 0;
+    if !count_ok || has_keywords {
+        let py = Python::assume_attached();
+        let name = CStr::from_ptr((*(*f).m_ml).ml_name).to_string_lossy();
+        let module = Bound::from_borrowed_ptr(py, (*f).m_module).to_string();
+        let qualname = format!("{module}.Lib.{name}");
+        let msg = match sig {
+            _ if has_keywords => format!("{qualname}() takes no keyword arguments"),
+            Some(s) => count_message(&name, &qualname, s.args.len(), s.variadic, n),
+            None => format!("{qualname}() cannot be called"),
+        };
+        PyTypeError::new_err(msg).restore(py);
+        return std::ptr::null_mut();
+    }
+    match (*cd).vectorcall {
+        Some(vc) => vc(cd as *mut ffi::PyObject, args, nargsf, std::ptr::null_mut()),
+        None => ffi::PyObject_Vectorcall(cd as *mut ffi::PyObject, args, nargsf, std::ptr::null_mut()),
+    }
 }
 
-unsafe extern "C" fn call_lib_function(
+/// The method definition's entry, for callers that bypass vectorcall
+/// (`self` is the cdata; the checks are the cdata's own).
+unsafe extern "C" fn call_through_method_def(
     slf: *mut ffi::PyObject,
     args: *mut *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
 ) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
-    // SAFETY: `slf` is the FunctionWrapper this method was made with.
-    let w = Bound::from_borrowed_ptr(py, slf).cast_into_unchecked::<FunctionWrapper>();
-    let w = w.get();
-    let n = nargs as usize;
-    if n != w.nfixed && !(w.variadic && n > w.nfixed) {
-        PyTypeError::new_err(count_message(&w.name, &w.qualname, w.nfixed, w.variadic, n)).restore(py);
-        return std::ptr::null_mut();
-    }
-    let cd = w.fnptr.as_ptr();
-    match (*(cd as *mut CDataObject)).vectorcall {
-        Some(vc) => vc(cd, args, n, std::ptr::null_mut()),
-        None => ffi::PyObject_Vectorcall(cd, args, n, std::ptr::null_mut()),
-    }
+    ffi::PyObject_Vectorcall(slf, args, nargs as usize, std::ptr::null_mut())
 }
 
 /// cffi's wording (CPython's for builtins of no or one argument).
@@ -60,38 +72,34 @@ fn count_message(name: &str, qualname: &str, nfixed: usize, variadic: bool, give
 /// `lib.NAME` for the function-pointer cdata `fnptr` (of C type `decl`,
 /// e.g. `double sin(double)`) of module `module_name`.
 pub fn make<'py>(py: Python<'py>, fnptr: Bound<'py, PyAny>, name: &str, module_name: &str, decl: &str) -> PyResult<Bound<'py, PyAny>> {
-    let (nfixed, variadic) = {
-        let cd = crate::cdata::as_cdata(py, &fnptr).ok_or_else(|| PyTypeError::new_err("expected a function cdata"))?;
-        let f = cd.ctype().item().get().func.as_ref().ok_or_else(|| PyTypeError::new_err("expected a function cdata"))?;
-        (f.args.len(), f.variadic)
-    };
-    let wrapper = Bound::new(py, FunctionWrapper {
-            fnptr: fnptr.unbind(),
-            name: name.to_string(),
-            qualname: format!("{module_name}.Lib.{name}"),
-            nfixed,
-            variadic,
-        })?;
+    if crate::cdata::as_cdata(py, &fnptr).is_none() {
+        return Err(PyTypeError::new_err("expected a function cdata"));
+    }
     let c = |s: String| CString::new(s).map_err(|_| PyTypeError::new_err("name contains a NUL character"));
     // One method definition per function of a module, alive as long as
     // the process (CPython keeps a pointer to it in the function object).
     let def = Box::leak(Box::new(ffi::PyMethodDef {
         ml_name: c(name.to_string())?.into_raw(),
-        ml_meth: ffi::PyMethodDefPointer { PyCFunctionFast: call_lib_function },
+        ml_meth: ffi::PyMethodDefPointer { PyCFunctionFast: call_through_method_def },
         ml_flags: ffi::METH_FASTCALL,
         ml_doc: c(format!("{decl};\n\nCFFI C function from {module_name}.lib"))?.into_raw(),
     }));
     let module = PyString::new(py, module_name);
-    // SAFETY: `def` lives forever; the function keeps references to `wrapper` and `module`.
+    // SAFETY: `def` lives forever; the function keeps references to
+    // `fnptr` (its `__self__`) and `module`; the vectorcall slot of a
+    // PyCFunction is its own field, read at every call.
     unsafe {
-        let f = ffi::PyCFunction_NewEx(def, wrapper.as_ptr(), module.as_ptr());
+        let f = ffi::PyCFunction_NewEx(def, fnptr.as_ptr(), module.as_ptr());
+        if !f.is_null() {
+            (*(f as *mut ffi::PyCFunctionObject)).vectorcall = Some(lib_function_vectorcall);
+        }
         Bound::from_owned_ptr_or_err(py, f)
     }
 }
 
 /// The function-pointer cdata behind `obj` if it is a lib function.
 pub fn unwrap<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
-    // SAFETY: type checks before each access.
+    // SAFETY: the type is checked before the fields are read.
     unsafe {
         let p = obj.as_ptr();
         // exact: lib functions are plain PyCFunction objects, and this
@@ -99,12 +107,11 @@ pub fn unwrap<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> Option<Bound<'py
         if ffi::PyCFunction_CheckExact(p) == 0 {
             return None;
         }
-        let f = ffi::PyCFunction_GetFunction(p)?;
-        if f as usize != call_lib_function as *const () as usize {
+        let f = p as *mut ffi::PyCFunctionObject;
+        if (*f).vectorcall.map(|v| v as usize) != Some(lib_function_vectorcall as *const () as usize) {
             return None;
         }
-        let slf = Bound::from_borrowed_ptr(py, ffi::PyCFunction_GetSelf(p)).cast_into_unchecked::<FunctionWrapper>();
-        Some(slf.get().fnptr.bind(py).clone())
+        Some(Bound::from_borrowed_ptr(py, (*f).m_self))
     }
 }
 
