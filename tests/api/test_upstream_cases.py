@@ -273,3 +273,40 @@ def test_typedef_int_dots_that_is_no_integer_fails_to_compile(build):
     mod = build("typedef int... bar_t; bar_t ident(bar_t);",
                 "typedef enum { Z, O } bar_t; static bar_t ident(bar_t x) { return x; }")
     assert mod.lib.ident(1) == 1
+
+
+@pytest.mark.parametrize("ext", [".c", ".cpp"])
+def test_typedef_arrays_of_unknown_lengths_as_parameters(build, ext):
+    # each `[...]` is its own type: the inner dimension of mat_t is not
+    # foo_t, though both are written int[...]
+    cdef = """
+        typedef int foo_t[...];
+        typedef int mat_t[...][...];
+        struct s { foo_t a; foo_t *b; foo_t **c; };
+        int myfunc(foo_t a, foo_t *b, foo_t **c);
+        struct sm { mat_t a; mat_t *b; mat_t **c; };
+        int myfuncm(mat_t a, mat_t *b, mat_t **c);
+    """
+    source = """
+        typedef int foo_t[50];
+        typedef int mat_t[6][7];
+        struct s { foo_t a; foo_t *b; foo_t **c; };
+        static int myfunc(foo_t a, foo_t *b, foo_t **c) { return (**c)[49]; }
+        struct sm { mat_t a; mat_t *b; mat_t **c; };
+        static int myfuncm(mat_t a, mat_t *b, mat_t **c) { return (**c)[5][6]; }
+    """
+    mod = build(cdef, source, source_extension=ext, extra_compile_args=["-Wall", "-Werror"])
+    ffi, lib = mod.ffi, mod.lib
+    assert ffi.sizeof("foo_t") == 50 * ffi.sizeof("int")
+    assert ffi.sizeof("mat_t") == 42 * ffi.sizeof("int")
+    p = ffi.new("struct s *")
+    p.a[49] = 321
+    p.b = ffi.addressof(p, "a")
+    p.c = ffi.addressof(p, "b")
+    assert lib.myfunc(ffi.NULL, ffi.NULL, p.c) == 321
+    q = ffi.new("struct sm *")
+    q.a[5][6] = -321
+    q.b = ffi.addressof(q, "a")
+    q.c = ffi.addressof(q, "b")
+    assert lib.myfuncm(ffi.NULL, ffi.NULL, q.c) == -321
+    assert ffi.typeof(lib.myfuncm).args[0] is ffi.typeof("int(*)[7]")

@@ -83,7 +83,7 @@ fn name_and_position(arena: &TypeArena, ty: TypeId) -> (String, usize) {
             let brackets = match len {
                 ArrayLen::Fixed(k) => format!("[{k}]"),
                 ArrayLen::Open => "[]".to_string(),
-                ArrayLen::Unknown => "[...]".to_string(),
+                ArrayLen::Unknown(_) => "[...]".to_string(),
             };
             n.insert_str(p, &brackets);
             (n, p)

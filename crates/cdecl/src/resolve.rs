@@ -182,10 +182,10 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
         }
     }
     // 2b. `typedef int t[...];`: each typedef gets its measured lengths;
-    // other types using it are rebuilt (an array type is shared by every
-    // declaration of the same structure: when two typedefs of one
-    // structure get different lengths, uses other than the typedef names
-    // themselves keep the unknown length).
+    // other types using it, or one of its inner dimensions (what a
+    // parameter of the type decays to), are rebuilt. Each `[...]` written
+    // is a type of its own (`ArrayLen::Unknown(n)`), so no two typedefs
+    // claim one array type.
     let mut arrays: HashMap<TypeId, Option<TypeId>> = HashMap::default();
     let mut names: Vec<String> = reg.typedefs.keys().cloned().collect();
     names.sort();
@@ -196,9 +196,18 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
         }
         let Some(fixed) = fix_dims(arena, ty, &format!("typedef {name}"), facts) else { continue };
         reg.typedefs.insert(name, fixed);
-        let e = arrays.entry(ty).or_insert(Some(fixed));
-        if *e != Some(fixed) {
-            *e = None;
+        // each level: a `mat_t` parameter decays to a pointer to its inner
+        // `int[...]`, which must become the measured `int[7]` too
+        let (mut old, mut new) = (ty, fixed);
+        loop {
+            let e = arrays.entry(old).or_insert(Some(new));
+            if *e != Some(new) {
+                *e = None;
+            }
+            match (arena.get(arena.strip_top_quals(old)), arena.get(arena.strip_top_quals(new))) {
+                (&Type::Array { item: a, .. }, &Type::Array { item: b, .. }) if a != b => (old, new) = (a, b),
+                _ => break,
+            }
         }
     }
     let arrays: HashMap<TypeId, TypeId> = arrays.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
@@ -394,7 +403,7 @@ pub fn leaf_fields(arena: &TypeArena, fields: &[Field]) -> Vec<Field> {
 fn has_unknown_dim(arena: &TypeArena, ty: TypeId) -> bool {
     let mut t = arena.strip_top_quals(ty);
     while let Type::Array { item, len } = *arena.get(t) {
-        if len == ArrayLen::Unknown {
+        if matches!(len, ArrayLen::Unknown(_)) {
             return true;
         }
         t = arena.strip_top_quals(item);
@@ -411,7 +420,7 @@ fn fix_dims(arena: &mut TypeArena, ty: TypeId, key: &str, facts: &CompilerFacts)
     };
     let new_item = fix_dims(arena, item, &format!("{key}[0]"), facts)?;
     let new_len = match len {
-        ArrayLen::Unknown => ArrayLen::Fixed(*facts.lengths.get(key)?),
+        ArrayLen::Unknown(_) => ArrayLen::Fixed(*facts.lengths.get(key)?),
         other => other,
     };
     if new_item == item && new_len == len {

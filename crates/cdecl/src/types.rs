@@ -204,8 +204,11 @@ pub enum ArrayLen {
     Fixed(u64),
     /// `T[]`: length given at allocation time; decays like a pointer.
     Open,
-    /// `T[...]`: length filled in by the C compiler (API mode only).
-    Unknown,
+    /// `T[...]`: length filled in by the C compiler (API mode only). Each
+    /// `[...]` written is its own type (the number tells them apart): two
+    /// typedefs of `int[...]` may get different lengths, and the inner
+    /// dimension of `int[...][...]` is not the `int[...]` of another typedef.
+    Unknown(u32),
 }
 
 /// Calling convention recorded on a function type.
@@ -384,6 +387,8 @@ pub struct TypeArena {
     records: Vec<Record>,
     enums: Vec<EnumDef>,
     anonymous_counter: u32,
+    /// The last number given to a `[...]` dimension (`ArrayLen::Unknown`).
+    unknown_lengths: u32,
     /// Types cffi knows without a declaration whose identity must be
     /// stable (`FILE`, `va_list`): name -> type.
     common: HashMap<String, TypeId>,
@@ -526,6 +531,12 @@ impl TypeArena {
         let eid = EnumId(self.enums.len() as u32);
         self.enums.push(def);
         (eid, self.intern(Type::Enum(eid)))
+    }
+
+    /// A `[...]` dimension distinct from every other.
+    pub(crate) fn new_unknown_length(&mut self) -> ArrayLen {
+        self.unknown_lengths += 1;
+        ArrayLen::Unknown(self.unknown_lengths)
     }
 
     /// Make `n` the last anonymous number given; returns the previous one

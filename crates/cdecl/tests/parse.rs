@@ -441,7 +441,7 @@ fn arrays_in_declarations() {
     assert_eq!(f.decl_cname("pa"), "int(*)[4]");
     assert_eq!(f.decl_cname("open_arr"), "int[]");
     let t = f.ty("tarr");
-    assert!(matches!(f.arena.get(t), Type::Array { len: ArrayLen::Unknown, .. }));
+    assert!(matches!(f.arena.get(t), Type::Array { len: ArrayLen::Unknown(_), .. }));
     assert_eq!(f.decl_cname("fns"), "char(*[2])(int)");
 }
 

@@ -113,8 +113,11 @@ fn spell(arena: &TypeArena, names: &Names, ty: TypeId, inner: String) -> Result<
             }
             let pq = ptr_quals_text(arena, ty);
             let star = format!("*{pq}{}{inner}", if pq.is_empty() || inner.is_empty() { "" } else { " " });
+            // a pointee spelled by a name needs no parentheses (C++ warns
+            // about them, and `__typeof__(...) (*x)` would read as a call)
+            let named = names.contains_key(&arena.strip_top_quals(to));
             let wrapped = match arena.get(arena.strip_top_quals(to)) {
-                Type::Array { .. } | Type::Function(_) => format!("({star})"),
+                Type::Array { .. } | Type::Function(_) if !named => format!("({star})"),
                 _ => star,
             };
             spell(arena, names, to, wrapped)?
@@ -122,7 +125,7 @@ fn spell(arena: &TypeArena, names: &Names, ty: TypeId, inner: String) -> Result<
         Type::Array { item, len } => {
             let n = match len {
                 ArrayLen::Fixed(n) => n.to_string(),
-                ArrayLen::Open | ArrayLen::Unknown => String::new(),
+                ArrayLen::Open | ArrayLen::Unknown(_) => String::new(),
             };
             spell(arena, names, item, format!("{inner}[{n}]"))?
         }

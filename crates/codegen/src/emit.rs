@@ -166,6 +166,17 @@ impl<'a> Emitter<'a> {
             if let Some(ty) = self.reg.typedef(&tname) {
                 if self.has_unknown_dim(ty) {
                     let bare = self.arena.strip_top_quals(ty);
+                    // its inner dimensions, which a parameter of this type
+                    // decays to, have no C name but GNU C's `__typeof__`
+                    let mut inner = bare;
+                    let mut expr = format!("*({tname} *)0");
+                    while let Type::Array { item, .. } = *self.arena.get(inner) {
+                        inner = self.arena.strip_top_quals(item);
+                        expr = format!("({expr})[0]");
+                        if self.has_unknown_dim(inner) {
+                            self.array_typedefs.entry(inner).or_insert(format!("__typeof__({expr})"));
+                        }
+                    }
                     self.array_typedefs.entry(bare).or_insert(tname);
                 }
             }
@@ -394,13 +405,13 @@ impl<'a> Emitter<'a> {
         let mut expr = format!("({name})");
         let mut key = name.to_string();
         for len in &dims {
-            if *len == ArrayLen::Unknown {
+            if matches!(len, ArrayLen::Unknown(_)) {
                 self.lengths.push(format!("{{ {}, sizeof({expr}) / sizeof(({expr})[0]) }}", c_string(&key)));
             }
             expr = format!("({expr})[0]");
             key.push_str("[0]");
         }
-        let inner_unknown = dims.iter().skip(1).any(|l| *l == ArrayLen::Unknown);
+        let inner_unknown = dims.iter().skip(1).any(|l| matches!(l, ArrayLen::Unknown(_)));
         match self.arena.get(bare).clone() {
             Type::Array { len, .. } if inner_unknown => {
                 // `T x[N][...]`: no C spelling of the declared type; the
@@ -457,7 +468,7 @@ impl<'a> Emitter<'a> {
     fn has_unknown_dim(&self, ty: TypeId) -> bool {
         let mut t = self.arena.strip_top_quals(ty);
         while let Type::Array { item, len } = self.arena.get(t) {
-            if *len == ArrayLen::Unknown {
+            if matches!(len, ArrayLen::Unknown(_)) {
                 return true;
             }
             t = self.arena.strip_top_quals(*item);
@@ -643,7 +654,7 @@ impl<'a> Emitter<'a> {
         let mut expr = format!("({expr})");
         let mut key = key.to_string();
         while let Type::Array { item, len } = self.arena.get(t).clone() {
-            if len == ArrayLen::Unknown {
+            if matches!(len, ArrayLen::Unknown(_)) {
                 self.lengths.push(format!("{{ {}, sizeof({expr}) / sizeof(({expr})[0]) }}", c_string(&key)));
             }
             expr = format!("({expr})[0]");

@@ -34,7 +34,7 @@ pub fn check_function(arena: &mut TypeArena, names: &Names, fname: &str, sname: 
         }
         let mut ty = f.ty;
         let mut access = format!("p->{}", f.name);
-        while let Type::Array { item, len: ArrayLen::Open | ArrayLen::Unknown } = *arena.get(arena.strip_top_quals(ty)) {
+        while let Type::Array { item, len: ArrayLen::Open | ArrayLen::Unknown(_) } = *arena.get(arena.strip_top_quals(ty)) {
             ty = item;
             access.push_str("[0]");
         }

@@ -213,7 +213,7 @@ pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
             ct.length = match len {
                 ArrayLen::Fixed(n) => Some(n as usize),
                 ArrayLen::Open => None,
-                ArrayLen::Unknown => {
+                ArrayLen::Unknown(_) => {
                     return Err(errors::ffi_error(py, format!("unknown length in array type '{}'", ct.cname)))
                 }
             };

@@ -217,7 +217,7 @@ impl Printer<'_> {
                 let n = match len {
                     ArrayLen::Fixed(n) => n.to_string(),
                     ArrayLen::Open => String::new(),
-                    ArrayLen::Unknown => "...".into(),
+                    ArrayLen::Unknown(_) => "...".into(),
                 };
                 self.spell(item, format!("{inner}[{n}]"))
             }

@@ -863,7 +863,7 @@ impl<'a> Parser<'a> {
                     ));
                 }
                 self.saw_partial_len = true;
-                ArrayLen::Unknown
+                self.arena.new_unknown_length()
             }
             Tok::Star if self.peek_nth(1).kind == Tok::RBracket => {
                 return Err(self.cdef_err(self.peek().span, "variable length array '[*]' is not supported in cdef()"));
