@@ -245,20 +245,11 @@ def _in_verify_words(message):
     return _LAYOUT_ADVICE.sub(r"(we have \1, but C compiler says \2)", message)
 
 
-_INT_DOTS = re.compile(r"\btypedef\s+(?:(?:int|long|short|signed|unsigned|char)\b\s*)+\.\.\.\s*(\w+)")
-_FLOAT_DOTS = re.compile(r"\btypedef\s+(?:double|float)\s*\.\.\.\s*(\w+)")
-_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
-
-
 def _new_feature(ffi):
     """What the cdefs use that only set_source() supports (cffi refuses
     ``typedef int... t;`` and ``typedef float... t;`` in verify())."""
-    for text in getattr(ffi, "_cdefsources", ()):
-        text = _COMMENT.sub(" ", text)
-        for regex, kind in ((_INT_DOTS, "int"), (_FLOAT_DOTS, "float")):
-            m = regex.search(text)
-            if m:
-                return "'typedef %s... %s'" % (kind, m.group(1))
+    for name, kind in ffi._dots_typedefs():
+        return "'typedef %s... %s'" % (kind, name)
     return None
 
 

@@ -527,6 +527,26 @@ impl FFIBase {
         Ok(cdecl::names::type_name_around(&a, ct.get().id, replace_with))
     }
 
+    /// `[(name, "int" | "float"), ...]`: the typedefs declared as
+    /// `typedef int... t;` / `typedef float... t;` (sizes only a compiler
+    /// knows), in declaration order.
+    fn _dots_typedefs(&self) -> Vec<(String, &'static str)> {
+        self.with_registry(|reg| {
+            let a = arena();
+            reg.typedef_names()
+                .iter()
+                .filter_map(|name| {
+                    let ty = reg.typedef(name)?;
+                    match a.get(a.strip_top_quals(ty)) {
+                        cdecl::Type::UnknownInt(_) => Some((name.clone(), "int")),
+                        cdecl::Type::UnknownFloat(_) => Some((name.clone(), "float")),
+                        _ => None,
+                    }
+                })
+                .collect()
+        })
+    }
+
     fn list_types(&self, py: Python<'_>) -> PyResult<Py<PyTuple>> {
         let (mut t, mut s, mut u) = self.with_registry(|reg| {
             (
