@@ -167,17 +167,16 @@ def address_of_global(lib, name, ffi=None):
     a global variable."""
     cls = type(lib)
     variables = cls.__dict__.get("_rcffi_variables", {})
-    fresh = cls.__dict__.get("_rcffi_address")  # API mode: asked each time
-    if fresh is not None and name in variables:
-        return fresh(lib, name)
-    try:
-        value = getattr(lib, name)
-    except TypeError:
-        # a global of opaque type cannot be read, but has an address
-        if name not in variables:
-            raise
-        value = None
+    value = None
+    if name not in variables:
+        try:
+            value = getattr(lib, name)  # a global is fetched into `variables`
+        except TypeError:
+            # a global of opaque type cannot be read, but has an address
+            if name not in variables:
+                raise
     if name in variables:
+        fresh = cls.__dict__.get("_rcffi_address")  # API mode: asked each time
         return fresh(lib, name) if fresh is not None else variables[name]
     fnptr = _rcffi._lib_function_pointer(value)
     if fnptr is not None:
