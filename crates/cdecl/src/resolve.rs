@@ -11,7 +11,7 @@
 use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::layout;
 use crate::registry::{ConstValue, DeclKind, Registry};
-use crate::types::{ArrayLen, Field, FieldLayout, FuncType, Prim, RecordId, RecordKind, RecordLayout, Type, TypeArena, TypeId};
+use crate::types::{ArrayLen, EnumId, Field, FieldLayout, FuncType, Prim, RecordId, RecordKind, RecordLayout, Type, TypeArena, TypeId};
 use crate::Error;
 
 /// What kind of unknown type a [`TypeFact`] describes.
@@ -337,6 +337,9 @@ fn apply_enums(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts)
             }
         }
     }
+    // the enumerators' new values, by enum: applied to the declarations in
+    // one pass at the end
+    let mut new_values: HashMap<EnumId, HashMap<String, i128>> = HashMap::default();
     for eid in enum_ids {
         let def = arena.enum_def(eid).clone();
         let mut values = def.values.clone();
@@ -367,13 +370,13 @@ fn apply_enums(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts)
             }
             e.partial = false;
         }
-        let new_values: HashMap<String, i128> = values.into_iter().collect();
-        for d in reg.decls.iter_mut() {
-            if let DeclKind::EnumConstant { ty, value } = &mut d.kind {
-                if matches!(arena.get(arena.strip_top_quals(*ty)), Type::Enum(x) if *x == eid) {
-                    if let Some(v) = new_values.get(&d.name) {
-                        *value = *v;
-                    }
+        new_values.insert(eid, values.into_iter().collect());
+    }
+    for d in reg.decls.iter_mut() {
+        if let DeclKind::EnumConstant { ty, value } = &mut d.kind {
+            if let Type::Enum(eid) = *arena.get(arena.strip_top_quals(*ty)) {
+                if let Some(v) = new_values.get(&eid).and_then(|m| m.get(&d.name)) {
+                    *value = *v;
                 }
             }
         }
