@@ -415,13 +415,16 @@ impl TypeArena {
             }
             other => other,
         };
-        if let Some(&id) = self.interned.get(&ty) {
-            return id;
+        // one hash lookup, whether the type is new or not
+        let next = TypeId(self.types.len() as u32);
+        match self.interned.entry(ty) {
+            std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                self.types.push(e.key().clone());
+                e.insert(next);
+                next
+            }
         }
-        let id = TypeId(self.types.len() as u32);
-        self.types.push(ty.clone());
-        self.interned.insert(ty, id);
-        id
     }
 
     /// The type behind an id.
