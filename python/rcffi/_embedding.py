@@ -6,6 +6,7 @@ by ``crates/codegen/src/embedding.rs``."""
 import os
 import re
 import sys
+import textwrap
 
 
 def prepare_init_code(pysource):
@@ -17,13 +18,9 @@ def prepare_init_code(pysource):
     blank = re.match(r"\s*\n", pysource)
     if blank:
         pysource = pysource[blank.end():]
-    lines = pysource.splitlines() or [""]
-    indent = re.match(r"\s*", lines[0]).group()
-    for line in lines[1:]:
-        if line.strip():
-            while not line.startswith(indent):
-                indent = indent[:-1]
-    pysource = "".join(line[len(indent):] + "\n" for line in lines)
+    pysource = textwrap.dedent(pysource)
+    if not pysource.endswith("\n"):
+        pysource += "\n"
     compile(pysource, "cffi_init", "exec")
     return pysource
 
