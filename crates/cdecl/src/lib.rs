@@ -29,6 +29,7 @@ pub mod preprocess;
 pub mod header;
 pub mod resolve;
 pub mod verify_check;
+pub mod snapshot;
 
 pub use error::{Error, ErrorKind, Location};
 pub use registry::{CdefOptions, CdefReport, ConstValue, DeclKind, Declaration, Registry};

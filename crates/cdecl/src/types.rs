@@ -514,9 +514,17 @@ impl TypeArena {
         self.common.get(name).copied()
     }
 
-    /// Remember the identity of a built-in named type.
-    pub fn set_common_type(&mut self, name: &str, ty: TypeId) {
+    /// `FILE` or `va_list`: an opaque struct known without a declaration,
+    /// one for the whole arena (cffi: `FILE` is `struct _IO_FILE`).
+    pub fn common_record(&mut self, name: &str) -> TypeId {
+        if let Some(t) = self.common_type(name) {
+            return t;
+        }
+        let tag = if name == "FILE" { Some("_IO_FILE".to_string()) } else { None };
+        let (rid, ty) = self.new_record(RecordKind::Struct, tag, None);
+        self.record_mut(rid).cname = name.to_string();
         self.common.insert(name.to_string(), ty);
+        ty
     }
 
     /// The body of a struct or union, for completing or laying it out.

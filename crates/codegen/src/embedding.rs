@@ -22,14 +22,12 @@ pub const PRELUDE: &str = r#"
 #include <pthread.h>
 #if defined(__GNUC__)
 #  define CFFI_DLLEXPORT  __attribute__((visibility("default")))
-#  define _RCFFI_UNUSED  __attribute__((unused))
 #else
 #  define CFFI_DLLEXPORT
-#  define _RCFFI_UNUSED
 #endif
 /* starts Python and runs the init code if not done yet: 0, or -1 if that
    failed (the error was printed) */
-static _RCFFI_UNUSED int cffi_start_python(void);
+static _RCFFI_UNUSED_FN int cffi_start_python(void);
 "#;
 
 /// After the user's source, before the functions of `embedding_api()`.
@@ -45,7 +43,7 @@ pub const DECLARATIONS: &str = r#"static void _rcffi_call_python_missing(struct 
 static _rcffi_call_python_fn _rcffi_call_python_rt = _rcffi_call_python_missing;
 /* the module object, made once (by the first call from C or an import) */
 static PyObject *_rcffi_emb_module;
-static _RCFFI_UNUSED void _rcffi_embedding_call(struct _rcffi_externpy_s *, void **, void *);
+static _RCFFI_UNUSED_FN void _rcffi_embedding_call(struct _rcffi_externpy_s *, void **, void *);
 
 "#;
 

@@ -24,6 +24,7 @@ pub struct Emitter<'a> {
     included: Included,
     /// `typedef int t[...];`: the array types only their typedef names spell.
     array_typedefs: cspell::Names,
+    snapshot: Option<Vec<u8>>,
 }
 
 /// What came from `ffi.include()`d modules: theirs to compile and measure,
@@ -123,11 +124,19 @@ impl<'a> Emitter<'a> {
             externs: Vec::new(),
             included: Included::default(),
             array_typedefs: cspell::Names::new(),
+            snapshot: None,
         }
     }
 
     pub fn including(mut self, included: Included) -> Self {
         self.included = included;
+        self
+    }
+
+    /// The declarations as `cdecl::snapshot` bytes, embedded for the
+    /// runtime to load instead of parsing the cdefs again.
+    pub fn with_snapshot(mut self, snapshot: Option<Vec<u8>>) -> Self {
+        self.snapshot = snapshot;
         self
     }
 
@@ -234,9 +243,25 @@ impl<'a> Emitter<'a> {
             (false, true) => "&_rcffi_call_python",
             (false, false) => "NULL",
         };
+        let snapshot = match &self.snapshot {
+            Some(bytes) => {
+                self.out.push_str("static const unsigned char _rcffi_snapshot[] = {");
+                for (i, b) in bytes.iter().enumerate() {
+                    let sep = match (i, i % 24) {
+                        (0, _) => "\n    ",
+                        (_, 0) => ",\n    ",
+                        _ => ",",
+                    };
+                    let _ = write!(self.out, "{sep}{b}");
+                }
+                self.out.push_str("\n};\n\n");
+                format!("_rcffi_snapshot, {}", bytes.len())
+            }
+            None => "NULL, 0".to_string(),
+        };
         let _ = write!(
             self.out,
-            "static const struct _rcffi_module_s _rcffi_module = {{\n    {PROTOCOL_VERSION}u, {},\n    {cdefs},\n    {funcs},\n    {globals},\n    {ints},\n    {consts},\n    {records},\n    {types},\n    {lengths},\n    {externs},\n    {call_python}\n}};\n\n",
+            "static const struct _rcffi_module_s _rcffi_module = {{\n    {PROTOCOL_VERSION}u, {},\n    {cdefs},\n    {funcs},\n    {globals},\n    {ints},\n    {consts},\n    {records},\n    {types},\n    {lengths},\n    {externs},\n    {call_python},\n    {snapshot}\n}};\n\n",
             c_string(name)
         );
         let (reuse, keep) = if self.src.embedding.is_some() {

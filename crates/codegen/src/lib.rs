@@ -21,7 +21,7 @@ mod field_check;
 pub use cspell::Unspellable;
 
 /// Bumped whenever the C structures of [`PROTOCOL`] change.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Name of the capsule `PyInit_<module>` passes to the runtime.
 pub const CAPSULE_NAME: &str = "rcffi._api_module";
@@ -151,8 +151,11 @@ pub fn generate_including(src: &ModuleSource, includes: &Includes) -> Result<Str
     for c in &src.cdefs {
         parse(&mut reg, &mut arena, c)?;
     }
+    // what the runtime loads instead of parsing the cdefs again (a module
+    // including others replays its texts, on top of theirs)
+    let snapshot = (includes.cdefs.is_empty() && includes.modules.is_empty()).then(|| cdecl::snapshot::encode(&reg, &arena));
     name_pointed_anonymous_records(&mut arena, &reg);
-    emit::Emitter::new(&mut arena, &reg, src).including(included).run()
+    emit::Emitter::new(&mut arena, &reg, src).including(included).with_snapshot(snapshot).run()
 }
 
 /// `typedef struct { ... } *foo_p;`: the struct has no C name, but C can
@@ -199,5 +202,6 @@ struct _rcffi_module_s {
     const struct _rcffi_length_s *lengths; size_t nlengths;
     const struct _rcffi_extern_s *externs; size_t nexterns;
     _rcffi_call_python_fn *call_python;
+    const unsigned char *snapshot; size_t snapshot_len;
 };
 "#;

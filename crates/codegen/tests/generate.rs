@@ -81,12 +81,12 @@ fn embedding_functions_are_exported_and_start_python() {
     // CFFI_DLLEXPORT and cffi_start_python() are there for the user's source
     let user = c.find("/* user */").unwrap();
     assert!(c[..user].contains("#  define CFFI_DLLEXPORT  __attribute__((visibility(\"default\")))"), "{c}");
-    assert!(c[..user].contains("static _RCFFI_UNUSED int cffi_start_python(void);"), "{c}");
+    assert!(c[..user].contains("static _RCFFI_UNUSED_FN int cffi_start_python(void);"), "{c}");
     assert!(c.contains("CFFI_DLLEXPORT int add(int a0, int a1)\n{"), "{c}");
     assert!(c.contains("    _rcffi_embedding_call(&_rcffi_externpy_add, args, (void *)&result);"), "{c}");
     // replayed at import as embedding_api() text
     assert!(c.contains("{ \"int add(int, int);\", 2, 0 }"), "{c}");
-    assert!(c.contains("    &_rcffi_call_python_rt\n};"), "{c}");
+    assert!(c.contains("    &_rcffi_call_python_rt,\n    _rcffi_snapshot, "), "{c}");
     assert!(c.contains("static const char _rcffi_emb_code[] = \"x = 1\\n\"\n\"\";"), "{c}");
     assert!(c.contains("_rcffi_emb_module = m;"), "{c}");
 }

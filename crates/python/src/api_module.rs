@@ -127,6 +127,8 @@ struct ModuleC {
     externs: *const ExternC,
     nexterns: usize,
     call_python: *mut Option<CallPython>,
+    snapshot: *const u8,
+    snapshot_len: usize,
 }
 
 unsafe fn slice<'a, T>(p: *const T, n: usize) -> &'a [T] {
@@ -284,7 +286,9 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
             let pack = if c.pack != 0 { Some(c.pack as u32) } else { None };
             let override_existing = c.flags & codegen::CDEF_OVERRIDE != 0;
             let dllexport = c.flags & codegen::CDEF_DLLEXPORT != 0;
-            ffi_obj.call_method1("_cdef", (&text, override_existing, false, pack, dllexport))?;
+            if module.snapshot.is_null() {
+                ffi_obj.call_method1("_cdef", (&text, override_existing, false, pack, dllexport))?;
+            }
             sources.append(&text)?;
             if dllexport {
                 calls.append((&text, override_existing, c.pack, true))?;
@@ -292,6 +296,16 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
                 calls.append((&text, override_existing, c.pack))?;
             }
         }
+    }
+    if !module.snapshot.is_null() {
+        // the declarations as the generator parsed them: no parsing here
+        let base = ffi_obj.cast::<FFIBase>()?.borrow();
+        let bytes = unsafe { slice(module.snapshot, module.snapshot_len) };
+        let result = {
+            let mut reg = base.registry.lock().unwrap_or_else(|e| e.into_inner());
+            cdecl::snapshot::decode(bytes, &mut reg, &mut arena())
+        };
+        result.map_err(|e| errors::from_cdecl(py, e))?;
     }
     ffi_obj.setattr("_cdefsources", sources)?;
     ffi_obj.setattr("_included_ffis", included)?;

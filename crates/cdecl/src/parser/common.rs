@@ -4,7 +4,7 @@
 
 use super::Parser;
 use crate::lexer;
-use crate::types::{Prim, RecordKind, TypeId};
+use crate::types::{Prim, TypeId};
 use crate::{Error, Span};
 
 /// Windows type names and their definitions (cffi's `commontypes.c`, 64-bit
@@ -197,16 +197,7 @@ pub(super) fn resolve(p: &mut Parser<'_>, name: &str, span: Span) -> Result<Opti
     }
     match name {
         // An opaque struct whose name prints as `FILE` (cffi: `struct _IO_FILE`).
-        "FILE" | "va_list" => {
-            if let Some(t) = p.arena.common_type(name) {
-                return Ok(Some(t));
-            }
-            let tag = if name == "FILE" { Some("_IO_FILE".to_string()) } else { None };
-            let (rid, ty) = p.arena.new_record(RecordKind::Struct, tag, None);
-            p.arena.record_mut(rid).cname = name.to_string();
-            p.arena.set_common_type(name, ty);
-            return Ok(Some(ty));
-        }
+        "FILE" | "va_list" => return Ok(Some(p.arena.common_record(name))),
         _ => {}
     }
     let Some(def) = windows_def(name) else { return Ok(None) };
