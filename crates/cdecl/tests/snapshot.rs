@@ -127,3 +127,22 @@ fn damaged_bytes_are_an_error_not_a_panic() {
     extra.push(0);
     assert!(snapshot::decode(&extra, &mut Registry::new(), &mut arena).is_err());
 }
+
+#[test]
+fn any_byte_changed_decodes_or_errors_without_panicking() {
+    let mut arena = TypeArena::new();
+    let mut parsed = Registry::new();
+    parsed.cdef(&mut arena, CDEF, &CdefOptions::default()).expect("valid cdef");
+    let bytes = snapshot::encode(&parsed, &arena);
+    let mut errors = 0;
+    for i in 0..bytes.len() {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= flip;
+            if snapshot::decode(&damaged, &mut Registry::new(), &mut arena).is_err() {
+                errors += 1;
+            }
+        }
+    }
+    assert!(errors > 0, "some damage is detected");
+}
