@@ -129,8 +129,18 @@ fn put_u64(out: &mut Vec<u8>, n: u64) {
     put_len(out, n as usize);
 }
 
+/// Zigzag, then 7 bits a byte: small values of either sign take one byte.
 fn put_i128(out: &mut Vec<u8>, n: i128) {
-    out.extend_from_slice(&n.to_le_bytes());
+    let mut z = ((n << 1) ^ (n >> 127)) as u128;
+    loop {
+        let byte = (z & 0x7f) as u8;
+        z >>= 7;
+        if z == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
@@ -417,15 +427,22 @@ impl Decoder<'_> {
     }
 
     fn i128(&mut self) -> Option<i128> {
-        let raw = self.bytes.get(self.pos..self.pos + 16)?;
-        self.pos += 16;
-        Some(i128::from_le_bytes(raw.try_into().ok()?))
+        let mut z: u128 = 0;
+        for shift in (0..128).step_by(7) {
+            let b = self.byte()?;
+            z |= u128::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some((z >> 1) as i128 ^ -((z & 1) as i128));
+            }
+        }
+        None
     }
 
     fn str(&mut self) -> Option<String> {
         let n = self.len()?;
-        let raw = self.bytes.get(self.pos..self.pos + n)?;
-        self.pos += n;
+        let end = self.pos.checked_add(n)?;
+        let raw = self.bytes.get(self.pos..end)?;
+        self.pos = end;
         String::from_utf8(raw.to_vec()).ok()
     }
 

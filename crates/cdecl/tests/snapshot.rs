@@ -20,6 +20,8 @@ enum color { RED, GREEN = 5, BLUE };
 enum partial_e { PA, PB, ... };
 typedef enum { Q1 = -1, Q2 } q_t;
 #define ANSWER 42
+#define BIG 0xFFFFFFFFFFFFFFFF
+enum wide { WMIN = -9223372036854775807, WMAX = 9223372036854775807 };
 #define LATER ...
 static const double RATIO;
 extern int table[...];
@@ -145,4 +147,21 @@ fn any_byte_changed_decodes_or_errors_without_panicking() {
         }
     }
     assert!(errors > 0, "some damage is detected");
+    // runs of 0xff (huge lengths) and pseudo-random garbage anywhere
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    for i in (0..bytes.len()).step_by(7) {
+        let mut damaged = bytes.clone();
+        for b in damaged.iter_mut().skip(i).take(12) {
+            *b = 0xff;
+        }
+        let _ = snapshot::decode(&damaged, &mut Registry::new(), &mut arena);
+        let mut garbage = bytes[..i].to_vec();
+        for _ in 0..64 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            garbage.push(seed as u8);
+        }
+        let _ = snapshot::decode(&garbage, &mut Registry::new(), &mut arena);
+    }
 }
