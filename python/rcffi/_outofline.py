@@ -2,15 +2,17 @@
 
 ``ffi.emit_python_code()`` (or ``ffi.compile()``) writes a small Python
 module that creates an :class:`OutOfLineFFI` from the cdef texts it embeds;
-``ffi.dlopen()`` on it then works as in in-line ABI mode.  As for compiled
-modules, rcffi replays the cdef texts (its parser is fast) rather than
-loading serialized type tables."""
+``ffi.dlopen()`` on it then works as in in-line ABI mode.  As compiled
+modules do, it loads the declarations from the snapshot of their parse
+(``cdecl::snapshot``) made when the file was generated; a file without one,
+or with one of another rcffi's format, replays the cdef texts."""
 
 from .api import FFI
 from .error import FFIError
 
 # version of the generated file's format; a newer file is refused
-VERSION = 1
+# (1: cdef texts only; 2: also their snapshot)
+VERSION = 2
 
 
 class OutOfLineFFI(FFI):
@@ -20,17 +22,24 @@ class OutOfLineFFI(FFI):
     # read by rcffi.lib: out-of-line libraries behave as cffi's do
     _rcffi_out_of_line = True
 
-    def __init__(self, module_name, version, cdefs):
-        if version != VERSION:
+    def __init__(self, module_name, version, cdefs, snapshot=None):
+        if version not in (1, VERSION):
             raise ImportError(
                 "rcffi out-of-line Python module '%s' has unknown version %r "
                 "(regenerate it with this rcffi)" % (module_name, version)
             )
         FFI.__init__(self)
         self._module_name = module_name
+        replay = snapshot is None
+        if not replay:
+            try:
+                self._load_snapshot(snapshot)
+            except FFIError:
+                replay = True  # written by another rcffi: parse the texts
         calls = self.__dict__.setdefault("_cdef_calls", [])
         for text, override, pack in cdefs:
-            # warnings were given when the module was generated
-            self._cdef(text, override, False, pack or None)
+            if replay:
+                # warnings were given when the module was generated
+                self._cdef(text, override, False, pack or None)
             self._cdefsources.append(text)
             calls.append((text, override, pack))

@@ -88,7 +88,9 @@ def py_source(ffi, module_name):
     ]
     for text, override, pack in calls:
         lines.append("    (%r, %r, %d)," % (text, bool(override), pack))
-    lines.append("])")
+    # the declarations as parsed now, loaded instead of parsing at import
+    snapshot = _rcffi._snapshot_of([(text, bool(override), pack) for text, override, pack in calls])
+    lines.append("], %r)" % (snapshot,))
     return "\n".join(lines) + "\n"
 
 

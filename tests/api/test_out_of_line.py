@@ -125,3 +125,30 @@ def test_emit_c_code_refuses_python_modules(tmp_path):
     ffi.set_source("x", None)
     with pytest.raises(TypeError):
         ffi.emit_c_code(str(tmp_path / "x.c"))
+
+
+@pytest.mark.skipif(cffi_impl.__name__ != "rcffi", reason="rcffi's own out-of-line format")
+def test_generated_module_carries_a_snapshot_and_falls_back_to_the_texts(tmp_path, monkeypatch):
+    ffi = cffi_impl.FFI()
+    ffi.cdef("struct pt { int x, y; }; typedef struct pt pt_t; enum col { R, G = 5 }; int area(pt_t *);")
+    name = unique("_ools")
+    ffi.set_source(name, None)
+    buf = io.StringIO()
+    ffi.emit_python_code(buf)
+    text = buf.getvalue()
+    assert "OutOfLineFFI(%r, 2, [" % (name,) in text and "], b'" in text
+    # the snapshot, a damaged snapshot (the texts are parsed instead), and
+    # a version-1 file without one: the same declarations
+    damaged = text.replace("], b'", "], b'\\x00", 1)
+    version1 = text[: text.index("], b'")] + "])\n"
+    version1 = version1.replace("OutOfLineFFI(%r, 2," % (name,), "OutOfLineFFI(%r, 1," % (name,))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for suffix, source in (("a", text), ("b", damaged), ("c", version1)):
+        (tmp_path / (name + suffix + ".py")).write_text(source)
+        importlib.invalidate_caches()
+        m = importlib.import_module(name + suffix)
+        assert m.ffi.sizeof("pt_t") == 8
+        assert m.ffi.offsetof("struct pt", "y") == 4
+        assert m.ffi.typeof("int(*)(pt_t *)").args[0].item.cname == "pt_t"
+        assert m.ffi.integer_const("G") == 5
+        assert [c[0] for c in m.ffi._cdef_calls] == [c[0] for c in ffi._cdef_calls]

@@ -15,6 +15,10 @@ use crate::registry::{ConstValue, DeclKind, Declaration, Registry};
 use crate::types::{Abi, ArrayLen, EnumDef, EnumId, Field, FuncType, Packing, Prim, Quals, RecordId, RecordKind, Type, TypeArena, TypeId};
 use crate::{Error, Span};
 
+/// The format's number, the first byte of every snapshot: bytes of another
+/// format are refused (out-of-line `.py` modules may outlive an rcffi).
+pub const FORMAT: u8 = 1;
+
 /// The bytes of `reg` and every type it reaches in `arena`.
 pub fn encode(reg: &Registry, arena: &TypeArena) -> Vec<u8> {
     let mut e = Encoder { arena, out: Vec::new(), types: HashMap::default(), order: Vec::new(), records: Vec::new(), record_index: HashMap::default(), enums: Vec::new(), enum_index: HashMap::default() };
@@ -36,6 +40,7 @@ pub fn encode(reg: &Registry, arena: &TypeArena) -> Vec<u8> {
     }
     let mut body = Vec::new();
     std::mem::swap(&mut body, &mut e.out);
+    e.out.push(FORMAT);
     // records and enums
     put_len(&mut e.out, e.records.len());
     for &rid in &e.records.clone() {
@@ -91,8 +96,15 @@ pub fn encode(reg: &Registry, arena: &TypeArena) -> Vec<u8> {
 /// Load `bytes` (made by [`encode`]) into the empty registry `reg`: new
 /// records and enums in `arena`, the other types interned.
 pub fn decode(bytes: &[u8], reg: &mut Registry, arena: &mut TypeArena) -> Result<(), Error> {
+    if !reg.decls.is_empty() || !reg.typedefs.is_empty() || !reg.struct_tags.is_empty() || !reg.union_tags.is_empty() || !reg.enum_tags.is_empty() {
+        return Err(Error::ffi("a snapshot is only loaded into an FFI that declares nothing yet"));
+    }
     let mut d = Decoder { bytes, pos: 0, types: Vec::new(), records: Vec::new(), enums: Vec::new(), unknown_lengths: HashMap::default() };
-    d.run(reg, arena).ok_or_else(|| Error::ffi("the compiled module's declarations are damaged: rebuild it"))
+    // into a registry of its own: `reg` is untouched unless all went well
+    let mut loaded = Registry::new();
+    d.run(&mut loaded, arena).ok_or_else(|| Error::ffi("the module's declarations are damaged or from another rcffi: rebuild it"))?;
+    *reg = loaded;
+    Ok(())
 }
 
 fn sorted<V: Clone>(map: &std::collections::HashMap<String, V, impl std::hash::BuildHasher>) -> Vec<(&String, V)> {
@@ -468,6 +480,9 @@ impl Decoder<'_> {
     }
 
     fn run(&mut self, reg: &mut Registry, arena: &mut TypeArena) -> Option<()> {
+        if self.byte()? != FORMAT {
+            return None;
+        }
         for _ in 0..self.len()? {
             let kind = if self.byte()? == 1 { RecordKind::Union } else { RecordKind::Struct };
             let tag = self.opt_str()?;

@@ -129,16 +129,6 @@ pub const CDEF_DLLEXPORT: i32 = 2;
 /// The C source of a module whose FFI included other compiled modules:
 /// only its own declarations are compiled, measured and embedded.
 pub fn generate_including(src: &ModuleSource, includes: &Includes) -> Result<String, GenError> {
-    fn parse(reg: &mut cdecl::Registry, arena: &mut cdecl::TypeArena, c: &CdefInput) -> Result<(), GenError> {
-        let options = cdecl::CdefOptions {
-            override_existing: c.override_existing,
-            dllexport: c.dllexport,
-            packing: if c.pack == 0 { cdecl::Packing::Natural } else { cdecl::Packing::Pack(c.pack) },
-            ..cdecl::CdefOptions::default()
-        };
-        reg.cdef(arena, &c.source, &options)?;
-        Ok(())
-    }
     let mut arena = cdecl::TypeArena::new();
     let mut inc = cdecl::Registry::new();
     for c in &includes.cdefs {
@@ -156,6 +146,29 @@ pub fn generate_including(src: &ModuleSource, includes: &Includes) -> Result<Str
     let snapshot = (includes.cdefs.is_empty() && includes.modules.is_empty()).then(|| cdecl::snapshot::encode(&reg, &arena));
     name_pointed_anonymous_records(&mut arena, &reg);
     emit::Emitter::new(&mut arena, &reg, src).including(included).with_snapshot(snapshot).run()
+}
+
+/// One cdef text into `reg`, with the options it was given.
+fn parse(reg: &mut cdecl::Registry, arena: &mut cdecl::TypeArena, c: &CdefInput) -> Result<(), GenError> {
+    let options = cdecl::CdefOptions {
+        override_existing: c.override_existing,
+        dllexport: c.dllexport,
+        packing: if c.pack == 0 { cdecl::Packing::Natural } else { cdecl::Packing::Pack(c.pack) },
+        ..cdecl::CdefOptions::default()
+    };
+    reg.cdef(arena, &c.source, &options)?;
+    Ok(())
+}
+
+/// The `cdecl::snapshot` of these cdef texts parsed in order (what an
+/// out-of-line `.py` module embeds, as a compiled module does).
+pub fn snapshot_of(cdefs: &[CdefInput]) -> Result<Vec<u8>, GenError> {
+    let mut arena = cdecl::TypeArena::new();
+    let mut reg = cdecl::Registry::new();
+    for c in cdefs {
+        parse(&mut reg, &mut arena, c)?;
+    }
+    Ok(cdecl::snapshot::encode(&reg, &arena))
 }
 
 /// `typedef struct { ... } *foo_p;`: the struct has no C name, but C can

@@ -172,12 +172,29 @@ fn _generate_c(
         embedding: embedding.map(|(init_code, runtime_dir, version)| codegen::Embedding { init_code, runtime_dir, version }),
     };
     let includes = codegen::Includes { modules: included_modules, cdefs: inputs(included_cdefs)? };
-    py.detach(|| codegen::generate_including(&src, &includes)).map_err(|e| match e {
+    py.detach(|| codegen::generate_including(&src, &includes)).map_err(|e| generator_error(py, e))
+}
+
+fn generator_error(py: Python<'_>, e: codegen::GenError) -> PyErr {
+    match e {
         codegen::GenError::Cdef(e) => errors::from_cdecl(py, e),
         codegen::GenError::Unsupported(m) => verification_error(py, m),
         codegen::GenError::Type(m) => PyTypeError::new_err(m),
         codegen::GenError::NotImplemented(m) => pyo3::exceptions::PyNotImplementedError::new_err(m),
-    })
+    }
+}
+
+/// `_rcffi._snapshot_of([(text, override, pack), ...])`: the declarations
+/// of these cdef texts as `cdecl::snapshot` bytes (what an out-of-line
+/// `.py` module embeds, see `FFIBase._load_snapshot`).
+#[pyfunction]
+fn _snapshot_of<'py>(py: Python<'py>, cdefs: Vec<(String, bool, u32)>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let inputs: Vec<codegen::CdefInput> = cdefs
+        .into_iter()
+        .map(|(source, override_existing, pack)| codegen::CdefInput { source, override_existing, pack, ..Default::default() })
+        .collect();
+    let bytes = py.detach(|| codegen::snapshot_of(&inputs)).map_err(|e| generator_error(py, e))?;
+    Ok(pyo3::types::PyBytes::new(py, &bytes))
 }
 
 /// One recorded declaration call: `(text, override, pack)`, plus `True`
@@ -299,13 +316,8 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
     }
     if !module.snapshot.is_null() {
         // the declarations as the generator parsed them: no parsing here
-        let base = ffi_obj.cast::<FFIBase>()?.borrow();
         let bytes = unsafe { slice(module.snapshot, module.snapshot_len) };
-        let result = {
-            let mut reg = base.registry.lock().unwrap_or_else(|e| e.into_inner());
-            cdecl::snapshot::decode(bytes, &mut reg, &mut arena())
-        };
-        result.map_err(|e| errors::from_cdecl(py, e))?;
+        ffi_obj.call_method1("_load_snapshot", (bytes,))?;
     }
     ffi_obj.setattr("_cdefsources", sources)?;
     ffi_obj.setattr("_included_ffis", included)?;
@@ -705,6 +717,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // what compiled modules must speak; part of ffi.verify()'s module names
     m.add("_API_PROTOCOL", codegen::PROTOCOL_VERSION)?;
     m.add_function(wrap_pyfunction!(_generate_c, m)?)?;
+    m.add_function(wrap_pyfunction!(_snapshot_of, m)?)?;
     m.add_function(wrap_pyfunction!(_init_api_module, m)?)?;
     Ok(())
 }

@@ -312,6 +312,18 @@ impl FFIBase {
         }
     }
 
+    /// Declare what a `cdecl::snapshot` holds (made by `_rcffi._snapshot_of`
+    /// or the generator) instead of parsing cdef text; only into an FFI
+    /// that declares nothing yet. Damaged bytes are an `ffi.error`.
+    fn _load_snapshot(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
+        let result = {
+            let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+            cdecl::snapshot::decode(data, &mut reg, &mut arena())
+        };
+        self.type_cache.bind(py).clear();
+        result.map_err(|e| errors::from_cdecl(py, e))
+    }
+
     /// `dllexport`: text of `ffi.embedding_api()` (its functions are
     /// exported `extern "Python"` functions).
     #[pyo3(signature = (csource, override_=false, packed=false, pack=None, dllexport=false))]
