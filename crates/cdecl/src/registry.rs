@@ -98,6 +98,19 @@ pub enum DeclKind {
     },
 }
 
+impl DeclKind {
+    /// The declared type (a `Type::Function` for functions).
+    pub fn ty(&self) -> TypeId {
+        match *self {
+            DeclKind::Function { ty, .. }
+            | DeclKind::Variable { ty }
+            | DeclKind::Constant { ty, .. }
+            | DeclKind::EnumConstant { ty, .. }
+            | DeclKind::ExternPython { ty, .. } => ty,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 /// One declared name.
 pub struct Declaration {

@@ -617,15 +617,7 @@ fn reachable_records(reg: &Registry, arena: &TypeArena) -> Vec<RecordId> {
     stack.extend(reg.typedefs.values().copied());
     stack.extend(reg.struct_tags.values().copied());
     stack.extend(reg.union_tags.values().copied());
-    for d in &reg.decls {
-        match d.kind {
-            DeclKind::Function { ty, .. }
-            | DeclKind::Variable { ty }
-            | DeclKind::Constant { ty, .. }
-            | DeclKind::ExternPython { ty, .. }
-            | DeclKind::EnumConstant { ty, .. } => stack.push(ty),
-        }
-    }
+    stack.extend(reg.decls.iter().map(|d| d.kind.ty()));
     while let Some(ty) = stack.pop() {
         if !seen_types.insert(ty) {
             continue;

@@ -23,7 +23,7 @@ pub const FORMAT: u8 = 1;
 pub fn encode(reg: &Registry, arena: &TypeArena) -> Vec<u8> {
     let mut e = Encoder { arena, out: Vec::new(), types: HashMap::default(), order: Vec::new(), records: Vec::new(), record_index: HashMap::default(), enums: Vec::new(), enum_index: HashMap::default() };
     // number every type first (records' fields and enums included)
-    let mut roots: Vec<TypeId> = reg.decls.iter().map(|d| decl_type(&d.kind)).collect();
+    let mut roots: Vec<TypeId> = reg.decls.iter().map(|d| d.kind.ty()).collect();
     roots.extend(reg.typedef_order.iter().map(|n| reg.typedefs[n]));
     for map in [&reg.struct_tags, &reg.union_tags, &reg.enum_tags] {
         roots.extend(sorted(map).into_iter().map(|(_, t)| t));
@@ -113,19 +113,10 @@ fn sorted<V: Clone>(map: &std::collections::HashMap<String, V, impl std::hash::B
     v
 }
 
-fn decl_type(kind: &DeclKind) -> TypeId {
-    match *kind {
-        DeclKind::Function { ty, .. }
-        | DeclKind::Variable { ty }
-        | DeclKind::Constant { ty, .. }
-        | DeclKind::EnumConstant { ty, .. }
-        | DeclKind::ExternPython { ty, .. } => ty,
-    }
-}
-
 // ---- bytes ------------------------------------------------------------------
 
-fn put_len(out: &mut Vec<u8>, mut n: usize) {
+/// 7 bits a byte, low bits first; the high bit says more follow.
+fn put_varint(out: &mut Vec<u8>, mut n: u128) {
     loop {
         let byte = (n & 0x7f) as u8;
         n >>= 7;
@@ -137,22 +128,17 @@ fn put_len(out: &mut Vec<u8>, mut n: usize) {
     }
 }
 
-fn put_u64(out: &mut Vec<u8>, n: u64) {
-    put_len(out, n as usize);
+fn put_len(out: &mut Vec<u8>, n: usize) {
+    put_varint(out, n as u128);
 }
 
-/// Zigzag, then 7 bits a byte: small values of either sign take one byte.
+fn put_u64(out: &mut Vec<u8>, n: u64) {
+    put_varint(out, u128::from(n));
+}
+
+/// Zigzag first: small values of either sign take one byte.
 fn put_i128(out: &mut Vec<u8>, n: i128) {
-    let mut z = ((n << 1) ^ (n >> 127)) as u128;
-    loop {
-        let byte = (z & 0x7f) as u8;
-        z >>= 7;
-        if z == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+    put_varint(out, ((n << 1) ^ (n >> 127)) as u128);
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
@@ -373,7 +359,7 @@ impl Encoder<'_> {
     fn declaration(&mut self, d: &Declaration) {
         put_str(&mut self.out, &d.name);
         put_span(&mut self.out, d.span);
-        let ty = self.types[&decl_type(&d.kind)];
+        let ty = self.types[&d.kind.ty()];
         match &d.kind {
             DeclKind::Function { asm_name, .. } => {
                 self.out.push(0);
@@ -426,11 +412,11 @@ impl Decoder<'_> {
         Some(b)
     }
 
-    fn len(&mut self) -> Option<usize> {
-        let mut n: usize = 0;
-        for shift in (0..64).step_by(7) {
+    fn varint(&mut self) -> Option<u128> {
+        let mut n: u128 = 0;
+        for shift in (0..128).step_by(7) {
             let b = self.byte()?;
-            n |= usize::from(b & 0x7f) << shift;
+            n |= u128::from(b & 0x7f) << shift;
             if b & 0x80 == 0 {
                 return Some(n);
             }
@@ -438,16 +424,13 @@ impl Decoder<'_> {
         None
     }
 
+    fn len(&mut self) -> Option<usize> {
+        usize::try_from(self.varint()?).ok()
+    }
+
     fn i128(&mut self) -> Option<i128> {
-        let mut z: u128 = 0;
-        for shift in (0..128).step_by(7) {
-            let b = self.byte()?;
-            z |= u128::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Some((z >> 1) as i128 ^ -((z & 1) as i128));
-            }
-        }
-        None
+        let z = self.varint()?;
+        Some((z >> 1) as i128 ^ -((z & 1) as i128))
     }
 
     fn str(&mut self) -> Option<String> {

@@ -20,7 +20,7 @@ impl Parser<'_> {
             let name = name.trim();
             if let Some(&i) = self.st.by_name.get(name) {
                 decls.insert(name.to_string());
-                types.push(decl_type(&self.st.decls[i].kind));
+                types.push(self.st.decls[i].kind.ty());
             } else if let Some(&ty) = self.st.typedefs.get(name) {
                 typedefs.insert(name.to_string());
                 types.push(ty);
@@ -130,15 +130,5 @@ impl Parser<'_> {
             }
             None => Error::cdef(format!("'{name}' (named in only=) is not declared by the header")),
         }
-    }
-}
-
-fn decl_type(k: &DeclKind) -> TypeId {
-    match *k {
-        DeclKind::Function { ty, .. }
-        | DeclKind::Variable { ty }
-        | DeclKind::Constant { ty, .. }
-        | DeclKind::EnumConstant { ty, .. }
-        | DeclKind::ExternPython { ty, .. } => ty,
     }
 }
