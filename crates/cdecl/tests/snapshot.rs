@@ -89,12 +89,18 @@ fn describe(reg: &Registry, arena: &mut TypeArena) -> Vec<String> {
     out
 }
 
-#[test]
-fn decoded_registry_declares_what_was_parsed() {
+/// `CDEF` parsed into a fresh arena, and its snapshot.
+fn parsed_and_encoded() -> (TypeArena, Registry, Vec<u8>) {
     let mut arena = TypeArena::new();
     let mut parsed = Registry::new();
     parsed.cdef(&mut arena, CDEF, &CdefOptions::default()).expect("valid cdef");
     let bytes = snapshot::encode(&parsed, &arena);
+    (arena, parsed, bytes)
+}
+
+#[test]
+fn decoded_registry_declares_what_was_parsed() {
+    let (mut arena, parsed, bytes) = parsed_and_encoded();
     let mut loaded = Registry::new();
     snapshot::decode(&bytes, &mut loaded, &mut arena).expect("decodes");
     let (a, b) = (describe(&parsed, &mut arena), describe(&loaded, &mut arena));
@@ -116,10 +122,7 @@ fn decoded_registry_declares_what_was_parsed() {
 
 #[test]
 fn damaged_bytes_are_an_error_not_a_panic() {
-    let mut arena = TypeArena::new();
-    let mut parsed = Registry::new();
-    parsed.cdef(&mut arena, CDEF, &CdefOptions::default()).expect("valid cdef");
-    let bytes = snapshot::encode(&parsed, &arena);
+    let (mut arena, _, bytes) = parsed_and_encoded();
     for cut in [0, 1, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1] {
         let mut reg = Registry::new();
         let e = snapshot::decode(&bytes[..cut], &mut reg, &mut arena).expect_err("truncated");
@@ -132,10 +135,7 @@ fn damaged_bytes_are_an_error_not_a_panic() {
 
 #[test]
 fn any_byte_changed_decodes_or_errors_without_panicking() {
-    let mut arena = TypeArena::new();
-    let mut parsed = Registry::new();
-    parsed.cdef(&mut arena, CDEF, &CdefOptions::default()).expect("valid cdef");
-    let bytes = snapshot::encode(&parsed, &arena);
+    let (mut arena, _, bytes) = parsed_and_encoded();
     let mut errors = 0;
     for i in 0..bytes.len() {
         for flip in [0x01u8, 0x80, 0xff] {
