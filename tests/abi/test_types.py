@@ -507,3 +507,7 @@ def test_function_type_with_an_opaque_record_by_value_is_refused(ffi):
     assert ffi.typeof("void(*)(struct op *)").kind == "function"
     ffi.cdef("struct later { int x; };")
     assert ffi.typeof("void(*)(struct later)").args[0] is ffi.typeof("struct later")
+    # ffi.new of a struct builds its fields' types: the same error
+    ffi.cdef("struct holder { void (*x)(struct op); };")
+    with pytest.raises(TypeError):
+        ffi.new("struct holder *")

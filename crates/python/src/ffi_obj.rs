@@ -210,7 +210,9 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
         Kind::Pointer => {
             let item = ct.item().get();
             if item.record.is_some() && !item.is_opaque() {
-                // the fields are checked now (API mode: against the compiler)
+                // as cffi, `new` realizes the fields: a field type that
+                // cannot be built, a compiled module's complaint, cffi's
+                // VerificationMissing for `...;` all raise here
                 item.record_info(py)?;
             }
             match item.size_opt(py) {
@@ -218,10 +220,6 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
                     Ok((convert::record::var_size(py, item, init.expect("checked"), s)?, -1))
                 }
                 Some(s) if item.kind != Kind::Void && item.kind != Kind::Function => Ok((s, -1)),
-                None if item.record.is_some() && !item.is_opaque() => match item.size_align(py) {
-                    Err(e) if errors::is_verification_missing(py, &e) => Err(e),
-                    _ => Err(PyTypeError::new_err(format!("cannot instantiate ctype '{}' of unknown size", item.cname))),
-                },
                 _ => Err(PyTypeError::new_err(format!("cannot instantiate ctype '{}' of unknown size", item.cname))),
             }
         }
