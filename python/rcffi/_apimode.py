@@ -219,8 +219,7 @@ def make_lib(ffi, module_name, api, included_libs=()):
 
             names = {}
             for libname in ffi._declared_names():
-                if libname in Lib._rcffi_variables or (
-                        ffi._lookup_kind(libname) == "variable" and not ffi._is_const_global(libname)):
+                if ffi._lookup_kind(libname) == "variable" and not ffi._is_const_global(libname):
                     names[libname] = address_of_global(self, libname, ffi)
                 else:
                     names[libname] = getattr(self, libname)
