@@ -182,3 +182,30 @@ int parse_packet(const unsigned char *data, int len) {
     last_err = ""; return s;
 }
 const char *last_error(void) { return last_err; }
+
+/* ---- lifetime: memory used after Python code ran ---- */
+/* Calls f(0) (which may release `arr` in Python), then writes to arr. */
+void tl_fill_after_cb(int *arr, int n, int value, int (*f)(int)) {
+    f(0);
+    for (int i = 0; i < n; i++) arr[i] = value;
+}
+
+/* Objects that must be destroyed children first (a space and its bodies).
+   Destroying only marks them, so a wrong order is reported, not a crash. */
+#define TL_OBJ_ALIVE 0x0b1ec7
+struct tl_obj { int magic; };
+struct tl_obj *tl_obj_new(void) {
+    struct tl_obj *o = malloc(sizeof *o);
+    o->magic = TL_OBJ_ALIVE;
+    return o;
+}
+int tl_child_destroy(struct tl_obj *parent, struct tl_obj *child) {
+    int ok = parent->magic == TL_OBJ_ALIVE && child->magic == TL_OBJ_ALIVE;
+    child->magic = 0;
+    return ok;
+}
+int tl_parent_destroy(struct tl_obj *parent) {
+    int ok = parent->magic == TL_OBJ_ALIVE;
+    parent->magic = 0;
+    return ok;
+}

@@ -122,3 +122,10 @@ int tl_pairs_alive(void);
 /* ---- error reporting ---- */
 int parse_packet(const unsigned char *data, int len);
 const char *last_error(void);
+
+/* ---- lifetime: memory used after Python code ran ---- */
+void tl_fill_after_cb(int *arr, int n, int value, int (*f)(int));
+struct tl_obj;
+struct tl_obj *tl_obj_new(void);
+int tl_child_destroy(struct tl_obj *parent, struct tl_obj *child);
+int tl_parent_destroy(struct tl_obj *parent);

@@ -16,8 +16,9 @@ use crate::ctype::{CType, Kind};
 pub struct Buffer {
     ptr: *mut u8,
     size: usize,
-    /// The cdata whose memory this is (kept alive).
-    _keep: Py<PyAny>,
+    /// Keeps the memory (cdata/lifetime.rs): `ffi.release()` of its owner
+    /// waits until this buffer, and every memoryview of it, is gone.
+    _hold: Option<cdata::MemoryHold>,
 }
 
 impl Buffer {
@@ -77,7 +78,14 @@ impl Buffer {
                 }
             }
         }
-        Ok(Buffer { ptr: cd.ptr, size, _keep: cdata.clone().unbind() })
+        if cd.ptr.is_null() && size > 0 {
+            return Err(if cd.is_released() {
+                cdata::lifetime::released_error(ct)
+            } else {
+                pyo3::exceptions::PyRuntimeError::new_err(format!("cannot make a buffer of {size} bytes at NULL (cdata '{}')", ct.cname))
+            });
+        }
+        Ok(Buffer { ptr: cd.ptr, size, _hold: cdata::MemoryHold::on_any(py, cdata) })
     }
 
     fn __len__(&self) -> usize {
@@ -135,7 +143,7 @@ impl Buffer {
 fn owned_bytes(py: Python<'_>, cd: &cdata::CDataObject) -> Option<usize> {
     match &cd.owner {
         Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
-        Owner::Keep(_) => cdata::var_byte_size(py, cd).or_else(|| cd.ctype().size_opt(py)),
+        Owner::View(_) => cdata::var_byte_size(py, cd).or_else(|| cd.ctype().size_opt(py)),
         _ => None,
     }
 }
@@ -223,9 +231,20 @@ pub fn from_buffer<'py>(py: Python<'py>, ct: &Py<CType>, obj: &Bound<'py, PyAny>
 }
 
 /// Address and writability of a memmove operand.
-fn operand(py: Python<'_>, obj: &Bound<'_, PyAny>, writable: bool) -> PyResult<(*mut u8, Option<RawView>)> {
+fn operand(py: Python<'_>, obj: &Bound<'_, PyAny>, writable: bool, n: isize) -> PyResult<(*mut u8, Option<RawView>)> {
     if let Some(cd) = cdata::as_cdata(py, obj) {
         if matches!(cd.ctype().kind, Kind::Pointer | Kind::Array) {
+            if cd.is_released() {
+                return Err(cdata::lifetime::released_error(cd.ctype()));
+            }
+            if cd.ptr.is_null() && n > 0 {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                    "ffi.memmove(): cannot {} {n} bytes {} NULL (cdata '{}')",
+                    if writable { "write" } else { "read" },
+                    if writable { "to" } else { "from" },
+                    cd.ctype().cname
+                )));
+            }
             return Ok((cd.ptr, None));
         }
         return Err(PyTypeError::new_err(format!("expected a pointer or array cdata, got cdata '{}'", cd.ctype().cname)));
@@ -238,8 +257,11 @@ pub fn memmove(py: Python<'_>, dest: &Bound<'_, PyAny>, src: &Bound<'_, PyAny>, 
     if n < 0 {
         return Err(PyValueError::new_err("negative size"));
     }
-    let (d, dbuf) = operand(py, dest, true)?;
-    let (s, sbuf) = operand(py, src, false)?;
+    // Getting a buffer from `src` may run Python code (`__buffer__`) that
+    // releases `dest`: hold both cdata's memory until the copy is done.
+    let _holds = (cdata::MemoryHold::on_any(py, dest), cdata::MemoryHold::on_any(py, src));
+    let (d, dbuf) = operand(py, dest, true, n)?;
+    let (s, sbuf) = operand(py, src, false, n)?;
     for b in [&dbuf, &sbuf].into_iter().flatten() {
         if (b.0.len as usize) < n as usize {
             return Err(PyValueError::new_err("buffer is too small for memmove()"));

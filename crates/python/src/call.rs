@@ -226,10 +226,14 @@ fn cached_spec<'a>(py: Python<'_>, fct: &'a CType) -> PyResult<&'a Arc<CallSpec>
 #[derive(Clone, Copy)]
 struct Slot([u8; 16]);
 
-/// Things that must outlive the call (temporary arrays for list arguments).
+/// Things that must outlive the call: temporary arrays for list
+/// arguments, and holds on the memory of cdata arguments (a later
+/// argument's conversion or a callback during the call may release them:
+/// cdata/lifetime.rs).
 #[derive(Default)]
 struct Temps {
     owned: Vec<Bound<'static, PyAny>>,
+    holds: cdata::Holds,
 }
 
 /// Convert argument `i` of type `ct` into `slot`, returning the address libffi needs.
@@ -239,6 +243,7 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
     match c.conv {
         Conv::Pointer | Conv::Array => {
             let value: *mut u8 = if cdata::as_cdata(py, obj).is_some() {
+                temps.holds.add(obj.as_ptr());
                 convert::pointer::extract(py, c, obj)?
             } else if let Ok(b) = obj.cast::<PyBytes>() {
                 let item = c.item().get();
@@ -269,6 +274,7 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
         Conv::Record => {
             if let Some(cd) = cdata::as_cdata(py, obj) {
                 if std::ptr::eq(cd.ctype(), c) {
+                    temps.holds.add(obj.as_ptr());
                     return Ok(cd.ptr as *mut c_void);
                 }
             }
@@ -297,7 +303,15 @@ pub(crate) unsafe extern "C" fn cdata_vectorcall(
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
+    crate::entry::attached_obj(|py| cdata_vectorcall_attached(py, callable, args, nargsf, kwnames))
+}
+
+unsafe fn cdata_vectorcall_attached(py: Python<'_>, 
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     raise_on_error(py, do_call(py, callable, args, ffi::PyVectorcall_NARGS(nargsf) as usize, kwnames))
 }
 
@@ -407,6 +421,7 @@ unsafe fn libffi_call(
         &mut ptrs_heap[..]
     };
     let mut temps = Temps::default();
+    temps.holds.add(cd as *const CDataObject as *mut ffi::PyObject);
     for k in 0..nargs {
         let obj = Bound::from_borrowed_ptr(py, *args.add(k));
         let ct = if k < nfixed { &f.args[k] } else { &extra[k - nfixed] };
@@ -494,6 +509,7 @@ unsafe fn direct_call(
     let mut floats = [0f64; native::direct::MAX_FLOAT_ARGS];
     let (mut nw, mut nf) = (0, 0);
     let mut temps = Temps::default();
+    temps.holds.add(cd as *const CDataObject as *mut ffi::PyObject);
     for k in 0..nargs {
         let obj = Bound::from_borrowed_ptr(py, *args.add(k));
         let ct = f.args[k].get();
@@ -588,7 +604,15 @@ pub(crate) unsafe extern "C" fn trampoline_vectorcall(
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
+    crate::entry::attached_obj(|py| trampoline_vectorcall_attached(py, callable, args, nargsf, kwnames))
+}
+
+unsafe fn trampoline_vectorcall_attached(py: Python<'_>, 
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     raise_on_error(py, trampoline_call(py, callable, args, ffi::PyVectorcall_NARGS(nargsf) as usize, kwnames))
 }
 

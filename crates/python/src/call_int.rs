@@ -125,7 +125,16 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
     if !kwnames.is_null() || nargs != sig.args.len() {
         return cdata_vectorcall(callable, args, nargsf, kwnames);
     }
+    if cd.ptr.is_null() {
+        // released: the generic entry raises
+        return cdata_vectorcall(callable, args, nargsf, kwnames);
+    }
     let mut words = [0u64; native::direct::MAX_ARGS];
+    // A callback during the call (or another thread while the GIL is
+    // released) may release a cdata argument or the function itself:
+    // hold their memory until the call returns (cdata/lifetime.rs).
+    let mut holds = crate::cdata::Holds::default();
+    holds.add(callable);
     let py = pyo3::Python::assume_attached();
     for (k, kind) in sig.args.iter().enumerate() {
         let obj = *args.add(k);
@@ -155,9 +164,10 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
                     return cdata_vectorcall(callable, args, nargsf, kwnames);
                 }
                 let arg = &*(obj as *const CDataObject);
-                if !std::ptr::eq(arg.ctype(), param) {
+                if !std::ptr::eq(arg.ctype(), param) || arg.is_released() {
                     return cdata_vectorcall(callable, args, nargsf, kwnames);
                 }
+                holds.add(obj);
                 words[k] = arg.ptr as u64;
             }
         }

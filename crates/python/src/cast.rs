@@ -59,6 +59,19 @@ fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
     }
 }
 
+/// A pointer cast of `src`: a cdata's cast keeps its memory held, as the
+/// original does (see cdata/lifetime.rs); an integer's holds nothing.
+///
+/// # Safety
+/// GIL held; `addr` is the address `src` stands for.
+unsafe fn pointer_into(py: Python<'_>, ct: &Py<CType>, addr: *mut u8, src: &Bound<'_, PyAny>) -> *mut pyo3::ffi::PyObject {
+    if cdata::as_cdata(py, src).is_some() {
+        cdata::new_view(py, ct, addr, src.as_ptr())
+    } else {
+        cdata::new_cdata(py, ct, addr, Owner::Borrowed)
+    }
+}
+
 pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     if let Some(fnptr) = crate::lib_function::unwrap(py, src) {
         // a compiled module's `lib.f` casts as its function pointer
@@ -76,7 +89,7 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
                     return cdata::wrap(py, cdata::new_cdata(py, ct, f, Owner::Borrowed));
                 }
                 let addr = int_source(py, src)? as u64 as usize as *mut u8;
-                return cdata::wrap(py, cdata::new_cdata(py, ct, addr, Owner::Borrowed));
+                return cdata::wrap(py, pointer_into(py, ct, addr, src));
             }
             Kind::Array if c.length.is_none() => {
                 return Err(PyTypeError::new_err(format!("cannot cast to ctype '{}'", c.cname)));
@@ -87,7 +100,7 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
                     Some(cd) if matches!(cd.ctype().kind, Kind::Pointer | Kind::Array) => cd.ptr,
                     _ => int_source(py, src)? as u64 as usize as *mut u8,
                 };
-                return cdata::wrap(py, cdata::new_cdata(py, ct, addr, Owner::Borrowed));
+                return cdata::wrap(py, pointer_into(py, ct, addr, src));
             }
             Kind::Primitive | Kind::Enum => {}
             _ => return Err(PyTypeError::new_err(format!("cannot cast to ctype '{}'", c.cname))),

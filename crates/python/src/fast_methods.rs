@@ -43,11 +43,11 @@ unsafe fn with_two_args(
     nargs_ok: impl Fn(isize) -> bool,
     f: impl for<'py> FnOnce(Python<'py>, &FFIBase, Bound<'py, crate::ctype::CType>, Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>>,
 ) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
     let nargs = ffi::PyVectorcall_NARGS(nargsf as usize);
     if !kwnames.is_null() || !nargs_ok(nargs) {
         return delegate(slf, slow, args, nargsf, kwnames);
     }
+    crate::entry::attached_obj(|py| {
     // FFIBase is frozen: shared access needs no borrow flag.
     let this = Bound::from_borrowed_ptr(py, slf).cast_into_unchecked::<FFIBase>();
     let this = this.get();
@@ -70,6 +70,7 @@ unsafe fn with_two_args(
             ptr::null_mut()
         }
     }
+    })
 }
 
 unsafe extern "C" fn new_fast(

@@ -443,6 +443,9 @@ impl FFIBase {
                 c.cname
             )));
         }
+        if cd.is_released() {
+            return Err(cdata::lifetime::released_error(c));
+        }
         let (target, off) = if fields_or_indexes.is_empty() {
             (ct.clone_ref(py), 0)
         } else {
@@ -454,7 +457,7 @@ impl FFIBase {
         };
         let pct = ctype_for(py, ptr_id)?;
         // SAFETY: offset within the object found by field_path.
-        unsafe { cdata::wrap(py, cdata::new_cdata(py, &pct, cd.ptr.add(off), Owner::Keep(cdata.clone().unbind()))) }
+        unsafe { cdata::wrap(py, cdata::new_view(py, &pct, cd.ptr.add(off), cdata.as_ptr())) }
     }
 
     #[pyo3(signature = (cdata, destructor, size=0))]
@@ -527,7 +530,7 @@ impl FFIBase {
     }
 
     fn release(&self, py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
-        release_cdata(py, x)
+        cdata::lifetime::release(py, x)
     }
 
     #[pyo3(signature = (cdecl, replace_with=""))]
@@ -666,31 +669,6 @@ pub fn new_owned<'py>(py: Python<'py>, ct: &Py<CType>, init: Option<&Bound<'py, 
         init_new(py, c, init, mem, length)?;
         Ok(obj)
     }
-}
-
-/// `ffi.release(x)` and `with ... as x:`.
-pub fn release_cdata(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
-    let cd = cdata::as_cdata(py, x).ok_or_else(|| PyTypeError::new_err("expected a 'cdata' object"))?;
-    match cd.owner {
-        Owner::Malloc { .. } | Owner::Custom { .. } | Owner::Gc { .. } | Owner::Buffer(_) => {}
-        Owner::Released | Owner::ReleasedBuffer => return Ok(()),
-        _ => {
-            return Err(PyValueError::new_err(
-                "only 'cdata' object from ffi.new(), ffi.gc(), ffi.from_buffer() or ffi.new_allocator()() can be used with the 'with' keyword or ffi.release()",
-            ))
-        }
-    }
-    let obj = x.as_ptr() as *mut CDataObject;
-    // SAFETY: GIL held; give back the resource and make later use fail cleanly.
-    unsafe {
-        let old = (*obj).ptr;
-        cdata::release_owner(py, obj);
-        // comparisons and hash keep using the old address (identity_address)
-        (*obj).inline[0] = old as usize as u64;
-        (*obj).ptr = std::ptr::null_mut();
-        (*obj).length = if (*obj).length >= 0 { 0 } else { -1 };
-    }
-    Ok(())
 }
 
 /// Follow `fields_or_indexes` from `ct`: the final type and byte offset.

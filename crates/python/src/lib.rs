@@ -13,6 +13,7 @@ mod cast;
 mod cdata;
 mod convert;
 mod ctype;
+mod entry;
 mod errors;
 mod fast_methods;
 mod ffi_obj;

@@ -31,7 +31,7 @@ unsafe extern "C" fn lib_function_vectorcall(
     let count_ok = sig.is_some_and(|s| n == s.args.len() || (s.variadic && n > s.args.len()));
     let has_keywords = !kwnames.is_null() && ffi::PyTuple_GET_SIZE(kwnames) > 0;
     if !count_ok || has_keywords {
-        let py = Python::assume_attached();
+        return crate::entry::attached_obj(|py| {
         let name = CStr::from_ptr((*(*f).m_ml).ml_name).to_string_lossy();
         let module = Bound::from_borrowed_ptr(py, (*f).m_module).to_string();
         let qualname = format!("{module}.Lib.{name}");
@@ -41,7 +41,8 @@ unsafe extern "C" fn lib_function_vectorcall(
             None => format!("{qualname}() cannot be called"),
         };
         PyTypeError::new_err(msg).restore(py);
-        return std::ptr::null_mut();
+        std::ptr::null_mut()
+        });
     }
     match (*cd).vectorcall {
         Some(vc) => vc(cd as *mut ffi::PyObject, args, nargsf, std::ptr::null_mut()),

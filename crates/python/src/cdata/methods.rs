@@ -36,12 +36,18 @@ unsafe extern "C" fn enter(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *m
 }
 
 unsafe extern "C" fn exit(slf: *mut ffi::PyObject, _args: *mut *mut ffi::PyObject, _n: ffi::Py_ssize_t) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
-    ret_obj(py, crate::ffi_obj::release_cdata(py, &Bound::from_borrowed_ptr(py, slf)).map(|_| py.None().into_bound(py)))
+    crate::entry::attached_obj(|py| exit_attached(py, slf, _args, _n))
+}
+
+unsafe fn exit_attached(py: Python<'_>, slf: *mut ffi::PyObject, _args: *mut *mut ffi::PyObject, _n: ffi::Py_ssize_t) -> *mut ffi::PyObject {
+    ret_obj(py, super::lifetime::release(py, &Bound::from_borrowed_ptr(py, slf)).map(|_| py.None().into_bound(py)))
 }
 
 unsafe extern "C" fn dir(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
+    crate::entry::attached_obj(|py| dir_attached(py, slf, std::ptr::null_mut()))
+}
+
+unsafe fn dir_attached(py: Python<'_>, slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let c = cd(slf);
     let ct = c.ctype();
     let rec = match ct.kind {

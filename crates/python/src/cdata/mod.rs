@@ -5,6 +5,9 @@
 mod slots;
 mod methods;
 pub mod repr;
+pub mod lifetime;
+
+pub use lifetime::{MemoryHold, Holds};
 
 use std::ffi::{c_int, c_void};
 use std::ptr;
@@ -16,27 +19,29 @@ use pyo3::types::PyType;
 
 use crate::ctype::CType;
 
-/// What keeps the memory behind `ptr` alive, and how to give it back.
+/// What keeps the memory behind `ptr` alive, and how to give it back
+/// (`lifetime.rs` has the rules).
 pub enum Owner {
-    /// A view into memory owned by something else (or by C).
+    /// Memory owned by C (or static): nothing to keep or give back.
     Borrowed,
-    /// `ffi.new()`: memory from `calloc`, freed with the cdata.
+    /// `ffi.new()`: memory from `calloc`, freed when given back.
     Malloc { size: usize },
-    /// `ffi.new_allocator(alloc, free)`: `free(cdata)` is called on release.
+    /// `ffi.new_allocator(alloc, free)`: `free(cdata)` is called when given back.
     Custom { size: usize, free: Option<Py<PyAny>>, original: Py<PyAny> },
-    /// Keeps another object alive (e.g. `p[0]` of an owning pointer).
-    Keep(Py<PyAny>),
+    /// A view into a root's memory (`p[0]`, `p.field`, a slice, `p + n`,
+    /// `ffi.cast`, `ffi.addressof`): holds the root (see `lifetime.rs`).
+    View(MemoryHold),
     /// `ffi.gc(cdata, destructor)`.
     Gc { original: Py<PyAny>, destructor: Option<Py<PyAny>> },
     /// `ffi.new_handle(obj)`.
     Handle(Py<PyAny>),
-    /// `ffi.from_buffer(obj)`: the buffer view, released with the cdata.
+    /// `ffi.from_buffer(obj)`: the buffer view, released when given back.
     Buffer(Box<ffi::Py_buffer>),
     /// `ffi.callback(...)`: the closure and its Python callable.
     Callback(Box<dyn std::any::Any + Send>),
-    /// After `ffi.release()`.
+    /// Given back (after `ffi.release()`).
     Released,
-    /// A released `ffi.from_buffer()` cdata (its repr says so).
+    /// A given-back `ffi.from_buffer()` cdata (its repr says so).
     ReleasedBuffer,
 }
 
@@ -54,8 +59,14 @@ pub struct CDataObject {
     pub length: isize,
     pub weakrefs: *mut ffi::PyObject,
     pub owner: Owner,
-    /// Storage for primitive values made by `ffi.cast` or returned by calls.
+    /// Storage for primitive values made by `ffi.cast` or returned by calls;
+    /// after `ffi.release()`, `inline[0]` keeps the old address.
     pub inline: [u64; 2],
+    /// Live `MemoryHold`s on this cdata's memory (views, buffers, calls).
+    pub exports: usize,
+    /// `ffi.release()` was called while `exports > 0`: the resource is
+    /// given back when the last hold goes.
+    pub release_pending: bool,
 }
 
 impl CDataObject {
@@ -64,10 +75,18 @@ impl CDataObject {
     /// still compares equal to others at its old address, as in cffi.
     #[inline]
     pub fn identity_address(&self) -> usize {
-        match self.owner {
-            Owner::Released | Owner::ReleasedBuffer => self.inline[0] as usize,
-            _ => self.ptr as usize,
+        if self.is_released() {
+            self.inline[0] as usize
+        } else {
+            self.ptr as usize
         }
+    }
+
+    /// Whether `ffi.release()` was called on this cdata (its resource may
+    /// still be held by views).
+    #[inline]
+    pub fn is_released(&self) -> bool {
+        self.release_pending || matches!(self.owner, Owner::Released | Owner::ReleasedBuffer)
     }
 
     /// The `CType` of this cdata.
@@ -95,6 +114,7 @@ pub unsafe fn ctype_ref<'a>(obj: *mut ffi::PyObject) -> &'a CType {
 
 static CDATA_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static CDATA_GC_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static CDATA_GCP_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// The `_CDataBase` type object (`ffi.CData`).
 pub fn cdata_type(py: Python<'_>) -> &Bound<'_, PyType> {
@@ -118,18 +138,34 @@ pub fn cdata_gc_type_ptr(py: Python<'_>) -> *mut ffi::PyTypeObject {
         .as_type_ptr()
 }
 
+/// The subtype for `ffi.gc()` and allocator cdata (cffi's `__CDataGCP`):
+/// tracked by the cycle collector but never cleared by it, as in cffi, so
+/// that a destructor runs only when its cdata dies, with the cdata and the
+/// destructor intact (see `clear`).
+pub fn cdata_gcp_type_ptr(py: Python<'_>) -> *mut ffi::PyTypeObject {
+    CDATA_GCP_TYPE
+        .get_or_init(py, || create_gcp_type(py).expect("cannot create the cdata gcp type"))
+        .bind(py)
+        .as_type_ptr()
+}
+
 #[inline]
 pub fn is_cdata(py: Python<'_>, obj: *mut ffi::PyObject) -> bool {
     // SAFETY: obj is a live object.
     let tp = unsafe { ffi::Py_TYPE(obj) };
-    tp == cdata_type_ptr(py) || tp == cdata_gc_type_ptr(py)
+    tp == cdata_type_ptr(py) || tp == cdata_gc_type_ptr(py) || tp == cdata_gcp_type_ptr(py)
 }
 
 impl Owner {
-    /// Whether this owner keeps Python objects alive (and so may be part
-    /// of a reference cycle).
-    fn holds_python_refs(&self) -> bool {
-        matches!(self, Owner::Custom { .. } | Owner::Gc { .. } | Owner::Handle(_) | Owner::Callback(_))
+    /// The cdata type for this owner: cycle-collected if it keeps Python
+    /// objects alive (and so may be part of a reference cycle); cleared by
+    /// the collector only where that is safe (handles, callbacks).
+    fn cdata_type(&self, py: Python<'_>) -> *mut ffi::PyTypeObject {
+        match self {
+            Owner::Custom { .. } | Owner::Gc { .. } => cdata_gcp_type_ptr(py),
+            Owner::Handle(_) | Owner::Callback(_) => cdata_gc_type_ptr(py),
+            _ => cdata_type_ptr(py),
+        }
     }
 }
 
@@ -184,6 +220,14 @@ fn create_gc_type(py: Python<'_>) -> PyResult<Py<PyType>> {
         ffi::PyType_Slot { slot: ffi::Py_tp_clear, pfunc: clear as ffi::inquiry as *mut c_void },
     ];
     make_type(py, c"_cffi_backend.__CDataOwnGC", ffi::Py_TPFLAGS_HAVE_GC as u64, slots, Some(cdata_type(py)))
+}
+
+fn create_gcp_type(py: Python<'_>) -> PyResult<Py<PyType>> {
+    let slots = vec![
+        ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: leaked_members() as *mut c_void },
+        ffi::PyType_Slot { slot: ffi::Py_tp_traverse, pfunc: traverse as ffi::traverseproc as *mut c_void },
+    ];
+    make_type(py, c"_cffi_backend.__CDataGCP", ffi::Py_TPFLAGS_HAVE_GC as u64, slots, Some(cdata_type(py)))
 }
 
 /// A heap type with the cdata object layout and vectorcall support.
@@ -244,24 +288,27 @@ unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, ar
     result
 }
 
-/// `tp_clear` of the gc subtype: give back what the owner holds, breaking
-/// the cycle (`ffi.gc` destructors run now; a callback keeps its closure,
-/// which C may still call, but forgets its Python function).
+/// `tp_clear` of the handle/callback subtype, as cffi's: a callback
+/// forgets its Python function (C may still call its closure) and a handle
+/// its object. `ffi.gc()` and allocator cdata have their own type with no
+/// `tp_clear`: running a destructor from here (while other objects of the
+/// same cycle, maybe used by it, are already gone) crashed real programs.
 unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
-    let py = Python::assume_attached();
-    let obj = slf as *mut CDataObject;
-    if let Owner::Callback(holder) = &mut (*obj).owner {
-        crate::callback::clear_refs(py, holder.as_mut());
-    } else {
-        release_owner(py, obj);
-    }
-    0
+    crate::entry::attached_int(|py| {
+        let obj = slf as *mut CDataObject;
+        match &mut (*obj).owner {
+            Owner::Callback(holder) => crate::callback::clear_refs(py, holder.as_mut()),
+            Owner::Handle(x) => *x = py.None(),
+            _ => {}
+        }
+        0
+    })
 }
 
 /// Allocate a cdata of `ctype` (a `CType` object) pointing at `ptr`.
 /// Returns a new reference or NULL with an exception set.
 pub unsafe fn new_cdata(py: Python<'_>, ctype: &Py<CType>, ptr: *mut u8, owner: Owner) -> *mut ffi::PyObject {
-    let tp = if owner.holds_python_refs() { cdata_gc_type_ptr(py) } else { cdata_type_ptr(py) };
+    let tp = owner.cdata_type(py);
     let alloc = (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
     let obj = alloc(tp, 0) as *mut CDataObject;
     if obj.is_null() {
@@ -278,6 +325,8 @@ pub unsafe fn new_cdata(py: Python<'_>, ctype: &Py<CType>, ptr: *mut u8, owner: 
     };
     (*obj).weakrefs = ptr::null_mut();
     (*obj).inline = [0; 2];
+    (*obj).exports = 0;
+    (*obj).release_pending = false;
     (*obj).vectorcall = if ct.kind == crate::ctype::Kind::Pointer && ct.item().get().kind == crate::ctype::Kind::Function {
         Some(crate::call::cdata_vectorcall)
     } else {
@@ -308,83 +357,39 @@ pub unsafe fn wrap(py: Python<'_>, obj: *mut ffi::PyObject) -> PyResult<Bound<'_
     }
 }
 
-/// Give back what `owner` holds. Called on dealloc and by `ffi.release`.
-pub(crate) unsafe fn release_owner(py: Python<'_>, obj: *mut CDataObject) {
-    let owner = std::mem::replace(&mut (*obj).owner, Owner::Released);
-    match owner {
-        Owner::Malloc { .. } => {
-            libc::free((*obj).ptr as *mut c_void);
-        }
-        Owner::Custom { free, original, .. } => {
-            if let Some(f) = free {
-                if let Err(e) = f.bind(py).call1((original.bind(py),)) {
-                    e.write_unraisable(py, Some(f.bind(py)));
-                }
-            }
-        }
-        Owner::Gc { original, destructor } => {
-            if let Some(d) = destructor {
-                if let Err(e) = d.bind(py).call1((original.bind(py),)) {
-                    e.write_unraisable(py, Some(d.bind(py)));
-                }
-            }
-        }
-        Owner::Buffer(mut view) => {
-            ffi::PyBuffer_Release(&mut *view);
-            (*obj).owner = Owner::ReleasedBuffer;
-        }
-        Owner::Keep(_)
-        | Owner::Handle(_)
-        | Owner::Callback(_)
-        | Owner::Borrowed
-        | Owner::Released
-        | Owner::ReleasedBuffer => {}
-    }
-}
-
 pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
-    // `attach` (not `assume_attached`) so that the `Py<...>` references the
-    // owner holds are released now rather than queued in PyO3's pool; not
-    // possible (nor needed) while the interpreter is finalizing.
-    if ffi::Py_TYPE(slf) != cdata_type_ptr(Python::assume_attached()) {
-        ffi::PyObject_GC_UnTrack(slf as *mut c_void);
-    }
-    let holds_python_refs = (*(slf as *mut CDataObject)).owner.holds_python_refs();
-    if holds_python_refs && ffi::Py_IsInitialized() != 0 {
-        Python::attach(|py| dealloc_attached(py, slf))
+    // Run attached (see entry.rs) so that the references the owner holds
+    // are released now rather than queued in PyO3's pool; not possible
+    // (nor needed) while the interpreter is finalizing.
+    if ffi::Py_IsInitialized() != 0 {
+        crate::entry::attached(|py| dealloc_attached(py, slf));
     } else {
         dealloc_attached(Python::assume_attached(), slf)
     }
 }
 
 unsafe fn dealloc_attached(py: Python<'_>, slf: *mut ffi::PyObject) {
-    {
-        let obj = slf as *mut CDataObject;
-        if !(*obj).weakrefs.is_null() {
-            ffi::PyObject_ClearWeakRefs(slf);
-        }
-        if (*obj).owner.holds_python_refs() {
-            // Destructors run Python code: keep a pending exception intact.
-            let saved = PyErr::take(py);
-            release_owner(py, obj);
-            if let Some(e) = saved {
-                e.restore(py);
-            }
-        } else {
-            release_owner(py, obj);
-        }
-        ptr::drop_in_place(&mut (*obj).owner);
-        ffi::Py_DECREF((*obj).ctype);
-        let tp = ffi::Py_TYPE(slf);
-        let free = (*tp).tp_free.expect("tp_free");
-        free(slf as *mut c_void);
-        ffi::Py_DECREF(tp as *mut ffi::PyObject);
+    let tp = ffi::Py_TYPE(slf);
+    if tp != cdata_type_ptr(py) {
+        ffi::PyObject_GC_UnTrack(slf as *mut c_void);
     }
+    let obj = slf as *mut CDataObject;
+    if !(*obj).weakrefs.is_null() {
+        ffi::PyObject_ClearWeakRefs(slf);
+    }
+    // Holds keep their root alive, so none is left on a dying root.
+    (*obj).release_pending = false;
+    lifetime::give_back(py, obj);
+    ptr::drop_in_place(&mut (*obj).owner);
+    ffi::Py_DECREF((*obj).ctype);
+    let free = (*tp).tp_free.expect("tp_free");
+    free(slf as *mut c_void);
+    ffi::Py_DECREF(tp as *mut ffi::PyObject);
 }
 
 /// The allocated size of a struct (or struct pointer) made by `ffi.new()`
 /// whose type ends in a flexible array member; `None` otherwise. `p[0]`
-/// of such a pointer keeps the pointer alive and shares its memory.
+/// of such a pointer is a view sharing its memory.
 pub fn var_byte_size(py: Python<'_>, c: &CDataObject) -> Option<usize> {
     let ct = c.ctype();
     let rec = if ct.is_record_ptr() { ct.item().get() } else { ct };
@@ -393,17 +398,30 @@ pub fn var_byte_size(py: Python<'_>, c: &CDataObject) -> Option<usize> {
     }
     match &c.owner {
         Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
-        Owner::Keep(parent) => {
-            let parent = parent.bind(py);
-            let p = as_cdata(py, parent)?;
-            if p.ptr != c.ptr {
+        Owner::View(_) => {
+            let root = lifetime::view_root(c)?;
+            if root.ptr != c.ptr {
                 return None;
             }
-            match &p.owner {
+            match &root.owner {
                 Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
                 _ => None,
             }
         }
         _ => None,
     }
+}
+
+/// A cdata of `ctype` at `addr`, inside the memory that `parent` (a cdata)
+/// shows: it holds that memory's root, if it has one (`lifetime.rs`).
+///
+/// # Safety
+/// `parent` is a live cdata; `addr` lies in its memory (or is a pointer
+/// value read from it, for which no hold is taken: use `new_cdata`).
+pub unsafe fn new_view(py: Python<'_>, ctype: &Py<CType>, addr: *mut u8, parent: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let owner = match MemoryHold::on(parent) {
+        Some(hold) => Owner::View(hold),
+        None => Owner::Borrowed,
+    };
+    new_cdata(py, ctype, addr, owner)
 }

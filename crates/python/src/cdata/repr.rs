@@ -8,7 +8,10 @@ use crate::convert;
 use crate::ctype::{Conv, Kind};
 
 pub(crate) unsafe extern "C" fn repr(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
+    crate::entry::attached_obj(|py| repr_attached(py, slf))
+}
+
+unsafe fn repr_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let c = super::slots::cd(slf);
     match repr_string(py, c) {
         Ok(s) => pyo3::types::PyString::new(py, &s).into_ptr(),
@@ -24,7 +27,8 @@ pub fn repr_string(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
     let name = &ct.cname;
     let body = match &c.owner {
         Owner::Malloc { size } => format!("owning {size} bytes"),
-        Owner::Keep(_) if matches!(ct.kind, Kind::Struct | Kind::Union) => {
+        // cffi's `p[0]` of a pointer made by `ffi.new()` owns the memory
+        Owner::View(_) if is_owning_item(c) => {
             let size = super::var_byte_size(py, c).or_else(|| ct.size_opt(py)).unwrap_or(0);
             format!("owning {size} bytes")
         }
@@ -48,6 +52,16 @@ pub fn repr_string(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
         _ => value_part(py, c)?,
     };
     Ok(format!("<cdata '{name}' {body}>"))
+}
+
+/// Whether `c` is the item a `ffi.new("struct s *")` pointer points to.
+fn is_owning_item(c: &CDataObject) -> bool {
+    let ct = c.ctype();
+    matches!(ct.kind, Kind::Struct | Kind::Union)
+        && super::lifetime::view_root(c).is_some_and(|root| {
+            let rt = root.ctype();
+            rt.kind == Kind::Pointer && std::ptr::eq(rt.item().get(), ct) && root.ptr == c.ptr
+        })
 }
 
 fn value_part(py: Python<'_>, c: &CDataObject) -> PyResult<String> {

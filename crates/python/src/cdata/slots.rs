@@ -8,7 +8,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PySlice};
 
-use super::{new_cdata, CDataObject, Owner};
+use super::{CDataObject, MemoryHold, Owner};
 use crate::convert;
 use crate::ctype::{CType, Conv, Kind};
 
@@ -46,7 +46,14 @@ unsafe extern "C" fn tp_new(
     _args: *mut ffi::PyObject,
     _kwds: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
+    crate::entry::attached_obj(|py| tp_new_attached(py, tp, _args, _kwds))
+}
+
+unsafe fn tp_new_attached(py: Python<'_>, 
+    tp: *mut ffi::PyTypeObject,
+    _args: *mut ffi::PyObject,
+    _kwds: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     let name = std::ffi::CStr::from_ptr((*tp).tp_name).to_string_lossy();
     PyTypeError::new_err(format!("cannot create '{name}' instances")).restore(py);
     ptr::null_mut()
@@ -106,7 +113,7 @@ unsafe fn read_var_array<'py>(
     let arr = field.ctype.get();
     if let Some(size) = crate::cdata::var_byte_size(py, c) {
         let item_size = arr.item().get().size(py)?.max(1);
-        let obj = crate::cdata::new_cdata(py, &field.ctype, at, Owner::Borrowed);
+        let obj = crate::cdata::new_view(py, &field.ctype, at, c as *const CDataObject as *mut ffi::PyObject);
         if !obj.is_null() {
             (*(obj as *mut CDataObject)).length = (size.saturating_sub(field.offset) / item_size) as isize;
         }
@@ -114,11 +121,14 @@ unsafe fn read_var_array<'py>(
     }
     let ptr_id = crate::state::arena().pointer(arr.item().get().id);
     let ptr_ct = crate::ctype::ctype_for(py, ptr_id)?;
-    crate::cdata::wrap(py, crate::cdata::new_cdata(py, &ptr_ct, at, Owner::Borrowed))
+    crate::cdata::wrap(py, crate::cdata::new_view(py, &ptr_ct, at, c as *const CDataObject as *mut ffi::PyObject))
 }
 
 unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
+    crate::entry::attached_obj(|py| getattro_attached(py, slf, name))
+}
+
+unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let c = cd(slf);
     if let Some((rec, base)) = record_target(c) {
         let mut fields_error = None;
@@ -132,7 +142,7 @@ unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject)
                 if field.is_empty_array() {
                     return ret_obj(py, read_var_array(py, c, field, base));
                 }
-                return ret_obj(py, convert::record::read_field(py, field, base));
+                return ret_obj(py, convert::record::read_field(py, field, base, slf));
             },
         }
         let r = ffi::PyObject_GenericGetAttr(slf, name);
@@ -156,9 +166,14 @@ unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject)
 }
 
 unsafe extern "C" fn setattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
-    let py = Python::assume_attached();
+    crate::entry::attached_int(|py| setattro_attached(py, slf, name, value))
+}
+
+unsafe fn setattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
     let c = cd(slf);
     if let Some((rec, base)) = record_target(c) {
+        // As in ass_subscript: Python code may run before the store.
+        let _hold = MemoryHold::on(slf);
         let r = (|| -> PyResult<()> {
             let info = rec.record_info(py)?;
             let found = info.find(name);
@@ -211,7 +226,10 @@ unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*
 }
 
 unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
+    crate::entry::attached_obj(|py| subscript_attached(py, slf, key))
+}
+
+unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let c = cd(slf);
     if ffi::PyLong_Check(key) != 0 {
         let i = ffi::PyLong_AsSsize_t(key);
@@ -230,31 +248,23 @@ unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject)
             let (addr, _) = item_address(py, c, i)?;
             let item = c.ctype().item();
             let kind = item.get().kind;
-            if matches!(kind, Kind::Struct | Kind::Union) && i == 0 && owns_memory(c) {
-                // cffi: p[0] of an owning pointer keeps the owner alive.
-                let keep = Bound::from_borrowed_ptr(py, slf).unbind();
-                return super::wrap(py, new_cdata(py, item, addr, Owner::Keep(keep)));
-            }
-            convert::read(py, item, addr)
+            let _ = kind;
+            convert::read_in(py, item, addr, slf)
         })();
         return ret_obj(py, r);
     }
     let keyb = Bound::from_borrowed_ptr(py, key);
     if let Ok(slice) = keyb.cast::<PySlice>() {
-        return ret_obj(py, get_slice(py, c, slice));
+        return ret_obj(py, get_slice(py, slf, slice));
     }
     let r = (|| -> PyResult<Bound<'_, PyAny>> {
         let i: isize = keyb.extract().map_err(|_| {
             PyTypeError::new_err(format!("cdata of type '{}' cannot be indexed with {}", c.ctype().cname, convert::describe(py, &keyb)))
         })?;
         let (addr, _) = item_address(py, c, i)?;
-        convert::read(py, c.ctype().item(), addr)
+        convert::read_in(py, c.ctype().item(), addr, slf)
     })();
     ret_obj(py, r)
-}
-
-pub(crate) fn owns_memory(c: &CDataObject) -> bool {
-    matches!(c.owner, Owner::Malloc { .. } | Owner::Custom { .. })
 }
 
 fn slice_bounds(c: &CDataObject, slice: &Bound<'_, PySlice>) -> PyResult<(isize, isize)> {
@@ -303,7 +313,8 @@ fn open_array_of(py: Python<'_>, ct: &CType) -> PyResult<Py<CType>> {
     crate::ctype::ctype_for(py, id)
 }
 
-unsafe fn get_slice<'py>(py: Python<'py>, c: &CDataObject, slice: &Bound<'py, PySlice>) -> PyResult<Bound<'py, PyAny>> {
+unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound<'py, PySlice>) -> PyResult<Bound<'py, PyAny>> {
+    let c = cd(slf);
     let (a, b) = slice_bounds(c, slice)?;
     let ct = c.ctype();
     if ct.kind == Kind::Pointer && c.ptr.is_null() && a != b {
@@ -311,7 +322,7 @@ unsafe fn get_slice<'py>(py: Python<'py>, c: &CDataObject, slice: &Bound<'py, Py
     }
     let item_size = ct.item().get().size(py)?;
     let arr = open_array_of(py, ct)?;
-    let obj = new_cdata(py, &arr, c.ptr.offset(a * item_size as isize), Owner::Borrowed);
+    let obj = super::new_view(py, &arr, c.ptr.offset(a * item_size as isize), slf);
     if !obj.is_null() {
         (*(obj as *mut CDataObject)).length = b - a;
     }
@@ -319,13 +330,19 @@ unsafe fn get_slice<'py>(py: Python<'py>, c: &CDataObject, slice: &Bound<'py, Py
 }
 
 unsafe extern "C" fn ass_subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
-    let py = Python::assume_attached();
+    crate::entry::attached_int(|py| ass_subscript_attached(py, slf, key, value))
+}
+
+unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
     let c = cd(slf);
     if value.is_null() {
         return ret_int(py, Err(PyTypeError::new_err("'del x[n]' not supported for cdata objects")));
     }
     let val = Bound::from_borrowed_ptr(py, value);
     let keyb = Bound::from_borrowed_ptr(py, key);
+    // Converting the value runs Python code (`__index__`, a generator)
+    // after the destination is computed: keep the memory meanwhile.
+    let _hold = MemoryHold::on(slf);
     let r = (|| -> PyResult<()> {
         if let Ok(slice) = keyb.cast::<PySlice>() {
             let (a, b) = slice_bounds(c, slice)?;
@@ -380,7 +397,10 @@ unsafe extern "C" fn ass_subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObj
 }
 
 unsafe extern "C" fn length(slf: *mut ffi::PyObject) -> ffi::Py_ssize_t {
-    let py = Python::assume_attached();
+    crate::entry::attached_int(|py| length_attached(py, slf))
+}
+
+unsafe fn length_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_ssize_t {
     let c = cd(slf);
     if c.ctype().kind == Kind::Array {
         return c.length;
@@ -404,7 +424,10 @@ pub(crate) unsafe fn primitive_value<'py>(py: Python<'py>, c: &CDataObject) -> O
 }
 
 unsafe extern "C" fn richcompare(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
+    crate::entry::attached_obj(|py| richcompare_attached(py, a, b, op))
+}
+
+unsafe fn richcompare_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject {
     let ca = cd(a);
     let b_is_cdata = super::is_cdata(py, b);
     let a_ptrlike = !matches!(ca.ctype().kind, Kind::Primitive | Kind::Enum);
@@ -445,7 +468,10 @@ unsafe extern "C" fn richcompare(a: *mut ffi::PyObject, b: *mut ffi::PyObject, o
 }
 
 unsafe extern "C" fn hash(slf: *mut ffi::PyObject) -> ffi::Py_hash_t {
-    let py = Python::assume_attached();
+    crate::entry::attached_int(|py| hash_attached(py, slf))
+}
+
+unsafe fn hash_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_hash_t {
     let c = cd(slf);
     if let Some(v) = primitive_value(py, c) {
         return match v {
@@ -463,7 +489,10 @@ unsafe extern "C" fn hash(slf: *mut ffi::PyObject) -> ffi::Py_hash_t {
 }
 
 unsafe extern "C" fn nb_bool(slf: *mut ffi::PyObject) -> c_int {
-    let py = Python::assume_attached();
+    crate::entry::attached_int(|py| nb_bool_attached(py, slf))
+}
+
+unsafe fn nb_bool_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> c_int {
     let c = cd(slf);
     match c.ctype().kind {
         Kind::Pointer => (!c.ptr.is_null()) as c_int,
@@ -480,7 +509,10 @@ unsafe extern "C" fn nb_bool(slf: *mut ffi::PyObject) -> c_int {
 }
 
 unsafe extern "C" fn nb_int(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
+    crate::entry::attached_obj(|py| nb_int_attached(py, slf))
+}
+
+unsafe fn nb_int_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let c = cd(slf);
     let ct = c.ctype();
     let r = match ct.conv {
@@ -495,7 +527,10 @@ unsafe extern "C" fn nb_int(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
 }
 
 unsafe extern "C" fn nb_float(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
+    crate::entry::attached_obj(|py| nb_float_attached(py, slf))
+}
+
+unsafe fn nb_float_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let c = cd(slf);
     let ct = c.ctype();
     let r = match ct.conv {
@@ -519,6 +554,9 @@ unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyO
         return ptr::null_mut();
     }
     let r = (|| {
+        if c.is_released() {
+            return Err(super::lifetime::released_error(ct));
+        }
         let item = ct.item().get();
         let size = if item.kind == Kind::Void { 1 } else {
             item.size_opt(py).ok_or_else(|| {
@@ -534,14 +572,17 @@ unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyO
         } else {
             c.ctype_obj(py)
         };
-        let addr = (c.ptr as isize).wrapping_add(sign * i * size as isize) as *mut u8;
-        super::wrap(py, new_cdata(py, &ptr_ct, addr, Owner::Borrowed))
+        let addr = (c.ptr as isize).wrapping_add(sign.wrapping_mul(i).wrapping_mul(size as isize)) as *mut u8;
+        super::wrap(py, super::new_view(py, &ptr_ct, addr, p))
     })();
     ret_obj(py, r)
 }
 
 unsafe extern "C" fn nb_add(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
+    crate::entry::attached_obj(|py| nb_add_attached(py, a, b))
+}
+
+unsafe fn nb_add_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject {
     if super::is_cdata(py, a) {
         pointer_offset(py, a, b, 1)
     } else {
@@ -555,7 +596,10 @@ fn pointer_of(py: Python<'_>, item: &Py<CType>) -> PyResult<Py<CType>> {
 }
 
 unsafe extern "C" fn nb_subtract(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
+    crate::entry::attached_obj(|py| nb_subtract_attached(py, a, b))
+}
+
+unsafe fn nb_subtract_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject {
     if !super::is_cdata(py, a) {
         return ffi::Py_NewRef(ffi::Py_NotImplemented());
     }
@@ -586,7 +630,10 @@ unsafe extern "C" fn nb_subtract(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -
 }
 
 unsafe extern "C" fn iter(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
+    crate::entry::attached_obj(|py| iter_attached(py, slf))
+}
+
+unsafe fn iter_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let c = cd(slf);
     let ct = c.ctype();
     if ct.kind != Kind::Array {
@@ -597,7 +644,7 @@ unsafe extern "C" fn iter(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
         let size = item.get().size(py)?;
         let list = PyList::empty(py);
         for i in 0..c.length.max(0) as usize {
-            list.append(convert::read(py, item, c.ptr.add(i * size))?)?;
+            list.append(convert::read_in(py, item, c.ptr.add(i * size), slf)?)?;
         }
         list.try_iter().map(|it| it.into_any())
     })();
@@ -605,7 +652,10 @@ unsafe extern "C" fn iter(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
 }
 
 unsafe extern "C" fn call(slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    let py = Python::assume_attached();
+    crate::entry::attached_obj(|py| call_attached(py, slf, args, kwargs))
+}
+
+unsafe fn call_attached(py: Python<'_>, slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let c = cd(slf);
     if c.vectorcall.is_some() {
         return ffi::PyVectorcall_Call(slf, args, kwargs);

@@ -52,6 +52,18 @@ pub unsafe fn read<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8) -> PyRe
     }
 }
 
+/// `read` for memory inside the cdata `parent`: arrays and records come
+/// back as views holding `parent`'s memory (cdata/lifetime.rs).
+///
+/// # Safety
+/// As `read`; `parent` is a live cdata whose memory contains `src`.
+pub unsafe fn read_in<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8, parent: *mut pyo3::ffi::PyObject) -> PyResult<Bound<'py, PyAny>> {
+    match ct.get().conv {
+        Conv::Array | Conv::Record => cdata::wrap(py, cdata::new_view(py, ct, src as *mut u8, parent)),
+        _ => read(py, ct, src),
+    }
+}
+
 /// Store `obj` as a C object of type `ct` at `dst`.
 ///
 /// # Safety

@@ -122,8 +122,9 @@ fn for_each_initializer(
 }
 
 /// # Safety
-/// `base` points to the enclosing record.
-pub unsafe fn read_field<'py>(py: Python<'py>, f: &FieldInfo, base: *mut u8) -> PyResult<Bound<'py, PyAny>> {
+/// `base` points to the enclosing record, inside the memory of the cdata
+/// `parent`.
+pub unsafe fn read_field<'py>(py: Python<'py>, f: &FieldInfo, base: *mut u8, parent: *mut pyo3::ffi::PyObject) -> PyResult<Bound<'py, PyAny>> {
     let at = base.add(f.offset);
     if f.bitsize >= 0 {
         let ct = f.ctype.get();
@@ -139,7 +140,7 @@ pub unsafe fn read_field<'py>(py: Python<'py>, f: &FieldInfo, base: *mut u8) -> 
         }
         return Ok(v.into_pyobject(py)?.into_any());
     }
-    super::read(py, &f.ctype, at)
+    super::read_in(py, &f.ctype, at, parent)
 }
 
 fn int_shape(ct: &CType) -> (u8, bool) {

@@ -1,0 +1,225 @@
+//! The lifetime of cdata memory: one model for every access path
+//! (docs/architecture.md, "Lifetime of cdata memory").
+//!
+//! - A **root** is a cdata that owns a resource: `ffi.new()` memory
+//!   (`Owner::Malloc`), an allocator's (`Custom`), a C pointer with an
+//!   `ffi.gc()` destructor (`Gc`), a buffer view (`Buffer`).
+//! - A **hold** (`MemoryHold`) is a strong reference to a root plus one count
+//!   in its `exports`. Everything that can reach a root's memory without
+//!   going through the root itself takes one: views (`p[0]`, `p.field`,
+//!   slices, `p + n`, `ffi.cast`, `ffi.addressof` of it: `Owner::View`),
+//!   `ffi.buffer` objects, and operations during which Python code may run
+//!   (a slice assignment from a generator, a value's `__index__`, a call
+//!   whose callback runs, another thread while the GIL is released).
+//! - `ffi.release(root)` makes the root itself unusable at once (its
+//!   address reads as NULL, its length as 0, so a later access through it
+//!   raises). The resource is given back at once if nothing holds it, or
+//!   else when the last hold goes. So no access path ever sees memory that
+//!   was given back; the price is that memory someone still uses is
+//!   returned later.
+//! - A root that is deallocated gives its resource back (holds keep it
+//!   alive, so none remain then).
+//!
+//! All of it runs with the GIL held: counts and owners are plain fields.
+
+use std::ffi::c_void;
+use std::ptr;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+use super::{as_cdata, CDataObject, Owner};
+
+/// The root whose memory `obj` (a cdata) shows, if its memory has one.
+///
+/// # Safety
+/// `obj` is a live cdata object; the GIL is held.
+pub unsafe fn memory_root(obj: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> {
+    let c = &*(obj as *const CDataObject);
+    if c.release_pending {
+        return None;
+    }
+    match &c.owner {
+        Owner::Malloc { .. } | Owner::Custom { .. } | Owner::Gc { .. } | Owner::Buffer(_) => Some(obj),
+        Owner::View(hold) => Some(hold.root()),
+        Owner::Borrowed | Owner::Handle(_) | Owner::Callback(_) | Owner::Released | Owner::ReleasedBuffer => None,
+    }
+}
+
+/// A strong reference to a root and one count in its `exports`: while it
+/// lives, the root's resource is not given back (see the module comment).
+pub struct MemoryHold {
+    root: ptr::NonNull<ffi::PyObject>,
+}
+
+impl MemoryHold {
+    /// A hold on the memory `obj` shows, or `None` when no root owns it
+    /// (C's memory, a value, a released cdata).
+    ///
+    /// # Safety
+    /// `obj` is a live cdata object; the GIL is held, and stays held for as
+    /// long as the hold lives (it is dropped on this thread).
+    pub unsafe fn on(obj: *mut ffi::PyObject) -> Option<MemoryHold> {
+        let root = memory_root(obj)?;
+        ffi::Py_INCREF(root);
+        (*(root as *mut CDataObject)).exports += 1;
+        Some(MemoryHold { root: ptr::NonNull::new_unchecked(root) })
+    }
+
+    /// A hold on the memory of `obj` if it is a cdata.
+    pub fn on_any(py: Python<'_>, obj: &Bound<'_, PyAny>) -> Option<MemoryHold> {
+        // SAFETY: checked to be a cdata; `obj` proves the GIL is held.
+        as_cdata(py, obj).and_then(|_| unsafe { MemoryHold::on(obj.as_ptr()) })
+    }
+
+    /// The root cdata this hold keeps.
+    pub fn root(&self) -> *mut ffi::PyObject {
+        self.root.as_ptr()
+    }
+}
+
+impl Drop for MemoryHold {
+    fn drop(&mut self) {
+        // SAFETY: holds are made and dropped with the GIL held (`on`'s
+        // contract); `root` is alive: this hold owns a reference to it.
+        unsafe {
+            let r = self.root.as_ptr() as *mut CDataObject;
+            (*r).exports -= 1;
+            if (*r).exports == 0 && (*r).release_pending {
+                (*r).release_pending = false;
+                // may run Python code (a destructor): attached, entry.rs
+                crate::entry::attached(|py| give_back(py, r));
+            }
+            ffi::Py_DECREF(self.root.as_ptr());
+        }
+    }
+}
+
+/// Holds for the arguments of one operation (a call), inline for the
+/// usual few.
+#[derive(Default)]
+pub struct Holds {
+    inline: [Option<MemoryHold>; 4],
+    more: Vec<MemoryHold>,
+}
+
+impl Holds {
+    /// Hold the memory of `obj` (a cdata) until `self` is dropped.
+    ///
+    /// # Safety
+    /// As `MemoryHold::on`.
+    #[inline]
+    pub unsafe fn add(&mut self, obj: *mut ffi::PyObject) {
+        let Some(hold) = MemoryHold::on(obj) else { return };
+        match self.inline.iter_mut().find(|h| h.is_none()) {
+            Some(slot) => *slot = Some(hold),
+            None => self.more.push(hold),
+        }
+    }
+}
+
+/// `ffi.release(x)` and `with ... as x:` (see the module comment).
+pub fn release(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
+    let cd = as_cdata(py, x).ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("expected a 'cdata' object"))?;
+    if cd.release_pending {
+        return Ok(());
+    }
+    match cd.owner {
+        Owner::Malloc { .. } | Owner::Custom { .. } | Owner::Gc { .. } | Owner::Buffer(_) => {}
+        Owner::Released | Owner::ReleasedBuffer => return Ok(()),
+        _ => {
+            return Err(PyValueError::new_err(
+                "only 'cdata' object from ffi.new(), ffi.gc(), ffi.from_buffer() or ffi.new_allocator()() can be used with the 'with' keyword or ffi.release()",
+            ))
+        }
+    }
+    let obj = x.as_ptr() as *mut CDataObject;
+    // SAFETY: GIL held; `obj` is a cdata. From now on the cdata itself
+    // reads as NULL / empty; comparisons and hash keep the old address.
+    unsafe {
+        (*obj).inline[0] = (*obj).ptr as usize as u64;
+        (*obj).ptr = ptr::null_mut();
+        (*obj).length = if (*obj).length >= 0 { 0 } else { -1 };
+        if (*obj).exports == 0 {
+            give_back(py, obj);
+        } else {
+            (*obj).release_pending = true;
+        }
+    }
+    Ok(())
+}
+
+/// Where the resource of `obj` lives: its address, or the address it had
+/// before `ffi.release()` nulled it.
+fn resource_address(obj: &CDataObject) -> *mut u8 {
+    if obj.ptr.is_null() {
+        obj.inline[0] as usize as *mut u8
+    } else {
+        obj.ptr
+    }
+}
+
+/// Give back what the owner of `obj` holds: free the memory, call the
+/// allocator's `free` or the `ffi.gc` destructor, release the buffer view.
+/// A pending Python exception is kept intact around Python code.
+///
+/// # Safety
+/// GIL held; `obj` is a cdata nothing holds any more (`exports == 0`).
+pub(crate) unsafe fn give_back(py: Python<'_>, obj: *mut CDataObject) {
+    debug_assert_eq!((*obj).exports, 0);
+    let owner = std::mem::replace(&mut (*obj).owner, Owner::Released);
+    match owner {
+        Owner::Malloc { .. } => libc::free(resource_address(&*obj) as *mut c_void),
+        Owner::Custom { free, original, .. } => {
+            if let Some(f) = free {
+                call_keeping_error(py, &f, &original);
+            }
+        }
+        Owner::Gc { original, destructor } => {
+            if let Some(d) = destructor {
+                call_keeping_error(py, &d, &original);
+            }
+        }
+        Owner::Buffer(mut view) => {
+            ffi::PyBuffer_Release(&mut *view);
+            (*obj).owner = Owner::ReleasedBuffer;
+        }
+        // Nothing of their own to give back: a view's hold (or a handle's
+        // object) goes when the caller drops the owner with the cdata.
+        other @ (Owner::View(_) | Owner::Borrowed | Owner::Handle(_) | Owner::Callback(_) | Owner::Released | Owner::ReleasedBuffer) => {
+            (*obj).owner = other
+        }
+    }
+}
+
+/// `f(arg)`, its exception reported as unraisable; an exception already
+/// being raised is kept.
+fn call_keeping_error(py: Python<'_>, f: &Py<PyAny>, arg: &Py<PyAny>) {
+    let saved = PyErr::take(py);
+    if let Err(e) = f.bind(py).call1((arg.bind(py),)) {
+        e.write_unraisable(py, Some(f.bind(py)));
+    }
+    if let Some(e) = saved {
+        e.restore(py);
+    }
+}
+
+/// The root of a `View` cdata, if `c` is one.
+pub fn view_root(c: &CDataObject) -> Option<&CDataObject> {
+    match &c.owner {
+        // SAFETY: the hold keeps the root alive for as long as `c` lives.
+        Owner::View(hold) => Some(unsafe { &*(hold.root() as *const CDataObject) }),
+        _ => None,
+    }
+}
+
+/// The error for any use of a released cdata that would otherwise compute
+/// an address from its NULL (pointer arithmetic, `ffi.addressof`, passing
+/// it to C, storing it).
+pub fn released_error(ct: &crate::ctype::CType) -> PyErr {
+    pyo3::exceptions::PyRuntimeError::new_err(format!(
+        "cdata '{}' was released (ffi.release() or the end of its 'with' block): it cannot be used any more",
+        ct.cname
+    ))
+}
