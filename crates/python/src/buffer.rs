@@ -12,7 +12,7 @@ use crate::cdata::{self, Owner};
 use crate::convert;
 use crate::ctype::{CType, Kind};
 
-#[pyclass(module = "_cffi_backend", name = "buffer", unsendable)]
+#[pyclass(module = "_cffi_backend", name = "buffer")]
 pub struct Buffer {
     ptr: *mut u8,
     size: usize,
@@ -20,6 +20,13 @@ pub struct Buffer {
     /// waits until this buffer, and every memoryview of it, is gone.
     _hold: Option<cdata::MemoryHold>,
 }
+
+// SAFETY: the pointer and the hold are only used with the GIL held (the
+// extension declares `gil_used`, so even a free-threaded interpreter runs
+// it under the GIL); a buffer may be used and dropped on any thread, as
+// cffi's.
+unsafe impl Send for Buffer {}
+unsafe impl Sync for Buffer {}
 
 impl Buffer {
     fn bytes(&self) -> &[u8] {

@@ -29,7 +29,12 @@ mod strings;
 pub const FFI_DEFAULT_ABI: i32 = 2;
 pub const FFI_STDCALL: i32 = 2;
 
-#[pymodule]
+/// `gil_used = true`: cdata fields, the ctype caches and the lifetime
+/// counts (cdata/lifetime.rs) are plain fields protected by the GIL, so a
+/// free-threaded interpreter must keep the GIL on for this module.
+/// (Generated API-mode modules use single-phase init, which a free-threaded
+/// interpreter also treats as needing the GIL.)
+#[pymodule(gil_used = true)]
 fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
