@@ -18,6 +18,9 @@ pub enum ErrorKind {
     /// `ValueError`: a value out of range where cffi checks it at use
     /// (a negative array length in a type string).
     Value,
+    /// `OverflowError`: a size too large for a `Py_ssize_t` (an array or
+    /// record of more than `isize::MAX` bytes), as cffi raises for arrays.
+    Overflow,
     /// `VerificationMissing`: the layout of a record declared with `...;`
     /// is asked before a compiler gave it (`ffi.verify()` or API mode).
     Missing,

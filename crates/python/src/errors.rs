@@ -72,6 +72,7 @@ pub fn from_cdecl(py: Python<'_>, err: cdecl::Error) -> PyErr {
         cdecl::ErrorKind::NotImplemented => PyNotImplementedError::new_err(text),
         cdecl::ErrorKind::Type => PyTypeError::new_err(text),
         cdecl::ErrorKind::Value => pyo3::exceptions::PyValueError::new_err(text),
+        cdecl::ErrorKind::Overflow => pyo3::exceptions::PyOverflowError::new_err(text),
         cdecl::ErrorKind::Missing => verification_missing(py, text),
     };
     if let Some(note) = note {
