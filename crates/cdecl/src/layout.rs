@@ -208,6 +208,8 @@ fn compute(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>) -> R
     if size > u128::from(MAX_SIZE) {
         return Err(record_too_large(&record.cname, ""));
     }
+    // an aligned typedef changes the alignment, not the size
+    let align = record.typedef_align.unwrap_or(align);
     Ok(RecordLayout { size: size as u64, align, fields: placed })
 }
 
