@@ -131,7 +131,7 @@ pub(crate) fn cdef(reg: &mut Registry, arena: &mut TypeArena, source: &str, opti
 }
 
 fn cdef_numbered(reg: &mut Registry, arena: &mut TypeArena, source: &str, options: &CdefOptions) -> Result<CdefReport, Error> {
-    let toks = lexer::lex(&options.source_name, source)?;
+    let toks = lexer::lex(&options.source_name, source).map_err(|e| follow_line_markers(source, e))?;
     let (staged, warnings) = {
         let mut p = Parser::new(reg, arena, source, &options.source_name, toks, Some(options));
         match p.run_cdef() {
@@ -148,9 +148,14 @@ fn cdef_numbered(reg: &mut Registry, arena: &mut TypeArena, source: &str, option
 
 /// Report an error against the file and line named by the last
 /// `# N "file"` / `#line N "file"` marker above it (text produced by
-/// `gcc -E` keeps pointing into the original headers).
+/// `gcc -E` keeps pointing into the original headers). A marker without a
+/// file name keeps the previous one. Only called on failure: the scan of
+/// the text above the error costs nothing on success.
 fn follow_line_markers(source: &str, mut e: Error) -> Error {
     let Some(loc) = e.location.as_mut() else { return e };
+    if loc.source_name == TYPE_SOURCE_NAME || !loc.included_from.is_empty() {
+        return e;
+    }
     let mut marker: Option<(u32, u32, Option<&str>)> = None; // (line of marker, N, file)
     for (i, line) in source.lines().enumerate().take(loc.line.saturating_sub(1) as usize) {
         let t = line.trim_start();
@@ -164,10 +169,11 @@ fn follow_line_markers(source: &str, mut e: Error) -> Error {
         marker = Some((i as u32 + 1, n, file.or(keep_file)));
     }
     if let Some((at, n, file)) = marker {
-        loc.line = n + (loc.line - at - 1);
+        loc.line = n.saturating_add(loc.line - at - 1);
         if let Some(f) = file {
             loc.source_name = f.to_string();
         }
+        loc.from_line_marker = true;
     }
     e
 }
@@ -570,6 +576,11 @@ impl<'a> Parser<'a> {
             return self.run_header();
         }
         self.directives()?;
+        // Every `#` line is handled now (`#define`s declared, line markers
+        // read back only for error positions by `follow_line_markers`):
+        // dropped, they may stand anywhere, in an enum or a struct body
+        // too, as cffi allows (`gcc -E` output puts them everywhere).
+        self.toks.retain(|t| t.kind != Tok::Directive);
         loop {
             match self.peek_kind() {
                 Tok::Eof => return Ok(()),
