@@ -101,6 +101,9 @@ pub(crate) struct Parser<'a> {
     undo_enums: Vec<(EnumId, EnumDef)>,
     /// Real-header mode (see `CdefOptions::header_mode`).
     pub header_mode: bool,
+    /// Names `#define`d by this text (not C identifiers: a typedef may
+    /// share one).
+    pub macro_names: HashSet<String>,
     /// Header mode: state of the declaration being parsed and what was
     /// skipped (see `parser/header.rs`).
     pub hdr: header::HeaderState<'a>,
@@ -300,6 +303,7 @@ impl<'a> Parser<'a> {
             undo_records: Vec::new(),
             undo_enums: Vec::new(),
             header_mode: options.is_some_and(|o| o.header_mode),
+            macro_names: HashSet::default(),
             hdr: header::HeaderState::default(),
         }
     }
@@ -498,6 +502,28 @@ impl<'a> Parser<'a> {
 
     // ------------------------------------------------------ declarations
 
+    /// C gives typedef names and other ordinary identifiers one scope, and
+    /// cffi refuses a function, variable, constant or enumerator named like
+    /// a typedef of this `FFI` (this text's or an earlier one's), whatever
+    /// `override`; `#define` names are not in that scope. (Headers follow
+    /// their own redeclaration rules.)
+    pub fn check_not_a_typedef(&self, name: &str, span: Span) -> Result<(), Error> {
+        if self.header_mode || self.lookup_typedef(name).is_none() {
+            return Ok(());
+        }
+        Err(self.cdef_err(span, format!("Non-typedef '{name}' previously declared as typedef in this scope")).as_syntax())
+    }
+
+    /// The other direction: a typedef named like a function, variable,
+    /// constant or enumerator of the same text (cffi accepts it when the
+    /// other name came from an earlier `cdef()`).
+    pub fn check_not_a_non_typedef(&self, name: &str, span: Span) -> Result<(), Error> {
+        if self.header_mode || !self.st.by_name.contains_key(name) || self.macro_names.contains(name) {
+            return Ok(());
+        }
+        Err(self.cdef_err(span, format!("Typedef '{name}' previously declared as non-typedef in this scope")).as_syntax())
+    }
+
     fn no_redeclare_msg(what: &str, name: &str) -> String {
         format!("multiple declarations of {what} {name} (for interactive usage, try cdef(xx, override=True))")
     }
@@ -690,6 +716,7 @@ impl<'a> Parser<'a> {
             }
         }
         for (name, span, value) in defines {
+            self.macro_names.insert(name.clone());
             let ty = match value {
                 Some(v) => self.arena.prim(int_type_for(v)),
                 None => self.arena.prim(Prim::Int),

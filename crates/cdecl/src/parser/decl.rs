@@ -335,6 +335,7 @@ impl<'a> Parser<'a> {
             }
         };
         let ty = if self.header_mode { self.typedef_attributes(specs, d, name, ty, span)? } else { ty };
+        self.check_not_a_non_typedef(name, span)?;
         // A plain `typedef T name;` reuses T's object: cffi accepts it again.
         let same_ok = d.ops.is_empty() && specs.dots.is_none();
         self.declare_typedef(name, ty, span, same_ok)
@@ -366,6 +367,7 @@ impl<'a> Parser<'a> {
 
     /// A function, variable or constant.
     fn object_declarator(&mut self, specs: &Specs, d: &Declarator, name: &str, span: Span, asm_name: Option<String>) -> Result<(), Error> {
+        self.check_not_a_typedef(name, span)?;
         if specs.dots.is_some() {
             return Err(self.ffi_err(specs.type_span, "bad usage of \"...\": it is only valid in 'typedef ... name;'"));
         }
@@ -1439,6 +1441,7 @@ impl<'a> Parser<'a> {
         }
         if self.options.is_some() {
             for ((name, value), span) in values.into_iter().zip(spans) {
+                self.check_not_a_typedef(&name, span)?;
                 let exists = matches!(self.lookup_decl(&name).map(|d| &d.kind), Some(DeclKind::EnumConstant { .. } | DeclKind::Constant { .. }));
                 if !exists {
                     self.declare(&name, DeclKind::EnumConstant { ty, value }, span, true)?;
