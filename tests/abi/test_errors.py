@@ -420,3 +420,44 @@ def test_parse_error_follows_line_markers(ffi):
     # text from `gcc -E` keeps pointing into the original file
     msg = cdef_error(ffi, '\n# 42 "foobar"\n\n    a b c d\n')
     assert msg.startswith("parse error\nfoobar:43:")
+
+
+# ------------------------------------------- typedef names vs other names
+
+@pytest.mark.parametrize("first, second, line_text", [
+    ("typedef int X;", "enum e { A, X };", "enum e { A, X };"),
+    ("typedef int X;", "int X(int);", "int X(int);"),
+    ("typedef struct { int a; } X;", "extern int Y, X;", "extern int Y, X;"),
+    ("typedef int X;", "static const int X = 3;", "static const int X = 3;"),
+])
+@pytest.mark.parametrize("together", [True, False])
+def test_typedef_name_cannot_name_anything_else(ffi_mod, first, second, line_text, together):
+    # cffi keeps C's one scope: in the same text or a later cdef(), even with override
+    ffi = ffi_mod.FFI()
+    if together:
+        exc = cdef_exception(ffi, first + "\n" + second)
+    else:
+        ffi.cdef(first)
+        with pytest.raises(CDefError) as info:
+            ffi.cdef(second, override=True)
+        exc = info.value
+    msg = str(exc)
+    assert msg.startswith('cannot parse "%s"\n<cdef source string>:%d:' % (line_text, 2 if together else 1))
+    if RCFFI or "enum" not in second:   # pycparser says "before: X" for an enumerator
+        assert "Non-typedef 'X' previously declared as typedef in this scope" in msg
+
+
+@pytest.mark.parametrize("first", ["enum e { X };", "int X(int);", "extern int X;", "static const int X = 5;"])
+def test_typedef_after_another_name_of_the_same_text(ffi_mod, first):
+    ffi = ffi_mod.FFI()
+    msg = cdef_error(ffi, first + "\ntypedef int X;")
+    assert msg.startswith('cannot parse "typedef int X;"\n<cdef source string>:2:13: '
+                          "Typedef 'X' previously declared as non-typedef in this scope")
+    # from an earlier cdef() it is accepted, and a #define never clashes
+    ffi = ffi_mod.FFI()
+    ffi.cdef(first)
+    ffi.cdef("typedef int X;")
+    assert ffi.sizeof("X") == 4
+    ffi = ffi_mod.FFI()
+    ffi.cdef("#define Y 1\ntypedef long Y;")
+    assert ffi.sizeof("Y") == ffi.sizeof("long")

@@ -129,6 +129,9 @@ def test_file_functions(c, tmp_path):
     ("#include <stdio.h>", "FILE"),
     ("#include <stdlib.h>", "div_t"),
     ("#include <stdlib.h>", "lldiv_t"),
+    # an anonymous struct typedef'd with __attribute__((__aligned__)):
+    # alignment 16 but size 104, not 112
+    ("#include <pthread.h>", "__pthread_unwind_buf_t"),
 ])
 def test_struct_layouts_match_gcc(hffi, gcc_probe, prelude, type_name):
     hffi.cdef_header(prelude.split("<")[1].rstrip(">"))

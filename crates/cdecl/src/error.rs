@@ -18,6 +18,9 @@ pub enum ErrorKind {
     /// `ValueError`: a value out of range where cffi checks it at use
     /// (a negative array length in a type string).
     Value,
+    /// `OverflowError`: a size too large for a `Py_ssize_t` (an array or
+    /// record of more than `isize::MAX` bytes), as cffi raises for arrays.
+    Overflow,
     /// `VerificationMissing`: the layout of a record declared with `...;`
     /// is asked before a compiler gave it (`ffi.verify()` or API mode).
     Missing,
@@ -39,6 +42,10 @@ pub struct Location {
     /// For headers: `file:line` of each `#include` that led here,
     /// innermost first (empty for cdef text).
     pub included_from: Vec<String>,
+    /// `cdef()` text whose position a `# N "file"` / `#line N` marker
+    /// moved (text from `gcc -E`): `source_name` and `line` are the
+    /// marker's, but the text is still cdef() text (reported as such).
+    pub from_line_marker: bool,
 }
 
 /// An error with its message and, when it comes from source text, where.
@@ -132,6 +139,7 @@ impl Location {
             line_text: source[line_start..line_end].to_string(),
             width,
             included_from: Vec::new(),
+            from_line_marker: false,
         }
     }
 }

@@ -17,6 +17,11 @@ use crate::{Error, ErrorKind};
 
 const POINTER_SIZE: u64 = std::mem::size_of::<*const u8>() as u64;
 
+/// The largest size of any type: what a `Py_ssize_t` (C's `PTRDIFF_MAX`)
+/// holds. cffi refuses larger arrays with `OverflowError`; a record whose
+/// fields add up to more is refused the same way.
+pub const MAX_SIZE: u64 = isize::MAX as u64;
+
 /// aarch64 (AAPCS64) lets unnamed and zero-width bitfields raise the
 /// alignment of the record; x86-64 System V does not.
 const UNNAMED_BITFIELDS_ALIGN: bool = cfg!(target_arch = "aarch64");
@@ -75,10 +80,12 @@ fn size_align_in(arena: &mut TypeArena, ty: TypeId, stack: &mut Vec<RecordId>) -
         Type::Qualified(inner, _) => size_align_in(arena, inner, stack),
         Type::Array { item, len: ArrayLen::Fixed(n) } => {
             let (size, align) = size_align_in(arena, item, stack)?;
-            let total = size
-                .checked_mul(n)
-                .filter(|&t| t <= isize::MAX as u64)
-                .ok_or_else(|| Error::ffi(format!("array type '{}' is too large", type_name(arena, ty))))?;
+            let total = size.checked_mul(n).filter(|&t| t <= MAX_SIZE).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Overflow,
+                    format!("array size would overflow a Py_ssize_t: ctype '{}' is too large", type_name(arena, ty)),
+                )
+            })?;
             Ok((total, align))
         }
         Type::Record(rid) => {
@@ -120,17 +127,31 @@ fn ensure_layout(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>
     Ok(())
 }
 
-/// The running state of one record's layout, in bits.
+/// The running state of one record's layout, in bits. Bits are counted
+/// in `u128`: a record may be up to [`MAX_SIZE`] bytes, eight times more
+/// bits than a `u64` holds, and every step checks that bound.
 struct Cursor {
     /// Where the next field may start.
-    bit: u64,
+    bit: u128,
     /// The furthest bit any field reaches.
-    end: u64,
+    end: u128,
     align: u64,
 }
 
-fn round_up(value: u64, to: u64) -> u64 {
+/// `value` rounded up to a multiple of `to` (`to` > 0). Callers keep
+/// `value` below `8 * MAX_SIZE` and `to` is at most `8 * 2^28` (alignments
+/// are checked when parsed), so this cannot overflow a `u128`.
+fn round_up(value: u128, to: u128) -> u128 {
     value.div_ceil(to) * to
+}
+
+const MAX_BITS: u128 = MAX_SIZE as u128 * 8;
+
+/// `OverflowError`: the fields of a record add up to more than
+/// [`MAX_SIZE`] bytes (cffi's wording for arrays, naming the field).
+fn record_too_large(cname: &str, field: &str) -> Error {
+    let what = if field.is_empty() { String::new() } else { format!(" (at field '{field}')") };
+    Error::new(ErrorKind::Overflow, format!("size of '{cname}' would overflow a Py_ssize_t{what}"))
 }
 
 fn compute(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>) -> Result<RecordLayout, Error> {
@@ -164,11 +185,14 @@ fn compute(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>) -> R
         }
         let layout = match field.bitsize {
             None => {
-                cur.bit = round_up(cur.bit, falign * 8);
+                cur.bit = round_up(cur.bit, u128::from(falign) * 8);
                 cur.align = cur.align.max(falign);
-                let at = FieldLayout { offset: cur.bit / 8, bitshift: -1, bitsize: -1 };
-                cur.bit += fsize * 8;
-                at
+                let offset = cur.bit / 8;
+                cur.bit += u128::from(fsize) * 8;
+                if cur.bit > MAX_BITS {
+                    return Err(record_too_large(&record.cname, &field.name));
+                }
+                FieldLayout { offset: offset as u64, bitshift: -1, bitsize: -1 }
             }
             Some(width) => {
                 let aligns = (natural_align, falign);
@@ -180,8 +204,13 @@ fn compute(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>) -> R
     }
 
     let align = cur.align.max(record.forced_align.unwrap_or(1));
-    let size = round_up(cur.end.div_ceil(8), align);
-    Ok(RecordLayout { size, align, fields: placed })
+    let size = round_up(cur.end.div_ceil(8), u128::from(align));
+    if size > u128::from(MAX_SIZE) {
+        return Err(record_too_large(&record.cname, ""));
+    }
+    // an aligned typedef changes the alignment, not the size
+    let align = record.typedef_align.unwrap_or(align);
+    Ok(RecordLayout { size: size as u64, align, fields: placed })
 }
 
 /// Size and alignment of a field's type; `None` when it has no size. A
@@ -249,16 +278,25 @@ fn place_bitfield(
         }
         // gcc: `T : 0;` moves on to the next boundary of a T, whatever
         // the packing (gcc: "not influenced by #pragmas").
-        cur.bit = round_up(cur.bit, natural_align * 8);
-        return Ok(FieldLayout { offset: cur.bit / 8, bitshift: 0, bitsize: 0 });
+        cur.bit = round_up(cur.bit, u128::from(natural_align) * 8);
+        if cur.bit > MAX_BITS {
+            return Err(record_too_large(cname, &field.name));
+        }
+        return Ok(FieldLayout { offset: (cur.bit / 8) as u64, bitshift: 0, bitsize: 0 });
     }
     // Without packing a bitfield must lie inside one aligned unit of its
     // type; packed bitfields simply follow the previous bits.
-    if !packed && cur.bit % (falign * 8) + width > unit_bits {
-        cur.bit = round_up(cur.bit, falign * 8);
+    let unit = u128::from(falign) * 8;
+    if !packed && cur.bit % unit + u128::from(width) > u128::from(unit_bits) {
+        cur.bit = round_up(cur.bit, unit);
     }
     let start = cur.bit;
-    cur.bit += width;
+    cur.bit += u128::from(width);
+    if cur.bit > MAX_BITS {
+        return Err(record_too_large(cname, &field.name));
+    }
+    // Below MAX_BITS: the byte offset fits a u64.
+    let start = start as u64;
     // Report it as cffi does: the offset of a unit of the field's type
     // (aligned down to `falign`) and the shift of the field inside it. A
     // packed bitfield may straddle such units; it is then reported from

@@ -101,6 +101,9 @@ pub(crate) struct Parser<'a> {
     undo_enums: Vec<(EnumId, EnumDef)>,
     /// Real-header mode (see `CdefOptions::header_mode`).
     pub header_mode: bool,
+    /// Names `#define`d by this text (not C identifiers: a typedef may
+    /// share one).
+    pub macro_names: HashSet<String>,
     /// Header mode: state of the declaration being parsed and what was
     /// skipped (see `parser/header.rs`).
     pub hdr: header::HeaderState<'a>,
@@ -131,7 +134,7 @@ pub(crate) fn cdef(reg: &mut Registry, arena: &mut TypeArena, source: &str, opti
 }
 
 fn cdef_numbered(reg: &mut Registry, arena: &mut TypeArena, source: &str, options: &CdefOptions) -> Result<CdefReport, Error> {
-    let toks = lexer::lex(&options.source_name, source)?;
+    let toks = lexer::lex(&options.source_name, source).map_err(|e| follow_line_markers(source, e))?;
     let (staged, warnings) = {
         let mut p = Parser::new(reg, arena, source, &options.source_name, toks, Some(options));
         match p.run_cdef() {
@@ -148,9 +151,14 @@ fn cdef_numbered(reg: &mut Registry, arena: &mut TypeArena, source: &str, option
 
 /// Report an error against the file and line named by the last
 /// `# N "file"` / `#line N "file"` marker above it (text produced by
-/// `gcc -E` keeps pointing into the original headers).
+/// `gcc -E` keeps pointing into the original headers). A marker without a
+/// file name keeps the previous one. Only called on failure: the scan of
+/// the text above the error costs nothing on success.
 fn follow_line_markers(source: &str, mut e: Error) -> Error {
     let Some(loc) = e.location.as_mut() else { return e };
+    if loc.source_name == TYPE_SOURCE_NAME || !loc.included_from.is_empty() {
+        return e;
+    }
     let mut marker: Option<(u32, u32, Option<&str>)> = None; // (line of marker, N, file)
     for (i, line) in source.lines().enumerate().take(loc.line.saturating_sub(1) as usize) {
         let t = line.trim_start();
@@ -164,10 +172,11 @@ fn follow_line_markers(source: &str, mut e: Error) -> Error {
         marker = Some((i as u32 + 1, n, file.or(keep_file)));
     }
     if let Some((at, n, file)) = marker {
-        loc.line = n + (loc.line - at - 1);
+        loc.line = n.saturating_add(loc.line - at - 1);
         if let Some(f) = file {
             loc.source_name = f.to_string();
         }
+        loc.from_line_marker = true;
     }
     e
 }
@@ -294,6 +303,7 @@ impl<'a> Parser<'a> {
             undo_records: Vec::new(),
             undo_enums: Vec::new(),
             header_mode: options.is_some_and(|o| o.header_mode),
+            macro_names: HashSet::default(),
             hdr: header::HeaderState::default(),
         }
     }
@@ -492,6 +502,28 @@ impl<'a> Parser<'a> {
 
     // ------------------------------------------------------ declarations
 
+    /// C gives typedef names and other ordinary identifiers one scope, and
+    /// cffi refuses a function, variable, constant or enumerator named like
+    /// a typedef of this `FFI` (this text's or an earlier one's), whatever
+    /// `override`; `#define` names are not in that scope. (Headers follow
+    /// their own redeclaration rules.)
+    pub fn check_not_a_typedef(&self, name: &str, span: Span) -> Result<(), Error> {
+        if self.header_mode || self.lookup_typedef(name).is_none() {
+            return Ok(());
+        }
+        Err(self.cdef_err(span, format!("Non-typedef '{name}' previously declared as typedef in this scope")).as_syntax())
+    }
+
+    /// The other direction: a typedef named like a function, variable,
+    /// constant or enumerator of the same text (cffi accepts it when the
+    /// other name came from an earlier `cdef()`).
+    pub fn check_not_a_non_typedef(&self, name: &str, span: Span) -> Result<(), Error> {
+        if self.header_mode || !self.st.by_name.contains_key(name) || self.macro_names.contains(name) {
+            return Ok(());
+        }
+        Err(self.cdef_err(span, format!("Typedef '{name}' previously declared as non-typedef in this scope")).as_syntax())
+    }
+
     fn no_redeclare_msg(what: &str, name: &str) -> String {
         format!("multiple declarations of {what} {name} (for interactive usage, try cdef(xx, override=True))")
     }
@@ -570,6 +602,11 @@ impl<'a> Parser<'a> {
             return self.run_header();
         }
         self.directives()?;
+        // Every `#` line is handled now (`#define`s declared, line markers
+        // read back only for error positions by `follow_line_markers`):
+        // dropped, they may stand anywhere, in an enum or a struct body
+        // too, as cffi allows (`gcc -E` output puts them everywhere).
+        self.toks.retain(|t| t.kind != Tok::Directive);
         loop {
             match self.peek_kind() {
                 Tok::Eof => return Ok(()),
@@ -679,6 +716,7 @@ impl<'a> Parser<'a> {
             }
         }
         for (name, span, value) in defines {
+            self.macro_names.insert(name.clone());
             let ty = match value {
                 Some(v) => self.arena.prim(int_type_for(v)),
                 None => self.arena.prim(Prim::Int),

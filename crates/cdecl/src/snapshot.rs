@@ -17,7 +17,7 @@ use crate::{Error, Span};
 
 /// The format's number, the first byte of every snapshot: bytes of another
 /// format are refused (out-of-line `.py` modules may outlive an rcffi).
-pub const FORMAT: u8 = 1;
+pub const FORMAT: u8 = 2;
 
 /// The bytes of `reg` and every type it reaches in `arena`.
 pub fn encode(reg: &Registry, arena: &TypeArena) -> Vec<u8> {
@@ -310,6 +310,7 @@ impl Encoder<'_> {
             Packing::Pack(n) => put_len(&mut self.out, n as usize + 1),
         }
         put_u64(&mut self.out, r.forced_align.map_or(0, |a| a + 1));
+        put_u64(&mut self.out, r.typedef_align.map_or(0, |a| a + 1));
         match r.span {
             Some(s) => {
                 self.out.push(1);
@@ -479,6 +480,10 @@ impl Decoder<'_> {
                 0 => None,
                 a => Some(a as u64 - 1),
             };
+            let typedef_align = match self.len()? {
+                0 => None,
+                a => Some(a as u64 - 1),
+            };
             let span = self.opt_span()?;
             let (rid, ty) = arena.new_record(kind, tag, span);
             let r = arena.record_mut(rid);
@@ -486,6 +491,7 @@ impl Decoder<'_> {
             r.partial = partial;
             r.packing = packing;
             r.forced_align = forced_align;
+            r.typedef_align = typedef_align;
             self.records.push((rid, ty));
         }
         for _ in 0..self.len()? {

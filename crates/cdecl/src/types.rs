@@ -347,8 +347,15 @@ pub struct Record {
     pub partial: bool,
     /// `packed` / `pack=N` in force when the body was declared.
     pub packing: Packing,
-    /// Alignment forced by `__attribute__((aligned(N)))` on the record.
+    /// Alignment forced by `__attribute__((aligned(N)))` on the record:
+    /// raises the alignment and pads the size to it.
     pub forced_align: Option<u64>,
+    /// Alignment given by `aligned(N)` on the typedef that is the only
+    /// name of this anonymous record (`typedef struct {...} T
+    /// __attribute__((aligned(16)));`): gcc makes it the alignment of the
+    /// type, higher or lower, without padding the size (glibc's
+    /// `__pthread_unwind_buf_t`: size 104, alignment 16).
+    pub typedef_align: Option<u64>,
     /// Computed when `fields` is set and every field type is complete.
     pub layout: Option<RecordLayout>,
     /// Layout given from outside (API mode: the compiler's answer) instead
@@ -486,6 +493,7 @@ impl TypeArena {
             partial: false,
             packing: Packing::Natural,
             forced_align: None,
+            typedef_align: None,
             layout: None,
             layout_is_fixed: false,
             broken: None,

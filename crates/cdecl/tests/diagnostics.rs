@@ -138,6 +138,24 @@ fn enum_diagnostics() {
     }
 }
 
+/// C's one scope for typedef names and other identifiers, as cffi keeps
+/// it: a typedef name cannot also name a function, variable, constant or
+/// enumerator (even from a later cdef, even with override), nor the other
+/// way round within one text.
+#[test]
+fn typedef_name_clash_diagnostics() {
+    cases! { cdef_err,
+        clash_typedef_then_enumerator: "", "typedef int X;\nenum e { A, X };";
+        clash_typedef_then_enumerator_later: "typedef int X;", "enum e { X = 5 };";
+        clash_typedef_then_function: "typedef int X;", "int X(int);";
+        clash_typedef_then_variable: "", "typedef struct { int a; } X;\nextern int Y, X;";
+        clash_typedef_then_static_const: "", "typedef int X; static const int X = 3;";
+        clash_typedef_then_extern_python: "", "typedef int X; extern \"Python\" int X(int);";
+        clash_enumerator_then_typedef: "", "enum e { X };\ntypedef int X;";
+        clash_function_then_typedef: "", "int X(int);\ntypedef int Y, X;";
+    }
+}
+
 #[test]
 fn type_string_diagnostics() {
     cases! { type_err,

@@ -4,6 +4,8 @@
 //! which prints every size, alignment, offset and bitfield position; the
 //! crate must give exactly the same answers.
 
+mod common;
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::process::Command;
@@ -324,4 +326,101 @@ fn random_records_match_gcc() {
     }
     assert!(generated.records.len() >= 400);
     assert!(mismatches.is_empty(), "{} mismatches, first ones:\n{}\n\nsource:\n{}", mismatches.len(), mismatches[..mismatches.len().min(20)].join("\n"), "(see generate())");
+}
+
+/// `aligned(N)` on a typedef sets the typedef's alignment (higher or
+/// lower) without padding its size; on the record itself it raises the
+/// alignment and pads. glibc's `__pthread_unwind_buf_t` is the first shape
+/// (gcc: sizeof 104, alignment 16). Checked in a header, in the cdef text
+/// printed for it, and in hand-written cdef text.
+const ALIGNED_TYPEDEFS_H: &str = r#"
+typedef struct {
+  struct { long __jmp_buf[8]; int __mask_was_saved; } __cancel_jmp_buf[1];
+  void *__pad[4];
+} unwind_buf_t __attribute__ ((__aligned__));
+typedef struct { long a[13]; } __attribute__((aligned(16))) padded_t;
+struct holds_unwind { char c; unwind_buf_t t; char d; };
+union holds_unwind_u { char c; unwind_buf_t t; };
+typedef struct { long x; } lowered_t __attribute__((aligned(4)));
+struct holds_lowered { char c; lowered_t t; };
+typedef struct { char c; } raised_t __attribute__((aligned(8)));
+struct holds_raised { char c; raised_t t; raised_t u; };
+typedef struct __attribute__((aligned(8))) { char c; } both_t __attribute__((aligned(32)));
+typedef struct { int a[3]; } __attribute__((aligned(8))) both2_t __attribute__((aligned(16)));
+struct holds_both { both_t a; char b; both2_t c; };
+typedef union { char c[5]; } union_t __attribute__((aligned(8)));
+struct holds_union { char c; union_t u; int i; };
+struct tagged { long a[13]; };
+"#;
+
+const ALIGNED_TYPEDEF_QUERIES: &[(&str, &[&str])] = &[
+    ("unwind_buf_t", &["__cancel_jmp_buf", "__pad"]),
+    ("padded_t", &["a"]),
+    ("struct holds_unwind", &["c", "t", "d"]),
+    ("union holds_unwind_u", &["c", "t"]),
+    ("lowered_t", &["x"]),
+    ("struct holds_lowered", &["t"]),
+    ("raised_t", &["c"]),
+    ("struct holds_raised", &["t", "u"]),
+    ("both_t", &["c"]),
+    ("both2_t", &["a"]),
+    ("struct holds_both", &["a", "b", "c"]),
+    ("union_t", &["c"]),
+    ("struct holds_union", &["u", "i"]),
+    ("struct tagged", &["a"]),
+];
+
+#[test]
+fn aligned_typedefs_match_gcc() {
+    if !common::gcc_available() {
+        eprintln!("SKIPPED aligned_typedefs_match_gcc: no gcc to compare with");
+        return;
+    }
+    let want = common::gcc_layouts(ALIGNED_TYPEDEFS_H, ALIGNED_TYPEDEF_QUERIES, &[]);
+    assert_eq!((want[0].size, want[0].align), (104, 16), "gcc's __pthread_unwind_buf_t");
+    let check = |how: &str, reg: &Registry, arena: &mut TypeArena| {
+        let got = common::crate_layouts(reg, arena, ALIGNED_TYPEDEF_QUERIES);
+        for ((g, w), (ty, _)) in got.iter().zip(&want).zip(ALIGNED_TYPEDEF_QUERIES) {
+            assert_eq!(g, w, "{how}: {ty}");
+        }
+    };
+    // a header
+    let options = cdecl::header::HeaderOptions::default();
+    let (mut reg, mut arena) = (Registry::new(), TypeArena::new());
+    cdecl::header::cdef_header_text(&mut reg, &mut arena, "aligned.h", ALIGNED_TYPEDEFS_H, &options).unwrap();
+    check("cdef_header", &reg, &mut arena);
+    // the cdef text rcffi prints for it (API mode embeds that text)
+    let dir = common::temp_headers(&[("aligned.h", ALIGNED_TYPEDEFS_H)]);
+    let text = cdecl::header::to_rcffi_cdef_text(dir.join("aligned.h").to_str().unwrap(), &options).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(text.contains("} unwind_buf_t __attribute__((aligned(16)));"), "{text}");
+    let (mut reg, mut arena) = (Registry::new(), TypeArena::new());
+    reg.cdef(&mut arena, &text, &CdefOptions::default()).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    check("printed cdef text", &reg, &mut arena);
+    // the header itself as cdef() text
+    let (mut reg, mut arena) = (Registry::new(), TypeArena::new());
+    reg.cdef(&mut arena, ALIGNED_TYPEDEFS_H, &CdefOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    check("cdef", &reg, &mut arena);
+}
+
+/// An aligned typedef of a type that has another name (a tagged record, a
+/// scalar) would need a second type with the same size: rcffi cannot
+/// represent it, so a header leaves the typedef out (with the reason)
+/// rather than giving it the wrong layout.
+#[test]
+fn aligned_typedef_of_a_named_type_is_skipped_not_wrong() {
+    let text = "typedef struct tag { long a[13]; } tag_t __attribute__((aligned(16)));\n\
+                typedef long long unaligned_ll __attribute__((aligned(4)));\n\
+                typedef int same_int __attribute__((aligned(4)));\n";
+    let (mut reg, mut arena) = (Registry::new(), TypeArena::new());
+    cdecl::header::cdef_header_text(&mut reg, &mut arena, "t.h", text, &cdecl::header::HeaderOptions::default()).unwrap();
+    for (name, natural) in [("tag_t", 8), ("unaligned_ll", 8)] {
+        assert!(reg.typedef(name).is_none(), "{name} declared");
+        let why = reg.skipped_reason(name).unwrap_or_else(|| panic!("{name} not listed as skipped"));
+        assert!(why.contains(&format!("but its type's alignment is {natural}")), "{why}");
+    }
+    let t = reg.parse_type(&mut arena, "struct tag").unwrap();
+    assert_eq!(cdecl::layout::size_align(&mut arena, t).unwrap(), (104, 8));
+    let t = reg.parse_type(&mut arena, "same_int").unwrap();
+    assert_eq!(cdecl::layout::size_align(&mut arena, t).unwrap(), (4, 4));
 }

@@ -69,3 +69,39 @@ fn opaque_and_void_are_of_unknown_size() {
     let err = natural("", "void").unwrap_err();
     assert_eq!(err.message, "ctype 'void' is of unknown size");
 }
+
+/// Sizes are checked, never wrapped: a record or array beyond what a
+/// `Py_ssize_t` holds is an `OverflowError` (cffi's limit and message for
+/// arrays), and a large size that fits is given exactly.
+#[test]
+fn sizes_beyond_a_ssize_t_are_errors_not_wrapped() {
+    const BIG: u64 = 1 << 61;
+    // fits: 4 + 2^61 bytes, as gcc and cffi say
+    assert_eq!(natural("struct s { int x; char a[0x2000000000000000]; };", "struct s").unwrap(), (BIG + 4, 4));
+    assert_eq!(natural("typedef char T[0x4000000000000000]; struct s { T a; char b; };", "struct s").unwrap(), ((1 << 62) + 1, 1));
+    assert_eq!(natural("typedef char T[0x4000000000000000]; union u { T a; char b; };", "union u").unwrap(), (1 << 62, 1));
+    let too_large = [
+        // the 4-byte field pushes a field of nearly isize::MAX bytes past it
+        ("struct s { int x; char a[0x7ffffffffffffffc]; };", "struct s", "size of 'struct s' would overflow a Py_ssize_t (at field 'a')"),
+        // two fields of 2^62 bytes: exactly 2^63
+        ("typedef char T[0x4000000000000000]; struct s { T a, b; };", "struct s", "size of 'struct s' would overflow a Py_ssize_t (at field 'b')"),
+        // padding at the end is what goes too far
+        ("struct s { long x; char a[0x7ffffffffffffff1]; };", "struct s", "size of 'struct s' would overflow a Py_ssize_t"),
+        // arrays: the element count and the total
+        ("struct s { char a[0x8000000000000000]; };", "struct s", "array size would overflow a Py_ssize_t: ctype 'char[9223372036854775808]' is too large"),
+        ("struct s { int x; int a[0x2000000000000000]; };", "struct s", "array size would overflow a Py_ssize_t: ctype 'int[2305843009213693952]' is too large"),
+        ("struct s { int a[0x1000000000000000][2]; };", "struct s", "array size would overflow a Py_ssize_t: ctype 'int[1152921504606846976][2]' is too large"),
+        // nested: an array of records that each fit
+        ("struct in { char a[0x1000000000000000]; }; struct out { struct in x[8]; };", "struct out", "array size would overflow a Py_ssize_t: ctype 'struct in[8]' is too large"),
+        ("typedef char T[0x2000000000000000];", "T[4]", "array size would overflow a Py_ssize_t: ctype 'char[4][2305843009213693952]' is too large"),
+        // bitfields after a huge field
+        ("struct s { char a[0x7fffffffffffffff]; int b : 3; };", "struct s", "size of 'struct s' would overflow a Py_ssize_t (at field 'b')"),
+        ("struct s { char a[0x7fffffffffffffff]; int : 0; };", "struct s", "size of 'struct s' would overflow a Py_ssize_t"),
+    ];
+    for (src, ty, message) in too_large {
+        let err = natural(src, ty).unwrap_err();
+        assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Overflow, message), "{src}");
+    }
+    // the largest array: exactly isize::MAX bytes
+    assert_eq!(natural("", "char[0x7fffffffffffffff]").unwrap(), (i64::MAX as u64, 1));
+}

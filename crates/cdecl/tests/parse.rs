@@ -458,3 +458,31 @@ fn tags_first_seen_in_type_strings() {
     let Type::Record(rid) = *f.arena.get(a) else { panic!() };
     assert!(f.arena.record(rid).fields.is_some());
 }
+
+/// `gcc -E` line markers may stand on any line of cdef() text (inside an
+/// enum, a struct body, a parameter list) and move the position errors
+/// report to the file and line they name.
+#[test]
+fn line_markers_anywhere_and_in_error_positions() {
+    let mut f = Ffi::new();
+    f.cdef("enum e {\n# 3 \"zstd.h\"\n A,\n#line 12 \"zstd.h\"\n B };\nstruct s {\n# 1 \"<built-in>\" 1 3 4\n int a;\n#line 7\n long b; };\nint g(int a,\n# 9 \"x.h\" 2\n long b);");
+    let t = f.reg.parse_type(&mut f.arena, "struct s").unwrap();
+    assert_eq!(cdecl::layout::size_align(&mut f.arena, t).unwrap(), (16, 8));
+    assert!(f.reg.lookup("B").is_some() && f.reg.lookup("g").is_some());
+
+    let cases = [
+        ("# 366 \"/tmp/x.h\"\nint f(int);\nint x y;", "/tmp/x.h", 367, 7),
+        ("# 12 \"a.h\"\n#line 40\nint f(int);\n\nfoo_t x;", "a.h", 42, 1),
+        ("#line 12\nint f(int);\n\nfoo_t x;", "<cdef source string>", 14, 1),
+        ("struct s {\n# 3 \"zstd.h\"\n int a;\n#line 12\n int b x; };", "zstd.h", 12, 8),
+        ("# 5 \"x.h\"\n\nint a @;", "x.h", 6, 7),
+    ];
+    for (src, file, line, column) in cases {
+        let e = Ffi::new().try_cdef(src).unwrap_err();
+        let loc = e.location.unwrap_or_else(|| panic!("no location for {src:?}"));
+        assert_eq!((loc.source_name.as_str(), loc.line, loc.column, loc.from_line_marker), (file, line, column, true), "{src:?}");
+    }
+    // without a marker the position is the text's own
+    let loc = Ffi::new().try_cdef("int f(int);\nint x y;").unwrap_err().location.unwrap();
+    assert_eq!((loc.source_name.as_str(), loc.line, loc.from_line_marker), ("<cdef source string>", 2, false));
+}

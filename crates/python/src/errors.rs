@@ -44,20 +44,22 @@ pub fn ffi_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
 /// gives none), and the column, the caret excerpt and any help go into an
 /// exception note, which tracebacks print under the message. Parse
 /// failures open with cffi's `cannot parse "LINE"` and give the located
-/// diagnostic in the message itself. Headers and type strings get the full
-/// diagnostic as the message.
+/// diagnostic in the message itself (cffi's `parse error` where a `# N
+/// "file"` marker moved the position). Headers and type strings get the
+/// full diagnostic as the message.
 pub fn from_cdecl(py: Python<'_>, err: cdecl::Error) -> PyErr {
     let mut note = None;
     let text = match &err.location {
         Some(loc) if err.syntax => {
-            if loc.source_name == "<cdef source string>" || loc.source_name == "<type string>" {
+            if !loc.from_line_marker && (loc.source_name == "<cdef source string>" || loc.source_name == "<type string>") {
                 format!("cannot parse \"{}\"\n{err}", loc.line_text.trim())
             } else {
                 // cffi's wording when a `# N "file"` marker moved the position
                 format!("parse error\n{err}")
             }
         }
-        Some(loc) if loc.source_name == "<cdef source string>" => {
+        // cdef() text, also where a `# N "file"` marker moved the position
+        Some(loc) if loc.source_name == "<cdef source string>" || loc.from_line_marker => {
             note = Some(err.excerpt());
             match err.kind {
                 cdecl::ErrorKind::NotImplemented => err.message.clone(),
@@ -72,6 +74,7 @@ pub fn from_cdecl(py: Python<'_>, err: cdecl::Error) -> PyErr {
         cdecl::ErrorKind::NotImplemented => PyNotImplementedError::new_err(text),
         cdecl::ErrorKind::Type => PyTypeError::new_err(text),
         cdecl::ErrorKind::Value => pyo3::exceptions::PyValueError::new_err(text),
+        cdecl::ErrorKind::Overflow => pyo3::exceptions::PyOverflowError::new_err(text),
         cdecl::ErrorKind::Missing => verification_missing(py, text),
     };
     if let Some(note) = note {

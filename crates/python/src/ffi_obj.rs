@@ -190,6 +190,9 @@ fn sizeof_type(py: Python<'_>, ct: &CType, api_mode: bool) -> PyResult<usize> {
         Ok((size, _)) => Ok(size),
         Err(e) if ct.record.is_some_and(|rid| arena().record(rid).broken.is_some()) => Err(e),
         Err(e) if errors::is_verification_missing(py, &e) => Err(e),
+        // what is wrong with a record's fields (a bad bitfield, a field of
+        // unknown size) or a size beyond a Py_ssize_t: cffi says it too
+        Err(e) if e.is_instance_of::<PyTypeError>(py) || e.is_instance_of::<pyo3::exceptions::PyOverflowError>(py) => Err(e),
         Err(_) => Err(unknown_size(py, ct, api_mode)),
     }
 }
@@ -217,7 +220,8 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
             }
             match item.size_opt(py) {
                 Some(s) if item.record.is_some() && init.is_some_and(|i| !i.is_none()) && item.record_info(py)?.var_array => {
-                    Ok((convert::record::var_size(py, item, init.expect("checked"), s)?, -1))
+                    let size = convert::record::var_size(py, item, init.expect("checked"), s)?;
+                    Ok((at_most_ssize(size)?, -1))
                 }
                 Some(s) if item.kind != Kind::Void && item.kind != Kind::Function => Ok((s, -1)),
                 _ => Err(PyTypeError::new_err(format!("cannot instantiate ctype '{}' of unknown size", item.cname))),
@@ -258,11 +262,25 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
                     },
                 },
             };
-            let total = n.checked_mul(isz).ok_or_else(|| pyo3::exceptions::PyOverflowError::new_err("array size would overflow a ssize_t"))?;
-            Ok((total, n as isize))
+            let total = n.checked_mul(isz).ok_or_else(too_large)?;
+            Ok((at_most_ssize(total)?, n as isize))
         }
         _ => Err(PyTypeError::new_err(format!("expected a pointer or array ctype, got '{}'", ct.cname))),
     }
+}
+
+/// cffi's `OverflowError` for an allocation larger than a `Py_ssize_t`.
+fn too_large() -> PyErr {
+    pyo3::exceptions::PyOverflowError::new_err("array size would overflow a Py_ssize_t")
+}
+
+/// `size` if a `Py_ssize_t` holds it (cffi's limit for `ffi.new`; larger
+/// requests could never be allocated, and lengths are kept as `isize`).
+fn at_most_ssize(size: usize) -> PyResult<usize> {
+    if size > isize::MAX as usize {
+        return Err(too_large());
+    }
+    Ok(size)
 }
 
 /// An array length given as an integer (anything with `__index__`), with

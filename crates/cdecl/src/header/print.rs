@@ -152,9 +152,18 @@ impl Printer<'_> {
             Type::Record(rid) => {
                 let r = self.arena.record(*rid);
                 if r.tag.is_none() && r.cname == name && r.fields.is_some() && self.inline_done.insert(*rid) {
-                    let (note, attrs) = self.layout_marks(r.packing, r.forced_align);
+                    let (mut note, attrs) = self.layout_marks(r.packing, r.forced_align);
+                    // an aligned typedef: alignment without padding (after the name)
+                    let typedef_attrs = match r.typedef_align {
+                        Some(a) if self.attributes => format!(" __attribute__((aligned({a})))"),
+                        Some(a) => {
+                            let _ = write!(note, "/* aligned({a}) on the typedef in the header */ ");
+                            String::new()
+                        }
+                        None => String::new(),
+                    };
                     let body = self.record_body(*rid);
-                    let _ = writeln!(self.out, "{note}typedef {} {body}{attrs} {name};", r.kind.keyword());
+                    let _ = writeln!(self.out, "{note}typedef {} {body}{attrs} {name}{typedef_attrs};", r.kind.keyword());
                     return;
                 }
             }

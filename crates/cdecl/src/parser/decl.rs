@@ -170,6 +170,9 @@ pub(crate) struct Declarator {
     pub ops: Vec<Op>,
     pub abi: Abi,
     pub span: Span,
+    /// `aligned(N)` in attributes after the name (`T name
+    /// __attribute__((aligned(N)))`): for typedefs in cdef() text.
+    pub aligned: Option<u64>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -242,11 +245,16 @@ impl<'a> Parser<'a> {
                 return Err(self.cdef_err(d.span, "Invalid declaration: expected a name in the declaration"));
             };
             let name = self.text(name_span);
-            self.skip_attributes()?;
+            let (_, aligned) = self.skip_attributes()?;
             let asm_name = self.asm_label()?;
-            self.skip_attributes()?;
+            let (_, aligned_after) = self.skip_attributes()?;
             if is_typedef {
                 self.typedef_declarator(&specs, &d, name, name_span, first)?;
+                if let (false, Some(n)) = (self.header_mode, d.aligned.max(aligned).max(aligned_after)) {
+                    // the form `cdef_header` prints (headers handle it in typedef_attributes)
+                    let ty = self.lookup_typedef(name).expect("just declared");
+                    self.typedef_alignment(&specs, &d, name, ty, n, name_span)?;
+                }
             } else {
                 self.object_declarator(&specs, &d, name, name_span, asm_name)?;
             }
@@ -327,6 +335,7 @@ impl<'a> Parser<'a> {
             }
         };
         let ty = if self.header_mode { self.typedef_attributes(specs, d, name, ty, span)? } else { ty };
+        self.check_not_a_non_typedef(name, span)?;
         // A plain `typedef T name;` reuses T's object: cffi accepts it again.
         let same_ok = d.ops.is_empty() && specs.dots.is_none();
         self.declare_typedef(name, ty, span, same_ok)
@@ -358,6 +367,7 @@ impl<'a> Parser<'a> {
 
     /// A function, variable or constant.
     fn object_declarator(&mut self, specs: &Specs, d: &Declarator, name: &str, span: Span, asm_name: Option<String>) -> Result<(), Error> {
+        self.check_not_a_typedef(name, span)?;
         if specs.dots.is_some() {
             return Err(self.ffi_err(specs.type_span, "bad usage of \"...\": it is only valid in 'typedef ... name;'"));
         }
@@ -473,7 +483,17 @@ impl<'a> Parser<'a> {
                                 if w == "packed" {
                                     packed = true;
                                 } else if w == "aligned" && self.peek_kind() == Tok::LParen && self.peek_nth(1).kind == Tok::Int {
-                                    aligned = Some(self.peek_nth(1).value as u64);
+                                    let n = self.peek_nth(1);
+                                    // as gcc: a power of 2, at most 2^28 (layout relies on both)
+                                    if !(n.value > 0 && n.value & (n.value - 1) == 0 && n.value <= 1 << 28) {
+                                        return Err(self.cdef_err(
+                                            n.span,
+                                            format!("requested alignment {} is not a positive power of 2", self.tok_text(n)),
+                                        ));
+                                    }
+                                    aligned = Some(n.value as u64);
+                                } else if w == "aligned" {
+                                    aligned = Some(super::header::BIGGEST_ALIGNMENT);
                                 }
                             }
                             _ => {}
@@ -821,7 +841,8 @@ impl<'a> Parser<'a> {
                     suffixes.push(op);
                 }
                 Tok::Kw(Kw::Attribute) => {
-                    self.skip_attributes()?;
+                    let (_, aligned) = self.skip_attributes()?;
+                    out.aligned = out.aligned.max(aligned);
                 }
                 _ => break,
             }
@@ -1420,6 +1441,7 @@ impl<'a> Parser<'a> {
         }
         if self.options.is_some() {
             for ((name, value), span) in values.into_iter().zip(spans) {
+                self.check_not_a_typedef(&name, span)?;
                 let exists = matches!(self.lookup_decl(&name).map(|d| &d.kind), Some(DeclKind::EnumConstant { .. } | DeclKind::Constant { .. }));
                 if !exists {
                     self.declare(&name, DeclKind::EnumConstant { ty, value }, span, true)?;

@@ -61,7 +61,7 @@ pub(crate) fn is_gnu_type_word(name: &str) -> bool {
 }
 
 /// The largest alignment gcc uses for `aligned` without a value.
-const BIGGEST_ALIGNMENT: u64 = 16;
+pub(super) const BIGGEST_ALIGNMENT: u64 = 16;
 
 impl<'a> Parser<'a> {
     fn word_is(&self, t: Token, w: &str) -> bool {
@@ -535,9 +535,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Attributes given to a typedef: `mode(...)` picks the integer type;
-    /// `aligned(N)` is fine if it changes nothing, or if the typedef is
-    /// the only name of a record defined right there (then the record
-    /// gets the alignment); otherwise the type is unrepresentable.
+    /// `aligned(N)` goes to [`Parser::typedef_alignment`].
     pub(super) fn typedef_attributes(
         &mut self,
         specs: &super::decl::Specs,
@@ -547,27 +545,51 @@ impl<'a> Parser<'a> {
         span: Span,
     ) -> Result<TypeId, Error> {
         let ty = self.apply_mode(ty, span)?;
+        // every `aligned(N)` of the declaration, the record's own included
         let Some(n) = self.hdr.aligned.take() else { return Ok(ty) };
-        let natural = crate::layout::size_align(self.arena, ty).map(|(_, a)| a).unwrap_or(0);
-        if n <= natural {
-            return Ok(ty);
-        }
-        if let (true, true, Type::Record(rid)) =
-            (d.ops.is_empty(), specs.defines_body, self.arena.get(self.arena.strip_top_quals(ty)).clone())
-        {
-            if self.arena.record(rid).tag.is_none() {
+        self.typedef_alignment(specs, d, name, ty, n, span)?;
+        Ok(ty)
+    }
+
+    /// `aligned(N)` on a typedef (gcc: the typedef's alignment becomes N,
+    /// higher or lower, and its size stays). Fine if it changes nothing or
+    /// is the record's own attribute; when the typedef is the only name of
+    /// an anonymous record defined right there, the record takes it as
+    /// `typedef_align`; otherwise the type is unrepresentable. (A record's
+    /// own `aligned(M)` with a lower `aligned(N)` on its typedef arrives
+    /// here as M, the larger: the rare lowering is then missed.)
+    pub(super) fn typedef_alignment(
+        &mut self,
+        specs: &super::decl::Specs,
+        d: &super::decl::Declarator,
+        name: &str,
+        ty: TypeId,
+        n: u64,
+        span: Span,
+    ) -> Result<(), Error> {
+        let bare = self.arena.strip_top_quals(ty);
+        if let (true, true, Type::Record(rid)) = (d.ops.is_empty(), specs.defines_body, self.arena.get(bare).clone()) {
+            let r = self.arena.record(rid);
+            if r.forced_align == Some(n) {
+                return Ok(()); // `struct {...} __attribute__((aligned(N)))`
+            }
+            if r.tag.is_none() {
                 self.touch_record(rid);
                 let r = self.arena.record_mut(rid);
-                r.forced_align = r.forced_align.max(Some(n));
+                r.typedef_align = Some(n);
                 r.layout = None;
-                return Ok(ty);
+                return Ok(());
             }
+        }
+        let natural = crate::layout::size_align(self.arena, ty).map(|(_, a)| a).unwrap_or(0);
+        if n == natural {
+            return Ok(());
         }
         Err(self.error(
             crate::ErrorKind::NotImplemented,
             span,
             format!(
-                "typedef '{name}' has __attribute__((aligned({n}))), more than its type's alignment: rcffi cannot represent it"
+                "typedef '{name}' has __attribute__((aligned({n}))), but its type's alignment is {natural}: rcffi cannot represent it"
             ),
         ))
     }

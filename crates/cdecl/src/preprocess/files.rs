@@ -174,6 +174,7 @@ impl Files {
             line_text: line_text.to_string(),
             width: width.clamp(1, avail),
             included_from: self.include_chain(loc),
+            from_line_marker: false,
         }
     }
 }
