@@ -8,20 +8,28 @@ import sys
 from . import _rcffi
 
 
-def _find_library(name):
-    """Resolve a short name like "m" or "c" the way cffi does: a path or a
-    file name is used as given, else ctypes.util.find_library() decides."""
-    if "/" in name or name.endswith((".so", ".dylib", ".dll")) or ".so." in name:
-        return name, [name]
+def _open(name, flags):
+    """Open the library called `name` as cffi does: a name with a dot or a
+    slash is tried as a file name first; then ctypes.util.find_library()
+    resolves it ("m", "c"), and nothing else is tried ('' is an error, not
+    the main program)."""
+    first_error = None
+    if "." in name or "/" in name or os.sep in name:
+        try:
+            return _rcffi.Library(name, flags)
+        except OSError as e:
+            first_error = e
     import ctypes.util
 
     path = ctypes.util.find_library(name)
     if path is None:
         if name == "c" and sys.platform == "win32":  # pragma: no cover
             raise OSError("dlopen(None) cannot work on Windows for Python 3 (see http://bugs.python.org/issue23606)")
-        # last chance: a plain file name in the current directory or LD_LIBRARY_PATH
-        return None, ["ctypes.util.find_library(%r)" % (name,)]
-    return path, [path]
+        msg = "ctypes.util.find_library() did not manage to locate a library called %r" % (name,)
+        if first_error is not None:
+            msg = "%s.  Additionally, %s" % (first_error, msg)
+        raise OSError(msg)
+    return _rcffi.Library(path, flags)
 
 
 def load_library(ffi, name, flags):
@@ -30,21 +38,7 @@ def load_library(ffi, name, flags):
     elif name is None:
         handle = _rcffi.Library(None, flags)
     else:
-        path, tried = _find_library(name)
-        if path is None:
-            try:
-                handle = _rcffi.Library(name, flags)
-            except OSError:
-                raise OSError(
-                    "ctypes.util.find_library() did not manage to locate a library called %r" % (name,)
-                ) from None
-        else:
-            try:
-                handle = _rcffi.Library(path, flags)
-            except OSError as e:
-                if path != name:
-                    raise OSError("cannot load library %r (found as %r by ctypes.util.find_library()): %s" % (name, path, e)) from None
-                raise
+        handle = _open(name, flags)
     return _make_library(ffi, handle, name)
 
 
@@ -71,7 +65,7 @@ def _make_library(ffi, handle, name):
                 if kind == "function":
                     lib.__dict__[libname] = ffi._lib_function(handle, libname)
                     return
-                ptr = ffi._lib_variable(handle, libname)
+                ptr = ffi._lib_variable(handle, libname, True)
                 if ffi._is_const_global(libname):
                     lib.__dict__[libname] = ptr[0]
                     return
@@ -143,6 +137,12 @@ def _make_library(ffi, handle, name):
         def __dir__(self):
             return sorted(ffi._declared_names())
 
+        def _rcffi_before_address(self, libname):
+            """ffi.addressof() of a missing global variable is an
+            AttributeError, as cffi's (reading it is a KeyError)."""
+            if libname not in self._rcffi_variables and ffi._lookup_kind(libname) == "variable":
+                ffi._lib_variable(handle, libname, True)
+
         def __repr__(self):
             return "<cffi.Library %r>" % (name,)
 
@@ -168,6 +168,9 @@ def address_of_global(lib, name, ffi=None):
     cls = type(lib)
     variables = cls.__dict__.get("_rcffi_variables", {})
     value = None
+    before = getattr(cls, "_rcffi_before_address", None)
+    if before is not None:
+        before(lib, name)
     if name not in variables:
         try:
             value = getattr(lib, name)  # a global is fetched into `variables`

@@ -693,10 +693,12 @@ impl ApiModule {
 }
 
 /// Called by the C definition of every `extern "Python"` function.
+/// `errno` is handed to and taken back from `ffi.errno` by the callback
+/// trampoline; the message for a missing definition leaves it unchanged.
 unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut c_void, result: *mut c_void) {
-    let saved_errno = native::errno::get_errno();
     let data = std::ptr::read_volatile(&(*ext).reserved1);
     if data.is_null() {
+        let saved_errno = native::errno::get_errno();
         let name = cstr((*ext).name);
         let gil = ffi::PyGILState_Ensure();
         eprintln!(
@@ -706,10 +708,10 @@ unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut c_void, re
         if !result.is_null() {
             std::ptr::write_bytes(result as *mut u8, 0, (*ext).size_of_result);
         }
+        native::errno::set_errno(saved_errno);
     } else {
         crate::callback::trampoline(data, result, args as *const *const c_void);
     }
-    native::errno::set_errno(saved_errno);
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
