@@ -103,6 +103,11 @@ def _make_library(ffi, handle, name):
                     handle.check_open(libname)
                     ptr[0] = value
 
+            if ffi._is_const_global(libname):
+                # it may live in read-only memory: writing it could crash
+                def setter(self, value, libname=libname):
+                    raise AttributeError("cannot write to function or constant '%s'" % (libname,))
+
             FFILibrary._rcffi_variables[libname] = ptr
 
             setattr(FFILibrary, libname, property(getter, setter))

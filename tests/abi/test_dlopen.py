@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from conftest import IMPL_NAME
+
 
 # ------------------------------------------------------------------- names
 
@@ -114,3 +116,20 @@ def test_dlopen_flags_without_now_or_lazy_get_now(ffi, testlib_cdef, testlib_pat
 def test_dlopen_none_with_global_flag(ffi):
     ffi.cdef("int abs(int);")
     assert ffi.dlopen(None, ffi.RTLD_GLOBAL).abs(-4) == 4
+
+
+# ------------------------------------------------------------ const globals
+
+@pytest.mark.skipif(IMPL_NAME == "cffi", reason="cffi raises NotImplementedError for const globals "
+                                              "of a dlopen() library (docs/compat.md: rcffi reads them)")
+def test_const_global_is_read_but_never_written(ffi, testlib_path):
+    # `const` data may be in read-only memory: a write would crash
+    ffi.cdef("extern const int tl_global_int; const char *const tl_global_name;"
+             "int tl_read_global_int(void);")
+    lib = ffi.dlopen(testlib_path)
+    assert lib.tl_global_int == lib.tl_read_global_int()
+    with pytest.raises(AttributeError, match="cannot write to function or constant 'tl_global_int'"):
+        lib.tl_global_int = 5
+    assert ffi.string(lib.tl_global_name) == b"testlib"
+    with pytest.raises(AttributeError, match="cannot write to function or constant 'tl_global_name'"):
+        lib.tl_global_name = ffi.NULL

@@ -246,3 +246,11 @@ def test_bool_byte_check_on_every_read_path(effi, bad_bools):
     record[effi.offsetof("struct s", "b")] = 3
     with pytest.raises(ValueError, match="got a _Bool of value 3"):
         effi.cast("struct s *", record).b
+
+
+def test_type_of_a_refused_object_is_named_by_its_c_level_name(effi):
+    # cffi prints `tp_name`: module-qualified for extension types
+    with pytest.raises(TypeError, match=r"must be a bytes of length 1, not decimal\.Decimal$"):
+        effi.new("char *", Decimal(3))
+    with pytest.raises(TypeError, match=r"must be a bytes of length 1, not OnlyInt$"):
+        effi.new("char *", OnlyInt())

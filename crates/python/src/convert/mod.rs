@@ -104,5 +104,8 @@ pub fn describe(py: Python<'_>, obj: &Bound<'_, PyAny>) -> String {
     if let Some(cd) = cdata::as_cdata(py, obj) {
         return format!("cdata '{}'", cd.ctype().cname);
     }
-    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+    // the type's C-level name, as cffi prints it: `decimal.Decimal` for a
+    // type of an extension module, the bare name for a class
+    // SAFETY: a live object's type has a NUL-terminated `tp_name`.
+    unsafe { std::ffi::CStr::from_ptr((*pyo3::ffi::Py_TYPE(obj.as_ptr())).tp_name) }.to_string_lossy().into_owned()
 }
