@@ -19,6 +19,8 @@ class FFI(CompiledFFI):
     """``ffi`` objects of compiled modules (``error``, ``CData``, ``CType``
     are their class attributes, as in cffi)."""
 
+    __module__ = "_cffi_backend"
+
     def __init__(self, module_name=None, _version=None, **tables):
         if _version is not None or tables:
             if _version not in _CFFI_OUT_OF_LINE_VERSIONS:

@@ -39,10 +39,11 @@ def load_library(ffi, name, flags):
         handle = _rcffi.Library(None, flags)
     else:
         handle = _open(name, flags)
-    return _make_library(ffi, handle, name)
+    return _make_ffi_library(ffi, handle, name)
 
 
-def _make_library(ffi, handle, name):
+def _make_ffi_library(ffi, handle, name):
+    # named as cffi's (the class's qualified name shows in repr(lib))
     def make_accessor(libname):
         kind = ffi._lookup_kind(libname)
         if kind is None:
@@ -148,10 +149,19 @@ def _make_library(ffi, handle, name):
             if libname not in self._rcffi_variables and ffi._lookup_kind(libname) == "variable":
                 ffi._lib_variable(handle, libname, True)
 
+    if getattr(ffi, "_rcffi_out_of_line", False):
+        # as cffi's out-of-line libraries: `<Lib object for 'libm.so.6'>`
         def __repr__(self):
-            return "<cffi.Library %r>" % (name,)
+            return "<Lib object for '%s'>" % (handle.name,)
 
-    FFILibrary.__name__ = "FFILibrary_%s" % (os.path.basename(name) if isinstance(name, str) else "c",)
+        FFILibrary.__repr__ = __repr__
+        FFILibrary.__module__ = "_cffi_backend"
+        FFILibrary.__name__ = FFILibrary.__qualname__ = "Lib"
+    else:
+        # as cffi's: `<cffi.api._make_ffi_library.<locals>.FFILibrary object at 0x...>`
+        FFILibrary.__module__ = "cffi.api"
+        if isinstance(name, str):
+            FFILibrary.__name__ = "FFILibrary_%s" % (name,)
     lib = FFILibrary()
     object.__setattr__(lib, "_rcffi_handle", handle)
     return lib

@@ -2,7 +2,7 @@
 //!
 //! The generated C (crates/codegen) hands over a `struct _rcffi_module_s`
 //! in a capsule; [`init_api_module`] rebuilds the declarations from the
-//! embedded cdef texts in a fresh `FFI` (a `rcffi._apimode.CompiledFFI`),
+//! embedded cdef texts in a fresh `FFI` (a `rcffi._cffi_backend.FFI`),
 //! applies what the compiler measured (`cdecl::resolve`), and builds the
 //! `lib` object (`rcffi/_apimode.py`) over an [`ApiModule`] handle, whose
 //! methods give functions (calls through the module's trampolines, see
@@ -272,7 +272,8 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
     }
     let module_name = unsafe { cstr(module.module_name) };
     let apimode = PyModule::import(py, "rcffi._apimode")?;
-    let ffi_obj = apimode.getattr("CompiledFFI")?.call0()?;
+    // an instance of `_cffi_backend.FFI`, as cffi's compiled `ffi`
+    let ffi_obj = PyModule::import(py, "rcffi._cffi_backend")?.getattr("FFI")?.call0()?;
     // Replay the cdefs without their warnings (they were shown at build time).
     let calls = PyList::empty(py);
     let sources = PyList::empty(py);

@@ -114,6 +114,13 @@ impl Library {
         Ok(())
     }
 
+    /// The library's name in messages: the file name given, `<None>`, or
+    /// the handle's address.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.name
+    }
+
     fn check_open(&self, attr: &str) -> PyResult<()> {
         if self.handle.load(Ordering::Acquire).is_null() {
             let _ = attr;
