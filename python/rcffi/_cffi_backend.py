@@ -9,7 +9,7 @@ version it does not know (docs/compat.md)."""
 
 from . import _rcffi
 from ._apimode import CompiledFFI
-from ._rcffi import __version__  # noqa: F401
+from . import CFFI_API_VERSION as __version__  # noqa: F401  (cffi's API version, not rcffi's)
 
 # cffi's out-of-line modules carry a format number in this range
 _CFFI_OUT_OF_LINE_VERSIONS = range(0x2601, 0x2800)
