@@ -4,7 +4,12 @@ Speaks cffi's public API: ``import rcffi as cffi`` and code written for cffi
 runs unchanged.
 """
 
-from ._rcffi import __version__  # noqa: F401
+# The version of cffi whose API rcffi implements: what `cffi.__version__`
+# and `_cffi_backend.__version__` report when rcffi stands in for cffi
+# (version gates in setup scripts). `rcffi.__version__` is rcffi's own.
+CFFI_API_VERSION = "2.0.0"
+
+from ._rcffi import __version__  # noqa: E402,F401
 from .api import FFI, CDefError, FFIError, VerificationError, VerificationMissing, PkgConfigError  # noqa: F401
 
 __version_info__ = tuple(int(x) for x in __version__.split("."))

@@ -24,10 +24,11 @@ def _verify_loading():
 
 
 class CompiledFFI(FFI):
-    """The ``ffi`` object of a compiled module."""
+    """The ``ffi`` object of a compiled module (as cffi's, its class is
+    ``_cffi_backend.FFI``: see :mod:`rcffi._cffi_backend`)."""
 
     # cffi's compiled FFI objects carry their error class as `ffi.error`
-    from .error import FFIError as error
+    from .error import error
 
     def def_extern(self, name=None, error=None, onerror=None):
         """A decorator: attach the Python function to the ``extern
@@ -103,7 +104,7 @@ def make_lib(ffi, module_name, api, included_libs=()):
             ptr = api.variable(ffi, libname)
             item = ffi.typeof(ptr).item
             if not _has_size(ffi, item):
-                raise FFIError("constant '%s' is of type '%s', whose size is not known" % (libname, item.cname))
+                raise CompiledFFI.error("constant '%s' is of type '%s', whose size is not known" % (libname, item.cname))
             _instance_dict(lib)[libname] = ptr[0]
         elif kind == "variable":
             ptr = api.variable(ffi, libname, True)

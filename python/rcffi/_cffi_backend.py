@@ -9,7 +9,7 @@ version it does not know (docs/compat.md)."""
 
 from . import _rcffi
 from ._apimode import CompiledFFI
-from ._rcffi import __version__  # noqa: F401
+from . import CFFI_API_VERSION as __version__  # noqa: F401  (cffi's API version, not rcffi's)
 
 # cffi's out-of-line modules carry a format number in this range
 _CFFI_OUT_OF_LINE_VERSIONS = range(0x2601, 0x2800)
@@ -18,6 +18,8 @@ _CFFI_OUT_OF_LINE_VERSIONS = range(0x2601, 0x2800)
 class FFI(CompiledFFI):
     """``ffi`` objects of compiled modules (``error``, ``CData``, ``CType``
     are their class attributes, as in cffi)."""
+
+    __module__ = "_cffi_backend"
 
     def __init__(self, module_name=None, _version=None, **tables):
         if _version is not None or tables:

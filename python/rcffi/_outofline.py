@@ -16,9 +16,10 @@ VERSION = 2
 
 
 class OutOfLineFFI(FFI):
-    """The ``ffi`` object of a generated out-of-line module."""
+    """The ``ffi`` object of a generated out-of-line module (named
+    ``_cffi_backend.FFI``, as cffi's)."""
 
-    error = FFIError
+    from .error import error
     # read by rcffi.lib: out-of-line libraries behave as cffi's do
     _rcffi_out_of_line = True
 
@@ -43,3 +44,8 @@ class OutOfLineFFI(FFI):
                 self._cdef(text, override, False, pack or None)
             self._cdefsources.append(text)
             calls.append((text, override, pack))
+
+
+# what type(ffi) shows, as for cffi's out-of-line modules
+OutOfLineFFI.__module__ = "_cffi_backend"
+OutOfLineFFI.__name__ = OutOfLineFFI.__qualname__ = "FFI"

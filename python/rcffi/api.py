@@ -23,6 +23,9 @@ class FFI(_rcffi.FFIBase):
         C.printf(b"hello, %s!\n", ffi.new("char[]", b"world"))
     """
 
+    # named as cffi's class is (repr(ffi) is `<cffi.api.FFI object at 0x...>`)
+    __module__ = "cffi.api"
+
     CData = _rcffi.CData
     CType = _rcffi.CType
     buffer = _rcffi.buffer

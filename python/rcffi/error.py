@@ -5,6 +5,15 @@ class FFIError(Exception):
     __module__ = "cffi"
 
 
+class error(FFIError):
+    """``ffi.error`` of compiled and out-of-line modules, named as cffi's
+    (``<class 'ffi.error'>``). What rcffi raises for cffi's ``ffi.error``;
+    a subclass of ``FFIError`` (cffi's two are unrelated), so that
+    ``except FFIError`` catches it too."""
+
+    __module__ = "ffi"
+
+
 class CDefError(Exception):
     __module__ = "cffi"
 

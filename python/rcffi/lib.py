@@ -8,20 +8,28 @@ import sys
 from . import _rcffi
 
 
-def _find_library(name):
-    """Resolve a short name like "m" or "c" the way cffi does: a path or a
-    file name is used as given, else ctypes.util.find_library() decides."""
-    if "/" in name or name.endswith((".so", ".dylib", ".dll")) or ".so." in name:
-        return name, [name]
+def _open(name, flags):
+    """Open the library called `name` as cffi does: a name with a dot or a
+    slash is tried as a file name first; then ctypes.util.find_library()
+    resolves it ("m", "c"), and nothing else is tried ('' is an error, not
+    the main program)."""
+    first_error = None
+    if "." in name or "/" in name or os.sep in name:
+        try:
+            return _rcffi.Library(name, flags)
+        except OSError as e:
+            first_error = e
     import ctypes.util
 
     path = ctypes.util.find_library(name)
     if path is None:
         if name == "c" and sys.platform == "win32":  # pragma: no cover
             raise OSError("dlopen(None) cannot work on Windows for Python 3 (see http://bugs.python.org/issue23606)")
-        # last chance: a plain file name in the current directory or LD_LIBRARY_PATH
-        return None, ["ctypes.util.find_library(%r)" % (name,)]
-    return path, [path]
+        msg = "ctypes.util.find_library() did not manage to locate a library called %r" % (name,)
+        if first_error is not None:
+            msg = "%s.  Additionally, %s" % (first_error, msg)
+        raise OSError(msg)
+    return _rcffi.Library(path, flags)
 
 
 def load_library(ffi, name, flags):
@@ -30,25 +38,12 @@ def load_library(ffi, name, flags):
     elif name is None:
         handle = _rcffi.Library(None, flags)
     else:
-        path, tried = _find_library(name)
-        if path is None:
-            try:
-                handle = _rcffi.Library(name, flags)
-            except OSError:
-                raise OSError(
-                    "ctypes.util.find_library() did not manage to locate a library called %r" % (name,)
-                ) from None
-        else:
-            try:
-                handle = _rcffi.Library(path, flags)
-            except OSError as e:
-                if path != name:
-                    raise OSError("cannot load library %r (found as %r by ctypes.util.find_library()): %s" % (name, path, e)) from None
-                raise
-    return _make_library(ffi, handle, name)
+        handle = _open(name, flags)
+    return _make_ffi_library(ffi, handle, name)
 
 
-def _make_library(ffi, handle, name):
+def _make_ffi_library(ffi, handle, name):
+    # named as cffi's (the class's qualified name shows in repr(lib))
     def make_accessor(libname):
         kind = ffi._lookup_kind(libname)
         if kind is None:
@@ -71,7 +66,7 @@ def _make_library(ffi, handle, name):
                 if kind == "function":
                     lib.__dict__[libname] = ffi._lib_function(handle, libname)
                     return
-                ptr = ffi._lib_variable(handle, libname)
+                ptr = ffi._lib_variable(handle, libname, True)
                 if ffi._is_const_global(libname):
                     lib.__dict__[libname] = ptr[0]
                     return
@@ -109,6 +104,11 @@ def _make_library(ffi, handle, name):
                     handle.check_open(libname)
                     ptr[0] = value
 
+            if ffi._is_const_global(libname):
+                # it may live in read-only memory: writing it could crash
+                def setter(self, value, libname=libname):
+                    raise AttributeError("cannot write to function or constant '%s'" % (libname,))
+
             FFILibrary._rcffi_variables[libname] = ptr
 
             setattr(FFILibrary, libname, property(getter, setter))
@@ -143,10 +143,25 @@ def _make_library(ffi, handle, name):
         def __dir__(self):
             return sorted(ffi._declared_names())
 
-        def __repr__(self):
-            return "<cffi.Library %r>" % (name,)
+        def _rcffi_before_address(self, libname):
+            """ffi.addressof() of a missing global variable is an
+            AttributeError, as cffi's (reading it is a KeyError)."""
+            if libname not in self._rcffi_variables and ffi._lookup_kind(libname) == "variable":
+                ffi._lib_variable(handle, libname, True)
 
-    FFILibrary.__name__ = "FFILibrary_%s" % (os.path.basename(name) if isinstance(name, str) else "c",)
+    if getattr(ffi, "_rcffi_out_of_line", False):
+        # as cffi's out-of-line libraries: `<Lib object for 'libm.so.6'>`
+        def __repr__(self):
+            return "<Lib object for '%s'>" % (handle.name,)
+
+        FFILibrary.__repr__ = __repr__
+        FFILibrary.__module__ = "_cffi_backend"
+        FFILibrary.__name__ = FFILibrary.__qualname__ = "Lib"
+    else:
+        # as cffi's: `<cffi.api._make_ffi_library.<locals>.FFILibrary object at 0x...>`
+        FFILibrary.__module__ = "cffi.api"
+        if isinstance(name, str):
+            FFILibrary.__name__ = "FFILibrary_%s" % (name,)
     lib = FFILibrary()
     object.__setattr__(lib, "_rcffi_handle", handle)
     return lib
@@ -168,6 +183,9 @@ def address_of_global(lib, name, ffi=None):
     cls = type(lib)
     variables = cls.__dict__.get("_rcffi_variables", {})
     value = None
+    before = getattr(cls, "_rcffi_before_address", None)
+    if before is not None:
+        before(lib, name)
     if name not in variables:
         try:
             value = getattr(lib, name)  # a global is fetched into `variables`

@@ -38,6 +38,10 @@ def execfile(filename, glob):
 
 
 def _is_real_cffi_ffi(obj):
+    from .api import FFI
+
+    if isinstance(obj, FFI):
+        return False  # rcffi's FFI carries cffi's class name, `cffi.api.FFI`
     cls = type(obj)
     return any(c.__module__.split(".")[0] == "cffi" and c.__name__ == "FFI" for c in cls.__mro__)
 

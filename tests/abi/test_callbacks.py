@@ -361,6 +361,35 @@ def test_exception_when_called_from_python_is_also_swallowed(ffi, capfd):
     assert "ZeroDivisionError" in capfd.readouterr().err
 
 
+# -------------------------------------------------------------------- errno
+
+def test_callback_sees_c_errno_and_hands_its_own_back_to_c(ffi, lib):
+    seen = []
+
+    @ffi.callback("int(int)")
+    def f(x):
+        seen.append(ffi.errno)      # C's errno as the callback was entered
+        ffi.errno = x + 1           # what C finds after the callback returns
+        return 0
+
+    ffi.errno = 0
+    assert lib.tl_errno_through(f, 40) == 41
+    assert seen == [40]
+
+
+def test_errno_set_in_callback_called_from_python_is_kept(ffi):
+    @ffi.callback("void(void)")
+    def f():
+        ffi.errno = ffi.errno - 6
+
+    ffi.errno = 95
+    f()
+    assert ffi.errno == 89
+    f()
+    f()
+    assert ffi.errno == 77
+
+
 # ----------------------------------------------------------------- lifetime
 
 def test_callback_cdata_keeps_python_function_alive(ffi, lib):

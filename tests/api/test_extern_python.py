@@ -118,3 +118,25 @@ def test_def_extern_of_an_unknown_name(build):
         def nope():
             pass
     assert str(e.value) == "ffi.def_extern('nope'): no 'extern \"Python\"' function with this name"
+
+
+def test_errno_goes_through_extern_python(build):
+    # C's errno is ffi.errno inside the Python function, and the ffi.errno
+    # it leaves is C's errno after it returns
+    mod = build(
+        'extern "Python" void touch(void); int errno_through(int);',
+        "#include <errno.h>\n"
+        "static void touch(void);\n"
+        "static int errno_through(int e) { errno = e; touch(); return errno; }",
+    )
+    ffi, lib = mod.ffi, mod.lib
+    seen = []
+
+    @ffi.def_extern()
+    def touch():
+        seen.append(ffi.errno)
+        ffi.errno = 2 * ffi.errno
+
+    ffi.errno = 0
+    assert lib.errno_through(21) == 42
+    assert seen == [21]

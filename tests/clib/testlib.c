@@ -62,6 +62,8 @@ size_t tl_wcslen(const wchar_t *s) { return wcslen(s); }
 /* ---- errno ---- */
 int tl_set_errno(int value) { errno = value; return -1; }
 int tl_get_errno(void) { return errno; }
+/* errno = value, call f(value), and return errno as f left it */
+int tl_errno_through(int (*f)(int), int value) { errno = value; f(value); return errno; }
 
 /* ---- structs ---- */
 struct tl_pair { int a; int b; };

@@ -49,6 +49,7 @@ size_t tl_wcslen(const wchar_t *s);
 /* ---- errno ---- */
 int tl_set_errno(int value);
 int tl_get_errno(void);
+int tl_errno_through(int (*f)(int), int value);
 
 /* ---- structs ---- */
 struct tl_pair { int a; int b; };

@@ -2,7 +2,7 @@
 //!
 //! The generated C (crates/codegen) hands over a `struct _rcffi_module_s`
 //! in a capsule; [`init_api_module`] rebuilds the declarations from the
-//! embedded cdef texts in a fresh `FFI` (a `rcffi._apimode.CompiledFFI`),
+//! embedded cdef texts in a fresh `FFI` (a `rcffi._cffi_backend.FFI`),
 //! applies what the compiler measured (`cdecl::resolve`), and builds the
 //! `lib` object (`rcffi/_apimode.py`) over an [`ApiModule`] handle, whose
 //! methods give functions (calls through the module's trampolines, see
@@ -272,7 +272,8 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
     }
     let module_name = unsafe { cstr(module.module_name) };
     let apimode = PyModule::import(py, "rcffi._apimode")?;
-    let ffi_obj = apimode.getattr("CompiledFFI")?.call0()?;
+    // an instance of `_cffi_backend.FFI`, as cffi's compiled `ffi`
+    let ffi_obj = PyModule::import(py, "rcffi._cffi_backend")?.getattr("FFI")?.call0()?;
     // Replay the cdefs without their warnings (they were shown at build time).
     let calls = PyList::empty(py);
     let sources = PyList::empty(py);
@@ -693,10 +694,12 @@ impl ApiModule {
 }
 
 /// Called by the C definition of every `extern "Python"` function.
+/// `errno` is handed to and taken back from `ffi.errno` by the callback
+/// trampoline; the message for a missing definition leaves it unchanged.
 unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut c_void, result: *mut c_void) {
-    let saved_errno = native::errno::get_errno();
     let data = std::ptr::read_volatile(&(*ext).reserved1);
     if data.is_null() {
+        let saved_errno = native::errno::get_errno();
         let name = cstr((*ext).name);
         let gil = ffi::PyGILState_Ensure();
         eprintln!(
@@ -706,10 +709,10 @@ unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut c_void, re
         if !result.is_null() {
             std::ptr::write_bytes(result as *mut u8, 0, (*ext).size_of_result);
         }
+        native::errno::set_errno(saved_errno);
     } else {
         crate::callback::trampoline(data, result, args as *const *const c_void);
     }
-    native::errno::set_errno(saved_errno);
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -469,7 +469,7 @@ unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps
     if let Conv::Int { size, signed } = c.conv {
         // The common case without a round trip through memory.
         let v = convert::integer::extract(py, obj, c)?;
-        convert::integer::check_range(v, size, signed, c)?;
+        convert::integer::check_range_of(obj, v, size, signed, c)?;
         return Ok(v as i64 as u64);
     }
     let mut slot = Slot([0; 16]);

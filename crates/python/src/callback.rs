@@ -108,7 +108,17 @@ fn report(py: Python<'_>, err: PyErr, what: &str, extra: &str) {
     }
 }
 
+/// Entry of every callback called from C (libffi closures and `extern
+/// "Python"`). As in cffi, C's `errno` is what the Python code sees as
+/// `ffi.errno`, and whatever `ffi.errno` holds when it returns is C's
+/// `errno` afterwards.
 pub(crate) unsafe extern "C" fn trampoline(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) {
+    crate::call::set_saved_errno(native::errno::get_errno());
+    invoke(userdata, ret, args);
+    native::errno::set_errno(crate::call::saved_errno());
+}
+
+unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) {
     let data = &*(userdata as *const CallbackData);
     // A call made from inside another callback released the GIL with
     // PyEval_SaveThread, which PyO3's own attach count does not see: take

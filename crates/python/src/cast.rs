@@ -27,7 +27,10 @@ fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
         return match ct.kind {
             Kind::Pointer | Kind::Array | Kind::Function => Ok(cd.ptr as usize as i128),
             _ => match ct.conv {
-                Conv::Float | Conv::Double | Conv::LongDouble => Ok(convert::float::cdata_as_f64(py, cd)? as i128),
+                Conv::Float | Conv::Double | Conv::LongDouble => {
+                    let f = pyo3::types::PyFloat::new(py, convert::float::cdata_as_f64(py, cd)?);
+                    float_source_as_int(py, f.as_any())
+                }
                 _ => convert::integer::extract(py, src, ct),
             },
         };
@@ -44,8 +47,8 @@ fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
             return Ok(c as i128);
         }
     }
-    if let Ok(f) = src.cast::<PyFloat>() {
-        return Ok(f.value() as i128);
+    if src.is_instance_of::<PyFloat>() {
+        return float_source_as_int(py, src);
     }
     // an object with `__int__` (not only `__index__`), as cffi accepts
     if let Some(i) = via_dunder_int(src)? {
@@ -119,6 +122,15 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
             _ => return Err(PyTypeError::new_err(format!("cannot cast to ctype '{}'", c.cname))),
         }
         cdata::wrap(py, cdata::new_value_cdata(py, ct, dst, 16))
+    }
+}
+
+/// A float cast to an integer type: `int(f)` (NaN is `ValueError`, an
+/// infinity `OverflowError`, as in cffi), then its low 64 bits.
+fn float_source_as_int(py: Python<'_>, f: &Bound<'_, PyAny>) -> PyResult<i128> {
+    match via_dunder_int(f)? {
+        Some(i) => int_source(py, &i),
+        None => Err(PyTypeError::new_err("an integer is required")),
     }
 }
 

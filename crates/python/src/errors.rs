@@ -33,8 +33,9 @@ pub fn is_verification_missing(py: Python<'_>, e: &PyErr) -> bool {
     error_class(py, "VerificationMissing").is_ok_and(|cls| e.is_instance(py, &cls))
 }
 
+/// `ffi.error` (`rcffi.error.error`, a subclass of `FFIError`).
 pub fn ffi_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
-    raise(py, "FFIError", msg.into())
+    raise(py, "error", msg.into())
 }
 
 /// Turn a `cdecl::Error` into the Python exception cffi raises for it.

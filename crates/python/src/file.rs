@@ -1,6 +1,10 @@
 //! A Python file object passed where C wants a `FILE *`: as in cffi, the
 //! file is flushed and a `FILE *` over a `dup()` of its descriptor is
-//! made once, kept on the file as `__cffi_FILE` (closed with it).
+//! made once, kept on the file (closed with it). rcffi keeps it under
+//! names of its own, `__rcffi_FILE` holding a capsule named `rcffi.FILE`:
+//! cffi keeps a different object under `__cffi_FILE`/`FILE`, and one file
+//! may be given to both libraries in one process, each then using its own
+//! `FILE *`.
 
 use std::ffi::{c_void, CString};
 
@@ -11,6 +15,10 @@ use pyo3::types::{PyCapsule, PyCapsuleMethods, PyType};
 use crate::ctype::CType;
 
 static IOBASE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// The file attribute holding rcffi's `FILE *`, and its capsule's name.
+const ATTR: &str = "__rcffi_FILE";
+const CAPSULE: &std::ffi::CStr = c"rcffi.FILE";
 
 /// The `FILE *` for `obj` when `ptr_ct` is `FILE *` and `obj` is a file.
 pub fn as_file(py: Python<'_>, ptr_ct: &CType, obj: &Bound<'_, PyAny>) -> PyResult<Option<*mut u8>> {
@@ -25,10 +33,10 @@ pub fn as_file(py: Python<'_>, ptr_ct: &CType, obj: &Bound<'_, PyAny>) -> PyResu
         return Ok(None);
     }
     obj.call_method0("flush")?;
-    if let Ok(cap) = obj.getattr("__cffi_FILE") {
+    if let Ok(cap) = obj.getattr(ATTR) {
         if let Ok(cap) = cap.cast::<PyCapsule>() {
-            if let Ok(p) = cap.pointer_checked(Some(c"FILE")) {
-                // SAFETY: our capsules named "FILE" hold a FilePtr.
+            if let Ok(p) = cap.pointer_checked(Some(CAPSULE)) {
+                // SAFETY: capsules named CAPSULE are made below and hold a FilePtr.
                 return Ok(Some(unsafe { (*(p.as_ptr() as *const FilePtr)).0 } as *mut u8));
             }
         }
@@ -50,11 +58,11 @@ pub fn as_file(py: Python<'_>, ptr_ct: &CType, obj: &Bound<'_, PyAny>) -> PyResu
         libc::setbuf(f, std::ptr::null_mut()); // unbuffered, so writes interleave
         f
     };
-    let cap = PyCapsule::new_with_value_and_destructor(py, FilePtr(f), c"FILE", |p: FilePtr, _ctx: *mut c_void| {
+    let cap = PyCapsule::new_with_value_and_destructor(py, FilePtr(f), CAPSULE, |p: FilePtr, _ctx: *mut c_void| {
         // SAFETY: the capsule owns the FILE made above.
         unsafe { libc::fclose(p.0) };
     })?;
-    obj.setattr("__cffi_FILE", cap)?;
+    obj.setattr(ATTR, cap)?;
     Ok(Some(f as *mut u8))
 }
 

@@ -5,7 +5,7 @@ use std::ffi::{c_void, CStr, CString};
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 use cdecl::{ConstValue, DeclKind};
-use pyo3::exceptions::{PyAttributeError, PyOSError, PyValueError};
+use pyo3::exceptions::{PyAttributeError, PyKeyError, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
@@ -29,8 +29,21 @@ fn dlerror_text() -> String {
     }
 }
 
+/// What a missing symbol is reported as (cffi's exceptions and messages).
+#[derive(Clone, Copy)]
+pub enum Missing {
+    /// a function, or the address of a global: `AttributeError`
+    Function,
+    /// reading or writing a global variable: `KeyError`
+    Variable,
+}
+
 impl Library {
     pub fn symbol(&self, name: &str) -> PyResult<*mut c_void> {
+        self.symbol_for(name, Missing::Function)
+    }
+
+    pub fn symbol_for(&self, name: &str, missing: Missing) -> PyResult<*mut c_void> {
         let h = self.handle.load(Ordering::Acquire);
         if h.is_null() {
             return Err(PyValueError::new_err(format!("library '{}' has already been closed", self.name)));
@@ -42,12 +55,20 @@ impl Library {
             libc::dlsym(h, c.as_ptr())
         };
         if p.is_null() {
-            return Err(PyAttributeError::new_err(format!(
-                "function/symbol '{}' not found in library '{}': {}",
-                name,
-                self.name,
-                dlerror_text()
-            )));
+            return Err(match missing {
+                Missing::Function => PyAttributeError::new_err(format!(
+                    "function/symbol '{}' not found in library '{}': {}",
+                    name,
+                    self.name,
+                    dlerror_text()
+                )),
+                Missing::Variable => PyKeyError::new_err(format!(
+                    "variable '{}' not found in library '{}': {}",
+                    name,
+                    self.name,
+                    dlerror_text()
+                )),
+            });
         }
         Ok(p)
     }
@@ -58,18 +79,20 @@ impl Library {
     #[new]
     #[pyo3(signature = (path, flags=0))]
     fn py_new(path: Option<&str>, flags: i32) -> PyResult<Self> {
-        let flags = if flags == 0 { libc::RTLD_NOW } else { flags };
+        // glibc needs one of RTLD_NOW and RTLD_LAZY in every mode: as cffi,
+        // RTLD_NOW unless the caller chose (RTLD_GLOBAL alone is valid)
+        let flags = if flags & (libc::RTLD_NOW | libc::RTLD_LAZY) == 0 { flags | libc::RTLD_NOW } else { flags };
         let cpath = path.map(CString::new).transpose().map_err(|_| PyValueError::new_err("embedded NUL in library name"))?;
         // SAFETY: plain dlopen call.
         let h = unsafe { libc::dlopen(cpath.as_ref().map_or(std::ptr::null(), |c| c.as_ptr()), flags) };
         if h.is_null() {
             return Err(PyOSError::new_err(format!(
                 "cannot load library '{}': {}",
-                path.unwrap_or("<main program>"),
+                path.unwrap_or("<None>"),
                 dlerror_text()
             )));
         }
-        Ok(Library { handle: AtomicPtr::new(h), name: path.unwrap_or("<main program>").to_string() })
+        Ok(Library { handle: AtomicPtr::new(h), name: path.unwrap_or("<None>").to_string() })
     }
 
     #[staticmethod]
@@ -89,6 +112,13 @@ impl Library {
         // SAFETY: handle from dlopen, closed once.
         unsafe { libc::dlclose(h) };
         Ok(())
+    }
+
+    /// The library's name in messages: the file name given, `<None>`, or
+    /// the handle's address.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.name
     }
 
     fn check_open(&self, attr: &str) -> PyResult<()> {
@@ -117,13 +147,16 @@ impl FFIBase {
         unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, Owner::Borrowed)) }
     }
 
-    /// A pointer cdata to the global variable `name` of `lib`.
-    fn _lib_variable<'py>(&self, py: Python<'py>, lib: &Bound<'py, Library>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    /// A pointer cdata to the global variable `name` of `lib`. Missing, it
+    /// is a `KeyError` (reading or writing it, as in cffi), or with
+    /// `address=True` an `AttributeError` (`ffi.addressof`).
+    #[pyo3(signature = (lib, name, address=false))]
+    fn _lib_variable<'py>(&self, py: Python<'py>, lib: &Bound<'py, Library>, name: &str, address: bool) -> PyResult<Bound<'py, PyAny>> {
         let decl = self.registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
         let Some(DeclKind::Variable { ty }) = decl.map(|d| d.kind) else {
             return Err(PyAttributeError::new_err(name.to_string()));
         };
-        let addr = lib.get().symbol(name)?;
+        let addr = lib.get().symbol_for(name, if address { Missing::Function } else { Missing::Variable })?;
         let ptr_ty = arena().pointer(ty);
         let ct = ctype_for(py, ptr_ty)?;
         // SAFETY: a data address from dlsym.

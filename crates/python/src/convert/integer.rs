@@ -31,8 +31,10 @@ pub unsafe fn read(py: Python<'_>, size: u8, signed: bool, src: *const u8) -> Py
     cdata::wrap(py, obj)
 }
 
-/// The integer value of `obj` for storing into `target`: a Python int,
-/// an object with `__index__` (not a float), or a primitive integer cdata.
+/// The integer value of `obj` for storing into `target`, taken as cffi
+/// takes it: a Python int, a primitive integer cdata, or an object whose
+/// type defines `__int__` (`Decimal`, numpy scalars). Floats, float cdata
+/// and objects with only `__index__` are refused, as cffi refuses them.
 pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>, target: &CType) -> PyResult<i128> {
     let ptr = obj.as_ptr();
     // SAFETY: type checks on a live object.
@@ -48,16 +50,28 @@ pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>, target: &CType) -> PyResu
             Conv::Int { size, signed } => Ok(unsafe { load(size, signed, cd.ptr) }),
             Conv::Bool | Conv::Char => Ok(unsafe { *cd.ptr } as i128),
             Conv::WideChar { size } => Ok(unsafe { load(size, ct.signed_wide(), cd.ptr) }),
+            Conv::Float | Conv::Double | Conv::LongDouble => Err(PyTypeError::new_err("an integer is required")),
             _ => Err(PyTypeError::new_err(format!("int() not supported on cdata '{}'", ct.cname))),
         };
     }
     let _ = target;
-    if obj.is_instance_of::<pyo3::types::PyFloat>() || !obj.hasattr("__index__").unwrap_or(false) {
+    if obj.is_instance_of::<pyo3::types::PyFloat>() {
         return Err(PyTypeError::new_err("an integer is required"));
     }
-    let idx = obj.call_method0("__index__")?;
-    // SAFETY: __index__ returned an int.
-    unsafe { long_value(py, idx.as_ptr()) }
+    // SAFETY: the object's type is live; `nb_int` is called as CPython
+    // would (a new reference or NULL with an exception set).
+    unsafe {
+        let numbers = (*ffi::Py_TYPE(ptr)).tp_as_number;
+        let nb_int = if numbers.is_null() { None } else { (*numbers).nb_int };
+        let Some(nb_int) = nb_int else {
+            return Err(PyTypeError::new_err("an integer is required"));
+        };
+        let int = Bound::from_owned_ptr_or_err(py, nb_int(ptr))?;
+        if ffi::PyLong_Check(int.as_ptr()) == 0 {
+            return Err(PyTypeError::new_err("integer conversion failed"));
+        }
+        long_value(py, int.as_ptr())
+    }
 }
 
 /// # Safety
@@ -112,29 +126,47 @@ pub fn range(size: u8, signed: bool) -> (i128, i128) {
     }
 }
 
-/// Store with a range check (`OverflowError` names the value and the type).
-///
-/// # Safety
-/// `dst` points to `size` writable bytes.
-#[inline]
-pub unsafe fn store(v: i128, size: u8, signed: bool, dst: *mut u8, ct: &CType) -> PyResult<()> {
-    check_range(v, size, signed, ct)?;
-    store_wrapping(v, size, dst);
-    Ok(())
-}
-
 /// `OverflowError` (with cffi's message) unless `v` fits the C type.
 #[inline]
 pub fn check_range(v: i128, size: u8, signed: bool, ct: &CType) -> PyResult<()> {
     let (lo, hi) = range(size, signed);
     if v < lo || v > hi {
-        return Err(if !signed && v < 0 && v != i128::MIN {
+        return Err(if !signed && v < 0 {
             PyOverflowError::new_err("can't convert negative number to unsigned")
         } else {
             overflow(v, ct)
         });
     }
     Ok(())
+}
+
+/// `check_range` for a value `extract` took from `obj`: cffi's message
+/// names the object as `str()` prints it (`Decimal('300')` is `300`).
+pub fn check_range_of(obj: &Bound<'_, PyAny>, v: i128, size: u8, signed: bool, ct: &CType) -> PyResult<()> {
+    check_range(v, size, signed, ct).map_err(|e| naming(obj, v, signed, ct, e))
+}
+
+/// `OverflowError` unless `v` is 0 or 1 (a `_Bool`), named as above.
+pub fn check_bool_of(obj: &Bound<'_, PyAny>, v: i128, ct: &CType) -> PyResult<()> {
+    check_range_of(obj, v, 1, false, ct)?;
+    if v > 1 {
+        return Err(naming(obj, v, false, ct, overflow(v, ct)));
+    }
+    Ok(())
+}
+
+/// The "integer N does not fit" error of `check_range` with `obj`'s text
+/// for N; its other errors (negative to unsigned, beyond 64 bits) as they are.
+fn naming(obj: &Bound<'_, PyAny>, v: i128, signed: bool, ct: &CType, e: PyErr) -> PyErr {
+    // SAFETY: type check on a live object.
+    let is_int = unsafe { ffi::PyLong_Check(obj.as_ptr()) } != 0;
+    if is_int || (!signed && v < 0) || v == i128::MAX || v == i128::MIN {
+        return e;
+    }
+    match obj.str() {
+        Ok(s) => PyOverflowError::new_err(format!("integer {s} does not fit '{}'", ct.cname)),
+        Err(e2) => e2,
+    }
 }
 
 /// cffi's messages: the value and the type, or Python's own for values

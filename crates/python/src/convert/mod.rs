@@ -27,7 +27,11 @@ pub unsafe fn read<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8) -> PyRe
     let c = ct.get();
     match c.conv {
         Conv::Int { size, signed } => integer::read(py, size, signed, src),
-        Conv::Bool => Ok(pyo3::types::PyBool::new(py, *src != 0).to_owned().into_any()),
+        Conv::Bool => match *src {
+            0 | 1 => Ok(pyo3::types::PyBool::new(py, *src != 0).to_owned().into_any()),
+            // cffi refuses to guess what other bytes mean
+            v => Err(pyo3::exceptions::PyValueError::new_err(format!("got a _Bool of value {v}, expected 0 or 1"))),
+        },
         Conv::Char => character::read_char(py, src),
         Conv::WideChar { size } => character::read_wide(py, size, src),
         Conv::Float => Ok(pyo3::types::PyFloat::new(py, (src as *const f32).read_unaligned() as f64).into_any()),
@@ -72,16 +76,13 @@ pub unsafe fn write(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
     match ct.conv {
         Conv::Int { size, signed } => {
             let v = integer::extract(py, obj, ct)?;
-            integer::store(v, size, signed, dst, ct)
+            integer::check_range_of(obj, v, size, signed, ct)?;
+            integer::store_wrapping(v, size, dst);
+            Ok(())
         }
         Conv::Bool => {
             let v = integer::extract(py, obj, ct)?;
-            if v != 0 && v != 1 {
-                return Err(pyo3::exceptions::PyOverflowError::new_err(format!(
-                    "integer {v} does not fit '{}'",
-                    ct.cname
-                )));
-            }
+            integer::check_bool_of(obj, v, ct)?;
             *dst = v as u8;
             Ok(())
         }
@@ -115,5 +116,8 @@ pub fn describe(py: Python<'_>, obj: &Bound<'_, PyAny>) -> String {
     if let Some(cd) = cdata::as_cdata(py, obj) {
         return format!("cdata '{}'", cd.ctype().cname);
     }
-    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+    // the type's C-level name, as cffi prints it: `decimal.Decimal` for a
+    // type of an extension module, the bare name for a class
+    // SAFETY: a live object's type has a NUL-terminated `tp_name`.
+    unsafe { std::ffi::CStr::from_ptr((*pyo3::ffi::Py_TYPE(obj.as_ptr())).tp_name) }.to_string_lossy().into_owned()
 }

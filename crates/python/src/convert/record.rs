@@ -135,9 +135,7 @@ pub unsafe fn read_field<'py>(py: Python<'py>, f: &FieldInfo, base: *mut u8, par
         if signed && f.bitsize > 0 && (v >> (f.bitsize - 1)) & 1 == 1 {
             v -= 1i128 << f.bitsize;
         }
-        if ct.conv == Conv::Bool {
-            return Ok(pyo3::types::PyBool::new(py, v != 0).to_owned().into_any());
-        }
+        // an int, even for a `_Bool` bitfield, as in cffi
         return Ok(v.into_pyobject(py)?.into_any());
     }
     super::read_in(py, &f.ctype, at, parent)
@@ -162,7 +160,16 @@ pub unsafe fn write_field(py: Python<'_>, f: &FieldInfo, obj: &Bound<'_, PyAny>,
     }
     let ct = f.ctype.get();
     let (_, signed) = int_shape(ct);
-    let v = super::integer::extract(py, obj, ct)?;
+    // cffi takes a bitfield's value as C's `long long` (through
+    // `__index__`; cdata and `__int__`-only objects are refused)
+    // SAFETY: any live object; -1 with an exception set on failure.
+    let v = unsafe {
+        let v = pyo3::ffi::PyLong_AsLongLong(obj.as_ptr());
+        if v == -1 && !pyo3::ffi::PyErr_Occurred().is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        v as i128
+    };
     let bits = f.bitsize as u32;
     let (lo, hi) = if signed {
         // cffi lets a 1-bit signed field receive 1 (it reads back as -1).
@@ -172,7 +179,8 @@ pub unsafe fn write_field(py: Python<'_>, f: &FieldInfo, obj: &Bound<'_, PyAny>,
     };
     if v < lo || v > hi {
         return Err(PyOverflowError::new_err(format!(
-            "value {v} outside the range allowed by the bit field width: {lo} <= x <= {hi}"
+            "value {} outside the range allowed by the bit field width: {lo} <= x <= {hi}",
+            obj.str()?
         )));
     }
     let mask: u128 = ((1u128 << bits) - 1) << f.bitshift;
