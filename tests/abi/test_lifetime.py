@@ -141,11 +141,13 @@ def test_index_releasing_during_item_and_field_store(ffi):
         def __init__(self, victim):
             self.victim = victim
 
-        def __index__(self):
+        def __int__(self):              # how cffi reads an integer
             frees = events.count("free")
             ffi.release(self.victim)
             assert events.count("free") == frees   # not while in use
             return 5
+
+        __index__ = __int__
 
     p[1] = Evil(p)
     s.x = Evil(s)
