@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# valgrind memcheck over the pytest suites (or the test paths given), with
+# Python's own allocator off so that every block is seen.
+#   scripts/memcheck.sh                     # every suite (slow: an hour or more)
+#   scripts/memcheck.sh tests/abi/test_lifetime.py
+# Prints the invalid reads/writes and uses of uninitialised values whose
+# stack has a frame of rcffi's extension (_rcffi*.so), and exits 1 if any.
+# Figures: docs/performance.md ("memcheck").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${RCFFI_VENV:-.venv}
+[ -x "$VENV/bin/python" ] || { echo "build first: ./scripts/test.sh"; exit 2; }
+command -v valgrind >/dev/null || { echo "valgrind not installed (apt-get install valgrind)"; exit 2; }
+log=$(mktemp -t rcffi-memcheck.XXXXXX)
+paths=("$@")
+[ ${#paths[@]} -gt 0 ] || paths=(tests)
+PYTHONMALLOC=malloc valgrind --tool=memcheck --error-limit=no --num-callers=40 \
+  --suppressions=scripts/valgrind-python.supp --log-file="$log" \
+  "$VENV/bin/python" -m pytest -q -p no:cacheprovider "${paths[@]}" || true
+python3 - "$log" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+blocks = re.split(r"\n==\d+== \n", text)
+bad = [b for b in blocks
+       if re.search(r"Invalid (read|write)|uninitialised|Invalid free|Mismatched free", b)
+       and "_rcffi" in b]
+for b in bad[:20]:
+    print(b, "\n")
+summary = re.findall(r"ERROR SUMMARY: (\d+) errors", text)
+print("valgrind errors (all frames):", summary[-1] if summary else "?")
+print("errors with an rcffi frame:", len(bad))
+print("log:", sys.argv[1])
+sys.exit(1 if bad else 0)
+PY
