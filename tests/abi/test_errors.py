@@ -102,9 +102,11 @@ def test_unterminated_declaration_is_parse_error_at_end_of_input(ffi):
         assert "<cdef source string>:1:14: " in msg and "found end of input" in msg
     else:
         assert msg == "parse error\n<cdef source string>: At end of input"
-    exc = cdef_exception(ffi, "struct { int a; }")
-    assert ("<cdef source string>:1: " if RCFFI else "At end of input") in str(exc)
-    assert_note_points_at(exc, "1:17")
+    msg = cdef_error(ffi, "struct { int a; }")
+    if RCFFI:
+        assert "<cdef source string>:1:18: " in msg and "expected a name or ';' after '}', found end of input" in msg
+    else:
+        assert "At end of input" in msg
 
 
 def test_preprocessor_include_is_rejected(ffi):
@@ -461,3 +463,51 @@ def test_typedef_after_another_name_of_the_same_text(ffi_mod, first):
     ffi = ffi_mod.FFI()
     ffi.cdef("#define Y 1\ntypedef long Y;")
     assert ffi.sizeof("Y") == ffi.sizeof("long")
+
+
+# ------------------------------------- what is wrong with a record's layout
+
+@pytest.mark.parametrize("src, message", [
+    ("struct s { int x : 40; };", "bit field 'struct s.x' is declared 'int:40', which exceeds the width of the type"),
+    ("struct s { char x[2] : 4; };", "field 'struct s.x' declared as 'char[2]' cannot be a bit field"),
+    ("struct s { double x : 4; };", "field 'struct s.x' declared as 'double' cannot be a bit field"),
+    ("struct s { int *x : 4; };", "field 'struct s.x' declared as 'int *' cannot be a bit field"),
+    ("struct s { int x : 0; };", "field 'struct s.x' is declared with :0"),
+    ("enum e { A }; struct s { enum e x : 33; };", "bit field 'struct s.x' is declared 'enum e:33', which exceeds the width of the type"),
+    ("struct t; struct s { struct t y; };", "field 'struct s.y' has ctype 'struct t' of unknown size"),
+])
+def test_sizeof_says_what_is_wrong_with_the_fields(ffi, src, message):
+    # not just "ctype 'struct s' is of unknown size": cffi's TypeError, naming the field
+    ffi.cdef(src)
+    with pytest.raises(TypeError) as info:
+        ffi.sizeof("struct s")
+    assert str(info.value) == message
+
+
+# ---------------------------------------------------- malformed cdef text
+
+@pytest.mark.parametrize("src, position, rcffi_detail", [
+    ("int g(void", "1:11", "expected ',' or ')' in the parameter list, found end of input"),
+    ("int g(void;", "1:11", "expected ',' or ')' in the parameter list, found ';'"),
+    ("struct { int x }", "1:16", "expected ',' or ';' after a field, found '}'"),
+    ("int f(int x,);", "1:13", "expected a parameter type, found ')'"),
+    ("struct s { int x; }};", "1:20", "Invalid declaration: expected a name or ';' after '}', found '}'"),
+    ("int f(int);\n}", "2:1", "unbalanced '}': nothing is open here"),
+    (")", "1:1", "unbalanced ')': nothing is open here"),
+    ("struct s { int x : ; };", "1:20", "expected a constant expression, found ';'"),
+    ("struct s { int x; }", "1:20", "Invalid declaration: expected a name or ';' after '}', found end of input"),
+])
+def test_malformed_cdef_says_what_was_expected_where(ffi, src, position, rcffi_detail):
+    msg = cdef_error(ffi, src)
+    first, _, rest = msg.partition("\n")
+    if RCFFI:
+        assert first == 'cannot parse "%s"' % src.splitlines()[int(position.split(":")[0]) - 1]
+        assert rest.startswith("<cdef source string>:%s: %s" % (position, rcffi_detail))
+    else:   # cffi: pycparser's words (at end of input it has no line to quote)
+        assert first in ("parse error", 'cannot parse "%s"' % src.splitlines()[-1])
+
+
+def test_typedef_of_a_tag_declares_the_tag(ffi):
+    ffi.cdef("typedef struct s { int x; };\ntypedef struct t;")
+    assert ffi.sizeof("struct s") == 4
+    assert ffi.typeof("struct t *") is not None

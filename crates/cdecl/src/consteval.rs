@@ -207,7 +207,17 @@ impl<'a> Parser<'a> {
                 t.span,
                 "unsupported '[...]' here, cannot derive the actual array length in this context",
             )),
-            Tok::Eof => Err(self.unexpected("a constant expression")),
+            // nothing where a value must be (`x : ;`, `[)`, `= ,`): a syntax
+            // error, as cffi's parser says, not an unsupported expression
+            Tok::Eof
+            | Tok::Semi
+            | Tok::Comma
+            | Tok::Colon
+            | Tok::Assign
+            | Tok::RParen
+            | Tok::RBracket
+            | Tok::LBrace
+            | Tok::RBrace => Err(self.unexpected("a constant expression")),
             _ => Err(self.error(ErrorKind::Ffi, t.span, format!("{UNSUPPORTED}, found {}", crate::lexer::describe(&t, self.src)))),
         }
     }

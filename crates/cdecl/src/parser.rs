@@ -614,6 +614,11 @@ impl<'a> Parser<'a> {
                     self.bump();
                 }
                 Tok::Kw(Kw::Extern) if self.peek_nth(1).kind == Tok::Str => self.extern_block()?,
+                Tok::RBrace | Tok::RParen | Tok::RBracket => {
+                    let t = self.peek();
+                    let closer = self.tok_text(t);
+                    return Err(self.cdef_err(t.span, format!("unbalanced '{closer}': nothing is open here")).as_syntax());
+                }
                 _ => self.declaration()?,
             }
         }

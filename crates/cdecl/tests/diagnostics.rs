@@ -138,6 +138,29 @@ fn enum_diagnostics() {
     }
 }
 
+/// Malformed text: each message says what was expected, where, and what
+/// was found instead (never a complaint about something else).
+#[test]
+fn malformed_cdef_diagnostics() {
+    cases! { cdef_err,
+        void_unclosed: "", "int g(void";
+        void_then_semicolon: "", "int g(void;";
+        params_unclosed: "", "int g(int a, long";
+        params_trailing_comma: "", "int f(int x,);";
+        params_after_ellipsis: "", "void f(int, ...,);";
+        extra_close_brace: "", "struct s { int x; }};";
+        stray_close_brace: "", "int f(int);\n}";
+        nested_struct_unclosed: "", "struct s { struct t { int a; };";
+        struct_missing_semicolon_at_end: "", "struct s { int x; }";
+        field_missing_semicolon: "", "struct { int x }";
+        stray_close_paren: "", "int f(int));";
+        lone_close_paren: "", ")";
+        bitfield_no_width: "", "struct s { int x : ; };";
+        enumerator_no_value: "", "enum e { A = , B };";
+        aligned_not_power_of_two: "", "struct s { int x; } __attribute__((aligned(3)));";
+    }
+}
+
 /// C's one scope for typedef names and other identifiers, as cffi keeps
 /// it: a typedef name cannot also name a function, variable, constant or
 /// enumerator (even from a later cdef, even with override), nor the other

@@ -219,7 +219,8 @@ impl<'a> Parser<'a> {
         let is_typedef = specs.storage == Some(Kw::Typedef);
         if self.peek_kind() == Tok::Semi {
             let semi = self.bump();
-            if is_typedef {
+            // `typedef struct s {...};` declares the struct, as cffi accepts
+            if is_typedef && !specs.from_tag_spec {
                 return Err(self.cdef_err(join(start, semi.span), "Invalid declaration: typedef does not declare any name"));
             }
             if !specs.from_tag_spec {
@@ -242,6 +243,12 @@ impl<'a> Parser<'a> {
                 d.abi = Abi::Stdcall;
             }
             let Some(name_span) = d.name else {
+                if d.ops.is_empty() {
+                    // nothing that can be a declarator: `struct s {...}`
+                    // without its ';', a stray '}' or ')'
+                    let after = self.text(self.prev_span());
+                    return Err(self.unexpected_in("Invalid declaration: ", &format!("a name or ';' after '{after}'")));
+                }
                 return Err(self.cdef_err(d.span, "Invalid declaration: expected a name in the declaration"));
             };
             let name = self.text(name_span);
@@ -936,7 +943,8 @@ impl<'a> Parser<'a> {
             self.partial_len_ok = saved;
             r?;
         }
-        let close = self.expect(Tok::RParen, "',' or ')' in the parameter list")?;
+        let what = if variadic { "')' after '...' (it ends the parameter list)" } else { "',' or ')' in the parameter list" };
+        let close = self.expect(Tok::RParen, what)?;
         Ok(Op::Func { args, variadic, span: join(open.span, close.span) })
     }
 
@@ -980,6 +988,10 @@ impl<'a> Parser<'a> {
             let ty = match self.arena.get(ty).clone() {
                 // cffi drops a lone void parameter even when typedef'd: `f(void_t)`
                 Type::Void if args.is_empty() && self.peek_kind() == Tok::RParen => return Ok(()),
+                // `int g(void` / `int g(void;`: the list is what is wrong
+                Type::Void if args.is_empty() && self.peek_kind() != Tok::Comma => {
+                    return Err(self.unexpected("',' or ')' in the parameter list"));
+                }
                 Type::Void => {
                     return Err(self.cdef_err(
                         join(specs.type_span, d.span),
