@@ -11,6 +11,7 @@ CFFI_API_VERSION = "2.0.0"
 
 from ._rcffi import __version__  # noqa: E402,F401
 from .api import FFI, CDefError, FFIError, VerificationError, VerificationMissing, PkgConfigError  # noqa: F401
+from ._dropin import install_as_cffi  # noqa: F401
 
 __version_info__ = tuple(int(x) for x in __version__.split("."))
 

@@ -235,8 +235,9 @@ def make_lib(ffi, module_name, api, included_libs=()):
     lib = Lib()
     # ffi.addressof(lib, "name") goes through rcffi.lib.address_of_global
     object.__setattr__(lib, "_rcffi_handle", api)
-    # `from _foo.lib import f` works, as with cffi
-    sys.modules.setdefault(module_name + ".lib", lib)
+    # `from _foo.lib import f` works, as with cffi (which replaces an
+    # earlier module's lib of the same name)
+    sys.modules[module_name + ".lib"] = lib
     return lib
 
 

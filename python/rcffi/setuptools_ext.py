@@ -9,10 +9,15 @@ one) and adds an Extension whose C source is generated just before
 wheel. ``rcffi_modules=`` is the same, under a name real cffi never claims.
 
 When real cffi is installed in the same build environment, setuptools calls
-*both* hooks for ``cffi_modules``: rcffi's hook builds the modules whose FFI
-is an ``rcffi.FFI`` and leaves the others to cffi, but cffi's hook rejects
-rcffi FFI objects ("... is not an FFI instance"). Use ``rcffi_modules=`` in
-projects that may be built next to real cffi (docs/compat.md).
+*both* packages' hooks for ``cffi_modules``, in an order that depends on
+where they are installed, and cffi's rejects rcffi's FFI objects. So rcffi
+also registers :func:`claim_cffi_modules` as a
+``setuptools.finalize_distribution_options`` hook whose ``order`` runs it
+before every keyword hook: it builds the modules whose FFI is an
+``rcffi.FFI`` and leaves only the others (real cffi's) in
+``dist.cffi_modules`` for cffi's hook. rcffi's keyword hook then skips what
+was built already and what is real cffi's, so a module is added once
+whichever hook runs (in drop-in mode both entry points are rcffi's).
 """
 
 import os
@@ -46,7 +51,9 @@ def _is_real_cffi_ffi(obj):
     return any(c.__module__.split(".")[0] == "cffi" and c.__name__ == "FFI" for c in cls.__mro__)
 
 
-def add_cffi_module(dist, mod_spec, attr="cffi_modules"):
+def _load_ffi(mod_spec, attr):
+    """Execute the build script of 'mod_spec' ("path/build.py:name") and
+    return its FFI: an ``rcffi.FFI``, or a real cffi one (returned as is)."""
     from .api import FFI
 
     if not isinstance(mod_spec, str):
@@ -68,21 +75,37 @@ def add_cffi_module(dist, mod_spec, attr="cffi_modules"):
         ffi = mod_vars[ffi_var_name]
     except KeyError:
         error("%r: object %r not found in module" % (mod_spec, ffi_var_name))
-    if attr == "cffi_modules" and _is_real_cffi_ffi(ffi):
-        return  # a real cffi FFI: real cffi's own hook builds it
-    if not isinstance(ffi, FFI):
+    if not isinstance(ffi, FFI) and not _is_real_cffi_ffi(ffi):
         ffi = ffi()  # maybe it's a function instead of directly an ffi
-    if not isinstance(ffi, FFI):
-        if attr == "cffi_modules" and _is_real_cffi_ffi(ffi):
-            return
+    if not isinstance(ffi, FFI) and not _is_real_cffi_ffi(ffi):
         error("%r is not an FFI instance (got %r)" % (mod_spec, type(ffi).__name__))
+    return ffi
+
+
+def _done(dist):
+    """The specs of 'dist' already built by rcffi (hooks may run twice)."""
+    return dist.__dict__.setdefault("_rcffi_modules_done", set())
+
+
+def add_cffi_module(dist, mod_spec, attr="cffi_modules"):
+    """Add the module of 'mod_spec' to 'dist', unless already added or
+    (for ``cffi_modules``) made by real cffi; True if rcffi builds it."""
+    if (attr, mod_spec) in _done(dist):
+        return True
+    ffi = _load_ffi(mod_spec, attr)
+    if _is_real_cffi_ffi(ffi):
+        if attr == "cffi_modules":
+            return False  # a real cffi FFI: real cffi's own hook builds it
+        error("%r is a real cffi FFI: list it in cffi_modules=, not %s=" % (mod_spec, attr))
     if getattr(ffi, "_assigned_source", None) is None:
         error("%r: the set_source() method was not called" % (mod_spec,))
+    _done(dist).add((attr, mod_spec))
     module_name, source, source_extension, kwds = ffi._assigned_source
     if source is None:
         _add_py_module(dist, ffi, module_name)
     else:
         _add_c_module(dist, ffi, module_name, source, source_extension, kwds)
+    return True
 
 
 def _add_py_module(dist, ffi, module_name):
@@ -173,21 +196,36 @@ def _add_c_module(dist, ffi, module_name, source, source_extension, kwds):
     dist.cmdclass["build_ext"] = build_ext_make_mod
 
 
-def _modules(dist, attr, value):
-    if isinstance(value, str):
-        value = [value]
-    for spec in value:
-        add_cffi_module(dist, spec, attr)
+def _specs(value):
+    return [value] if isinstance(value, str) else list(value)
 
 
 def cffi_modules(dist, attr, value):
     """The ``cffi_modules=`` keyword."""
-    _modules(dist, attr, value)
+    for spec in _specs(value):
+        add_cffi_module(dist, spec, attr)
 
 
 def rcffi_modules(dist, attr, value):
     """The ``rcffi_modules=`` keyword (never claimed by real cffi)."""
-    _modules(dist, attr, value)
+    for spec in _specs(value):
+        add_cffi_module(dist, spec, attr)
 
 
-__all__ = ["cffi_modules", "rcffi_modules", "add_cffi_module", "sys"]
+def claim_cffi_modules(dist):
+    """``setuptools.finalize_distribution_options`` hook, run before the
+    keyword hooks (see ``order``): build the ``cffi_modules`` whose FFI is
+    rcffi's and leave only real cffi's in ``dist.cffi_modules``."""
+    value = getattr(dist, "cffi_modules", None)
+    if not value:
+        return
+    left = [spec for spec in _specs(value) if not add_cffi_module(dist, spec, "cffi_modules")]
+    # None: setuptools then calls no keyword hook at all
+    dist.cffi_modules = left or None
+
+
+# below 0, the order of setuptools' own hook that calls the keyword hooks
+claim_cffi_modules.order = -10
+
+
+__all__ = ["cffi_modules", "rcffi_modules", "claim_cffi_modules", "add_cffi_module", "sys"]

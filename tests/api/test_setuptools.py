@@ -1,12 +1,11 @@
 """`setup(cffi_modules=[...])` / `rcffi_modules=`: a project built by
 `pip install` into a fresh virtual environment, then imported there.
 
-The environment sees rcffi (with its entry points), setuptools and wheel,
-but not real cffi, through a .pth file (no network, no copy of rcffi).
+The environment sees rcffi (with its entry points) and setuptools, and in
+some tests real cffi too, through a .pth file (no network, no copy of
+rcffi; see tests/venvs.py).
 """
 
-import importlib.metadata
-import os
 import pathlib
 import subprocess
 import sys
@@ -15,87 +14,15 @@ import textwrap
 import pytest
 
 from conftest import IMPL_NAME
+from venvs import clean_env, cffi_shim, make_project, make_venv, pip_install, rcffi_shim
 
 pytestmark = pytest.mark.skipif(IMPL_NAME != "rcffi", reason="installs a project using rcffi's setuptools hook")
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def _dist_path(name):
-    dist = importlib.metadata.distribution(name)
-    return pathlib.Path(dist._path)  # the .dist-info directory
-
-
 def make_env(tmp_path):
-    """A venv (no pip) whose site-packages sees a 'shim' directory holding
-    rcffi and setuptools."""
-    shim = tmp_path / "shim"
-    shim.mkdir()
-    import rcffi
-    import setuptools
-
-    (shim / "rcffi").symlink_to(pathlib.Path(rcffi.__file__).parent)
-    (shim / "setuptools").symlink_to(pathlib.Path(setuptools.__file__).parent)
-    for extra in ("_distutils_hack", "pkg_resources"):
-        p = pathlib.Path(setuptools.__file__).parent.parent / extra
-        if p.exists():
-            (shim / extra).symlink_to(p)
-    path = _dist_path("setuptools")
-    (shim / path.name).symlink_to(path)
-    # rcffi's metadata with the entry points pyproject.toml declares
-    info = shim / "rcffi-0.1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: rcffi\nVersion: 0.1.0\n")
-    (info / "entry_points.txt").write_text(
-        "[distutils.setup_keywords]\n"
-        "cffi_modules=rcffi.setuptools_ext:cffi_modules\n"
-        "rcffi_modules=rcffi.setuptools_ext:rcffi_modules\n"
-    )
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    py = venv / "bin" / "python"
-    site = subprocess.check_output([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip()
-    pathlib.Path(site, "shim.pth").write_text(str(shim) + "\n")
-    return py
-
-
-def make_project(tmp_path, keyword):
-    proj = tmp_path / "proj"
-    (proj / "apidemo").mkdir(parents=True)
-    (proj / "setup.py").write_text(textwrap.dedent("""
-        from setuptools import setup
-        setup(
-            name="apidemo",
-            version="0.1.0",
-            packages=["apidemo"],
-            %s=["apidemo/_build.py:ffibuilder"],
-        )
-    """ % keyword))
-    (proj / "apidemo" / "__init__.py").write_text(textwrap.dedent("""
-        from apidemo._demo import ffi, lib
-
-        def compute(text):
-            data = text.encode("utf-8")
-            return lib.checksum(data, len(data))
-    """))
-    (proj / "apidemo" / "_build.py").write_text(textwrap.dedent('''
-        from rcffi import FFI
-
-        ffibuilder = FFI()
-        ffibuilder.cdef("""
-            int checksum(const char *data, int n);
-            #define DEMO_VERSION ...
-        """)
-        ffibuilder.set_source("apidemo._demo", """
-            #define DEMO_VERSION 7
-            static int checksum(const char *data, int n) {
-                int s = 0;
-                for (int i = 0; i < n; i++) s += (unsigned char)data[i];
-                return s;
-            }
-        """)
-    '''))
-    return proj
+    return make_venv(tmp_path, [rcffi_shim(tmp_path)])
 
 
 @pytest.mark.parametrize("keyword", ["cffi_modules", "rcffi_modules"])
@@ -104,13 +31,8 @@ def test_pip_install_builds_the_extension_into_the_wheel(tmp_path, keyword):
     assert '%s = "rcffi.setuptools_ext:%s"' % (keyword, keyword) in text
     py = make_env(tmp_path)
     proj = make_project(tmp_path, keyword)
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)
-    r = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(py), "install", "--no-build-isolation", "--no-index",
-         "--no-deps", "--disable-pip-version-check", "-q", str(proj)],
-        capture_output=True, text=True, env=env, cwd=str(tmp_path),
-    )
+    env = clean_env()
+    r = pip_install(py, proj, env, tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     out = subprocess.check_output(
         [str(py), "-c", "import apidemo, os; print(apidemo.compute('abc'), apidemo.lib.DEMO_VERSION,"
@@ -145,3 +67,63 @@ def test_out_of_line_abi_module_is_generated(tmp_path):
         ffi = ns["ffi"]
         assert ffi.sizeof("struct point") == 2 * ffi.sizeof("int")
         assert ffi.dlopen(None).abs(-5) == 5
+
+
+def _keyword_hooks(py, env):
+    """The values of the `cffi_modules` keyword hooks, in the order
+    setuptools calls them in the venv of 'py'."""
+    out = subprocess.check_output(
+        [str(py), "-c", "import importlib.metadata as m; print(' '.join(e.value for e in "
+         "m.entry_points(group='distutils.setup_keywords') if e.name == 'cffi_modules'))"],
+        text=True, env=env,
+    )
+    return out.split()
+
+
+@pytest.mark.parametrize("cffi_first", [False, True], ids=["rcffi_hook_first", "cffi_hook_first"])
+def test_cffi_modules_next_to_real_cffi(tmp_path, cffi_first):
+    # one project, two compiled modules: one made by an rcffi.FFI, one by a
+    # real cffi.FFI; whichever keyword hook setuptools calls first, each is
+    # built by its own package
+    shims = [rcffi_shim(tmp_path), cffi_shim(tmp_path)]
+    py = make_venv(tmp_path, shims[::-1] if cffi_first else shims)
+    env = clean_env()
+    hooks = _keyword_hooks(py, env)
+    expected = ["rcffi.setuptools_ext:cffi_modules", "cffi.setuptools_ext:cffi_modules"]
+    assert hooks == (expected[::-1] if cffi_first else expected)
+    proj = make_project(tmp_path, "cffi_modules")
+    (proj / "apidemo" / "_build_real.py").write_text(textwrap.dedent('''
+        import cffi
+        ffibuilder = cffi.FFI()
+        ffibuilder.cdef("int twice(int);")
+        ffibuilder.set_source("apidemo._real", "static int twice(int x) { return 2 * x; }")
+    '''))
+    setup_py = (proj / "setup.py").read_text()
+    (proj / "setup.py").write_text(setup_py.replace(
+        '["apidemo/_build.py:ffibuilder"]', '["apidemo/_build.py:ffibuilder", "apidemo/_build_real.py:ffibuilder"]'))
+    r = pip_install(py, proj, env, tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = subprocess.check_output(
+        [str(py), "-c", "import apidemo, apidemo._real as real, rcffi; print(apidemo.compute('ab'), real.lib.twice(21),"
+         " isinstance(apidemo.ffi, rcffi.FFI), type(real.ffi).__module__)"],
+        text=True, env=env, cwd=str(tmp_path),
+    )
+    assert out.split() == [str(ord("a") + ord("b")), "42", "True", "_cffi_backend"]
+
+
+def test_cffi_modules_hook_adds_a_module_once(tmp_path, monkeypatch):
+    # in drop-in mode both `cffi_modules` entry points are rcffi's hook, and
+    # the finalize hook may already have built it: one Extension, not two
+    from setuptools import Distribution
+
+    from rcffi.setuptools_ext import cffi_modules, claim_cffi_modules
+
+    proj = make_project(tmp_path, "cffi_modules")
+    monkeypatch.chdir(proj)
+    dist = Distribution({"name": "apidemo"})
+    dist.cffi_modules = ["apidemo/_build.py:ffibuilder"]
+    claim_cffi_modules(dist)
+    assert dist.cffi_modules is None  # nothing left for real cffi's hook
+    cffi_modules(dist, "cffi_modules", ["apidemo/_build.py:ffibuilder"])
+    cffi_modules(dist, "cffi_modules", "apidemo/_build.py:ffibuilder")
+    assert [e.name for e in dist.ext_modules] == ["apidemo._demo"]

@@ -166,11 +166,9 @@ static int _rcffi_emb_run_init_code(void)
     int status = -1;
     if (_rcffi_emb_import_runtime() < 0)
         return -1;
-    m = PyInit_@LAST@();
+    m = PyInit_@LAST@();  /* which puts it in sys.modules */
     if (m == NULL)
         return -1;
-    if (PyDict_SetItemString(PyImport_GetModuleDict(), @NAME@, m) < 0)
-        goto done;
     code = Py_CompileString(_rcffi_emb_code, @FILENAME@, Py_file_input);
     if (code == NULL)
         goto done;

@@ -779,6 +779,12 @@ PyMODINIT_FUNC PyInit_@LAST@(void)
         return NULL;
     }
     Py_DECREF(pair);
+    /* as cffi: the module is also sys.modules[<set_source() name>], even
+       when imported as part of a package (setup(ext_package=...)) */
+    if (PyDict_SetItemString(PyImport_GetModuleDict(), @NAME@, m) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
 @KEEP@    return m;
 }
 "#;

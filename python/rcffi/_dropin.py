@@ -1,0 +1,137 @@
+"""Drop-in mode: rcffi standing in for cffi, for code that says ``import
+cffi`` and cannot be edited (``rcffi.install_as_cffi()``, or the
+environment switch ``RCFFI_AS_CFFI=1`` read by the ``.pth`` file the wheel
+installs at the root of site-packages, ``python/rcffi_as_cffi.pth``).
+
+A finder placed first in ``sys.meta_path`` answers for ``cffi``, for the
+``cffi.X`` modules rcffi also has (``cffi.api`` is ``rcffi.api``, ...) and
+for ``_cffi_backend`` (``rcffi._cffi_backend``), so it wins over a real cffi
+installed in the same environment. ``cffi`` itself is a module of its own:
+rcffi's public names with cffi's version numbers (``rcffi.__version__``
+stays rcffi's).
+"""
+
+import sys
+
+# the cffi release whose API rcffi implements (what `cffi.__version__`
+# reports in drop-in mode)
+CFFI_VERSION = "2.0.0"
+
+# cffi's modules that rcffi has, under the same name
+ALIASED = ("api", "error", "ffiplatform", "model", "recompiler", "setuptools_ext", "verifier", "_imp_emulation")
+
+# cffi's other modules: importing one says why it is missing
+NOT_PROVIDED = {
+    "backend_ctypes": "cffi's pure-Python ctypes backend is not a target of rcffi",
+    "cparser": "rcffi parses cdef() text in its Rust core (crates/cdecl)",
+    "commontypes": "rcffi's common types (FILE, va_list, ...) live in its Rust core",
+    "cffi_opcode": "cffi's type-table opcodes are read by rcffi's own decoder",
+    "vengine_cpy": "rcffi.verifier has one engine, a CPython extension module",
+    "vengine_gen": "rcffi.verifier has one engine, a CPython extension module",
+    "lock": "rcffi has no module-level lock to share",
+    "pkgconfig": "use ffi.set_source_pkgconfig() (rcffi.recompiler.flags_from_pkgconfig)",
+    "_shimmed_dist_utils": "rcffi uses setuptools directly",
+    "gen_src": "not a target of rcffi",
+    "_cffi_gen_src": "not a target of rcffi",
+}
+
+
+class _Finder:
+    """Finds ``cffi``, ``cffi.X`` and ``_cffi_backend`` (see the module
+    docstring); every other name is left to the next finder."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == "cffi":
+            return _spec(fullname, _CffiLoader(), is_package=True)
+        if fullname == "_cffi_backend":
+            return _spec(fullname, _AliasLoader("rcffi._cffi_backend"))
+        if fullname.startswith("cffi."):
+            sub = fullname[len("cffi."):]
+            if sub in ALIASED:
+                return _spec(fullname, _AliasLoader("rcffi." + sub))
+            reason = NOT_PROVIDED.get(sub)
+            if reason is not None:
+                raise ModuleNotFoundError(
+                    "No module named %r: rcffi stands in for cffi here (drop-in mode) and has no such "
+                    "module (%s)" % (fullname, reason), name=fullname)
+        return None
+
+    def __repr__(self):
+        return "<rcffi drop-in finder for cffi>"
+
+
+def _spec(name, loader, is_package=False):
+    from importlib.machinery import ModuleSpec
+
+    # the origin shows in repr(module): <module 'cffi' (rcffi drop-in)>
+    return ModuleSpec(name, loader, origin="rcffi drop-in", is_package=is_package)
+
+
+class _AliasLoader:
+    """Loads a name as another module: the import system takes back what
+    ``sys.modules`` holds after ``exec_module``, so the name ends up bound
+    to the rcffi module itself (one module object, not a copy)."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def create_module(self, spec):
+        return None  # a throw-away module, replaced in exec_module
+
+    def exec_module(self, module):
+        import importlib
+
+        real = importlib.import_module(self.target)
+        sys.modules[module.__name__] = real
+
+
+class _CffiLoader:
+    """Makes the ``cffi`` module: rcffi's public names, cffi's versions."""
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        import rcffi
+
+        for name in rcffi.__all__:
+            setattr(module, name, getattr(rcffi, name))
+        module.__all__ = ["FFI", "VerificationError", "VerificationMissing", "CDefError", "FFIError"]
+        module.__version__ = CFFI_VERSION
+        module.__version_info__ = tuple(int(x) for x in CFFI_VERSION.split("."))
+        module.__version_verifier_modules__ = "0.8.6"
+        module.__doc__ = "rcffi standing in for cffi %s (drop-in mode: rcffi.install_as_cffi())" % (CFFI_VERSION,)
+        module.__path__ = []  # a package: `import cffi.api` goes through the finder
+        module.__rcffi__ = rcffi
+        # what `import cffi.api` would bind, already there (cffi's own
+        # __init__ imports api and error)
+        import importlib
+
+        for sub in ("api", "error"):
+            setattr(module, sub, importlib.import_module("rcffi." + sub))
+
+
+_finder = _Finder()
+
+
+def _is_ours(mod):
+    if mod is None:
+        return False
+    name = getattr(mod, "__name__", "")
+    return name == "rcffi" or name.startswith("rcffi.") or getattr(mod, "__rcffi__", None) is not None
+
+
+def install_as_cffi():
+    """Make ``import cffi``, ``import cffi.X`` and ``import _cffi_backend``
+    give rcffi's modules, in this interpreter, from now on (as
+    ``pymysql.install_as_MySQLdb()``). Names already bound to a real cffi's
+    objects keep them: call it before anything imports cffi."""
+    if _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)
+    # a real cffi imported earlier: the next import finds rcffi instead
+    for name in list(sys.modules):
+        if (name in ("cffi", "_cffi_backend") or name.startswith("cffi.")) and not _is_ours(sys.modules[name]):
+            del sys.modules[name]
+
+
+__all__ = ["install_as_cffi", "CFFI_VERSION"]

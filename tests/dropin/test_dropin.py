@@ -1,0 +1,154 @@
+"""Drop-in mode: ``rcffi.install_as_cffi()`` and the ``RCFFI_AS_CFFI=1``
+switch (the .pth file the wheel installs), each checked in fresh
+interpreters of a venv that has rcffi, and in some tests real cffi too."""
+
+import json
+import pathlib
+import subprocess
+import textwrap
+
+import pytest
+
+from conftest import IMPL_NAME
+from venvs import DROPIN_PTH, ROOT, clean_env, cffi_shim, make_project, make_venv, pip_install, rcffi_shim
+
+pytestmark = pytest.mark.skipif(IMPL_NAME != "rcffi", reason="rcffi's drop-in mode")
+
+# what `import cffi` gives in the interpreter, as JSON
+PROBE = textwrap.dedent("""
+    import json, sys
+    info = {"rcffi_at_startup": "rcffi" in sys.modules}
+    try:
+        import cffi, _cffi_backend
+    except ImportError as e:
+        info["cffi"] = None
+    else:
+        info["cffi"] = {
+            "version": cffi.__version__,
+            "version_info": list(cffi.__version_info__),
+            "ffi_module": cffi.FFI.__module__,
+            "backend": _cffi_backend.__name__,
+        }
+        ffi = cffi.FFI()
+        ffi.cdef("size_t strlen(const char *);")
+        info["cffi"]["strlen"] = ffi.dlopen(None).strlen(b"drop-in")
+    print(json.dumps(info))
+""")
+
+
+def probe(py, env, code=PROBE):
+    out = subprocess.run([str(py), "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def venv(tmp_path, real_cffi, cffi_first=False):
+    shims = [rcffi_shim(tmp_path)]
+    if real_cffi:
+        shims.append(cffi_shim(tmp_path))
+        if cffi_first:
+            shims.reverse()
+    return make_venv(tmp_path, shims, dropin_pth=True)
+
+
+RCFFI_AS_CFFI = {"ffi_module": "rcffi.api", "backend": "rcffi._cffi_backend", "version": "2.0.0",
+                 "version_info": [2, 0, 0], "strlen": 7}
+
+
+@pytest.mark.parametrize("real_cffi", [False, True], ids=["rcffi_only", "with_real_cffi"])
+@pytest.mark.parametrize("switch", [None, "0", "1"], ids=["unset", "off", "on"])
+def test_switch_decides_what_import_cffi_gives(tmp_path, switch, real_cffi):
+    py = venv(tmp_path, real_cffi, cffi_first=True)
+    env = clean_env(**({"RCFFI_AS_CFFI": switch} if switch is not None else {}))
+    info = probe(py, env)
+    if switch == "1":
+        assert info["cffi"] == RCFFI_AS_CFFI
+        return
+    # off: the .pth costs an environment lookup, rcffi is not even imported
+    assert info["rcffi_at_startup"] is False
+    if real_cffi:
+        assert info["cffi"]["ffi_module"] == "cffi.api"
+        assert info["cffi"]["backend"] == "_cffi_backend"
+    else:
+        assert info["cffi"] is None
+
+
+def test_submodules_are_rcffis_own(tmp_path):
+    py = venv(tmp_path, real_cffi=True, cffi_first=True)
+    code = textwrap.dedent("""
+        import importlib, json, rcffi, rcffi._dropin as d, sys
+        same = {}
+        for sub in d.ALIASED:
+            mod = importlib.import_module("cffi." + sub)
+            same[sub] = mod is importlib.import_module("rcffi." + sub) and getattr(sys.modules["cffi"], sub) is mod
+        import cffi.api, cffi.verifier, cffi.setuptools_ext
+        from cffi.error import FFIError
+        try:
+            import cffi.backend_ctypes
+            missing = None
+        except ImportError as e:
+            missing = str(e)
+        print(json.dumps({"same": same, "FFIError": FFIError is rcffi.FFIError,
+                          "api_FFI": cffi.api.FFI is rcffi.FFI, "missing": missing,
+                          "rcffi_version": rcffi.__version__, "repr": repr(sys.modules["cffi"])}))
+    """)
+    info = probe(py, clean_env(RCFFI_AS_CFFI="1"), code)
+    assert sorted(info["same"]) == sorted(
+        ["api", "error", "ffiplatform", "model", "recompiler", "setuptools_ext", "verifier", "_imp_emulation"])
+    assert all(info["same"].values()), info["same"]
+    assert info["FFIError"] and info["api_FFI"]
+    assert "No module named 'cffi.backend_ctypes'" in info["missing"] and "rcffi" in info["missing"]
+    # rcffi keeps its own version; only the `cffi` module reports cffi's
+    import rcffi
+
+    assert info["rcffi_version"] == rcffi.__version__
+    assert info["repr"] == "<module 'cffi' (rcffi drop-in)>"
+
+
+@pytest.mark.parametrize("real_cffi", [False, True], ids=["rcffi_only", "with_real_cffi"])
+def test_install_as_cffi(tmp_path, real_cffi):
+    # no switch: the call itself; a real cffi imported before is replaced
+    # for later imports (objects bound earlier stay real cffi's)
+    py = venv(tmp_path, real_cffi)
+    code = textwrap.dedent("""
+        import json, sys
+        try:
+            import cffi as before
+            before = before.FFI.__module__
+        except ImportError:
+            before = None
+        import rcffi
+        rcffi.install_as_cffi()
+        rcffi.install_as_cffi()  # twice is harmless
+        import cffi, _cffi_backend, cffi.api
+        print(json.dumps({"before": before, "after": cffi.FFI.__module__, "backend": _cffi_backend.__name__,
+                          "api": cffi.api.__name__, "version": cffi.__version__,
+                          "finders": sum(1 for f in sys.meta_path if "rcffi" in repr(f))}))
+    """)
+    info = probe(py, clean_env(), code)
+    assert info == {"before": "cffi.api" if real_cffi else None, "after": "rcffi.api",
+                    "backend": "rcffi._cffi_backend", "api": "rcffi.api", "version": "2.0.0", "finders": 1}
+
+
+def test_the_wheel_installs_the_pth_file():
+    # maturin puts `include`d files at the root of the wheel (site-packages)
+    text = (ROOT / "pyproject.toml").read_text()
+    assert 'include = [{ path = "python/rcffi_as_cffi.pth", format = "wheel" }]' in text
+    line = DROPIN_PTH.read_text()
+    assert line.startswith("import os;") and line.count("\n") == 1  # site.py executes it
+
+
+@pytest.mark.parametrize("real_cffi", [False, True], ids=["rcffi_only", "with_real_cffi"])
+def test_pip_build_subprocess_uses_rcffi(tmp_path, real_cffi):
+    # `RCFFI_AS_CFFI=1 pip install --no-build-isolation`: a project written
+    # for cffi (`from cffi import FFI`, `cffi_modules=`) is built by rcffi
+    py = venv(tmp_path, real_cffi)
+    proj = make_project(tmp_path, "cffi_modules", ffi_import="from cffi import FFI")
+    r = pip_install(py, proj, clean_env(RCFFI_AS_CFFI="1"), tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    # the module is rcffi's: it loads without the switch
+    code = ("import apidemo, rcffi; print(apidemo.compute('abc'), apidemo.lib.DEMO_VERSION, "
+            "isinstance(apidemo.ffi, rcffi.FFI))")
+    out = subprocess.run([str(py), "-c", code], capture_output=True, text=True, env=clean_env(), cwd=str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(ord("a") + ord("b") + ord("c")), "7", "True"]
