@@ -4,6 +4,10 @@
 //! best time.
 //!
 //! `cargo run --release -p cdecl --example parse_bench [N]`
+//!
+//! `... parse_bench --functions N [N2 ...]`: issue #11's input instead,
+//! N one-line functions `int f_K(int, long);` (424,000 of them are 10 MB),
+//! one parse each, printing the time per size.
 
 use std::fmt::Write;
 use std::time::Instant;
@@ -29,7 +33,29 @@ fn synthetic(groups: usize) -> (String, usize) {
     (s, decls)
 }
 
+/// `int f_0(int, long);` ... : many names sharing a prefix.
+fn functions(n: usize) -> String {
+    let mut s = String::with_capacity(n * 24);
+    for i in 0..n {
+        writeln!(s, "int f_{i}(int, long);").unwrap();
+    }
+    s
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--functions") {
+        for n in args[1..].iter().map(|a| a.parse::<usize>().expect("a count")) {
+            let src = functions(n);
+            let (mut arena, mut reg) = (TypeArena::new(), Registry::new());
+            let t0 = Instant::now();
+            reg.cdef(&mut arena, &src, &CdefOptions::default()).expect("the functions parse");
+            let ms = t0.elapsed().as_secs_f64() * 1e3;
+            assert_eq!(reg.declarations().len(), n);
+            println!("parse_bench --functions: {n} declarations, {:.1} MB: {ms:.1} ms", src.len() as f64 / 1e6);
+        }
+        return;
+    }
     let target: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(13_500);
     let groups = target.div_ceil(9);
     let (src, decls) = synthetic(groups);
