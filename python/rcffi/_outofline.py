@@ -44,6 +44,8 @@ class OutOfLineFFI(FFI):
                 self._cdef(text, override, False, pack or None)
             self._cdefsources.append(text)
             calls.append((text, override, pack))
+        # `struct foo`, not its typedef name, as cffi's tables name it
+        self._name_by_tag()
 
 
 # what type(ffi) shows, as for cffi's out-of-line modules

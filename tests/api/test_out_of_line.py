@@ -149,6 +149,6 @@ def test_generated_module_carries_a_snapshot_and_falls_back_to_the_texts(tmp_pat
         m = importlib.import_module(name + suffix)
         assert m.ffi.sizeof("pt_t") == 8
         assert m.ffi.offsetof("struct pt", "y") == 4
-        assert m.ffi.typeof("int(*)(pt_t *)").args[0].item.cname == "pt_t"
+        assert m.ffi.typeof("int(*)(pt_t *)").args[0].item.cname == "struct pt"  # as in cffi's tables
         assert m.ffi.integer_const("G") == 5
         assert [c[0] for c in m.ffi._cdef_calls] == [c[0] for c in ffi._cdef_calls]

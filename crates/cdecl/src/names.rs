@@ -120,3 +120,34 @@ fn function_name(arena: &TypeArena, fty: TypeId, repl: &str) -> (String, usize) 
     out.push_str(&rname[rpos..]);
     (out, pos)
 }
+
+/// Compiled and out-of-line modules name records and enums as cffi's type
+/// tables do: by their tag when they have one (`struct foo`, even when a
+/// typedef `foo_t` named it first, which is what `ffi.cdef()` in in-line ABI
+/// mode prints), by their typedef name only when anonymous. Applied to the
+/// records and enums `reg` declares under a tag (`FILE` keeps its name).
+pub fn name_by_tag(reg: &crate::Registry, arena: &mut TypeArena) {
+    let file = arena.common_type("FILE");
+    let tagged: Vec<TypeId> =
+        reg.struct_tags.values().chain(reg.union_tags.values()).chain(reg.enum_tags.values()).copied().collect();
+    for ty in tagged {
+        if Some(ty) == file {
+            continue;
+        }
+        match *arena.get(ty) {
+            Type::Record(rid) => {
+                let r = arena.record_mut(rid);
+                if let Some(tag) = &r.tag {
+                    r.cname = format!("{} {tag}", r.kind.keyword());
+                }
+            }
+            Type::Enum(eid) => {
+                let e = arena.enum_def_mut(eid);
+                if let Some(tag) = &e.tag {
+                    e.cname = format!("enum {tag}");
+                }
+            }
+            _ => {}
+        }
+    }
+}

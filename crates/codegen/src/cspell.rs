@@ -69,26 +69,28 @@ fn ptr_quals_text(arena: &TypeArena, ty: TypeId) -> String {
     s
 }
 
-/// The name of a record or enum usable as a C type, if it has one.
+/// The name of a record or enum usable as a C type, if it has one. As in
+/// cffi, the first typedef that names it directly wins over its tag
+/// (`typedef union u { ... } u;` is spelled `u`, which also compiles when
+/// the real header's union has no tag); an anonymous one has only that.
 pub fn record_name(arena: &TypeArena, ty: TypeId) -> Option<String> {
-    match arena.get(arena.strip_top_quals(ty)) {
+    let (keyword, tag, cname) = match arena.get(arena.strip_top_quals(ty)) {
         Type::Record(rid) => {
             let r = arena.record(*rid);
-            match &r.tag {
-                Some(tag) => Some(format!("{} {tag}", r.kind.keyword())),
-                None if !r.cname.contains('$') => Some(r.cname.clone()),
-                None => None,
-            }
+            (r.kind.keyword(), &r.tag, &r.cname)
         }
         Type::Enum(eid) => {
             let e = arena.enum_def(*eid);
-            match &e.tag {
-                Some(tag) => Some(format!("enum {tag}")),
-                None if !e.cname.contains('$') => Some(e.cname.clone()),
-                None => None,
-            }
+            ("enum", &e.tag, &e.cname)
         }
-        _ => None,
+        _ => return None,
+    };
+    // cname is "struct TAG", "struct $N" or the typedef name
+    let by_typedef = !cname.contains('$') && !cname.starts_with(&format!("{keyword} "));
+    match tag {
+        _ if by_typedef => Some(cname.clone()),
+        Some(tag) => Some(format!("{keyword} {tag}")),
+        None => None,
     }
 }
 

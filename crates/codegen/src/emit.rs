@@ -557,15 +557,17 @@ impl<'a> Emitter<'a> {
             if !def.partial {
                 continue;
             }
+            // the key the runtime looks for (cdecl::resolve)
             let key = match &def.tag {
                 Some(t) => format!("enum {t}"),
                 None => def.cname.clone(),
             };
-            if key.contains('$') {
+            let ety = self.arena.intern(Type::Enum(eid));
+            let Some(cname) = record_name(self.arena, ety) else {
                 // an anonymous enum: only its values are needed
                 continue;
-            }
-            self.types.push(format!("{{ {}, 2, sizeof({key}), _RCFFI_ENUM_SIGNED({key}) }}", c_string(&key)));
+            };
+            self.types.push(format!("{{ {}, 2, sizeof({cname}), _RCFFI_ENUM_SIGNED({cname}) }}", c_string(&key)));
         }
         Ok(())
     }
@@ -631,9 +633,13 @@ impl<'a> Emitter<'a> {
             let mut cells = Vec::new();
             for (k, f) in leaves.iter().enumerate() {
                 if self.is_opaque_record(f.ty, true) {
-                    let short = sname.rsplit(' ').next().unwrap_or(&sname);
+                    // cffi's words: its declaration key, then the record's own name
+                    let (key, short) = match &r.tag {
+                        Some(tag) => (format!("{} {tag}", r.kind.keyword()), tag.clone()),
+                        None => (format!("anonymous {}", r.cname), format!("${}", r.cname)),
+                    };
                     return Err(GenError::Type(format!(
-                        "{sname}: field '{short}.{}' is of an opaque type (not declared in cdef())",
+                        "{key}: field '{short}.{}' is of an opaque type (not declared in cdef())",
                         f.name
                     )));
                 }

@@ -329,6 +329,8 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
         let result = {
             let mut reg = base.registry.lock().unwrap_or_else(|e| e.into_inner());
             let mut a = arena();
+            // first, so that the compiler's complaints name them as cffi's do
+            cdecl::names::name_by_tag(&reg, &mut a);
             cdecl::resolve::apply(&mut reg, &mut a, &facts)
         };
         // ffi.verify() checks (in cffi's words) when it applies the same

@@ -11,6 +11,7 @@ mod call_int;
 mod callback;
 mod cast;
 mod cdata;
+mod cffi_tables;
 mod convert;
 mod ctype;
 mod entry;
