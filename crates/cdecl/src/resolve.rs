@@ -472,8 +472,10 @@ fn fix_partial(
     let is_union = record.kind == RecordKind::Union;
     let mut placed = Vec::with_capacity(fields.len());
     // where the next bitfield may start, for those the compiled code
-    // could not measure (enum or const types, unnamed): gcc's rule
-    let mut bit: u64 = 0;
+    // could not measure (enum or const types, unnamed): gcc's rule. In
+    // u128: byte offsets up to 2^64 times 8 cannot overflow it.
+    let mut bit: u128 = 0;
+    let too_large = || Error::new(crate::ErrorKind::Overflow, format!("{cname}: a field ends beyond what a Py_ssize_t holds"));
     for (f, fl) in fields.iter_mut().zip(&fact.fields) {
         if is_union {
             bit = 0;
@@ -481,20 +483,21 @@ fn fix_partial(
         let Some((offset, fsize)) = *fl else {
             let width = u64::from(f.bitsize.unwrap_or(0));
             let (usize_, ualign) = layout::size_align(arena, f.ty)?;
+            let unit = u128::from(ualign) * 8;
             let at = match measured_bits(facts, rname, &f.name) {
                 Some((first, n)) => bitfield_at(first, n, usize_, ualign),
                 None if width == 0 => {
-                    bit = bit.div_ceil(ualign * 8) * ualign * 8;
-                    FieldLayout { offset: bit / 8, bitshift: 0, bitsize: 0 }
+                    bit = bit.div_ceil(unit) * unit;
+                    FieldLayout { offset: u64::try_from(bit / 8).map_err(|_| too_large())?, bitshift: 0, bitsize: 0 }
                 }
                 None => {
-                    if bit % (ualign * 8) + width > usize_ * 8 {
-                        bit = bit.div_ceil(ualign * 8) * ualign * 8;
+                    if bit % unit + u128::from(width) > u128::from(usize_) * 8 {
+                        bit = bit.div_ceil(unit) * unit;
                     }
-                    bitfield_at(bit, width, usize_, ualign)
+                    bitfield_at(u64::try_from(bit).map_err(|_| too_large())?, width, usize_, ualign)
                 }
             };
-            bit = at.offset * 8 + at.bitshift.max(0) as u64 + at.bitsize.max(0) as u64;
+            bit = u128::from(at.offset) * 8 + at.bitshift.max(0) as u128 + at.bitsize.max(0) as u128;
             placed.push(at);
             continue;
         };
@@ -516,9 +519,9 @@ fn fix_partial(
                     )));
                 }
             }
-            bit = (offset + fsize) * 8;
+            bit = (u128::from(offset) + u128::from(fsize)) * 8;
         } else {
-            bit = offset * 8;
+            bit = u128::from(offset) * 8;
         }
         placed.push(FieldLayout { offset, bitshift: -1, bitsize: -1 });
     }

@@ -105,3 +105,25 @@ fn sizes_beyond_a_ssize_t_are_errors_not_wrapped() {
     // the largest array: exactly isize::MAX bytes
     assert_eq!(natural("", "char[0x7fffffffffffffff]").unwrap(), (i64::MAX as u64, 1));
 }
+
+/// A record completed by the compiler (`...;`, API mode) whose field is
+/// larger than 2^61 bytes: its end in bits does not fit a u64, and the
+/// layout is taken from the compiler without wrapping or panicking.
+#[test]
+fn compiler_layout_of_a_huge_field_is_checked() {
+    use cdecl::resolve::{apply, CompilerFacts, RecordFact};
+    let mut arena = TypeArena::new();
+    let mut reg = Registry::new();
+    let src = "union u { char a[0x7000000000000000]; int b : 3; ...; };";
+    reg.cdef(&mut arena, src, &CdefOptions::default()).unwrap();
+    let facts = CompilerFacts {
+        records: vec![(
+            "union u".into(),
+            RecordFact { size: 0x7000000000000000, align: 4, fields: vec![Some((0, 0x7000000000000000)), None] },
+        )],
+        ..CompilerFacts::default()
+    };
+    apply(&mut reg, &mut arena, &facts).unwrap();
+    let t = reg.parse_type(&mut arena, "union u").unwrap();
+    assert_eq!(cdecl::layout::size_align(&mut arena, t).unwrap(), (0x7000000000000000, 4));
+}

@@ -765,10 +765,11 @@ fn record_unsupported(_py: Python<'_>, ct: &CType, place: &str) -> PyResult<Opti
         let mut t = a.strip_top_quals(f.ty);
         let mut flat = 1u64;
         while let cdecl::Type::Array { item, len } = a.get(t) {
-            flat *= match len {
+            // saturating: a product of huge lengths must not wrap to 0
+            flat = flat.saturating_mul(match len {
                 cdecl::ArrayLen::Fixed(n) => *n,
                 _ => 0,
-            };
+            });
             t = a.strip_top_quals(*item);
         }
         flat == 0
