@@ -4,7 +4,6 @@ a tag the real header's type does not have. At run time, a compiled or
 out-of-line module names them as cffi's type tables do: by the tag when
 there is one (in-line ABI mode: by that first typedef)."""
 
-
 from .conftest import unique
 
 

@@ -3,7 +3,6 @@ switch (the .pth file the wheel installs), each checked in fresh
 interpreters of a venv that has rcffi, and in some tests real cffi too."""
 
 import json
-import pathlib
 import subprocess
 import textwrap
 
