@@ -101,10 +101,11 @@ def clean_env(**extra):
     return env
 
 
-def make_project(base, keyword, ffi_import="from rcffi import FFI"):
+def make_project(base, keyword, ffi_import="from rcffi import FFI", setup_extra=""):
     """A setuptools project 'apidemo' whose compiled module apidemo._demo
     is built by '<keyword>=["apidemo/_build.py:ffibuilder"]'; the build
-    script gets FFI through 'ffi_import'."""
+    script gets FFI through 'ffi_import'; 'setup_extra' is more keyword
+    arguments of setup() (text)."""
     proj = base / "proj"
     (proj / "apidemo").mkdir(parents=True)
     (proj / "setup.py").write_text(textwrap.dedent("""
@@ -114,8 +115,9 @@ def make_project(base, keyword, ffi_import="from rcffi import FFI"):
             version="0.1.0",
             packages=["apidemo"],
             %s=["apidemo/_build.py:ffibuilder"],
+            %s
         )
-    """ % keyword))
+    """ % (keyword, setup_extra)))
     (proj / "apidemo" / "__init__.py").write_text(textwrap.dedent("""
         from apidemo._demo import ffi, lib
 

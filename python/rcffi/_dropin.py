@@ -14,8 +14,8 @@ stays rcffi's).
 import sys
 
 # the cffi release whose API rcffi implements (what `cffi.__version__`
-# reports in drop-in mode)
-CFFI_VERSION = "2.0.0"
+# reports in drop-in mode): one constant, rcffi.CFFI_API_VERSION
+from . import CFFI_API_VERSION as CFFI_VERSION
 
 # cffi's modules that rcffi has, under the same name
 ALIASED = ("api", "error", "ffiplatform", "model", "recompiler", "setuptools_ext", "verifier", "_imp_emulation")
@@ -56,8 +56,43 @@ class _Finder:
                     "module (%s)" % (fullname, reason), name=fullname)
         return None
 
+    def find_distributions(self, context=None):
+        """``importlib.metadata`` asks every finder: in the default search
+        (the whole ``sys.path``, as setuptools checks ``setup_requires``)
+        a ``cffi`` distribution of cffi's version is present. Searches of
+        given directories (pip's view of what is installed) see none."""
+        import importlib.metadata as metadata
+
+        context = context or metadata.DistributionFinder.Context()
+        if context.path is not sys.path or (context.name or "cffi").lower() != "cffi":
+            return iter(())
+        return iter((_cffi_distribution(),))
+
     def __repr__(self):
         return "<rcffi drop-in finder for cffi>"
+
+
+_distribution_class = []  # made on first use: importlib.metadata is not loaded at startup
+
+
+def _cffi_distribution():
+    """The metadata of the cffi that rcffi stands in for."""
+    if not _distribution_class:
+        import importlib.metadata as metadata
+        import pathlib
+
+        class CffiDistribution(metadata.Distribution):
+            def read_text(self, filename):
+                if filename in ("METADATA", "PKG-INFO"):
+                    return "Metadata-Version: 2.1\nName: cffi\nVersion: %s\nSummary: rcffi standing in for cffi\n" % (
+                        CFFI_VERSION,)
+                return None
+
+            def locate_file(self, path):
+                return pathlib.Path(__file__).parent / path
+
+        _distribution_class.append(CffiDistribution)
+    return _distribution_class[0]()
 
 
 def _spec(name, loader, is_package=False):

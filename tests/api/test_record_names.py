@@ -4,8 +4,6 @@ a tag the real header's type does not have. At run time, a compiled or
 out-of-line module names them as cffi's type tables do: by the tag when
 there is one (in-line ABI mode: by that first typedef)."""
 
-import pytest
-
 from .conftest import unique
 
 
@@ -42,17 +40,6 @@ def test_typedef_name_is_used_where_the_header_has_no_tag(build):
     # the enum's values come from the compiler, its size too
     assert (lib.LOW, lib.HIGH, lib.top()) == (3, 7, 7)
     assert ffi.sizeof("enum level") == ffi.sizeof("int")
-
-
-def test_anonymous_record_with_opaque_field_is_refused_in_cffis_words(build):
-    with pytest.raises(TypeError) as e:
-        build("struct b; typedef struct { struct b b; } a_t;", "?")
-    assert str(e.value) == "anonymous a_t: field '$a_t.b' is of an opaque type (not declared in cdef())"
-    with pytest.raises(TypeError) as e:
-        build("struct b; typedef struct a { struct b b; } a_t;", "?")
-    assert str(e.value) == "struct a: field 'a.b' is of an opaque type (not declared in cdef())"
-
-
 
 
 NAMES_CDEF = """

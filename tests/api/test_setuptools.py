@@ -25,21 +25,24 @@ def make_env(tmp_path):
     return make_venv(tmp_path, [rcffi_shim(tmp_path)])
 
 
+def install_and_run(py, proj, env, cwd, code):
+    """pip-install 'proj' into the venv of 'py', then run 'code' there: its
+    output, split."""
+    r = pip_install(py, proj, env, cwd)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return subprocess.check_output([str(py), "-c", code], text=True, env=env, cwd=str(cwd)).split()
+
+
 @pytest.mark.parametrize("keyword", ["cffi_modules", "rcffi_modules"])
 def test_pip_install_builds_the_extension_into_the_wheel(tmp_path, keyword):
     text = (ROOT / "pyproject.toml").read_text()
     assert '%s = "rcffi.setuptools_ext:%s"' % (keyword, keyword) in text
     py = make_env(tmp_path)
     proj = make_project(tmp_path, keyword)
-    env = clean_env()
-    r = pip_install(py, proj, env, tmp_path)
-    assert r.returncode == 0, r.stdout + r.stderr
-    out = subprocess.check_output(
-        [str(py), "-c", "import apidemo, os; print(apidemo.compute('abc'), apidemo.lib.DEMO_VERSION,"
-         " os.path.basename(apidemo._demo.__file__).split('.')[0])"],
-        text=True, env=env, cwd=str(tmp_path),
-    )
-    assert out.split() == [str(ord("a") + ord("b") + ord("c")), "7", "_demo"]
+    out = install_and_run(py, proj, clean_env(), tmp_path,
+                          "import apidemo, os; print(apidemo.compute('abc'), apidemo.lib.DEMO_VERSION,"
+                          " os.path.basename(apidemo._demo.__file__).split('.')[0])")
+    assert out == [str(ord("a") + ord("b") + ord("c")), "7", "_demo"]
 
 
 def test_out_of_line_abi_module_is_generated(tmp_path):
@@ -101,14 +104,10 @@ def test_cffi_modules_next_to_real_cffi(tmp_path, cffi_first):
     setup_py = (proj / "setup.py").read_text()
     (proj / "setup.py").write_text(setup_py.replace(
         '["apidemo/_build.py:ffibuilder"]', '["apidemo/_build.py:ffibuilder", "apidemo/_build_real.py:ffibuilder"]'))
-    r = pip_install(py, proj, env, tmp_path)
-    assert r.returncode == 0, r.stdout + r.stderr
-    out = subprocess.check_output(
-        [str(py), "-c", "import apidemo, apidemo._real as real, rcffi; print(apidemo.compute('ab'), real.lib.twice(21),"
-         " isinstance(apidemo.ffi, rcffi.FFI), type(real.ffi).__module__)"],
-        text=True, env=env, cwd=str(tmp_path),
-    )
-    assert out.split() == [str(ord("a") + ord("b")), "42", "True", "_cffi_backend"]
+    out = install_and_run(py, proj, env, tmp_path,
+                          "import apidemo, apidemo._real as real, rcffi; print(apidemo.compute('ab'), real.lib.twice(21),"
+                          " isinstance(apidemo.ffi, rcffi.FFI), type(real.ffi).__module__)")
+    assert out == [str(ord("a") + ord("b")), "42", "True", "_cffi_backend"]
 
 
 def test_cffi_modules_hook_adds_a_module_once(tmp_path, monkeypatch):

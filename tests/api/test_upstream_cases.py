@@ -168,6 +168,13 @@ def test_opaque_types_by_value_are_refused(build):
     with pytest.raises(TypeError) as e:
         build("struct a { struct b b[2]; };", "?")
     assert str(e.value) == "struct a: field 'a.b' is of an opaque type (not declared in cdef())"
+    # named as cffi names them: the tag even when a typedef names it, else
+    # 'anonymous' and the typedef name
+    for cdef, message in (("typedef struct a { struct b b; } a_t;", "struct a: field 'a.b'"),
+                          ("typedef struct { struct b b; } a_t;", "anonymous a_t: field '$a_t.b'")):
+        with pytest.raises(TypeError) as e:
+            build("struct b; " + cdef, "?")
+        assert str(e.value) == message + " is of an opaque type (not declared in cdef())"
     with pytest.raises(TypeError) as e:
         build("struct a foo(int);", "?")
     assert str(e.value) == "function foo: 'struct a' is used as result type, but is opaque"

@@ -3,7 +3,6 @@ switch (the .pth file the wheel installs), each checked in fresh
 interpreters of a venv that has rcffi, and in some tests real cffi too."""
 
 import json
-import pathlib
 import subprocess
 import textwrap
 
@@ -30,6 +29,8 @@ PROBE = textwrap.dedent("""
             "impl": "rcffi" if cffi.FFI is getattr(sys.modules.get("rcffi"), "FFI", None) else "cffi",
             "backend": _cffi_backend.__name__,
         }
+        import importlib.metadata
+        info["cffi"]["metadata"] = importlib.metadata.version("cffi")
         ffi = cffi.FFI()
         ffi.cdef("size_t strlen(const char *);")
         info["cffi"]["strlen"] = ffi.dlopen(None).strlen(b"drop-in")
@@ -53,7 +54,7 @@ def venv(tmp_path, real_cffi, cffi_first=False):
 
 
 RCFFI_AS_CFFI = {"impl": "rcffi", "backend": "rcffi._cffi_backend", "version": "2.0.0",
-                 "version_info": [2, 0, 0], "strlen": 7}
+                 "version_info": [2, 0, 0], "strlen": 7, "metadata": "2.0.0"}
 
 
 @pytest.mark.parametrize("real_cffi", [False, True], ids=["rcffi_only", "with_real_cffi"])
@@ -145,7 +146,7 @@ def test_pip_build_subprocess_uses_rcffi(tmp_path, real_cffi):
     # for cffi (`from cffi import FFI`, `cffi_modules=`) is built by rcffi
     py = venv(tmp_path, real_cffi)
     proj = make_project(tmp_path, "cffi_modules", ffi_import="from cffi import FFI")
-    r = pip_install(py, proj, clean_env(RCFFI_AS_CFFI="1"), tmp_path)
+    r = pip_install(py, proj, clean_env(RCFFI_AS_CFFI="1", PIP_NO_INDEX="1"), tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     # the module is rcffi's: it loads without the switch
     code = ("import apidemo, rcffi; print(apidemo.compute('abc'), apidemo.lib.DEMO_VERSION, "
@@ -153,3 +154,18 @@ def test_pip_build_subprocess_uses_rcffi(tmp_path, real_cffi):
     out = subprocess.run([str(py), "-c", code], capture_output=True, text=True, env=clean_env(), cwd=str(tmp_path))
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == [str(ord("a") + ord("b") + ord("c")), "7", "True"]
+
+
+def test_setup_requires_cffi_is_met_by_rcffi(tmp_path):
+    # setuptools checks `setup_requires` through importlib.metadata: in
+    # drop-in mode a "cffi" of cffi's version is there (nothing downloaded)
+    py = venv(tmp_path, real_cffi=False)
+    proj = make_project(tmp_path, "cffi_modules", ffi_import="from cffi import FFI",
+                        setup_extra='setup_requires=["cffi>=1.0"],')
+    env = clean_env(RCFFI_AS_CFFI="1", PIP_NO_INDEX="1")
+    r = subprocess.run([str(py), "setup.py", "-q", "build_ext", "--inplace"], cwd=str(proj), env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = subprocess.run([str(py), "-c", "import apidemo; print(apidemo.compute('a'))"], cwd=str(proj),
+                         env=clean_env(), capture_output=True, text=True)
+    assert out.stdout.split() == [str(ord("a"))], out.stderr

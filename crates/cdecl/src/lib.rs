@@ -30,6 +30,7 @@ pub mod header;
 pub mod resolve;
 pub mod verify_check;
 pub mod snapshot;
+pub mod cffi_tables;
 
 pub use error::{Error, ErrorKind, Location};
 pub use registry::{CdefOptions, CdefReport, ConstValue, DeclKind, Declaration, Registry};
