@@ -600,6 +600,12 @@ class Gen:
     def op_cast(self):
         r = self.r.random()
         name = self.newname()
+        if r < 0.05:
+            # targets cffi cannot cast to
+            tgt = self.pick(["struct dt_pt", "int[]", "void", "int(int)", "union dt_un"]
+                            + [self.ts(rec) for rec in self.recs[:2]])
+            self.emit("ffi.cast(%r, %s)" % (tgt, self.pick(["0", "ffi.NULL", "1.5"])))
+            return
         if r < 0.55:
             t = self.scalar_type()
             rt = m.resolve(t)
@@ -847,8 +853,9 @@ class Gen:
             if self.chance(0.5):
                 self.emit("ffi.string(%s)" % v.name)
             else:
+                # not above the length: cffi then reads past the array
                 self.emit("ffi.string(%s, %s)" % (v.name, self.pick(
-                    [0, 1, v.n, v.n + 5, -1, "None", "'x'"])))
+                    [0, 1, v.n, max(v.n - 1, 0), -1, "None", "'x'"])))
             return
         ptrs = self.live("ptr", pred=lambda v: m.is_charlike(v.t.item) and isinstance(v.hi, int) and v.lo == 0 and v.hi > 0)
         if r < 0.6 and ptrs:
@@ -1067,7 +1074,9 @@ class Gen:
 
     def op_gc(self):
         r = self.r.random()
-        cands = self.live("ptr", "arr")
+        # not of arrays: cffi's ffi.gc() of an array returns a 'T[]' whose
+        # length is read from memory it never wrote (any number, often 0)
+        cands = self.live("ptr")
         if r < 0.1 or not cands:
             self.emit("ffi.gc(%s, mkd('bad'))" % self.pick(["5", "None", "b'x'"]))
             return
@@ -1078,13 +1087,10 @@ class Gen:
                        "lib.dt_count_free", "None", "5"])
         size = ", size=%d" % self.r.randint(0, 1000) if self.chance(0.2) else ""
         self.emit("%s = ffi.gc(%s, %s%s)" % (name, v.name, d, size))
-        if d in ("None", "5") or v.kind == "arr":
-            # cffi's ffi.gc() of an array returns a 'T[]' of length 0: no
-            # operation on it is generated (the difference itself is reported
-            # at this step)
+        if d in ("None", "5"):
             return
         t = v.t
-        kw = dict(lo=v.lo, hi=v.hi, base=v.base) if v.kind == "ptr" else dict(n=v.n, base=v.base)
+        kw = dict(lo=v.lo, hi=v.hi, base=v.base)
         self.derive(v, name, v.kind, t, own=True, releasable=True, vslen=v.vslen,
                     readonly=v.readonly, **kw)
 
@@ -1155,8 +1161,10 @@ class Gen:
         elif r < 0.9:
             self.emit("(lambda f: (f.cdef(%r), f.sizeof(%r)))(cffi.FFI())" % (
                 self.pick(BAD_CDEFS), self.pick(["struct s", "struct big", "int", "struct w", "struct p"])))
-        elif r < 0.91:
+        elif r < 0.9:
             self.emit("sorted(ffi.list_types()[0])[:5], sorted(ffi.list_types()[1])[:5]")
+        elif r < 0.91:
+            self.emit(self.packed_record())
         elif r < 0.93:
             # a failing cdef on the program's own ffi: what stays declared?
             self.emit("ffi.cdef(%r)" % self.pick(BAD_CDEFS + [
@@ -1170,6 +1178,48 @@ class Gen:
                                  "ffi.string(ffi.cast(%r, %d))" % (e.name, self.pick([v for _, v in e.items] + [12345]))]))
         else:
             self.emit("ffi.typeof(%r) is ffi.typeof(%r)" % (self.pick(types), self.pick(types)))
+
+    def packed_record(self):
+        """A copy of a generated record declared with packed=True or pack=N
+        (layouts cffi computes its own way with bitfields: docs/compat.md),
+        its size and its fields' offsets."""
+        k = len(self.decls)
+        rec = self.pick([r for r in self.recs if r.name and r.name.startswith(("struct s", "union s"))]
+                        or [clibdecl.PT])
+        body = m.record_body(rec)
+        opt = self.pick(["packed=True", "pack=1", "pack=2", "pack=4", "pack=3"])
+        tag = "%s pk%d" % (rec.kw, k)
+        names = [n for n, f in rec.named_fields() if f.bits is None][:4]
+        return "ffi.cdef(%r, %s)\n_out = (ffi.sizeof(%r), ffi.alignof(%r), %s)" % (
+            "%s;" % body.replace(rec.kw, tag, 1), opt, tag, tag,
+            "[%s]" % ", ".join("ffi.offsetof(%r, %r)" % (tag, n) for n in names))
+
+    def op_fptr_field(self):
+        """Store a callback in a function-pointer field and call it through
+        the field."""
+        for v, expr, rec in self.rec_targets():
+            if v.readonly:
+                continue
+            for fname, f in rec.named_fields():
+                ft = m.resolve(f.t)
+                if not (isinstance(ft, m.Ptr) and isinstance(ft.item, m.Func)):
+                    continue
+                if fname in m.overlaid_names(rec):
+                    continue
+                cbs = self.live("fptr", pred=lambda c: getattr(c, "cbf", None) is ft.item)
+                if cbs:
+                    c = self.pick(cbs)
+                    args = ", ".join(self.value(a, self.chance(0.9)) for a in ft.item.args)
+                    self.emit("%s.%s = %s\n_out = %s.%s(%s)" % (expr, fname, c.name, expr, fname, args))
+                    return
+                # make one of that exact type for a later call
+                name = self.newname()
+                body = "lambda *a: %s" % (self.value(ft.item.ret, True)
+                                          if ft.item.ret is not m.VOID else "None")
+                self.emit("%s = ffi.callback(%r, %s)" % (name, m.spell(ft.item), body))
+                cb = self.add(Var(name, "fptr", None, {name}, callable_sig=m.spell(ft.item)))
+                cb.cbf = ft.item
+                return
 
     def op_addressof(self):
         targets = self.rec_targets()
@@ -1204,10 +1254,12 @@ class Gen:
         name = self.newname()
         g = self.pick(["dt_global", "dt_gdouble", "dt_garr", "dt_gpt", "dt_add", "dt_nope", "dt_missing"])
         self.emit("%s = ffi.addressof(lib, %r)" % (name, g))
-        types = {"dt_global": m.INT, "dt_gdouble": m.BY_NAME["double"],
-                 "dt_garr": m.Arr(m.INT, 4), "dt_gpt": clibdecl.PT}
+        types = {"dt_global": m.INT, "dt_gdouble": m.BY_NAME["double"], "dt_gpt": clibdecl.PT}
         if g in types:
             self.add(Var(name, "ptr", m.Ptr(types[g]), set(), lo=0, hi=1))
+        elif g == "dt_garr":
+            # cffi gives the array itself, 'int[4]' (not a pointer to it)
+            self.add(Var(name, "arr", m.Arr(m.INT, 4), set(), n=4))
 
     def op_protocol(self):
         vs = self.live("ptr", "arr", "rec", "prim", "fptr", pred=lambda v: not v.addr)
@@ -1395,6 +1447,9 @@ class Gen:
             "lib.dt_gptr", "lib.dt_gptr = ffi.NULL", "lib.dt_gptr = b'abc'",
             "ffi.string(lib.dt_gmsg)", "lib.dt_nope",
             "lib.dt_missing", "lib.dt_missing(1)", "lib.dt_add", "lib.__name__",
+            "ffi.dlopen('/nonexistent/libnope.so')", "ffi.dlopen(5)",
+            "(lambda l: (ffi.dlclose(l), l.dt_add))(ffi.dlopen(CLIB))",
+            "(lambda l: (ffi.dlclose(l), ffi.dlclose(l)))(ffi.dlopen(CLIB))",
             "sorted(dir(lib))[:3]", "lib.dt_garr = [1, 2, 3, 4]",
         ])
 
@@ -1623,7 +1678,7 @@ class Gen:
         ("op_string", 5), ("op_unpack", 3), ("op_buffer", 8), ("op_from_buffer", 5),
         ("op_bytearray", 1), ("op_release", 3), ("op_gc", 3), ("op_del", 2), ("op_meta", 8),
         ("op_addressof", 4), ("op_protocol", 10), ("op_call", 10), ("op_callback", 7),
-        ("op_handle", 2), ("op_allocator", 2),
+        ("op_handle", 2), ("op_allocator", 2), ("op_fptr_field", 2),
     ]
 
     def generate(self, n_ops):
