@@ -74,9 +74,6 @@ BAD_TYPE_STRINGS = [
     "", "*", "int(int)", "void", "...", "int[3][]",
 ]
 
-NAMES_FOR_NAMESPACE = ["gc", "LOG", "ffi", "lib"]
-
-
 class Var:
     def __init__(self, name, kind, t, deps, **kw):
         self.name = name
@@ -93,7 +90,6 @@ class Var:
         self.base = kw.get("base")    # (root name, offset): same-array pointer relations
         self.addr = kw.get("addr", False)  # a value that is an address: never print
         self.callable_sig = kw.get("callable_sig")  # fptr: safe to call with this Func
-        self.big = kw.get("big", False)
 
 
 class Gen:
@@ -385,7 +381,9 @@ class Gen:
                 k = self.r.randint(0, k) if good else k
                 return repr(bytes(self.r.choice(b"abcxyz\x00\xff") for _ in range(k)))
             if isinstance(item, m.Prim) and item.cls == "wchar" and self.chance(0.6):
-                k = self.r.randint(0, n) if good else n + 1
+                # the full length: a shorter str leaves the rest as it was in
+                # cffi, rcffi writes a terminator (DT39)
+                k = n if good else n + 1
                 return repr("".join(self.r.choice("ab\u20acz") for _ in range(k)))
             if not good and self.chance(0.5):
                 return self.pick(["5", "None", "'abc'", "{'x': 1}"])
@@ -540,7 +538,7 @@ class Gen:
             n = self.pick([1 << 17, 1 << 20, 3 << 20])
             src = "ffi.new('char[]', %d)" % n
             self.add(Var(name, "arr", m.Arr(m.CHAR, n), {name}, n=n,
-                         releasable=True, base=(name, 0), big=True))
+                         releasable=True, base=(name, 0)))
         else:
             # a pointer to a pointer, initialised from a live variable
             cands = self.live("ptr", "arr")
@@ -644,7 +642,7 @@ class Gen:
                     hi = "ffi.sizeof(%s)" % v.name
                 elif v.kind == "ptr" and isinstance(v.hi, int) and v.lo == 0 and v.hi > 0 \
                         and not (isinstance(m.resolve(v.t.item), m.Rec) and m.resolve(v.t.item).varsized()):
-                    hi = "ffi.sizeof(%s[0]) * %d" % (v.name, v.hi)
+                    hi = "ffi.sizeof(ffi.typeof(%s).item) * %d" % (v.name, v.hi)
                 else:
                     hi = None
             else:
@@ -667,27 +665,20 @@ class Gen:
             self.derive(v, name2, "ptr", v.t if v.kind == "ptr" else m.Ptr(v.t.item),
                         lo=lo, hi=hi, base=v.base)
 
-    def index_range(self, v):
-        """(lo, hi) of indexes that are defined for var v, or None."""
-        if v.kind == "arr":
-            return None  # any index is defined: cffi checks
-        if v.kind == "ptr" and v.hi is not None:
-            return (v.lo, v.hi)
-        return False
-
     def pick_index(self, v):
-        rng = self.index_range(v)
-        if rng is None:
+        """An index for var v: any on an array (cffi checks it), only one
+        inside the known range on a pointer; None if there is none."""
+        if v.kind == "arr":
             n = v.n
-            c = [0, n - 1, n, -1, 2 ** 63, 2 ** 64, "'x'", "1.0", "IndexOnly(0)", "True",
-                 self.r.randint(0, max(n - 1, 0)), "None", "-2**63"]
-            return str(self.pick(c)), (isinstance(c, int))
-        lo, hi = rng
+            return str(self.pick([0, n - 1, n, -1, 2 ** 63, 2 ** 64, "'x'", "1.0",
+                                  "IndexOnly(0)", "True", self.r.randint(0, max(n - 1, 0)),
+                                  "None", "-2**63"]))
+        lo, hi = v.lo, v.hi
         if isinstance(hi, str):
-            return self.pick(["0", "(%s) - 1" % hi, "(%s) // 2" % hi]), True
-        if hi <= lo:
-            return None, False
-        return str(self.r.randint(lo, hi - 1)), True
+            return self.pick(["0", "(%s) - 1" % hi, "(%s) // 2" % hi])
+        if hi is None or hi <= lo:
+            return None
+        return str(self.r.randint(lo, hi - 1))
 
     def op_index(self):
         cands = self.live("arr", "ptr", pred=lambda v: v.kind == "arr" or (
@@ -695,7 +686,7 @@ class Gen:
         if not cands:
             return self.op_new()
         v = self.pick(cands)
-        idx, _ = self.pick_index(v)
+        idx = self.pick_index(v)
         if idx is None:
             return
         item = m.resolve(v.t.item)
@@ -766,8 +757,11 @@ class Gen:
             elif isinstance(item, m.Prim) and item.cls == "wchar" and kind < 0.5:
                 val = repr("w" * k)
             elif kind < 0.65:
+                # a cdata source only of the right length: on a mismatch cffi
+                # raises after copying item by item, which smears an
+                # overlapping source (DT37 in docs/difftest-findings.md)
                 other = self.live("arr", pred=lambda w: m.spell(w.t.item) == m.spell(item) and w.n >= k)
-                if other:
+                if other and valid and k == b - a:
                     o = self.pick(other)
                     val = "%s[0:%d]" % (o.name, k)
                 else:
@@ -855,7 +849,7 @@ class Gen:
             else:
                 # not above the length: cffi then reads past the array
                 self.emit("ffi.string(%s, %s)" % (v.name, self.pick(
-                    [0, 1, v.n, max(v.n - 1, 0), -1, "None", "'x'"])))
+                    [0, min(1, v.n), v.n, max(v.n - 1, 0), -1, "None", "'x'"])))
             return
         ptrs = self.live("ptr", pred=lambda v: m.is_charlike(v.t.item) and isinstance(v.hi, int) and v.lo == 0 and v.hi > 0)
         if r < 0.6 and ptrs:
@@ -919,7 +913,7 @@ class Gen:
                 size = self.pick(["", ", ffi.sizeof(%s)" % v.name, ", 0", ", -1",
                                   ", max(ffi.sizeof(%s) - 1, 0)" % v.name])
             else:
-                size = self.pick(["", ", ffi.sizeof(%s[0])" % v.name, ", 0", ", 1"])
+                size = self.pick(["", ", ffi.sizeof(ffi.typeof(%s).item)" % v.name, ", 0", ", 1"])
                 if size == ", 1" and v.t.item is m.VOID:
                     size = ""
             self.emit("%s = ffi.buffer(%s%s)" % (name, v.name, size))
@@ -998,15 +992,10 @@ class Gen:
         if not bas:
             return self.op_from_buffer()
         b = self.pick(bas)
-        self.emit(self.pick(["%s.append(1)", "bytes(%s)", "%s.extend(b'zz')", "len(%s)",
-                             "%s.pop()"]) % b.name)
-        # the length may have changed (or an exported buffer refused it):
-        # later from_buffer lengths must not rely on it
-        if b.n is not None:
-            self.add_resize(b)
-
-    def add_resize(self, b):
-        b.dead = True    # only exact-length uses are generated from ba vars
+        self.emit(self.pick(["%s.append(1)", "%s.extend(b'zz')", "%s.pop()"]) % b.name)
+        # its length changed (or a live export refused the change): the
+        # generator relies on exact lengths, so it stops using this one
+        b.dead = True
 
     def op_release(self):
         roots = self.live(pred=lambda v: v.releasable)
@@ -1023,12 +1012,8 @@ class Gen:
         if r < 0.55 or not roots:
             return self.op_with()
         v = self.pick(roots)
-        if self.kind == "defined":
-            self.emit("ffi.release(%s)" % v.name)
-            self.kill(v)
-        else:
-            self.emit("ffi.release(%s)" % v.name)
-            self.kill(v)
+        self.emit("ffi.release(%s)" % v.name)
+        self.kill(v)
 
     def op_with(self):
         name = self.newname()
@@ -1104,7 +1089,9 @@ class Gen:
             group.append(v)
         if self.kind == "misuse" and self.chance(0.7):
             group = [v]   # dependents stay: used after their owner died
-        self.emit("del %s\ngc.collect()" % ", ".join(w.name for w in group))
+        # one by one: a name whose step raised was never bound
+        self.emit("for _n in (%s,):\n    globals().pop(_n, None)\ngc.collect()" % ", ".join(
+            repr(w.name) for w in group))
         for w in group:
             w.dead = True
         # anything depending on a deleted owner is invalid now
@@ -1668,7 +1655,7 @@ class Gen:
         name = self.newname()
         self.emit("%s = ffi.new('int[]', %d)" % (name, self.pick([1 << 16, 1 << 20])))
         v = self.add(Var(name, "arr", m.Arr(m.INT, 1 << 16), {name}, n=1 << 16, releasable=True,
-                         base=(name, 0), big=True))
+                         base=(name, 0)))
         for _ in range(self.r.randint(1, 3)):
             self.pick([self.op_buffer, self.op_cast, self.op_slice, self.op_from_buffer])()
 

@@ -135,6 +135,6 @@ def save(prog, div, clib, outdir, name):
     base = os.path.join(outdir, name)
     with open(base + ".json", "w") as f:
         json.dump(dict(prog, finding=div.as_dict()), f, indent=1)
-    with open(base + ".py", "w") as f:
+    with open(base + ".py", "w", encoding="utf-8", errors="backslashreplace") as f:
         f.write(reproducer_py(prog, div, clib))
     return base
