@@ -11,6 +11,11 @@ import time
 from . import engine, minimize, runner
 
 
+def say(text):
+    """Print text that may hold lone surrogates (from exception messages)."""
+    print(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="difftest")
     ap.add_argument("--minutes", type=float, help="run for this long")
@@ -40,7 +45,7 @@ def main(argv=None):
             prog = json.load(f)
         divs, runs = engine.check(prog, clib)
         for d in divs:
-            print(d)
+            say(repr(d))
         return 1 if divs else 0
 
     findings = args.findings or os.path.join(work, "findings")
@@ -53,13 +58,13 @@ def main(argv=None):
         seeds = iter(lambda s=[args.seed - 1]: s.__setitem__(0, s[0] + 1) or s[0], None)
     t0 = time.time()
     stats = runner.run(seeds, clib, jobs=args.jobs, deadline=deadline, findings=findings,
-                       do_minimize=not args.no_minimize)
+                       do_minimize=not args.no_minimize, log=say)
     print("== difftest: %.0f s" % (time.time() - t0))
     print(stats.summary())
     print("reproducers in %s" % findings)
     new = [v for v in stats.signatures.values() if v[3] is None]
     for count, d, prog, _ in sorted(new, key=lambda v: engine.SEVERITY.index(v[1].cls)):
-        print("  [%d x] %r" % (count, d))
+        say("  [%d x] %r" % (count, d))
     return 1 if new else 0
 
 

@@ -44,7 +44,7 @@ def build_clib(workdir):
     with open(src, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()[:16]
     os.makedirs(workdir, exist_ok=True)
-    out = os.path.join(workdir, "libdifftest_%s.so" % digest)
+    out = os.path.join(os.path.abspath(workdir), "libdifftest_%s.so" % digest)
     if not os.path.exists(out):
         tmp = out + ".%d.tmp" % os.getpid()
         subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-o", tmp, src], check=True)
@@ -126,7 +126,8 @@ def norm_exc(text):
 
 
 class Divergence:
-    def __init__(self, cls, step, src, ref, got):
+    def __init__(self, cls, step, src, ref, got, kind="defined"):
+        self.kind = kind    # the program's: defined or misuse
         self.cls = cls
         self.step = step
         self.src = src
@@ -135,16 +136,16 @@ class Divergence:
 
     def signature(self):
         """Groups divergences that are probably the same defect."""
-        return "%s|%s|%s|%s" % (self.cls, op_shape(self.src), outcome_kind(self.ref),
-                                outcome_kind(self.got))
+        return "%s:%s|%s|%s|%s" % (self.kind, self.cls, op_shape(self.src),
+                                   outcome_kind(self.ref), outcome_kind(self.got))
 
     def as_dict(self):
-        return {"class": self.cls, "step": self.step, "src": self.src, "cffi": self.ref,
+        return {"kind": self.kind, "class": self.cls, "step": self.step, "src": self.src, "cffi": self.ref,
                 "rcffi": self.got, "signature": self.signature()}
 
     def __repr__(self):
-        return "<%s at step %s: %s | cffi: %s | rcffi: %s>" % (
-            self.cls, self.step, self.src, self.ref, self.got)
+        return "<%s %s at step %s: %s | cffi: %s | rcffi: %s>" % (
+            self.kind, self.cls, self.step, self.src, self.ref, self.got)
 
 
 def outcome_kind(text):
@@ -239,23 +240,30 @@ def compare_entry(i, src, ea, eb):
         return Divergence("value", i, src, ta, tb)
     if ea.get("log") != eb.get("log"):
         return Divergence("log", i, src, str(ea.get("log")), str(eb.get("log")))
-    if ea.get("unraisable") != eb.get("unraisable"):
-        return Divergence("unraisable", i, src, str(ea.get("unraisable")),
-                          str(eb.get("unraisable")))
+    ua, ub = ea.get("unraisable") or [], eb.get("unraisable") or []
+    if [u[:2] for u in ua] != [u[:2] for u in ub]:
+        # another report (its heading or its exception class)
+        return Divergence("unraisable", i, src, str(ua or None), str(ub or None))
     if ea.get("warnings") != eb.get("warnings"):
         return Divergence("warning", i, src, str(ea.get("warnings")), str(eb.get("warnings")))
     if "exc" in ea and norm_exc(ea["exc"]) != norm_exc(eb["exc"]):
         return Divergence("message", i, src, ta, tb)
+    if ua != ub:
+        # the same reports, with other exception messages
+        return Divergence("message", i, src, str(ua), str(ub))
     return None
 
 
 def check(prog, clib, python=sys.executable, timeout=60):
-    """Run and compare one program -> (divergences, runs)."""
+    """Run and compare one program -> (divergences, runs). A misuse
+    program runs on rcffi alone: only a crash or a hang counts."""
     if prog["kind"] == "misuse":
         runs = run_program(prog, clib, python, impls=("rcffi",), timeout=timeout)
         b = runs["rcffi"]
-        if b.timed_out or b.crashed():
-            return compare(prog, runs), runs
-        return [], runs
-    runs = run_program(prog, clib, python, timeout=timeout)
-    return compare(prog, runs), runs
+        divs = compare(prog, runs) if (b.timed_out or b.crashed()) else []
+    else:
+        runs = run_program(prog, clib, python, timeout=timeout)
+        divs = compare(prog, runs)
+    for d in divs:
+        d.kind = prog["kind"]
+    return divs, runs

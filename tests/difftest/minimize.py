@@ -119,6 +119,14 @@ def reproducer_py(prog, div, clib):
             lines.append("    print(%d, '->', repr(globals().pop('_out', None)), LOG[:])" % i)
             lines.append("except Exception as e:")
             lines.append("    print(%d, '!!', type(e).__name__, e)" % i)
+    lines += [
+        "# teardown as the tester does it: variables deleted newest first",
+        "for _k in sorted([k for k in globals() if k[:1] == 'v' and k[1:].isdigit()],",
+        "                 key=lambda k: -int(k[1:])):",
+        "    del globals()[_k]",
+        "gc.collect()",
+        "print('end', LOG[:])",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -127,6 +135,6 @@ def save(prog, div, clib, outdir, name):
     base = os.path.join(outdir, name)
     with open(base + ".json", "w") as f:
         json.dump(dict(prog, finding=div.as_dict()), f, indent=1)
-    with open(base + ".py", "w") as f:
+    with open(base + ".py", "w", encoding="utf-8", errors="backslashreplace") as f:
         f.write(reproducer_py(prog, div, clib))
     return base

@@ -108,7 +108,8 @@ def run(seeds, clib, python=sys.executable, jobs=2, deadline=None, findings=None
                     if findings is not None:
                         small = prog
                         if do_minimize:
-                            small = minimize.minimize(prog, d.signature(), clib, python)
+                            small = minimize.minimize(prog, d.signature(), clib, python,
+                                                      max_runs=40 if d.cls == "message" else 120)
                             again, _ = engine.check(small, clib, python)
                             d = next((x for x in again if x.signature() == d.signature()), d)
                         name = "%d-%s-seed%d-%d" % (engine.SEVERITY.index(d.cls), d.cls,
