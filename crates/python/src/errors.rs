@@ -49,6 +49,16 @@ pub fn ffi_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
 /// "file"` marker moved the position). Headers and type strings get the
 /// full diagnostic as the message.
 pub fn from_cdecl(py: Python<'_>, err: cdecl::Error) -> PyErr {
+    from_cdecl_as(py, err, "error")
+}
+
+/// `from_cdecl` for errors of parsing (`cdef()`, type strings): what cffi's
+/// parser raises there is `FFIError` itself, not the backend's `ffi.error`.
+pub fn from_cdecl_parse(py: Python<'_>, err: cdecl::Error) -> PyErr {
+    from_cdecl_as(py, err, "FFIError")
+}
+
+fn from_cdecl_as(py: Python<'_>, err: cdecl::Error, ffi_class: &str) -> PyErr {
     let mut note = None;
     let text = match &err.location {
         Some(loc) if err.syntax => {
@@ -71,7 +81,7 @@ pub fn from_cdecl(py: Python<'_>, err: cdecl::Error) -> PyErr {
     };
     let e = match err.kind {
         cdecl::ErrorKind::CDef => cdef_error(py, text),
-        cdecl::ErrorKind::Ffi => ffi_error(py, text),
+        cdecl::ErrorKind::Ffi => raise(py, ffi_class, text),
         cdecl::ErrorKind::NotImplemented => PyNotImplementedError::new_err(text),
         cdecl::ErrorKind::Type => PyTypeError::new_err(text),
         cdecl::ErrorKind::Value => pyo3::exceptions::PyValueError::new_err(text),

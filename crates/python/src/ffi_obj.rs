@@ -48,8 +48,7 @@ impl FFIBase {
                 id
             }
             .map_err(|e| {
-                let e = errors::from_cdecl(py, e);
-                if api_mode { as_ffi_error(py, e) } else { e }
+                if api_mode { as_ffi_error(py, errors::from_cdecl(py, e)) } else { errors::from_cdecl_parse(py, e) }
             })?;
             let ct = ctype_for(py, id)?;
             cache.set_item(s, &ct)?;
@@ -365,7 +364,7 @@ impl FFIBase {
         self.type_cache.bind(py).clear();
         match report {
             Ok(r) => Ok(r.warnings),
-            Err(e) => Err(errors::from_cdecl(py, e)),
+            Err(e) => Err(errors::from_cdecl_parse(py, e)),
         }
     }
 
