@@ -296,3 +296,62 @@ def test_views_release_their_owner_at_once(ffi):
         a[1:3]
         a + 1
     assert (sys.getrefcount(p), sys.getrefcount(a)) == before
+
+
+@rcffi_only
+def test_more_uses_of_a_released_cdata_raise(ffi, lib):
+    p = ffi.new("uint8_t *")
+    a = ffi.new("int[4]")
+    ffi.release(p)
+    ffi.release(a)
+    with pytest.raises(RuntimeError, match="was released"):
+        p[0:2] = [0, 0]
+    with pytest.raises(RuntimeError, match="was released"):
+        ffi.cast("char *", a)          # its NULL would reach C
+    assert ffi.buffer(a)[:] == b""     # length 0 now: an empty buffer
+    assert ffi.string(ffi.new("char[4]", b"ab")) == b"ab"
+
+
+@rcffi_only
+def test_released_ffi_new_memory_lives_while_its_cdata_lives(ffi):
+    # as in cffi: an address kept as an integer stays valid until p dies
+    p = ffi.new("int[4]", [1, 2, 3, 4])
+    q = ffi.cast("int *", int(ffi.cast("intptr_t", p)))
+    ffi.release(p)
+    assert q[3] == 4
+
+
+def test_huge_pointer_index_is_an_error_not_an_abort(ffi):
+    q = ffi.cast("int *", ffi.new("int[3]"))
+    if not RCFFI:
+        pytest.skip("cffi wraps the byte offset around (reads q[0])")
+    with pytest.raises(OverflowError, match="too far"):
+        q[2**62]
+    with pytest.raises(OverflowError, match="too far"):
+        q[-2**63] = 1
+    with pytest.raises(OverflowError, match="too far"):
+        q[2**62:2**62 + 1]
+
+
+DESTRUCTOR_CLEARED = r"""
+import gc, sys
+mod = __import__(sys.argv[1])
+ffi = mod.FFI()
+sys.unraisablehook = lambda u: None
+ns = {"ffi": ffi, "LOG": []}
+exec("def raise_(e):\n    raise e\n"
+     "v5 = ffi.new('int *')\n"
+     "v6 = ffi.gc(v5, lambda p: LOG.append('g6'))\n"
+     "v7 = ffi.gc(v6, lambda p: raise_(ValueError('in destructor')))\n", ns)
+for k in ("v7", "v6", "v5"):
+    del ns[k]
+gc.collect()
+print("survived")
+"""
+
+
+def test_collecting_a_destructor_with_its_cdata_does_not_crash(ffi_mod):
+    import subprocess
+    r = subprocess.run([sys.executable, "-c", DESTRUCTOR_CLEARED, ffi_mod.__name__],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "survived" in r.stdout, r.stderr[-2000:]

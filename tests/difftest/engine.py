@@ -133,6 +133,7 @@ class Divergence:
         self.src = src
         self.ref = ref      # what cffi did (text)
         self.got = got      # what rcffi did (text)
+        self.before = ()    # a crash's earlier steps (for known.py)
 
     def signature(self):
         """Groups divergences that are probably the same defect."""
@@ -209,8 +210,9 @@ def compare(prog, runs, ref="cffi", impl="rcffi"):
         cls = "crash"
         if a is not None and a.crashed() and a.last_step() == b.last_step():
             cls = "both-crash"
-        out.append(Divergence(cls, i, src_of(i), a.crash_text() if a and a.crashed() else None,
-                              b.crash_text()))
+        d = Divergence(cls, i, src_of(i), a.crash_text() if a and a.crashed() else None, b.crash_text())
+        d.before = tuple(steps[:i])
+        out.append(d)
         return out
     if a is None:
         return out

@@ -51,10 +51,26 @@ def _float_to_int(d):
         _FLOAT_SPECIAL.search(_src(d)))
 
 
+_ADDRESS_AS_INT = re.compile(r"^(v\d+) = ffi\.cast\('(size_t|intptr_t|uintptr_t|long|unsigned long|long long)', v\d+\)")
+
+
+def _owner_died_under_an_integer_address(d):
+    # v3 = ffi.cast('size_t', v1); v4 = ffi.cast('int *', v3); del v1; v4[0]:
+    # the address left Python as an integer, then its owner died. cffi's
+    # contract (and rcffi's, docs/architecture.md "Not covered"): keep the
+    # owner alive. Undefined on both; cffi survives only by luck.
+    if not (d.kind == "misuse" and d.cls == "crash"):
+        return False
+    escaped = any(_ADDRESS_AS_INT.match(s) for s in d.before)
+    died = any(s.startswith("del v") for s in d.before)
+    return escaped and died
+
+
 ENTRIES = [
-    Entry("DT1", "gc destructor raising", lambda d: d.kind == "defined" and d.cls == "crash"
-          and (_src(d) == "<teardown>" or _src(d).startswith("del ")), kind="known"),
-    Entry("DT2", "use after release", _misuse_crash, kind="known"),
+    Entry("DT1", "gc destructor cleared by the collector", lambda d: d.kind == "defined" and d.cls == "log"
+          and _src(d) == "<teardown>", kind="known"),
+    Entry("DT41", "owner died under an address kept as an integer", _owner_died_under_an_integer_address,
+          kind="known"),
     Entry("DT3", "integers through __int__", lambda d: _int_protocol(d) or _int_protocol_in_callback(d),
           kind="known"),
     Entry("DT4", "float to integer", _float_to_int, kind="known"),
@@ -127,9 +143,6 @@ ENTRIES = [
           and "ffi.buffer(" in _src(d), kind="known"),
     Entry("DT31", "errno in callbacks", lambda d: d.cls == "value" and (
         "dt_callerr" in _src(d) or _src(d) == "ffi.errno"), kind="known"),
-    Entry("DT32", "index overflow", lambda d: d.cls == "crash" and re.search(
-        r"\[-?2\*\*6[34]\]|\[-?(9223372036854775808|18446744073709551616)\]", _src(d)) is not None,
-          kind="known"),
     Entry("DT33", "complex()", lambda d: d.cls == "raises" and re.match(r"complex\(v\d+\)$", _src(d))
           is not None, kind="known"),
     Entry("DT35", "char compared as a number", lambda d: d.cls in ("value", "raises")

@@ -30,7 +30,11 @@ unsafe impl Sync for Buffer {}
 
 impl Buffer {
     fn bytes(&self) -> &[u8] {
-        // SAFETY: the cdata behind `ptr` is kept alive by `_keep`.
+        if self.size == 0 {
+            return &[]; // `ptr` may be NULL (a released array of length 0)
+        }
+        // SAFETY: `size` bytes at `ptr` (never NULL here: checked at creation)
+        // stay alive while `_hold` holds their root.
         unsafe { std::slice::from_raw_parts(self.ptr, self.size) }
     }
 
@@ -172,7 +176,7 @@ impl RawView {
 
     fn bytes(&self) -> &[u8] {
         // SAFETY: a PyBUF_SIMPLE view is `len` contiguous bytes at `buf`.
-        unsafe { std::slice::from_raw_parts(self.0.buf as *const u8, self.0.len as usize) }
+        unsafe { convert::bytes_at(self.0.buf as *const u8, self.0.len as usize) }
     }
 }
 

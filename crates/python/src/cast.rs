@@ -68,7 +68,12 @@ fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
 /// # Safety
 /// GIL held; `addr` is the address `src` stands for.
 unsafe fn pointer_into(py: Python<'_>, ct: &Py<CType>, addr: *mut u8, src: &Bound<'_, PyAny>) -> *mut pyo3::ffi::PyObject {
-    if cdata::as_cdata(py, src).is_some() {
+    if let Some(c) = cdata::as_cdata(py, src) {
+        if c.is_released() {
+            // its NULL would reach C where cffi's memory was still valid
+            cdata::lifetime::released_error(c.ctype()).restore(py);
+            return std::ptr::null_mut();
+        }
         cdata::new_view(py, ct, addr, src.as_ptr())
     } else {
         cdata::new_cdata(py, ct, addr, Owner::Borrowed)

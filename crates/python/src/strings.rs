@@ -29,7 +29,7 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
                         while n < limit && *cd.ptr.add(n) != 0 {
                             n += 1;
                         }
-                        Ok(PyBytes::new(py, std::slice::from_raw_parts(cd.ptr, n)).into_any())
+                        Ok(PyBytes::new(py, crate::convert::bytes_at(cd.ptr, n)).into_any())
                     }
                     Conv::WideChar { size } => {
                         let mut units = Vec::new();
@@ -88,7 +88,7 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
     // SAFETY: the caller vouches for `length` items at the address, as in cffi.
     unsafe {
         match ic.conv {
-            Conv::Char => Ok(PyBytes::new(py, std::slice::from_raw_parts(cd.ptr, n)).into_any()),
+            Conv::Char => Ok(PyBytes::new(py, crate::convert::bytes_at(cd.ptr, n)).into_any()),
             Conv::WideChar { size } => {
                 let units: Vec<u32> = (0..n).map(|i| convert::integer::load(size, false, cd.ptr.add(i * size as usize)) as u32).collect();
                 Ok(convert::character::str_from_units(py, &units, size)?.into_any())

@@ -14,7 +14,8 @@
 //! - `ffi.release(root)` makes the root itself unusable at once (its
 //!   address reads as NULL, its length as 0, so a later access through it
 //!   raises). The resource is given back at once if nothing holds it, or
-//!   else when the last hold goes. So no access path ever sees memory that
+//!   else when the last hold goes; `ffi.new()` memory only when the root
+//!   dies, as in cffi (`gives_back_on_release`). So no access path ever sees memory that
 //!   was given back; the price is that memory someone still uses is
 //!   returned later.
 //! - A root that is deallocated gives its resource back (holds keep it
@@ -86,7 +87,7 @@ impl Drop for MemoryHold {
         unsafe {
             let r = self.root.as_ptr() as *mut CDataObject;
             (*r).exports -= 1;
-            if (*r).exports == 0 && (*r).release_pending {
+            if (*r).exports == 0 && (*r).release_pending && gives_back_on_release(&(*r).owner) {
                 (*r).release_pending = false;
                 // may run Python code (a destructor): attached, entry.rs
                 crate::entry::attached(|py| give_back(py, r));
@@ -141,13 +142,23 @@ pub fn release(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
         (*obj).inline[0] = (*obj).ptr as usize as u64;
         (*obj).ptr = ptr::null_mut();
         (*obj).length = if (*obj).length >= 0 { 0 } else { -1 };
-        if (*obj).exports == 0 {
+        if (*obj).exports == 0 && gives_back_on_release(&(*obj).owner) {
             give_back(py, obj);
         } else {
             (*obj).release_pending = true;
         }
     }
     Ok(())
+}
+
+/// Whether `ffi.release()` gives the resource back before the root dies.
+/// `ffi.new()` memory is kept until then, as cffi keeps it on CPython: an
+/// address that left Python as an integer (`ffi.cast("size_t", p)` and
+/// back) stays valid for as long as `p` lives, exactly as in cffi. An
+/// allocator's `free`, a `ffi.gc` destructor and a buffer view are given
+/// back as soon as nothing holds them, as their owners expect.
+fn gives_back_on_release(owner: &Owner) -> bool {
+    !matches!(owner, Owner::Malloc { .. })
 }
 
 /// Where the resource of `obj` lives: its address, or the address it had
@@ -197,12 +208,32 @@ pub(crate) unsafe fn give_back(py: Python<'_>, obj: *mut CDataObject) {
 /// being raised is kept.
 fn call_keeping_error(py: Python<'_>, f: &Py<PyAny>, arg: &Py<PyAny>) {
     let saved = PyErr::take(py);
-    if let Err(e) = f.bind(py).call1((arg.bind(py),)) {
+    let result = if cleared_by_collector(f.bind(py)) {
+        Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "destructor not called: the cycle collector had already cleared it (it was part of the same garbage)",
+        ))
+    } else {
+        f.bind(py).call1((arg.bind(py),)).map(drop)
+    };
+    if let Err(e) = result {
         e.write_unraisable(py, Some(f.bind(py)));
     }
     if let Some(e) = saved {
         e.restore(py);
     }
+}
+
+/// Whether `f` is a Python function (or a method of one) that the cycle
+/// collector has cleared: its globals are gone, and calling it would crash
+/// the interpreter. It happens when the destructor and its cdata are
+/// garbage of one collection and the collector clears the function first.
+fn cleared_by_collector(f: &Bound<'_, PyAny>) -> bool {
+    let func = match f.getattr(pyo3::intern!(f.py(), "__func__")) {
+        Ok(inner) => inner, // a bound method
+        Err(_) => f.clone(),
+    };
+    // SAFETY: `func` is a live object; PyFunction_GetGlobals only reads it.
+    unsafe { ffi::PyFunction_Check(func.as_ptr()) != 0 && ffi::PyFunction_GetGlobals(func.as_ptr()).is_null() }
 }
 
 /// The root of a `View` cdata, if `c` is one.

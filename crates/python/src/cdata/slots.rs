@@ -222,7 +222,18 @@ unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*
     let Some(size) = item_ct.size_opt(py) else {
         return Err(PyTypeError::new_err(format!("cdata '{}' is opaque", item_ct.cname)));
     };
-    Ok((c.ptr.offset(i * size as isize), item_ct))
+    Ok((c.ptr.wrapping_offset(byte_offset(ct, i, size)?), item_ct))
+}
+
+/// `i * size` as a byte offset, or an `OverflowError` when it does not fit
+/// a pointer's range (cffi lets it wrap around, to some other address).
+fn byte_offset(ct: &CType, i: isize, size: usize) -> PyResult<isize> {
+    isize::try_from(size).ok().and_then(|s| i.checked_mul(s)).ok_or_else(|| {
+        pyo3::exceptions::PyOverflowError::new_err(format!(
+            "index {i} of cdata '{}' is too far: its byte offset does not fit in a pointer",
+            ct.cname
+        ))
+    })
 }
 
 unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
@@ -322,7 +333,7 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
     }
     let item_size = ct.item().get().size(py)?;
     let arr = open_array_of(py, ct)?;
-    let obj = super::new_view(py, &arr, c.ptr.offset(a * item_size as isize), slf);
+    let obj = super::new_view(py, &arr, c.ptr.wrapping_offset(byte_offset(ct, a, item_size)?), slf);
     if !obj.is_null() {
         (*(obj as *mut CDataObject)).length = b - a;
     }
@@ -350,7 +361,10 @@ unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *
             let item = ct.item().get();
             let n = (b - a) as usize;
             let item_size = item.size(py)?;
-            let dst = c.ptr.offset(a * item_size as isize);
+            if c.ptr.is_null() && n > 0 {
+                return Err(if c.is_released() { super::lifetime::released_error(ct) } else { null_deref(ct) });
+            }
+            let dst = c.ptr.wrapping_offset(byte_offset(ct, a, item_size)?);
             if let Some(src) = super::as_cdata(py, &val) {
                 let sct = src.ctype();
                 if sct.kind == Kind::Array && std::ptr::eq(sct.item().get(), item) && src.length as usize == n {

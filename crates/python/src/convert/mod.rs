@@ -111,6 +111,20 @@ pub unsafe fn write(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
     }
 }
 
+/// The `n` bytes at `p` as a slice; an empty slice when `n` is 0, whatever
+/// `p` is (a released cdata's NULL, an empty buffer's NULL): a slice may
+/// never be made from NULL.
+///
+/// # Safety
+/// When `n > 0`, `p` points to `n` readable bytes that outlive `'a`.
+pub unsafe fn bytes_at<'a>(p: *const u8, n: usize) -> &'a [u8] {
+    if n == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(p, n)
+    }
+}
+
 /// `"int"`, `"str"`, `"cdata 'int *'"`: how cffi names an object in messages.
 pub fn describe(py: Python<'_>, obj: &Bound<'_, PyAny>) -> String {
     if let Some(cd) = cdata::as_cdata(py, obj) {
