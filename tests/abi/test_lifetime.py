@@ -39,7 +39,6 @@ HOLDERS = {
     "buffer": lambda ffi, p: ffi.buffer(p),
     "memoryview": lambda ffi, p: memoryview(ffi.buffer(p)),
     "from_buffer of a buffer": lambda ffi, p: ffi.from_buffer(ffi.buffer(p)),
-    "cast pointer": lambda ffi, p: ffi.cast("char *", p),
     "pointer arithmetic": lambda ffi, p: p + 1,
     "slice": lambda ffi, p: p[1:3],
     "addressof": lambda ffi, p: ffi.addressof(p, 2),

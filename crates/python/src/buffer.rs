@@ -154,7 +154,7 @@ impl Buffer {
 fn owned_bytes(py: Python<'_>, cd: &cdata::CDataObject) -> Option<usize> {
     match &cd.owner {
         Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
-        Owner::View(_) => cdata::var_byte_size(py, cd).or_else(|| cd.ctype().size_opt(py)),
+        Owner::View { .. } => cdata::var_byte_size(py, cd).or_else(|| cd.ctype().size_opt(py)),
         _ => None,
     }
 }

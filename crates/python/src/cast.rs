@@ -62,8 +62,9 @@ fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
     }
 }
 
-/// A pointer cast of `src`: a cdata's cast keeps its memory held, as the
-/// original does (see cdata/lifetime.rs); an integer's holds nothing.
+/// A pointer cast of `src`. As in cffi it holds nothing (cffi's own tests
+/// rely on `del p` freeing the memory while a cast of it lives); a cast
+/// of a released cdata is refused, its NULL would reach C.
 ///
 /// # Safety
 /// GIL held; `addr` is the address `src` stands for.
@@ -74,10 +75,8 @@ unsafe fn pointer_into(py: Python<'_>, ct: &Py<CType>, addr: *mut u8, src: &Boun
             cdata::lifetime::released_error(c.ctype()).restore(py);
             return std::ptr::null_mut();
         }
-        cdata::new_view(py, ct, addr, src.as_ptr())
-    } else {
-        cdata::new_cdata(py, ct, addr, Owner::Borrowed)
     }
+    cdata::new_cdata(py, ct, addr, Owner::Borrowed)
 }
 
 pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {

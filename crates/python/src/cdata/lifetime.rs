@@ -7,7 +7,8 @@
 //! - A **hold** (`MemoryHold`) is a strong reference to a root plus one count
 //!   in its `exports`. Everything that can reach a root's memory without
 //!   going through the root itself takes one: views (`p[0]`, `p.field`,
-//!   slices, `p + n`, `ffi.cast`, `ffi.addressof` of it: `Owner::View`),
+//!   slices, `p + n`, `ffi.addressof` of it: `Owner::View`; not `ffi.cast`,
+//!   which holds nothing, as in cffi),
 //!   `ffi.buffer` objects, and operations during which Python code may run
 //!   (a slice assignment from a generator, a value's `__index__`, a call
 //!   whose callback runs, another thread while the GIL is released).
@@ -43,7 +44,7 @@ pub unsafe fn memory_root(obj: *mut ffi::PyObject) -> Option<*mut ffi::PyObject>
     }
     match &c.owner {
         Owner::Malloc { .. } | Owner::Custom { .. } | Owner::Gc { .. } | Owner::Buffer(_) => Some(obj),
-        Owner::View(hold) => Some(hold.root()),
+        Owner::View { hold, .. } => Some(hold.root()),
         Owner::Borrowed | Owner::Handle(_) | Owner::Callback(_) | Owner::Released | Owner::ReleasedBuffer => None,
     }
 }
@@ -198,7 +199,7 @@ pub(crate) unsafe fn give_back(py: Python<'_>, obj: *mut CDataObject) {
         }
         // Nothing of their own to give back: a view's hold (or a handle's
         // object) goes when the caller drops the owner with the cdata.
-        other @ (Owner::View(_) | Owner::Borrowed | Owner::Handle(_) | Owner::Callback(_) | Owner::Released | Owner::ReleasedBuffer) => {
+        other @ (Owner::View { .. } | Owner::Borrowed | Owner::Handle(_) | Owner::Callback(_) | Owner::Released | Owner::ReleasedBuffer) => {
             (*obj).owner = other
         }
     }
@@ -236,11 +237,17 @@ fn cleared_by_collector(f: &Bound<'_, PyAny>) -> bool {
     unsafe { ffi::PyFunction_Check(func.as_ptr()) != 0 && ffi::PyFunction_GetGlobals(func.as_ptr()).is_null() }
 }
 
+/// Whether `c` is `p[0]` of a root `p = ffi.new("struct s *")` (cffi's
+/// owning struct: its repr says "owning", it has the var-sized length).
+pub fn is_owning_item(c: &CDataObject) -> bool {
+    matches!(c.owner, Owner::View { item: true, .. })
+}
+
 /// The root of a `View` cdata, if `c` is one.
 pub fn view_root(c: &CDataObject) -> Option<&CDataObject> {
     match &c.owner {
         // SAFETY: the hold keeps the root alive for as long as `c` lives.
-        Owner::View(hold) => Some(unsafe { &*(hold.root() as *const CDataObject) }),
+        Owner::View { hold, .. } => Some(unsafe { &*(hold.root() as *const CDataObject) }),
         _ => None,
     }
 }

@@ -29,8 +29,10 @@ pub enum Owner {
     /// `ffi.new_allocator(alloc, free)`: `free(cdata)` is called when given back.
     Custom { size: usize, free: Option<Py<PyAny>>, original: Py<PyAny> },
     /// A view into a root's memory (`p[0]`, `p.field`, a slice, `p + n`,
-    /// `ffi.cast`, `ffi.addressof`): holds the root (see `lifetime.rs`).
-    View(MemoryHold),
+    /// `ffi.addressof`): holds the root (see `lifetime.rs`). `item`: it is
+    /// `p[0]` of a root `p = ffi.new("struct s *")`, which cffi treats as
+    /// owning the memory (its repr, its var-sized length).
+    View { hold: MemoryHold, item: bool },
     /// `ffi.gc(cdata, destructor)`.
     Gc { original: Py<PyAny>, destructor: Option<Py<PyAny>> },
     /// `ffi.new_handle(obj)`.
@@ -398,7 +400,7 @@ pub fn var_byte_size(py: Python<'_>, c: &CDataObject) -> Option<usize> {
     }
     match &c.owner {
         Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
-        Owner::View(_) => {
+        Owner::View { item: true, .. } => {
             let root = lifetime::view_root(c)?;
             if root.ptr != c.ptr {
                 return None;
@@ -412,6 +414,18 @@ pub fn var_byte_size(py: Python<'_>, c: &CDataObject) -> Option<usize> {
     }
 }
 
+/// `p[0]` of a root `p` (a pointer made by `ffi.new()` or an allocator):
+/// a view that cffi treats as owning the memory (`lifetime::is_owning_item`).
+///
+/// # Safety
+/// `root` is a live root cdata; `addr` is its address.
+pub unsafe fn new_item_view(py: Python<'_>, ctype: &Py<CType>, addr: *mut u8, root: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    match MemoryHold::on(root) {
+        Some(hold) => new_cdata(py, ctype, addr, Owner::View { hold, item: true }),
+        None => new_cdata(py, ctype, addr, Owner::Borrowed),
+    }
+}
+
 /// A cdata of `ctype` at `addr`, inside the memory that `parent` (a cdata)
 /// shows: it holds that memory's root, if it has one (`lifetime.rs`).
 ///
@@ -420,7 +434,7 @@ pub fn var_byte_size(py: Python<'_>, c: &CDataObject) -> Option<usize> {
 /// value read from it, for which no hold is taken: use `new_cdata`).
 pub unsafe fn new_view(py: Python<'_>, ctype: &Py<CType>, addr: *mut u8, parent: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let owner = match MemoryHold::on(parent) {
-        Some(hold) => Owner::View(hold),
+        Some(hold) => Owner::View { hold, item: false },
         None => Owner::Borrowed,
     };
     new_cdata(py, ctype, addr, owner)

@@ -28,7 +28,7 @@ pub fn repr_string(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
     let body = match &c.owner {
         Owner::Malloc { size } => format!("owning {size} bytes"),
         // cffi's `p[0]` of a pointer made by `ffi.new()` owns the memory
-        Owner::View(_) if is_owning_item(c) => {
+        Owner::View { .. } if super::lifetime::is_owning_item(c) => {
             let size = super::var_byte_size(py, c).or_else(|| ct.size_opt(py)).unwrap_or(0);
             format!("owning {size} bytes")
         }
@@ -52,16 +52,6 @@ pub fn repr_string(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
         _ => value_part(py, c)?,
     };
     Ok(format!("<cdata '{name}' {body}>"))
-}
-
-/// Whether `c` is the item a `ffi.new("struct s *")` pointer points to.
-fn is_owning_item(c: &CDataObject) -> bool {
-    let ct = c.ctype();
-    matches!(ct.kind, Kind::Struct | Kind::Union)
-        && super::lifetime::view_root(c).is_some_and(|root| {
-            let rt = root.ctype();
-            rt.kind == Kind::Pointer && std::ptr::eq(rt.item().get(), ct) && root.ptr == c.ptr
-        })
 }
 
 fn value_part(py: Python<'_>, c: &CDataObject) -> PyResult<String> {

@@ -259,7 +259,10 @@ unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut 
             let (addr, _) = item_address(py, c, i)?;
             let item = c.ctype().item();
             let kind = item.get().kind;
-            let _ = kind;
+            if matches!(kind, Kind::Struct | Kind::Union) && i == 0 && matches!(c.owner, Owner::Malloc { .. } | Owner::Custom { .. }) {
+                // cffi: p[0] of an owning pointer is the owning struct
+                return super::wrap(py, super::new_item_view(py, item, addr, slf));
+            }
             convert::read_in(py, item, addr, slf)
         })();
         return ret_obj(py, r);
