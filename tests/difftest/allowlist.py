@@ -31,6 +31,10 @@ ENTRIES = [
           lambda d: d.cls in ("raises", "value", "exc-type")
           and any(k in (d.src or "") for k in ("packed=True", "pack="))
           and re.search(r" : \d+;", d.src or "") is not None),
+    # release() while a view, buffer or call holds the memory: the
+    # destructor (or allocator free) runs when the last holder goes
+    Entry("deferred-release", "can run later than `release()`",
+          lambda d: d.cls == "log" and (d.src or "").startswith("ffi.release(")),
 ]
 
 

@@ -51,7 +51,9 @@ def _float_to_int(d):
         _FLOAT_SPECIAL.search(_src(d)))
 
 
-_ADDRESS_AS_INT = re.compile(r"^(v\d+) = ffi\.cast\('(size_t|intptr_t|uintptr_t|long|unsigned long|long long)', v\d+\)")
+# an address taken out of its owner: as an integer, or by a cast (which
+# holds nothing, as in cffi)
+_ADDRESS_AS_INT = re.compile(r"^(v\d+) = ffi\.cast\('[^']*', v\d+\)")
 
 
 def _owner_died_under_an_integer_address(d):
