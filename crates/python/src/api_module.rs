@@ -790,18 +790,11 @@ unsafe extern "C" fn raise_not_implemented(
     _nargsf: usize,
     _kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    crate::entry::attached_obj(|py| raise_not_implemented_attached(py, callable, _args, _nargsf, _kwnames))
-}
-
-unsafe fn raise_not_implemented_attached(py: Python<'_>, 
-    callable: *mut ffi::PyObject,
-    _args: *const *mut ffi::PyObject,
-    _nargsf: usize,
-    _kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    let cd = &*(callable as *const CDataObject);
-    let id = cd.ctype().id;
-    let msg = UNSUPPORTED.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|m| m.get(&id).cloned());
-    pyo3::exceptions::PyNotImplementedError::new_err(msg.unwrap_or_default()).restore(py);
-    std::ptr::null_mut()
+    crate::entry::attached_obj(|py| {
+        let cd = &*(callable as *const CDataObject);
+        let id = cd.ctype().id;
+        let msg = UNSUPPORTED.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|m| m.get(&id).cloned());
+        pyo3::exceptions::PyNotImplementedError::new_err(msg.unwrap_or_default()).restore(py);
+        std::ptr::null_mut()
+    })
 }

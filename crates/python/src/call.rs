@@ -303,16 +303,9 @@ pub(crate) unsafe extern "C" fn cdata_vectorcall(
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    crate::entry::attached_obj(|py| cdata_vectorcall_attached(py, callable, args, nargsf, kwnames))
-}
-
-unsafe fn cdata_vectorcall_attached(py: Python<'_>, 
-    callable: *mut ffi::PyObject,
-    args: *const *mut ffi::PyObject,
-    nargsf: usize,
-    kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    raise_on_error(py, do_call(py, callable, args, ffi::PyVectorcall_NARGS(nargsf) as usize, kwnames))
+    crate::entry::attached_obj(|py| {
+        raise_on_error(py, do_call(py, callable, args, ffi::PyVectorcall_NARGS(nargsf) as usize, kwnames))
+    })
 }
 
 /// A vectorcall result: the object, or NULL with the exception set.
@@ -604,16 +597,9 @@ pub(crate) unsafe extern "C" fn trampoline_vectorcall(
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    crate::entry::attached_obj(|py| trampoline_vectorcall_attached(py, callable, args, nargsf, kwnames))
-}
-
-unsafe fn trampoline_vectorcall_attached(py: Python<'_>, 
-    callable: *mut ffi::PyObject,
-    args: *const *mut ffi::PyObject,
-    nargsf: usize,
-    kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    raise_on_error(py, trampoline_call(py, callable, args, ffi::PyVectorcall_NARGS(nargsf) as usize, kwnames))
+    crate::entry::attached_obj(|py| {
+        raise_on_error(py, trampoline_call(py, callable, args, ffi::PyVectorcall_NARGS(nargsf) as usize, kwnames))
+    })
 }
 
 /// The C signature of an API-mode trampoline.

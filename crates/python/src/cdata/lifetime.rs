@@ -43,9 +43,9 @@ pub unsafe fn memory_root(obj: *mut ffi::PyObject) -> Option<*mut ffi::PyObject>
         return None;
     }
     match &c.owner {
-        Owner::Malloc { .. } | Owner::Custom { .. } | Owner::Gc { .. } | Owner::Buffer(_) => Some(obj),
         Owner::View { hold, .. } => Some(hold.root()),
-        Owner::Borrowed | Owner::Handle(_) | Owner::Callback(_) | Owner::Released | Owner::ReleasedBuffer => None,
+        owner if owner.is_root() => Some(obj),
+        _ => None,
     }
 }
 
@@ -128,7 +128,7 @@ pub fn release(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
         return Ok(());
     }
     match cd.owner {
-        Owner::Malloc { .. } | Owner::Custom { .. } | Owner::Gc { .. } | Owner::Buffer(_) => {}
+        ref owner if owner.is_root() => {}
         Owner::Released | Owner::ReleasedBuffer => return Ok(()),
         _ => {
             return Err(PyValueError::new_err(

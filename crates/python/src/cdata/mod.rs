@@ -159,6 +159,18 @@ pub fn is_cdata(py: Python<'_>, obj: *mut ffi::PyObject) -> bool {
 }
 
 impl Owner {
+    /// Whether this owner makes its cdata a root: it owns a resource that
+    /// `ffi.release()` gives back (cdata/lifetime.rs).
+    pub fn is_root(&self) -> bool {
+        matches!(self, Owner::Malloc { .. } | Owner::Custom { .. } | Owner::Gc { .. } | Owner::Buffer(_))
+    }
+
+    /// Whether the memory itself was allocated for this cdata (`ffi.new()`
+    /// or an allocator): cffi's "owning" pointers.
+    pub fn allocated(&self) -> bool {
+        matches!(self, Owner::Malloc { .. } | Owner::Custom { .. })
+    }
+
     /// The cdata type for this owner: cycle-collected if it keeps Python
     /// objects alive (and so may be part of a reference cycle); cleared by
     /// the collector only where that is safe (handles, callbacks).

@@ -8,7 +8,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PySlice};
 
-use super::{CDataObject, MemoryHold, Owner};
+use super::{CDataObject, MemoryHold};
 use crate::convert;
 use crate::ctype::{CType, Conv, Kind};
 
@@ -46,17 +46,11 @@ unsafe extern "C" fn tp_new(
     _args: *mut ffi::PyObject,
     _kwds: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    crate::entry::attached_obj(|py| tp_new_attached(py, tp, _args, _kwds))
-}
-
-unsafe fn tp_new_attached(py: Python<'_>, 
-    tp: *mut ffi::PyTypeObject,
-    _args: *mut ffi::PyObject,
-    _kwds: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    let name = std::ffi::CStr::from_ptr((*tp).tp_name).to_string_lossy();
-    PyTypeError::new_err(format!("cannot create '{name}' instances")).restore(py);
-    ptr::null_mut()
+    crate::entry::attached_obj(|py| {
+        let name = std::ffi::CStr::from_ptr((*tp).tp_name).to_string_lossy();
+        PyTypeError::new_err(format!("cannot create '{name}' instances")).restore(py);
+        ptr::null_mut()
+    })
 }
 
 /// Run `f`, turning `Err` into a raised exception and NULL.
@@ -216,7 +210,7 @@ unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*
         }
     } else if c.ptr.is_null() {
         return Err(null_deref(ct));
-    } else if i != 0 && matches!(c.owner, Owner::Malloc { .. } | Owner::Custom { .. }) {
+    } else if i != 0 && c.owner.allocated() {
         return Err(PyIndexError::new_err(format!("cdata '{}' can only be indexed by 0", ct.cname)));
     }
     let Some(size) = item_ct.size_opt(py) else {
@@ -259,7 +253,7 @@ unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut 
             let (addr, _) = item_address(py, c, i)?;
             let item = c.ctype().item();
             let kind = item.get().kind;
-            if matches!(kind, Kind::Struct | Kind::Union) && i == 0 && matches!(c.owner, Owner::Malloc { .. } | Owner::Custom { .. }) {
+            if matches!(kind, Kind::Struct | Kind::Union) && i == 0 && c.owner.allocated() {
                 // cffi: p[0] of an owning pointer is the owning struct
                 return super::wrap(py, super::new_item_view(py, item, addr, slf));
             }
