@@ -16,3 +16,35 @@ from ._dropin import install_as_cffi  # noqa: F401
 __version_info__ = tuple(int(x) for x in __version__.split("."))
 
 __all__ = ["FFI", "CDefError", "FFIError", "VerificationError", "VerificationMissing", "PkgConfigError"]
+
+
+# rcffi's boundary tools (docs/isolation.md, docs/metrics.md), loaded on
+# first use so that `import rcffi` stays as cheap as it was.
+_BOUNDARY = {
+    "NativeCrash": ("rcffi.isolation.errors", "NativeCrash"),
+    "NativeTimeout": ("rcffi.isolation.errors", "NativeTimeout"),
+    "CircuitOpen": ("rcffi.isolation.errors", "CircuitOpen"),
+    "StaleHandleError": ("rcffi.isolation.errors", "StaleHandleError"),
+    "IsolationError": ("rcffi.isolation.errors", "IsolationError"),
+    "Breaker": ("rcffi.isolation", "Breaker"),
+    "contract": ("rcffi.contracts", "contract"),
+    "NativeError": ("rcffi.contracts", "NativeError"),
+    "DriftError": ("rcffi.check", "DriftError"),
+    "metrics": ("rcffi.metrics", None),
+    "isolation": ("rcffi.isolation", None),
+    "contracts": ("rcffi.contracts", None),
+    "check": ("rcffi.check", None),
+}
+
+
+def __getattr__(name):
+    if name == "NULL":
+        return FFI.NULL
+    try:
+        module, attr = _BOUNDARY[name]
+    except KeyError:
+        raise AttributeError("module 'rcffi' has no attribute %r" % (name,)) from None
+    import importlib
+
+    mod = importlib.import_module(module)
+    return mod if attr is None else getattr(mod, attr)

@@ -7,6 +7,13 @@ prints the plain cdef text equivalent to ``ffi.cdef_header(HEADER, ...)``
 (typedefs, records, enums, functions, variables, ``#define NAME NUMBER``
 constants), which ``cdef()`` of rcffi or cffi accepts. What plain cdef cannot
 say (``pack=N``, ``aligned``, ``__asm__`` symbols) is given in comments.
+
+    python -m rcffi check FILE.cdef --header HEADER [--lib LIBRARY] [-I DIR ...]
+                                    [-D NAME[=VALUE] ...] [--json]
+
+holds the declarations of FILE.cdef against the real header and library
+(see ``rcffi.check``): exit status 0 if they agree, 1 on any mismatch, 2
+if the check could not run.
 """
 
 import argparse
@@ -37,11 +44,49 @@ def _parser():
     group.add_argument("--packed", action="store_true", help="pack every record (as cdef(packed=True))")
     group.add_argument("--pack", type=int, default=None, metavar="N", help="cap field alignment at N (as cdef(pack=N))")
     cdef.add_argument("-o", "--output", default=None, metavar="FILE", help="write to FILE instead of stdout")
+    check = sub.add_parser(
+        "check",
+        help="check cdef declarations against the real header and library",
+        description="Compare the declarations of a cdef file with a C header (read by rcffi's own header "
+                    "reader) and the symbols a library exports. Exit status: 0 if they agree, 1 on any "
+                    "mismatch, 2 if the check could not run.",
+    )
+    check.add_argument("cdef_file", metavar="FILE.cdef", help="a file of cdef text")
+    check.add_argument("--header", required=True, help='the header: a path, or a name such as "zlib.h"')
+    check.add_argument("--lib", default=None, metavar="LIBRARY",
+                       help="the library whose exports to check (a name or path, as for ffi.dlopen)")
+    check.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
+                       help="search DIR before the system include directories (repeatable)")
+    check.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]",
+                       help="define a macro before reading the header (repeatable)")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
+
+
+def _check(args):
+    from .api import FFI
+    from .check import check_ffi
+
+    try:
+        with open(args.cdef_file) as f:
+            text = f.read()
+        ffi = FFI()
+        ffi.cdef(text)
+        report = check_ffi(ffi, args.header, args.lib, include_dirs=args.include_dirs, defines=args.defines)
+    except Exception as e:
+        print("rcffi check: error: %s: %s" % (type(e).__name__, e), file=sys.stderr)
+        return 2
+    if args.json:
+        print(report.to_json())
+    else:
+        print(report)
+    return 0 if report.ok else 1
 
 
 def main(argv=None):
     args = _parser().parse_args(argv)
+    if args.command == "check":
+        return _check(args)
     if args.command == "cdef":
         try:
             call = cdef_header_args(args.header, args.include_dirs, args.defines, args.only, args.packed, args.pack)

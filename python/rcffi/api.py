@@ -128,16 +128,42 @@ class FFI(_rcffi.FFIBase):
 
     # -- libraries ---------------------------------------------------------
 
-    def dlopen(self, name, flags=0):
+    def dlopen(self, name, flags=0, *, isolated=False, metrics=False, **isolation):
         """Load and return a dynamic library identified by 'name'. The
-        standard C library can be loaded by passing None."""
-        from .lib import load_library
+        standard C library can be loaded by passing None.
 
+        rcffi extensions: ``isolated=True`` loads it in a supervised worker
+        process (keywords ``timeout``, ``breaker``, ``start_timeout``,
+        ``shm_threshold``: see docs/isolation.md); ``metrics=True`` counts
+        its calls (``rcffi.metrics``)."""
         if not (isinstance(name, str) or name is None or isinstance(name, _rcffi.CData)):
             raise TypeError("dlopen(name): name must be a file name, None, or an already-opened 'void *' handle")
-        lib = load_library(self, name, flags)
+        if isolated:
+            from .isolation.library import open_isolated
+
+            lib = open_isolated(self, name, flags, **isolation)
+        else:
+            if isolation:
+                raise TypeError("dlopen(): %s only with isolated=True" % (", ".join(sorted(isolation)),))
+            from .lib import load_library
+
+            lib = load_library(self, name, flags)
+        if metrics:
+            from . import metrics as _metrics
+
+            _metrics.enable(lib)
         self._libraries.append(lib)
         return lib
+
+    def check(self, header, library=None, *, include_dirs=(), defines=None):
+        """rcffi extension: hold this FFI's declarations against the real
+        C header (read with ``cdef_header``) and, if given, the library's
+        exported symbols. Returns an ``rcffi.check.Report`` (``.ok``,
+        ``.mismatches``, ``str()``, ``.as_dict()``); see docs/isolation.md
+        ("Drift checks")."""
+        from .check import check_ffi
+
+        return check_ffi(self, header, library, include_dirs=include_dirs, defines=defines)
 
     def addressof(self, cdata, *fields_or_indexes):
         """Return the address of a <cdata 'struct-or-union'>, of one of its

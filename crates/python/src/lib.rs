@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 mod allocator;
 mod api_module;
+mod boundary;
 mod buffer;
 mod call;
 mod call_int;

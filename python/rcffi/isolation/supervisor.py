@@ -1,0 +1,651 @@
+"""The parent's side of an isolated library: it starts the worker
+process, talks to it, notices when it dies or hangs, and replaces it.
+
+One ``Supervisor`` per ``ffi.dlopen(..., isolated=True)``; one ``Worker``
+per worker process it started (a *generation*). Calls are serialized by
+the supervisor's lock (one request in flight per worker); the GIL is
+released while the parent waits for the reply.
+"""
+
+import mmap
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+import weakref
+
+from . import protocol as P
+from .errors import CircuitOpen, NativeCrash, NativeTimeout, StaleHandleError, WorkerStartError
+
+# how long a new worker may take to start and load the library
+DEFAULT_START_TIMEOUT = 30.0
+# buffers of at least this many bytes go through the shared memory
+DEFAULT_SHM_THRESHOLD = 32 * 1024
+
+
+class Breaker:
+    """A circuit breaker: after ``failures`` crashes or timeouts within
+    ``window`` seconds, calls fail fast with ``rcffi.CircuitOpen`` for
+    ``cooldown`` seconds (no worker is started meanwhile). Then one call
+    is let through: if it crashes or times out the circuit opens again at
+    once, if it succeeds the count starts afresh."""
+
+    def __init__(self, failures=5, window=10.0, cooldown=5.0):
+        if not isinstance(failures, int) or failures < 1:
+            raise ValueError("Breaker(failures=...) must be a positive integer, not %r" % (failures,))
+        for what, v in (("window", window), ("cooldown", cooldown)):
+            if not isinstance(v, (int, float)) or v < 0:
+                raise ValueError("Breaker(%s=...) must be a non-negative number of seconds, not %r" % (what, v))
+        self.failures = failures
+        self.window = float(window)
+        self.cooldown = float(cooldown)
+        self._times = []
+        self._open_until = None
+        self._half_open = False
+        self._count = 0
+
+    def __repr__(self):
+        return "Breaker(failures=%d, window=%g, cooldown=%g)" % (self.failures, self.window, self.cooldown)
+
+    @property
+    def state(self):
+        """``"closed"``, ``"open"`` or ``"half-open"``."""
+        if self._open_until is not None:
+            return "open" if time.monotonic() < self._open_until else "half-open"
+        return "half-open" if self._half_open else "closed"
+
+    def check(self, function, library):
+        if self._open_until is None:
+            return
+        now = time.monotonic()
+        if now < self._open_until:
+            raise CircuitOpen(function, self._count, self._open_until - now, library)
+        self._open_until = None
+        self._half_open = True
+
+    def failure(self):
+        now = time.monotonic()
+        times = [t for t in self._times if now - t <= self.window]
+        times.append(now)
+        self._times = times
+        if self._half_open or len(times) >= self.failures:
+            self._count = len(times)
+            self._open_until = now + self.cooldown
+            self._half_open = False
+
+    def success(self):
+        if self._half_open:
+            self._half_open = False
+            self._times = []
+
+    def allows_start(self):
+        return self._open_until is None or time.monotonic() >= self._open_until
+
+
+class _NoBreaker(Breaker):
+    def __init__(self):
+        Breaker.__init__(self, 1, 0, 0)
+
+    def check(self, function, library):
+        pass
+
+    def failure(self):
+        pass
+
+    def allows_start(self):
+        return True
+
+
+class Shm:
+    """The shared memory of a supervisor (a memfd, or an unlinked file
+    where there is none), mapped by the parent and by each worker.
+    Allocation is a bump pointer reset before each call."""
+
+    def __init__(self):
+        if hasattr(os, "memfd_create"):
+            self.fd = os.memfd_create("rcffi-isolated", os.MFD_CLOEXEC)
+        else:  # pragma: no cover - not Linux
+            import tempfile
+
+            f = tempfile.TemporaryFile()
+            self.fd = os.dup(f.fileno())
+            f.close()
+            os.set_inheritable(self.fd, False)
+        self.size = 0
+        self.mm = None
+        self.top = 0
+
+    def reset(self):
+        self.top = 0
+
+    def alloc(self, n):
+        off = (self.top + 63) & ~63
+        end = off + n
+        if end > self.size:
+            self._grow(end)
+        self.top = end
+        return off
+
+    def _grow(self, need):
+        page = mmap.PAGESIZE
+        new = max(need, 2 * self.size, 1 << 20)
+        new = (new + page - 1) // page * page
+        os.ftruncate(self.fd, new)
+        if self.mm is not None:
+            self.mm.close()
+        self.mm = mmap.mmap(self.fd, new)
+        self.size = new
+
+    def view(self, off, n):
+        return memoryview(self.mm)[off:off + n]
+
+    def close(self):
+        if self.mm is not None:
+            try:
+                self.mm.close()
+            except BufferError:  # pragma: no cover - a view still exported
+                pass
+            self.mm = None
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+class _Died(Exception):
+    pass
+
+
+class _TimedOut(Exception):
+    pass
+
+
+class Worker:
+    """One worker process (one generation of a supervisor)."""
+
+    def __init__(self, supervisor, proc, rfd, wfd, generation):
+        self.supervisor = supervisor
+        self.library_id = id(supervisor)
+        self.proc = proc
+        self.pid = proc.pid
+        self.rfd = rfd
+        self.wfd = wfd
+        self.generation = generation
+        self.ready = False
+        self.dead = False
+        self.bound = set()
+        self.ncalls = 0  # cdef calls the worker has
+        self.shm = supervisor.shm
+        self.shm_size = 0
+        self.shm_threshold = supervisor.shm_threshold
+        self.poller = select.poll()
+        self.poller.register(rfd, select.POLLIN)
+
+    def is_current(self):
+        return self.supervisor.worker is self and not self.dead
+
+    def send(self, data):
+        try:
+            n = os.write(self.wfd, data)
+            if n < len(data):
+                view = memoryview(data)
+                while n < len(data):
+                    n += os.write(self.wfd, view[n:])
+        except (BrokenPipeError, ConnectionResetError):
+            raise _Died() from None
+        except OSError as e:  # pragma: no cover - EBADF after a close
+            raise _Died() from e
+
+    def _wait(self, deadline):
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _TimedOut()
+            if self.poller.poll(left * 1000.0 + 0.5):
+                return
+
+    def recv(self, timeout):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if deadline is not None:
+            self._wait(deadline)
+        chunk = os.read(self.rfd, P.CHUNK)
+        if not chunk:
+            raise _Died()
+        if len(chunk) >= 4:
+            n = P.LEN.unpack_from(chunk)[0] + 4
+            if len(chunk) == n:
+                return chunk
+        buf = bytearray(chunk)
+        n = None
+        while True:
+            if n is None and len(buf) >= 4:
+                n = P.LEN.unpack_from(buf)[0] + 4
+            if n is not None and len(buf) >= n:
+                if len(buf) > n:
+                    raise _Died()  # more than one frame: the worker is confused
+                return bytes(buf)
+            if deadline is not None:
+                self._wait(deadline)
+            more = os.read(self.rfd, 1 << 20)
+            if not more:
+                raise _Died()
+            buf += more
+
+    def close_fds(self):
+        for fd in (self.rfd, self.wfd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.rfd = self.wfd = -1
+
+    def kill(self):
+        """SIGKILL the process and reap it; return its exit status."""
+        self.dead = True
+        try:
+            self.proc.kill()
+        except OSError:  # pragma: no cover - already gone
+            pass
+        return self.reap()
+
+    def reap(self, timeout=5.0):
+        self.dead = True
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                self.proc.kill()
+                rc = self.proc.wait(timeout)
+            except Exception:  # pragma: no cover - unkillable (D state)
+                rc = None
+        self.close_fds()
+        return rc
+
+
+_supervisors = weakref.WeakSet()
+
+
+def _after_fork_in_child():
+    # the workers belong to the parent process: forget them (without
+    # killing them) and start new ones on the next call
+    for sup in list(_supervisors):
+        sup._forget_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _worker_env():
+    import rcffi
+
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(rcffi.__file__)))
+    old = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = root + (os.pathsep + old if old else "")
+    return env
+
+
+def _finalize(holder, shm):
+    w = holder[0]
+    if w is not None and not w.dead:
+        w.close_fds()  # the worker reads EOF and exits
+        try:
+            w.proc.wait(0.5)
+        except Exception:
+            try:
+                w.proc.kill()
+                w.proc.wait(1.0)
+            except Exception:
+                pass
+    shm.close()
+
+
+def _cdef_calls(ffi):
+    calls = ffi.__dict__.get("_cdef_calls", [])
+    out = []
+    for c in calls:
+        if hasattr(c, "as_cdef_call"):
+            c = c.as_cdef_call()
+        out.append((c[0], bool(c[1]), int(c[2] or 0)))
+    return out
+
+
+class Supervisor:
+    """Starts, watches and replaces the worker of one isolated library."""
+
+    def __init__(self, ffi, name, flags, timeout=None, breaker=None, start_timeout=DEFAULT_START_TIMEOUT,
+                 shm_threshold=DEFAULT_SHM_THRESHOLD):
+        self.ffi = ffi
+        self.name = name
+        self.flags = flags
+        self.timeout = _check_timeout(timeout, "timeout")
+        self.start_timeout = _check_timeout(start_timeout, "start_timeout")
+        if breaker is None or breaker is True:
+            breaker = Breaker()
+        elif breaker is False:
+            breaker = _NoBreaker()
+        elif not isinstance(breaker, Breaker):
+            raise TypeError("breaker must be an rcffi.Breaker, True, False or None, not %r" % (breaker,))
+        self.breaker = breaker
+        if not isinstance(shm_threshold, int) or shm_threshold < 0:
+            raise ValueError("shm_threshold must be a non-negative integer, not %r" % (shm_threshold,))
+        self.shm_threshold = shm_threshold
+        self.function_timeouts = {}
+        self.lock = threading.Lock()
+        self.worker = None
+        self.generation = 0
+        self.restarts = 0
+        self.closed = False
+        self.owner_pid = os.getpid()
+        self.names = []          # function id -> name
+        self.plans = {}          # name -> ParentPlan
+        self.shm = Shm()
+        self._holder = [None]
+        self._env = _worker_env()
+        self._calls = None
+        self._snapshot = None
+        # observers (rcffi.metrics, rcffi.contract): read by IsolatedFunction
+        self.metrics = None
+        self.contracts = {}
+        self._finalizer = weakref.finalize(self, _finalize, self._holder, self.shm)
+        _supervisors.add(self)
+
+    @property
+    def library(self):
+        return self.name if self.name is not None else "<None>"
+
+    # -- worker lifecycle --------------------------------------------------
+
+    def _init_frame(self):
+        from .. import _rcffi
+
+        calls = _cdef_calls(self.ffi)
+        if calls != self._calls:
+            self._snapshot = _rcffi._snapshot_of(calls)
+            self._calls = calls
+        return P.frame(P.OP_INIT, [self._snapshot, self.name, self.flags, self.shm.size]), len(calls)
+
+    def _spawn(self):
+        """Start a worker; it loads the library while the parent goes on
+        (``_await_ready`` waits for it)."""
+        if not sys.executable:
+            raise WorkerStartError("cannot start an isolated worker: sys.executable is not known")
+        init, ncalls = self._init_frame()
+        r1, w1 = os.pipe()
+        r2, w2 = os.pipe()
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "rcffi.isolation.worker", str(r1), str(w2), str(self.shm.fd),
+                 str(os.getpid())],
+                pass_fds=(r1, w2, self.shm.fd), stdin=subprocess.DEVNULL, env=self._env, close_fds=True)
+        except BaseException:
+            for fd in (r1, w1, r2, w2):
+                os.close(fd)
+            raise
+        os.close(r1)
+        os.close(w2)
+        self.generation += 1
+        w = Worker(self, proc, r2, w1, self.generation)
+        w.ncalls = ncalls
+        w.shm_size = self.shm.size
+        self.worker = w
+        self._holder[0] = w
+        try:
+            w.send(init)
+        except _Died:
+            pass  # seen by _await_ready
+        return w
+
+    def _await_ready(self, w):
+        try:
+            body = w.recv(self.start_timeout)
+        except _TimedOut:
+            w.kill()
+            raise WorkerStartError("isolated worker for %r (pid %s) did not start within %g s"
+                                   % (self.library, w.pid, self.start_timeout)) from None
+        except _Died:
+            rc = w.reap()
+            raise WorkerStartError("isolated worker for %r (pid %s) exited while starting (status %s)"
+                                   % (self.library, w.pid, rc)) from None
+        if body[4] != P.ST_OK:
+            from .plan import remote_error
+
+            err = remote_error(body)
+            w.close_fds()
+            w.reap()
+            raise err
+        w.ready = True
+
+    def start(self):
+        """Start the first worker and wait until it has loaded the library
+        (``ffi.dlopen`` raises what loading it raises)."""
+        with self.lock:
+            w = self._spawn()
+            self._await_ready(w)
+
+    def _current(self, function):
+        """The worker to call, started (and waited for) if needed."""
+        if self.closed:
+            raise ValueError("library '%s' has already been closed" % (self.library,))
+        if os.getpid() != self.owner_pid:
+            self._forget_after_fork()
+        self.breaker.check(function, self.library)
+        w = self.worker
+        if w is None or w.dead:
+            w = self._spawn()
+            self.restarts += 1
+        if not w.ready:
+            try:
+                self._await_ready(w)
+            except WorkerStartError:
+                self.breaker.failure()
+                raise
+        if w.ncalls != len(self.ffi.__dict__.get("_cdef_calls", ())):
+            self._sync_cdefs(w, function)
+        return w
+
+    def _sync_cdefs(self, w, function):
+        """Declarations added with ``ffi.cdef()`` after the library was
+        opened: sent to the worker before it binds a name."""
+        calls = _cdef_calls(self.ffi)
+        new = calls[w.ncalls:]
+        self._request(w, P.frame(P.OP_CDEF, [list(c) for c in new]), function)
+        w.ncalls = len(calls)
+
+    def _forget_after_fork(self):
+        self.lock = threading.Lock()
+        w = self.worker
+        if w is not None:
+            w.dead = True
+            w.close_fds()
+        self.worker = None
+        self._holder[0] = None
+        self.owner_pid = os.getpid()
+
+    def _died(self, w, function):
+        """The worker ``w`` died: reap it, start the next one, raise."""
+        rc = w.reap()
+        self.breaker.failure()
+        self._restart_soon()
+        sig = -rc if rc is not None and rc < 0 else None
+        code = rc if rc is not None and rc >= 0 else None
+        return NativeCrash(function, signal=sig, exitcode=code, pid=w.pid, library=self.library)
+
+    def _restart_soon(self):
+        # the next worker starts loading now, so the next call waits less
+        if not self.closed and self.breaker.allows_start():
+            try:
+                self._spawn()
+                self.restarts += 1
+            except Exception:
+                self.worker = None  # retried at the next call
+
+    def _exchange(self, w, frame, timeout, function):
+        """Send ``frame`` and return the reply; a dead or hung worker
+        becomes ``NativeCrash`` / ``NativeTimeout``."""
+        try:
+            w.send(frame)
+            return w.recv(timeout)
+        except _Died:
+            raise self._died(w, function) from None
+        except _TimedOut:
+            w.kill()
+            self.breaker.failure()
+            self._restart_soon()
+            raise NativeTimeout(function, timeout, pid=w.pid, library=self.library) from None
+        except BaseException:
+            # interrupted mid-call (KeyboardInterrupt, ...): the reply would
+            # come out of step, so this worker is replaced
+            w.kill()
+            self._restart_soon()
+            raise
+
+    def _request(self, w, frame, function, timeout=None):
+        """A non-call operation: its reply value, or the worker's error."""
+        body = self._exchange(w, frame, timeout if timeout is not None else self.start_timeout, function)
+        if body[4] != P.ST_OK:
+            from .plan import remote_error
+
+            raise remote_error(body)
+        value, _ = P.decode(body, 5)
+        return value
+
+    def close(self):
+        """``ffi.dlclose(lib)``: the worker exits (or is killed after a
+        second); later calls raise ``ValueError``."""
+        with self.lock:
+            self.closed = True
+            w = self.worker
+            self.worker = None
+            self._holder[0] = None
+            if w is not None and not w.dead:
+                w.close_fds()
+                try:
+                    w.proc.wait(1.0)
+                except subprocess.TimeoutExpired:
+                    w.kill()
+                w.dead = True
+
+    def restart(self):
+        """Replace the worker now (pointers it returned become stale)."""
+        with self.lock:
+            w = self.worker
+            if w is not None and not w.dead:
+                w.kill()
+            self.worker = None
+            w = self._spawn()
+            self.restarts += 1
+            self._await_ready(w)
+
+    def kill_worker(self, sig=signal.SIGKILL):
+        """Send ``sig`` to the current worker (for tests and drills)."""
+        w = self.worker
+        if w is not None and not w.dead:
+            os.kill(w.pid, sig)
+
+    # -- calls ---------------------------------------------------------------
+
+    def plan(self, name):
+        """The ``ParentPlan`` of function ``name``, bound in the current
+        worker (so a missing symbol is an ``AttributeError`` now)."""
+        from .plan import ParentPlan
+
+        with self.lock:
+            plan = self.plans.get(name)
+            if plan is None:
+                decl = self.ffi._decl_ctype(name)
+                if decl is None or decl[0] != "function":
+                    raise AttributeError("%s: not a function declared in the cdef" % (name,))
+                fnid = len(self.names)
+                plan = ParentPlan(self.ffi, name, decl[1], fnid)
+                w = self._current(name)
+                self._bind(w, plan)
+                self.names.append(name)
+                self.plans[name] = plan
+            return plan
+
+    def _bind(self, w, plan):
+        self._request(w, P.frame(P.OP_BIND, [plan.fnid, plan.name]), plan.name)
+        w.bound.add(plan.fnid)
+
+    def call(self, plan, args):
+        """One call: ``(result, bytes_in, bytes_out)``."""
+        with self.lock:
+            w = self._current(plan.name)
+            if plan.fnid not in w.bound:
+                self._bind(w, plan)
+            frame, copyback, nin = plan.encode(args, w)
+            if self.shm.size != w.shm_size:
+                self._request(w, P.frame(P.OP_REMAP, self.shm.size), plan.name)
+                w.shm_size = self.shm.size
+            timeout = self.function_timeouts.get(plan.name, self.timeout)
+            body = self._exchange(w, frame, timeout, plan.name)
+            result, nout = plan.decode(body, copyback, w)
+            self.breaker.success()
+            return result, nin, nout
+
+    def remote_read(self, h, mode, arg):
+        """``WorkerPointer.string()`` / ``.read()``."""
+        with self.lock:
+            w = self._current("WorkerPointer.%s" % (mode,))
+            if h._worker is not w:
+                raise StaleHandleError("%r was returned by a worker that has since been replaced; "
+                                       "its memory is gone" % (h,))
+            if mode == "string":
+                frame = P.frame(P.OP_STRING, [h.ctype.cname, h.address, arg])
+            else:
+                frame = P.frame(P.OP_READ, [h.address, arg])
+            return self._request(w, frame, "WorkerPointer.%s" % (mode,), self.timeout)
+
+    def get_variable(self, name):
+        from .handles import WorkerPointer
+
+        with self.lock:
+            w = self._current(name)
+            kind, value = self._request(w, P.frame(P.OP_GETVAR, name), name, self.timeout)
+            if kind == "p":
+                ct = self.ffi._decl_ctype(name)[1]
+                return self.ffi.cast(ct, 0) if value == 0 else WorkerPointer(ct, value, w)
+            return value
+
+    def set_variable(self, name, value):
+        from .handles import WorkerPointer
+
+        with self.lock:
+            w = self._current(name)
+            if type(value) is WorkerPointer:
+                if value._worker is not w:
+                    raise StaleHandleError("%r was returned by a worker that has since been replaced" % (value,))
+                payload = ["p", value.address]
+            elif value is None or (isinstance(value, self.ffi.CData) and not value
+                                   and self.ffi.typeof(value).kind == "pointer"):
+                payload = ["p", 0]
+            elif isinstance(value, (int, float, bytes, str)):
+                payload = ["v", value]
+            else:
+                raise TypeError("cannot write %s to the global '%s' of an isolated library "
+                                "(only numbers, bytes of length 1, NULL and pointers the worker returned)"
+                                % (type(value).__name__, name))
+            self._request(w, P.frame(P.OP_SETVAR, [name, payload]), name, self.timeout)
+
+    def ping(self):
+        """One empty round trip (benchmarks; health checks)."""
+        with self.lock:
+            w = self._current("ping")
+            return self._request(w, P.frame(P.OP_PING, None), "ping", self.timeout)
+
+    @property
+    def pid(self):
+        w = self.worker
+        return None if w is None or w.dead else w.pid
+
+
+def _check_timeout(value, what):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError("%s must be a positive number of seconds or None, not %r" % (what, value))
+    return float(value)
