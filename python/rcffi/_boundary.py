@@ -12,7 +12,6 @@ supervisor's ``metrics`` and ``contracts`` themselves at each call
 (``isolation/library.py``); ``IsolatedBoundary`` only sets them.
 """
 
-import time
 import weakref
 
 from . import _rcffi
@@ -135,42 +134,16 @@ def payload_in(args, positions):
 
 def make_wrapper(raw, name, stats, contract, fnctype):
     """The function object ``lib.name`` becomes: ``raw`` called through
-    the contract's check and/or counted in ``stats``."""
-    perf = time.perf_counter_ns
+    the contract's check and/or counted in ``stats`` (a metered object,
+    ``_rcffi._metered``, whose call entry is in Rust)."""
     call = raw if contract is None else contract.bind(raw)
-    if stats is None:
-        wrapper = call
-    else:
+    if stats is not None:
         positions, out = payload_positions(fnctype) if fnctype is not None else ([], 0)
-        ok = stats.ok
-        failed = stats.failed
-        if positions:
-            def wrapper(*args):
-                t0 = perf()
-                try:
-                    r = call(*args)
-                except BaseException:
-                    failed(perf() - t0, payload_in(args, positions))
-                    raise
-                ok(perf() - t0, payload_in(args, positions), out)
-                return r
-        else:
-            def wrapper(*args):
-                t0 = perf()
-                try:
-                    r = call(*args)
-                except BaseException:
-                    failed(perf() - t0, 0)
-                    raise
-                ok(perf() - t0, 0, out)
-                return r
-    if wrapper is not raw:
-        try:
-            wrapper.__name__ = wrapper.__qualname__ = name
-            wrapper.__wrapped__ = raw
-        except (AttributeError, TypeError):  # pragma: no cover
-            pass
-    return wrapper
+        return _rcffi._metered(call, stats, [(i, -1 if s is None else s) for i, s in positions], out, name)
+    if call is not raw:
+        call.__name__ = call.__qualname__ = name
+        call.__wrapped__ = raw
+    return call
 
 
 class LibBoundary:

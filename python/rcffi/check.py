@@ -9,8 +9,10 @@ real library's exported symbols.
 Compared, per name declared in the cdef:
 
 * functions and global variables: parameter and result types (after
-  typedef resolution: both sides are compared as resolved C types;
-  ``const`` does not count, as for the ABI);
+  typedef resolution: both sides are compared as resolved C types, an
+  integer type by its size and signedness, so ``size_t`` matches the
+  header's ``unsigned long`` but not ``int``; ``const`` does not count,
+  as for the ABI);
 * structs and unions (by tag, by typedef name, and every record a
   compared type reaches): size, alignment, and each field's offset, type
   and bit-field width; fields missing on either side;
@@ -56,7 +58,10 @@ class Mismatch:
         return {"kind": self.kind, "name": self.name, "what": self.what, "cdef": self.cdef, "header": self.header}
 
     def __str__(self):
-        text = "%s %s: %s" % (self.kind, self.name, self.what)
+        if self.name.startswith(self.kind + " "):
+            text = "%s: %s" % (self.name, self.what)  # "struct rec: size"
+        else:
+            text = "%s %s: %s" % (self.kind, self.name, self.what)
         if self.cdef is not None or self.header is not None:
             src = "library" if self.kind == "symbol" else "header"
             text += " (cdef: %s; %s: %s)" % (_show(self.cdef), src, _show(self.header))
@@ -169,6 +174,8 @@ class _Comparer:
                 return False
             self.compare_record(a.cname, a, b)
             return True
+        if kind == "primitive":
+            return _primitive_key(self.ffi, a) == _primitive_key(self.hffi, b)
         return a.cname == b.cname
 
     def record_differences(self, a, b):
@@ -227,6 +234,20 @@ class _Comparer:
             return self.hffi.typeof(name)
         except Exception:
             return None
+
+
+def _primitive_key(f, ct):
+    """What identifies a primitive type for the ABI: an integer type by its
+    size and signedness (``size_t``, which cdef knows as a type of its own,
+    is the header's ``unsigned long``; ``int32_t`` is ``int``), a floating
+    or boolean type by its name."""
+    name = ct.cname
+    if name in ("float", "double", "long double", "_Bool", "char") or "_Complex" in name:
+        return name
+    try:
+        return ("integer", f.sizeof(ct), int(f.cast(ct, -1)) < 0)
+    except Exception:
+        return name
 
 
 def _bits(v):
@@ -344,11 +365,14 @@ def _check_exports(ffi, library, names, report):
                     getattr(lib, name)
                 except AttributeError:
                     symbol = ffi._decl_ctype(name)[2]
-                    report.add("symbol", name, "declared function not exported by the library", symbol, None)
+                    what = "declared function not exported by the library"
+                    if symbol != name:
+                        what += " (looked up as '%s')" % (symbol,)
+                    report.add("symbol", name, what)
             elif kind == "variable":
                 try:
                     ffi.addressof(lib, name)
                 except (AttributeError, KeyError):
-                    report.add("symbol", name, "declared global variable not exported by the library", name, None)
+                    report.add("symbol", name, "declared global variable not exported by the library")
     finally:
         close_library(lib)

@@ -96,12 +96,12 @@ class Contract:
             text = str(text)
         if name not in text:
             text = "%s(): %s" % (name, text)
-        if err and strerror not in text:
-            text = "%s [errno %d: %s]" % (text, err, strerror)
         cls = self.raise_
         if issubclass(cls, OSError) and err:
-            exc = cls(err, text)
+            exc = cls(err, text)  # which prints "[Errno N] text" itself
         else:
+            if err and strerror not in text:
+                text = "%s [errno %d: %s]" % (text, err, strerror)
             exc = cls(text)
         for attr, value in (("function", name), ("result", rc), ("errno", err)):
             try:

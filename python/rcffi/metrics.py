@@ -18,63 +18,25 @@ wrappers; a library without metrics keeps its functions untouched, so its
 calls cost exactly what they cost before. See docs/metrics.md.
 """
 
-import bisect
 import threading
 import weakref
 
-# upper bounds of the latency buckets, in seconds (the last is +Inf)
-BUCKETS = (1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3,
-           5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-_BOUNDS_NS = tuple(int(round(b * 1e9)) for b in BUCKETS)
-_NBUCKETS = len(BUCKETS) + 1
+from . import _rcffi
+
+# upper bounds of the latency buckets, in seconds (a last one, +Inf, follows)
+BUCKETS = tuple(ns / 1e9 for ns in _rcffi.Meter.bounds())
 
 
-class FunctionStats:
-    """The counters of one function. Updated under its own lock, so a
-    snapshot of one function is consistent."""
+class FunctionStats(_rcffi.Meter):
+    """The counters of one function (kept in Rust: ``_rcffi.Meter``,
+    which the metered call entry updates without a Python frame).
+    ``ok(ns, bytes_in, bytes_out)`` and ``failed(ns, bytes_in, bytes_out,
+    kind)`` record a call from Python (isolated calls do)."""
 
-    __slots__ = ("lock", "calls", "errors", "timeouts", "crashes", "sum_ns", "buckets", "bytes_in", "bytes_out")
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.clear()
-
-    def clear(self):
-        self.calls = 0
-        self.errors = 0
-        self.timeouts = 0
-        self.crashes = 0
-        self.sum_ns = 0
-        self.buckets = [0] * _NBUCKETS
-        self.bytes_in = 0
-        self.bytes_out = 0
-
-    def ok(self, ns, nin, nout):
-        with self.lock:
-            self.calls += 1
-            self.sum_ns += ns
-            self.buckets[bisect.bisect_left(_BOUNDS_NS, ns)] += 1
-            self.bytes_in += nin
-            self.bytes_out += nout
-
-    def failed(self, ns, nin, nout=0, kind=None):
-        """A call that raised; ``kind`` is ``"timeout"``, ``"crash"`` or None."""
-        with self.lock:
-            self.calls += 1
-            self.errors += 1
-            if kind == "timeout":
-                self.timeouts += 1
-            elif kind == "crash":
-                self.crashes += 1
-            self.sum_ns += ns
-            self.buckets[bisect.bisect_left(_BOUNDS_NS, ns)] += 1
-            self.bytes_in += nin
-            self.bytes_out += nout
+    __slots__ = ()
 
     def as_dict(self):
-        with self.lock:
-            calls, errors, timeouts, crashes = self.calls, self.errors, self.timeouts, self.crashes
-            sum_ns, counts, bin_, bout = self.sum_ns, list(self.buckets), self.bytes_in, self.bytes_out
+        calls, errors, timeouts, crashes, sum_ns, bin_, bout, counts = self.counts()
         cumulative = {}
         total = 0
         for bound, n in zip(BUCKETS, counts):
@@ -183,8 +145,7 @@ def reset(lib):
     with m.lock:
         items = list(m.functions.values())
     for stats in items:
-        with stats.lock:
-            stats.clear()
+        stats.clear()
 
 
 def _live():

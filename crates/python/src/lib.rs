@@ -24,6 +24,7 @@ mod header;
 mod lib_base;
 mod lib_function;
 mod library;
+mod metered;
 mod state;
 mod strings;
 
@@ -56,5 +57,6 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
     api_module::register(m)?;
     header::register(m)?;
+    metered::register(m)?;
     Ok(())
 }

@@ -434,6 +434,12 @@ class Supervisor:
             self._forget_after_fork()
         self.breaker.check(function, self.library)
         w = self.worker
+        if w is not None and w.ready and not w.dead and w.poller.poll(0):
+            # readable while idle: the worker died between calls (killed from
+            # outside); replaced without blaming the call about to be made
+            w.reap()
+            self.breaker.failure()
+            self.breaker.check(function, self.library)
         if w is None or w.dead:
             w = self._spawn()
             self.restarts += 1
@@ -505,7 +511,11 @@ class Supervisor:
 
     def _request(self, w, frame, function, timeout=None):
         """A non-call operation: its reply value, or the worker's error."""
-        body = self._exchange(w, frame, timeout if timeout is not None else self.start_timeout, function)
+        if timeout is None:
+            # binding a name, growing the shared memory, ...: bounded by the
+            # library's timeout, or while it has none by the start-up one
+            timeout = self.timeout if self.timeout is not None else self.start_timeout
+        body = self._exchange(w, frame, timeout, function)
         if body[4] != P.ST_OK:
             from .plan import remote_error
 
@@ -598,14 +608,14 @@ class Supervisor:
                 frame = P.frame(P.OP_STRING, [h.ctype.cname, h.address, arg])
             else:
                 frame = P.frame(P.OP_READ, [h.address, arg])
-            return self._request(w, frame, "WorkerPointer.%s" % (mode,), self.timeout)
+            return self._request(w, frame, "WorkerPointer.%s" % (mode,))
 
     def get_variable(self, name):
         from .handles import WorkerPointer
 
         with self.lock:
             w = self._current(name)
-            kind, value = self._request(w, P.frame(P.OP_GETVAR, name), name, self.timeout)
+            kind, value = self._request(w, P.frame(P.OP_GETVAR, name), name)
             if kind == "p":
                 ct = self.ffi._decl_ctype(name)[1]
                 return self.ffi.cast(ct, 0) if value == 0 else WorkerPointer(ct, value, w)
@@ -629,13 +639,13 @@ class Supervisor:
                 raise TypeError("cannot write %s to the global '%s' of an isolated library "
                                 "(only numbers, bytes of length 1, NULL and pointers the worker returned)"
                                 % (type(value).__name__, name))
-            self._request(w, P.frame(P.OP_SETVAR, [name, payload]), name, self.timeout)
+            self._request(w, P.frame(P.OP_SETVAR, [name, payload]), name)
 
     def ping(self):
         """One empty round trip (benchmarks; health checks)."""
         with self.lock:
             w = self._current("ping")
-            return self._request(w, P.frame(P.OP_PING, None), "ping", self.timeout)
+            return self._request(w, P.frame(P.OP_PING, None), "ping")
 
     @property
     def pid(self):

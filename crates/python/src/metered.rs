@@ -1,0 +1,386 @@
+//! Boundary metrics (python/rcffi/metrics.py): `Meter`, the counters of one
+//! function, and `_metered(inner, meter, positions, out, name)`, a callable
+//! that times and counts each call of `inner` (a library function, or a
+//! Python closure applying an error contract) before returning its result.
+//!
+//! A library without metrics never sees any of this: enabling metrics
+//! replaces the function objects in its instance dict by metered ones, so
+//! the ordinary call path carries no check. The metered object is a raw
+//! type with a vectorcall entry, like cdata function pointers, so the cost
+//! it adds is two clock reads and a few stores, not a Python frame.
+
+use std::ffi::{c_int, c_void};
+use std::ptr;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::OnceLock;
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+
+use crate::cdata;
+use crate::ctype::Kind;
+
+/// Upper bounds of the latency buckets in nanoseconds (a last bucket,
+/// +Inf, follows): 1 µs to 10 s, the shape Prometheus client libraries use.
+const BOUNDS_NS: [u64; 22] = [
+    1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000,
+    10_000_000, 25_000_000, 50_000_000, 100_000_000, 250_000_000, 500_000_000, 1_000_000_000, 2_500_000_000,
+    5_000_000_000, 10_000_000_000,
+];
+const NBUCKETS: usize = BOUNDS_NS.len() + 1;
+
+/// The counters of one function.
+///
+/// Invariant: every write happens with the GIL held (a metered call writes
+/// after `inner` returned, the GIL re-acquired; Python's `ok`/`failed`
+/// are methods), and the extension keeps the GIL even on free-threaded
+/// builds (`gil_used`). So writers never race, plain relaxed loads and
+/// stores suffice (no read-modify-write instruction), and a snapshot read
+/// under the GIL sees one function's counters all at the same instant.
+struct Counts {
+    calls: AtomicU64,
+    errors: AtomicU64,
+    timeouts: AtomicU64,
+    crashes: AtomicU64,
+    sum_ns: AtomicU64,
+    bytes_in: AtomicU64,
+    bytes_out: AtomicU64,
+    buckets: [AtomicU64; NBUCKETS],
+}
+
+#[inline]
+fn bump(c: &AtomicU64, n: u64) {
+    c.store(c.load(Relaxed).wrapping_add(n), Relaxed);
+}
+
+impl Counts {
+    fn new() -> Self {
+        Counts {
+            calls: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            timeouts: AtomicU64::new(0),
+            crashes: AtomicU64::new(0),
+            sum_ns: AtomicU64::new(0),
+            bytes_in: AtomicU64::new(0),
+            bytes_out: AtomicU64::new(0),
+            buckets: std::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
+
+    /// Record one call (the GIL held: see the type's invariant).
+    #[inline]
+    fn record(&self, ns: u64, nin: u64, nout: u64, failed: bool) {
+        bump(&self.calls, 1);
+        bump(&self.sum_ns, ns);
+        bump(&self.buckets[BOUNDS_NS.partition_point(|&b| b < ns)], 1);
+        if nin != 0 {
+            bump(&self.bytes_in, nin);
+        }
+        if nout != 0 {
+            bump(&self.bytes_out, nout);
+        }
+        if failed {
+            bump(&self.errors, 1);
+        }
+    }
+}
+
+/// `rcffi._rcffi.Meter`: the counters of one function (see metrics.py).
+#[pyclass(frozen, subclass, module = "rcffi._rcffi", name = "Meter")]
+pub struct Meter {
+    counts: Counts,
+}
+
+#[pymethods]
+impl Meter {
+    #[new]
+    fn py_new() -> Self {
+        Meter { counts: Counts::new() }
+    }
+
+    /// The bucket bounds, in nanoseconds.
+    #[staticmethod]
+    fn bounds() -> Vec<u64> {
+        BOUNDS_NS.to_vec()
+    }
+
+    /// A call that returned.
+    fn ok(&self, ns: u64, nin: u64, nout: u64) {
+        self.counts.record(ns, nin, nout, false);
+    }
+
+    /// A call that raised; `kind` is "timeout", "crash" or None.
+    #[pyo3(signature = (ns, nin, nout=0, kind=None))]
+    fn failed(&self, ns: u64, nin: u64, nout: u64, kind: Option<&str>) {
+        self.counts.record(ns, nin, nout, true);
+        match kind {
+            Some("timeout") => bump(&self.counts.timeouts, 1),
+            Some("crash") => bump(&self.counts.crashes, 1),
+            _ => {}
+        }
+    }
+
+    /// `(calls, errors, timeouts, crashes, sum_ns, bytes_in, bytes_out, [bucket counts])`.
+    fn counts(&self) -> (u64, u64, u64, u64, u64, u64, u64, Vec<u64>) {
+        let c = &self.counts;
+        (
+            c.calls.load(Relaxed),
+            c.errors.load(Relaxed),
+            c.timeouts.load(Relaxed),
+            c.crashes.load(Relaxed),
+            c.sum_ns.load(Relaxed),
+            c.bytes_in.load(Relaxed),
+            c.bytes_out.load(Relaxed),
+            c.buckets.iter().map(|b| b.load(Relaxed)).collect(),
+        )
+    }
+
+    fn clear(&self) {
+        let c = &self.counts;
+        for a in [&c.calls, &c.errors, &c.timeouts, &c.crashes, &c.sum_ns, &c.bytes_in, &c.bytes_out] {
+            a.store(0, Relaxed);
+        }
+        for b in &c.buckets {
+            b.store(0, Relaxed);
+        }
+    }
+}
+
+/// The object `_metered()` returns.
+#[repr(C)]
+struct MeteredObject {
+    ob_base: ffi::PyObject,
+    vectorcall: Option<ffi::vectorcallfunc>,
+    /// What is called (strong reference).
+    inner: *mut ffi::PyObject,
+    /// The `Meter` (strong reference); `counts` points into it.
+    meter: *mut ffi::PyObject,
+    counts: *const Counts,
+    /// `__name__` (strong reference).
+    name: *mut ffi::PyObject,
+    /// Arguments carrying a payload: (index, item size or -1), boxed.
+    positions: *mut Vec<(usize, isize)>,
+    /// Bytes a returned value carries (a record by value), 0 otherwise.
+    out: u64,
+}
+
+/// The monotonic clock in nanoseconds (CLOCK_MONOTONIC: the vDSO read
+/// that `Instant::now` also makes, without its bookkeeping).
+#[inline]
+fn now_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: a valid out-pointer; CLOCK_MONOTONIC always exists on Linux
+    // and macOS, so the call cannot fail.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    (ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64)
+}
+
+unsafe extern "C" fn metered_vectorcall(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this entry only for MeteredObject instances,
+    // whose fields are set by `_metered` before the object is returned.
+    let m = &*(callable as *const MeteredObject);
+    let t0 = now_ns();
+    let result = ffi::PyObject_Vectorcall(m.inner, args, nargsf, kwnames);
+    let ns = now_ns().wrapping_sub(t0);
+    let positions = &*m.positions;
+    let nin = if positions.is_empty() {
+        0
+    } else {
+        let nargs = ffi::PyVectorcall_NARGS(nargsf) as usize;
+        // SAFETY: CPython passes `nargs` valid argument pointers.
+        let args = std::slice::from_raw_parts(args, nargs);
+        crate::entry::attached(|py| payload_in(py, args, positions)).unwrap_or(0)
+    };
+    let failed = result.is_null();
+    // SAFETY: `counts` lives inside `meter`, which this object keeps alive;
+    // the GIL is held (see `Counts`).
+    (*m.counts).record(ns, nin, if failed { 0 } else { m.out }, failed);
+    result
+}
+
+/// Payload bytes of the arguments at `positions` (see metrics.py): bytes,
+/// bytearray and str their length, cdata arrays their size, pointers their
+/// pointee's size where known, records their size, lists and tuples their
+/// length times the item size. Never raises (an exception of the call may
+/// be pending).
+fn payload_in(py: Python<'_>, args: &[*mut ffi::PyObject], positions: &[(usize, isize)]) -> u64 {
+    let mut n: u64 = 0;
+    for &(i, item_size) in positions {
+        let Some(&obj) = args.get(i) else { break };
+        // SAFETY: a live argument of the call; type checks read only its type.
+        unsafe {
+            if ffi::PyBytes_Check(obj) != 0 {
+                n += ffi::PyBytes_Size(obj).max(0) as u64;
+            } else if ffi::PyByteArray_Check(obj) != 0 {
+                n += ffi::PyByteArray_Size(obj).max(0) as u64;
+            } else if ffi::PyUnicode_Check(obj) != 0 {
+                n += ffi::PyUnicode_GetLength(obj).max(0) as u64;
+            } else if cdata::is_cdata(py, obj) {
+                let cd = &*(obj as *const cdata::CDataObject);
+                let ct = cd.ctype();
+                n += match ct.kind {
+                    Kind::Array => {
+                        let item = ct.item().get().size_opt(py).unwrap_or(0);
+                        cd.length.max(0) as u64 * item as u64
+                    }
+                    Kind::Pointer if !cd.ptr.is_null() => ct.item().get().size_opt(py).unwrap_or(0) as u64,
+                    Kind::Struct | Kind::Union => ct.size_opt(py).unwrap_or(0) as u64,
+                    _ => 0,
+                };
+            } else if item_size > 0 && (ffi::PyList_Check(obj) != 0 || ffi::PyTuple_Check(obj) != 0) {
+                n += ffi::PyObject_Size(obj).max(0) as u64 * item_size as u64;
+            }
+        }
+    }
+    n
+}
+
+unsafe extern "C" fn metered_dealloc(slf: *mut ffi::PyObject) {
+    let m = slf as *mut MeteredObject;
+    // SAFETY: the fields were set by `_metered` and are released once here.
+    ffi::Py_XDECREF((*m).inner);
+    ffi::Py_XDECREF((*m).meter);
+    ffi::Py_XDECREF((*m).name);
+    if !(*m).positions.is_null() {
+        drop(Box::from_raw((*m).positions));
+    }
+    let tp = ffi::Py_TYPE(slf);
+    let free = (*tp).tp_free.expect("tp_free");
+    free(slf as *mut c_void);
+    ffi::Py_DECREF(tp as *mut ffi::PyObject);
+}
+
+unsafe extern "C" fn metered_repr(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let m = &*(slf as *const MeteredObject);
+    // SAFETY: `name` and `inner` are live objects owned by `m`.
+    let inner = ffi::PyObject_Repr(m.inner);
+    if inner.is_null() {
+        return ptr::null_mut();
+    }
+    let fmt = ffi::PyUnicode_FromString(c"<metered function %s: %s>".as_ptr());
+    if fmt.is_null() {
+        ffi::Py_DECREF(inner);
+        return ptr::null_mut();
+    }
+    let args = ffi::PyTuple_Pack(2, m.name, inner);
+    ffi::Py_DECREF(inner);
+    if args.is_null() {
+        ffi::Py_DECREF(fmt);
+        return ptr::null_mut();
+    }
+    let s = ffi::PyUnicode_Format(fmt, args);
+    ffi::Py_DECREF(fmt);
+    ffi::Py_DECREF(args);
+    s
+}
+
+fn metered_type(py: Python<'_>) -> PyResult<&'static Py<PyType>> {
+    static TYPE: OnceLock<Py<PyType>> = OnceLock::new();
+    if let Some(t) = TYPE.get() {
+        return Ok(t);
+    }
+    let members = Box::leak(
+        vec![
+            ffi::PyMemberDef {
+                name: c"__vectorcalloffset__".as_ptr(),
+                type_code: ffi::Py_T_PYSSIZET,
+                offset: std::mem::offset_of!(MeteredObject, vectorcall) as ffi::Py_ssize_t,
+                flags: ffi::Py_READONLY,
+                doc: ptr::null(),
+            },
+            ffi::PyMemberDef {
+                name: c"__wrapped__".as_ptr(),
+                type_code: ffi::Py_T_OBJECT_EX,
+                offset: std::mem::offset_of!(MeteredObject, inner) as ffi::Py_ssize_t,
+                flags: ffi::Py_READONLY,
+                doc: ptr::null(),
+            },
+            ffi::PyMemberDef {
+                name: c"__name__".as_ptr(),
+                type_code: ffi::Py_T_OBJECT_EX,
+                offset: std::mem::offset_of!(MeteredObject, name) as ffi::Py_ssize_t,
+                flags: ffi::Py_READONLY,
+                doc: ptr::null(),
+            },
+            ffi::PyMemberDef { name: ptr::null(), type_code: 0, offset: 0, flags: 0, doc: ptr::null() },
+        ]
+        .into_boxed_slice(),
+    );
+    let slots = Box::leak(
+        vec![
+            ffi::PyType_Slot { slot: ffi::Py_tp_dealloc, pfunc: metered_dealloc as unsafe extern "C" fn(_) as *mut c_void },
+            ffi::PyType_Slot { slot: ffi::Py_tp_repr, pfunc: metered_repr as unsafe extern "C" fn(_) -> _ as *mut c_void },
+            ffi::PyType_Slot { slot: ffi::Py_tp_call, pfunc: ffi::PyVectorcall_Call as *mut c_void },
+            ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: members.as_mut_ptr() as *mut c_void },
+            ffi::PyType_Slot { slot: 0, pfunc: ptr::null_mut() },
+        ]
+        .into_boxed_slice(),
+    );
+    const HAVE_VECTORCALL: u64 = 1 << 11;
+    let spec = Box::leak(Box::new(ffi::PyType_Spec {
+        name: c"rcffi._rcffi.MeteredFunction".as_ptr(),
+        basicsize: std::mem::size_of::<MeteredObject>() as c_int,
+        itemsize: 0,
+        flags: (ffi::Py_TPFLAGS_DEFAULT as u64 | HAVE_VECTORCALL) as _,
+        slots: slots.as_mut_ptr(),
+    }));
+    // SAFETY: the spec and what it points to are leaked ('static).
+    let tp = unsafe {
+        let tp = ffi::PyType_FromSpec(spec);
+        if tp.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        Bound::from_owned_ptr(py, tp).cast_into_unchecked::<PyType>().unbind()
+    };
+    let _ = TYPE.set(tp);
+    Ok(TYPE.get().expect("set above"))
+}
+
+/// `_metered(inner, meter, positions, out, name)`: a callable counting
+/// each call of `inner` in `meter`. `positions`: `[(index, item size or
+/// -1)]` of the arguments carrying a payload; `out`: bytes a result
+/// carries.
+#[pyfunction]
+fn _metered<'py>(
+    py: Python<'py>,
+    inner: &Bound<'py, PyAny>,
+    meter: &Bound<'py, Meter>,
+    positions: Vec<(usize, isize)>,
+    out: u64,
+    name: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if !inner.is_callable() {
+        return Err(pyo3::exceptions::PyTypeError::new_err("_metered(): inner must be callable"));
+    }
+    let tp = metered_type(py)?.bind(py);
+    // SAFETY: allocating an instance of our own type; every field is set
+    // before the object is returned (the allocation is zeroed).
+    unsafe {
+        let alloc = (*tp.as_type_ptr()).tp_alloc.expect("tp_alloc");
+        let obj = alloc(tp.as_type_ptr(), 0);
+        if obj.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        let m = obj as *mut MeteredObject;
+        (*m).vectorcall = Some(metered_vectorcall);
+        (*m).inner = inner.clone().into_ptr();
+        (*m).counts = &meter.get().counts as *const Counts;
+        (*m).meter = meter.clone().into_any().into_ptr();
+        (*m).name = name.clone().into_ptr();
+        (*m).positions = Box::into_raw(Box::new(positions));
+        (*m).out = out;
+        Ok(Bound::from_owned_ptr(py, obj))
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Meter>()?;
+    m.add_function(wrap_pyfunction!(_metered, m)?)?;
+    Ok(())
+}

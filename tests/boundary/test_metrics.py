@@ -1,0 +1,227 @@
+"""Boundary metrics (docs/metrics.md): per-function counters, latency
+histograms, payload bytes, Prometheus text, for ordinary, isolated and
+compiled libraries."""
+
+import os
+import re
+import threading
+
+import pytest
+
+import rcffi
+
+
+@pytest.fixture
+def metered(risky_ffi, risky_path):
+    lib = risky_ffi.dlopen(risky_path, metrics=True)
+    yield lib
+    rcffi.metrics.disable(lib)
+
+
+def test_metrics_off_leaves_functions_untouched(risky_ffi, risky_path):
+    lib = risky_ffi.dlopen(risky_path)
+    f = lib.add
+    assert type(f) is risky_ffi.CData  # the library's own function object: no wrapper in the call path
+    assert not rcffi.metrics.enabled(lib)
+    with pytest.raises(ValueError, match="metrics are not enabled"):
+        rcffi.metrics.snapshot(lib)
+
+
+def test_calls_errors_and_latency(metered):
+    assert metered.add(1, 2) == 3
+    assert metered.add(3, 4) == 7
+    with pytest.raises(TypeError):
+        metered.add("x", 1)  # a conversion error counts as an error
+    snap = rcffi.metrics.snapshot(metered)
+    add = snap["add"]
+    assert (add["calls"], add["errors"], add["timeouts"], add["crashes"]) == (3, 1, 0, 0)
+    hist = add["seconds"]
+    assert hist["count"] == 3 and hist["sum"] > 0
+    bounds = list(hist["buckets"])
+    assert bounds == sorted(bounds) and bounds[-1] == float("inf")
+    counts = list(hist["buckets"].values())
+    assert counts == sorted(counts) and counts[-1] == 3  # cumulative, as Prometheus has them
+    assert set(snap) == {"add"}  # only the functions called
+
+
+def test_bytes_in_and_out(metered, risky_ffi):
+    ffi = risky_ffi
+    metered.sum_bytes(b"abcdef", 6)                          # bytes: their length
+    metered.fill_squares(ffi.new("int[10]"), 10)             # an array: its size
+    metered.point_scale(ffi.new("struct point *"), 2)        # a pointer: its pointee's size
+    metered.point_sum(ffi.new("struct point *")[0])          # a struct by value: its size
+    metered.make_point(1, 2)                                  # a struct returned: bytes out
+    metered.sum_bytes([1, 2, 3], 3)                          # a list: length x item size
+    snap = rcffi.metrics.snapshot(metered)
+    assert snap["sum_bytes"]["bytes_in"] == 6 + 3
+    assert snap["fill_squares"]["bytes_in"] == 40
+    assert snap["point_scale"]["bytes_in"] == 8
+    assert snap["point_sum"]["bytes_in"] == 8
+    assert snap["make_point"]["bytes_out"] == 8 and snap["make_point"]["bytes_in"] == 0
+    assert snap["sum_bytes"]["bytes_out"] == 0
+
+
+def test_functions_fetched_before_enable_are_wrapped_too(risky_ffi, risky_path):
+    lib = risky_ffi.dlopen(risky_path)
+    lib.add(1, 1)  # cached in the library before metrics exist
+    rcffi.metrics.enable(lib)
+    lib.add(1, 1)
+    assert rcffi.metrics.snapshot(lib)["add"]["calls"] == 1
+    rcffi.metrics.disable(lib)
+    assert type(lib.add) is risky_ffi.CData  # restored
+
+
+def test_reset(metered):
+    metered.add(1, 1)
+    rcffi.metrics.reset(metered)
+    snap = rcffi.metrics.snapshot(metered)["add"]
+    assert snap["calls"] == 0 and snap["seconds"]["sum"] == 0
+    metered.add(1, 1)
+    assert rcffi.metrics.snapshot(metered)["add"]["calls"] == 1
+
+
+def test_counters_are_exact_under_threads(metered):
+    f = metered.add
+    n, k = 8, 2000
+
+    def work():
+        for i in range(k):
+            f(i, 1)
+
+    threads = [threading.Thread(target=work) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    snap = rcffi.metrics.snapshot(metered)["add"]
+    assert snap["calls"] == n * k
+    assert snap["seconds"]["buckets"][float("inf")] == n * k
+
+
+def test_snapshot_while_calling_is_consistent(metered):
+    stop = threading.Event()
+
+    def work():
+        while not stop.is_set():
+            metered.add(1, 1)
+
+    t = threading.Thread(target=work)
+    t.start()
+    try:
+        for _ in range(200):
+            s = rcffi.metrics.snapshot(metered).get("add")
+            if s:
+                assert s["calls"] == s["seconds"]["count"] == s["seconds"]["buckets"][float("inf")]
+    finally:
+        stop.set()
+        t.join()
+
+
+def test_prometheus_text(metered):
+    metered.add(1, 1)
+    with pytest.raises(TypeError):
+        metered.add(None, 1)
+    text = rcffi.metrics.prometheus()
+    label = 'library="%s",function="add"' % (rcffi._boundary.boundary_of(metered).label,)
+    assert "# TYPE rcffi_calls_total counter" in text
+    assert "# TYPE rcffi_call_seconds histogram" in text
+    assert "rcffi_calls_total{%s} 2" % label in text
+    assert "rcffi_errors_total{%s} 1" % label in text
+    assert 'rcffi_call_seconds_bucket{%s,le="+Inf"} 2' % label in text
+    assert "rcffi_call_seconds_count{%s} 2" % label in text
+    # every sample line is `name{labels} value`
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            assert re.match(r'^[a-z_]+\{[^}]*\} [0-9.e+-]+$', line), line
+
+
+def test_prometheus_lists_every_enabled_library(risky_ffi, risky_path):
+    a = risky_ffi.dlopen(risky_path, metrics=True)
+    b = risky_ffi.dlopen(None, metrics=True)
+    risky_ffi.cdef("int abs(int);")
+    a.add(1, 1)
+    b.abs(-1)
+    text = rcffi.metrics.prometheus()
+    assert 'function="add"' in text and 'function="abs"' in text
+    rcffi.metrics.disable(a)
+    rcffi.metrics.disable(b)
+    assert 'function="add"' not in rcffi.metrics.prometheus()
+
+
+def test_contract_errors_count(metered, risky_ffi):
+    rcffi.contract(metered, "parse_packet", error_if=lambda rc: rc < 0)
+    with pytest.raises(rcffi.NativeError):
+        metered.parse_packet(b"\x01", 1)
+    assert metered.parse_packet(b"\xab\x05", 2) == 5
+    s = rcffi.metrics.snapshot(metered)["parse_packet"]
+    assert (s["calls"], s["errors"]) == (2, 1)
+
+
+def test_contract_then_metrics_counts_contract_errors(risky_ffi, risky_path):
+    lib = risky_ffi.dlopen(risky_path)
+    rcffi.contract(lib, "parse_packet", error_if=lambda rc: rc < 0)
+    rcffi.metrics.enable(lib)
+    with pytest.raises(rcffi.NativeError):
+        lib.parse_packet(b"", 0)
+    assert rcffi.metrics.snapshot(lib)["parse_packet"]["errors"] == 1
+    rcffi.metrics.disable(lib)
+
+
+def test_isolated_metrics_count_crashes_and_timeouts(risky_ffi, risky_path):
+    lib = risky_ffi.dlopen(risky_path, isolated=True, metrics=True, timeout=0.5)
+    try:
+        assert lib.sum_bytes(b"abcd", 4) == ord("a") + ord("b") + ord("c") + ord("d")
+        out = risky_ffi.new("int[4]")
+        lib.fill_squares(out, 4)
+        with pytest.raises(rcffi.NativeCrash):
+            lib.crash_segv(0)
+        with pytest.raises(rcffi.NativeTimeout):
+            lib.hang()
+        snap = rcffi.metrics.snapshot(lib)
+        assert snap["sum_bytes"]["bytes_in"] == 4 and snap["sum_bytes"]["bytes_out"] == 0
+        assert snap["fill_squares"]["bytes_in"] == 16 and snap["fill_squares"]["bytes_out"] == 16
+        assert (snap["crash_segv"]["crashes"], snap["crash_segv"]["errors"]) == (1, 1)
+        assert (snap["hang"]["timeouts"], snap["hang"]["errors"], snap["hang"]["crashes"]) == (1, 1, 0)
+    finally:
+        rcffi.metrics.disable(lib)
+        risky_ffi.dlclose(lib)
+
+
+def test_compiled_module(tmp_path, monkeypatch):
+    import importlib
+
+    from .conftest import compiler
+
+    compiler()  # skips visibly without one
+    ffi = rcffi.FFI()
+    ffi.cdef("int twice(int); int fails(void);")
+    name = "_metered_%d_%d" % (os.getpid(), id(tmp_path) % 100000)
+    ffi.set_source(name, "static int twice(int x) { return 2 * x; }\nstatic int fails(void) { return -1; }")
+    ffi.compile(tmpdir=str(tmp_path))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    mod = importlib.import_module(name)
+    lib = mod.lib
+    rcffi.metrics.enable(lib)
+    assert lib.twice(21) == 42
+    rcffi.contract(lib, "fails", error_if=-1)
+    with pytest.raises(rcffi.NativeError, match=r"fails\(\) returned -1"):
+        lib.fails()
+    snap = rcffi.metrics.snapshot(lib)
+    assert snap["twice"]["calls"] == 1 and snap["fails"]["errors"] == 1
+    assert 'library="%s"' % (name,) in rcffi.metrics.prometheus()
+    rcffi.metrics.disable(lib)
+
+
+def test_prometheus_client_bridge(metered):
+    prometheus_client = pytest.importorskip("prometheus_client", reason="prometheus_client not installed (optional)")
+    registry = prometheus_client.CollectorRegistry()
+    rcffi.metrics.register_collector(registry)
+    metered.add(1, 1)
+    text = prometheus_client.generate_latest(registry).decode()
+    assert "rcffi_calls_total" in text and 'function="add"' in text
+
+
+def test_not_a_library():
+    with pytest.raises(TypeError, match="expected a library"):
+        rcffi.metrics.enable(object())
