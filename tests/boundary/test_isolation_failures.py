@@ -216,7 +216,7 @@ def test_flood_of_crashes_leaves_the_parent_healthy(risky_ffi, risky_path):
         assert open_fds() == fds  # no pipe leaked
         states = [state for pid, state in children_of_this_process()]
         assert "Z" not in states  # every dead worker was reaped
-        assert len(states) == 1   # and only the current one runs
+        assert len(states) <= 2   # and only the current one and the warm spare run
     finally:
         risky_ffi.dlclose(lib)
 

@@ -49,11 +49,13 @@ def set_timeout(lib, seconds, function=None):
 
 
 def status(lib):
-    """``{"pid", "generation", "restarts", "breaker", "timeout"}`` of
-    ``lib``'s supervisor."""
+    """``{"pid", "spare_pid", "generation", "restarts", "breaker",
+    "timeout"}`` of ``lib``'s supervisor."""
     sup = _supervisor(lib)
-    return {"pid": sup.pid, "generation": sup.generation, "restarts": sup.restarts,
-            "breaker": sup.breaker.state, "timeout": sup.timeout}
+    spare = sup.spare
+    return {"pid": sup.pid, "spare_pid": None if spare is None or spare.dead else spare.pid,
+            "generation": sup.generation, "restarts": sup.restarts, "breaker": sup.breaker.state,
+            "timeout": sup.timeout}
 
 
 def Breaker(failures=5, window=10.0, cooldown=5.0):

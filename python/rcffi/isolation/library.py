@@ -114,7 +114,8 @@ class IsolatedLib:
         return "<isolated Lib for '%s' (worker pid %s)>" % (sup.library, sup.pid)
 
 
-def open_isolated(ffi, name, flags, timeout=None, breaker=None, start_timeout=None, shm_threshold=None):
+def open_isolated(ffi, name, flags, timeout=None, breaker=None, start_timeout=None, shm_threshold=None,
+                  spare=True):
     """``ffi.dlopen(name, flags, isolated=True, ...)``."""
     if name is not None and not isinstance(name, str):
         raise TypeError("dlopen(name, isolated=True): name must be a file name or None "
@@ -124,7 +125,7 @@ def open_isolated(ffi, name, flags, timeout=None, breaker=None, start_timeout=No
         kwds["start_timeout"] = start_timeout
     if shm_threshold is not None:
         kwds["shm_threshold"] = shm_threshold
-    sup = Supervisor(ffi, name, flags, timeout=timeout, breaker=breaker, **kwds)
+    sup = Supervisor(ffi, name, flags, timeout=timeout, breaker=breaker, spare=spare, **kwds)
     try:
         sup.start()
     except BaseException:

@@ -289,17 +289,17 @@ def _worker_env():
 
 
 def _finalize(holder, shm):
-    w = holder[0]
-    if w is not None and not w.dead:
-        w.close_fds()  # the worker reads EOF and exits
-        try:
-            w.proc.wait(0.5)
-        except Exception:
+    for w in holder:
+        if w is not None and not w.dead:
+            w.close_fds()  # the worker reads EOF and exits
             try:
-                w.proc.kill()
-                w.proc.wait(1.0)
+                w.proc.wait(0.5)
             except Exception:
-                pass
+                try:
+                    w.proc.kill()
+                    w.proc.wait(1.0)
+                except Exception:
+                    pass
     shm.close()
 
 
@@ -317,7 +317,7 @@ class Supervisor:
     """Starts, watches and replaces the worker of one isolated library."""
 
     def __init__(self, ffi, name, flags, timeout=None, breaker=None, start_timeout=DEFAULT_START_TIMEOUT,
-                 shm_threshold=DEFAULT_SHM_THRESHOLD):
+                 shm_threshold=DEFAULT_SHM_THRESHOLD, spare=True):
         self.ffi = ffi
         self.name = name
         self.flags = flags
@@ -333,6 +333,10 @@ class Supervisor:
         if not isinstance(shm_threshold, int) or shm_threshold < 0:
             raise ValueError("shm_threshold must be a non-negative integer, not %r" % (shm_threshold,))
         self.shm_threshold = shm_threshold
+        # a warm spare: a worker process started ahead (Python and rcffi
+        # imported, waiting for its INIT), so a restart skips that start-up
+        self.use_spare = bool(spare)
+        self.spare = None
         self.function_timeouts = {}
         self.lock = threading.Lock()
         self.worker = None
@@ -343,7 +347,7 @@ class Supervisor:
         self.names = []          # function id -> name
         self.plans = {}          # name -> ParentPlan
         self.shm = Shm()
-        self._holder = [None]
+        self._holder = [None, None]  # current worker, spare (for the finalizer)
         self._env = _worker_env()
         self._calls = None
         self._snapshot = None
@@ -368,12 +372,10 @@ class Supervisor:
             self._calls = calls
         return P.frame(P.OP_INIT, [self._snapshot, self.name, self.flags, self.shm.size]), len(calls)
 
-    def _spawn(self):
-        """Start a worker; it loads the library while the parent goes on
-        (``_await_ready`` waits for it)."""
+    def _start_process(self):
+        """A new worker process, not yet told what to load."""
         if not sys.executable:
             raise WorkerStartError("cannot start an isolated worker: sys.executable is not known")
-        init, ncalls = self._init_frame()
         r1, w1 = os.pipe()
         r2, w2 = os.pipe()
         try:
@@ -387,8 +389,35 @@ class Supervisor:
             raise
         os.close(r1)
         os.close(w2)
+        return Worker(self, proc, r2, w1, 0)
+
+    def _take_spare(self):
+        """The warm spare if it is alive, else None."""
+        s = self.spare
+        self.spare = None
+        self._holder[1] = None
+        if s is None:
+            return None
+        if s.dead or s.poller.poll(0):  # it died while waiting
+            s.reap()
+            return None
+        return s
+
+    def _start_spare(self):
+        if self.use_spare and self.spare is None and not self.closed:
+            try:
+                self.spare = self._start_process()
+                self._holder[1] = self.spare
+            except Exception:  # pragma: no cover - fork failed: no spare this time
+                self.spare = None
+
+    def _spawn(self):
+        """Start a worker (the warm spare if there is one); it loads the
+        library while the parent goes on (``_await_ready`` waits for it)."""
+        init, ncalls = self._init_frame()
+        w = self._take_spare() or self._start_process()
         self.generation += 1
-        w = Worker(self, proc, r2, w1, self.generation)
+        w.generation = self.generation
         w.ncalls = ncalls
         w.shm_size = self.shm.size
         self.worker = w
@@ -418,6 +447,7 @@ class Supervisor:
             w.reap()
             raise err
         w.ready = True
+        self._start_spare()
 
     def start(self):
         """Start the first worker and wait until it has loaded the library
@@ -463,12 +493,12 @@ class Supervisor:
 
     def _forget_after_fork(self):
         self.lock = threading.Lock()
-        w = self.worker
-        if w is not None:
-            w.dead = True
-            w.close_fds()
-        self.worker = None
-        self._holder[0] = None
+        for w in (self.worker, self.spare):
+            if w is not None:
+                w.dead = True
+                w.close_fds()
+        self.worker = self.spare = None
+        self._holder[:] = [None, None]
         self.owner_pid = os.getpid()
 
     def _died(self, w, function):
@@ -528,16 +558,19 @@ class Supervisor:
         second); later calls raise ``ValueError``."""
         with self.lock:
             self.closed = True
-            w = self.worker
-            self.worker = None
-            self._holder[0] = None
-            if w is not None and not w.dead:
-                w.close_fds()
-                try:
-                    w.proc.wait(1.0)
-                except subprocess.TimeoutExpired:
-                    w.kill()
-                w.dead = True
+            workers = (self.worker, self.spare)
+            self.worker = self.spare = None
+            self._holder[:] = [None, None]
+            for w in workers:
+                if w is not None and not w.dead:
+                    w.close_fds()  # it reads EOF and exits
+            for w in workers:
+                if w is not None and not w.dead:
+                    try:
+                        w.proc.wait(1.0)
+                    except subprocess.TimeoutExpired:
+                        w.kill()
+                    w.dead = True
 
     def restart(self):
         """Replace the worker now (pointers it returned become stale)."""

@@ -12,7 +12,10 @@ import os
 import struct
 import sys
 
+from ..api import FFI
 from . import protocol as P
+# imported now, not at the first call: a warm spare worker has paid for it
+from .plan import WorkerPlan
 
 
 class _State:
@@ -55,8 +58,6 @@ def _harden(parent_pid):
         except (ImportError, ValueError, OSError):  # pragma: no cover
             pass
     if sys.platform.startswith("linux"):
-        from ..api import FFI
-
         ffi = FFI()
         ffi.cdef("int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long);")
         libc = ffi.dlopen(None)
@@ -104,8 +105,6 @@ class Server:
         self.plans = []
 
     def init(self, value):
-        from ..api import FFI
-
         snapshot, name, flags, shm_size = value
         ffi = FFI()
         ffi._load_snapshot(snapshot)
@@ -115,8 +114,6 @@ class Server:
         self.lib = ffi.dlopen(name, flags)
 
     def bind(self, value):
-        from .plan import WorkerPlan
-
         fnid, name = value
         fn = getattr(self.lib, name)
         decl = self.ffi._decl_ctype(name)
