@@ -1,6 +1,7 @@
 """Crashes, hangs and floods of failures in an isolated library leave the
 parent healthy (docs/isolation.md, "Failures")."""
 
+import gc
 import os
 import signal
 import threading
@@ -207,13 +208,14 @@ def test_flood_of_crashes_leaves_the_parent_healthy(risky_ffi, risky_path):
     lib = risky_ffi.dlopen(risky_path, isolated=True, breaker=False)
     try:
         lib.add(1, 1)
+        gc.collect()  # libraries of earlier tests close their pipes now, not during the count
         fds = open_fds()
         crashers = [lambda: lib.crash_segv(0), lib.crash_abort, lambda: lib.kill_self(signal.SIGKILL)]
         for i in range(30):
             with pytest.raises(rcffi.NativeCrash):
                 crashers[i % 3]()
         assert lib.add(2, 3) == 5
-        assert open_fds() == fds  # no pipe leaked
+        assert open_fds() <= fds  # no pipe leaked
         states = [state for pid, state in children_of_this_process()]
         assert "Z" not in states  # every dead worker was reaped
         assert len(states) <= 2   # and only the current one and the warm spare run

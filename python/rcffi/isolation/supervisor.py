@@ -162,6 +162,21 @@ class _TimedOut(Exception):
     pass
 
 
+class _Undelivered(_Died):
+    """The first write of a request failed with EPIPE: the worker had died
+    before the request (it cannot have caused it)."""
+
+
+class _IdleDeath(Exception):
+    """Raised by ``_exchange`` after replacing a worker found dead before
+    a request was delivered; ``_with_worker`` runs the request again."""
+
+    def __init__(self, worker, returncode):
+        Exception.__init__(self)
+        self.worker = worker
+        self.returncode = returncode
+
+
 class Worker:
     """One worker process (one generation of a supervisor)."""
 
@@ -189,14 +204,17 @@ class Worker:
     def send(self, data):
         try:
             n = os.write(self.wfd, data)
-            if n < len(data):
-                view = memoryview(data)
-                while n < len(data):
-                    n += os.write(self.wfd, view[n:])
         except (BrokenPipeError, ConnectionResetError):
-            raise _Died() from None
+            raise _Undelivered() from None  # no reader: the worker is gone
         except OSError as e:  # pragma: no cover - EBADF after a close
             raise _Died() from e
+        if n < len(data):
+            view = memoryview(data)
+            try:
+                while n < len(data):
+                    n += os.write(self.wfd, view[n:])
+            except OSError:
+                raise _Died() from None
 
     def _wait(self, deadline):
         while True:
@@ -274,7 +292,8 @@ def _after_fork_in_child():
         sup._forget_after_fork()
 
 
-if hasattr(os, "register_at_fork"):
+_NO_AT_FORK = not hasattr(os, "register_at_fork")
+if not _NO_AT_FORK:
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
@@ -460,16 +479,10 @@ class Supervisor:
         """The worker to call, started (and waited for) if needed."""
         if self.closed:
             raise ValueError("library '%s' has already been closed" % (self.library,))
-        if os.getpid() != self.owner_pid:
+        if _NO_AT_FORK and os.getpid() != self.owner_pid:  # pragma: no cover - no os.register_at_fork
             self._forget_after_fork()
         self.breaker.check(function, self.library)
         w = self.worker
-        if w is not None and w.ready and not w.dead and w.poller.poll(0):
-            # readable while idle: the worker died between calls (killed from
-            # outside); replaced without blaming the call about to be made
-            w.reap()
-            self.breaker.failure()
-            self.breaker.check(function, self.library)
         if w is None or w.dead:
             w = self._spawn()
             self.restarts += 1
@@ -525,6 +538,13 @@ class Supervisor:
         try:
             w.send(frame)
             return w.recv(timeout)
+        except _Undelivered:
+            # it died between requests (killed from outside): replaced
+            # without blaming this request, which is then made again
+            rc = w.reap()
+            self.breaker.failure()
+            self._restart_soon()
+            raise _IdleDeath(w, rc) from None
         except _Died:
             raise self._died(w, function) from None
         except _TimedOut:
@@ -591,6 +611,24 @@ class Supervisor:
 
     # -- calls ---------------------------------------------------------------
 
+    def _with_worker(self, function, body):
+        """``body(worker)`` with the current worker (the lock held). A
+        worker found dead before the request reached it is replaced and
+        ``body`` runs once more."""
+        w = self._current(function)
+        try:
+            return body(w)
+        except _IdleDeath:
+            pass
+        w = self._current(function)
+        try:
+            return body(w)
+        except _IdleDeath as e:
+            rc = e.returncode
+            raise NativeCrash(function, signal=-rc if rc is not None and rc < 0 else None,
+                              exitcode=rc if rc is not None and rc >= 0 else None, pid=e.worker.pid,
+                              library=self.library) from None
+
     def plan(self, name):
         """The ``ParentPlan`` of function ``name``, bound in the current
         worker (so a missing symbol is an ``AttributeError`` now)."""
@@ -604,8 +642,7 @@ class Supervisor:
                     raise AttributeError("%s: not a function declared in the cdef" % (name,))
                 fnid = len(self.names)
                 plan = ParentPlan(self.ffi, name, decl[1], fnid)
-                w = self._current(name)
-                self._bind(w, plan)
+                self._with_worker(name, lambda w: self._bind(w, plan))
                 self.names.append(name)
                 self.plans[name] = plan
             return plan
@@ -617,23 +654,26 @@ class Supervisor:
     def call(self, plan, args):
         """One call: ``(result, bytes_in, bytes_out)``."""
         with self.lock:
-            w = self._current(plan.name)
-            if plan.fnid not in w.bound:
-                self._bind(w, plan)
-            frame, copyback, nin = plan.encode(args, w)
-            if self.shm.size != w.shm_size:
-                self._request(w, P.frame(P.OP_REMAP, self.shm.size), plan.name)
-                w.shm_size = self.shm.size
-            timeout = self.function_timeouts.get(plan.name, self.timeout)
-            body = self._exchange(w, frame, timeout, plan.name)
-            result, nout = plan.decode(body, copyback, w)
-            self.breaker.success()
-            return result, nin, nout
+            return self._with_worker(plan.name, lambda w: self._call(w, plan, args))
+
+    def _call(self, w, plan, args):
+        if plan.fnid not in w.bound:
+            self._bind(w, plan)
+        frame, copyback, nin = plan.encode(args, w)
+        if self.shm.size != w.shm_size:
+            self._request(w, P.frame(P.OP_REMAP, self.shm.size), plan.name)
+            w.shm_size = self.shm.size
+        timeout = self.function_timeouts.get(plan.name, self.timeout)
+        body = self._exchange(w, frame, timeout, plan.name)
+        result, nout = plan.decode(body, copyback, w)
+        self.breaker.success()
+        return result, nin, nout
 
     def remote_read(self, h, mode, arg):
         """``WorkerPointer.string()`` / ``.read()``."""
-        with self.lock:
-            w = self._current("WorkerPointer.%s" % (mode,))
+        function = "WorkerPointer.%s" % (mode,)
+
+        def body(w):
             if h._worker is not w:
                 raise StaleHandleError("%r was returned by a worker that has since been replaced; "
                                        "its memory is gone" % (h,))
@@ -641,24 +681,28 @@ class Supervisor:
                 frame = P.frame(P.OP_STRING, [h.ctype.cname, h.address, arg])
             else:
                 frame = P.frame(P.OP_READ, [h.address, arg])
-            return self._request(w, frame, "WorkerPointer.%s" % (mode,))
+            return self._request(w, frame, function)
+
+        with self.lock:
+            return self._with_worker(function, body)
 
     def get_variable(self, name):
         from .handles import WorkerPointer
 
-        with self.lock:
-            w = self._current(name)
+        def body(w):
             kind, value = self._request(w, P.frame(P.OP_GETVAR, name), name)
             if kind == "p":
                 ct = self.ffi._decl_ctype(name)[1]
                 return self.ffi.cast(ct, 0) if value == 0 else WorkerPointer(ct, value, w)
             return value
 
+        with self.lock:
+            return self._with_worker(name, body)
+
     def set_variable(self, name, value):
         from .handles import WorkerPointer
 
-        with self.lock:
-            w = self._current(name)
+        def body(w):
             if type(value) is WorkerPointer:
                 if value._worker is not w:
                     raise StaleHandleError("%r was returned by a worker that has since been replaced" % (value,))
@@ -674,11 +718,14 @@ class Supervisor:
                                 % (type(value).__name__, name))
             self._request(w, P.frame(P.OP_SETVAR, [name, payload]), name)
 
+        with self.lock:
+            self._with_worker(name, body)
+
     def ping(self):
         """One empty round trip (benchmarks; health checks)."""
+        frame = P.frame(P.OP_PING, None)
         with self.lock:
-            w = self._current("ping")
-            return self._request(w, P.frame(P.OP_PING, None), "ping")
+            return self._with_worker("ping", lambda w: self._request(w, frame, "ping"))
 
     @property
     def pid(self):
