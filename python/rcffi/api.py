@@ -159,8 +159,7 @@ class FFI(_rcffi.FFIBase):
         """rcffi extension: hold this FFI's declarations against the real
         C header (read with ``cdef_header``) and, if given, the library's
         exported symbols. Returns an ``rcffi.check.Report`` (``.ok``,
-        ``.mismatches``, ``str()``, ``.as_dict()``); see docs/isolation.md
-        ("Drift checks")."""
+        ``.mismatches``, ``str()``, ``.as_dict()``); see docs/drift-checks.md."""
         from .check import check_ffi
 
         return check_ffi(self, header, library, include_dirs=include_dirs, defines=defines)
