@@ -3,6 +3,7 @@ parent healthy (docs/isolation.md, "Failures")."""
 
 import gc
 import os
+import pathlib
 import signal
 import threading
 import time
@@ -18,26 +19,24 @@ FATAL = [s for s in ("SIGHUP", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBU
          if hasattr(signal, s)]
 
 
-def children_of_this_process():
-    """(pid, state) of every child of this process, from /proc."""
-    out = []
-    me = os.getpid()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[1]) == me:
-            out.append((int(entry), fields[0]))
-    return out
+def _soak_script():
+    """scripts/soak_isolated.py as a module: its /proc helpers."""
+    import importlib.util
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "scripts" / "soak_isolated.py"
+    spec = importlib.util.spec_from_file_location("soak_isolated", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def children_states():
+    """The state letter of every child process of this one."""
+    return _soak_script().children()
 
 
 def open_fds():
-    return len(os.listdir("/proc/self/fd"))
+    return _soak_script().fds()
 
 
 needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc (Linux)")
@@ -216,7 +215,7 @@ def test_flood_of_crashes_leaves_the_parent_healthy(risky_ffi, risky_path):
                 crashers[i % 3]()
         assert lib.add(2, 3) == 5
         assert open_fds() <= fds  # no pipe leaked
-        states = [state for pid, state in children_of_this_process()]
+        states = children_states()
         assert "Z" not in states  # every dead worker was reaped
         assert len(states) <= 2   # and only the current one and the warm spare run
     finally:
@@ -236,7 +235,7 @@ def test_flood_with_the_default_breaker_fails_fast(risky_ffi, risky_path):
             except rcffi.CircuitOpen:
                 opens += 1
         assert crashes == rcffi.Breaker().failures and opens == 50 - crashes
-        assert "Z" not in [state for pid, state in children_of_this_process()]
+        assert "Z" not in children_states()
     finally:
         risky_ffi.dlclose(lib)
 
@@ -267,3 +266,54 @@ def test_fork_child_gets_its_own_worker(isolated):
     assert answer == b"1"
     assert rcffi.isolation.worker_pid(isolated) == parent_worker
     assert isolated.add(3, 3) == 6
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_interrupted_call_replaces_the_worker(isolated):
+    # an exception raised in the parent while it waits (Ctrl-C is the usual
+    # one) leaves the reply out of step: the worker is replaced
+    def handler(signum, frame):
+        raise Interrupted()
+
+    old_handler = signal.signal(signal.SIGUSR1, handler)
+    try:
+        pid = rcffi.isolation.worker_pid(isolated)
+        timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGUSR1))
+        timer.start()
+        with pytest.raises(Interrupted):
+            isolated.sleep_ms(30000)
+        timer.join()
+    finally:
+        signal.signal(signal.SIGUSR1, old_handler)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert isolated.add(2, 3) == 5
+
+
+def test_calls_from_many_threads(isolated):
+    results = []
+    errors = []
+
+    def work(k):
+        try:
+            for i in range(200):
+                results.append(isolated.add(k, i) == k + i)
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 1600 and all(results)
+
+
+def test_output_of_the_library_does_not_disturb_the_channel(risky_ffi, isolated):
+    risky_ffi.cdef("int puts(const char *); int fflush(void *);")
+    assert isolated.puts(b"written by C to the worker's stdout") >= 0
+    isolated.fflush(None)
+    assert isolated.add(1, 2) == 3

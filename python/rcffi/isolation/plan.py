@@ -36,8 +36,8 @@ _INT_CODES = {(1, True): "b", (1, False): "B", (2, True): "h", (2, False): "H",
 class Slot:
     """One parameter, or the result, of a C function."""
 
-    __slots__ = ("kind", "code", "rcode", "ctype", "size", "refusal", "item", "item_size",
-                 "charlike", "ptrptr", "array_of_item", "null", "ptr_ctype", "array1")
+    __slots__ = ("kind", "code", "rcode", "ctype", "size", "refusal", "item", "charlike", "ptrptr",
+                 "array_of_item", "null", "ptr_ctype", "array1")
 
     def __init__(self, kind, code, ctype, size, refusal=None):
         self.kind = kind
@@ -72,7 +72,7 @@ def _is_void(ct):
     return ct.kind == "void"
 
 
-def slot_of(ffi, ct, result=False):
+def slot_of(ffi, ct):
     """The ``Slot`` for one parameter (or the result) of type ``ct``."""
     kind = ct.kind
     if kind == "void":
@@ -144,7 +144,7 @@ class Signature:
             self.refusal = ("variadic function '%s' cannot be called in an isolated library "
                             "(declare a fixed-argument variant in the cdef)" % (name,))
         self.args = [slot_of(ffi, a) for a in fnctype.args]
-        self.result = slot_of(ffi, fnctype.result, result=True)
+        self.result = slot_of(ffi, fnctype.result)
         if self.result.refusal and self.refusal is None:
             self.refusal = "%s() cannot be called in an isolated library: its result type %s" % (
                 name, self.result.refusal.replace("; pass it by pointer as a handle the worker returned", ""))

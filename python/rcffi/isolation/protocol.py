@@ -20,6 +20,7 @@ Integers are in native byte order with standard sizes (``=``): both ends
 are the same machine and the same Python.
 """
 
+import os
 import struct
 
 OP_INIT = 1
@@ -51,8 +52,7 @@ P_NULL = 0      # value unused
 P_HANDLE = 1    # value: an address in the worker
 P_IN = 2        # value: length of an inline blob, copied in
 P_INOUT = 3     # value: length of an inline blob, copied in and back
-P_SHM = 4       # value: offset in the shared memory (copied in and back by the parent)
-P_SHM_STR = 5   # value: offset in the shared memory, bytes followed by a NUL
+P_SHM = 4       # value: offset in the shared memory (the parent copies in, and back if needed)
 
 _Q = struct.Struct("=q")
 _D = struct.Struct("=d")
@@ -146,7 +146,8 @@ def decode(buf, pos=0):
 
 
 def frame(op, value):
-    """A parent-to-worker frame carrying ``value``."""
+    """A frame carrying ``value`` after one byte: the operation of a
+    parent-to-worker frame, the status (``ST_*``) of a reply."""
     body = bytearray(b"\0\0\0\0")
     body.append(op)
     encode(value, body)
@@ -156,8 +157,34 @@ def frame(op, value):
 
 def reply(status, value):
     """A worker-to-parent frame carrying ``value``."""
-    body = bytearray(b"\0\0\0\0")
-    body.append(status)
-    encode(value, body)
-    LEN.pack_into(body, 0, len(body) - 4)
-    return bytes(body)
+    return frame(status, value)
+
+
+def read_frame(fd, wait=None):
+    """One whole frame read from ``fd`` (bytes, its length prefix
+    included), or None at end of file. ``wait()``, if given, is called
+    before each read (it raises to give up: a timeout)."""
+    if wait is not None:
+        wait()
+    chunk = os.read(fd, CHUNK)
+    if not chunk:
+        return None
+    if len(chunk) >= 4:
+        n = LEN.unpack_from(chunk)[0] + 4
+        if len(chunk) == n:
+            return chunk
+    buf = bytearray(chunk)
+    n = None
+    while True:
+        if n is None and len(buf) >= 4:
+            n = LEN.unpack_from(buf)[0] + 4
+        if n is not None and len(buf) >= n:
+            if len(buf) > n:
+                raise ValueError("more than one frame in flight")
+            return bytes(buf)
+        if wait is not None:
+            wait()
+        more = os.read(fd, 1 << 20 if n is None else max(n - len(buf), 1))
+        if not more:
+            return None
+        buf += more

@@ -225,31 +225,20 @@ class Worker:
                 return
 
     def recv(self, timeout):
-        deadline = None if timeout is None else time.monotonic() + timeout
-        if deadline is not None:
-            self._wait(deadline)
-        chunk = os.read(self.rfd, P.CHUNK)
-        if not chunk:
-            raise _Died()
-        if len(chunk) >= 4:
-            n = P.LEN.unpack_from(chunk)[0] + 4
-            if len(chunk) == n:
-                return chunk
-        buf = bytearray(chunk)
-        n = None
-        while True:
-            if n is None and len(buf) >= 4:
-                n = P.LEN.unpack_from(buf)[0] + 4
-            if n is not None and len(buf) >= n:
-                if len(buf) > n:
-                    raise _Died()  # more than one frame: the worker is confused
-                return bytes(buf)
-            if deadline is not None:
+        if timeout is None:
+            wait = None
+        else:
+            deadline = time.monotonic() + timeout
+
+            def wait():
                 self._wait(deadline)
-            more = os.read(self.rfd, 1 << 20)
-            if not more:
-                raise _Died()
-            buf += more
+        try:
+            frame = P.read_frame(self.rfd, wait)
+        except ValueError:
+            frame = None  # the worker is confused: treated as dead
+        if frame is None:
+            raise _Died()
+        return frame
 
     def close_fds(self):
         for fd in (self.rfd, self.wfd):

@@ -67,27 +67,6 @@ def _harden(parent_pid):
         sys.exit(0)  # the parent died before we could ask to follow it
 
 
-def _read_frame(fd):
-    chunk = os.read(fd, P.CHUNK)
-    if not chunk:
-        return None
-    if len(chunk) >= 4:
-        n = P.LEN.unpack_from(chunk)[0] + 4
-        if len(chunk) == n:
-            return chunk
-    buf = bytearray(chunk)
-    n = None
-    while True:
-        if n is None and len(buf) >= 4:
-            n = P.LEN.unpack_from(buf)[0] + 4
-        if n is not None and len(buf) >= n:
-            return bytes(buf)
-        more = os.read(fd, 1 << 20 if n is None else max(n - len(buf), 1))
-        if not more:
-            return None
-        buf += more
-
-
 def _write_all(fd, data):
     n = os.write(fd, data)
     if n < len(data):
@@ -196,7 +175,7 @@ class Server:
     def serve(self, rfd, wfd):
         handle = self.handle
         while True:
-            frame = _read_frame(rfd)
+            frame = P.read_frame(rfd)
             if frame is None:
                 return  # the parent closed the pipe (or died)
             try:
