@@ -134,16 +134,16 @@ def payload_in(args, positions):
 
 def make_wrapper(raw, name, stats, contract, fnctype):
     """The function object ``lib.name`` becomes: ``raw`` called through
-    the contract's check and/or counted in ``stats`` (a metered object,
-    ``_rcffi._metered``, whose call entry is in Rust)."""
+    the contract's check and/or counted in ``stats``. A boundary function
+    (``_rcffi._boundary_function``, whose call entry is in Rust), which
+    rcffi unwraps back to ``raw`` wherever it takes a C function pointer
+    (``ffi.typeof``, ``ffi.cast``, arguments, ``ffi.addressof``)."""
     call = raw if contract is None else contract.bind(raw)
-    if stats is not None:
-        positions, out = payload_positions(fnctype) if fnctype is not None else ([], 0)
-        return _rcffi._metered(call, stats, [(i, -1 if s is None else s) for i, s in positions], out, name)
-    if call is not raw:
-        call.__name__ = call.__qualname__ = name
-        call.__wrapped__ = raw
-    return call
+    positions, out = [], 0
+    if stats is not None and fnctype is not None:
+        positions, out = payload_positions(fnctype)
+    return _rcffi._boundary_function(raw, call, stats, [(i, -1 if s is None else s) for i, s in positions], out,
+                                     name)
 
 
 class LibBoundary:

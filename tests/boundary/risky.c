@@ -64,5 +64,6 @@ void counter_free(struct counter *c) { free(c); }
 
 int apply(int_fn f, int x) { return f(x); }
 static int negate(int x) { return -x; }
+int twice(int x) { return 2 * x; }
 int_fn get_negate(void) { return negate; }
 int printf_like(const char *fmt, ...) { (void)fmt; return 0; }

@@ -49,5 +49,6 @@ int counter_incr(struct counter *c);
 void counter_free(struct counter *c);
 
 int apply(int_fn f, int x);
+int twice(int x);
 int_fn get_negate(void);
 int printf_like(const char *fmt, ...);

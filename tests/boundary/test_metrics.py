@@ -225,3 +225,22 @@ def test_prometheus_client_bridge(metered):
 def test_not_a_library():
     with pytest.raises(TypeError, match="expected a library"):
         rcffi.metrics.enable(object())
+
+
+@pytest.mark.parametrize("how", ["metrics", "contract", "both"])
+def test_wrapped_functions_are_still_c_function_pointers(risky_ffi, risky_path, how):
+    ffi = risky_ffi
+    lib = ffi.dlopen(risky_path)
+    plain_type = ffi.typeof(lib.twice)
+    if how in ("metrics", "both"):
+        rcffi.metrics.enable(lib)
+    if how in ("contract", "both"):
+        rcffi.contract(lib, "twice", error_if=lambda rc: rc < 0)
+    f = lib.twice
+    assert f.__wrapped__ is not f and f(4) == 8
+    assert ffi.typeof(f) is plain_type
+    assert ffi.addressof(lib, "twice") == f.__wrapped__
+    assert ffi.cast("void *", f) == ffi.cast("void *", f.__wrapped__)
+    assert lib.apply(f, 21) == 42  # passed to C as the function pointer it stands for
+    if how != "contract":
+        rcffi.metrics.disable(lib)

@@ -106,7 +106,9 @@ pub fn unwrap<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> Option<Bound<'py
         // exact: lib functions are plain PyCFunction objects, and this
         // check is on the path of every `ffi.cast`
         if ffi::PyCFunction_CheckExact(p) == 0 {
-            return None;
+            // a library function behind metrics or an error contract (metered.rs)
+            let raw = crate::metered::unwrap(py, obj)?;
+            return unwrap(py, &raw).or(Some(raw));
         }
         let f = p as *mut ffi::PyCFunctionObject;
         if (*f).vectorcall.map(|v| v as usize) != Some(lib_function_vectorcall as *const () as usize) {

@@ -1,13 +1,18 @@
-//! Boundary metrics (python/rcffi/metrics.py): `Meter`, the counters of one
-//! function, and `_metered(inner, meter, positions, out, name)`, a callable
-//! that times and counts each call of `inner` (a library function, or a
-//! Python closure applying an error contract) before returning its result.
+//! Boundary metrics (python/rcffi/metrics.py) and the objects that stand for
+//! a library function while metrics or an error contract are on:
+//! `Meter`, the counters of one function, and `_boundary_function(raw,
+//! call, meter, positions, out, name)`, a callable that calls `call` (the
+//! library function `raw` itself, or a Python closure applying an error
+//! contract to it) and, with a meter, times and counts each call.
 //!
-//! A library without metrics never sees any of this: enabling metrics
-//! replaces the function objects in its instance dict by metered ones, so
-//! the ordinary call path carries no check. The metered object is a raw
-//! type with a vectorcall entry, like cdata function pointers, so the cost
-//! it adds is two clock reads and a few stores, not a Python frame.
+//! A library without metrics or contracts never sees any of this: enabling
+//! them replaces the function objects in its instance dict, so the ordinary
+//! call path carries no check. The object is a raw type with a vectorcall
+//! entry, like cdata function pointers, so metering costs two clock reads
+//! and a few stores, not a Python frame. Wherever rcffi takes a library
+//! function as a C function pointer (`ffi.typeof`, `ffi.cast`,
+//! `ffi.addressof(lib, ...)`, a function-pointer argument), `unwrap` gives
+//! `raw` back (lib_function.rs asks it).
 
 use std::ffi::{c_int, c_void};
 use std::ptr;
@@ -147,14 +152,17 @@ impl Meter {
     }
 }
 
-/// The object `_metered()` returns.
+/// The object `_boundary_function()` returns.
 #[repr(C)]
 struct MeteredObject {
     ob_base: ffi::PyObject,
     vectorcall: Option<ffi::vectorcallfunc>,
     /// What is called (strong reference).
     inner: *mut ffi::PyObject,
-    /// The `Meter` (strong reference); `counts` points into it.
+    /// The library's own function (strong reference): `__wrapped__`.
+    raw: *mut ffi::PyObject,
+    /// The `Meter` (strong reference, or NULL: no metrics); `counts`
+    /// points into it.
     meter: *mut ffi::PyObject,
     counts: *const Counts,
     /// `__name__` (strong reference).
@@ -183,8 +191,12 @@ unsafe extern "C" fn metered_vectorcall(
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
     // SAFETY: CPython calls this entry only for MeteredObject instances,
-    // whose fields are set by `_metered` before the object is returned.
+    // whose fields are set by `_boundary_function` before the object is
+    // returned.
     let m = &*(callable as *const MeteredObject);
+    if m.counts.is_null() {
+        return ffi::PyObject_Vectorcall(m.inner, args, nargsf, kwnames);
+    }
     let t0 = now_ns();
     let result = ffi::PyObject_Vectorcall(m.inner, args, nargsf, kwnames);
     let ns = now_ns().wrapping_sub(t0);
@@ -245,6 +257,7 @@ unsafe extern "C" fn metered_dealloc(slf: *mut ffi::PyObject) {
     let m = slf as *mut MeteredObject;
     // SAFETY: the fields were set by `_metered` and are released once here.
     ffi::Py_XDECREF((*m).inner);
+    ffi::Py_XDECREF((*m).raw);
     ffi::Py_XDECREF((*m).meter);
     ffi::Py_XDECREF((*m).name);
     if !(*m).positions.is_null() {
@@ -258,12 +271,12 @@ unsafe extern "C" fn metered_dealloc(slf: *mut ffi::PyObject) {
 
 unsafe extern "C" fn metered_repr(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let m = &*(slf as *const MeteredObject);
-    // SAFETY: `name` and `inner` are live objects owned by `m`.
-    let inner = ffi::PyObject_Repr(m.inner);
+    // SAFETY: `name` and `raw` are live objects owned by `m`.
+    let inner = ffi::PyObject_Repr(m.raw);
     if inner.is_null() {
         return ptr::null_mut();
     }
-    let fmt = ffi::PyUnicode_FromString(c"<metered function %s: %s>".as_ptr());
+    let fmt = ffi::PyUnicode_FromString(c"<boundary function %s: %s>".as_ptr());
     if fmt.is_null() {
         ffi::Py_DECREF(inner);
         return ptr::null_mut();
@@ -280,8 +293,9 @@ unsafe extern "C" fn metered_repr(slf: *mut ffi::PyObject) -> *mut ffi::PyObject
     s
 }
 
+static TYPE: OnceLock<Py<PyType>> = OnceLock::new();
+
 fn metered_type(py: Python<'_>) -> PyResult<&'static Py<PyType>> {
-    static TYPE: OnceLock<Py<PyType>> = OnceLock::new();
     if let Some(t) = TYPE.get() {
         return Ok(t);
     }
@@ -297,7 +311,7 @@ fn metered_type(py: Python<'_>) -> PyResult<&'static Py<PyType>> {
             ffi::PyMemberDef {
                 name: c"__wrapped__".as_ptr(),
                 type_code: ffi::Py_T_OBJECT_EX,
-                offset: std::mem::offset_of!(MeteredObject, inner) as ffi::Py_ssize_t,
+                offset: std::mem::offset_of!(MeteredObject, raw) as ffi::Py_ssize_t,
                 flags: ffi::Py_READONLY,
                 doc: ptr::null(),
             },
@@ -324,7 +338,7 @@ fn metered_type(py: Python<'_>) -> PyResult<&'static Py<PyType>> {
     );
     const HAVE_VECTORCALL: u64 = 1 << 11;
     let spec = Box::leak(Box::new(ffi::PyType_Spec {
-        name: c"rcffi._rcffi.MeteredFunction".as_ptr(),
+        name: c"rcffi._rcffi.BoundaryFunction".as_ptr(),
         basicsize: std::mem::size_of::<MeteredObject>() as c_int,
         itemsize: 0,
         flags: (ffi::Py_TPFLAGS_DEFAULT as u64 | HAVE_VECTORCALL) as _,
@@ -342,21 +356,23 @@ fn metered_type(py: Python<'_>) -> PyResult<&'static Py<PyType>> {
     Ok(TYPE.get().expect("set above"))
 }
 
-/// `_metered(inner, meter, positions, out, name)`: a callable counting
-/// each call of `inner` in `meter`. `positions`: `[(index, item size or
-/// -1)]` of the arguments carrying a payload; `out`: bytes a result
-/// carries.
+/// `_boundary_function(raw, call, meter, positions, out, name)`: a
+/// callable standing for the library function `raw` that calls `call` and,
+/// if `meter` is not None, counts each call in it. `positions`: `[(index,
+/// item size or -1)]` of the arguments carrying a payload; `out`: bytes a
+/// result carries.
 #[pyfunction]
-fn _metered<'py>(
+fn _boundary_function<'py>(
     py: Python<'py>,
-    inner: &Bound<'py, PyAny>,
-    meter: &Bound<'py, Meter>,
+    raw: &Bound<'py, PyAny>,
+    call: &Bound<'py, PyAny>,
+    meter: Option<&Bound<'py, Meter>>,
     positions: Vec<(usize, isize)>,
     out: u64,
     name: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    if !inner.is_callable() {
-        return Err(pyo3::exceptions::PyTypeError::new_err("_metered(): inner must be callable"));
+    if !call.is_callable() {
+        return Err(pyo3::exceptions::PyTypeError::new_err("_boundary_function(): call must be callable"));
     }
     let tp = metered_type(py)?.bind(py);
     // SAFETY: allocating an instance of our own type; every field is set
@@ -369,9 +385,12 @@ fn _metered<'py>(
         }
         let m = obj as *mut MeteredObject;
         (*m).vectorcall = Some(metered_vectorcall);
-        (*m).inner = inner.clone().into_ptr();
-        (*m).counts = &meter.get().counts as *const Counts;
-        (*m).meter = meter.clone().into_any().into_ptr();
+        (*m).inner = call.clone().into_ptr();
+        (*m).raw = raw.clone().into_ptr();
+        if let Some(meter) = meter {
+            (*m).counts = &meter.get().counts as *const Counts;
+            (*m).meter = meter.clone().into_any().into_ptr();
+        }
         (*m).name = name.clone().into_ptr();
         (*m).positions = Box::into_raw(Box::new(positions));
         (*m).out = out;
@@ -379,8 +398,21 @@ fn _metered<'py>(
     }
 }
 
+/// The library function a boundary function stands for, if `obj` is one.
+pub fn unwrap<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
+    let tp = TYPE.get()?;
+    // SAFETY: the type is checked before the field is read; `raw` is a live
+    // object the boundary function owns.
+    unsafe {
+        if ffi::Py_TYPE(obj.as_ptr()) != tp.as_ptr() as *mut ffi::PyTypeObject {
+            return None;
+        }
+        Some(Bound::from_borrowed_ptr(py, (*(obj.as_ptr() as *const MeteredObject)).raw))
+    }
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Meter>()?;
-    m.add_function(wrap_pyfunction!(_metered, m)?)?;
+    m.add_function(wrap_pyfunction!(_boundary_function, m)?)?;
     Ok(())
 }
