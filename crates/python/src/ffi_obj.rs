@@ -2,7 +2,6 @@
 //! `rcffi/api.py` subclasses it and adds the build-time methods). Everything
 //! on a hot path (`new`, `cast`, `typeof`, `sizeof`, ...) lives here.
 
-use std::sync::Mutex;
 
 use cdecl::{CdefOptions, ConstValue, DeclKind, Packing, Registry};
 use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
@@ -18,7 +17,7 @@ use crate::state::arena;
 
 #[pyclass(frozen, subclass, dict, module = "rcffi", name = "FFIBase")]
 pub struct FFIBase {
-    pub registry: Mutex<Registry>,
+    pub registry: crate::state::SharedRegistry,
     /// type string -> CType, cleared by every cdef()
     pub(crate) type_cache: Py<PyDict>,
     /// The `ffi` of a compiled module: as cffi's, its type strings name
@@ -320,8 +319,11 @@ impl FFIBase {
     #[new]
     #[pyo3(signature = (*_args, **_kwargs))]
     fn py_new(py: Python<'_>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        // give back what dead FFIs declared (it skips itself when some
+        // operation further down this stack holds ids or locks)
+        crate::ctype_gc::collect_if_grown(py);
         FFIBase {
-            registry: Mutex::new(Registry::new()),
+            registry: crate::state::new_registry(),
             type_cache: PyDict::new(py).unbind(),
             api_mode: std::sync::atomic::AtomicBool::new(false),
         }
