@@ -608,7 +608,7 @@ impl CType {
         let values = self.enum_values.as_ref().ok_or_else(|| pyo3::exceptions::PyAttributeError::new_err("elements"))?;
         let d = PyDict::new(py);
         for (name, v) in values.iter().rev() {
-            d.set_item(*v, name)?;
+            d.set_item(crate::convert::integer::to_py(py, *v)?, name)?;
         }
         Ok(d.unbind())
     }
@@ -618,7 +618,7 @@ impl CType {
         let values = self.enum_values.as_ref().ok_or_else(|| pyo3::exceptions::PyAttributeError::new_err("relements"))?;
         let d = PyDict::new(py);
         for (name, v) in values {
-            d.set_item(name, *v)?;
+            d.set_item(name, crate::convert::integer::to_py(py, *v)?)?;
         }
         Ok(d.unbind())
     }

@@ -593,10 +593,12 @@ impl FFIBase {
         Ok(PyTuple::new(py, [PyList::new(py, t)?, PyList::new(py, s)?, PyList::new(py, u)?])?.unbind())
     }
 
-    fn integer_const(&self, py: Python<'_>, name: &str) -> PyResult<i128> {
+    fn integer_const<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         let decl = self.with_registry(|reg| reg.lookup(name).cloned());
         match decl.map(|d| d.kind) {
-            Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => Ok(v),
+            Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => {
+                convert::integer::to_py(py, v)
+            }
             _ => Err(errors::ffi_error(py, format!("integer constant '{name}' not found"))),
         }
     }

@@ -136,7 +136,7 @@ pub unsafe fn read_field<'py>(py: Python<'py>, f: &FieldInfo, base: *mut u8, par
             v -= 1i128 << f.bitsize;
         }
         // an int, even for a `_Bool` bitfield, as in cffi
-        return Ok(v.into_pyobject(py)?.into_any());
+        return super::integer::to_py(py, v);
     }
     super::read_in(py, &f.ctype, at, parent)
 }
