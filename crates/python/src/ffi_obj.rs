@@ -297,13 +297,16 @@ pub fn index_length(obj: &Bound<'_, PyAny>) -> PyResult<isize> {
 }
 
 /// Initialise freshly allocated memory of `ffi.new`.
-pub unsafe fn init_new(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>, mem: *mut u8, length: isize) -> PyResult<()> {
+///
+/// # Safety
+/// `mem` is `size` bytes, as `new_size` gave for `ct` and `init`.
+pub unsafe fn init_new(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>, mem: *mut u8, size: usize, length: isize) -> PyResult<()> {
     let Some(init) = init else { return Ok(()) };
     if init.is_none() {
         return Ok(());
     }
     match ct.kind {
-        Kind::Pointer => convert::write(py, ct.item().get(), init, mem),
+        Kind::Pointer => convert::write_in(py, ct.item().get(), init, mem, convert::Room::Bytes(size)),
         _ => {
             let is_length = unsafe { pyo3::ffi::PyLong_CheckExact(init.as_ptr()) } != 0;
             if ct.length.is_none() && (is_length || convert::array::init_length(ct, init)?.is_none()) {
@@ -687,7 +690,7 @@ pub fn new_owned<'py>(py: Python<'py>, ct: &Py<CType>, init: Option<&Bound<'py, 
             (*(obj as *mut CDataObject)).length = length;
         }
         let obj = Bound::from_owned_ptr(py, obj);
-        init_new(py, c, init, mem, length)?;
+        init_new(py, c, init, mem, size, length)?;
         Ok(obj)
     }
 }
