@@ -20,3 +20,6 @@ echo "== build rcffi into $VENV"
 
 echo "== pytest (Python suites)"
 "$VENV/bin/python" -m pytest -q tests "$@"
+
+echo "== pytest tests/abi again, the type collector running at every FFI()"
+RCFFI_TYPE_GC_STRESS=1 "$VENV/bin/python" -m pytest -q tests/abi "$@"

@@ -35,6 +35,10 @@ ENTRIES = [
     # destructor (or allocator free) runs when the last holder goes
     Entry("deferred-release", "can run later than `release()`",
           lambda d: d.cls == "log" and (d.src or "").startswith("ffi.release(")),
+    # a destructor that is garbage with its cdata, cleared before the cdata
+    # dies (docs/difftest-findings.md DT1)
+    Entry("gc-reference-order", "`ffi.gc` destructors of objects in a reference cycle",
+          lambda d: d.kind == "defined" and d.cls == "log" and (d.src or "") == "<teardown>"),
 ]
 
 

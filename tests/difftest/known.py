@@ -69,8 +69,6 @@ def _owner_died_under_an_integer_address(d):
 
 
 ENTRIES = [
-    Entry("DT1", "gc destructor cleared by the collector", lambda d: d.kind == "defined" and d.cls == "log"
-          and _src(d) == "<teardown>", kind="known"),
     Entry("DT41", "owner died under an address kept as an integer", _owner_died_under_an_integer_address,
           kind="known"),
     Entry("DT3", "integers through __int__", lambda d: _int_protocol(d) or _int_protocol_in_callback(d),

@@ -234,6 +234,18 @@ impl Registry {
         self.union_tags.keys()
     }
 
+    /// Every type this registry names (declarations, typedefs, tags,
+    /// implicit tags): the roots it gives [`TypeArena::collect`].
+    pub fn type_roots(&self) -> Vec<TypeId> {
+        let mut roots: Vec<TypeId> = self.decls.iter().map(|d| d.kind.ty()).collect();
+        roots.extend(self.typedefs.values().copied());
+        roots.extend(self.struct_tags.values().copied());
+        roots.extend(self.union_tags.values().copied());
+        roots.extend(self.enum_tags.values().copied());
+        roots.extend(self.implicit_tags.0.lock().unwrap_or_else(|e| e.into_inner()).values().copied());
+        roots
+    }
+
     /// `ffi.include(other)`: make every name of `other` visible here.
     /// Both must use the same arena. Conflicting names are an error.
     pub fn include(&mut self, other: &Registry) -> Result<(), Error> {

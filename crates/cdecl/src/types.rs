@@ -8,6 +8,9 @@
 
 use crate::fxhash::FxHashMap as HashMap;
 
+mod collect;
+pub use collect::{Collected, Reachable};
+
 /// Index of a type in a [`TypeArena`]. Cheap to copy and compare.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TypeId(pub u32);
@@ -369,6 +372,26 @@ pub struct Record {
     pub span: Option<crate::Span>,
 }
 
+impl Record {
+    /// A record without a body yet.
+    fn empty(kind: RecordKind, tag: Option<String>, cname: String, span: Option<crate::Span>) -> Record {
+        Record {
+            kind,
+            tag,
+            cname,
+            fields: None,
+            partial: false,
+            packing: Packing::Natural,
+            forced_align: None,
+            typedef_align: None,
+            layout: None,
+            layout_is_fixed: false,
+            broken: None,
+            span,
+        }
+    }
+}
+
 /// An enum: identity, constants and underlying integer type.
 #[derive(Clone, Debug)]
 pub struct EnumDef {
@@ -399,6 +422,11 @@ pub struct TypeArena {
     /// Types cffi knows without a declaration whose identity must be
     /// stable (`FILE`, `va_list`): name -> type.
     common: HashMap<String, TypeId>,
+    /// Slots given back by [`TypeArena::collect`], reused before the
+    /// vectors grow (a program that makes an `FFI` per task stays bounded).
+    free_types: Vec<TypeId>,
+    free_records: Vec<RecordId>,
+    free_enums: Vec<EnumId>,
 }
 
 impl TypeArena {
@@ -423,13 +451,21 @@ impl TypeArena {
             other => other,
         };
         // one hash lookup, whether the type is new or not
-        let next = TypeId(self.types.len() as u32);
         match self.interned.entry(ty) {
             std::collections::hash_map::Entry::Occupied(e) => *e.get(),
             std::collections::hash_map::Entry::Vacant(e) => {
-                self.types.push(e.key().clone());
-                e.insert(next);
-                next
+                let id = match self.free_types.pop() {
+                    Some(id) => {
+                        self.types[id.0 as usize] = e.key().clone();
+                        id
+                    }
+                    None => {
+                        self.types.push(e.key().clone());
+                        TypeId((self.types.len() - 1) as u32)
+                    }
+                };
+                e.insert(id);
+                id
             }
         }
     }
@@ -439,9 +475,15 @@ impl TypeArena {
         &self.types[id.0 as usize]
     }
 
-    /// Number of types interned so far.
+    /// Number of type slots (live types plus slots [`TypeArena::collect`]
+    /// freed for reuse).
     pub fn len(&self) -> usize {
         self.types.len()
+    }
+
+    /// Number of types in use (slots minus the free ones).
+    pub fn live_len(&self) -> usize {
+        self.types.len() - self.free_types.len()
     }
 
     /// Whether no type was interned yet.
@@ -484,21 +526,17 @@ impl TypeArena {
                 format!("{} ${}", kind.keyword(), self.anonymous_counter)
             }
         };
-        let rid = RecordId(self.records.len() as u32);
-        self.records.push(Record {
-            kind,
-            tag,
-            cname,
-            fields: None,
-            partial: false,
-            packing: Packing::Natural,
-            forced_align: None,
-            typedef_align: None,
-            layout: None,
-            layout_is_fixed: false,
-            broken: None,
-            span,
-        });
+        let record = Record::empty(kind, tag, cname, span);
+        let rid = match self.free_records.pop() {
+            Some(rid) => {
+                self.records[rid.0 as usize] = record;
+                rid
+            }
+            None => {
+                self.records.push(record);
+                RecordId((self.records.len() - 1) as u32)
+            }
+        };
         (rid, self.intern(Type::Record(rid)))
     }
 
@@ -507,12 +545,14 @@ impl TypeArena {
         &self.records[id.0 as usize]
     }
 
-    /// Number of records created so far (ids are `0..record_count()`).
+    /// Number of record slots (ids are `0..record_count()`; after a
+    /// [`TypeArena::collect`] some of them are free).
     pub fn record_count(&self) -> usize {
         self.records.len()
     }
 
-    /// Number of enums created so far (ids are `0..enum_count()`).
+    /// Number of enum slots (ids are `0..enum_count()`; after a
+    /// [`TypeArena::collect`] some of them are free).
     pub fn enum_count(&self) -> usize {
         self.enums.len()
     }
@@ -540,15 +580,18 @@ impl TypeArena {
         &mut self.records[id.0 as usize]
     }
 
-    /// Every record with its id.
-    pub fn records(&self) -> impl Iterator<Item = (RecordId, &Record)> {
-        self.records.iter().enumerate().map(|(i, r)| (RecordId(i as u32), r))
-    }
-
     /// Register a new enum (enums are nominal: always a fresh identity).
     pub fn new_enum(&mut self, def: EnumDef) -> (EnumId, TypeId) {
-        let eid = EnumId(self.enums.len() as u32);
-        self.enums.push(def);
+        let eid = match self.free_enums.pop() {
+            Some(eid) => {
+                self.enums[eid.0 as usize] = def;
+                eid
+            }
+            None => {
+                self.enums.push(def);
+                EnumId((self.enums.len() - 1) as u32)
+            }
+        };
         (eid, self.intern(Type::Enum(eid)))
     }
 

@@ -51,7 +51,7 @@ impl FFIBase {
             if length >= 0 {
                 (*(obj.as_ptr() as *mut CDataObject)).length = length;
             }
-            init_new(py, c, init, mem, length)?;
+            init_new(py, c, init, mem, size, length)?;
             Ok(obj)
         }
     }

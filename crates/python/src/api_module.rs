@@ -560,7 +560,7 @@ impl ApiModule {
         let decl = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
         match decl.map(|d| d.kind) {
             Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => {
-                Ok(v.into_pyobject(py)?.into_any())
+                crate::convert::integer::to_py(py, v)
             }
             Some(DeclKind::Constant { ty, .. }) => {
                 let i = *self.consts.get(name).ok_or_else(|| no_such_name(&self.name, name))?;

@@ -153,12 +153,41 @@ pub struct CType {
     pub enum_values: Option<Vec<(String, i128)>>,
     /// Size and alignment, once the type is complete.
     layout: OnceLock<(usize, usize)>,
-    record_info: OnceLock<RecordInfo>,
+    record_info: RecordInfoSlot,
     /// How to call a function type (built on first call).
     pub call_spec: OnceLock<std::sync::Arc<crate::call::CallSpec>>,
 }
 
-static CACHE: Mutex<Option<HashMap<TypeId, Py<CType>>>> = Mutex::new(None);
+/// The struct/union layout of a record `CType`, built on first use. It is
+/// where `CType`s reference each other in cycles (`struct node { struct
+/// node *next; }`), so the type collector may empty it (`ctype_gc.rs`).
+#[derive(Default)]
+pub struct RecordInfoSlot(std::cell::UnsafeCell<OnceLock<RecordInfo>>);
+
+// SAFETY: shared access only reads through `&OnceLock` (which is Sync);
+// `take` is the one mutation and requires that no reference exists.
+unsafe impl Sync for RecordInfoSlot {}
+
+impl RecordInfoSlot {
+    fn get(&self) -> &OnceLock<RecordInfo> {
+        // SAFETY: see `take`: no `&mut` exists while a `&` can be made.
+        unsafe { &*self.0.get() }
+    }
+
+    /// Empty the slot.
+    ///
+    /// # Safety
+    /// Nothing can reach this `CType` except the caller: it is garbage for
+    /// the type collector (no reference from outside the cache or from a
+    /// live `CType`), the GIL is held and no `&RecordInfo` of it exists.
+    pub(crate) unsafe fn take(&self) -> Option<RecordInfo> {
+        unsafe { (*self.0.get()).take() }
+    }
+}
+
+/// Every `CType` made, by type. The type collector (`ctype_gc.rs`) removes
+/// the ones nothing uses any more.
+pub(crate) static CACHE: Mutex<Option<HashMap<TypeId, Py<CType>>>> = Mutex::new(None);
 
 fn cached(id: TypeId) -> Option<Py<CType>> {
     let guard = CACHE.lock().unwrap_or_else(|e| e.into_inner());
@@ -167,6 +196,9 @@ fn cached(id: TypeId) -> Option<Py<CType>> {
 
 /// The `CType` of an arena type (qualifiers stripped), created once.
 pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
+    // `id` and what it reaches are rooted by nothing until the `CType` is
+    // cached, and building it may run Python code (a warning, a finalizer)
+    let _in_hand = crate::state::TypeIdsInHand::take();
     let id = arena().unqualified(id);
     if let Some(c) = cached(id) {
         return Ok(c);
@@ -187,7 +219,7 @@ pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
         record: None,
         enum_values: None,
         layout: OnceLock::new(),
-        record_info: OnceLock::new(),
+        record_info: RecordInfoSlot::default(),
         call_spec: OnceLock::new(),
     };
     match ty {
@@ -343,13 +375,38 @@ impl CType {
 
     /// The struct/union layout with flattened fields (cached once complete).
     pub fn record_info(&self, py: Python<'_>) -> PyResult<&RecordInfo> {
-        if let Some(info) = self.record_info.get() {
+        let slot = self.record_info.get();
+        if let Some(info) = slot.get() {
             return Ok(info);
         }
         let rid = self.record.expect("record ctype");
         let info = build_record_info(py, rid, &self.cname)?;
-        let _ = self.record_info.set(info);
-        Ok(self.record_info.get().expect("just set"))
+        let _ = slot.set(info);
+        Ok(slot.get().expect("just set"))
+    }
+
+    /// The record layout if it was built already.
+    pub(crate) fn record_info_if_built(&self) -> Option<&RecordInfo> {
+        self.record_info.get().get()
+    }
+
+    /// The slot itself, for the type collector.
+    pub(crate) fn record_info_slot(&self) -> &RecordInfoSlot {
+        &self.record_info
+    }
+
+    /// Every `CType` this one holds a reference to.
+    pub(crate) fn for_each_ctype_ref<'a>(&'a self, mut f: impl FnMut(&'a Py<CType>)) {
+        if let Some(item) = &self.item {
+            f(item);
+        }
+        if let Some(func) = &self.func {
+            func.args.iter().for_each(&mut f);
+            f(&func.result);
+        }
+        if let Some(info) = self.record_info_if_built() {
+            info.fields.iter().for_each(|field| f(&field.ctype));
+        }
     }
 
     /// Whether the struct/union has a body yet.
@@ -551,7 +608,7 @@ impl CType {
         let values = self.enum_values.as_ref().ok_or_else(|| pyo3::exceptions::PyAttributeError::new_err("elements"))?;
         let d = PyDict::new(py);
         for (name, v) in values.iter().rev() {
-            d.set_item(*v, name)?;
+            d.set_item(crate::convert::integer::to_py(py, *v)?, name)?;
         }
         Ok(d.unbind())
     }
@@ -561,7 +618,7 @@ impl CType {
         let values = self.enum_values.as_ref().ok_or_else(|| pyo3::exceptions::PyAttributeError::new_err("relements"))?;
         let d = PyDict::new(py);
         for (name, v) in values {
-            d.set_item(name, *v)?;
+            d.set_item(name, crate::convert::integer::to_py(py, *v)?)?;
         }
         Ok(d.unbind())
     }

@@ -2,7 +2,6 @@
 //! `rcffi/api.py` subclasses it and adds the build-time methods). Everything
 //! on a hot path (`new`, `cast`, `typeof`, `sizeof`, ...) lives here.
 
-use std::sync::Mutex;
 
 use cdecl::{CdefOptions, ConstValue, DeclKind, Packing, Registry};
 use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
@@ -18,7 +17,7 @@ use crate::state::arena;
 
 #[pyclass(frozen, subclass, dict, module = "rcffi", name = "FFIBase")]
 pub struct FFIBase {
-    pub registry: Mutex<Registry>,
+    pub registry: crate::state::SharedRegistry,
     /// type string -> CType, cleared by every cdef()
     pub(crate) type_cache: Py<PyDict>,
     /// The `ffi` of a compiled module: as cffi's, its type strings name
@@ -298,13 +297,16 @@ pub fn index_length(obj: &Bound<'_, PyAny>) -> PyResult<isize> {
 }
 
 /// Initialise freshly allocated memory of `ffi.new`.
-pub unsafe fn init_new(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>, mem: *mut u8, length: isize) -> PyResult<()> {
+///
+/// # Safety
+/// `mem` is `size` bytes, as `new_size` gave for `ct` and `init`.
+pub unsafe fn init_new(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>, mem: *mut u8, size: usize, length: isize) -> PyResult<()> {
     let Some(init) = init else { return Ok(()) };
     if init.is_none() {
         return Ok(());
     }
     match ct.kind {
-        Kind::Pointer => convert::write(py, ct.item().get(), init, mem),
+        Kind::Pointer => convert::write_in(py, ct.item().get(), init, mem, convert::Room::Bytes(size)),
         _ => {
             let is_length = unsafe { pyo3::ffi::PyLong_CheckExact(init.as_ptr()) } != 0;
             if ct.length.is_none() && (is_length || convert::array::init_length(ct, init)?.is_none()) {
@@ -320,8 +322,11 @@ impl FFIBase {
     #[new]
     #[pyo3(signature = (*_args, **_kwargs))]
     fn py_new(py: Python<'_>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        // give back what dead FFIs declared (it skips itself when some
+        // operation further down this stack holds ids or locks)
+        crate::ctype_gc::collect_if_grown(py);
         FFIBase {
-            registry: Mutex::new(Registry::new()),
+            registry: crate::state::new_registry(),
             type_cache: PyDict::new(py).unbind(),
             api_mode: std::sync::atomic::AtomicBool::new(false),
         }
@@ -591,10 +596,12 @@ impl FFIBase {
         Ok(PyTuple::new(py, [PyList::new(py, t)?, PyList::new(py, s)?, PyList::new(py, u)?])?.unbind())
     }
 
-    fn integer_const(&self, py: Python<'_>, name: &str) -> PyResult<i128> {
+    fn integer_const<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         let decl = self.with_registry(|reg| reg.lookup(name).cloned());
         match decl.map(|d| d.kind) {
-            Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => Ok(v),
+            Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => {
+                convert::integer::to_py(py, v)
+            }
             _ => Err(errors::ffi_error(py, format!("integer constant '{name}' not found"))),
         }
     }
@@ -683,7 +690,7 @@ pub fn new_owned<'py>(py: Python<'py>, ct: &Py<CType>, init: Option<&Bound<'py, 
             (*(obj as *mut CDataObject)).length = length;
         }
         let obj = Bound::from_owned_ptr(py, obj);
-        init_new(py, c, init, mem, length)?;
+        init_new(py, c, init, mem, size, length)?;
         Ok(obj)
     }
 }

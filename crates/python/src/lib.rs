@@ -15,6 +15,7 @@ mod cdata;
 mod cffi_tables;
 mod convert;
 mod ctype;
+mod ctype_gc;
 mod entry;
 mod errors;
 mod fast_methods;
@@ -54,6 +55,7 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CData", cdata::cdata_type(py))?;
     m.add("LibBase", lib_base::lib_base_type(py)?)?;
     m.add_function(wrap_pyfunction!(lib_function::_lib_function_pointer, m)?)?;
+    m.add_function(wrap_pyfunction!(ctype_gc::_collect_types, m)?)?;
     m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
     api_module::register(m)?;
     header::register(m)?;

@@ -178,9 +178,9 @@ impl FFIBase {
                 if let Some(cname) = partial {
                     return Err(errors::verification_missing(py, cname));
                 }
-                Ok(v.into_pyobject(py)?.into_any().unbind())
+                Ok(crate::convert::integer::to_py(py, v)?.unbind())
             }
-            Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) => Ok(v.into_pyobject(py)?.into_any().unbind()),
+            Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) => Ok(crate::convert::integer::to_py(py, v)?.unbind()),
             Some(DeclKind::Constant { ty, value: ConstValue::Unknown }) if !is_integer(ty) => {
                 Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
                     "non-integer constant '{name}' cannot be accessed from a dlopen() library"

@@ -97,6 +97,9 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
                 if ic.kind == Kind::Void {
                     return Err(PyTypeError::new_err(format!("cannot unpack a cdata '{}'", ct.cname)));
                 }
+                if ic.kind == Kind::Array && ic.length.is_none() {
+                    return Err(PyValueError::new_err(format!("'{}' points to items of unknown size", ct.cname)));
+                }
                 let size = ic.size(py)?;
                 let list = PyList::empty(py);
                 for i in 0..n {

@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 
+use crate::convert::Room;
 use crate::ctype::CType;
 
 /// What keeps the memory behind `ptr` alive, and how to give it back
@@ -424,6 +425,37 @@ pub fn var_byte_size(py: Python<'_>, c: &CDataObject) -> Option<usize> {
         }
         _ => None,
     }
+}
+
+/// The memory at `addr` (an address inside what `c` shows) that a write
+/// may fill: up to the end of the allocation or buffer behind `c`, or
+/// `Room::Unchecked` when the memory is C's (its extent is unknown).
+pub fn room_at(py: Python<'_>, c: &CDataObject, addr: *const u8) -> Room {
+    let root = match &c.owner {
+        Owner::View { .. } => match lifetime::view_root(c) {
+            Some(r) => r,
+            None => return Room::Own,
+        },
+        _ => c,
+    };
+    let (start, size) = match &root.owner {
+        Owner::Malloc { size } | Owner::Custom { size, .. } => (root.ptr as usize, *size),
+        Owner::Buffer(view) => (view.buf as usize, view.len.max(0) as usize),
+        Owner::Gc { original, .. } => {
+            // `ffi.gc(p, ...)` shows the memory of `p`, whose extent may be known
+            return match as_cdata(py, original.bind(py)) {
+                Some(o) if o.ptr == root.ptr && !std::ptr::eq(o, root) => room_at(py, o, addr),
+                _ => Room::Unchecked,
+            };
+        }
+        Owner::Borrowed => return Room::Unchecked,
+        _ => return Room::Own,
+    };
+    let addr = addr as usize;
+    if addr < start {
+        return Room::Bytes(0);
+    }
+    Room::Bytes(size.saturating_sub(addr - start))
 }
 
 /// `p[0]` of a root `p` (a pointer made by `ffi.new()` or an allocator):

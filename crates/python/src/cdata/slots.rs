@@ -3,7 +3,7 @@
 use std::ffi::{c_int, c_void};
 use std::ptr;
 
-use pyo3::exceptions::{PyAttributeError, PyIndexError, PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyAttributeError, PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PySlice};
@@ -113,8 +113,7 @@ unsafe fn read_var_array<'py>(
         }
         return crate::cdata::wrap(py, obj);
     }
-    let ptr_id = crate::state::arena().pointer(arr.item().get().id);
-    let ptr_ct = crate::ctype::ctype_for(py, ptr_id)?;
+    let ptr_ct = convert::open_array_pointer(py, arr)?;
     crate::cdata::wrap(py, crate::cdata::new_view(py, &ptr_ct, at, c as *const CDataObject as *mut ffi::PyObject))
 }
 
@@ -184,7 +183,8 @@ unsafe fn setattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut 
             if base.is_null() {
                 return Err(null_deref(c.ctype()));
             }
-            convert::record::write_field(py, &info.fields[i], &Bound::from_borrowed_ptr(py, value), base)
+            let room = super::room_at(py, c, base);
+            convert::record::write_field(py, &info.fields[i], &Bound::from_borrowed_ptr(py, value), base, room)
         })();
         return ret_int(py, r);
     }
@@ -214,6 +214,14 @@ unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*
         return Err(PyIndexError::new_err(format!("cdata '{}' can only be indexed by 0", ct.cname)));
     }
     let Some(size) = item_ct.size_opt(py) else {
+        if item_ct.kind == Kind::Array && item_ct.length.is_none() {
+            // `p[0]` of a `T(*)[]` is the array at `p` (read as a `T *`);
+            // any other item's address is unknown (cffi computes garbage)
+            if i != 0 {
+                return Err(PyTypeError::new_err(format!("ctype '{}' points to items of unknown size", ct.cname)));
+            }
+            return Ok((c.ptr, item_ct));
+        }
         return Err(PyTypeError::new_err(format!("cdata '{}' is opaque", item_ct.cname)));
     };
     Ok((c.ptr.wrapping_offset(byte_offset(ct, i, size)?), item_ct))
@@ -328,7 +336,11 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
     if ct.kind == Kind::Pointer && c.ptr.is_null() && a != b {
         return Err(null_deref(ct));
     }
-    let item_size = ct.item().get().size(py)?;
+    let item = ct.item().get();
+    if item.kind == Kind::Array && item.length.is_none() {
+        return Err(PyValueError::new_err(format!("array item of unknown size: '{}'", item.cname)));
+    }
+    let item_size = item.size(py)?;
     let arr = open_array_of(py, ct)?;
     let obj = super::new_view(py, &arr, c.ptr.wrapping_offset(byte_offset(ct, a, item_size)?), slf);
     if !obj.is_null() {
@@ -402,7 +414,7 @@ unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *
         }
         let i: isize = keyb.extract()?;
         let (addr, item) = item_address(py, c, i)?;
-        convert::write(py, item, &val, addr)
+        convert::write_in(py, item, &val, addr, super::room_at(py, c, addr))
     })();
     ret_int(py, r)
 }

@@ -5,6 +5,7 @@ use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
+use super::Room;
 use crate::cdata;
 use crate::ctype::{CType, Conv};
 
@@ -14,6 +15,27 @@ use crate::ctype::{CType, Conv};
 /// `dst` points to the array's storage.
 pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyResult<()> {
     let n = ct.length.unwrap_or(0);
+    store_n(py, ct, obj, dst, n)
+}
+
+/// Store into an array of unknown length `T[]` (a flexible array member,
+/// or `p[0]` of a `T(*)[]`) at `dst`: as many items as `room` (the bytes
+/// from `dst` on) holds, or all given ones when the memory is C's
+/// (`Room::Unchecked`); more is cffi's "too many initializers"
+/// `IndexError` (cffi itself writes them past the memory).
+///
+/// # Safety
+/// `dst` has `room` bytes behind it when that is `Room::Bytes`.
+pub unsafe fn store_open(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8, room: Room) -> PyResult<()> {
+    let n = match room {
+        Room::Bytes(bytes) => bytes / ct.item().get().size(py)?.max(1),
+        Room::Own => 0,
+        Room::Unchecked => match (init_length(ct, obj)?, cdata::as_cdata(py, obj)) {
+            (Some(n), _) => n,
+            (None, Some(cd)) => cd.length.max(0) as usize,
+            (None, None) => 0, // not an initializer: store_n says what is expected
+        },
+    };
     store_n(py, ct, obj, dst, n)
 }
 
@@ -127,7 +149,12 @@ unsafe fn not_convertible(
 ) -> PyResult<()> {
     if let Some(cd) = cdata::as_cdata(py, obj) {
         if std::ptr::eq(cd.ctype(), ct) {
-            let count = (cd.length.max(0) as usize).min(n);
+            // same type, so the same length, except for `T[]` (a flexible
+            // array member given another's items)
+            let count = cd.length.max(0) as usize;
+            if count > n {
+                return Err(PyIndexError::new_err(format!("too many initializers for '{}' (got {})", ct.cname, count)));
+            }
             std::ptr::copy(cd.ptr, dst, count * ct.item().get().size(py)?);
             return Ok(());
         }

@@ -7,6 +7,18 @@ use pyo3::prelude::*;
 use crate::cdata;
 use crate::ctype::{CType, Conv};
 
+/// A Python int for any value the cdef language computes (enum values,
+/// constants, bitfields). Values within 64 bits go through
+/// `PyLong_FromLongLong`: quicker than PyO3's 128-bit path, whose
+/// `_PyLong_FromByteArray` also reads an unset digit for 0 on CPython 3.11
+/// (harmless, but every later use of the int is a valgrind report).
+pub fn to_py(py: Python<'_>, v: i128) -> PyResult<Bound<'_, PyAny>> {
+    if let Ok(small) = i64::try_from(v) {
+        return Ok(small.into_pyobject(py)?.into_any());
+    }
+    Ok(v.into_pyobject(py)?.into_any())
+}
+
 /// # Safety
 /// `src` points to `size` readable bytes.
 #[inline]

@@ -49,11 +49,19 @@ pub unsafe fn read<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8) -> PyRe
             let value = (src as *const *mut u8).read_unaligned();
             cdata::wrap(py, cdata::new_cdata(py, ct, value, Owner::Borrowed))
         }
+        Conv::Array if c.length.is_none() => cdata::wrap(py, cdata::new_cdata(py, &open_array_pointer(py, c)?, src as *mut u8, Owner::Borrowed)),
         Conv::Array | Conv::Record => cdata::wrap(py, cdata::new_cdata(py, ct, src as *mut u8, Owner::Borrowed)),
         Conv::Void | Conv::Function | Conv::Unknown => {
             Err(errors::type_error(format!("cannot return a cdata '{}'", c.cname)))
         }
     }
+}
+
+/// `T *` for an array type `T[]` (or `T[0]`): an array of unknown length
+/// reads as a pointer to its first item, as in cffi.
+pub fn open_array_pointer(py: Python<'_>, arr: &CType) -> PyResult<Py<CType>> {
+    let id = crate::state::arena().pointer(arr.item().get().id);
+    crate::ctype::ctype_for(py, id)
 }
 
 /// `read` for memory inside the cdata `parent`: arrays and records come
@@ -63,8 +71,36 @@ pub unsafe fn read<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8) -> PyRe
 /// As `read`; `parent` is a live cdata whose memory contains `src`.
 pub unsafe fn read_in<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8, parent: *mut pyo3::ffi::PyObject) -> PyResult<Bound<'py, PyAny>> {
     match ct.get().conv {
+        Conv::Array if ct.get().length.is_none() => {
+            cdata::wrap(py, cdata::new_view(py, &open_array_pointer(py, ct.get())?, src as *mut u8, parent))
+        }
         Conv::Array | Conv::Record => cdata::wrap(py, cdata::new_view(py, ct, src as *mut u8, parent)),
         _ => read(py, ct, src),
+    }
+}
+
+/// How many bytes a write may fill at its destination. Only a record
+/// ending in a flexible array member (`T items[];`) can use more than its
+/// type's size: its items go as far as the memory does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Room {
+    /// The type's own size (temporaries, values, slice items).
+    Own,
+    /// `n` bytes, up to the end of memory of known extent (`ffi.new()`,
+    /// an allocator's, a buffer's): `cdata::room_at`.
+    Bytes(usize),
+    /// Memory from C, whose extent nobody knows: a flexible array member
+    /// takes every item given, unchecked, as C (and cffi) would.
+    Unchecked,
+}
+
+impl Room {
+    /// The room left `offset` bytes further on.
+    pub fn after(self, offset: usize) -> Room {
+        match self {
+            Room::Bytes(n) => Room::Bytes(n.saturating_sub(offset)),
+            other => other,
+        }
     }
 }
 
@@ -73,6 +109,16 @@ pub unsafe fn read_in<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8, pare
 /// # Safety
 /// `dst` must point to writable memory of `ct`'s size.
 pub unsafe fn write(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyResult<()> {
+    write_in(py, ct, obj, dst, Room::Own)
+}
+
+/// `write` where `room` says how far the memory at `dst` goes (it only
+/// matters for records ending in a flexible array member).
+///
+/// # Safety
+/// `dst` points to writable memory of `ct`'s size, and of `room` bytes
+/// when that is `Room::Bytes` (more than the size: `cdata::room_at`).
+pub unsafe fn write_in(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8, room: Room) -> PyResult<()> {
     match ct.conv {
         Conv::Int { size, signed } => {
             let v = integer::extract(py, obj, ct)?;
@@ -102,8 +148,9 @@ pub unsafe fn write(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
         Conv::FloatComplex | Conv::DoubleComplex => float::store_complex(py, obj, ct, dst),
         Conv::LongDouble => longdouble::store(py, obj, dst),
         Conv::Pointer => pointer::store(py, ct, obj, dst),
+        Conv::Array if ct.length.is_none() => array::store_open(py, ct, obj, dst, room),
         Conv::Array => array::store(py, ct, obj, dst),
-        Conv::Record => record::store(py, ct, obj, dst),
+        Conv::Record => record::store(py, ct, obj, dst, room),
         Conv::Void | Conv::Function | Conv::Unknown => Err(errors::type_error(format!(
             "cannot initialize ctype '{}'",
             ct.cname

@@ -6,11 +6,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::cdata;
+use super::Room;
 use crate::ctype::{CType, Conv, FieldInfo};
 
 /// # Safety
-/// `dst` points to the record's storage.
-pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyResult<()> {
+/// `dst` points to the record's storage, of `room` bytes when that is
+/// `Room::Bytes` (see `super::write_in`).
+pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8, room: Room) -> PyResult<()> {
     if let Some(cd) = cdata::as_cdata(py, obj) {
         if std::ptr::eq(cd.ctype(), ct) {
             let size = ct.size(py)?;
@@ -24,16 +26,15 @@ pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
         )));
     }
     let info = ct.record_info(py)?;
+    let room = if room == Room::Own { Room::Bytes(info.size) } else { room };
     let mut write = |f: &FieldInfo, value: &Bound<'_, PyAny>| -> PyResult<()> {
         if f.is_var_array() {
             let arr = f.ctype.get();
             if super::array::init_length(arr, value)?.is_none() && cdata::as_cdata(py, value).is_none() {
                 return Ok(()); // just a length: the memory stays zeroed
             }
-            let n = var_length(arr, value)?;
-            return super::array::store_n(py, arr, value, dst.add(f.offset), n);
         }
-        write_field(py, f, value, dst)
+        write_field(py, f, value, dst, room)
     };
     if for_each_initializer(py, ct, info, obj, &mut write)? {
         return Ok(());
@@ -136,7 +137,7 @@ pub unsafe fn read_field<'py>(py: Python<'py>, f: &FieldInfo, base: *mut u8, par
             v -= 1i128 << f.bitsize;
         }
         // an int, even for a `_Bool` bitfield, as in cffi
-        return Ok(v.into_pyobject(py)?.into_any());
+        return super::integer::to_py(py, v);
     }
     super::read_in(py, &f.ctype, at, parent)
 }
@@ -151,12 +152,17 @@ fn int_shape(ct: &CType) -> (u8, bool) {
     }
 }
 
+/// Write field `f` of the record at `base`; `room` is the memory from
+/// `base` on (`super::Room`), which a flexible array member (or a nested
+/// record ending in one) may fill.
+///
 /// # Safety
-/// `base` points to the enclosing record.
-pub unsafe fn write_field(py: Python<'_>, f: &FieldInfo, obj: &Bound<'_, PyAny>, base: *mut u8) -> PyResult<()> {
+/// `base` points to the enclosing record, of `room` bytes when that is
+/// `Room::Bytes`.
+pub unsafe fn write_field(py: Python<'_>, f: &FieldInfo, obj: &Bound<'_, PyAny>, base: *mut u8, room: Room) -> PyResult<()> {
     let at = base.add(f.offset);
     if f.bitsize < 0 {
-        return super::write(py, f.ctype.get(), obj, at);
+        return super::write_in(py, f.ctype.get(), obj, at, room.after(f.offset));
     }
     let ct = f.ctype.get();
     let (_, signed) = int_shape(ct);
