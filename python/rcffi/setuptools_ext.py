@@ -162,10 +162,12 @@ def _add_c_module(dist, ffi, module_name, source, source_extension, kwds):
     from setuptools import Extension
     from setuptools.command.build_ext import build_ext
 
-    from . import recompiler
+    from . import _abi3, recompiler
 
-    kwds = dict(kwds)
-    kwds.pop("py_limited_api", None)  # the generated module uses the full C API
+    # py_limited_api=True unless given, as cffi: a '.abi3.so' module
+    kwds = _abi3.extension_kwds(ffi, kwds, default=True)
+    if kwds.get("py_limited_api"):
+        _abi3.tag_abi3_wheels(dist)
     allsources = ["$PLACEHOLDER"]
     allsources.extend(kwds.pop("sources", []))
     ext = Extension(name=module_name, sources=allsources, **kwds)
