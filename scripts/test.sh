@@ -18,14 +18,15 @@ cargo test --workspace
 echo "== build rcffi into $VENV"
 ( . "$VENV/bin/activate" && maturin develop --quiet --profile dev )
 
-echo "== pytest (Python suites)"
-"$VENV/bin/python" -m pytest -q tests "$@"
-
 # the oldest and newest CPython found besides (pyenv, or $PYTHONS): a
-# representative subset, each in .venvs/ with its own build of rcffi
+# representative subset, each in .venvs/ with its own build of rcffi (first:
+# the default suite's cross-version tests use those builds)
 echo "== oldest and newest CPython (scripts/test-pythons.sh --ends --subset)"
 if [ "${RCFFI_SKIP_PYTHONS:-0}" = 1 ]; then
   echo "skipped: RCFFI_SKIP_PYTHONS=1"
 else
   ./scripts/test-pythons.sh --ends --subset
 fi
+
+echo "== pytest (Python suites)"
+"$VENV/bin/python" -m pytest -q tests "$@"
