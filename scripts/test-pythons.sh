@@ -19,6 +19,7 @@ cd "$(dirname "$0")/.."
 # The subset: API-mode builds (setuptools hook, compile(), abi3 modules) and
 # the ABI-mode suite; what differs between Python versions is in these.
 SUBSET=(tests/abi tests/api/test_module.py tests/api/test_setuptools.py tests/api/test_abi3.py
+        tests/api/test_pyproject.py
         tests/api/test_extern_python.py tests/api/test_include.py
         tests/dropin/test_dropin.py::test_setup_requires_cffi_is_met_by_rcffi)
 

@@ -7,6 +7,11 @@ prints the plain cdef text equivalent to ``ffi.cdef_header(HEADER, ...)``
 (typedefs, records, enums, functions, variables, ``#define NAME NUMBER``
 constants), which ``cdef()`` of rcffi or cffi accepts. What plain cdef cannot
 say (``pack=N``, ``aligned``, ``__asm__`` symbols) is given in comments.
+
+    python -m rcffi gen-src BUILD.py[:NAME] OUT.c [--ffi-var NAME]
+
+writes the C source of the compiled module that BUILD.py's FFI describes,
+for build systems other than setuptools (see ``rcffi._gen_src``).
 """
 
 import argparse
@@ -37,7 +42,28 @@ def _parser():
     group.add_argument("--packed", action="store_true", help="pack every record (as cdef(packed=True))")
     group.add_argument("--pack", type=int, default=None, metavar="N", help="cap field alignment at N (as cdef(pack=N))")
     cdef.add_argument("-o", "--output", default=None, metavar="FILE", help="write to FILE instead of stdout")
+    gen = sub.add_parser(
+        "gen-src",
+        help="write the C source of a compiled module (for meson-python and other build systems)",
+        description="Execute a build script and write the C source of the compiled module its FFI describes "
+                    "(cffi-gen-src exec-python).",
+    )
+    gen.add_argument("build", metavar="BUILD.py[:NAME]",
+                     help="the build script and its FFI object (or function returning one); NAME defaults to ffibuilder")
+    gen.add_argument("output", metavar="OUT.c", help="the C file to write ('-': stdout); rewritten only if it changes")
+    gen.add_argument("--ffi-var", default=None, metavar="NAME", help="the name of the FFI object in BUILD.py")
     return parser
+
+
+def _gen_src(args):
+    from ._gen_src import GenSrcError, load, write
+
+    try:
+        write(load(args.build, args.ffi_var), args.output)
+    except (GenSrcError, CDefError, OSError) as e:
+        print("rcffi gen-src: error: %s" % (e,), file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv=None):
@@ -57,6 +83,8 @@ def main(argv=None):
         else:
             sys.stdout.write(text)
         return 0
+    if args.command == "gen-src":
+        return _gen_src(args)
     return 2  # pragma: no cover - argparse rejects other commands
 
 
