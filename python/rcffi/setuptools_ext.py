@@ -125,8 +125,11 @@ def _add_py_module(dist, ffi, module_name):
     parts = module_name.split(".")
 
     def generate(py_file):
+        from ._stubs import write_stubs_beside
+
         os.makedirs(os.path.dirname(py_file) or ".", exist_ok=True)
         recompiler.make_py_source(ffi, module_name, py_file)
+        write_stubs_beside(ffi, module_name, py_file)
 
     py_base = dist.cmdclass.get("build_py", build_py)
 
@@ -199,6 +202,11 @@ def _add_c_module(dist, ffi, module_name, source, source_extension, kwds):
                 pre_run = getattr(self, "pre_run", None)
                 ext.sources[0] = make_mod(self.build_temp, pre_run)
             base_class.run(self)
+            if getattr(ffi, "_embedding", None) is None:
+                # typed stubs beside the built module (in the wheel, or in place)
+                from ._stubs import write_stubs_beside
+
+                write_stubs_beside(ffi, module_name, self.get_ext_fullpath(module_name))
 
     dist.cmdclass["build_ext"] = build_ext_make_mod
 

@@ -80,6 +80,7 @@ def test_pip_wheel_builds_the_modules_under_build_isolation(tmp_path, wheelhouse
     assert wheel.name == "pkg-1.0-cp39-abi3-%s.whl" % sysconfig.get_platform().replace("-", "_").replace(".", "_")
     names = zipfile.ZipFile(wheel).namelist()
     assert "pkg/_native.abi3.so" in names and "pkg/__init__.py" in names
+    assert "pkg/_native.pyi" in names  # typed stubs beside the module
     assert not any(n.endswith("_build.py.c") or n.endswith(".c") for n in names)
     # installed in a fresh venv (rcffi there through a shim), it runs
     py = make_venv(tmp_path, [rcffi_shim(tmp_path)])
