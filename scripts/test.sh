@@ -16,6 +16,9 @@ fi
 if command -v node >/dev/null; then PYRIGHT=pyright; else PYRIGHT="pyright[nodejs]"; fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check "mypy>=1.16" "$PYRIGHT" \
   || echo "note: mypy/pyright not installed; typed-stub checks will skip"
+# the documentation site generator (tests/docs builds the site in strict mode)
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check "mkdocs>=1.6,<2" "mkdocs-material>=9.5" \
+  "mkdocstrings[python]>=0.26" || echo "note: mkdocs not installed; the site build test will skip"
 
 echo "== cargo test (Rust crates)"
 cargo test --workspace
