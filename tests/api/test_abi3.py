@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from conftest import IMPL_NAME, cffi_impl
-from venvs import clean_env, make_project
+from venvs import clean_env, make_project, pythons_with_rcffi
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -93,19 +93,6 @@ def test_setuptools_hook_builds_abi3_modules_and_wheels(tmp_path, option, suffix
 
 # ----------------------------------------------- built once, run everywhere
 
-def _pythons_with_rcffi():
-    """(version, executable) of each CPython that can import rcffi: this
-    one and the venvs scripts/test-pythons.sh made under .venvs/."""
-    found = {sys.version_info[:2]: sys.executable}
-    for py in sorted(ROOT.glob(".venvs/*/bin/python")):
-        r = subprocess.run([str(py), "-c", "import sys, rcffi; print('%d.%d' % sys.version_info[:2])"],
-                           capture_output=True, text=True, env=clean_env())
-        if r.returncode == 0:
-            major, minor = r.stdout.strip().split(".")
-            found.setdefault((int(major), int(minor)), str(py))
-    return sorted(found.items())
-
-
 BUILD = textwrap.dedent("""
     import sys, rcffi
     ffi = rcffi.FFI()
@@ -126,7 +113,7 @@ RUN = textwrap.dedent("""
 
 @pytest.mark.skipif(IMPL_NAME != "rcffi", reason="builds with rcffi in other interpreters")
 def test_built_on_the_oldest_python_runs_on_every_other(tmp_path):
-    pythons = _pythons_with_rcffi()
+    pythons = pythons_with_rcffi()
     if len(pythons) < 2:
         pytest.skip("only one CPython with rcffi built (scripts/test-pythons.sh builds it for the others)")
     (oldest_version, oldest), others = pythons[0], pythons[1:]
