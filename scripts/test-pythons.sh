@@ -86,7 +86,11 @@ for entry in "${supported[@]}"; do
     || { results+=("$ver: pip install failed"); status=1; continue; }
   "$venv/bin/python" -m pip install -q --disable-pip-version-check "cffi==2.0.0" \
     || echo "note: cffi not installed for $ver; comparison tests will skip"
-  if ! ( . "$venv/bin/activate" && CARGO_TARGET_DIR="target/$tag" maturin develop --quiet --profile dev ); then
+  # a Cargo target directory per version keeps local re-runs incremental; on
+  # CI (a fresh clone) one shared directory builds libffi and the pure-Rust
+  # crates once instead of once per version
+  if [ "${CI:-}" = true ]; then target_dir=target; else target_dir="target/$tag"; fi
+  if ! ( . "$venv/bin/activate" && CARGO_TARGET_DIR="$target_dir" maturin develop --quiet --profile dev ); then
     results+=("$ver: BUILD FAILED"); status=1; continue
   fi
   if [ $subset = 1 ]; then targets=("${SUBSET[@]}"); else targets=(tests); fi
