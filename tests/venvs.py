@@ -151,3 +151,16 @@ def pip_install(py, proj, env, cwd):
          "--no-deps", "--disable-pip-version-check", "-q", str(proj)],
         capture_output=True, text=True, env=env, cwd=str(cwd),
     )
+
+
+def pythons_with_rcffi():
+    """(version, executable) of each CPython that can import rcffi, oldest
+    first: this one and the venvs scripts/test-pythons.sh made in .venvs/."""
+    found = {sys.version_info[:2]: sys.executable}
+    for py in sorted(ROOT.glob(".venvs/py3*/bin/python")):
+        r = subprocess.run([str(py), "-c", "import sys, rcffi; print('%d.%d' % sys.version_info[:2])"],
+                           capture_output=True, text=True, env=clean_env())
+        if r.returncode == 0:
+            major, minor = r.stdout.strip().split(".")
+            found.setdefault((int(major), int(minor)), str(py))
+    return sorted(found.items())

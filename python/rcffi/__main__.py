@@ -14,6 +14,18 @@ say (``pack=N``, ``aligned``, ``__asm__`` symbols) is given in comments.
 holds the declarations of FILE.cdef against the real header and library
 (see ``rcffi.check``): exit status 0 if they agree, 1 on any mismatch, 2
 if the check could not run.
+
+    python -m rcffi gen-src BUILD.py[:NAME] OUT.c [--ffi-var NAME]
+
+writes the C source of the compiled module that BUILD.py's FFI describes,
+for build systems other than setuptools (see ``rcffi._gen_src``).
+
+    python -m rcffi stubs BUILD.py[:NAME] OUT.pyi [--ffi-var NAME]
+    python -m rcffi stubs --cdef FILE OUT.pyi
+
+writes typed stubs of the declarations (see ``rcffi._stubs``): of the FFI
+of a build script (any mode; ``set_source()`` is optional), or of a file of
+cdef text (ABI mode).
 """
 
 import argparse
@@ -60,6 +72,28 @@ def _parser():
     check.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]",
                        help="define a macro before reading the header (repeatable)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
+    gen = sub.add_parser(
+        "gen-src",
+        help="write the C source of a compiled module (for meson-python and other build systems)",
+        description="Execute a build script and write the C source of the compiled module its FFI describes "
+                    "(cffi-gen-src exec-python).",
+    )
+    gen.add_argument("build", metavar="BUILD.py[:NAME]",
+                     help="the build script and its FFI object (or function returning one); NAME defaults to ffibuilder")
+    gen.add_argument("output", metavar="OUT.c", help="the C file to write ('-': stdout); rewritten only if it changes")
+    gen.add_argument("--ffi-var", default=None, metavar="NAME", help="the name of the FFI object in BUILD.py")
+    stubs = sub.add_parser(
+        "stubs",
+        help="write typed stubs (.pyi) of an FFI's declarations",
+        description="Write a .pyi describing the declarations for mypy and pyright: lib's functions, globals and "
+                    "constants, ffi.new()/ffi.cast() by declared type, the cdata types.",
+    )
+    source = stubs.add_mutually_exclusive_group(required=True)
+    source.add_argument("build", nargs="?", metavar="BUILD.py[:NAME]",
+                        help="a build script and its FFI object (NAME defaults to ffibuilder)")
+    source.add_argument("--cdef", metavar="FILE", help="a file of cdef text (ABI-mode declarations)")
+    stubs.add_argument("output", metavar="OUT.pyi", help="the stub file to write ('-': stdout)")
+    stubs.add_argument("--ffi-var", default=None, metavar="NAME", help="the name of the FFI object in BUILD.py")
     return parser
 
 
@@ -83,6 +117,40 @@ def _check(args):
     return 0 if report.ok else 1
 
 
+
+def _stubs(args):
+    from . import FFI
+    from ._gen_src import GenSrcError, load
+    from ._stubs import stub_text, write_stubs
+
+    try:
+        if args.cdef is not None:
+            ffi = FFI()
+            with open(args.cdef) as f:
+                ffi.cdef(f.read())
+        else:
+            ffi = load(args.build, args.ffi_var, need_source=False)
+        if args.output == "-":
+            sys.stdout.write(stub_text(ffi))
+        else:
+            write_stubs(ffi, args.output)
+    except (GenSrcError, CDefError, OSError) as e:
+        print("rcffi stubs: error: %s" % (e,), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _gen_src(args):
+    from ._gen_src import GenSrcError, load, write
+
+    try:
+        write(load(args.build, args.ffi_var), args.output)
+    except (GenSrcError, CDefError, OSError) as e:
+        print("rcffi gen-src: error: %s" % (e,), file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
     if args.command == "check":
@@ -102,6 +170,10 @@ def main(argv=None):
         else:
             sys.stdout.write(text)
         return 0
+    if args.command == "gen-src":
+        return _gen_src(args)
+    if args.command == "stubs":
+        return _stubs(args)
     return 2  # pragma: no cover - argparse rejects other commands
 
 

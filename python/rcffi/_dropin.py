@@ -82,6 +82,10 @@ def _cffi_distribution():
         import pathlib
 
         class CffiDistribution(metadata.Distribution):
+            # Distribution.name exists from Python 3.10; setuptools (through
+            # its importlib_metadata backport) reads it on 3.9 too
+            name = "cffi"
+
             def read_text(self, filename):
                 if filename in ("METADATA", "PKG-INFO"):
                     return "Metadata-Version: 2.1\nName: cffi\nVersion: %s\nSummary: rcffi standing in for cffi\n" % (

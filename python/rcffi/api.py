@@ -334,9 +334,23 @@ class FFI(_rcffi.FFIBase):
         if getattr(self, "_assigned_source", None) is None:
             raise ValueError("set_source() must be called before compile()")
         module_name, source, source_extension, kwds = self._assigned_source
-        return recompiler.recompile(self, module_name, source, tmpdir=tmpdir, target=target,
+        path = recompiler.recompile(self, module_name, source, tmpdir=tmpdir, target=target,
                                     source_extension=source_extension, compiler_verbose=verbose,
                                     debug=debug, **kwds)
+        if self._embedding is None:
+            # typed stubs beside the module (an embedding library is not imported)
+            from ._stubs import write_stubs_beside
+
+            write_stubs_beside(self, module_name, path)
+        return path
+
+    def emit_stubs(self, filename):
+        """Write typed stubs (a ``.pyi``) of these declarations to
+        'filename': the module-level ``ffi`` and ``lib`` of the module
+        ``set_source()`` named, if it was called (see ``rcffi._stubs``)."""
+        from ._stubs import write_stubs
+
+        write_stubs(self, filename)
 
 
 class _HeaderCall(tuple):

@@ -175,7 +175,10 @@ def recompile(ffi, module_name, preamble, tmpdir=".", call_c_compiler=True, c_fi
         return None, updated
     if call_c_compiler and _is_file_like(c_file):
         raise TypeError("Writing to file-like objects is not supported with call_c_compiler=True")
-    kwds.pop("py_limited_api", None)  # the generated module uses the full C API
+    from ._abi3 import extension_kwds
+
+    # as set_source() was told (cffi's default here: not named abi3)
+    kwds = extension_kwds(ffi, kwds, default=False)
     embedding = getattr(ffi, "_embedding", None) is not None
     if embedding:
         # the library calls libpython itself (a method, as cffi: subclasses may change it)

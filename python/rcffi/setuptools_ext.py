@@ -51,10 +51,14 @@ def _is_real_cffi_ffi(obj):
     return any(c.__module__.split(".")[0] == "cffi" and c.__name__ == "FFI" for c in cls.__mro__)
 
 
-def _load_ffi(mod_spec, attr):
-    """Execute the build script of 'mod_spec' ("path/build.py:name") and
-    return its FFI: an ``rcffi.FFI``, or a real cffi one (returned as is)."""
+def _load_ffi(mod_spec, attr, fail=error, run_name="__cffi__"):
+    """Execute the build script of 'mod_spec' ("path/build.py:name") as a
+    module named 'run_name' and return its FFI: an ``rcffi.FFI``, or a
+    real cffi one (returned as is). 'fail' raises an error with a message
+    (setuptools' by default; ``python -m rcffi gen-src`` has its own)."""
     from .api import FFI
+
+    error = fail
 
     if not isinstance(mod_spec, str):
         error("argument to '%s=...' must be a str or a list of str, not %r" % (attr, type(mod_spec).__name__))
@@ -69,7 +73,7 @@ def _load_ffi(mod_spec, attr):
             ext = " (rewrite %s to [%r])" % (attr, rewritten + ":" + ffi_var_name)
         error("%r does not name an existing file%s" % (build_file_name, ext))
 
-    mod_vars = {"__name__": "__cffi__", "__file__": build_file_name}
+    mod_vars = {"__name__": run_name, "__file__": build_file_name}
     execfile(build_file_name, mod_vars)
     try:
         ffi = mod_vars[ffi_var_name]
@@ -83,14 +87,15 @@ def _load_ffi(mod_spec, attr):
 
 
 def _done(dist):
-    """The specs of 'dist' already built by rcffi (hooks may run twice)."""
+    """The specs of 'dist' already built by rcffi (hooks may run twice, and
+    a spec may be given by several keywords and by pyproject.toml)."""
     return dist.__dict__.setdefault("_rcffi_modules_done", set())
 
 
 def add_cffi_module(dist, mod_spec, attr="cffi_modules"):
     """Add the module of 'mod_spec' to 'dist', unless already added or
     (for ``cffi_modules``) made by real cffi; True if rcffi builds it."""
-    if (attr, mod_spec) in _done(dist):
+    if mod_spec in _done(dist):
         return True
     ffi = _load_ffi(mod_spec, attr)
     if _is_real_cffi_ffi(ffi):
@@ -99,7 +104,7 @@ def add_cffi_module(dist, mod_spec, attr="cffi_modules"):
         error("%r is a real cffi FFI: list it in cffi_modules=, not %s=" % (mod_spec, attr))
     if getattr(ffi, "_assigned_source", None) is None:
         error("%r: the set_source() method was not called" % (mod_spec,))
-    _done(dist).add((attr, mod_spec))
+    _done(dist).add(mod_spec)
     module_name, source, source_extension, kwds = ffi._assigned_source
     if source is None:
         _add_py_module(dist, ffi, module_name)
@@ -120,8 +125,11 @@ def _add_py_module(dist, ffi, module_name):
     parts = module_name.split(".")
 
     def generate(py_file):
+        from ._stubs import write_stubs_beside
+
         os.makedirs(os.path.dirname(py_file) or ".", exist_ok=True)
         recompiler.make_py_source(ffi, module_name, py_file)
+        write_stubs_beside(ffi, module_name, py_file)
 
     py_base = dist.cmdclass.get("build_py", build_py)
 
@@ -162,10 +170,12 @@ def _add_c_module(dist, ffi, module_name, source, source_extension, kwds):
     from setuptools import Extension
     from setuptools.command.build_ext import build_ext
 
-    from . import recompiler
+    from . import _abi3, recompiler
 
-    kwds = dict(kwds)
-    kwds.pop("py_limited_api", None)  # the generated module uses the full C API
+    # py_limited_api=True unless given, as cffi: a '.abi3.so' module
+    kwds = _abi3.extension_kwds(ffi, kwds, default=True)
+    if kwds.get("py_limited_api"):
+        _abi3.tag_abi3_wheels(dist)
     allsources = ["$PLACEHOLDER"]
     allsources.extend(kwds.pop("sources", []))
     ext = Extension(name=module_name, sources=allsources, **kwds)
@@ -192,6 +202,11 @@ def _add_c_module(dist, ffi, module_name, source, source_extension, kwds):
                 pre_run = getattr(self, "pre_run", None)
                 ext.sources[0] = make_mod(self.build_temp, pre_run)
             base_class.run(self)
+            if getattr(ffi, "_embedding", None) is None:
+                # typed stubs beside the built module (in the wheel, or in place)
+                from ._stubs import write_stubs_beside
+
+                write_stubs_beside(ffi, module_name, self.get_ext_fullpath(module_name))
 
     dist.cmdclass["build_ext"] = build_ext_make_mod
 
@@ -228,4 +243,18 @@ def claim_cffi_modules(dist):
 claim_cffi_modules.order = -10
 
 
-__all__ = ["cffi_modules", "rcffi_modules", "claim_cffi_modules", "add_cffi_module", "sys"]
+def pyproject_modules(dist):
+    """``setuptools.finalize_distribution_options`` hook: the modules that
+    ``[tool.rcffi] modules = ["path/build.py:ffibuilder", ...]`` of the
+    project's pyproject.toml (in the current directory, where setuptools
+    reads it too) lists, for projects without a setup.py."""
+    from ._pyproject import module_specs
+
+    for spec in module_specs(os.getcwd(), error):
+        add_cffi_module(dist, spec, "[tool.rcffi] modules")
+
+
+pyproject_modules.order = -5
+
+
+__all__ = ["cffi_modules", "rcffi_modules", "claim_cffi_modules", "pyproject_modules", "add_cffi_module", "sys"]

@@ -157,7 +157,9 @@ class Verifier(object):
 
         # what ffi.include() brought is declared again in this module: with
         # verify(), included ffis are not compiled modules of their own
-        return _rcffi._generate_c(self.get_module_name(), self.preamble, recompiler.cdef_calls(self.ffi))
+        # the full C API, as cffi's verify() (its sources may use any of it)
+        return "#define _CFFI_NO_LIMITED_API\n" + _rcffi._generate_c(
+            self.get_module_name(), self.preamble, recompiler.cdef_calls(self.ffi))
 
     def _write_source_to(self, file):
         file.write(self._c_source())

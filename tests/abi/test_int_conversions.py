@@ -6,6 +6,7 @@ objects with only `__index__`, bitfields take C's `long long` (through
 `__index__`); and a `_Bool` byte other than 0 or 1 is not read as True."""
 
 import math
+import sys
 from decimal import Decimal
 from fractions import Fraction
 
@@ -84,6 +85,11 @@ def test_cast_to_bool_of_nan_and_infinity_is_true(effi):
 @pytest.mark.parametrize("value, expected", [
     (Decimal(3), 3), (Decimal("3.5"), 3), (Fraction(7, 2), 3), (OnlyInt(), 5)])
 def test_cast_takes_objects_through_int(effi, value, expected):
+    if isinstance(value, Fraction) and sys.version_info < (3, 11):
+        # Fraction has __int__ from Python 3.11 on; before, cffi refuses it too
+        with pytest.raises(TypeError, match="an integer is required"):
+            effi.cast("int", value)
+        return
     assert int(effi.cast("int", value)) == expected
     assert int(effi.cast("unsigned char", value)) == expected
     assert int(effi.cast("_Bool", value)) == 1
@@ -192,6 +198,15 @@ def test_bitfield_takes_index_but_not_int(effi):
             return 2
     s.bf = Two()
     assert s.bf == 2
+    if sys.version_info < (3, 10):
+        # Python 3.9's C API still takes __int__ there (deprecated), for
+        # cffi as for rcffi
+        for value in [Decimal(1), effi.cast("int", 1)]:
+            s.bf = 0
+            with pytest.warns(DeprecationWarning):
+                s.bf = value
+            assert s.bf == 1
+        return
     with pytest.raises(TypeError, match="cannot be interpreted as an integer"):
         s.bf = OnlyInt()
     with pytest.raises(TypeError, match="cannot be interpreted as an integer"):

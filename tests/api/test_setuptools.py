@@ -76,7 +76,9 @@ def _keyword_hooks(py, env):
     """The values of the `cffi_modules` keyword hooks, in the order
     setuptools calls them in the venv of 'py'."""
     out = subprocess.check_output(
-        [str(py), "-c", "import importlib.metadata as m; print(' '.join(e.value for e in "
+        # setuptools' own metadata module (a backport before Python 3.10,
+        # whose importlib.metadata lacks entry_points(group=))
+        [str(py), "-c", "from setuptools._importlib import metadata as m; print(' '.join(e.value for e in "
          "m.entry_points(group='distutils.setup_keywords') if e.name == 'cffi_modules'))"],
         text=True, env=env,
     )

@@ -17,6 +17,7 @@ mod cspell;
 mod embedding;
 mod emit;
 mod field_check;
+mod limited_api;
 
 pub use cspell::Unspellable;
 

@@ -97,3 +97,27 @@ fn modules_without_embedding_have_no_start_code() {
     assert!(!c.contains("cffi_start_python"));
     assert!(c.contains("    _rcffi_call_python(&_rcffi_externpy_cb, args, (void *)&result);"), "{c}");
 }
+
+#[test]
+fn modules_use_the_limited_api_unless_told_not_to() {
+    let c = gen("int f(int);").unwrap();
+    let python_h = c.find("#include <Python.h>").unwrap();
+    // defined before Python.h, after pyconfig.h told whether this is a debug build
+    let define = c.rfind("#      define Py_LIMITED_API 0x03090000").unwrap(); // the non-MSVC branch
+    assert!(define < python_h, "{c}");
+    assert!(c[..define].contains("#if !defined(Py_LIMITED_API) && !defined(_CFFI_NO_LIMITED_API)"), "{c}");
+    assert!(c[..define].contains("#    include <pyconfig.h>"), "{c}");
+    assert!(c[..python_h].contains("!defined(Py_DEBUG) && !defined(Py_TRACE_REFS) && !defined(Py_REF_DEBUG)"), "{c}");
+}
+
+#[test]
+fn embedding_libraries_use_the_full_api() {
+    let c = generate(&ModuleSource {
+        module_name: "_plug".into(),
+        preamble: String::new(),
+        cdefs: vec![CdefInput { source: "int add(int, int);".into(), dllexport: true, ..Default::default() }],
+        embedding: Some(Embedding { init_code: String::new(), runtime_dir: "/r".into(), version: "1.0".into() }),
+    })
+    .unwrap();
+    assert!(!c.contains("Py_LIMITED_API"), "{c}");
+}

@@ -436,7 +436,7 @@ unsafe fn libffi_call(
     let rct = &f.result;
     let rc = rct.get();
     match rc.kind {
-        Kind::Void => Ok(ffi::Py_NewRef(ffi::Py_None())),
+        Kind::Void => Ok(ffi::compat::Py_NewRef(ffi::Py_None())),
         Kind::Struct | Kind::Union => {
             let mem = libc::calloc(1, spec.ret_size.max(1)) as *mut u8;
             if mem.is_null() {
@@ -534,7 +534,7 @@ unsafe fn direct_call(
         DirectRet::F64 => r.f64.to_bits().to_le_bytes(),
     };
     match rct.get().kind {
-        Kind::Void => Ok(ffi::Py_NewRef(ffi::Py_None())),
+        Kind::Void => Ok(ffi::compat::Py_NewRef(ffi::Py_None())),
         // Little-endian: the C-width value is the low bytes of the register.
         _ => Ok(convert::read(py, rct, bytes.as_ptr())?.into_ptr()),
     }
@@ -658,7 +658,7 @@ unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *c
     foreign_call(|| tramp(ptrs.as_mut_ptr(), retp));
     drop(temps);
     match rc.kind {
-        Kind::Void => Ok(ffi::Py_NewRef(ffi::Py_None())),
+        Kind::Void => Ok(ffi::compat::Py_NewRef(ffi::Py_None())),
         Kind::Struct | Kind::Union => {
             let mem = libc::calloc(1, ret_size.max(1)) as *mut u8;
             if mem.is_null() {

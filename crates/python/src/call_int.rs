@@ -175,7 +175,7 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
     let fnptr = cd.ptr as *const c_void;
     let r = foreign_call(|| native::direct::call(fnptr, &words[..nargs], native::direct::DirectRet::Word));
     match sig.result {
-        None => ffi::Py_NewRef(ffi::Py_None()),
+        None => ffi::compat::Py_NewRef(ffi::Py_None()),
         Some((size, signed)) => crate::call::int_result(r.word, size, signed),
     }
 }

@@ -89,8 +89,15 @@ fn from_cdecl_as(py: Python<'_>, err: cdecl::Error, ffi_class: &str) -> PyErr {
         cdecl::ErrorKind::Missing => verification_missing(py, text),
     };
     if let Some(note) = note {
-        // `add_note` exists from Python 3.11; older ones just lack the note.
-        let _ = e.value(py).call_method1("add_note", (note,));
+        // `add_note` exists from Python 3.11; on 3.9/3.10 the note is set
+        // as `__notes__` (what add_note makes), readable though not printed
+        // by those versions' tracebacks.
+        let value = e.value(py);
+        if value.call_method1("add_note", (&note,)).is_err() {
+            if let Ok(notes) = pyo3::types::PyList::new(py, [&note]) {
+                let _ = value.setattr("__notes__", notes);
+            }
+        }
     }
     e
 }

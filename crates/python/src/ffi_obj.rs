@@ -642,6 +642,32 @@ impl FFIBase {
         })
     }
 
+    /// `(kind, ctype, value)` of a declaration, for typed stubs
+    /// (`rcffi._stubs`): a function's function type, the type of a
+    /// variable, constant or enumerator, and the integer value when the
+    /// cdef text gives it (not for `#define X ...` nor `enum e { A, ... }`,
+    /// whose ctype is None too: only a compiler completes it).
+    #[allow(clippy::type_complexity)]
+    fn _decl_type(&self, py: Python<'_>, name: &str) -> Option<(&'static str, Option<Py<CType>>, Option<i128>)> {
+        let kind = self.with_registry(|reg| reg.lookup(name).map(|d| d.kind.clone()))?;
+        let (k, ty, value) = match kind {
+            DeclKind::Function { ty, .. } => ("function", ty, None),
+            DeclKind::ExternPython { ty, .. } => ("extern_python", ty, None),
+            DeclKind::Variable { ty } => ("variable", ty, None),
+            DeclKind::Constant { ty, value: ConstValue::Int(v) } => ("constant", ty, Some(v)),
+            DeclKind::Constant { ty, value: ConstValue::Unknown } => ("constant", ty, None),
+            DeclKind::EnumConstant { ty, value } => {
+                let a = arena();
+                let partial = match a.get(a.strip_top_quals(ty)) {
+                    cdecl::Type::Enum(eid) => a.enum_def(*eid).partial,
+                    _ => false,
+                };
+                ("enum", ty, (!partial).then_some(value))
+            }
+        };
+        Some((k, ctype_for(py, ty).ok(), value))
+    }
+
     /// Is `name` a global variable whose type is `const` at the top (and
     /// not an array)?  cffi makes such declarations constants of `lib`:
     /// read once, by value, and never written.

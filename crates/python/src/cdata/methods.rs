@@ -32,7 +32,7 @@ pub fn method_defs() -> Vec<ffi::PyMethodDef> {
 }
 
 unsafe extern "C" fn enter(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    ffi::Py_NewRef(slf)
+    ffi::compat::Py_NewRef(slf)
 }
 
 unsafe extern "C" fn exit(slf: *mut ffi::PyObject, _args: *mut *mut ffi::PyObject, _n: ffi::Py_ssize_t) -> *mut ffi::PyObject {

@@ -15,7 +15,7 @@ use std::ptr;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyType;
+use pyo3::types::{PyTuple, PyType};
 
 use crate::convert::Room;
 use crate::ctype::CType;
@@ -265,7 +265,11 @@ fn make_type(
     // SAFETY: the spec and everything it points to are leaked ('static).
     unsafe {
         let tp = match base {
-            Some(b) => ffi::PyType_FromSpecWithBases(spec, b.as_ptr()),
+            Some(b) => {
+                // a 1-tuple: CPython 3.9 takes only a tuple here (3.10+ also a type)
+                let bases = PyTuple::new(py, [b])?;
+                ffi::PyType_FromSpecWithBases(spec, bases.as_ptr())
+            }
             None => ffi::PyType_FromSpec(spec),
         };
         if tp.is_null() {

@@ -456,11 +456,11 @@ unsafe fn richcompare_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ff
     let a_ptrlike = !matches!(ca.ctype().kind, Kind::Primitive | Kind::Enum);
     if a_ptrlike {
         if !b_is_cdata {
-            return ffi::Py_NewRef(ffi::Py_NotImplemented());
+            return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
         }
         let cb = cd(b);
         if matches!(cb.ctype().kind, Kind::Primitive | Kind::Enum) {
-            return ffi::Py_NewRef(ffi::Py_NotImplemented());
+            return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
         }
         let (x, y) = (ca.identity_address(), cb.identity_address());
         let res = match op {
@@ -471,18 +471,18 @@ unsafe fn richcompare_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ff
             ffi::Py_GT => x > y,
             _ => x >= y,
         };
-        return ffi::Py_NewRef(if res { ffi::Py_True() } else { ffi::Py_False() });
+        return ffi::compat::Py_NewRef(if res { ffi::Py_True() } else { ffi::Py_False() });
     }
     let va = match primitive_value(py, ca) {
         Some(Ok(v)) => v,
         Some(Err(e)) => return ret_obj(py, Err(e)),
-        None => return ffi::Py_NewRef(ffi::Py_NotImplemented()),
+        None => return ffi::compat::Py_NewRef(ffi::Py_NotImplemented()),
     };
     let vb = if b_is_cdata {
         match primitive_value(py, cd(b)) {
             Some(Ok(v)) => v,
             Some(Err(e)) => return ret_obj(py, Err(e)),
-            None => return ffi::Py_NewRef(ffi::Py_NotImplemented()),
+            None => return ffi::compat::Py_NewRef(ffi::Py_NotImplemented()),
         }
     } else {
         Bound::from_borrowed_ptr(py, b)
@@ -570,7 +570,7 @@ unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyO
     let c = cd(p);
     let ct = c.ctype();
     if !matches!(ct.kind, Kind::Pointer | Kind::Array) || ffi::PyLong_Check(n) == 0 && ffi::PyIndex_Check(n) == 0 {
-        return ffi::Py_NewRef(ffi::Py_NotImplemented());
+        return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
     }
     let i = ffi::PyNumber_AsSsize_t(n, ffi::PyExc_OverflowError);
     if i == -1 && !ffi::PyErr_Occurred().is_null() {
@@ -624,7 +624,7 @@ unsafe extern "C" fn nb_subtract(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -
 
 unsafe fn nb_subtract_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject {
     if !super::is_cdata(py, a) {
-        return ffi::Py_NewRef(ffi::Py_NotImplemented());
+        return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
     }
     if super::is_cdata(py, b) {
         let (ca, cb) = (cd(a), cd(b));
