@@ -17,6 +17,9 @@ from . import CFFI_API_VERSION as __version__  # noqa: F401  (cffi's API version
 _CFFI_OUT_OF_LINE_VERSIONS = range(0x2601, 0x2900)
 
 
+_NOT_GIVEN = object()
+
+
 class FFI(CompiledFFI):
     """``ffi`` objects of compiled modules (``error``, ``CData``, ``CType``
     are their class attributes, as in cffi), and of the out-of-line modules
@@ -24,9 +27,15 @@ class FFI(CompiledFFI):
 
     __module__ = "_cffi_backend"
 
-    def __init__(self, module_name=None, _version=None, _types=None, _globals=None, _struct_unions=None,
+    def __init__(self, module_name=_NOT_GIVEN, _version=None, _types=None, _globals=None, _struct_unions=None,
                  _enums=None, _typenames=None, _includes=None):
         super().__init__()
+        if module_name is _NOT_GIVEN:
+            module_name = None
+        elif not isinstance(module_name, str):
+            # as cffi's argument parsing (an old demo passes bytes)
+            got = "None" if module_name is None else type(module_name).__name__
+            raise TypeError("FFI() argument 1 must be str, not %s" % got)
         if _version is None and not _types:
             return  # FFI(): nothing declared
         if _version not in _CFFI_OUT_OF_LINE_VERSIONS:

@@ -40,12 +40,20 @@ def _build(tmpdir, ext, compiler_verbose=0, debug=None):
     options["build_lib"] = ("ffiplatform", tmpdir)
     options["build_temp"] = ("ffiplatform", tmpdir)
     dist.verbose = compiler_verbose
+    # distutils' log shows the build's steps (commands, compiler lines)
+    # when verbose, and only warnings otherwise, as in cffi
+    from distutils import log
+
+    old_threshold = log.set_threshold(log.WARN) or log.WARN
     try:
+        log.set_verbosity(compiler_verbose)
         dist.run_command("build_ext")
         cmd_obj = dist.get_command_obj("build_ext")
         [soname] = cmd_obj.get_outputs()
     except (CompileError, LinkError) as e:
         raise VerificationError("%s: %s" % (e.__class__.__name__, e))
+    finally:
+        log.set_threshold(old_threshold)
     return soname
 
 

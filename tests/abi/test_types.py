@@ -511,3 +511,14 @@ def test_function_type_with_an_opaque_record_by_value_is_refused(ffi):
     ffi.cdef("struct holder { void (*x)(struct op); };")
     with pytest.raises(TypeError):
         ffi.new("struct holder *")
+
+
+def test_private_typeof_used_by_code_written_for_cffi(ffi, ffi_mod):
+    # ffi._typeof(): cffi's demo/api.py and others call it (issue 10)
+    assert ffi._typeof("int *") is ffi.typeof("int *")
+    with pytest.raises(ffi_mod.CDefError, match=r"the type 'int\(int\)' is a function type, not a pointer-to-function type"):
+        ffi._typeof("int(int)")
+    fp = ffi._typeof("int(int)", consider_function_as_funcptr=True)
+    assert fp is ffi.typeof("int(*)(int)")
+    assert ffi.getctype(fp, "name") == "int(* name)(int)"
+    assert ffi.callback(fp, lambda x: x + 1)(41) == 42

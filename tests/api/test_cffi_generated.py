@@ -315,3 +315,14 @@ def test_bad_tables_are_errors_not_crashes():
     with pytest.raises(ImportError) as e:
         backend.FFI("_old", _version=0x2500, _types=b"")
     assert "unknown version" in str(e.value)
+
+
+def test_module_name_must_be_str():
+    # cffi's demo/manual2.py (written for an older format) passes bytes
+    import rcffi._cffi_backend as backend
+
+    for name, tname in ((b"manual2", "bytes"), (None, "None"), (5, "int")):
+        with pytest.raises(TypeError) as e:
+            backend.FFI(name, _version=0x2601, _types=b"")
+        assert str(e.value) == "FFI() argument 1 must be str, not %s" % tname
+    assert isinstance(backend.FFI(), backend.FFI)

@@ -1,11 +1,13 @@
 """API mode: modules compiled from a cdef and C source written by the test."""
 
 import errno as errno_mod
+import logging
 import os
 
 import pytest
 
 from conftest import cffi_impl
+from .conftest import unique
 
 HEADER = r"""
 typedef struct { int x, y; } point_t;
@@ -379,3 +381,17 @@ def test_lib_dict_lists_every_name(build):
     assert lib.__dict__ == {"ff": lib.ff, "aa": aaobj, "my_constant": -45}
     lib.__dict__["ff"] = "??"
     assert lib.ff(10) == 15
+
+
+@pytest.mark.parametrize("verbose", [0, 1])
+def test_compile_verbose_logs_the_build_steps(tmp_path, caplog, verbose):
+    # as cffi: distutils' log shows the build's steps only when verbose
+    # (cffi's demos print them)
+    ffi = cffi_impl.FFI()
+    ffi.cdef("int f(int);")
+    name = unique("_verbose")
+    ffi.set_source(name, "static int f(int x) { return x; }")
+    with caplog.at_level(logging.DEBUG):
+        ffi.compile(tmpdir=str(tmp_path), verbose=verbose)
+    building = ["building '%s' extension" % name in r.getMessage() for r in caplog.records]
+    assert any(building) == bool(verbose)

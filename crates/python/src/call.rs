@@ -259,7 +259,7 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
                     a.array(c.item().get().id, cdecl::ArrayLen::Open)
                 };
                 let arr_ct = crate::ctype::ctype_for(py, arr_id)?;
-                let tmp = crate::ffi_obj::new_owned(py, &arr_ct, Some(obj))?;
+                let tmp = crate::ffi_obj::new_owned(py, &arr_ct, Some(obj)).map_err(|e| named_for_parameter(py, e, arr_ct.get(), c))?;
                 let p = (*(tmp.as_ptr() as *const CDataObject)).ptr;
                 temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(tmp));
                 p
@@ -287,6 +287,20 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
             convert::write(py, c, obj, dst)?;
             Ok(slot as *mut c_void)
         }
+    }
+}
+
+/// An error about the temporary `T[]` built for a `T *` parameter names
+/// the parameter's type, as cffi's ("initializer for ctype 'char *' must
+/// be a bytes or list or tuple, not str").
+fn named_for_parameter(py: Python<'_>, e: PyErr, arr: &CType, param: &CType) -> PyErr {
+    let prefix = format!("initializer for ctype '{}'", arr.cname);
+    match e.value(py).str() {
+        Ok(text) if e.is_instance_of::<PyTypeError>(py) && text.to_string().starts_with(&prefix) => {
+            let rest = text.to_string()[prefix.len()..].to_string();
+            PyTypeError::new_err(format!("initializer for ctype '{}'{}", param.cname, rest))
+        }
+        _ => e,
     }
 }
 

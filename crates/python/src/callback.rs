@@ -242,8 +242,7 @@ impl FFIBase {
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut ct = self.resolve(py, cdecl, false)?;
         if ct.get().kind == Kind::Function {
-            let id = crate::state::arena().pointer(ct.get().id);
-            ct = crate::ctype::ctype_for(py, id)?;
+            ct = crate::ffi_obj::function_pointer(py, &ct)?;
         }
         let c = ct.get();
         if !(c.kind == Kind::Pointer && c.item().get().kind == Kind::Function) {

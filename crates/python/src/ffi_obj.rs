@@ -166,6 +166,13 @@ fn function_type_error(py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyErr {
     errors::cdef_error(py, format!("the type '{text}' is a function type, not a pointer-to-function type"))
 }
 
+/// The pointer type to the function type `ct` (what cffi makes of a
+/// function type where a function pointer is expected).
+pub fn function_pointer(py: Python<'_>, ct: &Py<CType>) -> PyResult<Py<CType>> {
+    let id = crate::state::arena().pointer(ct.get().id);
+    crate::ctype::ctype_for(py, id)
+}
+
 fn sizeof_error(ct: &CType) -> PyErr {
     PyValueError::new_err(format!("ctype '{}' is of unknown size", ct.cname))
 }
@@ -371,6 +378,22 @@ impl FFIBase {
             Ok(r) => Ok(r.warnings),
             Err(e) => Err(errors::from_cdecl_parse(py, e)),
         }
+    }
+
+    /// cffi's private `ffi._typeof(cdecl, consider_function_as_funcptr)`,
+    /// which code written for cffi calls (cffi's own demos do): the ctype
+    /// `cdecl` names; a function type is an error, or with
+    /// `consider_function_as_funcptr` the pointer to it.
+    #[pyo3(signature = (cdecl, consider_function_as_funcptr=false))]
+    fn _typeof(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>, consider_function_as_funcptr: bool) -> PyResult<Py<CType>> {
+        let ct = self.resolve(py, cdecl, false)?;
+        if ct.get().kind != Kind::Function {
+            return Ok(ct);
+        }
+        if !consider_function_as_funcptr {
+            return Err(self.function_type_error(py, cdecl));
+        }
+        function_pointer(py, &ct)
     }
 
     #[pyo3(name = "typeof")]

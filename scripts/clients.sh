@@ -1,0 +1,519 @@
+#!/usr/bin/env bash
+# Real cffi-based packages as tests (issue 10): each package is built from its
+# sdist, downloaded from PyPI by name and pinned version at run time (nothing
+# third-party is in this repository), twice, in fresh venvs:
+#   - with real cffi 2.0.0                       (the reference), and
+#   - with rcffi in drop-in mode: RCFFI_AS_CFFI=1 pip install --no-build-isolation
+#     (real cffi gets installed too, as the packages depend on it: rcffi must win)
+# then its own test suite runs in both venvs and each package prints
+#   name version: rcffi P passed F failed / cffi P' passed F' failed
+# with, under it, every test that passes with cffi and fails with rcffi. The
+# last line is "N passed, M failed" over packages: a package passes when every
+# test that passes with real cffi passes with rcffi. Not part of .ci/run (it
+# downloads and builds for many minutes).
+#
+# Packages, and the cffi feature each one exercises:
+#   bcrypt 3.2.2         API mode (cffi_modules, set_source), before its Rust rewrite
+#   argon2-cffi-bindings API mode over bundled C sources, large buffers
+#   pycares 4.8.0        API mode, extern "Python" callbacks, ffi.new_handle, ffi.gc;
+#                        only its tests that need no network (they query 8.8.8.8)
+#   pyvips 2.1.16        API mode against libvips (pkg-config), GObject callbacks,
+#                        ffi.buffer/from_buffer, ffi.gc (2.1.16: the newest sdist
+#                        whose tests include their helpers and images)
+#   cairocffi 1.7.1      in-line ABI mode: dlopen() of libcairo, callbacks, buffers
+#   psycopg2cffi 2.9.0   API mode over libpq, run against a PostgreSQL server started
+#                        here on 127.0.0.1; tests: its own, plus psycopg2 2.7.7's
+#                        suite through psycopg2cffi.compat.register() (psycopg2cffi's
+#                        copy of that suite is not in its sdist; psycopg2's sdist has
+#                        the original, in Python 2: 2to3 runs over it, as psycopg2's
+#                        build did; later psycopg2 suites need psycopg2.errors)
+#   pymunk 6.8.1         API mode over bundled Chipmunk2D: extern "Python" callbacks,
+#                        var-sized structs (cpPolyline), many small structs
+#   xattr 1.1.0          API mode, errno
+#   sounddevice 0.5.1    out-of-line ABI mode (set_source(name, None)); it has no test
+#                        suite, so a device-free smoke run: its module as built by
+#                        each implementation, and the module real cffi generated
+#                        loaded under rcffi
+#   cffi demo/           the programs of cffi's own demo/ directory (from the cffi
+#                        2.0.0 sdist): verify(), API and out-of-line modules,
+#                        embedding, extern "Python"; each one runs and its output
+#                        (addresses blanked) is compared
+# Not used: coincurve (its build downloads libsecp256k1 from GitHub),
+# onigurumacffi, python-olm and secp256k1 (their sdists have no tests, and
+# this script reaches only PyPI and Debian).
+#
+# System libraries come from Debian (apt-get, when run as root); a package
+# whose library is missing is skipped visibly with the reason.
+#
+# Environment: RCFFI_CLIENTS_DIR (scratch dir, default /tmp/rcffi-clients),
+# CLIENTS (space-separated subset of: bcrypt argon2 pycares pyvips cairocffi
+# psycopg2cffi pymunk xattr sounddevice demo), PYTHON (default python3),
+# CLIENTS_TIMEOUT (seconds per test run, default 1800).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=${RCFFI_CLIENTS_DIR:-/tmp/rcffi-clients}
+PY=${PYTHON:-python3}
+TIMEOUT=${CLIENTS_TIMEOUT:-1800}
+ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo"
+CLIENTS=${CLIENTS:-$ALL}
+export PIP_DISABLE_PIP_VERSION_CHECK=1 MAKEFLAGS=-j1 PYTHONDONTWRITEBYTECODE=1
+
+mkdir -p "$WORK"/{sdists,logs,results,venvs,src,run,wheel}
+RESULTS="$WORK/results"
+rm -f "$RESULTS"/*.summary
+say() { printf '%s\n' "$*"; }
+log() { printf '  .. %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------- system
+APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  missing=$(for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || printf '%s ' "$p"; done)
+  if [ -n "$missing" ]; then
+    log "apt-get install $missing"
+    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing; } \
+      >"$WORK/logs/apt.log" 2>&1 || log "apt-get failed (see $WORK/logs/apt.log): packages needing these libraries will be skipped"
+  fi
+fi
+have_pc() { pkg-config --exists "$1" 2>/dev/null; }
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+
+# ---------------------------------------------------------------- tools
+# a venv for pip download and maturin; the rcffi wheel is built once from this
+# checkout (the dev profile reuses the usual target/)
+TOOLS="$WORK/venvs/tools"
+if [ ! -x "$TOOLS/bin/pip" ]; then
+  "$PY" -m venv "$TOOLS" || { say "cannot make a venv with $PY"; exit 2; }
+fi
+"$TOOLS/bin/pip" install -q setuptools wheel "maturin>=1.16,<2" >"$WORK/logs/tools.log" 2>&1 \
+  || { say "cannot reach PyPI (pip install maturin failed): see $WORK/logs/tools.log"; exit 2; }
+build_rcffi_wheel() {
+  rm -f "$WORK"/wheel/*.whl
+  (cd "$ROOT" && "$TOOLS/bin/maturin" build --quiet --profile dev -i "$TOOLS/bin/python" -o "$WORK/wheel") \
+    >"$WORK/logs/rcffi-wheel.log" 2>&1 || return 1
+  ls "$WORK"/wheel/rcffi-*.whl | head -1
+}
+RCFFI_WHEEL=$(build_rcffi_wheel) || { say "cannot build the rcffi wheel: see $WORK/logs/rcffi-wheel.log"; exit 2; }
+log "rcffi wheel: $RCFFI_WHEEL"
+
+# ---------------------------------------------------------------- helpers
+# sdist NAME==VERSION -> path of the downloaded sdist (cached)
+sdist() {
+  local spec=$1 name=${1%%==*} version=${1##*==} f
+  f=$(ls "$WORK"/sdists/"${name}"-"${version}".tar.gz "$WORK"/sdists/"${name//-/_}"-"${version}".tar.gz 2>/dev/null | head -1)
+  if [ -z "$f" ]; then
+    "$TOOLS/bin/pip" download -q --no-deps --no-binary :all: -d "$WORK/sdists" "$spec" >"$WORK/logs/download-$name.log" 2>&1 || return 1
+    f=$(ls "$WORK"/sdists/"${name}"-"${version}".tar.gz "$WORK"/sdists/"${name//-/_}"-"${version}".tar.gz 2>/dev/null | head -1)
+  fi
+  [ -n "$f" ] && printf '%s\n' "$f"
+}
+
+# unpack SDIST into a fresh DIR; prints the top directory
+unpack() {
+  rm -rf "$2" && mkdir -p "$2" && tar xzf "$1" -C "$2" && printf '%s\n' "$2"/*/
+}
+
+# new_venv KEY IMPL DEPS...: a fresh venv with the implementation and DEPS
+new_venv() {
+  local key=$1 impl=$2; shift 2
+  local v="$WORK/venvs/$key-$impl"
+  rm -rf "$v" && "$PY" -m venv "$v" || return 1
+  local base=(setuptools wheel pytest pytest-timeout)
+  if [ "$impl" = cffi ]; then base+=("cffi==2.0.0"); else base+=("$RCFFI_WHEEL"); fi
+  "$v/bin/pip" install -q "${base[@]}" "$@" >>"$WORK/logs/$key-$impl.log" 2>&1 || return 1
+  printf '%s\n' "$v"
+}
+
+# in_impl IMPL CMD...: run CMD with rcffi standing in for cffi when IMPL=rcffi
+in_impl() {
+  local impl=$1; shift
+  if [ "$impl" = rcffi ]; then RCFFI_AS_CFFI=1 "$@"; else env -u RCFFI_AS_CFFI "$@"; fi
+}
+
+# check_backend KEY IMPL VENV MODULE: which implementation the built module uses
+# (rcffi's modules, or real cffi's _cffi_backend extension)
+check_backend() {
+  local key=$1 impl=$2 v=$3 mod=$4
+  in_impl "$impl" "$v/bin/python" - "$mod" "$impl" <<'EOF' >>"$WORK/logs/$key-$impl.log" 2>&1
+import importlib, sys
+importlib.import_module(sys.argv[1])
+files = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
+real = any(("_cffi_backend." in f or "/cffi/" in f) and "/rcffi/" not in f for f in files)
+ours = "rcffi" in sys.modules
+print("backend check:", sys.argv[1], "real cffi loaded:", real, "rcffi loaded:", ours)
+sys.exit(0 if (ours and not real) == (sys.argv[2] == "rcffi") else 1)
+EOF
+}
+
+# record KEY IMPL STATUS [JUNIT...]: counts of one run into $RESULTS/KEY-IMPL.json
+record() {
+  local key=$1 impl=$2 status=$3; shift 3
+  "$PY" - "$RESULTS/$key-$impl.json" "$status" "$@" <<'EOF'
+import json, sys, xml.etree.ElementTree as ET
+out, status, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+tests = {}
+for f in files:
+    try:
+        root = ET.parse(f).getroot()
+    except (OSError, ET.ParseError):
+        continue
+    for case in root.iter("testcase"):
+        tid = "%s::%s" % (case.get("classname", ""), case.get("name", ""))
+        kids = {c.tag for c in case}
+        if kids & {"failure", "error"}:
+            tests[tid] = "failed"
+        elif "skipped" in kids:
+            tests[tid] = "skipped"
+        else:
+            tests[tid] = "passed"
+json.dump({"status": status, "tests": tests}, open(out, "w"), indent=1)
+EOF
+}
+
+# pytest_run KEY IMPL VENV DIR NAME ARGS...: one pytest run in DIR -> junit NAME
+pytest_run() {
+  local key=$1 impl=$2 v=$3 dir=$4 name=$5; shift 5
+  (cd "$dir" && in_impl "$impl" timeout "$TIMEOUT" "$v/bin/pytest" -p no:cacheprovider -o addopts="" \
+      --timeout=120 --continue-on-collection-errors --tb=native --durations=5 -q -rN --junitxml="$RESULTS/$key-$impl-$name.xml" "$@") >>"$WORK/logs/$key-$impl.log" 2>&1
+  return 0
+}
+
+# report KEY "NAME VERSION": the package's line, its regressions, its verdict
+report() {
+  "$PY" - "$RESULTS" "$1" "$2" <<'EOF'
+import json, os, sys
+res, key, label = sys.argv[1:4]
+def load(impl):
+    try:
+        return json.load(open(os.path.join(res, "%s-%s.json" % (key, impl))))
+    except OSError:
+        return {"status": "not run", "tests": {}}
+r, c = load("rcffi"), load("cffi")
+def counts(d):
+    v = list(d["tests"].values())
+    s = "%d passed %d failed" % (v.count("passed"), v.count("failed"))
+    if v.count("skipped"):
+        s += " (%d skipped)" % v.count("skipped")
+    if d["status"] != "ok":
+        s += " [%s]" % d["status"]
+    return s
+print("%s: rcffi %s / cffi %s" % (label, counts(r), counts(c)))
+worse = sorted(t for t, s in c["tests"].items() if s == "passed" and r["tests"].get(t) != "passed")
+for t in worse:
+    print("    passes with cffi, not with rcffi (%s): %s" % (r["tests"].get(t, "missing"), t))
+skipped = c["status"].startswith("skipped") and r["status"].startswith("skipped")
+ok = not worse and (skipped or (r["status"] == "ok" and c["status"] == "ok"))
+open(os.path.join(res, key + ".summary"), "w").write("skipped" if skipped else "passed" if ok else "failed")
+EOF
+}
+
+# ---------------------------------------------------------------- generic package
+# build_and_test KEY SPEC MODULE DEPS -- TEST-FUNCTION
+# builds SPEC's sdist in both venvs, checks MODULE's backend, then calls
+# TEST-FUNCTION KEY IMPL VENV SRC (SRC: the unpacked sdist of that impl)
+build_and_test() {
+  local key=$1 spec=$2 mod=$3 deps=$4 testfn=$5 sd impl v src
+  sd=$(sdist "$spec") || { for impl in cffi rcffi; do record "$key" "$impl" "download failed"; done; return; }
+  for impl in cffi rcffi; do
+    : >"$WORK/logs/$key-$impl.log"
+    rm -f "$RESULTS/$key-$impl"-*.xml
+    log "$key: $impl venv, build"
+    # shellcheck disable=SC2086
+    v=$(new_venv "$key" "$impl" $deps) || { record "$key" "$impl" "venv failed"; continue; }
+    src=$(unpack "$sd" "$WORK/src/$key-$impl") || { record "$key" "$impl" "unpack failed"; continue; }
+    if ! (cd "$WORK/run" && in_impl "$impl" "$v/bin/pip" install -v --no-build-isolation "$sd") >>"$WORK/logs/$key-$impl.log" 2>&1; then
+      record "$key" "$impl" "build failed"; continue
+    fi
+    if ! check_backend "$key" "$impl" "$v" "$mod"; then
+      record "$key" "$impl" "wrong backend"; continue
+    fi
+    log "$key: $impl tests"
+    "$testfn" "$key" "$impl" "$v" "$src"
+    record "$key" "$impl" ok "$RESULTS/$key-$impl"-*.xml
+  done
+}
+
+# skip_pkg KEY REASON: both runs of KEY recorded as skipped, with REASON
+skip_pkg() {
+  local i
+  for i in cffi rcffi; do record "$1" "$i" "skipped: $2"; done
+}
+
+# lib_pkg KEY LABEL CHECK REASON SPEC MODULE DEPS TESTFN: build_and_test when
+# the command CHECK succeeds (a system library is there), else skipped
+lib_pkg() {
+  local key=$1 label=$2 check=$3 why=$4; shift 4
+  if $check; then build_and_test "$key" "$@"; else skip_pkg "$key" "$why"; fi
+  report "$key" "$label"
+}
+
+# a copy of DIR (tests taken out of the sdist, so that the source tree does
+# not shadow the installed package) -> prints the copy
+run_dir() {
+  local d="$WORK/run/$1-$2"
+  rm -rf "$d" && mkdir -p "$d" && printf '%s\n' "$d"
+}
+
+# ---------------------------------------------------------------- packages
+t_bcrypt() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  pytest_run "$1" "$2" "$3" "$d" all tests
+}
+p_bcrypt() { build_and_test bcrypt "bcrypt==3.2.2" bcrypt "six" t_bcrypt; report bcrypt "bcrypt 3.2.2"; }
+
+t_argon2() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  pytest_run "$1" "$2" "$3" "$d" all tests
+}
+p_argon2() { build_and_test argon2 "argon2-cffi-bindings==21.2.0" _argon2_cffi_bindings "" t_argon2; report argon2 "argon2-cffi-bindings 21.2.0"; }
+
+# the tests that ask 8.8.8.8 (or other servers) are left out
+PYCARES_NETWORK="query_ or getaddrinfo5 or search or lookup or idna or result_not_ascii or EventThread or custom_resolvconf or channel_local_ip or channel_timeout"
+t_pycares() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  pytest_run "$1" "$2" "$3" "$d" all tests -k "not ($PYCARES_NETWORK)"
+}
+p_pycares() { build_and_test pycares "pycares==4.8.0" pycares "" t_pycares; report pycares "pycares 4.8.0"; }
+
+t_pyvips() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  pytest_run "$1" "$2" "$3" "$d" all tests
+}
+p_pyvips() {
+  lib_pkg pyvips "pyvips 2.1.16" "have_pc vips" "libvips-dev (pkg-config vips) not installed" \
+    "pyvips==2.1.16" pyvips "" t_pyvips
+}
+
+t_cairocffi() {
+  local d; d=$(run_dir "$1" "$2")
+  # its tests live in the installed package; test_xcb needs xcffib and an X server
+  pytest_run "$1" "$2" "$3" "$d" all --pyargs cairocffi.test_cairo cairocffi.test_numpy
+}
+p_cairocffi() {
+  lib_pkg cairocffi "cairocffi 1.7.1" "have_lib libcairo.so.2" "libcairo2 not installed" \
+    "cairocffi==1.7.1" cairocffi "flit_core numpy pikepdf" t_cairocffi
+}
+
+PG_PORT=54329
+PG_DIR="$WORK/pg"
+start_postgres() {
+  local bin; bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -n "$bin" ] && [ -x "$bin/initdb" ] || { PG_WHY="no PostgreSQL server installed (apt-get install postgresql)"; return 1; }
+  id postgres >/dev/null 2>&1 || { PG_WHY="no 'postgres' user to run the server as"; return 1; }
+  rm -rf "$PG_DIR" && mkdir -p "$PG_DIR/sock" && chown -R postgres "$PG_DIR"
+  runuser -u postgres -- "$bin/initdb" -D "$PG_DIR/data" -U postgres --auth=trust >>"$WORK/logs/postgres.log" 2>&1 \
+    || { PG_WHY="initdb failed (see $WORK/logs/postgres.log)"; return 1; }
+  runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR/sock" start >>"$WORK/logs/postgres.log" 2>&1 \
+    || { PG_WHY="the server did not start (see $PG_DIR/server.log)"; return 1; }
+  PG_BIN=$bin
+  runuser -u postgres -- "$bin/createdb" -h 127.0.0.1 -p $PG_PORT -U postgres psycopg2_test >>"$WORK/logs/postgres.log" 2>&1
+}
+stop_postgres() {
+  [ -n "${PG_BIN:-}" ] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast stop >>"$WORK/logs/postgres.log" 2>&1
+  PG_BIN=
+}
+t_psycopg2cffi() {
+  local d; d=$(run_dir "$1" "$2")
+  # its own tests, out of the installed package (whose tests/__init__.py
+  # imports the psycopg2_tests its sdist leaves out)
+  mkdir -p "$d/own" && cp "$4"/psycopg2cffi/tests/test_*.py "$d/own/"
+  pytest_run "$1" "$2" "$3" "$d" own own
+  # psycopg2's own suite, with psycopg2cffi standing in for psycopg2
+  local ps; ps=$(unpack "$PSYCOPG2_SDIST" "$WORK/src/psycopg2-$2") || return 0
+  cp -r "$ps/tests" "$d/"
+  # psycopg2 2.7 ran 2to3 over its tests at build time for Python 3: so do we
+  # (lib2to3, in Python up to 3.12); its tests/__init__.py imports every
+  # module (one failing import fails them all): emptied, each module is
+  # collected alone
+  "$3/bin/python" -W ignore -m lib2to3 -w -n "$d/tests" >>"$WORK/logs/$1-$2.log" 2>&1
+  : >"$d/tests/__init__.py"
+  cat >"$d/conftest.py" <<'EOF'
+# glue written by scripts/clients.sh: psycopg2's tests import psycopg2
+from psycopg2cffi import compat
+compat.register()
+EOF
+  # the two test_copy_no_hang hang with psycopg2cffi (cffi and rcffi alike)
+  PSYCOPG2_TESTDB=psycopg2_test PSYCOPG2_TESTDB_HOST=127.0.0.1 PSYCOPG2_TESTDB_PORT=$PG_PORT \
+    PSYCOPG2_TESTDB_USER=postgres pytest_run "$1" "$2" "$3" "$d" psycopg2 tests -k "not copy_no_hang"
+}
+p_psycopg2cffi() {
+  PG_WHY=
+  if ! PSYCOPG2_SDIST=$(sdist "psycopg2==2.7.7"); then
+    skip_pkg psycopg2cffi "cannot download psycopg2 2.7.7's tests"
+  elif ! have_pc libpq; then
+    skip_pkg psycopg2cffi "libpq-dev not installed"
+  elif ! start_postgres; then
+    skip_pkg psycopg2cffi "$PG_WHY"
+  else
+    build_and_test psycopg2cffi "psycopg2cffi==2.9.0" psycopg2cffi "six" t_psycopg2cffi
+    stop_postgres
+  fi
+  report psycopg2cffi "psycopg2cffi 2.9.0"
+}
+trap stop_postgres EXIT
+
+t_pymunk() {
+  local d; d=$(run_dir "$1" "$2")
+  pytest_run "$1" "$2" "$3" "$d" all --pyargs pymunk.tests
+}
+p_pymunk() { build_and_test pymunk "pymunk==6.8.1" pymunk "" t_pymunk; report pymunk "pymunk 6.8.1"; }
+
+t_xattr() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  # its tests make files in the current directory and in TMPDIR
+  mkdir -p "$d/tmp" && TMPDIR="$d/tmp" pytest_run "$1" "$2" "$3" "$d" all tests
+}
+p_xattr() { build_and_test xattr "xattr==1.1.0" xattr "" t_xattr; report xattr "xattr 1.1.0"; }
+
+# sounddevice: no test suite upstream; these calls need no audio device
+SD_SMOKE='
+import sys, sounddevice as sd
+print("portaudio", sd.get_portaudio_version()[0] > 0)
+print("hostapis", type(sd.query_hostapis()).__name__)
+print("devices", type(sd.query_devices()).__name__)
+print("default", sd.default.samplerate, sd.default.channels, sd.default.dtype)
+try:
+    sd.check_output_settings(device=10**6)
+except Exception as e:
+    print("bad device:", type(e).__name__, e)
+print("ffi", type(sd._ffi).__name__, sd._ffi.sizeof("PaStreamParameters"))
+'
+smoke() {  # smoke KEY IMPL-NAME VENV IMPL-TO-RUN-UNDER: one "test" comparing outputs
+  in_impl "$4" "$3/bin/python" -c "$SD_SMOKE" >"$RESULTS/$1-$2.out" 2>&1
+}
+t_sounddevice() {
+  smoke "$1" "$2" "$3" "$2"
+  if [ "$2" = rcffi ]; then
+    # the _sounddevice.py real cffi generated (cffi venv), loaded with rcffi
+    local site; site=$("$WORK/venvs/$1-cffi/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+    PYTHONPATH="$site" smoke "$1" "cffi-made" "$3" rcffi
+  fi
+  "$PY" - "$RESULTS" "$1" "$2" <<'EOF'
+import os, re, sys
+res, key, impl = sys.argv[1:4]
+def out(name):
+    try:
+        text = open(os.path.join(res, "%s-%s.out" % (key, name))).read()
+        return re.sub(r"0x[0-9a-f]+", "0x?", re.sub(r"/sounddevice-r?cffi/", "/VENV/", text))
+    except OSError:
+        return None
+ref = out("cffi")
+cases = [("smoke", out(impl))] + ([("cffi-made module under rcffi", out("cffi-made"))] if impl == "rcffi" else [])
+with open(os.path.join(res, "%s-%s-smoke.xml" % (key, impl)), "w") as f:
+    f.write("<testsuite>")
+    for name, text in cases:
+        bad = text is None or "Traceback" in text or text != ref
+        f.write('<testcase classname="sounddevice" name="%s">%s</testcase>' % (name, "<failure/>" if bad else ""))
+    f.write("</testsuite>")
+EOF
+}
+p_sounddevice() {
+  lib_pkg sounddevice "sounddevice 0.5.1" "have_lib libportaudio.so.2" "libportaudio2 not installed" \
+    "sounddevice==0.5.1" sounddevice "" t_sounddevice
+}
+
+# cffi's demo/ programs: KEY -> "build-script program args" (run in order)
+DEMOS="api:api.py
+bsdopendirtype:bsdopendirtype_build.py bsdopendirtype.py
+extern_python:extern_python.py
+extern_python_varargs:extern_python_varargs.py
+fastcsv:fastcsv.py
+gmp:gmp_build.py gmp.py 123456789012345678901234567890 987654321098765432109876543210
+manual2:manual2.py
+pwuid:pwuid_build.py pwuid.py
+pyobj:pyobj.py
+readdir:readdir_build.py readdir.py
+readdir2:readdir2_build.py readdir2.py
+recopendirtype:recopendirtype_build.py recopendirtype.py
+embedding:embedding.py
+_curses:_curses_build.py"
+t_demo_one() {  # KEY IMPL VENV DIR DEMO-KEY "steps"
+  local key=$1 impl=$2 v=$3 dir=$4 name=$5 steps=$6 out="$RESULTS/demo-$2-$5.out"
+  : >"$out"
+  local first rest
+  (
+    cd "$dir" || exit 1
+    set -- $steps
+    # a build script's output (compiler messages) is kept apart, not compared
+    if [[ $1 == *_build.py ]]; then in_impl "$impl" timeout 600 "$v/bin/python" "$1" >"$out.build" 2>&1 || exit 1; shift; fi
+    in_impl "$impl" timeout 600 "$v/bin/python" "$@" >>"$out" 2>&1 || exit 1
+    if [ "$name" = embedding ]; then
+      # the library embedding.py built, called from C (cffi's embedding_test.c)
+      local so; so=$(ls _embedding_cffi*.so | head -1)
+      gcc -o embedding_test embedding_test.c "./$so" -Wl,-rpath,"$dir" >>"$out" 2>&1 || exit 1
+      # the embedded interpreter is the base one: give it the venv's packages
+      local site; site=$("$v/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+      PYTHONPATH="$dir:$site" in_impl "$impl" timeout 60 ./embedding_test >>"$out" 2>&1 || exit 1
+    fi
+    if [ "$name" = _curses ]; then
+      in_impl "$impl" timeout 60 "$v/bin/python" -c "import _curses; print(_curses.version if hasattr(_curses, 'version') else 'ok')" >>"$out" 2>&1 || exit 1
+    fi
+  )
+  echo "exit $?" >>"$out"
+}
+t_demo() {
+  local key=$1 impl=$2 v=$3 src=$4 d line name steps
+  d=$(run_dir "$key" "$impl"); cp -r "$src/demo" "$d/"
+  # the readdir demos list /tmp: give them a directory whose content is fixed
+  mkdir -p "$d/fixture/sub" && touch "$d/fixture/a" "$d/fixture/sub/b"
+  sed -i "s#\(['\"]\)/tmp\1#\1$d/fixture\1#" "$d"/demo/*.py
+  while IFS= read -r line; do
+    name=${line%%:*}; steps=${line#*:}
+    t_demo_one "$key" "$impl" "$v" "$d/demo" "$name" "$steps"
+  done <<<"$DEMOS"
+  "$PY" - "$RESULTS" "$impl" "$d" <<'EOF'
+import glob, os, re, sys
+res, impl, d = sys.argv[1:4]
+def norm(t):
+    # warnings name the line that warns (cffi: a line of its own parser)
+    out, warned = [], False
+    for line in t.splitlines():
+        if warned and line.startswith("  "):
+            warned = False
+            continue
+        warned = re.search(r": [A-Za-z]*Warning: ", line) is not None
+        if not warned:
+            out.append(line)
+    t = re.sub(r"/demo-r?cffi\b", "/demo-IMPL", "\n".join(out))
+    return re.sub(r"0x[0-9a-f]+", "0x?", t)
+with open(os.path.join(res, "demo-%s-all.xml" % impl), "w") as f:
+    f.write("<testsuite>")
+    for p in sorted(glob.glob(os.path.join(res, "demo-%s-*.out" % impl))):
+        name = os.path.basename(p)[len("demo-%s-" % impl):-4]
+        text = open(p).read()
+        ok = text.rstrip().endswith("exit 0")
+        if ok and impl == "rcffi":
+            try:
+                ok = norm(text) == norm(open(os.path.join(res, "demo-cffi-%s.out" % name)).read())
+            except OSError:
+                pass
+        f.write('<testcase classname="demo" name="%s">%s</testcase>' % (name, "" if ok else "<failure/>"))
+    f.write("</testsuite>")
+EOF
+}
+p_demo() {
+  local sd impl v src
+  sd=$(sdist "cffi==2.0.0") || { for impl in cffi rcffi; do record demo "$impl" "download failed"; done; report demo "cffi demo/"; return; }
+  for impl in cffi rcffi; do
+    : >"$WORK/logs/demo-$impl.log"; rm -f "$RESULTS"/demo-"$impl"-*
+    log "demo: $impl"
+    v=$(new_venv demo "$impl") || { record demo "$impl" "venv failed"; continue; }
+    src=$(unpack "$sd" "$WORK/src/demo-$impl") || { record demo "$impl" "unpack failed"; continue; }
+    t_demo demo "$impl" "$v" "$src"
+    record demo "$impl" ok "$RESULTS/demo-$impl-all.xml"
+  done
+  report demo "cffi 2.0.0 demo/"
+}
+
+# ---------------------------------------------------------------- main
+for key in $CLIENTS; do
+  case " $ALL " in *" $key "*) "p_$key" ;; *) say "unknown package '$key' (known: $ALL)" ;; esac
+done
+"$PY" - "$RESULTS" <<'EOF'
+import glob, sys
+v = [open(p).read() for p in glob.glob(sys.argv[1] + "/*.summary")]
+extra = " (%d skipped)" % v.count("skipped") if v.count("skipped") else ""
+print("%d passed, %d failed%s" % (v.count("passed"), v.count("failed"), extra))
+sys.exit(1 if v.count("failed") else 0)
+EOF
