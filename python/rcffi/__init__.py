@@ -11,8 +11,17 @@ CFFI_API_VERSION = "2.0.0"
 
 from ._rcffi import __version__  # noqa: E402,F401
 from .api import FFI, CDefError, FFIError, VerificationError, VerificationMissing, PkgConfigError  # noqa: F401
-from ._dropin import install_as_cffi  # noqa: F401
 
 __version_info__ = tuple(int(x) for x in __version__.split("."))
+
+
+def __getattr__(name):
+    # drop-in mode's switch, imported when first used: compiled modules
+    # import this package at start, and need none of it
+    if name == "install_as_cffi":
+        from ._dropin import install_as_cffi
+
+        return install_as_cffi
+    raise AttributeError("module 'rcffi' has no attribute %r" % (name,))
 
 __all__ = ["FFI", "CDefError", "FFIError", "VerificationError", "VerificationMissing", "PkgConfigError"]

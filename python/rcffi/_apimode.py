@@ -1,9 +1,11 @@
 """Run-time side of API mode: the ``ffi`` and ``lib`` of a compiled module.
 
 ``PyInit_<module>`` calls ``_rcffi._init_api_module``, which creates a
-:class:`CompiledFFI`, replays the embedded cdef texts, applies what the C
-compiler measured, and calls :func:`make_lib` with the module's tables (an
-``_rcffi.ApiModule``)."""
+:class:`CompiledFFI` whose declarations are read from the embedded
+snapshot as they are first used (with what the C compiler measured), and
+calls :func:`make_lib` with the module's tables (an ``_rcffi.ApiModule``).
+Compiled modules import this module and the package's ``api``: keep what
+they need at start here, and the rest where it is used."""
 
 import _thread
 import sys
@@ -23,12 +25,53 @@ def _verify_loading():
     return getattr(_verify_state, "loading", False)
 
 
+# cffi's out-of-line modules carry a format number in this range
+_CFFI_OUT_OF_LINE_VERSIONS = range(0x2601, 0x2900)
+
+
 class CompiledFFI(FFI):
-    """The ``ffi`` object of a compiled module (as cffi's, its class is
-    ``_cffi_backend.FFI``: see :mod:`rcffi._cffi_backend`)."""
+    """The ``ffi`` object of a compiled module: ``_cffi_backend.FFI``, as
+    cffi's (see :mod:`rcffi._cffi_backend`; ``error``, ``CData``,
+    ``CType`` are its class attributes). Called as the out-of-line modules
+    real cffi generates call it (``_cffi_backend.FFI(name, _version=...,
+    _types=b'...', ...)``), it declares what their type tables describe."""
 
     # cffi's compiled FFI objects carry their error class as `ffi.error`
     from .error import error
+
+    def __init__(self, module_name=None, _version=None, _types=None, _globals=None, _struct_unions=None,
+                 _enums=None, _typenames=None, _includes=None):
+        super().__init__()
+        if _version is None and not _types:
+            return  # FFI(): nothing declared
+        if _version not in _CFFI_OUT_OF_LINE_VERSIONS:
+            raise ImportError(
+                "cffi out-of-line Python module '%s' has unknown version %s" % (module_name, hex(_version or 0))
+            )
+        self._module_name = module_name
+        for other in _includes or ():
+            # the included module's types are shared, as cffi does
+            self.include(other)
+        self._load_cffi_tables(_types or b"", _globals, _struct_unions, _enums, _typenames)
+        # read by rcffi.lib: its libraries behave as cffi's out-of-line ones
+        self._rcffi_out_of_line = True
+        # type strings name only declared records; errors are ffi.error
+        self._set_api_mode()
+
+    def _cdef_texts_later(self):
+        """`_cdefsources` and `_cdef_calls` (the module's cdef texts, for
+        `ffi.include()` of this module and the verifier) are read from the
+        compiled module when first asked for, not at import."""
+        del self._cdefsources
+
+    def __getattr__(self, name):
+        # only called for names the instance and its class lack
+        if name in ("_cdefsources", "_cdef_calls") and "_api_module" in self.__dict__:
+            calls = self.__dict__["_api_module"].cdef_calls()
+            self.__dict__["_cdef_calls"] = calls
+            self.__dict__["_cdefsources"] = [c[0] for c in calls]
+            return self.__dict__[name]
+        raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
 
     def def_extern(self, name=None, error=None, onerror=None):
         """A decorator: attach the Python function to the ``extern
@@ -42,6 +85,12 @@ class CompiledFFI(FFI):
             return fn
 
         return def_extern_decorator
+
+
+CompiledFFI.__module__ = "_cffi_backend"
+CompiledFFI.__name__ = CompiledFFI.__qualname__ = "FFI"
+# the name rcffi._cffi_backend and the runtime know it by
+BackendFFI = CompiledFFI
 
 
 def _has_size(ffi, ctype):
@@ -241,4 +290,4 @@ def make_lib(ffi, module_name, api, included_libs=()):
     return lib
 
 
-__all__ = ["CompiledFFI", "make_lib", "_rcffi"]
+__all__ = ["CompiledFFI", "BackendFFI", "make_lib", "_rcffi"]

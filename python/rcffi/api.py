@@ -39,9 +39,6 @@ class FFI(_rcffi.FFIBase):
         self._windows_unicode = None
         self._embedding = None
         self._assigned_source = None
-        for name in dir(_rcffi):
-            if name.startswith("RTLD_"):
-                setattr(self, name, getattr(_rcffi, name))
 
     # -- declarations --------------------------------------------------------
 
@@ -91,14 +88,14 @@ class FFI(_rcffi.FFIBase):
         """rcffi extension: declare what a real C header declares, read with
         rcffi's own preprocessor (no compiler needed). See
         ``_header.cdef_header_args`` for the arguments."""
-        from ._header import cdef_header_args
+        from ._header import HeaderCall, cdef_header_args
 
         args = cdef_header_args(header, include_dirs, defines, only, packed, pack)
         for message in self._cdef_header(*args):
             _warn(message, 3)
         self._cdefsources.append("#include <%s>" % (args[0],))
-        # what API mode embeds in a compiled module (see _HeaderCall)
-        self.__dict__.setdefault("_cdef_calls", []).append(_HeaderCall(args))
+        # what API mode embeds in a compiled module (see HeaderCall)
+        self.__dict__.setdefault("_cdef_calls", []).append(HeaderCall(args))
 
     def getctype(self, cdecl, replace_with=""):
         """Return a string giving the C type 'cdecl', which may be itself a
@@ -123,7 +120,7 @@ class FFI(_rcffi.FFIBase):
         self._cdefsources.append("[")
         self._cdefsources.extend(ffi_to_include._cdefsources)
         self._cdefsources.append("]")
-        self.__dict__["_cdef_calls"] = ffi_to_include.__dict__.get("_cdef_calls", []) + self.__dict__.get("_cdef_calls", [])
+        self.__dict__["_cdef_calls"] = getattr(ffi_to_include, "_cdef_calls", []) + self.__dict__.get("_cdef_calls", [])
         self._included_ffis.append(ffi_to_include)
 
     # -- libraries ---------------------------------------------------------
@@ -314,16 +311,6 @@ class FFI(_rcffi.FFIBase):
                                     debug=debug, **kwds)
 
 
-class _HeaderCall(tuple):
-    """A ``cdef_header()`` call recorded for API mode. A compiled module
-    carries cdef text, so when one is generated the header's declarations
-    are printed as rcffi cdef text (``packed``/``aligned`` kept as GNU
-    attributes, which rcffi's ``cdef()`` reads)."""
-
-    def as_cdef_call(self):
-        return (_rcffi.header_cdef_text(*self, attributes=True), False, 0)
-
-
 def os_makedirs(path):
     import os
 
@@ -331,6 +318,11 @@ def os_makedirs(path):
 
 
 FFI.NULL = FFI().cast("void *", 0)
+# `ffi.RTLD_NOW`, ...: class attributes, set once
+for _name in dir(_rcffi):
+    if _name.startswith("RTLD_"):
+        setattr(FFI, _name, getattr(_rcffi, _name))
+del _name
 
 
 def _warn_and_return(message):

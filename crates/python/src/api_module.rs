@@ -326,14 +326,19 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
     let module_name = unsafe { cstr(module.module_name) };
     let apimode = PyModule::import(py, "rcffi._apimode")?;
     // an instance of `_cffi_backend.FFI`, as cffi's compiled `ffi`
-    let ffi_obj = PyModule::import(py, "rcffi._cffi_backend")?.getattr("FFI")?.call0()?;
-    // Replay the cdefs without their warnings (they were shown at build time).
+    let ffi_obj = apimode.getattr("BackendFFI")?.call0()?;
+    // Replay the cdefs without their warnings (they were shown at build
+    // time). With a snapshot (no includes) the texts are only wanted by
+    // `ffi.include()` of this module and by the verifier: `_cdefsources`
+    // and `_cdef_calls` are then read from the module when first asked
+    // for (`CompiledFFI.__getattr__`, `ApiModule.cdef_calls`).
     let calls = PyList::empty(py);
     let sources = PyList::empty(py);
     let included = PyList::empty(py);
     let included_libs = PyList::empty(py);
+    let texts_later = !module.snapshot.is_null();
     unsafe {
-        for c in slice(module.cdefs, module.ncdefs) {
+        for c in slice(module.cdefs, module.ncdefs).iter().filter(|_| !texts_later) {
             let text = cstr(c.text);
             if c.pack == codegen::INCLUDE_ROW {
                 // `ffi.include()` of another compiled module: share its
@@ -368,9 +373,13 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
             }
         }
     }
-    ffi_obj.setattr("_cdefsources", sources)?;
+    if texts_later {
+        ffi_obj.call_method0("_cdef_texts_later")?;
+    } else {
+        ffi_obj.setattr("_cdefsources", sources)?;
+        ffi_obj.setattr("_cdef_calls", calls)?;
+    }
     ffi_obj.setattr("_included_ffis", included)?;
-    ffi_obj.setattr("_cdef_calls", calls)?;
     let base = ffi_obj.cast::<FFIBase>()?.get();
     // the declarations as the generator parsed them, read lazily: no
     // parsing, and nothing built before it is used
@@ -766,6 +775,27 @@ impl ApiModule {
             std::ptr::write_volatile(&mut (*e.info).reserved1, ptr);
         }
         Ok(())
+    }
+
+    /// The module's `ffi.cdef()` calls, as `FFI.cdef` records them:
+    /// `(text, override, pack)`, plus `True` for `ffi.embedding_api()`
+    /// text (not those of included modules).
+    fn cdef_calls<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let calls = PyList::empty(py);
+        // SAFETY: the module's static table of NUL-terminated texts.
+        for c in unsafe { slice(self.module.cdefs, self.module.ncdefs) } {
+            if c.pack == codegen::INCLUDE_ROW {
+                continue;
+            }
+            let text = unsafe { CStr::from_ptr(c.text) }.to_str().map_err(|e| PyTypeError::new_err(e.to_string()))?;
+            let override_existing = c.flags & codegen::CDEF_OVERRIDE != 0;
+            if c.flags & codegen::CDEF_DLLEXPORT != 0 {
+                calls.append((text, override_existing, c.pack, true))?;
+            } else {
+                calls.append((text, override_existing, c.pack))?;
+            }
+        }
+        Ok(calls)
     }
 
     #[getter]
