@@ -194,7 +194,7 @@ fn spec_for(py: Python<'_>, fct: &CType, extra: &[Py<CType>]) -> PyResult<CallSp
     }
     .map_err(|e| PyNotImplementedError::new_err(format!("ctype '{}': {e}", fct.cname)))?;
     let direct = if f.variadic { None } else { direct_shape(&f.args, rc) };
-    let int_sig = if direct.is_some() && extra.is_empty() { crate::call_int::IntSig::of(&f.args, rc) } else { None };
+    let int_sig = if direct.is_some() && extra.is_empty() { crate::call_int::IntSig::of(&f.args, &f.result) } else { None };
     Ok(CallSpec { plan, ret_size, direct, int_sig })
 }
 

@@ -1,7 +1,7 @@
 //! A specialised vectorcall entry for functions whose arguments are C
-//! integers or pointers and whose result is an integer or `void` (`int
-//! abs(int)`, `int f(struct s *, long)`, ...), the most common foreign
-//! calls. A function-pointer cdata starts on the generic
+//! integers or pointers and whose result is an integer, a data pointer or
+//! `void` (`int abs(int)`, `int f(struct s *, long)`, `struct node
+//! *next(struct node *)`, ...), the most common foreign calls. A function-pointer cdata starts on the generic
 //! entry (`call::cdata_vectorcall`); on its first call, if the signature
 //! qualifies, the instance switches to this one. Anything unusual (keyword
 //! arguments, a wrong count, a non-`int` argument, a value out of range, a
@@ -30,18 +30,32 @@ enum ArgKind {
 unsafe impl Send for ArgKind {}
 unsafe impl Sync for ArgKind {}
 
+/// What a specialised signature returns.
+enum ResultKind {
+    Void,
+    /// An integer of `size` bytes.
+    Int(u8, bool),
+    /// A data pointer: a new cdata of this type (the CType object, kept
+    /// alive by the function type's result, as above).
+    Pointer(*mut ffi::PyObject),
+}
+
 /// Argument kinds and result shape of an integer/pointer signature.
 pub struct IntSig {
     args: Vec<ArgKind>,
-    /// `(size, signed)` of the result; `None` for `void`.
-    result: Option<(u8, bool)>,
+    result: ResultKind,
 }
+
+// SAFETY: as `ArgKind`: a CType object kept alive by the function type,
+// only used with the GIL held.
+unsafe impl Send for ResultKind {}
+unsafe impl Sync for ResultKind {}
 
 impl IntSig {
     /// The integer signature of `args -> result`, if it is one (at most
     /// the direct-call register count, no 64-bit unsigned arguments, whose
     /// upper half needs the generic path's conversion).
-    pub fn of(args: &[pyo3::Py<CType>], result: &CType) -> Option<IntSig> {
+    pub fn of(args: &[pyo3::Py<CType>], result: &pyo3::Py<CType>) -> Option<IntSig> {
         if args.len() > native::direct::MAX_ARGS {
             return None;
         }
@@ -57,9 +71,12 @@ impl IntSig {
                 _ => return None,
             }
         }
-        let result = match result.conv {
-            Conv::Void => None,
-            Conv::Int { size, signed } => Some((size, signed)),
+        let rc = result.get();
+        let result = match rc.conv {
+            Conv::Void => ResultKind::Void,
+            Conv::Int { size, signed } => ResultKind::Int(size, signed),
+            // a function pointer result has its own call entry: general path
+            Conv::Pointer if !rc.is_function_pointer() => ResultKind::Pointer(result.as_ptr()),
             _ => return None,
         };
         Some(IntSig { args: ranges, result })
@@ -175,7 +192,12 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
     let fnptr = cd.ptr as *const c_void;
     let r = foreign_call(|| native::direct::call(fnptr, &words[..nargs], native::direct::DirectRet::Word));
     match sig.result {
-        None => ffi::Py_NewRef(ffi::Py_None()),
-        Some((size, signed)) => crate::call::int_result(r.word, size, signed),
+        ResultKind::Void => ffi::Py_NewRef(ffi::Py_None()),
+        ResultKind::Int(size, signed) => crate::call::int_result(r.word, size, signed),
+        // a borrowed pointer cdata: its owner holds no Python object, so
+        // it is made here without PyO3 (cdata::new_cdata_raw)
+        ResultKind::Pointer(ct) => {
+            crate::cdata::new_cdata_raw(ct, crate::cdata::ctype_ref(ct), r.word as usize as *mut u8, crate::cdata::Owner::Borrowed)
+        }
     }
 }
