@@ -39,6 +39,9 @@ class FFI(_rcffi.FFIBase):
         self._windows_unicode = None
         self._embedding = None
         self._assigned_source = None
+        # an instance attribute, as cffi's: the interpreter's attribute
+        # cache (3.11+) serves `ffi.NULL` from the instance, not the class
+        self.NULL = _NULL
 
     # -- declarations --------------------------------------------------------
 
@@ -317,7 +320,8 @@ def os_makedirs(path):
     os.makedirs(path, exist_ok=True)
 
 
-FFI.NULL = FFI().cast("void *", 0)
+_NULL = None  # what the FFI() just below gets, while NULL is made
+_NULL = FFI.NULL = FFI().cast("void *", 0)
 # `ffi.RTLD_NOW`, ...: class attributes, set once
 for _name in dir(_rcffi):
     if _name.startswith("RTLD_"):

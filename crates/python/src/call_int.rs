@@ -5,7 +5,8 @@
 //! entry (`call::cdata_vectorcall`); on its first call, if the signature
 //! qualifies, the instance switches to this one. Anything unusual (keyword
 //! arguments, a wrong count, a non-`int` argument, a value out of range, a
-//! pointer argument that is not a cdata of exactly the parameter's type)
+//! pointer argument that is not a cdata of exactly the parameter's type or
+//! an array of its items)
 //! goes back to the generic entry, which raises cffi's errors.
 
 use std::ffi::c_void;
@@ -21,7 +22,8 @@ enum ArgKind {
     /// A Python int within this inclusive range.
     Int(i64, i64),
     /// A cdata of exactly this pointer type (the common case of passing
-    /// back a pointer the library gave, or `ffi.new("T *")`).
+    /// back a pointer the library gave, or `ffi.new("T *")`), or an array
+    /// of its items.
     Pointer(*const CType),
 }
 
@@ -181,7 +183,12 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
                     return cdata_vectorcall(callable, args, nargsf, kwnames);
                 }
                 let arg = &*(obj as *const CDataObject);
-                if !std::ptr::eq(arg.ctype(), param) || arg.is_released() {
+                let act = arg.ctype();
+                // the parameter's type, or an array of its items (which
+                // decays to it, as in C: `char buf[]` for `const char *`)
+                let same = std::ptr::eq(act, param)
+                    || (act.kind == crate::ctype::Kind::Array && std::ptr::eq(act.item().get(), (*param).item().get()));
+                if !same || arg.is_released() {
                     return cdata_vectorcall(callable, args, nargsf, kwnames);
                 }
                 holds.add(obj);

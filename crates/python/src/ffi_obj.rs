@@ -16,7 +16,7 @@ use crate::ctype::{ctype_for, CType, Conv, Kind};
 use crate::errors;
 use crate::state::arena;
 
-#[pyclass(frozen, subclass, dict, module = "rcffi", name = "FFIBase")]
+#[pyclass(frozen, subclass, module = "rcffi", name = "FFIBase")]
 pub struct FFIBase {
     pub registry: Mutex<Registry>,
     /// type string -> CType, cleared by every cdef()
