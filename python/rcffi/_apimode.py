@@ -58,20 +58,32 @@ class CompiledFFI(FFI):
         # type strings name only declared records; errors are ffi.error
         self._set_api_mode()
 
+    # `_cdefsources` and `_cdef_calls` (the module's cdef texts, wanted by
+    # `ffi.include()` of this module and by the verifier) are read from
+    # the compiled module when first asked for, not at import. Properties,
+    # not `__getattr__`: a class with `__getattr__` loses the
+    # interpreter's attribute cache for every `ffi.X`.
     def _cdef_texts_later(self):
-        """`_cdefsources` and `_cdef_calls` (the module's cdef texts, for
-        `ffi.include()` of this module and the verifier) are read from the
-        compiled module when first asked for, not at import."""
-        del self._cdefsources
+        self.__dict__.pop("_rcffi_cdefsources", None)
 
-    def __getattr__(self, name):
-        # only called for names the instance and its class lack
-        if name in ("_cdefsources", "_cdef_calls") and "_api_module" in self.__dict__:
-            calls = self.__dict__["_api_module"].cdef_calls()
-            self.__dict__["_cdef_calls"] = calls
-            self.__dict__["_cdefsources"] = [c[0] for c in calls]
-            return self.__dict__[name]
-        raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
+    def _cdef_texts(self, key):
+        d = self.__dict__
+        if key not in d and "_api_module" in d and "_rcffi_cdefsources" not in d:
+            calls = d["_api_module"].cdef_calls()
+            d["_rcffi_cdef_calls"] = calls
+            d["_rcffi_cdefsources"] = [c[0] for c in calls]
+        try:
+            return d[key]
+        except KeyError:
+            raise AttributeError(key[len("_rcffi"):]) from None
+
+    def _set_cdef_texts(self, key, value):
+        self.__dict__[key] = value
+
+    _cdefsources = property(lambda self: self._cdef_texts("_rcffi_cdefsources"),
+                            lambda self, v: self._set_cdef_texts("_rcffi_cdefsources", v))
+    _cdef_calls = property(lambda self: self._cdef_texts("_rcffi_cdef_calls"),
+                           lambda self, v: self._set_cdef_texts("_rcffi_cdef_calls", v))
 
     def def_extern(self, name=None, error=None, onerror=None):
         """A decorator: attach the Python function to the ``extern

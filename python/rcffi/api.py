@@ -54,7 +54,15 @@ class FFI(_rcffi.FFIBase):
             _warn(message, 3)
         self._cdefsources.append(csource)
         # what API mode embeds in the compiled module: (text, override, pack)
-        self.__dict__.setdefault("_cdef_calls", []).append((csource, bool(override), effective_pack))
+        self._recorded_calls().append((csource, bool(override), effective_pack))
+
+    def _recorded_calls(self):
+        """The declaration calls API mode embeds in a compiled module:
+        ``(text, override, pack)`` tuples, in order."""
+        calls = getattr(self, "_cdef_calls", None)
+        if calls is None:
+            calls = self._cdef_calls = []
+        return calls
 
     def embedding_api(self, csource, packed=False, pack=None):
         """Declare what the library built from this FFI exports: its
@@ -66,7 +74,7 @@ class FFI(_rcffi.FFIBase):
         for message in self._cdef(csource, False, False, pack or None, True):
             _warn(message, 3)
         self._cdefsources.append(csource)
-        self.__dict__.setdefault("_cdef_calls", []).append((csource, False, pack, True))
+        self._recorded_calls().append((csource, False, pack, True))
         if self._embedding is None:
             self._embedding = ""
 
@@ -98,7 +106,7 @@ class FFI(_rcffi.FFIBase):
             _warn(message, 3)
         self._cdefsources.append("#include <%s>" % (args[0],))
         # what API mode embeds in a compiled module (see HeaderCall)
-        self.__dict__.setdefault("_cdef_calls", []).append(HeaderCall(args))
+        self._recorded_calls().append(HeaderCall(args))
 
     def getctype(self, cdecl, replace_with=""):
         """Return a string giving the C type 'cdecl', which may be itself a
@@ -123,7 +131,7 @@ class FFI(_rcffi.FFIBase):
         self._cdefsources.append("[")
         self._cdefsources.extend(ffi_to_include._cdefsources)
         self._cdefsources.append("]")
-        self.__dict__["_cdef_calls"] = getattr(ffi_to_include, "_cdef_calls", []) + self.__dict__.get("_cdef_calls", [])
+        self._cdef_calls = getattr(ffi_to_include, "_cdef_calls", []) + getattr(self, "_cdef_calls", [])
         self._included_ffis.append(ffi_to_include)
 
     # -- libraries ---------------------------------------------------------

@@ -478,6 +478,7 @@ unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps
 }
 
 /// A Python int from the low `size` bytes of a result register.
+#[inline]
 pub(crate) unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::PyObject {
     let bits = u32::from(size) * 8;
     if signed {

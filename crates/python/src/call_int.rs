@@ -134,33 +134,67 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
+    // A callback during the call (or another thread while the GIL is
+    // released) may release a cdata argument or the function itself:
+    // their memory is held until the call returns (cdata/lifetime.rs).
+    // (made for the first argument that is some root's memory: most calls
+    // hold nothing, and pay nothing for it)
+    let mut holds: Option<Holds> = None;
+    let r = int_call(callable, args, nargsf, kwnames, &mut holds);
+    if let Some(h) = holds {
+        h.release();
+    }
+    match r {
+        Some(result) => result,
+        None => cdata_vectorcall(callable, args, nargsf, kwnames),
+    }
+}
+
+/// Holds of one call: its arguments and the function.
+type Holds = crate::cdata::FewHolds<{ native::direct::MAX_ARGS + 1 }>;
+
+/// Hold the memory of `obj` if it is some root's; `false` if it could not.
+#[inline(always)]
+unsafe fn hold(holds: &mut Option<Holds>, obj: *mut ffi::PyObject) -> bool {
+    if crate::cdata::lifetime::memory_root(obj).is_none() {
+        return true;
+    }
+    holds.get_or_insert_with(Holds::new).add(obj)
+}
+
+/// The call, or `None` for the generic entry to make it (and raise
+/// cffi's errors).
+#[inline(always)]
+unsafe fn int_call(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+    holds: &mut Option<Holds>,
+) -> Option<*mut ffi::PyObject> {
     let cd = &*(callable as *const CDataObject);
     // Set by switch_to_int_entry, with a spec that has an IntSig.
     let spec = &*(cd.inline[1] as usize as *const CallSpec);
-    let Some(sig) = spec.int_sig.as_ref() else {
-        return cdata_vectorcall(callable, args, nargsf, kwnames);
-    };
+    let sig = spec.int_sig.as_ref()?;
     let nargs = ffi::PyVectorcall_NARGS(nargsf) as usize;
     if !kwnames.is_null() || nargs != sig.args.len() {
-        return cdata_vectorcall(callable, args, nargsf, kwnames);
+        return None;
     }
     if cd.ptr.is_null() {
         // released: the generic entry raises
-        return cdata_vectorcall(callable, args, nargsf, kwnames);
+        return None;
     }
     let mut words = [0u64; native::direct::MAX_ARGS];
-    // A callback during the call (or another thread while the GIL is
-    // released) may release a cdata argument or the function itself:
-    // hold their memory until the call returns (cdata/lifetime.rs).
-    let mut holds = crate::cdata::Holds::default();
-    holds.add(callable);
+    if !hold(holds, callable) {
+        return None;
+    }
     let py = pyo3::Python::assume_attached();
     for (k, kind) in sig.args.iter().enumerate() {
         let obj = *args.add(k);
         match *kind {
             ArgKind::Int(lo, hi) => {
                 if ffi::PyLong_CheckExact(obj) == 0 {
-                    return cdata_vectorcall(callable, args, nargsf, kwnames);
+                    return None;
                 }
                 let v = match one_digit_int(obj) {
                     Some(v) => v,
@@ -168,19 +202,19 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
                         let mut overflow = 0;
                         let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
                         if overflow != 0 {
-                            return cdata_vectorcall(callable, args, nargsf, kwnames);
+                            return None;
                         }
                         v
                     }
                 };
                 if v < lo || v > hi {
-                    return cdata_vectorcall(callable, args, nargsf, kwnames);
+                    return None;
                 }
                 words[k] = v as u64;
             }
             ArgKind::Pointer(param) => {
                 if !crate::cdata::is_cdata(py, obj) {
-                    return cdata_vectorcall(callable, args, nargsf, kwnames);
+                    return None;
                 }
                 let arg = &*(obj as *const CDataObject);
                 let act = arg.ctype();
@@ -189,16 +223,18 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
                 let same = std::ptr::eq(act, param)
                     || (act.kind == crate::ctype::Kind::Array && std::ptr::eq(act.item().get(), (*param).item().get()));
                 if !same || arg.is_released() {
-                    return cdata_vectorcall(callable, args, nargsf, kwnames);
+                    return None;
                 }
-                holds.add(obj);
+                if !hold(holds, obj) {
+                    return None;
+                }
                 words[k] = arg.ptr as u64;
             }
         }
     }
     let fnptr = cd.ptr as *const c_void;
     let r = foreign_call(|| native::direct::call(fnptr, &words[..nargs], native::direct::DirectRet::Word));
-    match sig.result {
+    Some(match sig.result {
         ResultKind::Void => ffi::Py_NewRef(ffi::Py_None()),
         ResultKind::Int(size, signed) => crate::call::int_result(r.word, size, signed),
         // a borrowed pointer cdata: its owner holds no Python object, so
@@ -206,5 +242,5 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
         ResultKind::Pointer(ct) => {
             crate::cdata::new_cdata_raw(ct, crate::cdata::ctype_ref(ct), r.word as usize as *mut u8, crate::cdata::Owner::Borrowed)
         }
-    }
+    })
 }

@@ -8,7 +8,7 @@ mod methods;
 pub mod repr;
 pub mod lifetime;
 
-pub use lifetime::{MemoryHold, Holds};
+pub use lifetime::{FewHolds, Holds, MemoryHold};
 
 use std::ffi::{c_int, c_void};
 use std::ptr;
