@@ -331,10 +331,10 @@ def os_makedirs(path):
 _NULL = None  # what the FFI() just below gets, while NULL is made
 _NULL = FFI.NULL = FFI().cast("void *", 0)
 # `ffi.RTLD_NOW`, ...: class attributes, set once
-for _name in dir(_rcffi):
+for _name, _value in vars(_rcffi).items():
     if _name.startswith("RTLD_"):
-        setattr(FFI, _name, getattr(_rcffi, _name))
-del _name
+        setattr(FFI, _name, _value)
+del _name, _value
 
 
 def _warn_and_return(message):
