@@ -12,7 +12,7 @@ import sys
 
 from . import _rcffi
 from .api import FFI
-from .error import FFIError
+from .api import FFIError
 
 
 # set while rcffi.verifier imports a module (in that thread only): the
@@ -37,7 +37,7 @@ class CompiledFFI(FFI):
     _types=b'...', ...)``), it declares what their type tables describe."""
 
     # cffi's compiled FFI objects carry their error class as `ffi.error`
-    from .error import error
+    from .api import error
 
     def __init__(self, module_name=None, _version=None, _types=None, _globals=None, _struct_unions=None,
                  _enums=None, _typenames=None, _includes=None):

@@ -5,9 +5,31 @@
 import sys
 
 from . import _rcffi
-from .error import CDefError, FFIError, PkgConfigError, VerificationError, VerificationMissing  # noqa: F401
 
 _unspecified = object()
+
+
+class FFIError(Exception):
+    __module__ = "cffi"
+
+
+class error(FFIError):
+    """``ffi.error`` of compiled and out-of-line modules, named as cffi's
+    (``<class 'ffi.error'>``). What rcffi raises for cffi's ``ffi.error``;
+    a subclass of ``FFIError`` (cffi's two are unrelated), so that
+    ``except FFIError`` catches it too. (Both here, the other exception
+    classes in ``rcffi.error``: see there.)"""
+
+    __module__ = "ffi"
+
+
+def __getattr__(name):
+    # CDefError, VerificationError, ...: made when first used (rcffi.error)
+    if name in ("CDefError", "VerificationError", "VerificationMissing", "PkgConfigError"):
+        from importlib import import_module
+
+        return getattr(import_module("rcffi.error"), name)
+    raise AttributeError("module 'rcffi.api' has no attribute %r" % (name,))
 
 
 class FFI(_rcffi.FFIBase):
