@@ -61,34 +61,38 @@ class CompiledFFI(FFI):
     # `_cdefsources` and `_cdef_calls` (the module's cdef texts, wanted by
     # `ffi.include()` of this module and by the verifier) are read from
     # the compiled module when first asked for, not at import. Properties,
-    # not `__getattr__`: a class with `__getattr__` loses the
-    # interpreter's attribute cache for every `ffi.X`.
+    # not `__getattr__` (a class with one loses the interpreter's attribute
+    # cache for every `ffi.X`), kept as attributes, never through
+    # `self.__dict__` (which would turn the instance's inline attribute
+    # values into a dict, a slower `ffi.X` too).
     def _cdef_texts_later(self):
-        self.__dict__.pop("_rcffi_cdefsources", None)
+        try:
+            del self._rcffi_cdefsources
+        except AttributeError:
+            pass
 
     def _cdef_texts(self, key):
-        d = self.__dict__
-        if key not in d and "_api_module" in d and "_rcffi_cdefsources" not in d:
-            calls = d["_api_module"].cdef_calls()
-            d["_rcffi_cdef_calls"] = calls
-            d["_rcffi_cdefsources"] = [c[0] for c in calls]
         try:
-            return d[key]
-        except KeyError:
-            raise AttributeError(key[len("_rcffi"):]) from None
-
-    def _set_cdef_texts(self, key, value):
-        self.__dict__[key] = value
+            return object.__getattribute__(self, key)
+        except AttributeError:
+            pass
+        api = getattr(self, "_api_module", None)
+        if api is None or hasattr(self, "_rcffi_cdef_calls"):
+            raise AttributeError(key[len("_rcffi"):])
+        calls = api.cdef_calls()
+        self._rcffi_cdef_calls = calls
+        self._rcffi_cdefsources = [c[0] for c in calls]
+        return object.__getattribute__(self, key)
 
     _cdefsources = property(lambda self: self._cdef_texts("_rcffi_cdefsources"),
-                            lambda self, v: self._set_cdef_texts("_rcffi_cdefsources", v))
+                            lambda self, v: setattr(self, "_rcffi_cdefsources", v))
     _cdef_calls = property(lambda self: self._cdef_texts("_rcffi_cdef_calls"),
-                           lambda self, v: self._set_cdef_texts("_rcffi_cdef_calls", v))
+                           lambda self, v: setattr(self, "_rcffi_cdef_calls", v))
 
     def def_extern(self, name=None, error=None, onerror=None):
         """A decorator: attach the Python function to the ``extern
         "Python"`` C function of the same name (or of 'name')."""
-        api = self.__dict__.get("_api_module")
+        api = getattr(self, "_api_module", None)
         if api is None:
             raise ValueError("ffi.def_extern() is only available on API-mode FFI objects")
 

@@ -37,7 +37,7 @@ class OutOfLineFFI(FFI):
                 self._load_snapshot(snapshot)
             except FFIError:
                 replay = True  # written by another rcffi: parse the texts
-        calls = self.__dict__.setdefault("_cdef_calls", [])
+        calls = self._recorded_calls()
         for text, override, pack in cdefs:
             if replay:
                 # warnings were given when the module was generated
