@@ -1,6 +1,6 @@
 """cdef parsing speed: rcffi vs cffi, in one process.
 
-Run:  python benches/bench_cdef.py
+Run:  python benches/bench_cdef.py [--instructions]
 
 Inputs:
   * sqlite3.h as the C compiler sees it (`gcc -E -P /usr/include/sqlite3.h`),
@@ -8,16 +8,25 @@ Inputs:
     so the two lines that typedef `va_list` from it become `typedef ... va_list;`.
   * a synthetic cdef of about 13,500 declarations (typedef'd structs with 8
     fields, enums, #defines, 5-argument functions).
-Prints the best-of-N time of `FFI().cdef(text)` for each and the ratio.
+  * issue #11's input, one-line functions `int f_N(int, long);`: 424,000 of
+    them are 10 MB, and twice as many (parse time must stay linear); rcffi
+    only (cffi takes minutes).
+Prints the best-of-N time of `FFI().cdef(text)` for each (wall clock and
+CPU time) and the ratio. `--instructions` counts the instructions of one
+`cdef()` of each input under callgrind instead (cffi: sqlite3.h only).
 """
 
+import os
 import re
 import shutil
 import subprocess
 import sys
 import time
 
-import rcffi
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _callgrind  # noqa: E402
+
+import rcffi  # noqa: E402
 
 try:
     import cffi
@@ -50,32 +59,71 @@ def synthetic_cdef(n_groups=1500):
     return "".join(parts)
 
 
-def best(mod, text, repeat):
-    times = []
-    for _ in range(repeat):
-        ffi = mod.FFI()
-        t0 = time.perf_counter()
-        ffi.cdef(text)
-        times.append(time.perf_counter() - t0)
-    return min(times)
+def functions_cdef(n):
+    return "".join("int f_%d(int, long);\n" % i for i in range(n))
 
 
-def main():
-    inputs = []
+def inputs():
+    """(label, text, repeat, cffi too?)"""
+    out = []
     sq = sqlite3_cdef()
     if sq is not None:
-        inputs.append(("sqlite3.h (%d lines)" % sq.count("\n"), sq, 5))
+        out.append(("sqlite3.h (%d lines)" % sq.count("\n"), sq, 5, True))
     syn = synthetic_cdef()
-    ndecls = syn.count("\n")  # one declaration per line
-    inputs.append(("synthetic (%d declarations, %d KiB)" % (ndecls, len(syn) // 1024), syn, 3))
-    print("| input | rcffi ms | cffi ms | cffi/rcffi (speed-up) |")
+    out.append(("synthetic (%d declarations, %d KiB)" % (syn.count("\n"), len(syn) // 1024), syn, 3, True))
+    for n in (424000, 848000):
+        text = functions_cdef(n)
+        out.append(("`int f_N(int, long);` x %d (%.1f MB)" % (n, len(text) / 1e6), text, 2, False))
+    return out
+
+
+def best(mod, text, repeat):
+    """Best (wall, CPU) seconds of `cdef(text)` into a fresh FFI."""
+    runs = []
+    for _ in range(repeat):
+        ffi = mod.FFI()
+        t0, c0 = time.perf_counter(), time.process_time()
+        ffi.cdef(text)
+        runs.append((time.perf_counter() - t0, time.process_time() - c0))
+        del ffi
+    return min(runs)
+
+
+def wall_clock():
+    print("| input | rcffi ms (CPU ms) | cffi ms | cffi/rcffi (speed-up) |")
     print("|---|---:|---:|---:|")
-    for name, text, repeat in inputs:
-        r = best(rcffi, text, repeat)
-        c = best(cffi, text, 1 if len(text) > 100000 else repeat) if cffi else None
+    for name, text, repeat, with_cffi in inputs():
+        r, rc = best(rcffi, text, repeat)
+        c = best(cffi, text, 1 if len(text) > 100000 else repeat)[0] if cffi and with_cffi else None
         speed = "%.0fx" % (c / r) if c else "-"
-        print("| %s | %.2f | %s | %s |" % (name, r * 1e3, "%.1f" % (c * 1e3) if c else "-", speed))
+        print("| %s | %.1f (%.1f) | %s | %s |" % (name, r * 1e3, rc * 1e3, "%.1f" % (c * 1e3) if c else "-", speed))
+
+
+def child(which):
+    """Under callgrind: one region per input (rcffi, or cffi where it runs)."""
+    mod = rcffi if which == "rcffi" else cffi
+    for _, text, _, with_cffi in inputs():
+        if mod is rcffi or with_cffi:
+            ffi = mod.FFI()
+            _callgrind.region(ffi.cdef, text)
+
+
+def instructions():
+    here = os.path.abspath(__file__)
+    r = _callgrind.run([sys.executable, here, "--instructions-child", "rcffi"])
+    c = iter(_callgrind.run([sys.executable, here, "--instructions-child", "cffi"]) if cffi else [])
+    print("| input | rcffi instructions | cffi instructions | cffi/rcffi |")
+    print("|---|---:|---:|---:|")
+    for (name, _, _, with_cffi), ri in zip(inputs(), r):
+        ci = next(c, None) if with_cffi else None
+        cs = "{:,}".format(ci) if ci else "-"
+        print("| %s | %s | %s | %s |" % (name, "{:,}".format(ri), cs, "%.0fx" % (ci / ri) if ci else "-"))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if "--instructions-child" in sys.argv:
+        child(sys.argv[sys.argv.index("--instructions-child") + 1])
+    elif "--instructions" in sys.argv:
+        instructions()
+    else:
+        wall_clock()

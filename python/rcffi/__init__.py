@@ -10,10 +10,13 @@ runs unchanged.
 CFFI_API_VERSION = "2.0.0"
 
 from ._rcffi import __version__  # noqa: E402,F401
-from .api import FFI, CDefError, FFIError, VerificationError, VerificationMissing, PkgConfigError  # noqa: F401
-from ._dropin import install_as_cffi  # noqa: F401
+from .api import FFI, FFIError  # noqa: F401
 
 __version_info__ = tuple(int(x) for x in __version__.split("."))
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | {"install_as_cffi"})
 
 __all__ = ["FFI", "CDefError", "FFIError", "VerificationError", "VerificationMissing", "PkgConfigError"]
 
@@ -38,8 +41,19 @@ _BOUNDARY = {
 
 
 def __getattr__(name):
+    # imported when first used: compiled modules import this package at
+    # start, and need none of it (drop-in mode's switch, the exception
+    # classes that rcffi.error makes on demand, the boundary tools)
     if name == "NULL":
         return FFI.NULL
+    if name == "install_as_cffi":
+        from ._dropin import install_as_cffi
+
+        return install_as_cffi
+    if name in ("CDefError", "VerificationError", "VerificationMissing", "PkgConfigError"):
+        from . import error
+
+        return getattr(error, name)
     try:
         module, attr = _BOUNDARY[name]
     except KeyError:

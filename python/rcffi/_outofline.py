@@ -8,7 +8,7 @@ modules do, it loads the declarations from the snapshot of their parse
 or with one of another rcffi's format, replays the cdef texts."""
 
 from .api import FFI
-from .error import FFIError
+from .api import FFIError
 
 # version of the generated file's format; a newer file is refused
 # (1: cdef texts only; 2: also their snapshot)
@@ -19,7 +19,7 @@ class OutOfLineFFI(FFI):
     """The ``ffi`` object of a generated out-of-line module (named
     ``_cffi_backend.FFI``, as cffi's)."""
 
-    from .error import error
+    from .api import error
     # read by rcffi.lib: out-of-line libraries behave as cffi's do
     _rcffi_out_of_line = True
 
@@ -37,7 +37,7 @@ class OutOfLineFFI(FFI):
                 self._load_snapshot(snapshot)
             except FFIError:
                 replay = True  # written by another rcffi: parse the texts
-        calls = self.__dict__.setdefault("_cdef_calls", [])
+        calls = self._recorded_calls()
         for text, override, pack in cdefs:
             if replay:
                 # warnings were given when the module was generated

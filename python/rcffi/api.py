@@ -5,9 +5,31 @@
 import sys
 
 from . import _rcffi
-from .error import CDefError, FFIError, PkgConfigError, VerificationError, VerificationMissing  # noqa: F401
 
 _unspecified = object()
+
+
+class FFIError(Exception):
+    __module__ = "cffi"
+
+
+class error(FFIError):
+    """``ffi.error`` of compiled and out-of-line modules, named as cffi's
+    (``<class 'ffi.error'>``). What rcffi raises for cffi's ``ffi.error``;
+    a subclass of ``FFIError`` (cffi's two are unrelated), so that
+    ``except FFIError`` catches it too. (Both here, the other exception
+    classes in ``rcffi.error``: see there.)"""
+
+    __module__ = "ffi"
+
+
+def __getattr__(name):
+    # CDefError, VerificationError, ...: made when first used (rcffi.error)
+    if name in ("CDefError", "VerificationError", "VerificationMissing", "PkgConfigError"):
+        from importlib import import_module
+
+        return getattr(import_module("rcffi.error"), name)
+    raise AttributeError("module 'rcffi.api' has no attribute %r" % (name,))
 
 
 class FFI(_rcffi.FFIBase):
@@ -39,9 +61,9 @@ class FFI(_rcffi.FFIBase):
         self._windows_unicode = None
         self._embedding = None
         self._assigned_source = None
-        for name in dir(_rcffi):
-            if name.startswith("RTLD_"):
-                setattr(self, name, getattr(_rcffi, name))
+        # an instance attribute, as cffi's: the interpreter's attribute
+        # cache (3.11+) serves `ffi.NULL` from the instance, not the class
+        self.NULL = _NULL
 
     # -- declarations --------------------------------------------------------
 
@@ -54,7 +76,15 @@ class FFI(_rcffi.FFIBase):
             _warn(message, 3)
         self._cdefsources.append(csource)
         # what API mode embeds in the compiled module: (text, override, pack)
-        self.__dict__.setdefault("_cdef_calls", []).append((csource, bool(override), effective_pack))
+        self._recorded_calls().append((csource, bool(override), effective_pack))
+
+    def _recorded_calls(self):
+        """The declaration calls API mode embeds in a compiled module:
+        ``(text, override, pack)`` tuples, in order."""
+        calls = getattr(self, "_cdef_calls", None)
+        if calls is None:
+            calls = self._cdef_calls = []
+        return calls
 
     def embedding_api(self, csource, packed=False, pack=None):
         """Declare what the library built from this FFI exports: its
@@ -66,7 +96,7 @@ class FFI(_rcffi.FFIBase):
         for message in self._cdef(csource, False, False, pack or None, True):
             _warn(message, 3)
         self._cdefsources.append(csource)
-        self.__dict__.setdefault("_cdef_calls", []).append((csource, False, pack, True))
+        self._recorded_calls().append((csource, False, pack, True))
         if self._embedding is None:
             self._embedding = ""
 
@@ -91,14 +121,14 @@ class FFI(_rcffi.FFIBase):
         """rcffi extension: declare what a real C header declares, read with
         rcffi's own preprocessor (no compiler needed). See
         ``_header.cdef_header_args`` for the arguments."""
-        from ._header import cdef_header_args
+        from ._header import HeaderCall, cdef_header_args
 
         args = cdef_header_args(header, include_dirs, defines, only, packed, pack)
         for message in self._cdef_header(*args):
             _warn(message, 3)
         self._cdefsources.append("#include <%s>" % (args[0],))
-        # what API mode embeds in a compiled module (see _HeaderCall)
-        self.__dict__.setdefault("_cdef_calls", []).append(_HeaderCall(args))
+        # what API mode embeds in a compiled module (see HeaderCall)
+        self._recorded_calls().append(HeaderCall(args))
 
     def getctype(self, cdecl, replace_with=""):
         """Return a string giving the C type 'cdecl', which may be itself a
@@ -123,7 +153,7 @@ class FFI(_rcffi.FFIBase):
         self._cdefsources.append("[")
         self._cdefsources.extend(ffi_to_include._cdefsources)
         self._cdefsources.append("]")
-        self.__dict__["_cdef_calls"] = ffi_to_include.__dict__.get("_cdef_calls", []) + self.__dict__.get("_cdef_calls", [])
+        self._cdef_calls = getattr(ffi_to_include, "_cdef_calls", []) + getattr(self, "_cdef_calls", [])
         self._included_ffis.append(ffi_to_include)
 
     # -- libraries ---------------------------------------------------------
@@ -353,23 +383,19 @@ class FFI(_rcffi.FFIBase):
         write_stubs(self, filename)
 
 
-class _HeaderCall(tuple):
-    """A ``cdef_header()`` call recorded for API mode. A compiled module
-    carries cdef text, so when one is generated the header's declarations
-    are printed as rcffi cdef text (``packed``/``aligned`` kept as GNU
-    attributes, which rcffi's ``cdef()`` reads)."""
-
-    def as_cdef_call(self):
-        return (_rcffi.header_cdef_text(*self, attributes=True), False, 0)
-
-
 def os_makedirs(path):
     import os
 
     os.makedirs(path, exist_ok=True)
 
 
-FFI.NULL = FFI().cast("void *", 0)
+_NULL = None  # what the FFI() just below gets, while NULL is made
+_NULL = FFI.NULL = FFI().cast("void *", 0)
+# `ffi.RTLD_NOW`, ...: class attributes, set once
+for _name, _value in vars(_rcffi).items():
+    if _name.startswith("RTLD_"):
+        setattr(FFI, _name, _value)
+del _name, _value
 
 
 def _warn_and_return(message):

@@ -1,37 +1,37 @@
-"""The exception classes of rcffi, named and placed as cffi's are."""
+"""The exception classes of rcffi, named and placed as cffi's are.
+
+``FFIError`` and ``error`` (every module's ``ffi.error``) are made with
+``rcffi.api``, which compiled modules import at start; the others when
+first asked for (module ``__getattr__``): making a class is a good part of
+what importing costs, and a program that raises none of them needs none.
+"""
+
+from .api import FFIError, error  # noqa: F401  (defined there: see above)
+
+# name -> (base, docstring)
+_LATER = {
+    "CDefError": (Exception, None),
+    "VerificationError": (Exception, "An error raised when verification fails."),
+    "VerificationMissing": (
+        Exception,
+        "An error raised when incomplete structures are passed into cdef,\n    but no verification has been done.",
+    ),
+    "PkgConfigError": (Exception, "An error raised for missing modules in pkg-config."),
+}
 
 
-class FFIError(Exception):
-    __module__ = "cffi"
+def __getattr__(name):
+    try:
+        base, doc = _LATER[name]
+    except KeyError:
+        raise AttributeError("module 'rcffi.error' has no attribute %r" % (name,)) from None
+    cls = type(name, (base,), {"__module__": "cffi", "__doc__": doc})
+    globals()[name] = cls  # made once: later lookups find it directly
+    return cls
 
 
-class error(FFIError):
-    """``ffi.error`` of compiled and out-of-line modules, named as cffi's
-    (``<class 'ffi.error'>``). What rcffi raises for cffi's ``ffi.error``;
-    a subclass of ``FFIError`` (cffi's two are unrelated), so that
-    ``except FFIError`` catches it too."""
-
-    __module__ = "ffi"
+def __dir__():
+    return sorted(set(globals()) | set(_LATER))
 
 
-class CDefError(Exception):
-    __module__ = "cffi"
-
-
-class VerificationError(Exception):
-    """An error raised when verification fails."""
-
-    __module__ = "cffi"
-
-
-class VerificationMissing(Exception):
-    """An error raised when incomplete structures are passed into cdef,
-    but no verification has been done."""
-
-    __module__ = "cffi"
-
-
-class PkgConfigError(Exception):
-    """An error raised for missing modules in pkg-config."""
-
-    __module__ = "cffi"
+__all__ = ["FFIError", "error", "CDefError", "VerificationError", "VerificationMissing", "PkgConfigError"]

@@ -20,7 +20,7 @@ def _is_file_like(maybefile):
 def cdef_calls(ffi):
     """The ``(text, override, pack)`` of every declaration call of ``ffi``,
     ``cdef_header()`` calls turned into cdef text."""
-    calls = ffi.__dict__.get("_cdef_calls", [])
+    calls = getattr(ffi, "_cdef_calls", [])
     return [c.as_cdef_call() if hasattr(c, "as_cdef_call") else c for c in calls]
 
 
@@ -40,7 +40,7 @@ def _included(ffi):
         if assigned[1] is None:
             raise VerificationError("not implemented yet: ffi.include() of a Python-based ffi inside a C-based ffi")
         modules.append(assigned[0])
-        brought.update(id(c) for c in other.__dict__.get("_cdef_calls", ()))
+        brought.update(id(c) for c in getattr(other, "_cdef_calls", ()))
     return modules, brought
 
 
@@ -49,7 +49,7 @@ def c_source(ffi, module_name, preamble):
     brought from other compiled modules is theirs: the module imports them
     at init and shares their types (cffi's ``_cffi_includes``)."""
     modules, brought = _included(ffi)
-    calls = ffi.__dict__.get("_cdef_calls", [])
+    calls = getattr(ffi, "_cdef_calls", [])
     theirs = [c for c in calls if id(c) in brought]
     own = [c for c in calls if id(c) not in brought]
     as_call = lambda cs: [c.as_cdef_call() if hasattr(c, "as_cdef_call") else c for c in cs]  # noqa: E731

@@ -231,6 +231,28 @@ def test_string_returning_function(ffi, lib):
     assert ffi.string(r) == b"Hello, Alice Dev"
 
 
+def test_repeated_calls_give_the_same_results_types_and_errors(ffi, lib):
+    # from its second call, a function of integer and pointer arguments
+    # returning an integer or a data pointer takes a specialised entry
+    for _ in range(3):
+        r = lib.tl_greet()
+        assert ffi.typeof(r) is ffi.typeof("char *") and ffi.string(r) == b"Hello, Alice Dev"
+        assert lib.tl_null_ptr() == ffi.NULL and repr(lib.tl_null_ptr()) == "<cdata 'void *' NULL>"
+        assert lib.tl_strlen(ffi.new("char[]", b"abc")) == 3  # an array for a `const char *`
+        assert lib.tl_sum_array(ffi.new("int[]", [1, 2, 3]), 3) == 6
+        with pytest.raises(TypeError, match="must be a pointer to same type, not cdata 'long\\[\\]'"):
+            lib.tl_sum_array(ffi.new("long[]", [1, 2, 3]), 3)
+        p = lib.tl_pair_new(2, 3)
+        assert ffi.typeof(p) is ffi.typeof("struct tl_pair *") and (p.a, p.b) == (2, 3)
+        lib.tl_pair_free(p)
+        if cffi_impl.__name__ == "rcffi":
+            # rcffi refuses a released cdata as an argument (docs/compat.md)
+            released = ffi.new("char[]", b"xyz")
+            ffi.release(released)
+            with pytest.raises(RuntimeError, match="was released"):
+                lib.tl_strlen(released)
+
+
 def test_null_returning_functions(ffi, lib):
     assert lib.tl_null_string() == ffi.NULL
     assert repr(lib.tl_null_string()) == "<cdata 'char *' NULL>"

@@ -487,6 +487,37 @@ def test_string_of_wide_arrays_gives_str(ffi):
     assert ffi.string(ffi.new("char32_t[]", "\U0001F600!")) == "\U0001F600!"
 
 
+def test_string_finds_the_end_of_long_strings_of_every_width(ffi):
+    # the end is searched a vector at a time (libc's memchr/strlen,
+    # wmemchr/wcslen): lengths around vector sizes, through arrays (bounded
+    # by their length) and pointers (bounded by maxlen only)
+    for n in (0, 1, 15, 16, 17, 63, 64, 65, 4095, 4096, 70000):
+        data = bytes(i % 251 + 1 for i in range(n))
+        a = ffi.new("char[]", data + b"\0tail")
+        p = ffi.cast("char *", a)
+        assert ffi.string(a) == data
+        assert ffi.string(p) == data
+        assert ffi.string(p, n // 2) == data[: n // 2]
+        assert ffi.string(ffi.new("char[%d]" % (n + 1), data + b"x")) == data + b"x"  # no NUL: the array's end
+        text = "".join(chr(0x41 + i % 26) for i in range(n)) + "\U0001F600"
+        for t in ("wchar_t", "char32_t", "char16_t"):
+            w = ffi.new(t + "[]", text)
+            assert ffi.string(w) == text
+            assert ffi.string(ffi.cast(t + " *", w)) == text
+            assert ffi.string(ffi.cast(t + " *", w), n) == text[:n]
+            assert ffi.unpack(ffi.cast(t + " *", w), n) == text[:n]
+
+
+def test_string_of_a_misaligned_wide_pointer(ffi):
+    buf = ffi.new("char[]", 64)
+    src = ffi.new("wchar_t[]", "hello")
+    ffi.memmove(ffi.cast("char *", buf) + 1, src, ffi.sizeof(src))
+    p = ffi.cast("wchar_t *", ffi.cast("char *", buf) + 1)
+    assert ffi.string(p) == "hello"
+    assert ffi.string(p, 3) == "hel"
+    assert ffi.unpack(p, 3) == "hel"
+
+
 def test_string_of_single_char_cdata(ffi):
     assert ffi.string(ffi.cast("char", b"x")) == b"x"
 

@@ -465,3 +465,46 @@ def test_struct_with_a_callback_taking_the_struct_by_value(ffi):
     compare = ffi.callback("int(struct tree)", lambda other: other.key * 2)  # kept alive
     t.compare = compare
     assert t.compare(t[0]) == 14
+
+
+def test_field_and_item_stores_agree_whatever_the_conversion_path(ffi):
+    # exact ints and floats are read and stored without the general
+    # conversion (cdata/fast.rs); int subclasses and other objects take it:
+    # the same values, the same errors
+    class Int(int):
+        pass
+
+    ffi.cdef("struct all { signed char c; unsigned short us; int i; unsigned long ul;"
+             " long long ll; float f; double d; int *p; };")
+    s = ffi.new("struct all *")
+    for name, ctype, lo, hi in [("c", "signed char", -128, 127), ("us", "unsigned short", 0, 65535),
+                                ("i", "int", -2**31, 2**31 - 1), ("ul", "unsigned long", 0, 2**64 - 1),
+                                ("ll", "long long", -2**63, 2**63 - 1)]:
+        items = ffi.new(ctype + "[2]")
+        for v in (lo, hi, 0):
+            for conv in (int, Int):
+                setattr(s, name, conv(v))
+                items[1] = conv(v)
+                assert getattr(s, name) == v and items[1] == v and type(items[1]) is int
+        for bad in (lo - 1, hi + 1):
+            for conv in (int, Int):
+                with pytest.raises(OverflowError):
+                    setattr(s, name, conv(bad))
+                with pytest.raises(OverflowError):
+                    items[0] = conv(bad)
+        assert getattr(s, name) == 0 and items[0] == 0
+    for value in (1.5, 2, -0.25):
+        s.f = value
+        s.d = value
+        assert s.f == value and s.d == value
+    s.f = 1e300  # a C float takes what C's conversion gives
+    assert s.f == float("inf")
+    x = ffi.new("int *", 5)
+    s.p = x
+    assert ffi.typeof(s.p) is ffi.typeof("int *") and s.p == x and s.p[0] == 5
+    s.p = ffi.NULL
+    assert s.p == ffi.NULL
+    with pytest.raises(TypeError):
+        s.i = 1.5
+    with pytest.raises(TypeError):
+        s.d = "1"

@@ -395,3 +395,29 @@ def test_compile_verbose_logs_the_build_steps(tmp_path, caplog, verbose):
         ffi.compile(tmpdir=str(tmp_path), verbose=verbose)
     building = ["building '%s' extension" % name in r.getMessage() for r in caplog.records]
     assert any(building) == bool(verbose)
+
+
+def test_declarations_used_in_any_order_and_listed_in_full(build):
+    # a compiled module reads each declaration from its snapshot when first
+    # used: names reached only through others, a tag named only by its
+    # typedef in a type string, and the listings of everything
+    decls = """
+        typedef struct node node_t;
+        struct node { node_t *next; int value; };
+        typedef struct { int x, y; } point_t;
+        enum color { RED, GREEN = 5, BLUE };
+        #define ANSWER 42
+    """
+    m = build(decls + "node_t *first(node_t *); int norm(point_t *);",
+              decls + "static node_t *first(node_t *n) { return n->next; }\n"
+                      "static int norm(point_t *p) { return p->x * p->x + p->y * p->y; }")
+    ffi, lib = m.ffi, m.lib
+    n = ffi.new("node_t *")
+    n.next = n
+    assert lib.first(n) == n and lib.first(n) == n
+    assert ffi.typeof("struct node *") is ffi.typeof("node_t *")
+    assert ffi.typeof(n.next) is ffi.typeof("struct node *")
+    assert lib.BLUE == 6 and ffi.integer_const("ANSWER") == 42
+    assert lib.norm(ffi.new("point_t *", [3, 4])) == 25
+    assert sorted(dir(lib)) == ["ANSWER", "BLUE", "GREEN", "RED", "first", "norm"]
+    assert ffi.list_types() == (["node_t", "point_t"], ["node"], [])

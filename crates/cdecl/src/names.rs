@@ -121,12 +121,31 @@ fn function_name(arena: &TypeArena, fty: TypeId, repl: &str) -> (String, usize) 
     (out, pos)
 }
 
+/// The name a compiled module spells a struct, union or enum by, and keys
+/// the compiler's measurements of it with: as cffi, the first typedef that
+/// names it directly wins over its tag (`typedef union u { ... } u;` is
+/// spelled `u`, which also compiles when the real header's union has no
+/// tag); an anonymous one has only that. `cname` is the parser's:
+/// `"struct TAG"`, `"struct $N"` or the typedef name.
+pub fn c_spelling(keyword: &str, tag: Option<&str>, cname: &str) -> Option<String> {
+    let by_typedef = !cname.contains('$') && !(cname.starts_with(keyword) && cname[keyword.len()..].starts_with(' '));
+    match tag {
+        _ if by_typedef => Some(cname.to_string()),
+        Some(tag) => Some(format!("{keyword} {tag}")),
+        None => None,
+    }
+}
+
 /// Compiled and out-of-line modules name records and enums as cffi's type
 /// tables do: by their tag when they have one (`struct foo`, even when a
 /// typedef `foo_t` named it first, which is what `ffi.cdef()` in in-line ABI
 /// mode prints), by their typedef name only when anonymous. Applied to the
 /// records and enums `reg` declares under a tag (`FILE` keeps its name).
 pub fn name_by_tag(reg: &crate::Registry, arena: &mut TypeArena) {
+    // a lazy registry names its records and enums so as it reads them
+    if reg.is_lazy() {
+        return;
+    }
     let file = arena.common_type("FILE");
     let tagged: Vec<TypeId> =
         reg.struct_tags.values().chain(reg.union_tags.values()).chain(reg.enum_tags.values()).copied().collect();

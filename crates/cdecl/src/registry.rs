@@ -143,6 +143,12 @@ pub struct Registry {
     /// The last `$N` given to an anonymous struct, union or enum of this
     /// registry: numbering restarts at `$1` in each FFI, as in cffi.
     pub(crate) anonymous_count: u32,
+    /// Declarations still in a snapshot, declared on first use
+    /// ([`Registry::from_snapshot`]); shared with clones, so that a type is
+    /// built once for all of them.
+    pub(crate) lazy: Option<crate::snapshot::Shared>,
+    /// `implicit_tags` still in the snapshot: `(keyword, tag, type)`.
+    pub(crate) pending_implicit: Vec<(u8, String, u32)>,
 }
 
 /// `(keyword, tag) -> type` behind a lock, because `parse_type` only has
@@ -173,8 +179,69 @@ impl Registry {
         Registry::default()
     }
 
+    /// A registry declaring what the snapshot `bytes` holds (made by
+    /// `snapshot::encode`), read as it is used: each name is declared when
+    /// [`Registry::load`] (or [`Registry::load_all`]) first asks for it.
+    /// With `facts`, each declaration, enum and record read gets the
+    /// compiler's answers as `resolve::apply` would give them (valid when
+    /// none has an effect beyond the item itself: no `typedef int... t;`,
+    /// `typedef float... t;` or `[...]`). Records and enums declared
+    /// under a tag are named by it (`names::name_by_tag`). Bytes that
+    /// are not a snapshot of this format are an error now; damage further
+    /// in, an error of the load that reads it.
+    pub fn from_snapshot(
+        bytes: crate::snapshot::SnapshotBytes,
+        facts: Option<std::sync::Arc<dyn crate::resolve::Facts + Send + Sync>>,
+    ) -> Result<Registry, Error> {
+        let mut reg = Registry::new();
+        reg.lazy = Some(crate::snapshot::open(bytes, facts, &mut reg)?);
+        Ok(reg)
+    }
+
+    /// Whether declarations are still to be read from a snapshot. Lookups
+    /// by name ([`lookup`](Self::lookup), [`typedef`](Self::typedef), the
+    /// tags) then only see what [`load`](Self::load) brought in, and the
+    /// lists ([`declarations`](Self::declarations), ...) need
+    /// [`load_all`](Self::load_all) first.
+    pub fn is_lazy(&self) -> bool {
+        self.lazy.is_some()
+    }
+
+    /// Declare what `name` stands for in the snapshot, if anything: a
+    /// function, variable, constant or enumerator, a typedef, a struct,
+    /// union or enum tag (with every type they reach). Nothing to do for a
+    /// registry that is not lazy.
+    pub fn load(&mut self, arena: &mut TypeArena, name: &str) -> Result<(), Error> {
+        if self.lazy.is_none() {
+            return Ok(());
+        }
+        crate::snapshot::load_name(self, arena, name)
+    }
+
+    /// [`load`](Self::load) every identifier of the type string `text`
+    /// (typedef names, tags, constants in array lengths): what
+    /// [`parse_type`](Self::parse_type) may look up.
+    pub fn load_type_text(&mut self, arena: &mut TypeArena, text: &str) -> Result<(), Error> {
+        if self.lazy.is_none() {
+            return Ok(());
+        }
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$')) {
+            if word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+                self.load(arena, word)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Declare everything still in the snapshot, in declaration order;
+    /// the registry is an ordinary one afterwards.
+    pub fn load_all(&mut self, arena: &mut TypeArena) -> Result<(), Error> {
+        crate::snapshot::load_all(self, arena)
+    }
+
     /// Parse `source` and add its declarations. On error nothing is added.
     pub fn cdef(&mut self, arena: &mut TypeArena, source: &str, options: &CdefOptions) -> Result<CdefReport, Error> {
+        self.load_all(arena)?;
         crate::parser::cdef(self, arena, source, options)
     }
 
@@ -189,8 +256,9 @@ impl Registry {
         self.skipped.get(name).map(String::as_str)
     }
 
-    /// Every declaration, in order.
+    /// Every declaration, in order (of a lazy registry: after `load_all`).
     pub fn declarations(&self) -> &[Declaration] {
+        debug_assert!(!self.is_lazy(), "declarations() of a lazy registry: load_all() first");
         &self.decls
     }
 
@@ -204,8 +272,9 @@ impl Registry {
         self.typedefs.get(name).copied()
     }
 
-    /// Typedef names in declaration order.
+    /// Typedef names in declaration order (of a lazy registry: after `load_all`).
     pub fn typedef_names(&self) -> &[String] {
+        debug_assert!(!self.is_lazy(), "typedef_names() of a lazy registry: load_all() first");
         &self.typedef_order
     }
 
@@ -224,31 +293,46 @@ impl Registry {
         self.enum_tags.get(tag).copied()
     }
 
-    /// Tags of every named struct (for `ffi.list_types()`).
+    /// Tags of every named struct (for `ffi.list_types()`; of a lazy
+    /// registry: after `load_all`).
     pub fn struct_tag_names(&self) -> impl Iterator<Item = &String> {
+        debug_assert!(!self.is_lazy(), "struct_tag_names() of a lazy registry: load_all() first");
         self.struct_tags.keys()
     }
 
-    /// The tags of declared unions.
+    /// The tags of declared unions (of a lazy registry: after `load_all`).
     pub fn union_tag_names(&self) -> impl Iterator<Item = &String> {
+        debug_assert!(!self.is_lazy(), "union_tag_names() of a lazy registry: load_all() first");
         self.union_tags.keys()
     }
 
     /// Every type this registry names (declarations, typedefs, tags,
-    /// implicit tags): the roots it gives [`TypeArena::collect`].
-    pub fn type_roots(&self) -> Vec<TypeId> {
+    /// implicit tags, what a lazy snapshot built so far): the roots it
+    /// gives [`TypeArena::collect`]. `None` if its snapshot is being read.
+    pub fn type_roots(&self) -> Option<Vec<TypeId>> {
         let mut roots: Vec<TypeId> = self.decls.iter().map(|d| d.kind.ty()).collect();
         roots.extend(self.typedefs.values().copied());
         roots.extend(self.struct_tags.values().copied());
         roots.extend(self.union_tags.values().copied());
         roots.extend(self.enum_tags.values().copied());
         roots.extend(self.implicit_tags.0.lock().unwrap_or_else(|e| e.into_inner()).values().copied());
-        roots
+        if let Some(lazy) = &self.lazy {
+            // try_lock: a clone sharing the snapshot may be reading it
+            // (then it holds the arena too, and the collector gives up)
+            match lazy.try_lock() {
+                Ok(l) => roots.extend(l.built_types()),
+                Err(std::sync::TryLockError::Poisoned(e)) => roots.extend(e.into_inner().built_types()),
+                Err(std::sync::TryLockError::WouldBlock) => return None,
+            }
+        }
+        Some(roots)
     }
 
     /// `ffi.include(other)`: make every name of `other` visible here.
-    /// Both must use the same arena. Conflicting names are an error.
+    /// Both must use the same arena, and be loaded (`load_all`) if lazy.
+    /// Conflicting names are an error.
     pub fn include(&mut self, other: &Registry) -> Result<(), Error> {
+        debug_assert!(!self.is_lazy() && !other.is_lazy(), "include() of a lazy registry: load_all() first");
         crate::parser::include(self, other)
     }
 }

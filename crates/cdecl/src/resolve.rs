@@ -70,6 +70,41 @@ pub struct CompilerFacts {
     pub records: Vec<(String, RecordFact)>,
 }
 
+/// Where the compiler's answers are read, by name: all at once
+/// ([`CompilerFacts`], for [`apply`]) or one at a time while a snapshot is
+/// loaded lazily (`Registry::from_snapshot`; crates/python reads them from
+/// the compiled module's tables, sorted by name).
+pub trait Facts {
+    /// An integer constant, an enumerator, or a bitfield's
+    /// `"RECORD.FIELD:bits"`.
+    fn int(&self, name: &str) -> Option<i128>;
+    /// The size and sign of `typedef int... t;`, `typedef float... t;` or
+    /// a partial enum (`"enum e"` or its typedef name).
+    fn type_fact(&self, name: &str) -> Option<TypeFact>;
+    /// The length of one `[...]` dimension (keys as in [`CompilerFacts`]).
+    fn length(&self, key: &str) -> Option<u64>;
+    /// The layout of a record, by the name `parse_type` understands.
+    fn record(&self, name: &str) -> Option<RecordFact>;
+}
+
+impl Facts for CompilerFacts {
+    fn int(&self, name: &str) -> Option<i128> {
+        self.ints.get(name).copied()
+    }
+
+    fn type_fact(&self, name: &str) -> Option<TypeFact> {
+        self.types.get(name).copied()
+    }
+
+    fn length(&self, key: &str) -> Option<u64> {
+        self.lengths.get(key).copied()
+    }
+
+    fn record(&self, name: &str) -> Option<RecordFact> {
+        self.records.iter().find(|(n, _)| n == name).map(|(_, f)| f.clone())
+    }
+}
+
 fn prim_for(fact: &TypeFact) -> Option<Prim> {
     Some(match (fact.kind, fact.size, fact.signed) {
         (TypeFactKind::Float, 4, true) => Prim::Float,
@@ -140,6 +175,7 @@ fn float_mismatch(fact: &TypeFact) -> Error {
 /// and are reported later ([`Mismatches`], `Record::broken`); what makes
 /// the module unusable as a whole is an error (kind `Ffi`) now.
 pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -> Result<Mismatches, Error> {
+    reg.load_all(arena)?;
     let mut mismatches = Mismatches::default();
     // 1. `typedef int... t;`: substitute a fixed-size integer everywhere.
     let mut unknown: HashMap<String, Prim> = HashMap::default();
@@ -228,17 +264,11 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
     // 3. Enums and constants.
     apply_enums(reg, arena, facts)?;
     for d in reg.decls.iter_mut() {
-        if let DeclKind::Constant { value, .. } = &mut d.kind {
-            if let Some(&real) = facts.ints.get(&d.name) {
-                match value {
-                    ConstValue::Unknown => *value = ConstValue::Int(real),
-                    ConstValue::Int(v) if *v != real => {
-                        mismatches.constants.insert(d.name.clone(), disagree(&d.name, real));
-                    }
-                    ConstValue::Int(_) => {}
-                }
-            }
+        let DeclKind::Constant { value, .. } = &d.kind else { continue };
+        if let Some(e) = constant_mismatch(&d.name, value, facts) {
+            mismatches.constants.insert(d.name.clone(), e);
         }
+        fix_declaration(d, facts);
     }
     // 4. Record layouts: partial ones first, as others may contain them.
     let mut by_rid: Vec<(RecordId, &str, &RecordFact)> = Vec::new();
@@ -271,23 +301,67 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
             r.layout = None;
         }
     }
-    for &(rid, name, fact) in &by_rid {
-        if arena.record(rid).partial {
-            if let Err(e) = fix_partial(arena, rid, name, fact, facts) {
-                mismatches.records.push((rid, e.clone()));
-                mark_broken(arena, rid, fact, e);
-            }
-        }
-    }
-    for &(rid, name, fact) in &by_rid {
-        if !arena.record(rid).partial {
-            if let Err(e) = check_full(arena, rid, name, fact, facts) {
-                mismatches.records.push((rid, e.clone()));
-                mark_broken(arena, rid, fact, e);
-            }
-        }
-    }
+    let records: Vec<(RecordId, &str, &RecordFact)> = by_rid;
+    mismatches.records = place_records(arena, &records, facts);
     Ok(mismatches)
+}
+
+/// The compiler's layout given to (partial) or checked against (complete)
+/// each record, partial ones first, as others may contain them; a record
+/// that disagrees is marked broken. The disagreements, in that order.
+fn place_records(arena: &mut TypeArena, records: &[(RecordId, &str, &RecordFact)], facts: &dyn Facts) -> Vec<(RecordId, Error)> {
+    let mut broken = Vec::new();
+    for partial in [true, false] {
+        for &(rid, name, fact) in records {
+            if arena.record(rid).partial != partial {
+                continue;
+            }
+            let r = if partial { fix_partial(arena, rid, name, fact, facts) } else { check_full(arena, rid, name, fact, facts) };
+            if let Err(e) = r {
+                broken.push((rid, e.clone()));
+                mark_broken(arena, rid, fact, e);
+            }
+        }
+    }
+    broken
+}
+
+/// What [`apply`] does to records, for records loaded one batch at a time
+/// (a lazily loaded snapshot): each `(record, name its fact is under)`
+/// that the compiler measured gets its layout fixed or checked.
+pub(crate) fn place_loaded_records(arena: &mut TypeArena, loaded: &[(RecordId, String)], facts: &dyn Facts) {
+    let found: Vec<(RecordId, &str, RecordFact)> =
+        loaded.iter().filter_map(|(rid, name)| facts.record(name).map(|f| (*rid, name.as_str(), f))).collect();
+    let records: Vec<(RecordId, &str, &RecordFact)> = found.iter().map(|(r, n, f)| (*r, *n, f)).collect();
+    place_records(arena, &records, facts);
+}
+
+/// The error for a constant whose cdef value the compiler contradicts
+/// (cffi's "the C compiler says 'X' is equal to ...").
+pub fn constant_mismatch(name: &str, value: &ConstValue, facts: &dyn Facts) -> Option<Error> {
+    match (value, facts.int(name)) {
+        (ConstValue::Int(v), Some(real)) if *v != real => Some(disagree(name, real)),
+        _ => None,
+    }
+}
+
+/// What [`apply`] does to one declaration: an enumerator takes the
+/// compiler's value (unchecked, as in cffi), `#define X ...` its value.
+/// A value the compiler contradicts is kept (see [`constant_mismatch`]).
+pub(crate) fn fix_declaration(d: &mut crate::registry::Declaration, facts: &dyn Facts) {
+    match &mut d.kind {
+        DeclKind::EnumConstant { value, .. } => {
+            if let Some(real) = facts.int(&d.name) {
+                *value = real;
+            }
+        }
+        DeclKind::Constant { value: value @ ConstValue::Unknown, .. } => {
+            if let Some(real) = facts.int(&d.name) {
+                *value = ConstValue::Int(real);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The type a record fact names: `struct TAG`, `union TAG` or a typedef
@@ -341,36 +415,9 @@ fn apply_enums(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts)
     // one pass at the end
     let mut new_values: HashMap<EnumId, HashMap<String, i128>> = HashMap::default();
     for eid in enum_ids {
-        let def = arena.enum_def(eid).clone();
-        let mut values = def.values.clone();
-        for (name, v) in values.iter_mut() {
-            // as in cffi, enumerators take the compiler's value, unchecked
-            if let Some(&real) = facts.ints.get(name) {
-                *v = real;
-            }
-        }
         let e = arena.enum_def_mut(eid);
-        e.values = values.clone();
-        if def.partial {
-            let key = match &def.tag {
-                Some(t) => format!("enum {t}"),
-                None => def.cname.clone(),
-            };
-            if let Some(fact) = facts.types.get(&key) {
-                if let Some(p) = prim_for(&TypeFact { kind: TypeFactKind::Int, ..*fact }) {
-                    // cffi names the enum's integer type by C spelling.
-                    e.base = match p {
-                        Prim::Int32 => Prim::Int,
-                        Prim::UInt32 => Prim::UInt,
-                        Prim::Int64 => Prim::Long,
-                        Prim::UInt64 => Prim::ULong,
-                        other => other,
-                    };
-                }
-            }
-            e.partial = false;
-        }
-        new_values.insert(eid, values.into_iter().collect());
+        fix_enum(e, facts);
+        new_values.insert(eid, e.values.iter().cloned().collect());
     }
     for d in reg.decls.iter_mut() {
         if let DeclKind::EnumConstant { ty, value } = &mut d.kind {
@@ -382,6 +429,36 @@ fn apply_enums(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts)
         }
     }
     Ok(())
+}
+
+/// What [`apply`] does to one enum: its enumerators take the compiler's
+/// values (unchecked, as in cffi); a partial enum gets the compiler's
+/// integer type and is complete from then on.
+pub(crate) fn fix_enum(e: &mut crate::types::EnumDef, facts: &dyn Facts) {
+    for (name, v) in e.values.iter_mut() {
+        if let Some(real) = facts.int(name) {
+            *v = real;
+        }
+    }
+    if e.partial {
+        let key = match &e.tag {
+            Some(t) => format!("enum {t}"),
+            None => e.cname.clone(),
+        };
+        if let Some(fact) = facts.type_fact(&key) {
+            if let Some(p) = prim_for(&TypeFact { kind: TypeFactKind::Int, ..fact }) {
+                // cffi names the enum's integer type by C spelling.
+                e.base = match p {
+                    Prim::Int32 => Prim::Int,
+                    Prim::UInt32 => Prim::UInt,
+                    Prim::Int64 => Prim::Long,
+                    Prim::UInt64 => Prim::ULong,
+                    other => other,
+                };
+            }
+        }
+        e.partial = false;
+    }
 }
 
 /// The fields of a record as C reaches them: anonymous struct/union
@@ -416,14 +493,14 @@ fn has_unknown_dim(arena: &TypeArena, ty: TypeId) -> bool {
 
 /// `ty` with each `[...]` dimension given its measured length
 /// (`facts.lengths[key]`, `key[0]`, ...); `None` if one was not measured.
-fn fix_dims(arena: &mut TypeArena, ty: TypeId, key: &str, facts: &CompilerFacts) -> Option<TypeId> {
+fn fix_dims(arena: &mut TypeArena, ty: TypeId, key: &str, facts: &dyn Facts) -> Option<TypeId> {
     let bare = arena.strip_top_quals(ty);
     let Type::Array { item, len } = *arena.get(bare) else {
         return Some(ty);
     };
     let new_item = fix_dims(arena, item, &format!("{key}[0]"), facts)?;
     let new_len = match len {
-        ArrayLen::Unknown(_) => ArrayLen::Fixed(*facts.lengths.get(key)?),
+        ArrayLen::Unknown(_) => ArrayLen::Fixed(facts.length(key)?),
         other => other,
     };
     if new_item == item && new_len == len {
@@ -446,11 +523,11 @@ fn bitfield_at(start: u64, width: u64, unit_size: u64, unit_align: u64) -> Field
 }
 
 /// The measured `(first bit, number of bits)` of a bitfield, if any.
-fn measured_bits(facts: &CompilerFacts, rname: &str, field: &str) -> Option<(u64, u64)> {
+fn measured_bits(facts: &dyn Facts, rname: &str, field: &str) -> Option<(u64, u64)> {
     if field.is_empty() {
         return None;
     }
-    let v = *facts.ints.get(&format!("{rname}.{field}:bits"))?;
+    let v = facts.int(&format!("{rname}.{field}:bits"))?;
     let (first, n) = ((v >> 8) as u64, (v & 0xff) as u64);
     (n > 0).then_some((first, n))
 }
@@ -460,7 +537,7 @@ fn fix_partial(
     rid: RecordId,
     rname: &str,
     fact: &RecordFact,
-    facts: &CompilerFacts,
+    facts: &dyn Facts,
 ) -> Result<(), Error> {
     let record = arena.record(rid).clone();
     let cname = record.cname.clone();
@@ -561,7 +638,7 @@ fn check_full(
     rid: RecordId,
     rname: &str,
     fact: &RecordFact,
-    facts: &CompilerFacts,
+    facts: &dyn Facts,
 ) -> Result<(), Error> {
     let record = arena.record(rid).clone();
     let cname = record.cname.clone();
@@ -705,6 +782,6 @@ impl Subst<'_> {
 /// `ty` with each `[...]` dimension replaced by the compiler's length
 /// (`facts.lengths[key]`, key = the global's name plus one `[0]` per
 /// enclosing dimension).
-fn fix_global_dims(arena: &mut TypeArena, ty: TypeId, key: &str, facts: &CompilerFacts) -> Result<TypeId, Error> {
+fn fix_global_dims(arena: &mut TypeArena, ty: TypeId, key: &str, facts: &dyn Facts) -> Result<TypeId, Error> {
     fix_dims(arena, ty, key, facts).ok_or_else(|| Error::ffi(format!("no length for '{key}'")))
 }

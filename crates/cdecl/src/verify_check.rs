@@ -12,6 +12,7 @@ use crate::Error;
 
 /// The first disagreement between the cdef's values and the compiler's.
 pub fn check_values(reg: &Registry, arena: &TypeArena, facts: &CompilerFacts) -> Result<(), Error> {
+    debug_assert!(!reg.is_lazy(), "check_values() of a lazy registry: load_all() first");
     for d in &reg.decls {
         match &d.kind {
             DeclKind::Constant { value: ConstValue::Int(v), .. } => {

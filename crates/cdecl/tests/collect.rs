@@ -47,7 +47,7 @@ fn a_dead_registrys_types_are_freed_and_their_slots_reused() {
         assert_eq!(type_name(&arena, arr), "task_t[4]");
         assert_eq!(cdecl::layout::size_align(&mut arena, arr).unwrap().0, 4 * 32);
         drop(task);
-        let mut roots = live.type_roots();
+        let mut roots = live.type_roots().unwrap();
         roots.extend([node_ptr, walk_ptr]);
         let done = arena.collect(roots);
         assert!(done.freed_records >= 2, "round {round}: {done:?}");
@@ -75,7 +75,7 @@ fn interning_after_a_collection_finds_live_types_and_makes_fresh_ones_correctly(
     let dead = declare(&mut arena, PER_TASK);
     let dead_ptr = ty(&dead, &mut arena, "struct task **");
     drop(dead);
-    let done = arena.collect(live.type_roots());
+    let done = arena.collect(live.type_roots().unwrap());
     assert!(done.freed_types >= 3, "{done:?}");
     // the freed pointer type's slot now holds whatever comes next
     let fresh = ty(&live, &mut arena, "double *[7]");

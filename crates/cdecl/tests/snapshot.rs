@@ -165,3 +165,158 @@ fn any_byte_changed_decodes_or_errors_without_panicking() {
         let _ = snapshot::decode(&garbage, &mut Registry::new(), &mut arena);
     }
 }
+
+use std::sync::Arc;
+
+use cdecl::resolve::{self, CompilerFacts, RecordFact, TypeFact, TypeFactKind};
+use cdecl::snapshot::SnapshotBytes;
+
+/// Every name `CDEF` declares, in some order.
+const NAMES: &[&str] = &[
+    "apply", "alloc", "names", "table", "ANSWER", "BIG", "RED", "GREEN", "BLUE", "PA", "PB", "Q1", "Q2", "WMIN", "LATER",
+    "RATIO", "cb", "cb2", "myfile", "vlog", "small_t", "real_t", "foo_t", "mat_t", "point_t", "anon_p", "q_t", "node",
+    "partial", "u", "flex", "fwd", "color", "partial_e", "wide",
+];
+
+fn lazy(bytes: &[u8], facts: Option<Arc<dyn resolve::Facts + Send + Sync>>) -> Registry {
+    Registry::from_snapshot(SnapshotBytes::Owned(bytes.into()), facts).expect("opens")
+}
+
+#[test]
+fn a_lazy_registry_declares_each_name_when_first_asked() {
+    let (mut arena, parsed, bytes) = parsed_and_encoded();
+    let mut reg = lazy(&bytes, None);
+    assert!(reg.is_lazy());
+    assert!(reg.lookup("apply").is_none() && reg.typedef("point_t").is_none());
+    reg.load(&mut arena, "apply").unwrap();
+    assert!(matches!(reg.lookup("apply").map(|d| &d.kind), Some(DeclKind::Function { .. })));
+    // only that name: the records it reaches exist, other names are not declared yet
+    assert!(reg.lookup("ANSWER").is_none() && reg.typedef("small_t").is_none() && reg.struct_tag("node").is_none());
+    // what a type string names
+    reg.load_type_text(&mut arena, "struct node *(*)(point_t, enum color)").unwrap();
+    assert!(reg.struct_tag("node").is_some() && reg.typedef("point_t").is_some() && reg.enum_tag("color").is_some());
+    let t = reg.parse_type(&mut arena, "struct node *").unwrap();
+    assert_eq!(type_name(&arena, t), "struct node *");
+    // the same declarations, in the same order, once everything is read
+    reg.load_all(&mut arena).unwrap();
+    assert!(!reg.is_lazy());
+    assert_eq!(describe(&parsed, &mut arena), describe(&reg, &mut arena));
+}
+
+#[test]
+fn the_order_names_are_read_in_does_not_matter() {
+    let (mut arena, _, bytes) = parsed_and_encoded();
+    let mut forward = lazy(&bytes, None);
+    let mut backward = lazy(&bytes, None);
+    for name in NAMES {
+        forward.load(&mut arena, name).unwrap();
+    }
+    for name in NAMES.iter().rev() {
+        backward.load(&mut arena, name).unwrap();
+    }
+    forward.load_all(&mut arena).unwrap();
+    backward.load_all(&mut arena).unwrap();
+    assert_eq!(describe(&forward, &mut arena), describe(&backward, &mut arena));
+    // a clone shares what was read: the same record, not a copy
+    let mut reg = lazy(&bytes, None);
+    reg.load(&mut arena, "node").unwrap();
+    let mut other = reg.clone();
+    other.load(&mut arena, "apply").unwrap();
+    reg.load(&mut arena, "apply").unwrap();
+    assert_eq!(reg.struct_tag("node"), other.struct_tag("node"));
+    assert_eq!(reg.lookup("apply"), other.lookup("apply"));
+}
+
+/// A cdef whose compiler answers each concern one item (no `typedef
+/// int... t;`, no `[...]`), with such answers.
+const LOCAL_CDEF: &str = r#"
+struct partial { long a; ...; };
+struct outer { struct partial p; int tail; };
+struct full { char c; int i; };
+enum partial_e { PA, PB, ... };
+enum color { RED, GREEN = 5, BLUE };
+#define ANSWER 42
+#define LATER ...
+int use(struct outer *, enum partial_e);
+"#;
+
+fn local_facts() -> CompilerFacts {
+    let mut f = CompilerFacts::default();
+    for (name, v) in [("PA", 3), ("PB", -1), ("RED", 0), ("GREEN", 5), ("BLUE", 6), ("ANSWER", 43), ("LATER", 7)] {
+        f.ints.insert(name.to_string(), v);
+    }
+    f.types.insert("enum partial_e".to_string(), TypeFact { kind: TypeFactKind::Enum, size: 1, signed: true });
+    f.records.push(("struct partial".to_string(), RecordFact { size: 24, align: 8, fields: vec![Some((8, 8))] }));
+    f.records.push(("struct outer".to_string(), RecordFact { size: 32, align: 8, fields: vec![Some((0, 24)), Some((24, 4))] }));
+    // the compiler disagrees about this one
+    f.records.push(("struct full".to_string(), RecordFact { size: 8, align: 4, fields: vec![Some((0, 1)), Some((2, 4))] }));
+    f
+}
+
+#[test]
+fn facts_given_to_a_lazy_registry_give_what_apply_gives() {
+    let mut arena = TypeArena::new();
+    let mut parsed = Registry::new();
+    parsed.cdef(&mut arena, LOCAL_CDEF, &CdefOptions::default()).unwrap();
+    let bytes = snapshot::encode(&parsed, &arena);
+    let facts = local_facts();
+    // all at once, as before
+    let mut eager = Registry::new();
+    snapshot::decode(&bytes, &mut eager, &mut arena).unwrap();
+    let mismatches = resolve::apply(&mut eager, &mut arena, &facts).unwrap();
+    // one name at a time, in an order where a record is reached before
+    // what it contains is asked for
+    let mut reg = lazy(&bytes, Some(Arc::new(facts.clone())));
+    for name in ["use", "outer", "ANSWER", "LATER", "PB", "BLUE", "full", "color", "partial_e", "partial", "PA", "RED", "GREEN"] {
+        reg.load(&mut arena, name).unwrap();
+    }
+    reg.load_all(&mut arena).unwrap();
+    let summary = |reg: &Registry, arena: &mut TypeArena| -> Vec<String> {
+        let mut out = describe(reg, arena);
+        for tag in ["partial", "outer", "full"] {
+            let t = reg.struct_tag(tag).unwrap();
+            let Type::Record(rid) = *arena.get(t) else { panic!() };
+            out.push(format!("{tag}: {:?} broken={:?}", layout::size_align(arena, t).ok(), arena.record(rid).broken));
+        }
+        out
+    };
+    let (a, b) = (summary(&eager, &mut arena), summary(&reg, &mut arena));
+    assert_eq!(a, b);
+    assert!(a.iter().any(|l| l.contains("partial: Some((24, 8))")) && a.iter().any(|l| l.contains("full: None")), "{a:#?}");
+    assert!(a.iter().any(|l| l.contains("enumerator PA = 3")) && a.iter().any(|l| l.contains("constant LATER = Int(7)")), "{a:#?}");
+    // a constant the compiler contradicts keeps the cdef's value; the
+    // error is the one apply() reports
+    let answer = match reg.lookup("ANSWER").map(|d| &d.kind) {
+        Some(DeclKind::Constant { value, .. }) => value.clone(),
+        other => panic!("{other:?}"),
+    };
+    let e = resolve::constant_mismatch("ANSWER", &answer, &facts).expect("disagrees");
+    assert_eq!(e.message, mismatches.constants["ANSWER"].message);
+}
+
+#[test]
+fn damage_found_lazily_is_an_error_not_a_panic() {
+    let (mut arena, _, bytes) = parsed_and_encoded();
+    let mut errors = 0;
+    for i in (0..bytes.len()).step_by(3) {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= flip;
+            let Ok(mut reg) = Registry::from_snapshot(SnapshotBytes::Owned(damaged.into()), None) else {
+                errors += 1;
+                continue;
+            };
+            for name in NAMES {
+                if let Err(e) = reg.load(&mut arena, name) {
+                    assert!(e.message.contains("rebuild it"), "{}", e.message);
+                    errors += 1;
+                }
+            }
+            let _ = reg.load_type_text(&mut arena, "struct node *");
+            if reg.load_all(&mut arena).is_err() {
+                errors += 1;
+            }
+        }
+    }
+    assert!(errors > 0, "some damage is detected");
+}

@@ -85,13 +85,7 @@ pub fn record_name(arena: &TypeArena, ty: TypeId) -> Option<String> {
         }
         _ => return None,
     };
-    // cname is "struct TAG", "struct $N" or the typedef name
-    let by_typedef = !cname.contains('$') && !cname.starts_with(&format!("{keyword} "));
-    match tag {
-        _ if by_typedef => Some(cname.clone()),
-        Some(tag) => Some(format!("{keyword} {tag}")),
-        None => None,
-    }
+    cdecl::names::c_spelling(keyword, tag.as_deref(), cname)
 }
 
 fn spell(arena: &TypeArena, names: &Names, ty: TypeId, inner: String) -> Result<String, Unspellable> {

@@ -13,14 +13,14 @@ pub struct Emitter<'a> {
     src: &'a ModuleSource,
     out: String,
     /// Table rows, as C initializers.
-    funcs: Vec<String>,
-    globals: Vec<String>,
-    ints: Vec<String>,
-    consts: Vec<String>,
-    records: Vec<String>,
-    types: Vec<String>,
-    lengths: Vec<String>,
-    externs: Vec<String>,
+    funcs: Rows,
+    globals: Rows,
+    ints: Rows,
+    consts: Rows,
+    records: Rows,
+    types: Rows,
+    lengths: Rows,
+    externs: Rows,
     included: Included,
     /// `typedef int t[...];`: the array types only their typedef names spell.
     array_typedefs: cspell::Names,
@@ -93,6 +93,22 @@ fn cdef_flags(c: &crate::CdefInput) -> i32 {
         flags |= crate::CDEF_DLLEXPORT;
     }
     flags
+}
+
+/// Rows of a table the runtime searches by name: (name, the C initializer
+/// of the row's other members).
+type Rows = Vec<(String, String)>;
+
+fn row(rows: &mut Rows, name: &str, rest: String) {
+    rows.push((name.to_string(), rest));
+}
+
+/// A table sorted by name (bytewise, as `strcmp`): the runtime finds a
+/// row by binary search instead of indexing the table at import.
+fn sorted_table(out: &mut String, ctype: &str, name: &str, rows: &mut Rows) -> String {
+    rows.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let lines: Vec<String> = rows.iter().map(|(n, rest)| format!("{{ {}, {rest} }}", c_string(n))).collect();
+    table(out, ctype, name, &lines)
 }
 
 fn table<T: AsRef<str>>(out: &mut String, ctype: &str, name: &str, rows: &[T]) -> String {
@@ -231,14 +247,14 @@ impl<'a> Emitter<'a> {
             )
             .collect();
         let cdefs = table(&mut t, "_rcffi_cdef_s", "_rcffi_cdefs", &cdef_rows);
-        let funcs = table(&mut t, "_rcffi_func_s", "_rcffi_funcs", &self.funcs);
-        let globals = table(&mut t, "_rcffi_global_s", "_rcffi_globals", &self.globals);
-        let ints = table(&mut t, "_rcffi_int_s", "_rcffi_ints", &self.ints);
-        let consts = table(&mut t, "_rcffi_const_s", "_rcffi_consts", &self.consts);
-        let records = table(&mut t, "_rcffi_record_s", "_rcffi_records", &self.records);
-        let types = table(&mut t, "_rcffi_type_s", "_rcffi_types", &self.types);
-        let lengths = table(&mut t, "_rcffi_length_s", "_rcffi_lengths", &self.lengths);
-        let externs = table(&mut t, "_rcffi_extern_s", "_rcffi_externs", &self.externs);
+        let funcs = sorted_table(&mut t, "_rcffi_func_s", "_rcffi_funcs", &mut self.funcs);
+        let globals = sorted_table(&mut t, "_rcffi_global_s", "_rcffi_globals", &mut self.globals);
+        let ints = sorted_table(&mut t, "_rcffi_int_s", "_rcffi_ints", &mut self.ints);
+        let consts = sorted_table(&mut t, "_rcffi_const_s", "_rcffi_consts", &mut self.consts);
+        let records = sorted_table(&mut t, "_rcffi_record_s", "_rcffi_records", &mut self.records);
+        let types = sorted_table(&mut t, "_rcffi_type_s", "_rcffi_types", &mut self.types);
+        let lengths = sorted_table(&mut t, "_rcffi_length_s", "_rcffi_lengths", &mut self.lengths);
+        let externs = sorted_table(&mut t, "_rcffi_extern_s", "_rcffi_externs", &mut self.externs);
         self.out.push_str(&t);
         // an embedding library's functions start Python first (embedding.rs),
         // then call the runtime through `_rcffi_call_python_rt`
@@ -317,7 +333,7 @@ impl<'a> Emitter<'a> {
             // the cast to the declared type picks the right overload in C++
             let fptr = self.arena.pointer(fty);
             let address = format!("(_rcffi_fn)({})&{name}", self.spell(fptr, "")?);
-            self.funcs.push(format!("{{ {}, {address}, NULL }}", c_string(name)));
+            row(&mut self.funcs, name, format!("{address}, NULL"));
             return Ok(());
         }
         let result = self.arena.strip_top_quals(f.result);
@@ -341,7 +357,7 @@ impl<'a> Emitter<'a> {
         let _ = writeln!(self.out, "static {head}\n{{\n    {ret}{name}({});\n}}\n", names.join(", "));
         let address = format!("(_rcffi_fn)_rcffi_d_{name}");
         self.trampoline(name, &f.args, result, is_void)?;
-        self.funcs.push(format!("{{ {}, {address}, _rcffi_t_{name} }}", c_string(name)));
+        row(&mut self.funcs, name, format!("{address}, _rcffi_t_{name}"));
         Ok(())
     }
 
@@ -412,12 +428,12 @@ impl<'a> Emitter<'a> {
             self.out.push_str("    return result;\n");
         }
         self.out.push_str("}\n\n");
-        self.externs.push(format!("{{ {}, &_rcffi_externpy_{name} }}", c_string(name)));
+        row(&mut self.externs, name, format!("&_rcffi_externpy_{name}"));
         // also callable and addressable from Python, like any function
         self.trampoline(name, &f.args, result, is_void)?;
         let fptr = self.arena.pointer(fty);
         let address = format!("(_rcffi_fn)({})&{name}", self.spell(fptr, "")?);
-        self.funcs.push(format!("{{ {}, {address}, _rcffi_t_{name} }}", c_string(name)));
+        row(&mut self.funcs, name, format!("{address}, _rcffi_t_{name}"));
         Ok(())
     }
 
@@ -435,7 +451,7 @@ impl<'a> Emitter<'a> {
         let mut key = name.to_string();
         for len in &dims {
             if matches!(len, ArrayLen::Unknown(_)) {
-                self.lengths.push(format!("{{ {}, sizeof({expr}) / sizeof(({expr})[0]) }}", c_string(&key)));
+                row(&mut self.lengths, &key, format!("sizeof({expr}) / sizeof(({expr})[0])"));
             }
             expr = format!("({expr})[0]");
             key.push_str("[0]");
@@ -468,7 +484,7 @@ impl<'a> Emitter<'a> {
                 let _ = writeln!(self.out, "static {head}\n{{\n    return &({name});\n}}\n");
             }
         }
-        self.globals.push(format!("{{ {}, (_rcffi_fn){getter} }}", c_string(name)));
+        row(&mut self.globals, name, format!("(_rcffi_fn){getter}"));
         Ok(())
     }
 
@@ -477,7 +493,7 @@ impl<'a> Emitter<'a> {
             self.out,
             "static int _rcffi_i_{name}(unsigned long long *o)\n{{\n    int n = ({name}) <= 0;\n    *o = (unsigned long long)(({name}) | 0);\n    return n;\n}}\n"
         );
-        self.ints.push(format!("{{ {}, _rcffi_i_{name} }}", c_string(name)));
+        row(&mut self.ints, name, format!("_rcffi_i_{name}"));
     }
 
     fn constant(&mut self, name: &str, ty: TypeId, _value: &ConstValue) -> Result<(), GenError> {
@@ -490,7 +506,7 @@ impl<'a> Emitter<'a> {
         let ptr = self.arena.pointer(bare);
         let p = self.spell(ptr, "")?;
         let _ = writeln!(self.out, "static void _rcffi_c_{name}(void *o)\n{{\n    *({p})o = {name};\n}}\n");
-        self.consts.push(format!("{{ {}, _rcffi_c_{name} }}", c_string(name)));
+        row(&mut self.consts, name, format!("_rcffi_c_{name}"));
         Ok(())
     }
 
@@ -515,7 +531,7 @@ impl<'a> Emitter<'a> {
             let Some(ty) = self.reg.typedef(&tname) else { continue };
             match self.arena.get(self.arena.strip_top_quals(ty)).clone() {
                 Type::UnknownInt(n) if done.insert(n.clone()) => {
-                    self.types.push(format!("{{ {}, 0, sizeof({n}), ((({n})-1) < (({n})1)) }}", c_string(&n)));
+                    row(&mut self.types, &n, format!("0, sizeof({n}), ((({n})-1) < (({n})1))"));
                     // a compile error if it is no integer type (as cffi)
                     let _ = writeln!(
                         self.out,
@@ -524,7 +540,7 @@ impl<'a> Emitter<'a> {
                 }
                 Type::UnknownFloat(n) if done.insert(n.clone()) => {
                     // the "signed" cell says whether it is a floating type at all
-                    self.types.push(format!("{{ {}, 1, sizeof({n}), ((({n})1) / 2 != 0) }}", c_string(&n)));
+                    row(&mut self.types, &n, format!("1, sizeof({n}), ((({n})1) / 2 != 0)"));
                 }
                 Type::Array { .. } if self.has_unknown_dim(ty) => {
                     // `typedef int t[...][...];`: keyed "typedef t", "typedef t[0]", ...
@@ -571,7 +587,7 @@ impl<'a> Emitter<'a> {
                 // an anonymous enum: only its values are needed
                 continue;
             };
-            self.types.push(format!("{{ {}, 2, sizeof({cname}), _RCFFI_ENUM_SIGNED({cname}) }}", c_string(&key)));
+            row(&mut self.types, &key, format!("2, sizeof({cname}), _RCFFI_ENUM_SIGNED({cname})"));
         }
         Ok(())
     }
@@ -673,11 +689,7 @@ impl<'a> Emitter<'a> {
                 let _ = writeln!(self.out, "static const size_t {fname}[] = {{\n    {}\n}};\n", cells.join(",\n    "));
                 fname
             };
-            self.records.push(format!(
-                "{{ {}, sizeof({sname}), _RCFFI_ALIGNOF({sname}), {}, {fields_ref} }}",
-                c_string(&sname),
-                leaves.len()
-            ));
+            row(&mut self.records, &sname, format!("sizeof({sname}), _RCFFI_ALIGNOF({sname}), {}, {fields_ref}", leaves.len()));
         }
         Ok(())
     }
@@ -690,7 +702,7 @@ impl<'a> Emitter<'a> {
         let mut key = key.to_string();
         while let Type::Array { item, len } = self.arena.get(t).clone() {
             if matches!(len, ArrayLen::Unknown(_)) {
-                self.lengths.push(format!("{{ {}, sizeof({expr}) / sizeof(({expr})[0]) }}", c_string(&key)));
+                row(&mut self.lengths, &key, format!("sizeof({expr}) / sizeof(({expr})[0])"));
             }
             expr = format!("({expr})[0]");
             key.push_str("[0]");
@@ -713,7 +725,7 @@ impl<'a> Emitter<'a> {
              if (first == (size_t)-1)\n                first = i;\n            n++;\n        }}\n    }}\n    \
              *o = (unsigned long long)first * 256u + (unsigned long long)n;\n    return 0;\n}}\n"
         );
-        self.ints.push(format!("{{ {}, {fname} }}", c_string(&format!("{sname}.{field}:bits"))));
+        row(&mut self.ints, &format!("{sname}.{field}:bits"), format!("{fname}"));
     }
 }
 

@@ -11,7 +11,9 @@
 //! embedded, so the runtime rebuilds the same declarations at import.
 //!
 //! The C side of the protocol is [`PROTOCOL`]; the runtime mirrors it with
-//! `#[repr(C)]` structs and checks [`PROTOCOL_VERSION`].
+//! `#[repr(C)]` structs and checks [`PROTOCOL_VERSION`]. Every table but
+//! `cdefs` is sorted by name (bytewise, as `strcmp`): the runtime finds a
+//! row by binary search when it is first needed.
 
 mod cspell;
 mod embedding;
@@ -21,8 +23,9 @@ mod limited_api;
 
 pub use cspell::Unspellable;
 
-/// Bumped whenever the C structures of [`PROTOCOL`] change.
-pub const PROTOCOL_VERSION: u32 = 4;
+/// Bumped whenever the C structures of [`PROTOCOL`] or what they hold
+/// change (5: tables sorted by name; snapshot format 3).
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// Name of the capsule `PyInit_<module>` passes to the runtime.
 pub const CAPSULE_NAME: &str = "rcffi._api_module";

@@ -220,15 +220,17 @@ fn verification_error(py: Python<'_>, msg: String) -> PyErr {
 
 // ---- import time ----------------------------------------------------------
 
-/// The compiled module's tables, kept by the `lib` object.
+/// The compiled module's tables, kept by the `lib` object. Each table is
+/// sorted by name (see `codegen::PROTOCOL`): a row is found by binary
+/// search when first needed, nothing is indexed at import.
 #[pyclass(frozen, module = "rcffi", name = "ApiModule")]
 pub struct ApiModule {
     module: &'static ModuleC,
     name: String,
-    funcs: HashMap<String, usize>,
-    globals: HashMap<String, usize>,
-    consts: HashMap<String, usize>,
-    externs: HashMap<String, usize>,
+    /// The declarations are read lazily from the snapshot, each with the
+    /// compiler's answers (`ModuleFacts`): a constant the compiler
+    /// contradicts is found when it is read.
+    lazy: bool,
     /// Constants whose cdef value the compiler contradicts: reading them
     /// raises this message (cffi checks lazily).
     bad_constants: HashMap<String, String>,
@@ -244,8 +246,59 @@ pub struct ApiModule {
 unsafe impl Send for ApiModule {}
 unsafe impl Sync for ApiModule {}
 
-fn index<T>(items: &[T], name: impl Fn(&T) -> *const c_char) -> HashMap<String, usize> {
-    items.iter().enumerate().map(|(i, it)| (unsafe { cstr(name(it)) }, i)).collect()
+/// The row of `items` (sorted by name, bytewise) named `name`.
+///
+/// # Safety
+/// `name_of` gives each row's NUL-terminated name (static module data).
+unsafe fn find<'a, T>(items: &'a [T], name: &str, name_of: impl Fn(&T) -> *const c_char) -> Option<&'a T> {
+    items
+        .binary_search_by(|it| unsafe { CStr::from_ptr(name_of(it)) }.to_bytes().cmp(name.as_bytes()))
+        .ok()
+        .map(|i| &items[i])
+}
+
+/// What the compiled module measured, read row by row as declarations are
+/// loaded lazily (`cdecl::Registry::from_snapshot`).
+struct ModuleFacts {
+    module: &'static ModuleC,
+}
+
+// SAFETY: static data of a loaded extension module, and functions that
+// only compute constants.
+unsafe impl Send for ModuleFacts {}
+unsafe impl Sync for ModuleFacts {}
+
+impl cdecl::resolve::Facts for ModuleFacts {
+    fn int(&self, name: &str) -> Option<i128> {
+        // SAFETY: the module's sorted table; the getter writes one value.
+        unsafe { find(slice(self.module.ints, self.module.nints), name, |i| i.name).map(|i| int_value(i)) }
+    }
+
+    fn type_fact(&self, name: &str) -> Option<TypeFact> {
+        // SAFETY: the module's sorted table.
+        unsafe { find(slice(self.module.types, self.module.ntypes), name, |t| t.name).map(type_fact) }
+    }
+
+    fn length(&self, key: &str) -> Option<u64> {
+        // SAFETY: the module's sorted table.
+        unsafe { find(slice(self.module.lengths, self.module.nlengths), key, |l| l.name).map(|l| l.length as u64) }
+    }
+
+    fn record(&self, name: &str) -> Option<RecordFact> {
+        // SAFETY: the module's sorted table and its field cells.
+        unsafe { find(slice(self.module.records, self.module.nrecords), name, |r| r.name).map(|r| record_fact(r)) }
+    }
+}
+
+/// Whether every compiler answer of `module` concerns one item only, so
+/// that its declarations can be read lazily with them (see
+/// `Registry::from_snapshot`): no `typedef int... t;` or `typedef
+/// float... t;` (substituted through every type using them) and no
+/// `[...]` length (types built on them are rebuilt).
+fn facts_are_local(module: &ModuleC) -> bool {
+    // SAFETY: the module's static table.
+    let types = unsafe { slice(module.types, module.ntypes) };
+    module.nlengths == 0 && types.iter().all(|t| t.kind == 2)
 }
 
 /// `_rcffi._init_api_module(capsule)` -> `(ffi, lib)`, called by `PyInit_<module>`.
@@ -273,14 +326,19 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
     let module_name = unsafe { cstr(module.module_name) };
     let apimode = PyModule::import(py, "rcffi._apimode")?;
     // an instance of `_cffi_backend.FFI`, as cffi's compiled `ffi`
-    let ffi_obj = PyModule::import(py, "rcffi._cffi_backend")?.getattr("FFI")?.call0()?;
-    // Replay the cdefs without their warnings (they were shown at build time).
+    let ffi_obj = apimode.getattr("BackendFFI")?.call0()?;
+    // Replay the cdefs without their warnings (they were shown at build
+    // time). With a snapshot (no includes) the texts are only wanted by
+    // `ffi.include()` of this module and by the verifier: `_cdefsources`
+    // and `_cdef_calls` are then read from the module when first asked
+    // for (`CompiledFFI.__getattr__`, `ApiModule.cdef_calls`).
     let calls = PyList::empty(py);
     let sources = PyList::empty(py);
     let included = PyList::empty(py);
     let included_libs = PyList::empty(py);
+    let texts_later = !module.snapshot.is_null();
     unsafe {
-        for c in slice(module.cdefs, module.ncdefs) {
+        for c in slice(module.cdefs, module.ncdefs).iter().filter(|_| !texts_later) {
             let text = cstr(c.text);
             if c.pack == codegen::INCLUDE_ROW {
                 // `ffi.include()` of another compiled module: share its
@@ -315,17 +373,31 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
             }
         }
     }
-    if !module.snapshot.is_null() {
-        // the declarations as the generator parsed them: no parsing here
-        let bytes = unsafe { slice(module.snapshot, module.snapshot_len) };
-        ffi_obj.call_method1("_load_snapshot", (bytes,))?;
+    if texts_later {
+        ffi_obj.call_method0("_cdef_texts_later")?;
+    } else {
+        ffi_obj.setattr("_cdefsources", sources)?;
+        ffi_obj.setattr("_cdef_calls", calls)?;
     }
-    ffi_obj.setattr("_cdefsources", sources)?;
     ffi_obj.setattr("_included_ffis", included)?;
-    ffi_obj.setattr("_cdef_calls", calls)?;
-    let facts = unsafe { collect_facts(module) };
-    let mismatches = {
-        let base = ffi_obj.cast::<FFIBase>()?.borrow();
+    let base = ffi_obj.cast::<FFIBase>()?.get();
+    // the declarations as the generator parsed them, read lazily: no
+    // parsing, and nothing built before it is used
+    let lazy = !module.snapshot.is_null() && facts_are_local(module);
+    if !module.snapshot.is_null() {
+        // SAFETY: the module's static data, alive as long as the process.
+        let bytes: &'static [u8] = unsafe { slice(module.snapshot, module.snapshot_len) };
+        let facts: Option<std::sync::Arc<dyn cdecl::resolve::Facts + Send + Sync>> =
+            if lazy { Some(std::sync::Arc::new(ModuleFacts { module })) } else { None };
+        let reg = cdecl::Registry::from_snapshot(cdecl::snapshot::SnapshotBytes::Static(bytes), facts)
+            .map_err(|e| errors::from_cdecl(py, e))?;
+        base.set_lazy_registry(py, reg)?;
+    }
+    let mismatches = if lazy {
+        cdecl::resolve::Mismatches::default()
+    } else {
+        // answers that change other types too: all of them applied now
+        let facts = unsafe { collect_facts(module) };
         let result = {
             let mut reg = base.registry.lock().unwrap_or_else(|e| e.into_inner());
             let mut a = arena();
@@ -333,6 +405,7 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
             cdecl::names::name_by_tag(&reg, &mut a);
             cdecl::resolve::apply(&mut reg, &mut a, &facts)
         };
+        base.type_cache.bind(py).clear();
         // ffi.verify() checks (in cffi's words) when it applies the same
         // facts to the caller's ffi: a disagreement must not fail the import
         let verifying = apimode.getattr("_verify_loading")?.call0()?.is_truthy()?;
@@ -348,23 +421,12 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
             *module.call_python = Some(call_python);
         }
     }
-    let (funcs, globals, consts, externs) = unsafe {
-        (
-            index(slice(module.funcs, module.nfuncs), |f| f.name),
-            index(slice(module.globals, module.nglobals), |g| g.name),
-            index(slice(module.consts, module.nconsts), |c| c.name),
-            index(slice(module.externs, module.nexterns), |e| e.name),
-        )
-    };
     let handle = Bound::new(
         py,
         ApiModule {
             module,
             name: module_name.clone(),
-            funcs,
-            globals,
-            consts,
-            externs,
+            lazy,
             bad_constants: mismatches.constants.into_iter().map(|(k, e)| (k, e.message)).collect(),
             bad_types: mismatches.types.into_iter().map(|(k, e)| (k, e.message)).collect(),
             definitions: Mutex::new(Vec::new()),
@@ -375,32 +437,52 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
     PyTuple::new(py, [ffi_obj, lib])
 }
 
+/// The value of an integer constant (cffi's `(X) <= 0` trick: the getter
+/// says whether it is negative).
+///
+/// # Safety
+/// A row of a module's table.
+unsafe fn int_value(i: &IntC) -> i128 {
+    let mut v: u64 = 0;
+    let neg = (i.get)(&mut v);
+    if neg != 0 && v != 0 {
+        v as i64 as i128
+    } else {
+        v as i128
+    }
+}
+
+fn type_fact(t: &TypeC) -> TypeFact {
+    let kind = match t.kind {
+        0 => TypeFactKind::Int,
+        1 => TypeFactKind::Float,
+        _ => TypeFactKind::Enum,
+    };
+    TypeFact { kind, size: t.size as u64, signed: t.is_signed != 0 }
+}
+
+/// # Safety
+/// A row of a module's table (`fields` has `nfields` pairs of cells).
+unsafe fn record_fact(r: &RecordC) -> RecordFact {
+    let cells = slice(r.fields, r.nfields * 2);
+    let fields = cells.chunks(2).map(|c| if c[0] == usize::MAX { None } else { Some((c[0] as u64, c[1] as u64)) }).collect();
+    RecordFact { size: r.size as u64, align: r.align as u64, fields }
+}
+
+/// Every answer of the compiler at once (for `resolve::apply`).
 unsafe fn collect_facts(module: &ModuleC) -> CompilerFacts {
     let mut facts = CompilerFacts::default();
     for i in slice(module.ints, module.nints) {
-        let mut v: u64 = 0;
-        let neg = (i.get)(&mut v);
-        let value = if neg != 0 && v != 0 { v as i64 as i128 } else { v as i128 };
-        facts.ints.insert(cstr(i.name), value);
+        facts.ints.insert(cstr(i.name), int_value(i));
     }
     for t in slice(module.types, module.ntypes) {
-        let kind = match t.kind {
-            0 => TypeFactKind::Int,
-            1 => TypeFactKind::Float,
-            _ => TypeFactKind::Enum,
-        };
-        facts.types.insert(cstr(t.name), TypeFact { kind, size: t.size as u64, signed: t.is_signed != 0 });
+        facts.types.insert(cstr(t.name), type_fact(t));
     }
     for l in slice(module.lengths, module.nlengths) {
         facts.lengths.insert(cstr(l.name), l.length as u64);
     }
     for r in slice(module.records, module.nrecords) {
-        let cells = slice(r.fields, r.nfields * 2);
-        let fields = cells
-            .chunks(2)
-            .map(|c| if c[0] == usize::MAX { None } else { Some((c[0] as u64, c[1] as u64)) })
-            .collect();
-        facts.records.push((cstr(r.name), RecordFact { size: r.size as u64, align: r.align as u64, fields }));
+        facts.records.push((cstr(r.name), record_fact(r)));
     }
     facts
 }
@@ -420,6 +502,12 @@ fn function_declaration(a: &cdecl::TypeArena, fty: cdecl::TypeId, name: &str) ->
 }
 
 impl ApiModule {
+    /// The row of global variable `name`.
+    fn global(&self, name: &str) -> PyResult<&'static GlobalC> {
+        // SAFETY: the module's sorted table.
+        unsafe { find(slice(self.module.globals, self.module.nglobals), name, |g| g.name) }.ok_or_else(|| no_such_name(&self.name, name))
+    }
+
     /// The global's address from the module's getter; NULL (a macro
     /// whose pointer-returning function failed) is an `ffi.error`.
     fn address_of(&self, py: Python<'_>, g: &GlobalC, name: &str) -> PyResult<*mut u8> {
@@ -470,9 +558,9 @@ impl ApiModule {
     /// The function `name` as a function-pointer cdata whose calls go
     /// through the module's trampoline (libffi for variadic functions).
     fn function<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        let i = *self.funcs.get(name).ok_or_else(|| no_such_name(&self.name, name))?;
-        let f = unsafe { &slice(self.module.funcs, self.module.nfuncs)[i] };
-        let decl = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
+        // SAFETY: the module's sorted table.
+        let f = unsafe { find(slice(self.module.funcs, self.module.nfuncs), name, |f| f.name) }.ok_or_else(|| no_such_name(&self.name, name))?;
+        let decl = ffi_obj.get().declaration(py, name)?;
         let (ty, is_extern_python) = match decl.map(|d| d.kind) {
             Some(DeclKind::Function { ty, .. }) => (ty, false),
             Some(DeclKind::ExternPython { ty, .. }) => (ty, true),
@@ -526,9 +614,8 @@ impl ApiModule {
     /// `refresh` to point at each access).
     #[pyo3(signature = (ffi_obj, name, unresolved=false))]
     fn variable<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str, unresolved: bool) -> PyResult<Bound<'py, PyAny>> {
-        let i = *self.globals.get(name).ok_or_else(|| no_such_name(&self.name, name))?;
-        let g = unsafe { &slice(self.module.globals, self.module.nglobals)[i] };
-        let decl = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
+        let g = self.global(name)?;
+        let decl = ffi_obj.get().declaration(py, name)?;
         let Some(DeclKind::Variable { ty }) = decl.map(|d| d.kind) else {
             return Err(no_such_name(&self.name, name));
         };
@@ -543,8 +630,7 @@ impl ApiModule {
     /// now: the address is asked again at every access, as in cffi, since
     /// the "global" may be a macro like `(*get_value())`.
     fn refresh(&self, py: Python<'_>, ptr: &Bound<'_, PyAny>, name: &str) -> PyResult<()> {
-        let i = *self.globals.get(name).ok_or_else(|| no_such_name(&self.name, name))?;
-        let g = unsafe { &slice(self.module.globals, self.module.nglobals)[i] };
+        let g = self.global(name)?;
         let addr = self.address_of(py, g, name)?;
         let cd = cdata::as_cdata(py, ptr).ok_or_else(|| PyTypeError::new_err("expected a cdata"))?;
         // SAFETY: the pointer cdata of one lib property, never shared.
@@ -557,14 +643,20 @@ impl ApiModule {
         if let Some(msg) = self.bad_constants.get(name) {
             return Err(errors::ffi_error(py, msg.clone()));
         }
-        let decl = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
+        let decl = ffi_obj.get().declaration(py, name)?;
+        if let (true, Some(DeclKind::Constant { value, .. })) = (self.lazy, decl.as_ref().map(|d| &d.kind)) {
+            if let Some(e) = cdecl::resolve::constant_mismatch(name, value, &ModuleFacts { module: self.module }) {
+                return Err(errors::ffi_error(py, e.message));
+            }
+        }
         match decl.map(|d| d.kind) {
             Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => {
                 crate::convert::integer::to_py(py, v)
             }
             Some(DeclKind::Constant { ty, .. }) => {
-                let i = *self.consts.get(name).ok_or_else(|| no_such_name(&self.name, name))?;
-                let c = unsafe { &slice(self.module.consts, self.module.nconsts)[i] };
+                // SAFETY: the module's sorted table.
+                let c = unsafe { find(slice(self.module.consts, self.module.nconsts), name, |c| c.name) }
+                    .ok_or_else(|| no_such_name(&self.name, name))?;
                 let id = {
                     let mut a = arena();
                     let s = a.strip_top_quals(ty);
@@ -600,9 +692,9 @@ impl ApiModule {
     #[pyo3(signature = (ffi_obj, verify=false))]
     fn apply_facts(&self, py: Python<'_>, ffi_obj: &Bound<'_, FFIBase>, verify: bool) -> PyResult<()> {
         let facts = unsafe { collect_facts(self.module) };
-        let base = ffi_obj.borrow();
+        let base = ffi_obj.get();
         let result = {
-            let mut reg = base.registry.lock().unwrap_or_else(|e| e.into_inner());
+            let mut reg = base.registry_full(py)?;
             let mut a = arena();
             if verify {
                 cdecl::verify_check::check_values(&reg, &a, &facts)
@@ -626,7 +718,7 @@ impl ApiModule {
 
     /// Names of everything `lib` gives, for `dir(lib)`.
     fn names<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>) -> PyResult<Bound<'py, PyList>> {
-        let names: Vec<String> = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).declarations().iter().map(|d| d.name.clone()).collect();
+        let names: Vec<String> = ffi_obj.get().registry_full(py)?.declarations().iter().map(|d| d.name.clone()).collect();
         PyList::new(py, names)
     }
 
@@ -643,8 +735,9 @@ impl ApiModule {
         onerror: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<()> {
         let not_found = || errors::ffi_error(py, format!("ffi.def_extern('{name}'): no 'extern \"Python\"' function with this name"));
-        let i = *self.externs.get(name).ok_or_else(not_found)?;
-        let decl = ffi_obj.borrow().registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
+        // SAFETY: the module's sorted table.
+        let e = unsafe { find(slice(self.module.externs, self.module.nexterns), name, |e| e.name) }.ok_or_else(not_found)?;
+        let decl = ffi_obj.get().declaration(py, name)?;
         let Some(DeclKind::ExternPython { ty, .. }) = decl.map(|d| d.kind) else {
             return Err(not_found());
         };
@@ -674,7 +767,6 @@ impl ApiModule {
             error: err_bytes,
             onerror: onerror.filter(|o| !o.is_none()).map(|o| o.clone().unbind()),
         });
-        let e = unsafe { &slice(self.module.externs, self.module.nexterns)[i] };
         let ptr = &*data as *const CallbackData as *mut c_void;
         self.definitions.lock().unwrap_or_else(|e| e.into_inner()).push(data);
         // SAFETY: `info` points to the module's static descriptor; the
@@ -683,6 +775,27 @@ impl ApiModule {
             std::ptr::write_volatile(&mut (*e.info).reserved1, ptr);
         }
         Ok(())
+    }
+
+    /// The module's `ffi.cdef()` calls, as `FFI.cdef` records them:
+    /// `(text, override, pack)`, plus `True` for `ffi.embedding_api()`
+    /// text (not those of included modules).
+    fn cdef_calls<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let calls = PyList::empty(py);
+        // SAFETY: the module's static table of NUL-terminated texts.
+        for c in unsafe { slice(self.module.cdefs, self.module.ncdefs) } {
+            if c.pack == codegen::INCLUDE_ROW {
+                continue;
+            }
+            let text = unsafe { CStr::from_ptr(c.text) }.to_str().map_err(|e| PyTypeError::new_err(e.to_string()))?;
+            let override_existing = c.flags & codegen::CDEF_OVERRIDE != 0;
+            if c.flags & codegen::CDEF_DLLEXPORT != 0 {
+                calls.append((text, override_existing, c.pack, true))?;
+            } else {
+                calls.append((text, override_existing, c.pack))?;
+            }
+        }
+        Ok(calls)
     }
 
     #[getter]

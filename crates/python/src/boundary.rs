@@ -20,8 +20,7 @@ impl FFIBase {
     /// `.args`, `.result`, `.ellipsis`); a variable's is its own type.
     /// `symbol` is the `__asm__` label when there is one, else `name`.
     fn _decl_ctype(&self, py: Python<'_>, name: &str) -> PyResult<Option<(&'static str, Py<CType>, String)>> {
-        let decl = self.registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
-        match decl.map(|d| d.kind) {
+        match self.declaration(py, name)?.map(|d| d.kind) {
             Some(DeclKind::Function { ty, asm_name }) => {
                 let ptr_ty = arena().pointer(ty);
                 Ok(Some(("function", ctype_for(py, ptr_ty)?, asm_name.unwrap_or_else(|| name.to_string()))))

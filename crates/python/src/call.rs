@@ -194,7 +194,7 @@ fn spec_for(py: Python<'_>, fct: &CType, extra: &[Py<CType>]) -> PyResult<CallSp
     }
     .map_err(|e| PyNotImplementedError::new_err(format!("ctype '{}': {e}", fct.cname)))?;
     let direct = if f.variadic { None } else { direct_shape(&f.args, rc) };
-    let int_sig = if direct.is_some() && extra.is_empty() { crate::call_int::IntSig::of(&f.args, rc) } else { None };
+    let int_sig = if direct.is_some() && extra.is_empty() { crate::call_int::IntSig::of(&f.args, &f.result) } else { None };
     Ok(CallSpec { plan, ret_size, direct, int_sig })
 }
 
@@ -492,6 +492,7 @@ unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps
 }
 
 /// A Python int from the low `size` bytes of a result register.
+#[inline]
 pub(crate) unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::PyObject {
     let bits = u32::from(size) * 8;
     if signed {

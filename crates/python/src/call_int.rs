@@ -1,11 +1,12 @@
 //! A specialised vectorcall entry for functions whose arguments are C
-//! integers or pointers and whose result is an integer or `void` (`int
-//! abs(int)`, `int f(struct s *, long)`, ...), the most common foreign
-//! calls. A function-pointer cdata starts on the generic
+//! integers or pointers and whose result is an integer, a data pointer or
+//! `void` (`int abs(int)`, `int f(struct s *, long)`, `struct node
+//! *next(struct node *)`, ...), the most common foreign calls. A function-pointer cdata starts on the generic
 //! entry (`call::cdata_vectorcall`); on its first call, if the signature
 //! qualifies, the instance switches to this one. Anything unusual (keyword
 //! arguments, a wrong count, a non-`int` argument, a value out of range, a
-//! pointer argument that is not a cdata of exactly the parameter's type)
+//! pointer argument that is not a cdata of exactly the parameter's type or
+//! an array of its items)
 //! goes back to the generic entry, which raises cffi's errors.
 
 use std::ffi::c_void;
@@ -21,7 +22,8 @@ enum ArgKind {
     /// A Python int within this inclusive range.
     Int(i64, i64),
     /// A cdata of exactly this pointer type (the common case of passing
-    /// back a pointer the library gave, or `ffi.new("T *")`).
+    /// back a pointer the library gave, or `ffi.new("T *")`), or an array
+    /// of its items.
     Pointer(*const CType),
 }
 
@@ -30,18 +32,32 @@ enum ArgKind {
 unsafe impl Send for ArgKind {}
 unsafe impl Sync for ArgKind {}
 
+/// What a specialised signature returns.
+enum ResultKind {
+    Void,
+    /// An integer of `size` bytes.
+    Int(u8, bool),
+    /// A data pointer: a new cdata of this type (the CType object, kept
+    /// alive by the function type's result, as above).
+    Pointer(*mut ffi::PyObject),
+}
+
 /// Argument kinds and result shape of an integer/pointer signature.
 pub struct IntSig {
     args: Vec<ArgKind>,
-    /// `(size, signed)` of the result; `None` for `void`.
-    result: Option<(u8, bool)>,
+    result: ResultKind,
 }
+
+// SAFETY: as `ArgKind`: a CType object kept alive by the function type,
+// only used with the GIL held.
+unsafe impl Send for ResultKind {}
+unsafe impl Sync for ResultKind {}
 
 impl IntSig {
     /// The integer signature of `args -> result`, if it is one (at most
     /// the direct-call register count, no 64-bit unsigned arguments, whose
     /// upper half needs the generic path's conversion).
-    pub fn of(args: &[pyo3::Py<CType>], result: &CType) -> Option<IntSig> {
+    pub fn of(args: &[pyo3::Py<CType>], result: &pyo3::Py<CType>) -> Option<IntSig> {
         if args.len() > native::direct::MAX_ARGS {
             return None;
         }
@@ -57,9 +73,12 @@ impl IntSig {
                 _ => return None,
             }
         }
-        let result = match result.conv {
-            Conv::Void => None,
-            Conv::Int { size, signed } => Some((size, signed)),
+        let rc = result.get();
+        let result = match rc.conv {
+            Conv::Void => ResultKind::Void,
+            Conv::Int { size, signed } => ResultKind::Int(size, signed),
+            // a function pointer result has its own call entry: general path
+            Conv::Pointer if !rc.is_function_pointer() => ResultKind::Pointer(result.as_ptr()),
             _ => return None,
         };
         Some(IntSig { args: ranges, result })
@@ -115,33 +134,67 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
+    // A callback during the call (or another thread while the GIL is
+    // released) may release a cdata argument or the function itself:
+    // their memory is held until the call returns (cdata/lifetime.rs).
+    // (made for the first argument that is some root's memory: most calls
+    // hold nothing, and pay nothing for it)
+    let mut holds: Option<Holds> = None;
+    let r = int_call(callable, args, nargsf, kwnames, &mut holds);
+    if let Some(h) = holds {
+        h.release();
+    }
+    match r {
+        Some(result) => result,
+        None => cdata_vectorcall(callable, args, nargsf, kwnames),
+    }
+}
+
+/// Holds of one call: its arguments and the function.
+type Holds = crate::cdata::FewHolds<{ native::direct::MAX_ARGS + 1 }>;
+
+/// Hold the memory of `obj` if it is some root's; `false` if it could not.
+#[inline(always)]
+unsafe fn hold(holds: &mut Option<Holds>, obj: *mut ffi::PyObject) -> bool {
+    if crate::cdata::lifetime::memory_root(obj).is_none() {
+        return true;
+    }
+    holds.get_or_insert_with(Holds::new).add(obj)
+}
+
+/// The call, or `None` for the generic entry to make it (and raise
+/// cffi's errors).
+#[inline(always)]
+unsafe fn int_call(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+    holds: &mut Option<Holds>,
+) -> Option<*mut ffi::PyObject> {
     let cd = &*(callable as *const CDataObject);
     // Set by switch_to_int_entry, with a spec that has an IntSig.
     let spec = &*(cd.inline[1] as usize as *const CallSpec);
-    let Some(sig) = spec.int_sig.as_ref() else {
-        return cdata_vectorcall(callable, args, nargsf, kwnames);
-    };
+    let sig = spec.int_sig.as_ref()?;
     let nargs = ffi::PyVectorcall_NARGS(nargsf) as usize;
     if !kwnames.is_null() || nargs != sig.args.len() {
-        return cdata_vectorcall(callable, args, nargsf, kwnames);
+        return None;
     }
     if cd.ptr.is_null() {
         // released: the generic entry raises
-        return cdata_vectorcall(callable, args, nargsf, kwnames);
+        return None;
     }
     let mut words = [0u64; native::direct::MAX_ARGS];
-    // A callback during the call (or another thread while the GIL is
-    // released) may release a cdata argument or the function itself:
-    // hold their memory until the call returns (cdata/lifetime.rs).
-    let mut holds = crate::cdata::Holds::default();
-    holds.add(callable);
+    if !hold(holds, callable) {
+        return None;
+    }
     let py = pyo3::Python::assume_attached();
     for (k, kind) in sig.args.iter().enumerate() {
         let obj = *args.add(k);
         match *kind {
             ArgKind::Int(lo, hi) => {
                 if ffi::PyLong_CheckExact(obj) == 0 {
-                    return cdata_vectorcall(callable, args, nargsf, kwnames);
+                    return None;
                 }
                 let v = match one_digit_int(obj) {
                     Some(v) => v,
@@ -149,33 +202,45 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
                         let mut overflow = 0;
                         let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
                         if overflow != 0 {
-                            return cdata_vectorcall(callable, args, nargsf, kwnames);
+                            return None;
                         }
                         v
                     }
                 };
                 if v < lo || v > hi {
-                    return cdata_vectorcall(callable, args, nargsf, kwnames);
+                    return None;
                 }
                 words[k] = v as u64;
             }
             ArgKind::Pointer(param) => {
                 if !crate::cdata::is_cdata(py, obj) {
-                    return cdata_vectorcall(callable, args, nargsf, kwnames);
+                    return None;
                 }
                 let arg = &*(obj as *const CDataObject);
-                if !std::ptr::eq(arg.ctype(), param) || arg.is_released() {
-                    return cdata_vectorcall(callable, args, nargsf, kwnames);
+                let act = arg.ctype();
+                // the parameter's type, or an array of its items (which
+                // decays to it, as in C: `char buf[]` for `const char *`)
+                let same = std::ptr::eq(act, param)
+                    || (act.kind == crate::ctype::Kind::Array && std::ptr::eq(act.item().get(), (*param).item().get()));
+                if !same || arg.is_released() {
+                    return None;
                 }
-                holds.add(obj);
+                if !hold(holds, obj) {
+                    return None;
+                }
                 words[k] = arg.ptr as u64;
             }
         }
     }
     let fnptr = cd.ptr as *const c_void;
     let r = foreign_call(|| native::direct::call(fnptr, &words[..nargs], native::direct::DirectRet::Word));
-    match sig.result {
-        None => ffi::compat::Py_NewRef(ffi::Py_None()),
-        Some((size, signed)) => crate::call::int_result(r.word, size, signed),
-    }
+    Some(match sig.result {
+        ResultKind::Void => ffi::compat::Py_NewRef(ffi::Py_None()),
+        ResultKind::Int(size, signed) => crate::call::int_result(r.word, size, signed),
+        // a borrowed pointer cdata: its owner holds no Python object, so
+        // it is made here without PyO3 (cdata::new_cdata_raw)
+        ResultKind::Pointer(ct) => {
+            crate::cdata::new_cdata_raw(ct, crate::cdata::ctype_ref(ct), r.word as usize as *mut u8, crate::cdata::Owner::Borrowed)
+        }
+    })
 }

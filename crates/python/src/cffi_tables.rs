@@ -84,7 +84,7 @@ impl FFIBase {
         tables.enums = enums.iter().map(|e| bytes_of(e, "_enums")).collect::<PyResult<_>>()?;
         tables.typenames = typenames.iter().map(|t| bytes_of(t, "_typenames")).collect::<PyResult<_>>()?;
         let result = {
-            let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+            let mut reg = self.registry_full(py)?;
             // into a copy: a bad table leaves the FFI as it was
             let mut new_reg = reg.clone();
             cdecl::cffi_tables::declare(&mut new_reg, &mut arena(), &tables).map(|()| *reg = new_reg)

@@ -365,6 +365,13 @@ impl CType {
         self.size_align(py).ok().map(|l| l.0)
     }
 
+    /// The size, if it was computed already (no arena lock, no error):
+    /// for paths that must not do more than read (cdata/fast.rs).
+    pub fn size_opt_if_known(&self) -> Option<usize> {
+        self.layout.get().map(|l| l.0)
+    }
+
+
     pub fn item(&self) -> &Py<CType> {
         self.item.as_ref().expect("pointer or array ctype has an item")
     }
@@ -385,8 +392,8 @@ impl CType {
         Ok(slot.get().expect("just set"))
     }
 
-    /// The record layout if it was built already.
-    pub(crate) fn record_info_if_built(&self) -> Option<&RecordInfo> {
+    /// The record layout, if it was built already (see `size_opt_if_known`).
+    pub fn record_info_if_built(&self) -> Option<&RecordInfo> {
         self.record_info.get().get()
     }
 

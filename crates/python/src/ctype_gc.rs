@@ -73,7 +73,8 @@ pub fn collect(py: Python<'_>) -> Outcome {
                 Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
                 Err(std::sync::TryLockError::WouldBlock) => return Outcome::default(),
             };
-            roots.extend(reg.type_roots());
+            let Some(named) = reg.type_roots() else { return Outcome::default() };
+            roots.extend(named);
         }
         let mut cache = match CACHE.try_lock() {
             Ok(c) => c,

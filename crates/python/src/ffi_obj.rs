@@ -2,6 +2,7 @@
 //! `rcffi/api.py` subclasses it and adds the build-time methods). Everything
 //! on a hot path (`new`, `cast`, `typeof`, `sizeof`, ...) lives here.
 
+use std::sync::MutexGuard;
 
 use cdecl::{CdefOptions, ConstValue, DeclKind, Packing, Registry};
 use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
@@ -15,7 +16,7 @@ use crate::ctype::{ctype_for, CType, Conv, Kind};
 use crate::errors;
 use crate::state::arena;
 
-#[pyclass(frozen, subclass, dict, module = "rcffi", name = "FFIBase")]
+#[pyclass(frozen, subclass, module = "rcffi", name = "FFIBase")]
 pub struct FFIBase {
     pub registry: crate::state::SharedRegistry,
     /// type string -> CType, cleared by every cdef()
@@ -36,11 +37,14 @@ impl FFIBase {
             let text = s.to_cow()?;
             let api_mode = self.api_mode.load(std::sync::atomic::Ordering::Relaxed);
             let id = {
-                let reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+                let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
                 let mut a = arena();
+                // a module's declarations still in its snapshot: the names
+                // the text uses are read now
+                reg.load_type_text(&mut a, &text).map_err(|e| errors::from_cdecl(py, e))?;
                 let id = reg.parse_type(&mut a, &text);
                 if let (true, Ok(id)) = (api_mode, &id) {
-                    if let Some(what) = undeclared_record(&reg, &a, *id) {
+                    if let Some(what) = undeclared_record(&mut reg, &mut a, *id) {
                         return Err(errors::ffi_error(py, format!("undefined {what}\n{text}")));
                     }
                 }
@@ -103,9 +107,44 @@ impl FFIBase {
         }
     }
 
-    fn with_registry<R>(&self, f: impl FnOnce(&mut Registry) -> R) -> R {
+    /// The registry, with what `name` names declared if the module's
+    /// snapshot still holds it (`Registry::load`).
+    pub fn registry_with(&self, py: Python<'_>, name: &str) -> PyResult<MutexGuard<'_, Registry>> {
         let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut reg)
+        if reg.is_lazy() {
+            reg.load(&mut arena(), name).map_err(|e| errors::from_cdecl(py, e))?;
+        }
+        Ok(reg)
+    }
+
+    /// The registry with every declaration read (`Registry::load_all`):
+    /// for what lists or changes them.
+    pub fn registry_full(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, Registry>> {
+        let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        if reg.is_lazy() {
+            reg.load_all(&mut arena()).map_err(|e| errors::from_cdecl(py, e))?;
+        }
+        Ok(reg)
+    }
+
+    /// The declaration of `name`, if any.
+    pub fn declaration(&self, py: Python<'_>, name: &str) -> PyResult<Option<cdecl::Declaration>> {
+        Ok(self.registry_with(py, name)?.lookup(name).cloned())
+    }
+
+    /// Replace the declarations by a registry read lazily from a snapshot
+    /// (`_load_snapshot`, compiled modules); only into an FFI that
+    /// declares nothing yet.
+    pub fn set_lazy_registry(&self, py: Python<'_>, loaded: Registry) -> PyResult<()> {
+        {
+            let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+            if reg.is_lazy() || !reg.declarations().is_empty() || !reg.typedef_names().is_empty() {
+                return Err(errors::ffi_error(py, "a snapshot is only loaded into an FFI that declares nothing yet"));
+            }
+            *reg = loaded;
+        }
+        self.type_cache.bind(py).clear();
+        Ok(())
     }
 }
 
@@ -122,7 +161,7 @@ fn as_ffi_error(py: Python<'_>, e: PyErr) -> PyErr {
 /// A struct or union with a tag that `ty` mentions (through pointers,
 /// arrays and function types) but that the registry never declared:
 /// `"struct/union name 'struct baz'"`, as cffi's compiled `ffi` says.
-fn undeclared_record(reg: &Registry, a: &cdecl::TypeArena, ty: cdecl::TypeId) -> Option<String> {
+fn undeclared_record(reg: &mut Registry, a: &mut cdecl::TypeArena, ty: cdecl::TypeId) -> Option<String> {
     let mut stack = vec![ty];
     let mut seen = 0;
     while let Some(t) = stack.pop() {
@@ -130,19 +169,22 @@ fn undeclared_record(reg: &Registry, a: &cdecl::TypeArena, ty: cdecl::TypeId) ->
         if seen > 1000 {
             return None;
         }
-        match a.get(a.strip_top_quals(t)) {
-            cdecl::Type::Pointer(inner) => stack.push(*inner),
-            cdecl::Type::Array { item, .. } => stack.push(*item),
+        match a.get(a.strip_top_quals(t)).clone() {
+            cdecl::Type::Pointer(inner) => stack.push(inner),
+            cdecl::Type::Array { item, .. } => stack.push(item),
             cdecl::Type::Function(f) => {
                 stack.push(f.result);
                 stack.extend(f.args.iter().copied());
             }
             cdecl::Type::Record(rid) => {
-                let r = a.record(*rid);
+                let r = a.record(rid).clone();
                 // (a record named by a typedef, such as the built-in FILE,
                 // is declared by that typedef)
                 let by_tag = r.cname.starts_with("struct ") || r.cname.starts_with("union ");
                 if let (Some(tag), true) = (&r.tag, by_tag) {
+                    // its tag may be in the snapshot still (damage there
+                    // shows as an undeclared record)
+                    let _ = reg.load(a, tag);
                     let known = match r.kind {
                         cdecl::RecordKind::Struct => reg.struct_tag(tag).is_some(),
                         cdecl::RecordKind::Union => reg.union_tag(tag).is_some(),
@@ -343,12 +385,10 @@ impl FFIBase {
     /// or the generator) instead of parsing cdef text; only into an FFI
     /// that declares nothing yet. Damaged bytes are an `ffi.error`.
     fn _load_snapshot(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
-        let result = {
-            let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
-            cdecl::snapshot::decode(data, &mut reg, &mut arena())
-        };
-        self.type_cache.bind(py).clear();
-        result.map_err(|e| errors::from_cdecl(py, e))
+        // read lazily: what the program uses, when it first uses it
+        let loaded = Registry::from_snapshot(cdecl::snapshot::SnapshotBytes::Owned(data.into()), None)
+            .map_err(|e| errors::from_cdecl(py, e))?;
+        self.set_lazy_registry(py, loaded)
     }
 
     /// `dllexport`: text of `ffi.embedding_api()` (its functions are
@@ -588,8 +628,9 @@ impl FFIBase {
     /// `[(name, "int" | "float"), ...]`: the typedefs declared as
     /// `typedef int... t;` / `typedef float... t;` (sizes only a compiler
     /// knows), in declaration order.
-    fn _dots_typedefs(&self) -> Vec<(String, &'static str)> {
-        self.with_registry(|reg| {
+    fn _dots_typedefs(&self, py: Python<'_>) -> PyResult<Vec<(String, &'static str)>> {
+        let reg = self.registry_full(py)?;
+        Ok({
             let a = arena();
             reg.typedef_names()
                 .iter()
@@ -606,13 +647,14 @@ impl FFIBase {
     }
 
     fn list_types(&self, py: Python<'_>) -> PyResult<Py<PyTuple>> {
-        let (mut t, mut s, mut u) = self.with_registry(|reg| {
+        let (mut t, mut s, mut u) = {
+            let reg = self.registry_full(py)?;
             (
                 reg.typedef_names().to_vec(),
                 reg.struct_tag_names().cloned().collect::<Vec<_>>(),
                 reg.union_tag_names().cloned().collect::<Vec<_>>(),
             )
-        });
+        };
         t.sort();
         s.sort();
         u.sort();
@@ -620,7 +662,7 @@ impl FFIBase {
     }
 
     fn integer_const<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        let decl = self.with_registry(|reg| reg.lookup(name).cloned());
+        let decl = self.declaration(py, name)?;
         match decl.map(|d| d.kind) {
             Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => {
                 convert::integer::to_py(py, v)
@@ -653,16 +695,14 @@ impl FFIBase {
     }
 
     /// Names and kinds of every declaration, for `Lib` objects.
-    fn _lookup_kind(&self, name: &str) -> Option<&'static str> {
-        self.with_registry(|reg| {
-            reg.lookup(name).map(|d| match d.kind {
-                DeclKind::Function { .. } => "function",
-                DeclKind::Variable { .. } => "variable",
-                DeclKind::Constant { .. } => "constant",
-                DeclKind::EnumConstant { .. } => "enum",
-                DeclKind::ExternPython { .. } => "extern_python",
-            })
-        })
+    fn _lookup_kind(&self, py: Python<'_>, name: &str) -> PyResult<Option<&'static str>> {
+        Ok(self.declaration(py, name)?.map(|d| match d.kind {
+            DeclKind::Function { .. } => "function",
+            DeclKind::Variable { .. } => "variable",
+            DeclKind::Constant { .. } => "constant",
+            DeclKind::EnumConstant { .. } => "enum",
+            DeclKind::ExternPython { .. } => "extern_python",
+        }))
     }
 
     /// `(kind, ctype, value)` of a declaration, for typed stubs
@@ -672,7 +712,7 @@ impl FFIBase {
     /// whose ctype is None too: only a compiler completes it).
     #[allow(clippy::type_complexity)]
     fn _decl_type(&self, py: Python<'_>, name: &str) -> Option<(&'static str, Option<Py<CType>>, Option<i128>)> {
-        let kind = self.with_registry(|reg| reg.lookup(name).map(|d| d.kind.clone()))?;
+        let kind = self.declaration(py, name).ok().flatten()?.kind;
         let (k, ty, value) = match kind {
             DeclKind::Function { ty, .. } => ("function", ty, None),
             DeclKind::ExternPython { ty, .. } => ("extern_python", ty, None),
@@ -694,14 +734,13 @@ impl FFIBase {
     /// Is `name` a global variable whose type is `const` at the top (and
     /// not an array)?  cffi makes such declarations constants of `lib`:
     /// read once, by value, and never written.
-    fn _is_const_global(&self, name: &str) -> bool {
-        let ty = self.with_registry(|reg| match reg.lookup(name).map(|d| &d.kind) {
-            Some(DeclKind::Variable { ty }) => Some(*ty),
-            _ => None,
-        });
-        let Some(ty) = ty else { return false };
+    fn _is_const_global(&self, py: Python<'_>, name: &str) -> PyResult<bool> {
+        let ty = match self.declaration(py, name)?.map(|d| d.kind) {
+            Some(DeclKind::Variable { ty }) => ty,
+            _ => return Ok(false),
+        };
         let a = crate::state::arena();
-        a.quals_of(ty).is_const && !matches!(a.get(a.strip_top_quals(ty)), cdecl::Type::Array { .. })
+        Ok(a.quals_of(ty).is_const && !matches!(a.get(a.strip_top_quals(ty)), cdecl::Type::Array { .. }))
     }
 
     /// Called once for the `ffi` of a compiled module (see `api_mode`).
@@ -710,14 +749,14 @@ impl FFIBase {
         self.type_cache.bind(py).clear();
     }
 
-    fn _declared_names(&self) -> Vec<String> {
-        self.with_registry(|reg| reg.declarations().iter().map(|d| d.name.clone()).collect())
+    fn _declared_names(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        Ok(self.registry_full(py)?.declarations().iter().map(|d| d.name.clone()).collect())
     }
 
     fn _include(&self, other: PyRef<'_, FFIBase>) -> PyResult<()> {
         let py = other.py();
-        let theirs = other.registry.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        self.with_registry(|reg| reg.include(&theirs)).map_err(|e| errors::from_cdecl(py, e))?;
+        let theirs = other.registry_full(py)?.clone();
+        self.registry_full(py)?.include(&theirs).map_err(|e| errors::from_cdecl(py, e))?;
         self.type_cache.bind(py).clear();
         Ok(())
     }

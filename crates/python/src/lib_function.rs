@@ -51,13 +51,18 @@ unsafe extern "C" fn lib_function_vectorcall(
 }
 
 /// The method definition's entry, for callers that bypass vectorcall
-/// (`self` is the cdata; the checks are the cdata's own).
+/// (CPython's specialised calls of builtins do, from the second call on;
+/// `self` is the cdata; the checks are the cdata's own): straight to the
+/// cdata's vectorcall entry.
 unsafe extern "C" fn call_through_method_def(
     slf: *mut ffi::PyObject,
     args: *mut *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
 ) -> *mut ffi::PyObject {
-    ffi::PyObject_Vectorcall(slf, args, nargs as usize, std::ptr::null_mut())
+    match (*(slf as *mut CDataObject)).vectorcall {
+        Some(vc) => vc(slf, args, nargs as usize, std::ptr::null_mut()),
+        None => ffi::PyObject_Vectorcall(slf, args, nargs as usize, std::ptr::null_mut()),
+    }
 }
 
 /// cffi's wording (CPython's for builtins of no or one argument).

@@ -134,7 +134,7 @@ impl Library {
 impl FFIBase {
     /// The function `name` of `lib` as a callable function-pointer cdata.
     fn _lib_function<'py>(&self, py: Python<'py>, lib: &Bound<'py, Library>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        let decl = self.registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
+        let decl = self.declaration(py, name)?;
         let Some(DeclKind::Function { ty, asm_name }) = decl.map(|d| d.kind) else {
             return Err(PyAttributeError::new_err(name.to_string()));
         };
@@ -152,7 +152,7 @@ impl FFIBase {
     /// `address=True` an `AttributeError` (`ffi.addressof`).
     #[pyo3(signature = (lib, name, address=false))]
     fn _lib_variable<'py>(&self, py: Python<'py>, lib: &Bound<'py, Library>, name: &str, address: bool) -> PyResult<Bound<'py, PyAny>> {
-        let decl = self.registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
+        let decl = self.declaration(py, name)?;
         let Some(DeclKind::Variable { ty }) = decl.map(|d| d.kind) else {
             return Err(PyAttributeError::new_err(name.to_string()));
         };
@@ -164,7 +164,7 @@ impl FFIBase {
     }
 
     fn _lib_constant(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        let decl = self.registry.lock().unwrap_or_else(|e| e.into_inner()).lookup(name).cloned();
+        let decl = self.declaration(py, name)?;
         match decl.map(|d| d.kind) {
             Some(DeclKind::EnumConstant { ty, value: v }) => {
                 // cffi: the values of `enum e { A, ... }` are only known to the compiler

@@ -25,24 +25,12 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
             unsafe {
                 match item.conv {
                     Conv::Char | Conv::Int { size: 1, .. } | Conv::Bool => {
-                        let mut n = 0;
-                        while n < limit && *cd.ptr.add(n) != 0 {
-                            n += 1;
-                        }
+                        let n = byte_string_len(cd.ptr, limit);
                         Ok(PyBytes::new(py, crate::convert::bytes_at(cd.ptr, n)).into_any())
                     }
                     Conv::WideChar { size } => {
-                        let mut units = Vec::new();
-                        let mut i = 0;
-                        while i < limit {
-                            let u = convert::integer::load(size, false, cd.ptr.add(i * size as usize)) as u32;
-                            if u == 0 {
-                                break;
-                            }
-                            units.push(u);
-                            i += 1;
-                        }
-                        Ok(convert::character::str_from_units(py, &units, size)?.into_any())
+                        let n = wide_string_len(cd.ptr, limit, size);
+                        Ok(wide_str(py, cd.ptr, n, size)?.into_any())
                     }
                     _ => Err(PyTypeError::new_err(format!("string(): unexpected cdata '{}' argument", ct.cname))),
                 }
@@ -89,10 +77,7 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
     unsafe {
         match ic.conv {
             Conv::Char => Ok(PyBytes::new(py, crate::convert::bytes_at(cd.ptr, n)).into_any()),
-            Conv::WideChar { size } => {
-                let units: Vec<u32> = (0..n).map(|i| convert::integer::load(size, false, cd.ptr.add(i * size as usize)) as u32).collect();
-                Ok(convert::character::str_from_units(py, &units, size)?.into_any())
-            }
+            Conv::WideChar { size } => Ok(wide_str(py, cd.ptr, n, size)?.into_any()),
             _ => {
                 if ic.kind == Kind::Void {
                     return Err(PyTypeError::new_err(format!("cannot unpack a cdata '{}'", ct.cname)));
@@ -109,4 +94,63 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
             }
         }
     }
+}
+
+/// Bytes before the first NUL at `p`, at most `limit`: libc's `memchr`
+/// (`strlen` without a limit), which read a word or a vector at a time.
+///
+/// # Safety
+/// `p` is readable up to its first NUL or `limit` bytes, whichever comes first.
+unsafe fn byte_string_len(p: *const u8, limit: usize) -> usize {
+    if limit == usize::MAX {
+        return libc::strlen(p.cast());
+    }
+    let hit = libc::memchr(p.cast(), 0, limit);
+    if hit.is_null() {
+        limit
+    } else {
+        hit as usize - p as usize
+    }
+}
+
+/// Units of `size` bytes before the first zero unit at `p`, at most
+/// `limit`. `wchar_t` strings use libc's `wcslen`/`wmemchr` when aligned
+/// as C aligns them; others are scanned a unit at a time.
+///
+/// # Safety
+/// `p` is readable up to its first zero unit or `limit` units.
+unsafe fn wide_string_len(p: *const u8, limit: usize, size: u8) -> usize {
+    if size as usize == std::mem::size_of::<libc::wchar_t>() && p as usize % std::mem::align_of::<libc::wchar_t>() == 0 {
+        let w = p as *const libc::wchar_t;
+        if limit == usize::MAX {
+            return libc::wcslen(w);
+        }
+        let hit = libc::wmemchr(w, 0, limit);
+        return if hit.is_null() { limit } else { (hit as usize - w as usize) / std::mem::size_of::<libc::wchar_t>() };
+    }
+    let mut n = 0;
+    while n < limit && convert::integer::load(size, false, p.add(n * size as usize)) != 0 {
+        n += 1;
+    }
+    n
+}
+
+/// The str of `n` units of `size` bytes at `p`, as cffi builds it: lone
+/// surrogates are kept, for `char16_t` valid pairs are combined; a unit
+/// beyond U+10FFFF is a `ValueError`. UCS-4 data is handed to CPython as
+/// it is (after the range check), without an intermediate copy.
+///
+/// # Safety
+/// `p` is readable for `n * size` bytes.
+unsafe fn wide_str<'py>(py: Python<'py>, p: *const u8, n: usize, size: u8) -> PyResult<Bound<'py, PyString>> {
+    if size == 4 && p as usize % 4 == 0 {
+        let units = std::slice::from_raw_parts(p as *const u32, n);
+        if let Some(&bad) = units.iter().find(|&&u| u > 0x10ffff) {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!("character out of range: {bad:#x}")));
+        }
+        let o = pyo3::ffi::PyUnicode_FromKindAndData(pyo3::ffi::PyUnicode_4BYTE_KIND as _, p.cast(), n as _);
+        return Ok(Bound::from_owned_ptr_or_err(py, o)?.cast_into_unchecked());
+    }
+    let units: Vec<u32> = (0..n).map(|i| convert::integer::load(size, false, p.add(i * size as usize)) as u32).collect();
+    convert::character::str_from_units(py, &units, size)
 }

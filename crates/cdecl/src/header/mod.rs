@@ -89,6 +89,7 @@ fn run(
     source: Source<'_>,
     options: &HeaderOptions,
 ) -> Result<(CdefReport, Vec<Item>), Error> {
+    registry.load_all(arena)?;
     let pp_options =
         PpOptions { include_dirs: options.include_dirs.clone(), defines: options.defines.clone(), compiler_headers: true };
     let mut pre = preprocess::preprocess(source, &pp_options)?;

@@ -99,11 +99,21 @@ impl Drop for MemoryHold {
 }
 
 /// Holds for the arguments of one operation (a call), inline for the
-/// usual few.
-#[derive(Default)]
+/// usual few. Counted, and with no drop glue of its own beyond that count,
+/// so that a call holding nothing (arguments that are no root's memory)
+/// pays a compare: this is on every call's path.
 pub struct Holds {
-    inline: [Option<MemoryHold>; 4],
-    more: Vec<MemoryHold>,
+    len: usize,
+    inline: [std::mem::MaybeUninit<MemoryHold>; 8],
+    /// Beyond `inline`: allocated only then (dropped by hand, see `Drop`).
+    more: std::mem::ManuallyDrop<Vec<MemoryHold>>,
+}
+
+impl Default for Holds {
+    #[inline(always)]
+    fn default() -> Holds {
+        Holds { len: 0, inline: [const { std::mem::MaybeUninit::uninit() }; 8], more: std::mem::ManuallyDrop::new(Vec::new()) }
+    }
 }
 
 impl Holds {
@@ -114,10 +124,93 @@ impl Holds {
     #[inline]
     pub unsafe fn add(&mut self, obj: *mut ffi::PyObject) {
         let Some(hold) = MemoryHold::on(obj) else { return };
-        match self.inline.iter_mut().find(|h| h.is_none()) {
-            Some(slot) => *slot = Some(hold),
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                slot.write(hold);
+                self.len += 1;
+            }
             None => self.more.push(hold),
         }
+    }
+
+    #[cold]
+    fn drop_more(&mut self) {
+        // SAFETY: dropped once, here; `more` is not used afterwards.
+        unsafe { std::mem::ManuallyDrop::drop(&mut self.more) }
+    }
+}
+
+impl Drop for Holds {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: the first `len` inline slots were written by `add`, and
+        // are dropped once, here.
+        for slot in &mut self.inline[..self.len] {
+            unsafe { slot.assume_init_drop() };
+        }
+        if self.more.capacity() != 0 {
+            self.drop_more();
+        }
+    }
+}
+
+/// Holds for an operation on at most `N` cdata (the integer call entry:
+/// its arguments and the function), inline, with nothing to construct and
+/// nothing to drop beyond the count.
+pub struct FewHolds<const N: usize> {
+    len: usize,
+    held: [std::mem::MaybeUninit<MemoryHold>; N],
+}
+
+impl<const N: usize> FewHolds<N> {
+    #[inline(always)]
+    pub fn new() -> Self {
+        FewHolds { len: 0, held: [const { std::mem::MaybeUninit::uninit() }; N] }
+    }
+
+    /// Hold the memory of `obj` (a cdata) until `self` is dropped; `false`
+    /// (and nothing held) if `N` holds are taken already.
+    ///
+    /// # Safety
+    /// As `MemoryHold::on`.
+    #[inline(always)]
+    pub unsafe fn add(&mut self, obj: *mut ffi::PyObject) -> bool {
+        if memory_root(obj).is_none() {
+            return true;
+        }
+        let Some(slot) = self.held.get_mut(self.len) else { return false };
+        if let Some(hold) = MemoryHold::on(obj) {
+            slot.write(hold);
+            self.len += 1;
+        }
+        true
+    }
+}
+
+impl<const N: usize> FewHolds<N> {
+    /// Let go of the holds now. The same as dropping `self`, without the
+    /// out-of-line drop call the compiler makes for it (this is on every
+    /// call's path): callers end with this; `Drop` covers other exits.
+    #[inline(always)]
+    pub fn release(mut self) {
+        self.release_held();
+        std::mem::forget(self);
+    }
+
+    #[inline(always)]
+    fn release_held(&mut self) {
+        let n = std::mem::replace(&mut self.len, 0);
+        // SAFETY: the first `n` slots were written by `add`; `len` is 0
+        // from now on, so each is dropped once.
+        for slot in &mut self.held[..n] {
+            unsafe { slot.assume_init_drop() };
+        }
+    }
+}
+
+impl<const N: usize> Drop for FewHolds<N> {
+    fn drop(&mut self) {
+        self.release_held();
     }
 }
 

@@ -3,11 +3,12 @@
 //! plain `extern "C"` functions with no PyO3 trampoline in between.
 
 mod slots;
+mod fast;
 mod methods;
 pub mod repr;
 pub mod lifetime;
 
-pub use lifetime::{MemoryHold, Holds};
+pub use lifetime::{FewHolds, Holds, MemoryHold};
 
 use std::ffi::{c_int, c_void};
 use std::ptr;
@@ -326,16 +327,43 @@ unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
 
 /// Allocate a cdata of `ctype` (a `CType` object) pointing at `ptr`.
 /// Returns a new reference or NULL with an exception set.
-pub unsafe fn new_cdata(py: Python<'_>, ctype: &Py<CType>, ptr: *mut u8, owner: Owner) -> *mut ffi::PyObject {
+pub unsafe fn new_cdata(_py: Python<'_>, ctype: &Py<CType>, ptr: *mut u8, owner: Owner) -> *mut ffi::PyObject {
+    new_cdata_raw(ctype.as_ptr(), ctype.get(), ptr, owner)
+}
+
+/// `new_cdata` from the CType object `ctype_obj` (borrowed; its payload
+/// `ct`). Drops no `Py<T>` unless allocation fails (then `owner` goes),
+/// so it may run outside `entry::attached` with an owner that holds no
+/// Python object (cdata/fast.rs, call_int.rs).
+///
+/// # Safety
+/// GIL held; `ctype_obj` is a live CType object and `ct` its payload.
+pub unsafe fn new_cdata_raw(ctype_obj: *mut ffi::PyObject, ct: &CType, ptr: *mut u8, owner: Owner) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
     let tp = owner.cdata_type(py);
-    let alloc = (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
-    let obj = alloc(tp, 0) as *mut CDataObject;
-    if obj.is_null() {
-        return ptr::null_mut();
-    }
-    let ct = ctype.get();
+    let obj = if tp == cdata_type_ptr(py) {
+        // the plain type is not tracked by the cycle collector: a bare
+        // allocation (every field is set below), as cffi's PyObject_New,
+        // instead of PyType_GenericAlloc's generic sizing and zeroing
+        let o = ffi::PyObject_Malloc(std::mem::size_of::<CDataObject>()) as *mut ffi::PyObject;
+        if o.is_null() {
+            ffi::PyErr_NoMemory();
+            drop(owner);
+            return ptr::null_mut();
+        }
+        ffi::PyObject_Init(o, tp) as *mut CDataObject
+    } else {
+        let alloc = (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
+        let o = alloc(tp, 0) as *mut CDataObject;
+        if o.is_null() {
+            drop(owner);
+            return ptr::null_mut();
+        }
+        o
+    };
     ptr::write(&mut (*obj).owner, owner);
-    (*obj).ctype = ctype.clone_ref(py).into_ptr();
+    ffi::Py_INCREF(ctype_obj);
+    (*obj).ctype = ctype_obj;
     (*obj).ptr = ptr;
     (*obj).length = match ct.length {
         Some(n) => n as isize,
@@ -377,10 +405,16 @@ pub unsafe fn wrap(py: Python<'_>, obj: *mut ffi::PyObject) -> PyResult<Bound<'_
 }
 
 pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
-    // Run attached (see entry.rs) so that the references the owner holds
-    // are released now rather than queued in PyO3's pool; not possible
-    // (nor needed) while the interpreter is finalizing.
-    if ffi::Py_IsInitialized() != 0 {
+    // An owner holding Python objects (`Py<T>`) runs attached (see
+    // entry.rs) so that they are released now rather than queued in
+    // PyO3's pool; not possible (nor needed) while the interpreter is
+    // finalizing. The others (memory, views, buffers) release nothing
+    // through PyO3: a view's hold decrefs its root directly.
+    let holds_python = matches!(
+        (*(slf as *mut CDataObject)).owner,
+        Owner::Custom { .. } | Owner::Gc { .. } | Owner::Handle(_) | Owner::Callback(_)
+    );
+    if holds_python && ffi::Py_IsInitialized() != 0 {
         crate::entry::attached(|py| dealloc_attached(py, slf));
     } else {
         dealloc_attached(Python::assume_attached(), slf)

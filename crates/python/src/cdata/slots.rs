@@ -118,6 +118,9 @@ unsafe fn read_var_array<'py>(
 }
 
 unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    if let Some(r) = super::fast::get_field(slf, name) {
+        return r;
+    }
     crate::entry::attached_obj(|py| getattro_attached(py, slf, name))
 }
 
@@ -159,6 +162,9 @@ unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut 
 }
 
 unsafe extern "C" fn setattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+    if let Some(r) = super::fast::set_field(slf, name, value) {
+        return r;
+    }
     crate::entry::attached_int(|py| setattro_attached(py, slf, name, value))
 }
 
@@ -239,6 +245,9 @@ fn byte_offset(ct: &CType, i: isize, size: usize) -> PyResult<isize> {
 }
 
 unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    if let Some(r) = super::fast::get_item(slf, key) {
+        return r;
+    }
     crate::entry::attached_obj(|py| subscript_attached(py, slf, key))
 }
 
@@ -350,6 +359,9 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
 }
 
 unsafe extern "C" fn ass_subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+    if let Some(r) = super::fast::set_item(slf, key, value) {
+        return r;
+    }
     crate::entry::attached_int(|py| ass_subscript_attached(py, slf, key, value))
 }
 
@@ -447,6 +459,9 @@ pub(crate) unsafe fn primitive_value<'py>(py: Python<'py>, c: &CDataObject) -> O
 }
 
 unsafe extern "C" fn richcompare(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject {
+    if let Some(r) = super::fast::compare_addresses(a, b, op) {
+        return r;
+    }
     crate::entry::attached_obj(|py| richcompare_attached(py, a, b, op))
 }
 

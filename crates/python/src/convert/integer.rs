@@ -129,6 +129,7 @@ pub unsafe fn load(size: u8, signed: bool, src: *const u8) -> i128 {
     }
 }
 
+#[inline]
 pub fn range(size: u8, signed: bool) -> (i128, i128) {
     let bits = size as u32 * 8;
     if signed {

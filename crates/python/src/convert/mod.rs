@@ -121,6 +121,17 @@ pub unsafe fn write(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
 pub unsafe fn write_in(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8, room: Room) -> PyResult<()> {
     match ct.conv {
         Conv::Int { size, signed } => {
+            // the common case first: an exact int in range (CPython's own
+            // conversion; no error to name, no Python code)
+            if pyo3::ffi::PyLong_CheckExact(obj.as_ptr()) != 0 {
+                let mut overflow = 0;
+                let v = pyo3::ffi::PyLong_AsLongLongAndOverflow(obj.as_ptr(), &mut overflow) as i128;
+                let (lo, hi) = integer::range(size, signed);
+                if overflow == 0 && lo <= v && v <= hi {
+                    integer::store_wrapping(v, size, dst);
+                    return Ok(());
+                }
+            }
             let v = integer::extract(py, obj, ct)?;
             integer::check_range_of(obj, v, size, signed, ct)?;
             integer::store_wrapping(v, size, dst);
