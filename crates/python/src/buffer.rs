@@ -152,9 +152,15 @@ impl Buffer {
 
 /// How many bytes a cdata owns (from `ffi.new()`), if it owns any.
 fn owned_bytes(py: Python<'_>, cd: &cdata::CDataObject) -> Option<usize> {
+    // as cffi, only what owns its memory warns (`ffi.new()` results and an
+    // allocator's struct pointer), not a view into it nor an allocator's
+    // other results (in cffi, ffi.gc() objects)
     match &cd.owner {
-        Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
-        Owner::View { .. } => cdata::var_byte_size(py, cd).or_else(|| cd.ctype().size_opt(py)),
+        Owner::Malloc { size } => Some(*size),
+        Owner::Custom { size, .. } if cd.ctype().is_record_ptr() => Some(*size),
+        Owner::View { .. } if cdata::lifetime::is_owning_item(cd) => {
+            cdata::var_byte_size(py, cd).or_else(|| cd.ctype().size_opt(py))
+        }
         _ => None,
     }
 }
