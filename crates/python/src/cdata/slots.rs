@@ -409,17 +409,35 @@ unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *
                     return Ok(());
                 }
             }
+            // All or nothing: the items are converted into a copy of the
+            // destination (in cffi's order, so the same error comes first),
+            // copied back only when there were exactly `n` (cffi writes the
+            // items it has, then raises).
+            let bytes = n.checked_mul(item_size).ok_or_else(|| {
+                pyo3::exceptions::PyOverflowError::new_err(format!("slice of {n} items of cdata '{}' is too large", ct.cname))
+            })?;
+            let mut buf: Vec<u128> = Vec::new(); // 16-aligned, as any item
+            buf.try_reserve_exact(bytes.div_ceil(16)).map_err(|_| {
+                pyo3::exceptions::PyMemoryError::new_err(format!("cannot allocate {bytes} bytes for a slice assignment"))
+            })?;
+            buf.resize(bytes.div_ceil(16), 0);
+            let tmp = buf.as_mut_ptr() as *mut u8;
+            // what the items hold now: a partial initializer (`[]` for a
+            // struct) leaves the rest as it was, as when written in place
+            ptr::copy_nonoverlapping(dst as *const u8, tmp, bytes);
             let mut it = val.try_iter()?;
             for i in 0..n {
                 let Some(x) = it.next() else {
                     return Err(pyo3::exceptions::PyValueError::new_err(format!("need {n} values to unpack, got {i}")));
                 };
-                convert::write(py, item, &x?, dst.add(i * item_size))?;
+                convert::write(py, item, &x?, tmp.add(i * item_size))?;
             }
             if let Some(extra) = it.next() {
                 extra?;
                 return Err(pyo3::exceptions::PyValueError::new_err(format!("got more than {n} values to unpack")));
             }
+            // `dst` is still valid: `_hold` kept the memory while Python ran
+            ptr::copy_nonoverlapping(tmp, dst, bytes);
             return Ok(());
         }
         let i = item_index(py, c, &keyb)?;
