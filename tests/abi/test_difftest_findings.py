@@ -287,3 +287,33 @@ def test_slice_assignment_of_partial_struct_initializers_keeps_the_rest(ffi):
     w = ffi.new("struct f37[2]", [[1, 2], [3, 4]])
     w[0:2] = [{"a": 9}, []]
     assert [(x.a, x.b) for x in w] == [(9.0, 2.0), (3.0, 4.0)]
+
+
+@pytest.mark.parametrize("expr,exc,msg", [
+    ("ffi.cast('char', 65) + 1", TypeError, "cannot add a cdata 'char' and a number"),
+    ("1 + ffi.cast('int', 65)", TypeError, "cannot add a cdata 'int' and a number"),
+    ("ffi.cast('int *', 0) + 'x'", TypeError, "'str' object cannot be interpreted as an integer"),
+    ("ffi.cast('int', 1).__index__", AttributeError, "cdata 'int' has no attribute '__index__'"),
+    ("ffi.gc(None, print)", TypeError, "gc() argument 1 must be _cffi_backend._CDataBase, not None"),
+    ("ffi.buffer(bytearray(2))", TypeError, "buffer() argument 1 must be _cffi_backend._CDataBase, not bytearray"),
+    ("ffi.string(5)", TypeError, "string() argument 1 must be _cffi_backend._CDataBase, not int"),
+    ("ffi.unpack(5, 1)", TypeError, "unpack() argument 1 must be _cffi_backend._CDataBase, not int"),
+    ("setattr(ffi, 'errno', 2**40)", OverflowError, "errno value too large"),
+    ("ffi.buffer(ffi.new('char[2]')).__setitem__(5, b'a')", IndexError, "buffer assignment index out of range"),
+])
+def test_messages_as_cffi(ffi, expr, exc, msg):
+    # the difftest's message class, where cffi's text says more (or rcffi's
+    # leaked an internal name)
+    with pytest.raises(exc) as e:
+        eval(expr, {"ffi": ffi})
+    assert str(e.value) == msg
+
+
+def test_message_names_the_pointer_parameter(ffi, lib):
+    with pytest.raises(TypeError) as e:
+        lib.tl_is_null("str")
+    assert str(e.value) == "initializer for ctype 'void *' must be a cdata pointer, not str"
+    f = ffi.cast("int(*)(char *)", lib.tl_is_null)
+    with pytest.raises(TypeError) as e:
+        f("str")
+    assert str(e.value) == "initializer for ctype 'char *' must be a bytes or list or tuple, not str"

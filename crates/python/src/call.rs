@@ -279,7 +279,18 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
                     a.array(c.item().get().id, cdecl::ArrayLen::Open)
                 };
                 let arr_ct = crate::ctype::ctype_for(py, arr_id)?;
-                let tmp = crate::ffi_obj::new_owned(py, &arr_ct, Some(obj))?;
+                let tmp = crate::ffi_obj::new_owned(py, &arr_ct, Some(obj)).map_err(|e| {
+                    // the parameter's type, as cffi names it (`char *`, not
+                    // the temporary `char[]`)
+                    let arr_name = format!("initializer for ctype '{}'", arr_ct.get().cname);
+                    let msg = e.value(py).to_string();
+                    match msg.strip_prefix(&arr_name) {
+                        Some(rest) if e.is_instance_of::<PyTypeError>(py) => {
+                            PyTypeError::new_err(format!("initializer for ctype '{}'{rest}", c.cname))
+                        }
+                        _ => e,
+                    }
+                })?;
                 let p = (*(tmp.as_ptr() as *const CDataObject)).ptr;
                 temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(tmp));
                 p

@@ -494,7 +494,7 @@ impl FFIBase {
     #[pyo3(signature = (cdata, destructor, size=0))]
     fn gc<'py>(&self, py: Python<'py>, cdata: &Bound<'py, PyAny>, destructor: &Bound<'py, PyAny>, size: isize) -> PyResult<Bound<'py, PyAny>> {
         let _ = size;
-        let cd = cdata::as_cdata(py, cdata).ok_or_else(|| PyTypeError::new_err("expected a cdata"))?;
+        let cd = cdata::as_cdata(py, cdata).ok_or_else(|| errors::not_a_cdata_argument("gc", cdata))?;
         if destructor.is_none() {
             // ffi.gc(p, None): detach the destructor of a previous ffi.gc().
             // SAFETY: we hold the GIL; the owner field belongs to this object.
@@ -636,8 +636,11 @@ impl FFIBase {
     }
 
     #[setter]
-    fn set_errno(&self, value: i32) {
-        crate::call::set_saved_errno(value)
+    fn set_errno(&self, value: i64) -> PyResult<()> {
+        // cffi's words (a C `long` beyond an int)
+        let v = i32::try_from(value).map_err(|_| PyOverflowError::new_err("errno value too large"))?;
+        crate::call::set_saved_errno(v);
+        Ok(())
     }
 
     /// Names and kinds of every declaration, for `Lib` objects.

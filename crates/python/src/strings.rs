@@ -9,7 +9,7 @@ use crate::convert;
 use crate::ctype::{Conv, Kind};
 
 pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> PyResult<Bound<'py, PyAny>> {
-    let cd = cdata::as_cdata(py, obj).ok_or_else(|| PyTypeError::new_err(format!("expected a cdata object, got {}", convert::describe(py, obj))))?;
+    let cd = cdata::as_cdata(py, obj).ok_or_else(|| crate::errors::not_a_cdata_argument("string", obj))?;
     let ct = cd.ctype();
     match ct.kind {
         Kind::Pointer | Kind::Array => {
@@ -81,7 +81,7 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
 }
 
 pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> PyResult<Bound<'py, PyAny>> {
-    let cd = cdata::as_cdata(py, obj).ok_or_else(|| PyTypeError::new_err(format!("expected a cdata object, got {}", convert::describe(py, obj))))?;
+    let cd = cdata::as_cdata(py, obj).ok_or_else(|| crate::errors::not_a_cdata_argument("unpack", obj))?;
     let ct = cd.ctype();
     if !matches!(ct.kind, Kind::Pointer | Kind::Array) {
         return Err(PyTypeError::new_err(format!("expected a pointer or array, got '{}'", ct.cname)));

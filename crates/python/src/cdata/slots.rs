@@ -156,7 +156,15 @@ unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut 
         }
         return r;
     }
-    ffi::PyObject_GenericGetAttr(slf, name)
+    let r = ffi::PyObject_GenericGetAttr(slf, name);
+    if r.is_null() && ffi::PyErr_ExceptionMatches(ffi::PyExc_AttributeError) != 0 {
+        // cffi names the cdata's type, not the internal class
+        ffi::PyErr_Clear();
+        let n = Bound::from_borrowed_ptr(py, name).to_string();
+        let msg = format!("cdata '{}' has no attribute '{}'", c.ctype().cname, n);
+        return ret_obj(py, Err(PyAttributeError::new_err(msg)));
+    }
+    r
 }
 
 unsafe extern "C" fn setattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
@@ -629,11 +637,14 @@ unsafe fn nb_float_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi
 unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyObject, sign: isize) -> *mut ffi::PyObject {
     let c = cd(p);
     let ct = c.ctype();
-    if !matches!(ct.kind, Kind::Pointer | Kind::Array) || ffi::PyLong_Check(n) == 0 && ffi::PyIndex_Check(n) == 0 {
-        return ffi::Py_NewRef(ffi::Py_NotImplemented());
-    }
+    // as cffi: the other operand must be an index (Python's TypeError
+    // otherwise), and only pointers and arrays move
     let i = ffi::PyNumber_AsSsize_t(n, ffi::PyExc_OverflowError);
     if i == -1 && !ffi::PyErr_Occurred().is_null() {
+        return ptr::null_mut();
+    }
+    if !matches!(ct.kind, Kind::Pointer | Kind::Array) {
+        PyTypeError::new_err(format!("cannot add a cdata '{}' and a number", ct.cname)).restore(py);
         return ptr::null_mut();
     }
     let r = (|| {
