@@ -14,21 +14,13 @@ import pytest
 from conftest import IMPL_NAME
 
 
-class IndexOnly:
-    def __init__(self, v):
-        self.v = v
-
-    def __index__(self):
-        return self.v
-
-
 def test_dt3_cast_to_bool_takes_floats_as_floats(ffi):
     # cffi: float() for objects that have it, so 0.5 is true, NaN too
     assert ffi.cast("_Bool", Fraction(1, 2)) == True  # noqa: E712
     assert ffi.cast("_Bool", Decimal("nan")) == True  # noqa: E712
     assert ffi.cast("_Bool", Decimal("0")) == False  # noqa: E712
     with pytest.raises(TypeError):
-        ffi.cast("_Bool", IndexOnly(1))
+        ffi.cast("_Bool", type("IndexOnly", (), {"__index__": lambda self: 1})())
 
 
 def test_dt5_addressof_and_offsetof_of_any_index(ffi):
