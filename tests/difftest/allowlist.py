@@ -36,6 +36,10 @@ ENTRIES = [
     Entry("deferred-release", "can run later than `release()`",
           lambda d: (d.src or "").startswith("ffi.release(") and (
               d.cls == "log" or d.cls == "unraisable" and d.got in (None, "None"))),
+    # a released cdata reaching C later (a destructor's argument): refused
+    Entry("release-then-use", "`ffi.release(p)` then use of `p`",
+          lambda d: d.cls == "unraisable" and d.ref in (None, "None")
+          and "was released (ffi.release() or the end of its 'with' block)" in (d.got or "")),
     # a destructor that is garbage with its cdata, cleared before the cdata
     # dies (docs/difftest-findings.md DT1)
     Entry("gc-reference-order", "`ffi.gc` destructors of objects in a reference cycle",
@@ -88,16 +92,31 @@ _SLICE_STORE = re.compile(r"^(v\d+)\[[^\]]*:[^\]]*\] = ")
 
 
 def _after_a_failed_slice_store(d):
-    """A value read after `vN[a:b] = ...` raised in both: cffi wrote the
-    items it had converted, rcffi nothing (docs/compat.md, DT37)."""
+    """A value read after `vN[a:b] = ...` raised in both, through vN or
+    anything made from or with it (a cast, an item): cffi wrote the items
+    it had converted, rcffi nothing (docs/compat.md, DT37)."""
     if d.cls not in ("value", "raises"):
         return False
-    named = set(_VAR.findall(d.src or ""))
+    related = {}        # variables linked by an assignment, both ways
+    for step in d.before:
+        m = _ASSIGN.match(step)
+        if m:
+            name, expr = m.groups()
+            for w in _VAR.findall(expr):
+                related.setdefault(name, set()).add(w)
+                related.setdefault(w, set()).add(name)
+    stored = set()
     for j in d.raised_both:
         m = _SLICE_STORE.match(d.before[j]) if j < len(d.before) else None
-        if m and m.group(1) in named:
-            return True
-    return False
+        if m:
+            stored.add(m.group(1))
+    seen, todo = set(), list(stored)
+    while todo:
+        v = todo.pop()
+        if v not in seen:
+            seen.add(v)
+            todo.extend(related.get(v, ()))
+    return bool(seen & set(_VAR.findall(d.src or "")))
 
 
 # DT41, DT7, DT10, DT16, DT17, DT37, DT38 of docs/difftest-findings.md: decided
