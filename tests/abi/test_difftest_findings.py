@@ -285,6 +285,7 @@ def test_slice_assignment_of_partial_struct_initializers_keeps_the_rest(ffi):
     ("ffi.cast('char', 65) + 1", TypeError, "cannot add a cdata 'char' and a number"),
     ("1 + ffi.cast('int', 65)", TypeError, "cannot add a cdata 'int' and a number"),
     ("ffi.cast('int *', 0) + 'x'", TypeError, "'str' object cannot be interpreted as an integer"),
+    ("ffi.cast('int(*)(int)', 0) + 1", TypeError, "cannot add a cdata 'int(*)(int)' and a number"),
     ("ffi.cast('int', 1).__index__", AttributeError, "cdata 'int' has no attribute '__index__'"),
     ("ffi.gc(None, print)", TypeError, "gc() argument 1 must be _cffi_backend._CDataBase, not None"),
     ("ffi.buffer(bytearray(2))", TypeError, "buffer() argument 1 must be _cffi_backend._CDataBase, not bytearray"),

@@ -43,7 +43,7 @@ ENTRIES = [
     # a destructor that is garbage with its cdata, cleared before the cdata
     # dies (docs/difftest-findings.md DT1)
     Entry("gc-reference-order", "`ffi.gc` destructors of objects in a reference cycle",
-          lambda d: d.kind == "defined" and (d.src or "") == "<teardown>" and (
+          lambda d: d.kind == "defined" and ((d.src or "") == "<teardown>" or "gc.collect()" in (d.src or "")) and (
               d.cls == "log" or d.cls == "unraisable"
               and "destructor not called: the cycle collector had already cleared it" in (d.got or ""))),
 ]
@@ -85,7 +85,12 @@ def _dangling_after_owner_died(d):
             return True
         return any(dangling(w, seen + (v,)) for w in cast_of.get(v, set()) | made_from.get(v, set()))
 
-    return any(dangling(v) for v in _VAR.findall(d.src or ""))
+    # the crashing step, or (a crash at teardown, after freed memory was
+    # written) any step after the first deletion
+    first_del = next((i for i, s in enumerate(d.before) if s.startswith("del ") or "globals().pop" in s),
+                     len(d.before))
+    used = [d.src or ""] + list(d.before[first_del:])
+    return any(dangling(v) for step in used for v in _VAR.findall(step))
 
 
 _SLICE_STORE = re.compile(r"^(v\d+)\[[^\]]*:[^\]]*\] = ")

@@ -643,7 +643,7 @@ unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyO
     if i == -1 && !ffi::PyErr_Occurred().is_null() {
         return ptr::null_mut();
     }
-    if !matches!(ct.kind, Kind::Pointer | Kind::Array) {
+    if !matches!(ct.kind, Kind::Pointer | Kind::Array) || ct.is_function_pointer() {
         PyTypeError::new_err(format!("cannot add a cdata '{}' and a number", ct.cname)).restore(py);
         return ptr::null_mut();
     }
