@@ -109,7 +109,14 @@ def _make_ffi_library(ffi, handle, name):
                 def setter(self, value, libname=libname):
                     raise AttributeError("cannot write to function or constant '%s'" % (libname,))
 
-            FFILibrary._rcffi_variables[libname] = ptr
+            # ffi.addressof(lib, name): a pointer to the global, except
+            # for an array, where cffi's dlopen() libraries give the array
+            # itself (`int[4]`; `int *` for `int x[]`), as `lib.name` does
+            # (out-of-line ones give `int(*)[4]`, as compiled modules)
+            if item.kind == "array" and not out_of_line:
+                FFILibrary._rcffi_variables[libname] = items if item.length is None else ptr[0]
+            else:
+                FFILibrary._rcffi_variables[libname] = ptr
 
             setattr(FFILibrary, libname, property(getter, setter))
         else:

@@ -34,11 +34,121 @@ ENTRIES = [
     # release() while a view, buffer or call holds the memory: the
     # destructor (or allocator free) runs when the last holder goes
     Entry("deferred-release", "can run later than `release()`",
-          lambda d: d.cls == "log" and (d.src or "").startswith("ffi.release(")),
+          lambda d: (d.src or "").startswith("ffi.release(") and (
+              d.cls == "log" or d.cls == "unraisable" and d.got in (None, "None"))),
+    # a released cdata reaching C later (a destructor's argument): refused
+    Entry("release-then-use", "`ffi.release(p)` then use of `p`",
+          lambda d: d.cls == "unraisable" and d.ref in (None, "None")
+          and "was released (ffi.release() or the end of its 'with' block)" in (d.got or "")),
     # a destructor that is garbage with its cdata, cleared before the cdata
     # dies (docs/difftest-findings.md DT1)
     Entry("gc-reference-order", "`ffi.gc` destructors of objects in a reference cycle",
-          lambda d: d.kind == "defined" and d.cls == "log" and (d.src or "") == "<teardown>"),
+          lambda d: d.kind == "defined" and ((d.src or "") == "<teardown>" or "gc.collect()" in (d.src or "")) and (
+              d.cls == "log" or d.cls == "unraisable"
+              and "destructor not called: the cycle collector had already cleared it" in (d.got or ""))),
+]
+
+
+_VAR = re.compile(r"\bv\d+\b")
+_ASSIGN = re.compile(r"^(v\d+) = (.*)$", re.S)
+_CAST = re.compile(r"^ffi\.cast\('[^']*', (.*)\)$", re.S)
+
+
+def _dangling_after_owner_died(d):
+    """A misuse program crashed using memory whose owner died under a
+    pointer made by ffi.cast() (of the owner, or of its address as an
+    integer), or under something made from such a pointer: undefined in
+    cffi and rcffi alike (docs/compat.md, DT41)."""
+    if not (d.kind == "misuse" and d.cls in ("crash", "hang")):
+        return False
+    cast_of = {}        # v -> the variables its ffi.cast() was made from
+    made_from = {}      # v -> the variables any other expression used
+    deleted = set()
+    for step in d.before:
+        if step.startswith("del ") or "globals().pop" in step:
+            deleted.update(_VAR.findall(step))
+            continue
+        m = _ASSIGN.match(step)
+        if not m:
+            continue
+        name, expr = m.groups()
+        c = _CAST.match(expr)
+        if c:
+            cast_of[name] = set(_VAR.findall(c.group(1)))
+        else:
+            made_from[name] = set(_VAR.findall(expr))
+
+    def dangling(v, seen=()):
+        if v in seen:
+            return False
+        if cast_of.get(v, set()) & deleted:
+            return True
+        return any(dangling(w, seen + (v,)) for w in cast_of.get(v, set()) | made_from.get(v, set()))
+
+    # the crashing step, or (a crash at teardown, after freed memory was
+    # written) any step after the first deletion
+    first_del = next((i for i, s in enumerate(d.before) if s.startswith("del ") or "globals().pop" in s),
+                     len(d.before))
+    used = [d.src or ""] + list(d.before[first_del:])
+    return any(dangling(v) for step in used for v in _VAR.findall(step))
+
+
+_SLICE_STORE = re.compile(r"^(v\d+)\[[^\]]*:[^\]]*\] = ")
+
+
+def _after_a_failed_slice_store(d):
+    """A value read after `vN[a:b] = ...` raised in both, through vN or
+    anything made from or with it (a cast, an item): cffi wrote the items
+    it had converted, rcffi nothing (docs/compat.md, DT37)."""
+    if d.cls not in ("value", "raises"):
+        return False
+    related = {}        # variables linked by an assignment, both ways
+    for step in d.before:
+        m = _ASSIGN.match(step)
+        if m:
+            name, expr = m.groups()
+            for w in _VAR.findall(expr):
+                related.setdefault(name, set()).add(w)
+                related.setdefault(w, set()).add(name)
+    stored = set()
+    for j in d.raised_both:
+        m = _SLICE_STORE.match(d.before[j]) if j < len(d.before) else None
+        if m:
+            stored.add(m.group(1))
+    seen, todo = set(), list(stored)
+    while todo:
+        v = todo.pop()
+        if v not in seen:
+            seen.add(v)
+            todo.extend(related.get(v, ()))
+    return bool(seen & set(_VAR.findall(d.src or "")))
+
+
+# DT41, DT7, DT10, DT16, DT17, DT37, DT38 of docs/difftest-findings.md: decided
+# and documented differences
+ENTRIES += [
+    Entry("DT41", "used after the owner `p` died", _dangling_after_owner_died),
+    Entry("DT7", "of a signature with a `_Complex` argument or result",
+          lambda d: d.cls == "raises" and "ffi.callback(" in (d.src or "")
+          and "callback with unsupported argument or return type" in (d.ref or "")
+          and (d.got or "").startswith("cdata <cdata")),
+    Entry("DT10", "declarations C compilers refuse",
+          lambda d: d.cls in ("raises", "exc-type") and "cdef(" in (d.src or "")
+          and "CDefError" in (d.got or "") and any(k in (d.src or "") for k in (
+              "int x[-1]", "items[]; int after", "1/0", "A f(void)", "int f(int, void)"))),
+    Entry("DT10-bit-width", "a negative bit width",
+          lambda d: d.cls in ("raises", "exc-type", "value") and "cdef(" in (d.src or "")
+          and "int a : -1" in (d.src or "")),
+    Entry("DT10-zero-length", "`struct z { int a[0]; };`",
+          lambda d: d.cls == "value" and "int a[0]" in (d.src or "")),
+    Entry("DT16", "a character outside Unicode",
+          lambda d: d.cls in ("exc-type", "raises") and "ValueError: character out of range" in (d.got or "")
+          and ("invalid maximum character passed to PyUnicode_New" in (d.ref or "") or d.cls == "raises")),
+    Entry("DT17", "`ffi.typeof(\"\")`, `ffi.typeof(\"...\")`",
+          lambda d: d.cls == "exc-type" and "'NoneType' object has no attribute" in (d.ref or "")),
+    Entry("DT37", "nothing is written: the items are converted into a buffer first", _after_a_failed_slice_store),
+    Entry("DT38", "keeps obj's buffer export",
+          lambda d: d.cls == "raises" and "BufferError: Existing exports" in (d.got or "")),
 ]
 
 

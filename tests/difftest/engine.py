@@ -133,7 +133,8 @@ class Divergence:
         self.src = src
         self.ref = ref      # what cffi did (text)
         self.got = got      # what rcffi did (text)
-        self.before = ()    # a crash's earlier steps (for known.py)
+        self.before = ()    # the earlier steps (for allowlist predicates)
+        self.raised_both = frozenset()  # indices of earlier steps where both raised
 
     def signature(self):
         """Groups divergences that are probably the same defect."""
@@ -222,11 +223,16 @@ def compare(prog, runs, ref="cffi", impl="rcffi"):
         i = a.last_step() + 1
         out.append(Divergence("both-crash", i, src_of(i), a.crash_text(), "survived"))
         return out
+    raised_both = set()
     for i in range(len(steps) + 1):
         ea, eb = a.steps.get(i), b.steps.get(i)
         d = compare_entry(i, src_of(i), ea, eb)
         if d is not None:
+            d.before = tuple(steps[:i])
+            d.raised_both = frozenset(raised_both)
             out.append(d)
+        if ea is not None and eb is not None and "exc" in ea and "exc" in eb:
+            raised_both.add(i)
     return out
 
 

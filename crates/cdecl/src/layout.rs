@@ -168,6 +168,13 @@ fn compute(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>) -> R
 
     for (index, field) in fields.iter().enumerate() {
         let is_last = index + 1 == fields.len();
+        if let Some(inner) = contained_record(arena, field.ty).filter(|r| stack.contains(r)) {
+            // a struct containing itself (by value, maybe through arrays):
+            // cffi's NotImplementedError, naming the struct by its tag
+            let rec = arena.record(inner);
+            let name = rec.tag.clone().unwrap_or_else(|| rec.cname.clone());
+            return Err(Error::new(ErrorKind::NotImplemented, format!("recursive structure declaration for '{name}'")));
+        }
         let (fsize, natural_align) = match field_size_align(arena, field.ty, is_last, stack) {
             Some(r) => r?,
             None => {
@@ -215,6 +222,19 @@ fn compute(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>) -> R
 
 /// Size and alignment of a field's type; `None` when it has no size. A
 /// trailing open array (`int x[];`) is a flexible array member of size 0.
+/// The record a field of type `ty` holds by value (`struct s x;`,
+/// `struct s x[2][3];`), if any.
+fn contained_record(arena: &TypeArena, ty: TypeId) -> Option<RecordId> {
+    let mut t = arena.strip_top_quals(ty);
+    loop {
+        match *arena.get(t) {
+            Type::Array { item, .. } => t = arena.strip_top_quals(item),
+            Type::Record(rid) => return Some(rid),
+            _ => return None,
+        }
+    }
+}
+
 fn field_size_align(
     arena: &mut TypeArena,
     ty: TypeId,

@@ -120,9 +120,9 @@ pub(crate) fn numbering_anonymous_types_of<T>(
     arena: &mut TypeArena,
     parse: impl FnOnce(&mut Registry, &mut TypeArena) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let others = arena.swap_anonymous_counter(reg.anonymous_count);
+    let others = arena.swap_anonymous_counter(reg.anonymous_count, true);
     let result = parse(reg, arena);
-    let own = arena.swap_anonymous_counter(others);
+    let own = arena.swap_anonymous_counter(others, false);
     if result.is_ok() {
         reg.anonymous_count = own;
     }

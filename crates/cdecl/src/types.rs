@@ -409,6 +409,13 @@ pub struct EnumDef {
     pub span: Option<crate::Span>,
 }
 
+/// An anonymous record or enum, as [`TypeArena::anonymous_given`] lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Anonymous {
+    Record(RecordId),
+    Enum(EnumId),
+}
+
 /// All types, interned.
 #[derive(Clone, Debug, Default)]
 pub struct TypeArena {
@@ -417,6 +424,12 @@ pub struct TypeArena {
     records: Vec<Record>,
     enums: Vec<EnumDef>,
     anonymous_counter: u32,
+    /// The anonymous records and enums numbered by the cdef being parsed,
+    /// with their numbers (empty outside one): a number given back out of
+    /// order renumbers the later ones.
+    anonymous_given: Vec<(Anonymous, u32)>,
+    /// Whether a cdef is being parsed (`swap_anonymous_counter`).
+    numbering: bool,
     /// The last number given to a `[...]` dimension (`ArrayLen::Unknown`).
     unknown_lengths: u32,
     /// Types cffi knows without a declaration whose identity must be
@@ -526,6 +539,7 @@ impl TypeArena {
                 format!("{} ${}", kind.keyword(), self.anonymous_counter)
             }
         };
+        let anonymous = tag.is_none();
         let record = Record::empty(kind, tag, cname, span);
         let rid = match self.free_records.pop() {
             Some(rid) => {
@@ -537,6 +551,9 @@ impl TypeArena {
                 RecordId((self.records.len() - 1) as u32)
             }
         };
+        if anonymous && self.numbering {
+            self.anonymous_given.push((Anonymous::Record(rid), self.anonymous_counter));
+        }
         (rid, self.intern(Type::Record(rid)))
     }
 
@@ -582,6 +599,7 @@ impl TypeArena {
 
     /// Register a new enum (enums are nominal: always a fresh identity).
     pub fn new_enum(&mut self, def: EnumDef) -> (EnumId, TypeId) {
+        let numbered = self.numbering && def.tag.is_none() && def.cname == format!("enum ${}", self.anonymous_counter);
         let eid = match self.free_enums.pop() {
             Some(eid) => {
                 self.enums[eid.0 as usize] = def;
@@ -592,6 +610,9 @@ impl TypeArena {
                 EnumId((self.enums.len() - 1) as u32)
             }
         };
+        if numbered {
+            self.anonymous_given.push((Anonymous::Enum(eid), self.anonymous_counter));
+        }
         (eid, self.intern(Type::Enum(eid)))
     }
 
@@ -603,18 +624,49 @@ impl TypeArena {
 
     /// Make `n` the last anonymous number given; returns the previous one
     /// (each registry numbers its own anonymous types, see `parser::cdef`).
-    pub(crate) fn swap_anonymous_counter(&mut self, n: u32) -> u32 {
+    /// `numbering`: whether a cdef's parse starts (or ends) here.
+    pub(crate) fn swap_anonymous_counter(&mut self, n: u32, numbering: bool) -> u32 {
+        self.anonymous_given.clear();
+        self.numbering = numbering;
         std::mem::replace(&mut self.anonymous_counter, n)
     }
 
     /// An anonymous type named by a typedef after all (`typedef struct {
-    /// ... } foo_t;`): its number is given back if it was the last one,
-    /// so that `$1` goes to the first type left unnamed, as in cffi.
+    /// ... } foo_t;`): its number is given back, so that `$1` goes to the
+    /// first type left unnamed, as in cffi (which knows the typedef name
+    /// before numbering). Types numbered after it (nested in its body:
+    /// `typedef struct { struct { int a; } f; } t;`) move down by one.
     pub(crate) fn give_back_anonymous_name(&mut self, cname: &str) {
-        let number = cname.rsplit_once('$').and_then(|(_, n)| n.parse::<u32>().ok());
-        if number == Some(self.anonymous_counter) {
+        let Some(number) = cname.rsplit_once('$').and_then(|(_, n)| n.parse::<u32>().ok()) else {
+            return;
+        };
+        if number == self.anonymous_counter {
             self.anonymous_counter -= 1;
+            self.anonymous_given.retain(|&(_, n)| n != number);
+            return;
         }
+        if number > self.anonymous_counter || !self.anonymous_given.iter().any(|&(_, n)| n == number) {
+            return; // not one of this cdef's numbers
+        }
+        self.anonymous_given.retain(|&(_, n)| n != number);
+        let later: Vec<(Anonymous, u32)> = self.anonymous_given.iter().copied().filter(|&(_, n)| n > number).collect();
+        for (anon, n) in later {
+            let old = format!("${n}");
+            let new = format!("${}", n - 1);
+            let cname = match anon {
+                Anonymous::Record(rid) => &mut self.records[rid.0 as usize].cname,
+                Anonymous::Enum(eid) => &mut self.enums[eid.0 as usize].cname,
+            };
+            if let Some(head) = cname.strip_suffix(&old) {
+                *cname = format!("{head}{new}");
+            }
+        }
+        for entry in self.anonymous_given.iter_mut() {
+            if entry.1 > number {
+                entry.1 -= 1;
+            }
+        }
+        self.anonymous_counter -= 1;
     }
 
     /// A fresh anonymous name (`$1`, `$2`, ...) for an unnamed enum.

@@ -38,7 +38,8 @@ impl Buffer {
         unsafe { std::slice::from_raw_parts(self.ptr, self.size) }
     }
 
-    fn range(&self, key: &Bound<'_, PyAny>) -> PyResult<(usize, usize, bool)> {
+    /// `store`: for an assignment (cffi's message says so).
+    fn range(&self, key: &Bound<'_, PyAny>, store: bool) -> PyResult<(usize, usize, bool)> {
         if let Ok(s) = key.cast::<PySlice>() {
             let idx = s.indices(self.size as isize)?;
             if idx.step != 1 {
@@ -52,7 +53,8 @@ impl Buffer {
             i += self.size as isize;
         }
         if i < 0 || i as usize >= self.size {
-            return Err(PyIndexError::new_err("buffer index out of range"));
+            let what = if store { "buffer assignment index" } else { "buffer index" };
+            return Err(PyIndexError::new_err(format!("{what} out of range")));
         }
         Ok((i as usize, i as usize + 1, false))
     }
@@ -63,7 +65,7 @@ impl Buffer {
     #[new]
     #[pyo3(signature = (cdata, size=-1))]
     fn py_new(py: Python<'_>, cdata: &Bound<'_, PyAny>, size: isize) -> PyResult<Self> {
-        let cd = cdata::as_cdata(py, cdata).ok_or_else(|| PyTypeError::new_err(format!("expected a cdata object, got {}", convert::describe(py, cdata))))?;
+        let cd = cdata::as_cdata(py, cdata).ok_or_else(|| crate::errors::not_a_cdata_argument("buffer", cdata))?;
         let ct = cd.ctype();
         let explicit = size >= 0;
         let known = if size >= 0 { Some(size as usize) } else { cdata::var_byte_size(py, cd) };
@@ -104,12 +106,12 @@ impl Buffer {
     }
 
     fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let (a, b, _) = self.range(key)?;
+        let (a, b, _) = self.range(key, false)?;
         Ok(PyBytes::new(py, &self.bytes()[a..b]).into_any())
     }
 
     fn __setitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let (a, b, is_slice) = self.range(key)?;
+        let (a, b, is_slice) = self.range(key, true)?;
         let data = buffer_bytes(py, value)?;
         if data.len() != b - a {
             return Err(PyValueError::new_err(if is_slice {
@@ -152,9 +154,15 @@ impl Buffer {
 
 /// How many bytes a cdata owns (from `ffi.new()`), if it owns any.
 fn owned_bytes(py: Python<'_>, cd: &cdata::CDataObject) -> Option<usize> {
+    // as cffi, only what owns its memory warns (`ffi.new()` results and an
+    // allocator's struct pointer), not a view into it nor an allocator's
+    // other results (in cffi, ffi.gc() objects)
     match &cd.owner {
-        Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
-        Owner::View { .. } => cdata::var_byte_size(py, cd).or_else(|| cd.ctype().size_opt(py)),
+        Owner::Malloc { size } => Some(*size),
+        Owner::Custom { size, .. } if cd.ctype().is_record_ptr() => Some(*size),
+        Owner::View { .. } if cdata::lifetime::is_owning_item(cd) => {
+            cdata::var_byte_size(py, cd).or_else(|| cd.ctype().size_opt(py))
+        }
         _ => None,
     }
 }

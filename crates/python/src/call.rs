@@ -146,16 +146,7 @@ pub fn native_type(py: Python<'_>, ct: &CType, place: &str) -> PyResult<NativeTy
                         only_in_api_mode(place)
                     )));
                 }
-                let fc = f.ctype.get();
-                if fc.kind == Kind::Array {
-                    let n = fc.length.unwrap_or(0);
-                    let item = native_type(py, fc.item().get(), place)?;
-                    for _ in 0..n {
-                        elements.push(item.clone());
-                    }
-                } else {
-                    elements.push(native_type(py, fc, place)?);
-                }
+                push_flattened(py, f.ctype.get(), place, 1, &mut elements)?;
             }
             NativeType::Struct { size: info.size, align: info.align, elements }
         }
@@ -167,6 +158,27 @@ pub fn native_type(py: Python<'_>, ct: &CType, place: &str) -> PyResult<NativeTy
             )))
         }
     })
+}
+
+/// The libffi elements of a struct field: an array field is its items
+/// (`int a[2][3]` is six `int`s, at any depth, as cffi describes it), a
+/// field of any other type one element. `count`: how many times the field
+/// repeats (the lengths of the arrays around it).
+fn push_flattened(py: Python<'_>, fc: &CType, place: &str, count: usize, elements: &mut Vec<NativeType>) -> PyResult<()> {
+    if fc.kind == Kind::Array {
+        let n = fc.length.unwrap_or(0);
+        let total = count.checked_mul(n).ok_or_else(|| {
+            PyNotImplementedError::new_err(format!("ctype '{}' too large to be passed by value", fc.cname))
+        })?;
+        return push_flattened(py, fc.item().get(), place, total, elements);
+    }
+    let item = native_type(py, fc, place)?;
+    // a huge array field is a MemoryError, not an abort
+    elements.try_reserve(count).map_err(|_| {
+        pyo3::exceptions::PyMemoryError::new_err(format!("ctype '{}': too many items to describe to libffi", fc.cname))
+    })?;
+    elements.extend(std::iter::repeat(item).take(count));
+    Ok(())
 }
 
 /// cffi's advice when libffi cannot describe a struct or union.
@@ -248,11 +260,19 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
             } else if let Ok(b) = obj.cast::<PyBytes>() {
                 let item = c.item().get();
                 if matches!(item.conv, Conv::Char | Conv::Int { size: 1, .. } | Conv::Bool) || item.kind == Kind::Void {
+                    if item.conv == Conv::Bool {
+                        // C may not see a _Bool other than 0 or 1 (cffi checks too)
+                        convert::array::check_bools(b.as_bytes())?;
+                    }
                     b.as_bytes().as_ptr() as *mut u8
                 } else {
                     convert::pointer::extract(py, c, obj)?
                 }
-            } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() || obj.is_instance_of::<PyString>() {
+            } else if (obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() || obj.is_instance_of::<PyString>())
+                && c.item().get().size(py).is_ok()
+            {
+                // (items of unknown size, `void *`: no array; the default
+                // conversion below names what a pointer argument takes)
                 // cffi builds a temporary `ITEM[]` from the initializer.
                 let arr_id = {
                     let mut a = crate::state::arena();

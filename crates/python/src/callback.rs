@@ -94,8 +94,9 @@ extern "C" {
 }
 
 /// Print the pending exception as cffi does: "Exception ignored from cffi
-/// callback <function f at 0x...>:" and the traceback, via sys.unraisablehook.
-fn report(py: Python<'_>, err: PyErr, what: &str, extra: &str) {
+/// callback <function f at 0x...>:" (`what`, then `extra`) and the
+/// traceback, via sys.unraisablehook.
+pub(crate) fn report(py: Python<'_>, err: PyErr, what: &str, extra: &str) {
     err.restore(py);
     let msg = CString::new(format!("{what}{extra}")).unwrap_or_default();
     // SAFETY: an exception is set; both functions consume it.
@@ -159,14 +160,20 @@ unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_
                 None => report(py, e, &what, extra),
                 Some(onerror) => {
                     let (t, v, tb) = (e.get_type(py), e.value(py).clone(), e.traceback(py));
-                    match onerror.bind(py).call1((t, v, tb)) {
-                        Ok(r) => {
-                            if !r.is_none() && rc.kind != Kind::Void {
-                                if let Err(e2) = convert::write(py, rc, &r, ret as *mut u8) {
-                                    report(py, e2, &what, extra);
-                                }
-                            }
+                    // as cffi: a result of `onerror` that cannot be the
+                    // callback's (any but None for `void`) is a second
+                    // error, reported after the callback's own
+                    let handled = onerror.bind(py).call1((t, v, tb)).and_then(|r| {
+                        if r.is_none() {
+                            Ok(())
+                        } else if rc.kind == Kind::Void {
+                            Err(PyTypeError::new_err("callback with the return type 'void' must return None"))
+                        } else {
+                            convert::write(py, rc, &r, ret as *mut u8)
                         }
+                    });
+                    match handled {
+                        Ok(()) => {}
                         Err(e2) => {
                             report(py, e, &what, extra);
                             report(py, e2, "during handling of the above exception by 'onerror'", "");
@@ -259,14 +266,15 @@ impl FFIBase {
         let fct_obj = c.item().clone_ref(py);
         let fct = fct_obj.get();
         let f = fct.func.as_ref().expect("function type");
+        // `error=` is converted first, then the signature is checked (cffi's order)
+        let rc = f.result.get();
+        let err_bytes = crate::callback::error_bytes(py, rc, error)?;
         if f.variadic {
             return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
                 "{}: callback with unsupported argument or return type or with '...'",
                 c.cname
             )));
         }
-        let rc = f.result.get();
-        let err_bytes = crate::callback::error_bytes(py, rc, error)?;
         // cffi builds no libffi description for such function types, and a
         // callback then fails with one generic message.
         let unsupported = |e: PyErr| {

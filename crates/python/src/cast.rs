@@ -115,14 +115,21 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
         match c.conv {
             Conv::Int { size, .. } | Conv::WideChar { size } => convert::integer::store_wrapping(int_source(py, src)?, size, dst),
             Conv::Char => *dst = int_source(py, src)? as u8,
-            Conv::Bool => *dst = (int_source_or_float(py, src)? != 0.0) as u8,
-            Conv::Float => (dst as *mut f32).write_unaligned(float_source(py, src)? as f32),
-            Conv::Double => (dst as *mut f64).write_unaligned(float_source(py, src)?),
-            Conv::LongDouble => {
-                let v = float_source(py, src)?;
-                std::ptr::copy_nonoverlapping(convert::longdouble::encode(v).as_ptr(), dst, 16);
+            Conv::Bool => *dst = bool_source(py, src)? as u8,
+            Conv::Float => (dst as *mut f32).write_unaligned(float_source(py, src, c)? as f32),
+            Conv::Double => (dst as *mut f64).write_unaligned(float_source(py, src, c)?),
+            Conv::LongDouble => match cdata::as_cdata(py, src) {
+                // long double to long double: every bit kept
+                Some(cd) if cd.ctype().conv == Conv::LongDouble => std::ptr::copy_nonoverlapping(cd.ptr, dst, 16),
+                _ => {
+                    let v = float_source(py, src, c)?;
+                    std::ptr::copy_nonoverlapping(convert::longdouble::encode(v).as_ptr(), dst, 16);
+                }
+            },
+            Conv::FloatComplex | Conv::DoubleComplex => {
+                let v = number_source(py, src, c)?;
+                convert::float::store_complex(py, &v, c, dst)?
             }
-            Conv::FloatComplex | Conv::DoubleComplex => convert::float::store_complex(py, src, c, dst)?,
             _ => return Err(PyTypeError::new_err(format!("cannot cast to ctype '{}'", c.cname))),
         }
         cdata::wrap(py, cdata::new_value_cdata(py, ct, dst, 16))
@@ -138,41 +145,99 @@ fn float_source_as_int(py: Python<'_>, f: &Bound<'_, PyAny>) -> PyResult<i128> {
     }
 }
 
-fn float_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<f64> {
-    if let Some(cd) = cdata::as_cdata(py, src) {
-        if matches!(cd.ctype().kind, Kind::Primitive | Kind::Enum) {
-            return convert::float::cdata_as_f64(py, cd);
-        }
-        return Ok(cd.ptr as usize as f64);
+fn cannot_cast(py: Python<'_>, src: &Bound<'_, PyAny>, to: &CType) -> PyErr {
+    match cdata::as_cdata(py, src) {
+        Some(cd) => PyTypeError::new_err(format!("cannot cast ctype '{}' to ctype '{}'", cd.ctype().cname, to.cname)),
+        None => PyTypeError::new_err(format!(
+            "cannot cast {} object to ctype '{}'",
+            src.get_type().name().map(|n| n.to_string()).unwrap_or_default(),
+            to.cname
+        )),
     }
-    if src.is_instance_of::<PyBytes>() || src.is_instance_of::<PyString>() {
-        return Ok(int_source(py, src)? as f64);
-    }
-    convert::float::extract(py, src)
 }
 
-fn int_source_or_float(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<f64> {
-    if let Some(cd) = cdata::as_cdata(py, src) {
-        if cd.ctype().conv == Conv::LongDouble {
-            // nonzero however small (1E-500 is 0.0 as a double)
-            // SAFETY: a long double cdata points at its 16 bytes.
-            let bits = unsafe { &*(cd.ptr as *const [u8; 16]) };
-            return Ok(if convert::longdouble_fmt::is_nonzero(bits) { 1.0 } else { 0.0 });
+/// The Python number a cast to a floating or complex type starts from, as
+/// cffi: a primitive cdata's value (no pointer, array or record: a cast
+/// of an address to a float is refused), a one-character `bytes`/`str` as
+/// its ordinal, anything else as given.
+fn number_source<'py>(py: Python<'py>, src: &Bound<'py, PyAny>, to: &CType) -> PyResult<Bound<'py, PyAny>> {
+    let value = match cdata::as_cdata(py, src) {
+        Some(cd) if matches!(cd.ctype().kind, Kind::Primitive | Kind::Enum) => {
+            // SAFETY: a primitive cdata points at its value.
+            unsafe { convert::read(py, &cd.ctype_obj(py), cd.ptr)? }
         }
+        Some(_) => return Err(cannot_cast(py, src, to)),
+        None => src.clone(),
+    };
+    if value.is_instance_of::<PyBytes>() || value.is_instance_of::<PyString>() {
+        let ordinal = match value.cast::<PyBytes>() {
+            Ok(b) => match b.as_bytes() {
+                [c] => Some(*c as u32),
+                _ => None,
+            },
+            // code points, lone surrogates included
+            // SAFETY: `value` is a str; length and read on a live object.
+            Err(_) => unsafe {
+                match pyo3::ffi::PyUnicode_GetLength(value.as_ptr()) {
+                    1 => Some(pyo3::ffi::PyUnicode_ReadChar(value.as_ptr(), 0)),
+                    _ => None,
+                }
+            },
+        };
+        return match ordinal {
+            Some(o) => Ok(PyFloat::new(py, o as f64).into_any()),
+            None => Err(cannot_cast(py, src, to)),
+        };
     }
-    if src.is_instance_of::<PyFloat>() {
-        return convert::float::extract(py, src);
+    Ok(value)
+}
+
+fn float_source(py: Python<'_>, src: &Bound<'_, PyAny>, to: &CType) -> PyResult<f64> {
+    convert::float::extract(py, &number_source(py, src, to)?)
+}
+
+/// The truth a cast to `_Bool` gives `src`, as cffi: an address, a
+/// number's nonzeroness (a float's, however small, not its integer
+/// part's), and for other objects `float()` when they have it, else
+/// `int()`.
+fn bool_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if let Some(cd) = cdata::as_cdata(py, src) {
+        return match cd.ctype().conv {
+            Conv::LongDouble => {
+                // nonzero however small (1E-500 is 0.0 as a double)
+                // SAFETY: a long double cdata points at its 16 bytes.
+                let bits = unsafe { &*(cd.ptr as *const [u8; 16]) };
+                Ok(convert::longdouble_fmt::is_nonzero(bits))
+            }
+            Conv::Float | Conv::Double => Ok(convert::float::cdata_as_f64(py, cd)? != 0.0),
+            _ => Ok(int_source(py, src)? != 0),
+        };
     }
     if src.is_instance_of::<pyo3::types::PyInt>() {
-        // `_Bool` of a Python int: whether it is nonzero, whatever its size
-        return Ok(if src.is_truthy()? { 1.0 } else { 0.0 });
+        // whether it is nonzero, whatever its size
+        return src.is_truthy();
     }
-    if cdata::as_cdata(py, src).is_none() {
-        if let Some(i) = via_dunder_int(src)? {
-            return int_source_or_float(py, &i);
+    if src.is_instance_of::<PyFloat>() {
+        return Ok(convert::float::extract(py, src)? != 0.0);
+    }
+    if src.is_instance_of::<PyBytes>() || src.is_instance_of::<PyString>() {
+        return Ok(int_source(py, src)? != 0);
+    }
+    let ty = src.get_type();
+    // SAFETY: PyNumber_Float / PyNumber_Long on a live object; a new
+    // reference or NULL.
+    let converted = unsafe {
+        if ty.hasattr("__float__")? {
+            pyo3::ffi::PyNumber_Float(src.as_ptr())
+        } else if ty.hasattr("__int__")? {
+            pyo3::ffi::PyNumber_Long(src.as_ptr())
+        } else {
+            return Err(PyTypeError::new_err("integer/float expected"));
         }
-    }
-    Ok(int_source(py, src)? as f64)
+    };
+    // SAFETY: `converted` is a new reference or NULL with an exception set.
+    let converted = unsafe { Bound::from_owned_ptr_or_err(py, converted)? };
+    bool_source(py, &converted)
 }
 
 /// `int(src)` when `src`'s type defines `__int__` (cffi's casts call it).

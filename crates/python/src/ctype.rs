@@ -624,7 +624,8 @@ impl CType {
     fn relements(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
         let values = self.enum_values.as_ref().ok_or_else(|| pyo3::exceptions::PyAttributeError::new_err("relements"))?;
         let d = PyDict::new(py);
-        for (name, v) in values {
+        // last enumerator first, as cffi builds it (and `elements`)
+        for (name, v) in values.iter().rev() {
             d.set_item(name, crate::convert::integer::to_py(py, *v)?)?;
         }
         Ok(d.unbind())

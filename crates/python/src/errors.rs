@@ -105,3 +105,15 @@ fn from_cdecl_as(py: Python<'_>, err: cdecl::Error, ffi_class: &str) -> PyErr {
 pub fn type_error(msg: impl Into<String>) -> PyErr {
     PyTypeError::new_err(msg.into())
 }
+
+/// cffi's `TypeError` for a non-cdata first argument of `gc()`, `buffer()`,
+/// `string()`, `unpack()` (CPython's argument parsing words it).
+pub fn not_a_cdata_argument(func: &str, obj: &Bound<'_, PyAny>) -> PyErr {
+    let tname = if obj.is_none() {
+        "None".to_string()
+    } else {
+        // SAFETY: tp_name of a live object's type is a C string.
+        unsafe { std::ffi::CStr::from_ptr((*pyo3::ffi::Py_TYPE(obj.as_ptr())).tp_name) }.to_string_lossy().into_owned()
+    };
+    PyTypeError::new_err(format!("{func}() argument 1 must be _cffi_backend._CDataBase, not {tname}"))
+}

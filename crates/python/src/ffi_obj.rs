@@ -5,14 +5,14 @@
 use std::sync::MutexGuard;
 
 use cdecl::{CdefOptions, ConstValue, DeclKind, Packing, Registry};
-use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
 use crate::cdata::{self, CDataObject, Owner};
 use crate::convert;
-use crate::ctype::{ctype_for, CType, Conv, Kind};
+use crate::ctype::{ctype_for, CType, Kind};
 use crate::errors;
 use crate::state::arena;
 
@@ -238,8 +238,15 @@ fn sizeof_type(py: Python<'_>, ct: &CType, api_mode: bool) -> PyResult<usize> {
         Err(e) if ct.record.is_some_and(|rid| arena().record(rid).broken.is_some()) => Err(e),
         Err(e) if errors::is_verification_missing(py, &e) => Err(e),
         // what is wrong with a record's fields (a bad bitfield, a field of
-        // unknown size) or a size beyond a Py_ssize_t: cffi says it too
-        Err(e) if e.is_instance_of::<PyTypeError>(py) || e.is_instance_of::<pyo3::exceptions::PyOverflowError>(py) => Err(e),
+        // unknown size), a size beyond a Py_ssize_t, a struct containing
+        // itself: cffi says it too
+        Err(e)
+            if e.is_instance_of::<PyTypeError>(py)
+                || e.is_instance_of::<pyo3::exceptions::PyOverflowError>(py)
+                || e.is_instance_of::<pyo3::exceptions::PyNotImplementedError>(py) =>
+        {
+            Err(e)
+        }
         Err(_) => Err(unknown_size(py, ct, api_mode)),
     }
 }
@@ -481,12 +488,14 @@ impl FFIBase {
         let ct = ct.get();
         match ct.kind {
             Kind::Void | Kind::Function => Err(PyValueError::new_err(format!("ctype '{}' is of unknown alignment", ct.cname))),
+            // `T[]`: unknown size, but the alignment of its items (cffi)
+            Kind::Array if ct.length.is_none() => self.alignof(py, ct.item().bind(py).as_any()),
             _ => ct.size_align(py).map(|l| l.1).map_err(|_| PyValueError::new_err(format!("ctype '{}' is of unknown alignment", ct.cname))),
         }
     }
 
     #[pyo3(signature = (cdecl, *fields_or_indexes))]
-    fn offsetof(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>, fields_or_indexes: &Bound<'_, PyTuple>) -> PyResult<usize> {
+    fn offsetof(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>, fields_or_indexes: &Bound<'_, PyTuple>) -> PyResult<isize> {
         let ct = self.resolve(py, cdecl, false)?;
         let (_, off) = field_path(py, &ct, fields_or_indexes, true)?;
         Ok(off)
@@ -541,21 +550,28 @@ impl FFIBase {
             a.pointer(target.get().id)
         };
         let pct = ctype_for(py, ptr_id)?;
-        // SAFETY: offset within the object found by field_path.
-        unsafe { cdata::wrap(py, cdata::new_view(py, &pct, cd.ptr.add(off), cdata.as_ptr())) }
+        // An index may point outside the object (C's `&a[n]`, as cffi): the
+        // address is only computed here (wrapping, no access), any access
+        // through it is the caller's, as for `p + n`.
+        // SAFETY: new_view stores the address and holds `cdata`'s memory.
+        unsafe { cdata::wrap(py, cdata::new_view(py, &pct, cd.ptr.wrapping_offset(off), cdata.as_ptr())) }
     }
 
     #[pyo3(signature = (cdata, destructor, size=0))]
     fn gc<'py>(&self, py: Python<'py>, cdata: &Bound<'py, PyAny>, destructor: &Bound<'py, PyAny>, size: isize) -> PyResult<Bound<'py, PyAny>> {
         let _ = size;
-        let cd = cdata::as_cdata(py, cdata).ok_or_else(|| PyTypeError::new_err("expected a cdata"))?;
+        let cd = cdata::as_cdata(py, cdata).ok_or_else(|| errors::not_a_cdata_argument("gc", cdata))?;
         if destructor.is_none() {
             // ffi.gc(p, None): detach the destructor of a previous ffi.gc().
             // SAFETY: we hold the GIL; the owner field belongs to this object.
             let obj = cdata.as_ptr() as *mut CDataObject;
             unsafe {
+                let record_ptr = (*obj).ctype().is_record_ptr();
                 match &mut (*obj).owner {
                     Owner::Gc { destructor, .. } => *destructor = None,
+                    // an allocator's result (but a struct pointer) is in
+                    // cffi an ffi.gc() object whose destructor is `free`
+                    Owner::Custom { free, .. } if !record_ptr => *free = None,
                     _ => {
                         return Err(PyTypeError::new_err(
                             "Can remove destructor only on a object previously returned by ffi.gc()",
@@ -690,8 +706,11 @@ impl FFIBase {
     }
 
     #[setter]
-    fn set_errno(&self, value: i32) {
-        crate::call::set_saved_errno(value)
+    fn set_errno(&self, value: i64) -> PyResult<()> {
+        // cffi's words (a C `long` beyond an int)
+        let v = i32::try_from(value).map_err(|_| PyOverflowError::new_err("errno value too large"))?;
+        crate::call::set_saved_errno(v);
+        Ok(())
     }
 
     /// Names and kinds of every declaration, for `Lib` objects.
@@ -784,16 +803,21 @@ pub fn new_owned<'py>(py: Python<'py>, ct: &Py<CType>, init: Option<&Bound<'py, 
 }
 
 /// Follow `fields_or_indexes` from `ct`: the final type and byte offset.
-/// `deref_first`: offsetof() on a pointer type walks into the pointee.
-fn field_path(py: Python<'_>, ct: &Py<CType>, path: &Bound<'_, PyTuple>, deref_first: bool) -> PyResult<(Py<CType>, usize)> {
+/// `deref_first`: a field name as first step walks into a pointer's
+/// pointee (as C's `p->x`); later steps never follow a pointer, the
+/// offset would belong to another object. An index is C's `&a[i]`: any
+/// `Py_ssize_t`, one past the end and negative ones included (as cffi),
+/// the offset arithmetic checked.
+fn field_path(py: Python<'_>, ct: &Py<CType>, path: &Bound<'_, PyTuple>, deref_first: bool) -> PyResult<(Py<CType>, isize)> {
+    let overflow = || PyOverflowError::new_err("array offset would overflow a Py_ssize_t");
     let mut cur = ct.clone_ref(py);
-    let mut off = 0usize;
+    let mut off = 0isize;
     for (i, step) in path.iter().enumerate() {
         let c = cur.get();
         if let Ok(name) = step.cast::<PyString>() {
             let rec = match c.kind {
                 Kind::Struct | Kind::Union => cur.clone_ref(py),
-                Kind::Pointer if c.is_record_ptr() && (i > 0 || deref_first) => c.item().clone_ref(py),
+                Kind::Pointer if c.is_record_ptr() && i == 0 && deref_first => c.item().clone_ref(py),
                 _ => return Err(PyTypeError::new_err(format!("expected a struct or union ctype, got '{}'", c.cname))),
             };
             let info = rec.get().record_info(py)?;
@@ -804,22 +828,26 @@ fn field_path(py: Python<'_>, ct: &Py<CType>, path: &Bound<'_, PyTuple>, deref_f
             if f.bitsize >= 0 {
                 return Err(PyTypeError::new_err(format!("not supported for bitfield '{}'", f.name)));
             }
-            off += f.offset;
+            let field_off = isize::try_from(f.offset).map_err(|_| overflow())?;
+            off = off.checked_add(field_off).ok_or_else(overflow)?;
             cur = f.ctype.clone_ref(py);
         } else {
-            let n: isize = step.extract().map_err(|_| PyTypeError::new_err("expected a field name or an array index"))?;
+            let n: isize = step.extract().map_err(|_| PyTypeError::new_err("field name or array index expected"))?;
             if !matches!(c.kind, Kind::Array | Kind::Pointer) {
                 return Err(PyTypeError::new_err(format!("expected an array or pointer ctype, got '{}'", c.cname)));
             }
-            if n < 0 || (c.kind == Kind::Array && c.length.map_or(false, |l| n as usize >= l)) {
-                return Err(PyIndexError::new_err("array index out of bounds"));
-            }
             let item = c.item().clone_ref(py);
-            off += n as usize * item.get().size(py)?;
+            let size = item.get().size(py).map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "with an integer argument, expected an array ctype or a pointer to non-opaque, got '{}'",
+                    c.cname
+                ))
+            })?;
+            let size = isize::try_from(size).map_err(|_| overflow())?;
+            let item_off = n.checked_mul(size).ok_or_else(overflow)?;
+            off = off.checked_add(item_off).ok_or_else(overflow)?;
             cur = item;
         }
     }
-    let _ = Conv::Void;
-    let _ = PyBytes::new;
     Ok((cur, off))
 }

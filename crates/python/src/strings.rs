@@ -9,11 +9,17 @@ use crate::convert;
 use crate::ctype::{Conv, Kind};
 
 pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> PyResult<Bound<'py, PyAny>> {
-    let cd = cdata::as_cdata(py, obj).ok_or_else(|| PyTypeError::new_err(format!("expected a cdata object, got {}", convert::describe(py, obj))))?;
+    let cd = cdata::as_cdata(py, obj).ok_or_else(|| crate::errors::not_a_cdata_argument("string", obj))?;
     let ct = cd.ctype();
     match ct.kind {
         Kind::Pointer | Kind::Array => {
             let item = ct.item().get();
+            // as cffi: items of one byte (char and the 8-bit integers, not
+            // _Bool) give bytes, wide characters str; anything else is
+            // refused before the address is looked at (a NULL `void *` too)
+            if !matches!(item.conv, Conv::Char | Conv::Int { size: 1, .. } | Conv::WideChar { .. }) {
+                return Err(PyTypeError::new_err(format!("string(): unexpected cdata '{}' argument", ct.cname)));
+            }
             let mut limit = if maxlen < 0 { usize::MAX } else { maxlen as usize };
             if ct.kind == Kind::Array && cd.length >= 0 {
                 limit = limit.min(cd.length as usize);
@@ -24,7 +30,7 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
             // SAFETY: reads stop at the first NUL or the known length, as C would.
             unsafe {
                 match item.conv {
-                    Conv::Char | Conv::Int { size: 1, .. } | Conv::Bool => {
+                    Conv::Char | Conv::Int { size: 1, .. } => {
                         let n = byte_string_len(cd.ptr, limit);
                         Ok(PyBytes::new(py, crate::convert::bytes_at(cd.ptr, n)).into_any())
                     }
@@ -41,6 +47,10 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
             unsafe {
                 match ct.conv {
                     Conv::Char => Ok(PyBytes::new(py, std::slice::from_raw_parts(cd.ptr, 1)).into_any()),
+                    // a one-byte integer is a character too (cffi)
+                    Conv::Int { size: 1, .. } if ct.kind != Kind::Enum => {
+                        Ok(PyBytes::new(py, std::slice::from_raw_parts(cd.ptr, 1)).into_any())
+                    }
                     Conv::WideChar { size } => convert::character::read_wide(py, size, cd.ptr),
                     Conv::Int { size, signed } if ct.kind == Kind::Enum => {
                         let v = convert::integer::load(size, signed, cd.ptr);
@@ -59,7 +69,7 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
 }
 
 pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> PyResult<Bound<'py, PyAny>> {
-    let cd = cdata::as_cdata(py, obj).ok_or_else(|| PyTypeError::new_err(format!("expected a cdata object, got {}", convert::describe(py, obj))))?;
+    let cd = cdata::as_cdata(py, obj).ok_or_else(|| crate::errors::not_a_cdata_argument("unpack", obj))?;
     let ct = cd.ctype();
     if !matches!(ct.kind, Kind::Pointer | Kind::Array) {
         return Err(PyTypeError::new_err(format!("expected a pointer or array, got '{}'", ct.cname)));

@@ -1027,7 +1027,16 @@ impl<'a> Parser<'a> {
                         Type::Function(_) => {
                             return Err(self.cdef_err(*span, "declared as an array of functions (use an array of function pointers)"))
                         }
+                        // a type string: cffi's backend refuses an item of
+                        // unknown size with a ValueError
+                        Type::Void if self.type_mode => {
+                            return Err(self.error(ErrorKind::Value, *span, "array item of unknown size: 'void'"))
+                        }
                         Type::Void => return Err(self.cdef_err(*span, "declared as an array of 'void'")),
+                        Type::Array { len: ArrayLen::Open, .. } if self.type_mode => {
+                            let name = crate::names::type_name(self.arena, ty);
+                            return Err(self.error(ErrorKind::Value, *span, format!("array item of unknown size: '{name}'")));
+                        }
                         _ => {}
                     }
                     self.arena.array(ty, *len)

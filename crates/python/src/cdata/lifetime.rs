@@ -310,7 +310,9 @@ fn call_keeping_error(py: Python<'_>, f: &Py<PyAny>, arg: &Py<PyAny>) {
         f.bind(py).call1((arg.bind(py),)).map(drop)
     };
     if let Err(e) = result {
-        e.write_unraisable(py, Some(f.bind(py)));
+        // cffi's heading: "Exception ignored from callback for ffi.gc <cdata ...>"
+        let what = arg.bind(py).repr().map(|r| r.to_string()).unwrap_or_else(|_| "?".into());
+        crate::callback::report(py, e, &format!("from callback for ffi.gc {what}"), "");
     }
     if let Some(e) = saved {
         e.restore(py);

@@ -1,11 +1,12 @@
-//! Python-level methods of cdata: the context-manager protocol and `__dir__`.
+//! Python-level methods of cdata: the context-manager protocol, `__dir__`
+//! and `__complex__`.
 
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use super::slots::{cd, ret_obj};
-use crate::ctype::Kind;
+use crate::ctype::{Conv, Kind};
 
 pub fn method_defs() -> Vec<ffi::PyMethodDef> {
     vec![
@@ -24,6 +25,12 @@ pub fn method_defs() -> Vec<ffi::PyMethodDef> {
         ffi::PyMethodDef {
             ml_name: c"__dir__".as_ptr(),
             ml_meth: ffi::PyMethodDefPointer { PyCFunction: dir },
+            ml_flags: ffi::METH_NOARGS,
+            ml_doc: std::ptr::null(),
+        },
+        ffi::PyMethodDef {
+            ml_name: c"__complex__".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunction: complex },
             ml_flags: ffi::METH_NOARGS,
             ml_doc: std::ptr::null(),
         },
@@ -66,5 +73,21 @@ unsafe fn dir_attached(py: Python<'_>, slf: *mut ffi::PyObject, _: *mut ffi::PyO
         }
         Ok(list.into_any())
     })();
+    ret_obj(py, r)
+}
+
+unsafe extern "C" fn complex(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    crate::entry::attached_obj(|py| complex_attached(py, slf))
+}
+
+/// `complex(cdata)`: only the `_Complex` types, as cffi (a `float` or `int`
+/// cdata is refused, as `float()` of an `int` cdata is).
+unsafe fn complex_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let c = cd(slf);
+    let ct = c.ctype();
+    let r = match ct.conv {
+        Conv::FloatComplex | Conv::DoubleComplex => crate::convert::read(py, &c.ctype_obj(py), c.ptr),
+        _ => Err(pyo3::exceptions::PyTypeError::new_err(format!("complex() not supported on cdata '{}'", ct.cname))),
+    };
     ret_obj(py, r)
 }

@@ -27,15 +27,28 @@ pub fn repr_string(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
     let name = &ct.cname;
     let body = match &c.owner {
         Owner::Malloc { size } => format!("owning {size} bytes"),
+        // a custom allocator's struct pointer owns its struct (in cffi an
+        // owning pointer to the allocator's memory); other results are
+        // the memory itself, shown by address
+        Owner::Custom { size, .. } if ct.is_record_ptr() => format!("owning {size} bytes"),
         // cffi's `p[0]` of a pointer made by `ffi.new()` owns the memory
-        Owner::View { .. } if super::lifetime::is_owning_item(c) => {
+        // (of an allocator's pointer it is that memory: shown by address)
+        Owner::View { .. }
+            if super::lifetime::is_owning_item(c)
+                && super::lifetime::view_root(c).is_some_and(|r| matches!(r.owner, Owner::Malloc { .. })) =>
+        {
             let size = super::var_byte_size(py, c).or_else(|| ct.size_opt(py)).unwrap_or(0);
             format!("owning {size} bytes")
         }
         Owner::Handle(obj) => format!("handle to {}", obj.bind(py).repr()?),
         Owner::Buffer(view) => {
-            // SAFETY: the view holds a reference to its exporter.
-            let tname = unsafe { Bound::from_borrowed_ptr(py, view.obj).get_type().name()?.to_string() };
+            // the exporter's `tp_name`, as cffi prints it: qualified by
+            // its module for extension types (`_cffi_backend.buffer`)
+            // SAFETY: the view holds a reference to its exporter, whose
+            // type's tp_name is a NUL-terminated string living as long.
+            let tname = unsafe {
+                std::ffi::CStr::from_ptr((*ffi::Py_TYPE(view.obj)).tp_name).to_string_lossy().into_owned()
+            };
             if ct.kind == Kind::Array {
                 format!("buffer len {} from '{tname}' object", c.length)
             } else {

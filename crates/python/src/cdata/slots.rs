@@ -158,7 +158,15 @@ unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut 
         }
         return r;
     }
-    ffi::PyObject_GenericGetAttr(slf, name)
+    let r = ffi::PyObject_GenericGetAttr(slf, name);
+    if r.is_null() && ffi::PyErr_ExceptionMatches(ffi::PyExc_AttributeError) != 0 {
+        // cffi names the cdata's type, not the internal class
+        ffi::PyErr_Clear();
+        let n = Bound::from_borrowed_ptr(py, name).to_string();
+        let msg = format!("cdata '{}' has no attribute '{}'", c.ctype().cname, n);
+        return ret_obj(py, Err(PyAttributeError::new_err(msg)));
+    }
+    r
 }
 
 unsafe extern "C" fn setattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
@@ -244,6 +252,28 @@ fn byte_offset(ct: &CType, i: isize, size: usize) -> PyResult<isize> {
     })
 }
 
+/// The index `p[key]` stands for: an integer (through `__index__`), one
+/// too large for a `Py_ssize_t` being an `IndexError`, as cffi.
+fn item_index(py: Python<'_>, c: &CDataObject, key: &Bound<'_, PyAny>) -> PyResult<isize> {
+    // SAFETY: index protocol calls on a live object.
+    unsafe {
+        if ffi::PyIndex_Check(key.as_ptr()) == 0 {
+            return Err(PyTypeError::new_err(format!(
+                "cdata of type '{}' cannot be indexed with {}",
+                c.ctype().cname,
+                convert::describe(py, key)
+            )));
+        }
+        let i = ffi::PyNumber_AsSsize_t(key.as_ptr(), ffi::PyExc_IndexError);
+        if i == -1 {
+            if let Some(e) = PyErr::take(py) {
+                return Err(e);
+            }
+        }
+        Ok(i)
+    }
+}
+
 unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
     if let Some(r) = super::fast::get_item(slf, key) {
         return r;
@@ -254,7 +284,8 @@ unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject)
 unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let c = cd(slf);
     if ffi::PyLong_Check(key) != 0 {
-        let i = ffi::PyLong_AsSsize_t(key);
+        // too large for a Py_ssize_t: IndexError, as cffi
+        let i = ffi::PyNumber_AsSsize_t(key, ffi::PyExc_IndexError);
         if i == -1 && !ffi::PyErr_Occurred().is_null() {
             return ptr::null_mut();
         }
@@ -270,8 +301,9 @@ unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut 
             let (addr, _) = item_address(py, c, i)?;
             let item = c.ctype().item();
             let kind = item.get().kind;
-            if matches!(kind, Kind::Struct | Kind::Union) && i == 0 && c.owner.allocated() {
-                // cffi: p[0] of an owning pointer is the owning struct
+            if matches!(kind, Kind::Struct | Kind::Union) && i == 0 && c.ctype().kind == Kind::Pointer && c.owner.allocated() {
+                // cffi: p[0] of an owning pointer is the owning struct (not
+                // item 0 of an owning array: a plain view)
                 return super::wrap(py, super::new_item_view(py, item, addr, slf));
             }
             convert::read_in(py, item, addr, slf)
@@ -283,9 +315,7 @@ unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut 
         return ret_obj(py, get_slice(py, slf, slice));
     }
     let r = (|| -> PyResult<Bound<'_, PyAny>> {
-        let i: isize = keyb.extract().map_err(|_| {
-            PyTypeError::new_err(format!("cdata of type '{}' cannot be indexed with {}", c.ctype().cname, convert::describe(py, &keyb)))
-        })?;
+        let i = item_index(py, c, &keyb)?;
         let (addr, _) = item_address(py, c, i)?;
         convert::read_in(py, c.ctype().item(), addr, slf)
     })();
@@ -411,20 +441,38 @@ unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *
                     return Ok(());
                 }
             }
+            // All or nothing: the items are converted into a copy of the
+            // destination (in cffi's order, so the same error comes first),
+            // copied back only when there were exactly `n` (cffi writes the
+            // items it has, then raises).
+            let bytes = n.checked_mul(item_size).ok_or_else(|| {
+                pyo3::exceptions::PyOverflowError::new_err(format!("slice of {n} items of cdata '{}' is too large", ct.cname))
+            })?;
+            let mut buf: Vec<u128> = Vec::new(); // 16-aligned, as any item
+            buf.try_reserve_exact(bytes.div_ceil(16)).map_err(|_| {
+                pyo3::exceptions::PyMemoryError::new_err(format!("cannot allocate {bytes} bytes for a slice assignment"))
+            })?;
+            buf.resize(bytes.div_ceil(16), 0);
+            let tmp = buf.as_mut_ptr() as *mut u8;
+            // what the items hold now: a partial initializer (`[]` for a
+            // struct) leaves the rest as it was, as when written in place
+            ptr::copy_nonoverlapping(dst as *const u8, tmp, bytes);
             let mut it = val.try_iter()?;
             for i in 0..n {
                 let Some(x) = it.next() else {
                     return Err(pyo3::exceptions::PyValueError::new_err(format!("need {n} values to unpack, got {i}")));
                 };
-                convert::write(py, item, &x?, dst.add(i * item_size))?;
+                convert::write(py, item, &x?, tmp.add(i * item_size))?;
             }
             if let Some(extra) = it.next() {
                 extra?;
                 return Err(pyo3::exceptions::PyValueError::new_err(format!("got more than {n} values to unpack")));
             }
+            // `dst` is still valid: `_hold` kept the memory while Python ran
+            ptr::copy_nonoverlapping(tmp, dst, bytes);
             return Ok(());
         }
-        let i: isize = keyb.extract()?;
+        let i = item_index(py, c, &keyb)?;
         let (addr, item) = item_address(py, c, i)?;
         convert::write_in(py, item, &val, addr, super::room_at(py, c, addr))
     })();
@@ -458,6 +506,22 @@ pub(crate) unsafe fn primitive_value<'py>(py: Python<'py>, c: &CDataObject) -> O
     }
 }
 
+/// The Python value a primitive cdata compares and hashes as: what
+/// reading it gives (`bytes` for `char`, `str` for the wide characters,
+/// `bool`, `complex`), as cffi; a `long double` has none, a double would
+/// lose its precision (cffi: `NotImplementedError`).
+unsafe fn compare_value<'py>(py: Python<'py>, obj: *mut ffi::PyObject) -> PyResult<Bound<'py, PyAny>> {
+    let c = cd(obj);
+    let ct = c.ctype();
+    if ct.conv == Conv::LongDouble {
+        return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+            "cannot use <cdata '{}'> in a comparison",
+            ct.cname
+        )));
+    }
+    convert::read(py, &c.ctype_obj(py), c.ptr)
+}
+
 unsafe extern "C" fn richcompare(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject {
     if let Some(r) = super::fast::compare_addresses(a, b, op) {
         return r;
@@ -488,16 +552,17 @@ unsafe fn richcompare_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ff
         };
         return ffi::compat::Py_NewRef(if res { ffi::Py_True() } else { ffi::Py_False() });
     }
-    let va = match primitive_value(py, ca) {
-        Some(Ok(v)) => v,
-        Some(Err(e)) => return ret_obj(py, Err(e)),
-        None => return ffi::compat::Py_NewRef(ffi::Py_NotImplemented()),
+    let va = match compare_value(py, a) {
+        Ok(v) => v,
+        Err(e) => return ret_obj(py, Err(e)),
     };
     let vb = if b_is_cdata {
-        match primitive_value(py, cd(b)) {
-            Some(Ok(v)) => v,
-            Some(Err(e)) => return ret_obj(py, Err(e)),
-            None => return ffi::compat::Py_NewRef(ffi::Py_NotImplemented()),
+        if !matches!(cd(b).ctype().kind, Kind::Primitive | Kind::Enum) {
+            return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
+        }
+        match compare_value(py, b) {
+            Ok(v) => v,
+            Err(e) => return ret_obj(py, Err(e)),
         }
     } else {
         Bound::from_borrowed_ptr(py, b)
@@ -511,8 +576,11 @@ unsafe extern "C" fn hash(slf: *mut ffi::PyObject) -> ffi::Py_hash_t {
 
 unsafe fn hash_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_hash_t {
     let c = cd(slf);
-    if let Some(v) = primitive_value(py, c) {
-        return match v {
+    // a primitive hashes as its Python value (so equal values hash
+    // equal: `hash(cast("char", 5)) == hash(b"\x05")`); a `long double`
+    // and everything else by address, as cffi
+    if matches!(c.ctype().kind, Kind::Primitive | Kind::Enum) && c.ctype().conv != Conv::LongDouble {
+        return match convert::read(py, &c.ctype_obj(py), c.ptr) {
             Ok(v) => ffi::PyObject_Hash(v.as_ptr()),
             Err(e) => {
                 e.restore(py);
@@ -530,20 +598,32 @@ unsafe extern "C" fn nb_bool(slf: *mut ffi::PyObject) -> c_int {
     crate::entry::attached_int(|py| nb_bool_attached(py, slf))
 }
 
-unsafe fn nb_bool_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> c_int {
+unsafe fn nb_bool_attached(_py: Python<'_>, slf: *mut ffi::PyObject) -> c_int {
     let c = cd(slf);
-    match c.ctype().kind {
-        Kind::Pointer => (!c.ptr.is_null()) as c_int,
-        Kind::Primitive | Kind::Enum => match primitive_value(py, c) {
-            Some(Ok(v)) => ffi::PyObject_IsTrue(v.as_ptr()),
-            Some(Err(e)) => {
-                e.restore(py);
-                -1
-            }
-            None => 1,
-        },
-        _ => 1,
+    let ct = c.ctype();
+    if !matches!(ct.kind, Kind::Primitive | Kind::Enum) {
+        // pointers, arrays, records: whether the address is not NULL (a
+        // released cdata keeps its old address for this, as for `==`)
+        return (c.identity_address() != 0) as c_int;
     }
+    // C's truth of the bytes, without the checks of a read (a `_Bool`
+    // holding 2 is true, as in cffi)
+    let nonzero = match ct.conv {
+        Conv::Float => (c.ptr as *const f32).read_unaligned() != 0.0,
+        Conv::Double => (c.ptr as *const f64).read_unaligned() != 0.0,
+        Conv::LongDouble => convert::longdouble_fmt::is_nonzero(&*(c.ptr as *const [u8; 16])),
+        Conv::FloatComplex => {
+            let p = c.ptr as *const f32;
+            p.read_unaligned() != 0.0 || p.add(1).read_unaligned() != 0.0
+        }
+        Conv::DoubleComplex => {
+            let p = c.ptr as *const f64;
+            p.read_unaligned() != 0.0 || p.add(1).read_unaligned() != 0.0
+        }
+        Conv::Int { size, .. } | Conv::WideChar { size } => convert::bytes_at(c.ptr, size as usize).iter().any(|&b| b != 0),
+        _ => *c.ptr != 0,
+    };
+    nonzero as c_int
 }
 
 unsafe extern "C" fn nb_int(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
@@ -584,11 +664,14 @@ unsafe fn nb_float_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi
 unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyObject, sign: isize) -> *mut ffi::PyObject {
     let c = cd(p);
     let ct = c.ctype();
-    if !matches!(ct.kind, Kind::Pointer | Kind::Array) || ffi::PyLong_Check(n) == 0 && ffi::PyIndex_Check(n) == 0 {
-        return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
-    }
+    // as cffi: the other operand must be an index (Python's TypeError
+    // otherwise), and only pointers and arrays move
     let i = ffi::PyNumber_AsSsize_t(n, ffi::PyExc_OverflowError);
     if i == -1 && !ffi::PyErr_Occurred().is_null() {
+        return ptr::null_mut();
+    }
+    if !matches!(ct.kind, Kind::Pointer | Kind::Array) || ct.is_function_pointer() {
+        PyTypeError::new_err(format!("cannot add a cdata '{}' and a number", ct.cname)).restore(py);
         return ptr::null_mut();
     }
     let r = (|| {

@@ -97,10 +97,8 @@ pub unsafe fn store_n(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *
                 bytes.len()
             )));
         }
-        if item.conv == Conv::Bool && bytes.iter().any(|&b| b > 1) {
-            return Err(pyo3::exceptions::PyValueError::new_err(
-                "an array of _Bool can only contain \\x00 or \\x01",
-            ));
+        if item.conv == Conv::Bool {
+            check_bools(bytes)?;
         }
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len());
         if bytes.len() < n {
@@ -160,4 +158,13 @@ unsafe fn not_convertible(
         }
     }
     Err(super::pointer::convert_error(py, ct, obj, expected))
+}
+
+/// Bytes given as `_Bool` items: C may only see 0 or 1 there (cffi checks
+/// the same).
+pub fn check_bools(bytes: &[u8]) -> PyResult<()> {
+    if bytes.iter().any(|&b| b > 1) {
+        return Err(pyo3::exceptions::PyValueError::new_err("an array of _Bool can only contain \\x00 or \\x01"));
+    }
+    Ok(())
 }

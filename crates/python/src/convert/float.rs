@@ -63,16 +63,11 @@ pub unsafe fn store_complex(py: Python<'_>, obj: &Bound<'_, PyAny>, ct: &CType, 
                 let p = cd.ptr as *const f64;
                 (p.read_unaligned(), p.add(1).read_unaligned())
             }
-            _ => (cdata_as_f64(py, cd)?, 0.0),
+            // others through `__complex__`, which refuses them (cffi)
+            _ => complex_of(py, obj)?,
         }
     } else {
-        let c = ffi::PyComplex_AsCComplex(obj.as_ptr());
-        if c.real == -1.0 {
-            if let Some(e) = PyErr::take(py) {
-                return Err(e);
-            }
-        }
-        (c.real, c.imag)
+        complex_of(py, obj)?
     };
     if ct.conv == Conv::FloatComplex {
         let p = dst as *mut f32;
@@ -84,4 +79,17 @@ pub unsafe fn store_complex(py: Python<'_>, obj: &Bound<'_, PyAny>, ct: &CType, 
         p.add(1).write_unaligned(im);
     }
     Ok(())
+}
+
+/// `complex(obj)` as C parts: Python's protocol (`__complex__`, then
+/// `__float__`, then `__index__`).
+fn complex_of(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<(f64, f64)> {
+    // SAFETY: PyComplex_AsCComplex accepts any object.
+    let c = unsafe { ffi::PyComplex_AsCComplex(obj.as_ptr()) };
+    if c.real == -1.0 {
+        if let Some(e) = PyErr::take(py) {
+            return Err(e);
+        }
+    }
+    Ok((c.real, c.imag))
 }
