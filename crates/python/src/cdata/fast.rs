@@ -186,5 +186,5 @@ pub unsafe fn compare_addresses(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op
         ffi::Py_GT => x > y,
         _ => x >= y,
     };
-    Some(ffi::Py_NewRef(if res { ffi::Py_True() } else { ffi::Py_False() }))
+    Some(ffi::compat::Py_NewRef(if res { ffi::Py_True() } else { ffi::Py_False() }))
 }

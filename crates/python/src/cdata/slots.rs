@@ -534,23 +534,9 @@ unsafe fn richcompare_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ff
     let b_is_cdata = super::is_cdata(py, b);
     let a_ptrlike = !matches!(ca.ctype().kind, Kind::Primitive | Kind::Enum);
     if a_ptrlike {
-        if !b_is_cdata {
-            return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
-        }
-        let cb = cd(b);
-        if matches!(cb.ctype().kind, Kind::Primitive | Kind::Enum) {
-            return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
-        }
-        let (x, y) = (ca.identity_address(), cb.identity_address());
-        let res = match op {
-            ffi::Py_EQ => x == y,
-            ffi::Py_NE => x != y,
-            ffi::Py_LT => x < y,
-            ffi::Py_LE => x <= y,
-            ffi::Py_GT => x > y,
-            _ => x >= y,
-        };
-        return ffi::compat::Py_NewRef(if res { ffi::Py_True() } else { ffi::Py_False() });
+        // two pointer-like cdata compare by address (fast::compare_addresses,
+        // also tried before this path); nothing else compares with one
+        return super::fast::compare_addresses(a, b, op).unwrap_or_else(|| ffi::compat::Py_NewRef(ffi::Py_NotImplemented()));
     }
     let va = match compare_value(py, a) {
         Ok(v) => v,
