@@ -423,8 +423,17 @@ def write_stubs_beside(ffi, module_name, module_path):
     'module_path' (``<last part of the name>.pyi``). Stubs are a help, not
     the build: a failure is a warning."""
     import os
+    import sys
     import warnings
 
+    from .api import FFI
+
+    if getattr(sys.modules.get("cffi"), "FFI", None) is FFI:
+        # rcffi standing in for cffi (drop-in mode, or any `cffi` module
+        # that re-exports rcffi's FFI): code written for cffi
+        # gets exactly cffi's output files (cffi's own tests list them);
+        # ffi.emit_stubs() and `python -m rcffi stubs` still write them
+        return None
     stub = os.path.join(os.path.dirname(module_path), module_name.rsplit(".", 1)[-1] + ".pyi")
     try:
         write_stubs(ffi, stub, module_name)

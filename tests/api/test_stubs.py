@@ -15,6 +15,8 @@ import textwrap
 
 import pytest
 
+from conftest import IMPL_NAME
+
 from conftest import IMPL_NAME, cffi_impl
 from venvs import clean_env
 
@@ -250,3 +252,29 @@ def test_records_completed_by_the_compiler_take_any_field():
     stub = stub_text(ffi)
     body = stub.split("class struct_s(CData):\n", 1)[1].split("\n\n", 1)[0]
     assert "    def __getattr__(self, name: str) -> Any: ...\n" in body + "\n"
+
+
+DROP_IN_COMPILE = r"""
+import os, sys
+import rcffi
+rcffi.install_as_cffi()
+import cffi
+ffi = cffi.FFI()
+ffi.cdef("int twice(int);")
+ffi.set_source("_dropin_nostub", "static int twice(int x) { return 2 * x; }")
+path = ffi.compile(tmpdir=sys.argv[1])
+print(sorted(f for f in os.listdir(os.path.dirname(path)) if f.startswith("_dropin_nostub")))
+"""
+
+
+@pytest.mark.skipif(IMPL_NAME != "rcffi", reason="rcffi's stubs")
+def test_code_written_for_cffi_gets_no_stub_files(tmp_path):
+    # drop-in mode: cffi's outputs exactly (cffi's own tests list them);
+    # rcffi-native compile() writes the .pyi (the tests above)
+    import subprocess
+    r = subprocess.run([sys.executable, "-c", DROP_IN_COMPILE, str(tmp_path)], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    names = eval(r.stdout.strip().splitlines()[-1])
+    assert not any(n.endswith(".pyi") for n in names), names
+    assert any(n.endswith(".so") for n in names), names
