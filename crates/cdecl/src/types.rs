@@ -437,9 +437,9 @@ pub struct TypeArena {
     common: HashMap<String, TypeId>,
     /// Slots given back by [`TypeArena::collect`], reused before the
     /// vectors grow (a program that makes an `FFI` per task stays bounded).
-    free_types: Vec<TypeId>,
-    free_records: Vec<RecordId>,
-    free_enums: Vec<EnumId>,
+    free_types: Vec<u32>,
+    free_records: Vec<u32>,
+    free_enums: Vec<u32>,
 }
 
 impl TypeArena {
@@ -467,16 +467,7 @@ impl TypeArena {
         match self.interned.entry(ty) {
             std::collections::hash_map::Entry::Occupied(e) => *e.get(),
             std::collections::hash_map::Entry::Vacant(e) => {
-                let id = match self.free_types.pop() {
-                    Some(id) => {
-                        self.types[id.0 as usize] = e.key().clone();
-                        id
-                    }
-                    None => {
-                        self.types.push(e.key().clone());
-                        TypeId((self.types.len() - 1) as u32)
-                    }
-                };
+                let id = TypeId(place(&mut self.types, &mut self.free_types, e.key().clone()));
                 e.insert(id);
                 id
             }
@@ -541,16 +532,7 @@ impl TypeArena {
         };
         let anonymous = tag.is_none();
         let record = Record::empty(kind, tag, cname, span);
-        let rid = match self.free_records.pop() {
-            Some(rid) => {
-                self.records[rid.0 as usize] = record;
-                rid
-            }
-            None => {
-                self.records.push(record);
-                RecordId((self.records.len() - 1) as u32)
-            }
-        };
+        let rid = RecordId(place(&mut self.records, &mut self.free_records, record));
         if anonymous && self.numbering {
             self.anonymous_given.push((Anonymous::Record(rid), self.anonymous_counter));
         }
@@ -600,16 +582,7 @@ impl TypeArena {
     /// Register a new enum (enums are nominal: always a fresh identity).
     pub fn new_enum(&mut self, def: EnumDef) -> (EnumId, TypeId) {
         let numbered = self.numbering && def.tag.is_none() && def.cname == format!("enum ${}", self.anonymous_counter);
-        let eid = match self.free_enums.pop() {
-            Some(eid) => {
-                self.enums[eid.0 as usize] = def;
-                eid
-            }
-            None => {
-                self.enums.push(def);
-                EnumId((self.enums.len() - 1) as u32)
-            }
-        };
+        let eid = EnumId(place(&mut self.enums, &mut self.free_enums, def));
         if numbered {
             self.anonymous_given.push((Anonymous::Enum(eid), self.anonymous_counter));
         }
@@ -720,6 +693,21 @@ impl TypeArena {
         match self.get(id) {
             Type::Qualified(inner, _) => *inner,
             _ => id,
+        }
+    }
+}
+
+/// Put `item` in a slot `free` lists (given back by `TypeArena::collect`),
+/// or at the end of `slots`: its index.
+fn place<T>(slots: &mut Vec<T>, free: &mut Vec<u32>, item: T) -> u32 {
+    match free.pop() {
+        Some(i) => {
+            slots[i as usize] = item;
+            i
+        }
+        None => {
+            slots.push(item);
+            (slots.len() - 1) as u32
         }
     }
 }

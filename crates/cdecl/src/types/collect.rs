@@ -10,7 +10,7 @@
 //! roots is used afterwards; `void`, the primitives and the common types
 //! (`FILE`, `va_list`) are always kept.
 
-use super::{EnumDef, EnumId, Prim, Record, RecordId, RecordKind, Type, TypeArena, TypeId};
+use super::{EnumDef, Prim, Record, RecordKind, Type, TypeArena, TypeId};
 
 /// What a set of roots reaches in one arena (see [`TypeArena::reachable`]).
 #[derive(Clone, Debug, Default)]
@@ -63,7 +63,7 @@ impl TypeArena {
             }
         }
         // Free slots hold `void` and are not interned: never mark them.
-        let free = flags(self.types.len(), self.free_types.iter().map(|id| id.0));
+        let free = flags(self.types.len(), self.free_types.iter().copied());
         while let Some(id) = stack.pop() {
             let i = id.0 as usize;
             if i >= live_types.len() || live_types[i] || free[i] {
@@ -100,7 +100,7 @@ impl TypeArena {
     pub fn sweep(&mut self, reached: &Reachable) -> Collected {
         let (live_types, live_records, live_enums) = (&reached.types, &reached.records, &reached.enums);
         assert_eq!(live_types.len(), self.types.len(), "sweep: the arena changed since reachable()");
-        let free = flags(self.types.len(), self.free_types.iter().map(|id| id.0));
+        let free = flags(self.types.len(), self.free_types.iter().copied());
         let mut done = Collected::default();
         for (i, live) in live_types.iter().enumerate() {
             if *live {
@@ -114,18 +114,18 @@ impl TypeArena {
             if self.interned.get(&ty) == Some(&TypeId(i as u32)) {
                 self.interned.remove(&ty);
             }
-            self.free_types.push(TypeId(i as u32));
+            self.free_types.push(i as u32);
             done.freed_types += 1;
         }
-        let free_records = flags(self.records.len(), self.free_records.iter().map(|id| id.0));
+        let free_records = flags(self.records.len(), self.free_records.iter().copied());
         for (i, live) in live_records.iter().enumerate() {
             if !*live && !free_records[i] {
                 self.records[i] = Record::empty(RecordKind::Struct, None, String::new(), None);
-                self.free_records.push(RecordId(i as u32));
+                self.free_records.push(i as u32);
                 done.freed_records += 1;
             }
         }
-        let free_enums = flags(self.enums.len(), self.free_enums.iter().map(|id| id.0));
+        let free_enums = flags(self.enums.len(), self.free_enums.iter().copied());
         for (i, live) in live_enums.iter().enumerate() {
             if !*live && !free_enums[i] {
                 self.enums[i] = EnumDef {
@@ -136,7 +136,7 @@ impl TypeArena {
                     base: Prim::Int,
                     span: None,
                 };
-                self.free_enums.push(EnumId(i as u32));
+                self.free_enums.push(i as u32);
                 done.freed_enums += 1;
             }
         }
