@@ -352,7 +352,8 @@ class StubWriter:
             if group:
                 # in a stub, overloads have no implementation: the fallback is the last one
                 lines += ["    @overload", fallback]
-        lines.append("    def dlopen(self, name: str | None, flags: int = 0) -> Lib: ...")
+        lines.append("    def dlopen(self, name: str | None, flags: int = 0, *, isolated: bool = False,"
+                     " metrics: bool = False, **isolation: Any) -> Lib: ...")
         return lines
 
     def text(self, what, module_level):

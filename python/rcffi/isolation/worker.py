@@ -50,6 +50,13 @@ def _harden(parent_pid):
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a fatal signal kills the worker whatever the parent inherited: a job
+    # started in the background (nohup, `cmd &`, CI) ignores SIGHUP or
+    # SIGQUIT, and the worker would then survive what is meant to end it
+    for name in ("SIGHUP", "SIGQUIT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGALRM"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) == signal.SIG_IGN:
+            signal.signal(sig, signal.SIG_DFL)
     if os.environ.get("RCFFI_WORKER_CORE") != "1":
         try:
             import resource
