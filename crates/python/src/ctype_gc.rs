@@ -19,7 +19,7 @@
 //! cache or a registry is held — possibly by this thread, further down the
 //! stack — it tries again at the next safe point.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pyo3::prelude::*;
@@ -84,19 +84,19 @@ pub fn collect(py: Python<'_>) -> Outcome {
         let Some(map) = cache.as_mut() else { return Outcome::default() };
 
         let used_from_outside = referenced_from_outside(py, map);
-        let mut kept: HashMap<*mut pyo3::ffi::PyObject, ()> = HashMap::new();
+        let mut kept: HashSet<*mut pyo3::ffi::PyObject> = HashSet::new();
         let mut pending: Vec<&Py<CType>> = map.values().filter(|c| used_from_outside.contains(&c.as_ptr())).collect();
         let reached = loop {
             // the CTypes kept so far keep the CTypes they reference
             while let Some(c) = pending.pop() {
-                if kept.insert(c.as_ptr(), ()).is_none() {
+                if kept.insert(c.as_ptr()) {
                     roots.push(c.get().id);
                     c.get().for_each_ctype_ref(|r| pending.push(map.get(&r.get().id).unwrap_or(r)));
                 }
             }
             let reached = arena.reachable(roots.iter().copied());
             // a CType whose type is reached is kept, with what it references
-            pending.extend(map.values().filter(|c| !kept.contains_key(&c.as_ptr()) && reached.contains(c.get().id)));
+            pending.extend(map.values().filter(|c| !kept.contains(&c.as_ptr()) && reached.contains(c.get().id)));
             if pending.is_empty() {
                 break reached;
             }
@@ -127,7 +127,7 @@ pub fn collect(py: Python<'_>) -> Outcome {
 /// outside every other cached `CType`: their reference count is more than
 /// the references the cache and the cached `CType`s hold on them. A
 /// reference missed here only keeps more alive.
-fn referenced_from_outside(_py: Python<'_>, map: &HashMap<cdecl::TypeId, Py<CType>>) -> std::collections::HashSet<*mut pyo3::ffi::PyObject> {
+fn referenced_from_outside(_py: Python<'_>, map: &HashMap<cdecl::TypeId, Py<CType>>) -> HashSet<*mut pyo3::ffi::PyObject> {
     let mut inside: HashMap<*mut pyo3::ffi::PyObject, isize> = HashMap::new();
     for c in map.values() {
         *inside.entry(c.as_ptr()).or_default() += 1; // the cache's own
