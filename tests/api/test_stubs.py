@@ -155,7 +155,8 @@ def test_abi_mode_stubs_from_a_cdef_file(tmp_path):
     assert r.returncode == 0, r.stderr
     # no module-level ffi/lib (no set_source): dlopen() gives the typed Lib
     assert "    def abs(self, a0: int, /) -> int: ...\n" in r.stdout
-    assert "    def dlopen(self, name: str | None, flags: int = 0) -> Lib: ...\n" in r.stdout
+    assert ("    def dlopen(self, name: str | None, flags: int = 0, *, isolated: bool = False,"
+            " metrics: bool = False, **isolation: Any) -> Lib: ...\n") in r.stdout
     assert "\nffi: FFI" not in r.stdout
     bad = subprocess.run([sys.executable, "-m", "rcffi", "stubs", "--cdef", "missing.h", "-"], cwd=str(tmp_path),
                          capture_output=True, text=True, env=clean_env())
