@@ -310,3 +310,11 @@ def test_message_names_the_pointer_parameter(ffi, lib):
     with pytest.raises(TypeError) as e:
         f("str")
     assert str(e.value) == "initializer for ctype 'char *' must be a bytes or list or tuple, not str"
+
+
+def test_long_double_compared_with_a_pointer_is_unequal(ffi):
+    # found by the final difftest run of session 5 (seed 2101878)
+    v = ffi.cast("long double", 1.5)
+    assert (v == ffi.NULL) is False
+    assert (v != ffi.NULL) is True
+    assert (ffi.NULL == v) is False

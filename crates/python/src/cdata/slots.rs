@@ -538,14 +538,16 @@ unsafe fn richcompare_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ff
         // also tried before this path); nothing else compares with one
         return super::fast::compare_addresses(a, b, op).unwrap_or_else(|| ffi::compat::Py_NewRef(ffi::Py_NotImplemented()));
     }
+    // a primitive and a pointer-like cdata never compare (cffi: `==` is
+    // False, even for a `long double`, which compares with nothing else)
+    if b_is_cdata && !matches!(cd(b).ctype().kind, Kind::Primitive | Kind::Enum) {
+        return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
+    }
     let va = match compare_value(py, a) {
         Ok(v) => v,
         Err(e) => return ret_obj(py, Err(e)),
     };
     let vb = if b_is_cdata {
-        if !matches!(cd(b).ctype().kind, Kind::Primitive | Kind::Enum) {
-            return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
-        }
         match compare_value(py, b) {
             Ok(v) => v,
             Err(e) => return ret_obj(py, Err(e)),
