@@ -264,6 +264,7 @@ fn operand(py: Python<'_>, obj: &Bound<'_, PyAny>, writable: bool, n: isize) -> 
                     cd.ctype().cname
                 )));
             }
+            cdata::extent::check_size(py, cd, n as usize, "ffi.memmove")?;
             return Ok((cd.ptr, None));
         }
         return Err(PyTypeError::new_err(format!("expected a pointer or array cdata, got cdata '{}'", cd.ctype().cname)));

@@ -27,6 +27,11 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
             if cd.ptr.is_null() {
                 return Err(PyRuntimeError::new_err(format!("cannot use string() on {}", cdata::repr::repr_string(py, cd)?)));
             }
+            // never past the memory a root owns, NUL or not (extent.rs)
+            if let Some(e) = cdata::extent::of(py, cd) {
+                let unit = if let Conv::WideChar { size } = item.conv { size as usize } else { 1 };
+                limit = limit.min(e.room_from(cd.ptr as usize) / unit);
+            }
             // SAFETY: reads stop at the first NUL or the known length, as C would.
             unsafe {
                 match item.conv {
@@ -83,7 +88,12 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
     }
     let item = ct.item();
     let ic = item.get();
-    // SAFETY: the caller vouches for `length` items at the address, as in cffi.
+    if let Some(size) = ic.size_opt(py) {
+        let bytes = n.checked_mul(size).ok_or_else(|| pyo3::exceptions::PyOverflowError::new_err(format!("unpack(): {n} items of '{}' is too many bytes", ic.cname)))?;
+        cdata::extent::check_size(py, cd, bytes, "ffi.unpack")?;
+    }
+    // SAFETY: the caller vouches for `length` items at the address, as in
+    // cffi, except inside memory rcffi owns, checked above.
     unsafe {
         match ic.conv {
             Conv::Char => Ok(PyBytes::new(py, crate::convert::bytes_at(cd.ptr, n)).into_any()),

@@ -125,8 +125,9 @@ pub unsafe fn set_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value
 
 /// The address of item `key` (an exact `int`) of the array or pointer
 /// `slf`, when cffi's checks pass without a message: in bounds for an
-/// array; for a pointer, not NULL and not one `ffi.new()` owns (those
-/// may only be indexed by 0, an error for the general path to raise).
+/// array; for a pointer, not NULL and pointing into C's memory or item 0
+/// of `ffi.new()` memory (other indices are errors or checked against the
+/// memory's extent, in the general path).
 unsafe fn item_at(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<(&'static CType, *mut ffi::PyObject, *mut u8)> {
     if ffi::PyLong_CheckExact(key) == 0 {
         return None;
@@ -140,7 +141,9 @@ unsafe fn item_at(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<(&
     }
     match ct.kind {
         Kind::Array if i >= 0 && (i as isize) < c.length => {}
-        Kind::Pointer if !c.ptr.is_null() && (i == 0 || !c.owner.allocated()) => {}
+        // C's memory, or item 0 of `ffi.new()` memory: nothing to check
+        // (other pointers into a root's memory stay inside it: extent.rs)
+        Kind::Pointer if !c.ptr.is_null() && (matches!(c.owner, Owner::Borrowed) || (i == 0 && c.owner.allocated())) => {}
         _ => return None,
     }
     let item_obj = ct.item();

@@ -257,7 +257,7 @@ fn gives_back_on_release(owner: &Owner) -> bool {
 
 /// Where the resource of `obj` lives: its address, or the address it had
 /// before `ffi.release()` nulled it.
-fn resource_address(obj: &CDataObject) -> *mut u8 {
+pub(crate) fn resource_address(obj: &CDataObject) -> *mut u8 {
     if obj.ptr.is_null() {
         obj.inline[0] as usize as *mut u8
     } else {

@@ -7,6 +7,7 @@ mod fast;
 mod methods;
 pub mod repr;
 pub mod lifetime;
+pub mod extent;
 
 pub use lifetime::{FewHolds, Holds, MemoryHold};
 

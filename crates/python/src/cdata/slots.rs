@@ -238,7 +238,11 @@ unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*
         }
         return Err(PyTypeError::new_err(format!("cdata '{}' is opaque", item_ct.cname)));
     };
-    Ok((c.ptr.wrapping_offset(byte_offset(ct, i, size)?), item_ct))
+    let addr = c.ptr.wrapping_offset(byte_offset(ct, i, size)?);
+    if ct.kind == Kind::Pointer {
+        super::extent::check(py, c, addr, size, &|| format!("index {i}"))?;
+    }
+    Ok((addr, item_ct))
 }
 
 /// `i * size` as a byte offset, or an `OverflowError` when it does not fit
@@ -339,6 +343,9 @@ fn slice_bounds(c: &CDataObject, slice: &Bound<'_, PySlice>) -> PyResult<(isize,
     if a > b {
         return Err(PyIndexError::new_err(format!("slice start > stop")));
     }
+    if b.checked_sub(a).is_none() {
+        return Err(PyIndexError::new_err(format!("slice [{a}:{b}] has more items than a pointer can count")));
+    }
     let ct = c.ctype();
     match ct.kind {
         Kind::Array => {
@@ -356,6 +363,16 @@ fn slice_bounds(c: &CDataObject, slice: &Bound<'_, PySlice>) -> PyResult<(isize,
         _ => return Err(PyTypeError::new_err(format!("cdata of type '{}' cannot be indexed", ct.cname))),
     }
     Ok((a, b))
+}
+
+/// A slice `[a:b]` of a pointer stays inside the memory it points into
+/// (cdata/extent.rs); an array's slices were checked against its length.
+fn check_slice_extent(py: Python<'_>, c: &CDataObject, start: *mut u8, (a, b): (isize, isize), item_size: usize) -> PyResult<()> {
+    if c.ctype().kind != Kind::Pointer || a == b {
+        return Ok(());
+    }
+    let len = byte_offset(c.ctype(), b - a, item_size)? as usize;
+    super::extent::check(py, c, start, len, &|| format!("slice [{a}:{b}]"))
 }
 
 /// The `T[]` ctype for slices of a `T *` or `T[N]`.
@@ -380,8 +397,10 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
         return Err(PyValueError::new_err(format!("array item of unknown size: '{}'", item.cname)));
     }
     let item_size = item.size(py)?;
+    let start = c.ptr.wrapping_offset(byte_offset(ct, a, item_size)?);
+    check_slice_extent(py, c, start, (a, b), item_size)?;
     let arr = open_array_of(py, ct)?;
-    let obj = super::new_view(py, &arr, c.ptr.wrapping_offset(byte_offset(ct, a, item_size)?), slf);
+    let obj = super::new_view(py, &arr, start, slf);
     if !obj.is_null() {
         (*(obj as *mut CDataObject)).length = b - a;
     }
@@ -416,6 +435,7 @@ unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *
                 return Err(if c.is_released() { super::lifetime::released_error(ct) } else { null_deref(ct) });
             }
             let dst = c.ptr.wrapping_offset(byte_offset(ct, a, item_size)?);
+            check_slice_extent(py, c, dst, (a, b), item_size)?;
             if let Some(src) = super::as_cdata(py, &val) {
                 let sct = src.ctype();
                 if sct.kind == Kind::Array && std::ptr::eq(sct.item().get(), item) && src.length as usize == n {
