@@ -46,6 +46,13 @@ ENTRIES = [
           lambda d: d.kind == "defined" and ((d.src or "") == "<teardown>" or "gc.collect()" in (d.src or "")) and (
               d.cls == "log" or d.cls == "unraisable"
               and "destructor not called: the cycle collector had already cleared it" in (d.got or ""))),
+    # the same exception type, a more precise text
+    Entry("message-text", "Exception messages (other than `CDefError`'s)",
+          lambda d: d.cls == "message"),
+    # a cdef() that fails is checked whole first: no warnings of it
+    Entry("failed-cdef-warnings", "Warnings of a `cdef()` that raises",
+          lambda d: d.cls == "warning" and d.got in (None, "None") and ".cdef(" in (d.src or "")
+          and d.step_raised),
 ]
 
 

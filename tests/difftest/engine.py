@@ -135,6 +135,7 @@ class Divergence:
         self.got = got      # what rcffi did (text)
         self.before = ()    # the earlier steps (for allowlist predicates)
         self.raised_both = frozenset()  # indices of earlier steps where both raised
+        self.step_raised = False  # this step raised on both sides (same type)
 
     def signature(self):
         """Groups divergences that are probably the same defect."""
@@ -253,7 +254,9 @@ def compare_entry(i, src, ea, eb):
         # another report (its heading or its exception class)
         return Divergence("unraisable", i, src, str(ua or None), str(ub or None))
     if ea.get("warnings") != eb.get("warnings"):
-        return Divergence("warning", i, src, str(ea.get("warnings")), str(eb.get("warnings")))
+        d = Divergence("warning", i, src, str(ea.get("warnings")), str(eb.get("warnings")))
+        d.step_raised = "exc" in ea
+        return d
     if "exc" in ea and norm_exc(ea["exc"]) != norm_exc(eb["exc"]):
         return Divergence("message", i, src, ta, tb)
     if ua != ub:
