@@ -210,7 +210,11 @@ def compare(prog, runs, ref="cffi", impl="rcffi"):
     if b.crashed():
         i = b.last_step() + 1
         cls = "crash"
-        if a is not None and a.crashed() and a.last_step() == b.last_step():
+        # cffi crashed at the same step, or earlier (rcffi raised where
+        # cffi crashed, and the program then did something undefined in
+        # both, e.g. read through a pointer into C's memory that cffi never
+        # reached): no rcffi-only crash
+        if a is not None and a.crashed() and a.last_step() <= b.last_step():
             cls = "both-crash"
         d = Divergence(cls, i, src_of(i), a.crash_text() if a and a.crashed() else None, b.crash_text())
         d.before = tuple(steps[:i])

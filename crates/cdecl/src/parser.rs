@@ -120,11 +120,11 @@ pub(crate) fn numbering_anonymous_types_of<T>(
     arena: &mut TypeArena,
     parse: impl FnOnce(&mut Registry, &mut TypeArena) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let others = arena.swap_anonymous_counter(reg.anonymous_count, true);
+    let others = arena.swap_anonymous_counter(reg.anonymous_count.get(), true);
     let result = parse(reg, arena);
     let own = arena.swap_anonymous_counter(others, false);
     if result.is_ok() {
-        reg.anonymous_count = own;
+        reg.anonymous_count.set(own);
     }
     result
 }
@@ -186,11 +186,21 @@ pub(crate) const TYPE_SOURCE_NAME: &str = "<type string>";
 
 pub(crate) fn parse_type(reg: &Registry, arena: &mut TypeArena, text: &str) -> Result<TypeId, Error> {
     let toks = lexer::lex(TYPE_SOURCE_NAME, text)?;
-    let mut p = Parser::new(reg, arena, text, TYPE_SOURCE_NAME, toks, None);
-    p.type_mode = true;
-    let r = p.type_string();
-    if r.is_err() {
-        p.rollback();
+    // anonymous records of a type string take the registry's next numbers,
+    // as in cffi (one counter per FFI for cdefs and type strings)
+    let others = arena.swap_anonymous_counter(reg.anonymous_count.get(), false);
+    let r = {
+        let mut p = Parser::new(reg, arena, text, TYPE_SOURCE_NAME, toks, None);
+        p.type_mode = true;
+        let r = p.type_string();
+        if r.is_err() {
+            p.rollback();
+        }
+        r
+    };
+    let own = arena.swap_anonymous_counter(others, false);
+    if r.is_ok() {
+        reg.anonymous_count.set(own);
     }
     r
 }

@@ -141,8 +141,10 @@ pub struct Registry {
     /// reason instead of "unknown name".
     pub(crate) skipped: HashMap<String, String>,
     /// The last `$N` given to an anonymous struct, union or enum of this
-    /// registry: numbering restarts at `$1` in each FFI, as in cffi.
-    pub(crate) anonymous_count: u32,
+    /// registry: numbering restarts at `$1` in each FFI, as in cffi, and
+    /// goes on in type strings (`ffi.typeof("struct { int a; } *")`), which
+    /// parse with a shared registry: hence a `Cell`.
+    pub(crate) anonymous_count: std::cell::Cell<u32>,
     /// Declarations still in a snapshot, declared on first use
     /// ([`Registry::from_snapshot`]); shared with clones, so that a type is
     /// built once for all of them.

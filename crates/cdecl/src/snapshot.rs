@@ -167,7 +167,7 @@ pub fn encode(reg: &Registry, arena: &TypeArena) -> Vec<u8> {
         put_str(&mut e.out, name);
         put_str(&mut e.out, &why);
     }
-    put_len(&mut e.out, reg.anonymous_count as usize);
+    put_len(&mut e.out, reg.anonymous_count.get() as usize);
     // the tables, then the header pointing at them
     let mut header = Vec::new();
     for table in &tables {
@@ -719,7 +719,7 @@ impl Lazy {
             let why = c.str()?;
             reg.skipped.insert(name, why);
         }
-        reg.anonymous_count = u32::try_from(c.len()?).ok()?;
+        reg.anonymous_count.set(u32::try_from(c.len()?).ok()?);
         // tags first met in type strings: few, and their types are read
         // when the registry is (see `load_all`, `implicit`)
         reg.pending_implicit = tags;

@@ -416,6 +416,11 @@ enum Anonymous {
     Enum(EnumId),
 }
 
+/// The deepest type (in pointers, arrays and functions: [`TypeArena::depth`])
+/// a declaration may make: deeper ones are no real C and would overflow the
+/// stack of the code that walks types recursively (names, layout, copies).
+pub const MAX_TYPE_DEPTH: u32 = 200;
+
 /// All types, interned.
 #[derive(Clone, Debug, Default)]
 pub struct TypeArena {
@@ -438,6 +443,9 @@ pub struct TypeArena {
     /// Slots given back by [`TypeArena::collect`], reused before the
     /// vectors grow (a program that makes an `FFI` per task stays bounded).
     free_types: Vec<u32>,
+    /// `depths[i]`: how many pointers, arrays and functions type `i` nests
+    /// (see [`TypeArena::depth`]); kept beside `types`, slot for slot.
+    depths: Vec<u32>,
     free_records: Vec<u32>,
     free_enums: Vec<u32>,
 }
@@ -467,11 +475,33 @@ impl TypeArena {
         match self.interned.entry(ty) {
             std::collections::hash_map::Entry::Occupied(e) => *e.get(),
             std::collections::hash_map::Entry::Vacant(e) => {
-                let id = TypeId(place(&mut self.types, &mut self.free_types, e.key().clone()));
+                let depth = match e.key() {
+                    Type::Pointer(t) | Type::Array { item: t, .. } => self.depths[t.0 as usize].saturating_add(1),
+                    Type::Function(f) => {
+                        let inner = f.args.iter().chain([&f.result]).map(|t| self.depths[t.0 as usize]).max();
+                        inner.unwrap_or(0).saturating_add(1)
+                    }
+                    Type::Qualified(t, _) => self.depths[t.0 as usize],
+                    _ => 0,
+                };
+                let slot = place(&mut self.types, &mut self.free_types, e.key().clone());
+                match self.depths.get_mut(slot as usize) {
+                    Some(d) => *d = depth,
+                    None => self.depths.push(depth),
+                }
+                let id = TypeId(slot);
                 e.insert(id);
                 id
             }
         }
+    }
+
+    /// How deeply `id` nests pointers, arrays and functions (`int` 0,
+    /// `int *[3]` 2; a record or enum ends the count: its fields are not
+    /// part of its type). Everything that walks a type recurses this deep,
+    /// so the parser refuses types deeper than [`MAX_TYPE_DEPTH`].
+    pub fn depth(&self, id: TypeId) -> u32 {
+        self.depths[id.0 as usize]
     }
 
     /// The type behind an id.

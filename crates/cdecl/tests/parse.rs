@@ -486,3 +486,49 @@ fn line_markers_anywhere_and_in_error_positions() {
     let loc = Ffi::new().try_cdef("int f(int);\nint x y;").unwrap_err().location.unwrap();
     assert_eq!((loc.source_name.as_str(), loc.line, loc.from_line_marker), ("<cdef source string>", 2, false));
 }
+
+#[test]
+fn types_nested_deeper_than_the_limit_are_refused_not_a_stack_overflow() {
+    let mut f = Ffi::new();
+    // 200 levels are fine; the walks over them (names, unqualified) work
+    let ok = format!("int{}", "*".repeat(200));
+    let id = f.ty(&ok);
+    assert_eq!(f.arena.depth(id), 200);
+    assert_eq!(f.cname(&ok).matches('*').count(), 200);
+    // far beyond: a clear error (before, 200,000 pointers overflowed the
+    // stack of the recursive walks)
+    for deep in [format!("int{}", "*".repeat(200_000)), format!("int{}", "[1]".repeat(100_000))] {
+        let e = f.reg.parse_type(&mut f.arena, &deep).unwrap_err();
+        assert!(e.to_string().contains("type nested too deep (more than 200 levels"), "{e}");
+    }
+    // one level at a time, through typedefs, too
+    let mut src = String::from("typedef int *T0;\n");
+    for i in 1..=250 {
+        src.push_str(&format!("typedef T{} *T{i};\n", i - 1));
+    }
+    let e = f.try_cdef(&src).unwrap_err();
+    assert!(e.to_string().contains("type nested too deep"), "{e}");
+    // a function type counts its deepest argument or result
+    let mut f = Ffi::new();
+    let args = format!("int{}", "*".repeat(200));
+    let e = f.reg.parse_type(&mut f.arena, &format!("int(*)({args})")).unwrap_err();
+    assert!(e.to_string().contains("type nested too deep"), "{e}");
+}
+
+#[test]
+fn anonymous_records_of_type_strings_go_on_with_the_registry_numbers() {
+    // as cffi: one counter per FFI for cdefs and type strings (rcffi gave
+    // the type string's struct `$1`, the name of the cdef's other struct)
+    let mut f = Ffi::new();
+    f.cdef("typedef union { struct { float a; } f2; } t1;");
+    assert_eq!(f.cname("struct { float a; } *"), "struct $2 *");
+    assert_eq!(f.cname("struct { int b; } *"), "struct $3 *");
+    f.cdef("struct { int c; } *g;");
+    assert_eq!(f.cname("struct { int d; } *"), "struct $5 *");
+    // a type string that fails takes no number
+    assert!(f.reg.parse_type(&mut f.arena, "struct { int e; } nope nope").is_err());
+    assert_eq!(f.cname("struct { int f; } *"), "struct $6 *");
+    // another FFI starts again at $1
+    let mut g = Ffi::new();
+    assert_eq!(g.cname("struct { float a; } *"), "struct $1 *");
+}

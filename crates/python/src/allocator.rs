@@ -41,8 +41,22 @@ impl FFIBase {
         if mem.is_null() {
             return Err(PyMemoryError::new_err("alloc() returned NULL"));
         }
+        // cffi trusts alloc(); where rcffi knows the memory it returned
+        // (from ffi.new(), another allocator, from_buffer), it must hold
+        // `size` bytes, or clearing and filling it would overflow the heap
+        if let Some(e) = cdata::extent::of(py, rcd) {
+            let room = e.room_from(mem as usize);
+            if room < size {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "alloc() returned cdata '{}' with room for {room} bytes, but '{}' needs {size}",
+                    rcd.ctype().cname,
+                    c.cname
+                )));
+            }
+        }
         let owner = Owner::Custom { size, free: free.map(|f| f.clone().unbind()), original: raw.clone().unbind() };
-        // SAFETY: alloc() returned at least `size` bytes at `mem` (cffi trusts it too).
+        // SAFETY: alloc() returned at least `size` bytes at `mem`: checked above
+        // where rcffi knows the memory, else trusted as cffi trusts it.
         unsafe {
             if clear {
                 std::ptr::write_bytes(mem, 0, size);

@@ -292,8 +292,10 @@ impl FFIBase {
             args.push(crate::call::native_type(py, a.get(), "argument").map_err(unsupported)?);
         }
         let result = crate::call::native_type(py, rc, "return value").map_err(unsupported)?;
+        // what libffi cannot lay out as C does (call.rs says why in its
+        // NotImplementedError) gets the same generic message
         let plan = native::call::CallPlan::new(&args, result)
-            .map_err(|e| PyTypeError::new_err(format!("ctype '{}': {e}", c.cname)))?;
+            .map_err(|e| unsupported(pyo3::exceptions::PyNotImplementedError::new_err(e)))?;
         let data = Box::new(CallbackData {
             callable: python_callable.clone().unbind(),
             fct: fct_obj.clone_ref(py),

@@ -606,28 +606,37 @@ impl FFIBase {
             let obj = cdata::new_cdata(py, &ct, std::ptr::null_mut(), Owner::Handle(x.clone().unbind()));
             if !obj.is_null() {
                 (*(obj as *mut cdata::CDataObject)).ptr = (obj as *mut u8).add(HANDLE_OFFSET);
+                cdata::handles::register(obj);
             }
             cdata::wrap(py, obj)
         }
     }
 
     fn from_handle<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let cd = cdata::as_cdata(py, x).ok_or_else(|| PyTypeError::new_err("expected a cdata 'void *'"))?;
-        if cd.ctype().kind != Kind::Pointer {
+        let cd = cdata::as_cdata(py, x).ok_or_else(|| PyTypeError::new_err("expected a 'cdata' object"))?;
+        // as cffi: a `void *` or `char *` (what new_handle() gave, or a
+        // cast of it)
+        let voidchar = |c: &CType| matches!(c.kind, Kind::Void) || matches!(c.conv, crate::ctype::Conv::Char);
+        if cd.ctype().kind != Kind::Pointer || !voidchar(cd.ctype().item().get()) {
             return Err(PyTypeError::new_err(format!("expected a 'cdata' object with a 'void *' out of new_handle(), got '{}'", cd.ctype().cname)));
         }
         if cd.ptr.is_null() {
             return Err(pyo3::exceptions::PyRuntimeError::new_err("cannot use from_handle() on NULL pointer"));
         }
-        // SAFETY: like cffi, trust that the pointer came from new_handle()
-        // and that its cdata is still alive; then check that it is one.
-        let original = unsafe { cd.ptr.sub(HANDLE_OFFSET) } as *mut ffi::PyObject;
-        if cdata::is_cdata(py, original) {
+        // Where cffi reads the memory (and aborts if it is no handle), the
+        // address is looked up among the live handles first.
+        let original = cd.ptr.wrapping_sub(HANDLE_OFFSET) as *mut ffi::PyObject;
+        if cdata::handles::is_live(original) {
+            // SAFETY: a live handle cdata is at `original` (registered by
+            // new_handle, forgotten when it is deallocated; GIL held).
             if let Owner::Handle(obj) = unsafe { &(*(original as *const cdata::CDataObject)).owner } {
                 return Ok(obj.bind(py).clone());
             }
         }
-        Err(pyo3::exceptions::PyRuntimeError::new_err("ffi.from_handle(): invalid handle"))
+        Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "ffi.from_handle(): {} is not a live handle from ffi.new_handle() (never one, or its handle cdata was already freed)",
+            cdata::repr::repr_string(py, cd)?
+        )))
     }
 
     fn release(&self, py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {

@@ -1065,6 +1065,13 @@ impl<'a> Parser<'a> {
                     self.arena.intern(Type::Function(f))
                 }
             };
+            if self.arena.depth(ty) > crate::types::MAX_TYPE_DEPTH {
+                let span = self.peek().span;
+                return Err(self.cdef_err(
+                    span,
+                    format!("type nested too deep (more than {} levels of pointers, arrays and functions)", crate::types::MAX_TYPE_DEPTH),
+                ));
+            }
         }
         Ok(ty)
     }

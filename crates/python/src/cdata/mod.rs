@@ -8,6 +8,7 @@ mod methods;
 pub mod repr;
 pub mod lifetime;
 pub mod extent;
+pub mod handles;
 
 pub use lifetime::{FewHolds, Holds, MemoryHold};
 
@@ -430,6 +431,9 @@ unsafe fn dealloc_attached(py: Python<'_>, slf: *mut ffi::PyObject) {
     let obj = slf as *mut CDataObject;
     if !(*obj).weakrefs.is_null() {
         ffi::PyObject_ClearWeakRefs(slf);
+    }
+    if matches!((*obj).owner, Owner::Handle(_)) {
+        handles::forget(slf);
     }
     // Holds keep their root alive, so none is left on a dying root.
     (*obj).release_pending = false;
