@@ -55,14 +55,6 @@ impl NativeType {
         }
     }
 
-    /// Whether the type is a signed integer (decides sign- vs zero-extension).
-    pub fn is_signed_int(&self) -> bool {
-        matches!(
-            self,
-            NativeType::I8 | NativeType::I16 | NativeType::I32 | NativeType::I64
-        )
-    }
-
     /// Integers narrower than `ffi_arg`: libffi moves these as a whole
     /// `ffi_arg`, in both calls and closures.
     pub fn is_small_int(&self) -> bool {

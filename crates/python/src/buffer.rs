@@ -137,7 +137,7 @@ impl Buffer {
         PyBytes::new(py, self.bytes())
     }
 
-    unsafe fn __getbuffer__(slf: Bound<'_, Self>, view: *mut ffi::Py_buffer, flags: std::os::raw::c_int) -> PyResult<()> {
+    unsafe fn __getbuffer__(slf: Bound<'_, Self>, view: *mut ffi::Py_buffer, flags: std::os::raw::c_int) -> PyResult<()> { unsafe {
         let (ptr, size) = {
             let b = slf.borrow();
             (b.ptr, b.size)
@@ -147,7 +147,7 @@ impl Buffer {
             return Err(PyErr::fetch(slf.py()));
         }
         Ok(())
-    }
+    }}
 
     unsafe fn __releasebuffer__(&self, _view: *mut ffi::Py_buffer) {}
 }

@@ -42,7 +42,7 @@ pub fn set_saved_errno(v: i32) {
 /// # Safety
 /// The GIL is held; `call` must not touch Python objects.
 #[inline]
-pub(crate) unsafe fn foreign_call<R>(call: impl FnOnce() -> R) -> R {
+pub(crate) unsafe fn foreign_call<R>(call: impl FnOnce() -> R) -> R { unsafe {
     SAVED_ERRNO.with(|saved| {
         let tstate = ffi::PyEval_SaveThread();
         native::errno::set_errno(saved.get());
@@ -51,7 +51,7 @@ pub(crate) unsafe fn foreign_call<R>(call: impl FnOnce() -> R) -> R {
         ffi::PyEval_RestoreThread(tstate);
         r
     })
-}
+}}
 
 /// What a function type needs to be called.
 pub struct CallSpec {
@@ -177,7 +177,7 @@ fn push_flattened(py: Python<'_>, fc: &CType, place: &str, count: usize, element
     elements.try_reserve(count).map_err(|_| {
         pyo3::exceptions::PyMemoryError::new_err(format!("ctype '{}': too many items to describe to libffi", fc.cname))
     })?;
-    elements.extend(std::iter::repeat(item).take(count));
+    elements.extend(std::iter::repeat_n(item, count));
     Ok(())
 }
 
@@ -215,7 +215,7 @@ fn spec_for(py: Python<'_>, fct: &CType, extra: &[Py<CType>]) -> PyResult<CallSp
 /// when the function is called.
 pub fn check_callable(py: Python<'_>, ptr_ct: &Py<CType>) -> PyResult<()> {
     let fct = ptr_ct.get().item().get();
-    if fct.func.as_ref().map_or(false, |f| f.variadic) {
+    if fct.func.as_ref().is_some_and(|f| f.variadic) {
         return Ok(());
     }
     match cached_spec(py, fct) {
@@ -249,7 +249,7 @@ struct Temps {
 }
 
 /// Convert argument `i` of type `ct` into `slot`, returning the address libffi needs.
-unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, slot: *mut Slot, temps: &mut Temps) -> PyResult<*mut c_void> {
+unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, slot: *mut Slot, temps: &mut Temps) -> PyResult<*mut c_void> { unsafe {
     let c = ct.get();
     let dst = slot as *mut u8;
     match c.conv {
@@ -308,7 +308,7 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
             Ok(slot as *mut c_void)
         }
     }
-}
+}}
 
 /// An error about the temporary `T[]` built for a `T *` parameter names
 /// the parameter's type, as cffi's ("initializer for ctype 'char *' must
@@ -336,11 +336,11 @@ pub(crate) unsafe extern "C" fn cdata_vectorcall(
     args: *const *mut ffi::PyObject,
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
+) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| {
         raise_on_error(py, do_call(py, callable, args, ffi::PyVectorcall_NARGS(nargsf) as usize, kwnames))
     })
-}
+}}
 
 /// A vectorcall result: the object, or NULL with the exception set.
 #[inline]
@@ -357,7 +357,7 @@ unsafe fn check_arguments(
     f: &crate::ctype::FuncInfo,
     nargs: usize,
     kwnames: *mut ffi::PyObject,
-) -> PyResult<()> {
+) -> PyResult<()> { unsafe {
     if !kwnames.is_null() && ffi::PyTuple_Size(kwnames) > 0 {
         return Err(PyTypeError::new_err("a cdata function cannot be called with keyword arguments"));
     }
@@ -372,9 +372,9 @@ unsafe fn check_arguments(
         )));
     }
     Ok(())
-}
+}}
 
-unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: usize, kwnames: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> {
+unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: usize, kwnames: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> { unsafe {
     let cd = &*(callable as *const CDataObject);
     let pct = cd.ctype();
     let fct = pct.item().get();
@@ -425,7 +425,7 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
         ct.drop_ref(py);
     }
     result
-}
+}}
 
 /// The general call: arguments converted into slots, libffi's `ffi_call`.
 unsafe fn libffi_call(
@@ -436,7 +436,7 @@ unsafe fn libffi_call(
     nargs: usize,
     spec: &CallSpec,
     extra: &[Py<CType>],
-) -> PyResult<*mut ffi::PyObject> {
+) -> PyResult<*mut ffi::PyObject> { unsafe {
     let nfixed = f.args.len();
     let mut slots = smallvec_like::Slots::new(nargs);
     let mut ptrs_inline = [std::ptr::null_mut::<c_void>(); 8];
@@ -486,16 +486,16 @@ unsafe fn libffi_call(
         }
         _ => Ok(convert::read(py, rct, retp as *const u8)?.into_ptr()),
     }
-}
+}}
 
 /// The register value of one argument of a direct call: integers extended
 /// to 64 bits from their C value (callers extend, as compilers expect),
 /// pointers through the usual conversion.
-unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps: &mut Temps) -> PyResult<u64> {
+unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps: &mut Temps) -> PyResult<u64> { unsafe {
     let c = ct.get();
     if let Conv::Int { size, signed } = c.conv {
         // The common case without a round trip through memory.
-        let v = convert::integer::extract(py, obj, c)?;
+        let v = convert::integer::extract(py, obj)?;
         convert::integer::check_range_of(obj, v, size, signed, c)?;
         return Ok(v as i64 as u64);
     }
@@ -509,11 +509,11 @@ unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps
         Conv::WideChar { size } => convert::integer::load(size, false, p) as u64,
         _ => (p as *const u64).read(),
     })
-}
+}}
 
 /// A Python int from the low `size` bytes of a result register.
 #[inline]
-pub(crate) unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::PyObject {
+pub(crate) unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::PyObject { unsafe {
     let bits = u32::from(size) * 8;
     if signed {
         let v = if bits >= 64 { word as i64 } else { ((word << (64 - bits)) as i64) >> (64 - bits) };
@@ -522,7 +522,7 @@ pub(crate) unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::
         let v = if bits >= 64 { word } else { word & ((1u64 << bits) - 1) };
         ffi::PyLong_FromUnsignedLongLong(v)
     }
-}
+}}
 
 /// `do_call` for signatures `native::direct` can call without libffi.
 unsafe fn direct_call(
@@ -532,7 +532,7 @@ unsafe fn direct_call(
     args: *const *mut ffi::PyObject,
     nargs: usize,
     shape: DirectRet,
-) -> PyResult<*mut ffi::PyObject> {
+) -> PyResult<*mut ffi::PyObject> { unsafe {
     let mut words = [0u64; native::direct::MAX_ARGS];
     let mut floats = [0f64; native::direct::MAX_FLOAT_ARGS];
     let (mut nw, mut nf) = (0, 0);
@@ -573,14 +573,15 @@ unsafe fn direct_call(
         // Little-endian: the C-width value is the low bytes of the register.
         _ => Ok(convert::read(py, rct, bytes.as_ptr())?.into_ptr()),
     }
-}
+}}
 
 /// The type a variadic cdata argument is passed as (C's default promotions).
 fn promoted(py: Python<'_>, cd: &CDataObject) -> PyResult<Py<CType>> {
     let ct = cd.ctype();
     let name = match ct.conv {
         Conv::Float => Some("double"),
-        Conv::Int { size, signed } if size < 4 => Some(if signed { "int" } else { "int" }),
+        // every integer smaller than int is promoted to (signed) int
+        Conv::Int { size, .. } if size < 4 => Some("int"),
         Conv::Bool | Conv::Char => Some("int"),
         Conv::Array => {
             let id = crate::state::arena().pointer(ct.item().get().id);
@@ -631,16 +632,16 @@ pub(crate) unsafe extern "C" fn trampoline_vectorcall(
     args: *const *mut ffi::PyObject,
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
+) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| {
         raise_on_error(py, trampoline_call(py, callable, args, ffi::PyVectorcall_NARGS(nargsf) as usize, kwnames))
     })
-}
+}}
 
 /// The C signature of an API-mode trampoline.
 pub(crate) type Trampoline = unsafe extern "C" fn(*mut *mut c_void, *mut c_void);
 
-unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: usize, kwnames: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> {
+unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: usize, kwnames: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> { unsafe {
     let cd = &*(callable as *const CDataObject);
     let pct = cd.ctype();
     let f = pct.item().get().func.as_ref().expect("function type");
@@ -675,9 +676,9 @@ unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *c
         &mut ptrs_heap[..]
     };
     let mut temps = Temps::default();
-    for k in 0..nargs {
+    for (k, ptr) in ptrs.iter_mut().enumerate().take(nargs) {
         let obj = Bound::from_borrowed_ptr(py, *args.add(k));
-        ptrs[k] = convert_arg(py, &f.args[k], &obj, slots.get(k), &mut temps)?;
+        *ptr = convert_arg(py, &f.args[k], &obj, slots.get(k), &mut temps)?;
     }
     let rct = &f.result;
     let rc = rct.get();
@@ -709,4 +710,4 @@ unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *c
         }
         _ => Ok(convert::read(py, rct, retp as *const u8)?.into_ptr()),
     }
-}
+}}

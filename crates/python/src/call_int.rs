@@ -103,7 +103,7 @@ pub fn init(py: pyo3::Python<'_>) {
 
 /// The value of an exact `int` of at most one digit, read directly.
 #[inline]
-unsafe fn one_digit_int(obj: *mut ffi::PyObject) -> Option<i64> {
+unsafe fn one_digit_int(obj: *mut ffi::PyObject) -> Option<i64> { unsafe {
     if !DIGITS_30.load(std::sync::atomic::Ordering::Relaxed) {
         return None;
     }
@@ -113,7 +113,7 @@ unsafe fn one_digit_int(obj: *mut ffi::PyObject) -> Option<i64> {
     }
     let digit = *((obj as *const u8).add(std::mem::size_of::<ffi::PyVarObject>()) as *const u32);
     Some(size as i64 * digit as i64)
-}
+}}
 
 /// Make `callable` (a function-pointer cdata whose spec has an `IntSig`)
 /// use the specialised entry; `inline[1]` remembers the spec (it lives as
@@ -121,11 +121,11 @@ unsafe fn one_digit_int(obj: *mut ffi::PyObject) -> Option<i64> {
 ///
 /// # Safety
 /// `callable` is a function-pointer cdata of the function type of `spec`.
-pub(crate) unsafe fn switch_to_int_entry(callable: *mut ffi::PyObject, spec: &CallSpec) {
+pub(crate) unsafe fn switch_to_int_entry(callable: *mut ffi::PyObject, spec: &CallSpec) { unsafe {
     let cd = callable as *mut CDataObject;
     (*cd).inline[1] = spec as *const CallSpec as usize as u64;
     (*cd).vectorcall = Some(int_vectorcall);
-}
+}}
 
 /// The specialised entry (see the module comment).
 pub(crate) unsafe extern "C" fn int_vectorcall(
@@ -133,7 +133,7 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
     args: *const *mut ffi::PyObject,
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
+) -> *mut ffi::PyObject { unsafe {
     // A callback during the call (or another thread while the GIL is
     // released) may release a cdata argument or the function itself:
     // their memory is held until the call returns (cdata/lifetime.rs).
@@ -148,19 +148,19 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
         Some(result) => result,
         None => cdata_vectorcall(callable, args, nargsf, kwnames),
     }
-}
+}}
 
 /// Holds of one call: its arguments and the function.
 type Holds = crate::cdata::FewHolds<{ native::direct::MAX_ARGS + 1 }>;
 
 /// Hold the memory of `obj` if it is some root's; `false` if it could not.
 #[inline(always)]
-unsafe fn hold(holds: &mut Option<Holds>, obj: *mut ffi::PyObject) -> bool {
+unsafe fn hold(holds: &mut Option<Holds>, obj: *mut ffi::PyObject) -> bool { unsafe {
     if crate::cdata::lifetime::memory_root(obj).is_none() {
         return true;
     }
     holds.get_or_insert_with(Holds::new).add(obj)
-}
+}}
 
 /// The call, or `None` for the generic entry to make it (and raise
 /// cffi's errors).
@@ -171,7 +171,7 @@ unsafe fn int_call(
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
     holds: &mut Option<Holds>,
-) -> Option<*mut ffi::PyObject> {
+) -> Option<*mut ffi::PyObject> { unsafe {
     let cd = &*(callable as *const CDataObject);
     // Set by switch_to_int_entry, with a spec that has an IntSig.
     let spec = &*(cd.inline[1] as usize as *const CallSpec);
@@ -243,4 +243,4 @@ unsafe fn int_call(
             crate::cdata::new_cdata_raw(ct, crate::cdata::ctype_ref(ct), r.word as usize as *mut u8, crate::cdata::Owner::Borrowed)
         }
     })
-}
+}}

@@ -113,13 +113,13 @@ pub(crate) fn report(py: Python<'_>, err: PyErr, what: &str, extra: &str) {
 /// "Python"`). As in cffi, C's `errno` is what the Python code sees as
 /// `ffi.errno`, and whatever `ffi.errno` holds when it returns is C's
 /// `errno` afterwards.
-pub(crate) unsafe extern "C" fn trampoline(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) {
+pub(crate) unsafe extern "C" fn trampoline(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) { unsafe {
     crate::call::set_saved_errno(native::errno::get_errno());
     invoke(userdata, ret, args);
     native::errno::set_errno(crate::call::saved_errno());
-}
+}}
 
-unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) {
+unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) { unsafe {
     let data = &*(userdata as *const CallbackData);
     // A call made from inside another callback released the GIL with
     // PyEval_SaveThread, which PyO3's own attach count does not see: take
@@ -142,10 +142,9 @@ unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_
                 return Err(PyTypeError::new_err("callback with the return type 'void' must return None"));
             }
             if rc.kind != Kind::Void {
-                convert::write(py, rc, &r, ret as *mut u8).map_err(|e| {
+                convert::write(py, rc, &r, ret as *mut u8).inspect_err(|_| {
                     // cffi distinguishes errors converting the result.
                     CONVERT_ERR.with(|c| c.set(true));
-                    e
                 })?;
             }
             Ok(())
@@ -184,7 +183,7 @@ unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_
         }
     });
     ffi::PyGILState_Release(gil);
-}
+}}
 
 thread_local! {
     static CONVERT_ERR: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -196,7 +195,7 @@ thread_local! {
 /// the host program) gets one that it keeps until it exits, as with cffi:
 /// `threading.local()` data survives from one call to the next, and a
 /// thread calling often does not build and destroy a state every time.
-unsafe fn gil_for_c_call() -> ffi::PyGILState_STATE {
+unsafe fn gil_for_c_call() -> ffi::PyGILState_STATE { unsafe {
     let known = !ffi::PyGILState_GetThisThreadState().is_null();
     let gil = ffi::PyGILState_Ensure();
     if !known {
@@ -205,7 +204,7 @@ unsafe fn gil_for_c_call() -> ffi::PyGILState_STATE {
         KEPT_STATE.with(|k| *k.borrow_mut() = Some(KeptThreadState));
     }
     gil
-}
+}}
 
 /// Gives back, when its thread exits, the count `gil_for_c_call` kept on
 /// the thread's Python state, which deletes it.

@@ -28,10 +28,10 @@ fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
             Kind::Pointer | Kind::Array | Kind::Function => Ok(cd.ptr as usize as i128),
             _ => match ct.conv {
                 Conv::Float | Conv::Double | Conv::LongDouble => {
-                    let f = pyo3::types::PyFloat::new(py, convert::float::cdata_as_f64(py, cd)?);
+                    let f = pyo3::types::PyFloat::new(py, convert::float::cdata_as_f64(cd)?);
                     float_source_as_int(py, f.as_any())
                 }
-                _ => convert::integer::extract(py, src, ct),
+                _ => convert::integer::extract(py, src),
             },
         };
     }
@@ -57,7 +57,7 @@ fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
     // Python ints of any size: keep the low 64 bits, as C would.
     let masked = src.call_method1("__and__", (u64::MAX,));
     match masked {
-        Ok(m) if !m.is_none() && !m.is(&py.NotImplemented()) => Ok(m.extract::<u64>()? as i128),
+        Ok(m) if !m.is_none() && !m.is(py.NotImplemented()) => Ok(m.extract::<u64>()? as i128),
         _ => Err(PyTypeError::new_err(format!("an integer is required, not {}", convert::describe(py, src)))),
     }
 }
@@ -68,7 +68,7 @@ fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
 ///
 /// # Safety
 /// GIL held; `addr` is the address `src` stands for.
-unsafe fn pointer_into(py: Python<'_>, ct: &Py<CType>, addr: *mut u8, src: &Bound<'_, PyAny>) -> *mut pyo3::ffi::PyObject {
+unsafe fn pointer_into(py: Python<'_>, ct: &Py<CType>, addr: *mut u8, src: &Bound<'_, PyAny>) -> *mut pyo3::ffi::PyObject { unsafe {
     if let Some(c) = cdata::as_cdata(py, src) {
         if c.is_released() {
             // its NULL would reach C where cffi's memory was still valid
@@ -77,7 +77,7 @@ unsafe fn pointer_into(py: Python<'_>, ct: &Py<CType>, addr: *mut u8, src: &Boun
         }
     }
     cdata::new_cdata(py, ct, addr, Owner::Borrowed)
-}
+}}
 
 pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     if let Some(fnptr) = crate::lib_function::unwrap(py, src) {
@@ -209,7 +209,7 @@ fn bool_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<bool> {
                 let bits = unsafe { &*(cd.ptr as *const [u8; 16]) };
                 Ok(convert::longdouble_fmt::is_nonzero(bits))
             }
-            Conv::Float | Conv::Double => Ok(convert::float::cdata_as_f64(py, cd)? != 0.0),
+            Conv::Float | Conv::Double => Ok(convert::float::cdata_as_f64(cd)? != 0.0),
             _ => Ok(int_source(py, src)? != 0),
         };
     }

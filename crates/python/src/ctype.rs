@@ -118,7 +118,7 @@ impl RecordInfo {
     /// # Safety
     /// The GIL is held and `name` is a live object.
     #[inline]
-    pub unsafe fn find(&self, name: *mut pyo3::ffi::PyObject) -> Option<usize> {
+    pub unsafe fn find(&self, name: *mut pyo3::ffi::PyObject) -> Option<usize> { unsafe {
         if let Some(i) = self.keys.iter().position(|k| k.0 == name) {
             return Some(i);
         }
@@ -127,7 +127,7 @@ impl RecordInfo {
             return None;
         }
         Some(pyo3::ffi::PyLong_AsSsize_t(idx) as usize)
-    }
+    }}
 }
 
 pub struct FuncInfo {

@@ -10,6 +10,7 @@
 //!   user's variable, a live FFI's type-string cache, a field object), every
 //!   `CType` such a one references (its item, arguments, fields), and the
 //!   types they stand for.
+//!
 //! The rest is garbage: removed from the cache, its record layout emptied
 //! (records are where `CType`s form cycles), and its arena slots reused.
 //!

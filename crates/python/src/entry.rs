@@ -61,13 +61,13 @@ pub unsafe fn attached<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
 /// `attached` for entry points returning a new reference or NULL with an
 /// exception set.
 #[inline]
-pub unsafe fn attached_obj(f: impl FnOnce(Python<'_>) -> *mut ffi::PyObject) -> *mut ffi::PyObject {
+pub unsafe fn attached_obj(f: impl FnOnce(Python<'_>) -> *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     attached(f).unwrap_or(ptr::null_mut())
-}
+}}
 
 /// `attached` for entry points returning a C int (-1 with an exception set
 /// on error).
 #[inline]
-pub unsafe fn attached_int<T: From<i8>>(f: impl FnOnce(Python<'_>) -> T) -> T {
+pub unsafe fn attached_int<T: From<i8>>(f: impl FnOnce(Python<'_>) -> T) -> T { unsafe {
     attached(f).unwrap_or_else(|| T::from(-1))
-}
+}}

@@ -356,7 +356,7 @@ pub fn index_length(obj: &Bound<'_, PyAny>) -> PyResult<isize> {
 ///
 /// # Safety
 /// `mem` is `size` bytes, as `new_size` gave for `ct` and `init`.
-pub unsafe fn init_new(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>, mem: *mut u8, size: usize, length: isize) -> PyResult<()> {
+pub unsafe fn init_new(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>, mem: *mut u8, size: usize, length: isize) -> PyResult<()> { unsafe {
     let Some(init) = init else { return Ok(()) };
     if init.is_none() {
         return Ok(());
@@ -364,14 +364,14 @@ pub unsafe fn init_new(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny
     match ct.kind {
         Kind::Pointer => convert::write_in(py, ct.item().get(), init, mem, convert::Room::Bytes(size)),
         _ => {
-            let is_length = unsafe { pyo3::ffi::PyLong_CheckExact(init.as_ptr()) } != 0;
+            let is_length = pyo3::ffi::PyLong_CheckExact(init.as_ptr()) != 0;
             if ct.length.is_none() && (is_length || convert::array::init_length(ct, init)?.is_none()) {
                 return Ok(()); // `init` was the length
             }
             convert::array::store_n(py, ct, init, mem, length as usize)
         }
     }
-}
+}}
 
 #[pymethods]
 impl FFIBase {
@@ -558,8 +558,10 @@ impl FFIBase {
     }
 
     #[pyo3(signature = (cdata, destructor, size=0))]
-    fn gc<'py>(&self, py: Python<'py>, cdata: &Bound<'py, PyAny>, destructor: &Bound<'py, PyAny>, size: isize) -> PyResult<Bound<'py, PyAny>> {
-        let _ = size;
+    fn gc<'py>(&self, py: Python<'py>, cdata: &Bound<'py, PyAny>, destructor: &Bound<'py, PyAny>,
+        // cffi's API takes it (a hint for its GC accounting); rcffi needs none
+        #[allow(unused_variables)] size: isize,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let cd = cdata::as_cdata(py, cdata).ok_or_else(|| errors::not_a_cdata_argument("gc", cdata))?;
         if destructor.is_none() {
             // ffi.gc(p, None): detach the destructor of a previous ffi.gc().
@@ -611,6 +613,7 @@ impl FFIBase {
         }
     }
 
+    #[allow(clippy::wrong_self_convention)] // cffi's method name: ffi.from_handle
     fn from_handle<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let cd = cdata::as_cdata(py, x).ok_or_else(|| PyTypeError::new_err("expected a cdata 'void *'"))?;
         if cd.ctype().kind != Kind::Pointer {
@@ -692,6 +695,7 @@ impl FFIBase {
     }
 
     #[pyo3(signature = (cdecl, python_buffer=None, require_writable=false))]
+    #[allow(clippy::wrong_self_convention)] // cffi's method name: ffi.from_buffer
     fn from_buffer<'py>(&self, py: Python<'py>, cdecl: &Bound<'py, PyAny>, python_buffer: Option<&Bound<'py, PyAny>>, require_writable: bool) -> PyResult<Bound<'py, PyAny>> {
         let (ct, obj) = match python_buffer {
             Some(b) => (self.resolve(py, cdecl, false)?, b.clone()),

@@ -121,7 +121,7 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
 ///
 /// # Safety
 /// `p` is readable up to its first NUL or `limit` bytes, whichever comes first.
-unsafe fn byte_string_len(p: *const u8, limit: usize) -> usize {
+unsafe fn byte_string_len(p: *const u8, limit: usize) -> usize { unsafe {
     if limit == usize::MAX {
         return libc::strlen(p.cast());
     }
@@ -131,7 +131,7 @@ unsafe fn byte_string_len(p: *const u8, limit: usize) -> usize {
     } else {
         hit as usize - p as usize
     }
-}
+}}
 
 /// Units of `size` bytes before the first zero unit at `p`, at most
 /// `limit`. `wchar_t` strings use libc's `wcslen`/`wmemchr` when aligned
@@ -139,7 +139,7 @@ unsafe fn byte_string_len(p: *const u8, limit: usize) -> usize {
 ///
 /// # Safety
 /// `p` is readable up to its first zero unit or `limit` units.
-unsafe fn wide_string_len(p: *const u8, limit: usize, size: u8) -> usize {
+unsafe fn wide_string_len(p: *const u8, limit: usize, size: u8) -> usize { unsafe {
     if size as usize == std::mem::size_of::<libc::wchar_t>() && p as usize % std::mem::align_of::<libc::wchar_t>() == 0 {
         let w = p as *const libc::wchar_t;
         if limit == usize::MAX {
@@ -153,7 +153,7 @@ unsafe fn wide_string_len(p: *const u8, limit: usize, size: u8) -> usize {
         n += 1;
     }
     n
-}
+}}
 
 /// The str of `n` units of `size` bytes at `p`, as cffi builds it: lone
 /// surrogates are kept, for `char16_t` valid pairs are combined; a unit
@@ -162,7 +162,7 @@ unsafe fn wide_string_len(p: *const u8, limit: usize, size: u8) -> usize {
 ///
 /// # Safety
 /// `p` is readable for `n * size` bytes.
-unsafe fn wide_str<'py>(py: Python<'py>, p: *const u8, n: usize, size: u8) -> PyResult<Bound<'py, PyString>> {
+unsafe fn wide_str<'py>(py: Python<'py>, p: *const u8, n: usize, size: u8) -> PyResult<Bound<'py, PyString>> { unsafe {
     if size == 4 && p as usize % 4 == 0 {
         let units = std::slice::from_raw_parts(p as *const u32, n);
         if let Some(&bad) = units.iter().find(|&&u| u > 0x10ffff) {
@@ -173,4 +173,4 @@ unsafe fn wide_str<'py>(py: Python<'py>, p: *const u8, n: usize, size: u8) -> Py
     }
     let units: Vec<u32> = (0..n).map(|i| convert::integer::load(size, false, p.add(i * size as usize)) as u32).collect();
     convert::character::str_from_units(py, &units, size)
-}
+}}

@@ -24,7 +24,7 @@ use crate::ctype::{CType, Conv, FieldInfo, Kind};
 
 /// The plain field `name` of the record `slf` is or points to, with the
 /// record's address: laid out already, not a bitfield.
-unsafe fn plain_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Option<(&'static FieldInfo, *mut u8)> {
+unsafe fn plain_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Option<(&'static FieldInfo, *mut u8)> { unsafe {
     let c = &*(slf as *const CDataObject);
     let ct = c.ctype();
     let rec: &CType = match ct.kind {
@@ -43,11 +43,11 @@ unsafe fn plain_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Opti
     // SAFETY (of the lifetime): the field lives in the record info of a
     // ctype that `slf` keeps alive for the duration of the slot call.
     Some((&*(field as *const FieldInfo), c.ptr))
-}
+}}
 
 /// A new reference to the Python value of the scalar at `at`, of type
 /// `ct` (integers, floating point, data pointers), or `None`.
-unsafe fn read_scalar(ct: &CType, ct_obj: *mut ffi::PyObject, at: *const u8) -> Option<*mut ffi::PyObject> {
+unsafe fn read_scalar(ct: &CType, ct_obj: *mut ffi::PyObject, at: *const u8) -> Option<*mut ffi::PyObject> { unsafe {
     let obj = match ct.conv {
         Conv::Int { size, signed } => {
             let v = crate::convert::integer::load(size, signed, at);
@@ -71,11 +71,11 @@ unsafe fn read_scalar(ct: &CType, ct_obj: *mut ffi::PyObject, at: *const u8) -> 
         return None;
     }
     Some(obj)
-}
+}}
 
 /// Store `value` at `at` as a C scalar of type `ct` if it is an exact
 /// `int` in range (integers) or an exact `float` (floating point).
-unsafe fn write_scalar(ct: &CType, value: *mut ffi::PyObject, at: *mut u8) -> bool {
+unsafe fn write_scalar(ct: &CType, value: *mut ffi::PyObject, at: *mut u8) -> bool { unsafe {
     match ct.conv {
         Conv::Int { size, signed } if ffi::PyLong_CheckExact(value) != 0 => {
             let mut overflow = 0;
@@ -101,34 +101,34 @@ unsafe fn write_scalar(ct: &CType, value: *mut ffi::PyObject, at: *mut u8) -> bo
         }
         _ => false,
     }
-}
+}}
 
 /// `p.x` (see the module comment).
-pub unsafe fn get_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> {
+pub unsafe fn get_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> { unsafe {
     let (field, base) = plain_field(slf, name)?;
     let ct = field.ctype.get();
     if ct.kind == Kind::Array {
         return None;
     }
     read_scalar(ct, field.ctype.as_ptr(), base.add(field.offset))
-}
+}}
 
 /// `p.x = v` (see the module comment); `None` if not handled (nothing
 /// was written).
-pub unsafe fn set_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> Option<c_int> {
+pub unsafe fn set_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> Option<c_int> { unsafe {
     if value.is_null() {
         return None;
     }
     let (field, base) = plain_field(slf, name)?;
     write_scalar(field.ctype.get(), value, base.add(field.offset)).then_some(0)
-}
+}}
 
 /// The address of item `key` (an exact `int`) of the array or pointer
 /// `slf`, when cffi's checks pass without a message: in bounds for an
 /// array; for a pointer, not NULL and pointing into C's memory or item 0
 /// of `ffi.new()` memory (other indices are errors or checked against the
 /// memory's extent, in the general path).
-unsafe fn item_at(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<(&'static CType, *mut ffi::PyObject, *mut u8)> {
+unsafe fn item_at(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<(&'static CType, *mut ffi::PyObject, *mut u8)> { unsafe {
     if ffi::PyLong_CheckExact(key) == 0 {
         return None;
     }
@@ -151,26 +151,26 @@ unsafe fn item_at(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<(&
     let size = item.size_opt_if_known()?;
     let offset = isize::try_from(size).ok()?.checked_mul(isize::try_from(i).ok()?)?;
     Some((item, item_obj.as_ptr(), c.ptr.wrapping_offset(offset)))
-}
+}}
 
 /// `a[i]` (see the module comment).
-pub unsafe fn get_item(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> {
+pub unsafe fn get_item(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> { unsafe {
     let (item, item_obj, at) = item_at(slf, key)?;
     read_scalar(item, item_obj, at)
-}
+}}
 
 /// `a[i] = v` (see the module comment).
-pub unsafe fn set_item(slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> Option<c_int> {
+pub unsafe fn set_item(slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> Option<c_int> { unsafe {
     if value.is_null() {
         return None;
     }
     let (item, _, at) = item_at(slf, key)?;
     write_scalar(item, value, at).then_some(0)
-}
+}}
 
 /// `a == b`, `a != b`, ... of two pointer-like cdata (pointers, arrays,
 /// records, functions): their addresses compared, as in the general path.
-pub unsafe fn compare_addresses(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> Option<*mut ffi::PyObject> {
+pub unsafe fn compare_addresses(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> Option<*mut ffi::PyObject> { unsafe {
     let py = pyo3::Python::assume_attached();
     if !super::is_cdata(py, a) || !super::is_cdata(py, b) {
         return None;
@@ -190,4 +190,4 @@ pub unsafe fn compare_addresses(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op
         _ => x >= y,
     };
     Some(ffi::compat::Py_NewRef(if res { ffi::Py_True() } else { ffi::Py_False() }))
-}
+}}

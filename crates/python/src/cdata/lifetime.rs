@@ -37,7 +37,7 @@ use super::{as_cdata, CDataObject, Owner};
 ///
 /// # Safety
 /// `obj` is a live cdata object; the GIL is held.
-pub unsafe fn memory_root(obj: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> {
+pub unsafe fn memory_root(obj: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> { unsafe {
     let c = &*(obj as *const CDataObject);
     if c.release_pending {
         return None;
@@ -47,7 +47,7 @@ pub unsafe fn memory_root(obj: *mut ffi::PyObject) -> Option<*mut ffi::PyObject>
         owner if owner.is_root() => Some(obj),
         _ => None,
     }
-}
+}}
 
 /// A strong reference to a root and one count in its `exports`: while it
 /// lives, the root's resource is not given back (see the module comment).
@@ -62,12 +62,12 @@ impl MemoryHold {
     /// # Safety
     /// `obj` is a live cdata object; the GIL is held, and stays held for as
     /// long as the hold lives (it is dropped on this thread).
-    pub unsafe fn on(obj: *mut ffi::PyObject) -> Option<MemoryHold> {
+    pub unsafe fn on(obj: *mut ffi::PyObject) -> Option<MemoryHold> { unsafe {
         let root = memory_root(obj)?;
         ffi::Py_INCREF(root);
         (*(root as *mut CDataObject)).exports += 1;
         Some(MemoryHold { root: ptr::NonNull::new_unchecked(root) })
-    }
+    }}
 
     /// A hold on the memory of `obj` if it is a cdata.
     pub fn on_any(py: Python<'_>, obj: &Bound<'_, PyAny>) -> Option<MemoryHold> {
@@ -122,7 +122,7 @@ impl Holds {
     /// # Safety
     /// As `MemoryHold::on`.
     #[inline]
-    pub unsafe fn add(&mut self, obj: *mut ffi::PyObject) {
+    pub unsafe fn add(&mut self, obj: *mut ffi::PyObject) { unsafe {
         let Some(hold) = MemoryHold::on(obj) else { return };
         match self.inline.get_mut(self.len) {
             Some(slot) => {
@@ -131,7 +131,7 @@ impl Holds {
             }
             None => self.more.push(hold),
         }
-    }
+    }}
 
     #[cold]
     fn drop_more(&mut self) {
@@ -174,7 +174,7 @@ impl<const N: usize> FewHolds<N> {
     /// # Safety
     /// As `MemoryHold::on`.
     #[inline(always)]
-    pub unsafe fn add(&mut self, obj: *mut ffi::PyObject) -> bool {
+    pub unsafe fn add(&mut self, obj: *mut ffi::PyObject) -> bool { unsafe {
         if memory_root(obj).is_none() {
             return true;
         }
@@ -184,7 +184,7 @@ impl<const N: usize> FewHolds<N> {
             self.len += 1;
         }
         true
-    }
+    }}
 }
 
 impl<const N: usize> FewHolds<N> {
@@ -271,7 +271,7 @@ pub(crate) fn resource_address(obj: &CDataObject) -> *mut u8 {
 ///
 /// # Safety
 /// GIL held; `obj` is a cdata nothing holds any more (`exports == 0`).
-pub(crate) unsafe fn give_back(py: Python<'_>, obj: *mut CDataObject) {
+pub(crate) unsafe fn give_back(py: Python<'_>, obj: *mut CDataObject) { unsafe {
     debug_assert_eq!((*obj).exports, 0);
     let owner = std::mem::replace(&mut (*obj).owner, Owner::Released);
     match owner {
@@ -296,7 +296,7 @@ pub(crate) unsafe fn give_back(py: Python<'_>, obj: *mut CDataObject) {
             (*obj).owner = other
         }
     }
-}
+}}
 
 /// `f(arg)`, its exception reported as unraisable; an exception already
 /// being raised is kept.

@@ -38,23 +38,23 @@ pub fn method_defs() -> Vec<ffi::PyMethodDef> {
     ]
 }
 
-unsafe extern "C" fn enter(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn enter(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     ffi::compat::Py_NewRef(slf)
-}
+}}
 
-unsafe extern "C" fn exit(slf: *mut ffi::PyObject, _args: *mut *mut ffi::PyObject, _n: ffi::Py_ssize_t) -> *mut ffi::PyObject {
+unsafe extern "C" fn exit(slf: *mut ffi::PyObject, _args: *mut *mut ffi::PyObject, _n: ffi::Py_ssize_t) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| exit_attached(py, slf, _args, _n))
-}
+}}
 
-unsafe fn exit_attached(py: Python<'_>, slf: *mut ffi::PyObject, _args: *mut *mut ffi::PyObject, _n: ffi::Py_ssize_t) -> *mut ffi::PyObject {
+unsafe fn exit_attached(py: Python<'_>, slf: *mut ffi::PyObject, _args: *mut *mut ffi::PyObject, _n: ffi::Py_ssize_t) -> *mut ffi::PyObject { unsafe {
     ret_obj(py, super::lifetime::release(py, &Bound::from_borrowed_ptr(py, slf)).map(|_| py.None().into_bound(py)))
-}
+}}
 
-unsafe extern "C" fn dir(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn dir(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| dir_attached(py, slf, std::ptr::null_mut()))
-}
+}}
 
-unsafe fn dir_attached(py: Python<'_>, slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe fn dir_attached(py: Python<'_>, slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
     let rec = match ct.kind {
@@ -74,15 +74,15 @@ unsafe fn dir_attached(py: Python<'_>, slf: *mut ffi::PyObject, _: *mut ffi::PyO
         Ok(list.into_any())
     })();
     ret_obj(py, r)
-}
+}}
 
-unsafe extern "C" fn complex(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn complex(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| complex_attached(py, slf))
-}
+}}
 
 /// `complex(cdata)`: only the `_Complex` types, as cffi (a `float` or `int`
 /// cdata is refused, as `float()` of an `int` cdata is).
-unsafe fn complex_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe fn complex_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
     let r = match ct.conv {
@@ -90,4 +90,4 @@ unsafe fn complex_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi:
         _ => Err(pyo3::exceptions::PyTypeError::new_err(format!("complex() not supported on cdata '{}'", ct.cname))),
     };
     ret_obj(py, r)
-}
+}}

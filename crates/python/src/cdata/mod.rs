@@ -111,11 +111,11 @@ impl CDataObject {
 
 /// The Rust payload of a CType object, for as long as the caller keeps it alive.
 #[inline]
-pub unsafe fn ctype_ref<'a>(obj: *mut ffi::PyObject) -> &'a CType {
+pub unsafe fn ctype_ref<'a>(obj: *mut ffi::PyObject) -> &'a CType { unsafe {
     let py = Python::assume_attached();
     let b = Borrowed::from_ptr(py, obj).cast_unchecked::<CType>();
     &*(b.get() as *const CType)
-}
+}}
 
 static CDATA_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static CDATA_GC_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -220,6 +220,8 @@ fn leaked_members() -> *mut ffi::PyMemberDef {
     Box::leak(members.into_boxed_slice()).as_mut_ptr()
 }
 
+// the type flags are c_ulong: 32 bits on Windows, so the `as u64` casts stay
+#[allow(clippy::unnecessary_cast)]
 fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
     let methods = Box::leak(methods::method_defs().into_boxed_slice());
     let mut slots = slots::slot_list();
@@ -230,6 +232,8 @@ fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
     make_type(py, c"_cffi_backend._CDataBase", ffi::Py_TPFLAGS_BASETYPE as u64, slots, None)
 }
 
+// the type flags are c_ulong: 32 bits on Windows, so the `as u64` casts stay
+#[allow(clippy::unnecessary_cast)]
 fn create_gc_type(py: Python<'_>) -> PyResult<Py<PyType>> {
     let slots = vec![
         ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: leaked_members() as *mut c_void },
@@ -239,6 +243,8 @@ fn create_gc_type(py: Python<'_>) -> PyResult<Py<PyType>> {
     make_type(py, c"_cffi_backend.__CDataOwnGC", ffi::Py_TPFLAGS_HAVE_GC as u64, slots, Some(cdata_type(py)))
 }
 
+// the type flags are c_ulong: 32 bits on Windows, so the `as u64` casts stay
+#[allow(clippy::unnecessary_cast)]
 fn create_gcp_type(py: Python<'_>) -> PyResult<Py<PyType>> {
     let slots = vec![
         ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: leaked_members() as *mut c_void },
@@ -248,6 +254,8 @@ fn create_gcp_type(py: Python<'_>) -> PyResult<Py<PyType>> {
 }
 
 /// A heap type with the cdata object layout and vectorcall support.
+// the type flags are c_ulong: 32 bits on Windows, so the `as u64` casts stay
+#[allow(clippy::unnecessary_cast)]
 fn make_type(
     py: Python<'_>,
     name: &'static std::ffi::CStr,
@@ -282,7 +290,7 @@ fn make_type(
 }
 
 /// `tp_traverse` of the gc subtype: the Python objects the owner holds.
-unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, arg: *mut c_void) -> c_int {
+unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, arg: *mut c_void) -> c_int { unsafe {
     let mut result = 0;
     let mut each = |obj: *mut ffi::PyObject| {
         if result == 0 && !obj.is_null() {
@@ -307,14 +315,14 @@ unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, ar
         _ => {}
     }
     result
-}
+}}
 
 /// `tp_clear` of the handle/callback subtype, as cffi's: a callback
 /// forgets its Python function (C may still call its closure) and a handle
 /// its object. `ffi.gc()` and allocator cdata have their own type with no
 /// `tp_clear`: running a destructor from here (while other objects of the
 /// same cycle, maybe used by it, are already gone) crashed real programs.
-unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
+unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int { unsafe {
     crate::entry::attached_int(|py| {
         let obj = slf as *mut CDataObject;
         match &mut (*obj).owner {
@@ -324,13 +332,13 @@ unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
         }
         0
     })
-}
+}}
 
 /// Allocate a cdata of `ctype` (a `CType` object) pointing at `ptr`.
 /// Returns a new reference or NULL with an exception set.
-pub unsafe fn new_cdata(_py: Python<'_>, ctype: &Py<CType>, ptr: *mut u8, owner: Owner) -> *mut ffi::PyObject {
+pub unsafe fn new_cdata(_py: Python<'_>, ctype: &Py<CType>, ptr: *mut u8, owner: Owner) -> *mut ffi::PyObject { unsafe {
     new_cdata_raw(ctype.as_ptr(), ctype.get(), ptr, owner)
-}
+}}
 
 /// `new_cdata` from the CType object `ctype_obj` (borrowed; its payload
 /// `ct`). Drops no `Py<T>` unless allocation fails (then `owner` goes),
@@ -339,7 +347,7 @@ pub unsafe fn new_cdata(_py: Python<'_>, ctype: &Py<CType>, ptr: *mut u8, owner:
 ///
 /// # Safety
 /// GIL held; `ctype_obj` is a live CType object and `ct` its payload.
-pub unsafe fn new_cdata_raw(ctype_obj: *mut ffi::PyObject, ct: &CType, ptr: *mut u8, owner: Owner) -> *mut ffi::PyObject {
+pub unsafe fn new_cdata_raw(ctype_obj: *mut ffi::PyObject, ct: &CType, ptr: *mut u8, owner: Owner) -> *mut ffi::PyObject { unsafe {
     let py = Python::assume_attached();
     let tp = owner.cdata_type(py);
     let obj = if tp == cdata_type_ptr(py) {
@@ -381,11 +389,11 @@ pub unsafe fn new_cdata_raw(ctype_obj: *mut ffi::PyObject, ct: &CType, ptr: *mut
         None
     };
     obj as *mut ffi::PyObject
-}
+}}
 
 /// A cdata holding a copy of the primitive value at `src` (`ffi.cast`,
 /// `long double` reads, call results).
-pub unsafe fn new_value_cdata(py: Python<'_>, ctype: &Py<CType>, src: *const u8, size: usize) -> *mut ffi::PyObject {
+pub unsafe fn new_value_cdata(py: Python<'_>, ctype: &Py<CType>, src: *const u8, size: usize) -> *mut ffi::PyObject { unsafe {
     let obj = new_cdata(py, ctype, ptr::null_mut(), Owner::Borrowed) as *mut CDataObject;
     if obj.is_null() {
         return ptr::null_mut();
@@ -394,18 +402,18 @@ pub unsafe fn new_value_cdata(py: Python<'_>, ctype: &Py<CType>, src: *const u8,
     ptr::copy_nonoverlapping(src, dst, size.min(16));
     (*obj).ptr = dst;
     obj as *mut ffi::PyObject
-}
+}}
 
 /// Wrap a new-reference-or-NULL pointer into a `PyResult`.
-pub unsafe fn wrap(py: Python<'_>, obj: *mut ffi::PyObject) -> PyResult<Bound<'_, PyAny>> {
+pub unsafe fn wrap(py: Python<'_>, obj: *mut ffi::PyObject) -> PyResult<Bound<'_, PyAny>> { unsafe {
     if obj.is_null() {
         Err(PyErr::fetch(py))
     } else {
         Ok(Bound::from_owned_ptr(py, obj))
     }
-}
+}}
 
-pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
+pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) { unsafe {
     // An owner holding Python objects (`Py<T>`) runs attached (see
     // entry.rs) so that they are released now rather than queued in
     // PyO3's pool; not possible (nor needed) while the interpreter is
@@ -420,9 +428,9 @@ pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     } else {
         dealloc_attached(Python::assume_attached(), slf)
     }
-}
+}}
 
-unsafe fn dealloc_attached(py: Python<'_>, slf: *mut ffi::PyObject) {
+unsafe fn dealloc_attached(py: Python<'_>, slf: *mut ffi::PyObject) { unsafe {
     let tp = ffi::Py_TYPE(slf);
     if tp != cdata_type_ptr(py) {
         ffi::PyObject_GC_UnTrack(slf as *mut c_void);
@@ -439,7 +447,7 @@ unsafe fn dealloc_attached(py: Python<'_>, slf: *mut ffi::PyObject) {
     let free = (*tp).tp_free.expect("tp_free");
     free(slf as *mut c_void);
     ffi::Py_DECREF(tp as *mut ffi::PyObject);
-}
+}}
 
 /// The allocated size of a struct (or struct pointer) made by `ffi.new()`
 /// whose type ends in a flexible array member; `None` otherwise. `p[0]`
@@ -502,12 +510,12 @@ pub fn room_at(py: Python<'_>, c: &CDataObject, addr: *const u8) -> Room {
 ///
 /// # Safety
 /// `root` is a live root cdata; `addr` is its address.
-pub unsafe fn new_item_view(py: Python<'_>, ctype: &Py<CType>, addr: *mut u8, root: *mut ffi::PyObject) -> *mut ffi::PyObject {
+pub unsafe fn new_item_view(py: Python<'_>, ctype: &Py<CType>, addr: *mut u8, root: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     match MemoryHold::on(root) {
         Some(hold) => new_cdata(py, ctype, addr, Owner::View { hold, item: true }),
         None => new_cdata(py, ctype, addr, Owner::Borrowed),
     }
-}
+}}
 
 /// A cdata of `ctype` at `addr`, inside the memory that `parent` (a cdata)
 /// shows: it holds that memory's root, if it has one (`lifetime.rs`).
@@ -515,10 +523,10 @@ pub unsafe fn new_item_view(py: Python<'_>, ctype: &Py<CType>, addr: *mut u8, ro
 /// # Safety
 /// `parent` is a live cdata; `addr` lies in its memory (or is a pointer
 /// value read from it, for which no hold is taken: use `new_cdata`).
-pub unsafe fn new_view(py: Python<'_>, ctype: &Py<CType>, addr: *mut u8, parent: *mut ffi::PyObject) -> *mut ffi::PyObject {
+pub unsafe fn new_view(py: Python<'_>, ctype: &Py<CType>, addr: *mut u8, parent: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let owner = match MemoryHold::on(parent) {
         Some(hold) => Owner::View { hold, item: false },
         None => Owner::Borrowed,
     };
     new_cdata(py, ctype, addr, owner)
-}
+}}

@@ -7,11 +7,11 @@ use super::{CDataObject, Owner};
 use crate::convert;
 use crate::ctype::{Conv, Kind};
 
-pub(crate) unsafe extern "C" fn repr(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+pub(crate) unsafe extern "C" fn repr(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| repr_attached(py, slf))
-}
+}}
 
-unsafe fn repr_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe fn repr_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = super::slots::cd(slf);
     match repr_string(py, c) {
         Ok(s) => pyo3::types::PyString::new(py, &s).into_ptr(),
@@ -20,7 +20,7 @@ unsafe fn repr_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::Py
             std::ptr::null_mut()
         }
     }
-}
+}}
 
 pub fn repr_string(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
     let ct = c.ctype();

@@ -45,13 +45,13 @@ unsafe extern "C" fn tp_new(
     tp: *mut ffi::PyTypeObject,
     _args: *mut ffi::PyObject,
     _kwds: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
+) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| {
         let name = std::ffi::CStr::from_ptr((*tp).tp_name).to_string_lossy();
         PyTypeError::new_err(format!("cannot create '{name}' instances")).restore(py);
         ptr::null_mut()
     })
-}
+}}
 
 /// Run `f`, turning `Err` into a raised exception and NULL.
 #[inline]
@@ -77,9 +77,9 @@ fn ret_int(py: Python<'_>, r: PyResult<()>) -> c_int {
 }
 
 #[inline]
-pub(crate) unsafe fn cd<'a>(slf: *mut ffi::PyObject) -> &'a CDataObject {
+pub(crate) unsafe fn cd<'a>(slf: *mut ffi::PyObject) -> &'a CDataObject { unsafe {
     &*(slf as *const CDataObject)
-}
+}}
 
 /// The record type and base address behind `s.x` / `p.x`, if any.
 fn record_target(cd: &CDataObject) -> Option<(&CType, *mut u8)> {
@@ -102,7 +102,7 @@ unsafe fn read_var_array<'py>(
     c: &CDataObject,
     field: &crate::ctype::FieldInfo,
     base: *mut u8,
-) -> PyResult<Bound<'py, PyAny>> {
+) -> PyResult<Bound<'py, PyAny>> { unsafe {
     let at = base.add(field.offset);
     let arr = field.ctype.get();
     if let Some(size) = crate::cdata::var_byte_size(py, c) {
@@ -115,16 +115,16 @@ unsafe fn read_var_array<'py>(
     }
     let ptr_ct = convert::open_array_pointer(py, arr)?;
     crate::cdata::wrap(py, crate::cdata::new_view(py, &ptr_ct, at, c as *const CDataObject as *mut ffi::PyObject))
-}
+}}
 
-unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     if let Some(r) = super::fast::get_field(slf, name) {
         return r;
     }
     crate::entry::attached_obj(|py| getattro_attached(py, slf, name))
-}
+}}
 
-unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     if let Some((rec, base)) = record_target(c) {
         let mut fields_error = None;
@@ -167,16 +167,16 @@ unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut 
         return ret_obj(py, Err(PyAttributeError::new_err(msg)));
     }
     r
-}
+}}
 
-unsafe extern "C" fn setattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+unsafe extern "C" fn setattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
     if let Some(r) = super::fast::set_field(slf, name, value) {
         return r;
     }
     crate::entry::attached_int(|py| setattro_attached(py, slf, name, value))
-}
+}}
 
-unsafe fn setattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+unsafe fn setattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
     let c = cd(slf);
     if let Some((rec, base)) = record_target(c) {
         // As in ass_subscript: Python code may run before the store.
@@ -203,10 +203,10 @@ unsafe fn setattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut 
         return ret_int(py, r);
     }
     ffi::PyObject_GenericSetAttr(slf, name, value)
-}
+}}
 
 /// Address of item `i` of a pointer or array cdata, with cffi's checks.
-unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*mut u8, &'static CType)> {
+unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*mut u8, &'static CType)> { unsafe {
     let ct = c.ctype();
     let item_ct: &'static CType = match ct.kind {
         Kind::Pointer | Kind::Array => &*(ct.item().get() as *const CType),
@@ -243,7 +243,7 @@ unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*
         super::extent::check(py, c, addr, size, &|| format!("index {i}"))?;
     }
     Ok((addr, item_ct))
-}
+}}
 
 /// `i * size` as a byte offset, or an `OverflowError` when it does not fit
 /// a pointer's range (cffi lets it wrap around, to some other address).
@@ -278,14 +278,14 @@ fn item_index(py: Python<'_>, c: &CDataObject, key: &Bound<'_, PyAny>) -> PyResu
     }
 }
 
-unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     if let Some(r) = super::fast::get_item(slf, key) {
         return r;
     }
     crate::entry::attached_obj(|py| subscript_attached(py, slf, key))
-}
+}}
 
-unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     if ffi::PyLong_Check(key) != 0 {
         // too large for a Py_ssize_t: IndexError, as cffi
@@ -324,7 +324,7 @@ unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut 
         convert::read_in(py, c.ctype().item(), addr, slf)
     })();
     ret_obj(py, r)
-}
+}}
 
 fn slice_bounds(c: &CDataObject, slice: &Bound<'_, PySlice>) -> PyResult<(isize, isize)> {
     let start = slice.getattr("start")?;
@@ -341,7 +341,7 @@ fn slice_bounds(c: &CDataObject, slice: &Bound<'_, PySlice>) -> PyResult<(isize,
     }
     let (a, b): (isize, isize) = (start.extract()?, stop.extract()?);
     if a > b {
-        return Err(PyIndexError::new_err(format!("slice start > stop")));
+        return Err(PyIndexError::new_err("slice start > stop"));
     }
     if b.checked_sub(a).is_none() {
         return Err(PyIndexError::new_err(format!("slice [{a}:{b}] has more items than a pointer can count")));
@@ -385,7 +385,7 @@ fn open_array_of(py: Python<'_>, ct: &CType) -> PyResult<Py<CType>> {
     crate::ctype::ctype_for(py, id)
 }
 
-unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound<'py, PySlice>) -> PyResult<Bound<'py, PyAny>> {
+unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound<'py, PySlice>) -> PyResult<Bound<'py, PyAny>> { unsafe {
     let c = cd(slf);
     let (a, b) = slice_bounds(c, slice)?;
     let ct = c.ctype();
@@ -405,16 +405,16 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
         (*(obj as *mut CDataObject)).length = b - a;
     }
     super::wrap(py, obj)
-}
+}}
 
-unsafe extern "C" fn ass_subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+unsafe extern "C" fn ass_subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
     if let Some(r) = super::fast::set_item(slf, key, value) {
         return r;
     }
     crate::entry::attached_int(|py| ass_subscript_attached(py, slf, key, value))
-}
+}}
 
-unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
     let c = cd(slf);
     if value.is_null() {
         return ret_int(py, Err(PyTypeError::new_err("'del x[n]' not supported for cdata objects")));
@@ -497,40 +497,40 @@ unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *
         convert::write_in(py, item, &val, addr, super::room_at(py, c, addr))
     })();
     ret_int(py, r)
-}
+}}
 
-unsafe extern "C" fn length(slf: *mut ffi::PyObject) -> ffi::Py_ssize_t {
+unsafe extern "C" fn length(slf: *mut ffi::PyObject) -> ffi::Py_ssize_t { unsafe {
     crate::entry::attached_int(|py| length_attached(py, slf))
-}
+}}
 
-unsafe fn length_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_ssize_t {
+unsafe fn length_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_ssize_t { unsafe {
     let c = cd(slf);
     if c.ctype().kind == Kind::Array {
         return c.length;
     }
     PyTypeError::new_err(format!("cdata of type '{}' has no len()", c.ctype().cname)).restore(py);
     -1
-}
+}}
 
 /// The Python number a primitive cdata stands for.
-pub(crate) unsafe fn primitive_value<'py>(py: Python<'py>, c: &CDataObject) -> Option<PyResult<Bound<'py, PyAny>>> {
+pub(crate) unsafe fn primitive_value<'py>(py: Python<'py>, c: &CDataObject) -> Option<PyResult<Bound<'py, PyAny>>> { unsafe {
     let ct = c.ctype();
     match ct.conv {
         Conv::Int { size, signed } => Some(convert::integer::read(py, size, signed, c.ptr)),
         Conv::Bool | Conv::Char => Some(Ok((*c.ptr as i64).into_pyobject(py).unwrap().into_any())),
         Conv::WideChar { size } => Some(Ok((convert::integer::load(size, ct.signed_wide(), c.ptr) as i64).into_pyobject(py).unwrap().into_any())),
         Conv::Float | Conv::Double | Conv::LongDouble => {
-            Some(convert::float::cdata_as_f64(py, c).map(|v| pyo3::types::PyFloat::new(py, v).into_any()))
+            Some(convert::float::cdata_as_f64(c).map(|v| pyo3::types::PyFloat::new(py, v).into_any()))
         }
         _ => None,
     }
-}
+}}
 
 /// The Python value a primitive cdata compares and hashes as: what
 /// reading it gives (`bytes` for `char`, `str` for the wide characters,
 /// `bool`, `complex`), as cffi; a `long double` has none, a double would
 /// lose its precision (cffi: `NotImplementedError`).
-unsafe fn compare_value<'py>(py: Python<'py>, obj: *mut ffi::PyObject) -> PyResult<Bound<'py, PyAny>> {
+unsafe fn compare_value<'py>(py: Python<'py>, obj: *mut ffi::PyObject) -> PyResult<Bound<'py, PyAny>> { unsafe {
     let c = cd(obj);
     let ct = c.ctype();
     if ct.conv == Conv::LongDouble {
@@ -540,16 +540,16 @@ unsafe fn compare_value<'py>(py: Python<'py>, obj: *mut ffi::PyObject) -> PyResu
         )));
     }
     convert::read(py, &c.ctype_obj(py), c.ptr)
-}
+}}
 
-unsafe extern "C" fn richcompare(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject {
+unsafe extern "C" fn richcompare(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject { unsafe {
     if let Some(r) = super::fast::compare_addresses(a, b, op) {
         return r;
     }
     crate::entry::attached_obj(|py| richcompare_attached(py, a, b, op))
-}
+}}
 
-unsafe fn richcompare_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject {
+unsafe fn richcompare_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject { unsafe {
     let ca = cd(a);
     let b_is_cdata = super::is_cdata(py, b);
     let a_ptrlike = !matches!(ca.ctype().kind, Kind::Primitive | Kind::Enum);
@@ -576,13 +576,13 @@ unsafe fn richcompare_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ff
         Bound::from_borrowed_ptr(py, b)
     };
     ffi::PyObject_RichCompare(va.as_ptr(), vb.as_ptr(), op)
-}
+}}
 
-unsafe extern "C" fn hash(slf: *mut ffi::PyObject) -> ffi::Py_hash_t {
+unsafe extern "C" fn hash(slf: *mut ffi::PyObject) -> ffi::Py_hash_t { unsafe {
     crate::entry::attached_int(|py| hash_attached(py, slf))
-}
+}}
 
-unsafe fn hash_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_hash_t {
+unsafe fn hash_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_hash_t { unsafe {
     let c = cd(slf);
     // a primitive hashes as its Python value (so equal values hash
     // equal: `hash(cast("char", 5)) == hash(b"\x05")`); a `long double`
@@ -600,13 +600,13 @@ unsafe fn hash_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_hash
     let r = ffi::PyObject_Hash(h);
     ffi::Py_DECREF(h);
     r
-}
+}}
 
-unsafe extern "C" fn nb_bool(slf: *mut ffi::PyObject) -> c_int {
+unsafe extern "C" fn nb_bool(slf: *mut ffi::PyObject) -> c_int { unsafe {
     crate::entry::attached_int(|py| nb_bool_attached(py, slf))
-}
+}}
 
-unsafe fn nb_bool_attached(_py: Python<'_>, slf: *mut ffi::PyObject) -> c_int {
+unsafe fn nb_bool_attached(_py: Python<'_>, slf: *mut ffi::PyObject) -> c_int { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
     if !matches!(ct.kind, Kind::Primitive | Kind::Enum) {
@@ -632,44 +632,44 @@ unsafe fn nb_bool_attached(_py: Python<'_>, slf: *mut ffi::PyObject) -> c_int {
         _ => *c.ptr != 0,
     };
     nonzero as c_int
-}
+}}
 
-unsafe extern "C" fn nb_int(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn nb_int(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| nb_int_attached(py, slf))
-}
+}}
 
-unsafe fn nb_int_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe fn nb_int_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
     let r = match ct.conv {
         Conv::Int { .. } | Conv::Bool | Conv::Char | Conv::WideChar { .. } => primitive_value(py, c).unwrap(),
-        Conv::Float | Conv::Double | Conv::LongDouble => match convert::float::cdata_as_f64(py, c) {
+        Conv::Float | Conv::Double | Conv::LongDouble => match convert::float::cdata_as_f64(c) {
             Ok(v) => Bound::from_owned_ptr_or_err(py, ffi::PyLong_FromDouble(v)),
             Err(e) => Err(e),
         },
         _ => Err(PyTypeError::new_err(format!("int() not supported on cdata '{}'", ct.cname))),
     };
     ret_obj(py, r)
-}
+}}
 
-unsafe extern "C" fn nb_float(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn nb_float(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| nb_float_attached(py, slf))
-}
+}}
 
-unsafe fn nb_float_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe fn nb_float_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
     let r = match ct.conv {
         Conv::Float | Conv::Double | Conv::LongDouble => {
-            convert::float::cdata_as_f64(py, c).map(|v| pyo3::types::PyFloat::new(py, v).into_any())
+            convert::float::cdata_as_f64(c).map(|v| pyo3::types::PyFloat::new(py, v).into_any())
         }
         _ => Err(PyTypeError::new_err(format!("float() not supported on cdata '{}'", ct.cname))),
     };
     ret_obj(py, r)
-}
+}}
 
 /// `p + n`, `n + p`, `p - n`: a `T *` moved by `n` items.
-unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyObject, sign: isize) -> *mut ffi::PyObject {
+unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyObject, sign: isize) -> *mut ffi::PyObject { unsafe {
     let c = cd(p);
     let ct = c.ctype();
     // as cffi: the other operand must be an index (Python's TypeError
@@ -705,30 +705,30 @@ unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyO
         super::wrap(py, super::new_view(py, &ptr_ct, addr, p))
     })();
     ret_obj(py, r)
-}
+}}
 
-unsafe extern "C" fn nb_add(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn nb_add(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| nb_add_attached(py, a, b))
-}
+}}
 
-unsafe fn nb_add_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe fn nb_add_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     if super::is_cdata(py, a) {
         pointer_offset(py, a, b, 1)
     } else {
         pointer_offset(py, b, a, 1)
     }
-}
+}}
 
 fn pointer_of(py: Python<'_>, item: &Py<CType>) -> PyResult<Py<CType>> {
     let id = crate::state::arena().pointer(item.get().id);
     crate::ctype::ctype_for(py, id)
 }
 
-unsafe extern "C" fn nb_subtract(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn nb_subtract(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| nb_subtract_attached(py, a, b))
-}
+}}
 
-unsafe fn nb_subtract_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe fn nb_subtract_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     if !super::is_cdata(py, a) {
         return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
     }
@@ -756,13 +756,13 @@ unsafe fn nb_subtract_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ff
         return ret_obj(py, r);
     }
     pointer_offset(py, a, b, -1)
-}
+}}
 
-unsafe extern "C" fn iter(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn iter(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| iter_attached(py, slf))
-}
+}}
 
-unsafe fn iter_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe fn iter_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
     if ct.kind != Kind::Array {
@@ -778,16 +778,16 @@ unsafe fn iter_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::Py
         list.try_iter().map(|it| it.into_any())
     })();
     ret_obj(py, r)
-}
+}}
 
-unsafe extern "C" fn call(slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn call(slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| call_attached(py, slf, args, kwargs))
-}
+}}
 
-unsafe fn call_attached(py: Python<'_>, slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe fn call_attached(py: Python<'_>, slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     if c.vectorcall.is_some() {
         return ffi::PyVectorcall_Call(slf, args, kwargs);
     }
     ret_obj(py, Err(PyTypeError::new_err(format!("cdata '{}' is not callable", c.ctype().cname))))
-}
+}}

@@ -13,10 +13,10 @@ use crate::ctype::{CType, Conv};
 ///
 /// # Safety
 /// `dst` points to the array's storage.
-pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyResult<()> {
+pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyResult<()> { unsafe {
     let n = ct.length.unwrap_or(0);
     store_n(py, ct, obj, dst, n)
-}
+}}
 
 /// Store into an array of unknown length `T[]` (a flexible array member,
 /// or `p[0]` of a `T(*)[]`) at `dst`: as many items as `room` (the bytes
@@ -26,7 +26,7 @@ pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
 ///
 /// # Safety
 /// `dst` has `room` bytes behind it when that is `Room::Bytes`.
-pub unsafe fn store_open(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8, room: Room) -> PyResult<()> {
+pub unsafe fn store_open(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8, room: Room) -> PyResult<()> { unsafe {
     let n = match room {
         Room::Bytes(bytes) => bytes / ct.item().get().size(py)?.max(1),
         Room::Own => 0,
@@ -37,7 +37,7 @@ pub unsafe fn store_open(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst
         },
     };
     store_n(py, ct, obj, dst, n)
-}
+}}
 
 /// How many items `obj` would initialise in `ffi.new("T[]", obj)`, as
 /// cffi counts them (bytes and str get room for a terminating zero);
@@ -61,7 +61,7 @@ pub fn init_length(ct: &CType, obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>
 
 /// # Safety
 /// `dst` points to `n` items of the array's item type.
-pub unsafe fn store_n(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8, n: usize) -> PyResult<()> {
+pub unsafe fn store_n(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8, n: usize) -> PyResult<()> { unsafe {
     let item_ct = ct.item();
     let item = item_ct.get();
     let isize_ = item.size(py)?;
@@ -124,7 +124,7 @@ pub unsafe fn store_n(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *
         return Ok(());
     }
     not_convertible(py, ct, obj, n, dst, "list or tuple")
-}
+}}
 
 /// Items of one byte (`char`, `signed`/`unsigned char`, `_Bool`, `int8_t`)
 /// are initialised from `bytes`, as in cffi.
@@ -144,7 +144,7 @@ unsafe fn not_convertible(
     n: usize,
     dst: *mut u8,
     expected: &str,
-) -> PyResult<()> {
+) -> PyResult<()> { unsafe {
     if let Some(cd) = cdata::as_cdata(py, obj) {
         if std::ptr::eq(cd.ctype(), ct) {
             // same type, so the same length, except for `T[]` (a flexible
@@ -158,7 +158,7 @@ unsafe fn not_convertible(
         }
     }
     Err(super::pointer::convert_error(py, ct, obj, expected))
-}
+}}
 
 /// Bytes given as `_Bool` items: C may only see 0 or 1 there (cffi checks
 /// the same).

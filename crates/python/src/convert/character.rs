@@ -9,16 +9,16 @@ use crate::ctype::{CType, Conv};
 
 /// # Safety
 /// `src` points to one readable byte.
-pub unsafe fn read_char<'py>(py: Python<'py>, src: *const u8) -> PyResult<Bound<'py, PyAny>> {
+pub unsafe fn read_char<'py>(py: Python<'py>, src: *const u8) -> PyResult<Bound<'py, PyAny>> { unsafe {
     Ok(PyBytes::new(py, std::slice::from_raw_parts(src, 1)).into_any())
-}
+}}
 
 /// # Safety
 /// `src` points to `size` readable bytes.
-pub unsafe fn read_wide<'py>(py: Python<'py>, size: u8, src: *const u8) -> PyResult<Bound<'py, PyAny>> {
+pub unsafe fn read_wide<'py>(py: Python<'py>, size: u8, src: *const u8) -> PyResult<Bound<'py, PyAny>> { unsafe {
     let code = if size == 2 { (src as *const u16).read_unaligned() as u32 } else { (src as *const u32).read_unaligned() };
     wide_to_str(py, code)
-}
+}}
 
 pub fn wide_to_str(py: Python<'_>, code: u32) -> PyResult<Bound<'_, PyAny>> {
     Ok(str_from_units(py, &[code], 4)?.into_any())
@@ -121,7 +121,7 @@ pub fn extract_wide(py: Python<'_>, obj: &Bound<'_, PyAny>, size: u8) -> PyResul
 
 /// # Safety
 /// `dst` points to `size` writable bytes.
-pub unsafe fn store_wide(py: Python<'_>, obj: &Bound<'_, PyAny>, size: u8, dst: *mut u8) -> PyResult<()> {
+pub unsafe fn store_wide(py: Python<'_>, obj: &Bound<'_, PyAny>, size: u8, dst: *mut u8) -> PyResult<()> { unsafe {
     let code = extract_wide(py, obj, size)?;
     if size == 2 {
         (dst as *mut u16).write_unaligned(code as u16);
@@ -129,4 +129,4 @@ pub unsafe fn store_wide(py: Python<'_>, obj: &Bound<'_, PyAny>, size: u8, dst: 
         (dst as *mut u32).write_unaligned(code);
     }
     Ok(())
-}
+}}

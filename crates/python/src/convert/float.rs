@@ -15,7 +15,7 @@ pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
         }
     }
     if let Some(cd) = cdata::as_cdata(py, obj) {
-        return cdata_as_f64(py, cd);
+        return cdata_as_f64(cd);
     }
     // SAFETY: PyFloat_AsDouble accepts any object.
     let v = unsafe { ffi::PyFloat_AsDouble(obj.as_ptr()) };
@@ -28,7 +28,7 @@ pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
 }
 
 /// `float(cdata)` for primitive cdata.
-pub fn cdata_as_f64(py: Python<'_>, cd: &cdata::CDataObject) -> PyResult<f64> {
+pub fn cdata_as_f64(cd: &cdata::CDataObject) -> PyResult<f64> {
     let ct = cd.ctype();
     // SAFETY: primitive cdata point at their value.
     unsafe {
@@ -40,7 +40,6 @@ pub fn cdata_as_f64(py: Python<'_>, cd: &cdata::CDataObject) -> PyResult<f64> {
             Conv::Bool | Conv::Char => *cd.ptr as f64,
             Conv::WideChar { size } => super::integer::load(size, ct.signed_wide(), cd.ptr) as f64,
             _ => {
-                let _ = py;
                 return Err(pyo3::exceptions::PyTypeError::new_err(format!(
                     "float() not supported on cdata '{}'",
                     ct.cname
@@ -52,7 +51,7 @@ pub fn cdata_as_f64(py: Python<'_>, cd: &cdata::CDataObject) -> PyResult<f64> {
 
 /// # Safety
 /// `dst` points to the complex type's storage.
-pub unsafe fn store_complex(py: Python<'_>, obj: &Bound<'_, PyAny>, ct: &CType, dst: *mut u8) -> PyResult<()> {
+pub unsafe fn store_complex(py: Python<'_>, obj: &Bound<'_, PyAny>, ct: &CType, dst: *mut u8) -> PyResult<()> { unsafe {
     let (re, im) = if let Some(cd) = cdata::as_cdata(py, obj) {
         match cd.ctype().conv {
             Conv::FloatComplex => {
@@ -79,7 +78,7 @@ pub unsafe fn store_complex(py: Python<'_>, obj: &Bound<'_, PyAny>, ct: &CType, 
         p.add(1).write_unaligned(im);
     }
     Ok(())
-}
+}}
 
 /// `complex(obj)` as C parts: Python's protocol (`__complex__`, then
 /// `__float__`, then `__index__`).

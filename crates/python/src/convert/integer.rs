@@ -22,7 +22,7 @@ pub fn to_py(py: Python<'_>, v: i128) -> PyResult<Bound<'_, PyAny>> {
 /// # Safety
 /// `src` points to `size` readable bytes.
 #[inline]
-pub unsafe fn read(py: Python<'_>, size: u8, signed: bool, src: *const u8) -> PyResult<Bound<'_, PyAny>> {
+pub unsafe fn read(py: Python<'_>, size: u8, signed: bool, src: *const u8) -> PyResult<Bound<'_, PyAny>> { unsafe {
     let obj = if signed {
         let v: i64 = match size {
             1 => (src as *const i8).read() as i64,
@@ -41,13 +41,13 @@ pub unsafe fn read(py: Python<'_>, size: u8, signed: bool, src: *const u8) -> Py
         ffi::PyLong_FromUnsignedLongLong(v)
     };
     cdata::wrap(py, obj)
-}
+}}
 
 /// The integer value of `obj` for storing into `target`, taken as cffi
 /// takes it: a Python int, a primitive integer cdata, or an object whose
 /// type defines `__int__` (`Decimal`, numpy scalars). Floats, float cdata
 /// and objects with only `__index__` are refused, as cffi refuses them.
-pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>, target: &CType) -> PyResult<i128> {
+pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<i128> {
     let ptr = obj.as_ptr();
     // SAFETY: type checks on a live object.
     unsafe {
@@ -66,7 +66,6 @@ pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>, target: &CType) -> PyResu
             _ => Err(PyTypeError::new_err(format!("int() not supported on cdata '{}'", ct.cname))),
         };
     }
-    let _ = target;
     if obj.is_instance_of::<pyo3::types::PyFloat>() {
         return Err(PyTypeError::new_err("an integer is required"));
     }
@@ -88,7 +87,7 @@ pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>, target: &CType) -> PyResu
 
 /// # Safety
 /// `ptr` is a Python int.
-unsafe fn long_value(py: Python<'_>, ptr: *mut ffi::PyObject) -> PyResult<i128> {
+unsafe fn long_value(py: Python<'_>, ptr: *mut ffi::PyObject) -> PyResult<i128> { unsafe {
     let mut overflow = 0;
     let v = ffi::PyLong_AsLongLongAndOverflow(ptr, &mut overflow);
     if overflow == 0 {
@@ -106,12 +105,12 @@ unsafe fn long_value(py: Python<'_>, ptr: *mut ffi::PyObject) -> PyResult<i128> 
         return Ok(u as i128);
     }
     Ok(i128::MIN)
-}
+}}
 
 /// # Safety
 /// `src` points to `size` readable bytes.
 #[inline]
-pub unsafe fn load(size: u8, signed: bool, src: *const u8) -> i128 {
+pub unsafe fn load(size: u8, signed: bool, src: *const u8) -> i128 { unsafe {
     if signed {
         (match size {
             1 => (src as *const i8).read() as i64,
@@ -127,7 +126,7 @@ pub unsafe fn load(size: u8, signed: bool, src: *const u8) -> i128 {
             _ => (src as *const u64).read_unaligned(),
         }) as i128
     }
-}
+}}
 
 #[inline]
 pub fn range(size: u8, signed: bool) -> (i128, i128) {
@@ -196,11 +195,11 @@ pub fn overflow(v: i128, ct: &CType) -> PyErr {
 /// # Safety
 /// `dst` points to `size` writable bytes.
 #[inline]
-pub unsafe fn store_wrapping(v: i128, size: u8, dst: *mut u8) {
+pub unsafe fn store_wrapping(v: i128, size: u8, dst: *mut u8) { unsafe {
     match size {
         1 => *dst = v as u8,
         2 => (dst as *mut u16).write_unaligned(v as u16),
         4 => (dst as *mut u32).write_unaligned(v as u32),
         _ => (dst as *mut u64).write_unaligned(v as u64),
     }
-}
+}}

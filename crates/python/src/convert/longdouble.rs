@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 
 /// # Safety
 /// `dst` points to 16 writable bytes.
-pub unsafe fn store(py: Python<'_>, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyResult<()> {
+pub unsafe fn store(py: Python<'_>, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyResult<()> { unsafe {
     // a `long double` cdata is copied as is: no rounding through f64
     if let Some(cd) = crate::cdata::as_cdata(py, obj) {
         if cd.ctype().conv == crate::ctype::Conv::LongDouble {
@@ -17,15 +17,15 @@ pub unsafe fn store(py: Python<'_>, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyR
     let v = super::float::extract(py, obj)?;
     std::ptr::copy_nonoverlapping(encode(v).as_ptr(), dst, 16);
     Ok(())
-}
+}}
 
 /// # Safety
 /// `src` points to 16 readable bytes holding a long double.
-pub unsafe fn load(src: *const u8) -> f64 {
+pub unsafe fn load(src: *const u8) -> f64 { unsafe {
     let mut b = [0u8; 16];
     std::ptr::copy_nonoverlapping(src, b.as_mut_ptr(), 16);
     decode(b)
-}
+}}
 
 #[cfg(target_arch = "x86_64")]
 pub fn encode(v: f64) -> [u8; 16] {
@@ -110,7 +110,7 @@ mod tests {
     use super::*;
     #[test]
     fn round_trips() {
-        for v in [0.0, 1.5, -2.25, 1e300, 1e-310, f64::INFINITY, 3.141592653589793] {
+        for v in [0.0, 1.5, -2.25, 1e300, 1e-310, f64::INFINITY, std::f64::consts::PI] {
             assert_eq!(decode(encode(v)), v);
         }
     }

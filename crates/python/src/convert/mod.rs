@@ -23,7 +23,7 @@ use crate::errors;
 ///
 /// # Safety
 /// `src` must point to readable memory of `ct`'s size.
-pub unsafe fn read<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8) -> PyResult<Bound<'py, PyAny>> {
+pub unsafe fn read<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8) -> PyResult<Bound<'py, PyAny>> { unsafe {
     let c = ct.get();
     match c.conv {
         Conv::Int { size, signed } => integer::read(py, size, signed, src),
@@ -55,7 +55,7 @@ pub unsafe fn read<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8) -> PyRe
             Err(errors::type_error(format!("cannot return a cdata '{}'", c.cname)))
         }
     }
-}
+}}
 
 /// `T *` for an array type `T[]` (or `T[0]`): an array of unknown length
 /// reads as a pointer to its first item, as in cffi.
@@ -69,7 +69,7 @@ pub fn open_array_pointer(py: Python<'_>, arr: &CType) -> PyResult<Py<CType>> {
 ///
 /// # Safety
 /// As `read`; `parent` is a live cdata whose memory contains `src`.
-pub unsafe fn read_in<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8, parent: *mut pyo3::ffi::PyObject) -> PyResult<Bound<'py, PyAny>> {
+pub unsafe fn read_in<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8, parent: *mut pyo3::ffi::PyObject) -> PyResult<Bound<'py, PyAny>> { unsafe {
     match ct.get().conv {
         Conv::Array if ct.get().length.is_none() => {
             cdata::wrap(py, cdata::new_view(py, &open_array_pointer(py, ct.get())?, src as *mut u8, parent))
@@ -77,7 +77,7 @@ pub unsafe fn read_in<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8, pare
         Conv::Array | Conv::Record => cdata::wrap(py, cdata::new_view(py, ct, src as *mut u8, parent)),
         _ => read(py, ct, src),
     }
-}
+}}
 
 /// How many bytes a write may fill at its destination. Only a record
 /// ending in a flexible array member (`T items[];`) can use more than its
@@ -108,9 +108,9 @@ impl Room {
 ///
 /// # Safety
 /// `dst` must point to writable memory of `ct`'s size.
-pub unsafe fn write(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyResult<()> {
+pub unsafe fn write(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyResult<()> { unsafe {
     write_in(py, ct, obj, dst, Room::Own)
-}
+}}
 
 /// `write` where `room` says how far the memory at `dst` goes (it only
 /// matters for records ending in a flexible array member).
@@ -118,7 +118,7 @@ pub unsafe fn write(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
 /// # Safety
 /// `dst` points to writable memory of `ct`'s size, and of `room` bytes
 /// when that is `Room::Bytes` (more than the size: `cdata::room_at`).
-pub unsafe fn write_in(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8, room: Room) -> PyResult<()> {
+pub unsafe fn write_in(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8, room: Room) -> PyResult<()> { unsafe {
     match ct.conv {
         Conv::Int { size, signed } => {
             // the common case first: an exact int in range (CPython's own
@@ -132,13 +132,13 @@ pub unsafe fn write_in(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: 
                     return Ok(());
                 }
             }
-            let v = integer::extract(py, obj, ct)?;
+            let v = integer::extract(py, obj)?;
             integer::check_range_of(obj, v, size, signed, ct)?;
             integer::store_wrapping(v, size, dst);
             Ok(())
         }
         Conv::Bool => {
-            let v = integer::extract(py, obj, ct)?;
+            let v = integer::extract(py, obj)?;
             integer::check_bool_of(obj, v, ct)?;
             *dst = v as u8;
             Ok(())
@@ -167,7 +167,7 @@ pub unsafe fn write_in(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: 
             ct.cname
         ))),
     }
-}
+}}
 
 /// The `n` bytes at `p` as a slice; an empty slice when `n` is 0, whatever
 /// `p` is (a released cdata's NULL, an empty buffer's NULL): a slice may
@@ -175,13 +175,13 @@ pub unsafe fn write_in(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: 
 ///
 /// # Safety
 /// When `n > 0`, `p` points to `n` readable bytes that outlive `'a`.
-pub unsafe fn bytes_at<'a>(p: *const u8, n: usize) -> &'a [u8] {
+pub unsafe fn bytes_at<'a>(p: *const u8, n: usize) -> &'a [u8] { unsafe {
     if n == 0 {
         &[]
     } else {
         std::slice::from_raw_parts(p, n)
     }
-}
+}}
 
 /// `"int"`, `"str"`, `"cdata 'int *'"`: how cffi names an object in messages.
 pub fn describe(py: Python<'_>, obj: &Bound<'_, PyAny>) -> String {

@@ -33,11 +33,11 @@ const IMPLICIT_FROM_CHAR: &str = "implicit cast from 'char *' to a different poi
 
 /// # Safety
 /// `dst` points to 8 writable bytes.
-pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyResult<()> {
+pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyResult<()> { unsafe {
     let value = extract(py, ct, obj)?;
     (dst as *mut *mut u8).write_unaligned(value);
     Ok(())
-}
+}}
 
 /// The pointer value of `obj` for a `ct` slot, with cffi's checks.
 pub fn extract(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>) -> PyResult<*mut u8> {

@@ -12,7 +12,7 @@ use crate::ctype::{CType, Conv, FieldInfo};
 /// # Safety
 /// `dst` points to the record's storage, of `room` bytes when that is
 /// `Room::Bytes` (see `super::write_in`).
-pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8, room: Room) -> PyResult<()> {
+pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8, room: Room) -> PyResult<()> { unsafe {
     if let Some(cd) = cdata::as_cdata(py, obj) {
         if std::ptr::eq(cd.ctype(), ct) {
             let size = ct.size(py)?;
@@ -44,7 +44,7 @@ pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
         ct.cname,
         super::describe(py, obj)
     )))
-}
+}}
 
 /// The bytes `ffi.new()` must allocate for a record ending in a flexible
 /// array member, given its initializer (cffi's "optvarsize").
@@ -125,7 +125,7 @@ fn for_each_initializer(
 /// # Safety
 /// `base` points to the enclosing record, inside the memory of the cdata
 /// `parent`.
-pub unsafe fn read_field<'py>(py: Python<'py>, f: &FieldInfo, base: *mut u8, parent: *mut pyo3::ffi::PyObject) -> PyResult<Bound<'py, PyAny>> {
+pub unsafe fn read_field<'py>(py: Python<'py>, f: &FieldInfo, base: *mut u8, parent: *mut pyo3::ffi::PyObject) -> PyResult<Bound<'py, PyAny>> { unsafe {
     let at = base.add(f.offset);
     if f.bitsize >= 0 {
         let ct = f.ctype.get();
@@ -140,7 +140,7 @@ pub unsafe fn read_field<'py>(py: Python<'py>, f: &FieldInfo, base: *mut u8, par
         return super::integer::to_py(py, v);
     }
     super::read_in(py, &f.ctype, at, parent)
-}
+}}
 
 fn int_shape(ct: &CType) -> (u8, bool) {
     match ct.conv {
@@ -159,7 +159,7 @@ fn int_shape(ct: &CType) -> (u8, bool) {
 /// # Safety
 /// `base` points to the enclosing record, of `room` bytes when that is
 /// `Room::Bytes`.
-pub unsafe fn write_field(py: Python<'_>, f: &FieldInfo, obj: &Bound<'_, PyAny>, base: *mut u8, room: Room) -> PyResult<()> {
+pub unsafe fn write_field(py: Python<'_>, f: &FieldInfo, obj: &Bound<'_, PyAny>, base: *mut u8, room: Room) -> PyResult<()> { unsafe {
     let at = base.add(f.offset);
     if f.bitsize < 0 {
         return super::write_in(py, f.ctype.get(), obj, at, room.after(f.offset));
@@ -168,8 +168,8 @@ pub unsafe fn write_field(py: Python<'_>, f: &FieldInfo, obj: &Bound<'_, PyAny>,
     let (_, signed) = int_shape(ct);
     // cffi takes a bitfield's value as C's `long long` (through
     // `__index__`; cdata and `__int__`-only objects are refused)
-    // SAFETY: any live object; -1 with an exception set on failure.
-    let v = unsafe {
+    // any live object; -1 with an exception set on failure
+    let v = {
         let v = pyo3::ffi::PyLong_AsLongLong(obj.as_ptr());
         if v == -1 && !pyo3::ffi::PyErr_Occurred().is_null() {
             return Err(PyErr::fetch(py));
@@ -195,7 +195,7 @@ pub unsafe fn write_field(py: Python<'_>, f: &FieldInfo, obj: &Bound<'_, PyAny>,
     let span = bit_span_bytes(f);
     std::ptr::copy_nonoverlapping(new.to_le_bytes().as_ptr(), at, span);
     Ok(())
-}
+}}
 
 /// The bytes a bitfield occupies from its offset. Only these are touched:
 /// a packed bitfield's declared unit may run past the end of the record.
@@ -205,8 +205,8 @@ fn bit_span_bytes(f: &FieldInfo) -> usize {
 
 /// # Safety
 /// `at` points to the bitfield's offset inside a live record.
-unsafe fn load_bits(f: &FieldInfo, at: *const u8) -> u128 {
+unsafe fn load_bits(f: &FieldInfo, at: *const u8) -> u128 { unsafe {
     let mut bytes = [0u8; 16];
     std::ptr::copy_nonoverlapping(at, bytes.as_mut_ptr(), bit_span_bytes(f));
     u128::from_le_bytes(bytes)
-}
+}}
