@@ -429,8 +429,8 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
             module,
             name: module_name.clone(),
             lazy,
-            bad_constants: mismatches.constants.into_iter().map(|(k, e)| (k, e.message)).collect(),
-            bad_types: mismatches.types.into_iter().map(|(k, e)| (k, e.message)).collect(),
+            bad_constants: mismatches.constants.into_iter().map(|(k, e)| (k, e.into_diagnostic().message)).collect(),
+            bad_types: mismatches.types.into_iter().map(|(k, e)| (k, e.into_diagnostic().message)).collect(),
             definitions: Mutex::new(Vec::new()),
         },
     )?;
@@ -533,7 +533,9 @@ impl ApiModule {
             match a.get(a.strip_top_quals(t)) {
                 cdecl::Type::UnknownFloat(n) => {
                     if let Some(msg) = self.bad_types.get(n) {
-                        return Err(errors::ffi_error(py, msg.clone()));
+                        let msg = msg.clone();
+                        drop(a); // no Python error under the arena lock
+                        return Err(errors::ffi_error(py, msg));
                     }
                 }
                 cdecl::Type::Pointer(to) => stack.push(*to),
@@ -648,7 +650,7 @@ impl ApiModule {
         let decl = ffi_obj.get().declaration(py, name)?;
         if let (true, Some(DeclKind::Constant { value, .. })) = (self.lazy, decl.as_ref().map(|d| &d.kind)) {
             if let Some(e) = cdecl::resolve::constant_mismatch(name, value, &ModuleFacts { module: self.module }) {
-                return Err(errors::ffi_error(py, e.message));
+                return Err(errors::ffi_error(py, e.into_diagnostic().message));
             }
         }
         match decl.map(|d| d.kind) {

@@ -339,21 +339,20 @@ impl CType {
 
     /// `(size, align)`, or the cffi error for an incomplete type.
     pub fn size_align(&self, py: Python<'_>) -> PyResult<(usize, usize)> {
+        self.layout().map_err(|e| errors::from_cdecl(py, e))
+    }
+
+    /// `(size, align)`, or why the type has none (typed: no Python error
+    /// is made, the caller decides).
+    pub fn layout(&self) -> Result<(usize, usize), cdecl::Error> {
         if let Some(&l) = self.layout.get() {
             return Ok(l);
         }
-        let r = {
-            let mut a = arena();
-            cdecl::layout::size_align(&mut a, self.id)
-        };
-        match r {
-            Ok((s, al)) => {
-                let l = (s as usize, al as usize);
-                let _ = self.layout.set(l);
-                Ok(l)
-            }
-            Err(e) => Err(errors::from_cdecl(py, e)),
-        }
+        let (s, al) = cdecl::layout::size_align(&mut arena(), self.id)?;
+        let l = (s as usize, al as usize);
+        // a race with another thread computes the same value: either wins
+        let _ = self.layout.set(l);
+        Ok(l)
     }
 
     pub fn size(&self, py: Python<'_>) -> PyResult<usize> {
@@ -442,16 +441,23 @@ impl CType {
 }
 
 fn build_record_info(py: Python<'_>, rid: RecordId, cname: &str) -> PyResult<RecordInfo> {
-    let (size, align, flat) = {
+    let laid_out = {
         let mut a = arena();
         if a.record(rid).fields.is_none() {
-            return Err(errors::ffi_error(py, format!("'{cname}' is opaque or not completed yet")));
+            None
+        } else {
+            // the Python error, if any, is made after the arena is unlocked
+            Some(cdecl::layout::record_layout(&mut a, rid).cloned().and_then(|layout| {
+                let mut flat = Vec::new();
+                flatten(&mut a, rid, 0, false, &layout, &mut flat)?;
+                Ok((layout.size as usize, layout.align as usize, flat))
+            }))
         }
-        let layout = cdecl::layout::record_layout(&mut a, rid).map_err(|e| errors::from_cdecl(py, e))?.clone();
-        let mut flat = Vec::new();
-        flatten(&mut a, rid, 0, false, &layout, &mut flat).map_err(|e| errors::from_cdecl(py, e))?;
-        (layout.size as usize, layout.align as usize, flat)
     };
+    let Some(laid_out) = laid_out else {
+        return Err(errors::ffi_error(py, format!("'{cname}' is opaque or not completed yet")));
+    };
+    let (size, align, flat) = laid_out.map_err(|e| errors::from_cdecl(py, e))?;
     let by_name = PyDict::new(py);
     let mut fields = Vec::with_capacity(flat.len());
     let mut keys = Vec::with_capacity(flat.len());

@@ -6,9 +6,13 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 
+use cdecl::Origin;
+
 static ERROR_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
 fn error_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
+    // the first call imports rcffi.error: Python code, which may need the arena
+    debug_assert!(!crate::state::arena_held_here(), "a Python error raised while the arena lock is held");
     let module = ERROR_MODULE.get_or_try_init(py, || PyModule::import(py, "rcffi.error").map(Bound::unbind))?;
     Ok(module.bind(py).getattr(name)?.cast_into::<PyType>()?)
 }
@@ -28,11 +32,6 @@ pub fn verification_missing(py: Python<'_>, msg: impl Into<String>) -> PyErr {
     raise(py, "VerificationMissing", msg.into())
 }
 
-/// Is `e` a `VerificationMissing`?
-pub fn is_verification_missing(py: Python<'_>, e: &PyErr) -> bool {
-    error_class(py, "VerificationMissing").is_ok_and(|cls| e.is_instance(py, &cls))
-}
-
 /// `ffi.error` (`rcffi.error.error`, a subclass of `FFIError`).
 pub fn ffi_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
     raise(py, "error", msg.into())
@@ -49,20 +48,27 @@ pub fn ffi_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
 /// "file"` marker moved the position). Headers and type strings get the
 /// full diagnostic as the message.
 pub fn from_cdecl(py: Python<'_>, err: cdecl::Error) -> PyErr {
-    from_cdecl_as(py, err, "error")
+    from_cdecl_as(py, err, "CDefError", "error")
 }
 
 /// `from_cdecl` for errors of parsing (`cdef()`, type strings): what cffi's
 /// parser raises there is `FFIError` itself, not the backend's `ffi.error`.
 pub fn from_cdecl_parse(py: Python<'_>, err: cdecl::Error) -> PyErr {
-    from_cdecl_as(py, err, "FFIError")
+    from_cdecl_as(py, err, "CDefError", "FFIError")
 }
 
-fn from_cdecl_as(py: Python<'_>, err: cdecl::Error, ffi_class: &str) -> PyErr {
+/// `from_cdecl` for a type string given to a compiled module's `ffi`: a
+/// `CDefError` there is `ffi.error` (same text, same note), as in cffi.
+pub fn from_cdecl_api(py: Python<'_>, err: cdecl::Error) -> PyErr {
+    from_cdecl_as(py, err, "error", "error")
+}
+
+fn from_cdecl_as(py: Python<'_>, err: cdecl::Error, cdef_class: &str, ffi_class: &str) -> PyErr {
+    debug_assert!(!crate::state::arena_held_here(), "a Python error raised while the arena lock is held");
     let mut note = None;
     let text = match &err.location {
         Some(loc) if err.syntax => {
-            if !loc.from_line_marker && (loc.source_name == "<cdef source string>" || loc.source_name == "<type string>") {
+            if !loc.from_line_marker && matches!(loc.origin, Origin::Cdef | Origin::TypeString) {
                 format!("cannot parse \"{}\"\n{err}", loc.line_text.trim())
             } else {
                 // cffi's wording when a `# N "file"` marker moved the position
@@ -70,7 +76,7 @@ fn from_cdecl_as(py: Python<'_>, err: cdecl::Error, ffi_class: &str) -> PyErr {
             }
         }
         // cdef() text, also where a `# N "file"` marker moved the position
-        Some(loc) if loc.source_name == "<cdef source string>" || loc.from_line_marker => {
+        Some(loc) if loc.origin == Origin::Cdef => {
             note = Some(err.excerpt());
             match err.kind {
                 cdecl::ErrorKind::NotImplemented => err.message.clone(),
@@ -80,7 +86,7 @@ fn from_cdecl_as(py: Python<'_>, err: cdecl::Error, ffi_class: &str) -> PyErr {
         _ => err.to_string(),
     };
     let e = match err.kind {
-        cdecl::ErrorKind::CDef => cdef_error(py, text),
+        cdecl::ErrorKind::CDef => raise(py, cdef_class, text),
         cdecl::ErrorKind::Ffi => raise(py, ffi_class, text),
         cdecl::ErrorKind::NotImplemented => PyNotImplementedError::new_err(text),
         cdecl::ErrorKind::Type => PyTypeError::new_err(text),

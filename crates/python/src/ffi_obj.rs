@@ -4,7 +4,7 @@
 
 use std::sync::MutexGuard;
 
-use cdecl::{CdefOptions, ConstValue, DeclKind, Packing, Registry};
+use cdecl::{CdefOptions, ConstValue, DeclKind, ErrorKind, Packing, Registry};
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -36,22 +36,33 @@ impl FFIBase {
             let cache = self.type_cache.bind(py);
             let text = s.to_cow()?;
             let api_mode = self.api_mode.load(std::sync::atomic::Ordering::Relaxed);
+            // the Python errors are made after the arena is unlocked
+            enum Failed {
+                Load(cdecl::Error),
+                Parse(cdecl::Error),
+                Undeclared(String),
+            }
             let id = {
                 let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
                 let mut a = arena();
                 // a module's declarations still in its snapshot: the names
                 // the text uses are read now
-                reg.load_type_text(&mut a, &text).map_err(|e| errors::from_cdecl(py, e))?;
-                let id = reg.parse_type(&mut a, &text);
-                if let (true, Ok(id)) = (api_mode, &id) {
-                    if let Some(what) = undeclared_record(&mut reg, &mut a, *id) {
-                        return Err(errors::ffi_error(py, format!("undefined {what}\n{text}")));
-                    }
+                match reg.load_type_text(&mut a, &text) {
+                    Err(e) => Err(Failed::Load(e)),
+                    Ok(()) => match reg.parse_type(&mut a, &text) {
+                        Err(e) => Err(Failed::Parse(e)),
+                        Ok(id) => match api_mode.then(|| undeclared_record(&mut reg, &mut a, id)).flatten() {
+                            Some(what) => Err(Failed::Undeclared(what)),
+                            None => Ok(id),
+                        },
+                    },
                 }
-                id
             }
-            .map_err(|e| {
-                if api_mode { as_ffi_error(py, errors::from_cdecl(py, e)) } else { errors::from_cdecl_parse(py, e) }
+            .map_err(|failed| match failed {
+                Failed::Load(e) => errors::from_cdecl(py, e),
+                Failed::Undeclared(what) => errors::ffi_error(py, format!("undefined {what}\n{text}")),
+                Failed::Parse(e) if api_mode => errors::from_cdecl_api(py, e),
+                Failed::Parse(e) => errors::from_cdecl_parse(py, e),
             })?;
             let ct = ctype_for(py, id)?;
             cache.set_item(s, &ct)?;
@@ -98,12 +109,15 @@ impl FFIBase {
         Ok(ct)
     }
 
+    /// cffi's error for a bare function type where an object type is
+    /// wanted: a `CDefError`, or `ffi.error` for a compiled module's `ffi`.
     fn function_type_error(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyErr {
-        let e = function_type_error(py, cdecl);
+        let text = cdecl.str().map(|s| s.to_string()).unwrap_or_default();
+        let msg = format!("the type '{text}' is a function type, not a pointer-to-function type");
         if self.api_mode.load(std::sync::atomic::Ordering::Relaxed) {
-            as_ffi_error(py, e)
+            errors::ffi_error(py, msg)
         } else {
-            e
+            errors::cdef_error(py, msg)
         }
     }
 
@@ -112,7 +126,8 @@ impl FFIBase {
     pub fn registry_with(&self, py: Python<'_>, name: &str) -> PyResult<MutexGuard<'_, Registry>> {
         let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
         if reg.is_lazy() {
-            reg.load(&mut arena(), name).map_err(|e| errors::from_cdecl(py, e))?;
+            let loaded = reg.load(&mut arena(), name);
+            loaded.map_err(|e| errors::from_cdecl(py, e))?;
         }
         Ok(reg)
     }
@@ -122,7 +137,8 @@ impl FFIBase {
     pub fn registry_full(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, Registry>> {
         let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
         if reg.is_lazy() {
-            reg.load_all(&mut arena()).map_err(|e| errors::from_cdecl(py, e))?;
+            let loaded = reg.load_all(&mut arena());
+            loaded.map_err(|e| errors::from_cdecl(py, e))?;
         }
         Ok(reg)
     }
@@ -145,16 +161,6 @@ impl FFIBase {
         }
         self.type_cache.bind(py).clear();
         Ok(())
-    }
-}
-
-/// A `CDefError` as `FFIError` (same text): what a compiled module's `ffi`
-/// raises for a bad type string.
-fn as_ffi_error(py: Python<'_>, e: PyErr) -> PyErr {
-    if e.get_type(py).name().map(|n| n == "CDefError").unwrap_or(false) {
-        errors::ffi_error(py, e.value(py).to_string())
-    } else {
-        e
     }
 }
 
@@ -203,11 +209,6 @@ fn undeclared_record(reg: &mut Registry, a: &mut cdecl::TypeArena, ty: cdecl::Ty
 /// Distance between a handle cdata and the `void *` value it carries.
 const HANDLE_OFFSET: usize = 42;
 
-fn function_type_error(py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyErr {
-    let text = cdecl.str().map(|s| s.to_string()).unwrap_or_default();
-    errors::cdef_error(py, format!("the type '{text}' is a function type, not a pointer-to-function type"))
-}
-
 /// The pointer type to the function type `ct` (what cffi makes of a
 /// function type where a function pointer is expected).
 pub fn function_pointer(py: Python<'_>, ct: &Py<CType>) -> PyResult<Py<CType>> {
@@ -233,22 +234,24 @@ fn unknown_size(py: Python<'_>, ct: &CType, api_mode: bool) -> PyErr {
 /// compiler yet, else "unknown size" (a `ValueError`; for the `ffi` of a
 /// compiled module `ffi.error`, in its words, as cffi).
 fn sizeof_type(py: Python<'_>, ct: &CType, api_mode: bool) -> PyResult<usize> {
-    match ct.size_align(py) {
-        Ok((size, _)) => Ok(size),
-        Err(e) if ct.record.is_some_and(|rid| arena().record(rid).broken.is_some()) => Err(e),
-        Err(e) if errors::is_verification_missing(py, &e) => Err(e),
-        // what is wrong with a record's fields (a bad bitfield, a field of
-        // unknown size), a size beyond a Py_ssize_t, a struct containing
-        // itself: cffi says it too
-        Err(e)
-            if e.is_instance_of::<PyTypeError>(py)
-                || e.is_instance_of::<pyo3::exceptions::PyOverflowError>(py)
-                || e.is_instance_of::<pyo3::exceptions::PyNotImplementedError>(py) =>
-        {
-            Err(e)
-        }
-        Err(_) => Err(unknown_size(py, ct, api_mode)),
+    let e = match ct.layout() {
+        Ok((size, _)) => return Ok(size),
+        Err(e) => e,
+    };
+    let broken = ct.record.is_some_and(|rid| arena().record(rid).broken.is_some());
+    // what is wrong with a record's fields (a bad bitfield, a field of
+    // unknown size), a size beyond a Py_ssize_t, a struct containing
+    // itself: cffi says it too
+    let cffi_says_it = broken
+        || matches!(e.kind, ErrorKind::Missing | ErrorKind::Type | ErrorKind::Overflow | ErrorKind::NotImplemented);
+    let original = errors::from_cdecl(py, e);
+    if cffi_says_it {
+        return Err(original);
     }
+    // cffi's words, with what rcffi knows as the cause
+    let err = unknown_size(py, ct, api_mode);
+    err.set_cause(py, Some(original));
+    Err(err)
 }
 
 /// Allocate zeroed memory, raising `MemoryError` on failure.

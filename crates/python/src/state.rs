@@ -9,6 +9,39 @@ static ARENA: Mutex<Option<TypeArena>> = Mutex::new(None);
 
 pub struct ArenaGuard(MutexGuard<'static, Option<TypeArena>>);
 
+// Debug builds (the test suite's) track whether this thread holds the arena,
+// so that raising a Python error under the lock, which may run Python code
+// (importing the error classes, adding a note) that needs the arena in turn,
+// fails an assertion instead of deadlocking once in a while.
+#[cfg(debug_assertions)]
+thread_local! {
+    static HELD_HERE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+impl ArenaGuard {
+    fn new(guard: MutexGuard<'static, Option<TypeArena>>) -> ArenaGuard {
+        #[cfg(debug_assertions)]
+        HELD_HERE.with(|h| h.set(true));
+        ArenaGuard(guard)
+    }
+}
+
+impl Drop for ArenaGuard {
+    fn drop(&mut self) {
+        #[cfg(debug_assertions)]
+        HELD_HERE.with(|h| h.set(false));
+    }
+}
+
+/// Whether this thread holds the arena (always false in release builds,
+/// which do not track it).
+pub fn arena_held_here() -> bool {
+    #[cfg(debug_assertions)]
+    return HELD_HERE.with(|h| h.get());
+    #[cfg(not(debug_assertions))]
+    false
+}
+
 impl std::ops::Deref for ArenaGuard {
     type Target = TypeArena;
     fn deref(&self) -> &TypeArena {
@@ -23,13 +56,14 @@ impl std::ops::DerefMut for ArenaGuard {
 }
 
 /// Lock the arena. Callers hold the GIL and never call back into Python
-/// while holding it, so this cannot deadlock.
+/// while holding it (nor raise a Python error: convert a `cdecl::Error`
+/// after the guard is dropped), so this cannot deadlock.
 pub fn arena() -> ArenaGuard {
     let mut guard = ARENA.lock().unwrap_or_else(|e| e.into_inner());
     if guard.is_none() {
         *guard = Some(TypeArena::new());
     }
-    ArenaGuard(guard)
+    ArenaGuard::new(guard)
 }
 
 /// The arena if no one holds it (the type collector never waits: a holder
@@ -43,7 +77,7 @@ pub fn try_arena() -> Option<ArenaGuard> {
     if guard.is_none() {
         *guard = Some(TypeArena::new());
     }
-    Some(ArenaGuard(guard))
+    Some(ArenaGuard::new(guard))
 }
 
 /// The declarations of one FFI, shared with the list of live registries

@@ -1469,7 +1469,7 @@ impl<'a> Parser<'a> {
     /// Give an error from another module a location if it has none.
     pub(crate) fn locate(&self, mut e: Error, span: Span) -> Error {
         if e.location.is_none() {
-            e.location = self.error(e.kind, span, "").location;
+            e.location = self.error(e.kind, span, "").into_diagnostic().location;
         }
         e
     }
