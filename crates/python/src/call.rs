@@ -8,7 +8,6 @@
 
 use std::cell::Cell;
 use std::ffi::c_void;
-use std::sync::Arc;
 
 use native::abi::NativeType;
 use native::call::CallPlan;
@@ -224,13 +223,12 @@ pub fn check_callable(py: Python<'_>, ptr_ct: &Py<CType>) -> PyResult<()> {
     }
 }
 
-fn cached_spec<'a>(py: Python<'_>, fct: &'a CType) -> PyResult<&'a Arc<CallSpec>> {
-    if let Some(s) = fct.call_spec.get() {
+fn cached_spec<'a>(py: Python<'_>, fct: &'a CType) -> PyResult<&'a CallSpec> {
+    if let Some(s) = fct.call_spec.get::<CallSpec>() {
         return Ok(s);
     }
-    let spec = Arc::new(spec_for(py, fct, &[])?);
-    let _ = fct.call_spec.set(spec);
-    Ok(fct.call_spec.get().expect("set"))
+    let spec = spec_for(py, fct, &[])?;
+    Ok(fct.call_spec.get_or_set(spec).expect("a CallSpec is all call.rs keeps there"))
 }
 
 /// Argument storage: 16 bytes per scalar, or a pointer to by-value data.
@@ -279,7 +277,7 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
                     a.array(c.item().get().id, cdecl::ArrayLen::Open)
                 };
                 let arr_ct = crate::ctype::ctype_for(py, arr_id)?;
-                let tmp = crate::ffi_obj::new_owned(py, &arr_ct, Some(obj)).map_err(|e| named_for_parameter(py, e, arr_ct.get(), c))?;
+                let tmp = crate::cdata::new::new_owned(py, &arr_ct, Some(obj)).map_err(|e| named_for_parameter(py, e, arr_ct.get(), c))?;
                 let p = (*(tmp.as_ptr() as *const CDataObject)).ptr;
                 temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(tmp));
                 p
@@ -298,7 +296,7 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
                     return Ok(cd.ptr as *mut c_void);
                 }
             }
-            let tmp = crate::ffi_obj::new_owned(py, &pointer_to(py, c)?, Some(obj))?;
+            let tmp = crate::cdata::new::new_owned(py, &pointer_to(py, c)?, Some(obj))?;
             let p = (*(tmp.as_ptr() as *const CDataObject)).ptr;
             temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(tmp));
             Ok(p as *mut c_void)

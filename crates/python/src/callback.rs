@@ -2,7 +2,7 @@
 //! closures. The closure's user data owns the callable, the `error` bytes
 //! and `onerror`; the cdata owns the closure.
 
-use std::ffi::{c_char, c_int, c_void, CString};
+use std::ffi::{c_int, c_void};
 use std::sync::Arc;
 
 use native::closure::Closure;
@@ -10,10 +10,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-use crate::cdata::{self, CDataObject, Owner};
+use crate::cdata::{self, Owner};
 use crate::convert;
 use crate::ctype::{CType, Kind};
-use crate::ffi_obj::FFIBase;
 
 pub(crate) struct CallbackData {
     pub(crate) callable: Py<PyAny>,
@@ -34,28 +33,26 @@ struct CallbackHolder {
 // SAFETY: only touched with the GIL held (Python objects) or read-only.
 unsafe impl Send for CallbackHolder {}
 
-/// Report the Python objects a callback holds to the cycle collector.
-pub fn visit_refs(holder: &(dyn std::any::Any + Send), each: &mut dyn FnMut(*mut ffi::PyObject)) {
-    if let Some(h) = holder.downcast_ref::<CallbackHolder>() {
-        each(h.data.callable.as_ptr());
-        if let Some(o) = &h.data.onerror {
+impl cdata::CallbackOwner for CallbackHolder {
+    fn visit_refs(&self, each: &mut dyn FnMut(*mut ffi::PyObject)) {
+        each(self.data.callable.as_ptr());
+        if let Some(o) = &self.data.onerror {
             each(o.as_ptr());
         }
     }
-}
 
-/// Break a reference cycle through a callback: its Python function
-/// becomes `None` (a later call from C reports the error and returns the
-/// `error` value); the closure itself stays valid.
-pub fn clear_refs(py: Python<'_>, holder: &mut (dyn std::any::Any + Send)) {
-    if let Some(h) = holder.downcast_mut::<CallbackHolder>() {
-        let old = std::mem::replace(&mut h.data.callable, py.None());
-        let onerror = h.data.onerror.take();
+    fn clear_refs(&mut self, py: Python<'_>) {
+        let old = std::mem::replace(&mut self.data.callable, py.None());
+        let onerror = self.data.onerror.take();
         // Drop with the GIL accounted for, so the references go now.
         old.drop_ref(py);
         if let Some(o) = onerror {
             o.drop_ref(py);
         }
+    }
+
+    fn callable_repr(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.data.callable.bind(py).repr()?.to_string())
     }
 }
 
@@ -75,38 +72,6 @@ pub(crate) fn error_bytes(py: Python<'_>, rc: &CType, error: Option<&Bound<'_, P
         unsafe { convert::write(py, rc, e, bytes.as_mut_ptr())? };
     }
     Ok(bytes)
-}
-
-pub fn callback_repr(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
-    if let Owner::Callback(holder) = &c.owner {
-        if let Some(h) = holder.downcast_ref::<CallbackHolder>() {
-            return Ok(h.data.callable.bind(py).repr()?.to_string());
-        }
-    }
-    Ok("?".into())
-}
-
-extern "C" {
-    #[cfg(not(Py_3_13))]
-    fn _PyErr_WriteUnraisableMsg(err_msg: *const c_char, obj: *mut ffi::PyObject);
-    #[cfg(Py_3_13)]
-    fn PyErr_FormatUnraisable(format: *const c_char, ...);
-}
-
-/// Print the pending exception as cffi does: "Exception ignored from cffi
-/// callback <function f at 0x...>:" (`what`, then `extra`) and the
-/// traceback, via sys.unraisablehook.
-pub(crate) fn report(py: Python<'_>, err: PyErr, what: &str, extra: &str) {
-    err.restore(py);
-    let msg = CString::new(format!("{what}{extra}")).unwrap_or_default();
-    // SAFETY: an exception is set; both functions consume it.
-    unsafe {
-        #[cfg(not(Py_3_13))]
-        _PyErr_WriteUnraisableMsg(msg.as_ptr(), std::ptr::null_mut());
-        #[cfg(Py_3_13)]
-        PyErr_FormatUnraisable(c"Exception ignored %s".as_ptr(), msg.as_ptr());
-        ffi::PyErr_Clear();
-    }
 }
 
 /// Entry of every callback called from C (libffi closures and `extern
@@ -156,7 +121,7 @@ unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_
             let extra = if CONVERT_ERR.with(|c| c.replace(false)) { ", trying to convert the result back to C" } else { "" };
             let what = format!("from cffi callback {}", data.callable.bind(py).repr().map(|r| r.to_string()).unwrap_or_default());
             match &data.onerror {
-                None => report(py, e, &what, extra),
+                None => crate::errors::report_unraisable(py, e, &what, extra),
                 Some(onerror) => {
                     let (t, v, tb) = (e.get_type(py), e.value(py).clone(), e.traceback(py));
                     // as cffi: a result of `onerror` that cannot be the
@@ -174,8 +139,8 @@ unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_
                     match handled {
                         Ok(()) => {}
                         Err(e2) => {
-                            report(py, e, &what, extra);
-                            report(py, e2, "during handling of the above exception by 'onerror'", "");
+                            crate::errors::report_unraisable(py, e, &what, extra);
+                            crate::errors::report_unraisable(py, e2, "during handling of the above exception by 'onerror'", "");
                         }
                     }
                 }
@@ -236,75 +201,69 @@ impl Drop for KeptThreadState {
     }
 }
 
-#[pymethods]
-impl FFIBase {
-    fn _callback<'py>(
-        &self,
-        py: Python<'py>,
-        cdecl: &Bound<'py, PyAny>,
-        python_callable: &Bound<'py, PyAny>,
-        error: Option<&Bound<'py, PyAny>>,
-        onerror: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let mut ct = self.resolve(py, cdecl, false)?;
-        if ct.get().kind == Kind::Function {
-            ct = crate::ffi_obj::function_pointer(py, &ct)?;
-        }
-        let c = ct.get();
-        if !(c.kind == Kind::Pointer && c.item().get().kind == Kind::Function) {
-            return Err(PyTypeError::new_err(format!("expected a function ctype, got '{}'", c.cname)));
-        }
-        if let Some(onerror) = onerror {
-            if !onerror.is_none() && !onerror.is_callable() {
-                return Err(PyTypeError::new_err(format!(
-                    "expected a callable object for 'onerror', not {}",
-                    convert::describe(py, onerror)
-                )));
-            }
-        }
-        let fct_obj = c.item().clone_ref(py);
-        let fct = fct_obj.get();
-        let f = fct.func.as_ref().expect("function type");
-        // `error=` is converted first, then the signature is checked (cffi's order)
-        let rc = f.result.get();
-        let err_bytes = crate::callback::error_bytes(py, rc, error)?;
-        if f.variadic {
-            return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
-                "{}: callback with unsupported argument or return type or with '...'",
-                c.cname
+/// `ffi.callback()` for a resolved ctype (ffi_callback.rs resolves it):
+/// a function-pointer cdata whose C calls run `python_callable`.
+pub fn new_callback<'py>(
+    py: Python<'py>,
+    ct: Py<CType>,
+    python_callable: &Bound<'py, PyAny>,
+    error: Option<&Bound<'py, PyAny>>,
+    onerror: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let c = ct.get();
+    if !(c.kind == Kind::Pointer && c.item().get().kind == Kind::Function) {
+        return Err(PyTypeError::new_err(format!("expected a function ctype, got '{}'", c.cname)));
+    }
+    if let Some(onerror) = onerror {
+        if !onerror.is_none() && !onerror.is_callable() {
+            return Err(PyTypeError::new_err(format!(
+                "expected a callable object for 'onerror', not {}",
+                convert::describe(py, onerror)
             )));
         }
-        // cffi builds no libffi description for such function types, and a
-        // callback then fails with one generic message.
-        let unsupported = |e: PyErr| {
-            if e.is_instance_of::<pyo3::exceptions::PyNotImplementedError>(py) {
-                pyo3::exceptions::PyNotImplementedError::new_err(format!(
-                    "{}: callback with unsupported argument or return type or with '...'",
-                    c.cname
-                ))
-            } else {
-                e
-            }
-        };
-        let mut args = Vec::with_capacity(f.args.len());
-        for a in &f.args {
-            args.push(crate::call::native_type(py, a.get(), "argument").map_err(unsupported)?);
-        }
-        let result = crate::call::native_type(py, rc, "return value").map_err(unsupported)?;
-        let plan = native::call::CallPlan::new(&args, result)
-            .map_err(|e| PyTypeError::new_err(format!("ctype '{}': {e}", c.cname)))?;
-        let data = Box::new(CallbackData {
-            callable: python_callable.clone().unbind(),
-            fct: fct_obj.clone_ref(py),
-            error: err_bytes,
-            onerror: onerror.filter(|o| !o.is_none()).map(|o| o.clone().unbind()),
-        });
-        let userdata = &*data as *const CallbackData as *mut c_void;
-        let closure = Closure::new(Arc::new(plan), trampoline, userdata)
-            .map_err(|e| pyo3::exceptions::PyMemoryError::new_err(format!("cannot create a callback: {e}")))?;
-        let code = closure.code_ptr() as *mut u8;
-        let holder: Box<dyn std::any::Any + Send> = Box::new(CallbackHolder { _closure: closure, data });
-        // SAFETY: the cdata owns the closure; its code pointer stays valid while it lives.
-        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, code, Owner::Callback(holder))) }
     }
+    let fct_obj = c.item().clone_ref(py);
+    let fct = fct_obj.get();
+    let f = fct.func.as_ref().expect("function type");
+    // `error=` is converted first, then the signature is checked (cffi's order)
+    let rc = f.result.get();
+    let err_bytes = crate::callback::error_bytes(py, rc, error)?;
+    if f.variadic {
+        return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+            "{}: callback with unsupported argument or return type or with '...'",
+            c.cname
+        )));
+    }
+    // cffi builds no libffi description for such function types, and a
+    // callback then fails with one generic message.
+    let unsupported = |e: PyErr| {
+        if e.is_instance_of::<pyo3::exceptions::PyNotImplementedError>(py) {
+            pyo3::exceptions::PyNotImplementedError::new_err(format!(
+                "{}: callback with unsupported argument or return type or with '...'",
+                c.cname
+            ))
+        } else {
+            e
+        }
+    };
+    let mut args = Vec::with_capacity(f.args.len());
+    for a in &f.args {
+        args.push(crate::call::native_type(py, a.get(), "argument").map_err(unsupported)?);
+    }
+    let result = crate::call::native_type(py, rc, "return value").map_err(unsupported)?;
+    let plan = native::call::CallPlan::new(&args, result)
+        .map_err(|e| PyTypeError::new_err(format!("ctype '{}': {e}", c.cname)))?;
+    let data = Box::new(CallbackData {
+        callable: python_callable.clone().unbind(),
+        fct: fct_obj.clone_ref(py),
+        error: err_bytes,
+        onerror: onerror.filter(|o| !o.is_none()).map(|o| o.clone().unbind()),
+    });
+    let userdata = &*data as *const CallbackData as *mut c_void;
+    let closure = Closure::new(Arc::new(plan), trampoline, userdata)
+        .map_err(|e| pyo3::exceptions::PyMemoryError::new_err(format!("cannot create a callback: {e}")))?;
+    let code = closure.code_ptr() as *mut u8;
+    let holder: Box<dyn cdata::CallbackOwner> = Box::new(CallbackHolder { _closure: closure, data });
+    // SAFETY: the cdata owns the closure; its code pointer stays valid while it lives.
+    unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, code, Owner::Callback(holder))) }
 }

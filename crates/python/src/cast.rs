@@ -80,7 +80,7 @@ unsafe fn pointer_into(py: Python<'_>, ct: &Py<CType>, addr: *mut u8, src: &Boun
 }}
 
 pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    if let Some(fnptr) = crate::lib_function::unwrap(py, src) {
+    if let Some(fnptr) = convert::pointer::lib_function_pointer(py, src) {
         // a compiled module's `lib.f` casts as its function pointer
         return cast(py, ct, &fnptr);
     }

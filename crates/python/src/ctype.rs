@@ -154,8 +154,38 @@ pub struct CType {
     /// Size and alignment, once the type is complete.
     layout: OnceLock<(usize, usize)>,
     record_info: RecordInfoSlot,
-    /// How to call a function type (built on first call).
-    pub call_spec: OnceLock<std::sync::Arc<crate::call::CallSpec>>,
+    /// How to call a function type (built on first call by call.rs).
+    pub call_spec: CallCache,
+}
+
+/// What the calls layer keeps on a function type: its libffi plan
+/// (call.rs's `CallSpec`), built on first call. Held without naming that
+/// type, so this layer does not depend on the one above it; a read checks
+/// the type by its `TypeId` (a compare, no virtual call).
+#[derive(Default)]
+pub struct CallCache(OnceLock<(std::any::TypeId, Box<dyn std::any::Any + Send + Sync>)>);
+
+impl CallCache {
+    /// The value kept, if there is one and it is a `T`.
+    #[inline]
+    pub fn get<T: std::any::Any + Send + Sync>(&self) -> Option<&T> {
+        let (id, value) = self.0.get()?;
+        if *id != std::any::TypeId::of::<T>() {
+            return None;
+        }
+        // SAFETY: `set` records the TypeId of the value's own type, checked
+        // equal to T's just above: the box holds a T (what `downcast_ref`
+        // does, without its virtual call).
+        Some(unsafe { &*(&**value as *const (dyn std::any::Any + Send + Sync) as *const T) })
+    }
+
+    /// Keep `value` unless a value is kept already (another thread built
+    /// the same plan first), then give what is kept. Its address is stable
+    /// from then on (call_int.rs keeps it in a cdata).
+    pub fn get_or_set<T: std::any::Any + Send + Sync>(&self, value: T) -> Option<&T> {
+        let _ = self.0.set((std::any::TypeId::of::<T>(), Box::new(value)));
+        self.get()
+    }
 }
 
 /// The struct/union layout of a record `CType`, built on first use. It is
@@ -195,6 +225,13 @@ fn cached(id: TypeId) -> Option<Py<CType>> {
 }
 
 /// The `CType` of an arena type (qualifiers stripped), created once.
+/// The pointer type to the function type `ct` (what cffi makes of a
+/// function type where a function pointer is expected).
+pub fn function_pointer(py: Python<'_>, ct: &Py<CType>) -> PyResult<Py<CType>> {
+    let id = arena().pointer(ct.get().id);
+    ctype_for(py, id)
+}
+
 pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
     // `id` and what it reaches are rooted by nothing until the `CType` is
     // cached, and building it may run Python code (a warning, a finalizer)
@@ -220,7 +257,7 @@ pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
         enum_values: None,
         layout: OnceLock::new(),
         record_info: RecordInfoSlot::default(),
-        call_spec: OnceLock::new(),
+        call_spec: CallCache::default(),
     };
     match ty {
         Type::Void => {}
@@ -621,7 +658,7 @@ impl CType {
         let values = self.enum_values.as_ref().ok_or_else(|| pyo3::exceptions::PyAttributeError::new_err("elements"))?;
         let d = PyDict::new(py);
         for (name, v) in values.iter().rev() {
-            d.set_item(crate::convert::integer::to_py(py, *v)?, name)?;
+            d.set_item(*v, name)?;
         }
         Ok(d.unbind())
     }
@@ -632,7 +669,7 @@ impl CType {
         let d = PyDict::new(py);
         // last enumerator first, as cffi builds it (and `elements`)
         for (name, v) in values.iter().rev() {
-            d.set_item(name, crate::convert::integer::to_py(py, *v)?)?;
+            d.set_item(name, *v)?;
         }
         Ok(d.unbind())
     }

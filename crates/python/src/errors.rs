@@ -123,3 +123,27 @@ pub fn not_a_cdata_argument(func: &str, obj: &Bound<'_, PyAny>) -> PyErr {
     };
     PyTypeError::new_err(format!("{func}() argument 1 must be _cffi_backend._CDataBase, not {tname}"))
 }
+
+extern "C" {
+    #[cfg(not(Py_3_13))]
+    fn _PyErr_WriteUnraisableMsg(err_msg: *const std::ffi::c_char, obj: *mut pyo3::ffi::PyObject);
+    #[cfg(Py_3_13)]
+    fn PyErr_FormatUnraisable(format: *const std::ffi::c_char, ...);
+}
+
+/// Print `err` as cffi does for an error nothing can raise (a callback
+/// called from C, an `ffi.gc` destructor): "Exception ignored from cffi
+/// callback <function f at 0x...>:" (`what`, then `extra`) and the
+/// traceback, via sys.unraisablehook.
+pub(crate) fn report_unraisable(py: Python<'_>, err: PyErr, what: &str, extra: &str) {
+    err.restore(py);
+    let msg = std::ffi::CString::new(format!("{what}{extra}")).unwrap_or_default();
+    // SAFETY: an exception is set; both functions consume it.
+    unsafe {
+        #[cfg(not(Py_3_13))]
+        _PyErr_WriteUnraisableMsg(msg.as_ptr(), std::ptr::null_mut());
+        #[cfg(Py_3_13)]
+        PyErr_FormatUnraisable(c"Exception ignored %s".as_ptr(), msg.as_ptr());
+        pyo3::ffi::PyErr_Clear();
+    }
+}

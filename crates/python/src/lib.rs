@@ -19,6 +19,7 @@ mod ctype_gc;
 mod entry;
 mod errors;
 mod fast_methods;
+mod ffi_callback;
 mod ffi_obj;
 mod file;
 mod header;
@@ -43,6 +44,9 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     call_int::init(py);
+    // the lower layers reach these higher ones only through hooks set here
+    cdata::set_function_pointer_call(call::cdata_vectorcall);
+    convert::pointer::set_lib_function_pointer(lib_function::unwrap);
     m.add_class::<ffi_obj::FFIBase>()?;
     fast_methods::install(py, &py.get_type::<ffi_obj::FFIBase>())?;
     m.add_class::<ctype::CType>()?;

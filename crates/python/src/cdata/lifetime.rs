@@ -312,7 +312,7 @@ fn call_keeping_error(py: Python<'_>, f: &Py<PyAny>, arg: &Py<PyAny>) {
     if let Err(e) = result {
         // cffi's heading: "Exception ignored from callback for ffi.gc <cdata ...>"
         let what = arg.bind(py).repr().map(|r| r.to_string()).unwrap_or_else(|_| "?".into());
-        crate::callback::report(py, e, &format!("from callback for ffi.gc {what}"), "");
+        crate::errors::report_unraisable(py, e, &format!("from callback for ffi.gc {what}"), "");
     }
     if let Some(e) = saved {
         e.restore(py);

@@ -8,6 +8,7 @@ mod methods;
 pub mod repr;
 pub mod lifetime;
 pub mod extent;
+pub mod new;
 
 pub use lifetime::{FewHolds, Holds, MemoryHold};
 
@@ -21,6 +22,30 @@ use pyo3::types::{PyTuple, PyType};
 
 use crate::convert::Room;
 use crate::ctype::CType;
+
+/// What a callback cdata owns (callback.rs's closure and Python callable),
+/// seen from the object model: the calls layer implements it, so this
+/// layer does not depend on that one.
+pub trait CallbackOwner: Send {
+    /// Report the Python objects it holds to the cycle collector.
+    fn visit_refs(&self, each: &mut dyn FnMut(*mut ffi::PyObject));
+    /// Break a reference cycle through it (its Python function becomes
+    /// `None`; the C function pointer stays valid).
+    fn clear_refs(&mut self, py: Python<'_>);
+    /// The repr of the Python function, for the cdata's repr.
+    fn callable_repr(&self, py: Python<'_>) -> PyResult<String>;
+}
+
+/// The vectorcall entry of function-pointer cdata (call.rs's
+/// `cdata_vectorcall`), set once when the module is initialised (lib.rs):
+/// the calls layer sits above the object model.
+static FUNCTION_POINTER_CALL: std::sync::OnceLock<ffi::vectorcallfunc> = std::sync::OnceLock::new();
+
+/// Set the vectorcall entry of function-pointer cdata (at module init).
+pub fn set_function_pointer_call(entry: ffi::vectorcallfunc) {
+    // a second module init (subinterpreters) sets the same function
+    let _ = FUNCTION_POINTER_CALL.set(entry);
+}
 
 /// What keeps the memory behind `ptr` alive, and how to give it back
 /// (`lifetime.rs` has the rules).
@@ -43,7 +68,7 @@ pub enum Owner {
     /// `ffi.from_buffer(obj)`: the buffer view, released when given back.
     Buffer(Box<ffi::Py_buffer>),
     /// `ffi.callback(...)`: the closure and its Python callable.
-    Callback(Box<dyn std::any::Any + Send>),
+    Callback(Box<dyn CallbackOwner>),
     /// Given back (after `ffi.release()`).
     Released,
     /// A given-back `ffi.from_buffer()` cdata (its repr says so).
@@ -311,7 +336,7 @@ unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, ar
             }
         }
         Owner::Handle(obj) => each(obj.as_ptr()),
-        Owner::Callback(holder) => crate::callback::visit_refs(holder.as_ref(), &mut each),
+        Owner::Callback(holder) => holder.visit_refs(&mut each),
         _ => {}
     }
     result
@@ -326,7 +351,7 @@ unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int { unsafe {
     crate::entry::attached_int(|py| {
         let obj = slf as *mut CDataObject;
         match &mut (*obj).owner {
-            Owner::Callback(holder) => crate::callback::clear_refs(py, holder.as_mut()),
+            Owner::Callback(holder) => holder.clear_refs(py),
             Owner::Handle(x) => *x = py.None(),
             _ => {}
         }
@@ -384,7 +409,7 @@ pub unsafe fn new_cdata_raw(ctype_obj: *mut ffi::PyObject, ct: &CType, ptr: *mut
     (*obj).exports = 0;
     (*obj).release_pending = false;
     (*obj).vectorcall = if ct.kind == crate::ctype::Kind::Pointer && ct.item().get().kind == crate::ctype::Kind::Function {
-        Some(crate::call::cdata_vectorcall)
+        FUNCTION_POINTER_CALL.get().copied()
     } else {
         None
     };

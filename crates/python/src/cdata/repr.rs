@@ -56,10 +56,7 @@ pub fn repr_string(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
             }
         }
         Owner::ReleasedBuffer => "buffer RELEASED".to_string(),
-        Owner::Callback(_) => {
-            let f = crate::callback::callback_repr(py, c)?;
-            format!("calling {f}")
-        }
+        Owner::Callback(holder) => format!("calling {}", holder.callable_repr(py)?),
         _ if ct.kind == Kind::Array && ct.length.is_none() => format!("sliced length {}", c.length),
         _ if matches!(ct.kind, Kind::Struct | Kind::Union) => return Ok(format!("<cdata '{name} &' {}>", value_part(py, c)?)),
         _ => value_part(py, c)?,

@@ -1,7 +1,7 @@
 //! Arrays: initialised from lists, tuples, bytes (char arrays), str (wide
 //! char arrays) or another cdata array of the same type.
 
-use pyo3::exceptions::PyIndexError;
+use pyo3::exceptions::{PyIndexError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
@@ -167,4 +167,19 @@ pub fn check_bools(bytes: &[u8]) -> PyResult<()> {
         return Err(pyo3::exceptions::PyValueError::new_err("an array of _Bool can only contain \\x00 or \\x01"));
     }
     Ok(())
+}
+
+/// An array length given as an integer (anything with `__index__`), with
+/// Python's own error for other objects; too large is `OverflowError`.
+pub fn index_length(obj: &Bound<'_, PyAny>) -> PyResult<isize> {
+    // SAFETY: PyNumber_Index returns a new reference or NULL with an error set.
+    let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), pyo3::ffi::PyNumber_Index(obj.as_ptr())) }.map_err(|e| {
+        if e.is_instance_of::<PyTypeError>(obj.py()) {
+            let tname = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+            PyTypeError::new_err(format!("expected new array length or list/tuple/str, not {tname}"))
+        } else {
+            e
+        }
+    })?;
+    index.extract::<isize>().map_err(|_| pyo3::exceptions::PyOverflowError::new_err("Python int too large to convert to C ssize_t"))
 }

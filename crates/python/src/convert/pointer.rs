@@ -39,11 +39,32 @@ pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
     Ok(())
 }}
 
+/// What finds the function-pointer cdata a compiled module's `lib.f`
+/// stands for (lib_function.rs's `unwrap`).
+pub type LibFunctionPointer = for<'py> fn(Python<'py>, &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>>;
+
+/// Set once when the module is initialised (lib.rs): the Lib layer sits
+/// above the object model, which reaches it only through here.
+static LIB_FUNCTION_POINTER: std::sync::OnceLock<LibFunctionPointer> = std::sync::OnceLock::new();
+
+/// Set what `lib_function_pointer` asks (at module init).
+pub fn set_lib_function_pointer(find: LibFunctionPointer) {
+    // a second module init (subinterpreters) sets the same function
+    let _ = LIB_FUNCTION_POINTER.set(find);
+}
+
+/// The function-pointer cdata behind `obj` if it is a compiled module's
+/// `lib.f`.
+#[inline]
+pub fn lib_function_pointer<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
+    LIB_FUNCTION_POINTER.get().and_then(|find| find(py, obj))
+}
+
 /// The pointer value of `obj` for a `ct` slot, with cffi's checks.
 pub fn extract(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>) -> PyResult<*mut u8> {
     let Some(cd) = cdata::as_cdata(py, obj) else {
         // a compiled module's `lib.f` stands for its function pointer
-        if let Some(fnptr) = crate::lib_function::unwrap(py, obj) {
+        if let Some(fnptr) = lib_function_pointer(py, obj) {
             return extract(py, ct, &fnptr);
         }
         return Err(convert_error(py, ct, obj, "cdata pointer"));

@@ -76,7 +76,7 @@ fn var_length(arr: &CType, value: &Bound<'_, PyAny>) -> PyResult<usize> {
     if let Some(n) = super::array::init_length(arr, value)? {
         return Ok(n);
     }
-    let n = crate::ffi_obj::index_length(value)?;
+    let n = super::array::index_length(value)?;
     if n < 0 {
         return Err(pyo3::exceptions::PyValueError::new_err("negative array length"));
     }
