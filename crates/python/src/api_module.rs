@@ -860,42 +860,7 @@ fn variadic_unsupported(py: Python<'_>, ptr_ct: &Py<CType>) -> PyResult<Option<S
 }
 
 fn record_unsupported(_py: Python<'_>, ct: &CType, place: &str) -> PyResult<Option<String>> {
-    let api = format!(
-        " are only supported as {place} if the function is 'API mode' and non-variadic (i.e. declared inside \
-         ffibuilder.cdef()+ffibuilder.set_source() and not taking a final '...' argument)"
-    );
-    let Some(rid) = ct.record else { return Ok(None) };
-    if ct.kind == Kind::Union {
-        return Ok(Some(format!("ctype '{}' not supported as {place} by libffi.  Unions{api}", ct.cname)));
-    }
-    let a = arena();
-    let rec = a.record(rid);
-    let Some(fields) = rec.fields.as_ref() else { return Ok(None) };
-    let detail = if rec.partial || fields.iter().any(|f| f.name.is_empty() && f.bitsize.is_none()) {
-        "It is a struct declared with \"...;\", but the C calling convention may depend on the missing fields; \
-         or, it contains anonymous struct/unions"
-    } else if rec.packing != cdecl::Packing::Natural {
-        "It is a 'packed' structure, with a different layout than expected by libffi"
-    } else if fields.iter().any(|f| f.bitsize.is_some()) {
-        "It is a struct with bit fields, which libffi does not support"
-    } else if fields.iter().any(|f| {
-        let mut t = a.strip_top_quals(f.ty);
-        let mut flat = 1u64;
-        while let cdecl::Type::Array { item, len } = a.get(t) {
-            // saturating: a product of huge lengths must not wrap to 0
-            flat = flat.saturating_mul(match len {
-                cdecl::ArrayLen::Fixed(n) => *n,
-                _ => 0,
-            });
-            t = a.strip_top_quals(*item);
-        }
-        flat == 0
-    }) {
-        "It is a struct with a zero-length array, which libffi does not support"
-    } else {
-        return Ok(None);
-    };
-    Ok(Some(format!("ctype '{}' not supported as {place}.  {detail}.  Such structs{api}", ct.cname)))
+    Ok(crate::calls::by_value::problem(ct, place))
 }
 
 /// Messages of `raise_not_implemented`, by function pointer type.

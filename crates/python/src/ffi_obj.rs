@@ -281,11 +281,7 @@ impl FFIBase {
         let packing = if packed {
             Packing::Pack(1)
         } else {
-            match pack {
-                None | Some(0) => Packing::Natural,
-                Some(n) if n.is_power_of_two() => Packing::Pack(n),
-                Some(n) => return Err(PyValueError::new_err(format!("'pack' must be a power of two, not {n}"))),
-            }
+            Packing::from_pack(pack.unwrap_or(0)).map_err(PyValueError::new_err)?
         };
         let options = CdefOptions { override_existing: override_, packing, dllexport, ..CdefOptions::default() };
         let report = py.detach(|| {

@@ -118,33 +118,12 @@ pub fn native_type(py: Python<'_>, ct: &CType, place: &str) -> PyResult<NativeTy
         Conv::DoubleComplex => NativeType::ComplexF64,
         Conv::Pointer | Conv::Array => NativeType::Pointer,
         Conv::Record => {
-            if ct.kind == Kind::Union {
-                return Err(PyNotImplementedError::new_err(format!(
-                    "ctype '{0}' not supported as {place} by libffi.  Unions{1}",
-                    ct.cname,
-                    only_in_api_mode(place)
-                )));
-            }
-            // a struct declared with "...;": its real fields are unknown,
-            // and so is how the C calling convention passes it
-            if ct.record.is_some_and(|rid| crate::state::arena().record(rid).partial) {
-                return Err(PyNotImplementedError::new_err(format!(
-                    "ctype '{0}' not supported as {place}.  It is a struct declared with \"...;\", but the C calling \
-                     convention may depend on the missing fields; or, it contains anonymous struct/unions.  Such structs{1}",
-                    ct.cname,
-                    only_in_api_mode(place)
-                )));
+            if let Some(why) = super::by_value::problem(ct, place) {
+                return Err(PyNotImplementedError::new_err(why));
             }
             let info = ct.record_info(py)?;
             let mut elements = Vec::new();
             for f in &info.fields {
-                if f.bitsize >= 0 {
-                    return Err(PyNotImplementedError::new_err(format!(
-                        "ctype '{0}' not supported as {place}.  It is a struct with bit fields, which libffi does not support.  Such structs{1}",
-                        ct.cname,
-                        only_in_api_mode(place)
-                    )));
-                }
                 push_flattened(py, f.ctype.get(), place, 1, &mut elements)?;
             }
             NativeType::Struct { size: info.size, align: info.align, elements }
@@ -178,14 +157,6 @@ fn push_flattened(py: Python<'_>, fc: &CType, place: &str, count: usize, element
     })?;
     elements.extend(std::iter::repeat_n(item, count));
     Ok(())
-}
-
-/// cffi's advice when libffi cannot describe a struct or union.
-fn only_in_api_mode(place: &str) -> String {
-    format!(
-        " are only supported as {place} if the function is 'API mode' and non-variadic (i.e. declared inside \
-         ffibuilder.cdef()+ffibuilder.set_source() and not taking a final '...' argument)"
-    )
 }
 
 fn spec_for(py: Python<'_>, fct: &CType, extra: &[Py<CType>]) -> PyResult<CallSpec> {

@@ -3,6 +3,7 @@
 //! and Python callbacks called from C. Imports the object model, the types
 //! and the base, never the FFI object or a Lib.
 
+pub mod by_value;
 pub mod call;
 pub mod call_int;
 pub mod callback;
