@@ -31,8 +31,10 @@ mod library;
 mod metered;
 
 /// libffi's default ABI number on this platform (what `ctype.abi` reports).
-pub const FFI_DEFAULT_ABI: i32 = 2;
-pub const FFI_STDCALL: i32 = 2;
+pub const FFI_DEFAULT_ABI: i32 = native::abi::DEFAULT_ABI;
+/// `__stdcall` only means something on 32-bit Windows, which rcffi does
+/// not build for: elsewhere cffi gives such functions the default ABI.
+pub const FFI_STDCALL: i32 = FFI_DEFAULT_ABI;
 
 /// `gil_used = true`: cdata fields, the ctype caches and the lifetime
 /// counts (cdata/lifetime.rs) are plain fields protected by the GIL, so a
