@@ -20,6 +20,12 @@ if command -v node >/dev/null; then PYRIGHT=pyright; else PYRIGHT="pyright[nodej
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check "mkdocs>=1.6,<2" "mkdocs-material>=9.5" \
   "mkdocstrings[python]>=0.26" || echo "note: mkdocs not installed; the site build test will skip"
 
+echo "== layers of crates/python/src (no file imports from a higher one)"
+"$PY" scripts/check_layers.py
+
+echo "== cargo clippy (the workspace lints of Cargo.toml, warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
 echo "== cargo test (Rust crates)"
 cargo test --workspace
 

@@ -398,14 +398,6 @@ for _name, _value in vars(_rcffi).items():
 del _name, _value
 
 
-def _warn_and_return(message):
-    _warn(message, 4)
-
-
-if sys.platform == "win32":  # pragma: no cover
-    pass
-
-
 def _checked_pack(method, csource, packed, pack):
     """The arguments of ``cdef()`` (and ``embedding_api()``) checked as
     cffi checks them; the pack value API mode records (1 for

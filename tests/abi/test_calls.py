@@ -714,6 +714,29 @@ def test_struct_libffi_cannot_pass_fails_at_call_not_at_lookup(ffi_mod):
         g(ffi.new("union u *")[0])
 
 
+@pytest.mark.parametrize("cdef, kwds, detail", [
+    ("struct s { char a; int b; };", {"packed": True},
+     "It is a 'packed' structure, with a different layout than expected by libffi"),
+    ("struct s { int n; int a[0]; };", {},
+     "It is a struct with a zero-length array, which libffi does not support"),
+    ("struct s { int x; struct { int y; }; };", {},
+     'It is a struct declared with "...;", but the C calling convention may depend on the missing fields; '
+     "or, it contains anonymous struct/unions"),
+])
+def test_struct_libffi_cannot_pass_is_refused_in_cffis_words(ffi_mod, cdef, kwds, detail):
+    # one rule for ABI mode and API-mode variadic calls (a zero-length
+    # array field used to reach libffi and crash the process)
+    ffi = ffi_mod.FFI()
+    ffi.cdef(cdef + " int memcmp(struct s, struct s);", **kwds)
+    memcmp = ffi.dlopen(None).memcmp
+    with pytest.raises(NotImplementedError) as info:
+        memcmp(ffi.new("struct s *")[0], ffi.new("struct s *")[0])
+    assert str(info.value) == (
+        "ctype 'struct s' not supported as argument.  %s.  Such structs are only supported as argument if the "
+        "function is 'API mode' and non-variadic (i.e. declared inside ffibuilder.cdef()+ffibuilder.set_source() "
+        "and not taking a final '...' argument)" % detail)
+
+
 def test_repeated_long_calls_across_digit_boundaries(lib):
     values = [0, 1, -1, 2**30 - 1, 2**30, -(2**30) + 1, -(2**30), 2**31, -(2**62), 2**62, 2**63 - 2]
     for _ in range(2):

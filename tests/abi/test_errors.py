@@ -484,6 +484,17 @@ def test_sizeof_says_what_is_wrong_with_the_fields(ffi, src, message):
     assert str(info.value) == message
 
 
+@pytest.mark.skipif(not RCFFI, reason="the chained cause is rcffi's; cffi raises the ValueError alone")
+def test_unknown_size_keeps_the_parsers_error_as_its_cause(ffi):
+    # cffi's words, and (as `raise ... from`) the error that says why
+    ffi.cdef("struct s;")
+    with pytest.raises(ValueError) as info:
+        ffi.sizeof("struct s")
+    assert str(info.value) == "ctype 'struct s' is of unknown size"
+    assert isinstance(info.value.__cause__, FFIError)
+    assert "struct s" in str(info.value.__cause__)
+
+
 # ---------------------------------------------------- malformed cdef text
 
 @pytest.mark.parametrize("src, position, rcffi_detail", [

@@ -1,5 +1,5 @@
 """Accesses through a pointer into memory rcffi owns stay inside it
-(crates/python/src/cdata/extent.rs, docs/compat.md "Pointers into owned
+(crates/python/src/object/cdata/extent.rs, docs/compat.md "Pointers into owned
 memory"): an index, a slice, ``ffi.memmove``, ``ffi.unpack`` or
 ``ffi.string`` that would leave an ``ffi.new()``, allocator or
 ``ffi.from_buffer()`` block raises instead of reading or writing past it.

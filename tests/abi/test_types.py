@@ -175,6 +175,14 @@ def test_function_pointer_ctype_args_result_ellipsis_abi(ffi):
     assert ffi.typeof("int(*)(void)").args == ()
 
 
+def test_function_abi_is_libffis_default_on_this_machine(ffi):
+    # libffi's FFI_DEFAULT_ABI (2 on x86-64 Unix, 1 on AArch64), as cffi
+    # reports it; __stdcall means nothing outside 32-bit Windows
+    backend = pytest.importorskip("_cffi_backend", reason="cffi's backend gives libffi's number to compare with")
+    assert ffi.typeof("int(*)(int)").abi == backend.FFI_DEFAULT_ABI
+    assert ffi.typeof("int(__stdcall *)(int)").abi == backend.FFI_DEFAULT_ABI
+
+
 def test_function_argument_arrays_and_functions_decay_to_pointers(ffi):
     t = ffi.typeof("int(*)(int[3], int(int))")
     assert t.args == (ffi.typeof("int *"), ffi.typeof("int(*)(int)"))

@@ -26,9 +26,24 @@ pub enum ErrorKind {
     Missing,
 }
 
+/// What kind of text a location is in: the edge that turns an error into a
+/// Python exception words it by this (cffi's `cannot parse "..."` for cdef
+/// text and type strings, the full diagnostic for headers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// `ffi.cdef()` text (also where a line marker renamed the position).
+    Cdef,
+    /// A type string given to `ffi.new()`, `ffi.typeof()`, ...
+    TypeString,
+    /// A header read by the preprocessor (`cdef_header`).
+    Header,
+}
+
 /// A position in a named source text (1-based line and column).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
+    /// The kind of text it points into.
+    pub origin: Origin,
     /// `<cdef source string>` for `ffi.cdef()` text, a path for headers.
     pub source_name: String,
     /// 1-based line.
@@ -48,9 +63,16 @@ pub struct Location {
     pub from_line_marker: bool,
 }
 
-/// An error with its message and, when it comes from source text, where.
+/// An error: its kind, message and, when it comes from source text, where.
+/// One pointer wide (the body is boxed), so that the `Result`s of the
+/// parser and the layout code stay small on their success paths; the
+/// fields read through `Deref`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Diagnostic>);
+
+/// What an [`Error`] holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
     /// Which Python exception it becomes.
     pub kind: ErrorKind,
     /// What was wrong, without the location.
@@ -64,10 +86,28 @@ pub struct Error {
     pub help: Option<String>,
 }
 
+impl std::ops::Deref for Error {
+    type Target = Diagnostic;
+    fn deref(&self) -> &Diagnostic {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut Diagnostic {
+        &mut self.0
+    }
+}
+
 impl Error {
     /// An error of `kind` with no location yet.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error { kind, message: message.into(), location: None, syntax: false, help: None }
+        Error(Box::new(Diagnostic { kind, message: message.into(), location: None, syntax: false, help: None }))
+    }
+
+    /// The error's parts, by value.
+    pub fn into_diagnostic(self) -> Diagnostic {
+        *self.0
     }
 
     /// A `CDefError`.
@@ -115,9 +155,18 @@ impl Error {
         self.help.as_ref().map_or(String::new(), |h| format!("\n  = help: {h}"))
     }
 
-    /// Attach a location computed from a byte range of `source`.
+    /// Attach a location computed from a byte range of `source` (cdef
+    /// text; see [`Error::in_origin`] for the others).
     pub fn at(mut self, source_name: &str, source: &str, span: crate::Span) -> Error {
         self.location = Some(Location::from_span(source_name, source, span));
+        self
+    }
+
+    /// Say what kind of text the location (if any) is in.
+    pub fn in_origin(mut self, origin: Origin) -> Error {
+        if let Some(loc) = self.location.as_mut() {
+            loc.origin = origin;
+        }
         self
     }
 }
@@ -133,6 +182,7 @@ impl Location {
         let end = (span.end as usize).clamp(start, line_end);
         let width = source[start..end].chars().count().max(1) as u32;
         Location {
+            origin: Origin::Cdef,
             source_name: source_name.to_string(),
             line,
             column,

@@ -83,12 +83,10 @@ pub type FxHashSet<K> = HashSet<K, FxBuild>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::hash::{BuildHasher, Hash};
+    use std::hash::BuildHasher;
 
     fn hash_of(s: &str) -> u64 {
-        let mut h = FxBuild::default().build_hasher();
-        s.hash(&mut h);
-        h.finish()
+        FxBuild::default().hash_one(s)
     }
 
     #[test]

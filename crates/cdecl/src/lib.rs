@@ -32,7 +32,7 @@ pub mod verify_check;
 pub mod snapshot;
 pub mod cffi_tables;
 
-pub use error::{Error, ErrorKind, Location};
+pub use error::{Diagnostic, Error, ErrorKind, Location, Origin};
 pub use registry::{CdefOptions, CdefReport, ConstValue, DeclKind, Declaration, Registry};
 pub use types::{
     Abi, ArrayLen, EnumDef, EnumId, Field, FieldLayout, FuncType, Packing, Prim, PrimKind, Quals, Record,

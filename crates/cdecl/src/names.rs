@@ -128,7 +128,8 @@ fn function_name(arena: &TypeArena, fty: TypeId, repl: &str) -> (String, usize) 
 /// tag); an anonymous one has only that. `cname` is the parser's:
 /// `"struct TAG"`, `"struct $N"` or the typedef name.
 pub fn c_spelling(keyword: &str, tag: Option<&str>, cname: &str) -> Option<String> {
-    let by_typedef = !cname.contains('$') && !(cname.starts_with(keyword) && cname[keyword.len()..].starts_with(' '));
+    let tagged = cname.strip_prefix(keyword).is_some_and(|rest| rest.starts_with(' '));
+    let by_typedef = !cname.contains('$') && !tagged;
     match tag {
         _ if by_typedef => Some(cname.to_string()),
         Some(tag) => Some(format!("{keyword} {tag}")),

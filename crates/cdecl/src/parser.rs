@@ -156,7 +156,7 @@ fn cdef_numbered(reg: &mut Registry, arena: &mut TypeArena, source: &str, option
 /// the text above the error costs nothing on success.
 fn follow_line_markers(source: &str, mut e: Error) -> Error {
     let Some(loc) = e.location.as_mut() else { return e };
-    if loc.source_name == TYPE_SOURCE_NAME || !loc.included_from.is_empty() {
+    if loc.origin != crate::error::Origin::Cdef || !loc.included_from.is_empty() {
         return e;
     }
     let mut marker: Option<(u32, u32, Option<&str>)> = None; // (line of marker, N, file)
@@ -185,7 +185,8 @@ fn follow_line_markers(source: &str, mut e: Error) -> Error {
 pub(crate) const TYPE_SOURCE_NAME: &str = "<type string>";
 
 pub(crate) fn parse_type(reg: &Registry, arena: &mut TypeArena, text: &str) -> Result<TypeId, Error> {
-    let toks = lexer::lex(TYPE_SOURCE_NAME, text)?;
+    let in_type_string = |e: Error| e.in_origin(crate::error::Origin::TypeString);
+    let toks = lexer::lex(TYPE_SOURCE_NAME, text).map_err(in_type_string)?;
     // anonymous records of a type string take the registry's next numbers,
     // as in cffi (one counter per FFI for cdefs and type strings)
     let others = arena.swap_anonymous_counter(reg.anonymous_count.get(), false);
@@ -202,7 +203,7 @@ pub(crate) fn parse_type(reg: &Registry, arena: &mut TypeArena, text: &str) -> R
     if r.is_ok() {
         reg.anonymous_count.set(own);
     }
-    r
+    r.map_err(in_type_string)
 }
 
 pub(crate) fn include(reg: &mut Registry, other: &Registry) -> Result<(), Error> {
@@ -395,7 +396,11 @@ impl<'a> Parser<'a> {
         let e = Error::new(kind, msg);
         // Preprocessed text: point into the original files instead.
         match self.hdr.locator.and_then(|locate| locate(span)) {
-            Some(loc) => Error { location: Some(loc), ..e },
+            Some(loc) => {
+                let mut e = e;
+                e.location = Some(loc);
+                e
+            }
             None => e.at(self.source_name, self.src, span),
         }
     }

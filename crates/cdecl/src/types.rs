@@ -334,6 +334,18 @@ pub enum Packing {
     Pack(u32),
 }
 
+impl Packing {
+    /// The packing of cffi's `pack=` value (`packed=True` is 1, 0 is
+    /// none), or cffi's complaint: the one place the rule is checked.
+    pub fn from_pack(pack: u32) -> Result<Packing, String> {
+        match pack {
+            0 => Ok(Packing::Natural),
+            n if n.is_power_of_two() => Ok(Packing::Pack(n)),
+            n => Err(format!("'pack' must be a power of two, not {n}")),
+        }
+    }
+}
+
 /// A struct or union: its identity and, once known, its body.
 #[derive(Clone, Debug)]
 pub struct Record {

@@ -207,6 +207,7 @@ fn header_mode_reads_gcc_preprocessed_text() {
 fn cdef_text_of_system_headers_is_valid_cdef() {
     for h in ["stdio.h", "pthread.h", "signal.h", "sys/stat.h", "time.h", "zlib.h"] {
         if !std::path::Path::new("/usr/include").join(h).is_file() {
+            common::skipped(&format!("<{h}>"), "the header is not installed");
             continue;
         }
         let text = to_cdef_text(h, &HeaderOptions::default()).unwrap();

@@ -479,11 +479,11 @@ fn line_markers_anywhere_and_in_error_positions() {
     ];
     for (src, file, line, column) in cases {
         let e = Ffi::new().try_cdef(src).unwrap_err();
-        let loc = e.location.unwrap_or_else(|| panic!("no location for {src:?}"));
+        let loc = e.into_diagnostic().location.unwrap_or_else(|| panic!("no location for {src:?}"));
         assert_eq!((loc.source_name.as_str(), loc.line, loc.column, loc.from_line_marker), (file, line, column, true), "{src:?}");
     }
     // without a marker the position is the text's own
-    let loc = Ffi::new().try_cdef("int f(int);\nint x y;").unwrap_err().location.unwrap();
+    let loc = Ffi::new().try_cdef("int f(int);\nint x y;").unwrap_err().into_diagnostic().location.unwrap();
     assert_eq!((loc.source_name.as_str(), loc.line, loc.from_line_marker), ("<cdef source string>", 2, false));
 }
 
@@ -531,4 +531,20 @@ fn anonymous_records_of_type_strings_go_on_with_the_registry_numbers() {
     // another FFI starts again at $1
     let mut g = Ffi::new();
     assert_eq!(g.cname("struct { float a; } *"), "struct $1 *");
+}
+
+/// An error is one pointer wide (the parser's and layout code's `Result`s
+/// stay small) and says what kind of text it points into, which decides
+/// how rcffi's Python edge words it.
+#[test]
+fn errors_are_small_and_know_their_origin() {
+    assert_eq!(std::mem::size_of::<cdecl::Error>(), std::mem::size_of::<usize>());
+    let in_cdef = Ffi::new().try_cdef("int x y;").unwrap_err();
+    assert_eq!(in_cdef.location.as_ref().map(|l| l.origin), Some(cdecl::Origin::Cdef));
+    let mut f = Ffi::new();
+    let in_type = f.reg.parse_type(&mut f.arena, "int x y").unwrap_err();
+    let loc = in_type.location.as_ref().expect("a located error");
+    assert_eq!((loc.origin, loc.source_name.as_str()), (cdecl::Origin::TypeString, "<type string>"));
+    // rendered the same as before: location, message, excerpt
+    assert!(in_type.to_string().starts_with("<type string>:1:"), "{in_type}");
 }

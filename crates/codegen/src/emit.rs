@@ -725,7 +725,7 @@ impl<'a> Emitter<'a> {
              if (first == (size_t)-1)\n                first = i;\n            n++;\n        }}\n    }}\n    \
              *o = (unsigned long long)first * 256u + (unsigned long long)n;\n    return 0;\n}}\n"
         );
-        row(&mut self.ints, &format!("{sname}.{field}:bits"), format!("{fname}"));
+        row(&mut self.ints, &format!("{sname}.{field}:bits"), fname.to_string());
     }
 }
 

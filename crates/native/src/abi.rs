@@ -7,6 +7,11 @@ use libffi::low::{ffi_arg, types};
 
 pub use crate::ffi_types::FfiTypes;
 
+/// libffi's default ABI number on this target (`FFI_DEFAULT_ABI`: 2,
+/// `FFI_UNIX64`, on x86-64 Unix; 1, `FFI_SYSV`, on AArch64 Linux), what
+/// cffi reports as a function ctype's `abi`.
+pub const DEFAULT_ABI: i32 = libffi::low::ffi_abi_FFI_DEFAULT_ABI as i32;
+
 /// A C type passed or returned by value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NativeType {
@@ -53,14 +58,6 @@ impl NativeType {
             NativeType::LongDouble => unsafe { (*addr_of!(types::longdouble)).size },
             NativeType::Struct { size, .. } => *size,
         }
-    }
-
-    /// Whether the type is a signed integer (decides sign- vs zero-extension).
-    pub fn is_signed_int(&self) -> bool {
-        matches!(
-            self,
-            NativeType::I8 | NativeType::I16 | NativeType::I32 | NativeType::I64
-        )
     }
 
     /// Integers narrower than `ffi_arg`: libffi moves these as a whole

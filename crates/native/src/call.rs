@@ -130,7 +130,7 @@ impl CallPlan {
     /// `fnptr` must be a C function of this plan's signature, `args` must
     /// point to `arg_count()` valid pointers to values of the right types,
     /// and `ret` must be writable for `ret_buffer_size()` bytes.
-    pub unsafe fn call(&self, fnptr: *const c_void, args: *mut *mut c_void, ret: *mut c_void) {
+    pub unsafe fn call(&self, fnptr: *const c_void, args: *mut *mut c_void, ret: *mut c_void) { unsafe {
         let size = self.ret.size();
         let mut scratch = Scratch::new(size);
         let rvalue = scratch.as_mut_ptr();
@@ -142,7 +142,7 @@ impl CallPlan {
         } else if size > 0 {
             std::ptr::copy_nonoverlapping(rvalue as *const u8, ret as *mut u8, size);
         }
-    }
+    }}
 }
 
 fn check_status(status: raw::ffi_status) -> Result<(), String> {

@@ -94,7 +94,7 @@ unsafe extern "C" fn entry(
     result: *mut c_void,
     args: *mut *mut c_void,
     target: *mut c_void,
-) {
+) { unsafe {
     let t = &*(target as *const Target);
     let ret = t.plan.ret_type();
     let args = args as *const *const c_void;
@@ -115,4 +115,4 @@ unsafe extern "C" fn entry(
         std::ptr::write_bytes(result as *mut u8, 0, ret.size());
         (t.handler)(t.userdata, result, args);
     }
-}
+}}

@@ -98,9 +98,9 @@ macro_rules! dispatch {
 ///
 /// # Safety
 /// As [`call_mixed`] with no floating-point arguments.
-pub unsafe fn call(fnptr: *const c_void, args: &[u64], ret: DirectRet) -> RetValue {
+pub unsafe fn call(fnptr: *const c_void, args: &[u64], ret: DirectRet) -> RetValue { unsafe {
     call_mixed(fnptr, args, &[], ret)
-}
+}}
 
 /// Call `fnptr` with `ints` in integer registers and `floats` in
 /// floating-point registers.
@@ -112,13 +112,13 @@ pub unsafe fn call(fnptr: *const c_void, args: &[u64], ret: DirectRet) -> RetVal
 /// 32 bits, and `floats.len()` (at most [`MAX_FLOAT_ARGS`]) `double`s or
 /// `float`s (see [`float_arg`]), and whose result matches `ret`. Narrowing
 /// an integer result to its C width is the caller's job.
-pub unsafe fn call_mixed(fnptr: *const c_void, ints: &[u64], floats: &[f64], ret: DirectRet) -> RetValue {
+pub unsafe fn call_mixed(fnptr: *const c_void, ints: &[u64], floats: &[f64], ret: DirectRet) -> RetValue { unsafe {
     match ret {
         DirectRet::Word => RetValue { word: dispatch!(fnptr, ints, floats, u64) },
         DirectRet::F32 => RetValue { f32: dispatch!(fnptr, ints, floats, f32) },
         DirectRet::F64 => RetValue { f64: dispatch!(fnptr, ints, floats, f64) },
     }
-}
+}}
 
 #[cfg(test)]
 mod tests {

@@ -19,9 +19,9 @@ pub fn set_errno(value: i32) {
     target_os = "hurd",
     target_os = "dragonfly"
 ))]
-unsafe fn location() -> *mut c_int {
+unsafe fn location() -> *mut c_int { unsafe {
     libc::__errno_location()
-}
+}}
 
 #[cfg(any(target_vendor = "apple", target_os = "freebsd"))]
 unsafe fn location() -> *mut c_int {

@@ -12,7 +12,7 @@ use crate::abi::NativeType;
 /// # Safety
 /// `src` must be a readable, aligned `ffi_arg`; `dst` writable for
 /// `t.size()` bytes.
-pub(crate) unsafe fn narrow(t: &NativeType, src: *const ffi_arg, dst: *mut u8) {
+pub(crate) unsafe fn narrow(t: &NativeType, src: *const ffi_arg, dst: *mut u8) { unsafe {
     let v = src.read();
     match t {
         NativeType::U8 | NativeType::I8 => dst.write(v as u8),
@@ -20,7 +20,7 @@ pub(crate) unsafe fn narrow(t: &NativeType, src: *const ffi_arg, dst: *mut u8) {
         NativeType::U32 | NativeType::I32 => (dst as *mut u32).write_unaligned(v as u32),
         _ => {}
     }
-}
+}}
 
 /// Widen the C-width value at `src` to a full `ffi_arg` at `dst`: signed
 /// types sign-extend, unsigned ones zero-extend, as libffi requires.
@@ -29,7 +29,7 @@ pub(crate) unsafe fn narrow(t: &NativeType, src: *const ffi_arg, dst: *mut u8) {
 /// # Safety
 /// `src` must be readable for `t.size()` bytes; `dst` a writable, aligned
 /// `ffi_arg`.
-pub(crate) unsafe fn widen(t: &NativeType, src: *const u8, dst: *mut ffi_arg) {
+pub(crate) unsafe fn widen(t: &NativeType, src: *const u8, dst: *mut ffi_arg) { unsafe {
     let v: ffi_arg = match t {
         NativeType::I8 => (src as *const i8).read() as ffi_sarg as ffi_arg,
         NativeType::U8 => src.read() as ffi_arg,
@@ -40,7 +40,7 @@ pub(crate) unsafe fn widen(t: &NativeType, src: *const u8, dst: *mut ffi_arg) {
         _ => return,
     };
     dst.write(v);
-}
+}}
 
 #[cfg(test)]
 mod tests {

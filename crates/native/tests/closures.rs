@@ -25,13 +25,13 @@ unsafe extern "C" fn compare_i32(
     userdata: *mut c_void,
     ret: *mut c_void,
     args: *const *const c_void,
-) {
+) { unsafe {
     let calls = &*(userdata as *const AtomicUsize);
     calls.fetch_add(1, Ordering::Relaxed);
     let a = **(*args.add(0) as *const *const i32);
     let b = **(*args.add(1) as *const *const i32);
     *(ret as *mut i32) = a.cmp(&b) as i32;
-}
+}}
 
 #[test]
 fn qsort_with_closure_comparator() {
@@ -60,7 +60,7 @@ unsafe extern "C" fn return_constant(
     userdata: *mut c_void,
     ret: *mut c_void,
     _args: *const *const c_void,
-) {
+) { unsafe {
     let (ty, value) = &*(userdata as *const (T, i64));
     match ty {
         T::I8 | T::U8 => *(ret as *mut u8) = *value as u8,
@@ -68,7 +68,7 @@ unsafe extern "C" fn return_constant(
         T::I32 | T::U32 => *(ret as *mut u32) = *value as u32,
         _ => unreachable!(),
     }
-}
+}}
 
 fn constant_closure(data: &(T, i64)) -> Closure {
     let plan = Arc::new(CallPlan::new(&[], data.0.clone()).unwrap());
@@ -132,13 +132,13 @@ fn closure_small_unsigned_returns_zero_extend() {
 }
 
 /// (i8, f64, u16, f32) -> f64: the handler sees every argument at its width.
-unsafe extern "C" fn sum_mixed(_u: *mut c_void, ret: *mut c_void, args: *const *const c_void) {
+unsafe extern "C" fn sum_mixed(_u: *mut c_void, ret: *mut c_void, args: *const *const c_void) { unsafe {
     let a = *(*args.add(0) as *const i8) as f64;
     let b = *(*args.add(1) as *const f64);
     let c = *(*args.add(2) as *const u16) as f64;
     let d = *(*args.add(3) as *const f32) as f64;
     *(ret as *mut f64) = a + b + c + d;
-}
+}}
 
 #[test]
 fn closure_with_mixed_arguments() {
@@ -159,14 +159,14 @@ struct D3 {
 }
 
 /// (D3) -> D3 reversed: struct argument and memory-returned struct.
-unsafe extern "C" fn reverse_d3(_u: *mut c_void, ret: *mut c_void, args: *const *const c_void) {
+unsafe extern "C" fn reverse_d3(_u: *mut c_void, ret: *mut c_void, args: *const *const c_void) { unsafe {
     let d = *(*args.add(0) as *const D3);
     *(ret as *mut D3) = D3 {
         a: d.c,
         b: d.b,
         c: d.a,
     };
-}
+}}
 
 #[test]
 fn closure_with_struct_argument_and_memory_return() {
@@ -208,11 +208,11 @@ fn closure_with_struct_argument_and_memory_return() {
 }
 
 /// (i32, i32) -> struct { i32, i32 } in registers.
-unsafe extern "C" fn make_pair(_u: *mut c_void, ret: *mut c_void, args: *const *const c_void) {
+unsafe extern "C" fn make_pair(_u: *mut c_void, ret: *mut c_void, args: *const *const c_void) { unsafe {
     let x = *(*args.add(0) as *const i32);
     let y = *(*args.add(1) as *const i32);
     *(ret as *mut [i32; 2]) = [x * 10, y * 10];
-}
+}}
 
 #[test]
 fn closure_returning_small_struct() {
@@ -239,9 +239,9 @@ unsafe extern "C" fn store_f32(
     userdata: *mut c_void,
     _ret: *mut c_void,
     args: *const *const c_void,
-) {
+) { unsafe {
     *(userdata as *mut f32) = *(*args.add(0) as *const f32);
-}
+}}
 
 #[test]
 fn void_closure_sees_its_userdata() {

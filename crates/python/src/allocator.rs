@@ -8,7 +8,8 @@ use pyo3::prelude::*;
 
 use crate::cdata::{self, CDataObject, Owner};
 use crate::ctype::Kind;
-use crate::ffi_obj::{init_new, new_size, FFIBase};
+use crate::cdata::new::{init_new, new_size};
+use crate::ffi_obj::FFIBase;
 
 #[pymethods]
 impl FFIBase {

@@ -131,17 +131,17 @@ struct ModuleC {
     snapshot_len: usize,
 }
 
-unsafe fn slice<'a, T>(p: *const T, n: usize) -> &'a [T] {
+unsafe fn slice<'a, T>(p: *const T, n: usize) -> &'a [T] { unsafe {
     if p.is_null() || n == 0 {
         &[]
     } else {
         std::slice::from_raw_parts(p, n)
     }
-}
+}}
 
-unsafe fn cstr(p: *const c_char) -> String {
+unsafe fn cstr(p: *const c_char) -> String { unsafe {
     CStr::from_ptr(p).to_string_lossy().into_owned()
-}
+}}
 
 // ---- build time: the generator ------------------------------------------
 
@@ -239,6 +239,8 @@ pub struct ApiModule {
     bad_types: HashMap<String, String>,
     /// Every `@ffi.def_extern()` definition stays alive (C may still be
     /// running an older one on another thread).
+    // boxed: C holds pointers to each CallbackData, which must not move when the Vec grows
+    #[allow(clippy::vec_box)]
     definitions: Mutex<Vec<Box<CallbackData>>>,
 }
 
@@ -427,8 +429,8 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
             module,
             name: module_name.clone(),
             lazy,
-            bad_constants: mismatches.constants.into_iter().map(|(k, e)| (k, e.message)).collect(),
-            bad_types: mismatches.types.into_iter().map(|(k, e)| (k, e.message)).collect(),
+            bad_constants: mismatches.constants.into_iter().map(|(k, e)| (k, e.into_diagnostic().message)).collect(),
+            bad_types: mismatches.types.into_iter().map(|(k, e)| (k, e.into_diagnostic().message)).collect(),
             definitions: Mutex::new(Vec::new()),
         },
     )?;
@@ -442,7 +444,7 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
 ///
 /// # Safety
 /// A row of a module's table.
-unsafe fn int_value(i: &IntC) -> i128 {
+unsafe fn int_value(i: &IntC) -> i128 { unsafe {
     let mut v: u64 = 0;
     let neg = (i.get)(&mut v);
     if neg != 0 && v != 0 {
@@ -450,7 +452,7 @@ unsafe fn int_value(i: &IntC) -> i128 {
     } else {
         v as i128
     }
-}
+}}
 
 fn type_fact(t: &TypeC) -> TypeFact {
     let kind = match t.kind {
@@ -463,14 +465,14 @@ fn type_fact(t: &TypeC) -> TypeFact {
 
 /// # Safety
 /// A row of a module's table (`fields` has `nfields` pairs of cells).
-unsafe fn record_fact(r: &RecordC) -> RecordFact {
+unsafe fn record_fact(r: &RecordC) -> RecordFact { unsafe {
     let cells = slice(r.fields, r.nfields * 2);
     let fields = cells.chunks(2).map(|c| if c[0] == usize::MAX { None } else { Some((c[0] as u64, c[1] as u64)) }).collect();
     RecordFact { size: r.size as u64, align: r.align as u64, fields }
-}
+}}
 
 /// Every answer of the compiler at once (for `resolve::apply`).
-unsafe fn collect_facts(module: &ModuleC) -> CompilerFacts {
+unsafe fn collect_facts(module: &ModuleC) -> CompilerFacts { unsafe {
     let mut facts = CompilerFacts::default();
     for i in slice(module.ints, module.nints) {
         facts.ints.insert(cstr(i.name), int_value(i));
@@ -485,7 +487,7 @@ unsafe fn collect_facts(module: &ModuleC) -> CompilerFacts {
         facts.records.push((cstr(r.name), record_fact(r)));
     }
     facts
-}
+}}
 
 /// `double sin(double)`: the declaration cffi puts in a lib function's
 /// `__doc__` (cffi's type names, no space after a `*`).
@@ -531,7 +533,9 @@ impl ApiModule {
             match a.get(a.strip_top_quals(t)) {
                 cdecl::Type::UnknownFloat(n) => {
                     if let Some(msg) = self.bad_types.get(n) {
-                        return Err(errors::ffi_error(py, msg.clone()));
+                        let msg = msg.clone();
+                        drop(a); // no Python error under the arena lock
+                        return Err(errors::ffi_error(py, msg));
                     }
                 }
                 cdecl::Type::Pointer(to) => stack.push(*to),
@@ -646,7 +650,7 @@ impl ApiModule {
         let decl = ffi_obj.get().declaration(py, name)?;
         if let (true, Some(DeclKind::Constant { value, .. })) = (self.lazy, decl.as_ref().map(|d| &d.kind)) {
             if let Some(e) = cdecl::resolve::constant_mismatch(name, value, &ModuleFacts { module: self.module }) {
-                return Err(errors::ffi_error(py, e.message));
+                return Err(errors::ffi_error(py, e.into_diagnostic().message));
             }
         }
         match decl.map(|d| d.kind) {
@@ -811,7 +815,7 @@ impl ApiModule {
 /// Called by the C definition of every `extern "Python"` function.
 /// `errno` is handed to and taken back from `ffi.errno` by the callback
 /// trampoline; the message for a missing definition leaves it unchanged.
-unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut c_void, result: *mut c_void) {
+unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut c_void, result: *mut c_void) { unsafe {
     let data = std::ptr::read_volatile(&(*ext).reserved1);
     if data.is_null() {
         let saved_errno = native::errno::get_errno();
@@ -828,7 +832,7 @@ unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut c_void, re
     } else {
         crate::callback::trampoline(data, result, args as *const *const c_void);
     }
-}
+}}
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ApiModule>()?;
@@ -856,42 +860,7 @@ fn variadic_unsupported(py: Python<'_>, ptr_ct: &Py<CType>) -> PyResult<Option<S
 }
 
 fn record_unsupported(_py: Python<'_>, ct: &CType, place: &str) -> PyResult<Option<String>> {
-    let api = format!(
-        " are only supported as {place} if the function is 'API mode' and non-variadic (i.e. declared inside \
-         ffibuilder.cdef()+ffibuilder.set_source() and not taking a final '...' argument)"
-    );
-    let Some(rid) = ct.record else { return Ok(None) };
-    if ct.kind == Kind::Union {
-        return Ok(Some(format!("ctype '{}' not supported as {place} by libffi.  Unions{api}", ct.cname)));
-    }
-    let a = arena();
-    let rec = a.record(rid);
-    let Some(fields) = rec.fields.as_ref() else { return Ok(None) };
-    let detail = if rec.partial || fields.iter().any(|f| f.name.is_empty() && f.bitsize.is_none()) {
-        "It is a struct declared with \"...;\", but the C calling convention may depend on the missing fields; \
-         or, it contains anonymous struct/unions"
-    } else if rec.packing != cdecl::Packing::Natural {
-        "It is a 'packed' structure, with a different layout than expected by libffi"
-    } else if fields.iter().any(|f| f.bitsize.is_some()) {
-        "It is a struct with bit fields, which libffi does not support"
-    } else if fields.iter().any(|f| {
-        let mut t = a.strip_top_quals(f.ty);
-        let mut flat = 1u64;
-        while let cdecl::Type::Array { item, len } = a.get(t) {
-            // saturating: a product of huge lengths must not wrap to 0
-            flat = flat.saturating_mul(match len {
-                cdecl::ArrayLen::Fixed(n) => *n,
-                _ => 0,
-            });
-            t = a.strip_top_quals(*item);
-        }
-        flat == 0
-    }) {
-        "It is a struct with a zero-length array, which libffi does not support"
-    } else {
-        return Ok(None);
-    };
-    Ok(Some(format!("ctype '{}' not supported as {place}.  {detail}.  Such structs{api}", ct.cname)))
+    Ok(crate::calls::by_value::problem(ct, place))
 }
 
 /// Messages of `raise_not_implemented`, by function pointer type.
@@ -902,7 +871,7 @@ unsafe extern "C" fn raise_not_implemented(
     _args: *const *mut ffi::PyObject,
     _nargsf: usize,
     _kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
+) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| {
         let cd = &*(callable as *const CDataObject);
         let id = cd.ctype().id;
@@ -910,4 +879,4 @@ unsafe extern "C" fn raise_not_implemented(
         pyo3::exceptions::PyNotImplementedError::new_err(msg.unwrap_or_default()).restore(py);
         std::ptr::null_mut()
     })
-}
+}}

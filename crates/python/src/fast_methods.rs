@@ -21,7 +21,7 @@ unsafe fn delegate(
     args: *const *mut ffi::PyObject,
     nargsf: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
+) -> *mut ffi::PyObject { unsafe {
     let method = ffi::PyObject_GetAttrString(slf, name.as_ptr());
     if method.is_null() {
         return ptr::null_mut();
@@ -29,7 +29,7 @@ unsafe fn delegate(
     let r = ffi::PyObject_Vectorcall(method, args, nargsf as usize, kwnames);
     ffi::Py_DECREF(method);
     r
-}
+}}
 
 /// Run `f` on the `FFIBase` behind `slf` with its two positional
 /// arguments, or fall back to `slow` when the call shape is unusual or
@@ -42,7 +42,7 @@ unsafe fn with_two_args(
     slow: &CStr,
     nargs_ok: impl Fn(isize) -> bool,
     f: impl for<'py> FnOnce(Python<'py>, &FFIBase, Bound<'py, crate::ctype::CType>, Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>>,
-) -> *mut ffi::PyObject {
+) -> *mut ffi::PyObject { unsafe {
     let nargs = ffi::PyVectorcall_NARGS(nargsf as usize);
     if !kwnames.is_null() || !nargs_ok(nargs) {
         return delegate(slf, slow, args, nargsf, kwnames);
@@ -71,29 +71,29 @@ unsafe fn with_two_args(
         }
     }
     })
-}
+}}
 
 unsafe extern "C" fn new_fast(
     slf: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargsf: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
+) -> *mut ffi::PyObject { unsafe {
     with_two_args(slf, args, nargsf, kwnames, c"_new", |n| n == 1 || n == 2, |py, _, ct, init| {
         ffi_obj::new_owned(py, ct.as_unbound(), init.as_ref())
     })
-}
+}}
 
 unsafe extern "C" fn cast_fast(
     slf: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargsf: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
+) -> *mut ffi::PyObject { unsafe {
     with_two_args(slf, args, nargsf, kwnames, c"_cast", |n| n == 2, |py, _, ct, source| {
         crate::cast::cast(py, ct.as_unbound(), source.as_ref().expect("two arguments"))
     })
-}
+}}
 
 fn method_def(name: &'static CStr, f: ffi::PyCFunctionFastWithKeywords, doc: &'static CStr) -> ffi::PyMethodDef {
     ffi::PyMethodDef {

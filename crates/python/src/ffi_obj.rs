@@ -4,15 +4,18 @@
 
 use std::sync::MutexGuard;
 
-use cdecl::{CdefOptions, ConstValue, DeclKind, Packing, Registry};
+use cdecl::{CdefOptions, ConstValue, DeclKind, ErrorKind, Packing, Registry};
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
+use crate::cdata::new::sizeof_error;
+// api_module.rs and fast_methods.rs make owned cdata through here
+pub use crate::cdata::new::new_owned;
 use crate::cdata::{self, CDataObject, Owner};
 use crate::convert;
-use crate::ctype::{ctype_for, CType, Kind};
+use crate::ctype::{ctype_for, function_pointer, CType, Kind};
 use crate::errors;
 use crate::state::arena;
 
@@ -36,22 +39,33 @@ impl FFIBase {
             let cache = self.type_cache.bind(py);
             let text = s.to_cow()?;
             let api_mode = self.api_mode.load(std::sync::atomic::Ordering::Relaxed);
+            // the Python errors are made after the arena is unlocked
+            enum Failed {
+                Load(cdecl::Error),
+                Parse(cdecl::Error),
+                Undeclared(String),
+            }
             let id = {
                 let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
                 let mut a = arena();
                 // a module's declarations still in its snapshot: the names
                 // the text uses are read now
-                reg.load_type_text(&mut a, &text).map_err(|e| errors::from_cdecl(py, e))?;
-                let id = reg.parse_type(&mut a, &text);
-                if let (true, Ok(id)) = (api_mode, &id) {
-                    if let Some(what) = undeclared_record(&mut reg, &mut a, *id) {
-                        return Err(errors::ffi_error(py, format!("undefined {what}\n{text}")));
-                    }
+                match reg.load_type_text(&mut a, &text) {
+                    Err(e) => Err(Failed::Load(e)),
+                    Ok(()) => match reg.parse_type(&mut a, &text) {
+                        Err(e) => Err(Failed::Parse(e)),
+                        Ok(id) => match api_mode.then(|| undeclared_record(&mut reg, &mut a, id)).flatten() {
+                            Some(what) => Err(Failed::Undeclared(what)),
+                            None => Ok(id),
+                        },
+                    },
                 }
-                id
             }
-            .map_err(|e| {
-                if api_mode { as_ffi_error(py, errors::from_cdecl(py, e)) } else { errors::from_cdecl_parse(py, e) }
+            .map_err(|failed| match failed {
+                Failed::Load(e) => errors::from_cdecl(py, e),
+                Failed::Undeclared(what) => errors::ffi_error(py, format!("undefined {what}\n{text}")),
+                Failed::Parse(e) if api_mode => errors::from_cdecl_api(py, e),
+                Failed::Parse(e) => errors::from_cdecl_parse(py, e),
             })?;
             let ct = ctype_for(py, id)?;
             cache.set_item(s, &ct)?;
@@ -98,12 +112,15 @@ impl FFIBase {
         Ok(ct)
     }
 
+    /// cffi's error for a bare function type where an object type is
+    /// wanted: a `CDefError`, or `ffi.error` for a compiled module's `ffi`.
     fn function_type_error(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyErr {
-        let e = function_type_error(py, cdecl);
+        let text = cdecl.str().map(|s| s.to_string()).unwrap_or_default();
+        let msg = format!("the type '{text}' is a function type, not a pointer-to-function type");
         if self.api_mode.load(std::sync::atomic::Ordering::Relaxed) {
-            as_ffi_error(py, e)
+            errors::ffi_error(py, msg)
         } else {
-            e
+            errors::cdef_error(py, msg)
         }
     }
 
@@ -112,7 +129,8 @@ impl FFIBase {
     pub fn registry_with(&self, py: Python<'_>, name: &str) -> PyResult<MutexGuard<'_, Registry>> {
         let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
         if reg.is_lazy() {
-            reg.load(&mut arena(), name).map_err(|e| errors::from_cdecl(py, e))?;
+            let loaded = reg.load(&mut arena(), name);
+            loaded.map_err(|e| errors::from_cdecl(py, e))?;
         }
         Ok(reg)
     }
@@ -122,7 +140,8 @@ impl FFIBase {
     pub fn registry_full(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, Registry>> {
         let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
         if reg.is_lazy() {
-            reg.load_all(&mut arena()).map_err(|e| errors::from_cdecl(py, e))?;
+            let loaded = reg.load_all(&mut arena());
+            loaded.map_err(|e| errors::from_cdecl(py, e))?;
         }
         Ok(reg)
     }
@@ -145,16 +164,6 @@ impl FFIBase {
         }
         self.type_cache.bind(py).clear();
         Ok(())
-    }
-}
-
-/// A `CDefError` as `FFIError` (same text): what a compiled module's `ffi`
-/// raises for a bad type string.
-fn as_ffi_error(py: Python<'_>, e: PyErr) -> PyErr {
-    if e.get_type(py).name().map(|n| n == "CDefError").unwrap_or(false) {
-        errors::ffi_error(py, e.value(py).to_string())
-    } else {
-        e
     }
 }
 
@@ -203,22 +212,6 @@ fn undeclared_record(reg: &mut Registry, a: &mut cdecl::TypeArena, ty: cdecl::Ty
 /// Distance between a handle cdata and the `void *` value it carries.
 const HANDLE_OFFSET: usize = 42;
 
-fn function_type_error(py: Python<'_>, cdecl: &Bound<'_, PyAny>) -> PyErr {
-    let text = cdecl.str().map(|s| s.to_string()).unwrap_or_default();
-    errors::cdef_error(py, format!("the type '{text}' is a function type, not a pointer-to-function type"))
-}
-
-/// The pointer type to the function type `ct` (what cffi makes of a
-/// function type where a function pointer is expected).
-pub fn function_pointer(py: Python<'_>, ct: &Py<CType>) -> PyResult<Py<CType>> {
-    let id = crate::state::arena().pointer(ct.get().id);
-    crate::ctype::ctype_for(py, id)
-}
-
-fn sizeof_error(ct: &CType) -> PyErr {
-    PyValueError::new_err(format!("ctype '{}' is of unknown size", ct.cname))
-}
-
 fn unknown_size(py: Python<'_>, ct: &CType, api_mode: bool) -> PyErr {
     if api_mode {
         errors::ffi_error(py, format!("don't know the size of ctype '{}'", ct.cname))
@@ -233,144 +226,24 @@ fn unknown_size(py: Python<'_>, ct: &CType, api_mode: bool) -> PyErr {
 /// compiler yet, else "unknown size" (a `ValueError`; for the `ffi` of a
 /// compiled module `ffi.error`, in its words, as cffi).
 fn sizeof_type(py: Python<'_>, ct: &CType, api_mode: bool) -> PyResult<usize> {
-    match ct.size_align(py) {
-        Ok((size, _)) => Ok(size),
-        Err(e) if ct.record.is_some_and(|rid| arena().record(rid).broken.is_some()) => Err(e),
-        Err(e) if errors::is_verification_missing(py, &e) => Err(e),
-        // what is wrong with a record's fields (a bad bitfield, a field of
-        // unknown size), a size beyond a Py_ssize_t, a struct containing
-        // itself: cffi says it too
-        Err(e)
-            if e.is_instance_of::<PyTypeError>(py)
-                || e.is_instance_of::<pyo3::exceptions::PyOverflowError>(py)
-                || e.is_instance_of::<pyo3::exceptions::PyNotImplementedError>(py) =>
-        {
-            Err(e)
-        }
-        Err(_) => Err(unknown_size(py, ct, api_mode)),
+    let e = match ct.layout() {
+        Ok((size, _)) => return Ok(size),
+        Err(e) => e,
+    };
+    let broken = ct.record.is_some_and(|rid| arena().record(rid).broken.is_some());
+    // what is wrong with a record's fields (a bad bitfield, a field of
+    // unknown size), a size beyond a Py_ssize_t, a struct containing
+    // itself: cffi says it too
+    let cffi_says_it = broken
+        || matches!(e.kind, ErrorKind::Missing | ErrorKind::Type | ErrorKind::Overflow | ErrorKind::NotImplemented);
+    let original = errors::from_cdecl(py, e);
+    if cffi_says_it {
+        return Err(original);
     }
-}
-
-/// Allocate zeroed memory, raising `MemoryError` on failure.
-fn calloc(size: usize) -> PyResult<*mut u8> {
-    // SAFETY: plain allocation.
-    let p = unsafe { libc::calloc(1, size.max(1)) } as *mut u8;
-    if p.is_null() {
-        return Err(pyo3::exceptions::PyMemoryError::new_err(format!("cannot allocate {size} bytes")));
-    }
-    Ok(p)
-}
-
-/// The memory size and array length `ffi.new(ct, init)` needs.
-pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> PyResult<(usize, isize)> {
-    match ct.kind {
-        Kind::Pointer => {
-            let item = ct.item().get();
-            if item.record.is_some() && !item.is_opaque() {
-                // as cffi, `new` realizes the fields: a field type that
-                // cannot be built, a compiled module's complaint, cffi's
-                // VerificationMissing for `...;` all raise here
-                item.record_info(py)?;
-            }
-            match item.size_opt(py) {
-                Some(s) if item.record.is_some() && init.is_some_and(|i| !i.is_none()) && item.record_info(py)?.var_array => {
-                    let size = convert::record::var_size(py, item, init.expect("checked"), s)?;
-                    Ok((at_most_ssize(size)?, -1))
-                }
-                Some(s) if item.kind != Kind::Void && item.kind != Kind::Function => Ok((s, -1)),
-                _ => Err(PyTypeError::new_err(format!("cannot instantiate ctype '{}' of unknown size", item.cname))),
-            }
-        }
-        Kind::Array => {
-            let item = ct.item().get();
-            let isz = item.size_opt(py).ok_or_else(|| sizeof_error(item))?;
-            let n = match ct.length {
-                Some(n) => n,
-                None => match init {
-                    None => {
-                        return Err(PyTypeError::new_err(
-                            "expected new array length or list/tuple/str, not NoneType",
-                        ))
-                    }
-                    // The common `ffi.new("T[]", n)` first.
-                    Some(i) if unsafe { pyo3::ffi::PyLong_CheckExact(i.as_ptr()) } != 0 => {
-                        // SAFETY: `i` is an int; an error is only possible on overflow.
-                        let n = unsafe { pyo3::ffi::PyLong_AsSsize_t(i.as_ptr()) };
-                        if n == -1 && unsafe { !pyo3::ffi::PyErr_Occurred().is_null() } {
-                            return Err(PyErr::fetch(py));
-                        }
-                        if n < 0 {
-                            return Err(PyValueError::new_err("negative array length"));
-                        }
-                        n as usize
-                    }
-                    Some(i) => match convert::array::init_length(ct, i)? {
-                        Some(n) => n,
-                        None => {
-                            let n = index_length(i)?;
-                            if n < 0 {
-                                return Err(PyValueError::new_err("negative array length"));
-                            }
-                            n as usize
-                        }
-                    },
-                },
-            };
-            let total = n.checked_mul(isz).ok_or_else(too_large)?;
-            Ok((at_most_ssize(total)?, n as isize))
-        }
-        _ => Err(PyTypeError::new_err(format!("expected a pointer or array ctype, got '{}'", ct.cname))),
-    }
-}
-
-/// cffi's `OverflowError` for an allocation larger than a `Py_ssize_t`.
-fn too_large() -> PyErr {
-    pyo3::exceptions::PyOverflowError::new_err("array size would overflow a Py_ssize_t")
-}
-
-/// `size` if a `Py_ssize_t` holds it (cffi's limit for `ffi.new`; larger
-/// requests could never be allocated, and lengths are kept as `isize`).
-fn at_most_ssize(size: usize) -> PyResult<usize> {
-    if size > isize::MAX as usize {
-        return Err(too_large());
-    }
-    Ok(size)
-}
-
-/// An array length given as an integer (anything with `__index__`), with
-/// Python's own error for other objects; too large is `OverflowError`.
-pub fn index_length(obj: &Bound<'_, PyAny>) -> PyResult<isize> {
-    // SAFETY: PyNumber_Index returns a new reference or NULL with an error set.
-    let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), pyo3::ffi::PyNumber_Index(obj.as_ptr())) }.map_err(|e| {
-        if e.is_instance_of::<PyTypeError>(obj.py()) {
-            let tname = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-            PyTypeError::new_err(format!("expected new array length or list/tuple/str, not {tname}"))
-        } else {
-            e
-        }
-    })?;
-    index.extract::<isize>().map_err(|_| pyo3::exceptions::PyOverflowError::new_err("Python int too large to convert to C ssize_t"))
-}
-
-/// Initialise freshly allocated memory of `ffi.new`.
-///
-/// # Safety
-/// `mem` is `size` bytes, as `new_size` gave for `ct` and `init`.
-pub unsafe fn init_new(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>, mem: *mut u8, size: usize, length: isize) -> PyResult<()> {
-    let Some(init) = init else { return Ok(()) };
-    if init.is_none() {
-        return Ok(());
-    }
-    match ct.kind {
-        Kind::Pointer => convert::write_in(py, ct.item().get(), init, mem, convert::Room::Bytes(size)),
-        _ => {
-            let is_length = unsafe { pyo3::ffi::PyLong_CheckExact(init.as_ptr()) } != 0;
-            if ct.length.is_none() && (is_length || convert::array::init_length(ct, init)?.is_none()) {
-                return Ok(()); // `init` was the length
-            }
-            convert::array::store_n(py, ct, init, mem, length as usize)
-        }
-    }
+    // cffi's words, with what rcffi knows as the cause
+    let err = unknown_size(py, ct, api_mode);
+    err.set_cause(py, Some(original));
+    Err(err)
 }
 
 #[pymethods]
@@ -408,11 +281,7 @@ impl FFIBase {
         let packing = if packed {
             Packing::Pack(1)
         } else {
-            match pack {
-                None | Some(0) => Packing::Natural,
-                Some(n) if n.is_power_of_two() => Packing::Pack(n),
-                Some(n) => return Err(PyValueError::new_err(format!("'pack' must be a power of two, not {n}"))),
-            }
+            Packing::from_pack(pack.unwrap_or(0)).map_err(PyValueError::new_err)?
         };
         let options = CdefOptions { override_existing: override_, packing, dllexport, ..CdefOptions::default() };
         let report = py.detach(|| {
@@ -558,8 +427,10 @@ impl FFIBase {
     }
 
     #[pyo3(signature = (cdata, destructor, size=0))]
-    fn gc<'py>(&self, py: Python<'py>, cdata: &Bound<'py, PyAny>, destructor: &Bound<'py, PyAny>, size: isize) -> PyResult<Bound<'py, PyAny>> {
-        let _ = size;
+    fn gc<'py>(&self, py: Python<'py>, cdata: &Bound<'py, PyAny>, destructor: &Bound<'py, PyAny>,
+        // cffi's API takes it (a hint for its GC accounting); rcffi needs none
+        #[allow(unused_variables)] size: isize,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let cd = cdata::as_cdata(py, cdata).ok_or_else(|| errors::not_a_cdata_argument("gc", cdata))?;
         if destructor.is_none() {
             // ffi.gc(p, None): detach the destructor of a previous ffi.gc().
@@ -612,6 +483,7 @@ impl FFIBase {
         }
     }
 
+    #[allow(clippy::wrong_self_convention)] // cffi's method name: ffi.from_handle
     fn from_handle<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let cd = cdata::as_cdata(py, x).ok_or_else(|| PyTypeError::new_err("expected a 'cdata' object"))?;
         // as cffi: a `void *` or `char *` (what new_handle() gave, or a
@@ -701,6 +573,7 @@ impl FFIBase {
     }
 
     #[pyo3(signature = (cdecl, python_buffer=None, require_writable=false))]
+    #[allow(clippy::wrong_self_convention)] // cffi's method name: ffi.from_buffer
     fn from_buffer<'py>(&self, py: Python<'py>, cdecl: &Bound<'py, PyAny>, python_buffer: Option<&Bound<'py, PyAny>>, require_writable: bool) -> PyResult<Bound<'py, PyAny>> {
         let (ct, obj) = match python_buffer {
             Some(b) => (self.resolve(py, cdecl, false)?, b.clone()),
@@ -787,27 +660,6 @@ impl FFIBase {
         self.registry_full(py)?.include(&theirs).map_err(|e| errors::from_cdecl(py, e))?;
         self.type_cache.bind(py).clear();
         Ok(())
-    }
-}
-
-/// `ffi.new()` for a resolved ctype.
-pub fn new_owned<'py>(py: Python<'py>, ct: &Py<CType>, init: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-    let c = ct.get();
-    let (size, length) = new_size(py, c, init)?;
-    let mem = calloc(size)?;
-    // SAFETY: `mem` is a fresh zeroed allocation of `size` bytes, owned by the new cdata.
-    unsafe {
-        let obj = cdata::new_cdata(py, ct, mem, Owner::Malloc { size });
-        if obj.is_null() {
-            libc::free(mem as *mut libc::c_void);
-            return Err(PyErr::fetch(py));
-        }
-        if length >= 0 {
-            (*(obj as *mut CDataObject)).length = length;
-        }
-        let obj = Bound::from_owned_ptr(py, obj);
-        init_new(py, c, init, mem, size, length)?;
-        Ok(obj)
     }
 }
 

@@ -15,11 +15,7 @@ use crate::ffi_obj::FFIBase;
 use crate::state::arena;
 
 fn options(include_dirs: Vec<PathBuf>, defines: Vec<(String, String)>, only: Option<Vec<String>>, pack: u32) -> PyResult<HeaderOptions> {
-    let packing = match pack {
-        0 => Packing::Natural,
-        n if n.is_power_of_two() => Packing::Pack(n),
-        n => return Err(PyValueError::new_err(format!("'pack' must be a power of two, not {n}"))),
-    };
+    let packing = Packing::from_pack(pack).map_err(PyValueError::new_err)?;
     Ok(HeaderOptions { include_dirs, defines, only, packing })
 }
 

@@ -3,35 +3,38 @@
 
 use pyo3::prelude::*;
 
+// The layers, bottom-up (docs/architecture.md has the diagram); a file
+// imports only from its own layer and the ones below
+// (scripts/check_layers.py checks it).
+mod base; // 0: state, errors, entry
+mod types; // 1: ctype, ctype_gc
+mod object; // 2: cdata, convert, cast, strings, buffer, file
+mod calls; // 3: call, call_int, callback
+// 4: the FFI object and the Libs: the files below
+
+use base::{entry, errors, state};
+use calls::{call, call_int, callback};
+use object::{buffer, cast, cdata, convert, file, strings};
+use types::{ctype, ctype_gc};
+
 mod allocator;
 mod api_module;
 mod boundary;
-mod buffer;
-mod call;
-mod call_int;
-mod callback;
-mod cast;
-mod cdata;
 mod cffi_tables;
-mod convert;
-mod ctype;
-mod ctype_gc;
-mod entry;
-mod errors;
 mod fast_methods;
+mod ffi_callback;
 mod ffi_obj;
-mod file;
 mod header;
 mod lib_base;
 mod lib_function;
 mod library;
 mod metered;
-mod state;
-mod strings;
 
 /// libffi's default ABI number on this platform (what `ctype.abi` reports).
-pub const FFI_DEFAULT_ABI: i32 = 2;
-pub const FFI_STDCALL: i32 = 2;
+pub const FFI_DEFAULT_ABI: i32 = native::abi::DEFAULT_ABI;
+/// `__stdcall` only means something on 32-bit Windows, which rcffi does
+/// not build for: elsewhere cffi gives such functions the default ABI.
+pub const FFI_STDCALL: i32 = FFI_DEFAULT_ABI;
 
 /// `gil_used = true`: cdata fields, the ctype caches and the lifetime
 /// counts (cdata/lifetime.rs) are plain fields protected by the GIL, so a
@@ -43,6 +46,9 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     call_int::init(py);
+    // the lower layers reach these higher ones only through hooks set here
+    cdata::set_function_pointer_call(call::cdata_vectorcall);
+    convert::pointer::set_lib_function_pointer(lib_function::unwrap);
     m.add_class::<ffi_obj::FFIBase>()?;
     fast_methods::install(py, &py.get_type::<ffi_obj::FFIBase>())?;
     m.add_class::<ctype::CType>()?;

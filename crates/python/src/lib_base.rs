@@ -11,7 +11,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
-unsafe extern "C" fn lib_getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn lib_getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let found = ffi::PyObject_GenericGetAttr(slf, name);
     if !found.is_null() || ffi::PyErr_ExceptionMatches(ffi::PyExc_AttributeError) == 0 {
         return found;
@@ -28,7 +28,7 @@ unsafe extern "C" fn lib_getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObj
     let result = ffi::PyObject_Vectorcall(hook, args.as_ptr(), 2, ptr::null_mut());
     ffi::Py_DECREF(hook);
     result
-}
+}}
 
 /// The `LibBase` type object.
 pub fn lib_base_type(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {

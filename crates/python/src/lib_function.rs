@@ -23,7 +23,7 @@ unsafe extern "C" fn lib_function_vectorcall(
     args: *const *mut ffi::PyObject,
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
+) -> *mut ffi::PyObject { unsafe {
     let f = callable as *mut ffi::PyCFunctionObject;
     let cd = (*f).m_self as *mut CDataObject;
     let n = ffi::PyVectorcall_NARGS(nargsf) as usize;
@@ -48,7 +48,7 @@ unsafe extern "C" fn lib_function_vectorcall(
         Some(vc) => vc(cd as *mut ffi::PyObject, args, nargsf, std::ptr::null_mut()),
         None => ffi::PyObject_Vectorcall(cd as *mut ffi::PyObject, args, nargsf, std::ptr::null_mut()),
     }
-}
+}}
 
 /// The method definition's entry, for callers that bypass vectorcall
 /// (CPython's specialised calls of builtins do, from the second call on;
@@ -58,12 +58,12 @@ unsafe extern "C" fn call_through_method_def(
     slf: *mut ffi::PyObject,
     args: *mut *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
-) -> *mut ffi::PyObject {
+) -> *mut ffi::PyObject { unsafe {
     match (*(slf as *mut CDataObject)).vectorcall {
         Some(vc) => vc(slf, args, nargs as usize, std::ptr::null_mut()),
         None => ffi::PyObject_Vectorcall(slf, args, nargs as usize, std::ptr::null_mut()),
     }
-}
+}}
 
 /// cffi's wording (CPython's for builtins of no or one argument).
 fn count_message(name: &str, qualname: &str, nfixed: usize, variadic: bool, given: usize) -> String {

@@ -189,7 +189,7 @@ unsafe extern "C" fn metered_vectorcall(
     args: *const *mut ffi::PyObject,
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
+) -> *mut ffi::PyObject { unsafe {
     // SAFETY: CPython calls this entry only for MeteredObject instances,
     // whose fields are set by `_boundary_function` before the object is
     // returned.
@@ -214,7 +214,7 @@ unsafe extern "C" fn metered_vectorcall(
     // the GIL is held (see `Counts`).
     (*m.counts).record(ns, nin, if failed { 0 } else { m.out }, failed);
     result
-}
+}}
 
 /// Payload bytes of the arguments at `positions` (see metrics.py): bytes,
 /// bytearray and str their length, cdata arrays their size, pointers their
@@ -253,7 +253,7 @@ fn payload_in(py: Python<'_>, args: &[*mut ffi::PyObject], positions: &[(usize, 
     n
 }
 
-unsafe extern "C" fn metered_dealloc(slf: *mut ffi::PyObject) {
+unsafe extern "C" fn metered_dealloc(slf: *mut ffi::PyObject) { unsafe {
     let m = slf as *mut MeteredObject;
     // SAFETY: the fields were set by `_metered` and are released once here.
     ffi::Py_XDECREF((*m).inner);
@@ -267,9 +267,9 @@ unsafe extern "C" fn metered_dealloc(slf: *mut ffi::PyObject) {
     let free = (*tp).tp_free.expect("tp_free");
     free(slf as *mut c_void);
     ffi::Py_DECREF(tp as *mut ffi::PyObject);
-}
+}}
 
-unsafe extern "C" fn metered_repr(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn metered_repr(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let m = &*(slf as *const MeteredObject);
     // SAFETY: `name` and `raw` are live objects owned by `m`.
     let inner = ffi::PyObject_Repr(m.raw);
@@ -291,7 +291,7 @@ unsafe extern "C" fn metered_repr(slf: *mut ffi::PyObject) -> *mut ffi::PyObject
     ffi::Py_DECREF(fmt);
     ffi::Py_DECREF(args);
     s
-}
+}}
 
 static TYPE: OnceLock<Py<PyType>> = OnceLock::new();
 
@@ -341,6 +341,8 @@ fn metered_type(py: Python<'_>) -> PyResult<&'static Py<PyType>> {
         name: c"rcffi._rcffi.BoundaryFunction".as_ptr(),
         basicsize: std::mem::size_of::<MeteredObject>() as c_int,
         itemsize: 0,
+        // c_ulong is 32 bits on Windows: the cast is needed there
+        #[allow(clippy::unnecessary_cast)]
         flags: (ffi::Py_TPFLAGS_DEFAULT as u64 | HAVE_VECTORCALL) as _,
         slots: slots.as_mut_ptr(),
     }));

@@ -115,7 +115,7 @@ fn run(
         only,
     };
     let cdef_options = CdefOptions { packing: options.packing, header_mode: true, source_name, override_existing: false, dllexport: false };
-    let outcome = parse::cdef_tokens(registry, arena, input, &cdef_options)?;
+    let outcome = parse::cdef_tokens(registry, arena, input, &cdef_options).map_err(|e| e.in_origin(crate::error::Origin::Header))?;
     let mut warnings = pre.warnings().to_vec();
     warnings.extend(outcome.warnings);
     Ok((CdefReport { warnings }, outcome.items))

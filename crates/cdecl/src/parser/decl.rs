@@ -354,19 +354,15 @@ impl<'a> Parser<'a> {
         // In headers a public name beats an internal one (`FILE`, not `__FILE`).
         let better = |old: &str| old.contains(' ') || (self.header_mode && super::header::is_reserved(old) && !super::header::is_reserved(name));
         match *self.arena.get(base) {
-            Type::Record(rid) => {
-                if better(&self.arena.record(rid).cname) {
-                    self.touch_record(rid);
-                    let old = std::mem::replace(&mut self.arena.record_mut(rid).cname, name.to_string());
-                    self.arena.give_back_anonymous_name(&old);
-                }
+            Type::Record(rid) if better(&self.arena.record(rid).cname) => {
+                self.touch_record(rid);
+                let old = std::mem::replace(&mut self.arena.record_mut(rid).cname, name.to_string());
+                self.arena.give_back_anonymous_name(&old);
             }
-            Type::Enum(eid) => {
-                if better(&self.arena.enum_def(eid).cname) {
-                    self.touch_enum(eid);
-                    let old = std::mem::replace(&mut self.arena.enum_def_mut(eid).cname, name.to_string());
-                    self.arena.give_back_anonymous_name(&old);
-                }
+            Type::Enum(eid) if better(&self.arena.enum_def(eid).cname) => {
+                self.touch_enum(eid);
+                let old = std::mem::replace(&mut self.arena.enum_def_mut(eid).cname, name.to_string());
+                self.arena.give_back_anonymous_name(&old);
             }
             _ => {}
         }
@@ -658,7 +654,7 @@ impl<'a> Parser<'a> {
                         Kw::Union => TagKind::Union,
                         _ => TagKind::Enum,
                     };
-                    let (ty, has_body) = if kind == TagKind::Enum { self.enum_spec()? } else { self.record_spec(kind, ctx)? };
+                    let (ty, has_body) = if kind == TagKind::Enum { self.enum_spec()? } else { self.record_spec(kind)? };
                     s.named = Some(ty);
                     s.from_tag_spec = true;
                     s.defines_body = has_body;
@@ -803,9 +799,8 @@ impl<'a> Parser<'a> {
                 Tok::Kw(Kw::Attribute) | Tok::Kw(Kw::Declspec) => {
                     self.skip_attributes()?;
                 }
-                Tok::Kw(q @ (Kw::Const | Kw::Volatile | Kw::Restrict)) if !ptrs.is_empty() => {
+                Tok::Kw(Kw::Const | Kw::Volatile | Kw::Restrict) if !ptrs.is_empty() => {
                     // `int * __restrict const p` handled above; stray qualifiers here
-                    let _ = q;
                     self.bump();
                 }
                 _ => break,
@@ -1101,7 +1096,7 @@ impl<'a> Parser<'a> {
 
     /// `struct tag`, `struct tag { ... }`, `struct { ... }` (same for
     /// `union`). Returns the type and whether a body was given.
-    fn record_spec(&mut self, kind: TagKind, ctx: Ctx) -> Result<(TypeId, bool), Error> {
+    fn record_spec(&mut self, kind: TagKind) -> Result<(TypeId, bool), Error> {
         let kw = self.bump();
         let (mut packed, mut aligned) = self.skip_attributes()?;
         let rkind = if kind == TagKind::Struct { RecordKind::Struct } else { RecordKind::Union };
@@ -1193,7 +1188,6 @@ impl<'a> Parser<'a> {
                 format!("field '{field}' of {cname} is __attribute__((packed)) but the record is not: rcffi cannot represent this layout"),
             ));
         }
-        let _ = ctx;
         let r = self.arena.record_mut(rid);
         r.fields = Some(fields);
         r.partial = partial;
@@ -1482,7 +1476,7 @@ impl<'a> Parser<'a> {
     /// Give an error from another module a location if it has none.
     pub(crate) fn locate(&self, mut e: Error, span: Span) -> Error {
         if e.location.is_none() {
-            e.location = self.error(e.kind, span, "").location;
+            e.location = self.error(e.kind, span, "").into_diagnostic().location;
         }
         e
     }

@@ -95,14 +95,12 @@ impl Parser<'_> {
             out.extend(map.into_iter().filter(|(_, ty)| kept_type(*ty, self.arena)));
         }
         self.st = kept;
-        let arena = &*self.arena;
         self.hdr.items.retain(|item| match item {
             Item::Typedef(n) => typedefs.contains(n),
             Item::Decl(n) => decls.contains(n),
             Item::Record(r) => records.contains(r),
             Item::Enum(e) => enums.contains(e),
         });
-        let _ = arena;
         Ok(())
     }
 

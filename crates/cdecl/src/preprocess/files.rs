@@ -168,6 +168,7 @@ impl Files {
         let (name, line) = self.presumed(loc);
         let avail = line_text.chars().count().saturating_sub(column as usize - 1).max(1) as u32;
         Location {
+            origin: crate::error::Origin::Header,
             source_name: name,
             line,
             column,

@@ -1,0 +1,271 @@
+//! `ffi.callback()`: Python callables as C function pointers, over libffi
+//! closures. The closure's user data owns the callable, the `error` bytes
+//! and `onerror`; the cdata owns the closure.
+
+use std::ffi::{c_int, c_void};
+use std::sync::Arc;
+
+use native::closure::Closure;
+use pyo3::exceptions::PyTypeError;
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+use crate::cdata::{self, Owner};
+use crate::convert;
+use crate::ctype::{CType, Kind};
+
+pub(crate) struct CallbackData {
+    pub(crate) callable: Py<PyAny>,
+    /// The function type (not the pointer).
+    pub(crate) fct: Py<CType>,
+    /// The C bytes returned when the callable raises.
+    pub(crate) error: Vec<u8>,
+    pub(crate) onerror: Option<Py<PyAny>>,
+}
+
+/// What the callback cdata owns: the closure first, so it is freed before
+/// the data it points to.
+struct CallbackHolder {
+    _closure: Closure,
+    data: Box<CallbackData>,
+}
+
+// SAFETY: only touched with the GIL held (Python objects) or read-only.
+unsafe impl Send for CallbackHolder {}
+
+impl cdata::CallbackOwner for CallbackHolder {
+    fn visit_refs(&self, each: &mut dyn FnMut(*mut ffi::PyObject)) {
+        each(self.data.callable.as_ptr());
+        if let Some(o) = &self.data.onerror {
+            each(o.as_ptr());
+        }
+    }
+
+    fn clear_refs(&mut self, py: Python<'_>) {
+        let old = std::mem::replace(&mut self.data.callable, py.None());
+        let onerror = self.data.onerror.take();
+        // Drop with the GIL accounted for, so the references go now.
+        old.drop_ref(py);
+        if let Some(o) = onerror {
+            o.drop_ref(py);
+        }
+    }
+
+    fn callable_repr(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.data.callable.bind(py).repr()?.to_string())
+    }
+}
+
+/// The C bytes a callback returns when its Python function raises: the
+/// `error` value converted to the result type (zeros when not given).
+pub(crate) fn error_bytes(py: Python<'_>, rc: &CType, error: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<u8>> {
+    let error = error.filter(|e| !e.is_none());
+    if rc.kind == Kind::Void {
+        if error.is_some() {
+            return Err(PyTypeError::new_err("callback with the return type 'void' must return None"));
+        }
+        return Ok(Vec::new());
+    }
+    let mut bytes = vec![0u8; rc.size(py)?];
+    if let Some(e) = error {
+        // SAFETY: the buffer has the result type's size.
+        unsafe { convert::write(py, rc, e, bytes.as_mut_ptr())? };
+    }
+    Ok(bytes)
+}
+
+/// Entry of every callback called from C (libffi closures and `extern
+/// "Python"`). As in cffi, C's `errno` is what the Python code sees as
+/// `ffi.errno`, and whatever `ffi.errno` holds when it returns is C's
+/// `errno` afterwards.
+pub(crate) unsafe extern "C" fn trampoline(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) { unsafe {
+    crate::call::set_saved_errno(native::errno::get_errno());
+    invoke(userdata, ret, args);
+    native::errno::set_errno(crate::call::saved_errno());
+}}
+
+unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) { unsafe {
+    let data = &*(userdata as *const CallbackData);
+    // A call made from inside another callback released the GIL with
+    // PyEval_SaveThread, which PyO3's own attach count does not see: take
+    // the GIL through CPython first so nested callbacks really hold it.
+    let gil = gil_for_c_call();
+    Python::attach(|py| {
+        let fct = data.fct.get();
+        let f = fct.func.as_ref().expect("function type");
+        let rc = f.result.get();
+        let result = (|| -> PyResult<()> {
+            let mut pyargs = Vec::with_capacity(f.args.len());
+            for (i, a) in f.args.iter().enumerate() {
+                let p = *args.add(i) as *const u8;
+                pyargs.push(convert::read(py, a, p)?);
+            }
+            let tuple = pyo3::types::PyTuple::new(py, pyargs)?;
+            let r = data.callable.bind(py).call1(tuple)?;
+            if rc.kind == Kind::Void && !r.is_none() {
+                CONVERT_ERR.with(|c| c.set(true));
+                return Err(PyTypeError::new_err("callback with the return type 'void' must return None"));
+            }
+            if rc.kind != Kind::Void {
+                convert::write(py, rc, &r, ret as *mut u8).inspect_err(|_| {
+                    // cffi distinguishes errors converting the result.
+                    CONVERT_ERR.with(|c| c.set(true));
+                })?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            if !data.error.is_empty() {
+                std::ptr::copy_nonoverlapping(data.error.as_ptr(), ret as *mut u8, data.error.len());
+            }
+            let extra = if CONVERT_ERR.with(|c| c.replace(false)) { ", trying to convert the result back to C" } else { "" };
+            let what = format!("from cffi callback {}", data.callable.bind(py).repr().map(|r| r.to_string()).unwrap_or_default());
+            match &data.onerror {
+                None => crate::errors::report_unraisable(py, e, &what, extra),
+                Some(onerror) => {
+                    let (t, v, tb) = (e.get_type(py), e.value(py).clone(), e.traceback(py));
+                    // as cffi: a result of `onerror` that cannot be the
+                    // callback's (any but None for `void`) is a second
+                    // error, reported after the callback's own
+                    let handled = onerror.bind(py).call1((t, v, tb)).and_then(|r| {
+                        if r.is_none() {
+                            Ok(())
+                        } else if rc.kind == Kind::Void {
+                            Err(PyTypeError::new_err("callback with the return type 'void' must return None"))
+                        } else {
+                            convert::write(py, rc, &r, ret as *mut u8)
+                        }
+                    });
+                    match handled {
+                        Ok(()) => {}
+                        Err(e2) => {
+                            crate::errors::report_unraisable(py, e, &what, extra);
+                            crate::errors::report_unraisable(py, e2, "during handling of the above exception by 'onerror'", "");
+                        }
+                    }
+                }
+            }
+        }
+    });
+    ffi::PyGILState_Release(gil);
+}}
+
+thread_local! {
+    static CONVERT_ERR: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static KEPT_STATE: std::cell::RefCell<Option<KeptThreadState>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Take the GIL for a call coming from C (release it with
+/// `PyGILState_Release`). A thread Python has no state for (a thread of
+/// the host program) gets one that it keeps until it exits, as with cffi:
+/// `threading.local()` data survives from one call to the next, and a
+/// thread calling often does not build and destroy a state every time.
+unsafe fn gil_for_c_call() -> ffi::PyGILState_STATE { unsafe {
+    let known = !ffi::PyGILState_GetThisThreadState().is_null();
+    let gil = ffi::PyGILState_Ensure();
+    if !known {
+        // one more count on the new state: the matching release is at exit
+        let _ = ffi::PyGILState_Ensure();
+        KEPT_STATE.with(|k| *k.borrow_mut() = Some(KeptThreadState));
+    }
+    gil
+}}
+
+/// Gives back, when its thread exits, the count `gil_for_c_call` kept on
+/// the thread's Python state, which deletes it.
+struct KeptThreadState;
+
+extern "C" {
+    #[cfg(not(Py_3_13))]
+    fn _Py_IsFinalizing() -> c_int;
+    #[cfg(Py_3_13)]
+    fn Py_IsFinalizing() -> c_int;
+}
+
+impl Drop for KeptThreadState {
+    fn drop(&mut self) {
+        // SAFETY: only while the interpreter lives; this thread's state is
+        // the one counted (nothing else deletes a state with a count left).
+        unsafe {
+            #[cfg(not(Py_3_13))]
+            let finalizing = _Py_IsFinalizing() != 0;
+            #[cfg(Py_3_13)]
+            let finalizing = Py_IsFinalizing() != 0;
+            if ffi::Py_IsInitialized() == 0 || finalizing || ffi::PyGILState_GetThisThreadState().is_null() {
+                return;
+            }
+            let gil = ffi::PyGILState_Ensure();
+            ffi::PyGILState_Release(ffi::PyGILState_STATE::PyGILState_LOCKED);
+            ffi::PyGILState_Release(gil);
+        }
+    }
+}
+
+/// `ffi.callback()` for a resolved ctype (ffi_callback.rs resolves it):
+/// a function-pointer cdata whose C calls run `python_callable`.
+pub fn new_callback<'py>(
+    py: Python<'py>,
+    ct: Py<CType>,
+    python_callable: &Bound<'py, PyAny>,
+    error: Option<&Bound<'py, PyAny>>,
+    onerror: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let c = ct.get();
+    if !(c.kind == Kind::Pointer && c.item().get().kind == Kind::Function) {
+        return Err(PyTypeError::new_err(format!("expected a function ctype, got '{}'", c.cname)));
+    }
+    if let Some(onerror) = onerror {
+        if !onerror.is_none() && !onerror.is_callable() {
+            return Err(PyTypeError::new_err(format!(
+                "expected a callable object for 'onerror', not {}",
+                convert::describe(py, onerror)
+            )));
+        }
+    }
+    let fct_obj = c.item().clone_ref(py);
+    let fct = fct_obj.get();
+    let f = fct.func.as_ref().expect("function type");
+    // `error=` is converted first, then the signature is checked (cffi's order)
+    let rc = f.result.get();
+    let err_bytes = crate::callback::error_bytes(py, rc, error)?;
+    if f.variadic {
+        return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+            "{}: callback with unsupported argument or return type or with '...'",
+            c.cname
+        )));
+    }
+    // cffi builds no libffi description for such function types, and a
+    // callback then fails with one generic message.
+    let unsupported = |e: PyErr| {
+        if e.is_instance_of::<pyo3::exceptions::PyNotImplementedError>(py) {
+            pyo3::exceptions::PyNotImplementedError::new_err(format!(
+                "{}: callback with unsupported argument or return type or with '...'",
+                c.cname
+            ))
+        } else {
+            e
+        }
+    };
+    let mut args = Vec::with_capacity(f.args.len());
+    for a in &f.args {
+        args.push(crate::call::native_type(py, a.get(), "argument").map_err(unsupported)?);
+    }
+    let result = crate::call::native_type(py, rc, "return value").map_err(unsupported)?;
+    // what libffi cannot lay out as C does (call.rs says why in its
+    // NotImplementedError) gets the same generic message
+    let plan = native::call::CallPlan::new(&args, result)
+        .map_err(|e| unsupported(pyo3::exceptions::PyNotImplementedError::new_err(e)))?;
+    let data = Box::new(CallbackData {
+        callable: python_callable.clone().unbind(),
+        fct: fct_obj.clone_ref(py),
+        error: err_bytes,
+        onerror: onerror.filter(|o| !o.is_none()).map(|o| o.clone().unbind()),
+    });
+    let userdata = &*data as *const CallbackData as *mut c_void;
+    let closure = Closure::new(Arc::new(plan), trampoline, userdata)
+        .map_err(|e| pyo3::exceptions::PyMemoryError::new_err(format!("cannot create a callback: {e}")))?;
+    let code = closure.code_ptr() as *mut u8;
+    let holder: Box<dyn cdata::CallbackOwner> = Box::new(CallbackHolder { _closure: closure, data });
+    // SAFETY: the cdata owns the closure; its code pointer stays valid while it lives.
+    unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, code, Owner::Callback(holder))) }
+}

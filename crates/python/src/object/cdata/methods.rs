@@ -1,0 +1,93 @@
+//! Python-level methods of cdata: the context-manager protocol, `__dir__`
+//! and `__complex__`.
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use super::slots::{cd, ret_obj};
+use crate::ctype::{Conv, Kind};
+
+pub fn method_defs() -> Vec<ffi::PyMethodDef> {
+    vec![
+        ffi::PyMethodDef {
+            ml_name: c"__enter__".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunction: enter },
+            ml_flags: ffi::METH_NOARGS,
+            ml_doc: std::ptr::null(),
+        },
+        ffi::PyMethodDef {
+            ml_name: c"__exit__".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunctionFast: exit },
+            ml_flags: ffi::METH_FASTCALL,
+            ml_doc: std::ptr::null(),
+        },
+        ffi::PyMethodDef {
+            ml_name: c"__dir__".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunction: dir },
+            ml_flags: ffi::METH_NOARGS,
+            ml_doc: std::ptr::null(),
+        },
+        ffi::PyMethodDef {
+            ml_name: c"__complex__".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunction: complex },
+            ml_flags: ffi::METH_NOARGS,
+            ml_doc: std::ptr::null(),
+        },
+        ffi::PyMethodDef::zeroed(),
+    ]
+}
+
+unsafe extern "C" fn enter(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    ffi::compat::Py_NewRef(slf)
+}}
+
+unsafe extern "C" fn exit(slf: *mut ffi::PyObject, _args: *mut *mut ffi::PyObject, _n: ffi::Py_ssize_t) -> *mut ffi::PyObject { unsafe {
+    crate::entry::attached_obj(|py| exit_attached(py, slf, _args, _n))
+}}
+
+unsafe fn exit_attached(py: Python<'_>, slf: *mut ffi::PyObject, _args: *mut *mut ffi::PyObject, _n: ffi::Py_ssize_t) -> *mut ffi::PyObject { unsafe {
+    ret_obj(py, super::lifetime::release(py, &Bound::from_borrowed_ptr(py, slf)).map(|_| py.None().into_bound(py)))
+}}
+
+unsafe extern "C" fn dir(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    crate::entry::attached_obj(|py| dir_attached(py, slf, std::ptr::null_mut()))
+}}
+
+unsafe fn dir_attached(py: Python<'_>, slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    let c = cd(slf);
+    let ct = c.ctype();
+    let rec = match ct.kind {
+        Kind::Struct | Kind::Union => Some(ct),
+        Kind::Pointer if ct.is_record_ptr() => Some(ct.item().get()),
+        _ => None,
+    };
+    let r = (|| {
+        let list = PyList::empty(py);
+        if let Some(rec) = rec {
+            if let Ok(info) = rec.record_info(py) {
+                for f in &info.fields {
+                    list.append(&f.name)?;
+                }
+            }
+        }
+        Ok(list.into_any())
+    })();
+    ret_obj(py, r)
+}}
+
+unsafe extern "C" fn complex(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    crate::entry::attached_obj(|py| complex_attached(py, slf))
+}}
+
+/// `complex(cdata)`: only the `_Complex` types, as cffi (a `float` or `int`
+/// cdata is refused, as `float()` of an `int` cdata is).
+unsafe fn complex_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    let c = cd(slf);
+    let ct = c.ctype();
+    let r = match ct.conv {
+        Conv::FloatComplex | Conv::DoubleComplex => crate::convert::read(py, &c.ctype_obj(py), c.ptr),
+        _ => Err(pyo3::exceptions::PyTypeError::new_err(format!("complex() not supported on cdata '{}'", ct.cname))),
+    };
+    ret_obj(py, r)
+}}

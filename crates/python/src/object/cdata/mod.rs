@@ -1,0 +1,561 @@
+//! The cdata object: a raw CPython type (built with `PyType_FromSpec`) so
+//! the hot protocol slots (`tp_getattro`, `mp_subscript`, vectorcall) are
+//! plain `extern "C"` functions with no PyO3 trampoline in between.
+
+mod slots;
+mod fast;
+mod methods;
+pub mod repr;
+pub mod lifetime;
+pub mod extent;
+pub mod handles;
+pub mod new;
+
+pub use lifetime::{FewHolds, Holds, MemoryHold};
+
+use std::ffi::{c_int, c_void};
+use std::ptr;
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyTuple, PyType};
+
+use crate::convert::Room;
+use crate::ctype::CType;
+
+/// What a callback cdata owns (callback.rs's closure and Python callable),
+/// seen from the object model: the calls layer implements it, so this
+/// layer does not depend on that one.
+pub trait CallbackOwner: Send {
+    /// Report the Python objects it holds to the cycle collector.
+    fn visit_refs(&self, each: &mut dyn FnMut(*mut ffi::PyObject));
+    /// Break a reference cycle through it (its Python function becomes
+    /// `None`; the C function pointer stays valid).
+    fn clear_refs(&mut self, py: Python<'_>);
+    /// The repr of the Python function, for the cdata's repr.
+    fn callable_repr(&self, py: Python<'_>) -> PyResult<String>;
+}
+
+/// The vectorcall entry of function-pointer cdata (call.rs's
+/// `cdata_vectorcall`), set once when the module is initialised (lib.rs):
+/// the calls layer sits above the object model.
+static FUNCTION_POINTER_CALL: std::sync::OnceLock<ffi::vectorcallfunc> = std::sync::OnceLock::new();
+
+/// Set the vectorcall entry of function-pointer cdata (at module init).
+pub fn set_function_pointer_call(entry: ffi::vectorcallfunc) {
+    // a second module init (subinterpreters) sets the same function
+    let _ = FUNCTION_POINTER_CALL.set(entry);
+}
+
+/// What keeps the memory behind `ptr` alive, and how to give it back
+/// (`lifetime.rs` has the rules).
+pub enum Owner {
+    /// Memory owned by C (or static): nothing to keep or give back.
+    Borrowed,
+    /// `ffi.new()`: memory from `calloc`, freed when given back.
+    Malloc { size: usize },
+    /// `ffi.new_allocator(alloc, free)`: `free(cdata)` is called when given back.
+    Custom { size: usize, free: Option<Py<PyAny>>, original: Py<PyAny> },
+    /// A view into a root's memory (`p[0]`, `p.field`, a slice, `p + n`,
+    /// `ffi.addressof`): holds the root (see `lifetime.rs`). `item`: it is
+    /// `p[0]` of a root `p = ffi.new("struct s *")`, which cffi treats as
+    /// owning the memory (its repr, its var-sized length).
+    View { hold: MemoryHold, item: bool },
+    /// `ffi.gc(cdata, destructor)`.
+    Gc { original: Py<PyAny>, destructor: Option<Py<PyAny>> },
+    /// `ffi.new_handle(obj)`.
+    Handle(Py<PyAny>),
+    /// `ffi.from_buffer(obj)`: the buffer view, released when given back.
+    Buffer(Box<ffi::Py_buffer>),
+    /// `ffi.callback(...)`: the closure and its Python callable.
+    Callback(Box<dyn CallbackOwner>),
+    /// Given back (after `ffi.release()`).
+    Released,
+    /// A given-back `ffi.from_buffer()` cdata (its repr says so).
+    ReleasedBuffer,
+}
+
+#[repr(C)]
+pub struct CDataObject {
+    pub ob_base: ffi::PyObject,
+    /// Per-instance vectorcall entry (function pointers only).
+    pub vectorcall: Option<ffi::vectorcallfunc>,
+    /// Strong reference to the `CType` object.
+    pub ctype: *mut ffi::PyObject,
+    /// Pointers and function pointers: the pointer value. Everything else:
+    /// the address of the data.
+    pub ptr: *mut u8,
+    /// Number of items of an array cdata (also open `T[]`), else -1.
+    pub length: isize,
+    pub weakrefs: *mut ffi::PyObject,
+    pub owner: Owner,
+    /// Storage for primitive values made by `ffi.cast` or returned by calls;
+    /// after `ffi.release()`, `inline[0]` keeps the old address.
+    pub inline: [u64; 2],
+    /// Live `MemoryHold`s on this cdata's memory (views, buffers, calls).
+    pub exports: usize,
+    /// `ffi.release()` was called while `exports > 0`: the resource is
+    /// given back when the last hold goes.
+    pub release_pending: bool,
+}
+
+impl CDataObject {
+    /// The address compared and hashed: after `ffi.release()` the data
+    /// pointer is NULL (so that later use fails cleanly) but the cdata
+    /// still compares equal to others at its old address, as in cffi.
+    #[inline]
+    pub fn identity_address(&self) -> usize {
+        if self.is_released() {
+            self.inline[0] as usize
+        } else {
+            self.ptr as usize
+        }
+    }
+
+    /// Whether `ffi.release()` was called on this cdata (its resource may
+    /// still be held by views).
+    #[inline]
+    pub fn is_released(&self) -> bool {
+        self.release_pending || matches!(self.owner, Owner::Released | Owner::ReleasedBuffer)
+    }
+
+    /// The `CType` of this cdata.
+    #[inline]
+    pub fn ctype(&self) -> &CType {
+        // SAFETY: `ctype` is always a live CType object (strong ref held).
+        unsafe { ctype_ref(self.ctype) }
+    }
+
+    /// A new strong reference to the ctype object.
+    #[inline]
+    pub fn ctype_obj(&self, py: Python<'_>) -> Py<CType> {
+        // SAFETY: `ctype` is a CType object.
+        unsafe { Bound::from_borrowed_ptr(py, self.ctype).cast_into_unchecked::<CType>().unbind() }
+    }
+}
+
+/// The Rust payload of a CType object, for as long as the caller keeps it alive.
+#[inline]
+pub unsafe fn ctype_ref<'a>(obj: *mut ffi::PyObject) -> &'a CType { unsafe {
+    let py = Python::assume_attached();
+    let b = Borrowed::from_ptr(py, obj).cast_unchecked::<CType>();
+    &*(b.get() as *const CType)
+}}
+
+static CDATA_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static CDATA_GC_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static CDATA_GCP_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// The `_CDataBase` type object (`ffi.CData`).
+pub fn cdata_type(py: Python<'_>) -> &Bound<'_, PyType> {
+    CDATA_TYPE
+        .get_or_init(py, || create_type(py).expect("cannot create the cdata type"))
+        .bind(py)
+}
+
+pub fn cdata_type_ptr(py: Python<'_>) -> *mut ffi::PyTypeObject {
+    cdata_type(py).as_type_ptr()
+}
+
+/// The subtype for cdata whose owner holds Python objects (callbacks,
+/// handles, `ffi.gc`, allocators): tracked by the cycle collector, as in
+/// cffi, so `obj -> callback -> bound method -> obj` cycles are freed.
+/// Plain cdata stay untracked, which keeps `ffi.new` cheap.
+pub fn cdata_gc_type_ptr(py: Python<'_>) -> *mut ffi::PyTypeObject {
+    CDATA_GC_TYPE
+        .get_or_init(py, || create_gc_type(py).expect("cannot create the cdata gc type"))
+        .bind(py)
+        .as_type_ptr()
+}
+
+/// The subtype for `ffi.gc()` and allocator cdata (cffi's `__CDataGCP`):
+/// tracked by the cycle collector but never cleared by it, as in cffi, so
+/// that a destructor runs only when its cdata dies, with the cdata and the
+/// destructor intact (see `clear`).
+pub fn cdata_gcp_type_ptr(py: Python<'_>) -> *mut ffi::PyTypeObject {
+    CDATA_GCP_TYPE
+        .get_or_init(py, || create_gcp_type(py).expect("cannot create the cdata gcp type"))
+        .bind(py)
+        .as_type_ptr()
+}
+
+#[inline]
+pub fn is_cdata(py: Python<'_>, obj: *mut ffi::PyObject) -> bool {
+    // SAFETY: obj is a live object.
+    let tp = unsafe { ffi::Py_TYPE(obj) };
+    tp == cdata_type_ptr(py) || tp == cdata_gc_type_ptr(py) || tp == cdata_gcp_type_ptr(py)
+}
+
+impl Owner {
+    /// Whether this owner makes its cdata a root: it owns a resource that
+    /// `ffi.release()` gives back (cdata/lifetime.rs).
+    pub fn is_root(&self) -> bool {
+        matches!(self, Owner::Malloc { .. } | Owner::Custom { .. } | Owner::Gc { .. } | Owner::Buffer(_))
+    }
+
+    /// Whether the memory itself was allocated for this cdata (`ffi.new()`
+    /// or an allocator): cffi's "owning" pointers.
+    pub fn allocated(&self) -> bool {
+        matches!(self, Owner::Malloc { .. } | Owner::Custom { .. })
+    }
+
+    /// The cdata type for this owner: cycle-collected if it keeps Python
+    /// objects alive (and so may be part of a reference cycle); cleared by
+    /// the collector only where that is safe (handles, callbacks).
+    fn cdata_type(&self, py: Python<'_>) -> *mut ffi::PyTypeObject {
+        match self {
+            Owner::Custom { .. } | Owner::Gc { .. } => cdata_gcp_type_ptr(py),
+            Owner::Handle(_) | Owner::Callback(_) => cdata_gc_type_ptr(py),
+            _ => cdata_type_ptr(py),
+        }
+    }
+}
+
+/// `obj` as a cdata, if it is one.
+#[inline]
+pub fn as_cdata<'a>(py: Python<'_>, obj: &'a Bound<'_, PyAny>) -> Option<&'a CDataObject> {
+    if is_cdata(py, obj.as_ptr()) {
+        // SAFETY: checked the type above.
+        Some(unsafe { &*(obj.as_ptr() as *const CDataObject) })
+    } else {
+        None
+    }
+}
+
+const HAVE_VECTORCALL: u64 = 1 << 11;
+
+fn leaked_members() -> *mut ffi::PyMemberDef {
+    let members = vec![
+        ffi::PyMemberDef {
+            name: c"__vectorcalloffset__".as_ptr(),
+            type_code: ffi::Py_T_PYSSIZET,
+            offset: std::mem::offset_of!(CDataObject, vectorcall) as ffi::Py_ssize_t,
+            flags: ffi::Py_READONLY,
+            doc: ptr::null(),
+        },
+        ffi::PyMemberDef {
+            name: c"__weaklistoffset__".as_ptr(),
+            type_code: ffi::Py_T_PYSSIZET,
+            offset: std::mem::offset_of!(CDataObject, weakrefs) as ffi::Py_ssize_t,
+            flags: ffi::Py_READONLY,
+            doc: ptr::null(),
+        },
+        ffi::PyMemberDef { name: ptr::null(), type_code: 0, offset: 0, flags: 0, doc: ptr::null() },
+    ];
+    Box::leak(members.into_boxed_slice()).as_mut_ptr()
+}
+
+// the type flags are c_ulong: 32 bits on Windows, so the `as u64` casts stay
+#[allow(clippy::unnecessary_cast)]
+fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
+    let methods = Box::leak(methods::method_defs().into_boxed_slice());
+    let mut slots = slots::slot_list();
+    slots.push(ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: leaked_members() as *mut c_void });
+    slots.push(ffi::PyType_Slot { slot: ffi::Py_tp_methods, pfunc: methods.as_mut_ptr() as *mut c_void });
+    // BASETYPE only so that the gc subtype can derive from it; its tp_new
+    // refuses to build instances from Python anyway.
+    make_type(py, c"_cffi_backend._CDataBase", ffi::Py_TPFLAGS_BASETYPE as u64, slots, None)
+}
+
+// the type flags are c_ulong: 32 bits on Windows, so the `as u64` casts stay
+#[allow(clippy::unnecessary_cast)]
+fn create_gc_type(py: Python<'_>) -> PyResult<Py<PyType>> {
+    let slots = vec![
+        ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: leaked_members() as *mut c_void },
+        ffi::PyType_Slot { slot: ffi::Py_tp_traverse, pfunc: traverse as ffi::traverseproc as *mut c_void },
+        ffi::PyType_Slot { slot: ffi::Py_tp_clear, pfunc: clear as ffi::inquiry as *mut c_void },
+    ];
+    make_type(py, c"_cffi_backend.__CDataOwnGC", ffi::Py_TPFLAGS_HAVE_GC as u64, slots, Some(cdata_type(py)))
+}
+
+// the type flags are c_ulong: 32 bits on Windows, so the `as u64` casts stay
+#[allow(clippy::unnecessary_cast)]
+fn create_gcp_type(py: Python<'_>) -> PyResult<Py<PyType>> {
+    let slots = vec![
+        ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: leaked_members() as *mut c_void },
+        ffi::PyType_Slot { slot: ffi::Py_tp_traverse, pfunc: traverse as ffi::traverseproc as *mut c_void },
+    ];
+    make_type(py, c"_cffi_backend.__CDataGCP", ffi::Py_TPFLAGS_HAVE_GC as u64, slots, Some(cdata_type(py)))
+}
+
+/// A heap type with the cdata object layout and vectorcall support.
+// the type flags are c_ulong: 32 bits on Windows, so the `as u64` casts stay
+#[allow(clippy::unnecessary_cast)]
+fn make_type(
+    py: Python<'_>,
+    name: &'static std::ffi::CStr,
+    extra_flags: u64,
+    mut slots: Vec<ffi::PyType_Slot>,
+    base: Option<&Bound<'_, PyType>>,
+) -> PyResult<Py<PyType>> {
+    slots.push(ffi::PyType_Slot { slot: 0, pfunc: ptr::null_mut() });
+    let slots = Box::leak(slots.into_boxed_slice());
+    let spec = Box::leak(Box::new(ffi::PyType_Spec {
+        name: name.as_ptr(),
+        basicsize: std::mem::size_of::<CDataObject>() as c_int,
+        itemsize: 0,
+        flags: (ffi::Py_TPFLAGS_DEFAULT as u64 | HAVE_VECTORCALL | extra_flags) as _,
+        slots: slots.as_mut_ptr(),
+    }));
+    // SAFETY: the spec and everything it points to are leaked ('static).
+    unsafe {
+        let tp = match base {
+            Some(b) => {
+                // a 1-tuple: CPython 3.9 takes only a tuple here (3.10+ also a type)
+                let bases = PyTuple::new(py, [b])?;
+                ffi::PyType_FromSpecWithBases(spec, bases.as_ptr())
+            }
+            None => ffi::PyType_FromSpec(spec),
+        };
+        if tp.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        Ok(Bound::from_owned_ptr(py, tp).cast_into_unchecked::<PyType>().unbind())
+    }
+}
+
+/// `tp_traverse` of the gc subtype: the Python objects the owner holds.
+unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, arg: *mut c_void) -> c_int { unsafe {
+    let mut result = 0;
+    let mut each = |obj: *mut ffi::PyObject| {
+        if result == 0 && !obj.is_null() {
+            result = visit(obj, arg);
+        }
+    };
+    match &(*(slf as *mut CDataObject)).owner {
+        Owner::Custom { free, original, .. } => {
+            if let Some(f) = free {
+                each(f.as_ptr());
+            }
+            each(original.as_ptr());
+        }
+        Owner::Gc { original, destructor } => {
+            each(original.as_ptr());
+            if let Some(d) = destructor {
+                each(d.as_ptr());
+            }
+        }
+        Owner::Handle(obj) => each(obj.as_ptr()),
+        Owner::Callback(holder) => holder.visit_refs(&mut each),
+        _ => {}
+    }
+    result
+}}
+
+/// `tp_clear` of the handle/callback subtype, as cffi's: a callback
+/// forgets its Python function (C may still call its closure) and a handle
+/// its object. `ffi.gc()` and allocator cdata have their own type with no
+/// `tp_clear`: running a destructor from here (while other objects of the
+/// same cycle, maybe used by it, are already gone) crashed real programs.
+unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int { unsafe {
+    crate::entry::attached_int(|py| {
+        let obj = slf as *mut CDataObject;
+        match &mut (*obj).owner {
+            Owner::Callback(holder) => holder.clear_refs(py),
+            Owner::Handle(x) => *x = py.None(),
+            _ => {}
+        }
+        0
+    })
+}}
+
+/// Allocate a cdata of `ctype` (a `CType` object) pointing at `ptr`.
+/// Returns a new reference or NULL with an exception set.
+pub unsafe fn new_cdata(_py: Python<'_>, ctype: &Py<CType>, ptr: *mut u8, owner: Owner) -> *mut ffi::PyObject { unsafe {
+    new_cdata_raw(ctype.as_ptr(), ctype.get(), ptr, owner)
+}}
+
+/// `new_cdata` from the CType object `ctype_obj` (borrowed; its payload
+/// `ct`). Drops no `Py<T>` unless allocation fails (then `owner` goes),
+/// so it may run outside `entry::attached` with an owner that holds no
+/// Python object (cdata/fast.rs, call_int.rs).
+///
+/// # Safety
+/// GIL held; `ctype_obj` is a live CType object and `ct` its payload.
+pub unsafe fn new_cdata_raw(ctype_obj: *mut ffi::PyObject, ct: &CType, ptr: *mut u8, owner: Owner) -> *mut ffi::PyObject { unsafe {
+    let py = Python::assume_attached();
+    let tp = owner.cdata_type(py);
+    let obj = if tp == cdata_type_ptr(py) {
+        // the plain type is not tracked by the cycle collector: a bare
+        // allocation (every field is set below), as cffi's PyObject_New,
+        // instead of PyType_GenericAlloc's generic sizing and zeroing
+        let o = ffi::PyObject_Malloc(std::mem::size_of::<CDataObject>()) as *mut ffi::PyObject;
+        if o.is_null() {
+            ffi::PyErr_NoMemory();
+            drop(owner);
+            return ptr::null_mut();
+        }
+        ffi::PyObject_Init(o, tp) as *mut CDataObject
+    } else {
+        let alloc = (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
+        let o = alloc(tp, 0) as *mut CDataObject;
+        if o.is_null() {
+            drop(owner);
+            return ptr::null_mut();
+        }
+        o
+    };
+    ptr::write(&mut (*obj).owner, owner);
+    ffi::Py_INCREF(ctype_obj);
+    (*obj).ctype = ctype_obj;
+    (*obj).ptr = ptr;
+    (*obj).length = match ct.length {
+        Some(n) => n as isize,
+        None if ct.kind == crate::ctype::Kind::Array => 0,
+        None => -1,
+    };
+    (*obj).weakrefs = ptr::null_mut();
+    (*obj).inline = [0; 2];
+    (*obj).exports = 0;
+    (*obj).release_pending = false;
+    (*obj).vectorcall = if ct.kind == crate::ctype::Kind::Pointer && ct.item().get().kind == crate::ctype::Kind::Function {
+        FUNCTION_POINTER_CALL.get().copied()
+    } else {
+        None
+    };
+    obj as *mut ffi::PyObject
+}}
+
+/// A cdata holding a copy of the primitive value at `src` (`ffi.cast`,
+/// `long double` reads, call results).
+pub unsafe fn new_value_cdata(py: Python<'_>, ctype: &Py<CType>, src: *const u8, size: usize) -> *mut ffi::PyObject { unsafe {
+    let obj = new_cdata(py, ctype, ptr::null_mut(), Owner::Borrowed) as *mut CDataObject;
+    if obj.is_null() {
+        return ptr::null_mut();
+    }
+    let dst = (*obj).inline.as_mut_ptr() as *mut u8;
+    ptr::copy_nonoverlapping(src, dst, size.min(16));
+    (*obj).ptr = dst;
+    obj as *mut ffi::PyObject
+}}
+
+/// Wrap a new-reference-or-NULL pointer into a `PyResult`.
+pub unsafe fn wrap(py: Python<'_>, obj: *mut ffi::PyObject) -> PyResult<Bound<'_, PyAny>> { unsafe {
+    if obj.is_null() {
+        Err(PyErr::fetch(py))
+    } else {
+        Ok(Bound::from_owned_ptr(py, obj))
+    }
+}}
+
+pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) { unsafe {
+    // An owner holding Python objects (`Py<T>`) runs attached (see
+    // entry.rs) so that they are released now rather than queued in
+    // PyO3's pool; not possible (nor needed) while the interpreter is
+    // finalizing. The others (memory, views, buffers) release nothing
+    // through PyO3: a view's hold decrefs its root directly.
+    let holds_python = matches!(
+        (*(slf as *mut CDataObject)).owner,
+        Owner::Custom { .. } | Owner::Gc { .. } | Owner::Handle(_) | Owner::Callback(_)
+    );
+    if holds_python && ffi::Py_IsInitialized() != 0 {
+        crate::entry::attached(|py| dealloc_attached(py, slf));
+    } else {
+        dealloc_attached(Python::assume_attached(), slf)
+    }
+}}
+
+unsafe fn dealloc_attached(py: Python<'_>, slf: *mut ffi::PyObject) { unsafe {
+    let tp = ffi::Py_TYPE(slf);
+    if tp != cdata_type_ptr(py) {
+        ffi::PyObject_GC_UnTrack(slf as *mut c_void);
+    }
+    let obj = slf as *mut CDataObject;
+    if !(*obj).weakrefs.is_null() {
+        ffi::PyObject_ClearWeakRefs(slf);
+    }
+    if matches!((*obj).owner, Owner::Handle(_)) {
+        handles::forget(slf);
+    }
+    // Holds keep their root alive, so none is left on a dying root.
+    (*obj).release_pending = false;
+    lifetime::give_back(py, obj);
+    ptr::drop_in_place(&mut (*obj).owner);
+    ffi::Py_DECREF((*obj).ctype);
+    let free = (*tp).tp_free.expect("tp_free");
+    free(slf as *mut c_void);
+    ffi::Py_DECREF(tp as *mut ffi::PyObject);
+}}
+
+/// The allocated size of a struct (or struct pointer) made by `ffi.new()`
+/// whose type ends in a flexible array member; `None` otherwise. `p[0]`
+/// of such a pointer is a view sharing its memory.
+pub fn var_byte_size(py: Python<'_>, c: &CDataObject) -> Option<usize> {
+    let ct = c.ctype();
+    let rec = if ct.is_record_ptr() { ct.item().get() } else { ct };
+    if rec.record.is_none() || !rec.record_info(py).is_ok_and(|r| r.var_array) {
+        return None;
+    }
+    match &c.owner {
+        Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
+        Owner::View { item: true, .. } => {
+            let root = lifetime::view_root(c)?;
+            if root.ptr != c.ptr {
+                return None;
+            }
+            match &root.owner {
+                Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The memory at `addr` (an address inside what `c` shows) that a write
+/// may fill: up to the end of the allocation or buffer behind `c`, or
+/// `Room::Unchecked` when the memory is C's (its extent is unknown).
+pub fn room_at(py: Python<'_>, c: &CDataObject, addr: *const u8) -> Room {
+    let root = match &c.owner {
+        Owner::View { .. } => match lifetime::view_root(c) {
+            Some(r) => r,
+            None => return Room::Own,
+        },
+        _ => c,
+    };
+    let (start, size) = match &root.owner {
+        Owner::Malloc { size } | Owner::Custom { size, .. } => (root.ptr as usize, *size),
+        Owner::Buffer(view) => (view.buf as usize, view.len.max(0) as usize),
+        Owner::Gc { original, .. } => {
+            // `ffi.gc(p, ...)` shows the memory of `p`, whose extent may be known
+            return match as_cdata(py, original.bind(py)) {
+                Some(o) if o.ptr == root.ptr && !std::ptr::eq(o, root) => room_at(py, o, addr),
+                _ => Room::Unchecked,
+            };
+        }
+        Owner::Borrowed => return Room::Unchecked,
+        _ => return Room::Own,
+    };
+    let addr = addr as usize;
+    if addr < start {
+        return Room::Bytes(0);
+    }
+    Room::Bytes(size.saturating_sub(addr - start))
+}
+
+/// `p[0]` of a root `p` (a pointer made by `ffi.new()` or an allocator):
+/// a view that cffi treats as owning the memory (`lifetime::is_owning_item`).
+///
+/// # Safety
+/// `root` is a live root cdata; `addr` is its address.
+pub unsafe fn new_item_view(py: Python<'_>, ctype: &Py<CType>, addr: *mut u8, root: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    match MemoryHold::on(root) {
+        Some(hold) => new_cdata(py, ctype, addr, Owner::View { hold, item: true }),
+        None => new_cdata(py, ctype, addr, Owner::Borrowed),
+    }
+}}
+
+/// A cdata of `ctype` at `addr`, inside the memory that `parent` (a cdata)
+/// shows: it holds that memory's root, if it has one (`lifetime.rs`).
+///
+/// # Safety
+/// `parent` is a live cdata; `addr` lies in its memory (or is a pointer
+/// value read from it, for which no hold is taken: use `new_cdata`).
+pub unsafe fn new_view(py: Python<'_>, ctype: &Py<CType>, addr: *mut u8, parent: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    let owner = match MemoryHold::on(parent) {
+        Some(hold) => Owner::View { hold, item: false },
+        None => Owner::Borrowed,
+    };
+    new_cdata(py, ctype, addr, owner)
+}}

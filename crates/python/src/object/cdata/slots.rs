@@ -1,0 +1,793 @@
+//! The protocol slots of the cdata type, as raw `extern "C"` functions.
+
+use std::ffi::{c_int, c_void};
+use std::ptr;
+
+use pyo3::exceptions::{PyAttributeError, PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PySlice};
+
+use super::{CDataObject, MemoryHold};
+use crate::convert;
+use crate::ctype::{CType, Conv, Kind};
+
+pub fn slot_list() -> Vec<ffi::PyType_Slot> {
+    macro_rules! slot {
+        ($s:expr, $f:expr) => {
+            ffi::PyType_Slot { slot: $s, pfunc: $f as *mut c_void }
+        };
+    }
+    vec![
+        slot!(ffi::Py_tp_dealloc, super::dealloc as unsafe extern "C" fn(_)),
+        slot!(ffi::Py_tp_repr, super::repr::repr as unsafe extern "C" fn(_) -> _),
+        slot!(ffi::Py_tp_getattro, getattro as unsafe extern "C" fn(_, _) -> _),
+        slot!(ffi::Py_tp_setattro, setattro as unsafe extern "C" fn(_, _, _) -> _),
+        slot!(ffi::Py_mp_subscript, subscript as unsafe extern "C" fn(_, _) -> _),
+        slot!(ffi::Py_mp_ass_subscript, ass_subscript as unsafe extern "C" fn(_, _, _) -> _),
+        slot!(ffi::Py_mp_length, length as unsafe extern "C" fn(_) -> _),
+        slot!(ffi::Py_tp_richcompare, richcompare as unsafe extern "C" fn(_, _, _) -> _),
+        slot!(ffi::Py_tp_hash, hash as unsafe extern "C" fn(_) -> _),
+        slot!(ffi::Py_nb_bool, nb_bool as unsafe extern "C" fn(_) -> _),
+        slot!(ffi::Py_nb_int, nb_int as unsafe extern "C" fn(_) -> _),
+        slot!(ffi::Py_nb_float, nb_float as unsafe extern "C" fn(_) -> _),
+        slot!(ffi::Py_nb_add, nb_add as unsafe extern "C" fn(_, _) -> _),
+        slot!(ffi::Py_nb_subtract, nb_subtract as unsafe extern "C" fn(_, _) -> _),
+        slot!(ffi::Py_tp_iter, iter as unsafe extern "C" fn(_) -> _),
+        slot!(ffi::Py_tp_call, call as unsafe extern "C" fn(_, _, _) -> _),
+        slot!(ffi::Py_tp_new, tp_new as unsafe extern "C" fn(_, _, _) -> _),
+    ]
+}
+
+/// cdata objects are only made by the FFI; without this slot `object.__new__`
+/// would be inherited and hand `dealloc` an uninitialised object.
+unsafe extern "C" fn tp_new(
+    tp: *mut ffi::PyTypeObject,
+    _args: *mut ffi::PyObject,
+    _kwds: *mut ffi::PyObject,
+) -> *mut ffi::PyObject { unsafe {
+    crate::entry::attached_obj(|py| {
+        let name = std::ffi::CStr::from_ptr((*tp).tp_name).to_string_lossy();
+        PyTypeError::new_err(format!("cannot create '{name}' instances")).restore(py);
+        ptr::null_mut()
+    })
+}}
+
+/// Run `f`, turning `Err` into a raised exception and NULL.
+#[inline]
+pub(crate) fn ret_obj(py: Python<'_>, r: PyResult<Bound<'_, PyAny>>) -> *mut ffi::PyObject {
+    match r {
+        Ok(o) => o.into_ptr(),
+        Err(e) => {
+            e.restore(py);
+            ptr::null_mut()
+        }
+    }
+}
+
+#[inline]
+fn ret_int(py: Python<'_>, r: PyResult<()>) -> c_int {
+    match r {
+        Ok(()) => 0,
+        Err(e) => {
+            e.restore(py);
+            -1
+        }
+    }
+}
+
+#[inline]
+pub(crate) unsafe fn cd<'a>(slf: *mut ffi::PyObject) -> &'a CDataObject { unsafe {
+    &*(slf as *const CDataObject)
+}}
+
+/// The record type and base address behind `s.x` / `p.x`, if any.
+fn record_target(cd: &CDataObject) -> Option<(&CType, *mut u8)> {
+    let ct = cd.ctype();
+    match ct.kind {
+        Kind::Struct | Kind::Union => Some((ct, cd.ptr)),
+        Kind::Pointer if ct.is_record_ptr() => Some((ct.item().get(), cd.ptr)),
+        _ => None,
+    }
+}
+
+fn null_deref(ct: &CType) -> PyErr {
+    PyRuntimeError::new_err(format!("cannot dereference null pointer from cdata '{}'", ct.cname))
+}
+
+/// A flexible array member reads as an array of the allocated length when
+/// the struct came from `ffi.new()`, else as a pointer to its first item.
+unsafe fn read_var_array<'py>(
+    py: Python<'py>,
+    c: &CDataObject,
+    field: &crate::ctype::FieldInfo,
+    base: *mut u8,
+) -> PyResult<Bound<'py, PyAny>> { unsafe {
+    let at = base.add(field.offset);
+    let arr = field.ctype.get();
+    if let Some(size) = crate::cdata::var_byte_size(py, c) {
+        let item_size = arr.item().get().size(py)?.max(1);
+        let obj = crate::cdata::new_view(py, &field.ctype, at, c as *const CDataObject as *mut ffi::PyObject);
+        if !obj.is_null() {
+            (*(obj as *mut CDataObject)).length = (size.saturating_sub(field.offset) / item_size) as isize;
+        }
+        return crate::cdata::wrap(py, obj);
+    }
+    let ptr_ct = convert::open_array_pointer(py, arr)?;
+    crate::cdata::wrap(py, crate::cdata::new_view(py, &ptr_ct, at, c as *const CDataObject as *mut ffi::PyObject))
+}}
+
+unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    if let Some(r) = super::fast::get_field(slf, name) {
+        return r;
+    }
+    crate::entry::attached_obj(|py| getattro_attached(py, slf, name))
+}}
+
+unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    let c = cd(slf);
+    if let Some((rec, base)) = record_target(c) {
+        let mut fields_error = None;
+        match rec.record_info(py) {
+            Err(e) => fields_error = Some(e),
+            Ok(info) => if let Some(i) = info.find(name) {
+                if base.is_null() {
+                    return ret_obj(py, Err(null_deref(c.ctype())));
+                }
+                let field = &info.fields[i];
+                if field.is_empty_array() {
+                    return ret_obj(py, read_var_array(py, c, field, base));
+                }
+                return ret_obj(py, convert::record::read_field(py, field, base, slf));
+            },
+        }
+        let r = ffi::PyObject_GenericGetAttr(slf, name);
+        if r.is_null() && ffi::PyErr_ExceptionMatches(ffi::PyExc_AttributeError) != 0 {
+            ffi::PyErr_Clear();
+            if let (Some(e), false) = (fields_error, rec.is_opaque()) {
+                // e.g. the compiled module disagrees with the cdef
+                return ret_obj(py, Err(e));
+            }
+            let n = Bound::from_borrowed_ptr(py, name).to_string();
+            let msg = if rec.is_opaque() {
+                format!("cdata '{}' points to an opaque type: cannot read fields", c.ctype().cname)
+            } else {
+                format!("cdata '{}' has no field '{}'", c.ctype().cname, n)
+            };
+            return ret_obj(py, Err(PyAttributeError::new_err(msg)));
+        }
+        return r;
+    }
+    let r = ffi::PyObject_GenericGetAttr(slf, name);
+    if r.is_null() && ffi::PyErr_ExceptionMatches(ffi::PyExc_AttributeError) != 0 {
+        // cffi names the cdata's type, not the internal class
+        ffi::PyErr_Clear();
+        let n = Bound::from_borrowed_ptr(py, name).to_string();
+        let msg = format!("cdata '{}' has no attribute '{}'", c.ctype().cname, n);
+        return ret_obj(py, Err(PyAttributeError::new_err(msg)));
+    }
+    r
+}}
+
+unsafe extern "C" fn setattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
+    if let Some(r) = super::fast::set_field(slf, name, value) {
+        return r;
+    }
+    crate::entry::attached_int(|py| setattro_attached(py, slf, name, value))
+}}
+
+unsafe fn setattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
+    let c = cd(slf);
+    if let Some((rec, base)) = record_target(c) {
+        // As in ass_subscript: Python code may run before the store.
+        let _hold = MemoryHold::on(slf);
+        let r = (|| -> PyResult<()> {
+            let info = rec.record_info(py)?;
+            let found = info.find(name);
+            let name_text = || Bound::from_borrowed_ptr(py, name).to_string();
+            let Some(i) = found else {
+                if let Some(e) = PyErr::take(py) {
+                    return Err(e);
+                }
+                return Err(PyAttributeError::new_err(format!("cdata '{}' has no field '{}'", c.ctype().cname, name_text())));
+            };
+            if value.is_null() {
+                return Err(PyAttributeError::new_err(format!("cannot delete field '{}'", name_text())));
+            }
+            if base.is_null() {
+                return Err(null_deref(c.ctype()));
+            }
+            let room = super::room_at(py, c, base);
+            convert::record::write_field(py, &info.fields[i], &Bound::from_borrowed_ptr(py, value), base, room)
+        })();
+        return ret_int(py, r);
+    }
+    ffi::PyObject_GenericSetAttr(slf, name, value)
+}}
+
+/// Address of item `i` of a pointer or array cdata, with cffi's checks.
+unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*mut u8, &'static CType)> { unsafe {
+    let ct = c.ctype();
+    let item_ct: &'static CType = match ct.kind {
+        Kind::Pointer | Kind::Array => &*(ct.item().get() as *const CType),
+        _ => return Err(PyTypeError::new_err(format!("cdata of type '{}' cannot be indexed", ct.cname))),
+    };
+    if ct.kind == Kind::Array {
+        if i < 0 {
+            return Err(PyIndexError::new_err("negative index"));
+        }
+        if i >= c.length {
+            return Err(PyIndexError::new_err(format!(
+                "index too large for cdata '{}' (expected {} < {})",
+                ct.cname, i, c.length
+            )));
+        }
+    } else if c.ptr.is_null() {
+        return Err(null_deref(ct));
+    } else if i != 0 && c.owner.allocated() {
+        return Err(PyIndexError::new_err(format!("cdata '{}' can only be indexed by 0", ct.cname)));
+    }
+    let Some(size) = item_ct.size_opt(py) else {
+        if item_ct.kind == Kind::Array && item_ct.length.is_none() {
+            // `p[0]` of a `T(*)[]` is the array at `p` (read as a `T *`);
+            // any other item's address is unknown (cffi computes garbage)
+            if i != 0 {
+                return Err(PyTypeError::new_err(format!("ctype '{}' points to items of unknown size", ct.cname)));
+            }
+            return Ok((c.ptr, item_ct));
+        }
+        return Err(PyTypeError::new_err(format!("cdata '{}' is opaque", item_ct.cname)));
+    };
+    let addr = c.ptr.wrapping_offset(byte_offset(ct, i, size)?);
+    if ct.kind == Kind::Pointer {
+        super::extent::check(py, c, addr, size, &|| format!("index {i}"))?;
+    }
+    Ok((addr, item_ct))
+}}
+
+/// `i * size` as a byte offset, or an `OverflowError` when it does not fit
+/// a pointer's range (cffi lets it wrap around, to some other address).
+fn byte_offset(ct: &CType, i: isize, size: usize) -> PyResult<isize> {
+    isize::try_from(size).ok().and_then(|s| i.checked_mul(s)).ok_or_else(|| {
+        pyo3::exceptions::PyOverflowError::new_err(format!(
+            "index {i} of cdata '{}' is too far: its byte offset does not fit in a pointer",
+            ct.cname
+        ))
+    })
+}
+
+/// The index `p[key]` stands for: an integer (through `__index__`), one
+/// too large for a `Py_ssize_t` being an `IndexError`, as cffi.
+fn item_index(py: Python<'_>, c: &CDataObject, key: &Bound<'_, PyAny>) -> PyResult<isize> {
+    // SAFETY: index protocol calls on a live object.
+    unsafe {
+        if ffi::PyIndex_Check(key.as_ptr()) == 0 {
+            return Err(PyTypeError::new_err(format!(
+                "cdata of type '{}' cannot be indexed with {}",
+                c.ctype().cname,
+                convert::describe(py, key)
+            )));
+        }
+        let i = ffi::PyNumber_AsSsize_t(key.as_ptr(), ffi::PyExc_IndexError);
+        if i == -1 {
+            if let Some(e) = PyErr::take(py) {
+                return Err(e);
+            }
+        }
+        Ok(i)
+    }
+}
+
+unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    if let Some(r) = super::fast::get_item(slf, key) {
+        return r;
+    }
+    crate::entry::attached_obj(|py| subscript_attached(py, slf, key))
+}}
+
+unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    let c = cd(slf);
+    if ffi::PyLong_Check(key) != 0 {
+        // too large for a Py_ssize_t: IndexError, as cffi
+        let i = ffi::PyNumber_AsSsize_t(key, ffi::PyExc_IndexError);
+        if i == -1 && !ffi::PyErr_Occurred().is_null() {
+            return ptr::null_mut();
+        }
+        // Fast path: an in-bounds integer item of an array.
+        let ct = c.ctype();
+        if ct.kind == Kind::Array && i >= 0 && i < c.length {
+            if let Conv::Int { size, signed } = ct.item().get().conv {
+                let at = c.ptr.add(i as usize * size as usize);
+                return ret_obj(py, convert::integer::read(py, size, signed, at));
+            }
+        }
+        let r = (|| {
+            let (addr, _) = item_address(py, c, i)?;
+            let item = c.ctype().item();
+            let kind = item.get().kind;
+            if matches!(kind, Kind::Struct | Kind::Union) && i == 0 && c.ctype().kind == Kind::Pointer && c.owner.allocated() {
+                // cffi: p[0] of an owning pointer is the owning struct (not
+                // item 0 of an owning array: a plain view)
+                return super::wrap(py, super::new_item_view(py, item, addr, slf));
+            }
+            convert::read_in(py, item, addr, slf)
+        })();
+        return ret_obj(py, r);
+    }
+    let keyb = Bound::from_borrowed_ptr(py, key);
+    if let Ok(slice) = keyb.cast::<PySlice>() {
+        return ret_obj(py, get_slice(py, slf, slice));
+    }
+    let r = (|| -> PyResult<Bound<'_, PyAny>> {
+        let i = item_index(py, c, &keyb)?;
+        let (addr, _) = item_address(py, c, i)?;
+        convert::read_in(py, c.ctype().item(), addr, slf)
+    })();
+    ret_obj(py, r)
+}}
+
+fn slice_bounds(c: &CDataObject, slice: &Bound<'_, PySlice>) -> PyResult<(isize, isize)> {
+    let start = slice.getattr("start")?;
+    let stop = slice.getattr("stop")?;
+    let step = slice.getattr("step")?;
+    if start.is_none() {
+        return Err(PyIndexError::new_err("slice start must be specified"));
+    }
+    if stop.is_none() {
+        return Err(PyIndexError::new_err("slice stop must be specified"));
+    }
+    if !step.is_none() {
+        return Err(PyIndexError::new_err("slice with step not supported"));
+    }
+    let (a, b): (isize, isize) = (start.extract()?, stop.extract()?);
+    if a > b {
+        return Err(PyIndexError::new_err("slice start > stop"));
+    }
+    if b.checked_sub(a).is_none() {
+        return Err(PyIndexError::new_err(format!("slice [{a}:{b}] has more items than a pointer can count")));
+    }
+    let ct = c.ctype();
+    match ct.kind {
+        Kind::Array => {
+            if a < 0 {
+                return Err(PyIndexError::new_err("negative index"));
+            }
+            if b > c.length {
+                return Err(PyIndexError::new_err(format!(
+                    "index too large (expected {} <= {})",
+                    b, c.length
+                )));
+            }
+        }
+        Kind::Pointer => {}
+        _ => return Err(PyTypeError::new_err(format!("cdata of type '{}' cannot be indexed", ct.cname))),
+    }
+    Ok((a, b))
+}
+
+/// A slice `[a:b]` of a pointer stays inside the memory it points into
+/// (cdata/extent.rs); an array's slices were checked against its length.
+fn check_slice_extent(py: Python<'_>, c: &CDataObject, start: *mut u8, (a, b): (isize, isize), item_size: usize) -> PyResult<()> {
+    if c.ctype().kind != Kind::Pointer || a == b {
+        return Ok(());
+    }
+    let len = byte_offset(c.ctype(), b - a, item_size)? as usize;
+    super::extent::check(py, c, start, len, &|| format!("slice [{a}:{b}]"))
+}
+
+/// The `T[]` ctype for slices of a `T *` or `T[N]`.
+fn open_array_of(py: Python<'_>, ct: &CType) -> PyResult<Py<CType>> {
+    let id = {
+        let mut a = crate::state::arena();
+        let item = ct.item().get().id;
+        a.array(item, cdecl::ArrayLen::Open)
+    };
+    crate::ctype::ctype_for(py, id)
+}
+
+unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound<'py, PySlice>) -> PyResult<Bound<'py, PyAny>> { unsafe {
+    let c = cd(slf);
+    let (a, b) = slice_bounds(c, slice)?;
+    let ct = c.ctype();
+    if ct.kind == Kind::Pointer && c.ptr.is_null() && a != b {
+        return Err(null_deref(ct));
+    }
+    let item = ct.item().get();
+    if item.kind == Kind::Array && item.length.is_none() {
+        return Err(PyValueError::new_err(format!("array item of unknown size: '{}'", item.cname)));
+    }
+    let item_size = item.size(py)?;
+    let start = c.ptr.wrapping_offset(byte_offset(ct, a, item_size)?);
+    check_slice_extent(py, c, start, (a, b), item_size)?;
+    let arr = open_array_of(py, ct)?;
+    let obj = super::new_view(py, &arr, start, slf);
+    if !obj.is_null() {
+        (*(obj as *mut CDataObject)).length = b - a;
+    }
+    super::wrap(py, obj)
+}}
+
+unsafe extern "C" fn ass_subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
+    if let Some(r) = super::fast::set_item(slf, key, value) {
+        return r;
+    }
+    crate::entry::attached_int(|py| ass_subscript_attached(py, slf, key, value))
+}}
+
+unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
+    let c = cd(slf);
+    if value.is_null() {
+        return ret_int(py, Err(PyTypeError::new_err("'del x[n]' not supported for cdata objects")));
+    }
+    let val = Bound::from_borrowed_ptr(py, value);
+    let keyb = Bound::from_borrowed_ptr(py, key);
+    // Converting the value runs Python code (`__index__`, a generator)
+    // after the destination is computed: keep the memory meanwhile.
+    let _hold = MemoryHold::on(slf);
+    let r = (|| -> PyResult<()> {
+        if let Ok(slice) = keyb.cast::<PySlice>() {
+            let (a, b) = slice_bounds(c, slice)?;
+            let ct = c.ctype();
+            let item = ct.item().get();
+            let n = (b - a) as usize;
+            let item_size = item.size(py)?;
+            if c.ptr.is_null() && n > 0 {
+                return Err(if c.is_released() { super::lifetime::released_error(ct) } else { null_deref(ct) });
+            }
+            let dst = c.ptr.wrapping_offset(byte_offset(ct, a, item_size)?);
+            check_slice_extent(py, c, dst, (a, b), item_size)?;
+            if let Some(src) = super::as_cdata(py, &val) {
+                let sct = src.ctype();
+                if sct.kind == Kind::Array && std::ptr::eq(sct.item().get(), item) && src.length as usize == n {
+                    ptr::copy(src.ptr, dst, n * item_size);
+                    return Ok(());
+                }
+            }
+            if item.conv == Conv::Char {
+                let raw = if let Ok(b) = val.cast::<pyo3::types::PyBytes>() {
+                    Some(b.as_bytes().to_vec())
+                } else if let Ok(b) = val.cast::<pyo3::types::PyByteArray>() {
+                    Some(b.to_vec())
+                } else {
+                    None
+                };
+                if let Some(bytes) = raw {
+                    if bytes.len() != n {
+                        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                            "need a string of length {}, got {}", n, bytes.len()
+                        )));
+                    }
+                    ptr::copy_nonoverlapping(bytes.as_ptr(), dst, n);
+                    return Ok(());
+                }
+            }
+            // All or nothing: the items are converted into a copy of the
+            // destination (in cffi's order, so the same error comes first),
+            // copied back only when there were exactly `n` (cffi writes the
+            // items it has, then raises).
+            let bytes = n.checked_mul(item_size).ok_or_else(|| {
+                pyo3::exceptions::PyOverflowError::new_err(format!("slice of {n} items of cdata '{}' is too large", ct.cname))
+            })?;
+            let mut buf: Vec<u128> = Vec::new(); // 16-aligned, as any item
+            buf.try_reserve_exact(bytes.div_ceil(16)).map_err(|_| {
+                pyo3::exceptions::PyMemoryError::new_err(format!("cannot allocate {bytes} bytes for a slice assignment"))
+            })?;
+            buf.resize(bytes.div_ceil(16), 0);
+            let tmp = buf.as_mut_ptr() as *mut u8;
+            // what the items hold now: a partial initializer (`[]` for a
+            // struct) leaves the rest as it was, as when written in place
+            ptr::copy_nonoverlapping(dst as *const u8, tmp, bytes);
+            let mut it = val.try_iter()?;
+            for i in 0..n {
+                let Some(x) = it.next() else {
+                    return Err(pyo3::exceptions::PyValueError::new_err(format!("need {n} values to unpack, got {i}")));
+                };
+                convert::write(py, item, &x?, tmp.add(i * item_size))?;
+            }
+            if let Some(extra) = it.next() {
+                extra?;
+                return Err(pyo3::exceptions::PyValueError::new_err(format!("got more than {n} values to unpack")));
+            }
+            // `dst` is still valid: `_hold` kept the memory while Python ran
+            ptr::copy_nonoverlapping(tmp, dst, bytes);
+            return Ok(());
+        }
+        let i = item_index(py, c, &keyb)?;
+        let (addr, item) = item_address(py, c, i)?;
+        convert::write_in(py, item, &val, addr, super::room_at(py, c, addr))
+    })();
+    ret_int(py, r)
+}}
+
+unsafe extern "C" fn length(slf: *mut ffi::PyObject) -> ffi::Py_ssize_t { unsafe {
+    crate::entry::attached_int(|py| length_attached(py, slf))
+}}
+
+unsafe fn length_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_ssize_t { unsafe {
+    let c = cd(slf);
+    if c.ctype().kind == Kind::Array {
+        return c.length;
+    }
+    PyTypeError::new_err(format!("cdata of type '{}' has no len()", c.ctype().cname)).restore(py);
+    -1
+}}
+
+/// The Python number a primitive cdata stands for.
+pub(crate) unsafe fn primitive_value<'py>(py: Python<'py>, c: &CDataObject) -> Option<PyResult<Bound<'py, PyAny>>> { unsafe {
+    let ct = c.ctype();
+    match ct.conv {
+        Conv::Int { size, signed } => Some(convert::integer::read(py, size, signed, c.ptr)),
+        Conv::Bool | Conv::Char => Some(Ok((*c.ptr as i64).into_pyobject(py).unwrap().into_any())),
+        Conv::WideChar { size } => Some(Ok((convert::integer::load(size, ct.signed_wide(), c.ptr) as i64).into_pyobject(py).unwrap().into_any())),
+        Conv::Float | Conv::Double | Conv::LongDouble => {
+            Some(convert::float::cdata_as_f64(c).map(|v| pyo3::types::PyFloat::new(py, v).into_any()))
+        }
+        _ => None,
+    }
+}}
+
+/// The Python value a primitive cdata compares and hashes as: what
+/// reading it gives (`bytes` for `char`, `str` for the wide characters,
+/// `bool`, `complex`), as cffi; a `long double` has none, a double would
+/// lose its precision (cffi: `NotImplementedError`).
+unsafe fn compare_value<'py>(py: Python<'py>, obj: *mut ffi::PyObject) -> PyResult<Bound<'py, PyAny>> { unsafe {
+    let c = cd(obj);
+    let ct = c.ctype();
+    if ct.conv == Conv::LongDouble {
+        return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+            "cannot use <cdata '{}'> in a comparison",
+            ct.cname
+        )));
+    }
+    convert::read(py, &c.ctype_obj(py), c.ptr)
+}}
+
+unsafe extern "C" fn richcompare(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject { unsafe {
+    if let Some(r) = super::fast::compare_addresses(a, b, op) {
+        return r;
+    }
+    crate::entry::attached_obj(|py| richcompare_attached(py, a, b, op))
+}}
+
+unsafe fn richcompare_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject { unsafe {
+    let ca = cd(a);
+    let b_is_cdata = super::is_cdata(py, b);
+    let a_ptrlike = !matches!(ca.ctype().kind, Kind::Primitive | Kind::Enum);
+    if a_ptrlike {
+        // two pointer-like cdata compare by address (fast::compare_addresses,
+        // also tried before this path); nothing else compares with one
+        return super::fast::compare_addresses(a, b, op).unwrap_or_else(|| ffi::compat::Py_NewRef(ffi::Py_NotImplemented()));
+    }
+    // a primitive and a pointer-like cdata never compare (cffi: `==` is
+    // False, even for a `long double`, which compares with nothing else)
+    if b_is_cdata && !matches!(cd(b).ctype().kind, Kind::Primitive | Kind::Enum) {
+        return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
+    }
+    let va = match compare_value(py, a) {
+        Ok(v) => v,
+        Err(e) => return ret_obj(py, Err(e)),
+    };
+    let vb = if b_is_cdata {
+        match compare_value(py, b) {
+            Ok(v) => v,
+            Err(e) => return ret_obj(py, Err(e)),
+        }
+    } else {
+        Bound::from_borrowed_ptr(py, b)
+    };
+    ffi::PyObject_RichCompare(va.as_ptr(), vb.as_ptr(), op)
+}}
+
+unsafe extern "C" fn hash(slf: *mut ffi::PyObject) -> ffi::Py_hash_t { unsafe {
+    crate::entry::attached_int(|py| hash_attached(py, slf))
+}}
+
+unsafe fn hash_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_hash_t { unsafe {
+    let c = cd(slf);
+    // a primitive hashes as its Python value (so equal values hash
+    // equal: `hash(cast("char", 5)) == hash(b"\x05")`); a `long double`
+    // and everything else by address, as cffi
+    if matches!(c.ctype().kind, Kind::Primitive | Kind::Enum) && c.ctype().conv != Conv::LongDouble {
+        return match convert::read(py, &c.ctype_obj(py), c.ptr) {
+            Ok(v) => ffi::PyObject_Hash(v.as_ptr()),
+            Err(e) => {
+                e.restore(py);
+                -1
+            }
+        };
+    }
+    let h = ffi::PyLong_FromVoidPtr(c.identity_address() as *mut c_void);
+    let r = ffi::PyObject_Hash(h);
+    ffi::Py_DECREF(h);
+    r
+}}
+
+unsafe extern "C" fn nb_bool(slf: *mut ffi::PyObject) -> c_int { unsafe {
+    crate::entry::attached_int(|py| nb_bool_attached(py, slf))
+}}
+
+unsafe fn nb_bool_attached(_py: Python<'_>, slf: *mut ffi::PyObject) -> c_int { unsafe {
+    let c = cd(slf);
+    let ct = c.ctype();
+    if !matches!(ct.kind, Kind::Primitive | Kind::Enum) {
+        // pointers, arrays, records: whether the address is not NULL (a
+        // released cdata keeps its old address for this, as for `==`)
+        return (c.identity_address() != 0) as c_int;
+    }
+    // C's truth of the bytes, without the checks of a read (a `_Bool`
+    // holding 2 is true, as in cffi)
+    let nonzero = match ct.conv {
+        Conv::Float => (c.ptr as *const f32).read_unaligned() != 0.0,
+        Conv::Double => (c.ptr as *const f64).read_unaligned() != 0.0,
+        Conv::LongDouble => convert::longdouble_fmt::is_nonzero(&*(c.ptr as *const [u8; 16])),
+        Conv::FloatComplex => {
+            let p = c.ptr as *const f32;
+            p.read_unaligned() != 0.0 || p.add(1).read_unaligned() != 0.0
+        }
+        Conv::DoubleComplex => {
+            let p = c.ptr as *const f64;
+            p.read_unaligned() != 0.0 || p.add(1).read_unaligned() != 0.0
+        }
+        Conv::Int { size, .. } | Conv::WideChar { size } => convert::bytes_at(c.ptr, size as usize).iter().any(|&b| b != 0),
+        _ => *c.ptr != 0,
+    };
+    nonzero as c_int
+}}
+
+unsafe extern "C" fn nb_int(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    crate::entry::attached_obj(|py| nb_int_attached(py, slf))
+}}
+
+unsafe fn nb_int_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    let c = cd(slf);
+    let ct = c.ctype();
+    let r = match ct.conv {
+        Conv::Int { .. } | Conv::Bool | Conv::Char | Conv::WideChar { .. } => primitive_value(py, c).unwrap(),
+        Conv::Float | Conv::Double | Conv::LongDouble => match convert::float::cdata_as_f64(c) {
+            Ok(v) => Bound::from_owned_ptr_or_err(py, ffi::PyLong_FromDouble(v)),
+            Err(e) => Err(e),
+        },
+        _ => Err(PyTypeError::new_err(format!("int() not supported on cdata '{}'", ct.cname))),
+    };
+    ret_obj(py, r)
+}}
+
+unsafe extern "C" fn nb_float(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    crate::entry::attached_obj(|py| nb_float_attached(py, slf))
+}}
+
+unsafe fn nb_float_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    let c = cd(slf);
+    let ct = c.ctype();
+    let r = match ct.conv {
+        Conv::Float | Conv::Double | Conv::LongDouble => {
+            convert::float::cdata_as_f64(c).map(|v| pyo3::types::PyFloat::new(py, v).into_any())
+        }
+        _ => Err(PyTypeError::new_err(format!("float() not supported on cdata '{}'", ct.cname))),
+    };
+    ret_obj(py, r)
+}}
+
+/// `p + n`, `n + p`, `p - n`: a `T *` moved by `n` items.
+unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyObject, sign: isize) -> *mut ffi::PyObject { unsafe {
+    let c = cd(p);
+    let ct = c.ctype();
+    // as cffi: the other operand must be an index (Python's TypeError
+    // otherwise), and only pointers and arrays move
+    let i = ffi::PyNumber_AsSsize_t(n, ffi::PyExc_OverflowError);
+    if i == -1 && !ffi::PyErr_Occurred().is_null() {
+        return ptr::null_mut();
+    }
+    if !matches!(ct.kind, Kind::Pointer | Kind::Array) || ct.is_function_pointer() {
+        PyTypeError::new_err(format!("cannot add a cdata '{}' and a number", ct.cname)).restore(py);
+        return ptr::null_mut();
+    }
+    let r = (|| {
+        if c.is_released() {
+            return Err(super::lifetime::released_error(ct));
+        }
+        let item = ct.item().get();
+        let size = if item.kind == Kind::Void { 1 } else {
+            item.size_opt(py).ok_or_else(|| {
+                PyTypeError::new_err(format!("ctype '{}' points to items of unknown size", ct.cname))
+            })?
+        };
+        let ptr_ct = if ct.kind == Kind::Array {
+            let id = {
+                let mut a = crate::state::arena();
+                a.pointer(item.id)
+            };
+            crate::ctype::ctype_for(py, id)?
+        } else {
+            c.ctype_obj(py)
+        };
+        let addr = (c.ptr as isize).wrapping_add(sign.wrapping_mul(i).wrapping_mul(size as isize)) as *mut u8;
+        super::wrap(py, super::new_view(py, &ptr_ct, addr, p))
+    })();
+    ret_obj(py, r)
+}}
+
+unsafe extern "C" fn nb_add(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    crate::entry::attached_obj(|py| nb_add_attached(py, a, b))
+}}
+
+unsafe fn nb_add_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    if super::is_cdata(py, a) {
+        pointer_offset(py, a, b, 1)
+    } else {
+        pointer_offset(py, b, a, 1)
+    }
+}}
+
+fn pointer_of(py: Python<'_>, item: &Py<CType>) -> PyResult<Py<CType>> {
+    let id = crate::state::arena().pointer(item.get().id);
+    crate::ctype::ctype_for(py, id)
+}
+
+unsafe extern "C" fn nb_subtract(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    crate::entry::attached_obj(|py| nb_subtract_attached(py, a, b))
+}}
+
+unsafe fn nb_subtract_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    if !super::is_cdata(py, a) {
+        return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
+    }
+    if super::is_cdata(py, b) {
+        let (ca, cb) = (cd(a), cd(b));
+        let (ta, tb) = (ca.ctype(), cb.ctype());
+        // cffi: `T * - T *` or `T * - T[]`; the array on the right decays.
+        let r = (|| {
+            let right = if tb.kind == Kind::Array { pointer_of(py, tb.item())? } else { cb.ctype_obj(py) };
+            let rt = right.get();
+            let item_size = if rt.kind == Kind::Pointer { rt.item().get().size_opt(py) } else { None };
+            let is_void = rt.kind == Kind::Pointer && rt.item().get().kind == Kind::Void;
+            if !std::ptr::eq(rt, ta) || rt.kind != Kind::Pointer || (item_size.unwrap_or(0) == 0 && !is_void) {
+                return Err(PyTypeError::new_err(format!("cannot subtract cdata '{}' and cdata '{}'", ta.cname, rt.cname)));
+            }
+            let size = if is_void { 1 } else { item_size.unwrap_or(1) as isize };
+            let diff = ca.ptr as isize - cb.ptr as isize;
+            if diff % size != 0 {
+                return Err(pyo3::exceptions::PyValueError::new_err(
+                    "pointer subtraction: the distance between the two pointers is not a multiple of the item size",
+                ));
+            }
+            Ok((diff / size).into_pyobject(py)?.into_any())
+        })();
+        return ret_obj(py, r);
+    }
+    pointer_offset(py, a, b, -1)
+}}
+
+unsafe extern "C" fn iter(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    crate::entry::attached_obj(|py| iter_attached(py, slf))
+}}
+
+unsafe fn iter_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    let c = cd(slf);
+    let ct = c.ctype();
+    if ct.kind != Kind::Array {
+        return ret_obj(py, Err(PyTypeError::new_err(format!("cdata '{}' does not support iteration", ct.cname))));
+    }
+    let r = (|| {
+        let item = ct.item();
+        let size = item.get().size(py)?;
+        let list = PyList::empty(py);
+        for i in 0..c.length.max(0) as usize {
+            list.append(convert::read_in(py, item, c.ptr.add(i * size), slf)?)?;
+        }
+        list.try_iter().map(|it| it.into_any())
+    })();
+    ret_obj(py, r)
+}}
+
+unsafe extern "C" fn call(slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    crate::entry::attached_obj(|py| call_attached(py, slf, args, kwargs))
+}}
+
+unsafe fn call_attached(py: Python<'_>, slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    let c = cd(slf);
+    if c.vectorcall.is_some() {
+        return ffi::PyVectorcall_Call(slf, args, kwargs);
+    }
+    ret_obj(py, Err(PyTypeError::new_err(format!("cdata '{}' is not callable", c.ctype().cname))))
+}}
