@@ -48,7 +48,7 @@ def operations(mod):
         ffi.release(p)
         return b[0:4]
 
-    return {
+    ops = {
         "new int[8]": lambda: ffi.new("int[8]"),
         "new struct with init": lambda: ffi.new("struct pt *", {"x": 1, "y": 2}),
         "new var-sized": lambda: ffi.new("struct var *", {"n": 3, "items": [1, 2, 3]}),
@@ -76,6 +76,17 @@ def operations(mod):
         "error: bad cdef": lambda: expect(mod.CDefError, lambda: mod.FFI().cdef("int f(")),
         "error: unknown type": lambda: expect(mod.CDefError, lambda: ffi.typeof("nosuch_t")),
     }
+    if mod.__name__ == "rcffi":
+        # rcffi's own checks (on cffi these overflow the heap or crash)
+        small = ffi.new_allocator(lambda n: ffi.new("char[1]"))
+        ops.update({
+            "error: outside owned memory": lambda: expect(IndexError, lambda: (arr + 4)[4]),
+            "error: memmove too large": lambda: expect(ValueError, lambda: ffi.memmove(arr, b"\0" * 40, 40)),
+            "error: not a live handle": lambda: expect(RuntimeError, lambda: ffi.from_handle(ffi.cast("void *", arr))),
+            "error: type nested too deep": lambda: expect(mod.CDefError, lambda: ffi.typeof("int" + "*" * 300)),
+            "error: allocator too small": lambda: expect(ValueError, lambda: small("int[4]")),
+        })
+    return ops
 
 
 def main(argv=None):
