@@ -51,6 +51,7 @@ int list_sum(struct node *n) { int s = 0; for (; n; n = n->next) s += n->value; 
 int flags_total(struct flags f) { return f.a + f.b + f.c; }
 int outer_sum(struct outer *o) { return o->tag + o->i + o->inner.c + o->inner.s; }
 int bump(void) { return ++counter; }
+const int opaque_const = 42;
 """
 
 # (name, cdef, cdef keywords, expressions evaluated with `ffi` and `lib`)
@@ -153,6 +154,27 @@ CASES = [
         "ffi.string(lib.globalconsthello)", "(lib.FOOBAR, lib.FOOBAZ, lib.BIGPOS, lib.AA, lib.CC)",
         "ffi.sizeof('bar_t')", "repr(ffi.typeof('struct with_union'))", "ffi.sizeof('struct with_union')",
         "lib.no_such_function", "lib.no_such_globalvar", "repr(ffi.typeof('struct foo_s *'))",
+    ]),
+]
+
+# found by test_cffi_generated_every_cdef, a case each (each was a difference)
+CASES += [
+    # a constant of opaque type is ffi.error, not a TypeError of reading it
+    ("opaque_constant", "typedef ... opaque_t; const opaque_t opaque_const;", {}, ["lib.opaque_const"]),
+    # the address of a missing global is ffi.error too, as reading it is
+    ("missing_global_address", "extern int no_such_globalvar2;", {}, [
+        "ffi.addressof(lib, 'no_such_globalvar2')", "lib.no_such_globalvar2",
+    ]),
+    # a function type returning an opaque record: cffi's message
+    ("opaque_result", "struct op; struct op get_op(int);", {}, ["ffi.typeof('struct op(*)(int)')"]),
+    # FILE is struct _IO_FILE: listed, and named by its tag too
+    ("file_tag", "int fputs(const char *, FILE *);", {}, [
+        "ffi.list_types()", "repr(ffi.typeof('struct _IO_FILE'))", "ffi.typeof('struct _IO_FILE') is ffi.typeof('FILE')",
+    ]),
+    # a field `T x[]` or `T x[0]` has bitshift -2 (cffi's BS_EMPTY_ARRAY)
+    ("empty_array_field", "struct flex { int n; int data[]; }; struct zero { int n; int d[0]; };", {}, [
+        "[(n, f.bitshift, f.bitsize) for n, f in ffi.typeof('struct flex').fields]",
+        "[(n, f.bitshift, f.bitsize) for n, f in ffi.typeof('struct zero').fields]",
     ]),
 ]
 
