@@ -348,3 +348,17 @@ def test_module_name_must_be_str():
             backend.FFI(name, _version=0x2601, _types=b"")
         assert str(e.value) == "FFI() argument 1 must be str, not %s" % tname
     assert isinstance(backend.FFI(), backend.FFI)
+
+
+def test_enum_without_values_does_not_warn_again(tmp_path, monkeypatch, lib_path):
+    # cffi warns ("guessing that it is equivalent to 'unsigned int'") when
+    # it reads the cdef, not when its generated module is used (found by
+    # test_cffi_generated_every_cdef)
+    import warnings
+
+    name = unique("_cffigen_oe")
+    real_cffi_results(tmp_path, [[name, "enum oe;", {}, None]], [], lib_path)
+    mod = load_with_rcffi(tmp_path, name, monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert int(mod.ffi.cast("enum oe", -1)) == 0xffffffff

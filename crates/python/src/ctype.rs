@@ -287,7 +287,9 @@ pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
                     ),
                 ));
             }
-            if def.values.is_empty() {
+            // warned for cdef text only (it has a span): cffi warns when it
+            // reads the text, not when loading the tables it generated from it
+            if def.values.is_empty() && def.span.is_some() {
                 let msg = format!(
                     "'{}' has no values explicitly defined; guessing that it is equivalent to '{}'",
                     ct.cname,

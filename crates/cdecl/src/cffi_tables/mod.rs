@@ -259,7 +259,9 @@ impl Builder<'_> {
         if !prims::prim(desc.prim).is_some_and(|p| p.is_integer()) {
             return Err(Error::ffi(format!("_enums[{k}]: '{cname}' has no integer type ({})", desc.prim)));
         }
-        // the size and sign cffi computed are the ones rcffi computes
+        // the size and sign cffi computed are the ones rcffi computes; no
+        // span: the warning for an enum without values was cffi's to give
+        // (rcffi gives it for cdef text)
         let base = crate::layout::enum_base_type(&pairs.iter().map(|p| p.1).collect::<Vec<_>>())?;
         let (_, ty) =
             self.arena.new_enum(EnumDef { tag: tag.clone(), cname, values: pairs, partial: false, base, span: None });
