@@ -362,3 +362,21 @@ def test_enum_without_values_does_not_warn_again(tmp_path, monkeypatch, lib_path
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert int(mod.ffi.cast("enum oe", -1)) == 0xffffffff
+
+
+def test_module_compiled_by_real_cffi_is_a_clear_import_error(tmp_path, lib_path):
+    # API mode: its PyInit_ calls _cffi_backend._init_cffi_1_0_external_module
+    # (was: AttributeError, that name missing); docs/compat.md says what
+    # loading it would take
+    name = unique("_cffigen_api")
+    build = ("import cffi; f = cffi.FFI(); f.cdef('int add(int, int);'); "
+             "f.set_source(%r, 'int add(int a, int b) { return a + b; }'); f.compile(tmpdir=%r)" % (name, str(tmp_path)))
+    real_cffi_results(tmp_path, [], [], lib_path)  # skips without real cffi
+    env = dict(os.environ)
+    env.pop("RCFFI_AS_CFFI", None)
+    made = subprocess.run([sys.executable, "-c", build], capture_output=True, text=True, env=env, cwd=str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    code = ("import rcffi; rcffi.install_as_cffi()\ntry:\n    import %s\nexcept ImportError as e:\n    print(e)" % name)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("this extension module was compiled by real cffi (API mode): rcffi cannot load it")
