@@ -23,7 +23,18 @@ mode does not take, a name an ``ffi.include()`` would give) is skipped
 with cffi's reason; ``test_cdef_census`` counts the texts found, the
 skips by reason and the arguments that cannot be evaluated by kind.
 Test ids are the file and line of the ``.cdef()`` call, followed by the
-call sites (and parametrize rows, as ``[i]``) the text came through."""
+call sites (and parametrize rows or loop items, as ``[i]``) the text came
+through.
+
+When written: 392 texts found at the ``.cdef()`` calls of the suites (342
+distinct); 225 compared, 117 skipped because real cffi refuses them (most
+are the texts of error tests); 20 arguments not evaluated: 15 ``None``
+(the call is behind an ``if``), a ``bytes`` and an ``int`` (type-error
+tests), a loop over ``range()`` and two outputs of a command the test
+runs. The two differences docs/compat.md lists (record layout errors at
+first use rather than at ``typeof()``; ``ellipsis`` of functions taking
+records libffi cannot pass) are checked as that file states them
+(:func:`as_docs_compat_says`)."""
 
 import collections
 import importlib.util
