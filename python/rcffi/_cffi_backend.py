@@ -17,3 +17,16 @@ for _name in dir(_rcffi):
     if _name.startswith("RTLD_"):
         globals()[_name] = getattr(_rcffi, _name)
 del _name
+
+
+def _init_cffi_1_0_external_module(raw):
+    """What the ``PyInit_`` of an extension module compiled by real cffi
+    (API mode) calls. rcffi does not implement cffi's C export table that
+    such a module then calls through (docs/compat.md, ``_cffi_backend``):
+    a clear ImportError instead of an AttributeError. ('raw' is the
+    address of the module's C tables: not read.)"""
+    raise ImportError(
+        "this extension module was compiled by real cffi (API mode): rcffi cannot load it, as it does not "
+        "implement cffi's C export table (_cffi_exports); rebuild the module with rcffi (its ffibuilder script "
+        "runs unchanged in drop-in mode), or use real cffi for it"
+    )

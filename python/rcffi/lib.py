@@ -42,6 +42,15 @@ def load_library(ffi, name, flags):
     return _make_ffi_library(ffi, handle, name)
 
 
+def _symbol_error(ffi, e):
+    """A missing symbol of an out-of-line module's library: ffi.error, in
+    cffi's words ("symbol 'x' not found in library ...")."""
+    msg = str(e)
+    if msg.startswith("function/symbol "):
+        msg = msg[len("function/"):]
+    return ffi.error(msg)
+
+
 def _make_ffi_library(ffi, handle, name):
     # named as cffi's (the class's qualified name shows in repr(lib))
     def make_accessor(libname):
@@ -68,13 +77,13 @@ def _make_ffi_library(ffi, handle, name):
                     return
                 ptr = ffi._lib_variable(handle, libname, True)
                 if ffi._is_const_global(libname):
+                    item = ffi.typeof(ptr).item
+                    if item.kind in ("struct", "union") and item.fields is None:
+                        raise ffi.error("constant '%s' is of type '%s', whose size is not known" % (libname, item.cname))
                     lib.__dict__[libname] = ptr[0]
                     return
             except AttributeError as e:
-                msg = str(e)
-                if msg.startswith("function/symbol "):
-                    msg = msg[len("function/"):]
-                raise ffi.error(msg) from None
+                raise _symbol_error(ffi, e) from None
         if kind == "function":
             value = ffi._lib_function(handle, libname)
             lib.__dict__[libname] = value
@@ -154,7 +163,12 @@ def _make_ffi_library(ffi, handle, name):
             """ffi.addressof() of a missing global variable is an
             AttributeError, as cffi's (reading it is a KeyError)."""
             if libname not in self._rcffi_variables and ffi._lookup_kind(libname) == "variable":
-                ffi._lib_variable(handle, libname, True)
+                try:
+                    ffi._lib_variable(handle, libname, True)
+                except AttributeError as e:
+                    if not getattr(ffi, "_rcffi_out_of_line", False):
+                        raise
+                    raise _symbol_error(ffi, e) from None
 
     if getattr(ffi, "_rcffi_out_of_line", False):
         # as cffi's out-of-line libraries: `<Lib object for 'libm.so.6'>`

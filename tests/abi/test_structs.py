@@ -508,3 +508,13 @@ def test_field_and_item_stores_agree_whatever_the_conversion_path(ffi):
         s.i = 1.5
     with pytest.raises(TypeError):
         s.d = "1"
+
+
+def test_an_empty_array_field_has_bitshift_minus_2(ffi):
+    # cffi's BS_EMPTY_ARRAY: `T x[]` and `T x[0]`, not `T x[1]` (found by
+    # tests/api/test_cffi_generated_every_cdef.py)
+    ffi.cdef("struct ea_open { int n; int d[]; }; struct ea_zero { int n; int d[0]; };"
+             "struct ea_one { int n; int d[1]; };")
+    assert [(n, f.bitshift, f.bitsize) for n, f in ffi.typeof("struct ea_open").fields] == [("n", -1, -1), ("d", -2, -1)]
+    assert [(n, f.bitshift) for n, f in ffi.typeof("struct ea_zero").fields] == [("n", -1), ("d", -2)]
+    assert [(n, f.bitshift) for n, f in ffi.typeof("struct ea_one").fields] == [("n", -1), ("d", -1)]

@@ -51,6 +51,7 @@ int list_sum(struct node *n) { int s = 0; for (; n; n = n->next) s += n->value; 
 int flags_total(struct flags f) { return f.a + f.b + f.c; }
 int outer_sum(struct outer *o) { return o->tag + o->i + o->inner.c + o->inner.s; }
 int bump(void) { return ++counter; }
+const int opaque_const = 42;
 """
 
 # (name, cdef, cdef keywords, expressions evaluated with `ffi` and `lib`)
@@ -153,6 +154,27 @@ CASES = [
         "ffi.string(lib.globalconsthello)", "(lib.FOOBAR, lib.FOOBAZ, lib.BIGPOS, lib.AA, lib.CC)",
         "ffi.sizeof('bar_t')", "repr(ffi.typeof('struct with_union'))", "ffi.sizeof('struct with_union')",
         "lib.no_such_function", "lib.no_such_globalvar", "repr(ffi.typeof('struct foo_s *'))",
+    ]),
+]
+
+# found by test_cffi_generated_every_cdef, a case each (each was a difference)
+CASES += [
+    # a constant of opaque type is ffi.error, not a TypeError of reading it
+    ("opaque_constant", "typedef ... opaque_t; const opaque_t opaque_const;", {}, ["lib.opaque_const"]),
+    # the address of a missing global is ffi.error too, as reading it is
+    ("missing_global_address", "extern int no_such_globalvar2;", {}, [
+        "ffi.addressof(lib, 'no_such_globalvar2')", "lib.no_such_globalvar2",
+    ]),
+    # a function type returning an opaque record: cffi's message
+    ("opaque_result", "struct op; struct op get_op(int);", {}, ["ffi.typeof('struct op(*)(int)')"]),
+    # FILE is struct _IO_FILE: listed, and named by its tag too
+    ("file_tag", "int fputs(const char *, FILE *);", {}, [
+        "ffi.list_types()", "repr(ffi.typeof('struct _IO_FILE'))", "ffi.typeof('struct _IO_FILE') is ffi.typeof('FILE')",
+    ]),
+    # a field `T x[]` or `T x[0]` has bitshift -2 (cffi's BS_EMPTY_ARRAY)
+    ("empty_array_field", "struct flex { int n; int data[]; }; struct zero { int n; int d[0]; };", {}, [
+        "[(n, f.bitshift, f.bitsize) for n, f in ffi.typeof('struct flex').fields]",
+        "[(n, f.bitshift, f.bitsize) for n, f in ffi.typeof('struct zero').fields]",
     ]),
 ]
 
@@ -326,3 +348,35 @@ def test_module_name_must_be_str():
             backend.FFI(name, _version=0x2601, _types=b"")
         assert str(e.value) == "FFI() argument 1 must be str, not %s" % tname
     assert isinstance(backend.FFI(), backend.FFI)
+
+
+def test_enum_without_values_does_not_warn_again(tmp_path, monkeypatch, lib_path):
+    # cffi warns ("guessing that it is equivalent to 'unsigned int'") when
+    # it reads the cdef, not when its generated module is used (found by
+    # test_cffi_generated_every_cdef)
+    import warnings
+
+    name = unique("_cffigen_oe")
+    real_cffi_results(tmp_path, [[name, "enum oe;", {}, None]], [], lib_path)
+    mod = load_with_rcffi(tmp_path, name, monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert int(mod.ffi.cast("enum oe", -1)) == 0xffffffff
+
+
+def test_module_compiled_by_real_cffi_is_a_clear_import_error(tmp_path, lib_path):
+    # API mode: its PyInit_ calls _cffi_backend._init_cffi_1_0_external_module
+    # (was: AttributeError, that name missing); docs/compat.md says what
+    # loading it would take
+    name = unique("_cffigen_api")
+    build = ("import cffi; f = cffi.FFI(); f.cdef('int add(int, int);'); "
+             "f.set_source(%r, 'int add(int a, int b) { return a + b; }'); f.compile(tmpdir=%r)" % (name, str(tmp_path)))
+    real_cffi_results(tmp_path, [], [], lib_path)  # skips without real cffi
+    env = dict(os.environ)
+    env.pop("RCFFI_AS_CFFI", None)
+    made = subprocess.run([sys.executable, "-c", build], capture_output=True, text=True, env=env, cwd=str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    code = ("import rcffi; rcffi.install_as_cffi()\ntry:\n    import %s\nexcept ImportError as e:\n    print(e)" % name)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("this extension module was compiled by real cffi (API mode): rcffi cannot load it")

@@ -171,13 +171,17 @@ impl Builder<'_> {
     fn record_identity(&mut self, reg: &mut Registry, k: usize, desc: &read::RecordDesc) -> Result<TypeId, Error> {
         let kind = if desc.flags & F_UNION != 0 { RecordKind::Union } else { RecordKind::Struct };
         let (tag, cname) = names(kind.keyword(), &desc.name);
-        if kind == RecordKind::Struct && desc.name == "_IO_FILE" {
-            return Ok(self.arena.common_record("FILE"));
-        }
         let tags = match kind {
             RecordKind::Struct => &mut reg.struct_tags,
             RecordKind::Union => &mut reg.union_tags,
         };
+        if kind == RecordKind::Struct && desc.name == "_IO_FILE" {
+            // cffi's `FILE` is `struct _IO_FILE` under the name FILE: the
+            // tag is listed by `list_types()` and `struct _IO_FILE` names it
+            let ty = self.arena.common_record("FILE");
+            tags.insert(desc.name.clone(), ty);
+            return Ok(ty);
+        }
         if desc.flags & F_EXTERNAL != 0 {
             let found = match &tag {
                 Some(tag) => tags.get(tag).copied(),
@@ -255,7 +259,9 @@ impl Builder<'_> {
         if !prims::prim(desc.prim).is_some_and(|p| p.is_integer()) {
             return Err(Error::ffi(format!("_enums[{k}]: '{cname}' has no integer type ({})", desc.prim)));
         }
-        // the size and sign cffi computed are the ones rcffi computes
+        // the size and sign cffi computed are the ones rcffi computes; no
+        // span: the warning for an enum without values was cffi's to give
+        // (rcffi gives it for cdef text)
         let base = crate::layout::enum_base_type(&pairs.iter().map(|p| p.1).collect::<Vec<_>>())?;
         let (_, ty) =
             self.arena.new_enum(EnumDef { tag: tag.clone(), cname, values: pairs, partial: false, base, span: None });

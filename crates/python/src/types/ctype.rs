@@ -293,7 +293,11 @@ pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
             let args = f.args.iter().map(|&a| ctype_for(py, a)).collect::<PyResult<Vec<_>>>()?;
             let result = ctype_for(py, f.result)?;
             // as cffi: a record passed or returned by value must be complete
-            for t in args.iter().chain(std::iter::once(&result)) {
+            // (cffi checks the result first, in its own words)
+            if result.get().is_opaque() {
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!("result type '{}' is opaque", result.get().cname)));
+            }
+            for t in &args {
                 if t.get().is_opaque() {
                     return Err(pyo3::exceptions::PyTypeError::new_err(format!("ctype '{}' has incomplete type", t.get().cname)));
                 }
@@ -320,7 +324,9 @@ pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
                     ),
                 ));
             }
-            if def.values.is_empty() {
+            // warned for cdef text only (it has a span): cffi warns when it
+            // reads the text, not when loading the tables it generated from it
+            if def.values.is_empty() && def.span.is_some() {
                 let msg = format!(
                     "'{}' has no values explicitly defined; guessing that it is equivalent to '{}'",
                     ct.cname,
@@ -605,10 +611,13 @@ impl CType {
                 let info = self.record_info(py)?;
                 let list = PyList::empty(py);
                 for f in &info.fields {
+                    let ft = f.ctype.get();
+                    // cffi's BS_EMPTY_ARRAY: a field `T x[]` or `T x[0]` shows bitshift -2
+                    let empty_array = ft.kind == Kind::Array && matches!(ft.length, None | Some(0));
                     let field = CField {
                         r#type: f.ctype.clone_ref(py),
                         offset: f.offset,
-                        bitshift: f.bitshift,
+                        bitshift: if f.bitsize < 0 && empty_array { -2 } else { f.bitshift },
                         bitsize: f.bitsize,
                         // cffi's BF_IGNORE_IN_CTOR: not the first member of a union
                         flags: f.ignore_in_ctor as i32,
