@@ -36,6 +36,12 @@ ENTRIES = [
     Entry("deferred-release", "can run later than `release()`",
           lambda d: (d.src or "").startswith("ffi.release(") and (
               d.cls == "log" or d.cls == "unraisable" and d.got in (None, "None"))),
+    # ... and that destructor's own report comes when the last holder
+    # goes (at teardown), not at release()
+    Entry("deferred-release-report", "can run later than `release()`",
+          lambda d: d.cls == "unraisable" and d.ref in (None, "None") and (d.src or "") == "<teardown>"
+          and "from callback for ffi.gc" in (d.got or "")
+          and any(s.startswith("ffi.release(") for s in d.before)),
     # a released cdata reaching C later (a destructor's argument): refused
     Entry("release-then-use", "`ffi.release(p)` then use of `p`",
           lambda d: d.cls == "unraisable" and d.ref in (None, "None")
