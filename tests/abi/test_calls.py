@@ -758,3 +758,16 @@ def test_mixed_integer_and_floating_point_arguments_in_any_order(ffi_mod):
             m.ldexp("x", 1)
         with pytest.raises(TypeError):
             m.ldexp(1.0, 1.5)
+
+
+def test_none_is_no_struct_argument(ffi):
+    # None means "no initializer" to ffi.new(), but a struct argument needs
+    # a value (cffi: TypeError; rcffi passed a zeroed struct); the
+    # arguments are converted left to right, so this error comes first
+    ffi.cdef("struct s4 { long : 0; unsigned long long f1; char f2[6]; };")
+    cb = ffi.callback("int(struct s4, float)", lambda *a: 7)
+    with pytest.raises(TypeError, match="initializer for ctype 'struct s4' must be a list or tuple or dict or struct-cdata, not NoneType"):
+        cb(None, 1.0)
+    with pytest.raises(TypeError, match="struct s4"):
+        cb(None, 2**1024)
+    assert cb({}, 1.0) == 7
