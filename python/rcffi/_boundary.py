@@ -34,7 +34,7 @@ def boundary_of(lib):
     b = getattr(type(lib), "_rcffi_boundary_of", None)
     if b is not None:
         return b(lib)
-    if not isinstance(lib, _rcffi.LibBase):
+    if not isinstance(lib, (_rcffi.Lib, _rcffi.LibBase)):
         raise TypeError("expected a library (from ffi.dlopen() or a compiled module's lib), not %s"
                         % (type(lib).__name__,))
     b = _boundaries.get(lib)
@@ -44,8 +44,9 @@ def boundary_of(lib):
 
 
 def _instance_dict(lib):
-    # the real instance dict: a compiled module's Lib class hides it behind
-    # a `__dict__` property (cffi's view of every name)
+    if isinstance(lib, _rcffi.Lib):  # a compiled module's: its cache of names
+        return _rcffi._lib_cache(lib)
+    # the real instance dict of a dlopen()ed library's class
     for cls in type(lib).__mro__:
         d = cls.__dict__.get("__dict__")
         if d is not None and type(d).__name__ == "getset_descriptor":
@@ -157,13 +158,24 @@ class LibBoundary:
         self.raw = {}        # name -> the library's own function object
         self.wrappers = {}   # name -> the wrapper installed in the dict
         self._lib = weakref.ref(lib)
-        self._patch(type(lib))
+        self._patch(lib)
 
-    def _patch(self, cls):
+    def _patch(self, lib):
+        ref = weakref.ref(self)
+        if isinstance(lib, _rcffi.Lib):
+            # one type for every compiled module: the hook is the library's
+            def fetched(name, value):
+                b = ref()
+                if b is not None and (b.metrics is not None or name in b.contracts):
+                    return b._install(name, value)
+                return value
+
+            _rcffi._lib_set_hook(lib, fetched)
+            return
+        cls = type(lib)
         orig = cls.__dict__.get("_rcffi_missing")
         if orig is None or getattr(orig, "_rcffi_boundary", False):
             return
-        ref = weakref.ref(self)
 
         def _rcffi_missing(lib, name, _orig=orig):
             value = _orig(lib, name)

@@ -199,11 +199,13 @@ class FFI(_rcffi.FFIBase):
         fields or items, or of a global variable or function of a library."""
         if isinstance(cdata, _rcffi.CData):
             return _rcffi.FFIBase.addressof(self, cdata, *fields_or_indexes)
-        if isinstance(cdata, _rcffi.LibBase):
-            from .lib import address_of_global
-
+        if isinstance(cdata, (_rcffi.Lib, _rcffi.LibBase)):
             if len(fields_or_indexes) != 1:
                 raise TypeError("addressof(Lib, fieldname) takes exactly one field name")
+            if isinstance(cdata, _rcffi.Lib):  # a compiled module's
+                return _rcffi._lib_address(cdata, fields_or_indexes[0])
+            from .lib import address_of_global
+
             return address_of_global(cdata, fields_or_indexes[0], self)
         return _rcffi.FFIBase.addressof(self, cdata, *fields_or_indexes)
 

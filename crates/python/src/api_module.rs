@@ -433,8 +433,9 @@ fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCapsule>) -> Py
         },
     )?;
     ffi_obj.setattr("_api_module", &handle)?;
-    let lib = apimode.getattr("make_lib")?.call1((&ffi_obj, module_name, &handle, included_libs))?;
-    PyTuple::new(py, [ffi_obj, lib])
+    let included_libs = included_libs.iter().map(|l| l.unbind()).collect();
+    let lib = crate::lib_obj::_make_lib(py, ffi_obj.cast::<FFIBase>()?, module_name, &handle, included_libs, None)?;
+    PyTuple::new(py, [ffi_obj, lib.into_any()])
 }
 
 /// The value of an integer constant (cffi's `(X) <= 0` trick: the getter
@@ -508,6 +509,15 @@ impl ApiModule {
         unsafe { find(slice(self.module.globals, self.module.nglobals), name, |g| g.name) }.ok_or_else(|| no_such_name(&self.name, name))
     }
 
+    /// The descriptor of the global variable `name` (of type `ty`) for
+    /// the module's `lib` (`lib_obj.rs`).
+    pub(crate) fn global_var(&self, py: Python<'_>, name: &str, ty: cdecl::TypeId) -> PyResult<crate::lib_obj::GlobalVar> {
+        let g = self.global(name)?;
+        self.check_types(py, ty)?;
+        let ptr_ty = arena().pointer(ty);
+        crate::lib_obj::GlobalVar::new(py, name, ctype_for(py, ptr_ty)?, g.address_getter)
+    }
+
     /// The global's address from the module's getter; NULL (a macro
     /// whose pointer-returning function failed) is an `ffi.error`.
     fn address_of(&self, py: Python<'_>, g: &GlobalC, name: &str) -> PyResult<*mut u8> {
@@ -557,7 +567,7 @@ fn no_such_name(module: &str, name: &str) -> PyErr {
 impl ApiModule {
     /// The function `name` as a function-pointer cdata whose calls go
     /// through the module's trampoline (libffi for variadic functions).
-    fn function<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    pub(crate) fn function<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         // SAFETY: the module's sorted table.
         let f = unsafe { find(slice(self.module.funcs, self.module.nfuncs), name, |f| f.name) }.ok_or_else(|| no_such_name(&self.name, name))?;
         let decl = ffi_obj.get().declaration(py, name)?;
@@ -639,7 +649,7 @@ impl ApiModule {
     }
 
     /// The value of the constant `name`.
-    fn constant<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    pub(crate) fn constant<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         if let Some(msg) = self.bad_constants.get(name) {
             return Err(errors::ffi_error(py, msg.clone()));
         }

@@ -24,6 +24,7 @@ mod file;
 mod header;
 mod lib_base;
 mod lib_function;
+mod lib_obj;
 mod library;
 mod metered;
 mod state;
@@ -58,6 +59,7 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ctype_gc::_collect_types, m)?)?;
     m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
     api_module::register(m)?;
+    lib_obj::register(m)?;
     header::register(m)?;
     metered::register(m)?;
     Ok(())
