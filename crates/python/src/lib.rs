@@ -22,7 +22,6 @@ mod fast_methods;
 mod ffi_obj;
 mod file;
 mod header;
-mod lib_base;
 mod lib_function;
 mod lib_obj;
 mod library;
@@ -54,7 +53,6 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add(name, value)?;
     }
     m.add("CData", cdata::cdata_type(py))?;
-    m.add("LibBase", lib_base::lib_base_type(py)?)?;
     m.add_function(wrap_pyfunction!(lib_function::_lib_function_pointer, m)?)?;
     m.add_function(wrap_pyfunction!(ctype_gc::_collect_types, m)?)?;
     m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
