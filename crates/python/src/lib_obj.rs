@@ -445,6 +445,28 @@ impl Lib {
         Lib::new(py, ffi, name, LibSource::Dlopen { library: library.unbind(), out_of_line }, Vec::new(), None)
     }
 
+    /// For the cycle collector: `ffi._libraries` holds the `lib` that holds
+    /// the `ffi` (the `ffi`'s dict is what breaks such a cycle).
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(&self.ffi)?;
+        visit.call(&self.cache)?;
+        for lib in &self.included {
+            visit.call(lib)?;
+        }
+        if let Ok(hook) = self.hook.try_lock() {
+            if let Some(h) = hook.as_ref() {
+                visit.call(h)?;
+            }
+        }
+        if let Some(m) = &self.python_module {
+            visit.call(m)?;
+        }
+        match &self.source {
+            LibSource::Compiled(api) => visit.call(api),
+            LibSource::Dlopen { library, .. } => visit.call(library),
+        }
+    }
+
     fn __setattr__(slf: &Bound<'_, Self>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = slf.py();
         let this = slf.get();
