@@ -8,11 +8,9 @@ Compiled modules import this module and the package's ``api``: keep what
 they need at start here, and the rest where it is used."""
 
 import _thread
-import sys
 
 from . import _rcffi
 from .api import FFI
-from .api import FFIError
 
 
 # set while rcffi.verifier imports a module (in that thread only): the
