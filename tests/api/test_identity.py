@@ -99,3 +99,11 @@ def test_compiled_libs_share_one_type(build):
     assert a.lib.g == 5
     a.lib.g = 7
     assert a.lib.g == 7 and a.lib.f(1) == 2 and b.lib.h(1) == 0
+
+
+def test_out_of_line_libraries_are_compiled_modules_lib_type(outofline, mod):
+    # as cffi's: one `_cffi_backend.Lib` type for out-of-line libraries and
+    # compiled modules' libs alike, not a class per library
+    a, b = outofline.dlopen(None), outofline.dlopen("libm.so.6")
+    assert type(a) is type(b) is type(mod.lib)
+    assert a.abs(-4) == 4
