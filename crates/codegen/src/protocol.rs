@@ -182,19 +182,27 @@ shared_struct! {
     }
 }
 
+/// Calls `$method(out)` of every shared struct but the module's, in the
+/// order C needs their declarations.
+macro_rules! each_table_struct {
+    ($method:ident, $out:expr) => {
+        CdefC::$method($out);
+        FuncC::$method($out);
+        GlobalC::$method($out);
+        IntC::$method($out);
+        ConstC::$method($out);
+        RecordC::$method($out);
+        TypeC::$method($out);
+        LengthC::$method($out);
+        ExternPyC::$method($out);
+        ExternC::$method($out);
+    };
+}
+
 /// The C declarations of the shared structs (what generated code includes).
 pub fn c_declarations() -> String {
     let mut out = String::from("\ntypedef void (*_rcffi_fn)(void);\n");
-    CdefC::c_declaration(&mut out);
-    FuncC::c_declaration(&mut out);
-    GlobalC::c_declaration(&mut out);
-    IntC::c_declaration(&mut out);
-    ConstC::c_declaration(&mut out);
-    RecordC::c_declaration(&mut out);
-    TypeC::c_declaration(&mut out);
-    LengthC::c_declaration(&mut out);
-    ExternPyC::c_declaration(&mut out);
-    ExternC::c_declaration(&mut out);
+    each_table_struct!(c_declaration, &mut out);
     out.push_str("typedef void (*_rcffi_call_python_fn)(struct _rcffi_externpy_s *, void **, void *);\n");
     ModuleC::c_declaration(&mut out);
     out
@@ -206,16 +214,7 @@ pub fn layout_asserts() -> String {
     let mut out = String::from(
         "#ifdef __cplusplus\n#define _RCFFI_LAYOUT(c, m) static_assert(c, m)\n#else\n#define _RCFFI_LAYOUT(c, m) _Static_assert(c, m)\n#endif\n",
     );
-    CdefC::layout_asserts(&mut out);
-    FuncC::layout_asserts(&mut out);
-    GlobalC::layout_asserts(&mut out);
-    IntC::layout_asserts(&mut out);
-    ConstC::layout_asserts(&mut out);
-    RecordC::layout_asserts(&mut out);
-    TypeC::layout_asserts(&mut out);
-    LengthC::layout_asserts(&mut out);
-    ExternPyC::layout_asserts(&mut out);
-    ExternC::layout_asserts(&mut out);
+    each_table_struct!(layout_asserts, &mut out);
     ModuleC::layout_asserts(&mut out);
     out
 }
