@@ -3,8 +3,8 @@
 
 For an ordinary library (``ffi.dlopen()`` or a compiled module's ``lib``)
 a ``LibBoundary`` replaces the function objects cached in the library's
-instance dict by wrappers, and wraps the functions fetched later (through
-the class's ``_rcffi_missing`` hook). A library with neither metrics nor
+cache of names by wrappers, and wraps the functions fetched later (through
+the library's fetch hook, ``_rcffi._lib_set_hook``). A library with neither metrics nor
 contracts keeps its own function objects: its call path is untouched.
 
 For an isolated library the ``IsolatedFunction`` objects read the
@@ -34,7 +34,7 @@ def boundary_of(lib):
     b = getattr(type(lib), "_rcffi_boundary_of", None)
     if b is not None:
         return b(lib)
-    if not isinstance(lib, _rcffi.LibBase):
+    if not isinstance(lib, _rcffi.Lib):
         raise TypeError("expected a library (from ffi.dlopen() or a compiled module's lib), not %s"
                         % (type(lib).__name__,))
     b = _boundaries.get(lib)
@@ -44,17 +44,12 @@ def boundary_of(lib):
 
 
 def _instance_dict(lib):
-    # the real instance dict: a compiled module's Lib class hides it behind
-    # a `__dict__` property (cffi's view of every name)
-    for cls in type(lib).__mro__:
-        d = cls.__dict__.get("__dict__")
-        if d is not None and type(d).__name__ == "getset_descriptor":
-            return d.__get__(lib)
-    raise TypeError("%r has no instance dict" % (lib,))  # pragma: no cover
+    # what the library fetched: functions are replaced there
+    return _rcffi._lib_cache(lib)
 
 
 def _label(lib, d):
-    handle = d.get("_rcffi_handle")
+    handle = getattr(lib, "_rcffi_handle", None)  # the library or compiled module
     name = getattr(handle, "name", None)
     if isinstance(name, str):
         return name
@@ -157,23 +152,18 @@ class LibBoundary:
         self.raw = {}        # name -> the library's own function object
         self.wrappers = {}   # name -> the wrapper installed in the dict
         self._lib = weakref.ref(lib)
-        self._patch(type(lib))
+        self._patch(lib)
 
-    def _patch(self, cls):
-        orig = cls.__dict__.get("_rcffi_missing")
-        if orig is None or getattr(orig, "_rcffi_boundary", False):
-            return
+    def _patch(self, lib):
         ref = weakref.ref(self)
 
-        def _rcffi_missing(lib, name, _orig=orig):
-            value = _orig(lib, name)
+        def fetched(name, value):
             b = ref()
             if b is not None and (b.metrics is not None or name in b.contracts):
                 return b._install(name, value)
             return value
 
-        _rcffi_missing._rcffi_boundary = True
-        cls._rcffi_missing = _rcffi_missing
+        _rcffi._lib_set_hook(lib, fetched)
 
     def _install(self, name, raw):
         """Wrap ``raw`` (just fetched as ``lib.name``) if it is a function."""

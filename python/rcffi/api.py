@@ -199,12 +199,10 @@ class FFI(_rcffi.FFIBase):
         fields or items, or of a global variable or function of a library."""
         if isinstance(cdata, _rcffi.CData):
             return _rcffi.FFIBase.addressof(self, cdata, *fields_or_indexes)
-        if isinstance(cdata, _rcffi.LibBase):
-            from .lib import address_of_global
-
+        if isinstance(cdata, _rcffi.Lib):
             if len(fields_or_indexes) != 1:
                 raise TypeError("addressof(Lib, fieldname) takes exactly one field name")
-            return address_of_global(cdata, fields_or_indexes[0], self)
+            return _rcffi._lib_address(cdata, fields_or_indexes[0])
         return _rcffi.FFIBase.addressof(self, cdata, *fields_or_indexes)
 
     def dlclose(self, lib):

@@ -193,8 +193,6 @@ class Verifier(object):
         self._has_module = True
 
     def _load_library(self):
-        from . import _apimode
-
         assert self._has_module
         name = self.get_module_name()
         module = _load_extension(name, self.modulefilename, self.flags)
@@ -206,10 +204,9 @@ class Verifier(object):
             api.apply_facts(self.ffi, verify=True)
         except FFIError as e:
             raise VerificationError(_in_verify_words(str(e))) from None
-        lib = _apimode.make_lib(self.ffi, name, api)
         # as cffi's CPython-engine libs: the extension module behind it
-        object.__setattr__(lib, "_cffi_python_module", module)
-        return lib
+        # is its `_cffi_python_module`
+        return _rcffi._make_lib(self.ffi, name, api, python_module=module)
 
 
 def _load_extension(name, path, flags):

@@ -133,3 +133,19 @@ def test_const_global_is_read_but_never_written(ffi, testlib_path):
     assert ffi.string(lib.tl_global_name) == b"testlib"
     with pytest.raises(AttributeError, match="cannot write to function or constant 'tl_global_name'"):
         lib.tl_global_name = ffi.NULL
+
+
+def test_ffi_and_its_library_are_collected_together(ffi_mod):
+    # ffi keeps its libraries and each library its ffi: the cycle collector
+    # must see through the library to free both
+    import gc
+    import weakref
+
+    ffi = ffi_mod.FFI()
+    ffi.cdef("int abs(int);")
+    lib = ffi.dlopen(None)
+    assert lib.abs(-3) == 3
+    refs = [weakref.ref(ffi), weakref.ref(lib)]
+    del ffi, lib
+    gc.collect()
+    assert [r() for r in refs] == [None, None]

@@ -124,3 +124,29 @@ def test_generated_c_compiles_as_cplusplus(tmp_path, flags):
         capture_output=True, text=True,
     )
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.skipif(IMPL_NAME != "rcffi", reason="checks rcffi's generated C")
+def test_struct_layout_mismatch_fails_to_compile(tmp_path):
+    # the structures shared with the runtime are checked by the compiler:
+    # a C declaration that lays a field elsewhere than the runtime reads
+    # it stops the build instead of being misread at import
+    ffi = cffi_impl.FFI()
+    ffi.cdef("int add(int, int);")
+    ffi.set_source("_layout", "static int add(int a, int b) { return a + b; }")
+    c_file = tmp_path / "_layout.c"
+    ffi.emit_c_code(str(c_file))
+    text = c_file.read_text()
+    good = "struct _rcffi_cdef_s { const char *text; int flags; int pack; };"
+    assert good in text and "_Static_assert" in text
+    include = sysconfig.get_paths()["include"]
+
+    def compile(source):
+        c_file.write_text(source)
+        return subprocess.run([c_compiler(), "-c", "-fPIC", "-std=gnu11", "-I", include, str(c_file), "-o", str(tmp_path / "x.o")],
+                              capture_output=True, text=True)
+
+    assert compile(text).returncode == 0
+    r = compile(text.replace(good, "struct _rcffi_cdef_s { const char *text; long long flags; int pack; };"))
+    assert r.returncode != 0
+    assert "rcffi: _rcffi_cdef_s.pack is not where the runtime reads it" in r.stderr

@@ -86,3 +86,24 @@ def test_out_of_line_libraries(outofline):
     with pytest.raises(outofline.error) as e:
         lib.rcffi_no_such_var
     assert type(e.value) is outofline.error
+
+
+def test_compiled_libs_share_one_type(build):
+    # as cffi's: one `Lib` type for every compiled module, with no class
+    # (and no property per global variable) made for each module
+    a = build("int f(int); int g;", "static int f(int x) { return x + 1; } int g = 5;")
+    b = build("int h(int);", "static int h(int x) { return x - 1; }")
+    assert type(a.lib) is type(b.lib)
+    assert names(type(a.lib)) == ("_cffi_backend", "Lib", "Lib")
+    assert "g" not in vars(type(a.lib)) and "f" not in vars(type(a.lib))
+    assert a.lib.g == 5
+    a.lib.g = 7
+    assert a.lib.g == 7 and a.lib.f(1) == 2 and b.lib.h(1) == 0
+
+
+def test_out_of_line_libraries_are_compiled_modules_lib_type(outofline, mod):
+    # as cffi's: one `_cffi_backend.Lib` type for out-of-line libraries and
+    # compiled modules' libs alike, not a class per library
+    a, b = outofline.dlopen(None), outofline.dlopen("libm.so.6")
+    assert type(a) is type(b) is type(mod.lib)
+    assert a.abs(-4) == 4

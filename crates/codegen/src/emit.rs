@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use cdecl::{ArrayLen, ConstValue, DeclKind, Prim, Registry, Type, TypeArena, TypeId};
 
 use crate::cspell::{self, declare, record_name};
-use crate::{GenError, ModuleSource, PROTOCOL, PROTOCOL_VERSION};
+use crate::{protocol, GenError, ModuleSource, PROTOCOL_VERSION};
 
 pub struct Emitter<'a> {
     arena: &'a mut TypeArena,
@@ -181,7 +181,8 @@ impl<'a> Emitter<'a> {
             self.out.push_str(&crate::limited_api::guard());
         }
         self.out.push_str(HEADER);
-        self.out.push_str(PROTOCOL);
+        self.out.push_str(&protocol::c_declarations());
+        self.out.push_str(&protocol::layout_asserts());
         if self.src.embedding.is_some() {
             self.out.push_str(crate::embedding::PRELUDE);
         }

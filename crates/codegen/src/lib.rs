@@ -10,20 +10,23 @@
 //! through a capsule from `PyInit_<module>`. The cdef texts themselves are
 //! embedded, so the runtime rebuilds the same declarations at import.
 //!
-//! The C side of the protocol is [`PROTOCOL`]; the runtime mirrors it with
-//! `#[repr(C)]` structs and checks [`PROTOCOL_VERSION`]. Every table but
-//! `cdefs` is sorted by name (bytewise, as `strcmp`): the runtime finds a
-//! row by binary search when it is first needed.
+//! The structures of the protocol are defined once, in [`protocol`]: the
+//! `#[repr(C)]` structs the runtime reads, their C declarations, and
+//! `_Static_assert`s on their layout in every generated module; the
+//! runtime checks [`PROTOCOL_VERSION`]. Every table but `cdefs` is sorted
+//! by name (bytewise, as `strcmp`): the runtime finds a row by binary
+//! search when it is first needed.
 
 mod cspell;
 mod embedding;
 mod emit;
 mod field_check;
 mod limited_api;
+pub mod protocol;
 
 pub use cspell::Unspellable;
 
-/// Bumped whenever the C structures of [`PROTOCOL`] or what they hold
+/// Bumped whenever the structures of [`protocol`] or what they hold
 /// change (5: tables sorted by name; snapshot format 3).
 pub const PROTOCOL_VERSION: u32 = 5;
 
@@ -190,35 +193,3 @@ fn name_pointed_anonymous_records(arena: &mut cdecl::TypeArena, reg: &cdecl::Reg
     }
 }
 
-/// The C declarations shared by every generated module and the runtime.
-/// (A row of `cdefs` whose `pack` is [`INCLUDE_ROW`] names a module to
-/// include, see [`Includes`]; such rows come first.)
-pub const PROTOCOL: &str = r#"
-typedef void (*_rcffi_fn)(void);
-struct _rcffi_cdef_s { const char *text; int flags; int pack; };
-struct _rcffi_func_s { const char *name; _rcffi_fn address; void (*trampoline)(void **, void *); };
-struct _rcffi_global_s { const char *name; _rcffi_fn address_getter; };
-struct _rcffi_int_s { const char *name; int (*get)(unsigned long long *); };
-struct _rcffi_const_s { const char *name; void (*get)(void *); };
-struct _rcffi_record_s { const char *name; size_t size; size_t align; size_t nfields; const size_t *fields; };
-struct _rcffi_type_s { const char *name; int kind; size_t size; int is_signed; };
-struct _rcffi_length_s { const char *name; size_t length; };
-struct _rcffi_externpy_s { const char *name; size_t size_of_result; void *reserved1; void *reserved2; };
-struct _rcffi_extern_s { const char *name; struct _rcffi_externpy_s *info; };
-typedef void (*_rcffi_call_python_fn)(struct _rcffi_externpy_s *, void **, void *);
-struct _rcffi_module_s {
-    unsigned int version;
-    const char *module_name;
-    const struct _rcffi_cdef_s *cdefs; size_t ncdefs;
-    const struct _rcffi_func_s *funcs; size_t nfuncs;
-    const struct _rcffi_global_s *globals; size_t nglobals;
-    const struct _rcffi_int_s *ints; size_t nints;
-    const struct _rcffi_const_s *consts; size_t nconsts;
-    const struct _rcffi_record_s *records; size_t nrecords;
-    const struct _rcffi_type_s *types; size_t ntypes;
-    const struct _rcffi_length_s *lengths; size_t nlengths;
-    const struct _rcffi_extern_s *externs; size_t nexterns;
-    _rcffi_call_python_fn *call_python;
-    const unsigned char *snapshot; size_t snapshot_len;
-};
-"#;

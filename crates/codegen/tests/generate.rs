@@ -121,3 +121,20 @@ fn embedding_libraries_use_the_full_api() {
     .unwrap();
     assert!(!c.contains("Py_LIMITED_API"), "{c}");
 }
+
+#[test]
+fn shared_structs_are_declared_and_checked_as_the_runtime_lays_them_out() {
+    use codegen::protocol::{CdefC, ModuleC};
+    use std::mem::{offset_of, size_of};
+    let c = gen("int f(int);").unwrap();
+    assert!(c.contains("struct _rcffi_cdef_s { const char *text; int flags; int pack; };"), "{c}");
+    assert!(c.contains("int (*get)(unsigned long long *);"), "{c}");
+    let size = format!("_RCFFI_LAYOUT(sizeof(struct _rcffi_module_s) == {}u,", size_of::<ModuleC>());
+    assert!(c.contains(&size), "{c}");
+    let last = format!("_RCFFI_LAYOUT(offsetof(struct _rcffi_module_s, snapshot_len) == {}u,", offset_of!(ModuleC, snapshot_len));
+    assert!(c.contains(&last), "{c}");
+    let pack = format!("_RCFFI_LAYOUT(offsetof(struct _rcffi_cdef_s, pack) == {}u,", offset_of!(CdefC, pack));
+    assert!(c.contains(&pack), "{c}");
+    // the checks come after the declarations they check
+    assert!(c.find("struct _rcffi_module_s {").unwrap() < c.find(&size).unwrap());
+}

@@ -39,7 +39,7 @@ impl FFIBase {
     }
 
     /// Why `name` was skipped by `cdef_header()` (None if it was not).
-    fn _skipped_reason(&self, name: &str) -> Option<String> {
+    pub(crate) fn _skipped_reason(&self, name: &str) -> Option<String> {
         self.registry.lock().unwrap_or_else(|e| e.into_inner()).skipped_reason(name).map(str::to_string)
     }
 }

@@ -25,8 +25,8 @@ mod fast_methods;
 mod ffi_callback;
 mod ffi_obj;
 mod header;
-mod lib_base;
 mod lib_function;
+mod lib_obj;
 mod library;
 mod metered;
 
@@ -59,11 +59,11 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add(name, value)?;
     }
     m.add("CData", cdata::cdata_type(py))?;
-    m.add("LibBase", lib_base::lib_base_type(py)?)?;
     m.add_function(wrap_pyfunction!(lib_function::_lib_function_pointer, m)?)?;
     m.add_function(wrap_pyfunction!(ctype_gc::_collect_types, m)?)?;
     m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
     api_module::register(m)?;
+    lib_obj::register(m)?;
     header::register(m)?;
     metered::register(m)?;
     Ok(())

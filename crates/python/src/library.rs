@@ -36,13 +36,11 @@ pub enum Missing {
     Function,
     /// reading or writing a global variable: `KeyError`
     Variable,
+    /// anything of an out-of-line module's library: `ffi.error`, as cffi's
+    OutOfLine,
 }
 
 impl Library {
-    pub fn symbol(&self, name: &str) -> PyResult<*mut c_void> {
-        self.symbol_for(name, Missing::Function)
-    }
-
     pub fn symbol_for(&self, name: &str, missing: Missing) -> PyResult<*mut c_void> {
         let h = self.handle.load(Ordering::Acquire);
         if h.is_null() {
@@ -68,9 +66,64 @@ impl Library {
                     self.name,
                     dlerror_text()
                 )),
+                Missing::OutOfLine => Python::attach(|py| {
+                    errors::ffi_error(py, format!("symbol '{}' not found in library '{}': {}", name, self.name, dlerror_text()))
+                }),
             });
         }
         Ok(p)
+    }
+
+    /// `dlclose()`; closing twice is harmless, as in cffi.
+    pub fn close_handle(&self) {
+        let h = self.handle.swap(std::ptr::null_mut(), Ordering::AcqRel);
+        if !h.is_null() {
+            // SAFETY: handle from dlopen, closed once (swapped out above).
+            unsafe { libc::dlclose(h) };
+        }
+    }
+
+    /// Whether `dlclose()` was not called yet.
+    pub fn is_open(&self) -> bool {
+        !self.handle.load(Ordering::Acquire).is_null()
+    }
+
+    /// The error for a use after `ffi.dlclose()` (cffi's words differ for
+    /// out-of-line modules' libraries, and so does the class).
+    pub fn closed_error(&self, py: Python<'_>, out_of_line: bool) -> PyErr {
+        if out_of_line {
+            errors::ffi_error(py, format!("library '{}' has been closed", self.name))
+        } else {
+            PyValueError::new_err(format!("library '{}' has already been closed", self.name))
+        }
+    }
+
+    /// `_lib_function` with the given error for a missing symbol.
+    pub(crate) fn function<'py>(&self, py: Python<'py>, ffi: &FFIBase, name: &str, missing: Missing) -> PyResult<Bound<'py, PyAny>> {
+        let decl = ffi.declaration(py, name)?;
+        let Some(DeclKind::Function { ty, asm_name }) = decl.map(|d| d.kind) else {
+            return Err(PyAttributeError::new_err(name.to_string()));
+        };
+        let symbol = asm_name.as_deref().unwrap_or(name);
+        let addr = self.symbol_for(symbol, missing)?;
+        let ptr_ty = arena().pointer(ty);
+        let ct = ctype_for(py, ptr_ty)?;
+        crate::call::check_callable(py, &ct)?;
+        // SAFETY: a function address from dlsym.
+        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, Owner::Borrowed)) }
+    }
+
+    /// `_lib_variable` with the given error for a missing symbol.
+    pub(crate) fn variable<'py>(&self, py: Python<'py>, ffi: &FFIBase, name: &str, missing: Missing) -> PyResult<Bound<'py, PyAny>> {
+        let decl = ffi.declaration(py, name)?;
+        let Some(DeclKind::Variable { ty }) = decl.map(|d| d.kind) else {
+            return Err(PyAttributeError::new_err(name.to_string()));
+        };
+        let addr = self.symbol_for(name, missing)?;
+        let ptr_ty = arena().pointer(ty);
+        let ct = ctype_for(py, ptr_ty)?;
+        // SAFETY: a data address from dlsym.
+        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, Owner::Borrowed)) }
     }
 }
 
@@ -104,20 +157,14 @@ impl Library {
         Ok(Library { handle: AtomicPtr::new(cd.ptr as *mut c_void), name: format!("{:#x}", cd.ptr as usize) })
     }
 
-    fn close(&self) -> PyResult<()> {
-        let h = self.handle.swap(std::ptr::null_mut(), Ordering::AcqRel);
-        if h.is_null() {
-            return Ok(()); // closing twice is harmless, as in cffi
-        }
-        // SAFETY: handle from dlopen, closed once.
-        unsafe { libc::dlclose(h) };
-        Ok(())
+    fn close(&self) {
+        self.close_handle();
     }
 
     /// The library's name in messages: the file name given, `<None>`, or
     /// the handle's address.
     #[getter]
-    fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
@@ -134,17 +181,7 @@ impl Library {
 impl FFIBase {
     /// The function `name` of `lib` as a callable function-pointer cdata.
     fn _lib_function<'py>(&self, py: Python<'py>, lib: &Bound<'py, Library>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        let decl = self.declaration(py, name)?;
-        let Some(DeclKind::Function { ty, asm_name }) = decl.map(|d| d.kind) else {
-            return Err(PyAttributeError::new_err(name.to_string()));
-        };
-        let symbol = asm_name.as_deref().unwrap_or(name);
-        let addr = lib.get().symbol(symbol)?;
-        let ptr_ty = arena().pointer(ty);
-        let ct = ctype_for(py, ptr_ty)?;
-        crate::call::check_callable(py, &ct)?;
-        // SAFETY: a function address from dlsym.
-        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, Owner::Borrowed)) }
+        lib.get().function(py, self, name, Missing::Function)
     }
 
     /// A pointer cdata to the global variable `name` of `lib`. Missing, it
@@ -152,18 +189,10 @@ impl FFIBase {
     /// `address=True` an `AttributeError` (`ffi.addressof`).
     #[pyo3(signature = (lib, name, address=false))]
     fn _lib_variable<'py>(&self, py: Python<'py>, lib: &Bound<'py, Library>, name: &str, address: bool) -> PyResult<Bound<'py, PyAny>> {
-        let decl = self.declaration(py, name)?;
-        let Some(DeclKind::Variable { ty }) = decl.map(|d| d.kind) else {
-            return Err(PyAttributeError::new_err(name.to_string()));
-        };
-        let addr = lib.get().symbol_for(name, if address { Missing::Function } else { Missing::Variable })?;
-        let ptr_ty = arena().pointer(ty);
-        let ct = ctype_for(py, ptr_ty)?;
-        // SAFETY: a data address from dlsym.
-        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, Owner::Borrowed)) }
+        lib.get().variable(py, self, name, if address { Missing::Function } else { Missing::Variable })
     }
 
-    fn _lib_constant(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+    pub(crate) fn _lib_constant(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
         let decl = self.declaration(py, name)?;
         match decl.map(|d| d.kind) {
             Some(DeclKind::EnumConstant { ty, value: v }) => {

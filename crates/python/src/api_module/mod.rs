@@ -1,0 +1,57 @@
+//! API mode at run time: what `PyInit_<module>` of a compiled module calls,
+//! split by phase.
+//!
+//! - `generate.rs`: build time, the C source of a module (`crates/codegen`).
+//! - `import.rs`: import time, `_init_api_module`: the structures handed
+//!   over in a capsule (`codegen::protocol`, defined once there) become an
+//!   `FFI` (a `rcffi._cffi_backend.FFI`) whose declarations are read
+//!   lazily from the module's snapshot with what the compiler measured,
+//!   and a `lib` (`lib_obj.rs`) over an [`ApiModule`].
+//! - `runtime.rs`: the [`ApiModule`] the `lib` fetches from: functions
+//!   (calls through the module's trampolines, see
+//!   `call::trampoline_vectorcall`), global variables, constants and
+//!   `extern "Python"` definitions.
+
+use std::ffi::{c_char, CStr};
+
+use pyo3::prelude::*;
+
+mod generate;
+mod import;
+mod runtime;
+
+pub use runtime::ApiModule;
+
+unsafe fn slice<'a, T>(p: *const T, n: usize) -> &'a [T] { unsafe {
+    if p.is_null() || n == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(p, n)
+    }
+}}
+
+unsafe fn cstr(p: *const c_char) -> String { unsafe {
+    CStr::from_ptr(p).to_string_lossy().into_owned()
+}}
+
+/// The row of `items` (sorted by name, bytewise) named `name`.
+///
+/// # Safety
+/// `name_of` gives each row's NUL-terminated name (static module data).
+unsafe fn find<'a, T>(items: &'a [T], name: &str, name_of: impl Fn(&T) -> *const c_char) -> Option<&'a T> {
+    items
+        .binary_search_by(|it| unsafe { CStr::from_ptr(name_of(it)) }.to_bytes().cmp(name.as_bytes()))
+        .ok()
+        .map(|i| &items[i])
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<ApiModule>()?;
+    // what compiled modules must speak; part of ffi.verify()'s module names
+    m.add("_API_PROTOCOL", codegen::PROTOCOL_VERSION)?;
+    m.add_function(wrap_pyfunction!(generate::_generate_c, m)?)?;
+    m.add_function(wrap_pyfunction!(generate::_snapshot_of, m)?)?;
+    m.add_function(wrap_pyfunction!(import::_init_api_module, m)?)?;
+    Ok(())
+}
+
