@@ -764,7 +764,7 @@ def test_none_is_no_struct_argument(ffi):
     # None means "no initializer" to ffi.new(), but a struct argument needs
     # a value (cffi: TypeError; rcffi passed a zeroed struct); the
     # arguments are converted left to right, so this error comes first
-    ffi.cdef("struct s4 { long : 0; unsigned long long f1; char f2[6]; };")
+    ffi.cdef("struct s4 { unsigned long long f1; char f2[6]; };")
     cb = ffi.callback("int(struct s4, float)", lambda *a: 7)
     with pytest.raises(TypeError, match="initializer for ctype 'struct s4' must be a list or tuple or dict or struct-cdata, not NoneType"):
         cb(None, 1.0)

@@ -302,7 +302,11 @@ impl Lib {
                     return g.get().get(py);
                 }
                 // `const T x;`: a constant for cffi, read once by value
-                if let Shape::Opaque = g.get().shape {
+                // (a library's global of a record type whose size is unknown
+                // reads as opaque too: same message, as cffi's out-of-line)
+                let item = g.get().ptr_ct.get().item();
+                let opaque_record = matches!(item.get().kind, Kind::Struct | Kind::Union) && item.get().size(py).is_err();
+                if matches!(g.get().shape, Shape::Opaque) || opaque_record {
                     return Err(errors::ffi_error(
                         py,
                         format!("constant '{name}' is of type '{}', whose size is not known", g.get().opaque_name()),
@@ -399,8 +403,8 @@ impl Lib {
             }
             (LibSource::Dlopen { out_of_line, .. }, Some(DeclKind::Variable { ty })) if !(*out_of_line && is_const_global(ty)) => {
                 let missing = match (for_address, out_of_line) {
-                    (true, _) => Missing::Function,
-                    (false, true) => Missing::OutOfLine,
+                    (_, true) => Missing::OutOfLine,
+                    (true, false) => Missing::Function,
                     (false, false) => Missing::Variable,
                 };
                 self.make_global(py, name, ty, missing, true).map(Some)
