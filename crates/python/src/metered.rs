@@ -24,7 +24,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 
 use crate::cdata;
-use crate::ctype::Kind;
+use crate::ctype::{CType, Kind};
 
 #[path = "metered_check.rs"]
 mod check;
@@ -240,7 +240,7 @@ unsafe extern "C" fn metered_vectorcall(
         let nargs = ffi::PyVectorcall_NARGS(nargsf) as usize;
         // SAFETY: CPython passes `nargs` valid argument pointers.
         let args = std::slice::from_raw_parts(args, nargs);
-        crate::entry::attached(|py| payload_in(py, args, positions)).unwrap_or(0)
+        payload_of_call(args, positions)
     };
     let failed = result.is_null();
     // SAFETY: `counts` lives inside `meter`, which this object keeps alive;
@@ -254,7 +254,18 @@ unsafe extern "C" fn metered_vectorcall(
 /// pointee's size where known, records their size, lists and tuples their
 /// length times the item size. Never raises (an exception of the call may
 /// be pending).
-fn payload_in(py: Python<'_>, args: &[*mut ffi::PyObject], positions: &[(usize, isize)]) -> u64 {
+///
+/// `size` gives a ctype's size; None from it makes the whole count None.
+/// The call path first counts with the sizes already computed (no PyO3
+/// object can be dropped, so no `entry::attached` frame is needed: that
+/// frame alone cost more than the count), and only when one is missing
+/// counts again computing them.
+fn payload_in(
+    py: Python<'_>,
+    args: &[*mut ffi::PyObject],
+    positions: &[(usize, isize)],
+    size: impl Fn(&CType) -> Option<usize>,
+) -> Option<u64> {
     let mut n: u64 = 0;
     for &(i, item_size) in positions {
         let Some(&obj) = args.get(i) else { break };
@@ -270,12 +281,9 @@ fn payload_in(py: Python<'_>, args: &[*mut ffi::PyObject], positions: &[(usize, 
                 let cd = &*(obj as *const cdata::CDataObject);
                 let ct = cd.ctype();
                 n += match ct.kind {
-                    Kind::Array => {
-                        let item = ct.item().get().size_opt(py).unwrap_or(0);
-                        cd.length.max(0) as u64 * item as u64
-                    }
-                    Kind::Pointer if !cd.ptr.is_null() => ct.item().get().size_opt(py).unwrap_or(0) as u64,
-                    Kind::Struct | Kind::Union => ct.size_opt(py).unwrap_or(0) as u64,
+                    Kind::Array => cd.length.max(0) as u64 * size(ct.item().get())? as u64,
+                    Kind::Pointer if !cd.ptr.is_null() => size(ct.item().get())? as u64,
+                    Kind::Struct | Kind::Union => size(ct)? as u64,
                     _ => 0,
                 };
             } else if item_size > 0 && (ffi::PyList_Check(obj) != 0 || ffi::PyTuple_Check(obj) != 0) {
@@ -283,7 +291,26 @@ fn payload_in(py: Python<'_>, args: &[*mut ffi::PyObject], positions: &[(usize, 
             }
         }
     }
-    n
+    Some(n)
+}
+
+/// `payload_in` on the call path (see there).
+///
+/// # Safety
+/// The GIL is held; `args` are the call's live arguments.
+unsafe fn payload_of_call(args: &[*mut ffi::PyObject], positions: &[(usize, isize)]) -> u64 {
+    // SAFETY: the GIL is held (our contract); nothing in the known-sizes
+    // pass creates or drops a PyO3 reference.
+    let py = unsafe { Python::assume_attached() };
+    if let Some(n) = payload_in(py, args, positions, |ct| ct.size_opt_if_known()) {
+        return n;
+    }
+    // an opaque or not yet laid out type: computing its size may make and
+    // drop a PyErr, so in an attached frame; unknown sizes count 0
+    // SAFETY: as above.
+    unsafe { crate::entry::attached(|py| payload_in(py, args, positions, |ct| Some(ct.size_opt(py).unwrap_or(0)))) }
+        .flatten()
+        .unwrap_or(0)
 }
 
 unsafe extern "C" fn metered_dealloc(slf: *mut ffi::PyObject) {
