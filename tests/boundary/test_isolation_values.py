@@ -200,6 +200,52 @@ def test_callbacks_are_refused_naming_the_argument(isolated, risky_ffi):
         isolated.apply(cb, 1)
 
 
+def test_typeof_an_isolated_function_is_its_function_pointer_type(isolated, risky_ffi, risky_path):
+    ffi = risky_ffi
+    assert ffi.typeof(isolated.twice) is ffi.typeof("int(*)(int)")
+    assert ffi.typeof(isolated.twice) is ffi.typeof(ffi.dlopen(risky_path).twice)  # as for an ordinary lib
+
+
+def test_a_function_of_the_same_isolated_library_passes_as_a_function_pointer(isolated, risky_ffi):
+    assert isolated.apply(isolated.twice, 21) == 42   # the worker passes its own address of twice()
+    with pytest.raises(TypeError, match=r"argument 1 of isolated apply\(\): cannot pass isolated function 'add' "
+                                        r"of type 'int\(\*\)\(int, int\)' where 'int\(\*\)\(int\)' is expected"):
+        isolated.apply(isolated.add, 1)
+
+
+def test_a_function_of_the_same_isolated_library_after_a_restart(isolated, risky_ffi):
+    import rcffi
+
+    with pytest.raises(rcffi.NativeCrash):
+        isolated.crash_segv(1)
+    assert isolated.apply(isolated.twice, 5) == 10    # bound again in the new worker
+
+
+def test_a_function_of_another_isolated_library_is_refused(isolated, risky_ffi, risky_path):
+    other = risky_ffi.dlopen(risky_path, isolated=True, timeout=10.0)
+    try:
+        with pytest.raises(TypeError, match=r"argument 1 of isolated apply\(\): isolated function 'twice' "
+                                            r"belongs to another isolated library"):
+            isolated.apply(other.twice, 1)
+    finally:
+        risky_ffi.dlclose(other)
+
+
+def test_isolated_functions_have_no_address_here(isolated, risky_ffi):
+    ffi = risky_ffi
+    no_address = r"isolated function 'twice' lives in the worker process and has no address in this one"
+    with pytest.raises(TypeError, match=no_address):
+        ffi.cast("int(*)(int)", isolated.twice)
+    with pytest.raises(TypeError, match=no_address):
+        ffi.cast("void *", isolated.twice)
+    with pytest.raises(TypeError, match=no_address):
+        ffi.addressof(isolated.twice)
+    with pytest.raises(TypeError, match=r"ffi.addressof\(lib, 'twice'\): lib is isolated"):
+        ffi.addressof(isolated, "twice")
+    with pytest.raises(TypeError, match=r"ffi.addressof\(lib, 'global_counter'\): lib is isolated"):
+        ffi.addressof(isolated, "global_counter")
+
+
 def test_variadic_functions_are_refused(isolated):
     with pytest.raises(TypeError, match="variadic function 'printf_like'"):
         isolated.printf_like(b"%d")

@@ -53,6 +53,7 @@ P_HANDLE = 1    # value: an address in the worker
 P_IN = 2        # value: length of an inline blob, copied in
 P_INOUT = 3     # value: length of an inline blob, copied in and back
 P_SHM = 4       # value: offset in the shared memory (the parent copies in, and back if needed)
+P_FUNC = 5      # value: the id of a function of the same library, bound in the worker
 
 _Q = struct.Struct("=q")
 _D = struct.Struct("=d")

@@ -648,6 +648,12 @@ class Supervisor:
     def _call(self, w, plan, args):
         if plan.fnid not in w.bound:
             self._bind(w, plan)
+        for i in plan.fnptr_args:
+            # a function of this library passed as a function pointer
+            # (plan.py, P_FUNC): the worker needs it bound
+            f = args[i] if i < len(args) else None
+            if getattr(f, "_sup", None) is self and f._plan.fnid not in w.bound:
+                self._bind(w, f._plan)
         frame, copyback, nin = plan.encode(args, w)
         if self.shm.size != w.shm_size:
             self._request(w, P.frame(P.OP_REMAP, self.shm.size), plan.name)

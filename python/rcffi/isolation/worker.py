@@ -106,6 +106,7 @@ class Server:
         if decl is None or decl[0] != "function":
             raise AttributeError("%r is not a function declared in the cdef" % (name,))
         plan = WorkerPlan(self.ffi, name, decl[1], fn, self.state)
+        plan.functions = self.plans
         while len(self.plans) <= fnid:
             self.plans.append(None)
         self.plans[fnid] = plan
