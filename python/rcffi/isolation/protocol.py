@@ -46,6 +46,9 @@ REPLY_HEAD = "=IBi"
 REPLY_HEAD_SIZE = struct.calcsize(REPLY_HEAD)
 # a frame is read in chunks of this size (the default pipe capacity)
 CHUNK = 1 << 16
+# the first read of a call or its reply: most are a few dozen bytes, and
+# a 64 KB read costs a 64 KB allocation (bigger frames take a second read)
+FIRST_READ = 4096
 
 # pointer-argument tags (the byte before each pointer's u64)
 P_NULL = 0      # value unused
@@ -168,12 +171,16 @@ def read_frame(fd, wait=None):
     if wait is not None:
         wait()
     chunk = os.read(fd, CHUNK)
+    if len(chunk) >= 4 and LEN.unpack_from(chunk)[0] + 4 == len(chunk):
+        return chunk  # the usual case: the whole frame in one read
+    return rest_of_frame(fd, chunk, wait)
+
+
+def rest_of_frame(fd, chunk, wait=None):
+    """``read_frame`` once its first read gave ``chunk`` (maybe a whole
+    frame, maybe a part, maybe nothing: end of file)."""
     if not chunk:
         return None
-    if len(chunk) >= 4:
-        n = LEN.unpack_from(chunk)[0] + 4
-        if len(chunk) == n:
-            return chunk
     buf = bytearray(chunk)
     n = None
     while True:

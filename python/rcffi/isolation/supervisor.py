@@ -209,12 +209,39 @@ class Worker:
         except OSError as e:  # pragma: no cover - EBADF after a close
             raise _Died() from e
         if n < len(data):
-            view = memoryview(data)
-            try:
-                while n < len(data):
-                    n += os.write(self.wfd, view[n:])
-            except OSError:
-                raise _Died() from None
+            self._send_rest(data, n)
+
+    def _send_rest(self, data, n):
+        view = memoryview(data)
+        try:
+            while n < len(data):
+                n += os.write(self.wfd, view[n:])
+        except OSError:
+            raise _Died() from None
+
+    def roundtrip(self, frame, timeout):
+        """``send(frame)`` then ``recv(timeout)``, in one frame for the
+        usual case: the frame written at once, the reply read at once."""
+        try:
+            n = os.write(self.wfd, frame)
+        except (BrokenPipeError, ConnectionResetError):
+            raise _Undelivered() from None  # no reader: the worker is gone
+        except OSError as e:  # pragma: no cover - EBADF after a close
+            raise _Died() from e
+        if n < len(frame):
+            self._send_rest(frame, n)
+        if timeout is not None:
+            return self.recv(timeout)
+        try:
+            chunk = os.read(self.rfd, P.FIRST_READ)
+            if len(chunk) >= 4 and P.LEN.unpack_from(chunk)[0] + 4 == len(chunk):
+                return chunk
+            reply = P.rest_of_frame(self.rfd, chunk)
+        except ValueError:
+            reply = None  # the worker is confused: treated as dead
+        if reply is None:
+            raise _Died()
+        return reply
 
     def _wait(self, deadline):
         while True:
@@ -525,8 +552,7 @@ class Supervisor:
         """Send ``frame`` and return the reply; a dead or hung worker
         becomes ``NativeCrash`` / ``NativeTimeout``."""
         try:
-            w.send(frame)
-            return w.recv(timeout)
+            return w.roundtrip(frame, timeout)
         except _Undelivered:
             # it died between requests (killed from outside): replaced
             # without blaming this request, which is then made again
@@ -600,15 +626,16 @@ class Supervisor:
 
     # -- calls ---------------------------------------------------------------
 
-    def _with_worker(self, function, body):
+    def _with_worker(self, function, body, retried=False):
         """``body(worker)`` with the current worker (the lock held). A
         worker found dead before the request reached it is replaced and
-        ``body`` runs once more."""
-        w = self._current(function)
-        try:
-            return body(w)
-        except _IdleDeath:
-            pass
+        ``body`` runs once more (``retried``: this is that once more)."""
+        if not retried:
+            w = self._current(function)
+            try:
+                return body(w)
+            except _IdleDeath:
+                pass
         w = self._current(function)
         try:
             return body(w)
@@ -643,7 +670,20 @@ class Supervisor:
     def call(self, plan, args):
         """One call: ``(result, bytes_in, bytes_out)``."""
         with self.lock:
-            return self._with_worker(plan.name, lambda w: self._call(w, plan, args))
+            w = self.worker
+            # the steady state, tested inline: what _current() and
+            # _with_worker() would find with nothing to do (a worker ready,
+            # the circuit closed, the function bound, no cdef to send)
+            if (w is None or w.dead or not w.ready or self.closed or self.breaker._open_until is not None
+                    or plan.fnid not in w.bound or plan.fnptr_args or _NO_AT_FORK
+                    or w.ncalls != len(self.ffi.__dict__.get("_cdef_calls", ()))):
+                return self._with_worker(plan.name, lambda w: self._call(w, plan, args))
+            try:
+                return self._call(w, plan, args)
+            except _IdleDeath:
+                # found dead before the request reached it: once more, as
+                # _with_worker() does
+                return self._with_worker(plan.name, lambda w: self._call(w, plan, args), retried=True)
 
     def _call(self, w, plan, args):
         if plan.fnid not in w.bound:
@@ -658,10 +698,11 @@ class Supervisor:
         if self.shm.size != w.shm_size:
             self._request(w, P.frame(P.OP_REMAP, self.shm.size), plan.name)
             w.shm_size = self.shm.size
-        timeout = self.function_timeouts.get(plan.name, self.timeout)
+        timeout = self.function_timeouts.get(plan.name, self.timeout) if self.function_timeouts else self.timeout
         body = self._exchange(w, frame, timeout, plan.name)
         result, nout = plan.decode(body, copyback, w)
-        self.breaker.success()
+        if self.breaker._half_open:
+            self.breaker.success()
         return result, nin, nout
 
     def remote_read(self, h, mode, arg):
