@@ -44,10 +44,9 @@ CALL_HEAD_SIZE = struct.calcsize(CALL_HEAD)
 # a call reply's header: length, status, errno
 REPLY_HEAD = "=IBi"
 REPLY_HEAD_SIZE = struct.calcsize(REPLY_HEAD)
-# a frame is read in chunks of this size (the default pipe capacity)
-CHUNK = 1 << 16
-# the first read of a call or its reply: most are a few dozen bytes, and
-# a 64 KB read costs a 64 KB allocation (bigger frames take a second read)
+# the first read of a frame: most calls and replies are a few dozen
+# bytes, and a 64 KB read (the pipe's capacity) costs a 64 KB allocation;
+# a bigger frame takes a second read of exactly what is missing
 FIRST_READ = 4096
 
 # pointer-argument tags (the byte before each pointer's u64)
@@ -170,7 +169,7 @@ def read_frame(fd, wait=None):
     before each read (it raises to give up: a timeout)."""
     if wait is not None:
         wait()
-    chunk = os.read(fd, CHUNK)
+    chunk = os.read(fd, FIRST_READ)
     if len(chunk) >= 4 and LEN.unpack_from(chunk)[0] + 4 == len(chunk):
         return chunk  # the usual case: the whole frame in one read
     return rest_of_frame(fd, chunk, wait)

@@ -219,30 +219,6 @@ class Worker:
         except OSError:
             raise _Died() from None
 
-    def roundtrip(self, frame, timeout):
-        """``send(frame)`` then ``recv(timeout)``, in one frame for the
-        usual case: the frame written at once, the reply read at once."""
-        try:
-            n = os.write(self.wfd, frame)
-        except (BrokenPipeError, ConnectionResetError):
-            raise _Undelivered() from None  # no reader: the worker is gone
-        except OSError as e:  # pragma: no cover - EBADF after a close
-            raise _Died() from e
-        if n < len(frame):
-            self._send_rest(frame, n)
-        if timeout is not None:
-            return self.recv(timeout)
-        try:
-            chunk = os.read(self.rfd, P.FIRST_READ)
-            if len(chunk) >= 4 and P.LEN.unpack_from(chunk)[0] + 4 == len(chunk):
-                return chunk
-            reply = P.rest_of_frame(self.rfd, chunk)
-        except ValueError:
-            reply = None  # the worker is confused: treated as dead
-        if reply is None:
-            raise _Died()
-        return reply
-
     def _wait(self, deadline):
         while True:
             left = deadline - time.monotonic()
@@ -552,7 +528,8 @@ class Supervisor:
         """Send ``frame`` and return the reply; a dead or hung worker
         becomes ``NativeCrash`` / ``NativeTimeout``."""
         try:
-            return w.roundtrip(frame, timeout)
+            w.send(frame)
+            return w.recv(timeout)
         except _Undelivered:
             # it died between requests (killed from outside): replaced
             # without blaming this request, which is then made again
