@@ -169,7 +169,10 @@ unsafe fn small_int(obj: *mut ffi::PyObject) -> Option<i64> {
         }
         let mut overflow: c_int = 0;
         let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
-        (overflow == 0 && !(v == -1 && !ffi::PyErr_Occurred().is_null())).then_some(v)
+        // -1 with an exception set is a failure (none is expected: the
+        // type is an exact int)
+        let failed = v == -1 && !ffi::PyErr_Occurred().is_null();
+        (overflow == 0 && !failed).then_some(v)
     }
 }
 
