@@ -77,6 +77,23 @@ def test_arrays_are_copied_in_and_back(isolated, risky_ffi):
     assert isolated.sum_bytes([1, 2, 3], 3) == 6
 
 
+@pytest.mark.parametrize("timeout", [None, 10.0])
+def test_frames_longer_than_one_read_cross_whole(risky_ffi, risky_path, timeout):
+    # buffers under the shared-memory threshold travel inside the call and
+    # reply frames; these are longer than the first read of a frame (4 KB)
+    ffi = risky_ffi
+    lib = ffi.dlopen(risky_path, isolated=True, timeout=timeout)
+    try:
+        for n in (4090, 4096, 5000, 20000):
+            data = bytes(range(256)) * (n // 256) + bytes(n % 256)
+            assert lib.sum_bytes(data, n) == sum(data)
+            buf = ffi.new("unsigned char[]", data)
+            lib.invert(buf, n)                       # copied in and back
+            assert bytes(buf)[:n] == bytes(255 - b for b in data)
+    finally:
+        ffi.dlclose(lib)
+
+
 def test_big_buffers_go_through_shared_memory(isolated, risky_ffi):
     ffi = risky_ffi
     n = 3 << 20
