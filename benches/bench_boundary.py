@@ -126,30 +126,79 @@ def bench_metrics():
     ffi.cdef(CDEF)
     plain = ffi.dlopen(None)
     metered = ffi.dlopen(None, metrics=True)
-    contracted = ffi.dlopen(None)
-    rcffi.contract(contracted, "abs", error_if=lambda rc: rc < 0)
+    declared = ffi.dlopen(None)
+    rcffi.contract(declared, "abs", error_if=rcffi.contracts.lt(0))
+    errno_lib = ffi.dlopen(None)
+    rcffi.contract(errno_lib, "abs", errno=True)  # the POSIX convention: -1 is an error, errno read
+    predicate = ffi.dlopen(None)
+    rcffi.contract(predicate, "abs", error_if=lambda rc: rc < 0)
     both = ffi.dlopen(None, metrics=True)
-    rcffi.contract(both, "abs", error_if=lambda rc: rc < 0)
-    env = {"f": plain.abs, "m": metered.abs, "c": contracted.abs, "b": both.abs,
-           "s": plain.strlen, "ms": metered.strlen, "text": b"x" * 100}
-    base = best_ns("f(-5)", env)
-    print("metrics and contracts on f(-5) (ns per call, best of %d)" % REPEAT)
-    print("  %-52s %9.1f ns" % ("f(-5), metrics off (the library's own function)", base))
-    for name, stmt, ref in (("f(-5), metrics on", "m(-5)", base),
-                            ("f(-5), a contract", "c(-5)", base),
-                            ("f(-5), metrics on and a contract", "b(-5)", base)):
-        t = best_ns(stmt, env)
+    rcffi.contract(both, "abs", error_if=rcffi.contracts.lt(0))
+    env = {"f": plain.abs, "m": metered.abs, "c": declared.abs, "e": errno_lib.abs, "p": predicate.abs,
+           "b": both.abs, "s": plain.strlen, "ms": metered.strlen, "text": b"x" * 100}
+    extra_rows = []
+    try:
+        import cffi
+    except ImportError:
+        cffi = None
+    if cffi is not None:
+        # what a cffi user writes for the same convention: a Python wrapper
+        cffi_ffi = cffi.FFI()
+        cffi_ffi.cdef("int abs(int);")
+        cabs = cffi_ffi.dlopen(None).abs
+
+        def checked_abs(x):
+            rc = cabs(x)
+            if rc < 0:
+                raise OSError("abs() returned %d" % rc)
+            return rc
+
+        env.update(cf=cabs, cc=checked_abs)
+        extra_rows += [("cffi f(-5)", "cf(-5)", None),
+                       ("cffi f(-5), the same check by hand (a Python wrapper)", "cc(-5)", "cf(-5)")]
+    import ctypes
+
+    def errcheck(rc, func, args):
+        if rc < 0:
+            raise OSError("abs() returned %d" % rc)
+        return rc
+
+    libc = ctypes.CDLL(None)
+    t_abs, t_checked = libc.abs, ctypes.CDLL(None).abs
+    for fn in (t_abs, t_checked):
+        fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
+    t_checked.errcheck = errcheck
+    env.update(tf=t_abs, tc=t_checked)
+    extra_rows += [("ctypes f(-5)", "tf(-5)", None), ("ctypes f(-5), errcheck= (a Python function)", "tc(-5)", "tf(-5)")]
+    print("metrics and contracts on f(-5) (ns per call, best of %d; rows interleaved %d times)" % (REPEAT, REPEAT))
+    # (label, statement, the statement it adds to)
+    rows = (("f(-5), metrics off (the library's own function)", "f(-5)", None),
+            ("f(-5), metrics on", "m(-5)", "f(-5)"),
+            ("f(-5), contract error_if=lt(0) (checked in Rust)", "c(-5)", "f(-5)"),
+            ("f(-5), contract errno=True (checked in Rust)", "e(-5)", "f(-5)"),
+            ("f(-5), contract error_if=lambda rc: rc < 0", "p(-5)", "f(-5)"),
+            ("f(-5), metrics on and contract lt(0)", "b(-5)", "f(-5)"),
+            ("strlen(bytes[100]), metrics off", "s(text)", None),
+            ("strlen(bytes[100]), metrics on (counts bytes_in)", "ms(text)", "s(text)")) + tuple(extra_rows)
+    # interleaved rounds, best of each: the machine's load drifts less
+    # between neighbouring measurements than between whole rows
+    best = {stmt: float("inf") for _, stmt, _ in rows}
+    for _ in range(REPEAT):
+        for _, stmt, _ in rows:
+            t = timeit.Timer(stmt, globals=env)
+            best[stmt] = min(best[stmt], t.timeit(100000) / 100000 * 1e9)
+    for name, stmt, ref in rows:
+        extra = "" if ref is None else "(+%.1f)" % (best[stmt] - best[ref])
         goal = "goal +30 ns" if stmt == "m(-5)" else ""
-        print("  %-52s %9.1f ns  (+%.1f) %s" % (name, t, t - ref, goal))
-    s = best_ns("s(text)", env)
-    t = best_ns("ms(text)", env)
-    print("  %-52s %9.1f ns  (+%.1f; %.1f without)" % ("strlen(bytes[100]), metrics on (counts bytes_in)", t, t - s, s))
+        print("  %-52s %9.1f ns  %s %s" % (name, best[stmt], extra, goal))
 
 
 _COUNT = r"""
 import sys, rcffi
 ffi = rcffi.FFI(); ffi.cdef("int abs(int);")
 lib = ffi.dlopen(None, metrics=(sys.argv[1] == "on"))
+if sys.argv[1] == "contract":
+    rcffi.contract(lib, "abs", error_if=rcffi.contracts.lt(0))
 f = lib.abs
 for i in range(int(sys.argv[2])):
     f(-5)
@@ -160,7 +209,7 @@ def instructions(mode, n):
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "cg.out")
         subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, sys.executable, "-c", _COUNT,
-                        mode, str(n)], check=True, capture_output=True)
+                        mode, str(n)], check=True, capture_output=True, env=dict(os.environ, PYTHONHASHSEED="0"))
         text = open(out).read()
     m = re.search(r"^summary:\s+(\d+)", text, re.M) or re.search(r"^totals:\s+(\d+)", text, re.M)
     return int(m.group(1))
@@ -169,9 +218,9 @@ def instructions(mode, n):
 def bench_instructions():
     n = 20000
     print("instructions per f(-5), counted by callgrind ((count at 2N - count at N) / N, N=%d)" % n)
-    for mode in ("off", "on"):
+    for mode, label in (("off", "metrics off"), ("on", "metrics on"), ("contract", "contract error_if=lt(0)")):
         per = (instructions(mode, 2 * n) - instructions(mode, n)) / n
-        print("  %-52s %9.0f" % ("metrics " + mode, per))
+        print("  %-52s %9.0f" % (label, per))
 
 
 if __name__ == "__main__":

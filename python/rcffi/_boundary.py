@@ -128,17 +128,16 @@ def payload_in(args, positions):
 
 
 def make_wrapper(raw, name, stats, contract, fnctype):
-    """The function object ``lib.name`` becomes: ``raw`` called through
-    the contract's check and/or counted in ``stats``. A boundary function
+    """The function object ``lib.name`` becomes: ``raw`` with the
+    contract's check applied and/or counted in ``stats``. A boundary function
     (``_rcffi._boundary_function``, whose call entry is in Rust), which
     rcffi unwraps back to ``raw`` wherever it takes a C function pointer
     (``ffi.typeof``, ``ffi.cast``, arguments, ``ffi.addressof``)."""
-    call = raw if contract is None else contract.bind(raw)
     positions, out = [], 0
     if stats is not None and fnctype is not None:
         positions, out = payload_positions(fnctype)
-    return _rcffi._boundary_function(raw, call, stats, [(i, -1 if s is None else s) for i, s in positions], out,
-                                     name)
+    return _rcffi._boundary_function(raw, raw, stats, [(i, -1 if s is None else s) for i, s in positions], out,
+                                     name, None if contract is None else contract.spec())
 
 
 class LibBoundary:

@@ -203,6 +203,10 @@ class FFI(_rcffi.FFIBase):
             if len(fields_or_indexes) != 1:
                 raise TypeError("addressof(Lib, fieldname) takes exactly one field name")
             return _rcffi._lib_address(cdata, fields_or_indexes[0])
+        if hasattr(cdata, "_rcffi_isolated") or getattr(cdata, "_rcffi_isolated_function", False):
+            from .isolation.library import no_address
+
+            raise no_address(cdata, fields_or_indexes)
         return _rcffi.FFIBase.addressof(self, cdata, *fields_or_indexes)
 
     def dlclose(self, lib):

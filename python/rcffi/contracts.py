@@ -12,10 +12,13 @@ message), ``result`` (what C returned) and ``errno`` (the C errno right
 after the call when ``errno=True``, else None). It counts as an error in
 ``rcffi.metrics``.
 
-* ``error_if``: a callable ``rc -> bool``; ``rcffi.NULL`` (a NULL
-  result is an error); or any other value, compared with ``==``. Left
-  out with ``errno=True``, it is the POSIX convention: ``-1`` for an
-  integer result, NULL for a pointer.
+* ``error_if``: ``rcffi.NULL`` (a NULL result is an error); a
+  comparison ``lt(v)``, ``le(v)``, ``gt(v)``, ``ge(v)``, ``eq(v)``,
+  ``ne(v)`` (of this module); a callable ``rc -> bool``; or any other
+  value, compared with ``==``. Left out with ``errno=True``, it is the
+  POSIX convention: ``-1`` for an integer result, NULL for a pointer.
+  All but the callable are checked in Rust on the call path; a callable
+  is called there with the result.
 * ``raise_``: the exception class (default ``rcffi.NativeError``). An
   ``OSError`` subclass gets ``(errno, message)`` as its arguments.
 * ``message``: a callable ``rc -> str``, a format string with the fields
@@ -42,6 +45,59 @@ class NativeError(Exception):
 _MISSING = object()
 
 
+class Compare:
+    """``error_if=lt(0)`` and its siblings: the result compared with a
+    constant, checked in Rust on the call path (no Python frame per
+    call, unlike a lambda). Also callable: ``lt(0)(-1)`` is True."""
+
+    __slots__ = ("op", "value")
+    _OPS = {"lt": "<", "le": "<=", "eq": "==", "ne": "!=", "gt": ">", "ge": ">="}
+
+    def __init__(self, op, value):
+        if op not in self._OPS:
+            raise ValueError("unknown comparison %r" % (op,))
+        self.op = op
+        self.value = value
+
+    def __call__(self, rc):
+        v = self.value
+        return {"lt": rc < v, "le": rc <= v, "eq": rc == v, "ne": rc != v, "gt": rc > v, "ge": rc >= v}[self.op]
+
+    def __repr__(self):
+        return "<error_if: result %s %r>" % (self._OPS[self.op], self.value)
+
+
+def lt(value):
+    """``error_if=lt(value)``: the result is an error when ``< value``."""
+    return Compare("lt", value)
+
+
+def le(value):
+    """``error_if=le(value)``: an error when ``<= value``."""
+    return Compare("le", value)
+
+
+def eq(value):
+    """``error_if=eq(value)``: an error when ``== value`` (as ``error_if=value``)."""
+    return Compare("eq", value)
+
+
+def ne(value):
+    """``error_if=ne(value)``: an error when ``!= value`` (e.g. ``ne(0)``
+    for functions returning 0 on success)."""
+    return Compare("ne", value)
+
+
+def gt(value):
+    """``error_if=gt(value)``: an error when ``> value``."""
+    return Compare("gt", value)
+
+
+def ge(value):
+    """``error_if=ge(value)``: an error when ``>= value``."""
+    return Compare("ge", value)
+
+
 class Contract:
     """The error convention of one function (see the module's doc)."""
 
@@ -58,6 +114,7 @@ class Contract:
         self.errno = bool(errno)
         self.name = None
         self._test = None
+        self._spec = None
 
     def attach(self, name, fnctype):
         """Fix the function this contract is for (its name and type)."""
@@ -68,17 +125,29 @@ class Contract:
         error_if = self.error_if
         if error_if is _MISSING:
             error_if = ffi.NULL if pointer else -1
-        if callable(error_if) and not isinstance(error_if, ffi.CData):
+        if isinstance(error_if, Compare):
+            self._spec = (error_if.op, error_if.value)
             self._test = error_if
         elif isinstance(error_if, ffi.CData):
             if result is not None and not pointer:
                 raise TypeError("contract(): error_if=NULL for %s(), which returns '%s', not a pointer"
                                 % (name, result.cname))
             marker = error_if
+            self._spec = ("null", None) if marker == ffi.NULL else ("eq", marker)
             self._test = lambda rc: rc == marker
+        elif callable(error_if):
+            self._spec = ("call", error_if)
+            self._test = error_if
         else:
             value = error_if
+            self._spec = ("eq", value)
             self._test = lambda rc: rc == value
+
+    def spec(self):
+        """``(kind, value, errno, failure)``: the contract as the call path
+        in Rust checks it (crates/python/src/metered_check.rs)."""
+        kind, value = self._spec
+        return (kind, value, self.errno, self.failure)
 
     def failure(self, rc, err):
         """The exception for the result ``rc`` (errno ``err`` or None)."""
@@ -115,27 +184,6 @@ class Contract:
         if self._test(rc):
             raise self.failure(rc, err)
         return rc
-
-    def bind(self, raw):
-        """``raw`` with the contract applied (for ordinary libraries)."""
-        test = self._test
-        failure = self.failure
-        if self.errno:
-            ffi = _private_ffi()
-
-            def call(*args):
-                ffi.errno = 0
-                rc = raw(*args)
-                if test(rc):
-                    raise failure(rc, ffi.errno)
-                return rc
-        else:
-            def call(*args):
-                rc = raw(*args)
-                if test(rc):
-                    raise failure(rc, None)
-                return rc
-        return call
 
 
 def contract(lib, name, error_if=_MISSING, raise_=None, message=None, errno=False):

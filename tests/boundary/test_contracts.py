@@ -127,3 +127,88 @@ def test_ordinary_library_without_contract_is_untouched(risky_ffi, risky_path):
     rcffi.contract(lib, "parse_packet", error_if=lambda rc: rc < 0)
     assert type(lib.add) is risky_ffi.CData  # only the function with a contract is wrapped
     assert type(lib.parse_packet) is not risky_ffi.CData
+
+
+@pytest.mark.parametrize("error_if, bad, good", [
+    (rcffi.contracts.lt(0), (-2, 1), (2, -2)),
+    (rcffi.contracts.le(0), (0, 0), (1, 0)),
+    (rcffi.contracts.gt(10), (10, 1), (10, 0)),
+    (rcffi.contracts.ge(10), (5, 5), (5, 4)),
+    (rcffi.contracts.eq(7), (3, 4), (3, 3)),
+    (rcffi.contracts.ne(0), (1, 0), (1, -1)),
+])
+def test_declarative_comparisons(lib, error_if, bad, good):
+    rcffi.contract(lib, "add", error_if=error_if)
+    with pytest.raises(rcffi.NativeError, match=r"^add\(\) returned ") as info:
+        lib.add(*bad)
+    assert info.value.result == sum(bad) and info.value.function == "add"
+    assert lib.add(*good) == sum(good)
+
+
+def test_comparison_with_values_beyond_64_bits_and_floats(risky_ffi, risky_path):
+    lib = risky_ffi.dlopen(risky_path)
+    rcffi.contract(lib, "mul64", error_if=rcffi.contracts.gt(2**64))   # an int no C long long reaches
+    assert lib.mul64(2**31, 2**31) == 2**62
+    rcffi.contract(lib, "mul64", error_if=rcffi.contracts.lt(-0.5))    # a float constant
+    with pytest.raises(rcffi.NativeError):
+        lib.mul64(-1, 1)
+    assert lib.mul64(0, 1) == 0
+    rcffi.contract(lib, "scale", error_if=rcffi.contracts.ge(100))     # a float result
+    with pytest.raises(rcffi.NativeError, match=r"scale\(\) returned 150.0"):
+        lib.scale(100.0, 1.5)
+    assert lib.scale(1.0, 2.0) == 2.0
+
+
+def test_a_failing_predicate_or_message_raises_its_own_error(lib):
+    def predicate(rc):
+        raise ZeroDivisionError("from the predicate")
+
+    rcffi.contract(lib, "add", error_if=predicate)
+    with pytest.raises(ZeroDivisionError, match="from the predicate"):
+        lib.add(1, 2)
+    rcffi.contract(lib, "add", error_if=3, message=lambda rc: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        lib.add(1, 2)
+    assert lib.add(1, 1) == 2
+
+
+def test_comparison_that_cannot_be_made_raises_typeerror(risky_ffi, risky_path):
+    lib = risky_ffi.dlopen(risky_path)
+    rcffi.contract(lib, "maybe_null", error_if=rcffi.contracts.lt(0))   # a pointer is not ordered with 0
+    with pytest.raises(TypeError):
+        lib.maybe_null(1)
+
+
+def test_errno_read_right_after_the_call_even_if_the_predicate_calls_c(risky_ffi, risky_path):
+    lib = risky_ffi.dlopen(risky_path)
+    raw = lib.set_errno
+    seen = []
+
+    def predicate(rc):
+        raw(errno.EPERM)  # another C call, which changes ffi.errno
+        seen.append(rc)
+        return rc == -1
+
+    rcffi.contract(lib, "set_errno", error_if=predicate, errno=True)
+    with pytest.raises(rcffi.NativeError) as info:
+        lib.set_errno(errno.ENOENT)
+    assert info.value.errno == errno.ENOENT and seen[0] == -1
+
+
+def test_built_in_conventions_need_no_python_frame_per_call(risky_ffi, risky_path):
+    # the declarative forms are checked by the boundary function itself:
+    # a call that passes the check runs no Python code (sys.setprofile sees
+    # only the C call)
+    import sys
+
+    lib = risky_ffi.dlopen(risky_path)
+    rcffi.contract(lib, "add", error_if=rcffi.contracts.lt(0), errno=True)
+    rcffi.contract(lib, "maybe_null", error_if=rcffi.NULL)
+    events = []
+    sys.setprofile(lambda frame, event, arg: events.append((event, frame.f_code.co_name)))
+    try:
+        lib.add(1, 2)
+        lib.maybe_null(1)
+    finally:
+        sys.setprofile(None)
+    assert [e for e in events if e[0] == "call"] == []

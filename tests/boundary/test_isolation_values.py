@@ -77,6 +77,23 @@ def test_arrays_are_copied_in_and_back(isolated, risky_ffi):
     assert isolated.sum_bytes([1, 2, 3], 3) == 6
 
 
+@pytest.mark.parametrize("timeout", [None, 10.0])
+def test_frames_longer_than_one_read_cross_whole(risky_ffi, risky_path, timeout):
+    # buffers under the shared-memory threshold travel inside the call and
+    # reply frames; these are longer than the first read of a frame (4 KB)
+    ffi = risky_ffi
+    lib = ffi.dlopen(risky_path, isolated=True, timeout=timeout)
+    try:
+        for n in (4090, 4096, 5000, 20000):
+            data = bytes(range(256)) * (n // 256) + bytes(n % 256)
+            assert lib.sum_bytes(data, n) == sum(data)
+            buf = ffi.new("unsigned char[]", data)
+            lib.invert(buf, n)                       # copied in and back
+            assert bytes(buf)[:n] == bytes(255 - b for b in data)
+    finally:
+        ffi.dlclose(lib)
+
+
 def test_big_buffers_go_through_shared_memory(isolated, risky_ffi):
     ffi = risky_ffi
     n = 3 << 20
@@ -198,6 +215,52 @@ def test_callbacks_are_refused_naming_the_argument(isolated, risky_ffi):
     cb = risky_ffi.callback("int(int)", lambda x: x)
     with pytest.raises(TypeError, match=r"argument 1 of isolated apply\(\).*callbacks are not supported"):
         isolated.apply(cb, 1)
+
+
+def test_typeof_an_isolated_function_is_its_function_pointer_type(isolated, risky_ffi, risky_path):
+    ffi = risky_ffi
+    assert ffi.typeof(isolated.twice) is ffi.typeof("int(*)(int)")
+    assert ffi.typeof(isolated.twice) is ffi.typeof(ffi.dlopen(risky_path).twice)  # as for an ordinary lib
+
+
+def test_a_function_of_the_same_isolated_library_passes_as_a_function_pointer(isolated, risky_ffi):
+    assert isolated.apply(isolated.twice, 21) == 42   # the worker passes its own address of twice()
+    with pytest.raises(TypeError, match=r"argument 1 of isolated apply\(\): cannot pass isolated function 'add' "
+                                        r"of type 'int\(\*\)\(int, int\)' where 'int\(\*\)\(int\)' is expected"):
+        isolated.apply(isolated.add, 1)
+
+
+def test_a_function_of_the_same_isolated_library_after_a_restart(isolated, risky_ffi):
+    import rcffi
+
+    with pytest.raises(rcffi.NativeCrash):
+        isolated.crash_segv(1)
+    assert isolated.apply(isolated.twice, 5) == 10    # bound again in the new worker
+
+
+def test_a_function_of_another_isolated_library_is_refused(isolated, risky_ffi, risky_path):
+    other = risky_ffi.dlopen(risky_path, isolated=True, timeout=10.0)
+    try:
+        with pytest.raises(TypeError, match=r"argument 1 of isolated apply\(\): isolated function 'twice' "
+                                            r"belongs to another isolated library"):
+            isolated.apply(other.twice, 1)
+    finally:
+        risky_ffi.dlclose(other)
+
+
+def test_isolated_functions_have_no_address_here(isolated, risky_ffi):
+    ffi = risky_ffi
+    no_address = r"isolated function 'twice' lives in the worker process and has no address in this one"
+    with pytest.raises(TypeError, match=no_address):
+        ffi.cast("int(*)(int)", isolated.twice)
+    with pytest.raises(TypeError, match=no_address):
+        ffi.cast("void *", isolated.twice)
+    with pytest.raises(TypeError, match=no_address):
+        ffi.addressof(isolated.twice)
+    with pytest.raises(TypeError, match=r"ffi.addressof\(lib, 'twice'\): lib is isolated"):
+        ffi.addressof(isolated, "twice")
+    with pytest.raises(TypeError, match=r"ffi.addressof\(lib, 'global_counter'\): lib is isolated"):
+        ffi.addressof(isolated, "global_counter")
 
 
 def test_variadic_functions_are_refused(isolated):

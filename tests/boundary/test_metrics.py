@@ -44,6 +44,19 @@ def test_calls_errors_and_latency(metered):
     assert set(snap) == {"add"}  # only the functions called
 
 
+def test_latency_is_in_seconds_whatever_the_clock(metered):
+    # the TSC clock's ticks are scaled to nanoseconds (metered_clock.rs): a
+    # 30 ms call is counted as at least 30 ms, above the 25 ms bucket (a
+    # missing or wrong scale gives ticks or a fraction; a lower bound on
+    # the time a call takes, not a speed check)
+    name, ns_per_tick = rcffi._rcffi.Meter.clock()
+    assert name in ("tsc", "monotonic") and ns_per_tick > 0
+    metered.sleep_ms(30)
+    hist = rcffi.metrics.snapshot(metered)["sleep_ms"]["seconds"]
+    assert hist["sum"] >= 0.030
+    assert hist["buckets"][0.025] == 0 and hist["buckets"][float("inf")] == 1
+
+
 def test_bytes_in_and_out(metered, risky_ffi):
     ffi = risky_ffi
     metered.sum_bytes(b"abcdef", 6)                          # bytes: their length

@@ -320,7 +320,11 @@ impl FFIBase {
         if let Some(fnptr) = crate::lib_function::unwrap(py, cdecl) {
             return self.resolve(py, &fnptr, true);
         }
-        let ct = self.resolve(py, cdecl, true)?;
+        let ct = match self.resolve(py, cdecl, true) {
+            Ok(ct) => ct,
+            // a function of an isolated library (boundary.rs)
+            Err(e) => return crate::boundary::isolated_function_ctype(cdecl).ok_or(e),
+        };
         if ct.get().kind == Kind::Function && cdecl.is_instance_of::<PyString>() {
             return Err(self.function_type_error(py, cdecl));
         }

@@ -24,7 +24,15 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 
 use crate::cdata;
-use crate::ctype::Kind;
+use crate::ctype::{CType, Kind};
+
+#[path = "metered_check.rs"]
+mod check;
+#[path = "metered_clock.rs"]
+mod clock;
+
+use check::Check;
+use clock::Clock;
 
 /// Upper bounds of the latency buckets in nanoseconds (a last bucket,
 /// +Inf, follows): 1 µs to 10 s, the shape Prometheus client libraries use.
@@ -34,6 +42,17 @@ const BOUNDS_NS: [u64; 22] = [
     5_000_000_000, 10_000_000_000,
 ];
 const NBUCKETS: usize = BOUNDS_NS.len() + 1;
+
+/// The histogram bucket of a latency: most C calls take under a
+/// microsecond, which one compare settles; the rest search 22 bounds.
+#[inline(always)]
+fn bucket(ns: u64) -> usize {
+    if ns < BOUNDS_NS[0] {
+        0
+    } else {
+        BOUNDS_NS.partition_point(|&b| b < ns)
+    }
+}
 
 /// The counters of one function.
 ///
@@ -78,7 +97,7 @@ impl Counts {
     fn record(&self, ns: u64, nin: u64, nout: u64, failed: bool) {
         bump(&self.calls, 1);
         bump(&self.sum_ns, ns);
-        bump(&self.buckets[BOUNDS_NS.partition_point(|&b| b < ns)], 1);
+        bump(&self.buckets[bucket(ns)], 1);
         if nin != 0 {
             bump(&self.bytes_in, nin);
         }
@@ -108,6 +127,13 @@ impl Meter {
     #[staticmethod]
     fn bounds() -> Vec<u64> {
         BOUNDS_NS.to_vec()
+    }
+
+    /// `(name, ns per tick)` of the clock metered calls read: `("tsc",
+    /// ...)` or `("monotonic", 1.0)` (metered_clock.rs).
+    #[staticmethod]
+    fn clock() -> (&'static str, f64) {
+        Clock::get().describe()
     }
 
     /// A call that returned.
@@ -171,17 +197,10 @@ struct MeteredObject {
     positions: *mut Vec<(usize, isize)>,
     /// Bytes a returned value carries (a record by value), 0 otherwise.
     out: u64,
-}
-
-/// The monotonic clock in nanoseconds (CLOCK_MONOTONIC: the vDSO read
-/// that `Instant::now` also makes, without its bookkeeping).
-#[inline]
-fn now_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: a valid out-pointer; CLOCK_MONOTONIC always exists on Linux
-    // and macOS, so the call cannot fail.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    (ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64)
+    /// The clock `counts` are timed with.
+    clock: Clock,
+    /// The error contract checked after each call, if any (metered_check.rs).
+    check: Option<Box<Check>>,
 }
 
 unsafe extern "C" fn metered_vectorcall(
@@ -192,14 +211,28 @@ unsafe extern "C" fn metered_vectorcall(
 ) -> *mut ffi::PyObject { unsafe {
     // SAFETY: CPython calls this entry only for MeteredObject instances,
     // whose fields are set by `_boundary_function` before the object is
-    // returned.
+    // returned; the GIL is held.
     let m = &*(callable as *const MeteredObject);
-    if m.counts.is_null() {
-        return ffi::PyObject_Vectorcall(m.inner, args, nargsf, kwnames);
+    let errno = m.check.as_ref().is_some_and(|c| c.errno);
+    if errno {
+        crate::call::set_saved_errno(0);
     }
-    let t0 = now_ns();
-    let result = ffi::PyObject_Vectorcall(m.inner, args, nargsf, kwnames);
-    let ns = now_ns().wrapping_sub(t0);
+    if m.counts.is_null() {
+        let result = ffi::PyObject_Vectorcall(m.inner, args, nargsf, kwnames);
+        return match &m.check {
+            Some(check) if !result.is_null() => check.apply(result),
+            _ => result,
+        };
+    }
+    let clock = m.clock;
+    let t0 = clock.ticks();
+    let mut result = ffi::PyObject_Vectorcall(m.inner, args, nargsf, kwnames);
+    let ns = clock.elapsed_ns(t0, clock.ticks());
+    if let Some(check) = &m.check {
+        if !result.is_null() {
+            result = check.apply(result);
+        }
+    }
     let positions = &*m.positions;
     let nin = if positions.is_empty() {
         0
@@ -207,7 +240,7 @@ unsafe extern "C" fn metered_vectorcall(
         let nargs = ffi::PyVectorcall_NARGS(nargsf) as usize;
         // SAFETY: CPython passes `nargs` valid argument pointers.
         let args = std::slice::from_raw_parts(args, nargs);
-        crate::entry::attached(|py| payload_in(py, args, positions)).unwrap_or(0)
+        payload_of_call(args, positions)
     };
     let failed = result.is_null();
     // SAFETY: `counts` lives inside `meter`, which this object keeps alive;
@@ -221,7 +254,18 @@ unsafe extern "C" fn metered_vectorcall(
 /// pointee's size where known, records their size, lists and tuples their
 /// length times the item size. Never raises (an exception of the call may
 /// be pending).
-fn payload_in(py: Python<'_>, args: &[*mut ffi::PyObject], positions: &[(usize, isize)]) -> u64 {
+///
+/// `size` gives a ctype's size; None from it makes the whole count None.
+/// The call path first counts with the sizes already computed (no PyO3
+/// object can be dropped, so no `entry::attached` frame is needed: that
+/// frame alone cost more than the count), and only when one is missing
+/// counts again computing them.
+fn payload_in(
+    py: Python<'_>,
+    args: &[*mut ffi::PyObject],
+    positions: &[(usize, isize)],
+    size: impl Fn(&CType) -> Option<usize>,
+) -> Option<u64> {
     let mut n: u64 = 0;
     for &(i, item_size) in positions {
         let Some(&obj) = args.get(i) else { break };
@@ -237,12 +281,9 @@ fn payload_in(py: Python<'_>, args: &[*mut ffi::PyObject], positions: &[(usize, 
                 let cd = &*(obj as *const cdata::CDataObject);
                 let ct = cd.ctype();
                 n += match ct.kind {
-                    Kind::Array => {
-                        let item = ct.item().get().size_opt(py).unwrap_or(0);
-                        cd.length.max(0) as u64 * item as u64
-                    }
-                    Kind::Pointer if !cd.ptr.is_null() => ct.item().get().size_opt(py).unwrap_or(0) as u64,
-                    Kind::Struct | Kind::Union => ct.size_opt(py).unwrap_or(0) as u64,
+                    Kind::Array => cd.length.max(0) as u64 * size(ct.item().get())? as u64,
+                    Kind::Pointer if !cd.ptr.is_null() => size(ct.item().get())? as u64,
+                    Kind::Struct | Kind::Union => size(ct)? as u64,
                     _ => 0,
                 };
             } else if item_size > 0 && (ffi::PyList_Check(obj) != 0 || ffi::PyTuple_Check(obj) != 0) {
@@ -250,7 +291,26 @@ fn payload_in(py: Python<'_>, args: &[*mut ffi::PyObject], positions: &[(usize, 
             }
         }
     }
-    n
+    Some(n)
+}
+
+/// `payload_in` on the call path (see there).
+///
+/// # Safety
+/// The GIL is held; `args` are the call's live arguments.
+unsafe fn payload_of_call(args: &[*mut ffi::PyObject], positions: &[(usize, isize)]) -> u64 {
+    // SAFETY: the GIL is held (our contract); nothing in the known-sizes
+    // pass creates or drops a PyO3 reference.
+    let py = unsafe { Python::assume_attached() };
+    if let Some(n) = payload_in(py, args, positions, |ct| ct.size_opt_if_known()) {
+        return n;
+    }
+    // an opaque or not yet laid out type: computing its size may make and
+    // drop a PyErr, so in an attached frame; unknown sizes count 0
+    // SAFETY: as above.
+    unsafe { crate::entry::attached(|py| payload_in(py, args, positions, |ct| Some(ct.size_opt(py).unwrap_or(0)))) }
+        .flatten()
+        .unwrap_or(0)
 }
 
 unsafe extern "C" fn metered_dealloc(slf: *mut ffi::PyObject) { unsafe {
@@ -263,6 +323,8 @@ unsafe extern "C" fn metered_dealloc(slf: *mut ffi::PyObject) { unsafe {
     if !(*m).positions.is_null() {
         drop(Box::from_raw((*m).positions));
     }
+    // the contract's references are released by its Drop (the GIL held)
+    drop(ptr::replace(&mut (*m).check, None));
     let tp = ffi::Py_TYPE(slf);
     let free = (*tp).tp_free.expect("tp_free");
     free(slf as *mut c_void);
@@ -358,12 +420,15 @@ fn metered_type(py: Python<'_>) -> PyResult<&'static Py<PyType>> {
     Ok(TYPE.get().expect("set above"))
 }
 
-/// `_boundary_function(raw, call, meter, positions, out, name)`: a
-/// callable standing for the library function `raw` that calls `call` and,
-/// if `meter` is not None, counts each call in it. `positions`: `[(index,
-/// item size or -1)]` of the arguments carrying a payload; `out`: bytes a
-/// result carries.
+/// `_boundary_function(raw, call, meter, positions, out, name, check)`: a
+/// callable standing for the library function `raw` that calls `call`,
+/// applies the error contract `check` (`(kind, value, errno, failure)`,
+/// see metered_check.rs) if not None and, if `meter` is not None, counts
+/// each call in it. `positions`: `[(index, item size or -1)]` of the
+/// arguments carrying a payload; `out`: bytes a result carries.
 #[pyfunction]
+#[pyo3(signature = (raw, call, meter, positions, out, name, check=None))]
+#[allow(clippy::too_many_arguments)]
 fn _boundary_function<'py>(
     py: Python<'py>,
     raw: &Bound<'py, PyAny>,
@@ -372,10 +437,13 @@ fn _boundary_function<'py>(
     positions: Vec<(usize, isize)>,
     out: u64,
     name: &Bound<'py, PyAny>,
+    check: Option<(String, Bound<'py, PyAny>, bool, Bound<'py, PyAny>)>,
 ) -> PyResult<Bound<'py, PyAny>> {
     if !call.is_callable() {
         return Err(pyo3::exceptions::PyTypeError::new_err("_boundary_function(): call must be callable"));
     }
+    let check = check.map(|(kind, value, errno, failure)| Check::new(&kind, value, errno, failure)).transpose()?;
+    let clock = if meter.is_some() { Clock::get() } else { Clock::monotonic() };
     let tp = metered_type(py)?.bind(py);
     // SAFETY: allocating an instance of our own type; every field is set
     // before the object is returned (the allocation is zeroed).
@@ -396,6 +464,9 @@ fn _boundary_function<'py>(
         (*m).name = name.clone().into_ptr();
         (*m).positions = Box::into_raw(Box::new(positions));
         (*m).out = out;
+        (*m).clock = clock;
+        // the zeroed field is a valid None: written without dropping it
+        ptr::write(&mut (*m).check, check.map(Box::new));
         Ok(Bound::from_owned_ptr(py, obj))
     }
 }

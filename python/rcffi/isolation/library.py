@@ -14,6 +14,12 @@ class IsolatedFunction:
 
     __slots__ = ("_sup", "_plan", "__name__", "__weakref__")
 
+    # what rcffi asks of an isolated function (docs/isolation.md, "Isolated
+    # functions are not cdata"): ffi.typeof() reads its type; it can be
+    # passed as a function pointer into the same library (plan.py, P_FUNC);
+    # nothing gives it an address in this process
+    _rcffi_isolated_function = True
+
     def __init__(self, sup, plan):
         self._sup = sup
         self._plan = plan
@@ -50,8 +56,26 @@ class IsolatedFunction:
 
     @property
     def ctype(self):
-        """The function's C type (as ``ffi.typeof(lib.f)`` would give)."""
+        """The function's C type (what ``ffi.typeof(lib.f)`` gives)."""
         return self._plan.fnctype
+
+    @property
+    def _rcffi_function_ctype(self):
+        # ffi.typeof(lib.f) (crates/python/src/boundary.rs)
+        return self._plan.fnctype
+
+    def no_address(self, what):
+        """The ``TypeError`` of asking this function's address (``what``:
+        the operation)."""
+        return TypeError("%s: isolated function '%s' lives in the worker process and has no address in this one; "
+                         "it can be called, passed to functions of the same isolated library, and "
+                         "ffi.typeof() gives its type" % (what, self.__name__))
+
+    def __int__(self):
+        # ffi.cast("void *", lib.f), ffi.cast("int(*)(int)", lib.f), int(lib.f)
+        raise self.no_address("ffi.cast() or int()")
+
+    __index__ = __int__
 
     def __repr__(self):
         return "<isolated function '%s' %s>" % (self.__name__, self._plan.fnctype.cname)
@@ -112,6 +136,17 @@ class IsolatedLib:
     def __repr__(self):
         sup = self._rcffi_isolated
         return "<isolated Lib for '%s' (worker pid %s)>" % (sup.library, sup.pid)
+
+
+def no_address(obj, fields):
+    """The ``TypeError`` of ``ffi.addressof()`` on an isolated library or
+    one of its functions."""
+    if isinstance(obj, IsolatedFunction):
+        return obj.no_address("ffi.addressof()")
+    name = fields[0] if fields else "..."
+    return TypeError("ffi.addressof(lib, %r): lib is isolated (dlopen(..., isolated=True)): its functions and "
+                     "globals live in the worker process and have no address in this one (read globals as "
+                     "lib.NAME; pass lib.f to functions of the same library)" % (name,))
 
 
 def open_isolated(ffi, name, flags, timeout=None, breaker=None, start_timeout=None, shm_threshold=None,

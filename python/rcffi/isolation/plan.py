@@ -17,8 +17,10 @@ What crosses, per parameter type:
   of the parent whose pointee has a known size and no pointer inside
   (copied in, and back after the call, so out-parameters work). Big
   buffers go through the shared memory instead of the pipe.
-* function pointers: only NULL or a function pointer the worker returned;
-  Python callbacks are refused with a ``TypeError`` naming the argument.
+* function pointers: NULL, a function pointer the worker returned, or a
+  function of the same isolated library (``lib.f``: the worker passes its
+  own address of ``f``); Python callbacks are refused with a
+  ``TypeError`` naming the argument.
 """
 
 import struct
@@ -166,6 +168,9 @@ class ParentPlan(Signature):
         self.nargs = len(self.args)
         self._pointer_free = {}
         self._tmp = [None] * self.nargs
+        # function-pointer parameters: a function of the library passed
+        # there must be bound in the worker first (Supervisor._call)
+        self.fnptr_args = [i for i, slot in enumerate(self.args) if slot.kind == K_FNPTR]
         if self.result.kind in (K_PTR, K_FNPTR):
             self.result_null = ffi.cast(self.result.ctype, 0)
 
@@ -276,6 +281,8 @@ class ParentPlan(Signature):
         if slot.kind == K_FNPTR:
             if isinstance(a, ffi.CData) and not a:
                 return P.P_NULL, 0, 0
+            if getattr(a, "_rcffi_isolated_function", False):
+                return P.P_FUNC, self._function(i, slot, a, worker), 0
             raise self._argument_error(i, "a function pointer from this process (such as an ffi.callback()) "
                                           "cannot be called from the worker process; callbacks are not "
                                           "supported in isolated mode")
@@ -349,6 +356,18 @@ class ParentPlan(Signature):
             return P.P_INOUT, n, n
         blobs.append(data if is_string else bytes(data))
         return P.P_IN, n, n
+
+    def _function(self, i, slot, fn, worker):
+        """The id of ``fn``, a function of an isolated library passed as a
+        function pointer: only into the same library, whose worker has it."""
+        if fn._sup is not worker.supervisor:
+            raise self._argument_error(i, "isolated function '%s' belongs to another isolated library; only "
+                                          "functions of the same library can be passed (its worker has them)"
+                                       % (fn.__name__,))
+        if fn._plan.fnctype is not slot.ctype:
+            raise self._argument_error(i, "cannot pass isolated function '%s' of type '%s' where '%s' is expected"
+                                       % (fn.__name__, fn._plan.fnctype.cname, slot.ctype.cname))
+        return fn._plan.fnid
 
     def _handle(self, i, slot, h, worker):
         if h._worker is not worker:
@@ -435,6 +454,7 @@ class WorkerPlan(Signature):
         self.fn = fn
         self.state = state  # has .base: the shared memory as a char[] cdata
         self.uintptr = ffi.typeof("uintptr_t")
+        self.functions = ()  # the worker's plans by function id (set by the worker)
 
     def call(self, body):
         ffi = self.ffi
@@ -507,6 +527,11 @@ class WorkerPlan(Signature):
                     args.append(ffi.cast(slot.ctype, value))
                 elif tag == P.P_SHM:
                     args.append(ffi.cast(slot.ctype, self.state.base + value))
+                elif tag == P.P_FUNC:
+                    fn = self.functions[value] if 0 <= value < len(self.functions) else None
+                    if fn is None:
+                        raise ValueError("function id %d is not bound" % (value,))
+                    args.append(ffi.cast(slot.ctype, fn.fn))
                 elif tag in (P.P_IN, P.P_INOUT):
                     if pos + value > len(body):
                         raise ValueError("truncated call frame")

@@ -44,8 +44,10 @@ CALL_HEAD_SIZE = struct.calcsize(CALL_HEAD)
 # a call reply's header: length, status, errno
 REPLY_HEAD = "=IBi"
 REPLY_HEAD_SIZE = struct.calcsize(REPLY_HEAD)
-# a frame is read in chunks of this size (the default pipe capacity)
-CHUNK = 1 << 16
+# the first read of a frame: most calls and replies are a few dozen
+# bytes, and a 64 KB read (the pipe's capacity) costs a 64 KB allocation;
+# a bigger frame takes a second read of exactly what is missing
+FIRST_READ = 4096
 
 # pointer-argument tags (the byte before each pointer's u64)
 P_NULL = 0      # value unused
@@ -53,6 +55,7 @@ P_HANDLE = 1    # value: an address in the worker
 P_IN = 2        # value: length of an inline blob, copied in
 P_INOUT = 3     # value: length of an inline blob, copied in and back
 P_SHM = 4       # value: offset in the shared memory (the parent copies in, and back if needed)
+P_FUNC = 5      # value: the id of a function of the same library, bound in the worker
 
 _Q = struct.Struct("=q")
 _D = struct.Struct("=d")
@@ -166,13 +169,17 @@ def read_frame(fd, wait=None):
     before each read (it raises to give up: a timeout)."""
     if wait is not None:
         wait()
-    chunk = os.read(fd, CHUNK)
+    chunk = os.read(fd, FIRST_READ)
+    if len(chunk) >= 4 and LEN.unpack_from(chunk)[0] + 4 == len(chunk):
+        return chunk  # the usual case: the whole frame in one read
+    return rest_of_frame(fd, chunk, wait)
+
+
+def rest_of_frame(fd, chunk, wait=None):
+    """``read_frame`` once its first read gave ``chunk`` (maybe a whole
+    frame, maybe a part, maybe nothing: end of file)."""
     if not chunk:
         return None
-    if len(chunk) >= 4:
-        n = LEN.unpack_from(chunk)[0] + 4
-        if len(chunk) == n:
-            return chunk
     buf = bytearray(chunk)
     n = None
     while True:

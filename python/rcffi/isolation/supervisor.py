@@ -209,12 +209,15 @@ class Worker:
         except OSError as e:  # pragma: no cover - EBADF after a close
             raise _Died() from e
         if n < len(data):
-            view = memoryview(data)
-            try:
-                while n < len(data):
-                    n += os.write(self.wfd, view[n:])
-            except OSError:
-                raise _Died() from None
+            self._send_rest(data, n)
+
+    def _send_rest(self, data, n):
+        view = memoryview(data)
+        try:
+            while n < len(data):
+                n += os.write(self.wfd, view[n:])
+        except OSError:
+            raise _Died() from None
 
     def _wait(self, deadline):
         while True:
@@ -600,15 +603,16 @@ class Supervisor:
 
     # -- calls ---------------------------------------------------------------
 
-    def _with_worker(self, function, body):
+    def _with_worker(self, function, body, retried=False):
         """``body(worker)`` with the current worker (the lock held). A
         worker found dead before the request reached it is replaced and
-        ``body`` runs once more."""
-        w = self._current(function)
-        try:
-            return body(w)
-        except _IdleDeath:
-            pass
+        ``body`` runs once more (``retried``: this is that once more)."""
+        if not retried:
+            w = self._current(function)
+            try:
+                return body(w)
+            except _IdleDeath:
+                pass
         w = self._current(function)
         try:
             return body(w)
@@ -643,19 +647,39 @@ class Supervisor:
     def call(self, plan, args):
         """One call: ``(result, bytes_in, bytes_out)``."""
         with self.lock:
-            return self._with_worker(plan.name, lambda w: self._call(w, plan, args))
+            w = self.worker
+            # the steady state, tested inline: what _current() and
+            # _with_worker() would find with nothing to do (a worker ready,
+            # the circuit closed, the function bound, no cdef to send)
+            if (w is None or w.dead or not w.ready or self.closed or self.breaker._open_until is not None
+                    or plan.fnid not in w.bound or plan.fnptr_args or _NO_AT_FORK
+                    or w.ncalls != len(self.ffi.__dict__.get("_cdef_calls", ()))):
+                return self._with_worker(plan.name, lambda w: self._call(w, plan, args))
+            try:
+                return self._call(w, plan, args)
+            except _IdleDeath:
+                # found dead before the request reached it: once more, as
+                # _with_worker() does
+                return self._with_worker(plan.name, lambda w: self._call(w, plan, args), retried=True)
 
     def _call(self, w, plan, args):
         if plan.fnid not in w.bound:
             self._bind(w, plan)
+        for i in plan.fnptr_args:
+            # a function of this library passed as a function pointer
+            # (plan.py, P_FUNC): the worker needs it bound
+            f = args[i] if i < len(args) else None
+            if getattr(f, "_sup", None) is self and f._plan.fnid not in w.bound:
+                self._bind(w, f._plan)
         frame, copyback, nin = plan.encode(args, w)
         if self.shm.size != w.shm_size:
             self._request(w, P.frame(P.OP_REMAP, self.shm.size), plan.name)
             w.shm_size = self.shm.size
-        timeout = self.function_timeouts.get(plan.name, self.timeout)
+        timeout = self.function_timeouts.get(plan.name, self.timeout) if self.function_timeouts else self.timeout
         body = self._exchange(w, frame, timeout, plan.name)
         result, nout = plan.decode(body, copyback, w)
-        self.breaker.success()
+        if self.breaker._half_open:
+            self.breaker.success()
         return result, nin, nout
 
     def remote_read(self, h, mode, arg):
