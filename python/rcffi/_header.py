@@ -75,7 +75,5 @@ def cdef_header_args(header, include_dirs=(), defines=None, only=None, packed=Fa
         for name in only:
             if not isinstance(name, str):
                 raise TypeError("only: names must be strings, not %r" % (name,))
-    if pack and not packed and (not isinstance(pack, int) or pack < 0):
-        raise ValueError("'pack' must be a power of two, not %r" % (pack,))
     pack = _pack_value(packed, pack)
     return header, dirs, defs, only, pack

@@ -411,15 +411,15 @@ def _checked_pack(method, csource, packed, pack):
 
 def _pack_value(packed, pack):
     """``packed``/``pack`` checked as cffi checks them: the pack value (1
-    for ``packed=True``, 0 for none)."""
+    for ``packed=True``, 0 for none). That ``pack`` is a power of two is
+    checked where the value is used (``cdecl::Packing::from_pack``, before
+    anything is declared or recorded)."""
     if packed:
         if packed is not True:
             raise ValueError("'packed' should be False or True; use 'pack' to give another value")
         if pack:
             raise ValueError("cannot give both 'pack' and 'packed'")
         return 1
-    if pack and pack & (pack - 1):
-        raise ValueError("'pack' must be a power of two, not %r" % (pack,))
     return pack or 0
 
 

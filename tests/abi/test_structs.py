@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import IMPL_NAME
+from conftest import IMPL_NAME, cffi_impl
 
 
 ADDR = r"0x[0-9a-f]+"
@@ -433,6 +433,21 @@ def test_unpacked_layout_for_comparison(ffi):
 def test_packed_and_pack_are_mutually_exclusive(ffi):
     with pytest.raises(ValueError):
         ffi.cdef("struct x { char a; int b; };", packed=True, pack=2)
+
+
+@pytest.mark.parametrize("pack", [3, 6, -4])
+def test_pack_must_be_a_power_of_two_and_declares_nothing_else(ffi, pack):
+    with pytest.raises(ValueError) as info:
+        ffi.cdef("typedef int pack_t;", pack=pack)
+    assert str(info.value) == "'pack' must be a power of two, not %d" % pack
+    with pytest.raises(cffi_impl.CDefError):
+        ffi.typeof("pack_t")
+
+
+@pytest.mark.parametrize("pack", [2.0, "4"])
+def test_pack_of_another_type_is_a_type_error(ffi, pack):
+    with pytest.raises(TypeError):
+        ffi.cdef("struct x { char a; int b; };", pack=pack)
 
 
 def test_packing_applies_only_to_that_cdef_call(ffi):

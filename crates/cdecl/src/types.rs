@@ -336,12 +336,13 @@ pub enum Packing {
 
 impl Packing {
     /// The packing of cffi's `pack=` value (`packed=True` is 1, 0 is
-    /// none), or cffi's complaint: the one place the rule is checked.
-    pub fn from_pack(pack: u32) -> Result<Packing, String> {
-        match pack {
-            0 => Ok(Packing::Natural),
-            n if n.is_power_of_two() => Ok(Packing::Pack(n)),
-            n => Err(format!("'pack' must be a power of two, not {n}")),
+    /// none), or cffi's complaint: the one place the rule is checked (the
+    /// Python side passes the value on unchecked).
+    pub fn from_pack(pack: i64) -> Result<Packing, String> {
+        match u32::try_from(pack) {
+            Ok(0) => Ok(Packing::Natural),
+            Ok(n) if n.is_power_of_two() => Ok(Packing::Pack(n)),
+            _ => Err(format!("'pack' must be a power of two, not {pack}")),
         }
     }
 }

@@ -274,7 +274,7 @@ impl FFIBase {
     /// `dllexport`: text of `ffi.embedding_api()` (its functions are
     /// exported `extern "Python"` functions).
     #[pyo3(signature = (csource, override_=false, packed=false, pack=None, dllexport=false))]
-    fn _cdef(&self, py: Python<'_>, csource: &Bound<'_, PyAny>, override_: bool, packed: bool, pack: Option<u32>, dllexport: bool) -> PyResult<Vec<String>> {
+    fn _cdef(&self, py: Python<'_>, csource: &Bound<'_, PyAny>, override_: bool, packed: bool, pack: Option<i64>, dllexport: bool) -> PyResult<Vec<String>> {
         let text: String = csource
             .extract()
             .map_err(|_| PyTypeError::new_err("cdef() argument must be a string"))?;

@@ -14,7 +14,7 @@ use crate::errors;
 use crate::ffi_obj::FFIBase;
 use crate::state::arena;
 
-fn options(include_dirs: Vec<PathBuf>, defines: Vec<(String, String)>, only: Option<Vec<String>>, pack: u32) -> PyResult<HeaderOptions> {
+fn options(include_dirs: Vec<PathBuf>, defines: Vec<(String, String)>, only: Option<Vec<String>>, pack: i64) -> PyResult<HeaderOptions> {
     let packing = Packing::from_pack(pack).map_err(PyValueError::new_err)?;
     Ok(HeaderOptions { include_dirs, defines, only, packing })
 }
@@ -24,7 +24,7 @@ impl FFIBase {
     /// Declare what `header` declares; returns the warnings. `pack` is 0
     /// (natural), or N for `#pragma pack(N)` on every record (1 = packed).
     #[pyo3(signature = (header, include_dirs, defines, only, pack))]
-    fn _cdef_header(&self, py: Python<'_>, header: String, include_dirs: Vec<PathBuf>, defines: Vec<(String, String)>, only: Option<Vec<String>>, pack: u32) -> PyResult<Vec<String>> {
+    fn _cdef_header(&self, py: Python<'_>, header: String, include_dirs: Vec<PathBuf>, defines: Vec<(String, String)>, only: Option<Vec<String>>, pack: i64) -> PyResult<Vec<String>> {
         let options = options(include_dirs, defines, only, pack)?;
         let report = py.detach(|| {
             let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
@@ -53,7 +53,7 @@ pub fn header_cdef_text(
     include_dirs: Vec<PathBuf>,
     defines: Vec<(String, String)>,
     only: Option<Vec<String>>,
-    pack: u32,
+    pack: i64,
     attributes: bool,
 ) -> PyResult<String> {
     let options = options(include_dirs, defines, only, pack)?;
