@@ -500,4 +500,5 @@ def test_cdef_census(generated):
         "a loop variable over a computed sequence",     # for i in range(40): cdef("struct s%d ..." % i)
         "an attribute (.stdout)",                       # the output of a command the test runs
         "a GeneratorExp expression",                    # a chain of 300 typedefs built by "".join(...)
+        "a UnaryOp expression",                         # cdef(..., pack=-4): a bad-argument test
     }, kinds
