@@ -65,13 +65,7 @@ pub unsafe fn store_n(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *
     let item_ct = ct.item();
     let item = item_ct.get();
     let isize_ = item.size(py)?;
-    let seq: Option<Vec<Bound<'_, PyAny>>> = if let Ok(l) = obj.cast::<PyList>() {
-        Some(l.iter().collect())
-    } else if let Ok(t) = obj.cast::<PyTuple>() {
-        Some(t.iter().collect())
-    } else {
-        None
-    };
+    let seq = super::list_or_tuple_items(obj);
     if let Some(items) = seq {
         if items.len() > n {
             return Err(PyIndexError::new_err(format!(

@@ -184,6 +184,18 @@ pub unsafe fn bytes_at<'a>(p: *const u8, n: usize) -> &'a [u8] { unsafe {
 }}
 
 /// `"int"`, `"str"`, `"cdata 'int *'"`: how cffi names an object in messages.
+/// The items of a list or tuple initializer (the two sequences cffi takes
+/// for arrays and records), or `None` for anything else.
+pub fn list_or_tuple_items<'py>(obj: &Bound<'py, PyAny>) -> Option<Vec<Bound<'py, PyAny>>> {
+    if let Ok(l) = obj.cast::<pyo3::types::PyList>() {
+        Some(l.iter().collect())
+    } else if let Ok(t) = obj.cast::<pyo3::types::PyTuple>() {
+        Some(t.iter().collect())
+    } else {
+        None
+    }
+}
+
 pub fn describe(py: Python<'_>, obj: &Bound<'_, PyAny>) -> String {
     if let Some(cd) = cdata::as_cdata(py, obj) {
         return format!("cdata '{}'", cd.ctype().cname);

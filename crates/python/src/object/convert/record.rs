@@ -3,7 +3,7 @@
 
 use pyo3::exceptions::{PyKeyError, PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::PyDict;
 
 use crate::cdata;
 use super::Room;
@@ -92,13 +92,7 @@ fn for_each_initializer(
     obj: &Bound<'_, PyAny>,
     visit: &mut dyn FnMut(&FieldInfo, &Bound<'_, PyAny>) -> PyResult<()>,
 ) -> PyResult<bool> {
-    let seq: Option<Vec<Bound<'_, PyAny>>> = if let Ok(l) = obj.cast::<PyList>() {
-        Some(l.iter().collect())
-    } else if let Ok(t) = obj.cast::<PyTuple>() {
-        Some(t.iter().collect())
-    } else {
-        None
-    };
+    let seq = super::list_or_tuple_items(obj);
     if let Some(items) = seq {
         let mut fields = info.fields.iter().filter(|f| !f.ignore_in_ctor);
         for it in &items {
