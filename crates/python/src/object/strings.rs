@@ -27,8 +27,9 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
             if cd.ptr.is_null() {
                 return Err(PyRuntimeError::new_err(format!("cannot use string() on {}", cdata::repr::repr_string(py, cd)?)));
             }
-            // never past the memory a root owns, NUL or not (extent.rs)
-            if let Some(e) = cdata::extent::of(py, cd) {
+            // never past the memory a root owns, NUL or not (extent.rs); an
+            // array's length already keeps it inside
+            if let Some(e) = if ct.kind == Kind::Pointer { cdata::extent::of(py, cd) } else { None } {
                 let unit = if let Conv::WideChar { size } = item.conv { size as usize } else { 1 };
                 limit = limit.min(e.room_from(cd.ptr as usize) / unit);
             }
