@@ -47,6 +47,10 @@ ENTRIES = [
     Entry("bitfield-by-value", "A struct with bit fields (named or unnamed) passed or returned by value",
           lambda d: d.cls == "raises" and "NotImplementedError" in (d.got or "")
           and any(s.startswith("ffi.cdef(") and re.search(r" : \d+;", s) for s in d.before)),
+    # a bit field as wide as its type: cffi's range is 0 <= x <= 0
+    Entry("full-width-bitfield", "A bit field as wide as its type",
+          lambda d: d.cls in ("raises", "value", "exc-type")
+          and "outside the range allowed by the bit field width: 0 <= x <= 0" in (d.ref or "")),
     # a released cdata reaching C later (a destructor's argument): refused
     Entry("release-then-use", "`ffi.release(p)` then use of `p`",
           lambda d: d.cls == "unraisable" and d.ref in (None, "None")
