@@ -44,6 +44,22 @@ pub fn problem(ct: &CType, place: &str) -> Option<String> {
     Some(format!("ctype '{}' not supported as {place}.  {detail}.  Such structs{}", ct.cname, only_in_api_mode(place)))
 }
 
+/// The largest struct passed (or returned) by value: libffi copies it onto
+/// the C stack, and a larger one would overflow a thread's stack (cffi
+/// crashes there). No real API passes a megabyte by value.
+const MAX_BY_VALUE: usize = 1 << 20;
+
+/// Why a record of `size` bytes cannot go through libffi by value, or None.
+pub fn too_large(ct: &CType, size: usize) -> Option<String> {
+    (size > MAX_BY_VALUE).then(|| {
+        format!(
+            "ctype '{}' too large to be passed by value ({size} bytes, more than rcffi's limit of {MAX_BY_VALUE}: \
+             a call copies it onto the C stack, which it would overflow); pass a pointer to it",
+            ct.cname
+        )
+    })
+}
+
 /// cffi's advice when libffi cannot describe a struct or union.
 fn only_in_api_mode(place: &str) -> String {
     format!(

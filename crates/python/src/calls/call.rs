@@ -122,12 +122,8 @@ pub fn native_type(py: Python<'_>, ct: &CType, place: &str) -> PyResult<NativeTy
                 return Err(PyNotImplementedError::new_err(why));
             }
             let info = ct.record_info(py)?;
-            if info.size > MAX_BY_VALUE {
-                return Err(PyNotImplementedError::new_err(format!(
-                    "ctype '{}' too large to be passed by value ({} bytes, more than rcffi's limit of {MAX_BY_VALUE}: \
-                     a call copies it onto the C stack, which it would overflow); pass a pointer to it",
-                    ct.cname, info.size
-                )));
+            if let Some(why) = super::by_value::too_large(ct, info.size) {
+                return Err(PyNotImplementedError::new_err(why));
             }
             let mut elements = Vec::new();
             for f in &info.fields {
@@ -144,11 +140,6 @@ pub fn native_type(py: Python<'_>, ct: &CType, place: &str) -> PyResult<NativeTy
         }
     })
 }
-
-/// The largest struct passed (or returned) by value: libffi copies it onto
-/// the C stack, and a larger one would overflow a thread's stack (cffi
-/// crashes there). No real API passes a megabyte by value.
-const MAX_BY_VALUE: usize = 1 << 20;
 
 /// The libffi elements of a struct field: an array field is its items
 /// (`int a[2][3]` is six `int`s, at any depth, as cffi describes it), a
