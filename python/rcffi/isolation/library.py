@@ -59,10 +59,8 @@ class IsolatedFunction:
         """The function's C type (what ``ffi.typeof(lib.f)`` gives)."""
         return self._plan.fnctype
 
-    @property
-    def _rcffi_function_ctype(self):
-        # ffi.typeof(lib.f) (crates/python/src/boundary.rs)
-        return self._plan.fnctype
+    # ffi.typeof(lib.f) reads this name (crates/python/src/boundary.rs)
+    _rcffi_function_ctype = ctype
 
     def no_address(self, what):
         """The ``TypeError`` of asking this function's address (``what``:

@@ -272,10 +272,7 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
             }
             // `None` is "no initializer" to ffi.new(), not a struct value
             if obj.is_none() {
-                return Err(PyTypeError::new_err(format!(
-                    "initializer for ctype '{}' must be a list or tuple or dict or struct-cdata, not NoneType",
-                    c.cname
-                )));
+                return Err(convert::record::not_an_initializer(py, c, obj));
             }
             let tmp = crate::cdata::new::new_owned(py, &pointer_to(py, c)?, Some(obj))?;
             let p = (*(tmp.as_ptr() as *const CDataObject)).ptr;

@@ -39,12 +39,18 @@ pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
     if for_each_initializer(py, ct, info, obj, &mut write)? {
         return Ok(());
     }
-    Err(PyTypeError::new_err(format!(
+    Err(not_an_initializer(py, ct, obj))
+}}
+
+/// cffi's error for a value that cannot initialize the record `ct` (also a
+/// struct argument given `None`, which only `ffi.new()` takes as "none").
+pub fn not_an_initializer(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>) -> PyErr {
+    PyTypeError::new_err(format!(
         "initializer for ctype '{}' must be a list or tuple or dict or struct-cdata, not {}",
         ct.cname,
         super::describe(py, obj)
-    )))
-}}
+    ))
+}
 
 /// The bytes `ffi.new()` must allocate for a record ending in a flexible
 /// array member, given its initializer (cffi's "optvarsize").
