@@ -2,7 +2,8 @@
 //! `Lib` objects (functions, global variables, constants).
 
 use std::ffi::{c_void, CStr, CString};
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex};
 
 use cdecl::{ConstValue, DeclKind};
 use pyo3::exceptions::{PyAttributeError, PyKeyError, PyOSError, PyValueError};
@@ -17,8 +18,50 @@ use crate::state::arena;
 
 #[pyclass(frozen, module = "_cffi_backend", name = "Library")]
 pub struct Library {
+    /// The open handle, NULL once closed (for lookups).
     handle: AtomicPtr<c_void>,
+    /// What keeps the handle open: the library's own share until
+    /// `ffi.dlclose()` (or until it dies, as cffi closes a library when it
+    /// is collected), beside the pin of every function and global address
+    /// fetched from it (`Owner::Mapped`). The real `dlclose()` runs when the
+    /// last share goes: calling a function after `ffi.dlclose()` cannot jump
+    /// into unmapped code, as it can in cffi.
+    mapping: Mutex<Option<Arc<Mapping>>>,
     name: String,
+}
+
+/// A `dlopen()` handle that `dlclose()`s when dropped if `close` (false
+/// for a handle given by the caller, `ffi.dlopen(handle)`, which cffi
+/// closes only on an explicit `ffi.dlclose()`).
+struct Mapping {
+    handle: *mut c_void,
+    close: AtomicBool,
+}
+
+// SAFETY: a dlopen() handle may be used and closed from any thread.
+unsafe impl Send for Mapping {}
+// SAFETY: as above; `close` is atomic.
+unsafe impl Sync for Mapping {}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        if self.close.load(Ordering::Acquire) {
+            // SAFETY: a handle from dlopen(); the last share of it goes here,
+            // so nothing fetched from it is reachable from Python any more.
+            unsafe { libc::dlclose(self.handle) };
+        }
+    }
+}
+
+impl Drop for Library {
+    fn drop(&mut self) {
+        // a caller's handle stays open when its Library dies (cffi's
+        // `auto_close`): its share is not given back
+        let mapping = self.mapping.get_mut().unwrap_or_else(|e| e.into_inner());
+        if mapping.as_ref().is_some_and(|m| !m.close.load(Ordering::Acquire)) {
+            std::mem::forget(mapping.take());
+        }
+    }
 }
 
 fn dlerror_text() -> String {
@@ -74,12 +117,26 @@ impl Library {
         Ok(p)
     }
 
-    /// `dlclose()`; closing twice is harmless, as in cffi.
+    fn open(handle: *mut c_void, name: String, close_when_dropped: bool) -> Library {
+        let mapping = Mapping { handle, close: AtomicBool::new(close_when_dropped) };
+        Library { handle: AtomicPtr::new(handle), mapping: Mutex::new(Some(Arc::new(mapping))), name }
+    }
+
+    /// `ffi.dlclose()`: no lookup from now on; the handle is closed now, or
+    /// when the last function or global fetched from it goes (a caller's
+    /// handle too, as cffi's explicit close). Closing twice is harmless.
     pub fn close_handle(&self) {
-        let h = self.handle.swap(std::ptr::null_mut(), Ordering::AcqRel);
-        if !h.is_null() {
-            // SAFETY: handle from dlopen, closed once (swapped out above).
-            unsafe { libc::dlclose(h) };
+        self.handle.store(std::ptr::null_mut(), Ordering::Release);
+        if let Some(share) = self.mapping.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            share.close.store(true, Ordering::Release);
+        }
+    }
+
+    /// What keeps the library mapped, for a cdata of its code or data.
+    fn pin(&self) -> Owner {
+        match self.mapping.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            Some(m) => Owner::Mapped(m.clone()),
+            None => Owner::Borrowed,
         }
     }
 
@@ -109,8 +166,8 @@ impl Library {
         let ptr_ty = arena().pointer(ty);
         let ct = ctype_for(py, ptr_ty)?;
         crate::call::check_callable(py, &ct)?;
-        // SAFETY: a function address from dlsym.
-        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, Owner::Borrowed)) }
+        // SAFETY: a function address from dlsym, in code the pin keeps mapped.
+        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, self.pin())) }
     }
 
     /// `_lib_variable` with the given error for a missing symbol.
@@ -122,8 +179,8 @@ impl Library {
         let addr = self.symbol_for(name, missing)?;
         let ptr_ty = arena().pointer(ty);
         let ct = ctype_for(py, ptr_ty)?;
-        // SAFETY: a data address from dlsym.
-        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, Owner::Borrowed)) }
+        // SAFETY: a data address from dlsym, in memory the pin keeps mapped.
+        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, self.pin())) }
     }
 }
 
@@ -145,7 +202,7 @@ impl Library {
                 dlerror_text()
             )));
         }
-        Ok(Library { handle: AtomicPtr::new(h), name: path.unwrap_or("<None>").to_string() })
+        Ok(Library::open(h, path.unwrap_or("<None>").to_string(), true))
     }
 
     #[staticmethod]
@@ -154,7 +211,7 @@ impl Library {
         if cd.ptr.is_null() {
             return Err(PyOSError::new_err("cannot call dlopen() on a NULL handle"));
         }
-        Ok(Library { handle: AtomicPtr::new(cd.ptr as *mut c_void), name: format!("{:#x}", cd.ptr as usize) })
+        Ok(Library::open(cd.ptr as *mut c_void, format!("{:#x}", cd.ptr as usize), false))
     }
 
     fn close(&self) {

@@ -70,6 +70,12 @@ pub enum Owner {
     Buffer(Box<ffi::Py_buffer>),
     /// `ffi.callback(...)`: the closure and its Python callable.
     Callback(Box<dyn CallbackOwner>),
+    /// A function or a global of a `dlopen()`ed library: the pin keeps the
+    /// library mapped while this cdata, or a view of it, lives, so that
+    /// `ffi.dlclose()` cannot unmap code or data Python still reaches
+    /// (library.rs). Otherwise as `Borrowed`: nothing to give back, its
+    /// extent unknown, not a root for `ffi.release()`.
+    Mapped(#[allow(dead_code, reason = "held, never read: dropping the last pin unmaps")] std::sync::Arc<dyn std::any::Any + Send + Sync>),
     /// Given back (after `ffi.release()`).
     Released,
     /// A given-back `ffi.from_buffer()` cdata (its repr says so).
@@ -192,6 +198,12 @@ impl Owner {
     /// `ffi.release()` gives back (cdata/lifetime.rs).
     pub fn is_root(&self) -> bool {
         matches!(self, Owner::Malloc { .. } | Owner::Custom { .. } | Owner::Gc { .. } | Owner::Buffer(_))
+    }
+
+    /// Whether views of this cdata (`p[0]`, `p.field`, `p + n`) hold it:
+    /// roots, and a library's memory (its pin keeps the library mapped).
+    pub fn is_held_by_views(&self) -> bool {
+        self.is_root() || matches!(self, Owner::Mapped(_))
     }
 
     /// Whether the memory itself was allocated for this cdata (`ffi.new()`
@@ -524,7 +536,7 @@ pub fn room_at(py: Python<'_>, c: &CDataObject, addr: *const u8) -> Room {
                 _ => Room::Unchecked,
             };
         }
-        Owner::Borrowed => return Room::Unchecked,
+        Owner::Borrowed | Owner::Mapped(_) => return Room::Unchecked,
         _ => return Room::Own,
     };
     let addr = addr as usize;
