@@ -22,11 +22,50 @@ del _name
 def _init_cffi_1_0_external_module(raw):
     """What the ``PyInit_`` of an extension module compiled by real cffi
     (API mode) calls. rcffi does not implement cffi's C export table that
-    such a module then calls through (docs/compat.md, ``_cffi_backend``):
-    a clear ImportError instead of an AttributeError. ('raw' is the
-    address of the module's C tables: not read.)"""
+    such a module then calls through (docs/compat.md, ``_cffi_backend``),
+    so in drop-in mode (where ``_cffi_backend`` is this module) the module
+    is handed to real cffi's backend when it is installed beside rcffi:
+    wheels built with cffi (cryptography, PyNaCl, argon2-cffi-bindings, ...)
+    keep working, their ``ffi`` and ``lib`` real cffi's. Without it, a clear
+    ImportError. ('raw' is the address of the module's C tables, passed on
+    as it came.)"""
+    real = _real_cffi_backend()
+    if real is not None:
+        return real._init_cffi_1_0_external_module(raw)
     raise ImportError(
         "this extension module was compiled by real cffi (API mode): rcffi cannot load it, as it does not "
         "implement cffi's C export table (_cffi_exports); rebuild the module with rcffi (its ffibuilder script "
-        "runs unchanged in drop-in mode), or use real cffi for it"
+        "runs unchanged in drop-in mode), or install real cffi beside rcffi (its backend then loads such modules)"
     )
+
+
+_real_backend = []
+
+
+def _real_cffi_backend():
+    """Real cffi's ``_cffi_backend`` extension, if installed: found on
+    ``sys.path`` by the standard path finder (not through drop-in mode's
+    alias), loaded once and kept here, never put in ``sys.modules`` (where
+    ``_cffi_backend`` stays rcffi's). None when there is none."""
+    if not _real_backend:
+        import importlib.machinery
+        import importlib.util
+
+        spec = importlib.machinery.PathFinder.find_spec("_cffi_backend")
+        if spec is None or not isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
+            return None
+        import sys
+
+        ours = sys.modules.get("_cffi_backend")
+        try:
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        finally:
+            # (CPython files a single-phase extension module in sys.modules
+            # as it loads it)
+            if ours is None:
+                sys.modules.pop("_cffi_backend", None)
+            else:
+                sys.modules["_cffi_backend"] = ours
+        _real_backend.append(module)
+    return _real_backend[0]

@@ -364,19 +364,48 @@ def test_enum_without_values_does_not_warn_again(tmp_path, monkeypatch, lib_path
         assert int(mod.ffi.cast("enum oe", -1)) == 0xffffffff
 
 
-def test_module_compiled_by_real_cffi_is_a_clear_import_error(tmp_path, lib_path):
-    # API mode: its PyInit_ calls _cffi_backend._init_cffi_1_0_external_module
-    # (was: AttributeError, that name missing); docs/compat.md says what
-    # loading it would take
+def build_with_real_cffi(tmp_path, lib_path):
+    """An API-mode module `add(int, int)` compiled by real cffi, in a
+    subprocess; its name. Skips without real cffi."""
     name = unique("_cffigen_api")
     build = ("import cffi; f = cffi.FFI(); f.cdef('int add(int, int);'); "
              "f.set_source(%r, 'int add(int a, int b) { return a + b; }'); f.compile(tmpdir=%r)" % (name, str(tmp_path)))
     real_cffi_results(tmp_path, [], [], lib_path)  # skips without real cffi
+    made = subprocess.run([sys.executable, "-c", build], capture_output=True, text=True, env=without_dropin(), cwd=str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    return name
+
+
+def without_dropin():
     env = dict(os.environ)
     env.pop("RCFFI_AS_CFFI", None)
-    made = subprocess.run([sys.executable, "-c", build], capture_output=True, text=True, env=env, cwd=str(tmp_path))
-    assert made.returncode == 0, made.stderr
-    code = ("import rcffi; rcffi.install_as_cffi()\ntry:\n    import %s\nexcept ImportError as e:\n    print(e)" % name)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=str(tmp_path))
+    return env
+
+
+def test_module_compiled_by_real_cffi_runs_on_real_cffis_backend_in_dropin_mode(tmp_path, lib_path):
+    # its PyInit_ calls _cffi_backend._init_cffi_1_0_external_module, which
+    # is rcffi's in drop-in mode: handed on to real cffi's backend, so wheels
+    # built with cffi (cryptography, PyNaCl, ...) keep working beside code
+    # whose `import cffi` is rcffi
+    name = build_with_real_cffi(tmp_path, lib_path)
+    code = ("import rcffi, sys; rcffi.install_as_cffi()\n"
+            "import %s as m\n"
+            "print(m.lib.add(2, 40), type(m.ffi).__module__, m.ffi.new('int *', 7)[0])\n"
+            "import cffi, _cffi_backend\n"
+            "print(cffi.FFI is rcffi.FFI, _cffi_backend.__name__, sys.modules['_cffi_backend'].__name__)" % name)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=without_dropin(), cwd=str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == ["42 _cffi_backend 7", "True rcffi._cffi_backend rcffi._cffi_backend"]
+
+
+def test_module_compiled_by_real_cffi_without_real_cffi_is_a_clear_import_error(tmp_path, lib_path):
+    # (was: AttributeError, that name missing); docs/compat.md says what
+    # loading it without real cffi would take
+    name = build_with_real_cffi(tmp_path, lib_path)
+    code = ("import rcffi, rcffi._cffi_backend as b; rcffi.install_as_cffi()\n"
+            "b._real_cffi_backend = lambda: None  # as if real cffi were not installed\n"
+            "try:\n    import %s\nexcept ImportError as e:\n    print(e)" % name)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=without_dropin(), cwd=str(tmp_path))
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("this extension module was compiled by real cffi (API mode): rcffi cannot load it")
+    assert "install real cffi beside rcffi" in out.stdout
