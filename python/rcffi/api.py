@@ -215,6 +215,11 @@ class FFI(_rcffi.FFIBase):
         from .lib import close_library
 
         close_library(lib)
+        # cffi keeps every library for the ffi's life, so that what was
+        # fetched from it stays valid; here what was fetched pins the
+        # library itself (library.rs), so a closed one is let go: opening
+        # and closing in a loop does not grow the ffi
+        self._libraries[:] = [kept for kept in self._libraries if kept is not lib]
 
     # -- callbacks -----------------------------------------------------------
 

@@ -111,3 +111,19 @@ def test_a_callers_handle_is_not_closed_when_its_library_dies(ffi_mod, testlib_c
     gc.collect()
     owner.tl_add.restype = ctypes.c_int
     assert owner.tl_add(3, 4) == 7
+
+
+@rcffi_only
+def test_a_closed_library_is_not_kept_by_its_ffi(ffi, testlib_cdef, private_lib):
+    # cffi keeps every library for the ffi's life (opening and closing in a
+    # loop grows it); here what was fetched pins the library by itself
+    import weakref
+
+    lib = open_lib(ffi, testlib_cdef, private_lib)
+    add = lib.tl_add
+    ref = weakref.ref(lib)
+    ffi.dlclose(lib)
+    del lib
+    gc.collect()
+    assert ref() is None
+    assert add(1, 2) == 3
