@@ -111,6 +111,7 @@ def operations(mod):
         "call abs": lambda: libc.abs(-3),
         "call strlen bytes": lambda: libc.strlen(b"hello"),
         "callback": lambda: cb(3),
+        "callback made and dropped": lambda: ffi.callback("int(int)", lambda x: x)(3),
         "gc + release": lambda: ffi.release(ffi.gc(ffi.new("int *"), lambda p: None)),
         "release with a holder": released,
         "handle": lambda: ffi.from_handle(ffi.new_handle(arr)),
@@ -151,6 +152,8 @@ def operations(mod):
             "error: not a live handle": lambda: expect(RuntimeError, lambda: ffi.from_handle(ffi.cast("void *", arr))),
             "error: type nested too deep": lambda: expect(mod.CDefError, lambda: ffi.typeof("int" + "*" * 300)),
             "error: allocator too small": lambda: expect(ValueError, lambda: small("int[4]")),
+            # cffi keeps every library its ffi opened, closed or not
+            "dlopen + dlclose": lambda: ffi.dlclose(ffi.dlopen(None)),
         })
     return ops
 
