@@ -40,6 +40,10 @@ _BOUNDARY = {
 }
 
 
+# the submodules rcffi shares with cffi (drop-in mode aliases the same)
+_SUBMODULES = ("api", "error", "ffiplatform", "model", "recompiler", "setuptools_ext", "verifier")
+
+
 def __getattr__(name):
     # imported when first used: compiled modules import this package at
     # start, and need none of it (drop-in mode's switch, the exception
@@ -54,6 +58,12 @@ def __getattr__(name):
         from . import error
 
         return getattr(error, name)
+    if name in _SUBMODULES:
+        # `cffi.model`, `cffi.error`, ... are attributes once `cffi` is
+        # imported (its __init__ imports them): here on first use
+        import importlib
+
+        return importlib.import_module("rcffi." + name)
     try:
         module, attr = _BOUNDARY[name]
     except KeyError:

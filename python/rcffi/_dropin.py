@@ -149,6 +149,15 @@ class _CffiLoader:
         for sub in ("api", "error"):
             setattr(module, sub, importlib.import_module("rcffi." + sub))
 
+        def __getattr__(name):
+            # the other shared submodules (`cffi.model`, ...) on first use,
+            # as attributes of a real cffi are once anything imported them
+            if name in ALIASED:
+                return importlib.import_module("cffi." + name)
+            raise AttributeError("module 'cffi' has no attribute %r" % (name,))
+
+        module.__getattr__ = __getattr__
+
 
 _finder = _Finder()
 

@@ -110,6 +110,28 @@ class FFI(_rcffi.FFIBase):
             raise ValueError("embedding_init_code() can only be called once")
         self._embedding = prepare_init_code(pysource)
 
+    def set_unicode(self, enabled_flag):
+        """Declare the Windows text types (TBYTE, TCHAR, LPCTSTR, PCTSTR,
+        LPTSTR, PTSTR, PTBYTE, PTCHAR) over ``wchar_t`` (True, also defining
+        UNICODE and _UNICODE for the C compiler) or over ``char`` (False).
+        Can be called once per ffi; the types do not exist before."""
+        if self._windows_unicode is not None:
+            raise ValueError("set_unicode() can only be called once")
+        enabled_flag = bool(enabled_flag)
+        char = "wchar_t" if enabled_flag else "char"
+        self.cdef(
+            "typedef {c} TBYTE; typedef {c} TCHAR; typedef const {c} *LPCTSTR; typedef const {c} *PCTSTR;"
+            " typedef {c} *LPTSTR; typedef {c} *PTSTR; typedef TBYTE *PTBYTE; typedef TCHAR *PTCHAR;".format(c=char))
+        self._windows_unicode = enabled_flag
+
+    def _apply_windows_unicode(self, kwds):
+        """Add UNICODE and _UNICODE to the setuptools keywords 'kwds'
+        (after ``set_unicode(True)``), as the compiler must see them."""
+        macros = kwds.get("define_macros", ())
+        if not isinstance(macros, (list, tuple)):
+            raise TypeError("'define_macros' must be a list or tuple")
+        kwds["define_macros"] = list(macros) + [("UNICODE", "1"), ("_UNICODE", "1")]
+
     def _apply_embedding_fix(self, kwds):
         """Add to the setuptools keywords 'kwds' what linking against
         libpython needs (an embedding library starts Python itself)."""
@@ -330,6 +352,8 @@ class FFI(_rcffi.FFIBase):
         # here, not in Verifier(): the caller's directory is the one of
         # whoever called verify()
         tmpdir = tmpdir or _caller_dir_pycache()
+        if self._windows_unicode:
+            self._apply_windows_unicode(kwargs)
         self.verifier = Verifier(self, source, tmpdir, **kwargs)
         lib = self.verifier.load_library()
         # keep it alive even if the caller does not

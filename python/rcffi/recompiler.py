@@ -179,6 +179,8 @@ def recompile(ffi, module_name, preamble, tmpdir=".", call_c_compiler=True, c_fi
 
     # as set_source() was told (cffi's default here: not named abi3)
     kwds = extension_kwds(ffi, kwds, default=False)
+    if getattr(ffi, "_windows_unicode", None):
+        ffi._apply_windows_unicode(kwds)  # (kwds is a copy already)
     embedding = getattr(ffi, "_embedding", None) is not None
     if embedding:
         # the library calls libpython itself (a method, as cffi: subclasses may change it)

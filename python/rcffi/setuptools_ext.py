@@ -174,6 +174,8 @@ def _add_c_module(dist, ffi, module_name, source, source_extension, kwds):
 
     # py_limited_api=True unless given, as cffi: a '.abi3.so' module
     kwds = _abi3.extension_kwds(ffi, kwds, default=True)
+    if getattr(ffi, "_windows_unicode", None):
+        ffi._apply_windows_unicode(kwds)  # (kwds is a copy already)
     if kwds.get("py_limited_api"):
         _abi3.tag_abi3_wheels(dist)
     allsources = ["$PLACEHOLDER"]

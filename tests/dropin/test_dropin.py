@@ -169,3 +169,20 @@ def test_setup_requires_cffi_is_met_by_rcffi(tmp_path):
     out = subprocess.run([str(py), "-c", "import apidemo; print(apidemo.compute('a'))"], cwd=str(proj),
                          env=clean_env(), capture_output=True, text=True)
     assert out.stdout.split() == [str(ord("a"))], out.stderr
+
+
+def test_shared_submodules_are_attributes_before_any_import():
+    # a real `cffi` has `cffi.model`, `cffi.error`, ... as attributes as soon
+    # as it is imported; rcffi's and drop-in mode's resolve them on first use
+    import sys
+
+    code = textwrap.dedent("""
+        import json, sys, rcffi
+        out = {"rcffi": [rcffi.error.CDefError is rcffi.CDefError, rcffi.model.__name__, rcffi.verifier.__name__]}
+        rcffi.install_as_cffi()
+        import cffi
+        out["cffi"] = [cffi.model is sys.modules["cffi.model"], cffi.ffiplatform.__name__, hasattr(cffi, "nope")]
+        print(json.dumps(out))
+    """)
+    info = probe(sys.executable, clean_env(), code)
+    assert info == {"rcffi": [True, "rcffi.model", "rcffi.verifier"], "cffi": [True, "rcffi.ffiplatform", False]}
