@@ -143,8 +143,14 @@ impl GlobalVar {
     /// `T *` to its first item, for an open array `T x[]`.
     fn items<'py>(&self, py: Python<'py>, array: &Py<CType>, addr: *mut u8) -> PyResult<Bound<'py, PyAny>> {
         let items_ct = crate::convert::open_array_pointer(py, array.get())?;
-        // SAFETY: the global array's address, as a pointer to its items.
-        unsafe { cdata::wrap(py, cdata::new_cdata(py, &items_ct, addr, Owner::Borrowed)) }
+        // SAFETY: the global array's address, as a pointer to its items; a
+        // library's keeps the library mapped through its symbol's cdata.
+        unsafe {
+            match &self.place {
+                Place::Symbol { ptr, .. } => cdata::wrap(py, cdata::new_view(py, &items_ct, addr, ptr.as_ptr())),
+                Place::Getter(_) => cdata::wrap(py, cdata::new_cdata(py, &items_ct, addr, Owner::Borrowed)),
+            }
+        }
     }
 
     /// `ffi.addressof(lib, name)`: a compiled module's global gives a new

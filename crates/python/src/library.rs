@@ -3,6 +3,7 @@
 
 use std::ffi::{c_void, CStr, CString};
 use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex};
 
 use cdecl::{ConstValue, DeclKind};
 use pyo3::exceptions::{PyAttributeError, PyKeyError, PyOSError, PyValueError};
@@ -17,8 +18,63 @@ use crate::state::arena;
 
 #[pyclass(frozen, module = "_cffi_backend", name = "Library")]
 pub struct Library {
-    handle: AtomicPtr<c_void>,
+    handle: Arc<Handle>,
     name: String,
+}
+
+/// The `dlopen()` handle of a library, shared by its `Library` and by every
+/// cdata fetched from it (its functions, its globals' addresses: each holds
+/// a `LibraryUse` as its owner, and views of those hold them). `ffi.dlclose()`
+/// closes the library for lookups at once, but the real `dlclose()` waits
+/// until no such cdata is left: a function kept in a variable, a call in
+/// progress in another thread, a pointer to a global would otherwise jump
+/// into or read unmapped memory (cffi crashes there).
+pub struct Handle {
+    /// NULL once `ffi.dlclose()` was asked for: no more lookups.
+    open: AtomicPtr<c_void>,
+    users: Mutex<Users>,
+}
+
+struct Users {
+    /// Live `LibraryUse`s.
+    count: usize,
+    /// The handle whose `dlclose()` waits for `count` to reach 0 (0: none).
+    pending: usize,
+}
+
+impl Handle {
+    fn new(h: *mut c_void) -> Arc<Handle> {
+        Arc::new(Handle { open: AtomicPtr::new(h), users: Mutex::new(Users { count: 0, pending: 0 }) })
+    }
+
+    fn users(&self) -> std::sync::MutexGuard<'_, Users> {
+        self.users.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// One cdata's claim on a library's code and data (see `Handle`).
+pub struct LibraryUse(Arc<Handle>);
+
+impl LibraryUse {
+    fn new(handle: &Arc<Handle>) -> LibraryUse {
+        handle.users().count += 1;
+        LibraryUse(handle.clone())
+    }
+}
+
+impl Drop for LibraryUse {
+    fn drop(&mut self) {
+        let pending = {
+            let mut u = self.0.users();
+            u.count -= 1;
+            if u.count == 0 { std::mem::replace(&mut u.pending, 0) } else { 0 }
+        };
+        if pending != 0 {
+            // SAFETY: the handle from dlopen, whose dlclose() was asked for
+            // once and deferred until now; taken out of `pending` above.
+            unsafe { libc::dlclose(pending as *mut c_void) };
+        }
+    }
 }
 
 fn dlerror_text() -> String {
@@ -42,7 +98,7 @@ pub enum Missing {
 
 impl Library {
     pub fn symbol_for(&self, name: &str, missing: Missing) -> PyResult<*mut c_void> {
-        let h = self.handle.load(Ordering::Acquire);
+        let h = self.handle.open.load(Ordering::Acquire);
         if h.is_null() {
             return Err(PyValueError::new_err(format!("library '{}' has already been closed", self.name)));
         }
@@ -74,18 +130,39 @@ impl Library {
         Ok(p)
     }
 
-    /// `dlclose()`; closing twice is harmless, as in cffi.
+    /// `dlclose()`; closing twice is harmless, as in cffi. While cdata
+    /// fetched from the library live, the real `dlclose()` waits for the
+    /// last of them (see `Handle`).
     pub fn close_handle(&self) {
-        let h = self.handle.swap(std::ptr::null_mut(), Ordering::AcqRel);
-        if !h.is_null() {
-            // SAFETY: handle from dlopen, closed once (swapped out above).
+        let h = self.handle.open.swap(std::ptr::null_mut(), Ordering::AcqRel);
+        if h.is_null() {
+            return;
+        }
+        let now = {
+            let mut u = self.handle.users();
+            if u.count == 0 {
+                true
+            } else {
+                u.pending = h as usize;
+                false
+            }
+        };
+        if now {
+            // SAFETY: handle from dlopen, closed once (swapped out above),
+            // and no cdata fetched from it is left.
             unsafe { libc::dlclose(h) };
         }
     }
 
+    /// The owner of a cdata at `addr`, fetched from this library: it keeps
+    /// the library's code and data mapped while it lives.
+    fn symbol_owner(&self) -> Owner {
+        Owner::Symbol { _library: LibraryUse::new(&self.handle) }
+    }
+
     /// Whether `dlclose()` was not called yet.
     pub fn is_open(&self) -> bool {
-        !self.handle.load(Ordering::Acquire).is_null()
+        !self.handle.open.load(Ordering::Acquire).is_null()
     }
 
     /// The error for a use after `ffi.dlclose()` (cffi's words differ for
@@ -110,7 +187,7 @@ impl Library {
         let ct = ctype_for(py, ptr_ty)?;
         crate::call::check_callable(py, &ct)?;
         // SAFETY: a function address from dlsym.
-        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, Owner::Borrowed)) }
+        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, self.symbol_owner())) }
     }
 
     /// `_lib_variable` with the given error for a missing symbol.
@@ -123,7 +200,7 @@ impl Library {
         let ptr_ty = arena().pointer(ty);
         let ct = ctype_for(py, ptr_ty)?;
         // SAFETY: a data address from dlsym.
-        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, Owner::Borrowed)) }
+        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, self.symbol_owner())) }
     }
 }
 
@@ -145,7 +222,7 @@ impl Library {
                 dlerror_text()
             )));
         }
-        Ok(Library { handle: AtomicPtr::new(h), name: path.unwrap_or("<None>").to_string() })
+        Ok(Library { handle: Handle::new(h), name: path.unwrap_or("<None>").to_string() })
     }
 
     #[staticmethod]
@@ -154,7 +231,7 @@ impl Library {
         if cd.ptr.is_null() {
             return Err(PyOSError::new_err("cannot call dlopen() on a NULL handle"));
         }
-        Ok(Library { handle: AtomicPtr::new(cd.ptr as *mut c_void), name: format!("{:#x}", cd.ptr as usize) })
+        Ok(Library { handle: Handle::new(cd.ptr as *mut c_void), name: format!("{:#x}", cd.ptr as usize) })
     }
 
     fn close(&self) {
@@ -169,7 +246,7 @@ impl Library {
     }
 
     fn check_open(&self, attr: &str) -> PyResult<()> {
-        if self.handle.load(Ordering::Acquire).is_null() {
+        if self.handle.open.load(Ordering::Acquire).is_null() {
             let _ = attr;
             return Err(PyValueError::new_err(format!("library '{}' has already been closed", self.name)));
         }

@@ -12,7 +12,7 @@ use crate::cdata::{self, Owner};
 use crate::convert;
 use crate::ctype::{CType, Kind};
 
-#[pyclass(module = "_cffi_backend", name = "buffer")]
+#[pyclass(weakref, module = "_cffi_backend", name = "buffer")]
 pub struct Buffer {
     ptr: *mut u8,
     size: usize,
@@ -114,11 +114,13 @@ impl Buffer {
         let (a, b, is_slice) = self.range(key, true)?;
         let data = buffer_bytes(py, value)?;
         if data.len() != b - a {
-            return Err(PyValueError::new_err(if is_slice {
-                "right operand length must match slice length".to_string()
+            // cffi: a slice of the wrong length is a ValueError, an item
+            // that is not one byte a TypeError
+            return Err(if is_slice {
+                PyValueError::new_err("right operand length must match slice length")
             } else {
-                "buffer item must be a bytes of length 1".to_string()
-            }));
+                PyTypeError::new_err(format!("must assign a bytes of length 1, not {}", value.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string())))
+            });
         }
         // SAFETY: in bounds of the kept-alive memory.
         unsafe { std::ptr::copy(data.as_ptr(), self.ptr.add(a), data.len()) };
@@ -205,7 +207,8 @@ fn buffer_bytes(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
 
 pub fn from_buffer<'py>(py: Python<'py>, ct: &Py<CType>, obj: &Bound<'py, PyAny>, require_writable: bool) -> PyResult<Bound<'py, PyAny>> {
     let c = ct.get();
-    if !matches!(c.kind, Kind::Array | Kind::Pointer) {
+    // a function pointer is no pointer to data here (cffi's kinds differ)
+    if !matches!(c.kind, Kind::Array | Kind::Pointer) || c.is_function_pointer() {
         return Err(PyTypeError::new_err(format!("expected a pointer or array ctype, got '{}'", c.cname)));
     }
     if obj.is_instance_of::<PyString>() {

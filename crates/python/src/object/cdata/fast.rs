@@ -143,7 +143,7 @@ unsafe fn item_at(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<(&
         Kind::Array if i >= 0 && (i as isize) < c.length => {}
         // C's memory, or item 0 of `ffi.new()` memory: nothing to check
         // (other pointers into a root's memory stay inside it: extent.rs)
-        Kind::Pointer if !c.ptr.is_null() && (matches!(c.owner, Owner::Borrowed) || (i == 0 && c.owner.allocated())) => {}
+        Kind::Pointer if !c.ptr.is_null() && (matches!(c.owner, Owner::Borrowed | Owner::Symbol { .. }) || (i == 0 && c.owner.allocated())) => {}
         _ => return None,
     }
     let item_obj = ct.item();

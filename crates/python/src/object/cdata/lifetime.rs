@@ -44,7 +44,9 @@ pub unsafe fn memory_root(obj: *mut ffi::PyObject) -> Option<*mut ffi::PyObject>
     }
     match &c.owner {
         Owner::View { hold, .. } => Some(hold.root()),
-        owner if owner.is_root() => Some(obj),
+        // a library's function or global: not released, but held as a
+        // root so that views keep the library mapped (library.rs)
+        owner if owner.is_root() || matches!(owner, Owner::Symbol { .. }) => Some(obj),
         _ => None,
     }
 }}
@@ -292,7 +294,7 @@ pub(crate) unsafe fn give_back(py: Python<'_>, obj: *mut CDataObject) { unsafe {
         }
         // Nothing of their own to give back: a view's hold (or a handle's
         // object) goes when the caller drops the owner with the cdata.
-        other @ (Owner::View { .. } | Owner::Borrowed | Owner::Handle(_) | Owner::Callback(_) | Owner::Released | Owner::ReleasedBuffer) => {
+        other @ (Owner::View { .. } | Owner::Borrowed | Owner::Symbol { .. } | Owner::Handle(_) | Owner::Callback(_) | Owner::Released | Owner::ReleasedBuffer) => {
             (*obj).owner = other
         }
     }

@@ -70,6 +70,10 @@ pub enum Owner {
     Buffer(Box<ffi::Py_buffer>),
     /// `ffi.callback(...)`: the closure and its Python callable.
     Callback(Box<dyn CallbackOwner>),
+    /// A function or global fetched from a `dlopen()`ed library: keeps the
+    /// library mapped after `ffi.dlclose()` while it lives (library.rs).
+    /// Views of it hold it as they hold a root.
+    Symbol { _library: crate::library::LibraryUse },
     /// Given back (after `ffi.release()`).
     Released,
     /// A given-back `ffi.from_buffer()` cdata (its repr says so).
@@ -524,7 +528,7 @@ pub fn room_at(py: Python<'_>, c: &CDataObject, addr: *const u8) -> Room {
                 _ => Room::Unchecked,
             };
         }
-        Owner::Borrowed => return Room::Unchecked,
+        Owner::Borrowed | Owner::Symbol { .. } => return Room::Unchecked,
         _ => return Room::Own,
     };
     let addr = addr as usize;

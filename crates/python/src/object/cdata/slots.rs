@@ -393,7 +393,9 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
         return Err(null_deref(ct));
     }
     let item = ct.item().get();
-    if item.kind == Kind::Array && item.length.is_none() {
+    // a slice is an array of the items: as cffi's array type, none of an
+    // unknown size (`void`, an open array)
+    if item.kind == Kind::Void || (item.kind == Kind::Array && item.length.is_none()) {
         return Err(PyValueError::new_err(format!("array item of unknown size: '{}'", item.cname)));
     }
     let item_size = item.size(py)?;
