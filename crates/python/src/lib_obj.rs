@@ -616,8 +616,10 @@ fn _lib_set_hook(lib: &Bound<'_, Lib>, hook: Py<PyAny>) {
 /// forgotten (using a name again says the library is closed).
 #[pyfunction]
 fn _lib_close(py: Python<'_>, lib: &Bound<'_, Lib>) -> PyResult<()> {
+    // a compiled module's `lib` was not dlopen()ed: nothing to close, as
+    // in cffi (its functions keep working)
     let LibSource::Dlopen { library, .. } = &lib.get().source else {
-        return Err(PyTypeError::new_err("dlclose() takes a library returned by ffi.dlopen()"));
+        return Ok(());
     };
     library.get().close_handle();
     lib.get().cache.bind(py).clear();
