@@ -130,3 +130,28 @@ def test_slice_with_huge_bounds_is_an_index_error(ffi):
     p = ffi.cast("int *", 0)
     with pytest.raises(IndexError):
         p[-(2**62):2**62]
+
+
+def test_fields_through_a_struct_pointer_past_the_block_are_refused(ffi):
+    ffi.cdef("struct fx { int a; double b; char c[4]; }; struct fv { int n; int d[]; };")
+    q = ffi.new("struct fx *") + 1
+    with pytest.raises(IndexError, match=r"field 'b' of cdata 'struct fx \*' is outside the memory it points into \(8 bytes at offset 32 of 24\)"):
+        q.b
+    with pytest.raises(IndexError, match="field 'a'"):
+        q.a = 1          # an exact int: the fast store path
+    with pytest.raises(IndexError, match="field 'c'"):
+        q.c
+    # a struct pointer over a buffer too small for it: only the fields
+    # inside the buffer are usable
+    small = ffi.from_buffer("struct fx *", bytearray(6))
+    small.a = 5
+    assert small.a == 5
+    with pytest.raises(IndexError, match="field 'b'"):
+        small.b = 1.5
+    with pytest.raises(IndexError, match="field 'n'"):
+        ffi.from_buffer("struct fv *", bytearray(2)).n
+    # inside an array of structs: every element's fields work
+    arr = ffi.new("struct fx[3]")
+    last = arr + 2
+    last.b = 2.5
+    assert arr[2].b == 2.5 and (arr + 1).a == 0

@@ -67,7 +67,6 @@ impl Buffer {
     fn py_new(py: Python<'_>, cdata: &Bound<'_, PyAny>, size: isize) -> PyResult<Self> {
         let cd = cdata::as_cdata(py, cdata).ok_or_else(|| crate::errors::not_a_cdata_argument("buffer", cdata))?;
         let ct = cd.ctype();
-        let explicit = size >= 0;
         let known = if size >= 0 { Some(size as usize) } else { cdata::var_byte_size(py, cd) };
         let size = match (ct.kind, known) {
             (Kind::Array | Kind::Pointer, Some(n)) => n,
@@ -77,26 +76,19 @@ impl Buffer {
             })?,
             _ => return Err(PyTypeError::new_err(format!("expected a pointer or array cdata, got '{}'", ct.cname))),
         };
-        if explicit {
-            if let Some(owned) = owned_bytes(py, cd) {
-                if size > owned {
-                    let msg = std::ffi::CString::new(format!(
-                        "ffi.buffer(cdata, bytes): creating a buffer of {size} bytes over a cdata that owns only {owned} bytes.  This will crash if you access the extra memory"
-                    ))
-                    .unwrap_or_default();
-                    // SAFETY: GIL held; a warning may turn into an exception.
-                    if unsafe { ffi::PyErr_WarnEx(ffi::PyExc_UserWarning, msg.as_ptr(), 1) } == -1 {
-                        return Err(PyErr::fetch(py));
-                    }
-                }
-            }
-        }
         if cd.ptr.is_null() && size > 0 {
             return Err(if cd.is_released() {
                 cdata::lifetime::released_error(ct)
             } else {
                 pyo3::exceptions::PyRuntimeError::new_err(format!("cannot make a buffer of {size} bytes at NULL (cdata '{}')", ct.cname))
             });
+        }
+        // a buffer (and every memoryview of it) reads and writes its bytes
+        // unchecked: it must not leave memory rcffi knows the extent of.
+        // cffi only warns ("This will crash if you access the extra
+        // memory"), and only for a cdata that owns its memory.
+        if size > 0 {
+            cdata::extent::check_size(py, cd, size, "ffi.buffer")?;
         }
         Ok(Buffer { ptr: cd.ptr, size, _hold: cdata::MemoryHold::on_any(py, cdata) })
     }
@@ -152,21 +144,6 @@ impl Buffer {
     }}
 
     unsafe fn __releasebuffer__(&self, _view: *mut ffi::Py_buffer) {}
-}
-
-/// How many bytes a cdata owns (from `ffi.new()`), if it owns any.
-fn owned_bytes(py: Python<'_>, cd: &cdata::CDataObject) -> Option<usize> {
-    // as cffi, only what owns its memory warns (`ffi.new()` results and an
-    // allocator's struct pointer), not a view into it nor an allocator's
-    // other results (in cffi, ffi.gc() objects)
-    match &cd.owner {
-        Owner::Malloc { size } => Some(*size),
-        Owner::Custom { size, .. } if cd.ctype().is_record_ptr() => Some(*size),
-        Owner::View { .. } if cdata::lifetime::is_owning_item(cd) => {
-            cdata::var_byte_size(py, cd).or_else(|| cd.ctype().size_opt(py))
-        }
-        _ => None,
-    }
 }
 
 /// A contiguous view of any buffer-protocol object, whatever its item

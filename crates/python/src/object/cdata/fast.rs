@@ -40,6 +40,13 @@ unsafe fn plain_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Opti
     if field.bitsize >= 0 {
         return None;
     }
+    // outside the memory it points into (`(p + 1).x` of `ffi.new()`
+    // memory, a struct pointer over a too small `from_buffer`): the
+    // general path raises
+    let len = field.ctype.get().size_opt_if_known()?;
+    if super::extent::inside_fast(c, (c.ptr as usize).wrapping_add(field.offset), len) != Some(true) {
+        return None;
+    }
     // SAFETY (of the lifetime): the field lives in the record info of a
     // ctype that `slf` keeps alive for the duration of the slot call.
     Some((&*(field as *const FieldInfo), c.ptr))
