@@ -155,3 +155,12 @@ def test_fields_through_a_struct_pointer_past_the_block_are_refused(ffi):
     last = arr + 2
     last.b = 2.5
     assert arr[2].b == 2.5 and (arr + 1).a == 0
+
+
+def test_a_packed_bit_field_whose_unit_overhangs_the_struct_is_usable(ffi):
+    # the 8-byte unit of `b` starts at offset 1 of a 7-byte struct: only
+    # the 5 bytes its 40 bits span are touched, and they are inside
+    ffi.cdef("struct pk { char x; int a:5; long long b:40; short c:3; };", packed=True)
+    s = ffi.new("struct pk *")
+    s.a, s.b, s.c = -5, 2**39 - 1, -2
+    assert (ffi.sizeof("struct pk"), s.a, s.b, s.c) == (7, -5, 2**39 - 1, -2)

@@ -213,9 +213,16 @@ unsafe fn setattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut 
 /// inside the memory `c` points into (when rcffi knows it): `(p + 1).x` of
 /// `ffi.new()` memory, a struct pointer over a too small `from_buffer`.
 /// cffi reads and writes there unchecked. A flexible array member counts
-/// as empty here: its items are checked when indexed.
+/// as empty here: its items are checked when indexed; a bit field is the
+/// bytes its bits span (in a packed struct its type's unit may not fit).
 fn check_field_extent(py: Python<'_>, c: &CDataObject, field: &crate::ctype::FieldInfo, base: *mut u8) -> PyResult<()> {
-    let len = if field.is_empty_array() { 0 } else { field.ctype.get().size_opt(py).unwrap_or(0) };
+    let len = if field.bitsize >= 0 {
+        convert::record::bit_span_bytes(field)
+    } else if field.is_empty_array() {
+        0
+    } else {
+        field.ctype.get().size_opt(py).unwrap_or(0)
+    };
     super::extent::check(py, c, base.wrapping_add(field.offset), len, &|| format!("field '{}'", field.name))
 }
 
