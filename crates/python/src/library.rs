@@ -2,14 +2,14 @@
 //! `Lib` objects (functions, global variables, constants).
 
 use std::ffi::{c_void, CStr, CString};
-use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use cdecl::{ConstValue, DeclKind};
 use pyo3::exceptions::{PyAttributeError, PyKeyError, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
+use crate::cdata::symbol::{Handle, LibraryUse};
 use crate::cdata::{self, Owner};
 use crate::ctype::ctype_for;
 use crate::errors;
@@ -20,61 +20,6 @@ use crate::state::arena;
 pub struct Library {
     handle: Arc<Handle>,
     name: String,
-}
-
-/// The `dlopen()` handle of a library, shared by its `Library` and by every
-/// cdata fetched from it (its functions, its globals' addresses: each holds
-/// a `LibraryUse` as its owner, and views of those hold them). `ffi.dlclose()`
-/// closes the library for lookups at once, but the real `dlclose()` waits
-/// until no such cdata is left: a function kept in a variable, a call in
-/// progress in another thread, a pointer to a global would otherwise jump
-/// into or read unmapped memory (cffi crashes there).
-pub struct Handle {
-    /// NULL once `ffi.dlclose()` was asked for: no more lookups.
-    open: AtomicPtr<c_void>,
-    users: Mutex<Users>,
-}
-
-struct Users {
-    /// Live `LibraryUse`s.
-    count: usize,
-    /// The handle whose `dlclose()` waits for `count` to reach 0 (0: none).
-    pending: usize,
-}
-
-impl Handle {
-    fn new(h: *mut c_void) -> Arc<Handle> {
-        Arc::new(Handle { open: AtomicPtr::new(h), users: Mutex::new(Users { count: 0, pending: 0 }) })
-    }
-
-    fn users(&self) -> std::sync::MutexGuard<'_, Users> {
-        self.users.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// One cdata's claim on a library's code and data (see `Handle`).
-pub struct LibraryUse(Arc<Handle>);
-
-impl LibraryUse {
-    fn new(handle: &Arc<Handle>) -> LibraryUse {
-        handle.users().count += 1;
-        LibraryUse(handle.clone())
-    }
-}
-
-impl Drop for LibraryUse {
-    fn drop(&mut self) {
-        let pending = {
-            let mut u = self.0.users();
-            u.count -= 1;
-            if u.count == 0 { std::mem::replace(&mut u.pending, 0) } else { 0 }
-        };
-        if pending != 0 {
-            // SAFETY: the handle from dlopen, whose dlclose() was asked for
-            // once and deferred until now; taken out of `pending` above.
-            unsafe { libc::dlclose(pending as *mut c_void) };
-        }
-    }
 }
 
 fn dlerror_text() -> String {
@@ -98,7 +43,7 @@ pub enum Missing {
 
 impl Library {
     pub fn symbol_for(&self, name: &str, missing: Missing) -> PyResult<*mut c_void> {
-        let h = self.handle.open.load(Ordering::Acquire);
+        let h = self.handle.get();
         if h.is_null() {
             return Err(PyValueError::new_err(format!("library '{}' has already been closed", self.name)));
         }
@@ -134,24 +79,7 @@ impl Library {
     /// fetched from the library live, the real `dlclose()` waits for the
     /// last of them (see `Handle`).
     pub fn close_handle(&self) {
-        let h = self.handle.open.swap(std::ptr::null_mut(), Ordering::AcqRel);
-        if h.is_null() {
-            return;
-        }
-        let now = {
-            let mut u = self.handle.users();
-            if u.count == 0 {
-                true
-            } else {
-                u.pending = h as usize;
-                false
-            }
-        };
-        if now {
-            // SAFETY: handle from dlopen, closed once (swapped out above),
-            // and no cdata fetched from it is left.
-            unsafe { libc::dlclose(h) };
-        }
+        self.handle.close();
     }
 
     /// The owner of a cdata at `addr`, fetched from this library: it keeps
@@ -162,7 +90,7 @@ impl Library {
 
     /// Whether `dlclose()` was not called yet.
     pub fn is_open(&self) -> bool {
-        !self.handle.open.load(Ordering::Acquire).is_null()
+        !self.handle.get().is_null()
     }
 
     /// The error for a use after `ffi.dlclose()` (cffi's words differ for
@@ -246,7 +174,7 @@ impl Library {
     }
 
     fn check_open(&self, attr: &str) -> PyResult<()> {
-        if self.handle.open.load(Ordering::Acquire).is_null() {
+        if self.handle.get().is_null() {
             let _ = attr;
             return Err(PyValueError::new_err(format!("library '{}' has already been closed", self.name)));
         }

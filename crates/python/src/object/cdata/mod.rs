@@ -10,6 +10,7 @@ pub mod lifetime;
 pub mod extent;
 pub mod handles;
 pub mod new;
+pub mod symbol;
 
 pub use lifetime::{FewHolds, Holds, MemoryHold};
 
@@ -73,7 +74,7 @@ pub enum Owner {
     /// A function or global fetched from a `dlopen()`ed library: keeps the
     /// library mapped after `ffi.dlclose()` while it lives (library.rs).
     /// Views of it hold it as they hold a root.
-    Symbol { _library: crate::library::LibraryUse },
+    Symbol { _library: symbol::LibraryUse },
     /// Given back (after `ffi.release()`).
     Released,
     /// A given-back `ffi.from_buffer()` cdata (its repr says so).
