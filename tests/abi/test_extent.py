@@ -164,3 +164,19 @@ def test_a_packed_bit_field_whose_unit_overhangs_the_struct_is_usable(ffi):
     s = ffi.new("struct pk *")
     s.a, s.b, s.c = -5, 2**39 - 1, -2
     assert (ffi.sizeof("struct pk"), s.a, s.b, s.c) == (7, -5, 2**39 - 1, -2)
+
+
+def test_structs_from_unpack_keep_the_memory_they_show(ffi):
+    # as items and slices do: the bytearray stays exported, so it cannot
+    # move while a struct from ffi.unpack shows it
+    ffi.cdef("struct up { int a; int b; };")
+    ba = bytearray(32)
+    p = ffi.from_buffer("struct up[]", ba)
+    items = ffi.unpack(p, 4)
+    ffi.release(p)
+    with pytest.raises(BufferError):
+        ba.extend(b"x" * 100000)
+    items[3].b = 7
+    assert ba[28] == 7
+    del items
+    ba.extend(b"x" * 100000)   # free again

@@ -105,8 +105,10 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
                 }
                 let size = ic.size(py)?;
                 let list = PyList::empty(py);
+                // records and arrays come back as views, holding the
+                // memory of `obj` as its items and slices do
                 for i in 0..n {
-                    list.append(convert::read(py, item, cd.ptr.add(i * size))?)?;
+                    list.append(convert::read_in(py, item, cd.ptr.add(i * size), obj.as_ptr())?)?;
                 }
                 Ok(list.into_any())
             }

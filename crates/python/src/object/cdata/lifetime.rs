@@ -45,7 +45,7 @@ pub unsafe fn memory_root(obj: *mut ffi::PyObject) -> Option<*mut ffi::PyObject>
     match &c.owner {
         Owner::View { hold, .. } => Some(hold.root()),
         // a library's function or global: not released, but held as a
-        // root so that views keep the library mapped (library.rs)
+        // root so that views keep the library mapped (symbol.rs)
         owner if owner.is_root() || matches!(owner, Owner::Symbol { .. }) => Some(obj),
         _ => None,
     }

@@ -72,7 +72,7 @@ pub enum Owner {
     /// `ffi.callback(...)`: the closure and its Python callable.
     Callback(Box<dyn CallbackOwner>),
     /// A function or global fetched from a `dlopen()`ed library: keeps the
-    /// library mapped after `ffi.dlclose()` while it lives (library.rs).
+    /// library mapped after `ffi.dlclose()` while it lives (symbol.rs).
     /// Views of it hold it as they hold a root.
     Symbol { _library: symbol::LibraryUse },
     /// Given back (after `ffi.release()`).
