@@ -90,7 +90,9 @@ impl Buffer {
         if size > 0 {
             cdata::extent::check_size(py, cd, size, "ffi.buffer")?;
         }
-        Ok(Buffer { ptr: cd.ptr, size, _hold: cdata::MemoryHold::on_any(py, cdata) })
+        // SAFETY: `cdata` is a live cdata (checked above); GIL held.
+        let hold = unsafe { cdata::MemoryHold::for_view(cdata.as_ptr()) };
+        Ok(Buffer { ptr: cd.ptr, size, _hold: hold })
     }
 
     fn __len__(&self) -> usize {

@@ -558,7 +558,7 @@ pub unsafe fn new_item_view(py: Python<'_>, ctype: &Py<CType>, addr: *mut u8, ro
 /// `parent` is a live cdata; `addr` lies in its memory (or is a pointer
 /// value read from it, for which no hold is taken: use `new_cdata`).
 pub unsafe fn new_view(py: Python<'_>, ctype: &Py<CType>, addr: *mut u8, parent: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
-    let owner = match MemoryHold::on(parent) {
+    let owner = match MemoryHold::for_view(parent) {
         Some(hold) => Owner::View { hold, item: false },
         None => Owner::Borrowed,
     };
