@@ -259,21 +259,34 @@ class FFI(_rcffi.FFIBase):
         return callback_decorator_wrap(python_callable)
 
     def init_once(self, func, tag):
-        # Read _init_once_cache[tag], which is either (False, lock) if
-        # we're calling the function now in some thread, or (True, result).
+        # Read _init_once_cache[tag], which is either (False, lock, running)
+        # if we're calling the function now in some thread, or (True, result).
+        # `running` names the thread calling it: the same thread asking for
+        # the same tag again (from inside `func`) would wait for itself
+        # forever (cffi hangs there); it gets a RuntimeError instead.
         try:
             x = self._init_once_cache[tag]
         except KeyError:
             import threading
 
-            x = self._init_once_cache.setdefault(tag, (False, threading.Lock()))
+            x = self._init_once_cache.setdefault(tag, (False, threading.Lock(), [None]))
         if x[0]:
             return x[1]
+        import threading
+
+        me = threading.get_ident()
+        if x[2][0] == me:
+            raise RuntimeError("ffi.init_once(): the function for tag %r called ffi.init_once() "
+                               "with the same tag again, while it was still running" % (tag,))
         with x[1]:
             x = self._init_once_cache[tag]
             if x[0]:
                 return x[1]
-            result = func()
+            x[2][0] = me
+            try:
+                result = func()
+            finally:
+                x[2][0] = None
             self._init_once_cache[tag] = (True, result)
         return result
 

@@ -444,3 +444,25 @@ def test_stdcall_is_the_default_convention_here(ffi):
     assert ffi.typeof(cb2) is ffi.typeof(cb1)
     assert "__stdcall" not in str(ffi.typeof(cb2))
     assert cb2(5) == 15
+
+
+def test_a_struct_argument_kept_after_the_callback_returns_stays_valid(ffi_mod, ffi, lib):
+    if ffi_mod.__name__ != "rcffi":
+        pytest.skip("cffi's struct argument points into libffi's argument space, reused after the call")
+    # libffi's argument space is gone once the callback returns; the
+    # callback's struct (and views of it) must not point there
+    kept = []
+
+    @ffi.callback("int(struct tl_pair)")
+    def cb(p):
+        kept.append(p)
+        kept.append(p.a)
+        kept.append(ffi.addressof(p, "b"))
+        return p.a + p.b
+
+    assert lib.tl_apply_pair(cb, 3, 4) == 7
+    assert lib.tl_apply_pair(cb, 10, 20) == 30   # reuses the argument space
+    first, a, pb = kept[:3]
+    assert (first.a, first.b, a, pb[0]) == (3, 4, 3, 4)
+    first.a = 99                                   # its own memory
+    assert first.a == 99 and kept[3].a == 10

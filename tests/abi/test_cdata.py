@@ -587,9 +587,19 @@ def test_buffer_explicit_size(ffi):
     assert bytes(ffi.buffer(ffi.new("char[]", b"hello"), 3)) == b"hel"
 
 
-def test_buffer_larger_than_owned_memory_warns(ffi):
-    with pytest.warns(UserWarning, match="creating a buffer of 100 bytes over a cdata that owns only 8 bytes"):
+@pytest.mark.skipif(cffi_impl.__name__ != "rcffi", reason="cffi only warns, then reads past the block")
+def test_buffer_larger_than_owned_memory_is_refused(ffi):
+    ffi.cdef("struct s { int a; int b; };")
+    # cffi warns ("This will crash if you access the extra memory") and
+    # makes the buffer; a buffer's bytes are read and written unchecked
+    with pytest.raises(ValueError, match=r"ffi.buffer\(\): 100 bytes do not fit in the memory cdata 'int\[\]' points into \(8 bytes\)"):
         ffi.buffer(ffi.new("int[]", [1, 2]), 100)
+    with pytest.raises(ValueError, match=r"8 bytes do not fit in the memory cdata 'struct s \*' points into \(0 bytes\)"):
+        ffi.buffer(ffi.new("struct s *") + 1)
+    with pytest.raises(ValueError, match=r"8 bytes do not fit in the memory cdata 'char\[\]' points into \(2 bytes\)"):
+        ffi.buffer(ffi.from_buffer(bytearray(2)), 8)
+    p = ffi.new("int[4]")
+    assert len(ffi.buffer(p + 1, 12)) == 12
 
 
 def test_buffer_indexing_and_slicing_give_bytes(ffi):

@@ -130,3 +130,53 @@ def test_slice_with_huge_bounds_is_an_index_error(ffi):
     p = ffi.cast("int *", 0)
     with pytest.raises(IndexError):
         p[-(2**62):2**62]
+
+
+def test_fields_through_a_struct_pointer_past_the_block_are_refused(ffi):
+    ffi.cdef("struct fx { int a; double b; char c[4]; }; struct fv { int n; int d[]; };")
+    q = ffi.new("struct fx *") + 1
+    with pytest.raises(IndexError, match=r"field 'b' of cdata 'struct fx \*' is outside the memory it points into \(8 bytes at offset 32 of 24\)"):
+        q.b
+    with pytest.raises(IndexError, match="field 'a'"):
+        q.a = 1          # an exact int: the fast store path
+    with pytest.raises(IndexError, match="field 'c'"):
+        q.c
+    # a struct pointer over a buffer too small for it: only the fields
+    # inside the buffer are usable
+    small = ffi.from_buffer("struct fx *", bytearray(6))
+    small.a = 5
+    assert small.a == 5
+    with pytest.raises(IndexError, match="field 'b'"):
+        small.b = 1.5
+    with pytest.raises(IndexError, match="field 'n'"):
+        ffi.from_buffer("struct fv *", bytearray(2)).n
+    # inside an array of structs: every element's fields work
+    arr = ffi.new("struct fx[3]")
+    last = arr + 2
+    last.b = 2.5
+    assert arr[2].b == 2.5 and (arr + 1).a == 0
+
+
+def test_a_packed_bit_field_whose_unit_overhangs_the_struct_is_usable(ffi):
+    # the 8-byte unit of `b` starts at offset 1 of a 7-byte struct: only
+    # the 5 bytes its 40 bits span are touched, and they are inside
+    ffi.cdef("struct pk { char x; int a:5; long long b:40; short c:3; };", packed=True)
+    s = ffi.new("struct pk *")
+    s.a, s.b, s.c = -5, 2**39 - 1, -2
+    assert (ffi.sizeof("struct pk"), s.a, s.b, s.c) == (7, -5, 2**39 - 1, -2)
+
+
+def test_structs_from_unpack_keep_the_memory_they_show(ffi):
+    # as items and slices do: the bytearray stays exported, so it cannot
+    # move while a struct from ffi.unpack shows it
+    ffi.cdef("struct up { int a; int b; };")
+    ba = bytearray(32)
+    p = ffi.from_buffer("struct up[]", ba)
+    items = ffi.unpack(p, 4)
+    ffi.release(p)
+    with pytest.raises(BufferError):
+        ba.extend(b"x" * 100000)
+    items[3].b = 7
+    assert ba[28] == 7
+    del items
+    ba.extend(b"x" * 100000)   # free again

@@ -103,3 +103,61 @@ def test_struct_too_large_to_pass_by_value_is_refused(ffi):
         ffi.callback("void(struct big)", lambda s: None)
     ffi.callback("void(struct fine)", lambda s: None)  # 4 KB is fine
     assert lib.abs(-3) == 3
+
+
+@pytest.mark.parametrize("replace_with", ["\x00", "a\x00b", "*\x00"])
+def test_getctype_replace_with_a_nul_is_a_value_error(ffi, replace_with):
+    # cffi takes it as a C string; a NUL would silently cut the name short
+    with pytest.raises(ValueError, match="embedded null character"):
+        ffi.getctype("int", replace_with)
+    assert ffi.getctype("int", "*") == "int *"
+
+
+def test_buffer_item_of_the_wrong_length_is_a_type_error(ffi):
+    b = ffi.buffer(ffi.new("char[4]", b"abc"))
+    with pytest.raises(TypeError, match="must assign a bytes of length 1"):
+        b[0] = b"xy"
+    with pytest.raises(TypeError, match="must assign a bytes of length 1"):
+        b[1] = b""
+    with pytest.raises(ValueError, match="right operand length must match slice length"):
+        b[0:2] = b"x"
+    b[0] = b"z"
+    assert b[:] == b"zbc\x00"
+
+
+def test_void_pointer_slice_and_unpack_are_value_errors(ffi):
+    p = ffi.cast("void *", ffi.new("char[8]"))
+    with pytest.raises(ValueError, match="array item of unknown size: 'void'"):
+        p[0:2]
+    with pytest.raises(ValueError, match="'void \\*' points to items of unknown size"):
+        ffi.unpack(p, 2)
+
+
+def test_from_buffer_with_a_function_pointer_type_is_a_type_error(ffi):
+    with pytest.raises(TypeError, match=r"expected a pointer or array ctype, got 'int\(\*\)\(int\)'"):
+        ffi.from_buffer("int(*)(int)", bytearray(16))
+
+
+def test_ctypes_and_buffers_take_weak_references(ffi):
+    import weakref
+    ct = ffi.typeof("struct { int a; } *")
+    b = ffi.buffer(ffi.new("char[3]"))
+    assert weakref.ref(ct)() is ct
+    assert weakref.ref(b)() is b
+
+
+@rcffi_only
+def test_init_once_asked_again_for_its_own_tag_raises(ffi):
+    # cffi waits for its own lock forever
+    calls = []
+
+    def init():
+        calls.append(1)
+        return ffi.init_once(init, "tag")
+
+    with pytest.raises(RuntimeError, match="called ffi.init_once\\(\\) with the same tag again"):
+        ffi.init_once(init, "tag")
+    assert calls == [1]
+    # not marked done: a later call runs a function again, and other tags work
+    assert ffi.init_once(lambda: 5, "tag") == 5
+    assert ffi.init_once(lambda: ffi.init_once(lambda: 7, "inner"), "outer") == 7

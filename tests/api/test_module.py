@@ -421,3 +421,13 @@ def test_declarations_used_in_any_order_and_listed_in_full(build):
     assert lib.norm(ffi.new("point_t *", [3, 4])) == 25
     assert sorted(dir(lib)) == ["ANSWER", "BLUE", "GREEN", "RED", "first", "norm"]
     assert ffi.list_types() == (["node_t", "point_t"], ["node"], [])
+
+
+def test_dlclose_of_a_compiled_lib_does_nothing(build):
+    # cffi: the lib was not dlopen()ed, so there is nothing to close
+    mod = build("int twice(int); extern int counter;",
+                "static int twice(int x) { return 2 * x; } int counter = 4;")
+    f = mod.lib.twice
+    assert mod.ffi.dlclose(mod.lib) is None
+    assert mod.ffi.dlclose(mod.lib) is None
+    assert mod.lib.twice(3) == 6 and f(4) == 8 and mod.lib.counter == 4

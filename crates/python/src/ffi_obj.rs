@@ -521,6 +521,11 @@ impl FFIBase {
 
     #[pyo3(signature = (cdecl, replace_with=""))]
     fn _getcname(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>, replace_with: &str) -> PyResult<String> {
+        // cffi takes `replace_with` as a C string: a NUL in it is an error
+        // (with it, the name would be cut short in C)
+        if replace_with.contains('\0') {
+            return Err(PyValueError::new_err("embedded null character"));
+        }
         let ct = self.resolve(py, cdecl, true)?;
         let a = arena();
         Ok(cdecl::names::type_name_around(&a, ct.get().id, replace_with))

@@ -143,8 +143,14 @@ impl GlobalVar {
     /// `T *` to its first item, for an open array `T x[]`.
     fn items<'py>(&self, py: Python<'py>, array: &Py<CType>, addr: *mut u8) -> PyResult<Bound<'py, PyAny>> {
         let items_ct = crate::convert::open_array_pointer(py, array.get())?;
-        // SAFETY: the global array's address, as a pointer to its items.
-        unsafe { cdata::wrap(py, cdata::new_cdata(py, &items_ct, addr, Owner::Borrowed)) }
+        // SAFETY: the global array's address, as a pointer to its items; a
+        // library's keeps the library mapped through its symbol's cdata.
+        unsafe {
+            match &self.place {
+                Place::Symbol { ptr, .. } => cdata::wrap(py, cdata::new_view(py, &items_ct, addr, ptr.as_ptr())),
+                Place::Getter(_) => cdata::wrap(py, cdata::new_cdata(py, &items_ct, addr, Owner::Borrowed)),
+            }
+        }
     }
 
     /// `ffi.addressof(lib, name)`: a compiled module's global gives a new
@@ -610,8 +616,10 @@ fn _lib_set_hook(lib: &Bound<'_, Lib>, hook: Py<PyAny>) {
 /// forgotten (using a name again says the library is closed).
 #[pyfunction]
 fn _lib_close(py: Python<'_>, lib: &Bound<'_, Lib>) -> PyResult<()> {
+    // a compiled module's `lib` was not dlopen()ed: nothing to close, as
+    // in cffi (its functions keep working)
     let LibSource::Dlopen { library, .. } = &lib.get().source else {
-        return Err(PyTypeError::new_err("dlclose() takes a library returned by ffi.dlopen()"));
+        return Ok(());
     };
     library.get().close_handle();
     lib.get().cache.bind(py).clear();

@@ -17,7 +17,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
-use crate::cdata::{self, CDataObject, Owner};
+use crate::cdata::{self, CDataObject};
 use crate::convert;
 use crate::ctype::{CType, Conv, Kind};
 
@@ -448,14 +448,8 @@ unsafe fn libffi_call(
     match rc.kind {
         Kind::Void => Ok(ffi::compat::Py_NewRef(ffi::Py_None())),
         Kind::Struct | Kind::Union => {
-            let mem = libc::calloc(1, spec.ret_size.max(1)) as *mut u8;
-            if mem.is_null() {
-                return Err(pyo3::exceptions::PyMemoryError::new_err("cannot allocate the result"));
-            }
-            std::ptr::copy_nonoverlapping(retp as *const u8, mem, spec.ret_size);
-            let o = cdata::new_cdata(py, rct, mem, Owner::Malloc { size: spec.ret_size });
+            let o = cdata::new::new_owned_copy(py, rct, retp as *const u8, spec.ret_size);
             if o.is_null() {
-                libc::free(mem as *mut c_void);
                 return Err(PyErr::fetch(py));
             }
             Ok(o)
@@ -672,14 +666,8 @@ unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *c
     match rc.kind {
         Kind::Void => Ok(ffi::compat::Py_NewRef(ffi::Py_None())),
         Kind::Struct | Kind::Union => {
-            let mem = libc::calloc(1, ret_size.max(1)) as *mut u8;
-            if mem.is_null() {
-                return Err(pyo3::exceptions::PyMemoryError::new_err("cannot allocate the result"));
-            }
-            std::ptr::copy_nonoverlapping(retp as *const u8, mem, ret_size);
-            let o = cdata::new_cdata(py, rct, mem, Owner::Malloc { size: ret_size });
+            let o = cdata::new::new_owned_copy(py, rct, retp as *const u8, ret_size);
             if o.is_null() {
-                libc::free(mem as *mut c_void);
                 return Err(PyErr::fetch(py));
             }
             Ok(o)

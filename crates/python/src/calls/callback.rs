@@ -98,7 +98,15 @@ unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_
             let mut pyargs = Vec::with_capacity(f.args.len());
             for (i, a) in f.args.iter().enumerate() {
                 let p = *args.add(i) as *const u8;
-                pyargs.push(convert::read(py, a, p)?);
+                // a struct or union by value lives in libffi's argument
+                // space, gone when the callback returns: the callback gets
+                // its own copy, which it may keep (cffi's points there)
+                let arg = if matches!(a.get().kind, Kind::Struct | Kind::Union) {
+                    crate::cdata::wrap(py, crate::cdata::new::new_owned_copy(py, a, p, a.get().size(py)?))?
+                } else {
+                    convert::read(py, a, p)?
+                };
+                pyargs.push(arg);
             }
             let tuple = pyo3::types::PyTuple::new(py, pyargs)?;
             let r = data.callable.bind(py).call1(tuple)?;

@@ -12,7 +12,7 @@ use crate::cdata::{self, Owner};
 use crate::convert;
 use crate::ctype::{CType, Kind};
 
-#[pyclass(module = "_cffi_backend", name = "buffer")]
+#[pyclass(weakref, module = "_cffi_backend", name = "buffer")]
 pub struct Buffer {
     ptr: *mut u8,
     size: usize,
@@ -67,7 +67,6 @@ impl Buffer {
     fn py_new(py: Python<'_>, cdata: &Bound<'_, PyAny>, size: isize) -> PyResult<Self> {
         let cd = cdata::as_cdata(py, cdata).ok_or_else(|| crate::errors::not_a_cdata_argument("buffer", cdata))?;
         let ct = cd.ctype();
-        let explicit = size >= 0;
         let known = if size >= 0 { Some(size as usize) } else { cdata::var_byte_size(py, cd) };
         let size = match (ct.kind, known) {
             (Kind::Array | Kind::Pointer, Some(n)) => n,
@@ -77,20 +76,6 @@ impl Buffer {
             })?,
             _ => return Err(PyTypeError::new_err(format!("expected a pointer or array cdata, got '{}'", ct.cname))),
         };
-        if explicit {
-            if let Some(owned) = owned_bytes(py, cd) {
-                if size > owned {
-                    let msg = std::ffi::CString::new(format!(
-                        "ffi.buffer(cdata, bytes): creating a buffer of {size} bytes over a cdata that owns only {owned} bytes.  This will crash if you access the extra memory"
-                    ))
-                    .unwrap_or_default();
-                    // SAFETY: GIL held; a warning may turn into an exception.
-                    if unsafe { ffi::PyErr_WarnEx(ffi::PyExc_UserWarning, msg.as_ptr(), 1) } == -1 {
-                        return Err(PyErr::fetch(py));
-                    }
-                }
-            }
-        }
         if cd.ptr.is_null() && size > 0 {
             return Err(if cd.is_released() {
                 cdata::lifetime::released_error(ct)
@@ -98,7 +83,16 @@ impl Buffer {
                 pyo3::exceptions::PyRuntimeError::new_err(format!("cannot make a buffer of {size} bytes at NULL (cdata '{}')", ct.cname))
             });
         }
-        Ok(Buffer { ptr: cd.ptr, size, _hold: cdata::MemoryHold::on_any(py, cdata) })
+        // a buffer (and every memoryview of it) reads and writes its bytes
+        // unchecked: it must not leave memory rcffi knows the extent of.
+        // cffi only warns ("This will crash if you access the extra
+        // memory"), and only for a cdata that owns its memory.
+        if size > 0 {
+            cdata::extent::check_size(py, cd, size, "ffi.buffer")?;
+        }
+        // SAFETY: `cdata` is a live cdata (checked above); GIL held.
+        let hold = unsafe { cdata::MemoryHold::for_view(cdata.as_ptr()) };
+        Ok(Buffer { ptr: cd.ptr, size, _hold: hold })
     }
 
     fn __len__(&self) -> usize {
@@ -114,11 +108,13 @@ impl Buffer {
         let (a, b, is_slice) = self.range(key, true)?;
         let data = buffer_bytes(py, value)?;
         if data.len() != b - a {
-            return Err(PyValueError::new_err(if is_slice {
-                "right operand length must match slice length".to_string()
+            // cffi: a slice of the wrong length is a ValueError, an item
+            // that is not one byte a TypeError
+            return Err(if is_slice {
+                PyValueError::new_err("right operand length must match slice length")
             } else {
-                "buffer item must be a bytes of length 1".to_string()
-            }));
+                PyTypeError::new_err(format!("must assign a bytes of length 1, not {}", value.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string())))
+            });
         }
         // SAFETY: in bounds of the kept-alive memory.
         unsafe { std::ptr::copy(data.as_ptr(), self.ptr.add(a), data.len()) };
@@ -150,21 +146,6 @@ impl Buffer {
     }}
 
     unsafe fn __releasebuffer__(&self, _view: *mut ffi::Py_buffer) {}
-}
-
-/// How many bytes a cdata owns (from `ffi.new()`), if it owns any.
-fn owned_bytes(py: Python<'_>, cd: &cdata::CDataObject) -> Option<usize> {
-    // as cffi, only what owns its memory warns (`ffi.new()` results and an
-    // allocator's struct pointer), not a view into it nor an allocator's
-    // other results (in cffi, ffi.gc() objects)
-    match &cd.owner {
-        Owner::Malloc { size } => Some(*size),
-        Owner::Custom { size, .. } if cd.ctype().is_record_ptr() => Some(*size),
-        Owner::View { .. } if cdata::lifetime::is_owning_item(cd) => {
-            cdata::var_byte_size(py, cd).or_else(|| cd.ctype().size_opt(py))
-        }
-        _ => None,
-    }
 }
 
 /// A contiguous view of any buffer-protocol object, whatever its item
@@ -205,7 +186,8 @@ fn buffer_bytes(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
 
 pub fn from_buffer<'py>(py: Python<'py>, ct: &Py<CType>, obj: &Bound<'py, PyAny>, require_writable: bool) -> PyResult<Bound<'py, PyAny>> {
     let c = ct.get();
-    if !matches!(c.kind, Kind::Array | Kind::Pointer) {
+    // a function pointer is no pointer to data here (cffi's kinds differ)
+    if !matches!(c.kind, Kind::Array | Kind::Pointer) || c.is_function_pointer() {
         return Err(PyTypeError::new_err(format!("expected a pointer or array ctype, got '{}'", c.cname)));
     }
     if obj.is_instance_of::<PyString>() {

@@ -100,16 +100,15 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
             Conv::Char => Ok(PyBytes::new(py, crate::convert::bytes_at(cd.ptr, n)).into_any()),
             Conv::WideChar { size } => Ok(wide_str(py, cd.ptr, n, size)?.into_any()),
             _ => {
-                if ic.kind == Kind::Void {
-                    return Err(PyTypeError::new_err(format!("cannot unpack a cdata '{}'", ct.cname)));
-                }
-                if ic.kind == Kind::Array && ic.length.is_none() {
+                if ic.kind == Kind::Void || (ic.kind == Kind::Array && ic.length.is_none()) {
                     return Err(PyValueError::new_err(format!("'{}' points to items of unknown size", ct.cname)));
                 }
                 let size = ic.size(py)?;
                 let list = PyList::empty(py);
+                // records and arrays come back as views, holding the
+                // memory of `obj` as its items and slices do
                 for i in 0..n {
-                    list.append(convert::read(py, item, cd.ptr.add(i * size))?)?;
+                    list.append(convert::read_in(py, item, cd.ptr.add(i * size), obj.as_ptr())?)?;
                 }
                 Ok(list.into_any())
             }

@@ -137,7 +137,7 @@ pub struct FuncInfo {
     pub stdcall: bool,
 }
 
-#[pyclass(frozen, module = "_cffi_backend", name = "CType")]
+#[pyclass(frozen, weakref, module = "_cffi_backend", name = "CType")]
 pub struct CType {
     pub id: TypeId,
     pub kind: Kind,

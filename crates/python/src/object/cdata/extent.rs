@@ -52,6 +52,24 @@ pub fn of(py: Python<'_>, c: &CDataObject) -> Option<Extent> {
     }
 }
 
+/// Whether `len` bytes at `addr` lie inside the memory `c` points into,
+/// decided without Python code or errors (for cdata/fast.rs): `Some(true)`
+/// also for memory rcffi cannot measure (C's), `None` when only `of` can
+/// tell (an `ffi.gc()` of a cdata).
+pub fn inside_fast(c: &CDataObject, addr: usize, len: usize) -> Option<bool> {
+    let root = match &c.owner {
+        Owner::View { .. } => lifetime::view_root(c)?,
+        _ => c,
+    };
+    let (start, size) = match &root.owner {
+        Owner::Malloc { size } | Owner::Custom { size, .. } => (lifetime::resource_address(root) as usize, *size),
+        Owner::Buffer(view) => (view.buf as usize, view.len as usize),
+        Owner::Borrowed | Owner::Mapped(_) => return Some(true),
+        _ => return None,
+    };
+    Some(Extent { start, end: start.checked_add(size)? }.contains(addr, len))
+}
+
 fn of_root(py: Python<'_>, root: &CDataObject) -> Option<Extent> {
     let start = lifetime::resource_address(root) as usize;
     let size = match &root.owner {

@@ -40,6 +40,13 @@ unsafe fn plain_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Opti
     if field.bitsize >= 0 {
         return None;
     }
+    // outside the memory it points into (`(p + 1).x` of `ffi.new()`
+    // memory, a struct pointer over a too small `from_buffer`): the
+    // general path raises
+    let len = field.ctype.get().size_opt_if_known()?;
+    if super::extent::inside_fast(c, (c.ptr as usize).wrapping_add(field.offset), len) != Some(true) {
+        return None;
+    }
     // SAFETY (of the lifetime): the field lives in the record info of a
     // ctype that `slf` keeps alive for the duration of the slot call.
     Some((&*(field as *const FieldInfo), c.ptr))
@@ -143,7 +150,7 @@ unsafe fn item_at(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<(&
         Kind::Array if i >= 0 && (i as isize) < c.length => {}
         // C's memory, or item 0 of `ffi.new()` memory: nothing to check
         // (other pointers into a root's memory stay inside it: extent.rs)
-        Kind::Pointer if !c.ptr.is_null() && (matches!(c.owner, Owner::Borrowed) || (i == 0 && c.owner.allocated())) => {}
+        Kind::Pointer if !c.ptr.is_null() && (matches!(c.owner, Owner::Borrowed | Owner::Mapped(_)) || (i == 0 && c.owner.allocated())) => {}
         _ => return None,
     }
     let item_obj = ct.item();

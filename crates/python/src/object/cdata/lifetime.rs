@@ -44,8 +44,23 @@ pub unsafe fn memory_root(obj: *mut ffi::PyObject) -> Option<*mut ffi::PyObject>
     }
     match &c.owner {
         Owner::View { hold, .. } => Some(hold.root()),
-        owner if owner.is_held_by_views() => Some(obj),
+        owner if owner.is_root() => Some(obj),
         _ => None,
+    }
+}}
+
+/// What a view of `obj` (or an `ffi.buffer` of it) keeps: the root of its
+/// memory, or a library's function or global itself (`Owner::Mapped`),
+/// never released but kept so that the library stays mapped (library.rs). Operations need no
+/// hold on the latter: their caller keeps it alive while they run.
+///
+/// # Safety
+/// As `memory_root`.
+unsafe fn kept_by_views(obj: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> { unsafe {
+    let c = &*(obj as *const CDataObject);
+    match &c.owner {
+        Owner::Mapped(_) => Some(obj),
+        _ => memory_root(obj),
     }
 }}
 
@@ -63,7 +78,20 @@ impl MemoryHold {
     /// `obj` is a live cdata object; the GIL is held, and stays held for as
     /// long as the hold lives (it is dropped on this thread).
     pub unsafe fn on(obj: *mut ffi::PyObject) -> Option<MemoryHold> { unsafe {
-        let root = memory_root(obj)?;
+        MemoryHold::of_root(memory_root(obj)?)
+    }}
+
+    /// The hold a view of `obj` takes (`kept_by_views`).
+    ///
+    /// # Safety
+    /// As `on`.
+    pub unsafe fn for_view(obj: *mut ffi::PyObject) -> Option<MemoryHold> { unsafe {
+        MemoryHold::of_root(kept_by_views(obj)?)
+    }}
+
+    /// # Safety
+    /// As `on`; `root` is a live cdata.
+    unsafe fn of_root(root: *mut ffi::PyObject) -> Option<MemoryHold> { unsafe {
         ffi::Py_INCREF(root);
         (*(root as *mut CDataObject)).exports += 1;
         Some(MemoryHold { root: ptr::NonNull::new_unchecked(root) })

@@ -200,12 +200,6 @@ impl Owner {
         matches!(self, Owner::Malloc { .. } | Owner::Custom { .. } | Owner::Gc { .. } | Owner::Buffer(_))
     }
 
-    /// Whether views of this cdata (`p[0]`, `p.field`, `p + n`) hold it:
-    /// roots, and a library's memory (its pin keeps the library mapped).
-    pub fn is_held_by_views(&self) -> bool {
-        self.is_root() || matches!(self, Owner::Mapped(_))
-    }
-
     /// Whether the memory itself was allocated for this cdata (`ffi.new()`
     /// or an allocator): cffi's "owning" pointers.
     pub fn allocated(&self) -> bool {
@@ -565,7 +559,7 @@ pub unsafe fn new_item_view(py: Python<'_>, ctype: &Py<CType>, addr: *mut u8, ro
 /// `parent` is a live cdata; `addr` lies in its memory (or is a pointer
 /// value read from it, for which no hold is taken: use `new_cdata`).
 pub unsafe fn new_view(py: Python<'_>, ctype: &Py<CType>, addr: *mut u8, parent: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
-    let owner = match MemoryHold::on(parent) {
+    let owner = match MemoryHold::for_view(parent) {
         Some(hold) => Owner::View { hold, item: false },
         None => Owner::Borrowed,
     };

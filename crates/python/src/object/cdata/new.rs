@@ -121,6 +121,29 @@ pub unsafe fn init_new(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny
     }
 }}
 
+/// A new cdata of the record type `ct` owning a copy of the `size` bytes
+/// at `src`: a struct a call returned, or a struct argument of a callback
+/// (which C frees when the callback returns, while Python may keep it).
+/// Returns a new reference or NULL with an exception set.
+///
+/// # Safety
+/// `src` points to `size` readable bytes.
+pub unsafe fn new_owned_copy(py: Python<'_>, ct: &Py<CType>, src: *const u8, size: usize) -> *mut pyo3::ffi::PyObject { unsafe {
+    let mem = match calloc(size) {
+        Ok(m) => m,
+        Err(e) => {
+            e.restore(py);
+            return std::ptr::null_mut();
+        }
+    };
+    std::ptr::copy_nonoverlapping(src, mem, size);
+    let obj = super::new_cdata(py, ct, mem, Owner::Malloc { size });
+    if obj.is_null() {
+        libc::free(mem as *mut libc::c_void);
+    }
+    obj
+}}
+
 /// `ffi.new()` for a resolved ctype.
 pub fn new_owned<'py>(py: Python<'py>, ct: &Py<CType>, init: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
     let c = ct.get();

@@ -135,6 +135,9 @@ unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut 
                     return ret_obj(py, Err(null_deref(c.ctype())));
                 }
                 let field = &info.fields[i];
+                if let Err(e) = check_field_extent(py, c, field, base) {
+                    return ret_obj(py, Err(e));
+                }
                 if field.is_empty_array() {
                     return ret_obj(py, read_var_array(py, c, field, base));
                 }
@@ -197,6 +200,7 @@ unsafe fn setattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut 
             if base.is_null() {
                 return Err(null_deref(c.ctype()));
             }
+            check_field_extent(py, c, &info.fields[i], base)?;
             let room = super::room_at(py, c, base);
             convert::record::write_field(py, &info.fields[i], &Bound::from_borrowed_ptr(py, value), base, room)
         })();
@@ -204,6 +208,23 @@ unsafe fn setattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut 
     }
     ffi::PyObject_GenericSetAttr(slf, name, value)
 }}
+
+/// `IndexError` unless the bytes of `field` of the record at `base` lie
+/// inside the memory `c` points into (when rcffi knows it): `(p + 1).x` of
+/// `ffi.new()` memory, a struct pointer over a too small `from_buffer`.
+/// cffi reads and writes there unchecked. A flexible array member counts
+/// as empty here: its items are checked when indexed; a bit field is the
+/// bytes its bits span (in a packed struct its type's unit may not fit).
+fn check_field_extent(py: Python<'_>, c: &CDataObject, field: &crate::ctype::FieldInfo, base: *mut u8) -> PyResult<()> {
+    let len = if field.bitsize >= 0 {
+        convert::record::bit_span_bytes(field)
+    } else if field.is_empty_array() {
+        0
+    } else {
+        field.ctype.get().size_opt(py).unwrap_or(0)
+    };
+    super::extent::check(py, c, base.wrapping_add(field.offset), len, &|| format!("field '{}'", field.name))
+}
 
 /// Address of item `i` of a pointer or array cdata, with cffi's checks.
 unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*mut u8, &'static CType)> { unsafe {
@@ -393,7 +414,9 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
         return Err(null_deref(ct));
     }
     let item = ct.item().get();
-    if item.kind == Kind::Array && item.length.is_none() {
+    // a slice is an array of the items: as cffi's array type, none of an
+    // unknown size (`void`, an open array)
+    if item.kind == Kind::Void || (item.kind == Kind::Array && item.length.is_none()) {
         return Err(PyValueError::new_err(format!("array item of unknown size: '{}'", item.cname)));
     }
     let item_size = item.size(py)?;

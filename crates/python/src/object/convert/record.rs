@@ -199,7 +199,7 @@ pub unsafe fn write_field(py: Python<'_>, f: &FieldInfo, obj: &Bound<'_, PyAny>,
 
 /// The bytes a bitfield occupies from its offset. Only these are touched:
 /// a packed bitfield's declared unit may run past the end of the record.
-fn bit_span_bytes(f: &FieldInfo) -> usize {
+pub(crate) fn bit_span_bytes(f: &FieldInfo) -> usize {
     (f.bitshift as usize + f.bitsize as usize).div_ceil(8)
 }
 
