@@ -31,6 +31,7 @@ pub mod resolve;
 pub mod verify_check;
 pub mod snapshot;
 pub mod cffi_tables;
+pub mod counters;
 
 pub use error::{Diagnostic, Error, ErrorKind, Location, Origin};
 pub use registry::{CdefOptions, CdefReport, ConstValue, DeclKind, Declaration, Registry};

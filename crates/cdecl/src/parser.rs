@@ -134,6 +134,7 @@ pub(crate) fn cdef(reg: &mut Registry, arena: &mut TypeArena, source: &str, opti
 }
 
 fn cdef_numbered(reg: &mut Registry, arena: &mut TypeArena, source: &str, options: &CdefOptions) -> Result<CdefReport, Error> {
+    crate::counters::parsed();
     let toks = lexer::lex(&options.source_name, source).map_err(|e| follow_line_markers(source, e))?;
     let (staged, warnings) = {
         let mut p = Parser::new(reg, arena, source, &options.source_name, toks, Some(options));

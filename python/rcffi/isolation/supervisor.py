@@ -318,8 +318,6 @@ def _cdef_calls(ffi):
     calls = ffi.__dict__.get("_cdef_calls", [])
     out = []
     for c in calls:
-        if hasattr(c, "as_cdef_call"):
-            c = c.as_cdef_call()
         out.append((c[0], bool(c[1]), int(c[2] or 0)))
     return out
 

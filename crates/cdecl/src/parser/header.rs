@@ -692,6 +692,7 @@ fn cdef_tokens_numbered(
     options: &CdefOptions,
 ) -> Result<HeaderOutcome, Error> {
     debug_assert!(options.header_mode);
+    crate::counters::parsed();
     let (staged, outcome) = {
         let mut p = Parser::new(reg, arena, input.text, &options.source_name, input.toks, Some(options));
         p.hdr.locator = Some(input.locator);

@@ -51,6 +51,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_API_PROTOCOL", codegen::PROTOCOL_VERSION)?;
     m.add_function(wrap_pyfunction!(generate::_generate_c, m)?)?;
     m.add_function(wrap_pyfunction!(generate::_snapshot_of, m)?)?;
+    m.add_function(wrap_pyfunction!(generate::_parse_counts, m)?)?;
     m.add_function(wrap_pyfunction!(import::_init_api_module, m)?)?;
     Ok(())
 }
