@@ -158,3 +158,31 @@ fn shared_structs_are_declared_and_checked_as_the_runtime_lays_them_out() {
     // the checks come after the declarations they check
     assert!(c.find("struct _rcffi_module_s {").unwrap() < c.find(&size).unwrap());
 }
+
+#[test]
+fn what_included_modules_declare_is_theirs() {
+    use codegen::{generate_including, Includes};
+    let theirs = CdefInput { source: "typedef struct a { int x; } a_t; int g(int); enum k { K1 };".into(), ..Default::default() };
+    let ours = CdefInput { source: "struct b { a_t a; enum k k; }; int f(a_t *);".into(), ..Default::default() };
+    // the including FFI's registry has both (what ffi.include() gives it)
+    let src = ModuleSource {
+        module_name: "_m".into(),
+        preamble: String::new(),
+        declarations: snapshot_of(&[theirs.clone(), ours.clone()]).unwrap(),
+        cdefs: vec![ours],
+        embedding: None,
+    };
+    let mut arena = cdecl::TypeArena::new();
+    let mut reg = cdecl::Registry::new();
+    reg.cdef(&mut arena, &theirs.source, &Default::default()).unwrap();
+    let mut includes = Includes { modules: vec!["_other".into()], ..Default::default() };
+    includes.add_names_of(&reg);
+    let c = generate_including(&src, &includes).unwrap();
+    assert!(c.contains("_rcffi_d_f(a_t *x0)"), "{c}");
+    assert!(c.contains("offsetof(struct b, a)"), "{c}");
+    assert!(!c.contains("_rcffi_d_g") && !c.contains("offsetof(a_t") && !c.contains("_rcffi_i_K1"), "{c}");
+    // their module is imported, our text replayed; no snapshot of ours
+    assert!(c.contains("{ \"_other\", 0, -1 }"), "{c}");
+    assert!(c.contains("{ \"struct b { a_t a; enum k k; }; int f(a_t *);\", 0, 0 }"), "{c}");
+    assert!(c.contains("    NULL, 0\n};"), "{c}");
+}
