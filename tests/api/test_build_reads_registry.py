@@ -103,3 +103,15 @@ def test_out_of_line_modules_embed_the_registry(tmp_path, monkeypatch):
     assert counts() == before
     assert mod.ffi.sizeof("point_t") == 8
     assert mod.ffi.integer_const("GREEN") == 5
+
+
+def test_a_header_record_packed_above_1_is_refused_when_generating(tmp_path):
+    # generated from the registry, which has the header's `#pragma pack(2)`
+    # (as cdef(..., pack=2) is refused: cffi's API mode supports 0 or 1)
+    (tmp_path / "p2.h").write_text("#pragma pack(push, 2)\nstruct q { char c; int d; };\n#pragma pack(pop)\n")
+    ffi = cffi_impl.FFI()
+    ffi.cdef_header(str(tmp_path / "p2.h"))
+    assert ffi.sizeof("struct q") == 6
+    ffi.set_source("_p2", '#include "p2.h"')
+    with pytest.raises(NotImplementedError, match=r"struct q is declared with 'pack=2'; only 0 or 1 are supported"):
+        ffi.emit_c_code(str(tmp_path / "p2.c"))

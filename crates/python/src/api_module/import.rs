@@ -138,7 +138,7 @@ pub(super) fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCaps
     }
     ffi_obj.setattr("_included_ffis", included)?;
     let base = ffi_obj.cast::<FFIBase>()?.get();
-    // the declarations as the generator parsed them, read lazily: no
+    // the build-time FFI's declarations, as the generator read them, read lazily: no
     // parsing, and nothing built before it is used
     let lazy = !module.snapshot.is_null() && facts_are_local(module);
     if !module.snapshot.is_null() {
