@@ -1,6 +1,7 @@
 """scripts/check_layers.py: crates/python/src reads bottom-up (base, types,
-object model, calls, FFI and Lib, module), and the check fails on a file
-that imports from a higher layer."""
+object model, calls, FFI and Lib, module; the top-level files of the FFI
+and Lib layer in ranks of their own), and the check fails on a file that
+imports from a higher layer or rank, or on a top-level file no rank names."""
 
 import os
 import shutil
@@ -28,14 +29,14 @@ def test_an_import_from_a_higher_layer_fails(tmp_path):
     with open(src / "object" / "cdata" / "repr.rs", "a") as f:
         f.write("\nfn _back() { let _ = crate::ffi_obj::new_owned; }\n")
     with open(src / "object" / "convert" / "record.rs", "a") as f:
-        f.write("\nuse super::super::calls::call;\n")
+        f.write("\nuse super::super::super::calls::call;\n")
     with open(src / "types" / "ctype.rs", "a") as f:
         f.write("\nuse crate::{errors, callback::new_callback};\n")
     r = run(str(src))
     assert r.returncode == 1
     found = sorted(line for line in r.stdout.splitlines() if line.startswith("layer violation"))
     assert found == [
-        "layer violation: object/cdata/repr.rs (layer 2, object model) imports ffi_obj (layer 4, FFI and Lib)",
+        "layer violation: object/cdata/repr.rs (layer 2, object model) imports ffi_obj (layer 4.2, FFI object)",
         "layer violation: object/convert/record.rs (layer 2, object model) imports calls::call (layer 3, calls)",
         "layer violation: types/ctype.rs (layer 1, types) imports calls::callback (layer 3, calls)",
     ]
@@ -47,3 +48,58 @@ def test_a_mention_in_a_comment_or_string_is_no_import(tmp_path):
     with open(src / "base" / "state.rs", "a") as f:
         f.write('\n// see crate::ffi_obj::FFIBase\nconst _S: &str = "crate::call::x";\n')
     assert run(str(src)).returncode == 0
+
+
+def test_an_import_from_a_higher_rank_of_the_top_files_fails(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(SRC, src)
+    # the cycles the ranks cut (ffi_obj <-> boundary, lib_obj <-> the
+    # compiled module's runtime <-> its init), and upward edges of the
+    # library-function objects
+    with open(src / "ffi_obj.rs", "a") as f:
+        f.write("\nfn _back() { let _ = crate::boundary::isolated_function_ctype; }\n")
+    with open(src / "api_module" / "runtime.rs", "a") as f:
+        f.write("\nuse super::import::collect_facts;\nfn _g() { let _ = crate::lib_obj::GlobalVar::new; }\n")
+    with open(src / "lib_function.rs", "a") as f:
+        f.write("\nuse crate::{ffi_obj::FFIBase};\n")
+    with open(src / "metered.rs", "a") as f:
+        f.write("\nfn _u() { let _ = crate::lib_function::unwrap; }\n")
+    r = run(str(src))
+    assert r.returncode == 1
+    found = sorted(line for line in r.stdout.splitlines() if line.startswith("layer violation"))
+    assert found == [
+        "layer violation: api_module/runtime.rs (layer 4.3, FFI methods and Lib sources) imports api_module::import (layer 4.5, module init)",
+        "layer violation: api_module/runtime.rs (layer 4.3, FFI methods and Lib sources) imports lib_obj (layer 4.4, Lib)",
+        "layer violation: ffi_obj.rs (layer 4.2, FFI object) imports boundary (layer 4.3, FFI methods and Lib sources)",
+        "layer violation: lib_function.rs (layer 4.1, lib functions) imports ffi_obj (layer 4.2, FFI object)",
+        "layer violation: metered.rs (layer 4.0, metered functions) imports lib_function (layer 4.1, lib functions)",
+    ]
+
+
+def test_a_top_file_in_no_rank_fails(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(SRC, src)
+    (src / "newthing.rs").write_text("use crate::ffi_obj::FFIBase;\n")
+    r = run(str(src))
+    assert r.returncode == 1
+    assert "layer violation: newthing.rs is in layer 4 but in none of its ranks (add it to TOP_RANKS in check_layers.py)" in r.stdout
+    # a new file of the compiled-module folder takes the folder's rank
+    (src / "newthing.rs").unlink()
+    (src / "api_module" / "extra.rs").write_text("use crate::ffi_obj::FFIBase;\n")
+    assert run(str(src)).returncode == 0
+
+
+def test_a_minimal_tree_with_one_back_edge_fails(tmp_path):
+    # a fixture of its own, not a copy: lib.rs, a base file, two top files
+    src = tmp_path / "src"
+    (src / "base").mkdir(parents=True)
+    (src / "lib.rs").write_text("mod base;\nuse base::state;\nmod ffi_obj;\nmod lib_obj;\n")
+    (src / "base" / "mod.rs").write_text("pub mod state;\n")
+    (src / "base" / "state.rs").write_text("pub fn arena() {}\n")
+    (src / "ffi_obj.rs").write_text("use crate::state::arena;\npub struct FFIBase;\n")
+    (src / "lib_obj.rs").write_text("use crate::ffi_obj::FFIBase;\n")
+    assert run(str(src)).returncode == 0
+    (src / "ffi_obj.rs").write_text("use crate::state::arena;\nuse crate::lib_obj::Lib;\npub struct FFIBase;\n")
+    r = run(str(src))
+    assert r.returncode == 1
+    assert r.stdout.splitlines()[0] == "layer violation: ffi_obj.rs (layer 4.2, FFI object) imports lib_obj (layer 4.4, Lib)"

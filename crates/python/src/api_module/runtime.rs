@@ -13,7 +13,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use super::import::{collect_facts, ModuleFacts};
+use super::facts::{collect_facts, ModuleFacts};
 use super::{cstr, find, slice};
 use crate::callback::CallbackData;
 use crate::cdata::{self, CDataObject, Owner};
@@ -72,13 +72,14 @@ impl ApiModule {
         unsafe { find(slice(self.module.globals, self.module.nglobals), name, |g| g.name) }.ok_or_else(|| no_such_name(&self.name, name))
     }
 
-    /// The descriptor of the global variable `name` (of type `ty`) for
-    /// the module's `lib` (`lib_obj.rs`).
-    pub(crate) fn global_var(&self, py: Python<'_>, name: &str, ty: cdecl::TypeId) -> PyResult<crate::lib_obj::GlobalVar> {
+    /// Where the global variable `name` (of type `ty`) is: its pointer
+    /// ctype and the module's getter of its address (the module's `lib`,
+    /// `lib_obj.rs`, makes its descriptor of them).
+    pub(crate) fn global_place(&self, py: Python<'_>, name: &str, ty: cdecl::TypeId) -> PyResult<(Py<CType>, Option<unsafe extern "C" fn() -> *mut c_void>)> {
         let g = self.global(name)?;
         self.check_types(py, ty)?;
         let ptr_ty = arena().pointer(ty);
-        crate::lib_obj::GlobalVar::new(py, name, ctype_for(py, ptr_ty)?, g.address_getter)
+        Ok((ctype_for(py, ptr_ty)?, g.address_getter))
     }
 
     /// cffi's error for a declaration whose type uses a `typedef float...`
