@@ -377,7 +377,8 @@ class Supervisor:
 
         calls = _cdef_calls(self.ffi)
         if calls != self._calls:
-            self._snapshot = _rcffi._snapshot_of(calls)
+            # the declarations as the FFI holds them (not its texts parsed again)
+            self._snapshot = _rcffi._snapshot_of(self.ffi)
             self._calls = calls
         return P.frame(P.OP_INIT, [self._snapshot, self.name, self.flags, self.shm.size]), len(calls)
 
