@@ -232,7 +232,7 @@ pub(crate) fn include(reg: &mut Registry, other: &Registry) -> Result<(), Error>
     for d in &other.decls {
         if let (Some(v), Some(old)) = (int_value(d), reg.lookup(&d.name)) {
             if int_value(old) != Some(v) && old.kind != d.kind {
-                return Err(Error::ffi(format!("multiple declarations of constant: {}", d.name)));
+                return Err(Error::ffi(crate::Message::ConstantDeclaredTwice { name: d.name.clone() }));
             }
         }
     }
@@ -393,7 +393,7 @@ impl<'a> Parser<'a> {
 
     // ------------------------------------------------------------ errors
 
-    pub fn error(&self, kind: ErrorKind, span: Span, msg: impl Into<String>) -> Error {
+    pub fn error(&self, kind: ErrorKind, span: Span, msg: impl Into<crate::Message>) -> Error {
         let e = Error::new(kind, msg);
         // Preprocessed text: point into the original files instead.
         match self.hdr.locator.and_then(|locate| locate(span)) {
@@ -406,11 +406,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    pub fn cdef_err(&self, span: Span, msg: impl Into<String>) -> Error {
+    pub fn cdef_err(&self, span: Span, msg: impl Into<crate::Message>) -> Error {
         self.error(ErrorKind::CDef, span, msg)
     }
 
-    pub fn ffi_err(&self, span: Span, msg: impl Into<String>) -> Error {
+    pub fn ffi_err(&self, span: Span, msg: impl Into<crate::Message>) -> Error {
         self.error(ErrorKind::Ffi, span, msg)
     }
 
@@ -550,7 +550,7 @@ impl<'a> Parser<'a> {
         match self.lookup_const(name) {
             ConstLookup::Known(v) if v == value => return Ok(false),
             ConstLookup::Known(_) => {
-                return Err(self.ffi_err(span, format!("multiple declarations of constant: {name}")));
+                return Err(self.ffi_err(span, crate::Message::ConstantDeclaredTwice { name: name.to_string() }));
             }
             _ => {}
         }

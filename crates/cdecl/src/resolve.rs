@@ -384,7 +384,7 @@ fn mark_broken(arena: &mut TypeArena, rid: RecordId, fact: &RecordFact, err: Err
     let r = arena.record_mut(rid);
     r.layout = Some(RecordLayout { size: fact.size, align: fact.align, fields: Vec::new() });
     r.layout_is_fixed = true;
-    r.broken = Some(err.into_diagnostic().message);
+    r.broken = Some(err.into_diagnostic().message.to_string());
 }
 
 fn disagree(name: &str, real: i128) -> Error {

@@ -91,7 +91,7 @@ impl SnapshotBytes {
 }
 
 fn damaged() -> Error {
-    Error::ffi("the module's declarations are damaged or from another rcffi: rebuild it")
+    Error::ffi(crate::Message::DamagedSnapshot)
 }
 
 /// The bytes of `reg` and every type it reaches in `arena`.

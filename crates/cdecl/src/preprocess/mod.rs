@@ -449,7 +449,7 @@ impl Pp {
     }
 
     fn err(&self, loc: Loc, msg: impl Into<String>) -> Error {
-        let mut e = Error::cdef(msg);
+        let mut e = Error::cdef(msg.into());
         e.location = self.location(loc, None);
         e
     }

@@ -36,10 +36,10 @@ pub struct ApiModule {
     pub(super) lazy: bool,
     /// Constants whose cdef value the compiler contradicts: reading them
     /// raises this message (cffi checks lazily).
-    pub(super) bad_constants: HashMap<String, String>,
+    pub(super) bad_constants: HashMap<String, cdecl::Message>,
     /// `typedef float... t;` that the compiler contradicts: fetching a
     /// declaration whose type mentions one raises this message.
-    pub(super) bad_types: HashMap<String, String>,
+    pub(super) bad_types: HashMap<String, cdecl::Message>,
     /// Every `@ffi.def_extern()` definition stays alive (C may still be
     /// running an older one on another thread).
     // boxed: C holds pointers to each CallbackData, which must not move when the Vec grows
@@ -94,7 +94,7 @@ impl ApiModule {
             match a.get(a.strip_top_quals(t)) {
                 cdecl::Type::UnknownFloat(n) => {
                     if let Some(msg) = self.bad_types.get(n) {
-                        let msg = msg.clone();
+                        let msg = msg.to_string();
                         drop(a); // no Python error under the arena lock
                         return Err(errors::ffi_error(py, msg));
                     }
@@ -176,12 +176,12 @@ impl ApiModule {
     /// The value of the constant `name`.
     pub(crate) fn constant<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         if let Some(msg) = self.bad_constants.get(name) {
-            return Err(errors::ffi_error(py, msg.clone()));
+            return Err(errors::ffi_error(py, msg.to_string()));
         }
         let decl = ffi_obj.get().declaration(py, name)?;
         if let (true, Some(DeclKind::Constant { value, .. })) = (self.lazy, decl.as_ref().map(|d| &d.kind)) {
             if let Some(e) = cdecl::resolve::constant_mismatch(name, value, &ModuleFacts { module: self.module }) {
-                return Err(errors::ffi_error(py, e.into_diagnostic().message));
+                return Err(errors::ffi_error(py, e.into_diagnostic().message.to_string()));
             }
         }
         match decl.map(|d| d.kind) {
