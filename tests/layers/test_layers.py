@@ -8,6 +8,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "scripts", "check_layers.py")
 SRC = os.path.join(ROOT, "crates", "python", "src")
@@ -22,24 +24,52 @@ def test_no_file_imports_a_higher_layer():
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_an_import_from_a_higher_layer_fails(tmp_path):
+def violations(tmp_path, added):
+    """The check's exit code and sorted violations on a copy of the real
+    tree with `added` ({file: code}) appended to its files."""
     src = tmp_path / "src"
     shutil.copytree(SRC, src)
-    # the back-edges the layering cut, put back in their three spellings
-    with open(src / "object" / "cdata" / "repr.rs", "a") as f:
-        f.write("\nfn _back() { let _ = crate::ffi_obj::new_owned; }\n")
-    with open(src / "object" / "convert" / "record.rs", "a") as f:
-        f.write("\nuse super::super::super::calls::call;\n")
-    with open(src / "types" / "ctype.rs", "a") as f:
-        f.write("\nuse crate::{errors, callback::new_callback};\n")
+    for name, code in added.items():
+        with open(src / name, "a") as f:
+            f.write("\n" + code + "\n")
     r = run(str(src))
-    assert r.returncode == 1
-    found = sorted(line for line in r.stdout.splitlines() if line.startswith("layer violation"))
-    assert found == [
-        "layer violation: object/cdata/repr.rs (layer 2, object model) imports ffi_obj (layer 4.2, FFI object)",
-        "layer violation: object/convert/record.rs (layer 2, object model) imports calls::call (layer 3, calls)",
-        "layer violation: types/ctype.rs (layer 1, types) imports calls::callback (layer 3, calls)",
-    ]
+    return r.returncode, sorted(line for line in r.stdout.splitlines() if line.startswith("layer violation"))
+
+
+# the back-edges the layering cut, put back in their three spellings; the
+# cycles the ranks of layer 4 cut (ffi_obj <-> boundary, lib_obj <-> the
+# compiled module's runtime <-> its init), and upward edges of the
+# library-function objects
+BACK_EDGES = [
+    ({
+        "object/cdata/repr.rs": "fn _back() { let _ = crate::ffi_obj::new_owned; }",
+        "object/convert/record.rs": "use super::super::super::calls::call;",
+        "types/ctype.rs": "use crate::{errors, callback::new_callback};",
+    }, [
+        "object/cdata/repr.rs (layer 2, object model) imports ffi_obj (layer 4.2, FFI object)",
+        "object/convert/record.rs (layer 2, object model) imports calls::call (layer 3, calls)",
+        "types/ctype.rs (layer 1, types) imports calls::callback (layer 3, calls)",
+    ]),
+    ({
+        "ffi_obj.rs": "fn _back() { let _ = crate::boundary::isolated_function_ctype; }",
+        "api_module/runtime.rs": "use super::import::collect_facts;\nfn _g() { let _ = crate::lib_obj::GlobalVar::new; }",
+        "lib_function.rs": "use crate::{ffi_obj::FFIBase};",
+        "metered.rs": "fn _u() { let _ = crate::lib_function::unwrap; }",
+    }, [
+        "api_module/runtime.rs (layer 4.3, FFI methods and Lib sources) imports api_module::import (layer 4.5, module init)",
+        "api_module/runtime.rs (layer 4.3, FFI methods and Lib sources) imports lib_obj (layer 4.4, Lib)",
+        "ffi_obj.rs (layer 4.2, FFI object) imports boundary (layer 4.3, FFI methods and Lib sources)",
+        "lib_function.rs (layer 4.1, lib functions) imports ffi_obj (layer 4.2, FFI object)",
+        "metered.rs (layer 4.0, metered functions) imports lib_function (layer 4.1, lib functions)",
+    ]),
+]
+
+
+@pytest.mark.parametrize("added,expected", BACK_EDGES, ids=["layers", "ranks of layer 4"])
+def test_an_import_from_a_higher_layer_fails(tmp_path, added, expected):
+    rc, found = violations(tmp_path, added)
+    assert rc == 1
+    assert found == ["layer violation: " + e for e in expected]
 
 
 def test_a_mention_in_a_comment_or_string_is_no_import(tmp_path):
@@ -48,32 +78,6 @@ def test_a_mention_in_a_comment_or_string_is_no_import(tmp_path):
     with open(src / "base" / "state.rs", "a") as f:
         f.write('\n// see crate::ffi_obj::FFIBase\nconst _S: &str = "crate::call::x";\n')
     assert run(str(src)).returncode == 0
-
-
-def test_an_import_from_a_higher_rank_of_the_top_files_fails(tmp_path):
-    src = tmp_path / "src"
-    shutil.copytree(SRC, src)
-    # the cycles the ranks cut (ffi_obj <-> boundary, lib_obj <-> the
-    # compiled module's runtime <-> its init), and upward edges of the
-    # library-function objects
-    with open(src / "ffi_obj.rs", "a") as f:
-        f.write("\nfn _back() { let _ = crate::boundary::isolated_function_ctype; }\n")
-    with open(src / "api_module" / "runtime.rs", "a") as f:
-        f.write("\nuse super::import::collect_facts;\nfn _g() { let _ = crate::lib_obj::GlobalVar::new; }\n")
-    with open(src / "lib_function.rs", "a") as f:
-        f.write("\nuse crate::{ffi_obj::FFIBase};\n")
-    with open(src / "metered.rs", "a") as f:
-        f.write("\nfn _u() { let _ = crate::lib_function::unwrap; }\n")
-    r = run(str(src))
-    assert r.returncode == 1
-    found = sorted(line for line in r.stdout.splitlines() if line.startswith("layer violation"))
-    assert found == [
-        "layer violation: api_module/runtime.rs (layer 4.3, FFI methods and Lib sources) imports api_module::import (layer 4.5, module init)",
-        "layer violation: api_module/runtime.rs (layer 4.3, FFI methods and Lib sources) imports lib_obj (layer 4.4, Lib)",
-        "layer violation: ffi_obj.rs (layer 4.2, FFI object) imports boundary (layer 4.3, FFI methods and Lib sources)",
-        "layer violation: lib_function.rs (layer 4.1, lib functions) imports ffi_obj (layer 4.2, FFI object)",
-        "layer violation: metered.rs (layer 4.0, metered functions) imports lib_function (layer 4.1, lib functions)",
-    ]
 
 
 def test_a_top_file_in_no_rank_fails(tmp_path):

@@ -91,9 +91,14 @@ fn describe(reg: &Registry, arena: &mut TypeArena) -> Vec<String> {
 
 /// `CDEF` parsed into a fresh arena, and its snapshot.
 fn parsed_and_encoded() -> (TypeArena, Registry, Vec<u8>) {
+    encoded(CDEF)
+}
+
+/// `text` parsed into a fresh arena, and its snapshot.
+fn encoded(text: &str) -> (TypeArena, Registry, Vec<u8>) {
     let mut arena = TypeArena::new();
     let mut parsed = Registry::new();
-    parsed.cdef(&mut arena, CDEF, &CdefOptions::default()).expect("valid cdef");
+    parsed.cdef(&mut arena, text, &CdefOptions::default()).expect("valid cdef");
     let bytes = snapshot::encode(&parsed, &arena);
     (arena, parsed, bytes)
 }
@@ -122,11 +127,7 @@ fn decoded_registry_declares_what_was_parsed() {
 
 #[test]
 fn decoded_as_parsed_keeps_the_parsers_names() {
-    let mut arena = TypeArena::new();
-    let mut parsed = Registry::new();
-    let text = "typedef struct foo { int a; } foo_t; typedef enum e { E1 } e_t; struct bar { foo_t f; };";
-    parsed.cdef(&mut arena, text, &CdefOptions::default()).unwrap();
-    let bytes = snapshot::encode(&parsed, &arena);
+    let (mut arena, parsed, bytes) = encoded("typedef struct foo { int a; } foo_t; typedef enum e { E1 } e_t; struct bar { foo_t f; };");
     let name = |reg: &Registry, arena: &TypeArena, t: &str| type_name(arena, reg.typedef(t).unwrap());
     // the runtime's registries name tagged records by tag, as cffi's tables
     let mut by_tag = Registry::new();
