@@ -107,6 +107,24 @@ pub enum Message {
     /// `the module's declarations are damaged or from another rcffi:
     /// rebuild it` (a `cdecl::snapshot` that does not read).
     DamagedSnapshot,
+    /// `CONTEXTexpected EXPECTED, found FOUND`, with pycparser's ` (parse
+    /// error before: TOKEN)` in type strings: text that does not parse.
+    Expected {
+        /// A leading context (`Invalid declaration: `), or empty.
+        context: String,
+        /// What the grammar wanted there.
+        expected: String,
+        /// What was there (`'int'`, `end of input`, ...).
+        found: String,
+        /// The token, in type strings (users grep for pycparser's words).
+        before: Option<String>,
+    },
+    /// `Unsupported type: 'SPELLING'.  Please look at ...` (cffi's words for
+    /// a type it has no model of: `__int128`, `long char`, ...).
+    UnsupportedType {
+        /// The type as written.
+        spelling: String,
+    },
     /// Any other error, as its text.
     Other(String),
 }
@@ -124,6 +142,18 @@ impl fmt::Display for Message {
             Message::ConstantDeclaredTwice { name } => write!(f, "multiple declarations of constant: {name}"),
             Message::PointerNotInteger => f.write_str("a pointer, not an integer constant"),
             Message::DamagedSnapshot => f.write_str("the module's declarations are damaged or from another rcffi: rebuild it"),
+            Message::Expected { context, expected, found, before } => {
+                write!(f, "{context}expected {expected}, found {found}")?;
+                match before {
+                    Some(token) => write!(f, " (parse error before: {token})"),
+                    None => Ok(()),
+                }
+            }
+            Message::UnsupportedType { spelling } => write!(
+                f,
+                "Unsupported type: '{spelling}'.  Please look at http://cffi.readthedocs.io/en/latest/cdef.html#ffi-cdef-limitations \
+                 and file an issue if you think this type should really be supported."
+            ),
             Message::Other(text) => f.write_str(text),
         }
     }

@@ -423,10 +423,12 @@ impl<'a> Parser<'a> {
     /// [`Parser::unexpected`] with a leading context (`Invalid declaration: ...`).
     pub fn unexpected_in(&self, context: &str, expected: &str) -> Error {
         let t = self.peek();
-        let mut msg = format!("{context}expected {expected}, found {}", lexer::describe(&t, self.src));
-        if self.type_mode && t.kind != Tok::Eof {
-            msg.push_str(&format!(" (parse error before: {})", self.tok_text(t)));
-        }
+        let msg = crate::Message::Expected {
+            context: context.to_string(),
+            expected: expected.to_string(),
+            found: lexer::describe(&t, self.src),
+            before: (self.type_mode && t.kind != Tok::Eof).then(|| self.tok_text(t).to_string()),
+        };
         self.cdef_err(t.span, msg).as_syntax()
     }
 

@@ -10,7 +10,11 @@ fn cdef_error(text: &str) -> Error {
 
 #[test]
 fn parse_errors_are_typed_and_worded_at_display() {
-    let cases: [(&str, Message, ErrorKind, &str); 8] = [
+    let expected = |expected: &str, found: &str| Message::Expected { context: String::new(), expected: expected.into(), found: found.into(), before: None };
+    let cases: [(&str, Message, ErrorKind, &str); 10] = [
+        ("int f(;", expected("a parameter type", "';'"), ErrorKind::CDef, "expected a parameter type, found ';'"),
+        ("__int128 x;", Message::UnsupportedType { spelling: "__int128".into() }, ErrorKind::Ffi,
+         "Unsupported type: '__int128'.  Please look at http://cffi.readthedocs.io/en/latest/cdef.html#ffi-cdef-limitations and file an issue if you think this type should really be supported."),
         ("struct s { int a; }; struct s { int b; };", Message::DuplicateTag { keyword: "struct", tag: "s".into() }, ErrorKind::CDef, "duplicate declaration of struct s"),
         ("typedef int t; t int x;", Message::TwoDataTypes, ErrorKind::CDef, "two or more data types in declaration specifiers"),
         ("int a[1 / 0];", Message::DivisionByZero, ErrorKind::CDef, "division by zero in constant expression"),
@@ -44,4 +48,13 @@ fn other_kinds_keep_their_text() {
     let e = Error::cdef(format!("custom {}", 1));
     assert_eq!(e.message, Message::Other("custom 1".into()));
     assert_eq!(e.to_string(), "custom 1");
+}
+
+#[test]
+fn type_strings_add_pycparsers_words() {
+    let (mut arena, reg) = (TypeArena::new(), Registry::new());
+    let e = reg.parse_type(&mut arena, "int (*)(int,,)").unwrap_err();
+    let Message::Expected { before, .. } = &e.message else { panic!("{e}") };
+    assert_eq!(before.as_deref(), Some(","));
+    assert!(e.message.to_string().ends_with(", found ',' (parse error before: ,)"), "{e}");
 }

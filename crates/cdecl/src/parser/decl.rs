@@ -643,7 +643,7 @@ impl<'a> Parser<'a> {
                         spelled = spelled.replace(" int", "");
                     }
                     let what = format!("{spelled}{}", self.tok_text(t));
-                    return Err(self.ffi_err(join(type_span.unwrap_or(t.span), t.span), unsupported_type_msg(&what)));
+                    return Err(self.ffi_err(join(type_span.unwrap_or(t.span), t.span), crate::Message::UnsupportedType { spelling: what }));
                 }
                 Tok::Kw(k @ (Kw::Struct | Kw::Union | Kw::Enum)) => {
                     if s.named.is_some() || s.words.any() || s.dots.is_some() {
@@ -723,7 +723,7 @@ impl<'a> Parser<'a> {
         s.base = Some(match s.words.resolve() {
             Some(Ok(p)) => self.arena.prim(p),
             Some(Err(())) => self.arena.void(),
-            None => return Err(self.ffi_err(s.type_span, unsupported_type_msg(&s.words.spelling()))),
+            None => return Err(self.ffi_err(s.type_span, crate::Message::UnsupportedType { spelling: s.words.spelling() })),
         });
         Ok(s)
     }
@@ -1491,10 +1491,3 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// cffi's message for types it refuses.
-pub(crate) fn unsupported_type_msg(what: &str) -> String {
-    format!(
-        "Unsupported type: '{what}'.  Please look at http://cffi.readthedocs.io/en/latest/cdef.html#ffi-cdef-limitations \
-         and file an issue if you think this type should really be supported."
-    )
-}
