@@ -7,12 +7,17 @@ The layers, bottom-up (docs/architecture.md has the diagram):
     1 types/    ctype, ctype_gc
     2 object/   cdata/, convert/, cast, strings, buffer, file
     3 calls/    call, call_int, callback
-    4 the other files at the top: the FFI object and the Libs
+    4 the other files at the top: the FFI object and the Libs, in ranks
+      (TOP_RANKS below: a library function's objects, the FFI object, its
+      other methods and the sources a Lib reads, the Lib, a compiled
+      module's init)
     5 lib.rs    the module
 
-A file may use its own layer and the ones below. lib.rs re-exports the
-folders' modules under their short names (`crate::cdata`); those names are
-resolved through its `use` lines. Prints each violation and exits 1.
+A file may use its own layer (rank) and the ones below. A file at the top
+that no rank names is an error: a new one must be placed. lib.rs
+re-exports the folders' modules under their short names (`crate::cdata`);
+those names are resolved through its `use` lines. Prints each violation
+and exits 1.
 
     python3 scripts/check_layers.py [SRC_DIR]
 """
@@ -22,9 +27,28 @@ import re
 import sys
 
 FOLDERS = {"base": 0, "types": 1, "object": 2, "calls": 3}
-TOP = 4  # a file directly in src/ (not lib.rs)
+TOP = 4  # the files directly in src/ (not lib.rs), and api_module/
 MODULE = 5  # lib.rs
 NAMES = {0: "base", 1: "types", 2: "object model", 3: "calls", 4: "FFI and Lib", 5: "module"}
+
+# Layer 4, bottom-up: (name, modules). A module's rank is the one of its
+# longest listed prefix (`api_module/facts.rs` is `api_module`'s).
+TOP_RANKS = [
+    # what stands for a library function: metered wrappers (metrics, error
+    # contracts), then `lib.f` of a compiled module, which sees through them
+    ("metered functions", ["metered", "metered_check", "metered_clock"]),
+    ("lib functions", ["lib_function"]),
+    # FFIBase: the type strings, new, cast, typeof, ...
+    ("FFI object", ["ffi_obj"]),
+    # FFIBase's other methods, each in a file of its own; what a Lib reads
+    # from (a dlopen()ed library, a compiled module's tables); build time
+    ("FFI methods and Lib sources", ["allocator", "boundary", "cffi_tables", "fast_methods", "ffi_callback",
+                                     "header", "library", "api_module"]),
+    # the one Lib type, over one of those sources
+    ("Lib", ["lib_obj"]),
+    # a compiled module's init: its ffi and its lib
+    ("module init", ["api_module/import"]),
+]
 
 
 def module_files(src):
@@ -44,12 +68,31 @@ def module_files(src):
     return files
 
 
+def top_rank(module):
+    """The rank (index in TOP_RANKS) of a layer-4 module, or None."""
+    best = None
+    for rank, (_, names) in enumerate(TOP_RANKS):
+        for name in names:
+            prefix = tuple(name.split("/"))
+            if module[: len(prefix)] == prefix and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), rank)
+    return None if best is None else best[1]
+
+
 def layer_of(module):
+    """(layer, rank inside it): ordered as the layers are."""
     if not module:
-        return MODULE
+        return (MODULE, 0)
     if module[0] in FOLDERS:
-        return FOLDERS[module[0]]
-    return TOP
+        return (FOLDERS[module[0]], 0)
+    return (TOP, top_rank(module))
+
+
+def describe(layer):
+    n, rank = layer
+    if n == TOP:
+        return "layer 4.%d, %s" % (rank, TOP_RANKS[rank][0])
+    return "layer %d, %s" % (n, NAMES[n])
 
 
 def code_of(path):
@@ -82,7 +125,7 @@ def resolve(path, files, aliases):
     return None
 
 
-def referenced_paths(code, module, is_dir_module):
+def referenced_paths(code, module):
     """Absolute module paths the code names through `crate::` or `super::`
     (also inside `use crate::{a, b::c}` groups)."""
     # expand one level of `use crate::{...}` / `use super::{...}` groups
@@ -90,9 +133,11 @@ def referenced_paths(code, module, is_dir_module):
         for item in m.group(2).split(","):
             item = item.strip().split(" as ")[0].strip()
             if item and item != "self":
-                yield from referenced_paths(m.group(1) + "::" + item, module, is_dir_module)
-    # `self::x` in a folder's mod.rs is its child; in a file, its own child
-    here = list(module) if is_dir_module else list(module[:-1]) if module else []
+                yield from referenced_paths(m.group(1) + "::" + item, module)
+    # `super::` is the parent of the module the file is (a folder's mod.rs
+    # is the folder's module, another file its own: `super::x` in
+    # api_module/runtime.rs is api_module::x)
+    here = list(module)
     for m in re.finditer(r"\b((?:super::)+|crate::)((?:\w+::)*\w+)", code):
         head, rest = m.group(1), m.group(2).split("::")
         if head == "crate::":
@@ -109,17 +154,22 @@ def check(src):
     aliases = root_aliases(code_of(files[()]))
     problems = []
     for module, path in sorted(files.items()):
+        if layer_of(module)[1] is None:
+            problems.append("%s is in layer 4 but in none of its ranks (add it to TOP_RANKS in %s)"
+                            % (os.path.relpath(path, src), os.path.basename(__file__)))
+    for module, path in sorted(files.items()):
         mine = layer_of(module)
-        is_dir = os.path.basename(path) in ("mod.rs", "lib.rs")
-        for ref in set(referenced_paths(code_of(path), module, is_dir)):
+        if mine[1] is None:
+            continue
+        for ref in set(referenced_paths(code_of(path), module)):
             target = resolve(ref, files, aliases)
             if target is None or target == module:
                 continue
             theirs = layer_of(target)
-            if theirs > mine:
+            if theirs[1] is not None and theirs > mine:
                 problems.append(
-                    "%s (layer %d, %s) imports %s (layer %d, %s)"
-                    % (os.path.relpath(path, src), mine, NAMES[mine], "::".join(target), theirs, NAMES[theirs])
+                    "%s (%s) imports %s (%s)"
+                    % (os.path.relpath(path, src), describe(mine), "::".join(target), describe(theirs))
                 )
     return sorted(set(problems))
 

@@ -4,18 +4,7 @@
 
 import os
 
-from . import _rcffi
 from .api import _pack_value
-
-
-class HeaderCall(tuple):
-    """A ``cdef_header()`` call recorded for API mode. A compiled module
-    carries cdef text, so when one is generated the header's declarations
-    are printed as rcffi cdef text (``packed``/``aligned`` kept as GNU
-    attributes, which rcffi's ``cdef()`` reads)."""
-
-    def as_cdef_call(self):
-        return (_rcffi.header_cdef_text(*self, attributes=True), False, 0)
 
 
 def _text(value, what):

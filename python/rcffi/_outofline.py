@@ -37,13 +37,11 @@ class OutOfLineFFI(FFI):
                 self._load_snapshot(snapshot)
             except FFIError:
                 replay = True  # written by another rcffi: parse the texts
-        calls = self._recorded_calls()
         for text, override, pack in cdefs:
             if replay:
                 # warnings were given when the module was generated
                 self._cdef(text, override, False, pack or None)
-            self._cdefsources.append(text)
-            calls.append((text, override, pack))
+            self._record(text, (text, override, pack))
         # `struct foo`, not its typedef name, as cffi's tables name it
         self._name_by_tag()
 

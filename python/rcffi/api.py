@@ -74,13 +74,25 @@ class FFI(_rcffi.FFIBase):
         effective_pack = _checked_pack("cdef", csource, packed, pack)
         for message in self._cdef(csource, override, packed, pack):
             _warn(message, 3)
-        self._cdefsources.append(csource)
-        # what API mode embeds in the compiled module: (text, override, pack)
-        self._recorded_calls().append((csource, bool(override), effective_pack))
+        self._record(csource, (csource, bool(override), effective_pack))
+
+    def _record(self, source, call):
+        """Log one declaration call, already declared: ``source`` in
+        ``_cdefsources`` (cffi's list of texts), and the call as ``(text,
+        override, pack[, dllexport])`` in ``_cdef_calls`` (every call, an
+        included FFI's first: what the verifier, out-of-line modules and
+        isolated libraries replay) and ``_own_cdef_calls`` (this FFI's
+        own: the texts its compiled module embeds). The C generator reads
+        the declarations themselves from the registry, never this text."""
+        self._cdefsources.append(source)
+        self._recorded_calls().append(call)
+        own = getattr(self, "_own_cdef_calls", None)
+        if own is None:
+            own = self._own_cdef_calls = []
+        own.append(call)
 
     def _recorded_calls(self):
-        """The declaration calls API mode embeds in a compiled module:
-        ``(text, override, pack)`` tuples, in order."""
+        """``_cdef_calls``: every declaration call, in order."""
         calls = getattr(self, "_cdef_calls", None)
         if calls is None:
             calls = self._cdef_calls = []
@@ -95,8 +107,7 @@ class FFI(_rcffi.FFIBase):
         pack = _checked_pack("embedding_api", csource, packed, pack)
         for message in self._cdef(csource, False, False, pack or None, True):
             _warn(message, 3)
-        self._cdefsources.append(csource)
-        self._recorded_calls().append((csource, False, pack, True))
+        self._record(csource, (csource, False, pack, True))
         if self._embedding is None:
             self._embedding = ""
 
@@ -143,14 +154,17 @@ class FFI(_rcffi.FFIBase):
         """rcffi extension: declare what a real C header declares, read with
         rcffi's own preprocessor (no compiler needed). See
         ``_header.cdef_header_args`` for the arguments."""
-        from ._header import HeaderCall, cdef_header_args
+        from ._header import cdef_header_args
 
         args = cdef_header_args(header, include_dirs, defines, only, packed, pack)
-        for message in self._cdef_header(*args):
+        # the header is read once: its declarations go into the registry,
+        # and the cdef text of what it declared comes back for API mode to
+        # embed (packed/aligned records as GNU attributes, which rcffi's
+        # cdef() reads)
+        warnings, text = self._cdef_header(*args)
+        for message in warnings:
             _warn(message, 3)
-        self._cdefsources.append("#include <%s>" % (args[0],))
-        # what API mode embeds in a compiled module (see HeaderCall)
-        self._recorded_calls().append(HeaderCall(args))
+        self._record("#include <%s>" % (args[0],), (text, False, 0))
 
     def getctype(self, cdecl, replace_with=""):
         """Return a string giving the C type 'cdecl', which may be itself a

@@ -18,19 +18,19 @@ def _is_file_like(maybefile):
 
 
 def cdef_calls(ffi):
-    """The ``(text, override, pack)`` of every declaration call of ``ffi``,
-    ``cdef_header()`` calls turned into cdef text."""
-    calls = getattr(ffi, "_cdef_calls", [])
-    return [c.as_cdef_call() if hasattr(c, "as_cdef_call") else c for c in calls]
+    """The ``(text, override, pack[, dllexport])`` of every declaration
+    call of ``ffi`` (an included FFI's first; ``cdef_header()`` calls as
+    the cdef text of what they declared)."""
+    return list(getattr(ffi, "_cdef_calls", []))
 
 
 def _included(ffi):
-    """The names of the compiled modules ``ffi`` includes (``ffi.include()``
-    order) and the ids of every declaration call they brought."""
+    """The compiled modules ``ffi`` includes (``ffi.include()`` order):
+    their names and their build-time FFIs."""
     from .error import VerificationError
 
     modules = []
-    brought = set()
+    ffis = []
     for other in ffi.__dict__.get("_included_ffis", ()):
         assigned = getattr(other, "_assigned_source", None)
         if assigned is None:
@@ -40,22 +40,21 @@ def _included(ffi):
         if assigned[1] is None:
             raise VerificationError("not implemented yet: ffi.include() of a Python-based ffi inside a C-based ffi")
         modules.append(assigned[0])
-        brought.update(id(c) for c in getattr(other, "_cdef_calls", ()))
-    return modules, brought
+        ffis.append(other)
+    return modules, ffis
 
 
 def c_source(ffi, module_name, preamble):
-    """The C source of the module, as a string.  What ``ffi.include()``
-    brought from other compiled modules is theirs: the module imports them
-    at init and shares their types (cffi's ``_cffi_includes``)."""
-    modules, brought = _included(ffi)
-    calls = getattr(ffi, "_cdef_calls", [])
-    theirs = [c for c in calls if id(c) in brought]
-    own = [c for c in calls if id(c) not in brought]
-    as_call = lambda cs: [c.as_cdef_call() if hasattr(c, "as_cdef_call") else c for c in cs]  # noqa: E731
+    """The C source of the module, as a string. The generator reads the
+    declarations from ``ffi``'s registry; what ``ffi.include()`` brought
+    from other compiled modules is theirs: the module imports them at init
+    and shares their types (cffi's ``_cffi_includes``), and embeds only
+    its own declaration texts."""
+    modules, ffis = _included(ffi)
     from ._embedding import generator_args
 
-    return _rcffi._generate_c(module_name, preamble, as_call(own), modules, as_call(theirs), generator_args(ffi))
+    own = list(getattr(ffi, "_own_cdef_calls", []))
+    return _rcffi._generate_c(ffi, module_name, preamble, own, modules, ffis, generator_args(ffi))
 
 
 def make_c_source(ffi, module_name, preamble, target_c_file, verbose=False):
@@ -88,8 +87,8 @@ def py_source(ffi, module_name):
     ]
     for text, override, pack in calls:
         lines.append("    (%r, %r, %d)," % (text, bool(override), pack))
-    # the declarations as parsed now, loaded instead of parsing at import
-    snapshot = _rcffi._snapshot_of([(text, bool(override), pack) for text, override, pack in calls])
+    # the declarations as declared now, loaded instead of parsing at import
+    snapshot = _rcffi._snapshot_of(ffi)
     lines.append("], %r)" % (snapshot,))
     return "\n".join(lines) + "\n"
 

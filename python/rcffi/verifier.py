@@ -159,7 +159,7 @@ class Verifier(object):
         # verify(), included ffis are not compiled modules of their own
         # the full C API, as cffi's verify() (its sources may use any of it)
         return "#define _CFFI_NO_LIMITED_API\n" + _rcffi._generate_c(
-            self.get_module_name(), self.preamble, recompiler.cdef_calls(self.ffi))
+            self.ffi, self.get_module_name(), self.preamble, recompiler.cdef_calls(self.ffi))
 
     def _write_source_to(self, file):
         file.write(self._c_source())

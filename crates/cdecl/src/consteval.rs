@@ -63,12 +63,12 @@ impl<'a> Parser<'a> {
     }
 
     fn apply(&self, op: Tok, a: i128, b: i128, span: Span) -> Result<i128, Error> {
-        let overflow = || self.cdef_err(span, "integer overflow in constant expression");
+        let overflow = || self.cdef_err(span, crate::Message::ConstantOverflow);
         Ok(match op {
             Tok::Star => a.checked_mul(b).ok_or_else(overflow)?,
             Tok::Slash | Tok::Percent => {
                 if b == 0 {
-                    return Err(self.cdef_err(span, "division by zero in constant expression"));
+                    return Err(self.cdef_err(span, crate::Message::DivisionByZero));
                 }
                 if op == Tok::Slash {
                     a.checked_div(b).ok_or_else(overflow)?
@@ -118,7 +118,7 @@ impl<'a> Parser<'a> {
                 let v = v?;
                 Ok(match t.kind {
                     Tok::Plus => v,
-                    Tok::Minus => v.checked_neg().ok_or_else(|| self.cdef_err(t.span, "integer overflow in constant expression"))?,
+                    Tok::Minus => v.checked_neg().ok_or_else(|| self.cdef_err(t.span, crate::Message::ConstantOverflow))?,
                     Tok::Tilde => !v,
                     _ => (v == 0) as i128,
                 })
@@ -229,7 +229,7 @@ impl<'a> Parser<'a> {
             Type::Primitive(p) if p.is_integer() => *p,
             Type::Enum(e) => self.arena.enum_def(*e).base,
             Type::Pointer(_) if self.hdr.in_macro => {
-                return Err(self.ffi_err(span, "a pointer, not an integer constant"));
+                return Err(self.ffi_err(span, crate::Message::PointerNotInteger));
             }
             Type::Pointer(_) | Type::UnknownInt(_) => return Ok(v),
             _ => return Err(self.ffi_err(span, format!("{UNSUPPORTED}: cannot cast to a non-integer type in a constant"))),

@@ -63,6 +63,114 @@ pub struct Location {
     pub from_line_marker: bool,
 }
 
+/// What went wrong, without where: each kind of error with its details,
+/// worded by `Display` only when it is reported (the Python edge, a
+/// `Display` of the [`Error`]), as ruff's parser keeps a `ParseErrorType`
+/// apart from its text. The words are cffi's or rcffi's exact messages
+/// (tests pin them). Kinds not given a variant yet carry their text
+/// ([`Message::Other`]); every place that reports a kind with a variant
+/// uses it, so code can match on it instead of reading the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    /// `ctype 'T' is of unknown size` (`T` as cffi names the type).
+    UnknownSize {
+        /// The type's cffi name.
+        ctype: String,
+    },
+    /// `duplicate declaration of struct TAG` (or `union`).
+    DuplicateTag {
+        /// `struct` or `union`.
+        keyword: &'static str,
+        /// The tag.
+        tag: String,
+    },
+    /// `two or more data types in declaration specifiers`.
+    TwoDataTypes,
+    /// `integer overflow in constant expression`.
+    ConstantOverflow,
+    /// `division by zero in constant expression`.
+    DivisionByZero,
+    /// `bad usage of "..."` (where no more precise message applies).
+    BadDots,
+    /// `unterminated WHAT body: missing '}'`.
+    UnterminatedBody {
+        /// `struct/union`, `enum` or `function`.
+        what: &'static str,
+    },
+    /// `multiple declarations of constant: NAME`.
+    ConstantDeclaredTwice {
+        /// The constant.
+        name: String,
+    },
+    /// `a pointer, not an integer constant`.
+    PointerNotInteger,
+    /// `the module's declarations are damaged or from another rcffi:
+    /// rebuild it` (a `cdecl::snapshot` that does not read).
+    DamagedSnapshot,
+    /// `CONTEXTexpected EXPECTED, found FOUND`, with pycparser's ` (parse
+    /// error before: TOKEN)` in type strings: text that does not parse.
+    Expected {
+        /// A leading context (`Invalid declaration: `), or empty.
+        context: String,
+        /// What the grammar wanted there.
+        expected: String,
+        /// What was there (`'int'`, `end of input`, ...).
+        found: String,
+        /// The token, in type strings (users grep for pycparser's words).
+        before: Option<String>,
+    },
+    /// `Unsupported type: 'SPELLING'.  Please look at ...` (cffi's words for
+    /// a type it has no model of: `__int128`, `long char`, ...).
+    UnsupportedType {
+        /// The type as written.
+        spelling: String,
+    },
+    /// Any other error, as its text.
+    Other(String),
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Message::UnknownSize { ctype } => write!(f, "ctype '{ctype}' is of unknown size"),
+            Message::DuplicateTag { keyword, tag } => write!(f, "duplicate declaration of {keyword} {tag}"),
+            Message::TwoDataTypes => f.write_str("two or more data types in declaration specifiers"),
+            Message::ConstantOverflow => f.write_str("integer overflow in constant expression"),
+            Message::DivisionByZero => f.write_str("division by zero in constant expression"),
+            Message::BadDots => f.write_str("bad usage of \"...\""),
+            Message::UnterminatedBody { what } => write!(f, "unterminated {what} body: missing '}}'"),
+            Message::ConstantDeclaredTwice { name } => write!(f, "multiple declarations of constant: {name}"),
+            Message::PointerNotInteger => f.write_str("a pointer, not an integer constant"),
+            Message::DamagedSnapshot => f.write_str("the module's declarations are damaged or from another rcffi: rebuild it"),
+            Message::Expected { context, expected, found, before } => {
+                write!(f, "{context}expected {expected}, found {found}")?;
+                match before {
+                    Some(token) => write!(f, " (parse error before: {token})"),
+                    None => Ok(()),
+                }
+            }
+            Message::UnsupportedType { spelling } => write!(
+                f,
+                "Unsupported type: '{spelling}'.  Please look at http://cffi.readthedocs.io/en/latest/cdef.html#ffi-cdef-limitations \
+                 and file an issue if you think this type should really be supported."
+            ),
+            Message::Other(text) => f.write_str(text),
+        }
+    }
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Message {
+        Message::Other(text)
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Message {
+        Message::Other(text.to_string())
+    }
+}
+
 /// An error: its kind, message and, when it comes from source text, where.
 /// One pointer wide (the body is boxed), so that the `Result`s of the
 /// parser and the layout code stay small on their success paths; the
@@ -75,8 +183,8 @@ pub struct Error(Box<Diagnostic>);
 pub struct Diagnostic {
     /// Which Python exception it becomes.
     pub kind: ErrorKind,
-    /// What was wrong, without the location.
-    pub message: String,
+    /// What was wrong, without the location (worded when displayed).
+    pub message: Message,
     /// Where, when it comes from source text.
     pub location: Option<Location>,
     /// The text could not be parsed at all (where cffi says `cannot parse
@@ -101,7 +209,7 @@ impl std::ops::DerefMut for Error {
 
 impl Error {
     /// An error of `kind` with no location yet.
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+    pub fn new(kind: ErrorKind, message: impl Into<Message>) -> Error {
         Error(Box::new(Diagnostic { kind, message: message.into(), location: None, syntax: false, help: None }))
     }
 
@@ -111,12 +219,12 @@ impl Error {
     }
 
     /// A `CDefError`.
-    pub fn cdef(message: impl Into<String>) -> Error {
+    pub fn cdef(message: impl Into<Message>) -> Error {
         Error::new(ErrorKind::CDef, message)
     }
 
     /// An `FFIError`.
-    pub fn ffi(message: impl Into<String>) -> Error {
+    pub fn ffi(message: impl Into<Message>) -> Error {
         Error::new(ErrorKind::Ffi, message)
     }
 
@@ -198,7 +306,7 @@ impl fmt::Display for Error {
     /// `<cdef source string>:3:12: message`, then the line and a caret.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.location {
-            None => f.write_str(&self.message),
+            None => write!(f, "{}", self.message),
             Some(loc) => {
                 // gcc's form: "In file included from a.h:3,\n<pad>from b.h:1:"
                 for (i, at) in loc.included_from.iter().enumerate() {

@@ -64,7 +64,7 @@ pub fn enum_base_type(values: &[i128]) -> Result<Prim, Error> {
 }
 
 fn unknown_size(arena: &TypeArena, ty: TypeId) -> Error {
-    Error::ffi(format!("ctype '{}' is of unknown size", type_name(arena, ty)))
+    Error::ffi(crate::Message::UnknownSize { ctype: type_name(arena, ty) })
 }
 
 /// `stack` holds the records whose layout is being computed, so that a
@@ -247,7 +247,7 @@ fn field_size_align(
     }
     match size_align_in(arena, ty, stack) {
         Ok(r) => Some(Ok(r)),
-        Err(e) if e.kind == ErrorKind::Ffi && e.message.ends_with("of unknown size") => None,
+        Err(e) if matches!(e.message, crate::Message::UnknownSize { .. }) => None,
         Err(e) => Some(Err(e)),
     }
 }

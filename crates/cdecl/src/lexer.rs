@@ -195,7 +195,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn err(&self, msg: impl Into<String>, start: usize, end: usize) -> Error {
-        Error::cdef(msg).at(self.source_name, self.src, Span::new(start, end))
+        Error::cdef(msg.into()).at(self.source_name, self.src, Span::new(start, end))
     }
 
     /// Skip blanks, newlines, comments and continuations.

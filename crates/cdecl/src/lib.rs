@@ -31,8 +31,9 @@ pub mod resolve;
 pub mod verify_check;
 pub mod snapshot;
 pub mod cffi_tables;
+pub mod counters;
 
-pub use error::{Diagnostic, Error, ErrorKind, Location, Origin};
+pub use error::{Diagnostic, Error, ErrorKind, Location, Message, Origin};
 pub use registry::{CdefOptions, CdefReport, ConstValue, DeclKind, Declaration, Registry};
 pub use types::{
     Abi, ArrayLen, EnumDef, EnumId, Field, FieldLayout, FuncType, Packing, Prim, PrimKind, Quals, Record,

@@ -134,6 +134,7 @@ pub(crate) fn cdef(reg: &mut Registry, arena: &mut TypeArena, source: &str, opti
 }
 
 fn cdef_numbered(reg: &mut Registry, arena: &mut TypeArena, source: &str, options: &CdefOptions) -> Result<CdefReport, Error> {
+    crate::counters::parsed();
     let toks = lexer::lex(&options.source_name, source).map_err(|e| follow_line_markers(source, e))?;
     let (staged, warnings) = {
         let mut p = Parser::new(reg, arena, source, &options.source_name, toks, Some(options));
@@ -231,7 +232,7 @@ pub(crate) fn include(reg: &mut Registry, other: &Registry) -> Result<(), Error>
     for d in &other.decls {
         if let (Some(v), Some(old)) = (int_value(d), reg.lookup(&d.name)) {
             if int_value(old) != Some(v) && old.kind != d.kind {
-                return Err(Error::ffi(format!("multiple declarations of constant: {}", d.name)));
+                return Err(Error::ffi(crate::Message::ConstantDeclaredTwice { name: d.name.clone() }));
             }
         }
     }
@@ -392,7 +393,7 @@ impl<'a> Parser<'a> {
 
     // ------------------------------------------------------------ errors
 
-    pub fn error(&self, kind: ErrorKind, span: Span, msg: impl Into<String>) -> Error {
+    pub fn error(&self, kind: ErrorKind, span: Span, msg: impl Into<crate::Message>) -> Error {
         let e = Error::new(kind, msg);
         // Preprocessed text: point into the original files instead.
         match self.hdr.locator.and_then(|locate| locate(span)) {
@@ -405,11 +406,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    pub fn cdef_err(&self, span: Span, msg: impl Into<String>) -> Error {
+    pub fn cdef_err(&self, span: Span, msg: impl Into<crate::Message>) -> Error {
         self.error(ErrorKind::CDef, span, msg)
     }
 
-    pub fn ffi_err(&self, span: Span, msg: impl Into<String>) -> Error {
+    pub fn ffi_err(&self, span: Span, msg: impl Into<crate::Message>) -> Error {
         self.error(ErrorKind::Ffi, span, msg)
     }
 
@@ -422,10 +423,12 @@ impl<'a> Parser<'a> {
     /// [`Parser::unexpected`] with a leading context (`Invalid declaration: ...`).
     pub fn unexpected_in(&self, context: &str, expected: &str) -> Error {
         let t = self.peek();
-        let mut msg = format!("{context}expected {expected}, found {}", lexer::describe(&t, self.src));
-        if self.type_mode && t.kind != Tok::Eof {
-            msg.push_str(&format!(" (parse error before: {})", self.tok_text(t)));
-        }
+        let msg = crate::Message::Expected {
+            context: context.to_string(),
+            expected: expected.to_string(),
+            found: lexer::describe(&t, self.src),
+            before: (self.type_mode && t.kind != Tok::Eof).then(|| self.tok_text(t).to_string()),
+        };
         self.cdef_err(t.span, msg).as_syntax()
     }
 
@@ -549,7 +552,7 @@ impl<'a> Parser<'a> {
         match self.lookup_const(name) {
             ConstLookup::Known(v) if v == value => return Ok(false),
             ConstLookup::Known(_) => {
-                return Err(self.ffi_err(span, format!("multiple declarations of constant: {name}")));
+                return Err(self.ffi_err(span, crate::Message::ConstantDeclaredTwice { name: name.to_string() }));
             }
             _ => {}
         }

@@ -308,6 +308,12 @@ impl Registry {
         self.union_tags.keys()
     }
 
+    /// The tags of declared enums (of a lazy registry: after `load_all`).
+    pub fn enum_tag_names(&self) -> impl Iterator<Item = &String> {
+        debug_assert!(!self.is_lazy(), "enum_tag_names() of a lazy registry: load_all() first");
+        self.enum_tags.keys()
+    }
+
     /// Every type this registry names (declarations, typedefs, tags,
     /// implicit tags, what a lazy snapshot built so far): the roots it
     /// gives [`TypeArena::collect`]. `None` if its snapshot is being read.

@@ -4,7 +4,7 @@
 //! every struct and union (taken as is for partial ones, checked for the
 //! others).
 //!
-//! CONTRACT (used by crates/python/src/api_module.rs): [`CompilerFacts`]
+//! CONTRACT (used by crates/python/src/api_module/): [`CompilerFacts`]
 //! and [`apply`]. Only what this registry declares is touched, never other
 //! users of the shared arena.
 
@@ -384,7 +384,7 @@ fn mark_broken(arena: &mut TypeArena, rid: RecordId, fact: &RecordFact, err: Err
     let r = arena.record_mut(rid);
     r.layout = Some(RecordLayout { size: fact.size, align: fact.align, fields: Vec::new() });
     r.layout_is_fixed = true;
-    r.broken = Some(err.into_diagnostic().message);
+    r.broken = Some(err.into_diagnostic().message.to_string());
 }
 
 fn disagree(name: &str, real: i128) -> Error {

@@ -1,9 +1,11 @@
-//! A registry and the types it uses, as bytes: written once when a compiled
-//! (or out-of-line) module is generated and read when it is imported,
-//! instead of parsing its cdef text again.
+//! A registry and the types it uses, as bytes: written from the `FFI`'s own
+//! registry when a compiled (or out-of-line) module is generated, read by
+//! the C generator (`decode_as_parsed`) and again when the module is
+//! imported, instead of parsing its cdef text again.
 //!
 //! CONTRACT (used by crates/codegen and crates/python): [`encode`],
-//! [`decode`], and `Registry::from_snapshot` with [`SnapshotBytes`]. The
+//! [`decode`], [`decode_as_parsed`], and `Registry::from_snapshot` with
+//! [`SnapshotBytes`]. The
 //! format is private to one version of rcffi (the module protocol version
 //! and [`FORMAT`] guard it).
 //!
@@ -89,7 +91,7 @@ impl SnapshotBytes {
 }
 
 fn damaged() -> Error {
-    Error::ffi("the module's declarations are damaged or from another rcffi: rebuild it")
+    Error::ffi(crate::Message::DamagedSnapshot)
 }
 
 /// The bytes of `reg` and every type it reaches in `arena`.
@@ -207,6 +209,20 @@ pub fn decode(bytes: &[u8], reg: &mut Registry, arena: &mut TypeArena) -> Result
     loaded.load_all(arena)?;
     *reg = loaded;
     Ok(())
+}
+
+/// Every declaration of `bytes` (made by [`encode`]) read at once into a
+/// new registry whose records and enums keep the names the parser gave
+/// them (a typedef's, where [`decode`] names them by tag as cffi's type
+/// tables do): the registry as it was when encoded, what the C generator
+/// of a compiled module spells its types with.
+pub fn decode_as_parsed(bytes: &[u8], arena: &mut TypeArena) -> Result<Registry, Error> {
+    let mut reg = Registry::new();
+    let shared = open(SnapshotBytes::Owned(bytes.into()), None, &mut reg)?;
+    shared.lock().unwrap_or_else(|p| p.into_inner()).name_by_tag = false;
+    reg.lazy = Some(shared);
+    reg.load_all(arena)?;
+    Ok(reg)
 }
 
 fn sorted<V: Clone>(map: &std::collections::HashMap<String, V, impl std::hash::BuildHasher>) -> Vec<(&String, V)> {
@@ -598,6 +614,9 @@ pub(crate) struct Lazy {
     /// Records of the current batch, with the name their compiler facts
     /// are under (`names::c_spelling`).
     batch: Vec<(RecordId, String)>,
+    /// Name records and enums declared under a tag by it (the runtime's
+    /// registries); `false` keeps the parser's names ([`decode_as_parsed`]).
+    name_by_tag: bool,
 }
 
 impl std::fmt::Debug for Lazy {
@@ -650,6 +669,7 @@ pub(crate) fn open(bytes: SnapshotBytes, facts: Option<Arc<dyn Facts + Send + Sy
         unknown_lengths: HashMap::default(),
         pending: Vec::new(),
         batch: Vec::new(),
+        name_by_tag: true,
     };
     lazy.read_rest(reg).ok_or_else(damaged)?;
     Ok(Arc::new(Mutex::new(lazy)))
@@ -976,7 +996,7 @@ impl Lazy {
         let measured_as = crate::names::c_spelling(kind.keyword(), tag.as_deref(), &cname);
         let (rid, ty) = arena.new_record(kind, tag.clone(), span);
         let r = arena.record_mut(rid);
-        r.cname = match (&tag, flags & 2 != 0) {
+        r.cname = match (&tag, flags & 2 != 0 && self.name_by_tag) {
             (Some(tag), true) => format!("{} {tag}", kind.keyword()),
             _ => cname,
         };
@@ -1012,7 +1032,7 @@ impl Lazy {
         if let Some(facts) = &self.facts {
             crate::resolve::fix_enum(&mut def, facts.as_ref());
         }
-        if let (Some(tag), true) = (&def.tag, flags & 2 != 0) {
+        if let (Some(tag), true) = (&def.tag, flags & 2 != 0 && self.name_by_tag) {
             def.cname = format!("enum {tag}");
         }
         let (_, ty) = arena.new_enum(def);

@@ -58,16 +58,17 @@ fn layout_errors_name_the_field() {
     ];
     for (src, message) in cases {
         let err = natural(src, "struct s").unwrap_err();
-        assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Type, message), "{src}");
+        assert_eq!((err.kind, err.message.to_string().as_str()), (ErrorKind::Type, message), "{src}");
     }
 }
 
 #[test]
 fn opaque_and_void_are_of_unknown_size() {
     let err = natural("struct o;", "struct o").unwrap_err();
-    assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Ffi, "ctype 'struct o' is of unknown size"));
+    assert_eq!((err.kind, err.message.to_string().as_str()), (ErrorKind::Ffi, "ctype 'struct o' is of unknown size"));
+    assert_eq!(err.message, cdecl::Message::UnknownSize { ctype: "struct o".to_string() });
     let err = natural("", "void").unwrap_err();
-    assert_eq!(err.message, "ctype 'void' is of unknown size");
+    assert_eq!(err.message.to_string(), "ctype 'void' is of unknown size");
 }
 
 /// Sizes are checked, never wrapped: a record or array beyond what a
@@ -100,7 +101,7 @@ fn sizes_beyond_a_ssize_t_are_errors_not_wrapped() {
     ];
     for (src, ty, message) in too_large {
         let err = natural(src, ty).unwrap_err();
-        assert_eq!((err.kind, err.message.as_str()), (ErrorKind::Overflow, message), "{src}");
+        assert_eq!((err.kind, err.message.to_string().as_str()), (ErrorKind::Overflow, message), "{src}");
     }
     // the largest array: exactly isize::MAX bytes
     assert_eq!(natural("", "char[0x7fffffffffffffff]").unwrap(), (i64::MAX as u64, 1));

@@ -24,7 +24,7 @@ pub struct Emitter<'a> {
     included: Included,
     /// `typedef int t[...];`: the array types only their typedef names spell.
     array_typedefs: cspell::Names,
-    snapshot: Option<Vec<u8>>,
+    snapshot: Option<&'a [u8]>,
 }
 
 /// What came from `ffi.include()`d modules: theirs to compile and measure,
@@ -34,20 +34,35 @@ pub struct Included {
     modules: Vec<String>,
     names: std::collections::HashSet<String>,
     typedefs: std::collections::HashSet<String>,
-    /// Records and enums of lower ids were declared by the included cdefs.
-    records: usize,
-    enums: usize,
+    /// The types their names reach (records and enums among them).
+    reached: Option<cdecl::types::Reachable>,
 }
 
 impl Included {
-    pub fn new(arena: &TypeArena, inc: &Registry, modules: &[String]) -> Included {
+    /// `reg` holds our declarations and theirs; `includes` says which
+    /// names are theirs.
+    pub fn new(arena: &TypeArena, reg: &Registry, includes: &crate::Includes) -> Included {
+        let mut roots: Vec<TypeId> = includes.declarations.iter().filter_map(|n| reg.lookup(n)).map(|d| d.kind.ty()).collect();
+        roots.extend(includes.typedefs.iter().filter_map(|n| reg.typedef(n)));
+        roots.extend(includes.struct_tags.iter().filter_map(|t| reg.struct_tag(t)));
+        roots.extend(includes.union_tags.iter().filter_map(|t| reg.union_tag(t)));
+        roots.extend(includes.enum_tags.iter().filter_map(|t| reg.enum_tag(t)));
         Included {
-            modules: modules.to_vec(),
-            names: inc.declarations().iter().map(|d| d.name.clone()).collect(),
-            typedefs: inc.typedef_names().iter().cloned().collect(),
-            records: arena.record_count(),
-            enums: arena.enum_count(),
+            modules: includes.modules.clone(),
+            names: includes.declarations.clone(),
+            typedefs: includes.typedefs.clone(),
+            reached: (!roots.is_empty()).then(|| arena.reachable(roots)),
         }
+    }
+
+    /// Whether the record was declared by an included FFI.
+    fn has_record(&self, rid: cdecl::RecordId) -> bool {
+        self.reached.as_ref().is_some_and(|r| r.has_record(rid))
+    }
+
+    /// Whether the enum was declared by an included FFI.
+    fn has_enum(&self, eid: cdecl::EnumId) -> bool {
+        self.reached.as_ref().is_some_and(|r| r.has_enum(eid))
     }
 }
 
@@ -151,7 +166,7 @@ impl<'a> Emitter<'a> {
 
     /// The declarations as `cdecl::snapshot` bytes, embedded for the
     /// runtime to load instead of parsing the cdefs again.
-    pub fn with_snapshot(mut self, snapshot: Option<Vec<u8>>) -> Self {
+    pub fn with_snapshot(mut self, snapshot: Option<&'a [u8]>) -> Self {
         self.snapshot = snapshot;
         self
     }
@@ -264,7 +279,7 @@ impl<'a> Emitter<'a> {
             (false, true) => "&_rcffi_call_python",
             (false, false) => "NULL",
         };
-        let snapshot = match &self.snapshot {
+        let snapshot = match self.snapshot {
             Some(bytes) => {
                 self.out.push_str("static const unsigned char _rcffi_snapshot[] = {");
                 for (i, b) in bytes.iter().enumerate() {
@@ -554,8 +569,12 @@ impl<'a> Emitter<'a> {
         // an enumerator of two enums (cffi's compile-time complaint: the
         // compiler could give it only one value)
         let mut seen = std::collections::HashSet::new();
-        for i in self.included.enums..self.arena.enum_count() {
-            let def = self.arena.enum_def(cdecl::EnumId(i as u32));
+        for i in 0..self.arena.enum_count() {
+            let eid = cdecl::EnumId(i as u32);
+            if self.included.has_enum(eid) {
+                continue;
+            }
+            let def = self.arena.enum_def(eid);
             for (name, _) in &def.values {
                 if !seen.insert(name.clone()) {
                     return Err(GenError::Unsupported(format!("{}: duplicate declaration of const '{name}'", def.cname)));
@@ -567,7 +586,7 @@ impl<'a> Emitter<'a> {
         for d in self.reg.declarations() {
             if let DeclKind::EnumConstant { ty, .. } = d.kind {
                 if let Type::Enum(eid) = *self.arena.get(self.arena.strip_top_quals(ty)) {
-                    if (eid.0 as usize) >= self.included.enums && !enums.contains(&eid) {
+                    if !self.included.has_enum(eid) && !enums.contains(&eid) {
                         enums.push(eid);
                     }
                 }
@@ -625,8 +644,11 @@ impl<'a> Emitter<'a> {
 
     fn record_layouts(&mut self) -> Result<(), GenError> {
         let count = self.arena.record_count();
-        for i in self.included.records.min(count)..count {
+        for i in 0..count {
             let rid = cdecl::RecordId(i as u32);
+            if self.included.has_record(rid) {
+                continue;
+            }
             let r = self.arena.record(rid).clone();
             let Some(fields) = &r.fields else { continue };
             let rty = self.arena.intern(Type::Record(rid));

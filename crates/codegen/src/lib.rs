@@ -1,14 +1,18 @@
 //! `codegen`: the C source of an rcffi API-mode module, in pure Rust.
 //!
-//! [`generate`] parses the cdef texts of one `FFI` (with `cdecl`, in a
-//! private arena) and writes one C file: the user's source, then for every
-//! declaration what only the C compiler knows — trampolines calling each
-//! function with C's own types, addresses of globals, values of integer
-//! constants and enumerators, sizes, alignments and field offsets of every
-//! struct and union, sizes of `typedef int... t;`, lengths of `T x[...]` —
-//! in static tables handed to the runtime (`crates/python/src/api_module.rs`)
-//! through a capsule from `PyInit_<module>`. The cdef texts themselves are
-//! embedded, so the runtime rebuilds the same declarations at import.
+//! [`generate`] reads the declarations of one `FFI` — a `cdecl::snapshot`
+//! of its registry, what its `cdef()` calls already parsed, read into a
+//! private arena with the parser's names — and writes one C file: the
+//! user's source, then for every declaration what only the C compiler
+//! knows — trampolines calling each function with C's own types,
+//! addresses of globals, values of integer constants and enumerators,
+//! sizes, alignments and field offsets of every struct and union, sizes of
+//! `typedef int... t;`, lengths of `T x[...]` — in static tables handed to
+//! the runtime (`crates/python/src/api_module/`) through a capsule from
+//! `PyInit_<module>`. The snapshot is embedded for the runtime to load
+//! at import, and the cdef texts too (as text, for `ffi._cdefsources`).
+//! No text is parsed here ([`snapshot_of`] is for callers that hold only
+//! text).
 //!
 //! The structures of the protocol are defined once, in [`protocol`]: the
 //! `#[repr(C)]` structs the runtime reads, their C declarations, and
@@ -24,6 +28,8 @@ mod field_check;
 mod limited_api;
 pub mod protocol;
 
+use std::collections::HashSet;
+
 pub use cspell::Unspellable;
 
 /// Bumped whenever the structures of [`protocol`] or what they hold
@@ -33,7 +39,8 @@ pub const PROTOCOL_VERSION: u32 = 5;
 /// Name of the capsule `PyInit_<module>` passes to the runtime.
 pub const CAPSULE_NAME: &str = "rcffi._api_module";
 
-/// One `ffi.cdef()` call of the FFI being compiled.
+/// One `ffi.cdef()` call of the FFI being compiled, as text (embedded in
+/// the module, not parsed by the generator).
 #[derive(Clone, Debug, Default)]
 pub struct CdefInput {
     pub source: String,
@@ -52,7 +59,14 @@ pub struct ModuleSource {
     pub module_name: String,
     /// The C source given to `set_source()`, included first.
     pub preamble: String,
-    /// Declarations of `ffi.cdef()`, in order (included FFIs first).
+    /// What the module declares: `cdecl::snapshot::encode` of the FFI's
+    /// registry (with what `ffi.include()` brought: see [`Includes`]).
+    /// Read, not parsed; embedded as is when nothing is included.
+    pub declarations: Vec<u8>,
+    /// The FFI's own declaration calls, in order (`cdef_header()` calls
+    /// as the cdef text of what they declared): embedded for
+    /// `ffi._cdefsources`, and replayed at import by a module that
+    /// includes others.
     pub cdefs: Vec<CdefInput>,
     /// `ffi.embedding_api()` was used: the module is also a shared library
     /// that starts Python on the first call of one of its functions.
@@ -114,14 +128,40 @@ pub fn generate(src: &ModuleSource) -> Result<String, GenError> {
 /// What `ffi.include(other)` brought into the FFI being compiled: other
 /// compiled modules, imported by this one at init, whose `ffi` it includes
 /// before replaying its own cdefs (so it shares their types, as cffi's
-/// `_cffi_includes`).
+/// `_cffi_includes`). Their declarations are in `ModuleSource::declarations`
+/// too (the FFI's registry has them); these names say which are theirs.
 #[derive(Clone, Debug, Default)]
 pub struct Includes {
     /// The included modules' names (`ffi.include()` order).
     pub modules: Vec<String>,
-    /// Every cdef of the included FFIs (theirs included), in order: parsed
-    /// for the names `ModuleSource::cdefs` uses, never embedded or measured.
-    pub cdefs: Vec<CdefInput>,
+    /// Functions, variables and constants the included FFIs declare.
+    pub declarations: HashSet<String>,
+    /// Their typedef names.
+    pub typedefs: HashSet<String>,
+    /// Their struct, union and enum tags.
+    pub struct_tags: HashSet<String>,
+    pub union_tags: HashSet<String>,
+    pub enum_tags: HashSet<String>,
+}
+
+impl Includes {
+    /// Add every name `reg` (an included FFI's registry, loaded) declares.
+    pub fn add_names_of(&mut self, reg: &cdecl::Registry) {
+        self.declarations.extend(reg.declarations().iter().map(|d| d.name.clone()));
+        self.typedefs.extend(reg.typedef_names().iter().cloned());
+        self.struct_tags.extend(reg.struct_tag_names().cloned());
+        self.union_tags.extend(reg.union_tag_names().cloned());
+        self.enum_tags.extend(reg.enum_tag_names().cloned());
+    }
+
+    fn is_empty(&self) -> bool {
+        self.modules.is_empty()
+            && self.declarations.is_empty()
+            && self.typedefs.is_empty()
+            && self.struct_tags.is_empty()
+            && self.union_tags.is_empty()
+            && self.enum_tags.is_empty()
+    }
 }
 
 /// In the table of cdefs, a row whose `pack` is this names a module to
@@ -136,44 +176,32 @@ pub const CDEF_DLLEXPORT: i32 = 2;
 /// The C source of a module whose FFI included other compiled modules:
 /// only its own declarations are compiled, measured and embedded.
 pub fn generate_including(src: &ModuleSource, includes: &Includes) -> Result<String, GenError> {
+    // a private copy of the declarations, as the parser named them (the
+    // generator names anonymous records pointed to by typedefs below)
     let mut arena = cdecl::TypeArena::new();
-    let mut inc = cdecl::Registry::new();
-    for c in &includes.cdefs {
-        parse(&mut inc, &mut arena, c)?;
-    }
-    // as at import: a registry including theirs, then our cdefs
-    let mut reg = cdecl::Registry::new();
-    reg.include(&inc)?;
-    let included = emit::Included::new(&arena, &inc, &includes.modules);
-    for c in &src.cdefs {
-        parse(&mut reg, &mut arena, c)?;
-    }
+    let reg = cdecl::snapshot::decode_as_parsed(&src.declarations, &mut arena)?;
+    let included = emit::Included::new(&arena, &reg, includes);
     // what the runtime loads instead of parsing the cdefs again (a module
     // including others replays its texts, on top of theirs)
-    let snapshot = (includes.cdefs.is_empty() && includes.modules.is_empty()).then(|| cdecl::snapshot::encode(&reg, &arena));
+    let snapshot = includes.is_empty().then_some(src.declarations.as_slice());
     name_pointed_anonymous_records(&mut arena, &reg);
     emit::Emitter::new(&mut arena, &reg, src).including(included).with_snapshot(snapshot).run()
 }
 
-/// One cdef text into `reg`, with the options it was given.
-fn parse(reg: &mut cdecl::Registry, arena: &mut cdecl::TypeArena, c: &CdefInput) -> Result<(), GenError> {
-    let options = cdecl::CdefOptions {
-        override_existing: c.override_existing,
-        dllexport: c.dllexport,
-        packing: if c.pack == 0 { cdecl::Packing::Natural } else { cdecl::Packing::Pack(c.pack) },
-        ..cdecl::CdefOptions::default()
-    };
-    reg.cdef(arena, &c.source, &options)?;
-    Ok(())
-}
-
-/// The `cdecl::snapshot` of these cdef texts parsed in order (what an
-/// out-of-line `.py` module embeds, as a compiled module does).
+/// The `cdecl::snapshot` of these cdef texts parsed in order into a new
+/// registry: [`ModuleSource::declarations`] for callers that hold only
+/// text (the runtime encodes the `FFI`'s registry instead).
 pub fn snapshot_of(cdefs: &[CdefInput]) -> Result<Vec<u8>, GenError> {
     let mut arena = cdecl::TypeArena::new();
     let mut reg = cdecl::Registry::new();
     for c in cdefs {
-        parse(&mut reg, &mut arena, c)?;
+        let options = cdecl::CdefOptions {
+            override_existing: c.override_existing,
+            dllexport: c.dllexport,
+            packing: if c.pack == 0 { cdecl::Packing::Natural } else { cdecl::Packing::Pack(c.pack) },
+            ..cdecl::CdefOptions::default()
+        };
+        reg.cdef(&mut arena, &c.source, &options)?;
     }
     Ok(cdecl::snapshot::encode(&reg, &arena))
 }

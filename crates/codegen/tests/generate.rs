@@ -1,15 +1,22 @@
 //! The generator's output for small cdefs (compiled for real by the pytest
 //! suites in tests/api/, which also check -Wall -Wextra -Werror).
 
-use codegen::{generate, CdefInput, Embedding, GenError, ModuleSource};
+use codegen::{generate, snapshot_of, CdefInput, Embedding, GenError, ModuleSource};
+
+/// A module of these declaration calls (parsed here: the runtime gives
+/// the generator its FFI's registry instead).
+fn module(name: &str, preamble: &str, cdefs: Vec<CdefInput>, embedding: Option<Embedding>) -> Result<ModuleSource, GenError> {
+    Ok(ModuleSource {
+        module_name: name.into(),
+        preamble: preamble.into(),
+        declarations: snapshot_of(&cdefs)?,
+        cdefs,
+        embedding,
+    })
+}
 
 fn gen(cdef: &str) -> Result<String, GenError> {
-    generate(&ModuleSource {
-        module_name: "pkg._m".into(),
-        preamble: "/* user */".into(),
-        cdefs: vec![CdefInput { source: cdef.into(), ..Default::default() }],
-        embedding: None,
-    })
+    generate(&module("pkg._m", "/* user */", vec![CdefInput { source: cdef.into(), ..Default::default() }], None)?)
 }
 
 #[test]
@@ -64,6 +71,13 @@ fn parse_errors_are_reported() {
 }
 
 #[test]
+fn damaged_declarations_are_an_error() {
+    let mut src = module("_m", "", vec![CdefInput { source: "int f(int);".into(), ..Default::default() }], None).unwrap();
+    src.declarations.truncate(src.declarations.len() / 2);
+    assert!(matches!(generate(&src), Err(GenError::Cdef(_))));
+}
+
+#[test]
 fn named_opaque_pointers_are_spelled_by_their_typedef() {
     let c = gen("typedef ... *token_p; token_p foo(token_p);").unwrap();
     assert!(c.contains("static token_p _rcffi_d_foo(token_p x0)"), "{c}");
@@ -71,12 +85,15 @@ fn named_opaque_pointers_are_spelled_by_their_typedef() {
 
 #[test]
 fn embedding_functions_are_exported_and_start_python() {
-    let c = generate(&ModuleSource {
-        module_name: "_plug".into(),
-        preamble: "/* user */".into(),
-        cdefs: vec![CdefInput { source: "int add(int, int);".into(), dllexport: true, ..Default::default() }],
-        embedding: Some(Embedding { init_code: "x = 1\n".into(), runtime_dir: "/r".into(), version: "1.0".into() }),
-    })
+    let c = generate(
+        &module(
+            "_plug",
+            "/* user */",
+            vec![CdefInput { source: "int add(int, int);".into(), dllexport: true, ..Default::default() }],
+            Some(Embedding { init_code: "x = 1\n".into(), runtime_dir: "/r".into(), version: "1.0".into() }),
+        )
+        .unwrap(),
+    )
     .unwrap();
     // CFFI_DLLEXPORT and cffi_start_python() are there for the user's source
     let user = c.find("/* user */").unwrap();
@@ -112,12 +129,15 @@ fn modules_use_the_limited_api_unless_told_not_to() {
 
 #[test]
 fn embedding_libraries_use_the_full_api() {
-    let c = generate(&ModuleSource {
-        module_name: "_plug".into(),
-        preamble: String::new(),
-        cdefs: vec![CdefInput { source: "int add(int, int);".into(), dllexport: true, ..Default::default() }],
-        embedding: Some(Embedding { init_code: String::new(), runtime_dir: "/r".into(), version: "1.0".into() }),
-    })
+    let c = generate(
+        &module(
+            "_plug",
+            "",
+            vec![CdefInput { source: "int add(int, int);".into(), dllexport: true, ..Default::default() }],
+            Some(Embedding { init_code: String::new(), runtime_dir: "/r".into(), version: "1.0".into() }),
+        )
+        .unwrap(),
+    )
     .unwrap();
     assert!(!c.contains("Py_LIMITED_API"), "{c}");
 }
@@ -137,4 +157,32 @@ fn shared_structs_are_declared_and_checked_as_the_runtime_lays_them_out() {
     assert!(c.contains(&pack), "{c}");
     // the checks come after the declarations they check
     assert!(c.find("struct _rcffi_module_s {").unwrap() < c.find(&size).unwrap());
+}
+
+#[test]
+fn what_included_modules_declare_is_theirs() {
+    use codegen::{generate_including, Includes};
+    let theirs = CdefInput { source: "typedef struct a { int x; } a_t; int g(int); enum k { K1 };".into(), ..Default::default() };
+    let ours = CdefInput { source: "struct b { a_t a; enum k k; }; int f(a_t *);".into(), ..Default::default() };
+    // the including FFI's registry has both (what ffi.include() gives it)
+    let src = ModuleSource {
+        module_name: "_m".into(),
+        preamble: String::new(),
+        declarations: snapshot_of(&[theirs.clone(), ours.clone()]).unwrap(),
+        cdefs: vec![ours],
+        embedding: None,
+    };
+    let mut arena = cdecl::TypeArena::new();
+    let mut reg = cdecl::Registry::new();
+    reg.cdef(&mut arena, &theirs.source, &Default::default()).unwrap();
+    let mut includes = Includes { modules: vec!["_other".into()], ..Default::default() };
+    includes.add_names_of(&reg);
+    let c = generate_including(&src, &includes).unwrap();
+    assert!(c.contains("_rcffi_d_f(a_t *x0)"), "{c}");
+    assert!(c.contains("offsetof(struct b, a)"), "{c}");
+    assert!(!c.contains("_rcffi_d_g") && !c.contains("offsetof(a_t") && !c.contains("_rcffi_i_K1"), "{c}");
+    // their module is imported, our text replayed; no snapshot of ours
+    assert!(c.contains("{ \"_other\", 0, -1 }"), "{c}");
+    assert!(c.contains("{ \"struct b { a_t a; enum k k; }; int f(a_t *);\", 0, 0 }"), "{c}");
+    assert!(c.contains("    NULL, 0\n};"), "{c}");
 }

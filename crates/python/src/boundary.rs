@@ -6,7 +6,6 @@
 //! `_lib_function`, which needs a symbol address.
 
 use cdecl::DeclKind;
-use pyo3::intern;
 use pyo3::prelude::*;
 
 use crate::ctype::{ctype_for, CType};
@@ -30,13 +29,4 @@ impl FFIBase {
             _ => Ok(None),
         }
     }
-}
-
-/// The function ctype of an isolated library's function
-/// (`IsolatedFunction._rcffi_function_ctype`, python/rcffi/isolation/library.py),
-/// for `ffi.typeof(lib.f)`. Asked only once every other reading of the
-/// argument failed, so no ordinary `typeof` pays for it.
-pub fn isolated_function_ctype(obj: &Bound<'_, PyAny>) -> Option<Py<CType>> {
-    let ct = obj.getattr(intern!(obj.py(), "_rcffi_function_ctype")).ok()?;
-    ct.cast_into::<CType>().ok().map(Bound::unbind)
 }

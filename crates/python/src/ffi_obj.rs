@@ -322,8 +322,8 @@ impl FFIBase {
         }
         let ct = match self.resolve(py, cdecl, true) {
             Ok(ct) => ct,
-            // a function of an isolated library (boundary.rs)
-            Err(e) => return crate::boundary::isolated_function_ctype(cdecl).ok_or(e),
+            // a function of an isolated library
+            Err(e) => return crate::lib_function::isolated_function_ctype(cdecl).ok_or(e),
         };
         if ct.get().kind == Kind::Function && cdecl.is_instance_of::<PyString>() {
             return Err(self.function_type_error(py, cdecl));

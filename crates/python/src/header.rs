@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use cdecl::header::{cdef_header, to_cdef_text, HeaderOptions};
+use cdecl::header::{cdef_header_with_text, to_cdef_text, HeaderOptions};
 use cdecl::Packing;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -21,19 +21,21 @@ fn options(include_dirs: Vec<PathBuf>, defines: Vec<(String, String)>, only: Opt
 
 #[pymethods]
 impl FFIBase {
-    /// Declare what `header` declares; returns the warnings. `pack` is 0
-    /// (natural), or N for `#pragma pack(N)` on every record (1 = packed).
+    /// Declare what `header` declares; returns the warnings and the rcffi
+    /// cdef text of what was declared (`to_rcffi_cdef_text`, printed from
+    /// this one run: what API mode embeds in a compiled module). `pack` is
+    /// 0 (natural), or N for `#pragma pack(N)` on every record (1 = packed).
     #[pyo3(signature = (header, include_dirs, defines, only, pack))]
-    fn _cdef_header(&self, py: Python<'_>, header: String, include_dirs: Vec<PathBuf>, defines: Vec<(String, String)>, only: Option<Vec<String>>, pack: i64) -> PyResult<Vec<String>> {
+    fn _cdef_header(&self, py: Python<'_>, header: String, include_dirs: Vec<PathBuf>, defines: Vec<(String, String)>, only: Option<Vec<String>>, pack: i64) -> PyResult<(Vec<String>, String)> {
         let options = options(include_dirs, defines, only, pack)?;
         let report = py.detach(|| {
             let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
             let mut a = arena();
-            cdef_header(&mut reg, &mut a, &header, &options)
+            cdef_header_with_text(&mut reg, &mut a, &header, &options)
         });
         self.type_cache.bind(py).clear();
         match report {
-            Ok(r) => Ok(r.warnings),
+            Ok((r, text)) => Ok((r.warnings, text)),
             Err(e) => Err(errors::from_cdecl(py, e)),
         }
     }

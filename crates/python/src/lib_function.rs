@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use crate::cdata::CDataObject;
+use crate::ctype::CType;
 
 /// The vectorcall entry of every lib function.
 unsafe extern "C" fn lib_function_vectorcall(
@@ -121,6 +122,15 @@ pub fn unwrap<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> Option<Bound<'py
         }
         Some(Bound::from_borrowed_ptr(py, (*f).m_self))
     }
+}
+
+/// The function ctype of an isolated library's function
+/// (`IsolatedFunction._rcffi_function_ctype`, python/rcffi/isolation/library.py),
+/// for `ffi.typeof(lib.f)`. Asked only once every other reading of the
+/// argument failed, so no ordinary `typeof` pays for it.
+pub fn isolated_function_ctype(obj: &Bound<'_, PyAny>) -> Option<Py<CType>> {
+    let ct = obj.getattr(pyo3::intern!(obj.py(), "_rcffi_function_ctype")).ok()?;
+    ct.cast_into::<CType>().ok().map(Bound::unbind)
 }
 
 /// `_rcffi._lib_function_pointer(f)`: the cdata behind a lib function, or None.

@@ -340,7 +340,10 @@ impl Lib {
     /// without reading it (and kept in the cache if `keep`).
     fn make_global<'py>(&self, py: Python<'py>, name: &str, ty: cdecl::TypeId, missing: Missing, keep: bool) -> PyResult<Bound<'py, GlobalVar>> {
         let g = match &self.source {
-            LibSource::Compiled(api) => api.get().global_var(py, name, ty)?,
+            LibSource::Compiled(api) => {
+                let (ptr_ct, getter) = api.get().global_place(py, name, ty)?;
+                GlobalVar::new(py, name, ptr_ct, getter)?
+            }
             LibSource::Dlopen { library, out_of_line } => {
                 if !library.get().is_open() {
                     return Err(library.get().closed_error(py, *out_of_line));

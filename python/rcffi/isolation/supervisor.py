@@ -318,8 +318,6 @@ def _cdef_calls(ffi):
     calls = ffi.__dict__.get("_cdef_calls", [])
     out = []
     for c in calls:
-        if hasattr(c, "as_cdef_call"):
-            c = c.as_cdef_call()
         out.append((c[0], bool(c[1]), int(c[2] or 0)))
     return out
 
@@ -379,7 +377,8 @@ class Supervisor:
 
         calls = _cdef_calls(self.ffi)
         if calls != self._calls:
-            self._snapshot = _rcffi._snapshot_of(calls)
+            # the declarations as the FFI holds them (not its texts parsed again)
+            self._snapshot = _rcffi._snapshot_of(self.ffi)
             self._calls = calls
         return P.frame(P.OP_INIT, [self._snapshot, self.name, self.flags, self.shm.size]), len(calls)
 

@@ -51,6 +51,21 @@ pub fn cdef_header(
     run(registry, arena, Source::Header(header), options).map(|(r, _)| r)
 }
 
+/// [`cdef_header`], also returning [`to_rcffi_cdef_text`]'s text of what
+/// this call declared, printed from the same run (the text API mode
+/// embeds in a compiled module): the header is preprocessed and parsed
+/// once for both.
+pub fn cdef_header_with_text(
+    registry: &mut Registry,
+    arena: &mut TypeArena,
+    header: &str,
+    options: &HeaderOptions,
+) -> Result<(CdefReport, String), Error> {
+    let (report, items) = run(registry, arena, Source::Header(header), options)?;
+    let text = print::cdef_text(registry, arena, &items, &report.warnings, true);
+    Ok((report, text))
+}
+
 /// [`cdef_header`] on header text given directly (`name` is used in
 /// messages; `#include "..."` looks in the current directory).
 pub fn cdef_header_text(

@@ -603,7 +603,7 @@ impl<'a> Parser<'a> {
                     | Kw::Complex),
                 ) => {
                     if s.named.is_some() || s.dots.is_some() {
-                        return Err(self.cdef_err(t.span, "two or more data types in declaration specifiers"));
+                        return Err(self.cdef_err(t.span, crate::Message::TwoDataTypes));
                     }
                     let w = &mut s.words;
                     let slot = match k {
@@ -625,7 +625,7 @@ impl<'a> Parser<'a> {
                 }
                 Tok::Kw(Kw::Unsupported) if self.header_mode && self.float_n_words(t).is_some() => {
                     if s.named.is_some() || s.dots.is_some() {
-                        return Err(self.cdef_err(t.span, "two or more data types in declaration specifiers"));
+                        return Err(self.cdef_err(t.span, crate::Message::TwoDataTypes));
                     }
                     for w in self.float_n_words(t).unwrap_or_default() {
                         match w {
@@ -643,11 +643,11 @@ impl<'a> Parser<'a> {
                         spelled = spelled.replace(" int", "");
                     }
                     let what = format!("{spelled}{}", self.tok_text(t));
-                    return Err(self.ffi_err(join(type_span.unwrap_or(t.span), t.span), unsupported_type_msg(&what)));
+                    return Err(self.ffi_err(join(type_span.unwrap_or(t.span), t.span), crate::Message::UnsupportedType { spelling: what }));
                 }
                 Tok::Kw(k @ (Kw::Struct | Kw::Union | Kw::Enum)) => {
                     if s.named.is_some() || s.words.any() || s.dots.is_some() {
-                        return Err(self.cdef_err(t.span, "two or more data types in declaration specifiers"));
+                        return Err(self.cdef_err(t.span, crate::Message::TwoDataTypes));
                     }
                     let kind = match k {
                         Kw::Struct => TagKind::Struct,
@@ -662,7 +662,7 @@ impl<'a> Parser<'a> {
                 }
                 Tok::Ellipsis => {
                     if s.named.is_some() || s.dots.is_some() {
-                        return Err(self.ffi_err(t.span, "bad usage of \"...\""));
+                        return Err(self.ffi_err(t.span, crate::Message::BadDots));
                     }
                     let w = s.words;
                     s.dots = Some(if !w.any() {
@@ -675,7 +675,7 @@ impl<'a> Parser<'a> {
                     } else if w.int_like() && w.float + w.double + w.complex + w.void + w.bool_ == 0 {
                         Dots::Int
                     } else {
-                        return Err(self.ffi_err(t.span, "bad usage of \"...\""));
+                        return Err(self.ffi_err(t.span, crate::Message::BadDots));
                     });
                     s.words = Words::default();
                     widen(&mut type_span);
@@ -723,7 +723,7 @@ impl<'a> Parser<'a> {
         s.base = Some(match s.words.resolve() {
             Some(Ok(p)) => self.arena.prim(p),
             Some(Err(())) => self.arena.void(),
-            None => return Err(self.ffi_err(s.type_span, unsupported_type_msg(&s.words.spelling()))),
+            None => return Err(self.ffi_err(s.type_span, crate::Message::UnsupportedType { spelling: s.words.spelling() })),
         });
         Ok(s)
     }
@@ -969,7 +969,7 @@ impl<'a> Parser<'a> {
             }
             let specs = self.specifiers(Ctx::Param)?;
             if specs.dots.is_some() {
-                return Err(self.ffi_err(specs.type_span, "bad usage of \"...\""));
+                return Err(self.ffi_err(specs.type_span, crate::Message::BadDots));
             }
             let d = self.declarator(Mode::Either)?;
             let base = specs.base.expect("resolved base");
@@ -1081,7 +1081,7 @@ impl<'a> Parser<'a> {
     pub(crate) fn type_name_in(&mut self, mode: Mode) -> Result<TypeId, Error> {
         let specs = self.specifiers(Ctx::TypeName)?;
         if specs.dots.is_some() {
-            return Err(self.ffi_err(specs.type_span, "bad usage of \"...\""));
+            return Err(self.ffi_err(specs.type_span, crate::Message::BadDots));
         }
         let mut d = self.declarator(mode)?;
         if specs.abi == Abi::Stdcall {
@@ -1137,7 +1137,7 @@ impl<'a> Parser<'a> {
                             keep_first = Some(ty);
                             self.arena.new_record(rkind, None, Some(tag.span))
                         } else if self.arena.record(rid).fields.is_some() {
-                            return Err(self.cdef_err(tag.span, format!("duplicate declaration of {} {name}", kind.keyword())));
+                            return Err(self.cdef_err(tag.span, crate::Message::DuplicateTag { keyword: kind.keyword(), tag: name.to_string() }));
                         } else {
                             if self.options.is_some() {
                                 self.declare_tag(kind, name, ty);
@@ -1218,7 +1218,7 @@ impl<'a> Parser<'a> {
                     self.bump();
                     break;
                 }
-                Tok::Eof => return Err(self.cdef_err(open.span, "unterminated struct/union body: missing '}'")),
+                Tok::Eof => return Err(self.cdef_err(open.span, crate::Message::UnterminatedBody { what: "struct/union" })),
                 Tok::Semi | Tok::Directive => {
                     self.bump();
                     continue;
@@ -1420,7 +1420,7 @@ impl<'a> Parser<'a> {
                     spans.push(t.span);
                     next = next.checked_add(1).ok_or_else(|| self.cdef_err(t.span, "enum value overflow"))?;
                 }
-                Tok::Eof => return Err(self.cdef_err(open.span, "unterminated enum body: missing '}'")),
+                Tok::Eof => return Err(self.cdef_err(open.span, crate::Message::UnterminatedBody { what: "enum" })),
                 _ => return Err(self.unexpected("an enumerator name or '}'")),
             }
             match self.peek_kind() {
@@ -1491,10 +1491,3 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// cffi's message for types it refuses.
-pub(crate) fn unsupported_type_msg(what: &str) -> String {
-    format!(
-        "Unsupported type: '{what}'.  Please look at http://cffi.readthedocs.io/en/latest/cdef.html#ffi-cdef-limitations \
-         and file an issue if you think this type should really be supported."
-    )
-}

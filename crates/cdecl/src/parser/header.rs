@@ -114,7 +114,7 @@ impl<'a> Parser<'a> {
             let end = self.declaration_end(start).max(start + 1).min(self.toks.len() - 1);
             let names = self.declared_names(start, end);
             for n in &names {
-                self.st.skipped.entry(n.clone()).or_insert_with(|| error.message.clone());
+                self.st.skipped.entry(n.clone()).or_insert_with(|| error.message.to_string());
             }
             self.pos = end;
             self.hdr.failures.push(Failure { names, error });
@@ -224,7 +224,7 @@ impl<'a> Parser<'a> {
         let open = self.peek();
         let end = self.matching_brace(self.pos);
         if self.toks[end.saturating_sub(1)].kind != Tok::RBrace || end <= self.pos {
-            return Err(self.cdef_err(open.span, "unterminated function body: missing '}'"));
+            return Err(self.cdef_err(open.span, crate::Message::UnterminatedBody { what: "function" }));
         }
         self.pos = end;
         Ok(())
@@ -641,7 +641,7 @@ impl<'a> Parser<'a> {
 
     /// Valid C that rcffi cannot represent (skipped in headers).
     pub(super) fn unrepresentable(&self, span: Span, msg: impl Into<String>) -> Error {
-        self.error(crate::ErrorKind::NotImplemented, span, msg)
+        self.error(crate::ErrorKind::NotImplemented, span, msg.into())
     }
 
     /// "unknown type name" for a name whose declaration was skipped.
@@ -692,6 +692,7 @@ fn cdef_tokens_numbered(
     options: &CdefOptions,
 ) -> Result<HeaderOutcome, Error> {
     debug_assert!(options.header_mode);
+    crate::counters::parsed();
     let (staged, outcome) = {
         let mut p = Parser::new(reg, arena, input.text, &options.source_name, input.toks, Some(options));
         p.hdr.locator = Some(input.locator);
@@ -762,7 +763,7 @@ impl Parser<'_> {
             });
             if let Err(mut error) = r {
                 if only.is_some_and(|o| o.iter().any(|n| n.trim() == name)) {
-                    error.message = format!("the macro is not an integer constant ({})", error.message);
+                    error.message = format!("the macro is not an integer constant ({})", error.message).into();
                     self.hdr.failures.push(Failure { names: vec![name], error });
                 }
             }

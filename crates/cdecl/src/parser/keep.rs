@@ -123,7 +123,7 @@ impl Parser<'_> {
         match failed {
             Some(f) => {
                 let mut e = f.error.clone();
-                e.message = format!("cannot declare '{name}' (named in only=): {}", e.message);
+                e.message = format!("cannot declare '{name}' (named in only=): {}", e.message).into();
                 e
             }
             None => Error::cdef(format!("'{name}' (named in only=) is not declared by the header")),

@@ -163,7 +163,7 @@ impl Parser<'_> {
             Tok::Star => x * y,
             Tok::Slash | Tok::Percent => {
                 if y == 0 {
-                    return Err(self.cdef_err(span, "division by zero in constant expression"));
+                    return Err(self.cdef_err(span, crate::Message::DivisionByZero));
                 }
                 if op == Tok::Slash {
                     x / y
@@ -264,7 +264,7 @@ impl Parser<'_> {
         match self.arena.get(bare).clone() {
             Type::Primitive(p) if p.is_integer() => Ok(Typed::of_prim(v.v, p)),
             Type::Enum(e) => Ok(Typed::of_prim(v.v, self.arena.enum_def(e).base)),
-            Type::Pointer(_) => Err(self.ffi_err(span, "a pointer, not an integer constant")),
+            Type::Pointer(_) => Err(self.ffi_err(span, crate::Message::PointerNotInteger)),
             _ => Err(self.ffi_err(span, "a cast to a non-integer type is not an integer constant")),
         }
     }

@@ -130,6 +130,7 @@ impl Preprocessed {
 /// Preprocess a header (see [`Source`]). Errors are `CDefError`s with the
 /// file, line, column and include chain.
 pub fn preprocess(source: Source<'_>, options: &PpOptions) -> Result<Preprocessed, Error> {
+    crate::counters::preprocessed();
     let mut pp = Pp::new(options);
     pp.run(source, options)?;
     Ok(Preprocessed { pp })
@@ -448,7 +449,7 @@ impl Pp {
     }
 
     fn err(&self, loc: Loc, msg: impl Into<String>) -> Error {
-        let mut e = Error::cdef(msg);
+        let mut e = Error::cdef(msg.into());
         e.location = self.location(loc, None);
         e
     }

@@ -25,6 +25,16 @@ impl Reachable {
     pub fn contains(&self, id: TypeId) -> bool {
         self.types.get(id.0 as usize).copied().unwrap_or(false)
     }
+
+    /// Whether the record `rid` is reached.
+    pub fn has_record(&self, rid: super::RecordId) -> bool {
+        self.records.get(rid.0 as usize).copied().unwrap_or(false)
+    }
+
+    /// Whether the enum `eid` is reached.
+    pub fn has_enum(&self, eid: super::EnumId) -> bool {
+        self.enums.get(eid.0 as usize).copied().unwrap_or(false)
+    }
 }
 
 /// What one [`TypeArena::collect`] kept and freed.

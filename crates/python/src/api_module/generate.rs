@@ -6,35 +6,49 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::errors;
+use crate::ffi_obj::FFIBase;
+use crate::state::arena;
 
-/// `_rcffi._generate_c(module_name, preamble, [(text, override, pack[,
-/// dllexport]), ...], included_modules=[], included_cdefs=[],
-/// embedding=None)`: the C source of a compiled module (`included_*`: what
-/// `ffi.include()` of other compiled modules brought, see
+/// `_rcffi._generate_c(ffi, module_name, preamble, [(text, override,
+/// pack[, dllexport]), ...], included_modules=[], included_ffis=[],
+/// embedding=None)`: the C source of `ffi`'s compiled module. The
+/// generator reads `ffi`'s registry (nothing is parsed again); the cdef
+/// calls are `ffi`'s own, as text, embedded in the module (`included_*`:
+/// what `ffi.include()` of other compiled modules brought, see
 /// `codegen::Includes`; `embedding`: `(init_code, runtime_dir, version)`
 /// for a library made with `ffi.embedding_api()`).
 #[pyfunction]
-#[pyo3(signature = (module_name, preamble, cdefs, included_modules=Vec::new(), included_cdefs=Vec::new(), embedding=None))]
+#[pyo3(signature = (ffi, module_name, preamble, cdefs, included_modules=Vec::new(), included_ffis=Vec::new(), embedding=None))]
+#[allow(clippy::too_many_arguments)] // the Python signature, one argument each
 pub(super) fn _generate_c(
     py: Python<'_>,
+    ffi: PyRef<'_, FFIBase>,
     module_name: &str,
     preamble: &str,
     cdefs: Vec<Bound<'_, PyTuple>>,
     included_modules: Vec<String>,
-    included_cdefs: Vec<Bound<'_, PyTuple>>,
+    included_ffis: Vec<PyRef<'_, FFIBase>>,
     embedding: Option<(String, String, String)>,
 ) -> PyResult<String> {
-    let inputs = |cdefs: Vec<Bound<'_, PyTuple>>| -> PyResult<Vec<codegen::CdefInput>> {
-        cdefs.iter().map(cdef_input).collect()
-    };
     let src = codegen::ModuleSource {
         module_name: module_name.to_string(),
         preamble: preamble.to_string(),
-        cdefs: inputs(cdefs)?,
+        declarations: declarations_of(py, &ffi)?,
+        cdefs: cdefs.iter().map(cdef_input).collect::<PyResult<_>>()?,
         embedding: embedding.map(|(init_code, runtime_dir, version)| codegen::Embedding { init_code, runtime_dir, version }),
     };
-    let includes = codegen::Includes { modules: included_modules, cdefs: inputs(included_cdefs)? };
+    let mut includes = codegen::Includes { modules: included_modules, ..Default::default() };
+    for other in &included_ffis {
+        includes.add_names_of(&*other.registry_full(py)?);
+    }
     py.detach(|| codegen::generate_including(&src, &includes)).map_err(|e| generator_error(py, e))
+}
+
+/// `ffi`'s declarations as `cdecl::snapshot` bytes.
+fn declarations_of(py: Python<'_>, ffi: &FFIBase) -> PyResult<Vec<u8>> {
+    let reg = ffi.registry_full(py)?;
+    let bytes = cdecl::snapshot::encode(&reg, &arena());
+    Ok(bytes)
 }
 
 fn generator_error(py: Python<'_>, e: codegen::GenError) -> PyErr {
@@ -46,17 +60,22 @@ fn generator_error(py: Python<'_>, e: codegen::GenError) -> PyErr {
     }
 }
 
-/// `_rcffi._snapshot_of([(text, override, pack), ...])`: the declarations
-/// of these cdef texts as `cdecl::snapshot` bytes (what an out-of-line
-/// `.py` module embeds, see `FFIBase._load_snapshot`).
+/// `_rcffi._snapshot_of(ffi)`: `ffi`'s declarations as `cdecl::snapshot`
+/// bytes (what an out-of-line `.py` module embeds, see
+/// `FFIBase._load_snapshot`).
 #[pyfunction]
-pub(super) fn _snapshot_of<'py>(py: Python<'py>, cdefs: Vec<(String, bool, u32)>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
-    let inputs: Vec<codegen::CdefInput> = cdefs
-        .into_iter()
-        .map(|(source, override_existing, pack)| codegen::CdefInput { source, override_existing, pack, ..Default::default() })
-        .collect();
-    let bytes = py.detach(|| codegen::snapshot_of(&inputs)).map_err(|e| generator_error(py, e))?;
-    Ok(pyo3::types::PyBytes::new(py, &bytes))
+pub(super) fn _snapshot_of<'py>(py: Python<'py>, ffi: PyRef<'py, FFIBase>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    Ok(pyo3::types::PyBytes::new(py, &declarations_of(py, &ffi)?))
+}
+
+/// `_rcffi._parse_counts()`: `(parses, preprocesses)`, how many
+/// declaration texts (or headers' token streams) were parsed and how many
+/// sources preprocessed in this process so far (`cdecl::counters`; for
+/// tests: building a module parses nothing again).
+#[pyfunction]
+pub(super) fn _parse_counts() -> (u64, u64) {
+    let c = cdecl::counters::counts();
+    (c.parses, c.preprocesses)
 }
 
 /// One recorded declaration call: `(text, override, pack)`, plus `True`

@@ -7,6 +7,8 @@
 //!   `FFI` (a `rcffi._cffi_backend.FFI`) whose declarations are read
 //!   lazily from the module's snapshot with what the compiler measured,
 //!   and a `lib` (`lib_obj.rs`) over an [`ApiModule`].
+//! - `facts.rs`: the compiler's answers in the module's tables, as
+//!   `cdecl::resolve` takes them (at import, and for `ffi.verify()`).
 //! - `runtime.rs`: the [`ApiModule`] the `lib` fetches from: functions
 //!   (calls through the module's trampolines, see
 //!   `call::trampoline_vectorcall`), global variables, constants and
@@ -16,6 +18,7 @@ use std::ffi::{c_char, CStr};
 
 use pyo3::prelude::*;
 
+mod facts;
 mod generate;
 mod import;
 mod runtime;
@@ -51,6 +54,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_API_PROTOCOL", codegen::PROTOCOL_VERSION)?;
     m.add_function(wrap_pyfunction!(generate::_generate_c, m)?)?;
     m.add_function(wrap_pyfunction!(generate::_snapshot_of, m)?)?;
+    m.add_function(wrap_pyfunction!(generate::_parse_counts, m)?)?;
     m.add_function(wrap_pyfunction!(import::_init_api_module, m)?)?;
     Ok(())
 }

@@ -13,7 +13,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use super::import::{collect_facts, ModuleFacts};
+use super::facts::{collect_facts, ModuleFacts};
 use super::{cstr, find, slice};
 use crate::callback::CallbackData;
 use crate::cdata::{self, CDataObject, Owner};
@@ -36,10 +36,10 @@ pub struct ApiModule {
     pub(super) lazy: bool,
     /// Constants whose cdef value the compiler contradicts: reading them
     /// raises this message (cffi checks lazily).
-    pub(super) bad_constants: HashMap<String, String>,
+    pub(super) bad_constants: HashMap<String, cdecl::Message>,
     /// `typedef float... t;` that the compiler contradicts: fetching a
     /// declaration whose type mentions one raises this message.
-    pub(super) bad_types: HashMap<String, String>,
+    pub(super) bad_types: HashMap<String, cdecl::Message>,
     /// Every `@ffi.def_extern()` definition stays alive (C may still be
     /// running an older one on another thread).
     // boxed: C holds pointers to each CallbackData, which must not move when the Vec grows
@@ -72,13 +72,14 @@ impl ApiModule {
         unsafe { find(slice(self.module.globals, self.module.nglobals), name, |g| g.name) }.ok_or_else(|| no_such_name(&self.name, name))
     }
 
-    /// The descriptor of the global variable `name` (of type `ty`) for
-    /// the module's `lib` (`lib_obj.rs`).
-    pub(crate) fn global_var(&self, py: Python<'_>, name: &str, ty: cdecl::TypeId) -> PyResult<crate::lib_obj::GlobalVar> {
+    /// Where the global variable `name` (of type `ty`) is: its pointer
+    /// ctype and the module's getter of its address (the module's `lib`,
+    /// `lib_obj.rs`, makes its descriptor of them).
+    pub(crate) fn global_place(&self, py: Python<'_>, name: &str, ty: cdecl::TypeId) -> PyResult<(Py<CType>, Option<unsafe extern "C" fn() -> *mut c_void>)> {
         let g = self.global(name)?;
         self.check_types(py, ty)?;
         let ptr_ty = arena().pointer(ty);
-        crate::lib_obj::GlobalVar::new(py, name, ctype_for(py, ptr_ty)?, g.address_getter)
+        Ok((ctype_for(py, ptr_ty)?, g.address_getter))
     }
 
     /// cffi's error for a declaration whose type uses a `typedef float...`
@@ -93,7 +94,7 @@ impl ApiModule {
             match a.get(a.strip_top_quals(t)) {
                 cdecl::Type::UnknownFloat(n) => {
                     if let Some(msg) = self.bad_types.get(n) {
-                        let msg = msg.clone();
+                        let msg = msg.to_string();
                         drop(a); // no Python error under the arena lock
                         return Err(errors::ffi_error(py, msg));
                     }
@@ -175,12 +176,12 @@ impl ApiModule {
     /// The value of the constant `name`.
     pub(crate) fn constant<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         if let Some(msg) = self.bad_constants.get(name) {
-            return Err(errors::ffi_error(py, msg.clone()));
+            return Err(errors::ffi_error(py, msg.to_string()));
         }
         let decl = ffi_obj.get().declaration(py, name)?;
         if let (true, Some(DeclKind::Constant { value, .. })) = (self.lazy, decl.as_ref().map(|d| &d.kind)) {
             if let Some(e) = cdecl::resolve::constant_mismatch(name, value, &ModuleFacts { module: self.module }) {
-                return Err(errors::ffi_error(py, e.into_diagnostic().message));
+                return Err(errors::ffi_error(py, e.into_diagnostic().message.to_string()));
             }
         }
         match decl.map(|d| d.kind) {

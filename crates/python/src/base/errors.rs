@@ -79,7 +79,7 @@ fn from_cdecl_as(py: Python<'_>, err: cdecl::Error, cdef_class: &str, ffi_class:
         Some(loc) if loc.origin == Origin::Cdef => {
             note = Some(err.excerpt());
             match err.kind {
-                cdecl::ErrorKind::NotImplemented => err.message.clone(),
+                cdecl::ErrorKind::NotImplemented => err.message.to_string(),
                 _ => format!("{}:{}: {}", loc.source_name, loc.line, err.message),
             }
         }
