@@ -38,7 +38,31 @@
 #                        2.0.0 sdist): verify(), API and out-of-line modules,
 #                        embedding, extern "Python"; each one runs and its output
 #                        (addresses blanked) is compared
-# Not used: coincurve (its build downloads libsecp256k1 from GitHub),
+#   pycryptodome 4.5.0   in-line ABI mode on one FFI shared by every module: ffi.dlopen()
+#                        of its own extension .so files with RTLD_DEEPBIND, ~80 cdef()
+#                        calls into one ffi, from_buffer("uint8_t[]", ...) of bytes,
+#                        bytearray and memoryview, ffi.buffer()[:], void*[1] out-params;
+#                        tests: Crypto.SelfTest (its backend must be "cffi", not ctypes)
+#   zstandard 0.25.0     API mode over bundled zstd, its cdef made by running the C
+#                        preprocessor over zstd.h; ffi.gc with a size, ffi.buffer slicing,
+#                        from_buffer, ffi.new_allocator; tests with its import policy cffi
+#                        (PYTHON_ZSTANDARD_IMPORT_POLICY=cffi; zstandard.backend checked)
+#   soundfile 0.14.0     out-of-line ABI mode dlopen() of Debian's libsndfile, callbacks
+#                        in a struct of function pointers (SF_VIRTUAL_IO), ffi.cast of
+#                        numpy buffers, enums
+#   cmarkgfm 2025.10.22  API mode over bundled cmark-gfm, ffi.string, char** out-params
+#                        (its pyproject.toml needs setuptools 77+: installed first)
+#   brotlicffi 1.2.1.0   API mode over bundled brotli, ffi.gc, size_t* out-params,
+#                        threads sharing one object; its test data is not in its sdist:
+#                        taken from Brotli 1.2.1's sdist (tests/testdata), as it expects
+#   xcffib 1.13.0        in-line ABI mode: dlopen() of libxcb and dlopen(None), many
+#                        structs and unions, ffi.buffer, ffi.from_buffer, callbacks; tests
+#                        against an Xvfb server it starts (three run xeyes: x11-apps)
+#   lmdb 3.0.0           ffi.verify(), the old API: two verify() calls on one FFI (one
+#                        module per bundled LMDB version, modulename=, ext_package=),
+#                        ffi.verifier.get_extension() handed to setup(); built and
+#                        tested with LMDB_FORCE_CFFI=1 (lmdb.open from lmdb.cffi checked)
+# Not used: PyNaCl 1.5.0 (its sdist has no tests), coincurve (its build downloads libsecp256k1 from GitHub),
 # onigurumacffi, python-olm and secp256k1 (their sdists have no tests, and
 # this script reaches only PyPI and Debian).
 #
@@ -47,7 +71,8 @@
 #
 # Environment: RCFFI_CLIENTS_DIR (scratch dir, default /tmp/rcffi-clients),
 # CLIENTS (space-separated subset of: bcrypt argon2 pycares pyvips cairocffi
-# psycopg2cffi pymunk xattr sounddevice demo), PYTHON (default python3),
+# psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile
+# cmarkgfm brotlicffi xcffib lmdb), PYTHON (default python3),
 # CLIENTS_TIMEOUT (seconds per test run, default 1800).
 set -uo pipefail
 
@@ -55,7 +80,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${RCFFI_CLIENTS_DIR:-/tmp/rcffi-clients}
 PY=${PYTHON:-python3}
 TIMEOUT=${CLIENTS_TIMEOUT:-1800}
-ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo"
+ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile cmarkgfm brotlicffi xcffib lmdb"
 CLIENTS=${CLIENTS:-$ALL}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 MAKEFLAGS=-j1 PYTHONDONTWRITEBYTECODE=1
 
@@ -66,7 +91,7 @@ say() { printf '%s\n' "$*"; }
 log() { printf '  .. %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- system
-APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev"
+APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev libsndfile1 libxcb1 xvfb x11-apps"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=$(for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || printf '%s ' "$p"; done)
   if [ -n "$missing" ]; then
@@ -130,13 +155,24 @@ in_impl() {
   if [ "$impl" = rcffi ]; then RCFFI_AS_CFFI=1 "$@"; else env -u RCFFI_AS_CFFI "$@"; fi
 }
 
-# check_backend KEY IMPL VENV MODULE: which implementation the built module uses
-# (rcffi's modules, or real cffi's _cffi_backend extension)
+# check_backend KEY IMPL VENV MODULE[:ATTR=VALUE]: which implementation the built
+# module uses (rcffi's modules, or real cffi's _cffi_backend extension); with
+# ATTR=VALUE, the module's ATTR (dotted: a.b) must also be VALUE (a package that can run on
+# something else than cffi says which backend it took)
 check_backend() {
   local key=$1 impl=$2 v=$3 mod=$4
   in_impl "$impl" "$v/bin/python" - "$mod" "$impl" <<'EOF' >>"$WORK/logs/$key-$impl.log" 2>&1
 import importlib, sys
-importlib.import_module(sys.argv[1])
+name, _, want = sys.argv[1].partition(":")
+mod = importlib.import_module(name)
+if want:
+    attr, _, value = want.partition("=")
+    got = mod
+    for part in attr.split("."):
+        got = getattr(got, part, None)
+    print("backend check:", name, attr, "=", repr(got), "wanted", repr(value))
+    if str(got) != value:
+        sys.exit(1)
 files = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
 real = any(("_cffi_backend." in f or "/cffi/" in f) and "/rcffi/" not in f for f in files)
 ours = "rcffi" in sys.modules
@@ -504,6 +540,80 @@ p_demo() {
     record demo "$impl" ok "$RESULTS/demo-$impl-all.xml"
   done
   report demo "cffi 2.0.0 demo/"
+}
+
+t_pycryptodome() {
+  local d; d=$(run_dir "$1" "$2")
+  # Crypto.SelfTest is in the installed package, run with its own pytest plugin
+  pytest_run "$1" "$2" "$3" "$d" all -p Crypto.SelfTest.plugin --pyargs Crypto.SelfTest
+}
+p_pycryptodome() {
+  build_and_test pycryptodome "pycryptodome==4.5.0" "Crypto.Util._raw_api:backend=cffi" "" t_pycryptodome
+  report pycryptodome "pycryptodome 4.5.0"
+}
+
+t_zstandard() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  pytest_run "$1" "$2" "$3" "$d" all tests
+}
+p_zstandard() {
+  # the cffi backend, not its C extension, under both implementations
+  PYTHON_ZSTANDARD_IMPORT_POLICY=cffi build_and_test zstandard "zstandard==0.25.0" "zstandard:backend=cffi" "" t_zstandard
+  report zstandard "zstandard 0.25.0"
+}
+
+t_soundfile() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  # its tests open tests/*.wav and write files next to them
+  pytest_run "$1" "$2" "$3" "$d" all tests
+}
+p_soundfile() {
+  lib_pkg soundfile "soundfile 0.14.0" "have_lib libsndfile.so.1" "libsndfile1 not installed" \
+    "soundfile==0.14.0" soundfile "numpy typing-extensions" t_soundfile
+}
+
+t_cmarkgfm() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  pytest_run "$1" "$2" "$3" "$d" all tests
+}
+p_cmarkgfm() { build_and_test cmarkgfm "cmarkgfm==2025.10.22" cmarkgfm "setuptools>=77" t_cmarkgfm; report cmarkgfm "cmarkgfm 2025.10.22"; }
+
+t_brotlicffi() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/test" "$d/"
+  # its conftest reads ../libbrotli/tests/testdata (a git submodule, not in
+  # its sdist): Brotli's own sdist has that directory
+  local b; b=$(unpack "$BROTLI_SDIST" "$WORK/src/brotli-$2") || return 0
+  mkdir -p "$d/libbrotli/tests" && cp -r "$b/tests/testdata" "$d/libbrotli/tests/"
+  pytest_run "$1" "$2" "$3" "$d" all test
+}
+p_brotlicffi() {
+  if ! BROTLI_SDIST=$(sdist "brotli==1.2.1"); then
+    skip_pkg brotlicffi "cannot download Brotli 1.2.1's test data"
+  else
+    build_and_test brotlicffi "brotlicffi==1.2.1.0" brotlicffi "hypothesis" t_brotlicffi
+  fi
+  report brotlicffi "brotlicffi 1.2.1.0"
+}
+
+t_xcffib() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/test" "$d/"
+  # each test starts an Xvfb on a free display (xcffib.testing)
+  pytest_run "$1" "$2" "$3" "$d" all test
+}
+have_xvfb() { command -v Xvfb >/dev/null && have_lib libxcb.so.1; }
+p_xcffib() {
+  lib_pkg xcffib "xcffib 1.13.0" have_xvfb "Xvfb (xvfb) or libxcb1 not installed" \
+    "xcffib==1.13.0" xcffib "" t_xcffib
+}
+
+t_lmdb() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  pytest_run "$1" "$2" "$3" "$d" all tests
+}
+p_lmdb() {
+  # its verify()-based cffi module, not its C extension, built and tested
+  LMDB_FORCE_CFFI=1 build_and_test lmdb "lmdb==3.0.0" "lmdb:open.__module__=lmdb.cffi" "" t_lmdb
+  report lmdb "lmdb 3.0.0"
 }
 
 # ---------------------------------------------------------------- main
