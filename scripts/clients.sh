@@ -51,7 +51,6 @@
 #                        in a struct of function pointers (SF_VIRTUAL_IO), ffi.cast of
 #                        numpy buffers, enums
 #   cmarkgfm 2025.10.22  API mode over bundled cmark-gfm, ffi.string, char** out-params
-#                        (its pyproject.toml needs setuptools 77+: installed first)
 #   brotlicffi 1.2.1.0   API mode over bundled brotli, ffi.gc, size_t* out-params,
 #                        threads sharing one object; its test data is not in its sdist:
 #                        taken from Brotli 1.2.1's sdist (tests/testdata), as it expects
@@ -184,9 +183,9 @@ EOF
 # record KEY IMPL STATUS [JUNIT...]: counts of one run into $RESULTS/KEY-IMPL.json
 record() {
   local key=$1 impl=$2 status=$3; shift 3
-  "$PY" - "$RESULTS/$key-$impl.json" "$status" "$@" <<'EOF'
+  "$PY" - "$RESULTS/$key-$impl.json" "$status" "$WORK/run/$key-$impl" "$@" <<'EOF'
 import json, sys, xml.etree.ElementTree as ET
-out, status, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+out, status, rundir, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 tests = {}
 for f in files:
     try:
@@ -194,7 +193,9 @@ for f in files:
     except (OSError, ET.ParseError):
         continue
     for case in root.iter("testcase"):
-        tid = "%s::%s" % (case.get("classname", ""), case.get("name", ""))
+        # parametrized ids can hold a path in the run dir (brotlicffi's): the
+        # same test has the same id under both implementations
+        tid = "%s::%s" % (case.get("classname", ""), case.get("name", "").replace(rundir, "RUN"))
         kids = {c.tag for c in case}
         if kids & {"failure", "error"}:
             tests[tid] = "failed"
@@ -291,6 +292,10 @@ run_dir() {
 }
 
 # ---------------------------------------------------------------- packages
+# pyproject.toml files with an SPDX license string need setuptools 77+ (a new
+# venv has the one its Python bundles): given to the packages that need it
+SETUPTOOLS77="setuptools>=77"
+
 t_bcrypt() {
   local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
   pytest_run "$1" "$2" "$3" "$d" all tests
@@ -548,7 +553,7 @@ t_pycryptodome() {
   pytest_run "$1" "$2" "$3" "$d" all -p Crypto.SelfTest.plugin --pyargs Crypto.SelfTest
 }
 p_pycryptodome() {
-  build_and_test pycryptodome "pycryptodome==4.5.0" "Crypto.Util._raw_api:backend=cffi" "" t_pycryptodome
+  build_and_test pycryptodome "pycryptodome==4.5.0" "Crypto.Util._raw_api:backend=cffi" "$SETUPTOOLS77" t_pycryptodome
   report pycryptodome "pycryptodome 4.5.0"
 }
 
@@ -558,7 +563,7 @@ t_zstandard() {
 }
 p_zstandard() {
   # the cffi backend, not its C extension, under both implementations
-  PYTHON_ZSTANDARD_IMPORT_POLICY=cffi build_and_test zstandard "zstandard==0.25.0" "zstandard:backend=cffi" "" t_zstandard
+  PYTHON_ZSTANDARD_IMPORT_POLICY=cffi build_and_test zstandard "zstandard==0.25.0" "zstandard:backend=cffi" "$SETUPTOOLS77" t_zstandard
   report zstandard "zstandard 0.25.0"
 }
 
@@ -576,7 +581,7 @@ t_cmarkgfm() {
   local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
   pytest_run "$1" "$2" "$3" "$d" all tests
 }
-p_cmarkgfm() { build_and_test cmarkgfm "cmarkgfm==2025.10.22" cmarkgfm "setuptools>=77" t_cmarkgfm; report cmarkgfm "cmarkgfm 2025.10.22"; }
+p_cmarkgfm() { build_and_test cmarkgfm "cmarkgfm==2025.10.22" cmarkgfm "$SETUPTOOLS77" t_cmarkgfm; report cmarkgfm "cmarkgfm 2025.10.22"; }
 
 t_brotlicffi() {
   local d; d=$(run_dir "$1" "$2"); cp -r "$4/test" "$d/"
@@ -584,6 +589,8 @@ t_brotlicffi() {
   # its sdist): Brotli's own sdist has that directory
   local b; b=$(unpack "$BROTLI_SDIST" "$WORK/src/brotli-$2") || return 0
   mkdir -p "$d/libbrotli/tests" && cp -r "$b/tests/testdata" "$d/libbrotli/tests/"
+  # (and a test reads libbrotli/c/common/version.h, which the sdist has)
+  cp -r "$4/libbrotli/c" "$d/libbrotli/"
   pytest_run "$1" "$2" "$3" "$d" all test
 }
 p_brotlicffi() {
