@@ -46,7 +46,8 @@
 #   zstandard 0.25.0     API mode over bundled zstd, its cdef made by running the C
 #                        preprocessor over zstd.h; ffi.gc with a size, ffi.buffer slicing,
 #                        from_buffer, ffi.new_allocator; tests with its import policy cffi
-#                        (PYTHON_ZSTANDARD_IMPORT_POLICY=cffi; zstandard.backend checked)
+#                        (PYTHON_ZSTANDARD_IMPORT_POLICY=cffi; zstandard.backend checked;
+#                        with hypothesis, for its fuzzing tests)
 #   soundfile 0.14.0     out-of-line ABI mode dlopen() of Debian's libsndfile, callbacks
 #                        in a struct of function pointers (SF_VIRTUAL_IO), ffi.cast of
 #                        numpy buffers, enums
@@ -175,7 +176,7 @@ if want:
 files = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
 real = any(("_cffi_backend." in f or "/cffi/" in f) and "/rcffi/" not in f for f in files)
 ours = "rcffi" in sys.modules
-print("backend check:", sys.argv[1], "real cffi loaded:", real, "rcffi loaded:", ours)
+print("backend check:", name, "real cffi loaded:", real, "rcffi loaded:", ours)
 sys.exit(0 if (ours and not real) == (sys.argv[2] == "rcffi") else 1)
 EOF
 }
@@ -563,7 +564,7 @@ t_zstandard() {
 }
 p_zstandard() {
   # the cffi backend, not its C extension, under both implementations
-  PYTHON_ZSTANDARD_IMPORT_POLICY=cffi build_and_test zstandard "zstandard==0.25.0" "zstandard:backend=cffi" "$SETUPTOOLS77" t_zstandard
+  PYTHON_ZSTANDARD_IMPORT_POLICY=cffi build_and_test zstandard "zstandard==0.25.0" "zstandard:backend=cffi" "$SETUPTOOLS77 hypothesis" t_zstandard
   report zstandard "zstandard 0.25.0"
 }
 
