@@ -310,21 +310,20 @@ run_dir() {
 }
 
 # ---------------------------------------------------------------- packages
+# t_tests KEY IMPL VENV SRC: the sdist's tests/ directory, run by pytest
+# (from a copy, so that the source tree does not shadow the installed package)
+t_tests() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  pytest_run "$1" "$2" "$3" "$d" all tests
+}
+
 # pyproject.toml files with an SPDX license string need setuptools 77+ (a new
 # venv has the one its Python bundles): given to the packages that need it
 SETUPTOOLS77="setuptools>=77"
 
-t_bcrypt() {
-  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
-  pytest_run "$1" "$2" "$3" "$d" all tests
-}
-p_bcrypt() { build_and_test bcrypt "bcrypt==3.2.2" bcrypt "six" t_bcrypt; report bcrypt "bcrypt 3.2.2"; }
+p_bcrypt() { build_and_test bcrypt "bcrypt==3.2.2" bcrypt "six" t_tests; report bcrypt "bcrypt 3.2.2"; }
 
-t_argon2() {
-  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
-  pytest_run "$1" "$2" "$3" "$d" all tests
-}
-p_argon2() { build_and_test argon2 "argon2-cffi-bindings==21.2.0" _argon2_cffi_bindings "" t_argon2; report argon2 "argon2-cffi-bindings 21.2.0"; }
+p_argon2() { build_and_test argon2 "argon2-cffi-bindings==21.2.0" _argon2_cffi_bindings "" t_tests; report argon2 "argon2-cffi-bindings 21.2.0"; }
 
 # the tests that ask 8.8.8.8 (or other servers) are left out
 PYCARES_NETWORK="query_ or getaddrinfo5 or search or lookup or idna or result_not_ascii or EventThread or custom_resolvconf or channel_local_ip or channel_timeout"
@@ -575,31 +574,18 @@ p_pycryptodome() {
   report pycryptodome "pycryptodome 4.5.0"
 }
 
-t_zstandard() {
-  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
-  pytest_run "$1" "$2" "$3" "$d" all tests
-}
 p_zstandard() {
   # the cffi backend, not its C extension, under both implementations
-  PYTHON_ZSTANDARD_IMPORT_POLICY=cffi build_and_test zstandard "zstandard==0.25.0" "zstandard:backend=cffi" "$SETUPTOOLS77 hypothesis" t_zstandard
+  PYTHON_ZSTANDARD_IMPORT_POLICY=cffi build_and_test zstandard "zstandard==0.25.0" "zstandard:backend=cffi" "$SETUPTOOLS77 hypothesis" t_tests
   report zstandard "zstandard 0.25.0"
 }
 
-t_soundfile() {
-  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
-  # its tests open tests/*.wav and write files next to them
-  pytest_run "$1" "$2" "$3" "$d" all tests
-}
 p_soundfile() {
   lib_pkg soundfile "soundfile 0.14.0" "have_lib libsndfile.so.1" "libsndfile1 not installed" \
-    "soundfile==0.14.0" soundfile "numpy typing-extensions" t_soundfile
+    "soundfile==0.14.0" soundfile "numpy typing-extensions" t_tests
 }
 
-t_cmarkgfm() {
-  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
-  pytest_run "$1" "$2" "$3" "$d" all tests
-}
-p_cmarkgfm() { build_and_test cmarkgfm "cmarkgfm==2025.10.22" cmarkgfm "$SETUPTOOLS77" t_cmarkgfm; report cmarkgfm "cmarkgfm 2025.10.22"; }
+p_cmarkgfm() { build_and_test cmarkgfm "cmarkgfm==2025.10.22" cmarkgfm "$SETUPTOOLS77" t_tests; report cmarkgfm "cmarkgfm 2025.10.22"; }
 
 t_brotlicffi() {
   local d; d=$(run_dir "$1" "$2"); cp -r "$4/test" "$d/"
@@ -631,13 +617,9 @@ p_xcffib() {
     "xcffib==1.13.0" xcffib "" t_xcffib
 }
 
-t_lmdb() {
-  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
-  pytest_run "$1" "$2" "$3" "$d" all tests
-}
 p_lmdb() {
   # its verify()-based cffi module, not its C extension, built and tested
-  LMDB_FORCE_CFFI=1 build_and_test lmdb "lmdb==3.0.0" "lmdb:open.__module__=lmdb.cffi" "" t_lmdb
+  LMDB_FORCE_CFFI=1 build_and_test lmdb "lmdb==3.0.0" "lmdb:open.__module__=lmdb.cffi" "" t_tests
   report lmdb "lmdb 3.0.0"
 }
 
