@@ -225,12 +225,22 @@ declare -A BOTH_FAIL_WHY=(
   [xcffib]="they run xeyes (Debian's x11-apps)"
 )
 
+# tests whose outcome depends on timing, by package key: one failing with
+# rcffi only is printed as such and does not fail the package (brotlicffi's
+# test_decompressor_concurrency races four threads through a barrier and a
+# 1 ms sleep, and fails now and then under load with either implementation:
+# alone it passed 5 times out of 5 with each; its hypothesis test
+# test_streaming_compression_flush was once reported "FlakyFailure" with cffi)
+declare -A FLAKY=(
+  [brotlicffi]="test_decompressor_concurrency test_streaming_compression_flush"
+)
+
 # report KEY "NAME VERSION": the package's line, its regressions, what fails
 # with both implementations (and why, when known), its verdict
 report() {
-  "$PY" - "$RESULTS" "$1" "$2" "${BOTH_FAIL_WHY[$1]:-}" <<'EOF'
+  "$PY" - "$RESULTS" "$1" "$2" "${BOTH_FAIL_WHY[$1]:-}" "${FLAKY[$1]:-}" <<'EOF'
 import json, os, sys
-res, key, label, why = sys.argv[1:5]
+res, key, label, why, flaky = sys.argv[1:6]
 def load(impl):
     try:
         return json.load(open(os.path.join(res, "%s-%s.json" % (key, impl))))
@@ -247,8 +257,12 @@ def counts(d):
     return s
 print("%s: rcffi %s / cffi %s" % (label, counts(r), counts(c)))
 worse = sorted(t for t, s in c["tests"].items() if s == "passed" and r["tests"].get(t) != "passed")
+timing = [t for t in worse if r["tests"].get(t) == "failed" and t.split("::")[-1].split("[")[0] in flaky.split()]
+worse = [t for t in worse if t not in timing]
 for t in worse:
     print("    passes with cffi, not with rcffi (%s): %s" % (r["tests"].get(t, "missing"), t))
+for t in timing:
+    print("    passes with cffi, not with rcffi, a test known to depend on timing (not counted): %s" % t)
 both = sorted(t for t, s in c["tests"].items() if s == "failed" and r["tests"].get(t) == "failed")
 if both:
     print("    %d fail with real cffi too, outside rcffi: %s" % (len(both), why or "the package's own tests or setup"))
