@@ -56,8 +56,8 @@
 #   brotlicffi 1.2.1.0   API mode over bundled brotli, ffi.gc, size_t* out-params,
 #                        threads sharing one object; its test data is not in its sdist:
 #                        taken from Brotli 1.2.1's sdist (tests/testdata), as it expects
-#   xcffib 1.13.0        in-line ABI mode: dlopen() of libxcb and dlopen(None), many
-#                        structs and unions, ffi.buffer, ffi.from_buffer, callbacks; tests
+#   xcffib 1.13.0        in-line ABI mode: dlopen() of libxcb and dlopen(None), structs,
+#                        ffi.buffer over replies, ffi.cast, ffi.gc, ffi.addressof; tests
 #                        against an Xvfb server it starts (three run xeyes: x11-apps)
 #   lmdb 3.0.0           ffi.verify(), the old API: two verify() calls on one FFI (one
 #                        module per bundled LMDB version, modulename=, ext_package=),
