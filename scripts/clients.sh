@@ -102,7 +102,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   fi
 fi
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
-have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+# (grep reads all of ldconfig's output: with grep -q, ldconfig could die of
+# SIGPIPE after the first match, and pipefail would call the library missing)
+have_lib() { ldconfig -p 2>/dev/null | grep "$1" >/dev/null; }
 
 # ---------------------------------------------------------------- tools
 # a venv for pip download and maturin; the rcffi wheel is built once from this
