@@ -8,7 +8,9 @@ compiles it with setuptools, and loads it.  A module already built (in
 ``tmpdir``, or installed in ``ext_package``) is loaded without compiling.
 The loaded module's ``lib`` is then rebound to the caller's ``ffi``: the
 compiler's measurements complete that ``ffi``'s partial types in place, as
-cffi's ``verify()`` does, so the caller's types and the ``lib`` agree."""
+cffi's ``verify()`` does, so the caller's types and the ``lib`` agree;
+the values of ``#define X ...`` stay with each ``lib`` (its module's), as in
+cffi, where two ``verify()`` calls on one ``ffi`` may see different ones."""
 
 import hashlib
 import importlib.machinery

@@ -33,3 +33,17 @@ def test_verify_layout_answers_match_the_ffi(tmp_path, monkeypatch):
         #define SIZE sizeof(struct s1)
     """, tmpdir=str(tmp_path))
     assert (ffi.offsetof("struct s1", "y"), ffi.sizeof("struct s1")) == (lib.OFS_Y, lib.SIZE)
+
+
+def test_two_verify_calls_on_one_ffi_each_lib_keeps_its_constants(tmp_path, monkeypatch):
+    # lmdb 3.0.0's cffi backend: one ffi, one verify() per bundled LMDB
+    # version, whose `#define MDB_VERSION_MAJOR ...` differ (0, then 1)
+    monkeypatch.chdir(tmp_path)
+    ffi = cffi_impl.FFI()
+    ffi.cdef("#define MAJOR ...\nstatic const int MINOR;\n#define FIXED 7")
+    old = ffi.verify("#define MAJOR 0\n#define MINOR 9\n#define FIXED 7",
+                     modulename="_rcffi_two_verify_old", tmpdir=str(tmp_path))
+    new = ffi.verify("#define MAJOR 1\n#define MINOR 0\n#define FIXED 7",
+                     modulename="_rcffi_two_verify_new", tmpdir=str(tmp_path))
+    assert (old.MAJOR, old.MINOR, old.FIXED) == (0, 9, 7)
+    assert (new.MAJOR, new.MINOR, new.FIXED) == (1, 0, 7)

@@ -43,3 +43,15 @@ pub fn check_values(reg: &Registry, arena: &TypeArena, facts: &CompilerFacts) ->
     }
     Ok(())
 }
+
+/// The values of `#define X ...` and `static const T X;` taken out of
+/// `facts` before they are applied: with `ffi.verify()` each compiled
+/// module's `lib` has its own values (two verify() calls on one `ffi` may
+/// build against headers that disagree, as lmdb's two bundled LMDB
+/// versions do), so the shared declarations stay "value unknown" and each
+/// `lib` reads its module's.
+pub fn keep_values_per_module(reg: &Registry, facts: &mut CompilerFacts) {
+    facts.ints.retain(|name, _| {
+        !matches!(reg.lookup(name).map(|d| &d.kind), Some(DeclKind::Constant { value: ConstValue::Unknown, .. }))
+    });
+}

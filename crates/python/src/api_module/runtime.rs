@@ -184,6 +184,13 @@ impl ApiModule {
                 return Err(errors::ffi_error(py, e.into_diagnostic().message.to_string()));
             }
         }
+        // an integer `#define X ...` the declarations leave unknown (an ffi
+        // shared by several verify() modules): this module's value
+        if let Some(DeclKind::Constant { value: ConstValue::Unknown, .. }) = decl.as_ref().map(|d| &d.kind) {
+            if let Some(v) = cdecl::resolve::Facts::int(&ModuleFacts { module: self.module }, name) {
+                return crate::convert::integer::to_py(py, v);
+            }
+        }
         match decl.map(|d| d.kind) {
             Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => {
                 crate::convert::integer::to_py(py, v)
@@ -230,12 +237,13 @@ impl ApiModule {
     /// or complete enums disagree with the compiler, as cffi's verify().
     #[pyo3(signature = (ffi_obj, verify=false))]
     fn apply_facts(&self, py: Python<'_>, ffi_obj: &Bound<'_, FFIBase>, verify: bool) -> PyResult<()> {
-        let facts = unsafe { collect_facts(self.module) };
+        let mut facts = unsafe { collect_facts(self.module) };
         let base = ffi_obj.get();
         let result = {
             let mut reg = base.registry_full(py)?;
             let mut a = arena();
             if verify {
+                cdecl::verify_check::keep_values_per_module(&reg, &mut facts);
                 cdecl::verify_check::check_values(&reg, &a, &facts)
             } else {
                 Ok(())
