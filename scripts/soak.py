@@ -27,6 +27,15 @@ def rss_mb():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def expect(exc, f):
+    """Run f, which must raise exc (an error path of the soak)."""
+    try:
+        f()
+    except exc:
+        return
+    raise AssertionError("no %s" % exc.__name__)
+
+
 def operations(mod):
     ffi = mod.FFI()
     ffi.cdef("""
@@ -81,13 +90,6 @@ def operations(mod):
             finally:
                 sys.stderr = saved
         return run
-
-    def expect(exc, f):
-        try:
-            f()
-        except exc:
-            return
-        raise AssertionError("no %s" % exc.__name__)
 
     def released():
         p = ffi.new("int[4]")
@@ -204,13 +206,6 @@ def api_operations(mod, tmpdir):
         finally:
             sys.stderr = saved
             mode["raise"] = False
-
-    def expect(exc, f):
-        try:
-            f()
-        except exc:
-            return
-        raise AssertionError("no %s" % exc.__name__)
 
     pt = ffi.new("struct pt *", [1, 2])
     return {
