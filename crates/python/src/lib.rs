@@ -61,6 +61,8 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CData", cdata::cdata_type(py))?;
     m.add_function(wrap_pyfunction!(lib_function::_lib_function_pointer, m)?)?;
     m.add_function(wrap_pyfunction!(ctype_gc::_collect_types, m)?)?;
+    m.add_function(wrap_pyfunction!(ffi_obj::_null, m)?)?;
+    m.add_function(wrap_pyfunction!(ffi_obj::_error_classes, m)?)?;
     m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
     api_module::register(m)?;
     lib_obj::register(m)?;

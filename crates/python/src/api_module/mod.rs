@@ -4,7 +4,7 @@
 //! - `generate.rs`: build time, the C source of a module (`crates/codegen`).
 //! - `import.rs`: import time, `_init_api_module`: the structures handed
 //!   over in a capsule (`codegen::protocol`, defined once there) become an
-//!   `FFI` (a `rcffi._cffi_backend.FFI`) whose declarations are read
+//!   `FFI` (`compiled_ffi.rs`, `_cffi_backend.FFI`) whose declarations are read
 //!   lazily from the module's snapshot with what the compiler measured,
 //!   and a `lib` (`lib_obj.rs`) over an [`ApiModule`].
 //! - `runtime.rs`: the [`ApiModule`] the `lib` fetches from: functions
@@ -16,6 +16,7 @@ use std::ffi::{c_char, CStr};
 
 use pyo3::prelude::*;
 
+mod compiled_ffi;
 mod generate;
 mod import;
 mod runtime;
@@ -52,6 +53,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(generate::_generate_c, m)?)?;
     m.add_function(wrap_pyfunction!(generate::_snapshot_of, m)?)?;
     m.add_function(wrap_pyfunction!(import::_init_api_module, m)?)?;
+    m.add_function(wrap_pyfunction!(compiled_ffi::_compiled_ffi_type, m)?)?;
     Ok(())
 }
 
