@@ -298,7 +298,7 @@ impl FFIBase {
     /// Declare what a `cdecl::snapshot` holds (made by `_rcffi._snapshot_of`
     /// or the generator) instead of parsing cdef text; only into an FFI
     /// that declares nothing yet. Damaged bytes are an `ffi.error`.
-    fn _load_snapshot(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
+    pub(crate) fn _load_snapshot(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
         // read lazily: what the program uses, when it first uses it
         let loaded = Registry::from_snapshot(cdecl::snapshot::SnapshotBytes::Owned(data.into()), None)
             .map_err(|e| errors::from_cdecl(py, e))?;

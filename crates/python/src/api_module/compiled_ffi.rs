@@ -12,6 +12,7 @@
 //! keep (`_libraries`, `_init_once_cache`, ...) goes into the instance
 //! `__dict__`, which exists only from then on.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use pyo3::prelude::*;
@@ -34,6 +35,9 @@ pub struct CompiledFFI {
     cdef_texts: Mutex<(Option<Py<PyAny>>, Option<Py<PyAny>>)>,
     /// `_included_ffis`
     included: Py<PyList>,
+    /// `_rcffi_out_of_line`: the `ffi` of an out-of-line module (its
+    /// `dlopen()` libraries behave as cffi's out-of-line ones, rcffi.lib)
+    out_of_line: AtomicBool,
 }
 
 static HELPERS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
@@ -63,6 +67,7 @@ impl CompiledFFI {
             api_module: PyOnceLock::new(),
             cdef_texts: Mutex::new((None, None)),
             included: PyList::empty(py).unbind(),
+            out_of_line: AtomicBool::new(false),
         });
         Bound::new(py, init)
     }
@@ -200,6 +205,16 @@ impl CompiledFFI {
         self.set_cdef_text(1, value)
     }
 
+    #[getter(_rcffi_out_of_line)]
+    fn get_rcffi_out_of_line(&self) -> bool {
+        self.out_of_line.load(Ordering::Relaxed)
+    }
+
+    #[setter(_rcffi_out_of_line)]
+    fn set_rcffi_out_of_line(&self, value: bool) {
+        self.out_of_line.store(value, Ordering::Relaxed)
+    }
+
     #[getter]
     fn _included_ffis(&self, py: Python<'_>) -> Py<PyList> {
         self.included.clone_ref(py)
@@ -264,6 +279,60 @@ impl CompiledFFI {
     fn getwinerror<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         call_helper(slf, "getwinerror", args, kwargs)
     }
+}
+
+/// The formats of the out-of-line modules rcffi generates that this one
+/// reads (1: cdef texts only; 2: also their snapshot).
+const OUT_OF_LINE_VERSIONS: [i64; 2] = [1, 2];
+
+/// `_rcffi._out_of_line_ffi(name, version, cdefs, snapshot=None)`: the
+/// `ffi` of an out-of-line ABI module (`ffi.set_source(name, None)`), as
+/// the generated `.py` file makes it: its declarations loaded from the
+/// snapshot of their parse made when the file was generated (read lazily,
+/// as a compiled module's), or, from a file without one or with one of
+/// another rcffi's format, parsed from the cdef texts `(text, override,
+/// pack)`.
+#[pyfunction]
+#[pyo3(signature = (module_name, version, cdefs, snapshot=None))]
+pub(super) fn _out_of_line_ffi<'py>(
+    py: Python<'py>,
+    module_name: &str,
+    version: i64,
+    cdefs: &Bound<'py, PyAny>,
+    snapshot: Option<&[u8]>,
+) -> PyResult<Bound<'py, CompiledFFI>> {
+    if !OUT_OF_LINE_VERSIONS.contains(&version) {
+        return Err(pyo3::exceptions::PyImportError::new_err(format!(
+            "rcffi out-of-line Python module '{module_name}' has unknown version {version} (regenerate it with this rcffi)"
+        )));
+    }
+    let ffi = CompiledFFI::new_bound(py)?;
+    let (compiled, base) = (ffi.get(), ffi.as_super().get());
+    let mut replay = snapshot.is_none();
+    if let Some(bytes) = snapshot {
+        if let Err(e) = base._load_snapshot(py, bytes) {
+            // written by another rcffi (an `ffi.error`): parse the texts
+            if !e.is_instance(py, crate::errors::ffi_error_class(py)?.bind(py)) {
+                return Err(e);
+            }
+            replay = true;
+        }
+    }
+    let (sources, calls) = (PyList::empty(py), PyList::empty(py));
+    for call in cdefs.try_iter()? {
+        let (text, override_existing, pack): (Bound<'py, PyAny>, bool, i64) = call?.extract()?;
+        if replay {
+            // (warnings were given when the module was generated)
+            base._cdef(py, &text, override_existing, false, (pack != 0).then_some(pack), false)?;
+        }
+        sources.append(&text)?;
+        calls.append((&text, override_existing, pack))?;
+    }
+    compiled.set_cdef_texts(sources.into_any().unbind(), calls.into_any().unbind());
+    compiled.out_of_line.store(true, Ordering::Relaxed);
+    // `struct foo`, not its typedef name, as cffi's tables name it
+    base._name_by_tag(py);
+    Ok(ffi)
 }
 
 /// `_rcffi._compiled_ffi_type()`: the class (made on first use: a program

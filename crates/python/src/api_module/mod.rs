@@ -54,6 +54,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(generate::_snapshot_of, m)?)?;
     m.add_function(wrap_pyfunction!(import::_init_api_module, m)?)?;
     m.add_function(wrap_pyfunction!(compiled_ffi::_compiled_ffi_type, m)?)?;
+    m.add_function(wrap_pyfunction!(compiled_ffi::_out_of_line_ffi, m)?)?;
     Ok(())
 }
 
