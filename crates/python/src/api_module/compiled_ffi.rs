@@ -143,8 +143,12 @@ impl CompiledFFI {
         Ok(ffi)
     }
 
-    #[classattr]
-    fn error(py: Python<'_>) -> PyResult<Py<PyType>> {
+    /// `ffi.error`. Making an exception class costs as much as a tenth of
+    /// a compiled module's import, so it is made when first named or
+    /// raised; `_compiled_ffi_type()` (what `_cffi_backend.FFI` is) puts
+    /// it on the class itself.
+    #[getter]
+    fn error(&self, py: Python<'_>) -> PyResult<Py<PyType>> {
         crate::errors::error_class_of_ffi(py).map(|c| c.clone_ref(py))
     }
 
@@ -336,8 +340,14 @@ pub(super) fn _out_of_line_ffi<'py>(
 }
 
 /// `_rcffi._compiled_ffi_type()`: the class (made on first use: a program
-/// that imports no compiled module never builds it).
+/// that imports no compiled module never builds it), with its `error`.
 #[pyfunction]
-pub(super) fn _compiled_ffi_type(py: Python<'_>) -> Bound<'_, PyType> {
-    py.get_type::<CompiledFFI>()
+pub(super) fn _compiled_ffi_type(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
+    let cls = py.get_type::<CompiledFFI>();
+    // `_cffi_backend.FFI.error` is the class, as cffi's (instances reach it
+    // through the `error` getter until then)
+    if !cls.getattr("error")?.is_instance_of::<PyType>() {
+        cls.setattr("error", crate::errors::error_class_of_ffi(py)?)?;
+    }
+    Ok(cls)
 }

@@ -47,7 +47,7 @@ unsafe fn find<'a, T>(items: &'a [T], name: &str, name_of: impl Fn(&T) -> *const
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<ApiModule>()?;
+    // (`ApiModule`: made on first use, lib.rs's `__getattr__`)
     // what compiled modules must speak; part of ffi.verify()'s module names
     m.add("_API_PROTOCOL", codegen::PROTOCOL_VERSION)?;
     m.add_function(wrap_pyfunction!(generate::_generate_c, m)?)?;
