@@ -22,6 +22,9 @@ use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 use super::runtime::ApiModule;
 use crate::ffi_obj::{null_pointer, FFIBase};
 
+/// `(_cdefsources, _cdef_calls)`, each unset until set or asked for.
+type CdefTexts = (Option<Py<PyAny>>, Option<Py<PyAny>>);
+
 #[pyclass(frozen, extends = FFIBase, dict, weakref, module = "_cffi_backend", name = "FFI")]
 pub struct CompiledFFI {
     /// `ffi.NULL` (cffi's name; a member the interpreter reads directly)
@@ -32,7 +35,7 @@ pub struct CompiledFFI {
     api_module: PyOnceLock<Py<ApiModule>>,
     /// `(_cdefsources, _cdef_calls)`: read from the module's table when
     /// first asked for (by `ffi.include()` of this module, the verifier)
-    cdef_texts: Mutex<(Option<Py<PyAny>>, Option<Py<PyAny>>)>,
+    cdef_texts: Mutex<CdefTexts>,
     /// `_included_ffis`
     included: Py<PyList>,
     /// `_rcffi_out_of_line`: the `ffi` of an out-of-line module (its
@@ -90,7 +93,7 @@ impl CompiledFFI {
     /// `_cdefsources` (`which` 0) or `_cdef_calls` (1), read from the
     /// module when first asked for.
     fn cdef_text(&self, py: Python<'_>, which: usize) -> PyResult<Py<PyAny>> {
-        let pick = |t: &(Option<Py<PyAny>>, Option<Py<PyAny>>)| {
+        let pick = |t: &CdefTexts| {
             if which == 0 { t.0.as_ref().map(|v| v.clone_ref(py)) } else { t.1.as_ref().map(|v| v.clone_ref(py)) }
         };
         if let Some(v) = pick(&self.cdef_texts.lock().unwrap_or_else(|e| e.into_inner())) {
