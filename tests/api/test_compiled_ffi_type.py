@@ -122,3 +122,21 @@ def test_compiled_ffi_is_not_an_instance_of_the_builder_class(tmp_path):
         print(isinstance(m.ffi, rcffi.FFI), type(m.ffi) is backend.FFI, m.ffi.error is backend.FFI.error)
     """ % name)
     assert out == ["False", "True", "True"]
+
+
+def test_out_of_line_module_imports_no_ffi_class(tmp_path):
+    # an out-of-line ABI module (`set_source(name, None)`): its `ffi` is the
+    # same `_cffi_backend.FFI`, made without the Python that builds modules
+    name = unique("_ffitype_ool")
+    code = ("from %s import FFI\nffi = FFI()\nffi.cdef('struct pt { int x, y; }; int abs(int); int strlen(const char *);')\n"
+            "ffi.set_source(%r, None)\nffi.emit_python_code(%r)\n") % (IMPL_NAME, name, str(tmp_path / (name + ".py")))
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    out = run(tmp_path, """
+        import %s as m
+        ffi = m.ffi
+        print(type(ffi).__module__ + "." + type(ffi).__name__, ffi.sizeof("struct pt"), ffi.new("struct pt *", [1, 2]).y)
+        print(sorted(k for k in sys.modules if k in ("cffi.api", "rcffi.api", "rcffi._apimode")) or "none")
+        lib = ffi.dlopen(None)
+        print(lib.abs(-5), ffi.cast("int", 3) == 3)
+    """ % name)
+    assert out == ["_cffi_backend.FFI", "8", "2", "none", "5", "True"]

@@ -239,54 +239,26 @@ impl CompiledFFI {
         args.extend(fields_or_indexes.iter());
         call_helper(slf, "addressof", &PyTuple::new(py, args)?, None)
     }
-
-    // The methods below are Python (rcffi.FFI's), run by rcffi._apimode.
-
-    #[pyo3(signature = (*args, **kwargs))]
-    fn dlopen<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-        call_helper(slf, "dlopen", args, kwargs)
-    }
-
-    #[pyo3(signature = (*args, **kwargs))]
-    fn dlclose<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-        call_helper(slf, "dlclose", args, kwargs)
-    }
-
-    #[pyo3(signature = (*args, **kwargs))]
-    fn callback<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-        call_helper(slf, "callback", args, kwargs)
-    }
-
-    #[pyo3(signature = (*args, **kwargs))]
-    fn def_extern<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-        call_helper(slf, "def_extern", args, kwargs)
-    }
-
-    #[pyo3(signature = (*args, **kwargs))]
-    fn getctype<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-        call_helper(slf, "getctype", args, kwargs)
-    }
-
-    #[pyo3(signature = (*args, **kwargs))]
-    fn include<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-        call_helper(slf, "include", args, kwargs)
-    }
-
-    #[pyo3(signature = (*args, **kwargs))]
-    fn init_once<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-        call_helper(slf, "init_once", args, kwargs)
-    }
-
-    #[pyo3(signature = (*args, **kwargs))]
-    fn new_allocator<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-        call_helper(slf, "new_allocator", args, kwargs)
-    }
-
-    #[pyo3(signature = (*args, **kwargs))]
-    fn getwinerror<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-        call_helper(slf, "getwinerror", args, kwargs)
-    }
 }
+
+/// Methods whose code is Python (`rcffi.FFI`'s), run by `rcffi._apimode`
+/// (imported on the first call of one of them): `name(self, *args,
+/// **kwargs)` calls `_apimode.name(self, *args, **kwargs)`.
+macro_rules! python_methods {
+    ($($name:ident),* $(,)?) => {
+        #[pymethods]
+        impl CompiledFFI {
+            $(
+                #[pyo3(signature = (*args, **kwargs))]
+                fn $name<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+                    call_helper(slf, stringify!($name), args, kwargs)
+                }
+            )*
+        }
+    };
+}
+
+python_methods!(dlopen, dlclose, callback, def_extern, getctype, include, init_once, new_allocator, getwinerror);
 
 /// The formats of the out-of-line modules rcffi generates that this one
 /// reads (1: cdef texts only; 2: also their snapshot).
