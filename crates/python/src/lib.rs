@@ -64,6 +64,10 @@ fn module_getattr(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
 #[pymodule(gil_used = true)]
 fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
+    // PyO3's `add` appends each name to `__all__`, looking it up first:
+    // made here, the first lookup does not fail (through `__getattr__`
+    // below, an AttributeError costing 4% of the module's import)
+    m.setattr("__all__", pyo3::types::PyList::empty(py))?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     call_int::init(py);
     // the lower layers reach these higher ones only through hooks set here
