@@ -11,6 +11,14 @@ CFFI_API_VERSION = "2.0.0"
 
 from ._rcffi import __version__  # noqa: E402,F401
 
+# `FFI` and `FFIError` come from rcffi.api when first named (`__getattr__`
+# below); type checkers (which treat a `TYPE_CHECKING` name as true) see
+# them here. (Not typing.TYPE_CHECKING: `typing` is not imported at start.)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .api import FFI as FFI, FFIError as FFIError  # noqa: F401
+del TYPE_CHECKING
+
 __version_info__ = tuple(int(x) for x in __version__.split("."))
 
 
