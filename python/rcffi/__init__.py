@@ -10,7 +10,14 @@ runs unchanged.
 CFFI_API_VERSION = "2.0.0"
 
 from ._rcffi import __version__  # noqa: E402,F401
-from .api import FFI, FFIError  # noqa: F401
+
+# `FFI` and `FFIError` come from rcffi.api when first named (`__getattr__`
+# below); type checkers (which treat a `TYPE_CHECKING` name as true) see
+# them here. (Not typing.TYPE_CHECKING: `typing` is not imported at start.)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .api import FFI as FFI, FFIError as FFIError  # noqa: F401
+del TYPE_CHECKING
 
 __version_info__ = tuple(int(x) for x in __version__.split("."))
 
@@ -46,10 +53,15 @@ _SUBMODULES = ("api", "error", "ffiplatform", "model", "recompiler", "setuptools
 
 def __getattr__(name):
     # imported when first used: compiled modules import this package at
-    # start, and need none of it (drop-in mode's switch, the exception
+    # start, and need none of it (the FFI class, drop-in mode's switch, the exception
     # classes that rcffi.error makes on demand, the boundary tools)
-    if name == "NULL":
-        return FFI.NULL
+    if name in ("FFI", "FFIError", "NULL"):
+        # rcffi.api (the FFI class) is imported when first named: compiled
+        # modules import this package and need none of it
+        from . import api
+
+        globals().update(FFI=api.FFI, FFIError=api.FFIError)
+        return api.FFI.NULL if name == "NULL" else globals()[name]
     if name == "install_as_cffi":
         from ._dropin import install_as_cffi
 

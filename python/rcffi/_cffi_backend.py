@@ -10,7 +10,8 @@ _globals=..., ...)``, it declares what cffi's type tables describe
 ``ffi`` and its ``dlopen()`` libraries behave as cffi's."""
 
 from . import _rcffi
-from ._apimode import BackendFFI as FFI  # noqa: F401  (defined there: compiled modules need only that module)
+# the class of compiled modules' `ffi` (an extension type, compiled_ffi.rs)
+FFI = _rcffi._compiled_ffi_type()
 from . import CFFI_API_VERSION as __version__  # noqa: F401  (cffi's API version, not rcffi's)
 
 for _name in dir(_rcffi):

@@ -9,18 +9,12 @@ from . import _rcffi
 _unspecified = object()
 
 
-class FFIError(Exception):
-    __module__ = "cffi"
-
-
-class error(FFIError):
-    """``ffi.error`` of compiled and out-of-line modules, named as cffi's
-    (``<class 'ffi.error'>``). What rcffi raises for cffi's ``ffi.error``;
-    a subclass of ``FFIError`` (cffi's two are unrelated), so that
-    ``except FFIError`` catches it too. (Both here, the other exception
-    classes in ``rcffi.error``: see there.)"""
-
-    __module__ = "ffi"
+# `FFIError` (named `cffi.FFIError`) and `error` (`ffi.error` of compiled
+# and out-of-line modules, `<class 'ffi.error'>`; a subclass of `FFIError`,
+# where cffi's two are unrelated, so that `except FFIError` catches it too)
+# are made by the extension: a compiled module's `ffi` raises them without
+# importing this module. (The other exception classes: rcffi.error.)
+FFIError, error = _rcffi._error_classes()
 
 
 def __getattr__(name):
@@ -447,8 +441,8 @@ def os_makedirs(path):
     os.makedirs(path, exist_ok=True)
 
 
-_NULL = None  # what the FFI() just below gets, while NULL is made
-_NULL = FFI.NULL = FFI().cast("void *", 0)
+# the same object as every compiled module's `ffi.NULL`
+_NULL = FFI.NULL = _rcffi._null()
 # `ffi.RTLD_NOW`, ...: class attributes, set once
 for _name, _value in vars(_rcffi).items():
     if _name.startswith("RTLD_"):

@@ -1,12 +1,15 @@
 """The exception classes of rcffi, named and placed as cffi's are.
 
-``FFIError`` and ``error`` (every module's ``ffi.error``) are made with
-``rcffi.api``, which compiled modules import at start; the others when
-first asked for (module ``__getattr__``): making a class is a good part of
-what importing costs, and a program that raises none of them needs none.
+``FFIError`` and ``error`` (every module's ``ffi.error``) are made by the
+extension (a compiled module's ``ffi`` raises them with no Python of
+rcffi imported); the others when first asked for (module ``__getattr__``):
+making a class is a good part of what importing costs, and a program that
+raises none of them needs none.
 """
 
-from .api import FFIError, error  # noqa: F401  (defined there: see above)
+from ._rcffi import _error_classes
+
+FFIError, error = _error_classes()
 
 # name -> (base, docstring)
 _LATER = {

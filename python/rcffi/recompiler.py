@@ -81,9 +81,9 @@ def py_source(ffi, module_name):
         raise VerificationError("cannot use 'extern \"Python\"' in the ABI mode")
     lines = [
         "# auto-generated file (rcffi, out-of-line ABI mode): do not edit",
-        "import rcffi._outofline",
+        "from rcffi._rcffi import _out_of_line_ffi",
         "",
-        "ffi = rcffi._outofline.OutOfLineFFI(%r, %d, [" % (module_name, VERSION),
+        "ffi = _out_of_line_ffi(%r, %d, [" % (module_name, VERSION),
     ]
     for text, override, pack in calls:
         lines.append("    (%r, %r, %d)," % (text, bool(override), pack))

@@ -136,14 +136,18 @@ def test_generated_module_carries_a_snapshot_and_falls_back_to_the_texts(tmp_pat
     buf = io.StringIO()
     ffi.emit_python_code(buf)
     text = buf.getvalue()
-    assert "OutOfLineFFI(%r, 2, [" % (name,) in text and "], b'" in text
+    assert "_out_of_line_ffi(%r, 2, [" % (name,) in text and "], b'" in text
     # the snapshot, a damaged snapshot (the texts are parsed instead), and
     # a version-1 file without one: the same declarations
     damaged = text.replace("], b'", "], b'\\x00", 1)
     version1 = text[: text.index("], b'")] + "])\n"
-    version1 = version1.replace("OutOfLineFFI(%r, 2," % (name,), "OutOfLineFFI(%r, 1," % (name,))
+    version1 = version1.replace("_out_of_line_ffi(%r, 2," % (name,), "_out_of_line_ffi(%r, 1," % (name,))
+    # a file written by an earlier rcffi (through rcffi._outofline)
+    earlier = text.replace("from rcffi._rcffi import _out_of_line_ffi", "import rcffi._outofline").replace(
+        "ffi = _out_of_line_ffi(", "ffi = rcffi._outofline.OutOfLineFFI(")
+    assert earlier != text
     monkeypatch.syspath_prepend(str(tmp_path))
-    for suffix, source in (("a", text), ("b", damaged), ("c", version1)):
+    for suffix, source in (("a", text), ("b", damaged), ("c", version1), ("d", earlier)):
         (tmp_path / (name + suffix + ".py")).write_text(source)
         importlib.invalidate_caches()
         m = importlib.import_module(name + suffix)

@@ -38,7 +38,7 @@ impl FFIBase {
     /// Name this FFI's tagged records and enums by their tag, as cffi's
     /// type tables do (`cdecl::names::name_by_tag`); before any ctype of
     /// them is made.
-    fn _name_by_tag(&self, py: Python<'_>) {
+    pub(crate) fn _name_by_tag(&self, py: Python<'_>) {
         {
             let reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
             cdecl::names::name_by_tag(&reg, &mut arena());

@@ -151,6 +151,18 @@ impl FFIBase {
         Ok(self.registry_with(py, name)?.lookup(name).cloned())
     }
 
+    /// An FFI that declares nothing (what `FFIBase()` makes).
+    pub fn empty(py: Python<'_>) -> Self {
+        // give back what dead FFIs declared (it skips itself when some
+        // operation further down this stack holds ids or locks)
+        crate::ctype_gc::collect_if_grown(py);
+        FFIBase {
+            registry: crate::state::new_registry(),
+            type_cache: PyDict::new(py).unbind(),
+            api_mode: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
     /// Replace the declarations by a registry read lazily from a snapshot
     /// (`_load_snapshot`, compiled modules); only into an FFI that
     /// declares nothing yet.
@@ -165,6 +177,35 @@ impl FFIBase {
         self.type_cache.bind(py).clear();
         Ok(())
     }
+}
+
+static NULL: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+
+/// `ffi.NULL`: one `<cdata 'void *' NULL>` for every FFI (compiled modules'
+/// and `rcffi.FFI`'s), made on first use.
+pub fn null_pointer(py: Python<'_>) -> PyResult<&Py<PyAny>> {
+    NULL.get_or_try_init(py, || {
+        let id = {
+            let mut a = arena();
+            let void = a.void();
+            a.pointer(void)
+        };
+        let ct = ctype_for(py, id)?;
+        Ok(crate::cast::cast(py, &ct, 0i32.into_pyobject(py)?.as_any())?.unbind())
+    })
+}
+
+/// `_rcffi._null()`: `null_pointer`, for `rcffi.FFI.NULL`.
+#[pyfunction]
+pub fn _null(py: Python<'_>) -> PyResult<Py<PyAny>> {
+    null_pointer(py).map(|n| n.clone_ref(py))
+}
+
+/// `_rcffi._error_classes()`: `(FFIError, ffi.error)` (made in Rust:
+/// `errors::ffi_error_class`).
+#[pyfunction]
+pub fn _error_classes(py: Python<'_>) -> PyResult<(Py<pyo3::types::PyType>, Py<pyo3::types::PyType>)> {
+    Ok((errors::ffi_error_class(py)?.clone_ref(py), errors::error_class_of_ffi(py)?.clone_ref(py)))
 }
 
 /// A struct or union with a tag that `ty` mentions (through pointers,
@@ -251,20 +292,13 @@ impl FFIBase {
     #[new]
     #[pyo3(signature = (*_args, **_kwargs))]
     fn py_new(py: Python<'_>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
-        // give back what dead FFIs declared (it skips itself when some
-        // operation further down this stack holds ids or locks)
-        crate::ctype_gc::collect_if_grown(py);
-        FFIBase {
-            registry: crate::state::new_registry(),
-            type_cache: PyDict::new(py).unbind(),
-            api_mode: std::sync::atomic::AtomicBool::new(false),
-        }
+        Self::empty(py)
     }
 
     /// Declare what a `cdecl::snapshot` holds (made by `_rcffi._snapshot_of`
     /// or the generator) instead of parsing cdef text; only into an FFI
     /// that declares nothing yet. Damaged bytes are an `ffi.error`.
-    fn _load_snapshot(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
+    pub(crate) fn _load_snapshot(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
         // read lazily: what the program uses, when it first uses it
         let loaded = Registry::from_snapshot(cdecl::snapshot::SnapshotBytes::Owned(data.into()), None)
             .map_err(|e| errors::from_cdecl(py, e))?;
@@ -274,7 +308,7 @@ impl FFIBase {
     /// `dllexport`: text of `ffi.embedding_api()` (its functions are
     /// exported `extern "Python"` functions).
     #[pyo3(signature = (csource, override_=false, packed=false, pack=None, dllexport=false))]
-    fn _cdef(&self, py: Python<'_>, csource: &Bound<'_, PyAny>, override_: bool, packed: bool, pack: Option<i64>, dllexport: bool) -> PyResult<Vec<String>> {
+    pub(crate) fn _cdef(&self, py: Python<'_>, csource: &Bound<'_, PyAny>, override_: bool, packed: bool, pack: Option<i64>, dllexport: bool) -> PyResult<Vec<String>> {
         let text: String = csource
             .extract()
             .map_err(|_| PyTypeError::new_err("cdef() argument must be a string"))?;
@@ -397,7 +431,7 @@ impl FFIBase {
     }
 
     #[pyo3(signature = (cdata, *fields_or_indexes))]
-    fn addressof<'py>(&self, py: Python<'py>, cdata: &Bound<'py, PyAny>, fields_or_indexes: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+    pub(crate) fn addressof<'py>(&self, py: Python<'py>, cdata: &Bound<'py, PyAny>, fields_or_indexes: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
         let cd = cdata::as_cdata(py, cdata).ok_or_else(|| PyTypeError::new_err("expected a 'cdata' object"))?;
         let ct = cd.ctype_obj(py);
         let c = ct.get();
@@ -654,7 +688,7 @@ impl FFIBase {
     }
 
     /// Called once for the `ffi` of a compiled module (see `api_mode`).
-    fn _set_api_mode(&self, py: Python<'_>) {
+    pub(crate) fn _set_api_mode(&self, py: Python<'_>) {
         self.api_mode.store(true, std::sync::atomic::Ordering::Relaxed);
         self.type_cache.bind(py).clear();
     }
@@ -663,7 +697,7 @@ impl FFIBase {
         Ok(self.registry_full(py)?.declarations().iter().map(|d| d.name.clone()).collect())
     }
 
-    fn _include(&self, other: PyRef<'_, FFIBase>) -> PyResult<()> {
+    pub(crate) fn _include(&self, other: PyRef<'_, FFIBase>) -> PyResult<()> {
         let py = other.py();
         let theirs = other.registry_full(py)?.clone();
         self.registry_full(py)?.include(&theirs).map_err(|e| errors::from_cdecl(py, e))?;

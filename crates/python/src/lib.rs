@@ -36,6 +36,26 @@ pub const FFI_DEFAULT_ABI: i32 = native::abi::DEFAULT_ABI;
 /// not build for: elsewhere cffi gives such functions the default ABI.
 pub const FFI_STDCALL: i32 = FFI_DEFAULT_ABI;
 
+/// The module's `__getattr__` (PEP 562): the classes it does not make at
+/// import (making a class costs about as much as relocating a thousand
+/// pointers: most programs use few of them), made and kept on first use.
+#[pyfunction(name = "__getattr__")]
+fn module_getattr(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+    let cls = match name {
+        "CField" => py.get_type::<ctype::CField>(),
+        "Library" => py.get_type::<library::Library>(),
+        "Meter" => py.get_type::<metered::Meter>(),
+        "ApiModule" => py.get_type::<api_module::ApiModule>(),
+        _ => {
+            return Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+                "module 'rcffi._rcffi' has no attribute '{name}'"
+            )))
+        }
+    };
+    PyModule::import(py, "rcffi._rcffi")?.setattr(name, &cls)?;
+    Ok(cls.into_any().unbind())
+}
+
 /// `gil_used = true`: cdata fields, the ctype caches and the lifetime
 /// counts (cdata/lifetime.rs) are plain fields protected by the GIL, so a
 /// free-threaded interpreter must keep the GIL on for this module.
@@ -44,6 +64,10 @@ pub const FFI_STDCALL: i32 = FFI_DEFAULT_ABI;
 #[pymodule(gil_used = true)]
 fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
+    // PyO3's `add` appends each name to `__all__`, looking it up first:
+    // made here, the first lookup does not fail (through `__getattr__`
+    // below, an AttributeError costing 4% of the module's import)
+    m.setattr("__all__", pyo3::types::PyList::empty(py))?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     call_int::init(py);
     // the lower layers reach these higher ones only through hooks set here
@@ -52,15 +76,18 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ffi_obj::FFIBase>()?;
     fast_methods::install(py, &py.get_type::<ffi_obj::FFIBase>())?;
     m.add_class::<ctype::CType>()?;
-    m.add_class::<ctype::CField>()?;
     m.add_class::<buffer::Buffer>()?;
-    m.add_class::<library::Library>()?;
+    // `CField`, `Library`, `Meter`, `ApiModule`: made when first used
+    // (`__getattr__` below); a compiled module's import needs none of them
+    m.add_function(wrap_pyfunction!(module_getattr, m)?)?;
     for (name, value) in [("RTLD_LAZY", libc::RTLD_LAZY), ("RTLD_NOW", libc::RTLD_NOW), ("RTLD_GLOBAL", libc::RTLD_GLOBAL), ("RTLD_LOCAL", libc::RTLD_LOCAL), ("RTLD_NODELETE", libc::RTLD_NODELETE), ("RTLD_NOLOAD", libc::RTLD_NOLOAD), ("RTLD_DEEPBIND", libc::RTLD_DEEPBIND)] {
         m.add(name, value)?;
     }
     m.add("CData", cdata::cdata_type(py))?;
     m.add_function(wrap_pyfunction!(lib_function::_lib_function_pointer, m)?)?;
     m.add_function(wrap_pyfunction!(ctype_gc::_collect_types, m)?)?;
+    m.add_function(wrap_pyfunction!(ffi_obj::_null, m)?)?;
+    m.add_function(wrap_pyfunction!(ffi_obj::_error_classes, m)?)?;
     m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
     api_module::register(m)?;
     lib_obj::register(m)?;

@@ -485,7 +485,7 @@ pub fn unwrap<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> Option<Bound<'py
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Meter>()?;
+    // (`Meter`: made on first use, lib.rs's `__getattr__`)
     m.add_function(wrap_pyfunction!(_boundary_function, m)?)?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyList, PyTuple};
 
+use super::compiled_ffi::CompiledFFI;
 use super::facts::{collect_facts, ModuleFacts};
 use super::runtime::{call_python, ApiModule};
 use super::{cstr, slice};
@@ -48,29 +49,33 @@ pub(super) fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCaps
         ));
     }
     let module_name = unsafe { cstr(module.module_name) };
-    let apimode = PyModule::import(py, "rcffi._apimode")?;
-    // an instance of `_cffi_backend.FFI`, as cffi's compiled `ffi`
-    let ffi_obj = apimode.getattr("BackendFFI")?.call0()?;
+    // an instance of `_cffi_backend.FFI`, as cffi's compiled `ffi`: an
+    // extension type, so that importing the module runs none of rcffi's
+    // Python (compiled_ffi.rs)
+    let ffi_obj = CompiledFFI::new_bound(py)?;
+    let compiled = ffi_obj.get();
+    let base = ffi_obj.as_super().get();
     // Replay the cdefs without their warnings (they were shown at build
     // time). With a snapshot (no includes) the texts are only wanted by
     // `ffi.include()` of this module and by the verifier: `_cdefsources`
     // and `_cdef_calls` are then read from the module when first asked
-    // for (`CompiledFFI.__getattr__`, `ApiModule.cdef_calls`).
-    let calls = PyList::empty(py);
-    let sources = PyList::empty(py);
-    let included = PyList::empty(py);
-    let included_libs = PyList::empty(py);
+    // for (`CompiledFFI::cdef_text`, `ApiModule.cdef_calls`).
     let texts_later = !module.snapshot.is_null();
-    unsafe {
-        for c in slice(module.cdefs, module.ncdefs).iter().filter(|_| !texts_later) {
-            let text = cstr(c.text);
+    let included_libs = PyList::empty(py);
+    if !texts_later {
+        let calls = PyList::empty(py);
+        let sources = PyList::empty(py);
+        let included = compiled.included_ffis(py);
+        for c in unsafe { slice(module.cdefs, module.ncdefs) } {
+            // SAFETY: the module's static table of NUL-terminated texts.
+            let text = unsafe { cstr(c.text) };
             if c.pack == codegen::INCLUDE_ROW {
                 // `ffi.include()` of another compiled module: share its
                 // types (its registry entries) and, through `lib`, its
                 // functions, globals and constants
                 let other = PyModule::import(py, text.as_str())?;
                 let (other_ffi, other_lib) = (other.getattr("ffi")?, other.getattr("lib")?);
-                ffi_obj.call_method1("_include", (&other_ffi,))?;
+                base._include(other_ffi.cast::<FFIBase>()?.borrow())?;
                 sources.append("[")?;
                 for s in other_ffi.getattr("_cdefsources")?.try_iter()? {
                     sources.append(s?)?;
@@ -83,12 +88,10 @@ pub(super) fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCaps
                 included_libs.append(&other_lib)?;
                 continue;
             }
-            let pack = if c.pack != 0 { Some(c.pack as u32) } else { None };
+            let pack = if c.pack != 0 { Some(c.pack as i64) } else { None };
             let override_existing = c.flags & codegen::CDEF_OVERRIDE != 0;
             let dllexport = c.flags & codegen::CDEF_DLLEXPORT != 0;
-            if module.snapshot.is_null() {
-                ffi_obj.call_method1("_cdef", (&text, override_existing, false, pack, dllexport))?;
-            }
+            base._cdef(py, text.clone().into_pyobject(py)?.as_any(), override_existing, false, pack, dllexport)?;
             sources.append(&text)?;
             if dllexport {
                 calls.append((&text, override_existing, c.pack, true))?;
@@ -96,15 +99,8 @@ pub(super) fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCaps
                 calls.append((&text, override_existing, c.pack))?;
             }
         }
+        compiled.set_cdef_texts(sources.into_any().unbind(), calls.into_any().unbind());
     }
-    if texts_later {
-        ffi_obj.call_method0("_cdef_texts_later")?;
-    } else {
-        ffi_obj.setattr("_cdefsources", sources)?;
-        ffi_obj.setattr("_cdef_calls", calls)?;
-    }
-    ffi_obj.setattr("_included_ffis", included)?;
-    let base = ffi_obj.cast::<FFIBase>()?.get();
     // the build-time FFI's declarations, as the generator read them, read lazily: no
     // parsing, and nothing built before it is used
     let lazy = !module.snapshot.is_null() && facts_are_local(module);
@@ -132,14 +128,16 @@ pub(super) fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCaps
         base.type_cache.bind(py).clear();
         // ffi.verify() checks (in cffi's words) when it applies the same
         // facts to the caller's ffi: a disagreement must not fail the import
-        let verifying = apimode.getattr("_verify_loading")?.call0()?.is_truthy()?;
+        let verifying = || -> PyResult<bool> {
+            PyModule::import(py, "rcffi._apimode")?.getattr("_verify_loading")?.call0()?.is_truthy()
+        };
         match result {
             Ok(m) => m,
-            Err(_) if verifying => cdecl::resolve::Mismatches::default(),
+            Err(_) if verifying()? => cdecl::resolve::Mismatches::default(),
             Err(e) => return Err(errors::from_cdecl(py, e)),
         }
     };
-    ffi_obj.call_method0("_set_api_mode")?;
+    base._set_api_mode(py);
     unsafe {
         if !module.call_python.is_null() {
             *module.call_python = Some(call_python);
@@ -156,8 +154,8 @@ pub(super) fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCaps
             definitions: Mutex::new(Vec::new()),
         },
     )?;
-    ffi_obj.setattr("_api_module", &handle)?;
+    compiled.set_api_module(py, handle.clone().unbind());
     let included_libs = included_libs.iter().map(|l| l.unbind()).collect();
-    let lib = crate::lib_obj::_make_lib(py, ffi_obj.cast::<FFIBase>()?, module_name, &handle, included_libs, None)?;
-    PyTuple::new(py, [ffi_obj, lib.into_any()])
+    let lib = crate::lib_obj::_make_lib(py, ffi_obj.as_super(), module_name, &handle, included_libs, None)?;
+    PyTuple::new(py, [ffi_obj.into_any(), lib.into_any()])
 }

@@ -4,7 +4,7 @@
 //! - `generate.rs`: build time, the C source of a module (`crates/codegen`).
 //! - `import.rs`: import time, `_init_api_module`: the structures handed
 //!   over in a capsule (`codegen::protocol`, defined once there) become an
-//!   `FFI` (a `rcffi._cffi_backend.FFI`) whose declarations are read
+//!   `FFI` (`compiled_ffi.rs`, `_cffi_backend.FFI`) whose declarations are read
 //!   lazily from the module's snapshot with what the compiler measured,
 //!   and a `lib` (`lib_obj.rs`) over an [`ApiModule`].
 //! - `facts.rs`: the compiler's answers in the module's tables, as
@@ -18,6 +18,7 @@ use std::ffi::{c_char, CStr};
 
 use pyo3::prelude::*;
 
+mod compiled_ffi;
 mod facts;
 mod generate;
 mod import;
@@ -49,13 +50,15 @@ unsafe fn find<'a, T>(items: &'a [T], name: &str, name_of: impl Fn(&T) -> *const
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<ApiModule>()?;
+    // (`ApiModule`: made on first use, lib.rs's `__getattr__`)
     // what compiled modules must speak; part of ffi.verify()'s module names
     m.add("_API_PROTOCOL", codegen::PROTOCOL_VERSION)?;
     m.add_function(wrap_pyfunction!(generate::_generate_c, m)?)?;
     m.add_function(wrap_pyfunction!(generate::_snapshot_of, m)?)?;
     m.add_function(wrap_pyfunction!(generate::_parse_counts, m)?)?;
     m.add_function(wrap_pyfunction!(import::_init_api_module, m)?)?;
+    m.add_function(wrap_pyfunction!(compiled_ffi::_compiled_ffi_type, m)?)?;
+    m.add_function(wrap_pyfunction!(compiled_ffi::_out_of_line_ffi, m)?)?;
     Ok(())
 }
 

@@ -321,7 +321,7 @@ impl ApiModule {
     /// The module's `ffi.cdef()` calls, as `FFI.cdef` records them:
     /// `(text, override, pack)`, plus `True` for `ffi.embedding_api()`
     /// text (not those of included modules).
-    fn cdef_calls<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+    pub(crate) fn cdef_calls<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let calls = PyList::empty(py);
         // SAFETY: the module's static table of NUL-terminated texts.
         for c in unsafe { slice(self.module.cdefs, self.module.ncdefs) } {

@@ -1,5 +1,7 @@
-//! Raising cffi's exceptions from Rust. The classes themselves are Python
-//! (`rcffi/error.py`) so that they print and pickle exactly like cffi's.
+//! Raising cffi's exceptions from Rust. `FFIError` and `ffi.error` are
+//! made here (a compiled module's `ffi` needs them without importing any of
+//! rcffi's Python); the others are Python (`rcffi/error.py`), made when
+//! first used. All print as cffi's (`cffi.FFIError`, `ffi.error`, ...).
 
 use pyo3::exceptions::{PyNotImplementedError, PyTypeError};
 use pyo3::prelude::*;
@@ -9,8 +11,34 @@ use pyo3::types::PyType;
 use cdecl::Origin;
 
 static ERROR_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+static FFI_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// `cffi.FFIError` (`rcffi.FFIError`): made on first use.
+pub fn ffi_error_class(py: Python<'_>) -> PyResult<&Py<PyType>> {
+    FFI_ERROR.get_or_try_init(py, || {
+        let base = py.get_type::<pyo3::exceptions::PyException>();
+        PyErr::new_type(py, c"cffi.FFIError", None, Some(&base), None)
+    })
+}
+
+/// `ffi.error` of compiled and out-of-line modules, named as cffi's
+/// (`<class 'ffi.error'>`); a subclass of `FFIError` (cffi's two are
+/// unrelated), so that `except FFIError` catches it too.
+pub fn error_class_of_ffi(py: Python<'_>) -> PyResult<&Py<PyType>> {
+    ERROR.get_or_try_init(py, || {
+        let base = ffi_error_class(py)?.bind(py).clone();
+        let doc = c"What the ffi object of a compiled or out-of-line module raises (cffi's ffi.error).";
+        PyErr::new_type(py, c"ffi.error", Some(doc), Some(&base), None)
+    })
+}
 
 fn error_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
+    match name {
+        "FFIError" => return Ok(ffi_error_class(py)?.bind(py).clone()),
+        "error" => return Ok(error_class_of_ffi(py)?.bind(py).clone()),
+        _ => {}
+    }
     // the first call imports rcffi.error: Python code, which may need the arena
     debug_assert!(!crate::state::arena_held_here(), "a Python error raised while the arena lock is held");
     let module = ERROR_MODULE.get_or_try_init(py, || PyModule::import(py, "rcffi.error").map(Bound::unbind))?;
@@ -32,7 +60,7 @@ pub fn verification_missing(py: Python<'_>, msg: impl Into<String>) -> PyErr {
     raise(py, "VerificationMissing", msg.into())
 }
 
-/// `ffi.error` (`rcffi.error.error`, a subclass of `FFIError`).
+/// `ffi.error` (`error_class_of_ffi`, a subclass of `FFIError`).
 pub fn ffi_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
     raise(py, "error", msg.into())
 }
