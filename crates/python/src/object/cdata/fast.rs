@@ -42,9 +42,18 @@ unsafe fn plain_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Opti
     }
     // outside the memory it points into (`(p + 1).x` of `ffi.new()`
     // memory, a struct pointer over a too small `from_buffer`): the
-    // general path raises
-    let len = field.ctype.get().size_opt_if_known()?;
-    if super::extent::inside_fast(c, (c.ptr as usize).wrapping_add(field.offset), len) != Some(true) {
+    // general path raises. Settled at once for the usual cases: C's memory,
+    // and the record at the start of the `ffi.new()` block it owns (not
+    // released: its address would be NULL) when the block holds the record
+    let inside = match &c.owner {
+        Owner::Borrowed | Owner::Mapped(_) => true,
+        Owner::Malloc { size } if rec.size_opt_if_known().is_some_and(|r| r <= *size) => true,
+        _ => {
+            let len = field.ctype.get().size_opt_if_known()?;
+            super::extent::inside_fast(c, (c.ptr as usize).wrapping_add(field.offset), len) == Some(true)
+        }
+    };
+    if !inside {
         return None;
     }
     // SAFETY (of the lifetime): the field lives in the record info of a
