@@ -47,7 +47,8 @@ _BOUNDARY = {
 }
 
 
-# the submodules rcffi shares with cffi (drop-in mode aliases the same)
+# the public submodules rcffi shares with cffi (drop-in mode's ALIASED
+# adds cffi's private `_imp_emulation`)
 _SUBMODULES = ("api", "error", "ffiplatform", "model", "recompiler", "setuptools_ext", "verifier")
 
 

@@ -16,9 +16,11 @@ import sys
 # the cffi release whose API rcffi implements (what `cffi.__version__`
 # reports in drop-in mode): one constant, rcffi.CFFI_API_VERSION
 from . import CFFI_API_VERSION as CFFI_VERSION
+from . import _SUBMODULES
 
-# cffi's modules that rcffi has, under the same name
-ALIASED = ("api", "error", "ffiplatform", "model", "recompiler", "setuptools_ext", "verifier", "_imp_emulation")
+# cffi's modules that rcffi has, under the same name: the public ones
+# (attributes of `rcffi` too) and a private one cffi's own code imports
+ALIASED = _SUBMODULES + ("_imp_emulation",)
 
 # cffi's other modules: importing one says why it is missing
 NOT_PROVIDED = {
