@@ -147,8 +147,10 @@ class Divergence:
                 "rcffi": self.got, "signature": self.signature()}
 
     def __repr__(self):
+        # a misuse program runs on rcffi alone: no cffi outcome to show
+        ref = "not run (misuse program)" if self.kind == "misuse" else self.ref
         return "<%s %s at step %s: %s | cffi: %s | rcffi: %s>" % (
-            self.kind, self.cls, self.step, self.src, self.ref, self.got)
+            self.kind, self.cls, self.step, self.src, ref, self.got)
 
 
 def outcome_kind(text):

@@ -245,7 +245,11 @@ class LifetimeMixin:
                  "%s[0:2]", "%s[0:2] = [0, 0]", "ffi.memmove(%s, b'abcd', 4)",
                  "ffi.memmove(bytearray(4), %s, 4)", "ffi.from_buffer(ffi.buffer(%s))[0]",
                  "ffi.cast('int *', %s)[0]", "(%s + 1)[0]", "ffi.gc(%s, mkd('late'))",
-                 "lib.dt_sum(ffi.cast('int *', %s), 1)", "lib.dt_isnull(%s)",
+                 # C reads the pointer: a NULL one (a pointer field of a
+                 # zeroed struct) crashes any FFI, so only a non-NULL one
+                 # is passed (DT48)
+                 "lib.dt_sum(ffi.cast('int *', %s), 1) if %s != ffi.NULL else None",
+                 "lib.dt_isnull(%s)",
                  "ffi.from_buffer('int[]', ffi.buffer(%s))", "ffi.addressof(%s, 0)",
                  "ffi.sizeof(%s)", "len(%s)", "%s == %s", "ffi.typeof(%s)"]
             it = m.resolve(v.t.item) if v.t is not None and hasattr(v.t, "item") else None
