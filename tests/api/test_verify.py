@@ -1,6 +1,8 @@
 """`ffi.verify()`: cffi's older one-call API mode still works (it builds a
 compiled module under the hood)."""
 
+import pytest
+
 from conftest import cffi_impl
 
 
@@ -47,3 +49,27 @@ def test_two_verify_calls_on_one_ffi_each_lib_keeps_its_constants(tmp_path, monk
                      modulename="_rcffi_two_verify_new", tmpdir=str(tmp_path))
     assert (old.MAJOR, old.MINOR, old.FIXED) == (0, 9, 7)
     assert (new.MAJOR, new.MINOR, new.FIXED) == (1, 0, 7)
+
+
+def test_two_verify_calls_each_lib_keeps_its_partial_enum_values(tmp_path, monkeypatch):
+    # `enum e { A, B, ... }` completed by one verify() and built again
+    # against a header where the enumerators have other values: cffi reads
+    # each module's values into its own lib; neither build is refused
+    monkeypatch.chdir(tmp_path)
+    ffi = cffi_impl.FFI()
+    ffi.cdef("enum e { A, B, ... }; int first(void);")
+    old = ffi.verify("enum e { A, B }; int first(void) { return A; }",
+                     modulename="_rcffi_two_enum_old", tmpdir=str(tmp_path))
+    new = ffi.verify("enum e { B = 5, A = 7 }; int first(void) { return A; }",
+                     modulename="_rcffi_two_enum_new", tmpdir=str(tmp_path))
+    assert (old.A, old.B, old.first()) == (0, 1, 0)
+    assert (new.A, new.B, new.first()) == (7, 5, 7)
+
+
+def test_verify_still_refuses_a_complete_enum_that_disagrees(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ffi = cffi_impl.FFI()
+    ffi.cdef("enum e { A, B };")
+    with pytest.raises(cffi_impl.VerificationError, match="A has the real value 7, not 0"):
+        ffi.verify("enum e { B = 5, A = 7 };", modulename="_rcffi_enum_refused",
+                   tmpdir=str(tmp_path))

@@ -466,7 +466,7 @@ impl Encoder<'_> {
             put_str(&mut self.out, name);
             put_i128(&mut self.out, *v);
         }
-        self.out.push(u8::from(e.partial) | u8::from(tagged) << 1);
+        self.out.push(u8::from(e.partial) | u8::from(tagged) << 1 | u8::from(e.declared_partial) << 2);
         put_len(&mut self.out, prim_index(e.base));
         put_opt_span(&mut self.out, e.span);
     }
@@ -1028,7 +1028,8 @@ impl Lazy {
         let flags = c.byte()?;
         let base = c.prim()?;
         let span = c.opt_span()?;
-        let mut def = EnumDef { tag, cname, values, partial: flags & 1 != 0, base, span };
+        let mut def =
+            EnumDef { tag, cname, values, partial: flags & 1 != 0, declared_partial: flags & 4 != 0, base, span };
         if let Some(facts) = &self.facts {
             crate::resolve::fix_enum(&mut def, facts.as_ref());
         }

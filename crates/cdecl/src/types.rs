@@ -416,6 +416,11 @@ pub struct EnumDef {
     pub values: Vec<(String, i128)>,
     /// `enum foo { A, B, ... };`: more values exist (API mode).
     pub partial: bool,
+    /// Declared with `...`, and still true once [`crate::resolve::fix_enum`]
+    /// has completed it (`partial` is then false): with `ffi.verify()` each
+    /// compiled module's `lib` reads its own values of these enumerators,
+    /// as cffi's verify() reads them from each module it builds.
+    pub declared_partial: bool,
     /// The integer type with the enum's size and sign, as gcc picks it.
     pub base: Prim,
     /// Where the enum was declared.

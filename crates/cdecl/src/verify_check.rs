@@ -25,8 +25,8 @@ pub fn check_values(reg: &Registry, arena: &TypeArena, facts: &CompilerFacts) ->
             DeclKind::EnumConstant { ty, value } => {
                 let Type::Enum(eid) = *arena.get(arena.strip_top_quals(*ty)) else { continue };
                 let def = arena.enum_def(eid);
-                if def.partial {
-                    continue; // its values come from the compiler
+                if def.partial || def.declared_partial {
+                    continue; // its values come from the compiler, per module
                 }
                 if let Some(&real) = facts.ints.get(&d.name) {
                     if real != *value {

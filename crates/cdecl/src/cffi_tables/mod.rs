@@ -264,7 +264,7 @@ impl Builder<'_> {
         // (rcffi gives it for cdef text)
         let base = crate::layout::enum_base_type(&pairs.iter().map(|p| p.1).collect::<Vec<_>>())?;
         let (_, ty) =
-            self.arena.new_enum(EnumDef { tag: tag.clone(), cname, values: pairs, partial: false, base, span: None });
+            self.arena.new_enum(EnumDef { tag: tag.clone(), cname, values: pairs, partial: false, declared_partial: false, base, span: None });
         if let Some(tag) = tag {
             reg.enum_tags.insert(tag, ty);
         }

@@ -1365,7 +1365,7 @@ impl<'a> Parser<'a> {
                 return Ok((ty, false));
             }
             let base = crate::layout::enum_base_type(&[]).map_err(|e| self.locate(e, tag.span))?;
-            let def = EnumDef { tag: Some(name.to_string()), cname: format!("enum {name}"), values: Vec::new(), partial: false, base, span: Some(tag.span) };
+            let def = EnumDef { tag: Some(name.to_string()), cname: format!("enum {name}"), values: Vec::new(), partial: false, declared_partial: false, base, span: Some(tag.span) };
             let (_, ty) = self.arena.new_enum(def);
             self.new_implicit_tag(TagKind::Enum, name, ty);
             return Ok((ty, false));
@@ -1447,6 +1447,7 @@ impl<'a> Parser<'a> {
             cname,
             values: values.clone(),
             partial,
+            declared_partial: partial,
             base,
             span: Some(tag.map_or(kw.span, |t| t.span)),
         };

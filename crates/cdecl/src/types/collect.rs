@@ -143,6 +143,7 @@ impl TypeArena {
                     cname: String::new(),
                     values: Vec::new(),
                     partial: false,
+                    declared_partial: false,
                     base: Prim::Int,
                     span: None,
                 };

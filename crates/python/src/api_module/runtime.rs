@@ -112,6 +112,15 @@ impl ApiModule {
     }
 }
 
+/// Whether the enum type `ty` (an enumerator's) was declared with `...`.
+fn enum_declared_partial(ty: cdecl::TypeId) -> bool {
+    let a = arena();
+    match *a.get(a.strip_top_quals(ty)) {
+        cdecl::Type::Enum(eid) => a.enum_def(eid).declared_partial,
+        _ => false,
+    }
+}
+
 fn no_such_name(module: &str, name: &str) -> PyErr {
     PyAttributeError::new_err(format!(
         "cffi library '{module}' has no function, constant or global variable named '{name}'"
@@ -189,6 +198,16 @@ impl ApiModule {
         if let Some(DeclKind::Constant { value: ConstValue::Unknown, .. }) = decl.as_ref().map(|d| &d.kind) {
             if let Some(v) = cdecl::resolve::Facts::int(&ModuleFacts { module: self.module }, name) {
                 return crate::convert::integer::to_py(py, v);
+            }
+        }
+        // an enumerator of an enum declared with `...`: a later verify() on
+        // the same ffi may have given the shared declaration other values,
+        // and each `lib` keeps its own module's, as in cffi
+        if let Some(DeclKind::EnumConstant { ty, .. }) = decl.as_ref().map(|d| &d.kind) {
+            if enum_declared_partial(*ty) {
+                if let Some(v) = cdecl::resolve::Facts::int(&ModuleFacts { module: self.module }, name) {
+                    return crate::convert::integer::to_py(py, v);
+                }
             }
         }
         match decl.map(|d| d.kind) {
