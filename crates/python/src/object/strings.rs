@@ -2,7 +2,7 @@
 
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString};
+use pyo3::types::{PyBytes, PyString};
 
 use crate::cdata;
 use crate::convert;
@@ -38,7 +38,7 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
                 match item.conv {
                     Conv::Char | Conv::Int { size: 1, .. } => {
                         let n = byte_string_len(cd.ptr, limit);
-                        Ok(PyBytes::new(py, crate::convert::bytes_at(cd.ptr, n)).into_any())
+                        convert::bytes_from(py, cd.ptr, n)
                     }
                     Conv::WideChar { size } => {
                         let n = wide_string_len(cd.ptr, limit, size);
@@ -97,20 +97,25 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
     // cffi, except inside memory rcffi owns, checked above.
     unsafe {
         match ic.conv {
-            Conv::Char => Ok(PyBytes::new(py, crate::convert::bytes_at(cd.ptr, n)).into_any()),
+            Conv::Char => convert::bytes_from(py, cd.ptr, n),
             Conv::WideChar { size } => Ok(wide_str(py, cd.ptr, n, size)?.into_any()),
             _ => {
                 if ic.kind == Kind::Void || (ic.kind == Kind::Array && ic.length.is_none()) {
                     return Err(PyValueError::new_err(format!("'{}' points to items of unknown size", ct.cname)));
                 }
                 let size = ic.size(py)?;
-                let list = PyList::empty(py);
+                // the list is made first, as cffi makes it: a length no
+                // list can have is a MemoryError before any item is read
+                let len = isize::try_from(n).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(()))?;
+                let list = Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyList_New(len))?;
                 // records and arrays come back as views, holding the
-                // memory of `obj` as its items and slices do
+                // memory of `obj` as its items and slices do; a slot not
+                // yet filled is NULL, which a list may hold while it dies
                 for i in 0..n {
-                    list.append(convert::read_in(py, item, cd.ptr.add(i * size), obj.as_ptr())?)?;
+                    let v = convert::read_in(py, item, cd.ptr.add(i * size), obj.as_ptr())?;
+                    pyo3::ffi::PyList_SET_ITEM(list.as_ptr(), i as isize, v.into_ptr());
                 }
-                Ok(list.into_any())
+                Ok(list)
             }
         }
     }
@@ -155,6 +160,11 @@ unsafe fn wide_string_len(p: *const u8, limit: usize, size: u8) -> usize { unsaf
     n
 }}
 
+/// From this many units on, [`wide_str`] checks that a str of them can be
+/// allocated before it reads them (below, the check costs more than it
+/// could save).
+const PROBE_UNITS: usize = 1 << 18;
+
 /// The str of `n` units of `size` bytes at `p`, as cffi builds it: lone
 /// surrogates are kept, for `char16_t` valid pairs are combined; a unit
 /// beyond U+10FFFF is a `ValueError`. UCS-4 data is handed to CPython as
@@ -164,6 +174,12 @@ unsafe fn wide_string_len(p: *const u8, limit: usize, size: u8) -> usize { unsaf
 /// `p` is readable for `n * size` bytes.
 unsafe fn wide_str<'py>(py: Python<'py>, p: *const u8, n: usize, size: u8) -> PyResult<Bound<'py, PyString>> { unsafe {
     if size == 4 && p as usize % 4 == 0 {
+        // cffi allocates the str before reading: a length no str can have
+        // is a MemoryError before the first unit is read (probed for big
+        // lengths only; the str itself is made from the units below)
+        if n >= PROBE_UNITS {
+            drop(convert::vec_for::<u32>(n)?);
+        }
         let units = std::slice::from_raw_parts(p as *const u32, n);
         if let Some(&bad) = units.iter().find(|&&u| u > 0x10ffff) {
             return Err(pyo3::exceptions::PyValueError::new_err(format!("character out of range: {bad:#x}")));
@@ -171,6 +187,7 @@ unsafe fn wide_str<'py>(py: Python<'py>, p: *const u8, n: usize, size: u8) -> Py
         let o = pyo3::ffi::PyUnicode_FromKindAndData(pyo3::ffi::PyUnicode_4BYTE_KIND as _, p.cast(), n as _);
         return Ok(Bound::from_owned_ptr_or_err(py, o)?.cast_into_unchecked());
     }
-    let units: Vec<u32> = (0..n).map(|i| convert::integer::load(size, false, p.add(i * size as usize)) as u32).collect();
+    let mut units: Vec<u32> = convert::vec_for(n)?;
+    units.extend((0..n).map(|i| convert::integer::load(size, false, p.add(i * size as usize)) as u32));
     convert::character::str_from_units(py, &units, size)
 }}

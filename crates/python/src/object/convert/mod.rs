@@ -169,6 +169,28 @@ pub unsafe fn write_in(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: 
     }
 }}
 
+/// A `bytes` of the `n` bytes at `p`, allocated before anything is read,
+/// as cffi does: a length no allocator gives (`ffi.buffer(p, 2**62)[:]`,
+/// `ffi.unpack(p, 2**62)`) is a `MemoryError`, never a read past the
+/// memory or an abort on a failed allocation.
+///
+/// # Safety
+/// `p` is non-NULL and, once `n` bytes could be allocated, readable for
+/// `n` bytes.
+pub unsafe fn bytes_from<'py>(py: Python<'py>, p: *const u8, n: usize) -> PyResult<Bound<'py, PyAny>> { unsafe {
+    let n = isize::try_from(n).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(()))?;
+    Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyBytes_FromStringAndSize(p.cast(), n))
+}}
+
+/// A vector with room for `n` items, or a `MemoryError`: the fallible
+/// allocation that comes before reading `n` items of C memory (a `Vec`
+/// that cannot grow aborts the process).
+pub fn vec_for<T>(n: usize) -> PyResult<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(()))?;
+    Ok(v)
+}
+
 /// The `n` bytes at `p` as a slice; an empty slice when `n` is 0, whatever
 /// `p` is (a released cdata's NULL, an empty buffer's NULL): a slice may
 /// never be made from NULL.
