@@ -324,9 +324,19 @@ impl FFIBase {
             reg.cdef(&mut a, &text, &options)
         });
         self.type_cache.bind(py).clear();
+        // a safe point (no lock held, no id in hand): what `override=True`
+        // replaced, or all a failed cdef() parsed, is garbage in the shared
+        // arena, which a long-lived FFI would otherwise keep growing (a
+        // failure collects sooner: its growth is all garbage)
         match report {
-            Ok(r) => Ok(r.warnings),
-            Err(e) => Err(errors::from_cdecl_parse(py, e)),
+            Ok(r) => {
+                crate::ctype_gc::collect_if_grown(py);
+                Ok(r.warnings)
+            }
+            Err(e) => {
+                crate::ctype_gc::collect_after_error(py);
+                Err(errors::from_cdecl_parse(py, e))
+            }
         }
     }
 

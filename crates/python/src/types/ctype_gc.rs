@@ -39,13 +39,30 @@ const MIN_GROWTH: usize = 4096;
 /// with `RCFFI_TYPE_GC_STRESS=1` in the environment: the suites run that
 /// way too, so every `FFI()` tests the collector against live code).
 pub fn collect_if_grown(py: Python<'_>) {
+    collect_if_grown_by(py, |last| last.max(MIN_GROWTH));
+}
+
+/// Least growth before [`collect_after_error`] collects: an error path
+/// (a failed `cdef()`) repeated in a loop then keeps at most this many
+/// garbage types (tens of KB) instead of up to the arena's size again.
+const MIN_GROWTH_AFTER_ERROR: usize = 256;
+
+/// Collect if the arena grew by a few hundred types since the last
+/// collection: after an operation that failed and left only garbage.
+pub fn collect_after_error(py: Python<'_>) {
+    collect_if_grown_by(py, |_| MIN_GROWTH_AFTER_ERROR);
+}
+
+/// Collect if the arena holds `growth(live after the last collection)`
+/// more types than then (always under `RCFFI_TYPE_GC_STRESS=1`).
+fn collect_if_grown_by(py: Python<'_>, growth: impl FnOnce(usize) -> usize) {
     static STRESS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let stress = *STRESS.get_or_init(|| std::env::var_os("RCFFI_TYPE_GC_STRESS").is_some_and(|v| v == "1"));
     let Some(arena) = state::try_arena() else { return };
     let live = arena.live_len();
     drop(arena);
     let last = LIVE_AFTER_LAST.load(Ordering::Relaxed);
-    if stress || live >= last + last.max(MIN_GROWTH) {
+    if stress || live >= last + growth(last) {
         collect(py);
     }
 }
