@@ -101,12 +101,16 @@ impl Buffer {
 
     fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let (a, b, _) = self.range(key, false)?;
-        Ok(PyBytes::new(py, &self.bytes()[a..b]).into_any())
+        Ok(convert::new_bytes(py, &self.bytes()[a..b])?.into_any())
     }
 
     fn __setitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let (a, b, is_slice) = self.range(key, true)?;
-        let data = buffer_bytes(py, value)?;
+        // the value's own memory, exported (so kept and not resized) until
+        // the copy is done: no copy of it first (a huge buffer would be a
+        // huge allocation), and no Python code runs between here and the copy
+        let view = RawView::get(py, value, false)?;
+        let data = view.bytes();
         if data.len() != b - a {
             // cffi: a slice of the wrong length is a ValueError, an item
             // that is not one byte a TypeError
@@ -123,14 +127,14 @@ impl Buffer {
 
     /// Compared as bytes with any buffer (cffi's buffers order too).
     fn __richcmp__(&self, py: Python<'_>, other: &Bound<'_, PyAny>, op: pyo3::basic::CompareOp) -> Py<PyAny> {
-        match buffer_bytes(py, other) {
-            Ok(o) => op.matches(self.bytes().cmp(&o[..])).into_pyobject(py).unwrap().to_owned().into_any().unbind(),
+        match RawView::get(py, other, false) {
+            Ok(o) => op.matches(self.bytes().cmp(o.bytes())).into_pyobject(py).unwrap().to_owned().into_any().unbind(),
             Err(_) => py.NotImplemented(),
         }
     }
 
-    fn __bytes__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, self.bytes())
+    fn __bytes__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        convert::new_bytes(py, self.bytes())
     }
 
     unsafe fn __getbuffer__(slf: Bound<'_, Self>, view: *mut ffi::Py_buffer, flags: std::os::raw::c_int) -> PyResult<()> { unsafe {
@@ -174,14 +178,6 @@ impl Drop for RawView {
         // SAFETY: obtained by PyObject_GetBuffer; dropped with the GIL held.
         unsafe { ffi::PyBuffer_Release(&mut *self.0) }
     }
-}
-
-/// The bytes of any buffer-protocol object (bytes, bytearray, memoryview...).
-fn buffer_bytes(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-    if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(b.as_bytes().to_vec());
-    }
-    Ok(RawView::get(py, obj, false)?.bytes().to_vec())
 }
 
 pub fn from_buffer<'py>(py: Python<'py>, ct: &Py<CType>, obj: &Bound<'py, PyAny>, require_writable: bool) -> PyResult<Bound<'py, PyAny>> {

@@ -38,7 +38,7 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
                 match item.conv {
                     Conv::Char | Conv::Int { size: 1, .. } => {
                         let n = byte_string_len(cd.ptr, limit);
-                        Ok(PyBytes::new(py, crate::convert::bytes_at(cd.ptr, n)).into_any())
+                        Ok(convert::new_bytes(py, crate::convert::bytes_at(cd.ptr, n))?.into_any())
                     }
                     Conv::WideChar { size } => {
                         let n = wide_string_len(cd.ptr, limit, size);
@@ -90,14 +90,14 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
     let item = ct.item();
     let ic = item.get();
     if let Some(size) = ic.size_opt(py) {
-        let bytes = n.checked_mul(size).ok_or_else(|| pyo3::exceptions::PyOverflowError::new_err(format!("unpack(): {n} items of '{}' is too many bytes", ic.cname)))?;
+        let bytes = n.checked_mul(size).ok_or_else(|| pyo3::exceptions::PyMemoryError::new_err(format!("unpack(): {n} items of '{}' is too many bytes", ic.cname)))?;
         cdata::extent::check_size(py, cd, bytes, "ffi.unpack")?;
     }
     // SAFETY: the caller vouches for `length` items at the address, as in
     // cffi, except inside memory rcffi owns, checked above.
     unsafe {
         match ic.conv {
-            Conv::Char => Ok(PyBytes::new(py, crate::convert::bytes_at(cd.ptr, n)).into_any()),
+            Conv::Char => Ok(convert::new_bytes(py, crate::convert::bytes_at(cd.ptr, n))?.into_any()),
             Conv::WideChar { size } => Ok(wide_str(py, cd.ptr, n, size)?.into_any()),
             _ => {
                 if ic.kind == Kind::Void || (ic.kind == Kind::Array && ic.length.is_none()) {
@@ -171,6 +171,9 @@ unsafe fn wide_str<'py>(py: Python<'py>, p: *const u8, n: usize, size: u8) -> Py
         let o = pyo3::ffi::PyUnicode_FromKindAndData(pyo3::ffi::PyUnicode_4BYTE_KIND as _, p.cast(), n as _);
         return Ok(Bound::from_owned_ptr_or_err(py, o)?.cast_into_unchecked());
     }
-    let units: Vec<u32> = (0..n).map(|i| convert::integer::load(size, false, p.add(i * size as usize)) as u32).collect();
+    // a fallible allocation: `n` comes from the caller (unpack's length)
+    let mut units: Vec<u32> = Vec::new();
+    units.try_reserve_exact(n).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(format!("cannot allocate {n} characters")))?;
+    units.extend((0..n).map(|i| convert::integer::load(size, false, p.add(i * size as usize)) as u32));
     convert::character::str_from_units(py, &units, size)
 }}

@@ -27,7 +27,8 @@ pub fn wide_to_str(py: Python<'_>, code: u32) -> PyResult<Bound<'_, PyAny>> {
 /// A str from `char16_t`/`char32_t` units, as cffi builds it: lone
 /// surrogates are kept, and for `char16_t` valid pairs are combined.
 pub fn str_from_units<'py>(py: Python<'py>, units: &[u32], size: u8) -> PyResult<Bound<'py, PyString>> {
-    let mut cps = Vec::with_capacity(units.len());
+    let mut cps = Vec::new();
+    cps.try_reserve_exact(units.len()).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(format!("cannot allocate {} characters", units.len())))?;
     let mut i = 0;
     while i < units.len() {
         let mut c = units[i];

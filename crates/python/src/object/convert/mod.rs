@@ -13,6 +13,7 @@ pub mod longdouble;
 pub mod longdouble_fmt;
 
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use crate::cdata::{self, Owner};
 use crate::ctype::{CType, Conv};
@@ -182,6 +183,18 @@ pub unsafe fn bytes_at<'a>(p: *const u8, n: usize) -> &'a [u8] { unsafe {
         std::slice::from_raw_parts(p, n)
     }
 }}
+
+/// A bytes object of a copy of `data`; `MemoryError` when CPython cannot
+/// allocate it (PyO3's `PyBytes::new` panics there, and the length of C
+/// data can be anything: `ffi.buffer(p, 2**62)[:]`).
+pub fn new_bytes<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    // SAFETY: `data` is a valid slice (so its length fits an isize); the
+    // result is a new reference or NULL with an exception set.
+    unsafe {
+        let o = pyo3::ffi::PyBytes_FromStringAndSize(data.as_ptr().cast(), data.len() as pyo3::ffi::Py_ssize_t);
+        Ok(Bound::from_owned_ptr_or_err(py, o)?.cast_into_unchecked())
+    }
+}
 
 /// `"int"`, `"str"`, `"cdata 'int *'"`: how cffi names an object in messages.
 /// The items of a list or tuple initializer (the two sequences cffi takes
