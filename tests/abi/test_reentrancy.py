@@ -102,3 +102,68 @@ def test_wide_strings_too_large_to_allocate_are_a_memory_error():
                 print("MemoryError")
     """)
     assert out.split() == ["MemoryError", "MemoryError"]
+
+
+def test_getwinerror_outside_windows_is_an_attribute_error(ffi):
+    if sys.platform == "win32":
+        pytest.skip("Windows has getwinerror")
+    with pytest.raises(AttributeError):
+        ffi.getwinerror()
+
+
+def test_an_allocator_calling_itself_is_a_recursion_error():
+    # the first error of the process fetched at the recursion limit: PyO3
+    # made its PanicException type then, failed, and deadlocked fetching
+    # that failure (the process hung)
+    out = run_child("""
+        import sys
+        sys.setrecursionlimit(1000)
+        alloc = ffi.new_allocator(lambda n: alloc("char[]", n), None)
+        try:
+            alloc("int[]", 5)
+        except RecursionError:
+            print("RecursionError")
+    """)
+    assert out.split() == ["RecursionError"]
+
+
+def test_an_allocator_returning_a_function_pointer_is_a_type_error(ffi):
+    cb = ffi.callback("int(int)", lambda x: x)
+    alloc = ffi.new_allocator(lambda n: cb, None, should_clear_after_alloc=False)
+    # rcffi wrote the zeroes or the initializer over the callback's code
+    with pytest.raises(TypeError, match="alloc\\(\\) must return a cdata pointer, not 'int\\(\\*\\)\\(int\\)'"):
+        alloc("int[]", 5)
+    assert cb(7) == 7
+
+
+@rcffi_only
+def test_an_allocator_returning_a_handle_is_refused():
+    # a handle's address is inside its own cdata object: clearing 20 bytes
+    # there overwrote the object (cffi crashes)
+    out = run_child("""
+        h = ffi.new_handle([1])
+        alloc = ffi.new_allocator(lambda n: h, None)
+        try:
+            alloc("int[]", 5)
+        except ValueError as e:
+            print("ValueError", e)
+        try:
+            ffi.memmove(h, b"x" * 16, 16)
+        except ValueError as e:
+            print("ValueError", e)
+        print(ffi.from_handle(h))
+    """)
+    assert out.splitlines() == [
+        "ValueError alloc() returned cdata 'void *' with room for 0 bytes, but 'int[]' needs 20",
+        "ValueError ffi.memmove(): 16 bytes do not fit in the memory cdata 'void *' points into (0 bytes)",
+        "[1]",
+    ]
+
+
+def test_cdata_types_are_not_acceptable_base_types(ffi):
+    for base in (ffi.CData, type(ffi.new("int *")), type(ffi.cast("int", 0))):
+        with pytest.raises(TypeError, match="not an acceptable base type"):
+            type("X", (base,), {})
+    # rcffi's own subtypes still work
+    g = ffi.gc(ffi.new("int *", 3), lambda p: None)
+    assert g[0] == 3 and isinstance(g, ffi.CData)
