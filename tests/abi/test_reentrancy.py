@@ -167,3 +167,28 @@ def test_cdata_types_are_not_acceptable_base_types(ffi):
     # rcffi's own subtypes still work
     g = ffi.gc(ffi.new("int *", 3), lambda p: None)
     assert g[0] == 3 and isinstance(g, ffi.CData)
+
+
+def test_iterating_an_array_reads_each_item_when_it_is_reached(ffi):
+    a = ffi.new("int[]", [1, 2, 3])
+    seen = []
+    for x in a:
+        a[2] = 99  # a store ahead of the loop is seen, as in cffi
+        seen.append(x)
+    assert seen == [1, 2, 99]
+    it = iter(a)
+    assert iter(it) is it and type(it).__name__ == "__CData_iterator"
+
+
+def test_iterating_a_huge_array_reads_only_what_is_asked():
+    # iter() read every item first: far past the 4 bytes that exist
+    out = run_child("""
+        keep = ffi.new("char[]", b"abc")
+        arr = ffi.cast("char(*)[%d]" % 2 ** 62, keep)[0]
+        print(next(iter(arr)))
+        try:
+            list(arr)
+        except MemoryError:
+            print("MemoryError")
+    """)
+    assert out.split() == ["b'a'", "MemoryError"]
