@@ -45,11 +45,9 @@ def test_addressof_index_is_an_int_so_no_code_runs_before_the_address_is_read():
 
 
 def test_offsetof_index_is_an_int(ffi):
-    class I:
-        def __index__(self):
-            return 1
+    index_one = type("IndexOne", (), {"__index__": lambda self: 1})()
     with pytest.raises(TypeError, match="field name or array index expected"):
-        ffi.offsetof("int[10]", I())
+        ffi.offsetof("int[10]", index_one)
     assert ffi.offsetof("int[10]", 3) == 12
 
 
