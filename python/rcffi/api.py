@@ -299,7 +299,9 @@ class FFI(_rcffi.FFIBase):
         return result
 
     def getwinerror(self, code=-1):
-        raise NotImplementedError("getwinerror() is only available on Windows")
+        # AttributeError as in cffi, whose backend has no getwinerror
+        # outside Windows (code that catches it keeps working)
+        raise AttributeError("getwinerror() is only available on Windows")
 
     def new_allocator(self, alloc=None, free=None, should_clear_after_alloc=True):
         """Return a new allocator, i.e. a function that behaves like

@@ -35,7 +35,8 @@ impl FFIBase {
                 tname.to_string_lossy()
             )));
         };
-        if !matches!(rcd.ctype().kind, Kind::Pointer | Kind::Array) {
+        // a function pointer (a callback's code) is no memory either, as in cffi
+        if !matches!(rcd.ctype().kind, Kind::Pointer | Kind::Array) || rcd.ctype().is_function_pointer() {
             return Err(PyTypeError::new_err(format!("alloc() must return a cdata pointer, not '{}'", rcd.ctype().cname)));
         }
         let mem = rcd.ptr;

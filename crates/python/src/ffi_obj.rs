@@ -8,7 +8,7 @@ use cdecl::{CdefOptions, ConstValue, DeclKind, ErrorKind, Packing, Registry};
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple};
 
 use crate::cdata::new::sizeof_error;
 // api_module.rs and fast_methods.rs make owned cdata through here
@@ -454,14 +454,17 @@ impl FFIBase {
                 c.cname
             )));
         }
-        if cd.is_released() {
-            return Err(cdata::lifetime::released_error(c));
-        }
         let (target, off) = if fields_or_indexes.is_empty() {
             (ct.clone_ref(py), 0)
         } else {
             field_path(py, &ct, fields_or_indexes, c.kind == Kind::Pointer)?
         };
+        // Checked after the path, just before `cd.ptr` is read: nothing that
+        // runs Python code may come between this check and the read (the
+        // address of a root released meanwhile would be NULL + offset).
+        if cd.is_released() {
+            return Err(cdata::lifetime::released_error(c));
+        }
         let ptr_id = {
             let mut a = arena();
             a.pointer(target.get().id)
@@ -746,7 +749,13 @@ fn field_path(py: Python<'_>, ct: &Py<CType>, path: &Bound<'_, PyTuple>, deref_f
             off = off.checked_add(field_off).ok_or_else(overflow)?;
             cur = f.ctype.clone_ref(py);
         } else {
-            let n: isize = step.extract().map_err(|_| PyTypeError::new_err("field name or array index expected"))?;
+            // An exact int (or subclass) as in cffi: no `__index__`, so no
+            // Python code runs while the path is computed.
+            let n: isize = step
+                .cast::<PyInt>()
+                .ok()
+                .and_then(|i| i.extract().ok())
+                .ok_or_else(|| PyTypeError::new_err("field name or array index expected"))?;
             if !matches!(c.kind, Kind::Array | Kind::Pointer) {
                 return Err(PyTypeError::new_err(format!("expected an array or pointer ctype, got '{}'", c.cname)));
             }

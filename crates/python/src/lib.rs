@@ -70,6 +70,11 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.setattr("__all__", pyo3::types::PyList::empty(py))?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     call_int::init(py);
+    // PyO3 makes its PanicException type on the first PyErr::take(); if that
+    // first take is at the recursion limit (an allocator's alloc() calling
+    // itself), making the type fails, and fetching that failure re-enters
+    // the type's half-done once-cell: a deadlock. Made now, it cannot fail so.
+    py.get_type::<pyo3::panic::PanicException>();
     // the lower layers reach these higher ones only through hooks set here
     cdata::set_function_pointer_call(call::cdata_vectorcall);
     convert::pointer::set_lib_function_pointer(lib_function::unwrap);

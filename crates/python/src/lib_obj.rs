@@ -521,7 +521,11 @@ impl Lib {
         let this = slf.get();
         let names = PyDict::new(py);
         if !this.is_compiled() {
-            for (k, v) in this.cache.bind(py).iter() {
+            // A snapshot: a collection run by an allocation here may call a
+            // `__del__` that looks a name up (an insert into the cache), and
+            // PyO3's dict iterator panics on a size change.
+            for item in this.cache.bind(py).items().iter() {
+                let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
                 if !v.is_instance_of::<GlobalVar>() {
                     names.set_item(k, v)?;
                 }

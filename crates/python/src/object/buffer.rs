@@ -101,40 +101,40 @@ impl Buffer {
 
     fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let (a, b, _) = self.range(key, false)?;
-        // SAFETY: `a..b` lies inside the kept-alive `size` bytes at `ptr`.
-        unsafe { convert::bytes_from(py, self.bytes()[a..b].as_ptr(), b - a) }
+        Ok(convert::new_bytes(py, &self.bytes()[a..b])?.into_any())
     }
 
     fn __setitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let (a, b, is_slice) = self.range(key, true)?;
-        with_buffer_bytes(py, value, |data| {
-            if data.len() != b - a {
-                // cffi: a slice of the wrong length is a ValueError, an item
-                // that is not one byte a TypeError
-                return Err(if is_slice {
-                    PyValueError::new_err("right operand length must match slice length")
-                } else {
-                    PyTypeError::new_err(format!("must assign a bytes of length 1, not {}", value.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string())))
-                });
-            }
-            // SAFETY: in bounds of the kept-alive memory; `data` is held by
-            // `with_buffer_bytes` and may overlap it (`copy` is a memmove).
-            unsafe { std::ptr::copy(data.as_ptr(), self.ptr.add(a), data.len()) };
-            Ok(())
-        })?
+        // the value's own memory, exported (so kept and not resized) until
+        // the copy is done: no copy of it first (a huge buffer would be a
+        // huge allocation), and no Python code runs between here and the copy
+        let view = RawView::get(py, value, false)?;
+        let data = view.bytes();
+        if data.len() != b - a {
+            // cffi: a slice of the wrong length is a ValueError, an item
+            // that is not one byte a TypeError
+            return Err(if is_slice {
+                PyValueError::new_err("right operand length must match slice length")
+            } else {
+                PyTypeError::new_err(format!("must assign a bytes of length 1, not {}", value.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string())))
+            });
+        }
+        // SAFETY: in bounds of the kept-alive memory.
+        unsafe { std::ptr::copy(data.as_ptr(), self.ptr.add(a), data.len()) };
+        Ok(())
     }
 
     /// Compared as bytes with any buffer (cffi's buffers order too).
     fn __richcmp__(&self, py: Python<'_>, other: &Bound<'_, PyAny>, op: pyo3::basic::CompareOp) -> Py<PyAny> {
-        match with_buffer_bytes(py, other, |o| op.matches(self.bytes().cmp(o))) {
-            Ok(r) => r.into_pyobject(py).unwrap().to_owned().into_any().unbind(),
+        match RawView::get(py, other, false) {
+            Ok(o) => op.matches(self.bytes().cmp(o.bytes())).into_pyobject(py).unwrap().to_owned().into_any().unbind(),
             Err(_) => py.NotImplemented(),
         }
     }
 
-    fn __bytes__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        // SAFETY: the kept-alive `size` bytes at `ptr`.
-        unsafe { convert::bytes_from(py, self.bytes().as_ptr(), self.size) }
+    fn __bytes__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        convert::new_bytes(py, self.bytes())
     }
 
     unsafe fn __getbuffer__(slf: Bound<'_, Self>, view: *mut ffi::Py_buffer, flags: std::os::raw::c_int) -> PyResult<()> { unsafe {
@@ -178,17 +178,6 @@ impl Drop for RawView {
         // SAFETY: obtained by PyObject_GetBuffer; dropped with the GIL held.
         unsafe { ffi::PyBuffer_Release(&mut *self.0) }
     }
-}
-
-/// The bytes of any buffer-protocol object (bytes, bytearray, memoryview...).
-/// `f` of the bytes of a bytes object or any buffer, read in place while
-/// the object's buffer is held: no copy (a view of 2**62 bytes of C memory
-/// is a valid operand, which a copy could not allocate).
-fn with_buffer_bytes<R>(py: Python<'_>, obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
-    if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(f(b.as_bytes()));
-    }
-    Ok(f(RawView::get(py, obj, false)?.bytes()))
 }
 
 pub fn from_buffer<'py>(py: Python<'py>, ct: &Py<CType>, obj: &Bound<'py, PyAny>, require_writable: bool) -> PyResult<Bound<'py, PyAny>> {

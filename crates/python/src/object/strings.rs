@@ -38,7 +38,7 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
                 match item.conv {
                     Conv::Char | Conv::Int { size: 1, .. } => {
                         let n = byte_string_len(cd.ptr, limit);
-                        convert::bytes_from(py, cd.ptr, n)
+                        Ok(convert::new_bytes(py, crate::convert::bytes_at(cd.ptr, n))?.into_any())
                     }
                     Conv::WideChar { size } => {
                         let n = wide_string_len(cd.ptr, limit, size);
@@ -90,14 +90,14 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
     let item = ct.item();
     let ic = item.get();
     if let Some(size) = ic.size_opt(py) {
-        let bytes = n.checked_mul(size).ok_or_else(|| pyo3::exceptions::PyOverflowError::new_err(format!("unpack(): {n} items of '{}' is too many bytes", ic.cname)))?;
+        let bytes = n.checked_mul(size).ok_or_else(|| pyo3::exceptions::PyMemoryError::new_err(format!("unpack(): {n} items of '{}' is too many bytes", ic.cname)))?;
         cdata::extent::check_size(py, cd, bytes, "ffi.unpack")?;
     }
     // SAFETY: the caller vouches for `length` items at the address, as in
     // cffi, except inside memory rcffi owns, checked above.
     unsafe {
         match ic.conv {
-            Conv::Char => convert::bytes_from(py, cd.ptr, n),
+            Conv::Char => Ok(convert::new_bytes(py, crate::convert::bytes_at(cd.ptr, n))?.into_any()),
             Conv::WideChar { size } => Ok(wide_str(py, cd.ptr, n, size)?.into_any()),
             _ => {
                 if ic.kind == Kind::Void || (ic.kind == Kind::Array && ic.length.is_none()) {
@@ -178,7 +178,7 @@ unsafe fn wide_str<'py>(py: Python<'py>, p: *const u8, n: usize, size: u8) -> Py
         // is a MemoryError before the first unit is read (probed for big
         // lengths only; the str itself is made from the units below)
         if n >= PROBE_UNITS {
-            drop(convert::vec_for::<u32>(n)?);
+            drop(convert::vec_for::<u32>(n, "characters")?);
         }
         let units = std::slice::from_raw_parts(p as *const u32, n);
         if let Some(&bad) = units.iter().find(|&&u| u > 0x10ffff) {
@@ -187,7 +187,7 @@ unsafe fn wide_str<'py>(py: Python<'py>, p: *const u8, n: usize, size: u8) -> Py
         let o = pyo3::ffi::PyUnicode_FromKindAndData(pyo3::ffi::PyUnicode_4BYTE_KIND as _, p.cast(), n as _);
         return Ok(Bound::from_owned_ptr_or_err(py, o)?.cast_into_unchecked());
     }
-    let mut units: Vec<u32> = convert::vec_for(n)?;
+    let mut units: Vec<u32> = convert::vec_for(n, "characters")?;
     units.extend((0..n).map(|i| convert::integer::load(size, false, p.add(i * size as usize)) as u32));
     convert::character::str_from_units(py, &units, size)
 }}

@@ -78,6 +78,11 @@ fn of_root(py: Python<'_>, root: &CDataObject) -> Option<Extent> {
         Owner::Buffer(view) => view.len as usize,
         // `ffi.gc(x, d)` shows the memory `x` shows
         Owner::Gc { original, .. } => return as_cdata(py, original.bind(py)).and_then(|o| of(py, o)),
+        // a handle's address is inside its own cdata object (so that
+        // from_handle can find it): no byte there is memory to write, so an
+        // allocator that returns a handle, or a memmove into one, is refused
+        // instead of overwriting the object
+        Owner::Handle(_) => 0,
         _ => return None,
     };
     Some(Extent { start, end: start.checked_add(size)? })

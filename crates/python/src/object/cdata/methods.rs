@@ -34,9 +34,24 @@ pub fn method_defs() -> Vec<ffi::PyMethodDef> {
             ml_flags: ffi::METH_NOARGS,
             ml_doc: std::ptr::null(),
         },
+        // The type is a BASETYPE only for rcffi's own gc subtypes (made by
+        // PyType_FromSpecWithBases, which does not call this): a class
+        // statement deriving from it is refused, as cffi's cdata types are
+        // not acceptable bases.
+        ffi::PyMethodDef {
+            ml_name: c"__init_subclass__".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunctionWithKeywords: init_subclass },
+            ml_flags: ffi::METH_CLASS | ffi::METH_VARARGS | ffi::METH_KEYWORDS,
+            ml_doc: std::ptr::null(),
+        },
         ffi::PyMethodDef::zeroed(),
     ]
 }
+
+unsafe extern "C" fn init_subclass(_cls: *mut ffi::PyObject, _args: *mut ffi::PyObject, _kw: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    ffi::PyErr_SetString(ffi::PyExc_TypeError, c"type '_cffi_backend._CDataBase' is not an acceptable base type".as_ptr());
+    std::ptr::null_mut()
+}}
 
 unsafe extern "C" fn enter(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     ffi::compat::Py_NewRef(slf)

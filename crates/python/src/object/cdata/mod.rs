@@ -5,6 +5,7 @@
 mod slots;
 mod fast;
 mod methods;
+mod iter;
 pub mod repr;
 pub mod lifetime;
 pub mod extent;

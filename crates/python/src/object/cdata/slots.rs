@@ -6,7 +6,7 @@ use std::ptr;
 use pyo3::exceptions::{PyAttributeError, PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PySlice};
+use pyo3::types::PySlice;
 
 use super::{CDataObject, MemoryHold};
 use crate::convert;
@@ -791,15 +791,8 @@ unsafe fn iter_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::Py
     if ct.kind != Kind::Array {
         return ret_obj(py, Err(PyTypeError::new_err(format!("cdata '{}' does not support iteration", ct.cname))));
     }
-    let r = (|| {
-        let item = ct.item();
-        let size = item.get().size(py)?;
-        let list = PyList::empty(py);
-        for i in 0..c.length.max(0) as usize {
-            list.append(convert::read_in(py, item, c.ptr.add(i * size), slf)?)?;
-        }
-        list.try_iter().map(|it| it.into_any())
-    })();
+    let array = Bound::from_borrowed_ptr(py, slf);
+    let r = super::iter::CDataIter::new(py, &array, ct.item()).and_then(|it| Ok(Bound::new(py, it)?.into_any()));
     ret_obj(py, r)
 }}
 

@@ -27,7 +27,7 @@ pub fn wide_to_str(py: Python<'_>, code: u32) -> PyResult<Bound<'_, PyAny>> {
 /// A str from `char16_t`/`char32_t` units, as cffi builds it: lone
 /// surrogates are kept, and for `char16_t` valid pairs are combined.
 pub fn str_from_units<'py>(py: Python<'py>, units: &[u32], size: u8) -> PyResult<Bound<'py, PyString>> {
-    let mut cps = super::vec_for(units.len())?;
+    let mut cps = super::vec_for(units.len(), "characters")?;
     let mut i = 0;
     while i < units.len() {
         let mut c = units[i];

@@ -13,6 +13,7 @@ pub mod longdouble;
 pub mod longdouble_fmt;
 
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use crate::cdata::{self, Owner};
 use crate::ctype::{CType, Conv};
@@ -169,25 +170,12 @@ pub unsafe fn write_in(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: 
     }
 }}
 
-/// A `bytes` of the `n` bytes at `p`, allocated before anything is read,
-/// as cffi does: a length no allocator gives (`ffi.buffer(p, 2**62)[:]`,
-/// `ffi.unpack(p, 2**62)`) is a `MemoryError`, never a read past the
-/// memory or an abort on a failed allocation.
-///
-/// # Safety
-/// `p` is non-NULL and, once `n` bytes could be allocated, readable for
-/// `n` bytes.
-pub unsafe fn bytes_from<'py>(py: Python<'py>, p: *const u8, n: usize) -> PyResult<Bound<'py, PyAny>> { unsafe {
-    let n = isize::try_from(n).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(()))?;
-    Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyBytes_FromStringAndSize(p.cast(), n))
-}}
-
-/// A vector with room for `n` items, or a `MemoryError`: the fallible
-/// allocation that comes before reading `n` items of C memory (a `Vec`
-/// that cannot grow aborts the process).
-pub fn vec_for<T>(n: usize) -> PyResult<Vec<T>> {
+/// A vector with room for `n` items (`what`: "characters"), or a
+/// `MemoryError`: the fallible allocation that comes before reading `n`
+/// items of C memory (a `Vec` that cannot grow aborts the process).
+pub fn vec_for<T>(n: usize, what: &str) -> PyResult<Vec<T>> {
     let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(()))?;
+    v.try_reserve_exact(n).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(format!("cannot allocate {n} {what}")))?;
     Ok(v)
 }
 
@@ -204,6 +192,18 @@ pub unsafe fn bytes_at<'a>(p: *const u8, n: usize) -> &'a [u8] { unsafe {
         std::slice::from_raw_parts(p, n)
     }
 }}
+
+/// A bytes object of a copy of `data`; `MemoryError` when CPython cannot
+/// allocate it (PyO3's `PyBytes::new` panics there, and the length of C
+/// data can be anything: `ffi.buffer(p, 2**62)[:]`).
+pub fn new_bytes<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    // SAFETY: `data` is a valid slice (so its length fits an isize); the
+    // result is a new reference or NULL with an exception set.
+    unsafe {
+        let o = pyo3::ffi::PyBytes_FromStringAndSize(data.as_ptr().cast(), data.len() as pyo3::ffi::Py_ssize_t);
+        Ok(Bound::from_owned_ptr_or_err(py, o)?.cast_into_unchecked())
+    }
+}
 
 /// `"int"`, `"str"`, `"cdata 'int *'"`: how cffi names an object in messages.
 /// The items of a list or tuple initializer (the two sequences cffi takes

@@ -111,7 +111,11 @@ fn for_each_initializer(
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         let by_name = info.by_name.bind(py);
-        for (k, v) in d.iter() {
+        // A snapshot of the items: converting a value runs Python code
+        // (`__int__`, `__float__`, ...) that may mutate the dict, and PyO3's
+        // dict iterator panics on a size change (an abort, not an error).
+        for item in d.items().iter() {
+            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
             match by_name.get_item(&k)? {
                 Some(idx) => visit(&info.fields[idx.extract::<usize>()?], &v)?,
                 None => return Err(PyKeyError::new_err(k.unbind())),
