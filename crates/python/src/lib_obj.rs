@@ -23,7 +23,7 @@ use cdecl::DeclKind;
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyCFunction, PyDict, PyList, PyString};
 
 use crate::api_module::ApiModule;
 use crate::cdata::{self, Owner};
@@ -679,11 +679,19 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         (*tp.as_type_ptr()).tp_getattro = Some(lib_getattro);
         ffi::PyType_Modified(tp.as_type_ptr());
     }
-    m.add_function(wrap_pyfunction!(_lib_address, m)?)?;
-    m.add_function(wrap_pyfunction!(_lib_cache, m)?)?;
-    m.add_function(wrap_pyfunction!(_lib_set_hook, m)?)?;
-    m.add_function(wrap_pyfunction!(_lib_close, m)?)?;
-    m.add_function(wrap_pyfunction!(_lib_subclass_ready, m)?)?;
-    m.add_function(wrap_pyfunction!(_make_lib, m)?)?;
     Ok(())
+}
+
+/// This file's module functions, made when first named (`_rcffi.__getattr__`
+/// in lib.rs): a compiled module's import calls none of them.
+pub fn function<'py>(m: &Bound<'py, PyModule>, name: &str) -> PyResult<Option<Bound<'py, PyCFunction>>> {
+    Ok(Some(match name {
+        "_lib_address" => wrap_pyfunction!(_lib_address, m)?,
+        "_lib_cache" => wrap_pyfunction!(_lib_cache, m)?,
+        "_lib_set_hook" => wrap_pyfunction!(_lib_set_hook, m)?,
+        "_lib_close" => wrap_pyfunction!(_lib_close, m)?,
+        "_lib_subclass_ready" => wrap_pyfunction!(_lib_subclass_ready, m)?,
+        "_make_lib" => wrap_pyfunction!(_make_lib, m)?,
+        _ => return Ok(None),
+    }))
 }

@@ -1,0 +1,130 @@
+"""What rcffi makes on first use rather than at import (a compiled module
+imports `rcffi` and `rcffi._rcffi` at start and needs none of it,
+docs/performance.md "Import time"): each name works when it is the first
+thing a fresh interpreter asks for, and is kept once made."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import IMPL_NAME
+
+pytestmark = pytest.mark.skipif(IMPL_NAME == "cffi", reason="rcffi's own modules")
+
+
+def fresh(body):
+    """Run `body` in a fresh interpreter; its printed words."""
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(body)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+# (name, a use of it that shows it is the right thing), run after
+# `import rcffi._rcffi as r` and nothing else
+EXTENSION_NAMES = [
+    ("CType", "print(isinstance(rcffi.FFI().typeof('int'), r.CType))"),
+    ("buffer", "ffi = rcffi.FFI(); print(isinstance(ffi.buffer(ffi.new('int *')), r.buffer))"),
+    ("CData", "print(isinstance(rcffi.FFI().new('int *'), r.CData))"),
+    ("CField", "ffi = rcffi.FFI(); ffi.cdef('struct s { int a; };'); "
+               "print(isinstance(ffi.typeof('struct s').fields[0][1], r.CField))"),
+    ("Library", "print(r.Library.__name__ == 'Library')"),
+    ("Meter", "print(r.Meter.__name__ == 'Meter')"),
+    ("ApiModule", "print(r.ApiModule.__name__ == 'ApiModule')"),
+    ("_lib_function_pointer", "print(r._lib_function_pointer(1) is None)"),
+    ("_collect_types", "print(isinstance(r._collect_types(), dict))"),
+    ("_null", "print(r._null() == rcffi.FFI().NULL)"),
+    ("_error_classes", "print(issubclass(r._error_classes()[0], Exception))"),
+    ("header_cdef_text", "print(callable(r.header_cdef_text))"),
+    ("_boundary_function", "print(callable(r._boundary_function))"),
+    ("_lib_address", "print(callable(r._lib_address))"),
+    ("_lib_cache", "print(callable(r._lib_cache))"),
+    ("_lib_set_hook", "print(callable(r._lib_set_hook))"),
+    ("_lib_close", "print(callable(r._lib_close))"),
+    ("_lib_subclass_ready", "print(callable(r._lib_subclass_ready))"),
+    ("_make_lib", "print(callable(r._make_lib))"),
+    ("_generate_c", "print(callable(r._generate_c))"),
+    ("_snapshot_of", "ffi = rcffi.FFI(); ffi.cdef('int x;'); print(isinstance(r._snapshot_of(ffi), bytes))"),
+    ("_parse_counts", "print(len(r._parse_counts()) == 2)"),
+    ("_compiled_ffi_type", "print(r._compiled_ffi_type().__name__ == 'FFI')"),
+    ("_out_of_line_ffi", "print(callable(r._out_of_line_ffi))"),
+]
+
+
+@pytest.mark.parametrize("name,use", EXTENSION_NAMES, ids=[n for n, _ in EXTENSION_NAMES])
+def test_extension_name_made_on_first_use(name, use):
+    out = fresh("""
+        import rcffi._rcffi as r
+        made_before = %r in vars(r)
+        first = r.%s
+        import rcffi
+        %s
+        print(made_before, r.%s is first, %r in vars(r))
+    """ % (name, name, use, name, name))
+    assert out == ["True", "False", "True", "True"]
+
+
+def test_unknown_extension_name_is_an_attribute_error():
+    out = fresh("""
+        import rcffi._rcffi as r
+        try:
+            r.no_such_name
+        except AttributeError as e:
+            print(str(e) == "module 'rcffi._rcffi' has no attribute 'no_such_name'")
+        print(hasattr(r, "no_such_name"))
+    """)
+    assert out == ["True", "False"]
+
+
+def test_importing_the_extension_makes_none_of_them():
+    # (what a compiled module's import pays for: tests/api/test_compiled_ffi_type.py)
+    out = fresh("""
+        import rcffi._rcffi as r
+        print(sorted(set(vars(r)) & set(%r)) or "none")
+    """ % ([n for n, _ in EXTENSION_NAMES],))
+    assert out == ["none"]
+
+
+# rcffi's own names given on first use (rcffi/_names.py)
+PACKAGE_NAMES = [
+    ("__version_info__", "print(rcffi.__version_info__ == tuple(int(x) for x in rcffi.__version__.split('.')))"),
+    ("FFI", "print(rcffi.FFI().sizeof('int') == 4)"),
+    ("FFIError", "print(issubclass(rcffi.FFIError, Exception))"),
+    ("NULL", "print(rcffi.NULL == rcffi.FFI().NULL)"),
+    ("CDefError", "print(issubclass(rcffi.CDefError, Exception))"),
+    ("install_as_cffi", "print(callable(rcffi.install_as_cffi))"),
+    ("model", "print(rcffi.model.__name__ == 'rcffi.model')"),
+    ("contract", "print(callable(rcffi.contract))"),
+]
+
+
+@pytest.mark.parametrize("name,use", PACKAGE_NAMES, ids=[n for n, _ in PACKAGE_NAMES])
+def test_package_name_given_on_first_use(name, use):
+    out = fresh("""
+        import rcffi
+        print(%r in vars(rcffi))
+        %s
+    """ % (name, use))
+    assert out == ["False", "True"]
+
+
+def test_package_dir_lists_the_names_given_on_use():
+    out = fresh("""
+        import rcffi
+        names = dir(rcffi)
+        print(all(n in names for n in ("FFI", "FFIError", "install_as_cffi", "__version_info__", "CDefError")))
+        print("_names" in vars(rcffi) or "rcffi._names" in __import__("sys").modules)
+    """)
+    assert out == ["True", "True"]
+
+
+def test_unknown_package_name_is_an_attribute_error():
+    out = fresh("""
+        import rcffi
+        try:
+            rcffi.no_such_name
+        except AttributeError as e:
+            print(str(e) == "module 'rcffi' has no attribute 'no_such_name'")
+    """)
+    assert out == ["True"]
