@@ -75,10 +75,18 @@ fn module_function<'py>(m: &Bound<'py, PyModule>, name: &str) -> PyResult<Option
         "_error_classes" => wrap_pyfunction!(ffi_obj::_error_classes, m)?,
         "header_cdef_text" => wrap_pyfunction!(header::header_cdef_text, m)?,
         "_boundary_function" => wrap_pyfunction!(metered::_boundary_function, m)?,
-        _ => match lib_obj::function(m, name)? {
-            Some(f) => f,
-            None => return api_module::function(m, name),
-        },
+        "_lib_address" => wrap_pyfunction!(lib_obj::_lib_address, m)?,
+        "_lib_cache" => wrap_pyfunction!(lib_obj::_lib_cache, m)?,
+        "_lib_set_hook" => wrap_pyfunction!(lib_obj::_lib_set_hook, m)?,
+        "_lib_close" => wrap_pyfunction!(lib_obj::_lib_close, m)?,
+        "_lib_subclass_ready" => wrap_pyfunction!(lib_obj::_lib_subclass_ready, m)?,
+        "_make_lib" => wrap_pyfunction!(lib_obj::_make_lib, m)?,
+        "_generate_c" => wrap_pyfunction!(api_module::_generate_c, m)?,
+        "_snapshot_of" => wrap_pyfunction!(api_module::_snapshot_of, m)?,
+        "_parse_counts" => wrap_pyfunction!(api_module::_parse_counts, m)?,
+        "_compiled_ffi_type" => wrap_pyfunction!(api_module::_compiled_ffi_type, m)?,
+        "_out_of_line_ffi" => wrap_pyfunction!(api_module::_out_of_line_ffi, m)?,
+        _ => return Ok(None),
     }))
 }
 

@@ -17,7 +17,6 @@
 use std::ffi::{c_char, CStr};
 
 use pyo3::prelude::*;
-use pyo3::types::PyCFunction;
 
 mod compiled_ffi;
 mod facts;
@@ -26,6 +25,9 @@ mod import;
 mod runtime;
 
 pub use runtime::ApiModule;
+// module functions made when first named (lib.rs's `__getattr__`)
+pub(crate) use compiled_ffi::{_compiled_ffi_type, _out_of_line_ffi};
+pub(crate) use generate::{_generate_c, _parse_counts, _snapshot_of};
 
 unsafe fn slice<'a, T>(p: *const T, n: usize) -> &'a [T] { unsafe {
     if p.is_null() || n == 0 {
@@ -54,22 +56,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // (`ApiModule`: made on first use, lib.rs's `__getattr__`)
     // what compiled modules must speak; part of ffi.verify()'s module names
     m.add("_API_PROTOCOL", codegen::PROTOCOL_VERSION)?;
-    // what every compiled module calls at import; the others below are
-    // made when first named
+    // what every compiled module calls at import (the other functions
+    // are made when first named, lib.rs's `__getattr__`)
     m.add_function(wrap_pyfunction!(import::_init_api_module, m)?)?;
     Ok(())
-}
-
-/// This directory's other module functions, made when first named
-/// (`_rcffi.__getattr__` in lib.rs).
-pub fn function<'py>(m: &Bound<'py, PyModule>, name: &str) -> PyResult<Option<Bound<'py, PyCFunction>>> {
-    Ok(Some(match name {
-        "_generate_c" => wrap_pyfunction!(generate::_generate_c, m)?,
-        "_snapshot_of" => wrap_pyfunction!(generate::_snapshot_of, m)?,
-        "_parse_counts" => wrap_pyfunction!(generate::_parse_counts, m)?,
-        "_compiled_ffi_type" => wrap_pyfunction!(compiled_ffi::_compiled_ffi_type, m)?,
-        "_out_of_line_ffi" => wrap_pyfunction!(compiled_ffi::_out_of_line_ffi, m)?,
-        _ => return Ok(None),
-    }))
 }
 
