@@ -38,9 +38,10 @@ pub const FFI_DEFAULT_ABI: i32 = native::abi::DEFAULT_ABI;
 pub const FFI_STDCALL: i32 = FFI_DEFAULT_ABI;
 
 /// The module's `__getattr__` (PEP 562): the classes and functions it does
-/// not make at import, made and kept on first use. A compiled module's
-/// import needs none of them, and each costs: about 25,000 instructions a
-/// class, 2,500 a function (docs/performance.md, "Import time").
+/// not make at import, made and kept when first named. Each costs (about
+/// 25,000-65,000 instructions a class, 2,500 a function), and a compiled
+/// module's import makes only the classes it uses, from Rust
+/// (docs/performance.md, "What the runtime makes at import").
 #[pyfunction(name = "__getattr__")]
 fn module_getattr(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
     let m = PyModule::import(py, "rcffi._rcffi")?;
@@ -110,8 +111,8 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ffi_obj::FFIBase>()?;
     fast_methods::install(py, &py.get_type::<ffi_obj::FFIBase>())?;
     // `CType`, `buffer`, `CData`, `CField`, `Library`, `Meter`, `ApiModule`
-    // and most functions: made when first named (`__getattr__` above) or
-    // used; a compiled module's import needs none of them
+    // and the functions but `_init_api_module`: made when first named
+    // (`__getattr__` above), the classes also when Rust first uses them
     m.add_function(wrap_pyfunction!(module_getattr, m)?)?;
     for (name, value) in [("RTLD_LAZY", libc::RTLD_LAZY), ("RTLD_NOW", libc::RTLD_NOW), ("RTLD_GLOBAL", libc::RTLD_GLOBAL), ("RTLD_LOCAL", libc::RTLD_LOCAL), ("RTLD_NODELETE", libc::RTLD_NODELETE), ("RTLD_NOLOAD", libc::RTLD_NOLOAD), ("RTLD_DEEPBIND", libc::RTLD_DEEPBIND)] {
         m.add(name, value)?;
