@@ -16,7 +16,7 @@ import sys
 # the cffi release whose API rcffi implements (what `cffi.__version__`
 # reports in drop-in mode): one constant, rcffi.CFFI_API_VERSION
 from . import CFFI_API_VERSION as CFFI_VERSION
-from . import _SUBMODULES
+from ._names import SUBMODULES as _SUBMODULES
 
 # cffi's modules that rcffi has, under the same name: the public ones
 # (attributes of `rcffi` too) and a private one cffi's own code imports

@@ -62,7 +62,3 @@ pub fn header_cdef_text(
     let print = if attributes { cdecl::header::to_rcffi_cdef_text } else { to_cdef_text };
     py.detach(|| print(&header, &options)).map_err(|e| errors::from_cdecl(py, e))
 }
-
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(header_cdef_text, m)?)
-}

@@ -2,6 +2,7 @@
 //! `cdecl` (declarations and layouts) and `native` (dlopen, calls).
 
 use pyo3::prelude::*;
+use pyo3::types::PyCFunction;
 
 // The layers, bottom-up (docs/architecture.md has the diagram); a file
 // imports only from its own layer and the ones below
@@ -36,24 +37,58 @@ pub const FFI_DEFAULT_ABI: i32 = native::abi::DEFAULT_ABI;
 /// not build for: elsewhere cffi gives such functions the default ABI.
 pub const FFI_STDCALL: i32 = FFI_DEFAULT_ABI;
 
-/// The module's `__getattr__` (PEP 562): the classes it does not make at
-/// import (making a class costs about as much as relocating a thousand
-/// pointers: most programs use few of them), made and kept on first use.
+/// The module's `__getattr__` (PEP 562): the classes and functions it does
+/// not make at import, made and kept when first named. Each costs (about
+/// 25,000-65,000 instructions a class, 2,500 a function), and a compiled
+/// module's import makes only the classes it uses, from Rust
+/// (docs/performance.md, "What the runtime makes at import").
 #[pyfunction(name = "__getattr__")]
 fn module_getattr(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-    let cls = match name {
-        "CField" => py.get_type::<ctype::CField>(),
-        "Library" => py.get_type::<library::Library>(),
-        "Meter" => py.get_type::<metered::Meter>(),
-        "ApiModule" => py.get_type::<api_module::ApiModule>(),
-        _ => {
-            return Err(pyo3::exceptions::PyAttributeError::new_err(format!(
-                "module 'rcffi._rcffi' has no attribute '{name}'"
-            )))
-        }
+    let m = PyModule::import(py, "rcffi._rcffi")?;
+    let value = match name {
+        "CField" => py.get_type::<ctype::CField>().into_any(),
+        "Library" => py.get_type::<library::Library>().into_any(),
+        "Meter" => py.get_type::<metered::Meter>().into_any(),
+        "ApiModule" => py.get_type::<api_module::ApiModule>().into_any(),
+        "CType" => py.get_type::<ctype::CType>().into_any(),
+        "buffer" => py.get_type::<buffer::Buffer>().into_any(),
+        "CData" => cdata::cdata_type(py).clone().into_any(),
+        _ => match module_function(&m, name)? {
+            Some(f) => f.into_any(),
+            None => {
+                return Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+                    "module 'rcffi._rcffi' has no attribute '{name}'"
+                )))
+            }
+        },
     };
-    PyModule::import(py, "rcffi._rcffi")?.setattr(name, &cls)?;
-    Ok(cls.into_any().unbind())
+    m.setattr(name, &value)?;
+    Ok(value.unbind())
+}
+
+/// The module's functions but `__getattr__` and `_init_api_module`, made
+/// when first named.
+fn module_function<'py>(m: &Bound<'py, PyModule>, name: &str) -> PyResult<Option<Bound<'py, PyCFunction>>> {
+    Ok(Some(match name {
+        "_lib_function_pointer" => wrap_pyfunction!(lib_function::_lib_function_pointer, m)?,
+        "_collect_types" => wrap_pyfunction!(ctype_gc::_collect_types, m)?,
+        "_null" => wrap_pyfunction!(ffi_obj::_null, m)?,
+        "_error_classes" => wrap_pyfunction!(ffi_obj::_error_classes, m)?,
+        "header_cdef_text" => wrap_pyfunction!(header::header_cdef_text, m)?,
+        "_boundary_function" => wrap_pyfunction!(metered::_boundary_function, m)?,
+        "_lib_address" => wrap_pyfunction!(lib_obj::_lib_address, m)?,
+        "_lib_cache" => wrap_pyfunction!(lib_obj::_lib_cache, m)?,
+        "_lib_set_hook" => wrap_pyfunction!(lib_obj::_lib_set_hook, m)?,
+        "_lib_close" => wrap_pyfunction!(lib_obj::_lib_close, m)?,
+        "_lib_subclass_ready" => wrap_pyfunction!(lib_obj::_lib_subclass_ready, m)?,
+        "_make_lib" => wrap_pyfunction!(lib_obj::_make_lib, m)?,
+        "_generate_c" => wrap_pyfunction!(api_module::_generate_c, m)?,
+        "_snapshot_of" => wrap_pyfunction!(api_module::_snapshot_of, m)?,
+        "_parse_counts" => wrap_pyfunction!(api_module::_parse_counts, m)?,
+        "_compiled_ffi_type" => wrap_pyfunction!(api_module::_compiled_ffi_type, m)?,
+        "_out_of_line_ffi" => wrap_pyfunction!(api_module::_out_of_line_ffi, m)?,
+        _ => return Ok(None),
+    }))
 }
 
 /// `gil_used = true`: cdata fields, the ctype caches and the lifetime
@@ -80,23 +115,15 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     convert::pointer::set_lib_function_pointer(lib_function::unwrap);
     m.add_class::<ffi_obj::FFIBase>()?;
     fast_methods::install(py, &py.get_type::<ffi_obj::FFIBase>())?;
-    m.add_class::<ctype::CType>()?;
-    m.add_class::<buffer::Buffer>()?;
-    // `CField`, `Library`, `Meter`, `ApiModule`: made when first used
-    // (`__getattr__` below); a compiled module's import needs none of them
+    // `CType`, `buffer`, `CData`, `CField`, `Library`, `Meter`, `ApiModule`
+    // and the functions but `_init_api_module`: made when first named
+    // (`__getattr__` above), the classes also when Rust first uses them
     m.add_function(wrap_pyfunction!(module_getattr, m)?)?;
     for (name, value) in [("RTLD_LAZY", libc::RTLD_LAZY), ("RTLD_NOW", libc::RTLD_NOW), ("RTLD_GLOBAL", libc::RTLD_GLOBAL), ("RTLD_LOCAL", libc::RTLD_LOCAL), ("RTLD_NODELETE", libc::RTLD_NODELETE), ("RTLD_NOLOAD", libc::RTLD_NOLOAD), ("RTLD_DEEPBIND", libc::RTLD_DEEPBIND)] {
         m.add(name, value)?;
     }
-    m.add("CData", cdata::cdata_type(py))?;
-    m.add_function(wrap_pyfunction!(lib_function::_lib_function_pointer, m)?)?;
-    m.add_function(wrap_pyfunction!(ctype_gc::_collect_types, m)?)?;
-    m.add_function(wrap_pyfunction!(ffi_obj::_null, m)?)?;
-    m.add_function(wrap_pyfunction!(ffi_obj::_error_classes, m)?)?;
     m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
     api_module::register(m)?;
     lib_obj::register(m)?;
-    header::register(m)?;
-    metered::register(m)?;
     Ok(())
 }

@@ -601,28 +601,28 @@ unsafe extern "C" fn lib_getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObj
 
 /// `_rcffi._lib_address(lib, name)`: `ffi.addressof(lib, name)`.
 #[pyfunction]
-fn _lib_address<'py>(lib: &Bound<'py, Lib>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn _lib_address<'py>(lib: &Bound<'py, Lib>, name: &str) -> PyResult<Bound<'py, PyAny>> {
     lib.get().address(lib, name)
 }
 
 /// `_rcffi._lib_cache(lib)`: the dict of what `lib` fetched (functions
 /// are replaced there by rcffi.metrics and contracts).
 #[pyfunction]
-fn _lib_cache<'py>(py: Python<'py>, lib: &Bound<'py, Lib>) -> Bound<'py, PyDict> {
+pub(crate) fn _lib_cache<'py>(py: Python<'py>, lib: &Bound<'py, Lib>) -> Bound<'py, PyDict> {
     lib.get().cache.bind(py).clone()
 }
 
 /// `_rcffi._lib_set_hook(lib, hook)`: `hook(name, value)` gives what to
 /// keep for each name fetched from now on.
 #[pyfunction]
-fn _lib_set_hook(lib: &Bound<'_, Lib>, hook: Py<PyAny>) {
+pub(crate) fn _lib_set_hook(lib: &Bound<'_, Lib>, hook: Py<PyAny>) {
     *lib.get().hook.lock().unwrap_or_else(|e| e.into_inner()) = Some(hook);
 }
 
 /// `_rcffi._lib_close(lib)`: `ffi.dlclose(lib)`; what it fetched is
 /// forgotten (using a name again says the library is closed).
 #[pyfunction]
-fn _lib_close(py: Python<'_>, lib: &Bound<'_, Lib>) -> PyResult<()> {
+pub(crate) fn _lib_close(py: Python<'_>, lib: &Bound<'_, Lib>) -> PyResult<()> {
     // a compiled module's `lib` was not dlopen()ed: nothing to close, as
     // in cffi (its functions keep working)
     let LibSource::Dlopen { library, .. } = &lib.get().source else {
@@ -638,7 +638,7 @@ fn _lib_close(py: Python<'_>, lib: &Bound<'_, Lib>) -> PyResult<()> {
 /// heap subclass the `__getattribute__` found in its bases' dicts, which
 /// is object's).
 #[pyfunction]
-fn _lib_subclass_ready(cls: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
+pub(crate) fn _lib_subclass_ready(cls: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
     if !cls.is_subclass_of::<Lib>()? {
         return Err(PyTypeError::new_err("expected a subclass of Lib"));
     }
@@ -683,11 +683,5 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         (*tp.as_type_ptr()).tp_getattro = Some(lib_getattro);
         ffi::PyType_Modified(tp.as_type_ptr());
     }
-    m.add_function(wrap_pyfunction!(_lib_address, m)?)?;
-    m.add_function(wrap_pyfunction!(_lib_cache, m)?)?;
-    m.add_function(wrap_pyfunction!(_lib_set_hook, m)?)?;
-    m.add_function(wrap_pyfunction!(_lib_close, m)?)?;
-    m.add_function(wrap_pyfunction!(_lib_subclass_ready, m)?)?;
-    m.add_function(wrap_pyfunction!(_make_lib, m)?)?;
     Ok(())
 }

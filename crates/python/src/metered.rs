@@ -429,7 +429,7 @@ fn metered_type(py: Python<'_>) -> PyResult<&'static Py<PyType>> {
 #[pyfunction]
 #[pyo3(signature = (raw, call, meter, positions, out, name, check=None))]
 #[allow(clippy::too_many_arguments)]
-fn _boundary_function<'py>(
+pub(crate) fn _boundary_function<'py>(
     py: Python<'py>,
     raw: &Bound<'py, PyAny>,
     call: &Bound<'py, PyAny>,
@@ -484,8 +484,3 @@ pub fn unwrap<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> Option<Bound<'py
     }
 }
 
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    // (`Meter`: made on first use, lib.rs's `__getattr__`)
-    m.add_function(wrap_pyfunction!(_boundary_function, m)?)?;
-    Ok(())
-}

@@ -273,7 +273,7 @@ const OUT_OF_LINE_VERSIONS: [i64; 2] = [1, 2];
 /// pack)`.
 #[pyfunction]
 #[pyo3(signature = (module_name, version, cdefs, snapshot=None))]
-pub(super) fn _out_of_line_ffi<'py>(
+pub(crate) fn _out_of_line_ffi<'py>(
     py: Python<'py>,
     module_name: &str,
     version: i64,
@@ -317,7 +317,7 @@ pub(super) fn _out_of_line_ffi<'py>(
 /// `_rcffi._compiled_ffi_type()`: the class (made on first use: a program
 /// that imports no compiled module never builds it), with its `error`.
 #[pyfunction]
-pub(super) fn _compiled_ffi_type(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
+pub(crate) fn _compiled_ffi_type(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
     let cls = py.get_type::<CompiledFFI>();
     // `_cffi_backend.FFI.error` is the class, as cffi's (instances reach it
     // through the `error` getter until then)

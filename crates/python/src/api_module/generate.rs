@@ -20,7 +20,7 @@ use crate::state::arena;
 #[pyfunction]
 #[pyo3(signature = (ffi, module_name, preamble, cdefs, included_modules=Vec::new(), included_ffis=Vec::new(), embedding=None))]
 #[allow(clippy::too_many_arguments)] // the Python signature, one argument each
-pub(super) fn _generate_c(
+pub(crate) fn _generate_c(
     py: Python<'_>,
     ffi: PyRef<'_, FFIBase>,
     module_name: &str,
@@ -64,7 +64,7 @@ fn generator_error(py: Python<'_>, e: codegen::GenError) -> PyErr {
 /// bytes (what an out-of-line `.py` module embeds, see
 /// `FFIBase._load_snapshot`).
 #[pyfunction]
-pub(super) fn _snapshot_of<'py>(py: Python<'py>, ffi: PyRef<'py, FFIBase>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+pub(crate) fn _snapshot_of<'py>(py: Python<'py>, ffi: PyRef<'py, FFIBase>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
     Ok(pyo3::types::PyBytes::new(py, &declarations_of(py, &ffi)?))
 }
 
@@ -73,7 +73,7 @@ pub(super) fn _snapshot_of<'py>(py: Python<'py>, ffi: PyRef<'py, FFIBase>) -> Py
 /// sources preprocessed in this process so far (`cdecl::counters`; for
 /// tests: building a module parses nothing again).
 #[pyfunction]
-pub(super) fn _parse_counts() -> (u64, u64) {
+pub(crate) fn _parse_counts() -> (u64, u64) {
     let c = cdecl::counters::counts();
     (c.parses, c.preprocesses)
 }

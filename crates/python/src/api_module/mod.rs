@@ -25,6 +25,9 @@ mod import;
 mod runtime;
 
 pub use runtime::ApiModule;
+// module functions made when first named (lib.rs's `__getattr__`)
+pub(crate) use compiled_ffi::{_compiled_ffi_type, _out_of_line_ffi};
+pub(crate) use generate::{_generate_c, _parse_counts, _snapshot_of};
 
 unsafe fn slice<'a, T>(p: *const T, n: usize) -> &'a [T] { unsafe {
     if p.is_null() || n == 0 {
@@ -53,12 +56,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // (`ApiModule`: made on first use, lib.rs's `__getattr__`)
     // what compiled modules must speak; part of ffi.verify()'s module names
     m.add("_API_PROTOCOL", codegen::PROTOCOL_VERSION)?;
-    m.add_function(wrap_pyfunction!(generate::_generate_c, m)?)?;
-    m.add_function(wrap_pyfunction!(generate::_snapshot_of, m)?)?;
-    m.add_function(wrap_pyfunction!(generate::_parse_counts, m)?)?;
+    // what every compiled module calls at import (the other functions
+    // are made when first named, lib.rs's `__getattr__`)
     m.add_function(wrap_pyfunction!(import::_init_api_module, m)?)?;
-    m.add_function(wrap_pyfunction!(compiled_ffi::_compiled_ffi_type, m)?)?;
-    m.add_function(wrap_pyfunction!(compiled_ffi::_out_of_line_ffi, m)?)?;
     Ok(())
 }
 
