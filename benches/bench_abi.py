@@ -118,6 +118,7 @@ p.x = 3 (write)                  | p.x = 3                   | p.x = 3
 arr[5] (read)                    | arr[5]                    | arr[5]
 arr[5] = 3 (write)               | arr[5] = 3                | arr[5] = 3
 p != ffi.NULL                    | p != ffi.NULL             | bool(q)
+sum(arr)  [iterate int[100]]     | sum(arr)                  | sum(arr)
 """
 
 ROWS = [

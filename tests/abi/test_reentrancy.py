@@ -190,3 +190,26 @@ def test_iterating_a_huge_array_reads_only_what_is_asked():
             print("MemoryError")
     """)
     assert out.split() == ["b'a'", "MemoryError"]
+
+
+def test_array_iterators_give_every_kind_of_item(ffi):
+    ffi.cdef("struct itp { int x; };")
+    points = ffi.new("struct itp[2]", [[1], [2]])
+    views = list(points)          # records come back as views of the array
+    views[1].x = 7
+    assert points[1].x == 7
+    assert [float(x) for x in ffi.new("double[]", [0.5, 1.5])] == [0.5, 1.5]
+    assert [p == ffi.NULL for p in ffi.new("char *[2]")] == [True, True]
+    assert list(ffi.new("char[]", b"ab")) == [b"a", b"b", b"\0"]
+    with pytest.raises(TypeError):
+        type(iter(points))()      # made only by iter(array)
+
+
+@pytest.mark.skipif(IMPL_NAME != "rcffi", reason="cffi keeps reading the released memory "
+                    "(docs/compat.md, `ffi.release(p)` then use of `p`)")
+def test_an_array_iterator_stops_when_the_array_is_released(ffi):
+    a = ffi.new("int[]", [1, 2, 3])
+    it = iter(a)
+    assert next(it) == 1
+    ffi.release(a)                # the iterator holds the cdata, not its memory
+    assert list(it) == []

@@ -63,7 +63,7 @@ unsafe fn plain_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Opti
 
 /// A new reference to the Python value of the scalar at `at`, of type
 /// `ct` (integers, floating point, data pointers), or `None`.
-unsafe fn read_scalar(ct: &CType, ct_obj: *mut ffi::PyObject, at: *const u8) -> Option<*mut ffi::PyObject> { unsafe {
+pub(super) unsafe fn read_scalar(ct: &CType, ct_obj: *mut ffi::PyObject, at: *const u8) -> Option<*mut ffi::PyObject> { unsafe {
     let obj = match ct.conv {
         Conv::Int { size, signed } => {
             let v = crate::convert::integer::load(size, signed, at);

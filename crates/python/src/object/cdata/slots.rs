@@ -792,7 +792,7 @@ unsafe fn iter_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::Py
         return ret_obj(py, Err(PyTypeError::new_err(format!("cdata '{}' does not support iteration", ct.cname))));
     }
     let array = Bound::from_borrowed_ptr(py, slf);
-    let r = super::iter::CDataIter::new(py, &array, ct.item()).and_then(|it| Ok(Bound::new(py, it)?.into_any()));
+    let r = super::iter::new(py, &array, ct.item());
     ret_obj(py, r)
 }}
 
