@@ -21,7 +21,7 @@ mod typed_const;
 
 use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use crate::error::{ErrorKind, Syntax, Unsupported};
+use crate::error::{ErrorKind, Syntax};
 use crate::lexer::{self, Kw, Tok, Token};
 use crate::registry::{CdefOptions, CdefReport, ConstValue, DeclKind, Declaration, Registry};
 use crate::types::{EnumDef, EnumId, Prim, Record, RecordId, Type, TypeArena, TypeId};

@@ -1,6 +1,6 @@
 //! Declarations: specifiers, declarators, struct/union/enum bodies.
 
-use super::{common, is_integer_type, ConstLookup, Parser, TagKind};
+use super::{common, is_integer_type, Parser, TagKind};
 use crate::error::{ErrorKind, Syntax, Unsupported};
 use crate::lexer::{Kw, Tok};
 use crate::registry::{ConstValue, DeclKind};
