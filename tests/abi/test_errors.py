@@ -495,6 +495,29 @@ def test_unknown_size_keeps_the_parsers_error_as_its_cause(ffi):
     assert "struct s" in str(info.value.__cause__)
 
 
+@pytest.mark.parametrize("src, exc, message", [
+    ("struct s { double x : 4; };", TypeError, "field 'struct s.x' declared as 'double' cannot be a bit field"),
+    ("struct s { struct s x; };", NotImplementedError, "recursive structure declaration for 's'"),
+])
+def test_alignof_says_what_is_wrong_with_the_record(ffi, src, exc, message):
+    # as cffi's alignof() (the first question about the record): the
+    # error that says why, not "unknown alignment"
+    ffi.cdef(src)
+    with pytest.raises(exc) as info:
+        ffi.alignof("struct s")
+    assert str(info.value) == message
+
+
+@pytest.mark.skipif(not RCFFI, reason="the chained cause is rcffi's; cffi raises the ValueError alone")
+def test_unknown_alignment_keeps_the_parsers_error_as_its_cause(ffi):
+    ffi.cdef("struct s;")
+    with pytest.raises(ValueError) as info:
+        ffi.alignof("struct s")
+    assert str(info.value) == "ctype 'struct s' is of unknown alignment"
+    assert isinstance(info.value.__cause__, FFIError)
+    assert str(info.value.__cause__) == "ctype 'struct s' is of unknown size"
+
+
 # ---------------------------------------------------- malformed cdef text
 
 @pytest.mark.parametrize("src, position, rcffi_detail", [
