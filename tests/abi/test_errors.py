@@ -476,23 +476,36 @@ def test_typedef_after_another_name_of_the_same_text(ffi_mod, first):
     ("enum e { A }; struct s { enum e x : 33; };", "bit field 'struct s.x' is declared 'enum e:33', which exceeds the width of the type"),
     ("struct t; struct s { struct t y; };", "field 'struct s.y' has ctype 'struct t' of unknown size"),
 ])
-def test_sizeof_says_what_is_wrong_with_the_fields(ffi, src, message):
-    # not just "ctype 'struct s' is of unknown size": cffi's TypeError, naming the field
+@pytest.mark.parametrize("question", ["sizeof", "alignof"])
+def test_sizeof_says_what_is_wrong_with_the_fields(ffi, src, message, question):
+    # not just "ctype 'struct s' is of unknown size" (or alignment): cffi's
+    # TypeError, naming the field, for the first question about the record
     ffi.cdef(src)
     with pytest.raises(TypeError) as info:
-        ffi.sizeof("struct s")
+        getattr(ffi, question)("struct s")
     assert str(info.value) == message
 
 
 @pytest.mark.skipif(not RCFFI, reason="the chained cause is rcffi's; cffi raises the ValueError alone")
-def test_unknown_size_keeps_the_parsers_error_as_its_cause(ffi):
+@pytest.mark.parametrize("question, words", [
+    ("sizeof", "ctype 'struct s' is of unknown size"),
+    ("alignof", "ctype 'struct s' is of unknown alignment"),
+])
+def test_unknown_size_keeps_the_parsers_error_as_its_cause(ffi, question, words):
     # cffi's words, and (as `raise ... from`) the error that says why
     ffi.cdef("struct s;")
     with pytest.raises(ValueError) as info:
-        ffi.sizeof("struct s")
-    assert str(info.value) == "ctype 'struct s' is of unknown size"
+        getattr(ffi, question)("struct s")
+    assert str(info.value) == words
     assert isinstance(info.value.__cause__, FFIError)
-    assert "struct s" in str(info.value.__cause__)
+    assert str(info.value.__cause__) == "ctype 'struct s' is of unknown size"
+
+
+@pytest.mark.parametrize("question", ["sizeof", "alignof"])
+def test_a_record_containing_itself_says_so(ffi, question):
+    ffi.cdef("struct s { struct s x; };")
+    with pytest.raises(NotImplementedError, match=r"^recursive structure declaration for 's'$"):
+        getattr(ffi, question)("struct s")
 
 
 # ---------------------------------------------------- malformed cdef text

@@ -9,13 +9,12 @@
 //! toward zero as in C, and overflow or division by zero is an error.
 //! A cast to an integer type wraps the value to that type's width.
 
-use crate::error::ErrorKind;
+use crate::error::{ErrorKind, Lex, Syntax, Unsupported};
 use crate::lexer::{Kw, Tok};
 use crate::parser::{ConstLookup, Parser};
 use crate::types::Type;
 use crate::{Error, Span};
 
-const UNSUPPORTED: &str = "unsupported expression: expected a simple numeric constant";
 
 fn join(a: Span, b: Span) -> Span {
     Span { start: a.start.min(b.start), end: a.end.max(b.end) }
@@ -80,7 +79,7 @@ impl<'a> Parser<'a> {
             Tok::Minus => a.checked_sub(b).ok_or_else(overflow)?,
             Tok::Shl | Tok::Shr => {
                 if !(0..127).contains(&b) {
-                    return Err(self.cdef_err(span, format!("shift count {b} out of range in constant expression")));
+                    return Err(self.cdef_err(span, Syntax::ShiftOutOfRange { count: b }));
                 }
                 if op == Tok::Shl {
                     let r = a << b;
@@ -133,7 +132,7 @@ impl<'a> Parser<'a> {
                 } {
                     return Err(self.ffi_err(
                         t.span,
-                        format!("{UNSUPPORTED}: only 'sizeof(type)' is supported, not 'sizeof expression'"),
+                        Unsupported::SizeofExpression,
                     ));
                 }
                 self.bump();
@@ -167,7 +166,7 @@ impl<'a> Parser<'a> {
             }
             Tok::Float => {
                 self.bump();
-                Err(self.cdef_err(t.span, format!("invalid constant '{}'", self.tok_text(t))))
+                Err(self.cdef_err(t.span, Lex::InvalidConstant { text: self.tok_text(t).to_string() }))
             }
             Tok::Ident if self.header_mode && matches!(self.tok_text(t), "__alignof__" | "__alignof" | "_Alignof") => {
                 self.bump();
@@ -193,19 +192,17 @@ impl<'a> Parser<'a> {
                     ConstLookup::Known(v) => Ok(v),
                     ConstLookup::Unknown => Err(self.ffi_err(
                         t.span,
-                        format!("{UNSUPPORTED}: {}", self.const_unknown_msg(name).unwrap_or_default()),
+                        Unsupported::ConstantValueUnknown { name: name.to_string() },
                     )),
                     ConstLookup::Missing => Err(self.ffi_err(
                         t.span,
-                        format!(
-                            "{UNSUPPORTED}, an enumerator or a '#define'd integer; '{name}' is not a known integer constant"
-                        ),
+                        Unsupported::NotAConstant { name: name.to_string() },
                     )),
                 }
             }
             Tok::Ellipsis => Err(self.ffi_err(
                 t.span,
-                "unsupported '[...]' here, cannot derive the actual array length in this context",
+                Unsupported::PartialArrayLength,
             )),
             // nothing where a value must be (`x : ;`, `[)`, `= ,`): a syntax
             // error, as cffi's parser says, not an unsupported expression
@@ -218,7 +215,7 @@ impl<'a> Parser<'a> {
             | Tok::RBracket
             | Tok::LBrace
             | Tok::RBrace => Err(self.unexpected("a constant expression")),
-            _ => Err(self.error(ErrorKind::Ffi, t.span, format!("{UNSUPPORTED}, found {}", crate::lexer::describe(&t, self.src)))),
+            _ => Err(self.error(ErrorKind::Ffi, t.span, Unsupported::ExpressionToken { found: crate::lexer::describe(&t, self.src) })),
         }
     }
 
@@ -232,7 +229,7 @@ impl<'a> Parser<'a> {
                 return Err(self.ffi_err(span, crate::Message::PointerNotInteger));
             }
             Type::Pointer(_) | Type::UnknownInt(_) => return Ok(v),
-            _ => return Err(self.ffi_err(span, format!("{UNSUPPORTED}: cannot cast to a non-integer type in a constant"))),
+            _ => return Err(self.ffi_err(span, Unsupported::NonIntegerCastInConstant)),
         };
         if prim == crate::types::Prim::Bool {
             return Ok((v != 0) as i128);

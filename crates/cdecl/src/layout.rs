@@ -13,6 +13,7 @@
 
 use crate::names::type_name;
 use crate::types::{ArrayLen, FieldLayout, Packing, Prim, RecordId, RecordLayout, Type, TypeArena, TypeId};
+use crate::error::Layout;
 use crate::{Error, ErrorKind};
 
 const POINTER_SIZE: u64 = std::mem::size_of::<*const u8>() as u64;
@@ -60,7 +61,7 @@ pub fn enum_base_type(values: &[i128]) -> Result<Prim, Error> {
             return Ok(prim);
         }
     }
-    Err(Error::cdef("enum values don't all fit into either 'long' or 'unsigned long'"))
+    Err(Error::cdef(Layout::EnumRange))
 }
 
 fn unknown_size(arena: &TypeArena, ty: TypeId) -> Error {
@@ -81,10 +82,7 @@ fn size_align_in(arena: &mut TypeArena, ty: TypeId, stack: &mut Vec<RecordId>) -
         Type::Array { item, len: ArrayLen::Fixed(n) } => {
             let (size, align) = size_align_in(arena, item, stack)?;
             let total = size.checked_mul(n).filter(|&t| t <= MAX_SIZE).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Overflow,
-                    format!("array size would overflow a Py_ssize_t: ctype '{}' is too large", type_name(arena, ty)),
-                )
+                Error::new(ErrorKind::Overflow, Layout::ArrayTooLarge { ctype: type_name(arena, ty) })
             })?;
             Ok((total, align))
         }
@@ -93,10 +91,7 @@ fn size_align_in(arena: &mut TypeArena, ty: TypeId, stack: &mut Vec<RecordId>) -
             let layout = arena.record(rid).layout.as_ref().expect("layout was just computed");
             Ok((layout.size, layout.align))
         }
-        Type::UnknownInt(_) | Type::UnknownFloat(_) => Err(Error::ffi(format!(
-            "ctype '{}' has a size only the C compiler knows (declared with '...'); use API mode",
-            type_name(arena, ty)
-        ))),
+        Type::UnknownInt(_) | Type::UnknownFloat(_) => Err(Error::ffi(Layout::SizeOnlyCompilerKnows { ctype: type_name(arena, ty) })),
         Type::Void | Type::Function(_) | Type::Array { .. } => Err(unknown_size(arena, ty)),
     }
 }
@@ -115,10 +110,7 @@ fn ensure_layout(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>
         return Err(unknown_size(arena, record_ty));
     }
     if record.partial {
-        return Err(Error::new(crate::ErrorKind::Missing, format!(
-            "'{}' has '...' in its fields: its layout is only known once a compiler gave it (ffi.verify(), or API mode with ffi.set_source())",
-            record.cname
-        )));
+        return Err(Error::new(crate::ErrorKind::Missing, Layout::Partial { cname: record.cname.clone() }));
     }
     stack.push(rid);
     let layout = compute(arena, rid, stack);
@@ -150,8 +142,7 @@ const MAX_BITS: u128 = MAX_SIZE as u128 * 8;
 /// `OverflowError`: the fields of a record add up to more than
 /// [`MAX_SIZE`] bytes (cffi's wording for arrays, naming the field).
 fn record_too_large(cname: &str, field: &str) -> Error {
-    let what = if field.is_empty() { String::new() } else { format!(" (at field '{field}')") };
-    Error::new(ErrorKind::Overflow, format!("size of '{cname}' would overflow a Py_ssize_t{what}"))
+    Error::new(ErrorKind::Overflow, Layout::RecordTooLarge { cname: cname.to_string(), field: field.to_string() })
 }
 
 fn compute(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>) -> Result<RecordLayout, Error> {
@@ -162,7 +153,7 @@ fn compute(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>) -> R
         Packing::Natural => None,
         Packing::Pack(n) => Some(u64::from(n.max(1))),
     };
-    let type_error = |msg: String| Error::new(ErrorKind::Type, msg);
+    let type_error = |msg: Layout| Error::new(ErrorKind::Type, msg);
     let mut cur = Cursor { bit: 0, end: 0, align: 1 };
     let mut placed = Vec::with_capacity(fields.len());
 
@@ -173,17 +164,16 @@ fn compute(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>) -> R
             // cffi's NotImplementedError, naming the struct by its tag
             let rec = arena.record(inner);
             let name = rec.tag.clone().unwrap_or_else(|| rec.cname.clone());
-            return Err(Error::new(ErrorKind::NotImplemented, format!("recursive structure declaration for '{name}'")));
+            return Err(Error::new(ErrorKind::NotImplemented, Layout::Recursive { name }));
         }
         let (fsize, natural_align) = match field_size_align(arena, field.ty, is_last, stack) {
             Some(r) => r?,
             None => {
-                return Err(type_error(format!(
-                    "field '{}.{}' has ctype '{}' of unknown size",
-                    record.cname,
-                    field.name,
-                    type_name(arena, field.ty)
-                )))
+                return Err(type_error(Layout::FieldUnknownSize {
+                    cname: record.cname.clone(),
+                    field: field.name.clone(),
+                    ctype: type_name(arena, field.ty),
+                }))
             }
         };
         let falign = pack.map_or(natural_align, |p| natural_align.min(p));
@@ -272,29 +262,23 @@ fn place_bitfield(
     packed: bool,
     cur: &mut Cursor,
 ) -> Result<FieldLayout, Error> {
-    let type_error = |msg: String| Error::new(ErrorKind::Type, msg);
+    let type_error = |msg: Layout| Error::new(ErrorKind::Type, msg);
     let named = !field.name.is_empty();
     let tname = type_name(arena, field.ty);
     if !is_integral(arena, field.ty) {
-        return Err(type_error(format!(
-            "field '{cname}.{}' declared as '{tname}' cannot be a bit field",
-            field.name
-        )));
+        return Err(type_error(Layout::NotABitFieldType { cname: cname.to_string(), field: field.name.clone(), ctype: tname }));
     }
     let width = u64::from(width);
     let unit_bits = fsize * 8;
     if width > unit_bits {
-        return Err(type_error(format!(
-            "bit field '{cname}.{}' is declared '{tname}:{width}', which exceeds the width of the type",
-            field.name
-        )));
+        return Err(type_error(Layout::BitFieldTooWide { cname: cname.to_string(), field: field.name.clone(), ctype: tname, width }));
     }
     if named || UNNAMED_BITFIELDS_ALIGN {
         cur.align = cur.align.max(falign);
     }
     if width == 0 {
         if named {
-            return Err(type_error(format!("field '{cname}.{}' is declared with :0", field.name)));
+            return Err(type_error(Layout::NamedZeroWidth { cname: cname.to_string(), field: field.name.clone() }));
         }
         // gcc: `T : 0;` moves on to the next boundary of a T, whatever
         // the packing (gcc: "not influenced by #pragmas").

@@ -7,7 +7,7 @@
 //! line (continuations included) becomes one [`Tok::Directive`] token that
 //! the parser re-lexes when it needs the parts (`#define NAME value`).
 
-use crate::error::Error;
+use crate::error::{Error, Lex};
 use crate::Span;
 
 /// The kind of a token. Identifiers, literals and directives keep only
@@ -194,8 +194,8 @@ impl<'a> Lexer<'a> {
         self.bytes.get(self.pos + off).copied().unwrap_or(0)
     }
 
-    fn err(&self, msg: impl Into<String>, start: usize, end: usize) -> Error {
-        Error::cdef(msg.into()).at(self.source_name, self.src, Span::new(start, end))
+    fn err(&self, msg: Lex, start: usize, end: usize) -> Error {
+        Error::cdef(msg).at(self.source_name, self.src, Span::new(start, end))
     }
 
     /// Skip blanks, newlines, comments and continuations.
@@ -221,7 +221,7 @@ impl<'a> Lexer<'a> {
         self.pos += 2;
         loop {
             if self.pos >= self.bytes.len() {
-                return Err(self.err("unterminated comment: '/*' without a matching '*/'", start, start + 2));
+                return Err(self.err(Lex::UnterminatedComment, start, start + 2));
             }
             if self.bytes[self.pos] == b'*' && self.peek(1) == b'/' {
                 self.pos += 2;
@@ -333,11 +333,7 @@ impl<'a> Lexer<'a> {
                     b'.' => Tok::Dot,
                     _ => {
                         let ch = self.src[start..].chars().next().unwrap_or('?');
-                        let what = if b == b'#' {
-                            "'#' is only allowed at the start of a line (a directive)".to_string()
-                        } else {
-                            format!("unexpected character {ch:?} in cdef source")
-                        };
+                        let what = if b == b'#' { Lex::StrayHash } else { Lex::UnexpectedChar { ch } };
                         return Err(self.err(what, start, start + ch.len_utf8()));
                     }
                 };
@@ -407,7 +403,7 @@ impl<'a> Lexer<'a> {
                 if looks_float && is_float_literal(&lower) {
                     Ok(self.tok(Tok::Float, start))
                 } else {
-                    Err(self.err(format!("invalid constant '{text}'"), start, self.pos))
+                    Err(self.err(Lex::InvalidConstant { text: text.to_string() }, start, self.pos))
                 }
             }
         }
@@ -417,8 +413,8 @@ impl<'a> Lexer<'a> {
         // self.pos is on the opening quote
         self.pos += 1;
         let value = match self.peek(0) {
-            b'\'' => return Err(self.err("empty character constant ''", start, self.pos + 1)),
-            b'\n' | 0 => return Err(self.err("unterminated character constant", start, self.pos)),
+            b'\'' => return Err(self.err(Lex::EmptyChar, start, self.pos + 1)),
+            b'\n' | 0 => return Err(self.err(Lex::UnterminatedChar, start, self.pos)),
             b'\\' => self.escape(start)?,
             _ => {
                 let ch = self.src[self.pos..].chars().next().unwrap_or('\0');
@@ -435,9 +431,9 @@ impl<'a> Lexer<'a> {
             let closed = end < self.bytes.len() && self.bytes[end] == b'\'';
             let end = if closed { end + 1 } else { end };
             let msg = if closed {
-                format!("invalid constant {}: only single characters are supported", &self.src[start..end])
+                Lex::MultiChar { text: self.src[start..end].to_string() }
             } else {
-                "unterminated character constant".to_string()
+                Lex::UnterminatedChar
             };
             return Err(self.err(msg, start, end));
         }
@@ -477,7 +473,7 @@ impl<'a> Lexer<'a> {
                     n += 1;
                 }
                 if n == 0 {
-                    return Err(self.err("invalid escape sequence '\\x' without hex digits", esc_start, self.pos));
+                    return Err(self.err(Lex::HexEscapeWithoutDigits, esc_start, self.pos));
                 }
                 v
             }
@@ -490,11 +486,11 @@ impl<'a> Lexer<'a> {
             b'\'' => b'\'' as i128,
             b'"' => b'"' as i128,
             b'?' => b'?' as i128,
-            0 | b'\n' => return Err(self.err("unterminated character constant", lit_start, esc_start + 1)),
+            0 | b'\n' => return Err(self.err(Lex::UnterminatedChar, lit_start, esc_start + 1)),
             _ => {
                 let ch = self.src[esc_start + 1..].chars().next().unwrap_or('?');
                 self.pos = esc_start + 1 + ch.len_utf8();
-                return Err(self.err(format!("invalid escape sequence '\\{ch}'"), esc_start, self.pos));
+                return Err(self.err(Lex::InvalidEscape { ch }, esc_start, self.pos));
             }
         };
         Ok(v)
@@ -510,7 +506,7 @@ impl<'a> Lexer<'a> {
                 }
                 b'\\' if self.pos + 1 < self.bytes.len() => self.pos += 2,
                 _ if self.pos >= self.bytes.len() || self.bytes[self.pos] == b'\n' => {
-                    return Err(self.err("unterminated string literal", start, self.pos));
+                    return Err(self.err(Lex::UnterminatedString, start, self.pos));
                 }
                 _ => self.pos += 1,
             }

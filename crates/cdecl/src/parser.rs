@@ -21,7 +21,7 @@ mod typed_const;
 
 use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use crate::error::ErrorKind;
+use crate::error::{ErrorKind, Syntax};
 use crate::lexer::{self, Kw, Tok, Token};
 use crate::registry::{CdefOptions, CdefReport, ConstValue, DeclKind, Declaration, Registry};
 use crate::types::{EnumDef, EnumId, Prim, Record, RecordId, Type, TypeArena, TypeId};
@@ -209,22 +209,20 @@ pub(crate) fn parse_type(reg: &Registry, arena: &mut TypeArena, text: &str) -> R
 
 pub(crate) fn include(reg: &mut Registry, other: &Registry) -> Result<(), Error> {
     // Validate everything first so a conflict adds nothing.
-    let check = |mine: &HashMap<String, TypeId>, theirs: &HashMap<String, TypeId>, what: &str| -> Result<(), Error> {
+    let check = |mine: &HashMap<String, TypeId>, theirs: &HashMap<String, TypeId>, what: &'static str| -> Result<(), Error> {
         for (name, ty) in theirs {
             if let Some(old) = mine.get(name) {
                 if old != ty {
-                    return Err(Error::ffi(format!(
-                        "multiple declarations of {what}{name} (for interactive usage, try cdef(xx, override=True))"
-                    )));
+                    return Err(Error::ffi(Syntax::Redeclared { what, name: name.clone() }));
                 }
             }
         }
         Ok(())
     };
-    check(&reg.typedefs, &other.typedefs, "typedef ")?;
-    check(&reg.struct_tags, &other.struct_tags, "struct ")?;
-    check(&reg.union_tags, &other.union_tags, "union ")?;
-    check(&reg.enum_tags, &other.enum_tags, "enum ")?;
+    check(&reg.typedefs, &other.typedefs, "typedef")?;
+    check(&reg.struct_tags, &other.struct_tags, "struct")?;
+    check(&reg.union_tags, &other.union_tags, "union")?;
+    check(&reg.enum_tags, &other.enum_tags, "enum")?;
     let int_value = |d: &Declaration| match d.kind {
         DeclKind::Constant { value: ConstValue::Int(v), .. } | DeclKind::EnumConstant { value: v, .. } => Some(v),
         _ => None,
@@ -382,7 +380,7 @@ impl<'a> Parser<'a> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             let span = self.peek().span;
-            return Err(self.error(ErrorKind::CDef, span, format!("nesting too deep (more than {MAX_DEPTH} levels)")));
+            return Err(self.error(ErrorKind::CDef, span, Syntax::NestingTooDeep { limit: MAX_DEPTH }));
         }
         Ok(())
     }
@@ -394,15 +392,16 @@ impl<'a> Parser<'a> {
     // ------------------------------------------------------------ errors
 
     pub fn error(&self, kind: ErrorKind, span: Span, msg: impl Into<crate::Message>) -> Error {
-        let e = Error::new(kind, msg);
-        // Preprocessed text: point into the original files instead.
+        let mut e = Error::new(kind, msg);
+        e.location = Some(self.location_of(span));
+        e
+    }
+
+    /// Where `span` is; in preprocessed text, in the original files.
+    pub fn location_of(&self, span: Span) -> crate::Location {
         match self.hdr.locator.and_then(|locate| locate(span)) {
-            Some(loc) => {
-                let mut e = e;
-                e.location = Some(loc);
-                e
-            }
-            None => e.at(self.source_name, self.src, span),
+            Some(loc) => loc,
+            None => crate::Location::from_span(self.source_name, self.src, span),
         }
     }
 
@@ -529,7 +528,7 @@ impl<'a> Parser<'a> {
         if self.header_mode || self.lookup_typedef(name).is_none() {
             return Ok(());
         }
-        Err(self.cdef_err(span, format!("Non-typedef '{name}' previously declared as typedef in this scope")).as_syntax())
+        Err(self.cdef_err(span, Syntax::NonTypedefNamedLikeTypedef { name: name.to_string() }).as_syntax())
     }
 
     /// The other direction: a typedef named like a function, variable,
@@ -539,11 +538,11 @@ impl<'a> Parser<'a> {
         if self.header_mode || !self.st.by_name.contains_key(name) || self.macro_names.contains(name) {
             return Ok(());
         }
-        Err(self.cdef_err(span, format!("Typedef '{name}' previously declared as non-typedef in this scope")).as_syntax())
+        Err(self.cdef_err(span, Syntax::TypedefNamedLikeNonTypedef { name: name.to_string() }).as_syntax())
     }
 
-    fn no_redeclare_msg(what: &str, name: &str) -> String {
-        format!("multiple declarations of {what} {name} (for interactive usage, try cdef(xx, override=True))")
+    fn no_redeclare_msg(what: &'static str, name: &str) -> Syntax {
+        Syntax::Redeclared { what, name: name.to_string() }
     }
 
     /// Record an integer constant (cffi's `_add_constants`): the same
@@ -635,7 +634,7 @@ impl<'a> Parser<'a> {
                 Tok::RBrace | Tok::RParen | Tok::RBracket => {
                     let t = self.peek();
                     let closer = self.tok_text(t);
-                    return Err(self.cdef_err(t.span, format!("unbalanced '{closer}': nothing is open here")).as_syntax());
+                    return Err(self.cdef_err(t.span, Syntax::Unbalanced { closer: closer.to_string() }).as_syntax());
                 }
                 _ => self.declaration()?,
             }
@@ -654,12 +653,12 @@ impl<'a> Parser<'a> {
             _ => {
                 return Err(self.cdef_err(
                     Span::new(kw.span.start as usize, lit.span.end as usize),
-                    format!("unsupported linkage 'extern {raw}': only 'extern \"Python\"' and 'extern \"Python+C\"' are valid in cdef()"),
+                    Syntax::BadLinkage { literal: raw.to_string() },
                 ))
             }
         };
         if self.extern_python.is_some() {
-            return Err(self.cdef_err(kw.span, "nested 'extern \"Python\"'"));
+            return Err(self.cdef_err(kw.span, Syntax::NestedExternPython));
         }
         self.extern_python = Some(plus_c);
         let r = if self.peek_kind() == Tok::LBrace {
@@ -670,7 +669,7 @@ impl<'a> Parser<'a> {
                         self.bump();
                         break Ok(());
                     }
-                    Tok::Eof => break Err(self.cdef_err(open.span, "'extern \"Python\" {': no '}' found")),
+                    Tok::Eof => break Err(self.cdef_err(open.span, Syntax::UnclosedExternPython)),
                     Tok::Semi | Tok::Directive => {
                         self.bump();
                     }
@@ -731,9 +730,7 @@ impl<'a> Parser<'a> {
                     let wspan = Span::new(span.start as usize, span.start as usize + (text.len() - body.len()) + name_len);
                     return Err(self.cdef_err(
                         wspan,
-                        format!(
-                            "Directives not supported yet: '#{word}' (cdef() only understands '#define NAME NUMBER' and '#define NAME ...')"
-                        ),
+                        Syntax::DirectiveNotSupported { word: word.to_string() },
                     ).as_syntax());
                 }
             }
@@ -768,7 +765,7 @@ impl<'a> Parser<'a> {
         let name_len = text[name_off..].bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
         let start = span.start as usize;
         if name_len == 0 || text.as_bytes()[name_off].is_ascii_digit() {
-            return Err(self.cdef_err(Span::new(start + after_hash, start + after_kw), "macro name missing after '#define'"));
+            return Err(self.cdef_err(Span::new(start + after_hash, start + after_kw), Syntax::MacroNameMissing));
         }
         let name_span = Span::new(start + name_off, start + name_off + name_len);
         let name = self.text(name_span).to_string();
@@ -778,9 +775,7 @@ impl<'a> Parser<'a> {
             raw.replace("\\\r\n", "").replace("\\\n", "").trim().to_string()
         };
         let syntax_error = |v: String| {
-            Error::cdef(format!(
-                "only supports one of the following syntax:\n  #define {name} ...     (literally dot-dot-dot)\n  #define {name} NUMBER  (with NUMBER an integer constant, decimal/hex/octal)\ngot:\n  #define {name} {v}"
-            ))
+            Error::cdef(Syntax::BadDefine { name: name.clone(), value: v })
         };
         let Ok(toks) = lexer::lex_range(self.source_name, self.src, name_span.end as usize, span.end as usize) else {
             return Err(syntax_error(value_text()));
@@ -800,7 +795,7 @@ impl<'a> Parser<'a> {
 
     fn type_string(&mut self) -> Result<TypeId, Error> {
         if self.peek_kind() == Tok::Eof {
-            return Err(self.cdef_err(self.peek().span, "empty type string: expected a C type"));
+            return Err(self.cdef_err(self.peek().span, Syntax::EmptyTypeString));
         }
         // A lone identifier that is not a type: cffi's "unknown identifier".
         let first = self.peek();
@@ -808,7 +803,7 @@ impl<'a> Parser<'a> {
             if let Some(msg) = self.skipped_type_msg(self.tok_text(first)) {
                 return Err(self.unrepresentable(first.span, msg));
             }
-            return Err(self.cdef_err(first.span, format!("unknown identifier '{}'", self.tok_text(first))));
+            return Err(self.cdef_err(first.span, Syntax::UnknownIdentifier { name: self.tok_text(first).to_string() }));
         }
         let ty = self.type_name_in(decl::Mode::Either)?;
         if self.peek_kind() != Tok::Eof {

@@ -12,7 +12,8 @@ use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::layout;
 use crate::registry::{ConstValue, DeclKind, Registry};
 use crate::types::{ArrayLen, EnumId, Field, FieldLayout, FuncType, Prim, RecordId, RecordKind, RecordLayout, Type, TypeArena, TypeId};
-use crate::Error;
+use crate::error::{Compiler, Layout, Measure};
+use crate::{Error, Message};
 
 /// What kind of unknown type a [`TypeFact`] describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,11 +163,7 @@ impl Mismatches {
 
 /// cffi's complaint about a `typedef float... t;` the compiler answered.
 fn float_mismatch(fact: &TypeFact) -> Error {
-    Error::ffi(if fact.signed && fact.size == 16 {
-        "primitive floating-point type is 'long double', not supported for now with the syntax 'typedef double... xxx;'"
-    } else {
-        "primitive floating-point type with an unexpected size (or not a float type at all)"
-    })
+    Error::ffi(if fact.signed && fact.size == 16 { Compiler::FloatIsLongDouble } else { Compiler::FloatUnexpectedSize })
 }
 
 /// Apply the compiler's answers. Disagreements carry cffi's messages
@@ -188,7 +185,7 @@ pub fn apply(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -
             (TypeFactKind::Float, None) => {
                 mismatches.types.insert(name.clone(), float_mismatch(fact));
             }
-            (_, None) => return Err(Error::ffi(format!("'{name}': unsupported size {} for a '...' type", fact.size))),
+            (_, None) => return Err(Error::ffi(Compiler::UnsupportedDotsSize { name: name.clone(), size: fact.size })),
         }
     }
     let records = reachable_records(reg, arena);
@@ -375,7 +372,9 @@ fn record_type(reg: &Registry, arena: &mut TypeArena, name: &str) -> Result<Type
     };
     match direct {
         Some(ty) => Ok(ty),
-        None => reg.parse_type(arena, name).map_err(|e| Error::ffi(format!("{name}: {}", e.message))),
+        None => reg.parse_type(arena, name).map_err(|e| {
+            Error::ffi(Message::TypeNamed { name: name.to_string(), cause: Box::new(e.into_diagnostic().message) })
+        }),
     }
 }
 
@@ -384,12 +383,11 @@ fn mark_broken(arena: &mut TypeArena, rid: RecordId, fact: &RecordFact, err: Err
     let r = arena.record_mut(rid);
     r.layout = Some(RecordLayout { size: fact.size, align: fact.align, fields: Vec::new() });
     r.layout_is_fixed = true;
-    r.broken = Some(err.into_diagnostic().message.to_string());
+    r.broken = Some(err.into_diagnostic().message);
 }
 
 fn disagree(name: &str, real: i128) -> Error {
-    let got = if real <= 0 { format!("{real}") } else { format!("{real} ({real:#x})") };
-    Error::ffi(format!("the C compiler says '{name}' is equal to {got}, but the cdef disagrees"))
+    Error::ffi(Compiler::ConstantDiffers { name: name.to_string(), real })
 }
 
 fn apply_enums(reg: &mut Registry, arena: &mut TypeArena, facts: &CompilerFacts) -> Result<(), Error> {
@@ -544,7 +542,7 @@ fn fix_partial(
     let declared = record.fields.clone().unwrap_or_default();
     let mut fields = leaf_fields(arena, &declared);
     if fields.len() != fact.fields.len() {
-        return Err(Error::ffi(format!("{cname}: the compiled module does not match the cdef")));
+        return Err(Error::ffi(Compiler::ModuleMismatch { cname: cname.clone() }));
     }
     let is_union = record.kind == RecordKind::Union;
     let mut placed = Vec::with_capacity(fields.len());
@@ -552,7 +550,7 @@ fn fix_partial(
     // could not measure (enum or const types, unnamed): gcc's rule. In
     // u128: byte offsets up to 2^64 times 8 cannot overflow it.
     let mut bit: u128 = 0;
-    let too_large = || Error::new(crate::ErrorKind::Overflow, format!("{cname}: a field ends beyond what a Py_ssize_t holds"));
+    let too_large = || Error::new(crate::ErrorKind::Overflow, Layout::FieldBeyondMax { cname: cname.clone() });
     for (f, fl) in fields.iter_mut().zip(&fact.fields) {
         if is_union {
             bit = 0;
@@ -581,7 +579,7 @@ fn fix_partial(
         // `T x[...][...]` as a field: the compiler's lengths
         if has_unknown_dim(arena, f.ty) {
             f.ty = fix_dims(arena, f.ty, &format!("{rname}.{}", f.name), facts)
-                .ok_or_else(|| Error::ffi(format!("{cname}: no length for field '{}'", f.name)))?;
+                .ok_or_else(|| Error::ffi(Compiler::NoFieldLength { cname: cname.clone(), field: f.name.clone() }))?;
         }
         let bare = arena.strip_top_quals(f.ty);
         let open = matches!(arena.get(bare), Type::Array { len: ArrayLen::Open, .. });
@@ -590,10 +588,12 @@ fn fix_partial(
             // in a struct with '...' (cffi's check, same message)
             if let Ok((mine, _)) = layout::size_align(arena, f.ty) {
                 if mine != fsize {
-                    return Err(Error::ffi(format!(
-                        "{cname}: wrong size for field '{}' (cdef says {mine}, but C compiler says {fsize}). fix it or use \"...;\" as the last field in the cdef for {cname} to make it flexible",
-                        f.name
-                    )));
+                    return Err(Error::ffi(Compiler::RecordDiffers {
+                        cname: cname.clone(),
+                        what: Measure::FieldSize(f.name.clone()),
+                        cdef: mine,
+                        real: fsize,
+                    }));
                 }
             }
             bit = (u128::from(offset) + u128::from(fsize)) * 8;
@@ -642,24 +642,20 @@ fn check_full(
 ) -> Result<(), Error> {
     let record = arena.record(rid).clone();
     let cname = record.cname.clone();
-    let mismatch = |what: String, cdef: u64, real: u64| {
-        Error::ffi(format!(
-            "{cname}: {what} (cdef says {cdef}, but C compiler says {real}). fix it or use \"...;\" as the last field in the cdef for {cname} to make it flexible"
-        ))
-    };
+    let mismatch = |what: Measure, cdef: u64, real: u64| Error::ffi(Compiler::RecordDiffers { cname: cname.clone(), what, cdef, real });
     let declared = record.fields.clone().unwrap_or_default();
     let computed = layout::record_layout(arena, rid)?.clone();
     let mut leaves: Vec<(Field, FieldLayout)> = Vec::new();
     flat_layout(arena, &declared, &computed.fields, 0, &mut leaves)?;
     if leaves.len() != fact.fields.len() {
-        return Err(Error::ffi(format!("{cname}: the compiled module does not match the cdef")));
+        return Err(Error::ffi(Compiler::ModuleMismatch { cname: cname.clone() }));
     }
     // cffi's order: every field's size, then every field's offset
     for ((f, _), fl) in leaves.iter().zip(&fact.fields) {
         let Some((_, fsize)) = *fl else { continue };
         if let Ok((mine, _)) = layout::size_align(arena, f.ty) {
             if mine != fsize {
-                return Err(mismatch(format!("wrong size for field '{}'", f.name), mine, fsize));
+                return Err(mismatch(Measure::FieldSize(f.name.clone()), mine, fsize));
             }
         }
     }
@@ -667,24 +663,24 @@ fn check_full(
         match *fl {
             Some((offset, _)) => {
                 if at.offset != offset {
-                    return Err(mismatch(format!("wrong offset for field '{}'", f.name), at.offset, offset));
+                    return Err(mismatch(Measure::FieldOffset(f.name.clone()), at.offset, offset));
                 }
             }
             None => {
                 if let Some((first, n)) = measured_bits(facts, rname, &f.name) {
                     let mine = at.offset * 8 + at.bitshift.max(0) as u64;
                     if mine != first || at.bitsize.max(0) as u64 != n {
-                        return Err(mismatch(format!("wrong bit position for bitfield '{}'", f.name), mine, first));
+                        return Err(mismatch(Measure::BitPosition(f.name.clone()), mine, first));
                     }
                 }
             }
         }
     }
     if computed.size != fact.size {
-        return Err(mismatch("wrong total size".into(), computed.size, fact.size));
+        return Err(mismatch(Measure::TotalSize, computed.size, fact.size));
     }
     if computed.align != fact.align {
-        return Err(mismatch("wrong total alignment".into(), computed.align, fact.align));
+        return Err(mismatch(Measure::TotalAlignment, computed.align, fact.align));
     }
     Ok(())
 }
@@ -783,5 +779,5 @@ impl Subst<'_> {
 /// (`facts.lengths[key]`, key = the global's name plus one `[0]` per
 /// enclosing dimension).
 fn fix_global_dims(arena: &mut TypeArena, ty: TypeId, key: &str, facts: &dyn Facts) -> Result<TypeId, Error> {
-    fix_dims(arena, ty, key, facts).ok_or_else(|| Error::ffi(format!("no length for '{key}'")))
+    fix_dims(arena, ty, key, facts).ok_or_else(|| Error::ffi(Compiler::NoLength { key: key.to_string() }))
 }

@@ -202,7 +202,7 @@ fn by_name(mut entries: Vec<(&str, usize)>) -> Vec<usize> {
 /// it at once: new records and enums in `arena`, the other types interned.
 pub fn decode(bytes: &[u8], reg: &mut Registry, arena: &mut TypeArena) -> Result<(), Error> {
     if !reg.decls.is_empty() || !reg.typedefs.is_empty() || !reg.struct_tags.is_empty() || !reg.union_tags.is_empty() || !reg.enum_tags.is_empty() {
-        return Err(Error::ffi("a snapshot is only loaded into an FFI that declares nothing yet"));
+        return Err(Error::ffi(crate::Message::SnapshotNotEmpty));
     }
     // into a registry of its own: `reg` is untouched unless all went well
     let mut loaded = Registry::from_snapshot(SnapshotBytes::Owned(bytes.into()), None)?;

@@ -380,7 +380,7 @@ pub struct Record {
     /// API mode: the compiled module disagrees with the cdef about this
     /// record. cffi reports it when the type's size or fields are first
     /// used, not at import.
-    pub broken: Option<String>,
+    pub broken: Option<crate::Message>,
     /// Where the record was declared (its first declaration).
     pub span: Option<crate::Span>,
 }

@@ -8,6 +8,7 @@
 use crate::registry::{ConstValue, DeclKind, Registry};
 use crate::resolve::CompilerFacts;
 use crate::types::{Type, TypeArena};
+use crate::error::Compiler;
 use crate::Error;
 
 /// The first disagreement between the cdef's values and the compiler's.
@@ -18,7 +19,7 @@ pub fn check_values(reg: &Registry, arena: &TypeArena, facts: &CompilerFacts) ->
             DeclKind::Constant { value: ConstValue::Int(v), .. } => {
                 if let Some(&real) = facts.ints.get(&d.name) {
                     if real != *v {
-                        return Err(Error::ffi(format!("{} has the real value {real}, not {v}", d.name)));
+                        return Err(Error::ffi(Compiler::RealValue { owner: None, name: d.name.clone(), real, value: *v }));
                     }
                 }
             }
@@ -34,7 +35,7 @@ pub fn check_values(reg: &Registry, arena: &TypeArena, facts: &CompilerFacts) ->
                             Some(t) => format!("enum {t}"),
                             None => def.cname.clone(),
                         };
-                        return Err(Error::ffi(format!("{name}: {} has the real value {real}, not {value}", d.name)));
+                        return Err(Error::ffi(Compiler::RealValue { owner: Some(name), name: d.name.clone(), real, value: *value }));
                     }
                 }
             }

@@ -267,10 +267,17 @@ fn unknown_size(py: Python<'_>, ct: &CType, api_mode: bool) -> PyErr {
 /// compiler yet, else "unknown size" (a `ValueError`; for the `ffi` of a
 /// compiled module `ffi.error`, in its words, as cffi).
 fn sizeof_type(py: Python<'_>, ct: &CType, api_mode: bool) -> PyResult<usize> {
-    let e = match ct.layout() {
-        Ok((size, _)) => return Ok(size),
-        Err(e) => e,
-    };
+    match ct.layout() {
+        Ok((size, _)) => Ok(size),
+        Err(e) => Err(layout_error(py, ct, e, || unknown_size(py, ct, api_mode))),
+    }
+}
+
+/// The exception for a type without a layout (`e` says why): `e` itself
+/// where cffi says what is wrong too, else `generic` (cffi's "unknown
+/// size" or "unknown alignment") with `e` as its `__cause__`: the
+/// original error is never dropped.
+fn layout_error(py: Python<'_>, ct: &CType, e: cdecl::Error, generic: impl FnOnce() -> PyErr) -> PyErr {
     let broken = ct.record.is_some_and(|rid| arena().record(rid).broken.is_some());
     // what is wrong with a record's fields (a bad bitfield, a field of
     // unknown size), a size beyond a Py_ssize_t, a struct containing
@@ -279,12 +286,12 @@ fn sizeof_type(py: Python<'_>, ct: &CType, api_mode: bool) -> PyResult<usize> {
         || matches!(e.kind, ErrorKind::Missing | ErrorKind::Type | ErrorKind::Overflow | ErrorKind::NotImplemented);
     let original = errors::from_cdecl(py, e);
     if cffi_says_it {
-        return Err(original);
+        return original;
     }
     // cffi's words, with what rcffi knows as the cause
-    let err = unknown_size(py, ct, api_mode);
+    let err = generic();
     err.set_cause(py, Some(original));
-    Err(err)
+    err
 }
 
 #[pymethods]
@@ -407,7 +414,9 @@ impl FFIBase {
             Kind::Void | Kind::Function => Err(PyValueError::new_err(format!("ctype '{}' is of unknown alignment", ct.cname))),
             // `T[]`: unknown size, but the alignment of its items (cffi)
             Kind::Array if ct.length.is_none() => self.alignof(py, ct.item().bind(py).as_any()),
-            _ => ct.size_align(py).map(|l| l.1).map_err(|_| PyValueError::new_err(format!("ctype '{}' is of unknown alignment", ct.cname))),
+            _ => ct.layout().map(|l| l.1).map_err(|e| {
+                layout_error(py, ct, e, || PyValueError::new_err(format!("ctype '{}' is of unknown alignment", ct.cname)))
+            }),
         }
     }
 
@@ -713,7 +722,9 @@ impl FFIBase {
     pub(crate) fn _include(&self, other: PyRef<'_, FFIBase>) -> PyResult<()> {
         let py = other.py();
         let theirs = other.registry_full(py)?.clone();
-        self.registry_full(py)?.include(&theirs).map_err(|e| errors::from_cdecl(py, e))?;
+        // the registry is unlocked before the error is made (see `errors::from_cdecl`)
+        let included = self.registry_full(py)?.include(&theirs);
+        included.map_err(|e| errors::from_cdecl(py, e))?;
         self.type_cache.bind(py).clear();
         Ok(())
     }

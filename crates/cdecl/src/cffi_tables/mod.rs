@@ -26,7 +26,8 @@ mod read;
 use crate::fxhash::FxHashMap as HashMap;
 use crate::registry::{ConstValue, DeclKind, Declaration};
 use crate::types::{Abi, ArrayLen, EnumDef, Field, FuncType, Packing, Quals, RecordKind, Type, TypeArena, TypeId};
-use crate::{Error, Registry, Span};
+use crate::error::Table;
+use crate::{Error, Message, Registry, Span};
 
 use read::Op;
 
@@ -55,6 +56,11 @@ const F_OPAQUE: u32 = 0x10;
 /// How deeply types may nest (pointer to pointer to ...): cffi also stops
 /// ("type-building recursion too deep"); here it guards the stack.
 const MAX_DEPTH: u32 = 1000;
+
+/// An `FFIError` about the table entry `at`.
+fn table(at: impl Into<String>, problem: Table) -> Error {
+    Error::ffi(Message::Table { at: at.into(), problem })
+}
 
 /// The arguments of `_cffi_backend.FFI(...)`, as bytes and integers.
 #[derive(Clone, Debug, Default)]
@@ -132,7 +138,7 @@ pub fn declare(reg: &mut Registry, arena: &mut TypeArena, tables: &Tables<'_>) -
             if brought {
                 continue; // an ffi.include() gave it already
             }
-            return Err(Error::ffi(format!("_globals: '{}' is declared twice", g.name)));
+            return Err(table("_globals", Table::DeclaredTwice { name: g.name.clone() }));
         }
         reg.by_name.insert(g.name.clone(), reg.decls.len());
         reg.decls.push(Declaration { name: g.name.clone(), kind, span: Span::default() });
@@ -188,12 +194,12 @@ impl Builder<'_> {
                 None => reg.typedefs.get(&cname).copied(),
             };
             return found.filter(|&t| matches!(self.arena.get(t), Type::Record(_))).ok_or_else(|| {
-                Error::ffi(format!("'{} {}' should come from ffi.include() but was not found", kind.keyword(), desc.name))
+                Error::ffi(Message::NotIncluded { keyword: kind.keyword(), name: desc.name.clone() })
             });
         }
         if let Some(tag) = &tag {
             if tags.contains_key(tag) {
-                return Err(Error::ffi(format!("_struct_unions[{k}]: '{cname}' is declared twice")));
+                return Err(table(format!("_struct_unions[{k}]"), Table::DeclaredTwice { name: cname }));
             }
         }
         let (rid, ty) = self.arena.new_record(kind, tag.clone(), None);
@@ -208,13 +214,13 @@ impl Builder<'_> {
     fn record_body(&mut self, k: usize, desc: &read::RecordDesc) -> Result<(), Error> {
         if desc.flags & (F_EXTERNAL | F_OPAQUE) != 0 {
             if !desc.fields.is_empty() {
-                return Err(Error::ffi(format!("_struct_unions[{k}]: an opaque or external record has fields")));
+                return Err(table(format!("_struct_unions[{k}]"), Table::OpaqueWithFields));
             }
             return Ok(());
         }
         let Type::Record(rid) = *self.arena.get(self.records[k]) else { unreachable!("records[] holds records") };
         if self.arena.record(rid).fields.is_some() {
-            return Err(Error::ffi(format!("_struct_unions[{k}]: '{}' is declared twice", desc.name)));
+            return Err(table(format!("_struct_unions[{k}]"), Table::DeclaredTwice { name: desc.name.clone() }));
         }
         let mut fields = Vec::with_capacity(desc.fields.len());
         for f in &desc.fields {
@@ -222,7 +228,7 @@ impl Builder<'_> {
             let (index, bitsize) = match f.op.op {
                 OP_NOOP => (f.op.arg, None),
                 OP_BITFIELD => (f.op.arg, f.bits),
-                other => return Err(Error::ffi(format!("{what}: opcode {other} is not a field's")))
+                other => return Err(table(what, Table::FieldOpcode { op: other }))
             };
             let ty = self.value_type_at(index, &what)?;
             fields.push(Field { name: f.name.clone(), ty, bitsize, span: Span::default() });
@@ -252,12 +258,12 @@ impl Builder<'_> {
         let mut pairs = Vec::with_capacity(desc.enumerators.len());
         for name in &desc.enumerators {
             let v = values.get(name.as_str()).ok_or_else(|| {
-                Error::ffi(format!("_enums[{k}]: enumerator '{name}' of '{cname}' is missing from _globals"))
+                table(format!("_enums[{k}]"), Table::EnumeratorMissing { name: name.clone(), cname: cname.clone() })
             })?;
             pairs.push((name.clone(), *v));
         }
         if !prims::prim(desc.prim).is_some_and(|p| p.is_integer()) {
-            return Err(Error::ffi(format!("_enums[{k}]: '{cname}' has no integer type ({})", desc.prim)));
+            return Err(table(format!("_enums[{k}]"), Table::EnumNotInteger { cname, prim: desc.prim }));
         }
         // the size and sign cffi computed are the ones rcffi computes; no
         // span: the warning for an enum without values was cffi's to give
@@ -278,7 +284,7 @@ impl Builder<'_> {
             OP_ENUM => {
                 let ty = *enum_of
                     .get(&g.name)
-                    .ok_or_else(|| Error::ffi(format!("_globals: enumerator '{}' belongs to no enum", g.name)))?;
+                    .ok_or_else(|| table("_globals", Table::EnumeratorWithoutEnum { name: g.name.clone() }))?;
                 DeclKind::EnumConstant { ty, value: g.value }
             }
             OP_CONSTANT_INT => {
@@ -288,7 +294,7 @@ impl Builder<'_> {
             OP_DLOPEN_FUNC => {
                 let ty = self.type_at(g.op.arg, &what)?;
                 if !matches!(self.arena.get(ty), Type::Function(_)) {
-                    return Err(Error::ffi(format!("{what}: not a function type")));
+                    return Err(table(what, Table::NotAFunction));
                 }
                 DeclKind::Function { ty, asm_name: None }
             }
@@ -300,16 +306,14 @@ impl Builder<'_> {
                 DeclKind::Variable { ty: self.arena.qualified(ty, Quals::CONST) }
             }
             other => {
-                return Err(Error::ffi(format!(
-                    "{what}: opcode {other} is not one of an out-of-line module (a compiled module's?)"
-                )))
+                return Err(table(what, Table::GlobalOpcode { op: other }))
             }
         })
     }
 
     fn index(&self, arg: i32, what: &str) -> Result<usize, Error> {
         usize::try_from(arg).ok().filter(|&i| i < self.ops.len()).ok_or_else(|| {
-            Error::ffi(format!("{what}: type index {arg} is outside _types ({} entries)", self.ops.len()))
+            table(what, Table::IndexOutside { index: arg, len: self.ops.len() })
         })
     }
 
@@ -326,8 +330,8 @@ impl Builder<'_> {
 
     fn check_value(&self, ty: TypeId, what: &str) -> Result<TypeId, Error> {
         match self.arena.get(ty) {
-            Type::Function(_) => Err(Error::ffi(format!("{what}: a function type where a value's type is expected"))),
-            Type::Void => Err(Error::ffi(format!("{what}: void where a value's type is expected"))),
+            Type::Function(_) => Err(table(what, Table::FunctionAsValue)),
+            Type::Void => Err(table(what, Table::VoidAsValue)),
             _ => Ok(ty),
         }
     }
@@ -338,10 +342,10 @@ impl Builder<'_> {
             return Ok(ty);
         }
         if self.busy[i] {
-            return Err(Error::ffi(format!("{what}: _types[{i}] refers to itself")));
+            return Err(table(what, Table::SelfReference { index: i }));
         }
         if self.depth >= MAX_DEPTH {
-            return Err(Error::ffi(format!("{what}: types nested more than {MAX_DEPTH} deep")));
+            return Err(table(what, Table::TooDeep { limit: MAX_DEPTH }));
         }
         self.busy[i] = true;
         self.depth += 1;
@@ -355,12 +359,12 @@ impl Builder<'_> {
 
     fn build(&mut self, i: usize, what: &str) -> Result<TypeId, Error> {
         let op = self.ops[i];
-        let bad = |msg: &str| Error::ffi(format!("{what}: _types[{i}]: {msg}"));
+        let bad = |problem: Table| table(format!("{what}: _types[{i}]"), problem);
         Ok(match op.op {
             OP_PRIMITIVE if op.arg == prims::VOID => self.arena.void(),
             OP_PRIMITIVE => match prims::prim(op.arg) {
                 Some(p) => self.arena.prim(p),
-                None => return Err(bad(&format!("primitive type number {} is not one out-of-line modules use", op.arg))),
+                None => return Err(bad(Table::UnknownPrimitive { number: op.arg })),
             },
             OP_POINTER => {
                 let to = self.type_at(op.arg, what)?;
@@ -369,7 +373,7 @@ impl Builder<'_> {
             OP_ARRAY | OP_OPEN_ARRAY => {
                 let item = self.value_type_at(op.arg, what)?;
                 let len = if op.op == OP_ARRAY {
-                    let len = self.ops.get(i + 1).ok_or_else(|| bad("an array without its length"))?;
+                    let len = self.ops.get(i + 1).ok_or_else(|| bad(Table::ArrayWithoutLength))?;
                     ArrayLen::Fixed(u64::from(len.raw))
                 } else {
                     ArrayLen::Open
@@ -379,22 +383,22 @@ impl Builder<'_> {
             OP_STRUCT_UNION => *usize::try_from(op.arg)
                 .ok()
                 .and_then(|k| self.records.get(k))
-                .ok_or_else(|| bad(&format!("no struct or union number {}", op.arg)))?,
+                .ok_or_else(|| bad(Table::NoRecord { number: op.arg }))?,
             OP_ENUM => *usize::try_from(op.arg)
                 .ok()
                 .and_then(|k| self.enums.get(k))
-                .ok_or_else(|| bad(&format!("no enum number {}", op.arg)))?,
+                .ok_or_else(|| bad(Table::NoEnum { number: op.arg }))?,
             OP_FUNCTION => self.function(i, op, what)?,
             OP_NOOP => self.type_at(op.arg, what)?,
             OP_TYPENAME => {
                 let t = usize::try_from(op.arg)
                     .ok()
                     .and_then(|k| self.typenames.get(k))
-                    .ok_or_else(|| bad(&format!("no typedef number {}", op.arg)))?;
+                    .ok_or_else(|| bad(Table::NoTypedef { number: op.arg }))?;
                 let index = t.type_index;
                 self.type_at(index, what)?
             }
-            other => return Err(bad(&format!("opcode {other} is not a type's"))),
+            other => return Err(bad(Table::TypeOpcode { op: other })),
         })
     }
 
@@ -403,13 +407,13 @@ impl Builder<'_> {
     fn function(&mut self, i: usize, op: Op, what: &str) -> Result<TypeId, Error> {
         let result = self.type_at(op.arg, what)?;
         if matches!(self.arena.get(result), Type::Function(_)) {
-            return Err(Error::ffi(format!("{what}: _types[{i}]: a function returning a function")));
+            return Err(table(format!("{what}: _types[{i}]"), Table::FunctionReturningFunction));
         }
         let mut args = Vec::new();
         let mut j = i + 1;
         let end = loop {
             let arg_op =
-                *self.ops.get(j).ok_or_else(|| Error::ffi(format!("{what}: _types[{i}]: a function without its end")))?;
+                *self.ops.get(j).ok_or_else(|| table(format!("{what}: _types[{i}]"), Table::FunctionWithoutEnd))?;
             if arg_op.op == OP_FUNCTION_END {
                 break arg_op;
             }
@@ -420,7 +424,7 @@ impl Builder<'_> {
         let abi = match end.arg & 0xFE {
             0 => Abi::Default,
             2 => Abi::Stdcall,
-            n => return Err(Error::ffi(format!("{what}: abi number {n} not supported"))),
+            n => return Err(table(what, Table::Abi { number: n })),
         };
         Ok(self.arena.intern(Type::Function(FuncType { args, result, variadic: end.arg & 1 != 0, abi })))
     }

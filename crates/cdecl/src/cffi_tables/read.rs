@@ -6,6 +6,7 @@
 //! `_CFFI_GETARG` shifts an `intptr_t`), except the word after an
 //! `OP_ARRAY`, which is the array's length.
 
+use crate::error::Table;
 use crate::Error;
 
 /// One opcode of `_types` (or of a global, a field).
@@ -83,7 +84,7 @@ impl<'a> Entry<'a> {
 
     fn word(&mut self) -> Result<u32, Error> {
         let four = self.bytes.get(self.pos..self.pos + 4).ok_or_else(|| {
-            Error::ffi(format!("{}: truncated ({} bytes, a 4-byte number expected at byte {})", self.what, self.bytes.len(), self.pos))
+            super::table(self.what, Table::Truncated { len: self.bytes.len(), at: self.pos })
         })?;
         self.pos += 4;
         Ok(u32::from_be_bytes([four[0], four[1], four[2], four[3]]))
@@ -96,14 +97,14 @@ impl<'a> Entry<'a> {
         self.pos += len + 1;
         std::str::from_utf8(&rest[..len])
             .map(str::to_string)
-            .map_err(|_| Error::ffi(format!("{}: the name is not valid UTF-8", self.what)))
+            .map_err(|_| super::table(self.what, Table::NameNotUtf8))
     }
 }
 
 /// `_types`: one opcode per 4 bytes.
 pub fn types(bytes: &[u8]) -> Result<Vec<Op>, Error> {
     if bytes.len() % 4 != 0 {
-        return Err(Error::ffi(format!("_types: {} bytes, not a whole number of 4-byte opcodes", bytes.len())));
+        return Err(super::table("_types", Table::TypesLength { len: bytes.len() }));
     }
     Ok(bytes.chunks_exact(4).map(|c| Op::from_word(u32::from_be_bytes([c[0], c[1], c[2], c[3]]))).collect())
 }
@@ -119,7 +120,7 @@ pub fn global(index: usize, bytes: &[u8], value: i128) -> Result<Global, Error> 
 /// One `_struct_unions` entry: the record's string, then one per field.
 pub fn record(index: usize, strings: &[&[u8]]) -> Result<RecordDesc, Error> {
     let what = format!("_struct_unions[{index}]");
-    let first = strings.first().ok_or_else(|| Error::ffi(format!("{what}: empty")))?;
+    let first = strings.first().ok_or_else(|| super::table(&*what, Table::Empty))?;
     let mut e = Entry::new(&what, first);
     let _type_index = e.word()?; // cffi's cache slot: not needed here
     let flags = e.word()?;

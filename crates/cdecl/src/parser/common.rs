@@ -207,7 +207,10 @@ pub(super) fn resolve(p: &mut Parser<'_>, name: &str, span: Span) -> Result<Opti
     sub.depth = p.depth + 1;
     sub.type_mode = true;
     let r = sub.type_name();
-    r.map(Some).map_err(|e| p.cdef_err(span, format!("cannot resolve the common type '{name}' ({def}): {}", e.message)))
+    r.map(Some).map_err(|e| {
+        let cause = Box::new(e.into_diagnostic().message);
+        p.cdef_err(span, crate::Message::CommonType { name: name.to_string(), def, cause })
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Declarations: specifiers, declarators, struct/union/enum bodies.
 
-use super::{common, is_integer_type, ConstLookup, Parser, TagKind};
-use crate::error::ErrorKind;
+use super::{common, is_integer_type, Parser, TagKind};
+use crate::error::{ErrorKind, Syntax, Unsupported};
 use crate::lexer::{Kw, Tok};
 use crate::registry::{ConstValue, DeclKind};
 use crate::types::{Abi, ArrayLen, EnumDef, Field, FuncType, Packing, Prim, Quals, RecordKind, Type, TypeId};
@@ -207,7 +207,7 @@ impl<'a> Parser<'a> {
         if let Tok::Kw(Kw::Statement) = self.peek_kind() {
             return Err(self.cdef_err(
                 start,
-                format!("unexpected '{}' statement: this construct is valid C but not valid in cdef() (only declarations are)", self.text(start)),
+                Syntax::Statement { keyword: self.text(start).to_string() },
             ));
         }
         if self.header_mode {
@@ -221,12 +221,12 @@ impl<'a> Parser<'a> {
             let semi = self.bump();
             // `typedef struct s {...};` declares the struct, as cffi accepts
             if is_typedef && !specs.from_tag_spec {
-                return Err(self.cdef_err(join(start, semi.span), "Invalid declaration: typedef does not declare any name"));
+                return Err(self.cdef_err(join(start, semi.span), Syntax::TypedefWithoutName));
             }
             if !specs.from_tag_spec {
                 return Err(self.cdef_err(
                     join(start, semi.span),
-                    "Invalid declaration: construct does not declare any variable (a name is missing)",
+                    Syntax::DeclaresNothing,
                 ));
             }
             self.check_partial_has_name(&specs, start)?;
@@ -249,7 +249,7 @@ impl<'a> Parser<'a> {
                     let after = self.text(self.prev_span());
                     return Err(self.unexpected_in("Invalid declaration: ", &format!("a name or ';' after '{after}'")));
                 }
-                return Err(self.cdef_err(d.span, "Invalid declaration: expected a name in the declaration"));
+                return Err(self.cdef_err(d.span, Syntax::NameExpected));
             };
             let name = self.text(name_span);
             let (_, aligned) = self.skip_attributes()?;
@@ -281,7 +281,7 @@ impl<'a> Parser<'a> {
                 Tok::LBrace if matches!(d.ops.last(), Some(Op::Func { .. })) => {
                     let brace = self.peek().span;
                     return Err(self
-                        .cdef_err(brace, "unexpected <FuncDef>: this construct is valid C but not valid in cdef()")
+                        .cdef_err(brace, Syntax::FunctionBody)
                         .with_help(format!("declare only the prototype of '{name}', ending with ';'")));
                 }
                 _ => return Err(self.unexpected_in("Invalid declaration: ", &format!("',' or ';' after '{name}'"))),
@@ -301,7 +301,7 @@ impl<'a> Parser<'a> {
                 return Err(self.error(
                     ErrorKind::NotImplemented,
                     at,
-                    format!("{} is partial but has no C name (give it a tag or a typedef name)", r.cname),
+                    Unsupported::PartialWithoutName { cname: r.cname.clone() },
                 ));
             }
         }
@@ -323,11 +323,11 @@ impl<'a> Parser<'a> {
                     let p = self.arena.pointer(ty);
                     self.arena.qualified(p, *q)
                 }
-                _ => return Err(self.ffi_err(specs.type_span, "bad usage of \"...\": only 'typedef ... name;' and 'typedef ... *name;' are supported")),
+                _ => return Err(self.ffi_err(specs.type_span, Unsupported::DotsTypedefShape)),
             },
             Some(dots) => {
                 if !d.ops.is_empty() {
-                    return Err(self.ffi_err(specs.type_span, "unsupported usage of \"...\" in typedef"));
+                    return Err(self.ffi_err(specs.type_span, Unsupported::DotsInTypedef));
                 }
                 let t = if dots == Dots::Int { Type::UnknownInt(name.to_string()) } else { Type::UnknownFloat(name.to_string()) };
                 self.arena.intern(t)
@@ -372,7 +372,7 @@ impl<'a> Parser<'a> {
     fn object_declarator(&mut self, specs: &Specs, d: &Declarator, name: &str, span: Span, asm_name: Option<String>) -> Result<(), Error> {
         self.check_not_a_typedef(name, span)?;
         if specs.dots.is_some() {
-            return Err(self.ffi_err(specs.type_span, "bad usage of \"...\": it is only valid in 'typedef ... name;'"));
+            return Err(self.ffi_err(specs.type_span, Unsupported::DotsOutsideTypedef));
         }
         let base = specs.base.expect("resolved base");
         let base = self.arena.qualified(base, specs.quals);
@@ -381,7 +381,7 @@ impl<'a> Parser<'a> {
         let same_ok = d.ops.is_empty();
         if let Type::Function(_) = self.arena.get(ty) {
             if self.peek_kind() == Tok::Assign {
-                return Err(self.cdef_err(self.peek().span, format!("function '{name}' cannot have an initializer")));
+                return Err(self.cdef_err(self.peek().span, Syntax::FunctionInitializer { name: name.to_string() }));
             }
             if self.header_mode && specs.storage == Some(Kw::Static) {
                 // A static function is not in any library.
@@ -395,7 +395,7 @@ impl<'a> Parser<'a> {
             return self.declare(name, kind, span, false);
         }
         if self.extern_python.is_some() {
-            return Err(self.cdef_err(span, "cannot declare constants or variables with 'extern \"Python\"'"));
+            return Err(self.cdef_err(span, Syntax::ExternPythonData));
         }
         if self.peek_kind() == Tok::Assign {
             let eq = self.bump();
@@ -436,7 +436,7 @@ impl<'a> Parser<'a> {
                     depth -= 1
                 }
                 Tok::Comma | Tok::Semi if depth == 0 => return Ok(()),
-                Tok::Eof => return Err(self.cdef_err(eq, "unterminated initializer: missing ';'")),
+                Tok::Eof => return Err(self.cdef_err(eq, Syntax::UnterminatedInitializer)),
                 _ => {}
             }
             self.bump();
@@ -479,7 +479,7 @@ impl<'a> Parser<'a> {
                         match t.kind {
                             Tok::LParen => depth += 1,
                             Tok::RParen => depth -= 1,
-                            Tok::Eof => return Err(self.cdef_err(open.span, "unbalanced parentheses in '__attribute__'")),
+                            Tok::Eof => return Err(self.cdef_err(open.span, Syntax::UnbalancedAttribute)),
                             Tok::Ident => {
                                 let w = self.tok_text(t);
                                 let w = w.trim_start_matches("__").trim_end_matches("__");
@@ -491,7 +491,7 @@ impl<'a> Parser<'a> {
                                     if !(n.value > 0 && n.value & (n.value - 1) == 0 && n.value <= 1 << 28) {
                                         return Err(self.cdef_err(
                                             n.span,
-                                            format!("requested alignment {} is not a positive power of 2", self.tok_text(n)),
+                                            Syntax::BadAlignment { value: self.tok_text(n).to_string() },
                                         ));
                                     }
                                     aligned = Some(n.value as u64);
@@ -559,10 +559,10 @@ impl<'a> Parser<'a> {
                         _ => false,
                     };
                     if !allowed {
-                        return Err(self.cdef_err(t.span, format!("storage class '{}' is not allowed here", self.tok_text(t))));
+                        return Err(self.cdef_err(t.span, Syntax::StorageClassNotAllowed { word: self.tok_text(t).to_string() }));
                     }
                     if s.storage.is_some_and(|old| old != k) {
-                        return Err(self.cdef_err(t.span, "multiple storage classes in declaration specifiers"));
+                        return Err(self.cdef_err(t.span, Syntax::MultipleStorageClasses));
                     }
                     s.storage = Some(k);
                     self.bump();
@@ -669,7 +669,7 @@ impl<'a> Parser<'a> {
                         Dots::Plain
                     } else if w.float + w.double > 0 && !w.int_like() && w.complex + w.void + w.bool_ == 0 {
                         if w.long > 0 {
-                            return Err(self.ffi_err(t.span, "unsupported usage of \"...\" in typedef: 'long double...' is not supported"));
+                            return Err(self.ffi_err(t.span, Unsupported::DotsLongDouble));
                         }
                         Dots::Float
                     } else if w.int_like() && w.float + w.double + w.complex + w.void + w.bool_ == 0 {
@@ -734,16 +734,12 @@ impl<'a> Parser<'a> {
         if let Some(msg) = self.skipped_type_msg(name) {
             return self.unrepresentable(span, msg);
         }
-        let mut msg = format!("unknown type name '{name}'");
-        if self.lookup_decl(name).is_some() {
-            msg.push_str(&format!(" ('{name}' is declared, but not as a type)"));
-        }
-        if self.type_mode {
-            let next = self.peek_nth(1);
-            if next.kind != Tok::Eof {
-                msg.push_str(&format!(" (parse error before: {})", self.tok_text(next)));
-            }
-        }
+        let next = self.peek_nth(1);
+        let msg = Syntax::UnknownTypeName {
+            name: name.to_string(),
+            declared: self.lookup_decl(name).is_some(),
+            before: (self.type_mode && next.kind != Tok::Eof).then(|| self.tok_text(next).to_string()),
+        };
         self.cdef_err(span, msg).as_syntax()
     }
 
@@ -882,14 +878,14 @@ impl<'a> Parser<'a> {
                 if !self.partial_len_ok {
                     return Err(self.ffi_err(
                         join(open.span, t.span),
-                        "unsupported '[...]' here, cannot derive the actual array length in this context",
+                        Unsupported::PartialArrayLength,
                     ));
                 }
                 self.saw_partial_len = true;
                 self.arena.new_unknown_length()
             }
             Tok::Star if self.peek_nth(1).kind == Tok::RBracket => {
-                return Err(self.cdef_err(self.peek().span, "variable length array '[*]' is not supported in cdef()"));
+                return Err(self.cdef_err(self.peek().span, Syntax::VariableLengthArray));
             }
             _ if self.header_mode && self.hdr.in_params > 0 => {
                 // A parameter array decays to a pointer: its length (C99
@@ -913,9 +909,9 @@ impl<'a> Parser<'a> {
                 if v < 0 {
                     // cffi: a CDefError in cdef(), a ValueError in type strings.
                     let kind = if self.type_mode { ErrorKind::Value } else { ErrorKind::CDef };
-                    return Err(self.error(kind, join(expr_start, self.prev_span()), format!("negative array length {v}")));
+                    return Err(self.error(kind, join(expr_start, self.prev_span()), Syntax::NegativeArrayLength { length: v }));
                 }
-                ArrayLen::Fixed(u64::try_from(v).map_err(|_| self.cdef_err(expr_start, "array length too large"))?)
+                ArrayLen::Fixed(u64::try_from(v).map_err(|_| self.cdef_err(expr_start, Syntax::ArrayLengthTooLarge))?)
             }
         };
         let close = self.expect(Tok::RBracket, "']' to close the array length")?;
@@ -949,7 +945,7 @@ impl<'a> Parser<'a> {
             if t.kind == Tok::Ellipsis {
                 self.bump();
                 if args.is_empty() {
-                    return Err(self.cdef_err(t.span, format!("{who}: a function with only '(...)' as argument is not correct C")));
+                    return Err(self.cdef_err(t.span, Syntax::OnlyEllipsis { who: who.to_string() }));
                 }
                 *variadic = true;
                 return Ok(());
@@ -960,11 +956,7 @@ impl<'a> Parser<'a> {
             {
                 return Err(self.cdef_err(
                     t.span,
-                    format!(
-                        "{who} arg {}: unknown type '{}' (if you meant to use the old C syntax of giving untyped arguments, it is not supported)",
-                        args.len() + 1,
-                        self.tok_text(t)
-                    ),
+                    Syntax::UntypedArgument { who: who.to_string(), index: args.len() + 1, name: self.tok_text(t).to_string() },
                 ));
             }
             let specs = self.specifiers(Ctx::Param)?;
@@ -990,7 +982,7 @@ impl<'a> Parser<'a> {
                 Type::Void => {
                     return Err(self.cdef_err(
                         join(specs.type_span, d.span),
-                        format!("{who} arg {}: 'void' must be the only parameter", args.len() + 1),
+                        Syntax::VoidNotAlone { who: who.to_string(), index: args.len() + 1 },
                     ))
                 }
                 // arrays decay to pointers, functions to function pointers
@@ -1020,17 +1012,17 @@ impl<'a> Parser<'a> {
                 Op::Array(len, span) => {
                     match self.arena.get(self.arena.strip_top_quals(ty)) {
                         Type::Function(_) => {
-                            return Err(self.cdef_err(*span, "declared as an array of functions (use an array of function pointers)"))
+                            return Err(self.cdef_err(*span, Syntax::ArrayOfFunctions))
                         }
                         // a type string: cffi's backend refuses an item of
                         // unknown size with a ValueError
                         Type::Void if self.type_mode => {
-                            return Err(self.error(ErrorKind::Value, *span, "array item of unknown size: 'void'"))
+                            return Err(self.error(ErrorKind::Value, *span, Syntax::ArrayItemUnknownSize { ctype: "void".to_string() }))
                         }
-                        Type::Void => return Err(self.cdef_err(*span, "declared as an array of 'void'")),
+                        Type::Void => return Err(self.cdef_err(*span, Syntax::ArrayOfVoid)),
                         Type::Array { len: ArrayLen::Open, .. } if self.type_mode => {
                             let name = crate::names::type_name(self.arena, ty);
-                            return Err(self.error(ErrorKind::Value, *span, format!("array item of unknown size: '{name}'")));
+                            return Err(self.error(ErrorKind::Value, *span, Syntax::ArrayItemUnknownSize { ctype: name }));
                         }
                         _ => {}
                     }
@@ -1040,15 +1032,15 @@ impl<'a> Parser<'a> {
                     let result = self.arena.strip_top_quals(ty);
                     match self.arena.get(result) {
                         Type::Function(_) => {
-                            return Err(self.cdef_err(*span, "declared as a function returning a function (return a function pointer)"))
+                            return Err(self.cdef_err(*span, Syntax::FunctionReturningFunction))
                         }
                         Type::Array { .. } if self.type_mode => {
                             // cffi's backend refuses it with a TypeError
                             let name = crate::names::type_name(self.arena, result);
-                            return Err(self.error(ErrorKind::Type, *span, format!("invalid result type: '{name}'")));
+                            return Err(self.error(ErrorKind::Type, *span, Syntax::InvalidResultType { ctype: name }));
                         }
                         Type::Array { .. } => {
-                            return Err(self.cdef_err(*span, "declared as a function returning an array"))
+                            return Err(self.cdef_err(*span, Syntax::FunctionReturningArray))
                         }
                         _ => {}
                     }
@@ -1064,7 +1056,7 @@ impl<'a> Parser<'a> {
                 let span = self.peek().span;
                 return Err(self.cdef_err(
                     span,
-                    format!("type nested too deep (more than {} levels of pointers, arrays and functions)", crate::types::MAX_TYPE_DEPTH),
+                    Syntax::TypeTooDeep { limit: crate::types::MAX_TYPE_DEPTH },
                 ));
             }
         }
@@ -1170,7 +1162,7 @@ impl<'a> Parser<'a> {
             return Err(self.error(
                 ErrorKind::NotImplemented,
                 kw.span,
-                format!("{cname}: using both bitfields and '...;'"),
+                Unsupported::BitfieldsAndDots { cname },
             ));
         }
         let packing = match self.options.map(|o| o.packing) {
@@ -1185,7 +1177,7 @@ impl<'a> Parser<'a> {
             return Err(self.error(
                 ErrorKind::NotImplemented,
                 *span,
-                format!("field '{field}' of {cname} is __attribute__((packed)) but the record is not: rcffi cannot represent this layout"),
+                Unsupported::PackedField { field: field.clone(), cname },
             ));
         }
         let r = self.arena.record_mut(rid);
@@ -1243,7 +1235,7 @@ impl<'a> Parser<'a> {
             let specs = self.specifiers(Ctx::Field)?;
             let spec_attrs = (self.hdr.aligned, self.hdr.packed);
             if specs.dots.is_some() {
-                return Err(self.ffi_err(specs.type_span, "bad usage of \"...\" (write '...;' alone for a partial struct)"));
+                return Err(self.ffi_err(specs.type_span, Unsupported::DotsInField));
             }
             let base = specs.base.expect("resolved base");
             if self.peek_kind() == Tok::Semi {
@@ -1251,7 +1243,7 @@ impl<'a> Parser<'a> {
                 let semi = self.bump();
                 let is_record = matches!(self.arena.get(base), Type::Record(_));
                 if !(specs.from_tag_spec && is_record) {
-                    return Err(self.cdef_err(join(specs.type_span, semi.span), "declaration does not declare a field (a name is missing)"));
+                    return Err(self.cdef_err(join(specs.type_span, semi.span), Syntax::FieldNameMissing));
                 }
                 if let Type::Record(rid) = *self.arena.get(base) {
                     if self.arena.record(rid).partial {
@@ -1283,10 +1275,10 @@ impl<'a> Parser<'a> {
                     let w = self.const_expr()?;
                     let wspan = join(wstart, self.prev_span());
                     if w < 0 {
-                        return Err(self.cdef_err(wspan, format!("negative width in bit-field: {w}")));
+                        return Err(self.cdef_err(wspan, Syntax::NegativeBitWidth { width: w }));
                     }
                     if w > 128 {
-                        return Err(self.cdef_err(wspan, format!("width of bit-field ({w} bits) exceeds its type")));
+                        return Err(self.cdef_err(wspan, Syntax::BitWidthTooLarge { width: w }));
                     }
                     bitfields = true;
                     Some(w as u32)
@@ -1297,7 +1289,7 @@ impl<'a> Parser<'a> {
                 let ty = self.apply_ops(qbase, &d)?;
                 let ty = self.apply_mode(ty, d.span)?;
                 if let Type::Function(_) = self.arena.get(ty) {
-                    return Err(self.cdef_err(d.span, "field declared as a function (use a function pointer)"));
+                    return Err(self.cdef_err(d.span, Syntax::FieldIsFunction));
                 }
                 if let Type::Record(rid) = *self.arena.get(self.arena.strip_top_quals(ty)) {
                     if self.arena.record(rid).partial {
@@ -1306,10 +1298,10 @@ impl<'a> Parser<'a> {
                 }
                 let name = d.name.map_or("", |s| self.text(s));
                 if d.name.is_none() && bitsize.is_none() {
-                    return Err(self.cdef_err(d.span, "expected a field name"));
+                    return Err(self.cdef_err(d.span, Syntax::FieldNameExpected));
                 }
                 if !name.is_empty() && !names.insert(name) {
-                    return Err(self.cdef_err(d.name.unwrap_or(d.span), format!("duplicate field name '{name}'")));
+                    return Err(self.cdef_err(d.name.unwrap_or(d.span), Syntax::DuplicateField { name: name.to_string() }));
                 }
                 if self.header_mode {
                     self.check_field_attributes(name, ty, d.name.unwrap_or(d.span))?;
@@ -1333,7 +1325,7 @@ impl<'a> Parser<'a> {
         if let (Some(pos), false) = (open_at, partial) {
             if pos + 1 != fields.len() {
                 let f = &fields[pos];
-                return Err(self.cdef_err(f.span, format!("flexible array member '{}' not at the end of the struct", f.name)));
+                return Err(self.cdef_err(f.span, Syntax::FlexibleArrayNotLast { name: f.name.clone() }));
             }
         }
         self.leave();
@@ -1347,7 +1339,7 @@ impl<'a> Parser<'a> {
         let (packed_before, _) = self.skip_attributes()?;
         let mut keep_first: Option<TypeId> = None;
         if self.peek_kind() == Tok::Ellipsis {
-            return Err(self.cdef_err(self.peek().span, "Enums cannot be declared with ..."));
+            return Err(self.cdef_err(self.peek().span, Syntax::EnumWithDots));
         }
         let tag = match self.peek_kind() {
             Tok::Ident => Some(self.bump()),
@@ -1380,7 +1372,7 @@ impl<'a> Parser<'a> {
                 return Err(self.error(
                     ErrorKind::NotImplemented,
                     tag.span,
-                    format!("enum {name}: the '{{}}' declaration should appear on the first time the enum is mentioned, not later"),
+                    Unsupported::EnumBodyLater { name: name.to_string() },
                 ));
             }
         }
@@ -1418,7 +1410,7 @@ impl<'a> Parser<'a> {
                     self.add_int_constant(name, next, t.span)?;
                     values.push((name.to_string(), next));
                     spans.push(t.span);
-                    next = next.checked_add(1).ok_or_else(|| self.cdef_err(t.span, "enum value overflow"))?;
+                    next = next.checked_add(1).ok_or_else(|| self.cdef_err(t.span, Syntax::EnumValueOverflow))?;
                 }
                 Tok::Eof => return Err(self.cdef_err(open.span, crate::Message::UnterminatedBody { what: "enum" })),
                 _ => return Err(self.unexpected("an enumerator name or '}'")),
@@ -1434,7 +1426,7 @@ impl<'a> Parser<'a> {
         let (packed_after, _) = self.skip_attributes()?;
         if self.header_mode && (packed_before || packed_after) {
             // gcc then gives the enum the smallest integer type that fits
-            return Err(self.error(ErrorKind::NotImplemented, kw.span, "a packed enum has a size rcffi cannot represent"));
+            return Err(self.error(ErrorKind::NotImplemented, kw.span, Unsupported::PackedEnum));
         }
         let ints: Vec<i128> = values.iter().map(|v| v.1).collect();
         let base = crate::layout::enum_base_type(&ints).map_err(|e| self.locate(e, kw.span))?;
@@ -1477,18 +1469,10 @@ impl<'a> Parser<'a> {
     /// Give an error from another module a location if it has none.
     pub(crate) fn locate(&self, mut e: Error, span: Span) -> Error {
         if e.location.is_none() {
-            e.location = self.error(e.kind, span, "").into_diagnostic().location;
+            e.location = Some(self.location_of(span));
         }
         e
     }
 
-    pub(crate) fn const_unknown_msg(&self, name: &str) -> Option<String> {
-        match self.lookup_const(name) {
-            ConstLookup::Unknown => Some(format!(
-                "the value of '{name}' is not known ('#define {name} ...' or 'static const'): only the C compiler knows it"
-            )),
-            _ => None,
-        }
-    }
 }
 

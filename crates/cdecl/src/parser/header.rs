@@ -9,7 +9,7 @@
 //! its end and records the failure with the names it declared.
 
 use super::{merge, Parser, TagKind};
-use crate::error::Location;
+use crate::error::{Location, Syntax, Unsupported};
 use crate::lexer::{Kw, Tok, Token};
 use crate::registry::{CdefOptions, ConstValue, DeclKind, Declaration, Registry};
 use crate::types::{EnumId, RecordId, Type, TypeArena, TypeId};
@@ -322,7 +322,7 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         let span = decl.span;
-        Err(self.ffi_err(span, format!("'{}' is declared again as a different kind of name", decl.name)))
+        Err(self.ffi_err(span, Syntax::RedeclaredOtherKind { name: decl.name }))
     }
 
     /// `__attribute__((...))`, `__declspec(...)`, `_Alignas(...)` and
@@ -365,7 +365,7 @@ impl<'a> Parser<'a> {
                                         if n <= 0 || n & (n - 1) != 0 || n > 1 << 28 {
                                             return Err(self.cdef_err(
                                                 w.span,
-                                                format!("requested alignment {n} is not a positive power of 2"),
+                                                Syntax::BadAlignment { value: n.to_string() },
                                             ));
                                         }
                                         aligned = aligned.max(Some(n as u64));
@@ -385,7 +385,7 @@ impl<'a> Parser<'a> {
                                                 return Err(self.error(
                                                     crate::ErrorKind::NotImplemented,
                                                     m.span,
-                                                    format!("__attribute__((mode({word}))) gives a type rcffi cannot represent"),
+                                                    Unsupported::AttributeMode { word: word.to_string() },
                                                 ))
                                             }
                                         };
@@ -398,7 +398,7 @@ impl<'a> Parser<'a> {
                                         return Err(self.error(
                                             crate::ErrorKind::NotImplemented,
                                             w.span,
-                                            format!("__attribute__(({name})) changes the type in a way rcffi cannot represent"),
+                                            Unsupported::TypeAttribute { name: name.to_string() },
                                         ));
                                     }
                                     _ => {}
@@ -407,7 +407,7 @@ impl<'a> Parser<'a> {
                                     self.pos = self.skip_group_at(self.pos);
                                 }
                             }
-                            Tok::Eof => return Err(self.cdef_err(t.span, "unterminated '__attribute__(('")),
+                            Tok::Eof => return Err(self.cdef_err(t.span, Syntax::UnterminatedAttribute)),
                             _ => return Err(self.unexpected("an attribute name")),
                         }
                     }
@@ -459,10 +459,10 @@ impl<'a> Parser<'a> {
             }
             "__thread" | "_Thread_local" => {
                 return Err(
-                    self.unrepresentable(t.span, "thread-local variables cannot be reached through the library's symbols")
+                    self.unrepresentable(t.span, Unsupported::ThreadLocal)
                 );
             }
-            "__auto_type" => return Err(self.unrepresentable(t.span, "'__auto_type' declares no type rcffi can use")),
+            "__auto_type" => return Err(self.unrepresentable(t.span, Unsupported::AutoType)),
             "__builtin_va_list" if named.is_none() => {
                 self.bump();
                 *named = super::common::resolve(self, "va_list", t.span)?;
@@ -496,7 +496,7 @@ impl<'a> Parser<'a> {
                     self.bump();
                     ty
                 }
-                None => return Err(self.unrepresentable(at, "typeof(expression) is only supported for a declared name")),
+                None => return Err(self.unrepresentable(at, Unsupported::TypeofExpression)),
             }
         };
         self.expect(Tok::RParen, "')' after the operand of 'typeof'")?;
@@ -525,7 +525,7 @@ impl<'a> Parser<'a> {
             return Err(self.error(
                 crate::ErrorKind::NotImplemented,
                 span,
-                format!("field '{name}' has __attribute__((aligned({n}))), more than the alignment of its type: rcffi cannot represent this layout"),
+                Unsupported::OverAlignedField { name: name.to_string(), align: n },
             ));
         }
         if packed && natural > 1 {
@@ -588,9 +588,7 @@ impl<'a> Parser<'a> {
         Err(self.error(
             crate::ErrorKind::NotImplemented,
             span,
-            format!(
-                "typedef '{name}' has __attribute__((aligned({n}))), but its type's alignment is {natural}: rcffi cannot represent it"
-            ),
+            Unsupported::TypedefAlign { name: name.to_string(), align: n, natural },
         ))
     }
 
@@ -601,7 +599,7 @@ impl<'a> Parser<'a> {
         let prim = match self.arena.get(self.arena.strip_top_quals(ty)) {
             Type::Primitive(p) if p.is_integer() => *p,
             _ => {
-                return Err(self.error(crate::ErrorKind::NotImplemented, span, "__attribute__((mode)) on a non-integer type"));
+                return Err(self.error(crate::ErrorKind::NotImplemented, span, Unsupported::ModeOnNonInteger));
             }
         };
         use crate::types::Prim;
@@ -640,14 +638,14 @@ impl<'a> Parser<'a> {
     }
 
     /// Valid C that rcffi cannot represent (skipped in headers).
-    pub(super) fn unrepresentable(&self, span: Span, msg: impl Into<String>) -> Error {
-        self.error(crate::ErrorKind::NotImplemented, span, msg.into())
+    pub(super) fn unrepresentable(&self, span: Span, msg: Unsupported) -> Error {
+        self.error(crate::ErrorKind::NotImplemented, span, msg)
     }
 
     /// "unknown type name" for a name whose declaration was skipped.
-    pub(super) fn skipped_type_msg(&self, name: &str) -> Option<String> {
+    pub(super) fn skipped_type_msg(&self, name: &str) -> Option<Unsupported> {
         let why = self.st.skipped.get(name).or_else(|| self.reg.skipped.get(name))?;
-        Some(format!("type '{name}' cannot be used: its declaration was skipped ({why})"))
+        Some(Unsupported::SkippedType { name: name.to_string(), why: why.clone() })
     }
 
     /// Record a declaration in source order (header mode only).
@@ -763,7 +761,8 @@ impl Parser<'_> {
             });
             if let Err(mut error) = r {
                 if only.is_some_and(|o| o.iter().any(|n| n.trim() == name)) {
-                    error.message = format!("the macro is not an integer constant ({})", error.message).into();
+                    let cause = error.message.clone();
+                    error.message = crate::Message::MacroNotConstant { cause: Box::new(cause) };
                     self.hdr.failures.push(Failure { names: vec![name], error });
                 }
             }

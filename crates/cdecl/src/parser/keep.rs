@@ -123,10 +123,11 @@ impl Parser<'_> {
         match failed {
             Some(f) => {
                 let mut e = f.error.clone();
-                e.message = format!("cannot declare '{name}' (named in only=): {}", e.message).into();
+                let cause = e.message.clone();
+                e.message = crate::Message::CannotDeclare { name: name.to_string(), cause: Box::new(cause) };
                 e
             }
-            None => Error::cdef(format!("'{name}' (named in only=) is not declared by the header")),
+            None => Error::cdef(crate::error::Syntax::NotDeclaredByHeader { name: name.to_string() }),
         }
     }
 }

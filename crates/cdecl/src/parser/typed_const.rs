@@ -147,7 +147,7 @@ impl Parser<'_> {
             Tok::Shl | Tok::Shr => {
                 // the result has the (promoted) left operand's type
                 if b.v < 0 || b.v >= a.bits as i128 {
-                    return Err(self.cdef_err(span, format!("shift count {} out of range for a {}-bit value", b.v, a.bits)));
+                    return Err(self.cdef_err(span, crate::error::Syntax::ShiftBeyondWidth { count: b.v, bits: a.bits }));
                 }
                 let v = if op == Tok::Shl { a.v << b.v } else { a.v >> b.v };
                 return Ok(Typed::wrap(v, a.bits, a.signed));
@@ -265,7 +265,7 @@ impl Parser<'_> {
             Type::Primitive(p) if p.is_integer() => Ok(Typed::of_prim(v.v, p)),
             Type::Enum(e) => Ok(Typed::of_prim(v.v, self.arena.enum_def(e).base)),
             Type::Pointer(_) => Err(self.ffi_err(span, crate::Message::PointerNotInteger)),
-            _ => Err(self.ffi_err(span, "a cast to a non-integer type is not an integer constant")),
+            _ => Err(self.ffi_err(span, crate::error::Unsupported::NonIntegerCast)),
         }
     }
 }

@@ -6,7 +6,7 @@ use super::intern::{sym, Sym};
 use super::macros::{self, Origin};
 use super::token::{Kind, Loc, PpTok};
 use super::{Cond, Guard, Pp, MAX_INCLUDE_DEPTH};
-use crate::error::Error;
+use crate::error::{Directive, Error};
 
 impl Pp {
     /// Run the directive at the reader (a `#` starting a line).
@@ -22,7 +22,7 @@ impl Pp {
         }
         if name.kind != Kind::Ident {
             let what = self.interner.get(name.sym).to_string();
-            return Err(self.err(name.loc, format!("invalid preprocessing directive #{what}")));
+            return Err(self.err(name.loc, Directive::Invalid { name: what }));
         }
         match name.sym {
             sym::DEFINE => {
@@ -55,7 +55,7 @@ impl Pp {
                 let c = self.current_cond(name)?;
                 if c.seen_else {
                     let what = self.interner.get(name.sym).to_string();
-                    return Err(self.err(name.loc, format!("#{what} after #else")));
+                    return Err(self.err(name.loc, Directive::AfterElse { name: what }));
                 }
                 if name.sym == sym::ELSE {
                     self.conds.last_mut().expect("checked").seen_else = true;
@@ -72,7 +72,7 @@ impl Pp {
             }
             sym::ERROR => {
                 let text = self.rest_of_line(args);
-                return Err(self.err(hash.loc, format!("#error {text}")));
+                return Err(self.err(hash.loc, Directive::Error { text }));
             }
             sym::WARNING => {
                 let text = self.rest_of_line(args);
@@ -83,7 +83,7 @@ impl Pp {
             sym::IDENT | sym::SCCS | sym::ASSERT | sym::UNASSERT => {}
             other => {
                 let what = self.interner.get(other).to_string();
-                return Err(self.err(name.loc, format!("invalid preprocessing directive #{what}")));
+                return Err(self.err(name.loc, Directive::Invalid { name: what }));
             }
         }
         Ok(())
@@ -95,12 +95,12 @@ impl Pp {
         match args.first() {
             Some(t) if t.kind == Kind::Ident => {
                 if t.sym == sym::DEFINED && directive.sym == sym::UNDEF {
-                    return Err(self.err(t.loc, "\"defined\" cannot be used as a macro name"));
+                    return Err(self.err(t.loc, Directive::DefinedAsMacroName));
                 }
                 Ok(t.sym)
             }
-            Some(t) => Err(self.err(t.loc, format!("macro names must be identifiers (after #{what})"))),
-            None => Err(self.err(directive.loc, format!("no macro name given in #{what} directive"))),
+            Some(t) => Err(self.err(t.loc, Directive::MacroNameNotIdentifier { directive: what.to_string() })),
+            None => Err(self.err(directive.loc, Directive::NoMacroName { directive: what.to_string() })),
         }
     }
 
@@ -132,7 +132,7 @@ impl Pp {
         let floor = self.stack.last().map_or(0, |f| f.conds_at_entry);
         if self.conds.len() <= floor {
             let what = self.interner.get(directive.sym).to_string();
-            return Err(self.err(directive.loc, format!("#{what} without #if")));
+            return Err(self.err(directive.loc, Directive::WithoutIf { directive: what }));
         }
         Ok(self.conds.last().expect("checked"))
     }
@@ -177,7 +177,7 @@ impl Pp {
                     let c = self.conds.last().expect("skipping inside a conditional");
                     if c.seen_else {
                         let what = self.interner.get(name.sym).to_string();
-                        return Err(self.err(name.loc, format!("#{what} after #else")));
+                        return Err(self.err(name.loc, Directive::AfterElse { name: what }));
                     }
                     if c.taken {
                         if name.sym == sym::ELSE {
@@ -231,7 +231,7 @@ impl Pp {
 
     pub(super) fn eval_if(&mut self, args: &[PpTok], at: Loc) -> Result<bool, Error> {
         if args.is_empty() {
-            return Err(self.err(at, "#if with no expression"));
+            return Err(self.err(at, Directive::IfWithoutExpression));
         }
         let mut v = Vec::with_capacity(args.len());
         let mut i = 0;
@@ -247,7 +247,7 @@ impl Pp {
                     }
                     _ => {
                         return Err(
-                            self.err(t.loc, "operator \"defined\" requires an identifier (as 'defined NAME' or 'defined(NAME)')")
+                            self.err(t.loc, Directive::DefinedWithoutName { hint: true })
                         )
                     }
                 };
@@ -271,7 +271,7 @@ impl Pp {
     // ---------------------------------------------------------- #line
 
     fn line_directive(&mut self, args: &[PpTok], hash: PpTok) -> Result<(), Error> {
-        let bad = || "#line expects a line number and an optional \"file name\"".to_string();
+        let bad = || Directive::BadLine;
         let Some(n) = args.first().filter(|t| t.kind == Kind::Number) else {
             return Err(self.err(hash.loc, bad()));
         };
@@ -298,12 +298,12 @@ impl Pp {
     /// `"name"` or `<name>` from a directive's tokens (macro-expanded if
     /// they are neither).
     pub(super) fn header_name(&mut self, args: &[PpTok], at: Loc, expanded: bool) -> Result<(String, bool), Error> {
-        let bad = "#include expects \"FILENAME\" or <FILENAME>";
+        let bad = || Directive::BadInclude;
         match args.first() {
             Some(t) if t.kind == Kind::Str => {
                 let s = self.interner.get(t.sym);
                 if !s.starts_with('"') {
-                    return Err(self.err(t.loc, bad));
+                    return Err(self.err(t.loc, bad()));
                 }
                 Ok((s[1..s.len() - 1].to_string(), false))
             }
@@ -318,13 +318,13 @@ impl Pp {
                     }
                     name.push_str(self.interner.get(t.sym));
                 }
-                Err(self.err(t.loc, "missing terminating > character"))
+                Err(self.err(t.loc, Directive::MissingAngle))
             }
             Some(_) if !expanded => {
                 let again = self.expand_list(args)?;
                 self.header_name(&again, at, true)
             }
-            _ => Err(self.err(at, bad)),
+            _ => Err(self.err(at, bad())),
         }
     }
 
@@ -369,16 +369,13 @@ impl Pp {
             let shown = if angled { format!("<{name}>") } else { format!("\"{name}\"") };
             return Err(self.err(
                 directive.loc,
-                format!("cannot find header {shown}; searched:\n{}", self.search.describe(local.as_deref())),
+                Directive::HeaderNotFound { shown, searched: self.search.describe(local.as_deref()) },
             ));
         };
         if self.stack.len() >= MAX_INCLUDE_DEPTH {
             return Err(self.err(
                 directive.loc,
-                format!(
-                    "#include nested depth {} exceeds the maximum of {MAX_INCLUDE_DEPTH} (does a header include itself without an include guard?)",
-                    self.stack.len()
-                ),
+                Directive::IncludeTooDeep { depth: self.stack.len(), limit: MAX_INCLUDE_DEPTH },
             ));
         }
         let id = self.load(found)?;

@@ -16,7 +16,7 @@ use super::macros::{Builtin, Macro};
 use super::predefined;
 use super::token::{Kind, Loc, PpTok, BOL, SPACE};
 use super::{Pp, MAX_ARG_NESTING, MAX_EXPANSION_WORK};
-use crate::error::Error;
+use crate::error::{Directive, Error};
 
 impl Pp {
     /// The next token after macro expansion.
@@ -42,7 +42,7 @@ impl Pp {
     pub(super) fn expand_list(&mut self, toks: &[PpTok]) -> Result<Vec<PpTok>, Error> {
         if self.nesting >= MAX_ARG_NESTING {
             let loc = toks.first().map_or(Loc::default(), |t| t.loc);
-            return Err(self.err(loc, format!("macro calls nested more than {MAX_ARG_NESTING} deep in macro arguments")));
+            return Err(self.err(loc, Directive::ArgumentsTooDeep { limit: MAX_ARG_NESTING }));
         }
         self.nesting += 1;
         let saved = std::mem::take(&mut self.pending);
@@ -91,7 +91,7 @@ impl Pp {
     fn push_expansion(&mut self, mut body: Vec<PpTok>, name: PpTok) -> Result<(), Error> {
         self.work += body.len() as u64 + 1;
         if self.work > MAX_EXPANSION_WORK {
-            return Err(self.err(name.loc, "macro expansion too large (more than 10 million tokens produced)"));
+            return Err(self.err(name.loc, Directive::ExpansionTooLarge));
         }
         if let Some(first) = body.first_mut() {
             first.flags = (first.flags & !(BOL | SPACE)) | (name.flags & (BOL | SPACE));
@@ -108,7 +108,7 @@ impl Pp {
             let t = self.next_raw()?;
             if t.is_end() {
                 let what = self.interner.get(name.sym).to_string();
-                return Err(self.err(name.loc, format!("unterminated argument list invoking macro \"{what}\"")));
+                return Err(self.err(name.loc, Directive::UnterminatedArguments { name: what }));
             }
             if t.kind == Kind::Punct {
                 match t.sym {
@@ -131,16 +131,16 @@ impl Pp {
             if given == 1 && args[0].is_empty() {
                 args.clear();
             } else {
-                return Err(self.err(name.loc, format!("macro \"{}\" passed {given} arguments, but takes just 0", what())));
+                return Err(self.err(name.loc, Directive::TooManyArguments { name: what(), given, takes: 0 }));
             }
         } else if given < n {
             if variadic && given == n - 1 {
                 args.push(Vec::new());
             } else {
-                return Err(self.err(name.loc, format!("macro \"{}\" requires {n} arguments, but only {given} given", what())));
+                return Err(self.err(name.loc, Directive::TooFewArguments { name: what(), needs: n, given }));
             }
         } else if given > n {
-            return Err(self.err(name.loc, format!("macro \"{}\" passed {given} arguments, but takes just {n}", what())));
+            return Err(self.err(name.loc, Directive::TooManyArguments { name: what(), given, takes: n }));
         }
         Ok((args, rparen))
     }
@@ -286,7 +286,7 @@ impl Pp {
         let text = format!("{}{}", self.interner.get(l.sym), self.interner.get(r.sym));
         let Some(kind) = lex::single_token(&text) else {
             let (a, b) = (self.interner.get(l.sym).to_string(), self.interner.get(r.sym).to_string());
-            return Err(self.err(name.loc, format!("pasting \"{a}\" and \"{b}\" does not give a valid preprocessing token")));
+            return Err(self.err(name.loc, Directive::BadPaste { left: a, right: b }));
         };
         let sym = self.interner.intern(&text);
         Ok(PpTok { kind, flags: l.flags, sym, hs: HideSet::EMPTY, loc: name.loc })
@@ -355,11 +355,11 @@ impl Pp {
     /// `_Pragma("...")`: the string's contents run as a `#pragma` line.
     fn pragma_operator(&mut self, arg: &[PpTok], loc: Loc) -> Result<(), Error> {
         let [s] = arg else {
-            return Err(self.err(loc, "_Pragma takes a parenthesized string literal"));
+            return Err(self.err(loc, Directive::BadPragmaOperator));
         };
         let text = self.interner.get(s.sym).to_string();
         let Some(inner) = text.strip_prefix('L').unwrap_or(&text).strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
-            return Err(self.err(loc, "_Pragma takes a parenthesized string literal"));
+            return Err(self.err(loc, Directive::BadPragmaOperator));
         };
         let inner = inner.replace("\\\"", "\"").replace("\\\\", "\\");
         let mut toks = lex::lex(&inner, &mut self.interner);

@@ -5,6 +5,7 @@
 
 use super::intern::{Interner, Sym};
 use super::token::{Kind, Loc, PpTok};
+use crate::error::Directive;
 
 /// A value and whether it has type `uintmax_t`.
 #[derive(Clone, Copy, Debug)]
@@ -13,7 +14,7 @@ struct Val {
     unsigned: bool,
 }
 
-type Fail = (Loc, String);
+type Fail = (Loc, Directive);
 
 struct Eval<'a> {
     toks: &'a [PpTok],
@@ -29,7 +30,7 @@ pub(crate) fn evaluate(toks: &[PpTok], interner: &Interner, defined: &dyn Fn(Sym
     let mut e = Eval { toks, pos: 0, interner, defined, depth: 0, at };
     let v = e.comma(true)?;
     if let Some(t) = e.toks.get(e.pos) {
-        return Err((t.loc, format!("missing binary operator before token \"{}\"", e.text(t))));
+        return Err((t.loc, Directive::MissingOperator { token: e.text(t).to_string() }));
     }
     Ok(v.v)
 }
@@ -75,7 +76,7 @@ impl Eval<'_> {
     fn cond(&mut self, eval: bool) -> Result<Val, Fail> {
         self.depth += 1;
         if self.depth > 500 {
-            return Err((self.here(), "#if expression nested too deeply".into()));
+            return Err((self.here(), Directive::IfTooDeep));
         }
         let c = self.binary(1, eval)?;
         let r = if self.peek_punct() == Some("?") {
@@ -83,7 +84,7 @@ impl Eval<'_> {
             let yes = c.v != 0;
             let a = self.comma(eval && yes)?;
             if self.peek_punct() != Some(":") {
-                return Err((self.here(), "'?' without following ':' in #if".into()));
+                return Err((self.here(), Directive::QuestionWithoutColon));
             }
             self.pos += 1;
             let b = self.cond(eval && !yes)?;
@@ -120,7 +121,7 @@ impl Eval<'_> {
 
     fn unary(&mut self, eval: bool) -> Result<Val, Fail> {
         let Some(&t) = self.toks.get(self.pos) else {
-            return Err((self.here(), "#if expression ends too early (an operand is missing)".into()));
+            return Err((self.here(), Directive::IfEndsEarly));
         };
         self.pos += 1;
         match t.kind {
@@ -128,12 +129,12 @@ impl Eval<'_> {
                 "(" => {
                     self.depth += 1;
                     if self.depth > 500 {
-                        return Err((t.loc, "#if expression nested too deeply".into()));
+                        return Err((t.loc, Directive::IfTooDeep));
                     }
                     let v = self.comma(eval)?;
                     self.depth -= 1;
                     if self.peek_punct() != Some(")") {
-                        return Err((self.here(), "missing ')' in #if expression".into()));
+                        return Err((self.here(), Directive::MissingParenInIf));
                     }
                     self.pos += 1;
                     Ok(v)
@@ -142,7 +143,7 @@ impl Eval<'_> {
                     let op = op.to_string();
                     self.depth += 1;
                     if self.depth > 500 {
-                        return Err((t.loc, "#if expression nested too deeply".into()));
+                        return Err((t.loc, Directive::IfTooDeep));
                     }
                     let v = self.unary(eval)?;
                     self.depth -= 1;
@@ -153,7 +154,7 @@ impl Eval<'_> {
                         _ => Val { v: (v.v == 0) as i64, unsigned: false },
                     })
                 }
-                other => Err((t.loc, format!("token \"{other}\" is not valid in preprocessor expressions"))),
+                other => Err((t.loc, Directive::InvalidTokenInIf { token: other.to_string() })),
             },
             Kind::Number => number(self.text(&t)).map_err(|m| (t.loc, m)),
             Kind::Char => char_value(self.text(&t)).map_err(|m| (t.loc, m)),
@@ -165,13 +166,13 @@ impl Eval<'_> {
                         self.pos += 1;
                     }
                     let Some(n) = self.toks.get(self.pos).filter(|n| n.kind == Kind::Ident) else {
-                        return Err((t.loc, "operator \"defined\" requires an identifier".into()));
+                        return Err((t.loc, Directive::DefinedWithoutName { hint: false }));
                     };
                     let v = (self.defined)(n.sym) as i64;
                     self.pos += 1;
                     if paren {
                         if self.peek_punct() != Some(")") {
-                            return Err((t.loc, "missing ')' after \"defined\"".into()));
+                            return Err((t.loc, Directive::MissingParenAfterDefined));
                         }
                         self.pos += 1;
                     }
@@ -182,12 +183,12 @@ impl Eval<'_> {
                 // gcc rejects those, and so does the missing operator check.
                 Ok(Val { v: 0, unsigned: false })
             }
-            _ => Err((t.loc, format!("token \"{}\" is not valid in preprocessor expressions", self.text(&t)))),
+            _ => Err((t.loc, Directive::InvalidTokenInIf { token: self.text(&t).to_string() })),
         }
     }
 }
 
-fn apply(op: &str, a: Val, b: Val, eval: bool) -> Result<Val, String> {
+fn apply(op: &str, a: Val, b: Val, eval: bool) -> Result<Val, Directive> {
     let unsigned = a.unsigned || b.unsigned;
     let (x, y) = (a.v, b.v);
     let flag = |c: bool| Val { v: c as i64, unsigned: false };
@@ -196,7 +197,7 @@ fn apply(op: &str, a: Val, b: Val, eval: bool) -> Result<Val, String> {
         "/" | "%" => {
             if y == 0 {
                 if eval {
-                    return Err("division by zero in #if".into());
+                    return Err(Directive::DivisionByZeroInIf);
                 }
                 return Ok(Val { v: 0, unsigned });
             }
@@ -259,24 +260,24 @@ fn apply(op: &str, a: Val, b: Val, eval: bool) -> Result<Val, String> {
 
 /// An integer literal: unsigned with a `u` suffix or when too large for
 /// `intmax_t`.
-fn number(text: &str) -> Result<Val, String> {
+fn number(text: &str) -> Result<Val, Directive> {
     let lower = text.to_ascii_lowercase();
     let Some(v) = crate::lexer::parse_int_literal(text) else {
         let is_hex = lower.starts_with("0x");
         if lower.contains('.') || (!is_hex && lower.contains('e')) || (is_hex && lower.contains('p')) {
-            return Err(format!("floating constant {text} in preprocessor expression"));
+            return Err(Directive::FloatInIf { text: text.to_string() });
         }
-        return Err(format!("invalid integer constant \"{text}\" in #if"));
+        return Err(Directive::InvalidIntegerInIf { text: text.to_string() });
     };
     if v > u64::MAX as i128 {
-        return Err(format!("integer constant {text} is too large for its type"));
+        return Err(Directive::IntegerTooLarge { text: text.to_string() });
     }
     let suffix_u = lower.trim_start_matches("0x").trim_start_matches("0b").contains('u');
     Ok(Val { v: v as u64 as i64, unsigned: suffix_u || v > i64::MAX as i128 })
 }
 
 /// A character constant's value; plain `char` is signed on x86-64.
-fn char_value(text: &str) -> Result<Val, String> {
+fn char_value(text: &str) -> Result<Val, Directive> {
     match crate::lexer::lex("", text) {
         Ok(t) if t.len() == 2 => {
             let v = t[0].value as i64;
@@ -284,6 +285,6 @@ fn char_value(text: &str) -> Result<Val, String> {
             let v = if plain && cfg!(target_arch = "x86_64") && (128..256).contains(&v) { v - 256 } else { v };
             Ok(Val { v, unsigned: false })
         }
-        _ => Err(format!("invalid character constant {text} in #if")),
+        _ => Err(Directive::InvalidCharInIf { text: text.to_string() }),
     }
 }

@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use super::intern::{sym, Sym};
 use super::token::{Kind, Loc, PpTok, SPACE};
+use crate::error::Directive;
 
 /// Macros computed by the preprocessor itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,15 +85,15 @@ impl Macro {
 
 /// Parse the tokens of a `#define` line after the directive name.
 /// Errors are `(location, message)`.
-pub(crate) fn parse_define(line: &[PpTok], origin: Origin, text: impl Fn(Sym) -> String) -> Result<(Sym, Macro), (Loc, String)> {
+pub(crate) fn parse_define(line: &[PpTok], origin: Origin, text: impl Fn(Sym) -> String) -> Result<(Sym, Macro), (Loc, Directive)> {
     let Some(name) = line.first() else {
-        return Err((Loc::default(), "macro names must be identifiers: no name after '#define'".into()));
+        return Err((Loc::default(), Directive::DefineWithoutName));
     };
     if name.kind != Kind::Ident {
-        return Err((name.loc, format!("macro names must be identifiers, found '{}'", text(name.sym))));
+        return Err((name.loc, Directive::MacroNameNotIdentifierFound { found: text(name.sym) }));
     }
     if name.sym == sym::DEFINED {
-        return Err((name.loc, "\"defined\" cannot be used as a macro name".into()));
+        return Err((name.loc, Directive::DefinedAsMacroName));
     }
     let mut rest = &line[1..];
     let mut params: Option<Vec<Sym>> = None;
@@ -102,7 +103,7 @@ pub(crate) fn parse_define(line: &[PpTok], origin: Origin, text: impl Fn(Sym) ->
         let mut i = 1;
         loop {
             let Some(t) = rest.get(i) else {
-                return Err((open.loc, "missing ')' in macro parameter list".into()));
+                return Err((open.loc, Directive::MissingParameterParen));
             };
             if t.is_punct(sym::RPAREN) && list.is_empty() && !variadic {
                 i += 1;
@@ -113,7 +114,7 @@ pub(crate) fn parse_define(line: &[PpTok], origin: Origin, text: impl Fn(Sym) ->
                 list.push(sym::VA_ARGS);
             } else if t.kind == Kind::Ident && t.sym != sym::VA_ARGS {
                 if list.contains(&t.sym) {
-                    return Err((t.loc, format!("duplicate macro parameter \"{}\"", text(t.sym))));
+                    return Err((t.loc, Directive::DuplicateParameter { name: text(t.sym) }));
                 }
                 list.push(t.sym);
                 // GNU named variadic parameter: `args...`
@@ -122,7 +123,7 @@ pub(crate) fn parse_define(line: &[PpTok], origin: Origin, text: impl Fn(Sym) ->
                     i += 1;
                 }
             } else {
-                return Err((t.loc, format!("expected a parameter name, found '{}'", text(t.sym))));
+                return Err((t.loc, Directive::ParameterNameExpected { found: text(t.sym) }));
             }
             i += 1;
             match rest.get(i) {
@@ -131,8 +132,8 @@ pub(crate) fn parse_define(line: &[PpTok], origin: Origin, text: impl Fn(Sym) ->
                     break;
                 }
                 Some(t) if t.is_punct(sym::COMMA) && !variadic => i += 1,
-                Some(t) => return Err((t.loc, format!("expected ',' or ')' in the parameter list, found '{}'", text(t.sym)))),
-                None => return Err((open.loc, "missing ')' in macro parameter list".into())),
+                Some(t) => return Err((t.loc, Directive::ParameterSeparatorExpected { found: text(t.sym) })),
+                None => return Err((open.loc, Directive::MissingParameterParen)),
             }
         }
         rest = &rest[i..];
@@ -156,7 +157,7 @@ pub(crate) fn parse_define(line: &[PpTok], origin: Origin, text: impl Fn(Sym) ->
     if let (Some(first), Some(last)) = (body.first(), body.last()) {
         for t in [first, last] {
             if t.is_punct(sym::HASHHASH) {
-                return Err((t.loc, "'##' cannot appear at either end of a macro expansion".into()));
+                return Err((t.loc, Directive::PasteAtEnd));
             }
         }
     }
@@ -165,7 +166,7 @@ pub(crate) fn parse_define(line: &[PpTok], origin: Origin, text: impl Fn(Sym) ->
             let next = body.get(i + 1);
             let ok = next.is_some_and(|n| n.kind == Kind::Param || n.is_ident(sym::VA_OPT));
             if t.is_punct(sym::HASH) && !ok {
-                return Err((t.loc, "'#' is not followed by a macro parameter".into()));
+                return Err((t.loc, Directive::StringizeWithoutParameter));
             }
         }
     }

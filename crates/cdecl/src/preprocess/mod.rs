@@ -30,7 +30,7 @@ mod token;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use crate::error::{Error, Location};
+use crate::error::{Directive, Error, Location};
 use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::Span;
 use files::{Files, Inclusion, SourceFile};
@@ -270,7 +270,7 @@ impl Pp {
                 _ => {}
             }
             if self.out.toks.len() >= u32::MAX as usize / 8 {
-                return Err(self.err(t.loc, "the preprocessed header is too large"));
+                return Err(self.err(t.loc, Directive::TooLarge));
             }
             self.out.push(&t, &self.interner);
         }
@@ -303,11 +303,11 @@ impl Pp {
                 return Ok((f, Some(i)));
             }
         }
-        Err(Error::cdef(format!(
-            "cannot find header '{header}'; searched:\n  {} (the current directory)\n{}",
-            std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| ".".into()),
-            self.search.describe(None)
-        )))
+        Err(Error::cdef(Directive::RootHeaderNotFound {
+            header: header.to_string(),
+            cwd: std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| ".".into()),
+            searched: self.search.describe(None),
+        }))
     }
 
     // ------------------------------------------------------------ files
@@ -326,7 +326,7 @@ impl Pp {
                     return Ok(id);
                 }
                 let bytes =
-                    std::fs::read(&path).map_err(|e| Error::cdef(format!("cannot read header {}: {e}", path.display())))?;
+                    std::fs::read(&path).map_err(|e| Error::cdef(Directive::CannotRead { path: path.display().to_string(), reason: e.to_string() }))?;
                 let text = match String::from_utf8(bytes) {
                     Ok(s) => s,
                     Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -367,7 +367,7 @@ impl Pp {
         if self.conds.len() > f.conds_at_entry {
             let c = &self.conds[f.conds_at_entry];
             let what = self.interner.get(c.name).to_string();
-            return Err(self.err(c.loc, format!("unterminated #{what}: no matching #endif before the end of the file")));
+            return Err(self.err(c.loc, Directive::Unterminated { directive: what }));
         }
         if let Guard::Closed(g) = f.guard {
             let file = self.files.incs[f.inc as usize].file;
@@ -448,8 +448,8 @@ impl Pp {
         Some(self.files.location(loc, width.unwrap_or_else(|| self.width_at(loc))))
     }
 
-    fn err(&self, loc: Loc, msg: impl Into<String>) -> Error {
-        let mut e = Error::cdef(msg.into());
+    fn err(&self, loc: Loc, msg: Directive) -> Error {
+        let mut e = Error::cdef(msg);
         e.location = self.location(loc, None);
         e
     }

@@ -5,7 +5,7 @@
 use super::intern::Sym;
 use super::token::{Kind, Loc, PpTok};
 use super::Pp;
-use crate::error::Error;
+use crate::error::{Directive, Error};
 
 /// gcc's `#pragma pack` state: the current maximum member alignment and
 /// the `push`ed ones (with their optional identifiers).
@@ -47,7 +47,7 @@ impl Pp {
             Some("GCC") => match words.get(1).map(String::as_str) {
                 Some("error") => {
                     let msg = self.pragma_message(&toks[2..]);
-                    return Err(self.err(loc, format!("#pragma GCC error {msg}")));
+                    return Err(self.err(loc, Directive::PragmaError { text: msg }));
                 }
                 Some("warning") => {
                     let msg = self.pragma_message(&toks[2..]);

@@ -92,6 +92,11 @@ pub fn from_cdecl_api(py: Python<'_>, err: cdecl::Error) -> PyErr {
 }
 
 fn from_cdecl_as(py: Python<'_>, err: cdecl::Error, cdef_class: &str, ffi_class: &str) -> PyErr {
+    // The rule: a `cdecl::Error` becomes a Python exception only after the
+    // arena lock is released (making it may import `rcffi.error` and add a
+    // note: Python code that may need the arena). Code that fails under the
+    // lock keeps the typed error and converts it once the guard is dropped;
+    // debug builds (the test suite's) check it here.
     debug_assert!(!crate::state::arena_held_here(), "a Python error raised while the arena lock is held");
     let mut note = None;
     let text = match &err.location {

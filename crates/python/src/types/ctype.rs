@@ -403,8 +403,9 @@ impl CType {
     }
 
     /// Size if known, without raising (for repr and checks).
-    pub fn size_opt(&self, py: Python<'_>) -> Option<usize> {
-        self.size_align(py).ok().map(|l| l.0)
+    pub fn size_opt(&self, _py: Python<'_>) -> Option<usize> {
+        // the typed error is dropped, not a Python one made for nothing
+        self.layout().ok().map(|l| l.0)
     }
 
     /// The size, if it was computed already (no arena lock, no error):

@@ -2,6 +2,20 @@
 
 use std::fmt;
 
+mod directive;
+mod layout;
+mod lex;
+mod syntax;
+mod table;
+mod unsupported;
+
+pub use directive::Directive;
+pub use layout::{Compiler, Layout, Measure};
+pub use lex::Lex;
+pub use syntax::Syntax;
+pub use table::Table;
+pub use unsupported::Unsupported;
+
 /// Which Python exception an error becomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -67,9 +81,12 @@ pub struct Location {
 /// worded by `Display` only when it is reported (the Python edge, a
 /// `Display` of the [`Error`]), as ruff's parser keeps a `ParseErrorType`
 /// apart from its text. The words are cffi's or rcffi's exact messages
-/// (tests pin them). Kinds not given a variant yet carry their text
-/// ([`Message::Other`]); every place that reports a kind with a variant
-/// uses it, so code can match on it instead of reading the text.
+/// (tests pin them). There is no variant for free text: every error is
+/// one of these kinds, grouped by where it arises (the lexer, the
+/// declaration rules, unsupported C, the preprocessor, layouts, the
+/// compiler's answers, compiled-module tables), so code matches on the
+/// kind instead of reading the text. An error that reports another keeps
+/// it whole as its `cause`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
     /// `ctype 'T' is of unknown size` (`T` as cffi names the type).
@@ -125,9 +142,75 @@ pub enum Message {
         /// The type as written.
         spelling: String,
     },
-    /// Any other error, as its text.
-    Other(String),
+    /// Text the lexer cannot read.
+    Lex(Lex),
+    /// A rule of C or of cffi's declarations broken.
+    Syntax(Syntax),
+    /// Valid C that is not supported.
+    Unsupported(Unsupported),
+    /// A preprocessor error (`cdef_header`).
+    Directive(Directive),
+    /// A type that cannot be laid out.
+    Layout(Layout),
+    /// The C compiler's answers disagree with the cdef.
+    Compiler(Compiler),
+    /// `AT: PROBLEM`: an out-of-line module's table that does not read.
+    Table {
+        /// The entry (`_globals[3]`, `field 'S.x': _types[7]`, ...).
+        at: String,
+        /// What is wrong with it.
+        problem: Table,
+    },
+    /// `'struct S' should come from ffi.include() but was not found`.
+    NotIncluded {
+        /// `struct` or `union`.
+        keyword: &'static str,
+        /// The tag.
+        name: String,
+    },
+    /// `a snapshot is only loaded into an FFI that declares nothing yet`.
+    SnapshotNotEmpty,
+    /// `cannot resolve the common type 'NAME' (DEF): CAUSE`.
+    CommonType {
+        /// The Windows type name.
+        name: String,
+        /// Its definition.
+        def: &'static str,
+        /// Why it does not parse.
+        cause: Box<Message>,
+    },
+    /// `the macro is not an integer constant (CAUSE)` (a header macro
+    /// named in `only=`).
+    MacroNotConstant {
+        /// Why.
+        cause: Box<Message>,
+    },
+    /// `cannot declare 'NAME' (named in only=): CAUSE`.
+    CannotDeclare {
+        /// The name.
+        name: String,
+        /// Why.
+        cause: Box<Message>,
+    },
+    /// `NAME: CAUSE`: a type the compiler names that does not parse.
+    TypeNamed {
+        /// The type as named.
+        name: String,
+        /// Why.
+        cause: Box<Message>,
+    },
 }
+
+macro_rules! group {
+    ($($group:ident),*) => {$(
+        impl From<$group> for Message {
+            fn from(m: $group) -> Message {
+                Message::$group(m)
+            }
+        }
+    )*};
+}
+group!(Lex, Syntax, Unsupported, Directive, Layout, Compiler);
 
 impl fmt::Display for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -154,22 +237,27 @@ impl fmt::Display for Message {
                 "Unsupported type: '{spelling}'.  Please look at http://cffi.readthedocs.io/en/latest/cdef.html#ffi-cdef-limitations \
                  and file an issue if you think this type should really be supported."
             ),
-            Message::Other(text) => f.write_str(text),
+            Message::Lex(m) => m.fmt(f),
+            Message::Syntax(m) => m.fmt(f),
+            Message::Unsupported(m) => m.fmt(f),
+            Message::Directive(m) => m.fmt(f),
+            Message::Layout(m) => m.fmt(f),
+            Message::Compiler(m) => m.fmt(f),
+            Message::Table { at, problem } => write!(f, "{at}: {problem}"),
+            Message::NotIncluded { keyword, name } => {
+                write!(f, "'{keyword} {name}' should come from ffi.include() but was not found")
+            }
+            Message::SnapshotNotEmpty => f.write_str("a snapshot is only loaded into an FFI that declares nothing yet"),
+            Message::CommonType { name, def, cause } => {
+                write!(f, "cannot resolve the common type '{name}' ({def}): {cause}")
+            }
+            Message::MacroNotConstant { cause } => write!(f, "the macro is not an integer constant ({cause})"),
+            Message::CannotDeclare { name, cause } => write!(f, "cannot declare '{name}' (named in only=): {cause}"),
+            Message::TypeNamed { name, cause } => write!(f, "{name}: {cause}"),
         }
     }
 }
 
-impl From<String> for Message {
-    fn from(text: String) -> Message {
-        Message::Other(text)
-    }
-}
-
-impl From<&str> for Message {
-    fn from(text: &str) -> Message {
-        Message::Other(text.to_string())
-    }
-}
 
 /// An error: its kind, message and, when it comes from source text, where.
 /// One pointer wide (the body is boxed), so that the `Result`s of the
@@ -332,3 +420,6 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests;
