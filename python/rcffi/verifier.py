@@ -16,7 +16,6 @@ import hashlib
 import importlib.machinery
 import importlib.util
 import os
-import re
 import shutil
 import sys
 import threading
@@ -205,7 +204,7 @@ class Verifier(object):
         try:
             api.apply_facts(self.ffi, verify=True)
         except FFIError as e:
-            raise VerificationError(_in_verify_words(str(e))) from None
+            raise VerificationError(str(e)) from None
         # as cffi's CPython-engine libs: the extension module behind it
         # is its `_cffi_python_module`
         return _rcffi._make_lib(self.ffi, name, api, python_module=module)
@@ -235,15 +234,6 @@ def _load_extension(name, path, flags):
         sys.setdlopenflags(saved)
     sys.modules[name] = module
     return module
-
-
-_LAYOUT_ADVICE = re.compile(r"\(cdef says (\d+), but C compiler says (\d+)\)\. fix it or use .*", re.DOTALL)
-
-
-def _in_verify_words(message):
-    """A layout mismatch as cffi's verify() words it: "(we have N, but C
-    compiler says M)", without API mode's advice to use "...;"."""
-    return _LAYOUT_ADVICE.sub(r"(we have \1, but C compiler says \2)", message)
 
 
 def _new_feature(ffi):

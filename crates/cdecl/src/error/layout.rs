@@ -205,6 +205,19 @@ pub enum Compiler {
         /// The compiler's.
         real: u64,
     },
+    /// [`Compiler::RecordDiffers`] as cffi's `ffi.verify()` words it
+    /// ("we have N", without API mode's advice to use `...;`): made by
+    /// [`crate::Error::worded_for_verify`].
+    RecordDiffersInVerify {
+        /// The record.
+        cname: String,
+        /// What differs.
+        what: Measure,
+        /// The cdef's value.
+        cdef: u64,
+        /// The compiler's.
+        real: u64,
+    },
 }
 
 impl fmt::Display for Compiler {
@@ -239,6 +252,9 @@ impl fmt::Display for Compiler {
                 f,
                 "{cname}: {what} (cdef says {cdef}, but C compiler says {real}). fix it or use \"...;\" as the last field in the cdef for {cname} to make it flexible"
             ),
+            Compiler::RecordDiffersInVerify { cname, what, cdef, real } => {
+                write!(f, "{cname}: {what} (we have {cdef}, but C compiler says {real})")
+            }
         }
     }
 }

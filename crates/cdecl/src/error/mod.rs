@@ -322,6 +322,16 @@ impl Error {
         self
     }
 
+    /// The error as `ffi.verify()` words it, where its words differ from
+    /// API mode's (a record the compiler measured differently).
+    pub fn worded_for_verify(mut self) -> Error {
+        if let Message::Compiler(Compiler::RecordDiffers { cname, what, cdef, real }) = &self.message {
+            let (cname, what, cdef, real) = (cname.clone(), what.clone(), *cdef, *real);
+            self.message = Message::Compiler(Compiler::RecordDiffersInVerify { cname, what, cdef, real });
+        }
+        self
+    }
+
     /// Add advice, printed after the excerpt.
     pub fn with_help(mut self, help: impl Into<String>) -> Error {
         self.help = Some(help.into());

@@ -222,3 +222,14 @@ fn causes_are_kept_and_worded_inside() {
         (Message::SnapshotNotEmpty, "a snapshot is only loaded into an FFI that declares nothing yet"),
     ]);
 }
+
+#[test]
+fn a_record_mismatch_worded_for_verify_keeps_its_figures_without_the_advice() {
+    let e = Error::ffi(Compiler::RecordDiffers { cname: s("struct s"), what: Measure::TotalSize, cdef: 4, real: 8 });
+    let v = e.clone().worded_for_verify();
+    assert_eq!(v.message.to_string(), "struct s: wrong total size (we have 4, but C compiler says 8)");
+    assert_eq!(v.kind, e.kind);
+    // other errors keep their words
+    let other = Error::ffi(Compiler::NoLength { key: s("x[0]") });
+    assert_eq!(other.clone().worded_for_verify(), other);
+}

@@ -279,7 +279,7 @@ impl ApiModule {
             })
         };
         base.type_cache.bind(py).clear();
-        result.map_err(|e| errors::from_cdecl(py, e))
+        result.map_err(|e| errors::from_cdecl(py, if verify { e.worded_for_verify() } else { e }))
     }
 
     /// `@ffi.def_extern()`: attach `python_callable` to the
