@@ -7,17 +7,17 @@ The layers, bottom-up (docs/architecture.md has the diagram):
     1 types/    ctype, ctype_gc
     2 object/   cdata/, convert/, cast, strings, buffer, file
     3 calls/    call, call_int, callback
-    4 the other files at the top: the FFI object and the Libs, in ranks
-      (TOP_RANKS below: a library function's objects, the FFI object, its
-      other methods and the sources a Lib reads, the Lib, a compiled
-      module's init)
+    4 ffi_lib/  the FFI object and the Libs, in ranks (TOP_RANKS below: a
+                library function's objects, the FFI object, its other
+                methods and the sources a Lib reads, the Lib, a compiled
+                module's init)
     5 lib.rs    the module
 
-A file may use its own layer (rank) and the ones below. A file at the top
-that no rank names is an error: a new one must be placed. lib.rs
-re-exports the folders' modules under their short names (`crate::cdata`);
-those names are resolved through its `use` lines. Prints each violation
-and exits 1.
+A file may use its own layer (rank) and the ones below. A file of ffi_lib/
+that no rank names, or a file directly in src/ other than lib.rs, is an
+error: a new one must be placed. lib.rs re-exports the folders' modules
+under their short names (`crate::cdata`); those names are resolved through
+its `use` lines. Prints each violation and exits 1.
 
     python3 scripts/check_layers.py [SRC_DIR]
 """
@@ -27,12 +27,14 @@ import re
 import sys
 
 FOLDERS = {"base": 0, "types": 1, "object": 2, "calls": 3}
-TOP = 4  # the files directly in src/ (not lib.rs), and api_module/
+TOP = 4  # ffi_lib/
+TOP_FOLDER = "ffi_lib"
 MODULE = 5  # lib.rs
 NAMES = {0: "base", 1: "types", 2: "object model", 3: "calls", 4: "FFI and Lib", 5: "module"}
 
-# Layer 4, bottom-up: (name, modules). A module's rank is the one of its
-# longest listed prefix (`api_module/facts.rs` is `api_module`'s).
+# Layer 4, bottom-up: (name, modules inside ffi_lib/). A module's rank is
+# the one of its longest listed prefix (`api_module/facts.rs` is
+# `api_module`'s); ffi_lib/mod.rs, which only declares them, is the top.
 TOP_RANKS = [
     # what stands for a library function: metered wrappers (metrics, error
     # contracts), then `lib.f` of a compiled module, which sees through them
@@ -85,7 +87,11 @@ def layer_of(module):
         return (MODULE, 0)
     if module[0] in FOLDERS:
         return (FOLDERS[module[0]], 0)
-    return (TOP, top_rank(module))
+    if module[0] != TOP_FOLDER:
+        return (TOP, None)  # a file directly in src/: in no layer
+    if len(module) == 1:
+        return (TOP, len(TOP_RANKS) - 1)
+    return (TOP, top_rank(module[1:]))
 
 
 def describe(layer):
@@ -155,8 +161,12 @@ def check(src):
     problems = []
     for module, path in sorted(files.items()):
         if layer_of(module)[1] is None:
-            problems.append("%s is in layer 4 but in none of its ranks (add it to TOP_RANKS in %s)"
-                            % (os.path.relpath(path, src), os.path.basename(__file__)))
+            if module[0] == TOP_FOLDER:
+                problems.append("%s is in layer 4 but in none of its ranks (add it to TOP_RANKS in %s)"
+                                % (os.path.relpath(path, src), os.path.basename(__file__)))
+            else:
+                problems.append("%s is in no layer: move it into the folder of its layer (%s)"
+                                % (os.path.relpath(path, src), ", ".join(sorted(FOLDERS) + [TOP_FOLDER])))
     for module, path in sorted(files.items()):
         mine = layer_of(module)
         if mine[1] is None:

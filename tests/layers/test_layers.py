@@ -1,7 +1,8 @@
 """scripts/check_layers.py: crates/python/src reads bottom-up (base, types,
-object model, calls, FFI and Lib, module; the top-level files of the FFI
-and Lib layer in ranks of their own), and the check fails on a file that
-imports from a higher layer or rank, or on a top-level file no rank names."""
+object model, calls, FFI and Lib, module: one folder a layer, the files of
+the FFI and Lib layer, ffi_lib/, in ranks of their own), and the check
+fails on a file that imports from a higher layer or rank, on a file of
+ffi_lib/ no rank names, or on a file directly in src/ other than lib.rs."""
 
 import os
 import shutil
@@ -46,21 +47,21 @@ BACK_EDGES = [
         "object/convert/record.rs": "use super::super::super::calls::call;",
         "types/ctype.rs": "use crate::{errors, callback::new_callback};",
     }, [
-        "object/cdata/repr.rs (layer 2, object model) imports ffi_obj (layer 4.2, FFI object)",
+        "object/cdata/repr.rs (layer 2, object model) imports ffi_lib::ffi_obj (layer 4.2, FFI object)",
         "object/convert/record.rs (layer 2, object model) imports calls::call (layer 3, calls)",
         "types/ctype.rs (layer 1, types) imports calls::callback (layer 3, calls)",
     ]),
     ({
-        "ffi_obj.rs": "fn _back() { let _ = crate::boundary::isolated_function_ctype; }",
-        "api_module/runtime.rs": "use super::import::collect_facts;\nfn _g() { let _ = crate::lib_obj::GlobalVar::new; }",
-        "lib_function.rs": "use crate::{ffi_obj::FFIBase};",
-        "metered.rs": "fn _u() { let _ = crate::lib_function::unwrap; }",
+        "ffi_lib/ffi_obj.rs": "fn _back() { let _ = crate::ffi_lib::boundary::isolated_function_ctype; }",
+        "ffi_lib/api_module/runtime.rs": "use super::import::collect_facts;\nfn _g() { let _ = crate::lib_obj::GlobalVar::new; }",
+        "ffi_lib/lib_function.rs": "use crate::{ffi_obj::FFIBase};",
+        "ffi_lib/metered.rs": "fn _u() { let _ = crate::lib_function::unwrap; }",
     }, [
-        "api_module/runtime.rs (layer 4.3, FFI methods and Lib sources) imports api_module::import (layer 4.5, module init)",
-        "api_module/runtime.rs (layer 4.3, FFI methods and Lib sources) imports lib_obj (layer 4.4, Lib)",
-        "ffi_obj.rs (layer 4.2, FFI object) imports boundary (layer 4.3, FFI methods and Lib sources)",
-        "lib_function.rs (layer 4.1, lib functions) imports ffi_obj (layer 4.2, FFI object)",
-        "metered.rs (layer 4.0, metered functions) imports lib_function (layer 4.1, lib functions)",
+        "ffi_lib/api_module/runtime.rs (layer 4.3, FFI methods and Lib sources) imports ffi_lib::api_module::import (layer 4.5, module init)",
+        "ffi_lib/api_module/runtime.rs (layer 4.3, FFI methods and Lib sources) imports ffi_lib::lib_obj (layer 4.4, Lib)",
+        "ffi_lib/ffi_obj.rs (layer 4.2, FFI object) imports ffi_lib::boundary (layer 4.3, FFI methods and Lib sources)",
+        "ffi_lib/lib_function.rs (layer 4.1, lib functions) imports ffi_lib::ffi_obj (layer 4.2, FFI object)",
+        "ffi_lib/metered.rs (layer 4.0, metered functions) imports ffi_lib::lib_function (layer 4.1, lib functions)",
     ]),
 ]
 
@@ -80,30 +81,40 @@ def test_a_mention_in_a_comment_or_string_is_no_import(tmp_path):
     assert run(str(src)).returncode == 0
 
 
-def test_a_top_file_in_no_rank_fails(tmp_path):
+def test_a_file_in_no_layer_or_rank_fails(tmp_path):
     src = tmp_path / "src"
     shutil.copytree(SRC, src)
-    (src / "newthing.rs").write_text("use crate::ffi_obj::FFIBase;\n")
+    (src / "ffi_lib" / "newthing.rs").write_text("use crate::ffi_obj::FFIBase;\n")
     r = run(str(src))
     assert r.returncode == 1
-    assert "layer violation: newthing.rs is in layer 4 but in none of its ranks (add it to TOP_RANKS in check_layers.py)" in r.stdout
+    assert ("layer violation: ffi_lib/newthing.rs is in layer 4 but in none of its ranks "
+            "(add it to TOP_RANKS in check_layers.py)") in r.stdout
+    # a file directly in src/ (other than lib.rs) belongs to no layer
+    (src / "ffi_lib" / "newthing.rs").rename(src / "newthing.rs")
+    r = run(str(src))
+    assert r.returncode == 1
+    assert ("layer violation: newthing.rs is in no layer: move it into the folder of its layer "
+            "(base, calls, object, types, ffi_lib)") in r.stdout
     # a new file of the compiled-module folder takes the folder's rank
     (src / "newthing.rs").unlink()
-    (src / "api_module" / "extra.rs").write_text("use crate::ffi_obj::FFIBase;\n")
+    (src / "ffi_lib" / "api_module" / "extra.rs").write_text("use crate::ffi_obj::FFIBase;\n")
     assert run(str(src)).returncode == 0
 
 
 def test_a_minimal_tree_with_one_back_edge_fails(tmp_path):
-    # a fixture of its own, not a copy: lib.rs, a base file, two top files
+    # a fixture of its own, not a copy: lib.rs, a base file, two layer-4 files
     src = tmp_path / "src"
     (src / "base").mkdir(parents=True)
-    (src / "lib.rs").write_text("mod base;\nuse base::state;\nmod ffi_obj;\nmod lib_obj;\n")
+    (src / "ffi_lib").mkdir()
+    (src / "lib.rs").write_text("mod base;\nuse base::state;\nmod ffi_lib;\nuse ffi_lib::{ffi_obj, lib_obj};\n")
     (src / "base" / "mod.rs").write_text("pub mod state;\n")
     (src / "base" / "state.rs").write_text("pub fn arena() {}\n")
-    (src / "ffi_obj.rs").write_text("use crate::state::arena;\npub struct FFIBase;\n")
-    (src / "lib_obj.rs").write_text("use crate::ffi_obj::FFIBase;\n")
+    (src / "ffi_lib" / "mod.rs").write_text("pub mod ffi_obj;\npub mod lib_obj;\n")
+    (src / "ffi_lib" / "ffi_obj.rs").write_text("use crate::state::arena;\npub struct FFIBase;\n")
+    (src / "ffi_lib" / "lib_obj.rs").write_text("use crate::ffi_obj::FFIBase;\n")
     assert run(str(src)).returncode == 0
-    (src / "ffi_obj.rs").write_text("use crate::state::arena;\nuse crate::lib_obj::Lib;\npub struct FFIBase;\n")
+    (src / "ffi_lib" / "ffi_obj.rs").write_text("use crate::state::arena;\nuse crate::lib_obj::Lib;\npub struct FFIBase;\n")
     r = run(str(src))
     assert r.returncode == 1
-    assert r.stdout.splitlines()[0] == "layer violation: ffi_obj.rs (layer 4.2, FFI object) imports lib_obj (layer 4.4, Lib)"
+    assert r.stdout.splitlines()[0] == ("layer violation: ffi_lib/ffi_obj.rs (layer 4.2, FFI object) "
+                                        "imports ffi_lib::lib_obj (layer 4.4, Lib)")

@@ -11,25 +11,14 @@ mod base; // 0: state, errors, entry
 mod types; // 1: ctype, ctype_gc
 mod object; // 2: cdata, convert, cast, strings, buffer, file
 mod calls; // 3: call, call_int, callback
-// 4: the FFI object and the Libs: the files below
 
 use base::{entry, errors, state};
 use calls::{call, call_int, callback};
 use object::{buffer, cast, cdata, convert, file, strings};
 use types::{ctype, ctype_gc};
 
-mod allocator;
-mod api_module;
-mod boundary;
-mod cffi_tables;
-mod fast_methods;
-mod ffi_callback;
-mod ffi_obj;
-mod header;
-mod lib_function;
-mod lib_obj;
-mod library;
-mod metered;
+mod ffi_lib; // 4: the FFI object and the Libs
+use ffi_lib::{api_module, fast_methods, ffi_obj, header, lib_function, lib_obj, library, metered};
 
 /// libffi's default ABI number on this platform (what `ctype.abi` reports).
 pub const FFI_DEFAULT_ABI: i32 = native::abi::DEFAULT_ABI;
