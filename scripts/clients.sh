@@ -363,6 +363,12 @@ t_tests() {
   pytest_run "$1" "$2" "$3" "$d" all tests
 }
 
+# t_test: the same for an sdist whose directory is test/
+t_test() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/test" "$d/"
+  pytest_run "$1" "$2" "$3" "$d" all test
+}
+
 # pyproject.toml files with an SPDX license string need setuptools 77+ (a new
 # venv has the one its Python bundles): given to the packages that need it
 SETUPTOOLS77="setuptools>=77"
@@ -652,15 +658,11 @@ p_brotlicffi() {
   report brotlicffi "brotlicffi 1.2.1.0"
 }
 
-t_xcffib() {
-  local d; d=$(run_dir "$1" "$2"); cp -r "$4/test" "$d/"
-  # each test starts an Xvfb on a free display (xcffib.testing)
-  pytest_run "$1" "$2" "$3" "$d" all test
-}
+# each of xcffib's tests starts an Xvfb on a free display (xcffib.testing)
 have_xvfb() { command -v Xvfb >/dev/null && have_lib libxcb.so.1; }
 p_xcffib() {
   lib_pkg xcffib "xcffib 1.13.0" have_xvfb "Xvfb (xvfb) or libxcb1 not installed" \
-    "xcffib==1.13.0" xcffib "" t_xcffib
+    "xcffib==1.13.0" xcffib "" t_test
 }
 
 p_lmdb() {
@@ -685,14 +687,10 @@ p_xxhash() { build_and_test xxhash "xxhash-cffi==1.3.0" xxhash_cffi "" t_xxhash;
 # through miniaudio's NULL backend (no device)
 p_miniaudio() { build_and_test miniaudio "miniaudio==1.71" miniaudio "" t_tests; report miniaudio "miniaudio 1.71"; }
 
-t_pygit2() {
-  local d; d=$(run_dir "$1" "$2"); cp -r "$4/test" "$d/"
-  pytest_run "$1" "$2" "$3" "$d" all test
-}
 # pygit2 1.11.1 is the release for libgit2 1.5 (Debian 12's libgit2-dev)
 p_pygit2() {
   lib_pkg pygit2 "pygit2 1.11.1" "have_pc libgit2" "libgit2-dev (pkg-config libgit2) not installed" \
-    "pygit2==1.11.1" pygit2 "" t_pygit2
+    "pygit2==1.11.1" pygit2 "" t_test
 }
 
 t_pywayland() {
@@ -712,12 +710,8 @@ p_pywayland() {
 # module real cffi compiled: in drop-in mode its PyInit_ reaches rcffi's
 # _cffi_backend, which hands it to real cffi's extension (docs/compat.md,
 # _cffi_backend); pyOpenSSL itself is pure Python over that module's ffi/lib
-t_pyopenssl() {
-  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
-  pytest_run "$1" "$2" "$3" "$d" all tests
-}
 p_pyopenssl() {
-  build_and_test pyopenssl "pyopenssl==26.4.0" OpenSSL.SSL "$SETUPTOOLS77 cryptography pretend" t_pyopenssl
+  build_and_test pyopenssl "pyopenssl==26.4.0" OpenSSL.SSL "$SETUPTOOLS77 cryptography pretend" t_tests
   report pyopenssl "pyOpenSSL 26.4.0"
 }
 
