@@ -63,9 +63,34 @@
 #                        module per bundled LMDB version, modulename=, ext_package=),
 #                        ffi.verifier.get_extension() handed to setup(); built and
 #                        tested with LMDB_FORCE_CFFI=1 (lmdb.open from lmdb.cffi checked)
+#   pylibsrtp 1.0.0      API mode over Debian's libsrtp2 (pkg-config), out-params
+#   xxhash-cffi 1.3.0    API mode over bundled xxHash, digest buffers; tests: tests/test.py
+#   miniaudio 1.71       API mode over the bundled one-file miniaudio (large cdef), decoders,
+#                        extern "Python" stream callbacks, playback on its NULL backend
+#   pygit2 1.11.1        API mode over Debian's libgit2 1.5 (the pygit2 for it), next to
+#                        its own C extension; callbacks (remotes, credentials), handles
+#   pywayland 0.4.19     API mode over libwayland client and server, extern "Python"
+#                        listeners, wl_list walks; the protocol modules its build
+#                        generates from wayland-protocols; a server in the test process
+#   pyOpenSSL 26.4.0     pure Python over cryptography's binary wheel from PyPI (its
+#                        _openssl module compiled by real cffi): in drop-in mode that
+#                        module reaches rcffi's _cffi_backend, which hands it to real cffi
+#   WeasyPrint 70.0      in-line ABI mode: ffi.dlopen() of Pango, HarfBuzz, fontconfig,
+#                        GLib; a large cdef, structs, out-params, ffi.gc (draw tests use
+#                        Ghostscript, gs)
+#   misaka 2.1.1         API mode over bundled hoedown, ffi.callback() functions stored in
+#                        a struct of function pointers, ffi.new_handle; its own test runner
+#                        (its output read here); tests compare with HTML Tidy's output
+#   cryptography 40.0.2  ffi.emit_c_code() of a ~900-name API-mode cdef over OpenSSL 3,
+#                        run by its Rust build script, the C compiled into its Rust
+#                        extension (module init from Rust); a subset of its hazmat tests
 # Not used: PyNaCl 1.5.0 (its sdist has no tests), coincurve (its build downloads libsecp256k1 from GitHub),
 # onigurumacffi, python-olm and secp256k1 (their sdists have no tests, and
-# this script reaches only PyPI and Debian).
+# this script reaches only PyPI and Debian); cryptography 3.3.2 (the last release
+# without Rust: it builds under both, but its module does not load with OpenSSL 3,
+# "undefined symbol: FIPS_mode", and Debian 12 has no OpenSSL 1.1); gevent 26.9.0
+# (its build cythonizes its C extensions besides the libuv/libev cffi modules: not
+# tried, for time); pynng (its build runs cmake over bundled nng: not tried, for time).
 #
 # System libraries come from Debian (apt-get, when run as root); a package
 # whose library is missing is skipped visibly with the reason.
@@ -73,7 +98,8 @@
 # Environment: RCFFI_CLIENTS_DIR (scratch dir, default /tmp/rcffi-clients),
 # CLIENTS (space-separated subset of: bcrypt argon2 pycares pyvips cairocffi
 # psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile
-# cmarkgfm brotlicffi xcffib lmdb), PYTHON (default python3),
+# cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland
+# pyopenssl weasyprint misaka cryptography), PYTHON (default python3),
 # CLIENTS_TIMEOUT (seconds per test run, default 1800).
 set -uo pipefail
 
@@ -81,7 +107,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${RCFFI_CLIENTS_DIR:-/tmp/rcffi-clients}
 PY=${PYTHON:-python3}
 TIMEOUT=${CLIENTS_TIMEOUT:-1800}
-ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile cmarkgfm brotlicffi xcffib lmdb"
+ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland pyopenssl weasyprint misaka cryptography"
 CLIENTS=${CLIENTS:-$ALL}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 MAKEFLAGS=-j1 PYTHONDONTWRITEBYTECODE=1
 
@@ -92,7 +118,7 @@ say() { printf '%s\n' "$*"; }
 log() { printf '  .. %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- system
-APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev libsndfile1 libxcb1 xvfb x11-apps"
+APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev libsndfile1 libxcb1 xvfb x11-apps libsrtp2-dev libgit2-dev libwayland-dev wayland-protocols libssl-dev tidy ghostscript"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=$(for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || printf '%s ' "$p"; done)
   if [ -n "$missing" ]; then
@@ -226,6 +252,9 @@ declare -A BOTH_FAIL_WHY=(
   [psycopg2cffi]="features psycopg2cffi lacks (psycopg2.sql, replication, ...) and psycopg2's Python 2 suite through 2to3"
   [demo]="Python 2 code in cffi's demo/ (str for char *, a renamed ffi) and manual2.py's bytes module name"
   [xcffib]="they run xeyes (Debian's x11-apps)"
+  [pyopenssl]="the default CA paths of the OpenSSL in cryptography's wheel hold no certificate here"
+  [weasyprint]="they need Ghostscript (gs)"
+  [misaka]="they need HTML Tidy (tidy)"
 )
 
 # tests whose outcome depends on timing, by package key: one failing with
@@ -332,6 +361,12 @@ run_dir() {
 t_tests() {
   local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
   pytest_run "$1" "$2" "$3" "$d" all tests
+}
+
+# t_test: the same for an sdist whose directory is test/
+t_test() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/test" "$d/"
+  pytest_run "$1" "$2" "$3" "$d" all test
 }
 
 # pyproject.toml files with an SPDX license string need setuptools 77+ (a new
@@ -623,21 +658,119 @@ p_brotlicffi() {
   report brotlicffi "brotlicffi 1.2.1.0"
 }
 
-t_xcffib() {
-  local d; d=$(run_dir "$1" "$2"); cp -r "$4/test" "$d/"
-  # each test starts an Xvfb on a free display (xcffib.testing)
-  pytest_run "$1" "$2" "$3" "$d" all test
-}
+# each of xcffib's tests starts an Xvfb on a free display (xcffib.testing)
 have_xvfb() { command -v Xvfb >/dev/null && have_lib libxcb.so.1; }
 p_xcffib() {
   lib_pkg xcffib "xcffib 1.13.0" have_xvfb "Xvfb (xvfb) or libxcb1 not installed" \
-    "xcffib==1.13.0" xcffib "" t_xcffib
+    "xcffib==1.13.0" xcffib "" t_test
 }
 
 p_lmdb() {
   # its verify()-based cffi module, not its C extension, built and tested
   LMDB_FORCE_CFFI=1 build_and_test lmdb "lmdb==3.0.0" "lmdb:open.__module__=lmdb.cffi" "" t_tests
   report lmdb "lmdb 3.0.0"
+}
+
+p_pylibsrtp() {
+  lib_pkg pylibsrtp "pylibsrtp 1.0.0" "have_pc libsrtp2" "libsrtp2-dev (pkg-config libsrtp2) not installed" \
+    "pylibsrtp==1.0.0" pylibsrtp "$SETUPTOOLS77" t_tests
+}
+
+t_xxhash() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  # its one test file is tests/test.py (a name pytest does not collect by itself)
+  pytest_run "$1" "$2" "$3" "$d" all tests/test.py
+}
+p_xxhash() { build_and_test xxhash "xxhash-cffi==1.3.0" xxhash_cffi "" t_xxhash; report xxhash "xxhash-cffi 1.3.0"; }
+
+# its tests open tests/audio/* relative to the current directory, and play
+# through miniaudio's NULL backend (no device)
+p_miniaudio() { build_and_test miniaudio "miniaudio==1.71" miniaudio "" t_tests; report miniaudio "miniaudio 1.71"; }
+
+# pygit2 1.11.1 is the release for libgit2 1.5 (Debian 12's libgit2-dev)
+p_pygit2() {
+  lib_pkg pygit2 "pygit2 1.11.1" "have_pc libgit2" "libgit2-dev (pkg-config libgit2) not installed" \
+    "pygit2==1.11.1" pygit2 "" t_test
+}
+
+t_pywayland() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/test" "$d/"
+  # its client/server tests open a socket in XDG_RUNTIME_DIR
+  mkdir -p "$d/xdg" && chmod 700 "$d/xdg"
+  XDG_RUNTIME_DIR="$d/xdg" pytest_run "$1" "$2" "$3" "$d" all test
+}
+# its build generates the protocol modules from wayland-protocols' XML files
+have_wayland() { have_pc wayland-server && have_pc wayland-protocols; }
+p_pywayland() {
+  lib_pkg pywayland "pywayland 0.4.19" have_wayland "libwayland-dev or wayland-protocols not installed" \
+    "pywayland==0.4.19" pywayland "$SETUPTOOLS77" t_pywayland
+}
+
+# pyOpenSSL's suite over cryptography's binary wheel from PyPI, whose _openssl
+# module real cffi compiled: in drop-in mode its PyInit_ reaches rcffi's
+# _cffi_backend, which hands it to real cffi's extension (docs/compat.md,
+# _cffi_backend); pyOpenSSL itself is pure Python over that module's ffi/lib
+p_pyopenssl() {
+  build_and_test pyopenssl "pyopenssl==26.4.0" OpenSSL.SSL "$SETUPTOOLS77 cryptography pretend" t_tests
+  report pyopenssl "pyOpenSSL 26.4.0"
+}
+
+# WeasyPrint is pure Python: its in-line ABI-mode cdef over Pango, HarfBuzz,
+# fontconfig and GLib (ffi.dlopen of each) runs under the cffi of the venv
+p_weasyprint() {
+  lib_pkg weasyprint "WeasyPrint 70.0" "have_lib libpango-1.0.so.0" "libpango-1.0-0 not installed" \
+    "weasyprint==70.0" weasyprint.text.ffi "flit_core Pillow>=12.1.0" t_tests
+}
+
+# misaka's tests run under its own runner (tests/run_tests.py, chibitest),
+# which prints "name ... PASSED|FAILED" under ">> TestCase": read into junit
+t_misaka() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  (cd "$d" && in_impl "$2" timeout "$TIMEOUT" "$3/bin/python" tests/run_tests.py) >"$d/out.txt" 2>&1
+  cat "$d/out.txt" >>"$WORK/logs/$1-$2.log"
+  "$PY" - "$d/out.txt" "$RESULTS/$1-$2-all.xml" <<'EOF2'
+import re, sys
+from xml.sax.saxutils import quoteattr
+case, rows = "", []
+for line in open(sys.argv[1], errors="replace"):
+    if line.startswith(">> "):
+        case = line[3:].strip()
+    m = re.match(r"(.*) \.\.\. (PASSED|FAILED)$", line.rstrip("\n"))
+    if m:
+        rows.append('<testcase classname=%s name=%s>%s</testcase>' % (
+            quoteattr(case), quoteattr(m.group(1)), "" if m.group(2) == "PASSED" else "<failure/>"))
+open(sys.argv[2], "w").write("<testsuite>%s</testsuite>" % "".join(rows))
+EOF2
+}
+p_misaka() { build_and_test misaka "misaka==2.1.1" misaka "" t_misaka; report misaka "misaka 2.1.1"; }
+
+# cryptography 40.0.2: the newest cffi-generated _openssl module that still
+# carries most of its OpenSSL calls (later releases moved them to Rust) and
+# the first line that supports OpenSSL 3 (Debian 12's). Its build runs
+# build_openssl.py (ffi.emit_c_code of a ~900-name API-mode cdef) from its
+# Rust build script, and compiles that C into its Rust extension, whose
+# module init calls PyInit__openssl; needs cargo (crates from crates.io).
+# Tests: the hazmat files that go through that module (ciphers, hashes, MACs,
+# KDFs, EC/Ed25519/X25519 keys, serialization, PKCS7/12, its bindings and
+# backend), with cryptography_vectors 40.0.2; RSA, DSA and DH (key
+# generation dominates) and x509 (Rust) are left out for time
+CRYPTO_FILES="aes aead aes_gcm hashes hash_vectors hmac hmac_vectors hkdf pbkdf2hmac chacha20 poly1305 cmac padding keywrap x25519 ed25519 ec serialization pkcs7 pkcs12 3des camellia ciphers block constant_time x963kdf concatkdf kbkdf scrypt"
+t_cryptography() {
+  local d f files=(tests/hazmat/bindings tests/hazmat/backends tests/test_fernet.py)
+  d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  for f in $CRYPTO_FILES; do files+=("tests/hazmat/primitives/test_$f.py"); done
+  pytest_run "$1" "$2" "$3" "$d" all -p no:randomly "${files[@]}"
+}
+p_cryptography() {
+  if ! command -v cargo >/dev/null; then
+    skip_pkg cryptography "no cargo (its build compiles Rust)"
+  elif ! VECTORS_SDIST=$(sdist "cryptography_vectors==40.0.2"); then
+    skip_pkg cryptography "cannot download cryptography_vectors 40.0.2"
+  else
+    build_and_test cryptography "cryptography==40.0.2" cryptography.hazmat.bindings._rust \
+      "setuptools-rust pytest-benchmark pytest-subtests pretend iso8601 $VECTORS_SDIST" t_cryptography
+  fi
+  report cryptography "cryptography 40.0.2"
 }
 
 # ---------------------------------------------------------------- main

@@ -60,14 +60,39 @@ def test_instances_of_backend_classes(ffi):
     assert re.fullmatch("<_cffi_backend\\.CField object at %s>" % ADDR, repr(field))
 
 
-@pytest.mark.parametrize("make", [
+EVERY_KIND_OF_CDATA = pytest.mark.parametrize("make", [
     lambda ffi: ffi.new("int *"),
     lambda ffi: ffi.gc(ffi.new("int *"), lambda p: None),
     lambda ffi: ffi.callback("int(int)", lambda x: x),
     lambda ffi: ffi.from_buffer(bytearray(4)),
     lambda ffi: ffi.new_handle(object()),
-], ids=["new", "gc", "callback", "from_buffer", "new_handle"])
+    lambda ffi: ffi.cast("int", 7),
+], ids=["new", "gc", "callback", "from_buffer", "new_handle", "cast"])
+
+
+@EVERY_KIND_OF_CDATA
 def test_every_cdata_is_a_CData_of_the_backend_module(ffi, make):
     x = make(ffi)
     assert isinstance(x, ffi.CData)
     assert type(x).__module__ == "_cffi_backend"
+
+
+@EVERY_KIND_OF_CDATA
+def test_a_cdata_instance_has_cffis_name_and_module(ffi, make):
+    # cffi puts __name__ = "<cdata>" and __module__ in its cdata class's
+    # dict: pytest names a parametrized cdata from x.__name__ (pywayland's
+    # test ids are "test_wl_interface[WlBuffer-<cdata>]", scripts/clients.sh)
+    x = make(ffi)
+    assert x.__name__ == "<cdata>"
+    assert x.__module__ == "_cffi_backend"
+    # the class keeps its own name
+    assert type(x).__name__ != "<cdata>"
+    assert ffi.CData.__name__ == "_CDataBase"
+
+
+def test_a_struct_field_named___name___wins_over_the_class_attribute(ffi):
+    ffi.cdef("struct named { int __name__; };")
+    p = ffi.new("struct named *", [5])
+    assert p.__name__ == 5
+    assert p[0].__name__ == 5
+    assert ffi.new("struct named[1]").__name__ == "<cdata>"

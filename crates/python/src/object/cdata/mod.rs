@@ -265,7 +265,29 @@ fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
     slots.push(ffi::PyType_Slot { slot: ffi::Py_tp_methods, pfunc: methods.as_mut_ptr() as *mut c_void });
     // BASETYPE only so that the gc subtype can derive from it; its tp_new
     // refuses to build instances from Python anyway.
-    make_type(py, c"_cffi_backend._CDataBase", ffi::Py_TPFLAGS_BASETYPE as u64, slots, None)
+    let tp = make_type(py, c"_cffi_backend._CDataBase", ffi::Py_TPFLAGS_BASETYPE as u64, slots, None)?;
+    set_instance_name(py, tp.bind(py))?;
+    Ok(tp)
+}
+
+/// `"<cdata>"` as `__name__` in the type's dict, as cffi puts it there: an
+/// instance's `x.__name__` is then `"<cdata>"` (pytest names a parameter
+/// from it, `test[<cdata>]`), while the class keeps its own `__name__`
+/// (`type`'s descriptor wins for the class); a struct field of that name
+/// still wins for a struct pointer (the field lookup comes first).
+fn set_instance_name(py: Python<'_>, tp: &Bound<'_, PyType>) -> PyResult<()> {
+    let value = pyo3::types::PyString::new(py, "<cdata>");
+    // SAFETY: a heap type made just above and not used yet, whose tp_dict is
+    // its real attribute dict (not the limited API); the change is announced
+    // to the type cache with PyType_Modified.
+    unsafe {
+        let dict = (*tp.as_type_ptr()).tp_dict;
+        if dict.is_null() || ffi::PyDict_SetItemString(dict, c"__name__".as_ptr(), value.as_ptr()) < 0 {
+            return Err(PyErr::fetch(py));
+        }
+        ffi::PyType_Modified(tp.as_type_ptr());
+    }
+    Ok(())
 }
 
 // the type flags are c_ulong: 32 bits on Windows, so the `as u64` casts stay
