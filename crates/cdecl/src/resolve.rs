@@ -4,7 +4,7 @@
 //! every struct and union (taken as is for partial ones, checked for the
 //! others).
 //!
-//! CONTRACT (used by crates/python/src/api_module/): [`CompilerFacts`]
+//! CONTRACT (used by crates/python/src/ffi_lib/api_module/): [`CompilerFacts`]
 //! and [`apply`]. Only what this registry declares is touched, never other
 //! users of the shared arena.
 

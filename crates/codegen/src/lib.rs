@@ -8,7 +8,7 @@
 //! addresses of globals, values of integer constants and enumerators,
 //! sizes, alignments and field offsets of every struct and union, sizes of
 //! `typedef int... t;`, lengths of `T x[...]` — in static tables handed to
-//! the runtime (`crates/python/src/api_module/`) through a capsule from
+//! the runtime (`crates/python/src/ffi_lib/api_module/`) through a capsule from
 //! `PyInit_<module>`. The snapshot is embedded for the runtime to load
 //! at import, and the cdef texts too (as text, for `ffi._cdefsources`).
 //! No text is parsed here ([`snapshot_of`] is for callers that hold only

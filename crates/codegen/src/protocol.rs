@@ -2,7 +2,7 @@
 //!
 //! Each is declared here with [`shared_struct!`], which gives both sides
 //! from one list of fields: the `#[repr(C)]` Rust struct the runtime reads
-//! (`crates/python/src/api_module/`), and its C declaration, written into
+//! (`crates/python/src/ffi_lib/api_module/`), and its C declaration, written into
 //! every generated module ([`c_declarations`]) followed by
 //! `_Static_assert`s on the size of each struct and the offset of each
 //! field as Rust lays them out ([`layout_asserts`]): a mismatch stops the
