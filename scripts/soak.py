@@ -13,6 +13,7 @@ one).
 """
 
 import argparse
+import atexit
 import gc
 import importlib
 import io
@@ -151,12 +152,20 @@ def operations(mod):
     if mod.__name__ == "rcffi":
         # rcffi's own checks (on cffi these overflow the heap or crash)
         small = ffi.new_allocator(lambda n: ffi.new("char[1]"))
+        # a header that fails to parse after declaring a struct
+        hdr_dir = tempfile.mkdtemp(prefix="soak-hdr-")
+        atexit.register(shutil.rmtree, hdr_dir, True)
+        bad_header = os.path.join(hdr_dir, "soak_bad.h")
+        with open(bad_header, "w") as f:
+            f.write("struct soak_hdr_bad { int a; long b[4]; };\nint g(\n")
         ops.update({
             "error: outside owned memory": lambda: expect(IndexError, lambda: (arr + 4)[4]),
             "error: memmove too large": lambda: expect(ValueError, lambda: ffi.memmove(arr, b"\0" * 40, 40)),
             "error: not a live handle": lambda: expect(RuntimeError, lambda: ffi.from_handle(ffi.cast("void *", arr))),
             "error: type nested too deep": lambda: expect(mod.CDefError, lambda: ffi.typeof("int" + "*" * 300)),
             "error: allocator too small": lambda: expect(ValueError, lambda: small("int[4]")),
+            # as a failed cdef() (it grew by ~700 bytes a call before)
+            "error: failed cdef_header on one ffi": lambda: expect(mod.CDefError, lambda: ffi.cdef_header(bad_header)),
             # cffi keeps every library its ffi opened, closed or not
             "dlopen + dlclose": lambda: ffi.dlclose(ffi.dlopen(None)),
         })

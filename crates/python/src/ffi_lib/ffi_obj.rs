@@ -330,20 +330,22 @@ impl FFIBase {
             let mut a = arena();
             reg.cdef(&mut a, &text, &options)
         });
+        self.after_cdef(py, report.is_err());
+        report.map(|r| r.warnings).map_err(|e| errors::from_cdecl_parse(py, e))
+    }
+
+    /// What follows every change of the registry by cdef text (`cdef()`,
+    /// `cdef_header()`), at a safe point (no lock held, no id in hand): the
+    /// type-string cache is stale, and what `override=True` replaced, or
+    /// all a failed one parsed, is garbage in the shared arena, which a
+    /// long-lived FFI would otherwise keep growing (a failure collects
+    /// sooner: its growth is all garbage).
+    pub(crate) fn after_cdef(&self, py: Python<'_>, failed: bool) {
         self.type_cache.bind(py).clear();
-        // a safe point (no lock held, no id in hand): what `override=True`
-        // replaced, or all a failed cdef() parsed, is garbage in the shared
-        // arena, which a long-lived FFI would otherwise keep growing (a
-        // failure collects sooner: its growth is all garbage)
-        match report {
-            Ok(r) => {
-                crate::ctype_gc::collect_if_grown(py);
-                Ok(r.warnings)
-            }
-            Err(e) => {
-                crate::ctype_gc::collect_after_error(py);
-                Err(errors::from_cdecl_parse(py, e))
-            }
+        if failed {
+            crate::ctype_gc::collect_after_error(py);
+        } else {
+            crate::ctype_gc::collect_if_grown(py);
         }
     }
 

@@ -33,11 +33,8 @@ impl FFIBase {
             let mut a = arena();
             cdef_header_with_text(&mut reg, &mut a, &header, &options)
         });
-        self.type_cache.bind(py).clear();
-        match report {
-            Ok((r, text)) => Ok((r.warnings, text)),
-            Err(e) => Err(errors::from_cdecl(py, e)),
-        }
+        self.after_cdef(py, report.is_err());
+        report.map(|(r, text)| (r.warnings, text)).map_err(|e| errors::from_cdecl(py, e))
     }
 
     /// Why `name` was skipped by `cdef_header()` (None if it was not).
