@@ -30,6 +30,21 @@ pub struct FFIBase {
 }
 
 impl FFIBase {
+    /// What follows every change of the registry by cdef text (`cdef()`,
+    /// `cdef_header()`), at a safe point (no lock held, no id in hand): the
+    /// type-string cache is stale, and what `override=True` replaced, or
+    /// all a failed one parsed, is garbage in the shared arena, which a
+    /// long-lived FFI would otherwise keep growing (a failure collects
+    /// sooner: its growth is all garbage).
+    pub(crate) fn after_cdef(&self, py: Python<'_>, failed: bool) {
+        self.type_cache.bind(py).clear();
+        if failed {
+            crate::ctype_gc::collect_after_error(py);
+        } else {
+            crate::ctype_gc::collect_if_grown(py);
+        }
+    }
+
     /// The CType for a type string, a CType, or (when `allow_cdata`) the type of a cdata.
     pub fn resolve(&self, py: Python<'_>, cdecl: &Bound<'_, PyAny>, allow_cdata: bool) -> PyResult<Py<CType>> {
         if let Some(ct) = self.cached_type(py, cdecl) {
@@ -332,21 +347,6 @@ impl FFIBase {
         });
         self.after_cdef(py, report.is_err());
         report.map(|r| r.warnings).map_err(|e| errors::from_cdecl_parse(py, e))
-    }
-
-    /// What follows every change of the registry by cdef text (`cdef()`,
-    /// `cdef_header()`), at a safe point (no lock held, no id in hand): the
-    /// type-string cache is stale, and what `override=True` replaced, or
-    /// all a failed one parsed, is garbage in the shared arena, which a
-    /// long-lived FFI would otherwise keep growing (a failure collects
-    /// sooner: its growth is all garbage).
-    pub(crate) fn after_cdef(&self, py: Python<'_>, failed: bool) {
-        self.type_cache.bind(py).clear();
-        if failed {
-            crate::ctype_gc::collect_after_error(py);
-        } else {
-            crate::ctype_gc::collect_if_grown(py);
-        }
     }
 
     /// cffi's private `ffi._typeof(cdecl, consider_function_as_funcptr)`,
