@@ -212,7 +212,13 @@ class FFI(_rcffi.FFIBase):
             from . import metrics as _metrics
 
             _metrics.enable(lib)
-        self._libraries.append(lib)
+        if not isolated:
+            # as cffi: a library lives as long as its ffi. An isolated one
+            # does not (what it gives out holds its supervisor, and nothing
+            # of it has an address here): dropped, its worker and spare end
+            # (supervisor.py's finalizer), instead of two processes per
+            # dlopen() kept until the ffi goes
+            self._libraries.append(lib)
         return lib
 
     def check(self, header, library=None, *, include_dirs=(), defines=None):

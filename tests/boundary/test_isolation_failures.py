@@ -317,3 +317,35 @@ def test_output_of_the_library_does_not_disturb_the_channel(risky_ffi, isolated)
     assert isolated.puts(b"written by C to the worker's stdout") >= 0
     isolated.fflush(None)
     assert isolated.add(1, 2) == 3
+
+
+@needs_proc
+def test_a_dropped_library_ends_its_worker_and_spare(risky_ffi, risky_path):
+    # no dlclose(): the last reference to the library goes, and with it its
+    # two processes and their pipes, while the ffi stays (each dlopen() kept
+    # two processes until the ffi went: 20 drops left 40 children)
+    gc.collect()
+    before_children, before_fds = len(children_states()), open_fds()
+    for _ in range(20):
+        lib = risky_ffi.dlopen(risky_path, isolated=True, timeout=10.0)
+        assert lib.add(2, 3) == 5
+        del lib
+        gc.collect()
+    deadline = time.monotonic() + 10.0
+    while len(children_states()) > before_children and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(children_states()) == before_children
+    assert open_fds() == before_fds
+
+
+def test_what_a_library_gave_keeps_it_alive(risky_ffi, risky_path):
+    lib = risky_ffi.dlopen(risky_path, isolated=True, timeout=10.0)
+    add = lib.add
+    s = lib.dup_upper(b"keep")
+    pid = rcffi.isolation.worker_pid(lib)
+    del lib
+    gc.collect()
+    # the function and the pointer still reach the same worker
+    assert add(20, 22) == 42
+    assert s.alive and s.string() == b"KEEP"
+    assert "worker pid %s" % (pid,) in repr(s)

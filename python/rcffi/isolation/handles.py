@@ -11,12 +11,15 @@ class WorkerPointer:
     worker is replaced (crash, timeout, restart), using it raises
     ``rcffi.StaleHandleError``."""
 
-    __slots__ = ("ctype", "address", "_worker", "__weakref__")
+    __slots__ = ("ctype", "address", "_worker", "_supervisor", "__weakref__")
 
     def __init__(self, ctype, address, worker):
         self.ctype = ctype
         self.address = address
         self._worker = worker
+        # a pointer keeps its library's supervisor (and so its worker) alive,
+        # as a function fetched from it does: the worker holds it only weakly
+        self._supervisor = worker.supervisor
 
     @property
     def alive(self):
@@ -27,13 +30,13 @@ class WorkerPointer:
     def string(self, maxlen=-1):
         """``ffi.string()`` of this pointer, computed in the worker (a bad
         pointer crashes the worker, not this process)."""
-        return self._worker.supervisor.remote_read(self, "string", maxlen)
+        return self._supervisor.remote_read(self, "string", maxlen)
 
     def read(self, size):
         """The ``size`` bytes this pointer points to, read in the worker."""
         if not isinstance(size, int) or size < 0:
             raise ValueError("read(size): size must be a non-negative integer, not %r" % (size,))
-        return self._worker.supervisor.remote_read(self, "read", size)
+        return self._supervisor.remote_read(self, "read", size)
 
     def __repr__(self):
         state = "" if self.alive else ", stale"

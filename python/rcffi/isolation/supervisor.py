@@ -181,7 +181,11 @@ class Worker:
     """One worker process (one generation of a supervisor)."""
 
     def __init__(self, supervisor, proc, rfd, wfd, generation):
-        self.supervisor = supervisor
+        # weak: the supervisor's finalizer holds its workers (to end them),
+        # and a strong reference back would keep the supervisor reachable
+        # from the finalizer registry for ever: a dropped isolated library
+        # would never end its two processes
+        self._supervisor = weakref.ref(supervisor)
         self.library_id = id(supervisor)
         self.proc = proc
         self.pid = proc.pid
@@ -198,8 +202,18 @@ class Worker:
         self.poller = select.poll()
         self.poller.register(rfd, select.POLLIN)
 
+    @property
+    def supervisor(self):
+        """The supervisor of this worker; what holds a worker to use it
+        (a ``WorkerPointer``) also holds the supervisor."""
+        sup = self._supervisor()
+        if sup is None:
+            raise ValueError("the isolated library of worker pid %s has been dropped" % (self.pid,))
+        return sup
+
     def is_current(self):
-        return self.supervisor.worker is self and not self.dead
+        sup = self._supervisor()
+        return sup is not None and sup.worker is self and not self.dead
 
     def send(self, data):
         try:
