@@ -70,9 +70,18 @@ class LibMetrics:
         return stats
 
 
-# every library with metrics enabled: (weak reference to lib, LibMetrics)
+# every library with metrics enabled: (weak reference to lib, LibMetrics);
+# the entries of libraries gone are dropped when the list has doubled since
+# the last sweep (and by prometheus()), so enabling metrics on ever-new
+# libraries that are dropped does not grow it
 _enabled = []
 _enabled_lock = threading.Lock()
+_sweep_at = [64]
+
+
+def _sweep_locked():
+    _enabled[:] = [(r, m) for r, m in _enabled if r() is not None]
+    _sweep_at[0] = max(64, 2 * len(_enabled))
 
 
 def _label(lib):
@@ -92,6 +101,8 @@ def enable(lib):
     if b.metrics is None:
         m = LibMetrics(b.label)
         with _enabled_lock:
+            if len(_enabled) >= _sweep_at[0]:
+                _sweep_locked()
             _enabled.append((weakref.ref(lib), m))
         b.set_metrics(m)
     return lib
@@ -150,9 +161,8 @@ def reset(lib):
 
 def _live():
     with _enabled_lock:
-        alive = [(r, m) for r, m in _enabled if r() is not None]
-        _enabled[:] = alive
-    return [m for _, m in alive]
+        _sweep_locked()
+        return [m for _, m in _enabled]
 
 
 def _escape(value):

@@ -257,3 +257,36 @@ def test_wrapped_functions_are_still_c_function_pointers(risky_ffi, risky_path, 
     assert lib.apply(f, 21) == 42  # passed to C as the function pointer it stands for
     if how != "contract":
         rcffi.metrics.disable(lib)
+
+
+def test_libraries_dropped_with_metrics_on_are_forgotten(risky_ffi, risky_path):
+    # metrics enabled on ever-new libraries that are closed and dropped
+    # (never disabled, prometheus() never called): the counters of each
+    # stayed registered, about 1 KB a library, for ever
+    import gc
+    import tracemalloc
+
+    def one():
+        lib = risky_ffi.dlopen(risky_path, metrics=True)
+        assert lib.add(1, 2) == 3
+        assert rcffi.metrics.snapshot(lib)["add"]["calls"] == 1
+        risky_ffi.dlclose(lib)
+
+    for _ in range(300):
+        one()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(3000):
+            one()
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 256 * 1024, "3000 dropped metered libraries kept %d bytes" % grown
+    # the live ones are all still listed
+    kept = risky_ffi.dlopen(risky_path, metrics=True)
+    kept.add(0, 0)
+    assert 'rcffi_calls_total{library="%s",function="add"} 1' % (risky_path,) in rcffi.metrics.prometheus()
+    rcffi.metrics.disable(kept)
