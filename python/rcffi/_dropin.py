@@ -19,8 +19,9 @@ from . import CFFI_API_VERSION as CFFI_VERSION
 from ._names import SUBMODULES as _SUBMODULES
 
 # cffi's modules that rcffi has, under the same name: the public ones
-# (attributes of `rcffi` too) and a private one cffi's own code imports
-ALIASED = _SUBMODULES + ("_imp_emulation",)
+# (attributes of `rcffi` too), a private one cffi's own code imports, and
+# pkgconfig (build scripts import it; an attribute only once imported)
+ALIASED = _SUBMODULES + ("_imp_emulation", "pkgconfig")
 
 # cffi's other modules: importing one says why it is missing
 NOT_PROVIDED = {
@@ -31,7 +32,6 @@ NOT_PROVIDED = {
     "vengine_cpy": "rcffi.verifier has one engine, a CPython extension module",
     "vengine_gen": "rcffi.verifier has one engine, a CPython extension module",
     "lock": "rcffi has no module-level lock to share",
-    "pkgconfig": "use ffi.set_source_pkgconfig() (rcffi.recompiler.flags_from_pkgconfig)",
     "_shimmed_dist_utils": "rcffi uses setuptools directly",
     "gen_src": "not a target of rcffi",
     "_cffi_gen_src": "not a target of rcffi",

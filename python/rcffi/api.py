@@ -346,11 +346,11 @@ class FFI(_rcffi.FFIBase):
         self._assigned_source = (str(module_name), source, source_extension, kwds)
 
     def set_source_pkgconfig(self, module_name, pkgconfig_libs, source, source_extension=".c", **kwds):
-        from . import recompiler
+        from . import pkgconfig
 
         if not isinstance(pkgconfig_libs, list):
             raise TypeError("the pkgconfig_libs argument must be a list of package names")
-        recompiler.merge_flags(kwds, recompiler.flags_from_pkgconfig(pkgconfig_libs))
+        pkgconfig.merge_flags(kwds, pkgconfig.flags_from_pkgconfig(pkgconfig_libs))
         self.set_source(module_name, source, source_extension, **kwds)
 
     def _source_or_error(self, what):
