@@ -96,7 +96,8 @@ def test_submodules_are_rcffis_own(tmp_path):
     """)
     info = probe(py, clean_env(RCFFI_AS_CFFI="1"), code)
     assert sorted(info["same"]) == sorted(
-        ["api", "error", "ffiplatform", "model", "recompiler", "setuptools_ext", "verifier", "_imp_emulation"])
+        ["api", "error", "ffiplatform", "model", "recompiler", "setuptools_ext", "verifier", "_imp_emulation",
+         "pkgconfig"])
     assert all(info["same"].values()), info["same"]
     assert info["FFIError"] and info["api_FFI"]
     assert "No module named 'cffi.backend_ctypes'" in info["missing"] and "rcffi" in info["missing"]
