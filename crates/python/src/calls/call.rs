@@ -61,6 +61,10 @@ pub struct CallSpec {
     direct: Option<DirectRet>,
     /// Set for all-integer signatures: the specialised entry of call_int.rs.
     pub(crate) int_sig: Option<crate::call_int::IntSig>,
+    /// Set for the other non-variadic signatures whose arguments are
+    /// scalars (struct results, many arguments): the specialised entry of
+    /// API-mode trampolines (call_tramp.rs).
+    pub(crate) tramp_sig: Option<crate::call_tramp::TrampSig>,
 }
 
 /// Whether a value of this type is passed in an integer register.
@@ -180,7 +184,8 @@ fn spec_for(py: Python<'_>, fct: &CType, extra: &[Py<CType>]) -> PyResult<CallSp
     .map_err(|e| PyNotImplementedError::new_err(format!("ctype '{}': {e}", fct.cname)))?;
     let direct = if f.variadic { None } else { direct_shape(&f.args, rc) };
     let int_sig = if direct.is_some() && extra.is_empty() { crate::call_int::IntSig::of(&f.args, &f.result) } else { None };
-    Ok(CallSpec { plan, ret_size, direct, int_sig })
+    let tramp_sig = if direct.is_none() && !f.variadic && extra.is_empty() { crate::call_tramp::TrampSig::of(py, &f.args, &f.result) } else { None };
+    Ok(CallSpec { plan, ret_size, direct, int_sig, tramp_sig })
 }
 
 /// Check at lookup time that a function type can be called. As in cffi,
@@ -621,7 +626,16 @@ unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *c
     // ones switch to the specialised entry of call_int.rs.
     // (Signatures libffi cannot describe have no spec: the trampoline
     // handles them.)
-    if direct_shape(&f.args, f.result.get()).is_some() {
+    if direct_shape(&f.args, f.result.get()).is_none() {
+        // Scalar arguments (a struct result, many arguments): later calls
+        // take the specialised trampoline entry. (A signature libffi
+        // cannot describe has no spec, and stays here.)
+        if let Ok(spec) = cached_spec(py, pct.item().get()) {
+            if spec.tramp_sig.is_some() {
+                crate::call_tramp::switch_to_tramp_entry(callable, spec);
+            }
+        }
+    } else {
         if let Ok(spec) = cached_spec(py, pct.item().get()) {
             if let Some(shape) = spec.direct {
                 // Later calls take the ABI entries (the same direct call,
