@@ -40,16 +40,23 @@ pub fn set_saved_errno(v: i32) {
 ///
 /// # Safety
 /// The GIL is held; `call` must not touch Python objects.
-#[inline]
+#[inline(always)]
 pub(crate) unsafe fn foreign_call<R>(call: impl FnOnce() -> R) -> R { unsafe {
-    SAVED_ERRNO.with(|saved| {
-        let tstate = ffi::PyEval_SaveThread();
-        native::errno::set_errno(saved.get());
-        let r = call();
-        saved.set(native::errno::get_errno());
-        ffi::PyEval_RestoreThread(tstate);
-        r
-    })
+    // The address of this thread's saved errno, taken once (the body runs
+    // outside `with`, so that it is inlined into each caller rather than
+    // reached through the generic `with` out of line).
+    let saved: *const Cell<i32> = SAVED_ERRNO.with(|saved| saved as *const Cell<i32>);
+    // SAFETY: a thread-local lives as long as its thread, which is the one
+    // running this call until it returns; `Cell` is not shared with another
+    // thread, and nothing else borrows it meanwhile (`call` touches no
+    // Python object and no errno of ours).
+    let saved = &*saved;
+    let tstate = ffi::PyEval_SaveThread();
+    native::errno::set_errno(saved.get());
+    let r = call();
+    saved.set(native::errno::get_errno());
+    ffi::PyEval_RestoreThread(tstate);
+    r
 }}
 
 /// What a function type needs to be called.
@@ -487,7 +494,7 @@ unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps
 }}
 
 /// A Python int from the low `size` bytes of a result register.
-#[inline]
+#[inline(always)]
 pub(crate) unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::PyObject { unsafe {
     let bits = u32::from(size) * 8;
     if signed {

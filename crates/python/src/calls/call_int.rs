@@ -188,6 +188,28 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject { unsafe {
+    int_entry(callable, args, nargsf, kwnames)
+}}
+
+/// Whether `vc` is the specialised entry: a caller holding the cdata's
+/// entry may then run [`int_entry`] in place (a call less; lib_function.rs).
+#[inline(always)]
+pub(crate) fn is_int_entry(vc: ffi::vectorcallfunc) -> bool {
+    vc as usize == int_vectorcall as *const () as usize
+}
+
+/// The body of [`int_vectorcall`], for callers that checked `is_int_entry`.
+///
+/// # Safety
+/// As a vectorcall function: GIL held, `callable` a function-pointer cdata
+/// whose entry is `int_vectorcall`, `args` its `nargsf` arguments.
+#[inline(always)]
+pub(crate) unsafe fn int_entry(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject { unsafe {
     // A callback during the call (or another thread while the GIL is
     // released) may release a cdata argument or the function itself:
     // their memory is held until the call returns (cdata/lifetime.rs).

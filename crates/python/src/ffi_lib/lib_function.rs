@@ -75,6 +75,8 @@ unsafe extern "C" fn call_one_through_method_def(slf: *mut ffi::PyObject, arg: *
     // `args` lives until the call returns; no PY_VECTORCALL_ARGUMENTS_OFFSET,
     // so the callee does not write before it
     match (*(slf as *mut CDataObject)).vectorcall {
+        // the integer entry's body in place: one call less
+        Some(vc) if crate::call_int::is_int_entry(vc) => crate::call_int::int_entry(slf, args.as_ptr(), 1, std::ptr::null_mut()),
         Some(vc) => vc(slf, args.as_ptr(), 1, std::ptr::null_mut()),
         None => ffi::PyObject_Vectorcall(slf, args.as_ptr(), 1, std::ptr::null_mut()),
     }
