@@ -29,7 +29,8 @@ pub fn alloc_zeroed(size: usize) -> *mut u8 {
         // SAFETY: plain allocation; on success the block has `size`
         // writable bytes, all written here.
         unsafe {
-            let p = libc::malloc(size) as *mut u8;
+            // (black_box: LLVM would fold malloc + zeroing back into calloc)
+            let p = std::hint::black_box(libc::malloc(size) as *mut u8);
             if !p.is_null() {
                 std::ptr::write_bytes(p, 0, size);
             }
