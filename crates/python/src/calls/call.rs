@@ -42,21 +42,48 @@ pub fn set_saved_errno(v: i32) {
 /// The GIL is held; `call` must not touch Python objects.
 #[inline(always)]
 pub(crate) unsafe fn foreign_call<R>(call: impl FnOnce() -> R) -> R { unsafe {
+    let state = foreign_begin();
+    let r = call();
+    foreign_end(state);
+    r
+}}
+
+/// What [`foreign_begin`] hands to [`foreign_end`].
+pub(crate) struct Released {
+    tstate: *mut ffi::PyThreadState,
+    saved: *const Cell<i32>,
+}
+
+/// The first half of [`foreign_call`], for the hottest callers, which
+/// make the call itself between the halves (with no closure, so nothing
+/// of it is left out of line): the GIL released, `errno` set from
+/// `ffi.errno`. Between the halves, touch no Python object.
+///
+/// # Safety
+/// The GIL is held; [`foreign_end`] follows on this thread.
+#[inline(always)]
+pub(crate) unsafe fn foreign_begin() -> Released { unsafe {
     // The address of this thread's saved errno, taken once (the body runs
     // outside `with`, so that it is inlined into each caller rather than
     // reached through the generic `with` out of line).
     let saved: *const Cell<i32> = SAVED_ERRNO.with(|saved| saved as *const Cell<i32>);
-    // SAFETY: a thread-local lives as long as its thread, which is the one
-    // running this call until it returns; `Cell` is not shared with another
-    // thread, and nothing else borrows it meanwhile (`call` touches no
-    // Python object and no errno of ours).
-    let saved = &*saved;
     let tstate = ffi::PyEval_SaveThread();
-    native::errno::set_errno(saved.get());
-    let r = call();
-    saved.set(native::errno::get_errno());
-    ffi::PyEval_RestoreThread(tstate);
-    r
+    // SAFETY: a thread-local lives as long as its thread, which runs this
+    // call until it returns; a `Cell` is never shared with another thread,
+    // and nothing else borrows it meanwhile.
+    native::errno::set_errno((*saved).get());
+    Released { tstate, saved }
+}}
+
+/// The second half of [`foreign_call`]: `errno` saved, the GIL taken back.
+///
+/// # Safety
+/// `state` is what [`foreign_begin`] gave on this thread.
+#[inline(always)]
+pub(crate) unsafe fn foreign_end(state: Released) { unsafe {
+    // SAFETY: as in foreign_begin: this thread's own thread-local.
+    (*state.saved).set(native::errno::get_errno());
+    ffi::PyEval_RestoreThread(state.tstate);
 }}
 
 /// What a function type needs to be called.

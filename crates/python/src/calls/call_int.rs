@@ -13,7 +13,7 @@ use std::ffi::c_void;
 
 use pyo3::ffi;
 
-use crate::call::{cdata_vectorcall, foreign_call, CallSpec};
+use crate::call::{cdata_vectorcall, foreign_begin, foreign_end, CallSpec};
 use crate::cdata::CDataObject;
 use crate::ctype::{CType, Conv};
 
@@ -273,7 +273,9 @@ unsafe fn int_call(
         };
     }
     let fnptr = cd.ptr as *const c_void;
-    let r = foreign_call(|| native::direct::call(fnptr, &words[..nargs], native::direct::DirectRet::Word));
+    let released = foreign_begin();
+    let r = native::direct::call(fnptr, &words[..nargs], native::direct::DirectRet::Word);
+    foreign_end(released);
     Some(match sig.result {
         ResultKind::Void => ffi::compat::Py_NewRef(ffi::Py_None()),
         ResultKind::Int(size, signed) => crate::call::int_result(r.word, size, signed),
