@@ -6,7 +6,7 @@ The layers, bottom-up (docs/architecture.md has the diagram):
     0 base/     state, errors, entry
     1 types/    ctype, ctype_gc
     2 object/   cdata/, convert/, cast, strings, buffer, file
-    3 calls/    call, call_int, callback
+    3 calls/    call, call_int, call_tramp, callback
     4 ffi_lib/  the FFI object and the Libs, in ranks (TOP_RANKS below: a
                 library function's objects, the FFI object, its other
                 methods and the sources a Lib reads, the Lib, a compiled

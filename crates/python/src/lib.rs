@@ -10,10 +10,10 @@ use pyo3::types::PyCFunction;
 mod base; // 0: state, errors, entry
 mod types; // 1: ctype, ctype_gc
 mod object; // 2: cdata, convert, cast, strings, buffer, file
-mod calls; // 3: call, call_int, callback
+mod calls; // 3: call, call_int, call_tramp, callback
 
 use base::{entry, errors, state};
-use calls::{call, call_int, callback};
+use calls::{call, call_int, call_tramp, callback};
 use object::{buffer, cast, cdata, convert, file, strings};
 use types::{ctype, ctype_gc};
 

@@ -40,16 +40,50 @@ pub fn set_saved_errno(v: i32) {
 ///
 /// # Safety
 /// The GIL is held; `call` must not touch Python objects.
-#[inline]
+#[inline(always)]
 pub(crate) unsafe fn foreign_call<R>(call: impl FnOnce() -> R) -> R { unsafe {
-    SAVED_ERRNO.with(|saved| {
-        let tstate = ffi::PyEval_SaveThread();
-        native::errno::set_errno(saved.get());
-        let r = call();
-        saved.set(native::errno::get_errno());
-        ffi::PyEval_RestoreThread(tstate);
-        r
-    })
+    let state = foreign_begin();
+    let r = call();
+    foreign_end(state);
+    r
+}}
+
+/// What [`foreign_begin`] hands to [`foreign_end`].
+pub(crate) struct Released {
+    tstate: *mut ffi::PyThreadState,
+    saved: *const Cell<i32>,
+}
+
+/// The first half of [`foreign_call`], for the hottest callers, which
+/// make the call itself between the halves (with no closure, so nothing
+/// of it is left out of line): the GIL released, `errno` set from
+/// `ffi.errno`. Between the halves, touch no Python object.
+///
+/// # Safety
+/// The GIL is held; [`foreign_end`] follows on this thread.
+#[inline(always)]
+pub(crate) unsafe fn foreign_begin() -> Released { unsafe {
+    // The address of this thread's saved errno, taken once (the body runs
+    // outside `with`, so that it is inlined into each caller rather than
+    // reached through the generic `with` out of line).
+    let saved: *const Cell<i32> = SAVED_ERRNO.with(|saved| saved as *const Cell<i32>);
+    let tstate = ffi::PyEval_SaveThread();
+    // SAFETY: a thread-local lives as long as its thread, which runs this
+    // call until it returns; a `Cell` is never shared with another thread,
+    // and nothing else borrows it meanwhile.
+    native::errno::set_errno((*saved).get());
+    Released { tstate, saved }
+}}
+
+/// The second half of [`foreign_call`]: `errno` saved, the GIL taken back.
+///
+/// # Safety
+/// `state` is what [`foreign_begin`] gave on this thread.
+#[inline(always)]
+pub(crate) unsafe fn foreign_end(state: Released) { unsafe {
+    // SAFETY: as in foreign_begin: this thread's own thread-local.
+    (*state.saved).set(native::errno::get_errno());
+    ffi::PyEval_RestoreThread(state.tstate);
 }}
 
 /// What a function type needs to be called.
@@ -61,6 +95,10 @@ pub struct CallSpec {
     direct: Option<DirectRet>,
     /// Set for all-integer signatures: the specialised entry of call_int.rs.
     pub(crate) int_sig: Option<crate::call_int::IntSig>,
+    /// Set for the other non-variadic signatures whose arguments are
+    /// scalars (struct results, many arguments): the specialised entry of
+    /// API-mode trampolines (call_tramp.rs).
+    pub(crate) tramp_sig: Option<crate::call_tramp::TrampSig>,
 }
 
 /// Whether a value of this type is passed in an integer register.
@@ -180,7 +218,8 @@ fn spec_for(py: Python<'_>, fct: &CType, extra: &[Py<CType>]) -> PyResult<CallSp
     .map_err(|e| PyNotImplementedError::new_err(format!("ctype '{}': {e}", fct.cname)))?;
     let direct = if f.variadic { None } else { direct_shape(&f.args, rc) };
     let int_sig = if direct.is_some() && extra.is_empty() { crate::call_int::IntSig::of(&f.args, &f.result) } else { None };
-    Ok(CallSpec { plan, ret_size, direct, int_sig })
+    let tramp_sig = if direct.is_none() && !f.variadic && extra.is_empty() { crate::call_tramp::TrampSig::of(py, &f.args, &f.result) } else { None };
+    Ok(CallSpec { plan, ret_size, direct, int_sig, tramp_sig })
 }
 
 /// Check at lookup time that a function type can be called. As in cffi,
@@ -482,7 +521,7 @@ unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps
 }}
 
 /// A Python int from the low `size` bytes of a result register.
-#[inline]
+#[inline(always)]
 pub(crate) unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::PyObject { unsafe {
     let bits = u32::from(size) * 8;
     if signed {
@@ -621,7 +660,16 @@ unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *c
     // ones switch to the specialised entry of call_int.rs.
     // (Signatures libffi cannot describe have no spec: the trampoline
     // handles them.)
-    if direct_shape(&f.args, f.result.get()).is_some() {
+    if direct_shape(&f.args, f.result.get()).is_none() {
+        // Scalar arguments (a struct result, many arguments): later calls
+        // take the specialised trampoline entry. (A signature libffi
+        // cannot describe has no spec, and stays here.)
+        if let Ok(spec) = cached_spec(py, pct.item().get()) {
+            if spec.tramp_sig.is_some() {
+                crate::call_tramp::switch_to_tramp_entry(callable, spec);
+            }
+        }
+    } else {
         if let Ok(spec) = cached_spec(py, pct.item().get()) {
             if let Some(shape) = spec.direct {
                 // Later calls take the ABI entries (the same direct call,

@@ -13,7 +13,7 @@ use std::ffi::c_void;
 
 use pyo3::ffi;
 
-use crate::call::{cdata_vectorcall, foreign_call, CallSpec};
+use crate::call::{cdata_vectorcall, foreign_begin, foreign_end, CallSpec};
 use crate::cdata::CDataObject;
 use crate::ctype::{CType, Conv};
 
@@ -115,6 +115,60 @@ unsafe fn one_digit_int(obj: *mut ffi::PyObject) -> Option<i64> { unsafe {
     Some(size as i64 * digit as i64)
 }}
 
+/// An integer argument: an exact `int` within `lo..=hi`, or `None` (the
+/// generic entry converts it, or raises). Runs no Python code.
+///
+/// # Safety
+/// GIL held; `obj` is a live object.
+#[inline(always)]
+pub(crate) unsafe fn int_arg(obj: *mut ffi::PyObject, lo: i64, hi: i64) -> Option<i64> { unsafe {
+    if ffi::PyLong_CheckExact(obj) == 0 {
+        return None;
+    }
+    let v = match one_digit_int(obj) {
+        Some(v) => v,
+        None => {
+            let mut overflow = 0;
+            let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
+            if overflow != 0 {
+                return None;
+            }
+            v
+        }
+    };
+    if v < lo || v > hi {
+        return None;
+    }
+    Some(v)
+}}
+
+/// A pointer argument: a cdata of exactly the parameter's type `param`
+/// (or an array of its items), not released, its memory held in `holds`
+/// for the call; `None` otherwise (the generic entry converts or raises).
+/// Runs no Python code.
+///
+/// # Safety
+/// GIL held; `obj` is a live object; `param` a live CType.
+#[inline(always)]
+pub(crate) unsafe fn pointer_arg(py: pyo3::Python<'_>, obj: *mut ffi::PyObject, param: *const CType, holds: &mut Option<Holds>) -> Option<u64> { unsafe {
+    if !crate::cdata::is_cdata(py, obj) {
+        return None;
+    }
+    let arg = &*(obj as *const CDataObject);
+    let act = arg.ctype();
+    // the parameter's type, or an array of its items (which
+    // decays to it, as in C: `char buf[]` for `const char *`)
+    let same = std::ptr::eq(act, param)
+        || (act.kind == crate::ctype::Kind::Array && std::ptr::eq(act.item().get(), (*param).item().get()));
+    if !same || arg.is_released() {
+        return None;
+    }
+    if !hold(holds, obj) {
+        return None;
+    }
+    Some(arg.ptr as u64)
+}}
+
 /// Make `callable` (a function-pointer cdata whose spec has an `IntSig`)
 /// use the specialised entry; `inline[1]` remembers the spec (it lives as
 /// long as the function type, which the cdata keeps alive).
@@ -129,6 +183,28 @@ pub(crate) unsafe fn switch_to_int_entry(callable: *mut ffi::PyObject, spec: &Ca
 
 /// The specialised entry (see the module comment).
 pub(crate) unsafe extern "C" fn int_vectorcall(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject { unsafe {
+    int_entry(callable, args, nargsf, kwnames)
+}}
+
+/// Whether `vc` is the specialised entry: a caller holding the cdata's
+/// entry may then run [`int_entry`] in place (a call less; lib_function.rs).
+#[inline(always)]
+pub(crate) fn is_int_entry(vc: ffi::vectorcallfunc) -> bool {
+    vc as usize == int_vectorcall as *const () as usize
+}
+
+/// The body of [`int_vectorcall`], for callers that checked `is_int_entry`.
+///
+/// # Safety
+/// As a vectorcall function: GIL held, `callable` a function-pointer cdata
+/// whose entry is `int_vectorcall`, `args` its `nargsf` arguments.
+#[inline(always)]
+pub(crate) unsafe fn int_entry(
     callable: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargsf: usize,
@@ -151,11 +227,11 @@ pub(crate) unsafe extern "C" fn int_vectorcall(
 }}
 
 /// Holds of one call: its arguments and the function.
-type Holds = crate::cdata::FewHolds<{ native::direct::MAX_ARGS + 1 }>;
+pub(crate) type Holds = crate::cdata::FewHolds<{ native::direct::MAX_ARGS + 1 }>;
 
 /// Hold the memory of `obj` if it is some root's; `false` if it could not.
 #[inline(always)]
-unsafe fn hold(holds: &mut Option<Holds>, obj: *mut ffi::PyObject) -> bool { unsafe {
+pub(crate) unsafe fn hold(holds: &mut Option<Holds>, obj: *mut ffi::PyObject) -> bool { unsafe {
     if crate::cdata::lifetime::memory_root(obj).is_none() {
         return true;
     }
@@ -191,49 +267,15 @@ unsafe fn int_call(
     let py = pyo3::Python::assume_attached();
     for (k, kind) in sig.args.iter().enumerate() {
         let obj = *args.add(k);
-        match *kind {
-            ArgKind::Int(lo, hi) => {
-                if ffi::PyLong_CheckExact(obj) == 0 {
-                    return None;
-                }
-                let v = match one_digit_int(obj) {
-                    Some(v) => v,
-                    None => {
-                        let mut overflow = 0;
-                        let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
-                        if overflow != 0 {
-                            return None;
-                        }
-                        v
-                    }
-                };
-                if v < lo || v > hi {
-                    return None;
-                }
-                words[k] = v as u64;
-            }
-            ArgKind::Pointer(param) => {
-                if !crate::cdata::is_cdata(py, obj) {
-                    return None;
-                }
-                let arg = &*(obj as *const CDataObject);
-                let act = arg.ctype();
-                // the parameter's type, or an array of its items (which
-                // decays to it, as in C: `char buf[]` for `const char *`)
-                let same = std::ptr::eq(act, param)
-                    || (act.kind == crate::ctype::Kind::Array && std::ptr::eq(act.item().get(), (*param).item().get()));
-                if !same || arg.is_released() {
-                    return None;
-                }
-                if !hold(holds, obj) {
-                    return None;
-                }
-                words[k] = arg.ptr as u64;
-            }
-        }
+        words[k] = match *kind {
+            ArgKind::Int(lo, hi) => int_arg(obj, lo, hi)? as u64,
+            ArgKind::Pointer(param) => pointer_arg(py, obj, param, holds)?,
+        };
     }
     let fnptr = cd.ptr as *const c_void;
-    let r = foreign_call(|| native::direct::call(fnptr, &words[..nargs], native::direct::DirectRet::Word));
+    let released = foreign_begin();
+    let r = native::direct::call(fnptr, &words[..nargs], native::direct::DirectRet::Word);
+    foreign_end(released);
     Some(match sig.result {
         ResultKind::Void => ffi::compat::Py_NewRef(ffi::Py_None()),
         ResultKind::Int(size, signed) => crate::call::int_result(r.word, size, signed),

@@ -66,6 +66,32 @@ unsafe extern "C" fn call_through_method_def(
     }
 }}
 
+/// The method definition's entry of a function of exactly one fixed
+/// argument (`METH_O`, as cffi's generated wrappers of such functions are:
+/// CPython 3.11's specialised call of a `METH_O` builtin is shorter than
+/// that of a `METH_FASTCALL` one; it calls this only with one argument).
+unsafe extern "C" fn call_one_through_method_def(slf: *mut ffi::PyObject, arg: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    let args = [arg];
+    // `args` lives until the call returns; no PY_VECTORCALL_ARGUMENTS_OFFSET,
+    // so the callee does not write before it
+    match (*(slf as *mut CDataObject)).vectorcall {
+        // the integer entry's body in place: one call less
+        Some(vc) if crate::call_int::is_int_entry(vc) => crate::call_int::int_entry(slf, args.as_ptr(), 1, std::ptr::null_mut()),
+        Some(vc) => vc(slf, args.as_ptr(), 1, std::ptr::null_mut()),
+        None => ffi::PyObject_Vectorcall(slf, args.as_ptr(), 1, std::ptr::null_mut()),
+    }
+}}
+
+/// The method definition's entry of a function of no argument
+/// (`METH_NOARGS`; CPython passes `NULL` as the argument).
+unsafe extern "C" fn call_none_through_method_def(slf: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
+    let args: [*mut ffi::PyObject; 0] = [];
+    match (*(slf as *mut CDataObject)).vectorcall {
+        Some(vc) => vc(slf, args.as_ptr(), 0, std::ptr::null_mut()),
+        None => ffi::PyObject_Vectorcall(slf, args.as_ptr(), 0, std::ptr::null_mut()),
+    }
+}}
+
 /// cffi's wording (CPython's for builtins of no or one argument).
 fn count_message(name: &str, qualname: &str, nfixed: usize, variadic: bool, given: usize) -> String {
     match (nfixed, variadic) {
@@ -83,12 +109,23 @@ pub fn make<'py>(py: Python<'py>, fnptr: Bound<'py, PyAny>, name: &str, module_n
         return Err(PyTypeError::new_err("expected a function cdata"));
     }
     let c = |s: String| CString::new(s).map_err(|_| PyTypeError::new_err("name contains a NUL character"));
+    // The entry CPython's specialised calls of a builtin use (from the
+    // second call on): by the fixed argument count, as cffi's wrappers;
+    // a call of any other count goes through the vectorcall slot below,
+    // which raises cffi's message.
+    let fixed = crate::cdata::as_cdata(py, &fnptr)
+        .and_then(|cd| cd.ctype().item().get().func.as_ref().map(|s| (s.args.len(), s.variadic)));
+    let (ml_meth, ml_flags) = match fixed {
+        Some((0, false)) => (ffi::PyMethodDefPointer { PyCFunction: call_none_through_method_def }, ffi::METH_NOARGS),
+        Some((1, false)) => (ffi::PyMethodDefPointer { PyCFunction: call_one_through_method_def }, ffi::METH_O),
+        _ => (ffi::PyMethodDefPointer { PyCFunctionFast: call_through_method_def }, ffi::METH_FASTCALL),
+    };
     // One method definition per function of a module, alive as long as
     // the process (CPython keeps a pointer to it in the function object).
     let def = Box::leak(Box::new(ffi::PyMethodDef {
         ml_name: c(name.to_string())?.into_raw(),
-        ml_meth: ffi::PyMethodDefPointer { PyCFunctionFast: call_through_method_def },
-        ml_flags: ffi::METH_FASTCALL,
+        ml_meth,
+        ml_flags,
         ml_doc: c(format!("{decl};\n\nCFFI C function from {module_name}.lib"))?.into_raw(),
     }));
     let module = PyString::new(py, module_name);

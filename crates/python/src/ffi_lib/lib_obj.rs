@@ -319,7 +319,7 @@ impl Lib {
                     ));
                 }
                 let value = g.get().get(py)?;
-                self.cache.bind(py).set_item(name, &value)?;
+                self.cache_put(py, name, &value)?;
                 return Ok(value);
             }
             (LibSource::Compiled(_), None) => return self.fetch_included(py, name),
@@ -332,7 +332,7 @@ impl Lib {
             }
         };
         let value = self.hooked(py, name, value)?;
-        self.cache.bind(py).set_item(name, &value)?;
+        self.cache_put(py, name, &value)?;
         Ok(value)
     }
 
@@ -354,9 +354,17 @@ impl Lib {
         };
         let g = Bound::new(py, g)?;
         if keep {
-            self.cache.bind(py).set_item(name, &g)?;
+            self.cache_put(py, name, g.as_any())?;
         }
         Ok(g)
+    }
+
+    /// Keep `value` as `lib.name`. The key is the interned string: the
+    /// names of `lib.name` in code are interned, so the raw `getattro`'s
+    /// dict lookup finds its entry by identity (a fresh string key costs a
+    /// hash check and a `memcmp` at every access).
+    fn cache_put(&self, py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.cache.bind(py).set_item(PyString::intern(py, name), value)
     }
 
     /// What the metrics/contracts hook makes of a value just fetched.
@@ -379,7 +387,7 @@ impl Lib {
                 Err(e) => return Err(e),
             };
             let shared = other.cast::<Lib>().ok().and_then(|l| l.get().cache.bind(py).get_item(name).ok().flatten()).filter(|v| v.is_instance_of::<GlobalVar>());
-            self.cache.bind(py).set_item(name, shared.as_ref().unwrap_or(&value))?;
+            self.cache_put(py, name, shared.as_ref().unwrap_or(&value))?;
             return Ok(value);
         }
         Err(no_such_name(&self.name, name))

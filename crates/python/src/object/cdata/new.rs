@@ -14,10 +14,37 @@ pub fn sizeof_error(ct: &CType) -> PyErr {
     PyValueError::new_err(format!("ctype '{}' is of unknown size", ct.cname))
 }
 
+/// Up to this size, zeroed memory is `malloc` + a zeroing write: glibc's
+/// `calloc` never takes the per-thread cache of small blocks that
+/// `malloc` takes (about 130 instructions against 40 for a small block).
+/// Larger blocks keep `calloc` (fresh pages come zeroed).
+const SMALL_BLOCK: usize = 512;
+
+/// `size` bytes (at least one) of zeroed memory from the C heap (freed
+/// with `libc::free`), or NULL.
+#[inline]
+pub fn alloc_zeroed(size: usize) -> *mut u8 {
+    let size = size.max(1);
+    if size <= SMALL_BLOCK {
+        // SAFETY: plain allocation; on success the block has `size`
+        // writable bytes, all written here.
+        unsafe {
+            // (black_box: LLVM would fold malloc + zeroing back into calloc)
+            let p = std::hint::black_box(libc::malloc(size) as *mut u8);
+            if !p.is_null() {
+                std::ptr::write_bytes(p, 0, size);
+            }
+            p
+        }
+    } else {
+        // SAFETY: plain allocation.
+        unsafe { libc::calloc(1, size) as *mut u8 }
+    }
+}
+
 /// Allocate zeroed memory, raising `MemoryError` on failure.
 pub fn calloc(size: usize) -> PyResult<*mut u8> {
-    // SAFETY: plain allocation.
-    let p = unsafe { libc::calloc(1, size.max(1)) } as *mut u8;
+    let p = alloc_zeroed(size);
     if p.is_null() {
         return Err(pyo3::exceptions::PyMemoryError::new_err(format!("cannot allocate {size} bytes")));
     }
