@@ -667,8 +667,10 @@ impl CType {
     fn elements(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
         let values = self.enum_values.as_ref().ok_or_else(|| pyo3::exceptions::PyAttributeError::new_err("elements"))?;
         let d = PyDict::new(py);
+        // values through rcffi's int conversion: PyO3's 128-bit one reads
+        // an unset digit of 0 in CPython 3.11 (memcheck's only rcffi frames)
         for (name, v) in values.iter().rev() {
-            d.set_item(*v, name)?;
+            d.set_item(crate::convert::integer::to_py(py, *v)?, name)?;
         }
         Ok(d.unbind())
     }
@@ -679,7 +681,7 @@ impl CType {
         let d = PyDict::new(py);
         // last enumerator first, as cffi builds it (and `elements`)
         for (name, v) in values.iter().rev() {
-            d.set_item(name, *v)?;
+            d.set_item(name, crate::convert::integer::to_py(py, *v)?)?;
         }
         Ok(d.unbind())
     }
