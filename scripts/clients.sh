@@ -107,7 +107,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${RCFFI_CLIENTS_DIR:-/tmp/rcffi-clients}
 PY=${PYTHON:-python3}
 TIMEOUT=${CLIENTS_TIMEOUT:-1800}
-ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland pyopenssl weasyprint misaka cryptography"
+ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland pyopenssl weasyprint misaka cryptography gevent pynng ijson paka_cmark jack pyzmq"
 CLIENTS=${CLIENTS:-$ALL}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 MAKEFLAGS=-j1 PYTHONDONTWRITEBYTECODE=1
 
@@ -118,7 +118,7 @@ say() { printf '%s\n' "$*"; }
 log() { printf '  .. %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- system
-APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev libsndfile1 libxcb1 xvfb x11-apps libsrtp2-dev libgit2-dev libwayland-dev wayland-protocols libssl-dev tidy ghostscript"
+APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev libsndfile1 libxcb1 xvfb x11-apps libsrtp2-dev libgit2-dev libwayland-dev wayland-protocols libssl-dev tidy ghostscript libyajl2 libyajl-dev jackd2 libzmq3-dev"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=$(for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || printf '%s ' "$p"; done)
   if [ -n "$missing" ]; then
@@ -154,10 +154,13 @@ log "rcffi wheel: $RCFFI_WHEEL"
 # sdist NAME==VERSION -> path of the downloaded sdist (cached)
 sdist() {
   local spec=$1 name=${1%%==*} version=${1##*==} f
-  f=$(ls "$WORK"/sdists/"${name}"-"${version}".tar.gz "$WORK"/sdists/"${name//-/_}"-"${version}".tar.gz 2>/dev/null | head -1)
+  f=$(ls "$WORK"/sdists/"${name}"-"${version}".tar.gz "$WORK"/sdists/"${name//[-.]/_}"-"${version}".tar.gz 2>/dev/null | head -1)
   if [ -z "$f" ]; then
-    "$TOOLS/bin/pip" download -q --no-deps --no-binary :all: -d "$WORK/sdists" "$spec" >"$WORK/logs/download-$name.log" 2>&1 || return 1
-    f=$(ls "$WORK"/sdists/"${name}"-"${version}".tar.gz "$WORK"/sdists/"${name//-/_}"-"${version}".tar.gz 2>/dev/null | head -1)
+    # (--no-binary NAME, not :all:: pip prepares the sdist's metadata in an
+    # isolated build env, and :all: would build that env's requirements,
+    # cmake for pynng, from their sdists too)
+    "$TOOLS/bin/pip" download -q --no-deps --no-binary "$name" -d "$WORK/sdists" "$spec" >"$WORK/logs/download-$name.log" 2>&1 || return 1
+    f=$(ls "$WORK"/sdists/"${name}"-"${version}".tar.gz "$WORK"/sdists/"${name//[-.]/_}"-"${version}".tar.gz 2>/dev/null | head -1)
   fi
   [ -n "$f" ] && printf '%s\n' "$f"
 }
@@ -771,6 +774,174 @@ p_cryptography() {
       "setuptools-rust pytest-benchmark pytest-subtests pretend iso8601 $VECTORS_SDIST" t_cryptography
   fi
   report cryptography "cryptography 40.0.2"
+}
+
+# gevent 26.9.0: its two cffi modules (gevent.libuv._corecffi and
+# gevent.libev._corecffi, API mode over its bundled libuv and libev:
+# extern "Python" callbacks, handles, ffi.gc, watcher structs) are what rcffi
+# builds; the rest of its build is Cython over its C extensions (the .c files
+# its sdist ships), built alike under both. c-ares (a Cython module that
+# runs configure) is left out: GEVENTSETUP_DISABLE_ARES=1. Its tests run one
+# file a process, as its own runner does (the files monkey-patch at import):
+# `python -m gevent.tests.test__X` with unittest.main given a runner that
+# writes junit, plus a "process exit" case a file; each file twice, with
+# GEVENT_LOOP=libuv-cffi and GEVENT_LOOP=libev-cffi (the default loop is its
+# Cython libev extension, no cffi in it). The files: those of the loop and its
+# watchers (core*, loop, hub, destroy, fork), what runs on them (timeouts,
+# sleep, greenlets, events, queues, pools, locks, threadpool, signals,
+# subprocesses, select/selectors, sockets and servers on 127.0.0.1, files,
+# os); left out: DNS and network (ares, socket_dns*, ssl, examples that
+# fetch), the doctests and monkey-patching-only files (no loop), and the slow
+# leak/refcount checks
+GEVENT_FILES="core core_async core_callback core_fork core_loop_run core_stat core_timer core_watcher
+loop_callback hub hub_join hub_join_timeout destroy destroy_default_loop nondefaultloop close_backend_fd
+sleep0 timeout api api_timeout event events greenlet greenletset iwait joinall pool queue semaphore lock
+local threadpool signal subprocess subprocess_poll monkey_sigchld select selectors socket socketpair
+socket_close socket_errors socket_timeout socket_send_memoryview socket_ex server server_pywsgi pywsgi
+fileobject os GreenletExit exc_info issue6 issue112 issue230 issue330 issue467 issue600 issue607"
+GEVENT_LOOPS="libuv-cffi libev-cffi"
+# (the driver: unittest.main's runner records each test; written in the run dir)
+GEVENT_DRIVER='
+import json, runpy, sys, unittest
+from xml.sax.saxutils import quoteattr
+mod, out, tag = sys.argv[1], sys.argv[2], sys.argv[3]
+rows = []
+class Result(unittest.TextTestResult):
+    def _row(self, test, kid=""):
+        rows.append("<testcase classname=%s name=%s>%s</testcase>" % (
+            quoteattr(tag + ":" + mod), quoteattr(test.id().replace(mod + ".", "", 1)), kid))
+    def addSuccess(self, test):
+        super().addSuccess(test); self._row(test)
+    def addFailure(self, test, err):
+        super().addFailure(test, err); self._row(test, "<failure/>")
+    def addError(self, test, err):
+        super().addError(test, err); self._row(test, "<error/>")
+    def addSkip(self, test, reason):
+        super().addSkip(test, reason); self._row(test, "<skipped/>")
+    def addExpectedFailure(self, test, err):
+        super().addExpectedFailure(test, err); self._row(test, "<skipped/>")
+    def addUnexpectedSuccess(self, test):
+        super().addUnexpectedSuccess(test); self._row(test)
+class Runner(unittest.TextTestRunner):
+    resultclass = Result
+    def run(self, test):
+        try:
+            return super().run(test)
+        finally:
+            open(out, "w").write("<testsuite>%s</testsuite>" % "".join(rows))
+main = unittest.main
+class Program(main):
+    def __init__(self, *a, **kw):
+        kw["testRunner"] = Runner
+        kw.setdefault("verbosity", 2)
+        super().__init__(*a, **kw)
+unittest.main = Program
+sys.argv[1:] = []
+runpy.run_module(mod, run_name="__main__", alter_sys=True)
+'
+# which loop a GEVENT_LOOP gives, and from which implementation's module
+GEVENT_LOOP_CHECK='
+import sys, gevent
+loop = gevent.get_hub().loop
+print("loop:", type(loop).__module__, type(loop).__name__)
+files = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
+real = any(("_cffi_backend." in f or "/cffi/" in f) and "/rcffi/" not in f for f in files)
+print("real cffi loaded:", real, "rcffi loaded:", "rcffi" in sys.modules)
+want = {"libuv-cffi": "gevent.libuv.loop", "libev-cffi": "gevent.libev.corecffi"}[sys.argv[1]]
+sys.exit(0 if type(loop).__module__ == want and (("rcffi" in sys.modules and not real) == (sys.argv[2] == "rcffi")) else 1)
+'
+t_gevent() {
+  local key=$1 impl=$2 v=$3 d loop f rc x
+  d=$(run_dir "$key" "$impl")
+  printf '%s' "$GEVENT_DRIVER" >"$d/gevent_junit.py"
+  for loop in $GEVENT_LOOPS; do
+    (cd "$d" && GEVENT_LOOP=$loop in_impl "$impl" "$v/bin/python" -c "$GEVENT_LOOP_CHECK" "$loop" "$impl") >>"$WORK/logs/$key-$impl.log" 2>&1
+    rc=$?
+    printf '<testsuite><testcase classname="%s" name="loop check">%s</testcase></testsuite>' "$loop" \
+      "$([ $rc = 0 ] || echo '<failure/>')" >"$RESULTS/$key-$impl-$loop-check.xml"
+    for f in $GEVENT_FILES; do
+      x="$RESULTS/$key-$impl-$loop-$f"
+      printf '\n== %s %s\n' "$loop" "$f" >>"$WORK/logs/$key-$impl.log"
+      # (through a pipe: test__core's test_io polls fd 1, which libuv refuses
+      # for a regular file, EPERM)
+      (cd "$d" && GEVENT_LOOP=$loop in_impl "$impl" timeout 600 "$v/bin/python" -u gevent_junit.py \
+        "gevent.tests.test__$f" "$x.xml" "$loop") 2>&1 | cat >>"$WORK/logs/$key-$impl.log"
+      rc=${PIPESTATUS[0]}
+      printf '<testsuite><testcase classname="%s:gevent.tests.test__%s" name="process exit">%s</testcase></testsuite>' \
+        "$loop" "$f" "$([ $rc = 0 ] || echo '<failure/>')" >"$x-exit.xml"
+    done
+  done
+}
+p_gevent() {
+  GEVENTSETUP_DISABLE_ARES=1 build_and_test gevent "gevent==26.9.0" gevent.libuv._corecffi \
+    "Cython>=3.2.4 greenlet>=3.2.2 zope.event zope.interface" t_gevent
+  report gevent "gevent 26.9.0"
+}
+
+# pynng 0.9.0: API mode (cffi_modules) over its bundled nng and mbedtls,
+# which its build_ext compiles with cmake first (cmake from PyPI, in the
+# venv) and links in as static archives; callbacks (pipe notifications via
+# extern "Python"), ffi.new_handle, out-params, buffers; tests: its test/
+# (tcp, ipc and inproc on this machine, TLS with its own certificates,
+# asyncio and trio)
+p_pynng() {
+  build_and_test pynng "pynng==0.9.0" pynng "cmake setuptools-scm sniffio pytest-asyncio pytest-trio trio" t_test
+  report pynng "pynng 0.9.0"
+}
+
+# ijson 3.6.0: its yajl2_cffi backend, in-line ABI mode (ffi.dlopen of
+# Debian's libyajl 2, a struct of ffi.callback()s handed to yajl_alloc); its
+# tests run every backend it finds (yajl2_cffi, yajl2_c, yajl2 over ctypes,
+# python), each test id naming its backend; the yajl2_cffi ones are those that
+# reach cffi
+p_ijson() {
+  lib_pkg ijson "ijson 3.6.0" "have_lib libyajl.so.2" "libyajl2 not installed" \
+    "ijson==3.6.0" ijson.backends.yajl2_cffi "$SETUPTOOLS77" t_tests
+}
+
+# paka.cmark 3.0.0: API mode over its bundled cmark (cffi_modules), node
+# trees walked through the lib, ffi.string; tests: its tests/ (run from
+# there: they import their testutils module)
+t_paka_cmark() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  pytest_run "$1" "$2" "$3" "$d/tests" all .
+}
+p_paka_cmark() { build_and_test paka_cmark "paka.cmark==3.0.0" paka.cmark "" t_paka_cmark; report paka_cmark "paka.cmark 3.0.0"; }
+
+# JACK-Client 0.5.7: out-of-line ABI mode (jack_build.py: set_source("_jack",
+# None)), dlopen of Debian's libjack; its tests are the doctests of
+# doc/usage.rst (27 examples, one pytest item: clients, ports, connections),
+# run as upstream does, against a jackd started here with the dummy driver
+t_jack() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/doc" "$d/"
+  JACK_NO_AUDIO_RESERVATION=1 jackd --no-realtime -d dummy >"$d/jackd.log" 2>&1 &
+  local jpid=$!
+  sleep 3
+  pytest_run "$1" "$2" "$3" "$d" all --doctest-glob='*.rst' doc/usage.rst
+  kill "$jpid" 2>/dev/null; wait "$jpid" 2>/dev/null
+}
+have_jack() { command -v jackd >/dev/null && have_lib libjack.so.0; }
+p_jack() {
+  lib_pkg jack "JACK-Client 0.5.7" have_jack "jackd2 (jackd, libjack) not installed" \
+    "jack-client==0.5.7" jack "$SETUPTOOLS77 setuptools-scm" t_jack
+}
+
+# pyzmq 27.3.0 with its cffi backend (PYZMQ_BACKEND=cffi, at build time and
+# when its tests run; on CPython its default is a Cython backend, which is not
+# built): scikit-build-core and cmake run buildutils/build_cffi.py,
+# ffi.emit_c_code() of an API-mode module over Debian's libzmq (pkg-config;
+# PYZMQ_NO_BUNDLE=1: no download of a bundled libzmq); sockets, polling,
+# messages through ffi.buffer/from_buffer, ffi.gc; tests: its tests/ but
+# test_mypy, test_cython and test_ssh (mypy, Cython and ssh tooling)
+t_pyzmq() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$4/pytest.ini" "$d/"
+  PYZMQ_BACKEND=cffi pytest_run "$1" "$2" "$3" "$d" all --import-mode=importlib tests \
+    --ignore=tests/test_mypy.py --ignore=tests/test_cython.py --ignore=tests/test_ssh.py
+}
+p_pyzmq() {
+  PYZMQ_BACKEND=cffi PYZMQ_NO_BUNDLE=1 lib_pkg pyzmq "pyzmq 27.3.0 (cffi backend)" "have_pc libzmq" \
+    "libzmq3-dev (pkg-config libzmq) not installed" "pyzmq==27.3.0" "zmq.backend.cffi" \
+    "scikit-build-core>=0.10 cmake packaging pytest-asyncio tornado" t_pyzmq
 }
 
 # ---------------------------------------------------------------- main
