@@ -84,13 +84,30 @@
 #   cryptography 40.0.2  ffi.emit_c_code() of a ~900-name API-mode cdef over OpenSSL 3,
 #                        run by its Rust build script, the C compiled into its Rust
 #                        extension (module init from Rust); a subset of its hazmat tests
+#   gevent 26.9.0        API mode over its bundled libuv and libev (its two cffi
+#                        modules; the rest of its build is Cython): extern "Python"
+#                        callbacks, handles, watchers; ~65 of its test files, each
+#                        with GEVENT_LOOP=libuv-cffi and again with libev-cffi
+#   pynng 0.9.0          API mode over bundled nng and mbedtls built by cmake (from
+#                        PyPI), extern "Python" pipe callbacks, handles, asyncio/trio
+#   ijson 3.6.0          in-line ABI mode (its yajl2_cffi backend over Debian's libyajl):
+#                        ffi.callback()s in a struct handed to C
+#   paka.cmark 3.0.0     API mode over bundled cmark
+#   JACK-Client 0.5.7    out-of-line ABI mode over libjack; its doctests against a jackd
+#                        started here (dummy driver)
+#   pyzmq 27.3.0         its cffi backend (PYZMQ_BACKEND=cffi): emit_c_code() run by
+#                        cmake under scikit-build-core, over Debian's libzmq
+#   xkbcommon 1.5.1      API mode over Debian's libxkbcommon
+#   signalfd 1.0.0       API mode over signalfd(2)/sigprocmask(2), warnings as errors
 # Not used: PyNaCl 1.5.0 (its sdist has no tests), coincurve (its build downloads libsecp256k1 from GitHub),
-# onigurumacffi, python-olm and secp256k1 (their sdists have no tests, and
-# this script reaches only PyPI and Debian); cryptography 3.3.2 (the last release
-# without Rust: it builds under both, but its module does not load with OpenSSL 3,
-# "undefined symbol: FIPS_mode", and Debian 12 has no OpenSSL 1.1); gevent 26.9.0
-# (its build cythonizes its C extensions besides the libuv/libev cffi modules: not
-# tried, for time); pynng (its build runs cmake over bundled nng: not tried, for time).
+# onigurumacffi, python-olm, secp256k1, libyang, rtmixer (their sdists have no
+# tests, and this script reaches only PyPI and Debian); cryptography 3.3.2 (the
+# last release without Rust: it builds under both, but its module does not
+# load with OpenSSL 3, "undefined symbol: FIPS_mode", and Debian 12 has no
+# OpenSSL 1.1); pyheif 0.8.0 (its tests read images its sdist leaves out);
+# notmuch2 (its sdist leaves out the conftest.py its tests' fixtures are in);
+# pangocffi (two tests in its sdist); pysodium (ctypes, not cffi);
+# python-tcod (its build downloads SDL).
 #
 # System libraries come from Debian (apt-get, when run as root); a package
 # whose library is missing is skipped visibly with the reason.
@@ -99,7 +116,8 @@
 # CLIENTS (space-separated subset of: bcrypt argon2 pycares pyvips cairocffi
 # psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile
 # cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland
-# pyopenssl weasyprint misaka cryptography), PYTHON (default python3),
+# pyopenssl weasyprint misaka cryptography gevent pynng ijson paka_cmark jack
+# pyzmq xkbcommon signalfd), PYTHON (default python3),
 # CLIENTS_TIMEOUT (seconds per test run, default 1800).
 set -uo pipefail
 
@@ -107,7 +125,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${RCFFI_CLIENTS_DIR:-/tmp/rcffi-clients}
 PY=${PYTHON:-python3}
 TIMEOUT=${CLIENTS_TIMEOUT:-1800}
-ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland pyopenssl weasyprint misaka cryptography gevent pynng ijson paka_cmark jack pyzmq"
+ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland pyopenssl weasyprint misaka cryptography gevent pynng ijson paka_cmark jack pyzmq xkbcommon signalfd"
 CLIENTS=${CLIENTS:-$ALL}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 MAKEFLAGS=-j1 PYTHONDONTWRITEBYTECODE=1
 
@@ -118,7 +136,7 @@ say() { printf '%s\n' "$*"; }
 log() { printf '  .. %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- system
-APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev libsndfile1 libxcb1 xvfb x11-apps libsrtp2-dev libgit2-dev libwayland-dev wayland-protocols libssl-dev tidy ghostscript libyajl2 libyajl-dev jackd2 libzmq3-dev"
+APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev libsndfile1 libxcb1 xvfb x11-apps libsrtp2-dev libgit2-dev libwayland-dev wayland-protocols libssl-dev tidy ghostscript libyajl2 libyajl-dev jackd2 libzmq3-dev libxkbcommon-dev xkb-data"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=$(for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || printf '%s ' "$p"; done)
   if [ -n "$missing" ]; then
@@ -205,8 +223,13 @@ if want:
     print("backend check:", name, attr, "=", repr(got), "wanted", repr(value))
     if str(got) != value:
         sys.exit(1)
-files = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
-real = any(("_cffi_backend." in f or "/cffi/" in f) and "/rcffi/" not in f for f in files)
+# real cffi: its cffi package or _cffi_backend extension, by module name (a
+# package's own "cffi" subpackage, pyzmq's zmq/backend/cffi/, is not it);
+# rcffi's "cffi" alias in drop-in mode has no file, or one under rcffi/
+def is_real(name, m):
+    f = getattr(m, "__file__", None) or ""
+    return (name in ("cffi", "_cffi_backend") or name.startswith("cffi.")) and f and "/rcffi/" not in f
+real = any(is_real(n, m) for n, m in list(sys.modules.items()))
 ours = "rcffi" in sys.modules
 print("backend check:", name, "real cffi loaded:", real, "rcffi loaded:", ours)
 sys.exit(0 if (ours and not real) == (sys.argv[2] == "rcffi") else 1)
@@ -844,8 +867,8 @@ GEVENT_LOOP_CHECK='
 import sys, gevent
 loop = gevent.get_hub().loop
 print("loop:", type(loop).__module__, type(loop).__name__)
-files = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
-real = any(("_cffi_backend." in f or "/cffi/" in f) and "/rcffi/" not in f for f in files)
+real = any((n in ("cffi", "_cffi_backend") or n.startswith("cffi.")) and "/rcffi/" not in (getattr(m, "__file__", None) or "/rcffi/")
+           for n, m in list(sys.modules.items()))
 print("real cffi loaded:", real, "rcffi loaded:", "rcffi" in sys.modules)
 want = {"libuv-cffi": "gevent.libuv.loop", "libev-cffi": "gevent.libev.corecffi"}[sys.argv[1]]
 sys.exit(0 if type(loop).__module__ == want and (("rcffi" in sys.modules and not real) == (sys.argv[2] == "rcffi")) else 1)
@@ -943,6 +966,23 @@ p_pyzmq() {
     "libzmq3-dev (pkg-config libzmq) not installed" "pyzmq==27.3.0" "zmq.backend.cffi" \
     "scikit-build-core>=0.10 cmake packaging pytest-asyncio tornado" t_pyzmq
 }
+
+# xkbcommon 1.5.1: API mode over Debian's libxkbcommon (keymaps, key
+# states, compose tables; ffi.string, char buffers, out-params); tests: its
+# tests/ (keymaps from xkb-data and from its own strings)
+p_xkbcommon() {
+  lib_pkg xkbcommon "xkbcommon 1.5.1" "have_pc xkbcommon" "libxkbcommon-dev (pkg-config xkbcommon) not installed" \
+    "xkbcommon==1.5.1" xkbcommon._ffi "$SETUPTOOLS77" t_tests
+}
+
+# signalfd 1.0.0: API mode over signalfd(2) and sigprocmask(2) (struct
+# signalfd_siginfo read into a cdata, sigset_t out-params, errno); tests:
+# its tests/, with its pytest.ini (warnings are errors)
+t_signalfd() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$4/pytest.ini" "$d/"
+  pytest_run "$1" "$2" "$3" "$d" all tests
+}
+p_signalfd() { build_and_test signalfd "signalfd==1.0.0" signalfd "" t_signalfd; report signalfd "signalfd 1.0.0"; }
 
 # ---------------------------------------------------------------- main
 for key in $CLIENTS; do
