@@ -136,7 +136,7 @@ say() { printf '%s\n' "$*"; }
 log() { printf '  .. %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- system
-APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev libsndfile1 libxcb1 xvfb x11-apps libsrtp2-dev libgit2-dev libwayland-dev wayland-protocols libssl-dev tidy ghostscript libyajl2 libyajl-dev jackd2 libzmq3-dev libxkbcommon-dev xkb-data"
+APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev libsndfile1 libxcb1 xvfb x11-apps libsrtp2-dev libgit2-dev libwayland-dev wayland-protocols libssl-dev tidy ghostscript libyajl2 libyajl-dev jackd2 libzmq3-dev libxkbcommon-dev xkb-data cmake"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=$(for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || printf '%s ' "$p"; done)
   if [ -n "$missing" ]; then
@@ -902,14 +902,15 @@ p_gevent() {
 }
 
 # pynng 0.9.0: API mode (cffi_modules) over its bundled nng and mbedtls,
-# which its build_ext compiles with cmake first (cmake from PyPI, in the
-# venv) and links in as static archives; callbacks (pipe notifications via
+# which its build_ext compiles with cmake first (cmake from
+# Debian) and links in as static archives; callbacks (pipe notifications via
 # extern "Python"), ffi.new_handle, out-params, buffers; tests: its test/
 # (tcp, ipc and inproc on this machine, TLS with its own certificates,
 # asyncio and trio)
+have_cmake() { command -v cmake >/dev/null; }
 p_pynng() {
-  build_and_test pynng "pynng==0.9.0" pynng "cmake setuptools-scm sniffio pytest-asyncio pytest-trio trio" t_test
-  report pynng "pynng 0.9.0"
+  lib_pkg pynng "pynng 0.9.0" have_cmake "cmake not installed" \
+    "pynng==0.9.0" pynng "setuptools-scm sniffio pytest-asyncio pytest-trio trio" t_test
 }
 
 # ijson 3.6.0: its yajl2_cffi backend, in-line ABI mode (ffi.dlopen of
