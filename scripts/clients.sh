@@ -99,7 +99,8 @@
 #                        cmake under scikit-build-core, over Debian's libzmq
 #   xkbcommon 1.5.1      API mode over Debian's libxkbcommon
 #   signalfd 1.0.0       API mode over signalfd(2)/sigprocmask(2), warnings as errors
-# Not used: PyNaCl 1.5.0 (its sdist has no tests), coincurve (its build downloads libsecp256k1 from GitHub),
+#   PyNaCl 1.6.2         API mode over its bundled libsodium (1.5.0's sdist had no tests)
+# Not used: coincurve (its build downloads libsecp256k1 from GitHub),
 # onigurumacffi, python-olm, secp256k1, libyang, rtmixer (their sdists have no
 # tests, and this script reaches only PyPI and Debian); cryptography 3.3.2 (the
 # last release without Rust: it builds under both, but its module does not
@@ -117,7 +118,7 @@
 # psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile
 # cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland
 # pyopenssl weasyprint misaka cryptography gevent pynng ijson paka_cmark jack
-# pyzmq xkbcommon signalfd), PYTHON (default python3),
+# pyzmq xkbcommon signalfd pynacl), PYTHON (default python3),
 # CLIENTS_TIMEOUT (seconds per test run, default 1800).
 set -uo pipefail
 
@@ -125,7 +126,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${RCFFI_CLIENTS_DIR:-/tmp/rcffi-clients}
 PY=${PYTHON:-python3}
 TIMEOUT=${CLIENTS_TIMEOUT:-1800}
-ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland pyopenssl weasyprint misaka cryptography gevent pynng ijson paka_cmark jack pyzmq xkbcommon signalfd"
+ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland pyopenssl weasyprint misaka cryptography gevent pynng ijson paka_cmark jack pyzmq xkbcommon signalfd pynacl"
 CLIENTS=${CLIENTS:-$ALL}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 MAKEFLAGS=-j1 PYTHONDONTWRITEBYTECODE=1
 
@@ -984,6 +985,15 @@ t_signalfd() {
   pytest_run "$1" "$2" "$3" "$d" all tests
 }
 p_signalfd() { build_and_test signalfd "signalfd==1.0.0" signalfd "" t_signalfd; report signalfd "signalfd 1.0.0"; }
+
+# PyNaCl 1.6.2: API mode over its bundled libsodium (configure and make run
+# by its build; Debian 12's libsodium 1.0.18 lacks the AEGIS calls it
+# binds), large cdef, buffers (ffi.buffer, from_buffer), out-params;
+# tests: its tests/ (hypothesis, test vectors in tests/data)
+p_pynacl() {
+  SODIUM_INSTALL=bundled build_and_test pynacl "pynacl==1.6.2" nacl._sodium "hypothesis" t_tests
+  report pynacl "PyNaCl 1.6.2"
+}
 
 # ---------------------------------------------------------------- main
 for key in $CLIENTS; do
