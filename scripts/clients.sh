@@ -100,6 +100,8 @@
 #   xkbcommon 1.5.1      API mode over Debian's libxkbcommon
 #   signalfd 1.0.0       API mode over signalfd(2)/sigprocmask(2), warnings as errors
 #   PyNaCl 1.6.2         API mode over its bundled libsodium (1.5.0's sdist had no tests)
+#   unrar2-cffi 0.5.0    API mode over its bundled UnRAR (C++), a builder made by a function
+#   xkbregistry 1.5      API mode over Debian's libxkbregistry
 # Not used: coincurve (its build downloads libsecp256k1 from GitHub),
 # onigurumacffi, python-olm, secp256k1, libyang, rtmixer (their sdists have no
 # tests, and this script reaches only PyPI and Debian); cryptography 3.3.2 (the
@@ -108,7 +110,7 @@
 # OpenSSL 1.1); pyheif 0.8.0 (its tests read images its sdist leaves out);
 # notmuch2 (its sdist leaves out the conftest.py its tests' fixtures are in);
 # pangocffi (two tests in its sdist); pysodium (ctypes, not cffi);
-# python-tcod (its build downloads SDL).
+# python-tcod 21.2.2 (its build needs SDL 3, pkg-config sdl3: not in Debian 12).
 #
 # System libraries come from Debian (apt-get, when run as root); a package
 # whose library is missing is skipped visibly with the reason.
@@ -118,7 +120,7 @@
 # psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile
 # cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland
 # pyopenssl weasyprint misaka cryptography gevent pynng ijson paka_cmark jack
-# pyzmq xkbcommon signalfd pynacl), PYTHON (default python3),
+# pyzmq xkbcommon signalfd pynacl unrar2 xkbregistry), PYTHON (default python3),
 # CLIENTS_TIMEOUT (seconds per test run, default 1800).
 set -uo pipefail
 
@@ -126,7 +128,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${RCFFI_CLIENTS_DIR:-/tmp/rcffi-clients}
 PY=${PYTHON:-python3}
 TIMEOUT=${CLIENTS_TIMEOUT:-1800}
-ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland pyopenssl weasyprint misaka cryptography gevent pynng ijson paka_cmark jack pyzmq xkbcommon signalfd pynacl"
+ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland pyopenssl weasyprint misaka cryptography gevent pynng ijson paka_cmark jack pyzmq xkbcommon signalfd pynacl unrar2 xkbregistry"
 CLIENTS=${CLIENTS:-$ALL}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 MAKEFLAGS=-j1 PYTHONDONTWRITEBYTECODE=1
 
@@ -137,7 +139,7 @@ say() { printf '%s\n' "$*"; }
 log() { printf '  .. %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- system
-APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev libsndfile1 libxcb1 xvfb x11-apps libsrtp2-dev libgit2-dev libwayland-dev wayland-protocols libssl-dev tidy ghostscript libyajl2 libyajl-dev jackd2 libzmq3-dev libxkbcommon-dev xkb-data cmake"
+APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev libsndfile1 libxcb1 xvfb x11-apps libsrtp2-dev libgit2-dev libwayland-dev wayland-protocols libssl-dev tidy ghostscript libyajl2 libyajl-dev jackd2 libzmq3-dev libxkbcommon-dev xkb-data cmake libxkbregistry-dev"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=$(for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || printf '%s ' "$p"; done)
   if [ -n "$missing" ]; then
@@ -993,6 +995,20 @@ p_signalfd() { build_and_test signalfd "signalfd==1.0.0" signalfd "" t_signalfd;
 p_pynacl() {
   SODIUM_INSTALL=bundled build_and_test pynacl "pynacl==1.6.2" nacl._sodium "hypothesis" t_tests
   report pynacl "PyNaCl 1.6.2"
+}
+
+# unrar2-cffi 0.5.0: API mode over its bundled UnRAR C++ sources (its build
+# runs make for libunrar first); cffi_modules names a function that returns
+# the builder (buildconf.py:create_builder); callbacks (data, passwords);
+# tests: its tests/ (RAR files in its sdist)
+p_unrar2() { build_and_test unrar2 "unrar2-cffi==0.5.0" unrar.cffi._unrarlib "$SETUPTOOLS77" t_tests; report unrar2 "unrar2-cffi 0.5.0"; }
+
+# xkbregistry 1.5: API mode over Debian's libxkbregistry (the XKB rules
+# registry: layouts, variants, options walked through linked lists); tests:
+# its tests/ (with its own rules file)
+p_xkbregistry() {
+  lib_pkg xkbregistry "xkbregistry 1.5" "have_pc xkbregistry" "libxkbregistry-dev (pkg-config xkbregistry) not installed" \
+    "xkbregistry==1.5" xkbregistry "$SETUPTOOLS77" t_tests
 }
 
 # ---------------------------------------------------------------- main
