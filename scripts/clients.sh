@@ -102,6 +102,8 @@
 #   PyNaCl 1.6.2         API mode over its bundled libsodium (1.5.0's sdist had no tests)
 #   unrar2-cffi 0.5.0    API mode over its bundled UnRAR (C++), a builder made by a function
 #   xkbregistry 1.5      API mode over Debian's libxkbregistry
+#   rockstore 0.1.2      in-line ABI mode, dlopen() of librocksdb tried over several names
+#   ppmd-cffi 0.5.0      API mode over bundled PPMd, extern "Python" stream callbacks
 # Not used: coincurve (its build downloads libsecp256k1 from GitHub),
 # onigurumacffi, python-olm, secp256k1, libyang, rtmixer (their sdists have no
 # tests, and this script reaches only PyPI and Debian); cryptography 3.3.2 (the
@@ -120,7 +122,7 @@
 # psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile
 # cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland
 # pyopenssl weasyprint misaka cryptography gevent pynng ijson paka_cmark jack
-# pyzmq xkbcommon signalfd pynacl unrar2 xkbregistry), PYTHON (default python3),
+# pyzmq xkbcommon signalfd pynacl unrar2 xkbregistry rockstore ppmd), PYTHON (default python3),
 # CLIENTS_TIMEOUT (seconds per test run, default 1800).
 set -uo pipefail
 
@@ -128,7 +130,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${RCFFI_CLIENTS_DIR:-/tmp/rcffi-clients}
 PY=${PYTHON:-python3}
 TIMEOUT=${CLIENTS_TIMEOUT:-1800}
-ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland pyopenssl weasyprint misaka cryptography gevent pynng ijson paka_cmark jack pyzmq xkbcommon signalfd pynacl unrar2 xkbregistry"
+ALL="bcrypt argon2 pycares pyvips cairocffi psycopg2cffi pymunk xattr sounddevice demo pycryptodome zstandard soundfile cmarkgfm brotlicffi xcffib lmdb pylibsrtp xxhash miniaudio pygit2 pywayland pyopenssl weasyprint misaka cryptography gevent pynng ijson paka_cmark jack pyzmq xkbcommon signalfd pynacl unrar2 xkbregistry rockstore ppmd"
 CLIENTS=${CLIENTS:-$ALL}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 MAKEFLAGS=-j1 PYTHONDONTWRITEBYTECODE=1
 
@@ -139,7 +141,7 @@ say() { printf '%s\n' "$*"; }
 log() { printf '  .. %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- system
-APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev libsndfile1 libxcb1 xvfb x11-apps libsrtp2-dev libgit2-dev libwayland-dev wayland-protocols libssl-dev tidy ghostscript libyajl2 libyajl-dev jackd2 libzmq3-dev libxkbcommon-dev xkb-data cmake libxkbregistry-dev"
+APT_PKGS="gcc pkg-config libffi-dev libvips-dev libcairo2 libgmp-dev libportaudio2 postgresql libpq-dev libncurses-dev libattr1-dev libsndfile1 libxcb1 xvfb x11-apps libsrtp2-dev libgit2-dev libwayland-dev wayland-protocols libssl-dev tidy ghostscript libyajl2 libyajl-dev jackd2 libzmq3-dev libxkbcommon-dev xkb-data cmake libxkbregistry-dev librocksdb7.8"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=$(for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || printf '%s ' "$p"; done)
   if [ -n "$missing" ]; then
@@ -284,6 +286,8 @@ declare -A BOTH_FAIL_WHY=(
   [pyopenssl]="the default CA paths of the OpenSSL in cryptography's wheel hold no certificate here"
   [weasyprint]="they need Ghostscript (gs)"
   [misaka]="they need HTML Tidy (tidy)"
+  [gevent]="timing under load (a 0.1 s subprocess timeout measured at 3 s)"
+  [rockstore]="RocksDB aborts the process: the test closes the database under a live iterator"
 )
 
 # tests whose outcome depends on timing, by package key: one failing with
@@ -1010,6 +1014,32 @@ p_xkbregistry() {
   lib_pkg xkbregistry "xkbregistry 1.5" "have_pc xkbregistry" "libxkbregistry-dev (pkg-config xkbregistry) not installed" \
     "xkbregistry==1.5" xkbregistry "$SETUPTOOLS77" t_tests
 }
+
+# rockstore 0.1.2 (its newest sdist; later releases are wheels only):
+# in-line ABI mode, ffi.dlopen() of Debian's librocksdb tried over a list of
+# names until one loads (each failure must be an OSError), char** error
+# out-params, ffi.buffer/ffi.string of values; tests: its tests/, but
+# test_iterate_range_generator in a pytest of its own: it closes the database
+# under a live iterator, and RocksDB aborts the process (with both); no junit
+# from that run counts as its failure
+RS_ABORT=tests/test_store.py::test_iterate_range_generator
+t_rockstore() {
+  local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$d/"
+  pytest_run "$1" "$2" "$3" "$d" all tests --deselect "$RS_ABORT"
+  pytest_run "$1" "$2" "$3" "$d" abort "$RS_ABORT"
+  [ -s "$RESULTS/$1-$2-abort.xml" ] || printf '%s' \
+    '<testsuite><testcase classname="tests.test_store" name="test_iterate_range_generator"><failure/></testcase></testsuite>' \
+    >"$RESULTS/$1-$2-abort.xml"
+}
+p_rockstore() {
+  lib_pkg rockstore "rockstore 0.1.2" "have_lib librocksdb.so" "librocksdb7.8 not installed" \
+    "rockstore==0.1.2" rockstore "" t_rockstore
+}
+
+# ppmd-cffi 0.5.0: API mode over its bundled PPMd (7-Zip's) C sources,
+# extern "Python" (ffi.def_extern) byte-stream callbacks, ffi.new_handle;
+# tests: its tests/ (with hypothesis; data files in its sdist)
+p_ppmd() { build_and_test ppmd "ppmd-cffi==0.5.0" _ppmd "setuptools-scm hypothesis" t_tests; report ppmd "ppmd-cffi 0.5.0"; }
 
 # ---------------------------------------------------------------- main
 for key in $CLIENTS; do
