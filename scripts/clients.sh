@@ -296,9 +296,15 @@ declare -A BOTH_FAIL_WHY=(
 # test_decompressor_concurrency races four threads through a barrier and a
 # 1 ms sleep, and fails now and then under load with either implementation:
 # alone it passed 5 times out of 5 with each; its hypothesis test
-# test_streaming_compression_flush was once reported "FlakyFailure" with cffi)
+# test_streaming_compression_flush was once reported "FlakyFailure" with cffi;
+# gevent's TestPeriodicMonitoringThread threadpool tests race a worker hub's
+# registration with the monitor thread: run by hand six times each under
+# libev-cffi, one of them failed in 2 runs with cffi and 1 with rcffi; its
+# test__queue timing test, with cffi once). A test's name is the last part
+# of its id (after "::" and the last ".")
 declare -A FLAKY=(
   [brotlicffi]="test_decompressor_concurrency test_streaming_compression_flush"
+  [gevent]="test_blocking_threadpool_thread_task_queue test_blocking_threadpool_thread_multi_greenlet test_blocking_threadpool_thread_one_greenlet test_raises_timeout_Timeout_exc_customized"
 )
 
 # report KEY "NAME VERSION": the package's line, its regressions, what fails
@@ -323,7 +329,7 @@ def counts(d):
     return s
 print("%s: rcffi %s / cffi %s" % (label, counts(r), counts(c)))
 worse = sorted(t for t, s in c["tests"].items() if s == "passed" and r["tests"].get(t) != "passed")
-timing = [t for t in worse if r["tests"].get(t) == "failed" and t.split("::")[-1].split("[")[0] in flaky.split()]
+timing = [t for t in worse if r["tests"].get(t) == "failed" and t.split("::")[-1].split("[")[0].rsplit(".", 1)[-1] in flaky.split()]
 worse = [t for t in worse if t not in timing]
 for t in worse:
     print("    passes with cffi, not with rcffi (%s): %s" % (r["tests"].get(t, "missing"), t))
@@ -898,8 +904,12 @@ t_gevent() {
       (cd "$d" && GEVENT_LOOP=$loop in_impl "$impl" timeout 600 "$v/bin/python" -u gevent_junit.py \
         "gevent.tests.test__$f" "$x.xml" "$loop") 2>&1 | cat >>"$WORK/logs/$key-$impl.log"
       rc=${PIPESTATUS[0]}
+      # the process itself: a failure when it did not exit 0 and no test
+      # of it failed (a crash, a timeout, an import error, no results)
+      local bad=
+      if [ "$rc" != 0 ] && ! grep -qE '<(failure|error)/>' "$x.xml" 2>/dev/null; then bad='<failure/>'; fi
       printf '<testsuite><testcase classname="%s:gevent.tests.test__%s" name="process exit">%s</testcase></testsuite>' \
-        "$loop" "$f" "$([ $rc = 0 ] || echo '<failure/>')" >"$x-exit.xml"
+        "$loop" "$f" "$bad" >"$x-exit.xml"
     done
   done
 }
