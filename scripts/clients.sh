@@ -111,7 +111,9 @@
 # load with OpenSSL 3, "undefined symbol: FIPS_mode", and Debian 12 has no
 # OpenSSL 1.1); pyheif 0.8.0 (its tests read images its sdist leaves out);
 # notmuch2 (its sdist leaves out the conftest.py its tests' fixtures are in);
-# pangocffi (two tests in its sdist); pysodium (ctypes, not cffi);
+# clipspy (no tests in its sdist); libthai-cffi (it pins cffi~=1.11.5);
+# pangocffi, bcj-cffi, jenks-natural-breaks (one or two tests in each sdist);
+# pysodium (ctypes, not cffi);
 # python-tcod 21.2.2 (its build needs SDL 3, pkg-config sdl3: not in Debian 12).
 #
 # System libraries come from Debian (apt-get, when run as root); a package
