@@ -345,3 +345,126 @@ def test_collecting_a_destructor_with_its_cdata_does_not_crash(ffi_mod):
     r = subprocess.run([sys.executable, "-c", DESTRUCTOR_CLEARED, ffi_mod.__name__],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "survived" in r.stdout, r.stderr[-2000:]
+
+
+class _Wrapper:
+    """Holds a C resource through `ffi.gc` with a bound method as its
+    destructor, which reads the instance's attributes: a reference cycle
+    (instance -> cdata -> bound method -> instance)."""
+
+    def __init__(self, ffi, libc, log):
+        self.libc = libc
+        self.log = log
+        self.name = "w%d" % len(log)
+        self.ptr = ffi.gc(libc.malloc(16), self._destroy)
+
+    def _destroy(self, p):
+        self.libc.free(p)
+        self.log.append(self.name)
+
+
+@pytest.fixture
+def libc(ffi):
+    ffi.cdef("void *malloc(size_t); void free(void *);")
+    return ffi.dlopen(None)
+
+
+def test_bound_method_destructor_of_a_cycle_sees_its_instance(ffi, libc):
+    # the collector cleared the instance's __dict__ before the destructor
+    # ran: AttributeError 'libc', the memory never freed (cffi runs it from
+    # tp_finalize, before clearing anything)
+    log = []
+    seen = []
+    old = sys.unraisablehook
+    sys.unraisablehook = lambda u: seen.append(u.exc_value)
+    try:
+        for _ in range(3):
+            _Wrapper(ffi, libc, log)
+        gc.collect()
+    finally:
+        sys.unraisablehook = old
+    assert seen == []
+    assert sorted(log) == ["w0", "w0", "w0"] or sorted(log) == ["w0", "w1", "w2"]
+    assert len(log) == 3
+
+
+def test_closure_destructor_of_a_cycle_sees_its_cells(ffi, libc):
+    log = []
+    seen = []
+
+    def make():
+        mylibc = libc
+        holder = []
+
+        def destroy(p):
+            mylibc.free(p)
+            log.append(len(holder))
+        holder.append(ffi.gc(mylibc.malloc(16), destroy))
+        holder.append(destroy)   # holder -> cdata -> destroy -> cell -> holder
+
+    old = sys.unraisablehook
+    sys.unraisablehook = lambda u: seen.append(u.exc_value)
+    try:
+        for _ in range(3):
+            make()
+        gc.collect()
+    finally:
+        sys.unraisablehook = old
+    assert seen == [] and log == [2, 2, 2]
+
+
+def test_cdata_of_a_collected_cycle_are_freed(ffi):
+    # the destructors of a cycle run when its collection ends; the cdata
+    # themselves go at the next collection, not kept for ever
+    import weakref
+
+    freed = []
+    refs = []
+    alloc = ffi.new_allocator(lambda n: ffi.new("char[]", n), freed.append)
+    for _ in range(50):
+        box = {}
+        box["p"] = alloc("int[4]")
+        box["me"] = box
+        box["f"] = ffi.gc(ffi.new("int *"), lambda p, box=box: freed.append(len(box)))
+        refs.append(weakref.ref(box["p"]))
+        del box
+    gc.collect()
+    assert len(freed) == 100
+    gc.collect()
+    assert all(r() is None for r in refs)
+
+
+EXIT_PROGRAM = r"""
+import sys
+mod = __import__(sys.argv[1])
+ffi = mod.FFI()
+ffi.cdef("void *malloc(size_t); void free(void *); int puts(const char *);")
+lib = ffi.dlopen(None)
+
+def destroy(p):
+    lib.puts(b"destroyed by a function")
+    lib.free(p)
+
+H1 = ffi.gc(lib.malloc(16), destroy)
+H2 = ffi.gc(lib.malloc(16), lambda p: (lib.puts(b"destroyed by a lambda"), lib.free(p)))
+
+class Holder:
+    pass
+
+OBJ = Holder()
+OBJ.h = ffi.gc(lib.malloc(16), lambda p: (lib.puts(b"destroyed through an instance"), lib.free(p)))
+print("end of the program", flush=True)
+"""
+
+
+def test_module_level_destructors_run_at_exit_with_their_globals(ffi_mod):
+    # at exit the module's globals, its destructors and the cdata are one
+    # cycle: the collector cleared the globals before the cdata died, and
+    # each destructor printed "NameError: name 'lib' is not defined"
+    import subprocess
+    r = subprocess.run([sys.executable, "-c", EXIT_PROGRAM, ffi_mod.__name__],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stderr == ""
+    assert sorted(r.stdout.splitlines()) == ["destroyed by a function", "destroyed by a lambda",
+                                             "destroyed through an instance", "end of the program"]

@@ -8,6 +8,7 @@ mod methods;
 mod iter;
 pub mod repr;
 pub mod lifetime;
+mod gc_finalize;
 pub mod extent;
 pub mod handles;
 pub mod new;
@@ -307,6 +308,12 @@ fn create_gcp_type(py: Python<'_>) -> PyResult<Py<PyType>> {
     let slots = vec![
         ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: leaked_members() as *mut c_void },
         ffi::PyType_Slot { slot: ffi::Py_tp_traverse, pfunc: traverse as ffi::traverseproc as *mut c_void },
+        // called by the cycle collector only: a destructor in garbage runs
+        // before anything is cleared. The type's own dealloc, not the
+        // `subtype_dealloc` a heap type gets by default, which would call
+        // the finalizer at every deallocation (gc_finalize.rs)
+        ffi::PyType_Slot { slot: ffi::Py_tp_finalize, pfunc: gc_finalize::finalize as ffi::destructor as *mut c_void },
+        ffi::PyType_Slot { slot: ffi::Py_tp_dealloc, pfunc: dealloc as ffi::destructor as *mut c_void },
     ];
     make_type(py, c"_cffi_backend.__CDataGCP", ffi::Py_TPFLAGS_HAVE_GC as u64, slots, Some(cdata_type(py)))
 }
