@@ -71,3 +71,27 @@ pub unsafe fn attached_obj(f: impl FnOnce(Python<'_>) -> *mut ffi::PyObject) -> 
 pub unsafe fn attached_int<T: From<i8>>(f: impl FnOnce(Python<'_>) -> T) -> T { unsafe {
     attached(f).unwrap_or_else(|| T::from(-1))
 }}
+
+extern "C" {
+    #[cfg(not(Py_3_13))]
+    fn _Py_IsFinalizing() -> std::ffi::c_int;
+    #[cfg(Py_3_13)]
+    fn Py_IsFinalizing() -> std::ffi::c_int;
+}
+
+/// Whether the interpreter is shutting down (`Py_FinalizeEx` has started
+/// tearing it down: module globals are being cleared, other threads may no
+/// longer take the GIL) or is gone. Callable from any thread, with or
+/// without the GIL: both are reads of runtime-wide flags.
+pub fn interpreter_exiting() -> bool {
+    // SAFETY: both functions only read a field of the runtime state, which
+    // lives as long as the process (they are meant to be called from any
+    // thread, before, during and after finalization).
+    unsafe {
+        #[cfg(not(Py_3_13))]
+        let finalizing = _Py_IsFinalizing() != 0;
+        #[cfg(Py_3_13)]
+        let finalizing = Py_IsFinalizing() != 0;
+        finalizing || ffi::Py_IsInitialized() == 0
+    }
+}

@@ -45,7 +45,10 @@ unsafe impl Sync for Mapping {}
 
 impl Drop for Mapping {
     fn drop(&mut self) {
-        if self.close.load(Ordering::Acquire) {
+        // Not while the interpreter exits: a thread the library started
+        // may still run its code (CPython never unmaps extension modules
+        // either); the process is ending, so nothing is lost.
+        if self.close.load(Ordering::Acquire) && !crate::entry::interpreter_exiting() {
             // SAFETY: a handle from dlopen(); the last share of it goes here,
             // so nothing fetched from it is reachable from Python any more.
             unsafe { libc::dlclose(self.handle) };

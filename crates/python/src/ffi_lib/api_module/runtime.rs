@@ -375,6 +375,14 @@ pub(super) unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut
     let data = std::ptr::read_volatile(&(*ext).reserved1);
     if data.is_null() {
         let saved_errno = native::errno::get_errno();
+        // no Python (and no message) while the interpreter exits: the
+        // thread would end inside C code, or crash once it is gone
+        if crate::entry::interpreter_exiting() {
+            if !result.is_null() {
+                std::ptr::write_bytes(result as *mut u8, 0, (*ext).size_of_result);
+            }
+            return;
+        }
         let name = cstr((*ext).name);
         let gil = ffi::PyGILState_Ensure();
         eprintln!(
