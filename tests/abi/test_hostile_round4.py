@@ -58,3 +58,78 @@ def test_attributes_that_do_not_change_the_type_are_still_accepted():
     ffi = rcffi.FFI()
     ffi.cdef("struct s { char c; int x; } __attribute__((packed)); int f(const char *, ...) __attribute__((format(printf, 1, 2)));")
     assert ffi.sizeof("struct s") == 5
+
+
+NESTED_PROGRAM = """
+import sys
+import {impl} as cffi
+n = int(sys.argv[1])
+ffi = cffi.FFI()
+ffi.cdef("struct a0 {{ int x; }};" + "".join("struct a%d {{ struct a%d in; }};" % (i, i - 1) for i in range(1, n)))
+last = "struct a%d" % (n - 1)
+for what in ["sizeof", "new", "callback", "sizeof again"]:
+    try:
+        if what.startswith("sizeof"):
+            ffi.sizeof(last)
+        elif what == "new":
+            init = 5
+            for i in range(n):
+                init = [init]
+            ffi.new(last + " *", init)
+        else:
+            ffi.callback("%s(*)(%s)" % (last, last), lambda s: s)
+        print(what, "ok")
+    except Exception as e:
+        print(what, type(e).__name__)
+"""
+
+
+def run_nested(n):
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-c", NESTED_PROGRAM.format(impl=IMPL_NAME), str(n)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+    return r.stdout.splitlines()
+
+
+def test_records_nested_by_value_too_deep_are_a_recursion_error():
+    # 50,000 structs each holding the previous by value: laying them out
+    # recursed once per level in rcffi's Rust code until the C stack
+    # overflowed (SIGSEGV); cffi's Python recursion gives RecursionError
+    out = run_nested(50000)
+    if IMPL_NAME == "rcffi":
+        assert out == ["sizeof RecursionError", "new RecursionError", "callback RecursionError", "sizeof again RecursionError"]
+    else:
+        # cffi: then "unknown size" (TypeError, ValueError) or "recursive structure"
+        # (NotImplementedError) for its half-built types
+        assert out[0] == "sizeof RecursionError"
+
+
+def test_records_nested_by_value_within_the_limit_work():
+    assert run_nested(150) == ["sizeof ok", "new ok", "callback ok", "sizeof again ok"]
+
+
+def test_the_nesting_limit_holds_when_inner_layouts_are_already_known(ffi_mod):
+    if IMPL_NAME != "rcffi":
+        pytest.skip("rcffi's limit: cffi's recursion is per call")
+    # laying the records out in steps caches every inner layout, so one
+    # call never recurses deeply; the depth kept with each layout still
+    # refuses the record as soon as it passes the limit
+    ffi = ffi_mod.FFI()
+    ffi.cdef("struct a0 { int x; };" + "".join("struct a%d { struct a%d in; };" % (i, i - 1) for i in range(1, 400)))
+    for i in range(0, 200, 20):
+        ffi.sizeof("struct a%d" % i)
+    assert ffi.sizeof("struct a199") == 4
+    with pytest.raises(RecursionError, match="nested by value more than 200 deep"):
+        ffi.sizeof("struct a200")
+    with pytest.raises(RecursionError):
+        ffi.new("struct a399 *")
+    # arrays count as levels
+    ffi.cdef("struct b0 { int x; };" + "".join("struct b%d { struct b%d in[1][1][1][1]; };" % (i, i - 1) for i in range(1, 60)))
+    assert ffi.sizeof("struct b39") == 4
+    with pytest.raises(RecursionError):
+        ffi.sizeof("struct b59")

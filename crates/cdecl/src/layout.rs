@@ -12,7 +12,7 @@
 //! boundaries, as gcc does; `packed=True` is `pack=1`.
 
 use crate::names::type_name;
-use crate::types::{ArrayLen, FieldLayout, Packing, Prim, RecordId, RecordLayout, Type, TypeArena, TypeId};
+use crate::types::{ArrayLen, FieldLayout, Packing, Prim, RecordId, RecordLayout, Type, TypeArena, TypeId, MAX_TYPE_DEPTH};
 use crate::error::Layout;
 use crate::{Error, ErrorKind};
 
@@ -112,6 +112,11 @@ fn ensure_layout(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>
     if record.partial {
         return Err(Error::new(crate::ErrorKind::Missing, Layout::Partial { cname: record.cname.clone() }));
     }
+    // each level below is a few frames of this recursion: bounded here
+    // (the stored depth bounds records whose inner layouts were cached)
+    if stack.len() >= MAX_TYPE_DEPTH as usize {
+        return Err(nested_too_deep(&record.cname));
+    }
     stack.push(rid);
     let layout = compute(arena, rid, stack);
     stack.pop();
@@ -207,7 +212,43 @@ fn compute(arena: &mut TypeArena, rid: RecordId, stack: &mut Vec<RecordId>) -> R
     }
     // an aligned typedef changes the alignment, not the size
     let align = record.typedef_align.unwrap_or(align);
-    Ok(RecordLayout { size: size as u64, align, fields: placed })
+    let depth = nesting_depth(arena, &record.cname, fields)?;
+    Ok(RecordLayout { size: size as u64, align, fields: placed, depth })
+}
+
+fn nested_too_deep(cname: &str) -> Error {
+    Error::new(ErrorKind::Recursion, Layout::NestedTooDeep { cname: cname.to_string(), limit: MAX_TYPE_DEPTH })
+}
+
+/// The `depth` of a record with these fields, whose field types are laid
+/// out already: 1 + the deepest field, a field counting its array levels
+/// plus the depth of the record it holds (pointers end the count). An
+/// error (`RecursionError`) beyond [`MAX_TYPE_DEPTH`].
+pub fn nesting_depth(arena: &TypeArena, cname: &str, fields: &[crate::types::Field]) -> Result<u32, Error> {
+    let mut deepest = 0u32;
+    for f in fields {
+        let mut levels = 0u32;
+        let mut t = arena.strip_top_quals(f.ty);
+        loop {
+            match *arena.get(t) {
+                Type::Array { item, .. } => {
+                    levels = levels.saturating_add(1);
+                    t = arena.strip_top_quals(item);
+                }
+                Type::Record(rid) => {
+                    levels = levels.saturating_add(arena.record(rid).layout.as_ref().map_or(1, |l| l.depth));
+                    break;
+                }
+                _ => break,
+            }
+        }
+        deepest = deepest.max(levels);
+    }
+    let depth = deepest.saturating_add(1);
+    if depth > MAX_TYPE_DEPTH {
+        return Err(nested_too_deep(cname));
+    }
+    Ok(depth)
 }
 
 /// Size and alignment of a field's type; `None` when it has no size. A
