@@ -133,3 +133,43 @@ def test_the_nesting_limit_holds_when_inner_layouts_are_already_known(ffi_mod):
     assert ffi.sizeof("struct b39") == 4
     with pytest.raises(RecursionError):
         ffi.sizeof("struct b59")
+
+
+ARGS_PROGRAM = """
+import sys
+import {impl} as cffi
+ffi = cffi.FFI()
+n = int(sys.argv[1])
+fn = "int(*)(" + ",".join(["int"] * n) + ")"
+for what in ["callback", "call"]:
+    try:
+        if what == "callback":
+            cb = ffi.callback(fn, lambda *a: len(a))
+        else:
+            ffi.cast(fn, 1)(*range(n))  # refused before anything is called
+        print(what, "made")
+    except NotImplementedError as e:
+        print(what, "NotImplementedError", "taking %d bytes" % (8 * (n + 1)) in str(e) or str(e)[-200:])
+"""
+
+
+def test_a_call_whose_arguments_would_overflow_the_c_stack_is_refused():
+    if IMPL_NAME != "rcffi":
+        pytest.skip("cffi crashes here (the arguments overflow the C stack)")
+    import subprocess
+    import sys
+
+    # a million int arguments are 8 MB on the C stack of the call: a
+    # SIGSEGV (with cffi too); rcffi refuses more than 2 MiB of arguments
+    r = subprocess.run(
+        [sys.executable, "-c", ARGS_PROGRAM.format(impl=IMPL_NAME), "1000000"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+    assert r.stdout.splitlines() == ["callback NotImplementedError True", "call NotImplementedError True"]
+
+
+def test_many_arguments_within_the_limit_are_passed(ffi):
+    n = 20000
+    cb = ffi.callback("int(*)(" + ",".join(["int"] * n) + ")", lambda *a: sum(a) % 1000003)
+    assert cb(*range(n)) == sum(range(n)) % 1000003

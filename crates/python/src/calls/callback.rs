@@ -284,6 +284,9 @@ pub fn new_callback<'py>(
     let result = crate::call::native_type(py, rc, "return value").map_err(unsupported)?;
     // what libffi cannot lay out as C does (call.rs says why in its
     // NotImplementedError) gets the same generic message
+    // said as it is (not in cffi's generic words below): cffi crashes there
+    native::call::check_argument_bytes(&args, &result)
+        .map_err(|e| pyo3::exceptions::PyNotImplementedError::new_err(format!("ctype '{}': {e}", c.cname)))?;
     let plan = native::call::CallPlan::new(&args, result)
         .map_err(|e| unsupported(pyo3::exceptions::PyNotImplementedError::new_err(e)))?;
     let data = Box::new(CallbackData {
