@@ -173,3 +173,31 @@ def test_many_arguments_within_the_limit_are_passed(ffi):
     n = 20000
     cb = ffi.callback("int(*)(" + ",".join(["int"] * n) + ")", lambda *a: sum(a) % 1000003)
     assert cb(*range(n)) == sum(range(n)) % 1000003
+
+
+HANDLE_PROGRAM = """
+import {impl} as cffi
+ffi = cffi.FFI()
+ffi.cdef("int abs(int);")
+for handle in [ffi.new("int *"), ffi.new("char[64]"), ffi.cast("char *", 0), ffi.NULL]:
+    try:
+        print(ffi.dlopen(handle).abs(-1))
+    except (TypeError, RuntimeError) as e:
+        print(type(e).__name__, e)
+"""
+
+
+def test_dlopen_of_a_pointer_that_is_no_void_pointer_is_a_type_error():
+    import subprocess
+    import sys
+
+    # rcffi took any pointer for a dlopen() handle: dlsym() then read an
+    # `int` as glibc's library descriptor (SIGSEGV); cffi takes `void *` only
+    r = subprocess.run([sys.executable, "-c", HANDLE_PROGRAM.format(impl=IMPL_NAME)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+    assert r.stdout.splitlines() == [
+        "TypeError dlopen() takes a file name or 'void *' handle, not 'int *'",
+        "TypeError dlopen() takes a file name or 'void *' handle, not 'char[64]'",
+        "TypeError dlopen() takes a file name or 'void *' handle, not 'char *'",
+        "RuntimeError cannot call dlopen(NULL)",
+    ]

@@ -211,8 +211,17 @@ impl Library {
     #[staticmethod]
     fn _from_handle(py: Python<'_>, handle: &Bound<'_, PyAny>) -> PyResult<Self> {
         let cd = cdata::as_cdata(py, handle).ok_or_else(|| PyValueError::new_err("expected a 'void *' handle"))?;
+        // as cffi: only a `void *` is taken for a handle (dlsym() on a
+        // pointer to anything else reads it as a library's descriptor)
+        let ct = cd.ctype();
+        if !(ct.kind == crate::ctype::Kind::Pointer && ct.item().get().kind == crate::ctype::Kind::Void) {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "dlopen() takes a file name or 'void *' handle, not '{}'",
+                ct.cname
+            )));
+        }
         if cd.ptr.is_null() {
-            return Err(PyOSError::new_err("cannot call dlopen() on a NULL handle"));
+            return Err(pyo3::exceptions::PyRuntimeError::new_err("cannot call dlopen(NULL)"));
         }
         Ok(Library::open(cd.ptr as *mut c_void, format!("{:#x}", cd.ptr as usize), false))
     }
