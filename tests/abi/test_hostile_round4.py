@@ -201,3 +201,29 @@ def test_dlopen_of_a_pointer_that_is_no_void_pointer_is_a_type_error():
         "TypeError dlopen() takes a file name or 'void *' handle, not 'char *'",
         "RuntimeError cannot call dlopen(NULL)",
     ]
+
+
+def test_dlopen_of_a_void_pointer_that_is_no_library_handle_is_an_os_error():
+    if IMPL_NAME != "rcffi":
+        pytest.skip("cffi crashes here (dlsym() on a garbage handle)")
+    import ctypes
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-c", """
+import rcffi, ctypes
+ffi = rcffi.FFI()
+ffi.cdef("int abs(int); double cos(double);")
+for h in [ffi.cast("void *", 1), ffi.cast("void *", ffi.new("int[16]")), ffi.new_handle(ffi)]:
+    try:
+        ffi.dlopen(h).abs(-1)
+    except OSError as e:
+        print("OSError", str(e).split(":")[1].strip())
+# real handles still work
+print(ffi.dlopen(ffi.cast("void *", ctypes.CDLL("libm.so.6")._handle)).cos(0))
+"""],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+    assert r.stdout.splitlines() == ["OSError not the handle of a library loaded in this process (a 'void *' from dlopen())"] * 3 + ["1.0"]

@@ -114,12 +114,12 @@ unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_
     // It returns the error value (zeros unless `error=` was given), as a
     // callback that raised does. `data.error` is plain bytes, kept alive
     // with the closure (`CallbackHolder`), read without the GIL.
-    if crate::entry::interpreter_exiting() {
+    let Some(on_the_way) = crate::entry::CCall::enter() else {
         if !data.error.is_empty() {
             std::ptr::copy_nonoverlapping(data.error.as_ptr(), ret as *mut u8, data.error.len());
         }
         return;
-    }
+    };
     // A call made from inside another callback released the GIL with
     // PyEval_SaveThread, which PyO3's own attach count does not see: take
     // the GIL through CPython first so nested callbacks really hold it.
@@ -190,6 +190,8 @@ unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_
         }
     });
     ffi::PyGILState_Release(gil);
+    // counted until here: `begin_exit` waits for running callbacks
+    drop(on_the_way);
 }}
 
 thread_local! {

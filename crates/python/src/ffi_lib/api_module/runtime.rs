@@ -377,18 +377,19 @@ pub(super) unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut
         let saved_errno = native::errno::get_errno();
         // no Python (and no message) while the interpreter exits: the
         // thread would end inside C code, or crash once it is gone
-        if crate::entry::interpreter_exiting() {
+        let Some(on_the_way) = crate::entry::CCall::enter() else {
             if !result.is_null() {
                 std::ptr::write_bytes(result as *mut u8, 0, (*ext).size_of_result);
             }
             return;
-        }
+        };
         let name = cstr((*ext).name);
         let gil = ffi::PyGILState_Ensure();
         eprintln!(
             "extern \"Python\": function {name}() called, but no code was attached to it yet with @ffi.def_extern().  Returning 0."
         );
         ffi::PyGILState_Release(gil);
+        drop(on_the_way);
         if !result.is_null() {
             std::ptr::write_bytes(result as *mut u8, 0, (*ext).size_of_result);
         }
