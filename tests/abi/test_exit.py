@@ -49,6 +49,8 @@ static void *call_once(void *arg) {
 static volatile int go;
 static void wake_and_join(void) { go = 1; pthread_join(waiting, 0); printf("thread call after exit: %d\n", got); fflush(stdout); }
 void call_from_thread_at_exit(cb_t c) { cb = c; pthread_create(&waiting, 0, call_once, (void *)&go); atexit(wake_and_join); }
+static void *call_now(void *arg) { got = cb(*(int *)arg); return 0; }
+int call_in_thread(cb_t c, int x) { pthread_t t; cb = c; pthread_create(&t, 0, call_now, &x); pthread_join(t, 0); return got; }
 static void call_saved(void) { printf("atexit call: %d\n", cb(5)); fflush(stdout); }
 void call_at_exit(cb_t c) { cb = c; atexit(call_saved); }
 """
@@ -56,7 +58,7 @@ void call_at_exit(cb_t c) { cb = c; atexit(call_saved); }
 CDEF = """
 typedef int (*cb_t)(int);
 void start_thread(cb_t); void report_at_exit(void); void call_at_exit(cb_t);
-void call_from_thread_at_exit(cb_t);
+void call_from_thread_at_exit(cb_t); int call_in_thread(cb_t, int);
 """
 
 
@@ -121,3 +123,17 @@ def test_an_atexit_handler_of_c_calling_a_callback(libpath):
         lib.call_at_exit(G[0])
     """)
     assert out == ["atexit call: -3"]
+
+
+@rcffi_only
+def test_atexit_handlers_run_by_the_program_do_not_stop_callbacks(libpath):
+    # rcffi's atexit handler acts only at a real exit (after
+    # threading._shutdown()); a program may run the handlers itself
+    out = run(libpath, """
+        import atexit, threading
+        cb = ffi.callback("int(int)", lambda x: x * 10, error=-7)
+        print(lib.call_in_thread(cb, 4))
+        atexit._run_exitfuncs()
+        print(lib.call_in_thread(cb, 5))
+    """)
+    assert out == ["40", "50"]

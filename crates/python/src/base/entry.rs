@@ -150,6 +150,16 @@ impl Drop for CCall {
 #[pyo3::pyfunction]
 pub fn _begin_exit(py: Python<'_>) {
     use std::sync::atomic::Ordering::SeqCst;
+    // Not when a program runs the atexit handlers itself
+    // (`atexit._run_exitfuncs()`) and goes on: at a real exit CPython has
+    // called `threading._shutdown()` first, which sets `_SHUTTING_DOWN`
+    // (Python 3.9 and later); without `threading` there is nothing to ask.
+    let threading = py.import("sys").and_then(|sys| sys.getattr("modules")).and_then(|m| m.get_item("threading"));
+    if let Ok(threading) = threading {
+        if threading.getattr("_SHUTTING_DOWN").and_then(|v| v.is_truthy()).is_ok_and(|down| !down) {
+            return;
+        }
+    }
     EXITING.store(true, SeqCst);
     for _ in 0..5000 {
         if IN_FLIGHT.load(SeqCst) == 0 {
