@@ -130,7 +130,7 @@ def test_atexit_handlers_run_by_the_program_do_not_stop_callbacks(libpath):
     # rcffi's atexit handler acts only at a real exit (after
     # threading._shutdown()); a program may run the handlers itself
     out = run(libpath, """
-        import atexit, threading
+        import atexit
         cb = ffi.callback("int(int)", lambda x: x * 10, error=-7)
         print(lib.call_in_thread(cb, 4))
         atexit._run_exitfuncs()

@@ -153,7 +153,9 @@ pub fn _begin_exit(py: Python<'_>) {
     // Not when a program runs the atexit handlers itself
     // (`atexit._run_exitfuncs()`) and goes on: at a real exit CPython has
     // called `threading._shutdown()` first, which sets `_SHUTTING_DOWN`
-    // (Python 3.9 and later); without `threading` there is nothing to ask.
+    // (Python 3.9 and later). `threading` is imported when the first
+    // callback is made (`callbacks_exist`): without it there is no callback
+    // the flag could stop.
     let threading = py.import("sys").and_then(|sys| sys.getattr("modules")).and_then(|m| m.get_item("threading"));
     if let Ok(threading) = threading {
         if threading.getattr("_SHUTTING_DOWN").and_then(|v| v.is_truthy()).is_ok_and(|down| !down) {
@@ -166,5 +168,16 @@ pub fn _begin_exit(py: Python<'_>) {
             break;
         }
         py.detach(|| std::thread::sleep(std::time::Duration::from_millis(1)));
+    }
+}
+
+/// Called when a callback (or an `extern "Python"` definition) is made:
+/// imports `threading` once, so that `_begin_exit` can tell a real exit
+/// from a program running its atexit handlers itself.
+pub fn callbacks_exist(py: Python<'_>) {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !DONE.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        // a failed import leaves `_begin_exit` acting at every run
+        let _ = py.import("threading");
     }
 }

@@ -297,6 +297,7 @@ pub fn new_callback<'py>(
         error: err_bytes,
         onerror: onerror.filter(|o| !o.is_none()).map(|o| o.clone().unbind()),
     });
+    crate::entry::callbacks_exist(py);
     let userdata = &*data as *const CallbackData as *mut c_void;
     let closure = Closure::new(Arc::new(plan), trampoline, userdata)
         .map_err(|e| pyo3::exceptions::PyMemoryError::new_err(format!("cannot create a callback: {e}")))?;

@@ -327,6 +327,7 @@ impl ApiModule {
             error: err_bytes,
             onerror: onerror.filter(|o| !o.is_none()).map(|o| o.clone().unbind()),
         });
+        crate::entry::callbacks_exist(py);
         let ptr = &*data as *const CallbackData as *mut c_void;
         self.definitions.lock().unwrap_or_else(|e| e.into_inner()).push(data);
         // SAFETY: `info` points to the module's static descriptor; the
