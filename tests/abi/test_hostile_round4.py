@@ -227,3 +227,27 @@ print(ffi.dlopen(ffi.cast("void *", ctypes.CDLL("libm.so.6")._handle)).cos(0))
     )
     assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
     assert r.stdout.splitlines() == ["OSError not the handle of a library loaded in this process (a 'void *' from dlopen())"] * 3 + ["1.0"]
+
+
+def test_laying_out_deep_records_needs_little_c_stack():
+    import subprocess
+    import sys
+
+    # inner records are laid out first, deepest first (layout.rs,
+    # lay_out_inner_first): 199 levels took about 250 KB of C stack before,
+    # more than a thread made with threading.stack_size(256 * 1024) has
+    program = """
+import threading
+import {impl} as cffi
+ffi = cffi.FFI()
+ffi.cdef("struct a0 {{ int x; }};" + "".join("struct a%d {{ struct a%d in; }};" % (i, i - 1) for i in range(1, 199)))
+out = []
+threading.stack_size(256 * 1024)
+t = threading.Thread(target=lambda: out.append(ffi.sizeof("struct a198")))
+t.start()
+t.join()
+print(out)
+""".format(impl=IMPL_NAME)
+    r = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+    assert r.stdout.strip() == "[4]"

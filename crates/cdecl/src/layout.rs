@@ -30,6 +30,9 @@ const UNNAMED_BITFIELDS_ALIGN: bool = cfg!(target_arch = "aarch64");
 /// Size and alignment of a complete type. Errors (kind `Ffi`) for `void`,
 /// functions, opaque records, open arrays and `...` types, naming the type.
 pub fn size_align(arena: &mut TypeArena, ty: TypeId) -> Result<(u64, u64), Error> {
+    if let Some(rid) = contained_record(arena, ty) {
+        lay_out_inner_first(arena, rid);
+    }
     size_align_in(arena, ty, &mut Vec::new())
 }
 
@@ -38,6 +41,7 @@ pub fn size_align(arena: &mut TypeArena, ty: TypeId) -> Result<(u64, u64), Error
 /// incomplete field type, or if the compiled module disagreed with the cdef
 /// about it (`Record::broken`; `size_align` raises it too, as cffi).
 pub fn record_layout(arena: &mut TypeArena, rid: RecordId) -> Result<&RecordLayout, Error> {
+    lay_out_inner_first(arena, rid);
     ensure_layout(arena, rid, &mut Vec::new())?;
     Ok(arena.record(rid).layout.as_ref().expect("layout was just computed"))
 }
@@ -93,6 +97,43 @@ fn size_align_in(arena: &mut TypeArena, ty: TypeId, stack: &mut Vec<RecordId>) -
         }
         Type::UnknownInt(_) | Type::UnknownFloat(_) => Err(Error::ffi(Layout::SizeOnlyCompilerKnows { ctype: type_name(arena, ty) })),
         Type::Void | Type::Function(_) | Type::Array { .. } => Err(unknown_size(arena, ty)),
+    }
+}
+
+/// Lay out the records `rid` holds by value before `rid` itself, deepest
+/// first, with an explicit stack: each then finds its fields' layouts
+/// cached and recurses one level, so that the depth of the C stack does
+/// not grow with the nesting (200 levels took about 250 KB of it, more
+/// than a thread made with `threading.stack_size(256 * 1024)` has).
+/// Errors are left to the caller's own computation, which meets them
+/// again (a cycle, an opaque or partial record, a nesting too deep): the
+/// pass stops at the first.
+fn lay_out_inner_first(arena: &mut TypeArena, rid: RecordId) {
+    if arena.record(rid).layout.is_some() {
+        return;
+    }
+    let mut seen = crate::fxhash::FxHashSet::default();
+    let mut todo = vec![(rid, false)];
+    while let Some((r, children_done)) = todo.pop() {
+        if children_done {
+            // the first failure ends the pass: the records around it fail
+            // too, which the caller's computation reports
+            if r != rid && ensure_layout(arena, r, &mut Vec::new()).is_err() {
+                return;
+            }
+            continue;
+        }
+        if !seen.insert(r) {
+            continue;
+        }
+        let rec = arena.record(r);
+        if rec.layout.is_some() || rec.broken.is_some() {
+            continue;
+        }
+        let Some(fields) = rec.fields.as_deref() else { continue };
+        let inner: Vec<RecordId> = fields.iter().filter_map(|f| contained_record(arena, f.ty)).collect();
+        todo.push((r, true));
+        todo.extend(inner.into_iter().filter(|i| !seen.contains(i)).map(|i| (i, false)));
     }
 }
 
