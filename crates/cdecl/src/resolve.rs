@@ -381,7 +381,7 @@ fn record_type(reg: &Registry, arena: &mut TypeArena, name: &str) -> Result<Type
 /// Using the record's size or fields raises `err` from now on.
 fn mark_broken(arena: &mut TypeArena, rid: RecordId, fact: &RecordFact, err: Error) {
     let r = arena.record_mut(rid);
-    r.layout = Some(RecordLayout { size: fact.size, align: fact.align, fields: Vec::new() });
+    r.layout = Some(RecordLayout { size: fact.size, align: fact.align, fields: Vec::new(), depth: 1 });
     r.layout_is_fixed = true;
     r.broken = Some(err.into_diagnostic().message);
 }
@@ -602,9 +602,10 @@ fn fix_partial(
         }
         placed.push(FieldLayout { offset, bitshift: -1, bitsize: -1 });
     }
+    let depth = layout::nesting_depth(arena, &cname, &fields)?;
     let r = arena.record_mut(rid);
     r.fields = Some(fields);
-    r.layout = Some(RecordLayout { size: fact.size, align: fact.align, fields: placed });
+    r.layout = Some(RecordLayout { size: fact.size, align: fact.align, fields: placed, depth });
     r.layout_is_fixed = true;
     Ok(())
 }

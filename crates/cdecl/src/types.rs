@@ -322,6 +322,10 @@ pub struct RecordLayout {
     pub align: u64,
     /// Parallel to `Record::fields`.
     pub fields: Vec<FieldLayout>,
+    /// How deep records and arrays nest by value in it, itself counted:
+    /// at most [`MAX_TYPE_DEPTH`] (`layout::nesting_depth`), so that code
+    /// walking a value field by field recurses a bounded number of times.
+    pub depth: u32,
 }
 
 /// Packing requested for a record: `cdef(packed=True)` is `Pack(1)`.

@@ -28,6 +28,29 @@ pub struct CallPlan {
 unsafe impl Send for CallPlan {}
 unsafe impl Sync for CallPlan {}
 
+/// The most bytes the arguments (and result) of one call may take: what
+/// a call puts on the C stack stays far below a thread's stack size.
+pub const MAX_ARGUMENT_BYTES: usize = 2 << 20;
+
+/// Refuse arguments (and a result) taking more than [`MAX_ARGUMENT_BYTES`]:
+/// libffi copies every argument onto the C stack of the call (and a C
+/// caller of a closure does too), and more than a thread's stack holds
+/// crashes there. Each argument takes at least a word.
+pub fn check_argument_bytes(args: &[NativeType], ret: &NativeType) -> Result<(), String> {
+    let bytes = args
+        .iter()
+        .chain([ret])
+        .fold(0usize, |t, a| t.saturating_add(a.size().max(8).next_multiple_of(8)));
+    if bytes > MAX_ARGUMENT_BYTES {
+        return Err(format!(
+            "{} arguments taking {bytes} bytes, more than rcffi's limit of {MAX_ARGUMENT_BYTES}: \
+             a call copies them onto the C stack, which they would overflow",
+            args.len()
+        ));
+    }
+    Ok(())
+}
+
 impl CallPlan {
     /// A plan for a non-variadic function.
     pub fn new(args: &[NativeType], ret: NativeType) -> Result<CallPlan, String> {
@@ -60,6 +83,7 @@ impl CallPlan {
             return Err("void is not a valid argument type".into());
         }
         let nargs = c_uint::try_from(args.len()).map_err(|_| "too many arguments")?;
+        check_argument_bytes(args, &ret)?;
         let mut types = FfiTypes::new();
         let rtype = types.lower(&ret)?;
         let mut arg_types = args

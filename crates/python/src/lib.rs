@@ -93,6 +93,8 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // below, an AttributeError costing 4% of the module's import)
     m.setattr("__all__", pyo3::types::PyList::empty(py))?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // callbacks called from C while the interpreter exits (entry.rs)
+    py.import("atexit")?.call_method1("register", (wrap_pyfunction!(entry::_begin_exit, m)?,))?;
     call_int::init(py);
     // PyO3 makes its PanicException type on the first PyErr::take(); if that
     // first take is at the recursion limit (an allocator's alloc() calling

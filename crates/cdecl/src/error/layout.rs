@@ -36,6 +36,13 @@ pub enum Layout {
         /// The record.
         cname: String,
     },
+    /// Records and arrays nested by value deeper than rcffi lays out.
+    NestedTooDeep {
+        /// The outermost record.
+        cname: String,
+        /// The limit.
+        limit: u32,
+    },
     /// A record that contains itself.
     Recursive {
         /// Its tag (or name).
@@ -102,6 +109,9 @@ impl fmt::Display for Layout {
                 f,
                 "'{cname}' has '...' in its fields: its layout is only known once a compiler gave it (ffi.verify(), or API mode with ffi.set_source())"
             ),
+            Layout::NestedTooDeep { cname, limit } => {
+                write!(f, "{cname}: records and arrays nested by value more than {limit} deep")
+            }
             Layout::Recursive { name } => write!(f, "recursive structure declaration for '{name}'"),
             Layout::FieldUnknownSize { cname, field, ctype } => {
                 write!(f, "field '{cname}.{field}' has ctype '{ctype}' of unknown size")

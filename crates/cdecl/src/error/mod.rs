@@ -38,6 +38,9 @@ pub enum ErrorKind {
     /// `VerificationMissing`: the layout of a record declared with `...;`
     /// is asked before a compiler gave it (`ffi.verify()` or API mode).
     Missing,
+    /// `RecursionError`: types nested deeper than rcffi walks them (cffi's
+    /// own recursion runs out there too).
+    Recursion,
 }
 
 /// What kind of text a location is in: the edge that turns an error into a

@@ -53,6 +53,10 @@ fn unsupported_words() {
             Unsupported::TypeAttribute { name: s("vector_size") }.into(),
             "__attribute__((vector_size)) changes the type in a way rcffi cannot represent",
         ),
+        (
+            Unsupported::TypeAttributeInCdef { name: s("mode") }.into(),
+            "__attribute__((mode)) changes the declared type, which cdef() does not do: declare the type it gives instead",
+        ),
         (Unsupported::ModeOnNonInteger.into(), "__attribute__((mode)) on a non-integer type"),
         (
             Unsupported::OverAlignedField { name: s("a"), align: 16 }.into(),

@@ -77,6 +77,12 @@ pub enum Unsupported {
         /// The attribute.
         name: String,
     },
+    /// `mode`, `vector_size`, ... in `cdef()` text, which does not apply
+    /// them (`cdef_header()` does what it can).
+    TypeAttributeInCdef {
+        /// The attribute.
+        name: String,
+    },
     /// `mode(X)` on a type that is no integer.
     ModeOnNonInteger,
     /// A field aligned beyond its type (headers).
@@ -164,6 +170,10 @@ impl fmt::Display for Unsupported {
             Unsupported::TypeAttribute { name } => {
                 write!(f, "__attribute__(({name})) changes the type in a way rcffi cannot represent")
             }
+            Unsupported::TypeAttributeInCdef { name } => write!(
+                f,
+                "__attribute__(({name})) changes the declared type, which cdef() does not do: declare the type it gives instead"
+            ),
             Unsupported::ModeOnNonInteger => f.write_str("__attribute__((mode)) on a non-integer type"),
             Unsupported::OverAlignedField { name, align } => write!(
                 f,

@@ -483,7 +483,14 @@ impl<'a> Parser<'a> {
                             Tok::Ident => {
                                 let w = self.tok_text(t);
                                 let w = w.trim_start_matches("__").trim_end_matches("__");
-                                if w == "packed" {
+                                if matches!(w, "mode" | "vector_size" | "scalar_storage_order" | "transparent_union") {
+                                    // ignoring these would declare another type than
+                                    // C's (`int __attribute__((mode(QI)))` is one byte)
+                                    return Err(self.cdef_err(
+                                        t.span,
+                                        Unsupported::TypeAttributeInCdef { name: w.to_string() },
+                                    ));
+                                } else if w == "packed" {
                                     packed = true;
                                 } else if w == "aligned" && self.peek_kind() == Tok::LParen && self.peek_nth(1).kind == Tok::Int {
                                     let n = self.peek_nth(1);

@@ -44,6 +44,13 @@ impl Pp {
             let loc = toks.first().map_or(Loc::default(), |t| t.loc);
             return Err(self.err(loc, Directive::ArgumentsTooDeep { limit: MAX_ARG_NESTING }));
         }
+        // Inside a macro argument, each level copies what it expands: a
+        // header nesting N calls in one long argument copies it N times
+        // (`I(I(I(... y ...)))`), so those copies count as expansion work,
+        // which bounds the memory a header can make this take.
+        if self.nesting > 0 {
+            self.add_work(toks.len(), toks.first().map_or(Loc::default(), |t| t.loc))?;
+        }
         self.nesting += 1;
         let saved = std::mem::take(&mut self.pending);
         self.pending.push(PpTok::new(Kind::End, sym::EMPTY, Loc::default()));
@@ -89,14 +96,21 @@ impl Pp {
     /// Put an expansion in front of the input; its first token takes the
     /// place (line start, spacing) of the macro name.
     fn push_expansion(&mut self, mut body: Vec<PpTok>, name: PpTok) -> Result<(), Error> {
-        self.work += body.len() as u64 + 1;
-        if self.work > MAX_EXPANSION_WORK {
-            return Err(self.err(name.loc, Directive::ExpansionTooLarge));
-        }
+        self.add_work(body.len() + 1, name.loc)?;
         if let Some(first) = body.first_mut() {
             first.flags = (first.flags & !(BOL | SPACE)) | (name.flags & (BOL | SPACE));
         }
         self.pending.extend(body.into_iter().rev());
+        Ok(())
+    }
+
+    /// Count `n` tokens produced or copied by expansion against the run's
+    /// budget (`MAX_EXPANSION_WORK`).
+    fn add_work(&mut self, n: usize, loc: Loc) -> Result<(), Error> {
+        self.work = self.work.saturating_add(n as u64);
+        if self.work > MAX_EXPANSION_WORK {
+            return Err(self.err(loc, Directive::ExpansionTooLarge));
+        }
         Ok(())
     }
 
@@ -122,6 +136,11 @@ impl Pp {
                     }
                     _ => {}
                 }
+            }
+            // collecting inside a macro argument copies the tokens again
+            // (see `expand_list`)
+            if self.nesting > 0 {
+                self.add_work(1, name.loc)?;
             }
             args.last_mut().expect("at least one").push(t);
         };

@@ -71,3 +71,113 @@ pub unsafe fn attached_obj(f: impl FnOnce(Python<'_>) -> *mut ffi::PyObject) -> 
 pub unsafe fn attached_int<T: From<i8>>(f: impl FnOnce(Python<'_>) -> T) -> T { unsafe {
     attached(f).unwrap_or_else(|| T::from(-1))
 }}
+
+extern "C" {
+    #[cfg(not(Py_3_13))]
+    fn _Py_IsFinalizing() -> std::ffi::c_int;
+    #[cfg(Py_3_13)]
+    fn Py_IsFinalizing() -> std::ffi::c_int;
+}
+
+/// Set by `begin_exit` (an `atexit` handler: the interpreter is exiting).
+static EXITING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Calls from C (callbacks) in progress, from before their check of
+/// `interpreter_exiting` until they gave the GIL back (`CCall`).
+static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Whether the interpreter is exiting (rcffi's `atexit` handler ran, or
+/// `Py_FinalizeEx` has started tearing it down: module globals are being
+/// cleared, other threads may no longer take the GIL) or is gone. Callable
+/// from any thread, with or without the GIL: reads of runtime-wide flags.
+pub fn interpreter_exiting() -> bool {
+    if EXITING.load(std::sync::atomic::Ordering::SeqCst) {
+        return true;
+    }
+    // SAFETY: both functions only read a field of the runtime state, which
+    // lives as long as the process (they are meant to be called from any
+    // thread, before, during and after finalization).
+    unsafe {
+        #[cfg(not(Py_3_13))]
+        let finalizing = _Py_IsFinalizing() != 0;
+        #[cfg(Py_3_13)]
+        let finalizing = Py_IsFinalizing() != 0;
+        finalizing || ffi::Py_IsInitialized() == 0
+    }
+}
+
+/// A call from C (a callback) in progress: counted from before its check
+/// of `interpreter_exiting` until it gave the GIL back, so that
+/// `begin_exit` can wait for it. Without that wait a thread could pass the
+/// check, be preempted, and take the GIL after the interpreter was freed
+/// (a crash in `PyGILState_Ensure`); or be running Python when
+/// finalization starts, where CPython ends the thread with
+/// `pthread_exit()`, whose unwinding aborts the process at rcffi's frames.
+pub struct CCall(());
+
+impl CCall {
+    /// `None` when the interpreter is exiting: the call must not run Python.
+    pub fn enter() -> Option<CCall> {
+        use std::sync::atomic::Ordering::SeqCst;
+        // counted first, then the flag read (begin_exit: the flag written,
+        // then the count read): one of the two sees the other (SeqCst)
+        IN_FLIGHT.fetch_add(1, SeqCst);
+        // SAFETY: reads of the runtime's state; PyGILState_Check only
+        // while it is initialized. A thread holding the GIL (a callback
+        // called by C called from Python, also while modules are torn
+        // down) runs Python as before: the interpreter cannot go away
+        // under it.
+        let holds_gil = unsafe { ffi::Py_IsInitialized() != 0 && ffi::PyGILState_Check() == 1 };
+        if !holds_gil && interpreter_exiting() {
+            IN_FLIGHT.fetch_sub(1, SeqCst);
+            return None;
+        }
+        Some(CCall(()))
+    }
+}
+
+impl Drop for CCall {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// rcffi's `atexit` handler (registered at import; run by `Py_FinalizeEx`
+/// with the GIL, before it tears anything down): from now on calls from C
+/// return their error value without Python, and those already running
+/// are let finish first (the GIL is released while waiting, at most five
+/// seconds: a callback that runs longer is left to CPython's rules for
+/// daemon threads).
+#[pyo3::pyfunction]
+pub fn _begin_exit(py: Python<'_>) {
+    use std::sync::atomic::Ordering::SeqCst;
+    // Not when a program runs the atexit handlers itself
+    // (`atexit._run_exitfuncs()`) and goes on: at a real exit CPython has
+    // called `threading._shutdown()` first, which sets `_SHUTTING_DOWN`
+    // (Python 3.9 and later). `threading` is imported when the first
+    // callback is made (`callbacks_exist`): without it there is no callback
+    // the flag could stop.
+    let threading = py.import("sys").and_then(|sys| sys.getattr("modules")).and_then(|m| m.get_item("threading"));
+    if let Ok(threading) = threading {
+        if threading.getattr("_SHUTTING_DOWN").and_then(|v| v.is_truthy()).is_ok_and(|down| !down) {
+            return;
+        }
+    }
+    EXITING.store(true, SeqCst);
+    for _ in 0..5000 {
+        if IN_FLIGHT.load(SeqCst) == 0 {
+            break;
+        }
+        py.detach(|| std::thread::sleep(std::time::Duration::from_millis(1)));
+    }
+}
+
+/// Called when a callback (or an `extern "Python"` definition) is made:
+/// imports `threading` once, so that `_begin_exit` can tell a real exit
+/// from a program running its atexit handlers itself.
+pub fn callbacks_exist(py: Python<'_>) {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !DONE.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        // a failed import leaves `_begin_exit` acting at every run
+        let _ = py.import("threading");
+    }
+}

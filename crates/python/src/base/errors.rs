@@ -126,6 +126,7 @@ fn from_cdecl_as(py: Python<'_>, err: cdecl::Error, cdef_class: &str, ffi_class:
         cdecl::ErrorKind::Value => pyo3::exceptions::PyValueError::new_err(text),
         cdecl::ErrorKind::Overflow => pyo3::exceptions::PyOverflowError::new_err(text),
         cdecl::ErrorKind::Missing => verification_missing(py, text),
+        cdecl::ErrorKind::Recursion => pyo3::exceptions::PyRecursionError::new_err(text),
     };
     if let Some(note) = note {
         // `add_note` exists from Python 3.11; on 3.9/3.10 the note is set

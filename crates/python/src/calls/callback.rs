@@ -2,7 +2,8 @@
 //! closures. The closure's user data owns the callable, the `error` bytes
 //! and `onerror`; the cdata owns the closure.
 
-use std::ffi::{c_int, c_void};
+use std::ffi::c_void;
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
 use native::closure::Closure;
@@ -26,8 +27,29 @@ pub(crate) struct CallbackData {
 /// What the callback cdata owns: the closure first, so it is freed before
 /// the data it points to.
 struct CallbackHolder {
-    _closure: Closure,
-    data: Box<CallbackData>,
+    closure: ManuallyDrop<Closure>,
+    data: ManuallyDrop<Box<CallbackData>>,
+}
+
+impl Drop for CallbackHolder {
+    fn drop(&mut self) {
+        // While the interpreter exits, module globals (and the callbacks they
+        // hold) die while threads of C may still call them: C keeps the
+        // function pointer for the life of the process (a thread it started,
+        // an atexit() handler). Freeing the closure would have such a call
+        // jump into freed code; kept, the call reaches `invoke`, which
+        // returns the error value without Python. The process is ending:
+        // nothing is lost by not freeing.
+        if crate::entry::interpreter_exiting() {
+            return;
+        }
+        // SAFETY: each field is dropped exactly once, here, the closure
+        // first (it points to `data`); nothing uses them afterwards.
+        unsafe {
+            ManuallyDrop::drop(&mut self.closure);
+            ManuallyDrop::drop(&mut self.data);
+        }
+    }
 }
 
 // SAFETY: only touched with the GIL held (Python objects) or read-only.
@@ -86,6 +108,18 @@ pub(crate) unsafe extern "C" fn trampoline(userdata: *mut c_void, ret: *mut c_vo
 
 unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) { unsafe {
     let data = &*(userdata as *const CallbackData);
+    // A call from a thread of C while the interpreter exits (or after it
+    // is gone: an atexit() handler) cannot run Python: taking the GIL would
+    // end the thread inside C code, or crash once the interpreter is freed.
+    // It returns the error value (zeros unless `error=` was given), as a
+    // callback that raised does. `data.error` is plain bytes, kept alive
+    // with the closure (`CallbackHolder`), read without the GIL.
+    let Some(on_the_way) = crate::entry::CCall::enter() else {
+        if !data.error.is_empty() {
+            std::ptr::copy_nonoverlapping(data.error.as_ptr(), ret as *mut u8, data.error.len());
+        }
+        return;
+    };
     // A call made from inside another callback released the GIL with
     // PyEval_SaveThread, which PyO3's own attach count does not see: take
     // the GIL through CPython first so nested callbacks really hold it.
@@ -156,6 +190,8 @@ unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_
         }
     });
     ffi::PyGILState_Release(gil);
+    // counted until here: `begin_exit` waits for running callbacks
+    drop(on_the_way);
 }}
 
 thread_local! {
@@ -183,23 +219,12 @@ unsafe fn gil_for_c_call() -> ffi::PyGILState_STATE { unsafe {
 /// the thread's Python state, which deletes it.
 struct KeptThreadState;
 
-extern "C" {
-    #[cfg(not(Py_3_13))]
-    fn _Py_IsFinalizing() -> c_int;
-    #[cfg(Py_3_13)]
-    fn Py_IsFinalizing() -> c_int;
-}
-
 impl Drop for KeptThreadState {
     fn drop(&mut self) {
         // SAFETY: only while the interpreter lives; this thread's state is
         // the one counted (nothing else deletes a state with a count left).
         unsafe {
-            #[cfg(not(Py_3_13))]
-            let finalizing = _Py_IsFinalizing() != 0;
-            #[cfg(Py_3_13)]
-            let finalizing = Py_IsFinalizing() != 0;
-            if ffi::Py_IsInitialized() == 0 || finalizing || ffi::PyGILState_GetThisThreadState().is_null() {
+            if crate::entry::interpreter_exiting() || ffi::PyGILState_GetThisThreadState().is_null() {
                 return;
             }
             let gil = ffi::PyGILState_Ensure();
@@ -261,6 +286,9 @@ pub fn new_callback<'py>(
     let result = crate::call::native_type(py, rc, "return value").map_err(unsupported)?;
     // what libffi cannot lay out as C does (call.rs says why in its
     // NotImplementedError) gets the same generic message
+    // said as it is (not in cffi's generic words below): cffi crashes there
+    native::call::check_argument_bytes(&args, &result)
+        .map_err(|e| pyo3::exceptions::PyNotImplementedError::new_err(format!("ctype '{}': {e}", c.cname)))?;
     let plan = native::call::CallPlan::new(&args, result)
         .map_err(|e| unsupported(pyo3::exceptions::PyNotImplementedError::new_err(e)))?;
     let data = Box::new(CallbackData {
@@ -269,11 +297,13 @@ pub fn new_callback<'py>(
         error: err_bytes,
         onerror: onerror.filter(|o| !o.is_none()).map(|o| o.clone().unbind()),
     });
+    crate::entry::callbacks_exist(py);
     let userdata = &*data as *const CallbackData as *mut c_void;
     let closure = Closure::new(Arc::new(plan), trampoline, userdata)
         .map_err(|e| pyo3::exceptions::PyMemoryError::new_err(format!("cannot create a callback: {e}")))?;
     let code = closure.code_ptr() as *mut u8;
-    let holder: Box<dyn cdata::CallbackOwner> = Box::new(CallbackHolder { _closure: closure, data });
+    let holder: Box<dyn cdata::CallbackOwner> =
+        Box::new(CallbackHolder { closure: ManuallyDrop::new(closure), data: ManuallyDrop::new(data) });
     // SAFETY: the cdata owns the closure; its code pointer stays valid while it lives.
     unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, code, Owner::Callback(holder))) }
 }

@@ -298,7 +298,10 @@ fn layout_error(py: Python<'_>, ct: &CType, e: cdecl::Error, generic: impl FnOnc
     // unknown size), a size beyond a Py_ssize_t, a struct containing
     // itself: cffi says it too
     let cffi_says_it = broken
-        || matches!(e.kind, ErrorKind::Missing | ErrorKind::Type | ErrorKind::Overflow | ErrorKind::NotImplemented);
+        || matches!(
+            e.kind,
+            ErrorKind::Missing | ErrorKind::Type | ErrorKind::Overflow | ErrorKind::NotImplemented | ErrorKind::Recursion
+        );
     let original = errors::from_cdecl(py, e);
     if cffi_says_it {
         return original;

@@ -45,7 +45,10 @@ unsafe impl Sync for Mapping {}
 
 impl Drop for Mapping {
     fn drop(&mut self) {
-        if self.close.load(Ordering::Acquire) {
+        // Not while the interpreter exits: a thread the library started
+        // may still run its code (CPython never unmaps extension modules
+        // either); the process is ending, so nothing is lost.
+        if self.close.load(Ordering::Acquire) && !crate::entry::interpreter_exiting() {
             // SAFETY: a handle from dlopen(); the last share of it goes here,
             // so nothing fetched from it is reachable from Python any more.
             unsafe { libc::dlclose(self.handle) };
@@ -62,6 +65,56 @@ impl Drop for Library {
             std::mem::forget(mapping.take());
         }
     }
+}
+
+/// Whether `handle` is one of the process's loaded objects, as handles
+/// from glibc's `dlopen()` are (a handle is the object's `struct
+/// link_map`): dlsym() on anything else reads garbage as a descriptor and
+/// crashes (cffi crashes). The objects of the main namespace are walked
+/// from the program's own map; `RTLD_NEXT` is let through.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn is_loaded_library(handle: *mut c_void) -> bool {
+    /// The public head of glibc's `struct link_map` (<link.h>).
+    #[repr(C)]
+    struct LinkMap {
+        l_addr: usize,
+        l_name: *const std::ffi::c_char,
+        l_ld: *mut c_void,
+        l_next: *mut LinkMap,
+        l_prev: *mut LinkMap,
+    }
+    if handle as isize == -1 {
+        return true; // RTLD_NEXT
+    }
+    // SAFETY: dlopen(NULL) gives the program's handle (never fails on
+    // glibc; it is checked), dlinfo() writes the map pointer it is asked
+    // for, and the chain of maps is glibc's, walked under no lock while
+    // another thread may dlopen/dlclose: reads of `l_next` of maps that
+    // stay loaded (the caller's library is loaded if the handle is valid).
+    unsafe {
+        let main = libc::dlopen(std::ptr::null(), libc::RTLD_NOW);
+        if main.is_null() {
+            return true;
+        }
+        let mut map: *mut LinkMap = std::ptr::null_mut();
+        let ok = libc::dlinfo(main, libc::RTLD_DI_LINKMAP, &mut map as *mut *mut LinkMap as *mut c_void) == 0;
+        libc::dlclose(main);
+        if !ok {
+            return true;
+        }
+        while !map.is_null() {
+            if map as *mut c_void == handle {
+                return true;
+            }
+            map = (*map).l_next;
+        }
+        false
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn is_loaded_library(_handle: *mut c_void) -> bool {
+    true
 }
 
 fn dlerror_text() -> String {
@@ -208,8 +261,23 @@ impl Library {
     #[staticmethod]
     fn _from_handle(py: Python<'_>, handle: &Bound<'_, PyAny>) -> PyResult<Self> {
         let cd = cdata::as_cdata(py, handle).ok_or_else(|| PyValueError::new_err("expected a 'void *' handle"))?;
+        // as cffi: only a `void *` is taken for a handle (dlsym() on a
+        // pointer to anything else reads it as a library's descriptor)
+        let ct = cd.ctype();
+        if !(ct.kind == crate::ctype::Kind::Pointer && ct.item().get().kind == crate::ctype::Kind::Void) {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "dlopen() takes a file name or 'void *' handle, not '{}'",
+                ct.cname
+            )));
+        }
         if cd.ptr.is_null() {
-            return Err(PyOSError::new_err("cannot call dlopen() on a NULL handle"));
+            return Err(pyo3::exceptions::PyRuntimeError::new_err("cannot call dlopen(NULL)"));
+        }
+        if !is_loaded_library(cd.ptr as *mut c_void) {
+            return Err(PyOSError::new_err(format!(
+                "cannot load library '{:#x}': not the handle of a library loaded in this process (a 'void *' from dlopen())",
+                cd.ptr as usize
+            )));
         }
         Ok(Library::open(cd.ptr as *mut c_void, format!("{:#x}", cd.ptr as usize), false))
     }

@@ -327,6 +327,7 @@ impl ApiModule {
             error: err_bytes,
             onerror: onerror.filter(|o| !o.is_none()).map(|o| o.clone().unbind()),
         });
+        crate::entry::callbacks_exist(py);
         let ptr = &*data as *const CallbackData as *mut c_void;
         self.definitions.lock().unwrap_or_else(|e| e.into_inner()).push(data);
         // SAFETY: `info` points to the module's static descriptor; the
@@ -375,12 +376,21 @@ pub(super) unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut
     let data = std::ptr::read_volatile(&(*ext).reserved1);
     if data.is_null() {
         let saved_errno = native::errno::get_errno();
+        // no Python (and no message) while the interpreter exits: the
+        // thread would end inside C code, or crash once it is gone
+        let Some(on_the_way) = crate::entry::CCall::enter() else {
+            if !result.is_null() {
+                std::ptr::write_bytes(result as *mut u8, 0, (*ext).size_of_result);
+            }
+            return;
+        };
         let name = cstr((*ext).name);
         let gil = ffi::PyGILState_Ensure();
         eprintln!(
             "extern \"Python\": function {name}() called, but no code was attached to it yet with @ffi.def_extern().  Returning 0."
         );
         ffi::PyGILState_Release(gil);
+        drop(on_the_way);
         if !result.is_null() {
             std::ptr::write_bytes(result as *mut u8, 0, (*ext).size_of_result);
         }

@@ -768,7 +768,10 @@ unsafe fn nb_subtract_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ff
                 return Err(PyTypeError::new_err(format!("cannot subtract cdata '{}' and cdata '{}'", ta.cname, rt.cname)));
             }
             let size = if is_void { 1 } else { item_size.unwrap_or(1) as isize };
-            let diff = ca.ptr as isize - cb.ptr as isize;
+            // a released operand counts at its old address, as for `==`
+            // and `<` (its data pointer reads NULL): the distance is a
+            // number, no memory is touched
+            let diff = (ca.identity_address() as isize).wrapping_sub(cb.identity_address() as isize);
             if diff % size != 0 {
                 return Err(pyo3::exceptions::PyValueError::new_err(
                     "pointer subtraction: the distance between the two pointers is not a multiple of the item size",
