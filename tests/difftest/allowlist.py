@@ -75,7 +75,7 @@ ENTRIES = [
           and "was released (ffi.release() or the end of its 'with' block)" in (d.got or "")),
     # a destructor that is garbage with its cdata, cleared before the cdata
     # dies (docs/difftest-findings.md DT1)
-    Entry("gc-reference-order", "`ffi.gc` destructors of objects in a reference cycle",
+    Entry("gc-reference-order", "`ffi.gc` destructors (and an allocator's `free`) of objects in a reference cycle",
           lambda d: d.kind == "defined" and ((d.src or "") == "<teardown>" or "gc.collect()" in (d.src or "")) and (
               d.cls == "log" or d.cls == "unraisable"
               and "destructor not called: the cycle collector had already cleared it" in (d.got or ""))),

@@ -58,7 +58,9 @@ pub(super) unsafe extern "C" fn finalize(slf: *mut ffi::PyObject) { unsafe {
     // a finalizer must leave the exception state as it found it
     let saved = PyErr::take(py);
     let cd = Bound::from_borrowed_ptr(py, slf);
-    let deferred = !exiting() && defer(py, &cd).is_ok();
+    // exiting: rcffi's atexit handler ran or Py_FinalizeEx is tearing the
+    // interpreter down, whose collections run no `gc.callbacks`
+    let deferred = !crate::entry::interpreter_exiting() && defer(py, &cd).is_ok();
     if !deferred {
         // the destructor's errors are reported as unraisable by give_back
         let _ = super::lifetime::release(py, &cd);
@@ -67,26 +69,6 @@ pub(super) unsafe extern "C" fn finalize(slf: *mut ffi::PyObject) { unsafe {
         e.restore(py);
     }
 }}
-
-extern "C" {
-    #[cfg(not(Py_3_13))]
-    fn _Py_IsFinalizing() -> std::ffi::c_int;
-    #[cfg(Py_3_13)]
-    fn Py_IsFinalizing() -> std::ffi::c_int;
-}
-
-/// Whether `Py_FinalizeEx` is tearing the interpreter down (its
-/// collections run no `gc.callbacks`).
-fn exiting() -> bool {
-    // SAFETY: reads a field of the runtime state, which lives as long as
-    // the process.
-    unsafe {
-        #[cfg(not(Py_3_13))]
-        return _Py_IsFinalizing() != 0;
-        #[cfg(Py_3_13)]
-        return Py_IsFinalizing() != 0;
-    }
-}
 
 /// Keep `cd` in `PENDING` until the collection ends.
 fn defer(py: Python<'_>, cd: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -124,7 +106,8 @@ fn run_pending(py: Python<'_>) {
 /// captures; otherwise the last found first.
 fn in_destruction_order<'a, 'py>(py: Python<'py>, items: &'a [Bound<'py, PyAny>]) -> Vec<&'a Bound<'py, PyAny>> {
     let index: HashMap<usize, usize> = items.iter().enumerate().map(|(i, o)| (o.as_ptr() as usize, i)).collect();
-    // before[i]: the items whose destructor must run before item i's
+    // captured_by[i]: the items item i's destructor captures (they wait for
+    // it); waits_for[j]: how many destructors item j waits for
     let mut waits_for = vec![0usize; items.len()];
     let mut captured_by: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
     for (i, cd) in items.iter().enumerate() {
@@ -142,8 +125,7 @@ fn in_destruction_order<'a, 'py>(py: Python<'py>, items: &'a [Bound<'py, PyAny>]
     let mut done = vec![false; items.len()];
     // Kahn's algorithm, always taking the latest ready item; a capture
     // cycle leaves items never ready: they follow, latest first
-    loop {
-        let Some(i) = (0..items.len()).rev().find(|&i| !done[i] && waits_for[i] == 0) else { break };
+    while let Some(i) = (0..items.len()).rev().find(|&i| !done[i] && waits_for[i] == 0) {
         done[i] = true;
         order.push(&items[i]);
         for &j in &captured_by[i] {
