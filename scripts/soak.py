@@ -53,6 +53,8 @@ def operations(mod):
         typedef struct { int quot, rem; } div_t;
         div_t div(int, int);
         void qsort(void *, size_t, size_t, int(*)(const void *, const void *));
+        void *malloc(size_t);
+        void free(void *);
     """)
     libc = ffi.dlopen(None)
     arr = ffi.new("int[8]")
@@ -91,6 +93,25 @@ def operations(mod):
             finally:
                 sys.stderr = saved
         return run
+
+    class Wrapped:
+        """A C resource whose destructor is a bound method: a reference
+        cycle the collector finds (its destructor runs when the collection
+        ends, the cdata go at the next one)."""
+
+        def __init__(self):
+            self.ptr = ffi.gc(libc.malloc(32), self.close)
+
+        def close(self, p):
+            libc.free(p)
+
+    made = [0]
+
+    def cycle_collected():
+        Wrapped()
+        made[0] += 1
+        if made[0] % 256 == 0:  # a full collection: what is left is a leak
+            gc.collect()
 
     def released():
         p = ffi.new("int[4]")
@@ -148,6 +169,7 @@ def operations(mod):
         "error: struct init unknown field": lambda: expect(KeyError, lambda: ffi.new("struct pt *", {"z": 1})),
         "error: new negative length": lambda: expect(ValueError, lambda: ffi.new("int[]", -1)),
         "release twice": lambda: [ffi.release(p) for p in [ffi.new("int *")] * 2],
+        "ffi.gc in a collected cycle": cycle_collected,
     }
     if mod.__name__ == "rcffi":
         # rcffi's own checks (on cffi these overflow the heap or crash)
