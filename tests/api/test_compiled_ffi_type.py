@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from conftest import IMPL_NAME
 
 from .conftest import unique
@@ -58,6 +59,21 @@ def test_importing_a_compiled_module_imports_no_ffi_class(tmp_path):
         print(sorted(k for k in sys.modules if k in ("cffi.api", "rcffi.api", "rcffi._apimode")) or "none")
     """ % name)
     assert out == ["42", "8", "42", "none"]
+
+
+@pytest.mark.skipif(IMPL_NAME != "rcffi", reason="rcffi's runtime")
+def test_importing_a_compiled_module_imports_only_the_extension(tmp_path):
+    # what it imports at start is one module, `rcffi`, whose `__init__` is
+    # the extension (as cffi's `_cffi_backend`): no Python of rcffi
+    name = unique("_ffitype")
+    compile_module(tmp_path, name)
+    out = run(tmp_path, """
+        import %s as m
+        print(m.lib.twice(21), m.ffi.sizeof("struct point"), m.lib.ANSWER, m.lib.RED, m.lib.counter)
+        print(",".join(sorted(k for k in sys.modules if "rcffi" in k)))
+        print(sys.modules["rcffi"].__file__.endswith(".so"))
+    """ % name)
+    assert out == ["42", "8", "42", "0", "7", "rcffi,rcffi._rcffi", "True"]
 
 
 def test_compiled_ffi_does_what_cffis_does(tmp_path):
