@@ -159,6 +159,9 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// function, so that the build says nothing misleading. (A module named
 /// `__init__` made from it would be a second initialization, which PyO3
 /// refuses with an ImportError.)
+///
+/// # Safety
+/// As any module init function: called by the import system, the GIL held.
 #[no_mangle]
 #[allow(non_snake_case)]
 pub unsafe extern "C" fn PyInit___init__() -> *mut pyo3::ffi::PyObject {
