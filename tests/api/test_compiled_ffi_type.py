@@ -76,6 +76,28 @@ def test_importing_a_compiled_module_imports_only_the_extension(tmp_path):
     assert out == ["42", "8", "42", "0", "7", "rcffi,rcffi._rcffi", "True"]
 
 
+@pytest.mark.skipif(IMPL_NAME != "rcffi", reason="rcffi's runtime")
+def test_buffer_class_is_made_when_first_named(tmp_path):
+    # the import makes no buffer class; `ffi.buffer` and
+    # `_cffi_backend.FFI.buffer` are it once named
+    name = unique("_ffitype")
+    compile_module(tmp_path, name)
+    out = run(tmp_path, """
+        import gc
+        import %s as m
+        m.lib.twice
+        made = lambda: any(isinstance(o, type) and o.__name__ == "buffer" and o.__module__ == "_cffi_backend"
+                           for o in gc.get_objects())
+        print(made())
+        b = m.ffi.buffer
+        import rcffi, rcffi._cffi_backend as backend
+        print(made(), b is backend.FFI.buffer, b is rcffi.buffer, isinstance(b, type))
+        p = m.ffi.new("int[2]", [1, 2])
+        print(len(m.ffi.buffer(p)), isinstance(m.ffi.buffer(p), type(m.ffi).buffer))
+    """ % name)
+    assert out == ["False", "True", "True", "True", "True", "8", "True"]
+
+
 def test_compiled_ffi_does_what_cffis_does(tmp_path):
     name = unique("_ffitype")
     compile_module(tmp_path, name)

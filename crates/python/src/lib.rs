@@ -120,7 +120,7 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // modules and the modules compiled by earlier rcffi versions import)
     // is the package itself
     m.setattr("_rcffi", m)?;
-    py.import("sys")?.getattr("modules")?.set_item("rcffi._rcffi", m)?;
+    state::sys_attr(py, c"modules")?.set_item("rcffi._rcffi", m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // The version of cffi whose API rcffi implements: what `cffi.__version__`
     // and `_cffi_backend.__version__` report when rcffi stands in for cffi

@@ -668,7 +668,7 @@ pub fn _make_lib<'py>(
     let key = format!("{module_name}.lib");
     let source = LibSource::Compiled(api.clone().unbind());
     let lib = Bound::new(py, Lib::new(py, ffi_obj.clone().unbind(), module_name, source, included, python_module))?;
-    py.import("sys")?.getattr("modules")?.set_item(key, &lib)?;
+    crate::state::sys_attr(py, c"modules")?.set_item(key, &lib)?;
     Ok(lib)
 }
 

@@ -167,8 +167,11 @@ impl CompiledFFI {
         py.get_type::<crate::ctype::CType>().unbind()
     }
 
-    #[classattr]
-    fn buffer(py: Python<'_>) -> Py<PyType> {
+    /// `ffi.buffer`, the buffer class: making it costs a compiled
+    /// module's import 37,000 instructions, so it is made when first named
+    /// (as `error` above; `_compiled_ffi_type()` puts it on the class).
+    #[getter]
+    fn buffer(&self, py: Python<'_>) -> Py<PyType> {
         py.get_type::<crate::buffer::Buffer>().unbind()
     }
 
@@ -315,7 +318,8 @@ pub(crate) fn _out_of_line_ffi<'py>(
 }
 
 /// `_rcffi._compiled_ffi_type()`: the class (made on first use: a program
-/// that imports no compiled module never builds it), with its `error`.
+/// that imports no compiled module never builds it), with its `error` and
+/// `buffer`.
 #[pyfunction]
 pub(crate) fn _compiled_ffi_type(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
     let cls = py.get_type::<CompiledFFI>();
@@ -323,6 +327,9 @@ pub(crate) fn _compiled_ffi_type(py: Python<'_>) -> PyResult<Bound<'_, PyType>> 
     // through the `error` getter until then)
     if !cls.getattr("error")?.is_instance_of::<PyType>() {
         cls.setattr("error", crate::errors::error_class_of_ffi(py)?)?;
+    }
+    if !cls.getattr("buffer")?.is_instance_of::<PyType>() {
+        cls.setattr("buffer", py.get_type::<crate::buffer::Buffer>())?;
     }
     Ok(cls)
 }
