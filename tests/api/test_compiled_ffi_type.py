@@ -77,6 +77,29 @@ def test_importing_a_compiled_module_imports_only_the_extension(tmp_path):
 
 
 @pytest.mark.skipif(IMPL_NAME != "rcffi", reason="rcffi's runtime")
+def test_module_importing_the_extension_by_its_earlier_name_loads(tmp_path):
+    # modules generated before the extension became the package's
+    # __init__ import `rcffi._rcffi`: the same module, in either order
+    name = unique("_ffitype_old")
+    code = ("import sys\nfrom rcffi import FFI\nfrom rcffi.recompiler import compile_extension, get_extension\n"
+            "ffi = FFI()\nffi.cdef(%r)\nffi.set_source(%r, %r)\nc = sys.argv[1] + '/' + %r + '.c'\n"
+            "ffi.emit_c_code(c)\ntext = open(c).read()\nassert text.count('PyImport_ImportModule(\"rcffi\")') == 1\n"
+            "open(c, 'w').write(text.replace('PyImport_ImportModule(\"rcffi\")', 'PyImport_ImportModule(\"rcffi._rcffi\")'))\n"
+            "compile_extension(sys.argv[1], get_extension(c, %r))\n") % (CDEF, name, SOURCE, name, name)
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=str(tmp_path))
+    if r.returncode != 0 and "command 'gcc' failed" in r.stderr + r.stdout:
+        pytest.skip("no C compiler")
+    assert r.returncode == 0, r.stderr
+    for first in ("pass", "import rcffi"):
+        out = run(tmp_path, """
+            %s
+            import %s as m
+            print(m.lib.twice(21), m.ffi.sizeof("struct point"), sys.modules["rcffi._rcffi"] is sys.modules["rcffi"])
+        """ % (first, name))
+        assert out == ["42", "8", "True"]
+
+
+@pytest.mark.skipif(IMPL_NAME != "rcffi", reason="rcffi's runtime")
 def test_buffer_class_is_made_when_first_named(tmp_path):
     # the import makes no buffer class; `ffi.buffer` and
     # `_cffi_backend.FFI.buffer` are it once named
