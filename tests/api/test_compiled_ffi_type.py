@@ -100,25 +100,26 @@ def test_module_importing_the_extension_by_its_earlier_name_loads(tmp_path):
 
 
 @pytest.mark.skipif(IMPL_NAME != "rcffi", reason="rcffi's runtime")
-def test_buffer_class_is_made_when_first_named(tmp_path):
-    # the import makes no buffer class; `ffi.buffer` and
-    # `_cffi_backend.FFI.buffer` are it once named
+def test_buffer_and_tables_classes_are_made_when_first_named(tmp_path):
+    # the import makes no buffer class and no `ApiModule` class; `ffi.buffer`
+    # and `_cffi_backend.FFI.buffer` are it once named
     name = unique("_ffitype")
     compile_module(tmp_path, name)
     out = run(tmp_path, """
         import gc
         import %s as m
         m.lib.twice
-        made = lambda: any(isinstance(o, type) and o.__name__ == "buffer" and o.__module__ == "_cffi_backend"
-                           for o in gc.get_objects())
-        print(made())
+        made = lambda name="buffer", module="_cffi_backend": any(
+            isinstance(o, type) and o.__name__ == name and o.__module__ == module for o in gc.get_objects())
+        print(made(), made("ApiModule", "rcffi"))
         b = m.ffi.buffer
         import rcffi, rcffi._cffi_backend as backend
         print(made(), b is backend.FFI.buffer, b is rcffi.buffer, isinstance(b, type))
         p = m.ffi.new("int[2]", [1, 2])
         print(len(m.ffi.buffer(p)), isinstance(m.ffi.buffer(p), type(m.ffi).buffer))
+        print(type(m.ffi._api_module).__name__, made("ApiModule", "rcffi"))
     """ % name)
-    assert out == ["False", "True", "True", "True", "True", "8", "True"]
+    assert out == ["False", "False", "True", "True", "True", "True", "8", "True", "ApiModule", "True"]
 
 
 def test_compiled_ffi_does_what_cffis_does(tmp_path):

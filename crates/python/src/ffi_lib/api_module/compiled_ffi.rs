@@ -19,7 +19,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 
-use super::runtime::ApiModule;
+use super::runtime::{ApiModule, ApiTables};
 use crate::ffi_obj::{null_pointer, FFIBase};
 
 /// `(_cdefsources, _cdef_calls)`, each unset until set or asked for.
@@ -32,7 +32,7 @@ pub struct CompiledFFI {
     null: Py<PyAny>,
     /// The compiled module's tables (`None` for `FFI()` and for the
     /// out-of-line modules of real cffi)
-    api_module: PyOnceLock<Py<ApiModule>>,
+    api_module: std::sync::OnceLock<std::sync::Arc<ApiTables>>,
     /// `(_cdefsources, _cdef_calls)`: read from the module's table when
     /// first asked for (by `ffi.include()` of this module, the verifier)
     cdef_texts: Mutex<CdefTexts>,
@@ -67,7 +67,7 @@ impl CompiledFFI {
     pub fn new_bound(py: Python<'_>) -> PyResult<Bound<'_, CompiledFFI>> {
         let init = PyClassInitializer::from(FFIBase::empty(py)).add_subclass(CompiledFFI {
             null: null_pointer(py)?.clone_ref(py),
-            api_module: PyOnceLock::new(),
+            api_module: std::sync::OnceLock::new(),
             cdef_texts: Mutex::new((None, None)),
             included: PyList::empty(py).unbind(),
             out_of_line: AtomicBool::new(false),
@@ -76,8 +76,8 @@ impl CompiledFFI {
     }
 
     /// Attach the module's tables (once, at import).
-    pub fn set_api_module(&self, py: Python<'_>, api: Py<ApiModule>) {
-        let _ = self.api_module.set(py, api);
+    pub fn set_api_module(&self, api: std::sync::Arc<ApiTables>) {
+        let _ = self.api_module.set(api);
     }
 
     /// The cdef texts as known now (a module without a snapshot sets them
@@ -100,8 +100,8 @@ impl CompiledFFI {
             return Ok(v);
         }
         // (no lock held while this runs Python code)
-        let calls = match self.api_module.get(py) {
-            Some(api) => api.get().cdef_calls(py)?,
+        let calls = match self.api_module.get() {
+            Some(api) => api.cdef_calls(py)?,
             None => PyList::empty(py),
         };
         let sources = PyList::empty(py);
@@ -191,8 +191,8 @@ impl CompiledFFI {
     const RTLD_DEEPBIND: i32 = libc::RTLD_DEEPBIND;
 
     #[getter]
-    fn _api_module(&self, py: Python<'_>) -> Option<Py<ApiModule>> {
-        self.api_module.get(py).map(|a| a.clone_ref(py))
+    fn _api_module(&self, py: Python<'_>) -> PyResult<Option<Py<ApiModule>>> {
+        self.api_module.get().map(|a| Py::new(py, ApiModule(a.clone()))).transpose()
     }
 
     #[getter(_cdefsources)]
