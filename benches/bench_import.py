@@ -10,7 +10,8 @@ structs, enums of 2 values, functions and integer constants. For each N:
   first use of a type (`ffi.sizeof("struct s1")`);
 
 and once, what a compiled module imports at start besides itself (the
-runtime: `rcffi.*` against `_cffi_backend`), summed from
+runtime: `rcffi`, whose `__init__` is the extension, and any other `rcffi.*`,
+against `_cffi_backend`), summed from
 `python -X importtime`.
 
 Each import runs in a fresh interpreter (best of R, after a first warm-up
@@ -149,9 +150,9 @@ def main():
                 print(row("%s module, %s + first use (%s)" % (kind, "import", "{:,}".format(n)), r, c, unit))
         small = "_imp_%s_com_" + str(SIZES[0])
         if INSTRUCTIONS:
-            r = runtime_instructions(tmp, "rcffi._rcffi")
+            r = runtime_instructions(tmp, "rcffi")
             c = runtime_instructions(tmp, "_cffi_backend") if cffi else None
-            print(row("runtime: `import rcffi._rcffi` vs `import _cffi_backend`", r, c, unit))
+            print(row("runtime: `import rcffi` (the extension) vs `import _cffi_backend`", r, c, unit))
         else:
             r = runtime_ms(tmp, small % "rcffi", ("rcffi",))
             c = runtime_ms(tmp, small % "cffi", ("_cffi_backend",)) if cffi else None

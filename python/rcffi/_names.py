@@ -1,7 +1,7 @@
 """The names ``rcffi`` gives on first use (its ``__getattr__`` and
-``__dir__``): kept out of ``rcffi/__init__.py`` because every compiled
-module imports that package at start and needs none of them (a smaller
-``__init__`` is less bytecode to read and run; docs/performance.md)."""
+``__dir__``, which the package's ``__init__``, rcffi's Rust extension,
+hands to this module): every compiled module imports the package at start
+and needs none of them, so none of this is read then (docs/performance.md)."""
 
 import importlib
 import sys

@@ -81,7 +81,7 @@ def py_source(ffi, module_name):
         raise VerificationError("cannot use 'extern \"Python\"' in the ABI mode")
     lines = [
         "# auto-generated file (rcffi, out-of-line ABI mode): do not edit",
-        "from rcffi._rcffi import _out_of_line_ffi",
+        "from rcffi import _out_of_line_ffi",
         "",
         "ffi = _out_of_line_ffi(%r, %d, [" % (module_name, VERSION),
     ]

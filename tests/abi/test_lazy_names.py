@@ -1,5 +1,6 @@
 """What rcffi makes on first use rather than at import (a compiled module
-imports `rcffi` and `rcffi._rcffi` at start and needs none of it,
+imports `rcffi` at start (its `__init__` is the extension, also named
+`rcffi._rcffi`) and needs none of it,
 docs/performance.md "Import time"): each name works when it is the first
 thing a fresh interpreter asks for, and is kept once made."""
 
@@ -73,15 +74,44 @@ def test_extension_name_made_on_first_use(name, use):
 
 @pytest.mark.parametrize("module", ["rcffi", "rcffi._rcffi"])
 def test_unknown_name_is_an_attribute_error(module):
+    # (`rcffi._rcffi` is the package itself: its name is `rcffi`)
     out = fresh("""
         import %s as m
         try:
             m.no_such_name
         except AttributeError as e:
-            print(str(e) == "module '%s' has no attribute 'no_such_name'")
+            print(str(e) == "module 'rcffi' has no attribute 'no_such_name'")
         print(hasattr(m, "no_such_name"))
-    """ % (module, module))
+    """ % (module,))
     assert out == ["True", "False"]
+
+
+def test_the_package_init_is_the_extension_under_both_names():
+    # one module, one file: `import rcffi` runs no Python (no `.py` of rcffi
+    # read), and `rcffi._rcffi`, however imported first, is the package
+    for first in ("rcffi", "rcffi._rcffi"):
+        out = fresh("""
+            import sys
+            import %s
+            import rcffi, rcffi._rcffi
+            from rcffi import _rcffi
+            print(rcffi._rcffi is rcffi, sys.modules["rcffi._rcffi"] is rcffi, _rcffi is rcffi)
+            print(rcffi.__name__, rcffi.__file__.endswith(".so"), rcffi.__path__ == [__import__("os").path.dirname(rcffi.__file__)])
+            print(sorted(k for k in sys.modules if k.startswith("rcffi")))
+        """ % first)
+        assert out == ["True", "True", "True", "rcffi", "True", "True", "['rcffi',", "'rcffi._rcffi']"]
+
+
+def test_package_names_and_docstring_are_cffis():
+    out = fresh("""
+        import rcffi
+        print(rcffi.__all__ == ["FFI", "CDefError", "FFIError", "VerificationError", "VerificationMissing",
+                                "PkgConfigError"])
+        print(rcffi.CFFI_API_VERSION, rcffi.__version__ == rcffi.__version__.strip(), rcffi.__doc__.split(":")[0])
+        from rcffi import *
+        print(FFI is rcffi.FFI, issubclass(VerificationMissing, Exception), issubclass(CDefError, Exception))
+    """)
+    assert out == ["True", "2.0.0", "True", "rcffi", "True", "True", "True"]
 
 
 def test_importing_the_extension_makes_none_of_them():

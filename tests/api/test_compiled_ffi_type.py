@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from conftest import IMPL_NAME
 
 from .conftest import unique
@@ -58,6 +59,67 @@ def test_importing_a_compiled_module_imports_no_ffi_class(tmp_path):
         print(sorted(k for k in sys.modules if k in ("cffi.api", "rcffi.api", "rcffi._apimode")) or "none")
     """ % name)
     assert out == ["42", "8", "42", "none"]
+
+
+@pytest.mark.skipif(IMPL_NAME != "rcffi", reason="rcffi's runtime")
+def test_importing_a_compiled_module_imports_only_the_extension(tmp_path):
+    # what it imports at start is one module, `rcffi`, whose `__init__` is
+    # the extension (as cffi's `_cffi_backend`): no Python of rcffi
+    name = unique("_ffitype")
+    compile_module(tmp_path, name)
+    out = run(tmp_path, """
+        import %s as m
+        print(m.lib.twice(21), m.ffi.sizeof("struct point"), m.lib.ANSWER, m.lib.RED, m.lib.counter)
+        print(",".join(sorted(k for k in sys.modules if "rcffi" in k)))
+        print(sys.modules["rcffi"].__file__.endswith(".so"))
+    """ % name)
+    assert out == ["42", "8", "42", "0", "7", "rcffi,rcffi._rcffi", "True"]
+
+
+@pytest.mark.skipif(IMPL_NAME != "rcffi", reason="rcffi's runtime")
+def test_module_importing_the_extension_by_its_earlier_name_loads(tmp_path):
+    # modules generated before the extension became the package's
+    # __init__ import `rcffi._rcffi`: the same module, in either order
+    name = unique("_ffitype_old")
+    code = ("import sys\nfrom rcffi import FFI\nfrom rcffi.recompiler import compile_extension, get_extension\n"
+            "ffi = FFI()\nffi.cdef(%r)\nffi.set_source(%r, %r)\nc = sys.argv[1] + '/' + %r + '.c'\n"
+            "ffi.emit_c_code(c)\ntext = open(c).read()\nassert text.count('PyImport_ImportModule(\"rcffi\")') == 1\n"
+            "open(c, 'w').write(text.replace('PyImport_ImportModule(\"rcffi\")', 'PyImport_ImportModule(\"rcffi._rcffi\")'))\n"
+            "compile_extension(sys.argv[1], get_extension(c, %r))\n") % (CDEF, name, SOURCE, name, name)
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=str(tmp_path))
+    if r.returncode != 0 and "command 'gcc' failed" in r.stderr + r.stdout:
+        pytest.skip("no C compiler")
+    assert r.returncode == 0, r.stderr
+    for first in ("pass", "import rcffi"):
+        out = run(tmp_path, """
+            %s
+            import %s as m
+            print(m.lib.twice(21), m.ffi.sizeof("struct point"), sys.modules["rcffi._rcffi"] is sys.modules["rcffi"])
+        """ % (first, name))
+        assert out == ["42", "8", "True"]
+
+
+@pytest.mark.skipif(IMPL_NAME != "rcffi", reason="rcffi's runtime")
+def test_buffer_and_tables_classes_are_made_when_first_named(tmp_path):
+    # the import makes no buffer class and no `ApiModule` class; `ffi.buffer`
+    # and `_cffi_backend.FFI.buffer` are it once named
+    name = unique("_ffitype")
+    compile_module(tmp_path, name)
+    out = run(tmp_path, """
+        import gc
+        import %s as m
+        m.lib.twice
+        made = lambda name="buffer", module="_cffi_backend": any(
+            isinstance(o, type) and o.__name__ == name and o.__module__ == module for o in gc.get_objects())
+        print(made(), made("ApiModule", "rcffi"))
+        b = m.ffi.buffer
+        import rcffi, rcffi._cffi_backend as backend
+        print(made(), b is backend.FFI.buffer, b is rcffi.buffer, isinstance(b, type))
+        p = m.ffi.new("int[2]", [1, 2])
+        print(len(m.ffi.buffer(p)), isinstance(m.ffi.buffer(p), type(m.ffi).buffer))
+        print(type(m.ffi._api_module).__name__, made("ApiModule", "rcffi"))
+    """ % name)
+    assert out == ["False", "False", "True", "True", "True", "True", "8", "True", "ApiModule", "True"]
 
 
 def test_compiled_ffi_does_what_cffis_does(tmp_path):

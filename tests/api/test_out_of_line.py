@@ -142,12 +142,15 @@ def test_generated_module_carries_a_snapshot_and_falls_back_to_the_texts(tmp_pat
     damaged = text.replace("], b'", "], b'\\x00", 1)
     version1 = text[: text.index("], b'")] + "])\n"
     version1 = version1.replace("_out_of_line_ffi(%r, 2," % (name,), "_out_of_line_ffi(%r, 1," % (name,))
-    # a file written by an earlier rcffi (through rcffi._outofline)
-    earlier = text.replace("from rcffi._rcffi import _out_of_line_ffi", "import rcffi._outofline").replace(
+    # files written by earlier rcffi versions (through rcffi._outofline;
+    # naming the extension `rcffi._rcffi`)
+    earlier = text.replace("from rcffi import _out_of_line_ffi", "import rcffi._outofline").replace(
         "ffi = _out_of_line_ffi(", "ffi = rcffi._outofline.OutOfLineFFI(")
     assert earlier != text
+    submodule = text.replace("from rcffi import _out_of_line_ffi", "from rcffi._rcffi import _out_of_line_ffi")
+    assert submodule != text
     monkeypatch.syspath_prepend(str(tmp_path))
-    for suffix, source in (("a", text), ("b", damaged), ("c", version1), ("d", earlier)):
+    for suffix, source in (("a", text), ("b", damaged), ("c", version1), ("d", earlier), ("e", submodule)):
         (tmp_path / (name + suffix + ".py")).write_text(source)
         importlib.invalidate_caches()
         m = importlib.import_module(name + suffix)

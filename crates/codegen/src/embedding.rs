@@ -134,7 +134,7 @@ static void _rcffi_emb_start_interpreter(void)
    from is appended to sys.path when the import fails. */
 static int _rcffi_emb_import_runtime(void)
 {
-    PyObject *m = PyImport_ImportModule("rcffi._rcffi");
+    PyObject *m = PyImport_ImportModule("rcffi");
     if (m == NULL && _rcffi_emb_runtime_dir[0] != '\0' && PyErr_ExceptionMatches(PyExc_ImportError)) {
         PyObject *path = PySys_GetObject("path");   /* borrowed */
         PyObject *dir;
@@ -150,7 +150,7 @@ static int _rcffi_emb_import_runtime(void)
                 PyErr_SetString(PyExc_ImportError, "cannot import rcffi: no sys.path list");
             return -1;
         }
-        m = PyImport_ImportModule("rcffi._rcffi");
+        m = PyImport_ImportModule("rcffi");
     }
     if (m == NULL)
         return -1;
@@ -224,7 +224,7 @@ static void _rcffi_emb_report(void)
     Py_XDECREF(tb);
 #endif
     _rcffi_emb_write(f, "\nFrom: " @NAME@ "\ncompiled with rcffi version: " @VERSION@ "\nrcffi runtime: ", NULL);
-    runtime = PyDict_GetItemString(PyImport_GetModuleDict(), "rcffi._rcffi");   /* borrowed */
+    runtime = PyDict_GetItemString(PyImport_GetModuleDict(), "rcffi");   /* borrowed */
     if (runtime != NULL)
         where = PyObject_GetAttrString(runtime, "__file__");
     PyErr_Clear();

@@ -804,7 +804,9 @@ const INIT: &str = r#"static struct PyModuleDef _rcffi_moduledef = {
 PyMODINIT_FUNC PyInit_@LAST@(void)
 {
     PyObject *backend, *capsule, *pair, *m;
-@REUSE@    backend = PyImport_ImportModule("rcffi._rcffi");
+@REUSE@    /* rcffi's extension, which is the package's __init__: one file found
+       on sys.path, no Python run (`rcffi._rcffi` is the same module) */
+    backend = PyImport_ImportModule("rcffi");
     if (backend == NULL)
         return NULL;
     capsule = PyCapsule_New((void *)&_rcffi_module, "rcffi._api_module", NULL);

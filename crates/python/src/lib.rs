@@ -1,5 +1,13 @@
-//! `rcffi._rcffi`: the PyO3 extension. Thin glue over the pure-Rust crates
-//! `cdecl` (declarations and layouts) and `native` (dlopen, calls).
+//! `rcffi`: the PyO3 extension, which is the `rcffi` package itself (its
+//! `__init__`, `rcffi/__init__.<abi>.so`), also named `rcffi._rcffi`. Thin
+//! glue over the pure-Rust crates `cdecl` (declarations and layouts) and
+//! `native` (dlopen, calls).
+//!
+//! Being the package's `__init__`, it is what a compiled module imports at
+//! start, alone: one file found on `sys.path`, as cffi's `_cffi_backend`,
+//! no Python read or run (docs/architecture.md, "Layout of the package").
+//! The package's Python names (`FFI`, the errors, the boundary tools,
+//! cffi's submodules) come on first use from `rcffi/_names.py`.
 
 use pyo3::prelude::*;
 use pyo3::types::PyCFunction;
@@ -31,9 +39,9 @@ pub const FFI_STDCALL: i32 = FFI_DEFAULT_ABI;
 /// 25,000-65,000 instructions a class, 2,500 a function), and a compiled
 /// module's import makes only the classes it uses, from Rust
 /// (docs/performance.md, "What the runtime makes at import").
-#[pyfunction(name = "__getattr__")]
-fn module_getattr(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-    let m = PyModule::import(py, "rcffi._rcffi")?;
+#[pyfunction(name = "__getattr__", pass_module)]
+fn module_getattr(m: &Bound<'_, PyModule>, name: &str) -> PyResult<Py<PyAny>> {
+    let py = m.py();
     let value = match name {
         "CField" => py.get_type::<ctype::CField>().into_any(),
         "Library" => py.get_type::<library::Library>().into_any(),
@@ -42,18 +50,30 @@ fn module_getattr(py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
         "CType" => py.get_type::<ctype::CType>().into_any(),
         "buffer" => py.get_type::<buffer::Buffer>().into_any(),
         "CData" => cdata::cdata_type(py).clone().into_any(),
-        _ => match module_function(&m, name)? {
+        _ => match module_function(m, name)? {
             Some(f) => f.into_any(),
-            None => {
-                return Err(pyo3::exceptions::PyAttributeError::new_err(format!(
-                    "module 'rcffi._rcffi' has no attribute '{name}'"
-                )))
-            }
+            // the package's names given on first use (`FFI`, the errors,
+            // the submodules cffi has, ...), or cffi's AttributeError
+            None => return Ok(names_module(py)?.call_method1("attribute", (name,))?.unbind()),
         },
     };
     m.setattr(name, &value)?;
     Ok(value.unbind())
 }
+
+/// `rcffi/_names.py`: the package's Python names, read on first use.
+fn names_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
+    PyModule::import(py, "rcffi._names")
+}
+
+/// The module's `__dir__`: what it holds and what it gives on first use.
+#[pyfunction(name = "__dir__", pass_module)]
+fn module_dir(m: &Bound<'_, PyModule>) -> PyResult<Py<PyAny>> {
+    Ok(names_module(m.py())?.call_method1("names", (m.dict(),))?.unbind())
+}
+
+/// `rcffi.__all__`: cffi's.
+const ALL: [&str; 6] = ["FFI", "CDefError", "FFIError", "VerificationError", "VerificationMissing", "PkgConfigError"];
 
 /// The module's functions but `__getattr__` and `_init_api_module`, made
 /// when first named.
@@ -80,21 +100,34 @@ fn module_function<'py>(m: &Bound<'py, PyModule>, name: &str) -> PyResult<Option
     }))
 }
 
-/// `gil_used = true`: cdata fields, the ctype caches and the lifetime
-/// counts (cdata/lifetime.rs) are plain fields protected by the GIL, so a
-/// free-threaded interpreter must keep the GIL on for this module.
-/// (Generated API-mode modules use single-phase init, which a free-threaded
-/// interpreter also treats as needing the GIL.)
-#[pymodule(gil_used = true)]
+/// rcffi: the C Foreign Function Interface for Python, with a Rust core.
+/// ``import rcffi as cffi``: code written for cffi runs unchanged.
+// (The module's docstring, above. `name = "rcffi"`: `PyInit_rcffi`, the
+// package's `__init__`. `gil_used = true`: cdata fields, the ctype caches
+// and the lifetime counts (cdata/lifetime.rs) are plain fields protected by
+// the GIL, so a free-threaded interpreter must keep the GIL on for this
+// module. Generated API-mode modules use single-phase init, which a
+// free-threaded interpreter also treats as needing the GIL.)
+#[pymodule(name = "rcffi", gil_used = true)]
 fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     // PyO3's `add` appends each name to `__all__`, looking it up first:
     // made here, the first lookup does not fail (through `__getattr__`
-    // below, an AttributeError costing 4% of the module's import)
+    // below, an AttributeError costing 4% of the module's import); set to
+    // cffi's list at the end
     m.setattr("__all__", pyo3::types::PyList::empty(py))?;
+    // one module under two names: `rcffi._rcffi` (what rcffi's Python
+    // modules and the modules compiled by earlier rcffi versions import)
+    // is the package itself
+    m.setattr("_rcffi", m)?;
+    state::sys_attr(py, c"modules")?.set_item("rcffi._rcffi", m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // callbacks called from C while the interpreter exits (entry.rs)
     py.import("atexit")?.call_method1("register", (wrap_pyfunction!(entry::_begin_exit, m)?,))?;
+    // The version of cffi whose API rcffi implements: what `cffi.__version__`
+    // and `_cffi_backend.__version__` report when rcffi stands in for cffi
+    // (version gates in setup scripts). `rcffi.__version__` is rcffi's own.
+    m.add("CFFI_API_VERSION", "2.0.0")?;
     call_int::init(py);
     // PyO3 makes its PanicException type on the first PyErr::take(); if that
     // first take is at the recursion limit (an allocator's alloc() calling
@@ -110,11 +143,31 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // and the functions but `_init_api_module`: made when first named
     // (`__getattr__` above), the classes also when Rust first uses them
     m.add_function(wrap_pyfunction!(module_getattr, m)?)?;
+    m.add_function(wrap_pyfunction!(module_dir, m)?)?;
     for (name, value) in [("RTLD_LAZY", libc::RTLD_LAZY), ("RTLD_NOW", libc::RTLD_NOW), ("RTLD_GLOBAL", libc::RTLD_GLOBAL), ("RTLD_LOCAL", libc::RTLD_LOCAL), ("RTLD_NODELETE", libc::RTLD_NODELETE), ("RTLD_NOLOAD", libc::RTLD_NOLOAD), ("RTLD_DEEPBIND", libc::RTLD_DEEPBIND)] {
         m.add(name, value)?;
     }
     m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
     api_module::register(m)?;
     lib_obj::register(m)?;
+    m.setattr("__all__", pyo3::types::PyList::new(py, ALL)?)?;
     Ok(())
+}
+
+/// maturin checks that the extension defines `PyInit_` + the last part of
+/// its `module-name`, here `rcffi.__init__`, and else warns that Python
+/// will fail to import it: Python imports the package's `__init__` as
+/// `rcffi` (`PyInit_rcffi`) and never looks this name up. It is the same
+/// function, so that the build says nothing misleading. (A module named
+/// `__init__` made from it would be a second initialization, which PyO3
+/// refuses with an ImportError.)
+///
+/// # Safety
+/// As any module init function: called by the import system, the GIL held.
+#[no_mangle]
+#[allow(non_snake_case)]
+pub unsafe extern "C" fn PyInit___init__() -> *mut pyo3::ffi::PyObject {
+    // SAFETY: `PyInit_rcffi` itself (PyO3's, made by `#[pymodule]` above),
+    // called as Python calls it: by the import system, the GIL held
+    unsafe { _rcffi::__pyo3_init() }
 }

@@ -128,3 +128,19 @@ impl Drop for TypeIdsInHand {
         TYPE_IDS_IN_HAND.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
+
+/// `sys.<name>` (`modules`, `int_info`, ...), read from the interpreter's
+/// `sys` without an import: `py.import("sys")` goes through `__import__`
+/// (about 7,000 instructions, paid at the extension's init and at each
+/// compiled module's import).
+pub fn sys_attr<'py>(py: pyo3::Python<'py>, name: &std::ffi::CStr) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+    // SAFETY: with the GIL (`py`); PySys_GetObject gives a borrowed
+    // reference (or NULL, no exception set), taken as a new one at once.
+    unsafe {
+        let p = pyo3::ffi::PySys_GetObject(name.as_ptr());
+        if p.is_null() {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("lost sys.{}", name.to_string_lossy())));
+        }
+        Ok(pyo3::Bound::from_borrowed_ptr(py, p))
+    }
+}

@@ -93,7 +93,7 @@ static DIGITS_30: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool:
 pub fn init(py: pyo3::Python<'_>) {
     use pyo3::prelude::*;
     let layout_known = cfg!(not(any(Py_3_12, Py_LIMITED_API, PyPy)));
-    let info = py.import("sys").and_then(|sys| sys.getattr("int_info"));
+    let info = crate::state::sys_attr(py, c"int_info");
     let digits_30 = info.is_ok_and(|i| {
         i.getattr("bits_per_digit").and_then(|b| b.extract::<u32>()).ok() == Some(30)
             && i.getattr("sizeof_digit").and_then(|b| b.extract::<u32>()).ok() == Some(4)

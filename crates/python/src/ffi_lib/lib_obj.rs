@@ -25,7 +25,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
-use crate::api_module::ApiModule;
+use crate::api_module::{ApiModule, ApiTables};
 use crate::cdata::{self, Owner};
 use crate::ctype::{CType, Kind};
 use crate::errors;
@@ -36,7 +36,7 @@ use crate::state::arena;
 /// Where a `Lib`'s names come from.
 pub enum LibSource {
     /// A compiled (API-mode) module's tables.
-    Compiled(Py<ApiModule>),
+    Compiled(std::sync::Arc<ApiTables>),
     /// `ffi.dlopen()`: in-line ABI mode, or (`out_of_line`) the `ffi` of
     /// an out-of-line module, whose missing symbols and closed library are
     /// `ffi.error` and whose `const` globals are constants, as cffi's.
@@ -285,8 +285,8 @@ impl Lib {
         let ffi_obj = self.ffi.bind(py);
         let kind = ffi_obj.get().declaration(py, name)?.map(|d| d.kind);
         let value = match (&self.source, kind) {
-            (LibSource::Compiled(api), Some(DeclKind::Function { .. } | DeclKind::ExternPython { .. })) => api.get().function(py, ffi_obj, name)?,
-            (LibSource::Compiled(api), Some(DeclKind::Constant { .. } | DeclKind::EnumConstant { .. })) => api.get().constant(py, ffi_obj, name)?,
+            (LibSource::Compiled(api), Some(DeclKind::Function { .. } | DeclKind::ExternPython { .. })) => api.function(py, ffi_obj, name)?,
+            (LibSource::Compiled(api), Some(DeclKind::Constant { .. } | DeclKind::EnumConstant { .. })) => api.constant(py, ffi_obj, name)?,
             (LibSource::Dlopen { .. }, Some(DeclKind::Constant { .. } | DeclKind::EnumConstant { .. })) => {
                 ffi_obj.get()._lib_constant(py, name)?.into_bound(py)
             }
@@ -341,7 +341,7 @@ impl Lib {
     fn make_global<'py>(&self, py: Python<'py>, name: &str, ty: cdecl::TypeId, missing: Missing, keep: bool) -> PyResult<Bound<'py, GlobalVar>> {
         let g = match &self.source {
             LibSource::Compiled(api) => {
-                let (ptr_ct, getter) = api.get().global_place(py, name, ty)?;
+                let (ptr_ct, getter) = api.global_place(py, name, ty)?;
                 GlobalVar::new(py, name, ptr_ct, getter)?
             }
             LibSource::Dlopen { library, out_of_line } => {
@@ -483,7 +483,9 @@ impl Lib {
             visit.call(m)?;
         }
         match &self.source {
-            LibSource::Compiled(api) => visit.call(api),
+            // (the tables hold no Python object the collector must see:
+            // their `def_extern` callables stay alive with the module)
+            LibSource::Compiled(_) => Ok(()),
             LibSource::Dlopen { library, .. } => visit.call(library),
         }
     }
@@ -565,11 +567,11 @@ impl Lib {
 
     /// The compiled module's tables (read by `ffi.verify()`), or the library.
     #[getter]
-    fn _rcffi_handle(&self, py: Python<'_>) -> Py<PyAny> {
-        match &self.source {
-            LibSource::Compiled(api) => api.clone_ref(py).into_any(),
+    fn _rcffi_handle(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(match &self.source {
+            LibSource::Compiled(api) => Py::new(py, ApiModule(api.clone()))?.into_any(),
             LibSource::Dlopen { library, .. } => library.clone_ref(py).into_any(),
-        }
+        })
     }
 }
 
@@ -673,10 +675,22 @@ pub fn _make_lib<'py>(
     included: Vec<Py<PyAny>>,
     python_module: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, Lib>> {
+    make_lib(py, ffi_obj, module_name, api.get().0.clone(), included, python_module)
+}
+
+/// `_make_lib` over the tables themselves (a compiled module's import).
+pub fn make_lib<'py>(
+    py: Python<'py>,
+    ffi_obj: &Bound<'py, FFIBase>,
+    module_name: String,
+    api: std::sync::Arc<ApiTables>,
+    included: Vec<Py<PyAny>>,
+    python_module: Option<Py<PyAny>>,
+) -> PyResult<Bound<'py, Lib>> {
     let key = format!("{module_name}.lib");
-    let source = LibSource::Compiled(api.clone().unbind());
+    let source = LibSource::Compiled(api);
     let lib = Bound::new(py, Lib::new(py, ffi_obj.clone().unbind(), module_name, source, included, python_module))?;
-    py.import("sys")?.getattr("modules")?.set_item(key, &lib)?;
+    crate::state::sys_attr(py, c"modules")?.set_item(key, &lib)?;
     Ok(lib)
 }
 

@@ -19,7 +19,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 
-use super::runtime::ApiModule;
+use super::runtime::{ApiModule, ApiTables};
 use crate::ffi_obj::{null_pointer, FFIBase};
 
 /// `(_cdefsources, _cdef_calls)`, each unset until set or asked for.
@@ -32,7 +32,7 @@ pub struct CompiledFFI {
     null: Py<PyAny>,
     /// The compiled module's tables (`None` for `FFI()` and for the
     /// out-of-line modules of real cffi)
-    api_module: PyOnceLock<Py<ApiModule>>,
+    api_module: std::sync::OnceLock<std::sync::Arc<ApiTables>>,
     /// `(_cdefsources, _cdef_calls)`: read from the module's table when
     /// first asked for (by `ffi.include()` of this module, the verifier)
     cdef_texts: Mutex<CdefTexts>,
@@ -67,7 +67,7 @@ impl CompiledFFI {
     pub fn new_bound(py: Python<'_>) -> PyResult<Bound<'_, CompiledFFI>> {
         let init = PyClassInitializer::from(FFIBase::empty(py)).add_subclass(CompiledFFI {
             null: null_pointer(py)?.clone_ref(py),
-            api_module: PyOnceLock::new(),
+            api_module: std::sync::OnceLock::new(),
             cdef_texts: Mutex::new((None, None)),
             included: PyList::empty(py).unbind(),
             out_of_line: AtomicBool::new(false),
@@ -76,8 +76,8 @@ impl CompiledFFI {
     }
 
     /// Attach the module's tables (once, at import).
-    pub fn set_api_module(&self, py: Python<'_>, api: Py<ApiModule>) {
-        let _ = self.api_module.set(py, api);
+    pub fn set_api_module(&self, api: std::sync::Arc<ApiTables>) {
+        let _ = self.api_module.set(api);
     }
 
     /// The cdef texts as known now (a module without a snapshot sets them
@@ -100,8 +100,8 @@ impl CompiledFFI {
             return Ok(v);
         }
         // (no lock held while this runs Python code)
-        let calls = match self.api_module.get(py) {
-            Some(api) => api.get().cdef_calls(py)?,
+        let calls = match self.api_module.get() {
+            Some(api) => api.cdef_calls(py)?,
             None => PyList::empty(py),
         };
         let sources = PyList::empty(py);
@@ -167,8 +167,11 @@ impl CompiledFFI {
         py.get_type::<crate::ctype::CType>().unbind()
     }
 
-    #[classattr]
-    fn buffer(py: Python<'_>) -> Py<PyType> {
+    /// `ffi.buffer`, the buffer class: making it costs a compiled
+    /// module's import 37,000 instructions, so it is made when first named
+    /// (as `error` above; `_compiled_ffi_type()` puts it on the class).
+    #[getter]
+    fn buffer(&self, py: Python<'_>) -> Py<PyType> {
         py.get_type::<crate::buffer::Buffer>().unbind()
     }
 
@@ -188,8 +191,8 @@ impl CompiledFFI {
     const RTLD_DEEPBIND: i32 = libc::RTLD_DEEPBIND;
 
     #[getter]
-    fn _api_module(&self, py: Python<'_>) -> Option<Py<ApiModule>> {
-        self.api_module.get(py).map(|a| a.clone_ref(py))
+    fn _api_module(&self, py: Python<'_>) -> PyResult<Option<Py<ApiModule>>> {
+        self.api_module.get().map(|a| Py::new(py, ApiModule(a.clone()))).transpose()
     }
 
     #[getter(_cdefsources)]
@@ -315,7 +318,8 @@ pub(crate) fn _out_of_line_ffi<'py>(
 }
 
 /// `_rcffi._compiled_ffi_type()`: the class (made on first use: a program
-/// that imports no compiled module never builds it), with its `error`.
+/// that imports no compiled module never builds it), with its `error` and
+/// `buffer`.
 #[pyfunction]
 pub(crate) fn _compiled_ffi_type(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
     let cls = py.get_type::<CompiledFFI>();
@@ -323,6 +327,9 @@ pub(crate) fn _compiled_ffi_type(py: Python<'_>) -> PyResult<Bound<'_, PyType>> 
     // through the `error` getter until then)
     if !cls.getattr("error")?.is_instance_of::<PyType>() {
         cls.setattr("error", crate::errors::error_class_of_ffi(py)?)?;
+    }
+    if !cls.getattr("buffer")?.is_instance_of::<PyType>() {
+        cls.setattr("buffer", py.get_type::<crate::buffer::Buffer>())?;
     }
     Ok(cls)
 }

@@ -9,7 +9,7 @@ use pyo3::types::{PyCapsule, PyList, PyTuple};
 
 use super::compiled_ffi::CompiledFFI;
 use super::facts::{collect_facts, ModuleFacts};
-use super::runtime::{call_python, ApiModule};
+use super::runtime::{call_python, ApiTables};
 use super::{cstr, slice};
 use crate::errors;
 use crate::ffi_obj::FFIBase;
@@ -143,19 +143,16 @@ pub(super) fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCaps
             *module.call_python = Some(call_python);
         }
     }
-    let handle = Bound::new(
-        py,
-        ApiModule {
-            module,
-            name: module_name.clone(),
-            lazy,
-            bad_constants: mismatches.constants.into_iter().map(|(k, e)| (k, e.into_diagnostic().message)).collect(),
-            bad_types: mismatches.types.into_iter().map(|(k, e)| (k, e.into_diagnostic().message)).collect(),
-            definitions: Mutex::new(Vec::new()),
-        },
-    )?;
-    compiled.set_api_module(py, handle.clone().unbind());
+    let handle = std::sync::Arc::new(ApiTables {
+        module,
+        name: module_name.clone(),
+        lazy,
+        bad_constants: mismatches.constants.into_iter().map(|(k, e)| (k, e.into_diagnostic().message)).collect(),
+        bad_types: mismatches.types.into_iter().map(|(k, e)| (k, e.into_diagnostic().message)).collect(),
+        definitions: Mutex::new(Vec::new()),
+    });
+    compiled.set_api_module(handle.clone());
     let included_libs = included_libs.iter().map(|l| l.unbind()).collect();
-    let lib = crate::lib_obj::_make_lib(py, ffi_obj.as_super(), module_name, &handle, included_libs, None)?;
+    let lib = crate::lib_obj::make_lib(py, ffi_obj.as_super(), module_name, handle, included_libs, None)?;
     PyTuple::new(py, [ffi_obj.into_any(), lib.into_any()])
 }

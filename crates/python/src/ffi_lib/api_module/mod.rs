@@ -24,7 +24,7 @@ mod generate;
 mod import;
 mod runtime;
 
-pub use runtime::ApiModule;
+pub use runtime::{ApiModule, ApiTables};
 // module functions made when first named (lib.rs's `__getattr__`)
 pub(crate) use compiled_ffi::{_compiled_ffi_type, _out_of_line_ffi};
 pub(crate) use generate::{_generate_c, _parse_counts, _snapshot_of};

@@ -23,11 +23,12 @@ use crate::errors;
 use crate::ffi_obj::FFIBase;
 use crate::state::arena;
 
-/// The compiled module's tables, kept by the `lib` object. Each table is
-/// sorted by name (see `codegen::protocol`): a row is found by binary
-/// search when first needed, nothing is indexed at import.
-#[pyclass(frozen, module = "rcffi", name = "ApiModule")]
-pub struct ApiModule {
+/// The compiled module's tables, kept by the `lib` object and the `ffi`
+/// (shared, not a Python object: a class costs each import 25,000
+/// instructions). Each table is sorted by name (see `codegen::protocol`): a
+/// row is found by binary search when first needed, nothing is indexed at
+/// import.
+pub struct ApiTables {
     pub(super) module: &'static ModuleC,
     pub(super) name: String,
     /// The declarations are read lazily from the snapshot, each with the
@@ -48,8 +49,21 @@ pub struct ApiModule {
 }
 
 // SAFETY: the tables are static data of a loaded extension module.
-unsafe impl Send for ApiModule {}
-unsafe impl Sync for ApiModule {}
+unsafe impl Send for ApiTables {}
+unsafe impl Sync for ApiTables {}
+
+/// `rcffi.ApiModule`: a compiled module's tables as Python sees them
+/// (`ffi._api_module`, `lib._rcffi_handle`, read by `def_extern` and
+/// `ffi.verify()`), made when asked for.
+#[pyclass(frozen, module = "rcffi", name = "ApiModule")]
+pub struct ApiModule(pub std::sync::Arc<ApiTables>);
+
+impl std::ops::Deref for ApiModule {
+    type Target = ApiTables;
+    fn deref(&self) -> &ApiTables {
+        &self.0
+    }
+}
 
 /// `double sin(double)`: the declaration cffi puts in a lib function's
 /// `__doc__` (cffi's type names, no space after a `*`).
@@ -65,7 +79,28 @@ fn function_declaration(a: &cdecl::TypeArena, fty: cdecl::TypeId, name: &str) ->
     cdecl::names::type_name_around(a, fty, name)
 }
 
-impl ApiModule {
+impl ApiTables {
+    /// The module's `ffi.cdef()` calls, as `FFI.cdef` records them:
+    /// `(text, override, pack)`, plus `True` for `ffi.embedding_api()`
+    /// text (not those of included modules).
+    pub(crate) fn cdef_calls<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let calls = PyList::empty(py);
+        // SAFETY: the module's static table of NUL-terminated texts.
+        for c in unsafe { slice(self.module.cdefs, self.module.ncdefs) } {
+            if c.pack == codegen::INCLUDE_ROW {
+                continue;
+            }
+            let text = unsafe { CStr::from_ptr(c.text) }.to_str().map_err(|e| PyTypeError::new_err(e.to_string()))?;
+            let override_existing = c.flags & codegen::CDEF_OVERRIDE != 0;
+            if c.flags & codegen::CDEF_DLLEXPORT != 0 {
+                calls.append((text, override_existing, c.pack, true))?;
+            } else {
+                calls.append((text, override_existing, c.pack))?;
+            }
+        }
+        Ok(calls)
+    }
+
     /// The row of global variable `name`.
     fn global(&self, name: &str) -> PyResult<&'static GlobalC> {
         // SAFETY: the module's sorted table.
@@ -127,7 +162,7 @@ fn no_such_name(module: &str, name: &str) -> PyErr {
     ))
 }
 
-impl ApiModule {
+impl ApiTables {
     /// The function `name` as a function-pointer cdata whose calls go
     /// through the module's trampoline (libffi for variadic functions).
     pub(crate) fn function<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -336,27 +371,6 @@ impl ApiModule {
             std::ptr::write_volatile(&mut (*e.info).reserved1, ptr);
         }
         Ok(())
-    }
-
-    /// The module's `ffi.cdef()` calls, as `FFI.cdef` records them:
-    /// `(text, override, pack)`, plus `True` for `ffi.embedding_api()`
-    /// text (not those of included modules).
-    pub(crate) fn cdef_calls<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let calls = PyList::empty(py);
-        // SAFETY: the module's static table of NUL-terminated texts.
-        for c in unsafe { slice(self.module.cdefs, self.module.ncdefs) } {
-            if c.pack == codegen::INCLUDE_ROW {
-                continue;
-            }
-            let text = unsafe { CStr::from_ptr(c.text) }.to_str().map_err(|e| PyTypeError::new_err(e.to_string()))?;
-            let override_existing = c.flags & codegen::CDEF_OVERRIDE != 0;
-            if c.flags & codegen::CDEF_DLLEXPORT != 0 {
-                calls.append((text, override_existing, c.pack, true))?;
-            } else {
-                calls.append((text, override_existing, c.pack))?;
-            }
-        }
-        Ok(calls)
     }
 
     #[getter]
