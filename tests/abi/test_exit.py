@@ -137,3 +137,33 @@ def test_atexit_handlers_run_by_the_program_do_not_stop_callbacks(libpath):
         print(lib.call_in_thread(cb, 5))
     """)
     assert out == ["40", "50"]
+
+
+def test_the_exiting_thread_calls_back_synchronously(libpath):
+    # the thread that exits Python calls C from a later atexit handler and
+    # from a __del__ while modules are torn down; the C function calls back
+    # at once: those callbacks run Python, as in cffi (they were refused as
+    # "exiting": qsort left the array unsorted, silently)
+    out = run(libpath, """
+        import atexit
+        ffi.cdef("void qsort(void *, size_t, size_t, int(*)(const void *, const void *));")
+        libc = ffi.dlopen(None)
+
+        @ffi.callback("int(const void *, const void *)")
+        def cmp(a, b):
+            return ffi.cast("int *", a)[0] - ffi.cast("int *", b)[0]
+
+        def sort(*items):
+            arr = ffi.new("int[]", list(items))
+            libc.qsort(arr, len(items), ffi.sizeof("int"), cmp)
+            return list(arr)
+
+        atexit.register(lambda: print("atexit", sort(3, 1, 2), flush=True))
+
+        class Late:
+            def __del__(self):
+                print("teardown", sort(9, 8, 7), flush=True)
+
+        LATE = Late()
+    """)
+    assert out == ["atexit [1, 2, 3]", "teardown [7, 8, 9]"]

@@ -122,8 +122,6 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.setattr("_rcffi", m)?;
     state::sys_attr(py, c"modules")?.set_item("rcffi._rcffi", m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    // callbacks called from C while the interpreter exits (entry.rs)
-    py.import("atexit")?.call_method1("register", (wrap_pyfunction!(entry::_begin_exit, m)?,))?;
     // The version of cffi whose API rcffi implements: what `cffi.__version__`
     // and `_cffi_backend.__version__` report when rcffi stands in for cffi
     // (version gates in setup scripts). `rcffi.__version__` is rcffi's own.
