@@ -210,19 +210,37 @@ pub(crate) unsafe fn int_entry(
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject { unsafe {
-    // A callback during the call (or another thread while the GIL is
-    // released) may release a cdata argument or the function itself:
-    // their memory is held until the call returns (cdata/lifetime.rs).
-    // (made for the first argument that is some root's memory: most calls
-    // hold nothing, and pay nothing for it)
+    call_holding(int_call, cdata_vectorcall, callable, args, nargsf, kwnames)
+}}
+
+/// A fast entry's call (`fast`: `None`, before anything is called, when it
+/// cannot make it) with the holds it took released once it returns, or
+/// else the general entry's (`general`: converts or raises cffi's errors).
+/// A callback during the call (or another thread while the GIL is
+/// released) may release a cdata argument or the function itself: their
+/// memory is held until the call returns (cdata/lifetime.rs); the holds
+/// are made for the first argument that is some root's memory: most calls
+/// hold nothing, and pay nothing for it.
+///
+/// # Safety
+/// As a vectorcall function, for both entries.
+#[inline(always)]
+pub(crate) unsafe fn call_holding(
+    fast: unsafe fn(*mut ffi::PyObject, *const *mut ffi::PyObject, usize, *mut ffi::PyObject, &mut Option<Holds>) -> Option<*mut ffi::PyObject>,
+    general: unsafe extern "C" fn(*mut ffi::PyObject, *const *mut ffi::PyObject, usize, *mut ffi::PyObject) -> *mut ffi::PyObject,
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject { unsafe {
     let mut holds: Option<Holds> = None;
-    let r = int_call(callable, args, nargsf, kwnames, &mut holds);
+    let r = fast(callable, args, nargsf, kwnames, &mut holds);
     if let Some(h) = holds {
         h.release();
     }
     match r {
         Some(result) => result,
-        None => cdata_vectorcall(callable, args, nargsf, kwnames),
+        None => general(callable, args, nargsf, kwnames),
     }
 }}
 

@@ -134,19 +134,7 @@ pub(crate) unsafe extern "C" fn tramp_vectorcall(
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject { unsafe {
-    // A callback during the call (or another thread while the GIL is
-    // released) may release a cdata argument: its memory is held until the
-    // call returns (cdata/lifetime.rs), made for the first argument that
-    // is some root's memory.
-    let mut holds: Option<Holds> = None;
-    let r = tramp_call(callable, args, nargsf, kwnames, &mut holds);
-    if let Some(h) = holds {
-        h.release();
-    }
-    match r {
-        Some(result) => result,
-        None => crate::call::trampoline_vectorcall(callable, args, nargsf, kwnames),
-    }
+    crate::call_int::call_holding(tramp_call, crate::call::trampoline_vectorcall, callable, args, nargsf, kwnames)
 }}
 
 /// The call, or `None` (before anything is called) for the general entry
