@@ -76,7 +76,7 @@ ENTRIES = [
     # a destructor that is garbage with its cdata, cleared before the cdata
     # dies (docs/difftest-findings.md DT1)
     Entry("gc-reference-order", "`ffi.gc` destructors of objects in a reference cycle",
-          lambda d: d.kind == "defined" and ((d.src or "") == "<teardown>" or "gc.collect()" in (d.src or "")) and (
+          lambda d: d.kind in ("defined", "api") and ((d.src or "") == "<teardown>" or "gc.collect()" in (d.src or "")) and (
               d.cls == "log" or d.cls == "unraisable"
               and "destructor not called: the cycle collector had already cleared it" in (d.got or ""))),
     # the same exception type, a more precise text
@@ -99,7 +99,7 @@ def _dangling_after_owner_died(d):
     pointer made by ffi.cast() (of the owner, or of its address as an
     integer), or under something made from such a pointer: undefined in
     cffi and rcffi alike (docs/compat.md, DT41)."""
-    if not (d.kind == "misuse" and d.cls in ("crash", "hang")):
+    if not (d.kind in ("misuse", "api-misuse") and d.cls in ("crash", "hang")):
         return False
     cast_of = {}        # v -> the variables its ffi.cast() was made from
     made_from = {}      # v -> the variables any other expression used
