@@ -318,7 +318,12 @@ impl Lib {
                         format!("constant '{name}' is of type '{}', whose size is not known", g.get().opaque_name()),
                     ));
                 }
-                let value = g.get().get(py)?;
+                let mut value = g.get().get(py)?;
+                if matches!(source, LibSource::Compiled(_)) && matches!(item.get().conv, crate::ctype::Conv::Bool) {
+                    // cffi's module reads an integer-typed constant as an
+                    // int: `const _Bool g;` is 0 or 1, not False/True
+                    value = crate::convert::integer::to_py(py, i128::from(value.is_truthy()?))?;
+                }
                 self.cache_put(py, name, &value)?;
                 return Ok(value);
             }

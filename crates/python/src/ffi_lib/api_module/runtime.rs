@@ -174,8 +174,11 @@ impl ApiModule {
                 (*cd).vectorcall = Some(crate::call::trampoline_vectorcall);
             }
             let fnptr = cdata::wrap(py, obj)?;
-            if is_extern_python {
-                // cffi gives these as function pointers, to pass to C
+            let variadic = ct.get().item().get().func.as_ref().is_some_and(|s| s.variadic);
+            if is_extern_python || variadic {
+                // cffi gives these as function pointers: extern "Python"
+                // ones to pass to C, variadic ones because its module has
+                // no wrapper for them (a constant holding the address)
                 return Ok(fnptr);
             }
             crate::lib_function::make(py, fnptr, name, &self.name, &c_decl)
@@ -238,7 +241,13 @@ impl ApiModule {
                         std::ptr::copy_nonoverlapping(buf.as_ptr() as *const u8, dst, size);
                         return obj.get_item(0);
                     }
-                    convert::read(py, &ct, buf.as_ptr() as *const u8)
+                    let v = convert::read(py, &ct, buf.as_ptr() as *const u8)?;
+                    if matches!(ct.get().conv, crate::ctype::Conv::Bool) {
+                        // an integer constant to cffi (`static const _Bool
+                        // K;`, `const _Bool g;`): an int, not a bool
+                        return crate::convert::integer::to_py(py, i128::from(v.is_truthy()?));
+                    }
+                    Ok(v)
                 }
             }
             _ => Err(no_such_name(&self.name, name)),
