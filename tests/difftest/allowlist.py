@@ -192,6 +192,27 @@ ENTRIES += [
 ]
 
 
+# API mode (gen_api.py)
+ENTRIES += [
+    # a cdata released just before it is passed: cffi's ffi.new() memory
+    # lives on until the cdata dies, rcffi refuses it
+    Entry("api-release-then-pass", "`ffi.release(p)` then use of `p`",
+          lambda d: d.kind == "api" and d.cls == "raises" and (d.src or "").startswith("ffi.release(")
+          and "was released (ffi.release() or the end of its 'with' block)" in (d.got or "")),
+    # a compiled function's pointer called from Python: rcffi goes through
+    # the module's trampoline, cffi through libffi, which refuses unions,
+    # bit fields and complex numbers
+    Entry("api-addressof-call", "`ffi.addressof(lib, \"f\")` of a compiled module's function whose signature",
+          lambda d: d.kind == "api" and d.cls in ("raises", "exc-type", "value")
+          and "ffi.addressof(lib, " in (d.src or "") and "NotImplementedError" in (d.ref or "")
+          and "NotImplementedError" not in (d.got or "")),
+    # lib.f.__self__ is the cdata: its __qualname__ names the cdata class
+    Entry("api-qualname", "its `__qualname__` is `_CDataBase.f`",
+          lambda d: d.kind == "api" and d.cls == "value" and "__qualname__" in (d.src or "")
+          and "'_CDataBase." in (d.got or "") and "'Lib." in (d.ref or "")),
+]
+
+
 def match(div):
     from . import known
     for e in ENTRIES + known.ENTRIES:
