@@ -33,3 +33,26 @@ def test_bool_constants_are_ints(build):
 
 def test_implementation_under_test():
     assert cffi_impl is not None
+
+
+def test_struct_result_cannot_be_released(build):
+    # a struct returned by value owns its memory, but cffi's ffi.release()
+    # refuses it; rcffi released it, and passing it on by value then read
+    # through NULL (a crash)
+    import pytest
+    mod = build("struct s1 { int f0 : 27; int f1; }; int take(struct s1); struct s1 mk(int);", """
+        struct s1 { int f0 : 27; int f1; };
+        static int take(struct s1 a) { return a.f0 + a.f1; }
+        static struct s1 mk(int x) { struct s1 r = { x, 2 * x }; return r; }
+    """)
+    ffi, lib = mod.ffi, mod.lib
+    for i in range(3):       # the first call and the switched entry's results
+        v = lib.mk(5)
+        with pytest.raises(ValueError, match="only 'cdata' object from ffi.new"):
+            ffi.release(v)
+        with pytest.raises(ValueError, match="only 'cdata' object from ffi.new"):
+            with v:
+                pass
+        assert (v.f0, v.f1, lib.take(v)) == (5, 10, 15)
+    p = ffi.new("struct s1 *", [1, 2])
+    ffi.release(p)           # ffi.new() memory still is
