@@ -56,3 +56,12 @@ def test_struct_result_cannot_be_released(build):
         assert (v.f0, v.f1, lib.take(v)) == (5, 10, 15)
     p = ffi.new("struct s1 *", [1, 2])
     ffi.release(p)           # ffi.new() memory still is
+
+
+def test_char_constants_are_characters(build):
+    # `static const char K;`: cffi gives b'z' (rcffi gave 122)
+    mod = build("static const char K1; static const unsigned char K2; static const wchar_t K3;",
+                "#include <wchar.h>\nstatic const char K1 = 'z'; static const unsigned char K2 = 200;"
+                " static const wchar_t K3 = L'q';")
+    lib = mod.lib
+    assert (lib.K1, lib.K2, lib.K3) == (b"z", 200, "q")

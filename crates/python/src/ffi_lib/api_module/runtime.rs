@@ -214,9 +214,23 @@ impl ApiModule {
             }
         }
         match decl.map(|d| d.kind) {
-            Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => {
+            Some(DeclKind::Constant { value: ConstValue::Int(v), ty }) => {
+                // `static const char K;` (or a wide character): the
+                // character, as cffi gives it (bytes / str), not its code
+                let id = {
+                    let mut a = arena();
+                    let s = a.strip_top_quals(ty);
+                    a.unqualified(s)
+                };
+                let ct = ctype_for(py, id)?;
+                if matches!(ct.get().conv, crate::ctype::Conv::Char | crate::ctype::Conv::WideChar { .. }) {
+                    let bytes = (v as u64).to_le_bytes();
+                    // SAFETY: 8 bytes, more than a character type's size.
+                    return unsafe { convert::read(py, &ct, bytes.as_ptr()) };
+                }
                 crate::convert::integer::to_py(py, v)
             }
+            Some(DeclKind::EnumConstant { value: v, .. }) => crate::convert::integer::to_py(py, v),
             Some(DeclKind::Constant { ty, .. }) => {
                 // SAFETY: the module's sorted table.
                 let c = unsafe { find(slice(self.module.consts, self.module.nconsts), name, |c| c.name) }
