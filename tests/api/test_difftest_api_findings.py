@@ -65,3 +65,21 @@ def test_char_constants_are_characters(build):
                 " static const wchar_t K3 = L'q';")
     lib = mod.lib
     assert (lib.K1, lib.K2, lib.K3) == (b"z", 200, "q")
+
+
+def test_writing_or_deleting_a_contradicted_constant_reports_it(build):
+    # cffi's lib fetches the name first: a constant the compiler
+    # contradicts raises ffi.error, not the AttributeError (DT51)
+    import pytest
+    mod = build("#define K1 42\n#define K2 5\nint f(int);", "#define K1 43\n#define K2 5\nstatic int f(int x) { return x; }")
+    ffi, lib = mod.ffi, mod.lib
+    for op in (lambda: setattr(lib, "K1", 1), lambda: delattr(lib, "K1")):
+        with pytest.raises(ffi.error, match="the C compiler says 'K1' is equal to 43"):
+            op()
+    with pytest.raises(AttributeError, match="cannot write to function or constant 'K2'"):
+        lib.K2 = 1
+    for name in ("K2", "f"):
+        with pytest.raises(AttributeError, match="C attribute cannot be deleted"):
+            delattr(lib, name)
+    with pytest.raises(AttributeError, match="has no function, constant or global variable named 'nope'"):
+        del lib.nope

@@ -4,7 +4,7 @@ predicate recognising its divergences. When a finding is fixed, delete its
 entry: the CI budget (test_difftest.py) then fails if it comes back.
 
 Every ABI-mode finding so far is fixed or a documented difference
-(allowlist.py, docs/compat.md). Open: DT50-DT55 (API mode).
+(allowlist.py, docs/compat.md). Open: DT50, DT52-DT55 (API mode).
 """
 
 import re
@@ -22,10 +22,6 @@ ENTRIES = [
          and "wrong size" not in (d.got or ""))
         or (d.cls == "value" and any(re.search(r"_Bool \w+ : 1;", s) for s in d.before[:1]))),
         kind="known"),
-    # DT51: setting or deleting a constant the compiler contradicts: cffi
-    # reports the contradiction (ffi.error), rcffi the AttributeError
-    Entry("DT51", "DT51", lambda d: d.kind == "api" and d.cls == "exc-type"
-          and "but the cdef disagrees" in (d.ref or "") and "AttributeError" in (d.got or ""), kind="known"),
     # DT52: a cdata's __doc__ (cffi: _CDataBase's docstring; rcffi: None)
     Entry("DT52", "DT52", lambda d: d.cls == "value" and ".__doc__" in (d.src or "")
           and "The internal base type for CData objects" in (d.ref or ""), kind="known"),

@@ -508,11 +508,21 @@ impl Lib {
             // a constant or function of an included module
             LibSource::Compiled(_) if !declared && !this.included.is_empty() && this.fetch_included(py, name).is_ok() => Err(cannot_write(name)),
             LibSource::Compiled(_) if !declared => Err(no_such_name(&this.name, name)),
-            LibSource::Compiled(_) => Err(cannot_write(name)),
+            LibSource::Compiled(_) => {
+                // as cffi's module: the name is fetched first, so a constant
+                // the compiler contradicts reports that (ffi.error)
+                slf.as_any().getattr(name)?;
+                Err(cannot_write(name))
+            }
         }
     }
 
-    fn __delattr__(&self, _name: &str) -> PyResult<()> {
+    fn __delattr__(slf: &Bound<'_, Self>, name: &str) -> PyResult<()> {
+        if matches!(slf.get().source, LibSource::Compiled(_)) {
+            // cffi's module fetches the name first: an unknown name or a
+            // contradicted constant reports that
+            slf.as_any().getattr(name)?;
+        }
         Err(PyAttributeError::new_err("C attribute cannot be deleted"))
     }
 
