@@ -245,7 +245,9 @@ def compare(prog, runs, ref="cffi", impl="rcffi"):
         # cffi crashed on a program rcffi survived: the program was not
         # well-defined (a generator bug), reported as such
         i = a.last_step() + 1
-        out.append(Divergence("both-crash", i, src_of(i), a.crash_text(), "survived"))
+        d = Divergence("both-crash", i, src_of(i), a.crash_text(), "survived")
+        d.before = tuple(steps[:i])
+        out.append(d)
         return out
     raised_both = set()
     for i in range(len(steps) + 1):

@@ -892,8 +892,13 @@ class ApiGen(Gen):
                 self.emit("%s = [%s]\n_out = list(%s)" % (n, ", ".join(self.value(item, True) for _ in range(max(k, 0))), n))
             else:
                 name = self.newname()
-                self.emit("%s = %s" % (name, self.pick([n, "ffi.addressof(lib, %r)" % g.name])))
-                self.add(Var(name, "arr", g.t, set(), n=g.t.n))
+                if self.chance(0.5):
+                    self.emit("%s = %s" % (name, n))
+                    self.add(Var(name, "arr", g.t, set(), n=g.t.n))
+                else:
+                    # a pointer to the array ('T(*)[n]'), not the array
+                    self.emit("%s = ffi.addressof(lib, %r)" % (name, g.name))
+                    self.add(Var(name, "ptr", m.Ptr(g.t), set(), lo=0, hi=1))
         elif g.kind == "rec":
             rec = m.resolve(t)
             fields = [(fname, f) for fname, f in rec.named_fields()
@@ -1020,7 +1025,8 @@ class ApiGen(Gen):
             if g.kind in ("scalar", "rec", "ptr", "fptr"):
                 self.add(Var(name, "ptr", m.Ptr(g.t), set(), lo=0, hi=1))
             elif g.kind in ("arr", "str"):
-                self.add(Var(name, "arr", g.t, set(), n=g.t.n))
+                # a pointer to the array ('T(*)[n]'), not the array
+                self.add(Var(name, "ptr", m.Ptr(g.t), set(), lo=0, hi=1))
             return
         return super().op_addressof()
 

@@ -4,7 +4,7 @@ predicate recognising its divergences. When a finding is fixed, delete its
 entry: the CI budget (test_difftest.py) then fails if it comes back.
 
 Every ABI-mode finding so far is fixed or a documented difference
-(allowlist.py, docs/compat.md). Open: DT50, DT52-DT55 (API mode).
+(allowlist.py, docs/compat.md). Open: DT50, DT52-DT54 (API mode).
 """
 
 import re
@@ -34,8 +34,4 @@ ENTRIES = [
     # 'char *' parameter: cffi calls, rcffi's implicit-cast TypeError
     Entry("DT54", "DT54", lambda d: d.kind == "api" and d.cls == "raises" and "ffi.addressof(lib, " in (d.src or "")
           and "implicit cast to 'char *' from a different pointer type" in (d.got or ""), kind="known"),
-    # DT55: p[-2**63] = <bad value> on a pointer to arrays: cffi converts
-    # the value first (TypeError), rcffi checks the index first (OverflowError)
-    Entry("DT55", "DT55", lambda d: d.cls == "exc-type" and "is too far: its byte offset does not fit" in (d.got or "")
-          and "TypeError" in (d.ref or ""), kind="known"),
 ]
