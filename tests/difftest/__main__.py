@@ -22,6 +22,9 @@ def main(argv=None):
     ap.add_argument("--count", type=int, help="run this many programs")
     ap.add_argument("--seed", type=int, default=1, help="first seed (default 1)")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--mode", choices=runner.MODES, default="abi",
+                    help="abi: ffi.dlopen of clib.c (default); api: a module compiled per program "
+                         "(set_source + compile); mixed: one program in three in API mode")
     ap.add_argument("--findings", help="directory of reproducers (default target/difftest/findings)")
     ap.add_argument("--no-minimize", action="store_true")
     ap.add_argument("--replay", help="run the program of a reproducer .json and compare")
@@ -36,7 +39,7 @@ def main(argv=None):
         return 0
     if args.show is not None:
         from . import gen
-        prog = gen.generate(args.show, runner.kind_of(args.show))
+        prog = gen.generate(args.show, runner.kind_of(args.show, args.mode))
         for i, s in enumerate(gen.steps(prog)):
             print("# step %d\n%s" % (i, s))
         return 0
@@ -58,7 +61,7 @@ def main(argv=None):
         seeds = iter(lambda s=[args.seed - 1]: s.__setitem__(0, s[0] + 1) or s[0], None)
     t0 = time.time()
     stats = runner.run(seeds, clib, jobs=args.jobs, deadline=deadline, findings=findings,
-                       do_minimize=not args.no_minimize, log=say)
+                       do_minimize=not args.no_minimize, log=say, mode=args.mode)
     print("== difftest: %.0f s" % (time.time() - t0))
     print(stats.summary())
     print("reproducers in %s" % findings)

@@ -76,7 +76,7 @@ ENTRIES = [
     # a destructor that is garbage with its cdata, cleared before the cdata
     # dies (docs/difftest-findings.md DT1)
     Entry("gc-reference-order", "`ffi.gc` destructors (and an allocator's `free`) of objects in a reference cycle",
-          lambda d: d.kind == "defined" and ((d.src or "") == "<teardown>" or "gc.collect()" in (d.src or "")) and (
+          lambda d: d.kind in ("defined", "api") and ((d.src or "") == "<teardown>" or "gc.collect()" in (d.src or "")) and (
               d.cls == "log" or d.cls == "unraisable"
               and "destructor not called: the cycle collector had already cleared it" in (d.got or ""))),
     # the same exception type, a more precise text
@@ -99,7 +99,7 @@ def _dangling_after_owner_died(d):
     pointer made by ffi.cast() (of the owner, or of its address as an
     integer), or under something made from such a pointer: undefined in
     cffi and rcffi alike (docs/compat.md, DT41)."""
-    if not (d.kind == "misuse" and d.cls in ("crash", "hang")):
+    if not (d.kind in ("misuse", "api-misuse") and d.cls in ("crash", "hang")):
         return False
     cast_of = {}        # v -> the variables its ffi.cast() was made from
     made_from = {}      # v -> the variables any other expression used
@@ -189,6 +189,37 @@ ENTRIES += [
     Entry("DT37", "nothing is written: the items are converted into a buffer first", _after_a_failed_slice_store),
     Entry("DT38", "keeps obj's buffer export",
           lambda d: d.cls == "raises" and "BufferError: Existing exports" in (d.got or "")),
+]
+
+
+# API mode (gen_api.py)
+ENTRIES += [
+    # a cdata released just before it is passed: cffi's ffi.new() memory
+    # lives on until the cdata dies, rcffi refuses it
+    Entry("api-release-then-pass", "`ffi.release(p)` then use of `p`",
+          lambda d: d.kind == "api" and d.cls == "raises" and (d.src or "").startswith("ffi.release(")
+          and "was released (ffi.release() or the end of its 'with' block)" in (d.got or "")),
+    # a compiled function's pointer called from Python: rcffi goes through
+    # the module's trampoline, cffi through libffi, which refuses unions,
+    # bit fields and complex numbers
+    Entry("api-addressof-call", "`ffi.addressof(lib, \"f\")` of a compiled module's function whose signature",
+          lambda d: d.kind == "api" and d.cls in ("raises", "exc-type", "value")
+          and "ffi.addressof(lib, " in (d.src or "") and "NotImplementedError" in (d.ref or "")
+          and "NotImplementedError" not in (d.got or "")),
+    # a full-width signed bit field read from a compiled module's memory:
+    # cffi reads 0 as -2**63 (difftest API mode, seed 9100341)
+    Entry("api-full-width-bitfield", "A bit field as wide as its type",
+          lambda d: d.kind == "api" and d.cls == "value" and "-9223372036854775808" in (d.ref or "")
+          and any(re.search(r"long( long)? \w+ : 64;", s) for s in d.before[:1])),
+    # cffi's process dies calling the second of two API-mode functions
+    # taking a double _Complex (DT49 in docs/difftest-findings.md)
+    Entry("api-cffi-complex-crash", "Two API-mode functions taking a `double _Complex`",
+          lambda d: d.kind == "api" and d.cls == "both-crash" and d.got == "survived"
+          and "_Complex" in (d.before[0] if d.before else "")),
+    # lib.f.__self__ is the cdata: its __qualname__ names the cdata class
+    Entry("api-qualname", "its `__qualname__` is `_CDataBase.f`",
+          lambda d: d.kind == "api" and d.cls == "value" and "__qualname__" in (d.src or "")
+          and "'_CDataBase." in (d.got or "") and "'Lib." in (d.ref or "")),
 ]
 
 

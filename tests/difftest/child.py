@@ -19,6 +19,7 @@ data (the cdef pieces and the source of each step).
 
 import ast
 import faulthandler
+import os
 import gc
 import importlib
 import json
@@ -151,11 +152,21 @@ def main():
         return handler
 
     ffi = cffi.FFI()
+
+    def load(path, name):
+        """API mode: import the module ffi.compile() built, and go on with
+        its ffi and lib."""
+        sys.path.insert(0, os.path.dirname(path))
+        importlib.invalidate_caches()
+        mod = importlib.import_module(name)
+        ns["ffi"], ns["lib"] = mod.ffi, mod.lib
+
     ns = {
         "cffi": cffi, "ffi": ffi, "gc": gc, "LOG": LOG, "mkd": mkd,
         "onerr": onerr, "raise_": raise_, "gen_then": gen_then, "IntOnly": IntOnly,
         "IndexOnly": IndexOnly, "FloatOnly": FloatOnly, "Decimal": Decimal,
-        "Fraction": Fraction, "CLIB": clib,
+        "Fraction": Fraction, "CLIB": clib, "LOAD": load,
+        "TMP": os.environ.get("DIFFTEST_TMP") or ".",
     }
 
     def emit(i, kind, text, warned=()):
@@ -192,7 +203,7 @@ def main():
             else:
                 exec(compile(tree, "<op>", "exec"), ns)
                 v = ns.pop("_out", None)
-            d = mask(describe(v, ffi))
+            d = mask(describe(v, ns["ffi"]))
         except BaseException as e:  # noqa: B902 - every outcome is data
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise

@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -77,8 +78,10 @@ class Run:
         return max(self.steps) if self.steps else -1
 
 
-def start_child(impl, prog_path, clib, python):
+def start_child(impl, prog_path, clib, python, tmp=None):
     env = dict(os.environ)
+    if tmp is not None:
+        env["DIFFTEST_TMP"] = tmp   # API mode: where the module is built
     env["PYTHONHASHSEED"] = "0"
     env["PYTHONFAULTHANDLER"] = "1"
     return subprocess.Popen([python, CHILD, impl, prog_path, clib], stdout=subprocess.PIPE,
@@ -109,13 +112,27 @@ def run_program(prog, clib, python=sys.executable, impls=("cffi", "rcffi"), time
     """Run prog under each implementation (in parallel) -> {impl: Run}."""
     steps = gen.steps(prog)
     fd, path = tempfile.mkstemp(suffix=".json", prefix="difftest_", dir=tmpdir)
+    # API mode: each implementation builds its module in a directory of its own
+    builds = {impl: tempfile.mkdtemp(prefix="difftest_%s_" % impl, dir=tmpdir)
+              for impl in impls} if is_api(prog) else {}
     try:
         with os.fdopen(fd, "w") as f:
             json.dump({"steps": steps}, f)
-        procs = [(impl, start_child(impl, path, clib, python)) for impl in impls]
+        procs = [(impl, start_child(impl, path, clib, python, builds.get(impl))) for impl in impls]
         return {impl: finish_child(impl, p, len(steps), timeout) for impl, p in procs}
     finally:
         os.unlink(path)
+        for d in builds.values():
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def is_api(prog):
+    return prog["kind"].startswith("api")
+
+
+def is_misuse(prog):
+    """Programs cffi leaves undefined: run on rcffi alone."""
+    return prog["kind"] in ("misuse", "api-misuse")
 
 
 def norm_exc(text):
@@ -148,7 +165,7 @@ class Divergence:
 
     def __repr__(self):
         # a misuse program runs on rcffi alone: no cffi outcome to show
-        ref = "not run (misuse program)" if self.kind == "misuse" else self.ref
+        ref = "not run (misuse program)" if self.kind in ("misuse", "api-misuse") else self.ref
         return "<%s %s at step %s: %s | cffi: %s | rcffi: %s>" % (
             self.kind, self.cls, self.step, self.src, ref, self.got)
 
@@ -228,7 +245,9 @@ def compare(prog, runs, ref="cffi", impl="rcffi"):
         # cffi crashed on a program rcffi survived: the program was not
         # well-defined (a generator bug), reported as such
         i = a.last_step() + 1
-        out.append(Divergence("both-crash", i, src_of(i), a.crash_text(), "survived"))
+        d = Divergence("both-crash", i, src_of(i), a.crash_text(), "survived")
+        d.before = tuple(steps[:i])
+        out.append(d)
         return out
     raised_both = set()
     for i in range(len(steps) + 1):
@@ -274,7 +293,7 @@ def compare_entry(i, src, ea, eb):
 def check(prog, clib, python=sys.executable, timeout=60):
     """Run and compare one program -> (divergences, runs). A misuse
     program runs on rcffi alone: only a crash or a hang counts."""
-    if prog["kind"] == "misuse":
+    if is_misuse(prog):
         runs = run_program(prog, clib, python, impls=("rcffi",), timeout=timeout)
         b = runs["rcffi"]
         divs = compare(prog, runs) if (b.timed_out or b.crashed()) else []

@@ -116,6 +116,9 @@ class Gen(DeclsMixin, ValuesMixin, MemoryMixin, LifetimeMixin, MetaMixin, CallsM
 
 
 def generate(seed, kind="defined", n_ops=None):
+    if kind.startswith("api"):
+        from . import gen_api
+        return gen_api.generate(seed, kind, n_ops)
     g = Gen(seed, kind)
     if n_ops is None:
         n_ops = g.r.randint(15, 60)
@@ -125,6 +128,10 @@ def generate(seed, kind="defined", n_ops=None):
 
 
 def steps(prog):
-    """The program as the child runs it: cdef, dlopen, then the ops."""
+    """The program as the child runs it: cdef, dlopen, then the ops (an
+    API-mode program: cdef, compile and import, then the ops)."""
+    if prog["kind"].startswith("api"):
+        from . import gen_api
+        return gen_api.steps(prog)
     return (["ffi.cdef(%r)" % "\n".join(prog["decls"]), "lib = ffi.dlopen(CLIB)"]
             + list(prog["ops"]))

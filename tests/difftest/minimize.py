@@ -75,7 +75,7 @@ def reproducer_py(prog, div, clib):
         "Run: python THIS.py cffi|rcffi [path of libdifftest.so, built from",
         "tests/difftest/clib.c by `PYTHONPATH=tests python -m difftest --build-clib`]",
         '"""',
-        "import gc, importlib, sys",
+        "import gc, importlib, os, sys, tempfile",
         "from decimal import Decimal",
         "from fractions import Fraction",
         "",
@@ -100,6 +100,11 @@ def reproducer_py(prog, div, clib):
         "        print(i, '!!', type(e).__name__, e)",
         "    del LOG[:]",
         "ffi = cffi.FFI()",
+        "TMP = tempfile.mkdtemp(prefix='difftest_api_')  # API mode: the module is built here",
+        "def LOAD(path, name):",
+        "    sys.path.insert(0, os.path.dirname(path))",
+        "    mod = importlib.import_module(name)",
+        "    globals()['ffi'], globals()['lib'] = mod.ffi, mod.lib",
         "",
     ]
     import ast

@@ -12,9 +12,18 @@ import time
 from . import allowlist, engine, gen, minimize
 
 MISUSE_EVERY = 4    # one program in four is a misuse program (rcffi only)
+API_MISUSE_EVERY = 5  # API mode: one in five
+MIXED_API_EVERY = 3   # mixed mode: one program in three is an API-mode one
+MODES = ("abi", "api", "mixed")
 
 
-def kind_of(seed):
+def kind_of(seed, mode="abi"):
+    """The kind of program a seed gives in a mode: ``defined``/``misuse``
+    (ABI mode, tests/difftest/clib.c through ffi.dlopen), ``api``/
+    ``api-misuse`` (a module compiled per program, gen_api.py)."""
+    if mode == "api" or (mode == "mixed" and seed % MIXED_API_EVERY == MIXED_API_EVERY - 1):
+        k = seed if mode == "api" else seed // MIXED_API_EVERY
+        return "api-misuse" if k % API_MISUSE_EVERY == API_MISUSE_EVERY - 1 else "api"
     return "misuse" if seed % MISUSE_EVERY == MISUSE_EVERY - 1 else "defined"
 
 
@@ -25,6 +34,7 @@ class Stats:
         self.by_class = collections.Counter()      # class -> programs with it
         self.signatures = collections.OrderedDict()  # signature -> [count, Divergence, prog, allow]
         self.allowed = collections.Counter()       # allowlist id -> count
+        self.unbuilt = []   # API-mode seeds whose module cffi itself could not build (a generator bug)
 
     def summary(self):
         lines = ["programs: %d (%s), steps: %d" % (
@@ -37,6 +47,9 @@ class Stats:
         lines.append("distinct divergences: %d not allowlisted, %d allowlisted (%s)" % (
             len(new), len(self.signatures) - len(new),
             ", ".join("%s %d" % kv for kv in sorted(self.allowed.items()))))
+        if self.unbuilt:
+            lines.append("API-mode modules cffi could not build (generator bugs): %d (seeds %s)" % (
+                len(self.unbuilt), ", ".join(map(str, self.unbuilt[:10]))))
         return "\n".join(lines)
 
 
@@ -76,15 +89,27 @@ def record(stats, prog, divs):
     return fresh
 
 
+def built(prog, runs):
+    """False when an API-mode program's module did not build with cffi
+    (the generator wrote C or a cdef cffi refuses)."""
+    if not engine.is_api(prog) or "cffi" not in runs:
+        return True
+    e = runs["cffi"].steps.get(1)
+    return e is not None and "exc" not in e
+
+
 def run(seeds, clib, python=sys.executable, jobs=2, deadline=None, findings=None,
-        do_minimize=True, log=print, n_ops=None):
+        do_minimize=True, log=print, n_ops=None, mode="abi"):
     """Check the programs of ``seeds`` (an iterable) -> Stats."""
     stats = Stats()
     seeds = iter(seeds)
 
     def work(seed):
-        prog = gen.generate(seed, kind_of(seed), n_ops=n_ops)
-        divs, _ = engine.check(prog, clib, python)
+        prog = gen.generate(seed, kind_of(seed, mode), n_ops=n_ops)
+        divs, runs = engine.check(prog, clib, python)
+        if not built(prog, runs):
+            stats.unbuilt.append(seed)
+            log("UNBUILT seed %s: %s" % (seed, runs["cffi"].steps.get(1, {}).get("exc", "?")[:300]))
         return prog, divs
 
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
@@ -108,8 +133,12 @@ def run(seeds, clib, python=sys.executable, jobs=2, deadline=None, findings=None
                     if findings is not None:
                         small = prog
                         if do_minimize:
+                            runs_max = 40 if d.cls == "message" else 120
+                            if engine.is_api(prog):
+                                # each run builds the module twice
+                                runs_max = 15 if d.cls == "message" else 50
                             small = minimize.minimize(prog, d.signature(), clib, python,
-                                                      max_runs=40 if d.cls == "message" else 120)
+                                                      max_runs=runs_max)
                             again, _ = engine.check(small, clib, python)
                             d = next((x for x in again if x.signature() == d.signature()), d)
                         name = "%d-%s-seed%d-%d" % (engine.SEVERITY.index(d.cls), d.cls,

@@ -21,6 +21,9 @@ from difftest import allowlist, engine, gen, known, runner
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CI_SEEDS = range(1, 401)    # 300 well-defined + 100 misuse programs: about 30 s on 2 cores
+# API mode: each program compiles a module twice (cffi, rcffi): 16 well-defined
+# + 4 misuse programs, about 15 s on 2 cores
+API_CI_SEEDS = range(9100000, 9100020)
 
 
 def _skip_reason():
@@ -55,6 +58,9 @@ def test_allowlist_rows_are_documented():
 def test_generator_is_deterministic():
     for seed in (1, 2, 3, 7):
         assert gen.generate(seed, runner.kind_of(seed)) == gen.generate(seed, runner.kind_of(seed))
+    for seed in API_CI_SEEDS[:5]:
+        kind = runner.kind_of(seed, "api")
+        assert gen.generate(seed, kind) == gen.generate(seed, kind)
 
 
 def test_a_divergence_is_detected(clib):
@@ -71,6 +77,28 @@ def test_a_crash_is_detected(clib):
             "ops": ["__import__('os').kill(__import__('os').getpid(), 11) if cffi.__name__ == 'rcffi' else 0"]}
     divs, _ = engine.check(prog, clib)
     assert [d.cls for d in divs] == ["crash"] and "SIGSEGV" in divs[0].got
+
+
+def _check_budget(stats, seeds, mode):
+    unexplained = []
+    for count, d, prog, allowed in stats.signatures.values():
+        if allowed is None and d.cls != "message":
+            unexplained.append("%r\n  program (seed %s):\n    %s\n  reproduce: scripts/difftest.sh "
+                               "--mode %s --count 1 --seed %s" % (d, prog["seed"], "\n    ".join(
+                                   gen.steps(prog)[2:]), mode, prog["seed"]))
+    assert not unexplained, "%d divergence(s) neither documented nor known:\n%s" % (
+        len(unexplained), "\n".join(unexplained))
+    assert sum(stats.programs.values()) == len(seeds)
+    assert not stats.unbuilt, "API-mode modules cffi could not build: %s" % stats.unbuilt
+
+
+def test_api_mode_fixed_seed_budget(clib, capsys):
+    # compiled modules (set_source + compile) built with each implementation
+    stats = runner.run(API_CI_SEEDS, clib, jobs=2, findings=None, do_minimize=False,
+                       log=lambda *a: None, mode="api")
+    with capsys.disabled():
+        print("\n" + stats.summary())
+    _check_budget(stats, API_CI_SEEDS, "api")
 
 
 def test_fixed_seed_budget(clib, capsys):

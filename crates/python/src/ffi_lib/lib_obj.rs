@@ -318,7 +318,12 @@ impl Lib {
                         format!("constant '{name}' is of type '{}', whose size is not known", g.get().opaque_name()),
                     ));
                 }
-                let value = g.get().get(py)?;
+                let mut value = g.get().get(py)?;
+                if matches!(source, LibSource::Compiled(_)) && matches!(item.get().conv, crate::ctype::Conv::Bool) {
+                    // cffi's module reads an integer-typed constant as an
+                    // int: `const _Bool g;` is 0 or 1, not False/True
+                    value = crate::convert::integer::to_py(py, i128::from(value.is_truthy()?))?;
+                }
                 self.cache_put(py, name, &value)?;
                 return Ok(value);
             }
@@ -505,11 +510,21 @@ impl Lib {
             // a constant or function of an included module
             LibSource::Compiled(_) if !declared && !this.included.is_empty() && this.fetch_included(py, name).is_ok() => Err(cannot_write(name)),
             LibSource::Compiled(_) if !declared => Err(no_such_name(&this.name, name)),
-            LibSource::Compiled(_) => Err(cannot_write(name)),
+            LibSource::Compiled(_) => {
+                // as cffi's module: the name is fetched first, so a constant
+                // the compiler contradicts reports that (ffi.error)
+                slf.as_any().getattr(name)?;
+                Err(cannot_write(name))
+            }
         }
     }
 
-    fn __delattr__(&self, _name: &str) -> PyResult<()> {
+    fn __delattr__(slf: &Bound<'_, Self>, name: &str) -> PyResult<()> {
+        if matches!(slf.get().source, LibSource::Compiled(_)) {
+            // cffi's module fetches the name first: an unknown name or a
+            // contradicted constant reports that
+            slf.as_any().getattr(name)?;
+        }
         Err(PyAttributeError::new_err("C attribute cannot be deleted"))
     }
 

@@ -209,8 +209,11 @@ impl ApiTables {
                 (*cd).vectorcall = Some(crate::call::trampoline_vectorcall);
             }
             let fnptr = cdata::wrap(py, obj)?;
-            if is_extern_python {
-                // cffi gives these as function pointers, to pass to C
+            let variadic = ct.get().item().get().func.as_ref().is_some_and(|s| s.variadic);
+            if is_extern_python || variadic {
+                // cffi gives these as function pointers: extern "Python"
+                // ones to pass to C, variadic ones because its module has
+                // no wrapper for them (a constant holding the address)
                 return Ok(fnptr);
             }
             crate::lib_function::make(py, fnptr, name, &self.name, &c_decl)
@@ -246,9 +249,23 @@ impl ApiTables {
             }
         }
         match decl.map(|d| d.kind) {
-            Some(DeclKind::Constant { value: ConstValue::Int(v), .. }) | Some(DeclKind::EnumConstant { value: v, .. }) => {
+            Some(DeclKind::Constant { value: ConstValue::Int(v), ty }) => {
+                // `static const char K;` (or a wide character): the
+                // character, as cffi gives it (bytes / str), not its code
+                let id = {
+                    let mut a = arena();
+                    let s = a.strip_top_quals(ty);
+                    a.unqualified(s)
+                };
+                let ct = ctype_for(py, id)?;
+                if matches!(ct.get().conv, crate::ctype::Conv::Char | crate::ctype::Conv::WideChar { .. }) {
+                    let bytes = (v as u64).to_le_bytes();
+                    // SAFETY: 8 bytes, more than a character type's size.
+                    return unsafe { convert::read(py, &ct, bytes.as_ptr()) };
+                }
                 crate::convert::integer::to_py(py, v)
             }
+            Some(DeclKind::EnumConstant { value: v, .. }) => crate::convert::integer::to_py(py, v),
             Some(DeclKind::Constant { ty, .. }) => {
                 // SAFETY: the module's sorted table.
                 let c = unsafe { find(slice(self.module.consts, self.module.nconsts), name, |c| c.name) }
@@ -273,7 +290,13 @@ impl ApiTables {
                         std::ptr::copy_nonoverlapping(buf.as_ptr() as *const u8, dst, size);
                         return obj.get_item(0);
                     }
-                    convert::read(py, &ct, buf.as_ptr() as *const u8)
+                    let v = convert::read(py, &ct, buf.as_ptr() as *const u8)?;
+                    if matches!(ct.get().conv, crate::ctype::Conv::Bool) {
+                        // an integer constant to cffi (`static const _Bool
+                        // K;`, `const _Bool g;`): an int, not a bool
+                        return crate::convert::integer::to_py(py, i128::from(v.is_truthy()?));
+                    }
+                    Ok(v)
                 }
             }
             _ => Err(no_such_name(&self.name, name)),

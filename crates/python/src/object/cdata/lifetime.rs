@@ -248,8 +248,14 @@ pub fn release(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
     if cd.release_pending {
         return Ok(());
     }
+    // A record by value (a call's or a callback's struct result, a
+    // constant) owns its memory too, but is none of what cffi releases:
+    // and its bytes are passed on by value, which a released one could
+    // not give (a NULL read)
+    let by_value_record = matches!(cd.owner, Owner::Malloc { .. })
+        && matches!(cd.ctype().kind, crate::ctype::Kind::Struct | crate::ctype::Kind::Union);
     match cd.owner {
-        ref owner if owner.is_root() => {}
+        ref owner if owner.is_root() && !by_value_record => {}
         Owner::Released | Owner::ReleasedBuffer => return Ok(()),
         _ => {
             return Err(PyValueError::new_err(
