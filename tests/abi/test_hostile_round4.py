@@ -251,3 +251,42 @@ print(out)
     r = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
     assert r.stdout.strip() == "[4]"
+
+
+def test_nested_initializer_in_a_thread_with_a_small_stack():
+    import subprocess
+    import sys
+
+    # an initializer walks records nested by value once per level: 199
+    # levels in a thread made with threading.stack_size(256 * 1024) ran out
+    # of C stack (SIGSEGV); now each level checks the room left and a
+    # RecursionError says so when it is short (a release build may fit)
+    program = """
+import threading
+import {impl} as cffi
+N = 199
+ffi = cffi.FFI()
+ffi.cdef("struct a0 {{ int x; }};" + "".join("struct a%d {{ struct a%d in; }};" % (i, i - 1) for i in range(1, N)))
+init = {{"x": 7}}
+for i in range(1, N):
+    init = {{"in": init}}
+out = []
+def run():
+    try:
+        q = ffi.new("struct a%d *" % (N - 1), init)[0]
+        for i in range(N - 1):
+            q = getattr(q, "in")
+        out.append(str(q.x))
+    except RecursionError as e:
+        out.append("RecursionError: " + str(e))
+threading.stack_size(256 * 1024)
+t = threading.Thread(target=run)
+t.start()
+t.join()
+print(out[0])
+""".format(impl=IMPL_NAME)
+    r = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+    line = r.stdout.strip()
+    assert line == "7" or (line.startswith("RecursionError: initializer for ctype 'struct a")
+                           and "nested too deep for this thread's C stack" in line), line

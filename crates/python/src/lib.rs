@@ -20,7 +20,7 @@ mod types; // 1: ctype, ctype_gc
 mod object; // 2: cdata, convert, cast, strings, buffer, file
 mod calls; // 3: call, call_int, call_tramp, callback
 
-use base::{entry, errors, state};
+use base::{entry, errors, stack, state};
 use calls::{call, call_int, call_tramp, callback};
 use object::{buffer, cast, cdata, convert, file, strings};
 use types::{ctype, ctype_gc};

@@ -1,7 +1,9 @@
 //! Layer 0, the base: process-wide state (the type arena and its lock),
-//! raising cffi's exceptions, and the entry guards of raw C slots. Imports
+//! raising cffi's exceptions, the entry guards of raw C slots, and the
+//! stack room of recursive walks. Imports
 //! no other layer of the crate.
 
 pub mod entry;
 pub mod errors;
+pub mod stack;
 pub mod state;

@@ -62,6 +62,8 @@ pub fn init_length(ct: &CType, obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>
 /// # Safety
 /// `dst` points to `n` items of the array's item type.
 pub unsafe fn store_n(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mut u8, n: usize) -> PyResult<()> { unsafe {
+    // each array level nested by value recurses once (an item's store)
+    crate::stack::check(|| format!("initializer for ctype '{}'", ct.cname))?;
     let item_ct = ct.item();
     let item = item_ct.get();
     let isize_ = item.size(py)?;

@@ -25,6 +25,8 @@ pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
             cd.ctype().cname
         )));
     }
+    // each record level nested by value recurses once (write_field)
+    crate::stack::check(|| format!("initializer for ctype '{}'", ct.cname))?;
     let info = ct.record_info(py)?;
     let room = if room == Room::Own { Room::Bytes(info.size) } else { room };
     let mut write = |f: &FieldInfo, value: &Bound<'_, PyAny>| -> PyResult<()> {
