@@ -106,6 +106,7 @@ fn run_pending(py: Python<'_>) {
 /// captures; otherwise the last found first.
 fn in_destruction_order<'a, 'py>(py: Python<'py>, items: &'a [Bound<'py, PyAny>]) -> Vec<&'a Bound<'py, PyAny>> {
     let index: HashMap<usize, usize> = items.iter().enumerate().map(|(i, o)| (o.as_ptr() as usize, i)).collect();
+    let get_referents = py.import("gc").and_then(|gc| gc.getattr("get_referents")).ok();
     // captured_by[i]: the items item i's destructor captures (they wait for
     // it); waits_for[j]: how many destructors item j waits for
     let mut waits_for = vec![0usize; items.len()];
@@ -113,8 +114,8 @@ fn in_destruction_order<'a, 'py>(py: Python<'py>, items: &'a [Bound<'py, PyAny>]
     for (i, cd) in items.iter().enumerate() {
         // SAFETY: every item is a cdata of the gcp type (finalize put it there).
         let d = unsafe { destructor(&(*(cd.as_ptr() as *const CDataObject)).owner).map(|d| d.bind(py).clone()) };
-        let Some(d) = d else { continue };
-        for j in captured(py, &d, &index) {
+        let (Some(d), Some(get_referents)) = (d, get_referents.as_ref()) else { continue };
+        for j in captured(get_referents, &d, &index) {
             if j != i {
                 captured_by[i].push(j);
                 waits_for[j] += 1;
@@ -139,10 +140,10 @@ fn in_destruction_order<'a, 'py>(py: Python<'py>, items: &'a [Bound<'py, PyAny>]
 /// The pending items a destructor reaches through what it captures, a few
 /// levels deep: not through module globals, classes or code (which reach
 /// everything).
-fn captured(py: Python<'_>, d: &Bound<'_, PyAny>, index: &HashMap<usize, usize>) -> Vec<usize> {
+/// (`get_referents`: `gc.get_referents`, looked up once per batch)
+fn captured(get_referents: &Bound<'_, PyAny>, d: &Bound<'_, PyAny>, index: &HashMap<usize, usize>) -> Vec<usize> {
     const DEPTH: usize = 4;
     const NODES: usize = 2000;
-    let Ok(get_referents) = py.import("gc").and_then(|gc| gc.getattr("get_referents")) else { return Vec::new() };
     let mut seen: HashSet<usize> = HashSet::new();
     let mut found = Vec::new();
     let mut level = vec![d.clone()];
