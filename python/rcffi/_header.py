@@ -3,18 +3,26 @@
 ``cdecl::header`` in Rust)."""
 
 import os
+import re
 
 from .api import _pack_value
 
 
+# a name, or a function-like macro's name and parameters (`-D'F(x)=x'`)
+_MACRO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\([A-Za-z0-9_, .]*\))?\Z")
+
+
 def _text(value, what):
     if isinstance(value, bytes):
-        return os.fsdecode(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, os.PathLike):
-        return os.fsdecode(os.fspath(value))
-    raise TypeError("%s must be a string or a path, not %s" % (what, type(value).__name__))
+        value = os.fsdecode(value)
+    elif isinstance(value, os.PathLike):
+        value = os.fsdecode(os.fspath(value))
+    elif not isinstance(value, str):
+        raise TypeError("%s must be a string or a path, not %s" % (what, type(value).__name__))
+    if "\0" in value:
+        # no path holds one: the open() would fail, or find a shorter name
+        raise ValueError("%s %r contains a NUL character" % (what, value))
+    return value
 
 
 def cdef_header_args(header, include_dirs=(), defines=None, only=None, packed=False, pack=None):
@@ -48,6 +56,8 @@ def cdef_header_args(header, include_dirs=(), defines=None, only=None, packed=Fa
                 name, value = item
             if not isinstance(name, str) or not name:
                 raise TypeError("defines: macro names must be non-empty strings, not %r" % (name,))
+            if not _MACRO_NAME.match(name):
+                raise ValueError("defines: %r is not a macro name (a C identifier, or one with its parameters)" % (name,))
             if value is None:
                 value = "1"
             elif isinstance(value, bool):
@@ -56,6 +66,10 @@ def cdef_header_args(header, include_dirs=(), defines=None, only=None, packed=Fa
                 value = str(value)
             elif not isinstance(value, str):
                 raise TypeError("defines: the value of %r must be a string, an int or None, not %s" % (name, type(value).__name__))
+            if "\0" in value or "\n" in value or "\r" in value:
+                # a `#define` is one line: a line break would start another
+                # directive, a NUL would end the text early
+                raise ValueError("defines: the value of %r must be one line without NUL characters, not %r" % (name, value))
             defs.append((name, value))
     if only is not None:
         if isinstance(only, str):

@@ -1,6 +1,10 @@
 """API-mode divergences from cffi found by the differential tester's API
 mode (tests/difftest/gen_api.py, docs/difftest-findings.md), each fixed."""
 
+import types
+
+import pytest
+
 from conftest import cffi_impl
 
 
@@ -85,3 +89,69 @@ def test_writing_or_deleting_a_contradicted_constant_reports_it(build):
             delattr(lib, name)
     with pytest.raises(AttributeError, match="has no function, constant or global variable named 'nope'"):
         del lib.nope
+
+
+def test_a_bad_type_string_on_the_module_ffi_is_ffi_error(build):
+    # DT53: cffi's compiled ffi refuses a negative array length while it
+    # parses the type string, as any other parse error: `ffi.error`
+    # (rcffi raised ValueError, what an in-line ffi raises)
+    ffi = build("struct s { int x; };", "struct s { int x; };").ffi
+    for text in ("int[-1]", "struct s[-2]"):
+        with pytest.raises(ffi.error):
+            ffi.typeof(text)
+        with pytest.raises(ffi.error):
+            ffi.new(text)
+
+
+def test_a_cdata_has_a_docstring(build):
+    # DT52: help(p) and p.__doc__ give the class's docstring (cffi's says
+    # the same thing in its words); rcffi had None
+    mod = build("int vf(int, ...); struct s { int x; };", "int vf(int n, ...) { return n; } struct s { int x; };")
+    ffi, lib = mod.ffi, mod.lib
+    for x in (lib.vf, ffi.new("struct s *"), ffi.cast("int", 1), ffi.new_handle(ffi),
+              ffi.gc(ffi.cast("void *", 0), lambda p: None)):
+        assert isinstance(x.__doc__, str) and "CData" in x.__doc__
+    assert "CData" in ffi.CData.__doc__
+
+
+def test_the_compiled_lib_has_only_cffi_special_attributes(build):
+    # cffi's compiled `lib` answers only __all__, __dict__, __class__,
+    # __name__, __loader__ and __spec__: anything else is a missing C name.
+    # So copy.copy(lib) finds no __reduce_ex__ and raises copy.Error (rcffi
+    # gave TypeError, and pickle a TypeError instead of PicklingError)
+    import copy
+    import pickle
+    mod = build("int f(int); enum e { B1, A1 };\n#define MM 3",
+                "int f(int x) { return x; } enum e { B1, A1 }; \n#define MM 3\n")
+    lib = mod.lib
+    for name in ("__doc__", "__reduce_ex__", "__reduce__", "__repr__", "__file__", "__module__", "__getstate__"):
+        with pytest.raises(AttributeError, match="has no function, constant or global variable named '%s'" % name):
+            getattr(lib, name)
+    with pytest.raises(copy.Error):
+        copy.copy(lib)
+    with pytest.raises(copy.Error):
+        copy.deepcopy(lib)
+    with pytest.raises(pickle.PicklingError):
+        pickle.dumps(lib)
+    # what stays: the special attributes, dir(), repr(), the C names
+    assert lib.__class__ is types.ModuleType and lib.__loader__ is None and lib.__spec__ is None
+    assert lib.__name__.endswith(".lib") and sorted(lib.__dict__) == ["A1", "B1", "MM", "f"]
+    assert dir(lib) == ["A1", "B1", "MM", "f"] and repr(lib).startswith("<Lib object for ")
+    assert lib.f(4) == 4
+
+
+def test_lib_all_is_sorted_as_cffi_table(build):
+    # cffi's `lib.__all__` lists its table of globals, sorted by name
+    # (bytewise); rcffi listed the declarations in cdef order
+    lib = build("int zeta(void); enum e { Y2, B1, A1 };\n#define MM 3\nint alpha(void);",
+                "int zeta(void) { return 0; } int alpha(void) { return 1; } enum e { Y2, B1, A1 };\n#define MM 3\n").lib
+    assert lib.__all__ == ["A1", "B1", "MM", "Y2", "alpha", "zeta"]
+
+
+def test_addressof_a_name_with_a_nul_is_a_value_error(build):
+    # cffi's argument parsing refuses it before any lookup (rcffi looked up
+    # the name and said it was missing)
+    mod = build("extern int g;", "int g = 5;")
+    with pytest.raises(ValueError, match="embedded null character"):
+        mod.ffi.addressof(mod.lib, "g\0x")
+    assert mod.ffi.addressof(mod.lib, "g")[0] == 5

@@ -216,6 +216,10 @@ ENTRIES += [
     Entry("api-cffi-complex-crash", "Two API-mode functions taking a `double _Complex`",
           lambda d: d.kind == "api" and d.cls == "both-crash" and d.got == "survived"
           and "_Complex" in (d.before[0] if d.before else "")),
+    # a cdata's __doc__: the class docstring, in rcffi's words (DT52)
+    Entry("cdata-doc", "a docstring of the same meaning in rcffi's own words",
+          lambda d: d.cls == "value" and ".__doc__" in (d.src or "")
+          and "CData objects" in (d.ref or "") and "C data objects (ffi.CData)" in (d.got or "")),
     # lib.f.__self__ is the cdata: its __qualname__ names the cdata class
     Entry("api-qualname", "its `__qualname__` is `_CDataBase.f`",
           lambda d: d.kind == "api" and d.cls == "value" and "__qualname__" in (d.src or "")

@@ -4,7 +4,7 @@ predicate recognising its divergences. When a finding is fixed, delete its
 entry: the CI budget (test_difftest.py) then fails if it comes back.
 
 Every ABI-mode finding so far is fixed or a documented difference
-(allowlist.py, docs/compat.md). Open: DT50, DT52-DT54 (API mode).
+(allowlist.py, docs/compat.md). Open: DT50, DT54 (API mode).
 """
 
 import re
@@ -22,14 +22,6 @@ ENTRIES = [
          and "wrong size" not in (d.got or ""))
         or (d.cls == "value" and any(re.search(r"_Bool \w+ : 1;", s) for s in d.before[:1]))),
         kind="known"),
-    # DT52: a cdata's __doc__ (cffi: _CDataBase's docstring; rcffi: None)
-    Entry("DT52", "DT52", lambda d: d.cls == "value" and ".__doc__" in (d.src or "")
-          and "The internal base type for CData objects" in (d.ref or ""), kind="known"),
-    # DT53: a bad type string given to a compiled module's ffi: cffi raises
-    # ffi.error, rcffi ValueError/CDefError
-    Entry("DT53", "DT53", lambda d: d.kind == "api" and d.cls == "exc-type"
-          and (d.ref or "").startswith("raises error: ") and "but the cdef disagrees" not in (d.ref or ""),
-          kind="known"),
     # DT54: ffi.addressof(lib, "f")(p, ...) with p a 'char(*)[1]' for a
     # 'char *' parameter: cffi calls, rcffi's implicit-cast TypeError
     Entry("DT54", "DT54", lambda d: d.kind == "api" and d.cls == "raises" and "ffi.addressof(lib, " in (d.src or "")

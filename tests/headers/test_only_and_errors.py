@@ -137,3 +137,23 @@ def test_defines_forms(hffi, write_headers):
     d = write_headers({"def.h": "#if defined(A) && B == 7 && C\n#define OK_ALL 1\n#endif\n#define SEEN_D D\n"})
     hffi.cdef_header("def.h", include_dirs=[str(d)], defines=["A", "B=7", ("C", True), ("D", 0x10)])
     assert hffi.integer_const("OK_ALL") == 1 and hffi.integer_const("SEEN_D") == 16
+
+
+def test_defines_and_paths_are_checked(hffi, write_headers):
+    # a define is one `#define NAME VALUE` line: a name that is no C
+    # identifier, or a value with a line break or a NUL, would have been
+    # pasted into other directives (or cut short) without a word
+    d = write_headers({"ok.h": "#define SEEN X\n"})
+    bad = [({"A B": 1}, "'A B' is not a macro name"), ({"A\0B": 1}, "is not a macro name"),
+           ({"1A": 1}, "is not a macro name"), ({"A": "1\n#define B 2"}, "must be one line"),
+           ({"A": "1\0"}, "without NUL characters"), (["A=1\r"], "must be one line")]
+    for defines, message in bad:
+        with pytest.raises(ValueError, match=message):
+            hffi.cdef_header("ok.h", include_dirs=[str(d)], defines=defines)
+    with pytest.raises(ValueError, match="contains a NUL character"):
+        hffi.cdef_header("ok.h\0.h", include_dirs=[str(d)])
+    with pytest.raises(ValueError, match="contains a NUL character"):
+        hffi.cdef_header("ok.h", include_dirs=[str(d) + "\0"])
+    # a function-like macro, as gcc's -D'F(x)=x', stays allowed
+    hffi.cdef_header("ok.h", include_dirs=[str(d)], defines={"X": "F(7)", "F(a)": "(a * 6)"})
+    assert hffi.integer_const("SEEN") == 42

@@ -87,7 +87,13 @@ pub fn from_cdecl_parse(py: Python<'_>, err: cdecl::Error) -> PyErr {
 
 /// `from_cdecl` for a type string given to a compiled module's `ffi`: a
 /// `CDefError` there is `ffi.error` (same text, same note), as in cffi.
-pub fn from_cdecl_api(py: Python<'_>, err: cdecl::Error) -> PyErr {
+/// A negative array length (`int[-1]`, the one `ValueError` of a type
+/// string) is `ffi.error` there too: cffi's compiled parser refuses it as
+/// it parses, where its in-line one raises `ValueError`.
+pub fn from_cdecl_api(py: Python<'_>, mut err: cdecl::Error) -> PyErr {
+    if err.kind == cdecl::ErrorKind::Value {
+        err.kind = cdecl::ErrorKind::CDef;
+    }
     from_cdecl_as(py, err, "error", "error")
 }
 

@@ -230,6 +230,10 @@ impl GlobalVar {
     }
 }
 
+/// The special attributes a compiled `lib` has, as cffi's: every other
+/// `__name__` is looked up as a C name (and is missing).
+const COMPILED_LIB_DUNDERS: [&str; 6] = ["__all__", "__dict__", "__class__", "__name__", "__loader__", "__spec__"];
+
 fn no_such_name(module: &str, name: &str) -> PyErr {
     PyAttributeError::new_err(format!("cffi library '{module}' has no function, constant or global variable named '{name}'"))
 }
@@ -257,7 +261,14 @@ impl Lib {
     fn lookup<'py>(&self, slf: &Bound<'py, Lib>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let s = name.to_str()?;
-        if s.starts_with("__") && s.ends_with("__") || s.starts_with("_rcffi_") || s == "_cffi_python_module" {
+        let dunder = s.starts_with("__") && s.ends_with("__");
+        if dunder && self.is_compiled() && !COMPILED_LIB_DUNDERS.contains(&s) {
+            // cffi's compiled `lib` has no other special attribute (only a
+            // C name): `copy.copy(lib)` and `pickle` find no `__reduce_ex__`
+            // and say the object is not copyable, `lib.__doc__` is missing
+            return self.fetch(py, s);
+        }
+        if dunder || s.starts_with("_rcffi_") || s == "_cffi_python_module" {
             // the type's own attributes (`__class__`, `__dict__`, `__dir__`, ...)
             // SAFETY: generic lookup on a live object with a str name.
             let found = unsafe { ffi::PyObject_GenericGetAttr(slf.as_ptr(), name.as_ptr()) };
@@ -400,7 +411,9 @@ impl Lib {
 
     /// `from lib import *`: every name but the (non-constant) global variables.
     fn all_names<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let names: Vec<String> = self.declared_names(py)?.into_iter().filter(|(_, global)| !global).map(|(n, _)| n).collect();
+        // in the order of cffi's table of globals: sorted by name, bytewise
+        let mut names: Vec<String> = self.declared_names(py)?.into_iter().filter(|(_, global)| !global).map(|(n, _)| n).collect();
+        names.sort_unstable();
         PyList::new(py, names)
     }
 
@@ -627,6 +640,10 @@ unsafe extern "C" fn lib_getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObj
 /// `_rcffi._lib_address(lib, name)`: `ffi.addressof(lib, name)`.
 #[pyfunction]
 pub(crate) fn _lib_address<'py>(lib: &Bound<'py, Lib>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    if name.contains('\0') {
+        // a C name has none: cffi's argument parsing says so, before the lookup
+        return Err(pyo3::exceptions::PyValueError::new_err("embedded null character"));
+    }
     lib.get().address(lib, name)
 }
 

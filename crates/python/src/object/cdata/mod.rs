@@ -257,6 +257,13 @@ fn leaked_members() -> *mut ffi::PyMemberDef {
     Box::leak(members.into_boxed_slice()).as_mut_ptr()
 }
 
+/// The classes' docstrings (`help(p)`, `p.__doc__`; cffi has one too, in
+/// its words).
+const BASE_DOC: &std::ffi::CStr =
+    c"The type of C data objects (ffi.CData). Some cdata are of a subtype: check with isinstance(x, ffi.CData).";
+const SUBTYPE_DOC: &std::ffi::CStr =
+    c"A subtype of _CDataBase for cdata that keep Python objects alive. Check with isinstance(x, ffi.CData).";
+
 // the type flags are c_ulong: 32 bits on Windows, so the `as u64` casts stay
 #[allow(clippy::unnecessary_cast)]
 fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
@@ -264,6 +271,7 @@ fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
     let mut slots = slots::slot_list();
     slots.push(ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: leaked_members() as *mut c_void });
     slots.push(ffi::PyType_Slot { slot: ffi::Py_tp_methods, pfunc: methods.as_mut_ptr() as *mut c_void });
+    slots.push(ffi::PyType_Slot { slot: ffi::Py_tp_doc, pfunc: BASE_DOC.as_ptr() as *mut c_void });
     // BASETYPE only so that the gc subtype can derive from it; its tp_new
     // refuses to build instances from Python anyway.
     let tp = make_type(py, c"_cffi_backend._CDataBase", ffi::Py_TPFLAGS_BASETYPE as u64, slots, None)?;
@@ -298,6 +306,7 @@ fn create_gc_type(py: Python<'_>) -> PyResult<Py<PyType>> {
         ffi::PyType_Slot { slot: ffi::Py_tp_members, pfunc: leaked_members() as *mut c_void },
         ffi::PyType_Slot { slot: ffi::Py_tp_traverse, pfunc: traverse as ffi::traverseproc as *mut c_void },
         ffi::PyType_Slot { slot: ffi::Py_tp_clear, pfunc: clear as ffi::inquiry as *mut c_void },
+        ffi::PyType_Slot { slot: ffi::Py_tp_doc, pfunc: SUBTYPE_DOC.as_ptr() as *mut c_void },
     ];
     make_type(py, c"_cffi_backend.__CDataOwnGC", ffi::Py_TPFLAGS_HAVE_GC as u64, slots, Some(cdata_type(py)))
 }
@@ -314,6 +323,7 @@ fn create_gcp_type(py: Python<'_>) -> PyResult<Py<PyType>> {
         // the finalizer at every deallocation (gc_finalize.rs)
         ffi::PyType_Slot { slot: ffi::Py_tp_finalize, pfunc: gc_finalize::finalize as ffi::destructor as *mut c_void },
         ffi::PyType_Slot { slot: ffi::Py_tp_dealloc, pfunc: dealloc as ffi::destructor as *mut c_void },
+        ffi::PyType_Slot { slot: ffi::Py_tp_doc, pfunc: SUBTYPE_DOC.as_ptr() as *mut c_void },
     ];
     make_type(py, c"_cffi_backend.__CDataGCP", ffi::Py_TPFLAGS_HAVE_GC as u64, slots, Some(cdata_type(py)))
 }
