@@ -182,6 +182,27 @@ def test_char_pointer_slot_accepts_unsigned_char_but_not_int_arrays(ffi):
         cp[0] = ffi.new("int[]", 3)
 
 
+def test_char_pointer_slot_accepts_any_one_byte_item(ffi):
+    # cffi's rule is the item's size, not its kind: a pointer to a
+    # `char[1]` or to a one-byte struct converts to `char *` (DT54: rcffi
+    # refused both, and so a call passing ffi.addressof(lib, "g") of an
+    # `extern char g[1];` to a `char *` parameter)
+    ffi.cdef("struct one_byte { char c; }; struct two_bytes { char c[2]; };")
+    cp = ffi.new("char **")
+    a = ffi.new("char(*)[1]")
+    cp[0] = a
+    assert cp[0] == a
+    s = ffi.new("struct one_byte *")
+    cp[0] = s
+    assert cp[0] == s
+    vp = ffi.new("char(**)[1]")
+    vp[0] = ffi.new("char[4]")
+    with pytest.raises(TypeError, match="implicit cast to 'char \\*' from a different pointer type"):
+        cp[0] = ffi.new("char(*)[2]")
+    with pytest.raises(TypeError, match="implicit cast to 'char \\*' from a different pointer type"):
+        cp[0] = ffi.new("struct two_bytes *")
+
+
 def test_char_pointer_slot_rejects_bytes(ffi):
     cp = ffi.new("char **")
     with pytest.raises(TypeError, match="initializer for ctype 'char \\*' must be a cdata pointer, not bytes"):

@@ -4,7 +4,7 @@ predicate recognising its divergences. When a finding is fixed, delete its
 entry: the CI budget (test_difftest.py) then fails if it comes back.
 
 Every ABI-mode finding so far is fixed or a documented difference
-(allowlist.py, docs/compat.md). Open: DT50, DT54 (API mode).
+(allowlist.py, docs/compat.md). Open: DT50 (API mode).
 """
 
 import re
@@ -22,8 +22,4 @@ ENTRIES = [
          and "wrong size" not in (d.got or ""))
         or (d.cls == "value" and any(re.search(r"_Bool \w+ : 1;", s) for s in d.before[:1]))),
         kind="known"),
-    # DT54: ffi.addressof(lib, "f")(p, ...) with p a 'char(*)[1]' for a
-    # 'char *' parameter: cffi calls, rcffi's implicit-cast TypeError
-    Entry("DT54", "DT54", lambda d: d.kind == "api" and d.cls == "raises" and "ffi.addressof(lib, " in (d.src or "")
-          and "implicit cast to 'char *' from a different pointer type" in (d.got or ""), kind="known"),
 ]

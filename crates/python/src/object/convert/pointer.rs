@@ -16,10 +16,11 @@ fn check(dst: &CType, src: &CType) -> Result<(), &'static str> {
     if std::ptr::eq(di, si) || di.kind == Kind::Void || si.kind == Kind::Void {
         return Ok(());
     }
-    // cffi accepts `char *` against any pointer to single bytes.
+    // cffi accepts `char *` against any pointer to items of one byte: an
+    // integer, a `char[1]`, a one-byte struct (their size, not their kind)
     let voidchar = |c: &CType| c.conv == Conv::Char;
     if voidchar(di) || voidchar(si) {
-        let byte_sized = |c: &CType| matches!(c.conv, Conv::Char | Conv::Bool | Conv::Int { size: 1, .. });
+        let byte_sized = |c: &CType| matches!(c.layout(), Ok((1, _)));
         if dst.kind == Kind::Pointer && byte_sized(di) && byte_sized(si) {
             return Ok(());
         }
