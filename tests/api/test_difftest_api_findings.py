@@ -101,6 +101,9 @@ def test_a_bad_type_string_on_the_module_ffi_is_ffi_error(build):
             ffi.typeof(text)
         with pytest.raises(ffi.error):
             ffi.new(text)
+    # an array of void is refused when the type is made: ValueError in both
+    with pytest.raises(ValueError, match="array item of unknown size: 'void'"):
+        ffi.typeof("void[3]")
 
 
 def test_a_cdata_has_a_docstring(build):

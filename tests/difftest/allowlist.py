@@ -216,6 +216,18 @@ ENTRIES += [
     Entry("api-cffi-complex-crash", "Two API-mode functions taking a `double _Complex`",
           lambda d: d.kind == "api" and d.cls == "both-crash" and d.got == "survived"
           and "_Complex" in (d.before[0] if d.before else "")),
+    # DT50: a record whose layout cffi's own check rejects ("wrong size for
+    # field ... but C compiler says"), where rcffi's is the compiler's: the
+    # error itself, or a loop of reads where every cffi read is that error;
+    # and a _Bool bit field C set to 1 that cffi reads as 0
+    Entry("api-cffi-record-layout", "cffi's own layout of some of them differs from the C compiler's",
+          lambda d: d.kind == "api" and (
+              (d.cls in ("raises", "exc-type") and "wrong size for field" in (d.ref or "")
+               and "wrong size" not in (d.got or ""))
+              or (d.cls == "value" and re.fullmatch(r"\[('\w+', )*'\w+'\]", d.ref or "") is not None
+                  and "'error'" in d.ref and "'error'" not in (d.got or "") and re.search(r": \d+;", (d.before or [""])[0]) is not None
+                  and "union" in (d.before or [""])[0])
+              or (d.cls == "value" and any(re.search(r"_Bool \w+ : 1;", s) for s in d.before[:1])))),
     # a cdata's __doc__: the class docstring, in rcffi's words (DT52)
     Entry("cdata-doc", "a docstring of the same meaning in rcffi's own words",
           lambda d: d.cls == "value" and ".__doc__" in (d.src or "")

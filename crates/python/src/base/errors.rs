@@ -87,11 +87,12 @@ pub fn from_cdecl_parse(py: Python<'_>, err: cdecl::Error) -> PyErr {
 
 /// `from_cdecl` for a type string given to a compiled module's `ffi`: a
 /// `CDefError` there is `ffi.error` (same text, same note), as in cffi.
-/// A negative array length (`int[-1]`, the one `ValueError` of a type
-/// string) is `ffi.error` there too: cffi's compiled parser refuses it as
-/// it parses, where its in-line one raises `ValueError`.
+/// A negative array length (`int[-1]`) is `ffi.error` there too: cffi's
+/// compiled parser refuses it as it parses, where its in-line one raises
+/// `ValueError` (an array of `void` stays a `ValueError` in both: it is
+/// refused when the type is made).
 pub fn from_cdecl_api(py: Python<'_>, mut err: cdecl::Error) -> PyErr {
-    if err.kind == cdecl::ErrorKind::Value {
+    if matches!(err.message, cdecl::Message::Syntax(cdecl::error::Syntax::NegativeArrayLength { .. })) {
         err.kind = cdecl::ErrorKind::CDef;
     }
     from_cdecl_as(py, err, "error", "error")
