@@ -16,7 +16,16 @@ import pytest
 from conftest import IMPL_NAME
 
 SOURCE = r"""
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
+/* says it is running (a byte into the FIFO `path`), then takes `ms` ms */
+int signal_then_sleep(const char *path, int ms) {
+    int fd = open(path, O_WRONLY);
+    if (fd >= 0) { (void)!write(fd, "x", 1); close(fd); }
+    usleep(ms * 1000);
+    return ms;
+}
 int add(int a, int b) { return a + b; }
 int gvar = 42;
 typedef int (*cb_t)(int);
@@ -158,3 +167,48 @@ def test_a_callback_that_drops_its_own_last_reference(libpath):
         print(lib.call_cb(ffi.cast("cb_t", kept[0]), 1))
     """, path=libpath)
     assert out == ["7"]
+
+
+@pytest.mark.skipif(IMPL_NAME != "rcffi", reason="isolated libraries are rcffi's")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_an_isolated_library_opened_by_a_thread_that_ends(libpath, tmp_path):
+    # the worker asks Linux to kill it when its parent goes
+    # (PR_SET_PDEATHSIG), and Linux means the parent *thread*: the worker
+    # of a library opened (or restarted) by a thread that then ended was
+    # killed with SIGKILL, in the middle of another thread's call
+    # (NativeCrash; 3 runs in 8 of a probe with 6 threads and restarts).
+    # Workers are now started from one thread that lasts as long as the
+    # process.
+    fifo = str(tmp_path / "inside")
+    os.mkfifo(fifo)
+    out = run("""
+        import threading
+        import rcffi.isolation
+        ffi = cffi.FFI()
+        ffi.cdef("int signal_then_sleep(const char *, int);")
+        opened, ready, done = [], threading.Event(), threading.Event()
+        def opener():
+            opened.append(ffi.dlopen({path!r}, isolated=True))
+            ready.set()
+            done.wait()       # ends while the call below runs
+        t = threading.Thread(target=opener)
+        t.start()
+        ready.wait()
+        lib = opened[0]
+        pid = rcffi.isolation.worker_pid(lib)
+        res = []
+        def call():
+            try:
+                res.append(lib.signal_then_sleep({fifo!r}.encode(), 1500))
+            except Exception as e:
+                res.append(type(e).__name__)
+        c = threading.Thread(target=call)
+        c.start()
+        with open({fifo!r}, "rb") as f:
+            f.read(1)         # the worker is inside the call
+        done.set()
+        t.join()
+        c.join()
+        print(res, rcffi.isolation.worker_pid(lib) == pid)
+    """, path=libpath, fifo=fifo)
+    assert out == ["[1500] True"]
