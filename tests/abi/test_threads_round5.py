@@ -70,11 +70,12 @@ def test_dlclose_in_another_thread_during_the_first_lookup(libpath, tmp_path, wh
     # shows a warning (Python code: here it lets another thread close the
     # library). rcffi pinned the library only after that: the real
     # dlclose() ran, `lib.add` was a pointer into unmapped code and the
-    # call crashed (SIGSEGV). Now the lookup pins it first: the function
-    # fetched keeps working, as every function fetched before a dlclose()
-    # does (docs/compat.md); cffi builds the type before the lookup, which
-    # then raises (cffi crashes in the same race when its lookup comes
-    # first).
+    # call crashed (SIGSEGV). The lookup now pins the library before
+    # dlsym(), and what it fetched is not kept once the library was closed
+    # meanwhile (kept in `lib`'s cache, `lib.add` went on working after
+    # the close): the lookup raises, as every later one, and as in cffi
+    # (which builds the type before the lookup; it crashes in the same
+    # race when its lookup comes first).
     private = tmp_path / "libprivate.so"  # mapped by this process only
     shutil.copy(libpath, private)
     out = run("""
@@ -90,20 +91,20 @@ def test_dlclose_in_another_thread_during_the_first_lookup(libpath, tmp_path, wh
                 t.join()
         warnings.showwarning = close_in_another_thread
         warnings.simplefilter("always")
-        try:
-            if {what!r} == "function":
-                f = lib.add
-                print("closed" if closed else "open", f(1, 2))
-            else:
-                print("closed" if closed else "open", lib.gvar)
-        except (ValueError, AttributeError) as e:
-            print(type(e).__name__)
+        for attempt in range(2):
+            try:
+                if {what!r} == "function":
+                    print(lib.add(1, 2))
+                else:
+                    print(lib.gvar)
+            except (ValueError, AttributeError) as e:
+                print(type(e).__name__, bool(closed))
     """, path=str(private), what=what)
-    if IMPL_NAME == "rcffi":
-        assert out == ["closed 3"] if what == "function" else ["closed 42"]
+    if IMPL_NAME == "rcffi" or what == "function":
+        assert out == ["ValueError True"] * 2
     else:
-        # (its closed library's variables are gone: AttributeError)
-        assert out == (["ValueError"] if what == "function" else ["AttributeError"])
+        # cffi: no variable of that type (before any warning)
+        assert [line.split()[0] for line in out] == ["AttributeError"] * 2
 
 
 CALLBACK_DROPPED = """

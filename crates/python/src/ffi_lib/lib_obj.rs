@@ -324,6 +324,7 @@ impl Lib {
                     // int: `const _Bool g;` is 0 or 1, not False/True
                     value = crate::convert::integer::to_py(py, i128::from(value.is_truthy()?))?;
                 }
+                self.check_still_open(py)?;
                 self.cache_put(py, name, &value)?;
                 return Ok(value);
             }
@@ -337,8 +338,24 @@ impl Lib {
             }
         };
         let value = self.hooked(py, name, value)?;
+        self.check_still_open(py)?;
         self.cache_put(py, name, &value)?;
         Ok(value)
+    }
+
+    /// Before keeping what a lookup fetched: Python code ran since the
+    /// lookup checked that the library is open (a warning while its type
+    /// was built, the metrics hook), where another thread may have called
+    /// `ffi.dlclose()` and emptied the cache. Kept then, the name would
+    /// go on working (and pin the library) after the close; it is dropped
+    /// and this lookup raises, as every later one does.
+    fn check_still_open(&self, py: Python<'_>) -> PyResult<()> {
+        match &self.source {
+            LibSource::Dlopen { library, out_of_line } if !library.get().is_open() => {
+                Err(library.get().closed_error(py, *out_of_line))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The descriptor of the global variable `name` of type `ty`, made
@@ -359,6 +376,7 @@ impl Lib {
         };
         let g = Bound::new(py, g)?;
         if keep {
+            self.check_still_open(py)?;
             self.cache_put(py, name, g.as_any())?;
         }
         Ok(g)
