@@ -98,13 +98,19 @@ unsafe extern "C" fn entry(
     let t = &*(target as *const Target);
     let ret = t.plan.ret_type();
     let args = args as *const *const c_void;
+    let (handler, userdata) = (t.handler, t.userdata);
     if ret.is_small_int() || *ret == NativeType::Void {
         // The handler writes C width; libffi wants an ffi_arg (and for void
         // the handler gets somewhere harmless to write).
+        // The handler may free this closure (the last reference to the
+        // callback goes while it runs, in another thread or in the callback
+        // itself): nothing of `t` is read after it. `NativeType`'s scalar
+        // variants own no memory, so this copy allocates nothing.
+        let ret = ret.clone();
         let mut scratch = Scratch::new(ret.size());
-        (t.handler)(t.userdata, scratch.as_mut_ptr(), args);
+        handler(userdata, scratch.as_mut_ptr(), args);
         int_ret::widen(
-            ret,
+            &ret,
             scratch.as_mut_ptr() as *const u8,
             result as *mut ffi_arg,
         );
@@ -113,6 +119,7 @@ unsafe extern "C" fn entry(
         // value (for memory-returned structs it is the caller's buffer).
         // Zeroed so a handler that writes nothing returns zeros.
         std::ptr::write_bytes(result as *mut u8, 0, ret.size());
-        (t.handler)(t.userdata, result, args);
+        // (nothing of `t` is read after the handler, as above)
+        handler(userdata, result, args);
     }
 }}

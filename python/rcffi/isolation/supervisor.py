@@ -291,7 +291,92 @@ class Worker:
 _supervisors = weakref.WeakSet()
 
 
+class _Spawner:
+    """Starts the worker processes from one thread that lasts as long as
+    the process. A worker asks Linux to kill it when its parent goes
+    (``PR_SET_PDEATHSIG``, worker.py), and Linux means the *thread* that
+    started it: a worker started by a short-lived thread (the one that
+    opened the library, or made the call that restarted it) was killed
+    when that thread ended, in the middle of another thread's call
+    (``NativeCrash``, SIGKILL)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.wake = threading.Condition(self.lock)
+        self.requests = []
+        thread = threading.Thread(target=self._serve, name="rcffi-isolation-spawner", daemon=True)
+        thread.start()
+
+    def _serve(self):
+        while True:
+            with self.lock:
+                while not self.requests:
+                    self.wake.wait()
+                request = self.requests.pop(0)
+            try:
+                outcome = (True, request["start"]())
+            except BaseException as e:  # handed to the waiting thread
+                outcome = (False, e)
+            with self.lock:
+                request["outcome"] = outcome
+                abandoned = request["abandoned"]
+                request["done"].set()
+            if abandoned and outcome[0]:
+                request["discard"](outcome[1])
+
+    def run(self, start, discard):
+        """``start()`` in the spawner's thread; its result, or what it
+        raised. A caller interrupted while waiting (KeyboardInterrupt)
+        leaves; what ``start()`` made then goes to ``discard``."""
+        request = {"start": start, "discard": discard, "done": threading.Event(), "outcome": None, "abandoned": False}
+        with self.lock:
+            self.requests.append(request)
+            self.wake.notify()
+        try:
+            request["done"].wait()
+        except BaseException:
+            with self.lock:
+                request["abandoned"] = True
+                outcome = request["outcome"]
+            if outcome is not None and outcome[0]:
+                discard(outcome[1])
+            raise
+        ok, value = request["outcome"]
+        if not ok:
+            raise value
+        return value
+
+
+_spawner = None
+_spawner_lock = threading.Lock()
+
+
+def _in_spawner(start, discard):
+    """``start()`` from the long-lived spawner thread where the worker's
+    death signal follows its parent thread (Linux), else here."""
+    global _spawner
+    if not sys.platform.startswith("linux"):
+        return start()
+    with _spawner_lock:
+        if _spawner is None:
+            _spawner = _Spawner()
+        spawner = _spawner
+    return spawner.run(start, discard)
+
+
+def _discard_process(proc):
+    try:
+        proc.kill()
+        proc.wait(5.0)
+    except Exception:  # pragma: no cover - already gone
+        pass
+
+
 def _after_fork_in_child():
+    global _spawner, _spawner_lock
+    # the spawner's thread is not in the child: a new one on first use
+    _spawner = None
+    _spawner_lock = threading.Lock()
     # the workers belong to the parent process: forget them (without
     # killing them) and start new ones on the next call
     for sup in list(_supervisors):
@@ -402,11 +487,13 @@ class Supervisor:
             raise WorkerStartError("cannot start an isolated worker: sys.executable is not known")
         r1, w1 = os.pipe()
         r2, w2 = os.pipe()
+        argv = [sys.executable, "-m", "rcffi.isolation.worker", str(r1), str(w2), str(self.shm.fd), str(os.getpid())]
+        fds = (r1, w2, self.shm.fd)
+        env = self._env
         try:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "rcffi.isolation.worker", str(r1), str(w2), str(self.shm.fd),
-                 str(os.getpid())],
-                pass_fds=(r1, w2, self.shm.fd), stdin=subprocess.DEVNULL, env=self._env, close_fds=True)
+            proc = _in_spawner(
+                lambda: subprocess.Popen(argv, pass_fds=fds, stdin=subprocess.DEVNULL, env=env, close_fds=True),
+                _discard_process)
         except BaseException:
             for fd in (r1, w1, r2, w2):
                 os.close(fd)

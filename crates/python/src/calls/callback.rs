@@ -22,6 +22,41 @@ pub(crate) struct CallbackData {
     /// The C bytes returned when the callable raises.
     pub(crate) error: Vec<u8>,
     pub(crate) onerror: Option<Py<PyAny>>,
+    /// The callback cdata that owns this data (and the closure), not
+    /// counted: each call holds a reference on it while it runs, as cffi
+    /// holds its callback's data, since the last other reference may go
+    /// meanwhile (in another thread, or in the callable itself). NULL for
+    /// `extern "Python"` definitions, which are kept for the module's life.
+    pub(crate) owner: std::sync::atomic::AtomicPtr<ffi::PyObject>,
+}
+
+/// A reference on a callback's cdata for the length of one call (see
+/// `CallbackData::owner`).
+struct CallInProgress(*mut ffi::PyObject);
+
+impl CallInProgress {
+    /// # Safety
+    /// The GIL is held; `data` is alive (the call has just entered it).
+    unsafe fn hold(data: &CallbackData) -> CallInProgress { unsafe {
+        let owner = data.owner.load(std::sync::atomic::Ordering::Acquire);
+        if !owner.is_null() {
+            ffi::Py_INCREF(owner);
+        }
+        CallInProgress(owner)
+    }}
+}
+
+impl Drop for CallInProgress {
+    fn drop(&mut self) {
+        // SAFETY: dropped with the GIL still held (inside `invoke`'s
+        // `Python::attach`), after the last use of the callback's data:
+        // the cdata, its closure and its data may be freed here.
+        unsafe {
+            if !self.0.is_null() {
+                ffi::Py_DECREF(self.0);
+            }
+        }
+    }
 }
 
 /// What the callback cdata owns: the closure first, so it is freed before
@@ -125,6 +160,8 @@ unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_
     // the GIL through CPython first so nested callbacks really hold it.
     let gil = gil_for_c_call();
     Python::attach(|py| {
+        // declared first, so dropped last: nothing below reads `data` after it
+        let _in_progress = CallInProgress::hold(data);
         let fct = data.fct.get();
         let f = fct.func.as_ref().expect("function type");
         let rc = f.result.get();
@@ -296,14 +333,24 @@ pub fn new_callback<'py>(
         fct: fct_obj.clone_ref(py),
         error: err_bytes,
         onerror: onerror.filter(|o| !o.is_none()).map(|o| o.clone().unbind()),
+        owner: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
     });
     crate::entry::callbacks_exist(py);
     let userdata = &*data as *const CallbackData as *mut c_void;
+    let owner_slot: *const std::sync::atomic::AtomicPtr<ffi::PyObject> = &data.owner;
     let closure = Closure::new(Arc::new(plan), trampoline, userdata)
         .map_err(|e| pyo3::exceptions::PyMemoryError::new_err(format!("cannot create a callback: {e}")))?;
     let code = closure.code_ptr() as *mut u8;
     let holder: Box<dyn cdata::CallbackOwner> =
         Box::new(CallbackHolder { closure: ManuallyDrop::new(closure), data: ManuallyDrop::new(data) });
-    // SAFETY: the cdata owns the closure; its code pointer stays valid while it lives.
-    unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, code, Owner::Callback(holder))) }
+    // SAFETY: the cdata owns the closure; its code pointer stays valid while
+    // it lives. `owner_slot` is in the boxed data the cdata now owns (on
+    // failure nothing was made and the data is gone: not written then).
+    unsafe {
+        let o = cdata::new_cdata(py, &ct, code, Owner::Callback(holder));
+        if !o.is_null() {
+            (*owner_slot).store(o, std::sync::atomic::Ordering::Release);
+        }
+        cdata::wrap(py, o)
+    }
 }

@@ -295,6 +295,9 @@ impl Lib {
     fn fetch<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         let ffi_obj = self.ffi.bind(py);
         let kind = ffi_obj.get().declaration(py, name)?.map(|d| d.kind);
+        // a function of a dlopen()ed library (constants are values, which
+        // stay readable after a close, as in cffi)
+        let from_library = matches!((&self.source, &kind), (LibSource::Dlopen { .. }, Some(DeclKind::Function { .. })));
         let value = match (&self.source, kind) {
             (LibSource::Compiled(api), Some(DeclKind::Function { .. } | DeclKind::ExternPython { .. })) => api.function(py, ffi_obj, name)?,
             (LibSource::Compiled(api), Some(DeclKind::Constant { .. } | DeclKind::EnumConstant { .. })) => api.constant(py, ffi_obj, name)?,
@@ -348,8 +351,27 @@ impl Lib {
             }
         };
         let value = self.hooked(py, name, value)?;
+        if from_library {
+            self.check_still_open(py)?;
+        }
         self.cache_put(py, name, &value)?;
         Ok(value)
+    }
+
+    /// Before keeping a function or global a lookup fetched from a
+    /// library: Python code ran since the lookup checked that the library
+    /// is open (a warning while its type was built, the metrics hook),
+    /// where another thread may have called `ffi.dlclose()` and emptied
+    /// the cache. Kept then, the name would go on working (and pin the
+    /// library) after the close; it is dropped and this lookup raises, as
+    /// every later one does.
+    fn check_still_open(&self, py: Python<'_>) -> PyResult<()> {
+        match &self.source {
+            LibSource::Dlopen { library, out_of_line } if !library.get().is_open() => {
+                Err(library.get().closed_error(py, *out_of_line))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The descriptor of the global variable `name` of type `ty`, made
@@ -370,6 +392,7 @@ impl Lib {
         };
         let g = Bound::new(py, g)?;
         if keep {
+            self.check_still_open(py)?;
             self.cache_put(py, name, g.as_any())?;
         }
         Ok(g)

@@ -185,7 +185,10 @@ impl Library {
         }
     }
 
-    /// What keeps the library mapped, for a cdata of its code or data.
+    /// What keeps the library mapped, for a cdata of its code or data:
+    /// taken before the symbol is looked up (a library closed after that
+    /// stays mapped for it); `Borrowed` once closed, when the lookup that
+    /// follows raises.
     fn pin(&self) -> Owner {
         match self.mapping.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
             Some(m) => Owner::Mapped(m.clone()),
@@ -215,12 +218,18 @@ impl Library {
             return Err(PyAttributeError::new_err(name.to_string()));
         };
         let symbol = asm_name.as_deref().unwrap_or(name);
+        // pinned before dlsym(): building the type below may run Python
+        // code (a warning, a collection's finalizers), and another thread
+        // may `ffi.dlclose()` the library meanwhile
+        let pin = self.pin();
         let addr = self.symbol_for(symbol, missing)?;
         let ptr_ty = arena().pointer(ty);
         let ct = ctype_for(py, ptr_ty)?;
         crate::call::check_callable(py, &ct)?;
-        // SAFETY: a function address from dlsym, in code the pin keeps mapped.
-        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, self.pin())) }
+        // SAFETY: a function address from dlsym, in code the pin (taken
+        // before the lookup, while the library was open: symbol_for checked
+        // it with the GIL held since) keeps mapped.
+        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, pin)) }
     }
 
     /// `_lib_variable` with the given error for a missing symbol.
@@ -229,11 +238,14 @@ impl Library {
         let Some(DeclKind::Variable { ty }) = decl.map(|d| d.kind) else {
             return Err(PyAttributeError::new_err(name.to_string()));
         };
+        // pinned before dlsym(), as in `function`
+        let pin = self.pin();
         let addr = self.symbol_for(name, missing)?;
         let ptr_ty = arena().pointer(ty);
         let ct = ctype_for(py, ptr_ty)?;
-        // SAFETY: a data address from dlsym, in memory the pin keeps mapped.
-        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, self.pin())) }
+        // SAFETY: a data address from dlsym, in memory the pin (taken
+        // before the lookup, as in `function`) keeps mapped.
+        unsafe { cdata::wrap(py, cdata::new_cdata(py, &ct, addr as *mut u8, pin)) }
     }
 }
 

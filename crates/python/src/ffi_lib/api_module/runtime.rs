@@ -384,6 +384,8 @@ impl ApiModule {
             fct,
             error: err_bytes,
             onerror: onerror.filter(|o| !o.is_none()).map(|o| o.clone().unbind()),
+            // kept in `definitions` for the module's life: no owner to hold
+            owner: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
         });
         crate::entry::callbacks_exist(py);
         let ptr = &*data as *const CallbackData as *mut c_void;
