@@ -254,8 +254,15 @@ class FFI(_rcffi.FFIBase):
         # cffi keeps every library for the ffi's life, so that what was
         # fetched from it stays valid; here what was fetched pins the
         # library itself (library.rs), so a closed one is let go: opening
-        # and closing in a loop does not grow the ffi
-        self._libraries[:] = [kept for kept in self._libraries if kept is not lib]
+        # and closing in a loop does not grow the ffi. `list.remove` is one
+        # step under the GIL (a `Lib` compares by identity): a copy filtered
+        # and assigned back would drop a `dlopen()` another thread appended
+        # in between
+        while True:
+            try:
+                self._libraries.remove(lib)
+            except ValueError:
+                break
 
     # -- callbacks -----------------------------------------------------------
 

@@ -29,6 +29,14 @@ pub struct FFIBase {
     pub(crate) api_mode: std::sync::atomic::AtomicBool,
 }
 
+/// `e` as a Python error, made once the registry's lock is given back:
+/// making it may run Python code (`rcffi.error`), and that code may use
+/// this registry, or wait for a thread that waits for the lock.
+fn error_unlocked(py: Python<'_>, reg: MutexGuard<'_, Registry>, e: cdecl::Error) -> PyErr {
+    drop(reg);
+    errors::from_cdecl(py, e)
+}
+
 impl FFIBase {
     /// What follows every change of the registry by cdef text (`cdef()`,
     /// `cdef_header()`), at a safe point (no lock held, no id in hand): the
@@ -144,8 +152,11 @@ impl FFIBase {
     pub fn registry_with(&self, py: Python<'_>, name: &str) -> PyResult<MutexGuard<'_, Registry>> {
         let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
         if reg.is_lazy() {
+            // (the arena's guard goes at the end of this statement)
             let loaded = reg.load(&mut arena(), name);
-            loaded.map_err(|e| errors::from_cdecl(py, e))?;
+            if let Err(e) = loaded {
+                return Err(error_unlocked(py, reg, e));
+            }
         }
         Ok(reg)
     }
@@ -155,8 +166,11 @@ impl FFIBase {
     pub fn registry_full(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, Registry>> {
         let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
         if reg.is_lazy() {
+            // (the arena's guard goes at the end of this statement)
             let loaded = reg.load_all(&mut arena());
-            loaded.map_err(|e| errors::from_cdecl(py, e))?;
+            if let Err(e) = loaded {
+                return Err(error_unlocked(py, reg, e));
+            }
         }
         Ok(reg)
     }
