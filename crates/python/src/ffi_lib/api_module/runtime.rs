@@ -390,10 +390,14 @@ impl ApiModule {
         crate::entry::callbacks_exist(py);
         let ptr = &*data as *const CallbackData as *mut c_void;
         self.definitions.lock().unwrap_or_else(|e| e.into_inner()).push(data);
-        // SAFETY: `info` points to the module's static descriptor; the
-        // store is a single pointer write (read by call_python).
+        // SAFETY: `info` points to the module's static descriptor, whose
+        // `reserved1` is a pointer-aligned pointer field that only this
+        // store and `call_python`'s load touch, both atomically. Release:
+        // a C thread that loads the pointer (Acquire) sees the finished
+        // `CallbackData`, on any CPU (a plain or volatile store orders
+        // nothing on aarch64).
         unsafe {
-            std::ptr::write_volatile(&mut (*e.info).reserved1, ptr);
+            std::sync::atomic::AtomicPtr::from_ptr(&raw mut (*e.info).reserved1).store(ptr, std::sync::atomic::Ordering::Release);
         }
         Ok(())
     }
@@ -412,7 +416,8 @@ impl ApiModule {
 /// `errno` is handed to and taken back from `ffi.errno` by the callback
 /// trampoline; the message for a missing definition leaves it unchanged.
 pub(super) unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut c_void, result: *mut c_void) { unsafe {
-    let data = std::ptr::read_volatile(&(*ext).reserved1);
+    // pairs with the Release store of `def_extern` (see there)
+    let data = std::sync::atomic::AtomicPtr::from_ptr(&raw mut (*ext).reserved1).load(std::sync::atomic::Ordering::Acquire);
     if data.is_null() {
         let saved_errno = native::errno::get_errno();
         // no Python (and no message) while the interpreter exits: the
