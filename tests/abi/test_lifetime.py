@@ -216,7 +216,16 @@ def test_released_cdata_cannot_reach_c_or_make_addresses(ffi, lib):
         q[0:2] = [0, 0]
     with pytest.raises(RuntimeError, match="was released"):
         ffi.cast("char *", p)          # its NULL would reach C
-    assert ffi.buffer(p)[:] == b""     # length 0 now: an empty buffer
+    with pytest.raises(RuntimeError, match="was released"):
+        ffi.buffer(p)                  # not an empty buffer of length 0
+    with pytest.raises(RuntimeError, match="was released"):
+        ffi.unpack(p, 1)
+    with pytest.raises(IndexError, match="the array was released"):
+        p[0]                           # its length reads as 0: says why
+    with pytest.raises(IndexError, match="the array was released"):
+        p[0:1]
+    with pytest.raises(RuntimeError, match="was released"):
+        q[0]                           # not "cannot dereference null pointer"
 
 
 @rcffi_only

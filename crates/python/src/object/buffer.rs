@@ -76,12 +76,12 @@ impl Buffer {
             })?,
             _ => return Err(PyTypeError::new_err(format!("expected a pointer or array cdata, got '{}'", ct.cname))),
         };
+        if cd.is_released() {
+            // even an empty one: what was released cannot be used any more
+            return Err(cdata::lifetime::released_error(ct));
+        }
         if cd.ptr.is_null() && size > 0 {
-            return Err(if cd.is_released() {
-                cdata::lifetime::released_error(ct)
-            } else {
-                pyo3::exceptions::PyRuntimeError::new_err(format!("cannot make a buffer of {size} bytes at NULL (cdata '{}')", ct.cname))
-            });
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("cannot make a buffer of {size} bytes at NULL (cdata '{}')", ct.cname)));
         }
         // a buffer (and every memoryview of it) reads and writes its bytes
         // unchecked: it must not leave memory rcffi knows the extent of.

@@ -84,6 +84,9 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
         return Err(PyValueError::new_err("'length' cannot be negative"));
     }
     let n = length as usize;
+    if cd.is_released() {
+        return Err(cdata::lifetime::released_error(ct));
+    }
     if cd.ptr.is_null() {
         return Err(PyRuntimeError::new_err(format!("cannot use unpack() on {}", cdata::repr::repr_string(py, cd)?)));
     }

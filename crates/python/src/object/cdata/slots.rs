@@ -226,6 +226,16 @@ fn check_field_extent(py: Python<'_>, c: &CDataObject, field: &crate::ctype::Fie
     super::extent::check(py, c, base.wrapping_add(field.offset), len, &|| format!("field '{}'", field.name))
 }
 
+/// What an index error adds for an array that was released (its length
+/// now reads as 0): the reason, not only the numbers.
+fn released_note(c: &CDataObject) -> &'static str {
+    if c.is_released() {
+        ": the array was released (ffi.release() or the end of its 'with' block)"
+    } else {
+        ""
+    }
+}
+
 /// Address of item `i` of a pointer or array cdata, with cffi's checks.
 unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*mut u8, &'static CType)> { unsafe {
     let ct = c.ctype();
@@ -239,12 +249,15 @@ unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*
         }
         if i >= c.length {
             return Err(PyIndexError::new_err(format!(
-                "index too large for cdata '{}' (expected {} < {})",
-                ct.cname, i, c.length
+                "index too large for cdata '{}' (expected {} < {}){}",
+                ct.cname,
+                i,
+                c.length,
+                released_note(c)
             )));
         }
     } else if c.ptr.is_null() {
-        return Err(null_deref(ct));
+        return Err(if c.is_released() { super::lifetime::released_error(ct) } else { null_deref(ct) });
     } else if i != 0 && c.owner.allocated() {
         return Err(PyIndexError::new_err(format!("cdata '{}' can only be indexed by 0", ct.cname)));
     }
@@ -374,10 +387,7 @@ fn slice_bounds(c: &CDataObject, slice: &Bound<'_, PySlice>) -> PyResult<(isize,
                 return Err(PyIndexError::new_err("negative index"));
             }
             if b > c.length {
-                return Err(PyIndexError::new_err(format!(
-                    "index too large (expected {} <= {})",
-                    b, c.length
-                )));
+                return Err(PyIndexError::new_err(format!("index too large (expected {} <= {}){}", b, c.length, released_note(c))));
             }
         }
         Kind::Pointer => {}
