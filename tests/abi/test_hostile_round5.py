@@ -42,3 +42,71 @@ def test_an_array_of_a_record_completed_later_works(ffi):
     p = ffi.new("struct later[2]")
     p[1].x = 5
     assert ffi.sizeof(p) == 8 and p[1].x == 5
+
+
+RECURSION_PROGRAM = r"""
+import sys, threading
+import {impl} as cffi
+ffi = cffi.FFI()
+ffi.cdef(open({header!r}).read())
+lib = ffi.dlopen({path!r})
+stack_kib, limit = int(sys.argv[1]), int(sys.argv[2])
+if limit:
+    sys.setrecursionlimit(limit)
+depth = [0]
+
+@ffi.callback("int(int, int)")
+def again(a, b):
+    depth[0] += 1
+    return b if a <= 0 else lib.apply(again, a - 1, b + 1)
+
+def run():
+    print("result", lib.apply(again, 100000, 0), flush=True)
+
+if stack_kib:
+    threading.stack_size(stack_kib * 1024)
+    t = threading.Thread(target=run)
+    t.start()
+    t.join()
+else:
+    run()
+print("depth", depth[0] > 50, flush=True)
+"""
+
+
+def run_recursion(testlib_cdef, testlib_path, stack_kib, limit):
+    import pathlib
+    import subprocess
+    import sys
+    from conftest import CLIB_DIR, IMPL_NAME
+    code = RECURSION_PROGRAM.format(impl=IMPL_NAME, header=str(CLIB_DIR / "testlib.h"), path=testlib_path)
+    return subprocess.run([sys.executable, "-c", code, str(stack_kib), str(limit)],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("stack_kib, limit", [(1024, 0), (0, 5000)])
+def test_a_callback_calling_its_caller_deeply_is_a_recursion_error(testlib_cdef, testlib_path, stack_kib, limit):
+    # a callback calling the C function that called it: C frames at each
+    # level. rcffi's calls count no recursion level (cffi's count one, so
+    # cffi stops at half the depth), and overflowed a 1 MiB thread's stack
+    # at the default limit, or the main thread's under a limit of 5000
+    # (SIGSEGV in both); now the innermost callback raises RecursionError,
+    # reported as any callback error, and the calls return (cffi reaches
+    # its recursion limit first, and prints nothing)
+    from conftest import IMPL_NAME
+    r = run_recursion(testlib_cdef, testlib_path, stack_kib, limit)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "result 0" in r.stdout and "depth True" in r.stdout
+    if IMPL_NAME == "rcffi":
+        assert "RecursionError: cffi callback: nested too deep" in r.stderr
+
+
+@pytest.mark.parametrize("stack_kib, limit", [(256, 0), (0, 1000000)])
+def test_a_callback_recursion_no_limit_stops_is_a_recursion_error(testlib_cdef, testlib_path, stack_kib, limit):
+    from conftest import IMPL_NAME
+    if IMPL_NAME != "rcffi":
+        pytest.skip("cffi crashes here (the C stack overflows before the recursion limit)")
+    r = run_recursion(testlib_cdef, testlib_path, stack_kib, limit)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "result 0" in r.stdout and "depth True" in r.stdout
+    assert "nested too deep for this thread's C stack" in r.stderr
