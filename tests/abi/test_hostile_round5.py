@@ -110,3 +110,25 @@ def test_a_callback_recursion_no_limit_stops_is_a_recursion_error(testlib_cdef, 
     assert r.returncode == 0, r.stderr[-2000:]
     assert "result 0" in r.stdout and "depth True" in r.stdout
     assert "nested too deep for this thread's C stack" in r.stderr
+
+
+def test_detaching_the_destructor_of_a_released_gc_cdata_is_a_no_op(ffi):
+    # rcffi raised TypeError ("Can remove destructor only on a object
+    # previously returned by ffi.gc()"), also from inside the destructor
+    # itself, which ffi.release() runs; cffi decides by the object's type
+    ran = []
+
+    def destructor(p):
+        ran.append(p)
+        ffi.gc(g, None)
+
+    g = ffi.gc(ffi.cast("int *", 0), destructor)
+    ffi.release(g)
+    assert len(ran) == 1
+    assert ffi.gc(g, None) is None
+    alloc = ffi.new_allocator(alloc=lambda n: ffi.new("char[]", n), free=lambda p: None)
+    z = alloc("int[3]")
+    ffi.release(z)
+    assert ffi.gc(z, None) is None
+    with pytest.raises(TypeError, match="Can remove destructor only"):
+        ffi.gc(ffi.new("int *"), None)
