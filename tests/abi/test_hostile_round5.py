@@ -132,3 +132,14 @@ def test_detaching_the_destructor_of_a_released_gc_cdata_is_a_no_op(ffi):
     assert ffi.gc(z, None) is None
     with pytest.raises(TypeError, match="Can remove destructor only"):
         ffi.gc(ffi.new("int *"), None)
+
+
+@pytest.mark.parametrize("ctype", ["char *", "void *", "int[3]", "int(*)(int)"])
+@pytest.mark.parametrize("source", [b"x", "x"])
+def test_a_pointer_cast_of_a_character_is_a_type_error(ffi, ctype, source):
+    # rcffi took the character's code as the address: ffi.cast("char *",
+    # b"x") was a pointer to 0x78, which crashes when read; cffi refuses it
+    with pytest.raises(TypeError, match="an integer is required"):
+        ffi.cast(ctype, source)
+    # casts to integer types still take one character, as in cffi
+    assert int(ffi.cast("int", source)) == 120

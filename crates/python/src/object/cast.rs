@@ -62,6 +62,18 @@ fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
     }
 }
 
+/// The address a cast to a pointer (or array) type takes from a source
+/// that is no pointer cdata. A one-character `bytes` or `str` is a number
+/// only for casts to integer types: as in cffi, here it is refused
+/// (it gave the character's code as an address, `ffi.cast("char *",
+/// b"x")` a pointer to 0x78).
+fn address_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<*mut u8> {
+    if src.is_instance_of::<PyBytes>() || src.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(format!("an integer is required, not {}", convert::describe(py, src))));
+    }
+    Ok(int_source(py, src)? as u64 as usize as *mut u8)
+}
+
 /// A pointer cast of `src`. As in cffi it holds nothing (cffi's own tests
 /// rely on `del p` freeing the memory while a cast of it lives); a cast
 /// of a released cdata is refused, its NULL would reach C.
@@ -95,7 +107,7 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
                 if let Some(f) = crate::file::as_file(py, c, src)? {
                     return cdata::wrap(py, cdata::new_cdata(py, ct, f, Owner::Borrowed));
                 }
-                let addr = int_source(py, src)? as u64 as usize as *mut u8;
+                let addr = address_source(py, src)?;
                 return cdata::wrap(py, pointer_into(py, ct, addr, src));
             }
             Kind::Array if c.length.is_none() => {
@@ -105,7 +117,7 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
                 // cffi casts to an array type as to a pointer to its items.
                 let addr = match cdata::as_cdata(py, src) {
                     Some(cd) if matches!(cd.ctype().kind, Kind::Pointer | Kind::Array) => cd.ptr,
-                    _ => int_source(py, src)? as u64 as usize as *mut u8,
+                    _ => address_source(py, src)?,
                 };
                 return cdata::wrap(py, pointer_into(py, ct, addr, src));
             }
