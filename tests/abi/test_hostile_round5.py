@@ -143,3 +143,65 @@ def test_a_pointer_cast_of_a_character_is_a_type_error(ffi, ctype, source):
         ffi.cast(ctype, source)
     # casts to integer types still take one character, as in cffi
     assert int(ffi.cast("int", source)) == 120
+
+
+CONVERSION_RECURSION_PROGRAM = r"""
+import sys, threading
+import {impl} as cffi
+ffi = cffi.FFI()
+arr = ffi.new("int[2]")
+ops = {{
+    "cast": lambda x: int(ffi.cast("int", x)),
+    "new": lambda x: ffi.new("int *", x)[0],
+    "new_double": lambda x: int(ffi.new("double *", x)[0]),
+    "store": lambda x: arr.__setitem__(0, x),
+}}
+op = ops[sys.argv[2]]
+
+class Deeper:
+    def __init__(self, n):
+        self.n = n
+    def __int__(self):
+        return 0 if self.n == 0 else (op(Deeper(self.n - 1)) or 0)
+    __float__ = lambda self: float(int(self))
+
+def run():
+    try:
+        op(Deeper(100000))
+    except RecursionError:
+        print("RecursionError", flush=True)
+
+threading.stack_size(int(sys.argv[1]) * 1024)
+t = threading.Thread(target=run)
+t.start()
+t.join()
+"""
+
+
+def run_conversion_recursion(stack_kib, op):
+    import subprocess
+    import sys
+    from conftest import IMPL_NAME
+    code = CONVERSION_RECURSION_PROGRAM.format(impl=IMPL_NAME)
+    return subprocess.run([sys.executable, "-c", code, str(stack_kib), op], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("op", ["cast", "new", "new_double", "store"])
+def test_conversions_recursing_through_python_methods_are_a_recursion_error(op):
+    # an `__int__` (`__float__`) converting another such object: one level
+    # of C frames each; rcffi's frames take more stack than cffi's, so a
+    # thread of 512 KiB overflowed (SIGSEGV) before the recursion limit,
+    # where cffi raises RecursionError
+    r = run_conversion_recursion(512, op)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == "RecursionError"
+
+
+@pytest.mark.parametrize("op", ["cast", "store"])
+def test_conversions_recursing_in_a_tiny_stack_are_a_recursion_error(op):
+    from conftest import IMPL_NAME
+    if IMPL_NAME != "rcffi":
+        pytest.skip("cffi crashes here (the C stack overflows before the recursion limit)")
+    r = run_conversion_recursion(256, op)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == "RecursionError"

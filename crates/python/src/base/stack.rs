@@ -68,3 +68,14 @@ pub fn check(what: impl FnOnce() -> String) -> PyResult<()> {
     }
     Ok(())
 }
+
+/// Before a conversion calls an object's own Python method (`__int__`,
+/// `__index__`, `__float__`, `__complex__`): that code may convert again
+/// (an `__int__` casting another such object), one level of C frames
+/// each, which the recursion limit counts once per level while rcffi's
+/// frames take more stack than cffi's (whose Python-level `ffi.cast`
+/// also counts a level): a thread with a small stack overflowed it
+/// (SIGSEGV) where cffi raised `RecursionError`.
+pub fn check_before_python_method() -> PyResult<()> {
+    check(|| "converting an object through its Python methods".to_string())
+}

@@ -236,6 +236,7 @@ fn bool_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<bool> {
         return Ok(int_source(py, src)? != 0);
     }
     let ty = src.get_type();
+    crate::stack::check_before_python_method()?;
     // SAFETY: PyNumber_Float / PyNumber_Long on a live object; a new
     // reference or NULL.
     let converted = unsafe {
@@ -257,6 +258,7 @@ fn via_dunder_int<'py>(src: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, Py
     if src.is_instance_of::<pyo3::types::PyInt>() || !src.get_type().hasattr("__int__")? {
         return Ok(None);
     }
+    crate::stack::check_before_python_method()?;
     // SAFETY: PyNumber_Long on a live object; a new reference or NULL.
     unsafe {
         let r = pyo3::ffi::PyNumber_Long(src.as_ptr());
