@@ -62,16 +62,24 @@ fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
     }
 }
 
-/// The address a cast to a pointer (or array) type takes from a source
-/// that is no pointer cdata. A one-character `bytes` or `str` is a number
-/// only for casts to integer types: as in cffi, here it is refused
-/// (it gave the character's code as an address, `ffi.cast("char *",
-/// b"x")` a pointer to 0x78).
-fn address_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<*mut u8> {
-    if src.is_instance_of::<PyBytes>() || src.is_instance_of::<PyString>() {
-        return Err(PyTypeError::new_err(format!("an integer is required, not {}", convert::describe(py, src))));
+/// A cast to a pointer (or array) type of a one-character `bytes` or
+/// `str`: a number only for casts to integer types, refused here as in
+/// cffi (it gave the character's code as an address, `ffi.cast("char *",
+/// b"x")` a pointer to 0x78). One test of the type's flags, inlined: this
+/// is on the path of every pointer cast (of a pointer cdata, mostly).
+#[inline(always)]
+fn refuse_character(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<()> {
+    // SAFETY: the type of a live object.
+    let flags = unsafe { (*pyo3::ffi::Py_TYPE(src.as_ptr())).tp_flags };
+    if flags & (pyo3::ffi::Py_TPFLAGS_BYTES_SUBCLASS | pyo3::ffi::Py_TPFLAGS_UNICODE_SUBCLASS) != 0 {
+        return Err(character_as_address(py, src));
     }
-    Ok(int_source(py, src)? as u64 as usize as *mut u8)
+    Ok(())
+}
+
+#[cold]
+fn character_as_address(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyErr {
+    PyTypeError::new_err(format!("an integer is required, not {}", convert::describe(py, src)))
 }
 
 /// A pointer cast of `src`. As in cffi it holds nothing (cffi's own tests
@@ -107,7 +115,8 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
                 if let Some(f) = crate::file::as_file(py, c, src)? {
                     return cdata::wrap(py, cdata::new_cdata(py, ct, f, Owner::Borrowed));
                 }
-                let addr = address_source(py, src)?;
+                refuse_character(py, src)?;
+                let addr = int_source(py, src)? as u64 as usize as *mut u8;
                 return cdata::wrap(py, pointer_into(py, ct, addr, src));
             }
             Kind::Array if c.length.is_none() => {
@@ -117,7 +126,10 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
                 // cffi casts to an array type as to a pointer to its items.
                 let addr = match cdata::as_cdata(py, src) {
                     Some(cd) if matches!(cd.ctype().kind, Kind::Pointer | Kind::Array) => cd.ptr,
-                    _ => address_source(py, src)?,
+                    _ => {
+                        refuse_character(py, src)?;
+                        int_source(py, src)? as u64 as usize as *mut u8
+                    }
                 };
                 return cdata::wrap(py, pointer_into(py, ct, addr, src));
             }
