@@ -3,7 +3,12 @@
 //! value, up to the 200 levels `cdecl::layout` allows) fit the 8 MB stack
 //! of the main thread and of default threads, not one made with
 //! `threading.stack_size(256 * 1024)`: there they check this first, so a
-//! thread with a small stack gets a `RecursionError`, not a SIGSEGV.
+//! thread with a small stack gets a `RecursionError`, not a SIGSEGV. So do
+//! the two places where Python code can recurse through rcffi's own C
+//! frames, which the recursion limit does not see: a callback called from
+//! C (`calls/callback.rs`: a callback calling its C caller again) and a
+//! conversion about to call an object's `__int__`, `__index__`,
+//! `__float__` or `__complex__` (`check_before_python_method`).
 
 use std::cell::Cell;
 
