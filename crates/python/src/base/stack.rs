@@ -3,7 +3,12 @@
 //! value, up to the 200 levels `cdecl::layout` allows) fit the 8 MB stack
 //! of the main thread and of default threads, not one made with
 //! `threading.stack_size(256 * 1024)`: there they check this first, so a
-//! thread with a small stack gets a `RecursionError`, not a SIGSEGV.
+//! thread with a small stack gets a `RecursionError`, not a SIGSEGV. So do
+//! the two places where Python code can recurse through rcffi's own C
+//! frames, which the recursion limit does not see: a callback called from
+//! C (`calls/callback.rs`: a callback calling its C caller again) and a
+//! conversion about to call an object's `__int__`, `__index__`,
+//! `__float__` or `__complex__` (`check_before_python_method`).
 
 use std::cell::Cell;
 
@@ -67,4 +72,15 @@ pub fn check(what: impl FnOnce() -> String) -> PyResult<()> {
         )));
     }
     Ok(())
+}
+
+/// Before a conversion calls an object's own Python method (`__int__`,
+/// `__index__`, `__float__`, `__complex__`): that code may convert again
+/// (an `__int__` casting another such object), one level of C frames
+/// each, which the recursion limit counts once per level while rcffi's
+/// frames take more stack than cffi's (whose Python-level `ffi.cast`
+/// also counts a level): a thread with a small stack overflowed it
+/// (SIGSEGV) where cffi raised `RecursionError`.
+pub fn check_before_python_method() -> PyResult<()> {
+    check(|| "converting an object through its Python methods".to_string())
 }

@@ -166,6 +166,14 @@ unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_
         let f = fct.func.as_ref().expect("function type");
         let rc = f.result.get();
         let result = (|| -> PyResult<()> {
+            // C calling back into Python that calls C again (a callback
+            // calling the function that called it) puts C frames on the
+            // stack at each level, which the recursion limit does not see
+            // (rcffi's calls count no level; cffi's count one, so it stops
+            // at half the depth): below a margin the callback raises, as
+            // any callback error is reported, instead of overflowing a
+            // thread's stack or the main one under a raised limit
+            crate::stack::check(|| "cffi callback".to_string())?;
             let mut pyargs = Vec::with_capacity(f.args.len());
             for (i, a) in f.args.iter().enumerate() {
                 let p = *args.add(i) as *const u8;

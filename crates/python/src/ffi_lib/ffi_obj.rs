@@ -522,6 +522,10 @@ impl FFIBase {
                     // an allocator's result (but a struct pointer) is in
                     // cffi an ffi.gc() object whose destructor is `free`
                     Owner::Custom { free, .. } if !record_ptr => *free = None,
+                    // one released already (its destructor ran, or runs
+                    // now and detaches itself): nothing is left to detach,
+                    // as in cffi, which decides by the object's type
+                    Owner::Released if !record_ptr && ffi::Py_TYPE(obj as *mut ffi::PyObject) == cdata::cdata_gcp_type_ptr(py) => {}
                     _ => {
                         return Err(PyTypeError::new_err(
                             "Can remove destructor only on a object previously returned by ffi.gc()",

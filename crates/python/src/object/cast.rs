@@ -62,6 +62,26 @@ fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
     }
 }
 
+/// A cast to a pointer (or array) type of a one-character `bytes` or
+/// `str`: a number only for casts to integer types, refused here as in
+/// cffi (it gave the character's code as an address, `ffi.cast("char *",
+/// b"x")` a pointer to 0x78). One test of the type's flags, inlined: this
+/// is on the path of every pointer cast (of a pointer cdata, mostly).
+#[inline(always)]
+fn refuse_character(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<()> {
+    // SAFETY: the type of a live object.
+    let flags = unsafe { (*pyo3::ffi::Py_TYPE(src.as_ptr())).tp_flags };
+    if flags & (pyo3::ffi::Py_TPFLAGS_BYTES_SUBCLASS | pyo3::ffi::Py_TPFLAGS_UNICODE_SUBCLASS) != 0 {
+        return Err(character_as_address(py, src));
+    }
+    Ok(())
+}
+
+#[cold]
+fn character_as_address(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyErr {
+    PyTypeError::new_err(format!("an integer is required, not {}", convert::describe(py, src)))
+}
+
 /// A pointer cast of `src`. As in cffi it holds nothing (cffi's own tests
 /// rely on `del p` freeing the memory while a cast of it lives); a cast
 /// of a released cdata is refused, its NULL would reach C.
@@ -95,6 +115,7 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
                 if let Some(f) = crate::file::as_file(py, c, src)? {
                     return cdata::wrap(py, cdata::new_cdata(py, ct, f, Owner::Borrowed));
                 }
+                refuse_character(py, src)?;
                 let addr = int_source(py, src)? as u64 as usize as *mut u8;
                 return cdata::wrap(py, pointer_into(py, ct, addr, src));
             }
@@ -105,7 +126,10 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
                 // cffi casts to an array type as to a pointer to its items.
                 let addr = match cdata::as_cdata(py, src) {
                     Some(cd) if matches!(cd.ctype().kind, Kind::Pointer | Kind::Array) => cd.ptr,
-                    _ => int_source(py, src)? as u64 as usize as *mut u8,
+                    _ => {
+                        refuse_character(py, src)?;
+                        int_source(py, src)? as u64 as usize as *mut u8
+                    }
                 };
                 return cdata::wrap(py, pointer_into(py, ct, addr, src));
             }
@@ -224,6 +248,7 @@ fn bool_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<bool> {
         return Ok(int_source(py, src)? != 0);
     }
     let ty = src.get_type();
+    crate::stack::check_before_python_method()?;
     // SAFETY: PyNumber_Float / PyNumber_Long on a live object; a new
     // reference or NULL.
     let converted = unsafe {
@@ -245,6 +270,7 @@ fn via_dunder_int<'py>(src: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, Py
     if src.is_instance_of::<pyo3::types::PyInt>() || !src.get_type().hasattr("__int__")? {
         return Ok(None);
     }
+    crate::stack::check_before_python_method()?;
     // SAFETY: PyNumber_Long on a live object; a new reference or NULL.
     unsafe {
         let r = pyo3::ffi::PyNumber_Long(src.as_ptr());

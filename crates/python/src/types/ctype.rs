@@ -278,7 +278,11 @@ pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
         Type::Array { item, len } => {
             ct.kind = Kind::Array;
             ct.conv = Conv::Array;
-            ct.item = Some(ctype_for(py, item)?);
+            let item_ct = ctype_for(py, item)?;
+            if let Some(l) = array_layout(py, item_ct.get(), id, len)? {
+                let _ = ct.layout.set(l);
+            }
+            ct.item = Some(item_ct);
             ct.length = match len {
                 ArrayLen::Fixed(n) => Some(n as usize),
                 ArrayLen::Open => None,
@@ -346,6 +350,32 @@ pub fn ctype_for(py: Python<'_>, id: TypeId) -> PyResult<Py<CType>> {
     let map = guard.get_or_insert_with(HashMap::new);
     // A recursive build may have inserted it meanwhile: keep the first.
     Ok(map.entry(id).or_insert(obj).clone_ref(py))
+}
+
+/// What cffi checks when it makes an array type (`new_array_type`): an
+/// item of unknown size (an opaque record, an open array) is a
+/// `ValueError`, and a fixed array of more than `isize::MAX` bytes an
+/// `OverflowError`, raised here rather than left to the array's first use,
+/// since the paths that index, iterate, slice or measure an array cdata
+/// multiply its length by its item's size and read what they compute.
+/// Returns the array's layout when it is known. An item whose layout fails
+/// otherwise (a record a compiler has not laid out yet) keeps that error
+/// for the array's first use, as before.
+fn array_layout(py: Python<'_>, item: &CType, id: TypeId, len: ArrayLen) -> PyResult<Option<(usize, usize)>> {
+    let open_item = item.kind == Kind::Array && item.length.is_none();
+    if item.is_opaque() || open_item {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!("array item of unknown size: '{}'", item.cname)));
+    }
+    if !matches!(len, ArrayLen::Fixed(_)) || item.layout().is_err() {
+        return Ok(None);
+    }
+    // the guard is dropped at the end of the statement, before any Python
+    // error is made from what it gave
+    let layout = cdecl::layout::size_align(&mut arena(), id);
+    match layout {
+        Ok((size, align)) => Ok(Some((size as usize, align as usize))),
+        Err(e) => Err(errors::from_cdecl(py, e)),
+    }
 }
 
 fn prim_conv(p: Prim) -> Conv {

@@ -302,6 +302,10 @@ fn item_index(py: Python<'_>, c: &CDataObject, key: &Bound<'_, PyAny>) -> PyResu
                 convert::describe(py, key)
             )));
         }
+        if ffi::PyLong_Check(key.as_ptr()) == 0 {
+            // its `__index__` runs
+            crate::stack::check_before_python_method()?;
+        }
         let i = ffi::PyNumber_AsSsize_t(key.as_ptr(), ffi::PyExc_IndexError);
         if i == -1 {
             if let Some(e) = PyErr::take(py) {
@@ -707,6 +711,13 @@ unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyO
     let ct = c.ctype();
     // as cffi: the other operand must be an index (Python's TypeError
     // otherwise), and only pointers and arrays move
+    if ffi::PyLong_Check(n) == 0 {
+        // its `__index__` runs
+        if let Err(e) = crate::stack::check_before_python_method() {
+            e.restore(py);
+            return ptr::null_mut();
+        }
+    }
     let i = ffi::PyNumber_AsSsize_t(n, ffi::PyExc_OverflowError);
     if i == -1 && !ffi::PyErr_Occurred().is_null() {
         return ptr::null_mut();

@@ -168,6 +168,10 @@ pub fn check_bools(bytes: &[u8]) -> PyResult<()> {
 /// An array length given as an integer (anything with `__index__`), with
 /// Python's own error for other objects; too large is `OverflowError`.
 pub fn index_length(obj: &Bound<'_, PyAny>) -> PyResult<isize> {
+    if !obj.is_instance_of::<pyo3::types::PyInt>() {
+        // its `__index__` runs
+        crate::stack::check_before_python_method()?;
+    }
     // SAFETY: PyNumber_Index returns a new reference or NULL with an error set.
     let index = unsafe { Bound::from_owned_ptr_or_err(obj.py(), pyo3::ffi::PyNumber_Index(obj.as_ptr())) }.map_err(|e| {
         if e.is_instance_of::<PyTypeError>(obj.py()) {

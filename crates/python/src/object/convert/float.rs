@@ -17,6 +17,11 @@ pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
     if let Some(cd) = cdata::as_cdata(py, obj) {
         return cdata_as_f64(cd);
     }
+    // SAFETY: type checks on a live object.
+    if unsafe { ffi::PyFloat_Check(obj.as_ptr()) == 0 && ffi::PyLong_Check(obj.as_ptr()) == 0 } {
+        // `__float__` or `__index__` runs
+        crate::stack::check_before_python_method()?;
+    }
     // SAFETY: PyFloat_AsDouble accepts any object.
     let v = unsafe { ffi::PyFloat_AsDouble(obj.as_ptr()) };
     if v == -1.0 {
@@ -83,6 +88,10 @@ pub unsafe fn store_complex(py: Python<'_>, obj: &Bound<'_, PyAny>, ct: &CType, 
 /// `complex(obj)` as C parts: Python's protocol (`__complex__`, then
 /// `__float__`, then `__index__`).
 fn complex_of(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<(f64, f64)> {
+    // SAFETY: type checks on a live object.
+    if unsafe { ffi::PyComplex_Check(obj.as_ptr()) == 0 && ffi::PyFloat_Check(obj.as_ptr()) == 0 && ffi::PyLong_Check(obj.as_ptr()) == 0 } {
+        crate::stack::check_before_python_method()?;
+    }
     // SAFETY: PyComplex_AsCComplex accepts any object.
     let c = unsafe { ffi::PyComplex_AsCComplex(obj.as_ptr()) };
     if c.real == -1.0 {

@@ -77,6 +77,7 @@ pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<i128> {
         let Some(nb_int) = nb_int else {
             return Err(PyTypeError::new_err("an integer is required"));
         };
+        crate::stack::check_before_python_method()?;
         let int = Bound::from_owned_ptr_or_err(py, nb_int(ptr))?;
         if ffi::PyLong_Check(int.as_ptr()) == 0 {
             return Err(PyTypeError::new_err("integer conversion failed"));
