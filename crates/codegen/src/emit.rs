@@ -21,6 +21,8 @@ pub struct Emitter<'a> {
     types: Rows,
     lengths: Rows,
     externs: Rows,
+    /// The names of the sorted tables' rows (`ModuleC::names`).
+    names: NamePool,
     included: Included,
     /// `typedef int t[...];`: the array types only their typedef names spell.
     array_typedefs: cspell::Names,
@@ -118,12 +120,51 @@ fn row(rows: &mut Rows, name: &str, rest: String) {
     rows.push((name.to_string(), rest));
 }
 
+/// The names of a module's rows, each ended by a NUL, once each.
+#[derive(Default)]
+struct NamePool {
+    bytes: Vec<u8>,
+    at: std::collections::HashMap<String, u32>,
+}
+
+impl NamePool {
+    /// Where `name` starts in the pool (added if not there yet).
+    fn offset(&mut self, name: &str) -> Result<u32, GenError> {
+        if let Some(&at) = self.at.get(name) {
+            return Ok(at);
+        }
+        let at = u32::try_from(self.bytes.len()).map_err(|_| GenError::Unsupported("more than 4 GB of declaration names".to_string()))?;
+        self.bytes.extend_from_slice(name.as_bytes());
+        self.bytes.push(0);
+        self.at.insert(name.to_string(), at);
+        Ok(at)
+    }
+}
+
+/// `bytes` as the initializer of a `static const unsigned char NAME[]`.
+fn byte_array(out: &mut String, name: &str, bytes: &[u8]) {
+    let _ = write!(out, "static const unsigned char {name}[] = {{");
+    for (i, b) in bytes.iter().enumerate() {
+        let sep = match (i, i % 24) {
+            (0, _) => "\n    ",
+            (_, 0) => ",\n    ",
+            _ => ",",
+        };
+        let _ = write!(out, "{sep}{b}");
+    }
+    out.push_str("\n};\n\n");
+}
+
 /// A table sorted by name (bytewise, as `strcmp`): the runtime finds a
-/// row by binary search instead of indexing the table at import.
-fn sorted_table(out: &mut String, ctype: &str, name: &str, rows: &mut Rows) -> String {
+/// row by binary search instead of indexing the table at import. Each row
+/// names itself by where its name is in `names`.
+fn sorted_table(out: &mut String, names: &mut NamePool, ctype: &str, name: &str, rows: &mut Rows) -> Result<String, GenError> {
     rows.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let lines: Vec<String> = rows.iter().map(|(n, rest)| format!("{{ {}, {rest} }}", c_string(n))).collect();
-    table(out, ctype, name, &lines)
+    let mut lines = Vec::with_capacity(rows.len());
+    for (n, rest) in rows.iter() {
+        lines.push(format!("{{ {}u, {rest} }}", names.offset(n)?));
+    }
+    Ok(table(out, ctype, name, &lines))
 }
 
 fn table<T: AsRef<str>>(out: &mut String, ctype: &str, name: &str, rows: &[T]) -> String {
@@ -153,6 +194,7 @@ impl<'a> Emitter<'a> {
             types: Vec::new(),
             lengths: Vec::new(),
             externs: Vec::new(),
+            names: NamePool::default(),
             included: Included::default(),
             array_typedefs: cspell::Names::new(),
             snapshot: None,
@@ -263,14 +305,14 @@ impl<'a> Emitter<'a> {
             )
             .collect();
         let cdefs = table(&mut t, "_rcffi_cdef_s", "_rcffi_cdefs", &cdef_rows);
-        let funcs = sorted_table(&mut t, "_rcffi_func_s", "_rcffi_funcs", &mut self.funcs);
-        let globals = sorted_table(&mut t, "_rcffi_global_s", "_rcffi_globals", &mut self.globals);
-        let ints = sorted_table(&mut t, "_rcffi_int_s", "_rcffi_ints", &mut self.ints);
-        let consts = sorted_table(&mut t, "_rcffi_const_s", "_rcffi_consts", &mut self.consts);
-        let records = sorted_table(&mut t, "_rcffi_record_s", "_rcffi_records", &mut self.records);
-        let types = sorted_table(&mut t, "_rcffi_type_s", "_rcffi_types", &mut self.types);
-        let lengths = sorted_table(&mut t, "_rcffi_length_s", "_rcffi_lengths", &mut self.lengths);
-        let externs = sorted_table(&mut t, "_rcffi_extern_s", "_rcffi_externs", &mut self.externs);
+        let funcs = sorted_table(&mut t, &mut self.names, "_rcffi_func_s", "_rcffi_funcs", &mut self.funcs)?;
+        let globals = sorted_table(&mut t, &mut self.names, "_rcffi_global_s", "_rcffi_globals", &mut self.globals)?;
+        let ints = sorted_table(&mut t, &mut self.names, "_rcffi_int_s", "_rcffi_ints", &mut self.ints)?;
+        let consts = sorted_table(&mut t, &mut self.names, "_rcffi_const_s", "_rcffi_consts", &mut self.consts)?;
+        let records = sorted_table(&mut t, &mut self.names, "_rcffi_record_s", "_rcffi_records", &mut self.records)?;
+        let types = sorted_table(&mut t, &mut self.names, "_rcffi_type_s", "_rcffi_types", &mut self.types)?;
+        let lengths = sorted_table(&mut t, &mut self.names, "_rcffi_length_s", "_rcffi_lengths", &mut self.lengths)?;
+        let externs = sorted_table(&mut t, &mut self.names, "_rcffi_extern_s", "_rcffi_externs", &mut self.externs)?;
         self.out.push_str(&t);
         // an embedding library's functions start Python first (embedding.rs),
         // then call the runtime through `_rcffi_call_python_rt`
@@ -281,23 +323,20 @@ impl<'a> Emitter<'a> {
         };
         let snapshot = match self.snapshot {
             Some(bytes) => {
-                self.out.push_str("static const unsigned char _rcffi_snapshot[] = {");
-                for (i, b) in bytes.iter().enumerate() {
-                    let sep = match (i, i % 24) {
-                        (0, _) => "\n    ",
-                        (_, 0) => ",\n    ",
-                        _ => ",",
-                    };
-                    let _ = write!(self.out, "{sep}{b}");
-                }
-                self.out.push_str("\n};\n\n");
+                byte_array(&mut self.out, "_rcffi_snapshot", bytes);
                 format!("_rcffi_snapshot, {}", bytes.len())
             }
             None => "NULL, 0".to_string(),
         };
+        let names = if self.names.bytes.is_empty() {
+            "NULL, 0".to_string()
+        } else {
+            byte_array(&mut self.out, "_rcffi_names", &self.names.bytes);
+            format!("_rcffi_names, {}", self.names.bytes.len())
+        };
         let _ = write!(
             self.out,
-            "static const struct _rcffi_module_s _rcffi_module = {{\n    {PROTOCOL_VERSION}u, {},\n    {cdefs},\n    {funcs},\n    {globals},\n    {ints},\n    {consts},\n    {records},\n    {types},\n    {lengths},\n    {externs},\n    {call_python},\n    {snapshot}\n}};\n\n",
+            "static const struct _rcffi_module_s _rcffi_module = {{\n    {PROTOCOL_VERSION}u, {},\n    {cdefs},\n    {funcs},\n    {globals},\n    {ints},\n    {consts},\n    {records},\n    {types},\n    {lengths},\n    {externs},\n    {call_python},\n    {snapshot},\n    {names}\n}};\n\n",
             c_string(name)
         );
         let (reuse, keep) = if self.src.embedding.is_some() {

@@ -33,8 +33,9 @@ use std::collections::HashSet;
 pub use cspell::Unspellable;
 
 /// Bumped whenever the structures of [`protocol`] or what they hold
-/// change (5: tables sorted by name; snapshot format 3).
-pub const PROTOCOL_VERSION: u32 = 5;
+/// change (5: tables sorted by name; snapshot format 3; 6: rows name
+/// their row by an offset into the module's `names`).
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// Name of the capsule `PyInit_<module>` passes to the runtime.
 pub const CAPSULE_NAME: &str = "rcffi._api_module";

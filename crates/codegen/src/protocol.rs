@@ -74,7 +74,8 @@ shared_struct! {
 shared_struct! {
     /// A function: its address, and its trampoline (none when variadic).
     pub struct FuncC = "_rcffi_func_s" {
-        name: *const c_char = "const char *@",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
         address: CFn = "_rcffi_fn @",
         trampoline: Option<Trampoline> = "void (*@)(void **, void *)",
     }
@@ -83,7 +84,8 @@ shared_struct! {
 shared_struct! {
     /// A global variable: a function giving its address now.
     pub struct GlobalC = "_rcffi_global_s" {
-        name: *const c_char = "const char *@",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
         address_getter: Option<unsafe extern "C" fn() -> *mut c_void> = "_rcffi_fn @",
     }
 }
@@ -91,7 +93,8 @@ shared_struct! {
 shared_struct! {
     /// An integer constant: `get` stores it and says whether it is negative.
     pub struct IntC = "_rcffi_int_s" {
-        name: *const c_char = "const char *@",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
         get: unsafe extern "C" fn(*mut u64) -> c_int = "int (*@)(unsigned long long *)",
     }
 }
@@ -99,7 +102,8 @@ shared_struct! {
 shared_struct! {
     /// Any other constant: `get` stores its value.
     pub struct ConstC = "_rcffi_const_s" {
-        name: *const c_char = "const char *@",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
         get: unsafe extern "C" fn(*mut c_void) = "void (*@)(void *)",
     }
 }
@@ -108,7 +112,8 @@ shared_struct! {
     /// A struct or union as the compiler lays it out (`fields`: offset and
     /// size of each field, `SIZE_MAX` for a bit-field).
     pub struct RecordC = "_rcffi_record_s" {
-        name: *const c_char = "const char *@",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
         size: usize = "size_t @",
         align: usize = "size_t @",
         nfields: usize = "size_t @",
@@ -119,7 +124,8 @@ shared_struct! {
 shared_struct! {
     /// `typedef int... t;` and the like: kind 0 integer, 1 float, 2 enum.
     pub struct TypeC = "_rcffi_type_s" {
-        name: *const c_char = "const char *@",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
         kind: c_int = "int @",
         size: usize = "size_t @",
         is_signed: c_int = "int @",
@@ -129,7 +135,8 @@ shared_struct! {
 shared_struct! {
     /// The length of a `T x[...]`.
     pub struct LengthC = "_rcffi_length_s" {
-        name: *const c_char = "const char *@",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
         length: usize = "size_t @",
     }
 }
@@ -148,7 +155,8 @@ shared_struct! {
 shared_struct! {
     /// An `extern "Python"` function's row.
     pub struct ExternC = "_rcffi_extern_s" {
-        name: *const c_char = "const char *@",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
         info: *mut ExternPyC = "struct _rcffi_externpy_s *@",
     }
 }
@@ -179,6 +187,12 @@ shared_struct! {
         call_python: *mut Option<CallPython> = "_rcffi_call_python_fn *@",
         snapshot: *const u8 = "const unsigned char *@",
         snapshot_len: usize = "size_t @",
+        /// The names of the rows of every table but `cdefs`, each ended by
+        /// a NUL: a row holds where its name starts, not a pointer to it
+        /// (a pointer is a relocation the loader applies at import, one per
+        /// row).
+        names: *const u8 = "const unsigned char *@",
+        names_len: usize = "size_t @",
     }
 }
 

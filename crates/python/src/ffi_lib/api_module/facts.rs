@@ -6,7 +6,7 @@
 use codegen::protocol::{IntC, ModuleC, RecordC, TypeC};
 use cdecl::resolve::{CompilerFacts, RecordFact, TypeFact, TypeFactKind};
 
-use super::{cstr, find, slice};
+use super::{find, row_name, slice};
 
 /// What the compiled module measured, read row by row as declarations are
 /// loaded lazily (`cdecl::Registry::from_snapshot`).
@@ -22,22 +22,22 @@ unsafe impl Sync for ModuleFacts {}
 impl cdecl::resolve::Facts for ModuleFacts {
     fn int(&self, name: &str) -> Option<i128> {
         // SAFETY: the module's sorted table; the getter writes one value.
-        unsafe { find(slice(self.module.ints, self.module.nints), name, |i| i.name).map(|i| int_value(i)) }
+        unsafe { find(self.module, slice(self.module.ints, self.module.nints), name, |i| i.name).map(|i| int_value(i)) }
     }
 
     fn type_fact(&self, name: &str) -> Option<TypeFact> {
         // SAFETY: the module's sorted table.
-        unsafe { find(slice(self.module.types, self.module.ntypes), name, |t| t.name).map(type_fact) }
+        unsafe { find(self.module, slice(self.module.types, self.module.ntypes), name, |t| t.name).map(type_fact) }
     }
 
     fn length(&self, key: &str) -> Option<u64> {
         // SAFETY: the module's sorted table.
-        unsafe { find(slice(self.module.lengths, self.module.nlengths), key, |l| l.name).map(|l| l.length as u64) }
+        unsafe { find(self.module, slice(self.module.lengths, self.module.nlengths), key, |l| l.name).map(|l| l.length as u64) }
     }
 
     fn record(&self, name: &str) -> Option<RecordFact> {
         // SAFETY: the module's sorted table and its field cells.
-        unsafe { find(slice(self.module.records, self.module.nrecords), name, |r| r.name).map(|r| record_fact(r)) }
+        unsafe { find(self.module, slice(self.module.records, self.module.nrecords), name, |r| r.name).map(|r| record_fact(r)) }
     }
 }
 
@@ -77,16 +77,16 @@ unsafe fn record_fact(r: &RecordC) -> RecordFact { unsafe {
 pub(super) unsafe fn collect_facts(module: &ModuleC) -> CompilerFacts { unsafe {
     let mut facts = CompilerFacts::default();
     for i in slice(module.ints, module.nints) {
-        facts.ints.insert(cstr(i.name), int_value(i));
+        facts.ints.insert(String::from_utf8_lossy(row_name(module, i.name)).into_owned(), int_value(i));
     }
     for t in slice(module.types, module.ntypes) {
-        facts.types.insert(cstr(t.name), type_fact(t));
+        facts.types.insert(String::from_utf8_lossy(row_name(module, t.name)).into_owned(), type_fact(t));
     }
     for l in slice(module.lengths, module.nlengths) {
-        facts.lengths.insert(cstr(l.name), l.length as u64);
+        facts.lengths.insert(String::from_utf8_lossy(row_name(module, l.name)).into_owned(), l.length as u64);
     }
     for r in slice(module.records, module.nrecords) {
-        facts.records.push((cstr(r.name), record_fact(r)));
+        facts.records.push((String::from_utf8_lossy(row_name(module, r.name)).into_owned(), record_fact(r)));
     }
     facts
 }}

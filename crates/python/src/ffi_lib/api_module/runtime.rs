@@ -104,7 +104,7 @@ impl ApiTables {
     /// The row of global variable `name`.
     fn global(&self, name: &str) -> PyResult<&'static GlobalC> {
         // SAFETY: the module's sorted table.
-        unsafe { find(slice(self.module.globals, self.module.nglobals), name, |g| g.name) }.ok_or_else(|| no_such_name(&self.name, name))
+        unsafe { find(self.module, slice(self.module.globals, self.module.nglobals), name, |g| g.name) }.ok_or_else(|| no_such_name(&self.name, name))
     }
 
     /// Where the global variable `name` (of type `ty`) is: its pointer
@@ -167,7 +167,7 @@ impl ApiTables {
     /// through the module's trampoline (libffi for variadic functions).
     pub(crate) fn function<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         // SAFETY: the module's sorted table.
-        let f = unsafe { find(slice(self.module.funcs, self.module.nfuncs), name, |f| f.name) }.ok_or_else(|| no_such_name(&self.name, name))?;
+        let f = unsafe { find(self.module, slice(self.module.funcs, self.module.nfuncs), name, |f| f.name) }.ok_or_else(|| no_such_name(&self.name, name))?;
         let decl = ffi_obj.get().declaration(py, name)?;
         let (ty, is_extern_python) = match decl.map(|d| d.kind) {
             Some(DeclKind::Function { ty, .. }) => (ty, false),
@@ -268,7 +268,7 @@ impl ApiTables {
             Some(DeclKind::EnumConstant { value: v, .. }) => crate::convert::integer::to_py(py, v),
             Some(DeclKind::Constant { ty, .. }) => {
                 // SAFETY: the module's sorted table.
-                let c = unsafe { find(slice(self.module.consts, self.module.nconsts), name, |c| c.name) }
+                let c = unsafe { find(self.module, slice(self.module.consts, self.module.nconsts), name, |c| c.name) }
                     .ok_or_else(|| no_such_name(&self.name, name))?;
                 let id = {
                     let mut a = arena();
@@ -354,7 +354,7 @@ impl ApiModule {
     ) -> PyResult<()> {
         let not_found = || errors::ffi_error(py, format!("ffi.def_extern('{name}'): no 'extern \"Python\"' function with this name"));
         // SAFETY: the module's sorted table.
-        let e = unsafe { find(slice(self.module.externs, self.module.nexterns), name, |e| e.name) }.ok_or_else(not_found)?;
+        let e = unsafe { find(self.module, slice(self.module.externs, self.module.nexterns), name, |e| e.name) }.ok_or_else(not_found)?;
         let decl = ffi_obj.get().declaration(py, name)?;
         let Some(DeclKind::ExternPython { ty, .. }) = decl.map(|d| d.kind) else {
             return Err(not_found());
