@@ -23,6 +23,8 @@ pub struct Emitter<'a> {
     externs: Rows,
     /// The names of the sorted tables' rows (`ModuleC::names`).
     names: NamePool,
+    /// The cells of every record's fields (`ModuleC::fields`).
+    field_cells: Vec<String>,
     included: Included,
     /// `typedef int t[...];`: the array types only their typedef names spell.
     array_typedefs: cspell::Names,
@@ -167,6 +169,38 @@ fn sorted_table(out: &mut String, names: &mut NamePool, ctype: &str, name: &str,
     Ok(table(out, ctype, name, &lines))
 }
 
+/// A table sorted by name whose rows hold only their name, and the function
+/// (`static RESULT FNAME(size_t i, PARAMS)`) whose case `i` runs row `i`'s
+/// statement (`rest`); after the switch, `fallback`. Both as the module
+/// struct's initializers (`NULL` when there is no row).
+#[allow(clippy::too_many_arguments)]
+fn dispatch_table(
+    out: &mut String,
+    names: &mut NamePool,
+    ctype: &str,
+    tname: &str,
+    rows: &mut Rows,
+    head: &str,
+    fname: &str,
+    fallback: &str,
+) -> Result<(String, String), GenError> {
+    rows.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut lines = Vec::with_capacity(rows.len());
+    for (n, _) in rows.iter() {
+        lines.push(format!("{{ {}u }}", names.offset(n)?));
+    }
+    let t = table(out, ctype, tname, &lines);
+    if rows.is_empty() {
+        return Ok((t, "NULL".to_string()));
+    }
+    let _ = writeln!(out, "static {}\n{{\n    switch (i) {{", head.replace("@", fname));
+    for (i, (_, rest)) in rows.iter().enumerate() {
+        let _ = writeln!(out, "    case {i}: {rest}");
+    }
+    let _ = writeln!(out, "    }}\n    {fallback}\n}}\n");
+    Ok((t, fname.to_string()))
+}
+
 fn table<T: AsRef<str>>(out: &mut String, ctype: &str, name: &str, rows: &[T]) -> String {
     if rows.is_empty() {
         return "NULL, 0".to_string();
@@ -195,6 +229,7 @@ impl<'a> Emitter<'a> {
             lengths: Vec::new(),
             externs: Vec::new(),
             names: NamePool::default(),
+            field_cells: Vec::new(),
             included: Included::default(),
             array_typedefs: cspell::Names::new(),
             snapshot: None,
@@ -305,9 +340,27 @@ impl<'a> Emitter<'a> {
             )
             .collect();
         let cdefs = table(&mut t, "_rcffi_cdef_s", "_rcffi_cdefs", &cdef_rows);
-        let funcs = sorted_table(&mut t, &mut self.names, "_rcffi_func_s", "_rcffi_funcs", &mut self.funcs)?;
+        let (funcs, funcs_get) = dispatch_table(
+            &mut t,
+            &mut self.names,
+            "_rcffi_func_s",
+            "_rcffi_funcs",
+            &mut self.funcs,
+            "void @(size_t i, _rcffi_fn *a, void (**t)(void **, void *))",
+            "_rcffi_funcs_get",
+            "*a = NULL;\n    *t = NULL;",
+        )?;
         let globals = sorted_table(&mut t, &mut self.names, "_rcffi_global_s", "_rcffi_globals", &mut self.globals)?;
-        let ints = sorted_table(&mut t, &mut self.names, "_rcffi_int_s", "_rcffi_ints", &mut self.ints)?;
+        let (ints, ints_get) = dispatch_table(
+            &mut t,
+            &mut self.names,
+            "_rcffi_int_s",
+            "_rcffi_ints",
+            &mut self.ints,
+            "int @(size_t i, unsigned long long *o)",
+            "_rcffi_ints_get",
+            "*o = 0;\n    return 0;",
+        )?;
         let consts = sorted_table(&mut t, &mut self.names, "_rcffi_const_s", "_rcffi_consts", &mut self.consts)?;
         let records = sorted_table(&mut t, &mut self.names, "_rcffi_record_s", "_rcffi_records", &mut self.records)?;
         let types = sorted_table(&mut t, &mut self.names, "_rcffi_type_s", "_rcffi_types", &mut self.types)?;
@@ -328,6 +381,13 @@ impl<'a> Emitter<'a> {
             }
             None => "NULL, 0".to_string(),
         };
+        let fields = if self.field_cells.is_empty() {
+            "NULL, 0".to_string()
+        } else {
+            let _ = writeln!(self.out, "static const size_t _rcffi_fields[] = {{\n    {}\n}};\n", self.field_cells.join(",\n    "));
+            // (each entry is a field's two cells)
+            format!("_rcffi_fields, {}", self.field_cells.len() * 2)
+        };
         let names = if self.names.bytes.is_empty() {
             "NULL, 0".to_string()
         } else {
@@ -336,7 +396,7 @@ impl<'a> Emitter<'a> {
         };
         let _ = write!(
             self.out,
-            "static const struct _rcffi_module_s _rcffi_module = {{\n    {PROTOCOL_VERSION}u, {},\n    {cdefs},\n    {funcs},\n    {globals},\n    {ints},\n    {consts},\n    {records},\n    {types},\n    {lengths},\n    {externs},\n    {call_python},\n    {snapshot},\n    {names}\n}};\n\n",
+            "static const struct _rcffi_module_s _rcffi_module = {{\n    {PROTOCOL_VERSION}u, {},\n    {cdefs},\n    {funcs},\n    {globals},\n    {ints},\n    {consts},\n    {records},\n    {types},\n    {lengths},\n    {externs},\n    {call_python},\n    {snapshot},\n    {names},\n    {funcs_get},\n    {ints_get},\n    {fields}\n}};\n\n",
             c_string(name)
         );
         let (reuse, keep) = if self.src.embedding.is_some() {
@@ -388,7 +448,7 @@ impl<'a> Emitter<'a> {
             // the cast to the declared type picks the right overload in C++
             let fptr = self.arena.pointer(fty);
             let address = format!("(_rcffi_fn)({})&{name}", self.spell(fptr, "")?);
-            row(&mut self.funcs, name, format!("{address}, NULL"));
+            row(&mut self.funcs, name, format!("*a = {address}; *t = NULL; return;"));
             return Ok(());
         }
         let result = self.arena.strip_top_quals(f.result);
@@ -412,7 +472,7 @@ impl<'a> Emitter<'a> {
         let _ = writeln!(self.out, "static {head}\n{{\n    {ret}{name}({});\n}}\n", names.join(", "));
         let address = format!("(_rcffi_fn)_rcffi_d_{name}");
         self.trampoline(name, &f.args, result, is_void)?;
-        row(&mut self.funcs, name, format!("{address}, _rcffi_t_{name}"));
+        row(&mut self.funcs, name, format!("*a = {address}; *t = _rcffi_t_{name}; return;"));
         Ok(())
     }
 
@@ -488,7 +548,7 @@ impl<'a> Emitter<'a> {
         self.trampoline(name, &f.args, result, is_void)?;
         let fptr = self.arena.pointer(fty);
         let address = format!("(_rcffi_fn)({})&{name}", self.spell(fptr, "")?);
-        row(&mut self.funcs, name, format!("{address}, _rcffi_t_{name}"));
+        row(&mut self.funcs, name, format!("*a = {address}; *t = _rcffi_t_{name}; return;"));
         Ok(())
     }
 
@@ -548,7 +608,7 @@ impl<'a> Emitter<'a> {
             self.out,
             "static int _rcffi_i_{name}(unsigned long long *o)\n{{\n    int n = ({name}) <= 0;\n    *o = (unsigned long long)(({name}) | 0);\n    return n;\n}}\n"
         );
-        row(&mut self.ints, name, format!("_rcffi_i_{name}"));
+        row(&mut self.ints, name, format!("return _rcffi_i_{name}(o);"));
     }
 
     fn constant(&mut self, name: &str, ty: TypeId, _value: &ConstValue) -> Result<(), GenError> {
@@ -744,14 +804,11 @@ impl<'a> Emitter<'a> {
                 self.measure_dims(bare, &expr, &format!("{sname}.{}", f.name));
             }
             self.out.push_str(&check);
-            let fname = format!("_rcffi_fields_{i}");
-            let fields_ref = if cells.is_empty() {
-                "NULL".to_string()
-            } else {
-                let _ = writeln!(self.out, "static const size_t {fname}[] = {{\n    {}\n}};\n", cells.join(",\n    "));
-                fname
-            };
-            row(&mut self.records, &sname, format!("sizeof({sname}), _RCFFI_ALIGNOF({sname}), {}, {fields_ref}", leaves.len()));
+            // (into the module's one array of cells: an array of its own
+            // would be a pointer in the row, relocated at import)
+            let start = self.field_cells.len() * 2;
+            self.field_cells.extend(cells);
+            row(&mut self.records, &sname, format!("sizeof({sname}), _RCFFI_ALIGNOF({sname}), {}, {start}u", leaves.len()));
         }
         Ok(())
     }
@@ -787,7 +844,7 @@ impl<'a> Emitter<'a> {
              if (first == (size_t)-1)\n                first = i;\n            n++;\n        }}\n    }}\n    \
              *o = (unsigned long long)first * 256u + (unsigned long long)n;\n    return 0;\n}}\n"
         );
-        row(&mut self.ints, &format!("{sname}.{field}:bits"), fname.to_string());
+        row(&mut self.ints, &format!("{sname}.{field}:bits"), format!("return {fname}(o);"));
     }
 }
 

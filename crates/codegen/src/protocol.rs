@@ -19,6 +19,10 @@ pub type CFn = Option<unsafe extern "C" fn()>;
 /// A generated trampoline: calls one C function with its arguments (an
 /// array of pointers to each) and stores the result.
 pub type Trampoline = unsafe extern "C" fn(*mut *mut c_void, *mut c_void);
+/// A module's `funcs_get`: the address and trampoline of function row `i`.
+pub type FuncsGet = unsafe extern "C" fn(usize, *mut CFn, *mut Option<Trampoline>);
+/// A module's `ints_get`: stores integer row `i`, says whether it is negative.
+pub type IntsGet = unsafe extern "C" fn(usize, *mut u64) -> c_int;
 /// The runtime's entry for `extern "Python"` functions.
 pub type CallPython = unsafe extern "C" fn(*mut ExternPyC, *mut *mut c_void, *mut c_void);
 
@@ -72,12 +76,11 @@ shared_struct! {
 }
 
 shared_struct! {
-    /// A function: its address, and its trampoline (none when variadic).
+    /// A function (its address and trampoline, none when variadic, are
+    /// given by the module's `funcs_get`, for this row's index).
     pub struct FuncC = "_rcffi_func_s" {
         /// Where its NUL-terminated name starts in the module's `names`
         name: u32 = "unsigned int @",
-        address: CFn = "_rcffi_fn @",
-        trampoline: Option<Trampoline> = "void (*@)(void **, void *)",
     }
 }
 
@@ -91,11 +94,11 @@ shared_struct! {
 }
 
 shared_struct! {
-    /// An integer constant: `get` stores it and says whether it is negative.
+    /// An integer constant (stored by the module's `ints_get`, for this
+    /// row's index, which says whether it is negative).
     pub struct IntC = "_rcffi_int_s" {
         /// Where its NUL-terminated name starts in the module's `names`
         name: u32 = "unsigned int @",
-        get: unsafe extern "C" fn(*mut u64) -> c_int = "int (*@)(unsigned long long *)",
     }
 }
 
@@ -109,15 +112,16 @@ shared_struct! {
 }
 
 shared_struct! {
-    /// A struct or union as the compiler lays it out (`fields`: offset and
-    /// size of each field, `SIZE_MAX` for a bit-field).
+    /// A struct or union as the compiler lays it out (`fields`: where its
+    /// cells start in the module's `fields`, two a field: offset and size,
+    /// `SIZE_MAX` for a bit-field).
     pub struct RecordC = "_rcffi_record_s" {
         /// Where its NUL-terminated name starts in the module's `names`
         name: u32 = "unsigned int @",
         size: usize = "size_t @",
         align: usize = "size_t @",
         nfields: usize = "size_t @",
-        fields: *const usize = "const size_t *@",
+        fields: usize = "size_t @",
     }
 }
 
@@ -193,6 +197,14 @@ shared_struct! {
         /// row).
         names: *const u8 = "const unsigned char *@",
         names_len: usize = "size_t @",
+        /// The address and trampoline of function row `i` (code, not a
+        /// table of pointers: a pointer in data is a relocation at import).
+        funcs_get: Option<FuncsGet> = "void (*@)(size_t, _rcffi_fn *, void (**)(void **, void *))",
+        /// Stores the value of integer row `i`; says whether it is negative.
+        ints_get: Option<IntsGet> = "int (*@)(size_t, unsigned long long *)",
+        /// The cells of every record's fields (`RecordC::fields`).
+        fields: *const usize = "const size_t *@",
+        nfield_cells: usize = "size_t @",
     }
 }
 

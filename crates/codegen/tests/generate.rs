@@ -33,6 +33,18 @@ fn row_offset(c: &str, rest: &str) -> usize {
     c[start..end].parse().unwrap()
 }
 
+/// The name of the row of table `table` (rows of names only) whose case
+/// in the table's function runs `stmt`.
+fn dispatched_name(c: &str, table: &str, stmt: &str) -> String {
+    let at = c.find(&format!(": {stmt}")).unwrap_or_else(|| panic!("no case {stmt} in {c}"));
+    let case = c[..at].rfind("case ").unwrap() + 5;
+    let k: usize = c[case..at].parse().unwrap();
+    let start = c.find(&format!("{table}[] = {{")).unwrap();
+    let rows: Vec<&str> = c[start..].lines().skip(1).take_while(|l| l.trim_start().starts_with('{')).collect();
+    let off = rows[k].trim().trim_start_matches("{ ").split('u').next().unwrap();
+    pool_name(c, off.parse().unwrap())
+}
+
 fn gen(cdef: &str) -> Result<String, GenError> {
     generate(&module("pkg._m", "/* user */", vec![CdefInput { source: cdef.into(), ..Default::default() }], None)?)
 }
@@ -44,7 +56,7 @@ fn trampolines_use_c_types_with_qualifiers() {
     assert!(c.contains("*(const char **)r = name(*(const int **)a[0], *(struct s **)a[1]);"), "{c}");
     // the address Python sees: a function of exactly the declared type
     assert!(c.contains("static const char *_rcffi_d_name(const int *x0, struct s *x1)\n{\n    return name(x0, x1);\n}"), "{c}");
-    assert_eq!(pool_name(&c, row_offset(&c, "(_rcffi_fn)_rcffi_d_name, _rcffi_t_name")), "name");
+    assert_eq!(dispatched_name(&c, "_rcffi_funcs", "*a = (_rcffi_fn)_rcffi_d_name; *t = _rcffi_t_name; return;"), "name");
     assert!(c.contains("PyMODINIT_FUNC PyInit__m(void)"));
     assert!(c.contains("\"pkg._m\""));
 }
@@ -53,7 +65,7 @@ fn trampolines_use_c_types_with_qualifiers() {
 fn variadic_functions_get_no_trampoline() {
     let c = gen("int printf(const char *, ...);").unwrap();
     assert!(!c.contains("_rcffi_t_printf"));
-    assert_eq!(pool_name(&c, row_offset(&c, "(_rcffi_fn)(int (*)(const char *, ...))&printf, NULL")), "printf");
+    assert_eq!(dispatched_name(&c, "_rcffi_funcs", "*a = (_rcffi_fn)(int (*)(const char *, ...))&printf; *t = NULL; return;"), "printf");
 }
 
 #[test]
@@ -64,8 +76,11 @@ fn layouts_constants_and_unknown_types_are_measured() {
     assert!(c.contains("static int _rcffi_i_X(unsigned long long *o)"));
     assert!(c.contains("static int _rcffi_i_B(unsigned long long *o)"));
     assert_eq!(pool_name(&c, row_offset(&c, "0, sizeof(t), (((t)-1) < ((t)1))")), "t");
-    assert_eq!(pool_name(&c, row_offset(&c, "_rcffi_i_X")), "X");
-    assert_eq!(pool_name(&c, row_offset(&c, "_rcffi_i_B")), "B");
+    assert_eq!(dispatched_name(&c, "_rcffi_ints", "return _rcffi_i_X(o);"), "X");
+    assert_eq!(dispatched_name(&c, "_rcffi_ints", "return _rcffi_i_B(o);"), "B");
+    // a record's cells are in the module's one array (no pointer in the row)
+    assert!(c.contains("static const size_t _rcffi_fields[] = {\n    offsetof(struct p, a), sizeof(((struct p *)0)->a)"), "{c}");
+    assert_eq!(pool_name(&c, row_offset(&c, "sizeof(struct p), _RCFFI_ALIGNOF(struct p), 1, 0u")), "struct p");
     assert!(c.contains("sizeof((arr)) / sizeof(((arr))[0])"), "{c}");
 }
 
@@ -169,13 +184,13 @@ fn shared_structs_are_declared_and_checked_as_the_runtime_lays_them_out() {
     use std::mem::{offset_of, size_of};
     let c = gen("int f(int);").unwrap();
     assert!(c.contains("struct _rcffi_cdef_s { const char *text; int flags; int pack; };"), "{c}");
-    assert!(c.contains("int (*get)(unsigned long long *);"), "{c}");
+    assert!(c.contains("int (*ints_get)(size_t, unsigned long long *);"), "{c}");
     let size = format!("_RCFFI_LAYOUT(sizeof(struct _rcffi_module_s) == {}u,", size_of::<ModuleC>());
     assert!(c.contains(&size), "{c}");
-    let last = format!("_RCFFI_LAYOUT(offsetof(struct _rcffi_module_s, names_len) == {}u,", offset_of!(ModuleC, names_len));
+    let last = format!("_RCFFI_LAYOUT(offsetof(struct _rcffi_module_s, nfield_cells) == {}u,", offset_of!(ModuleC, nfield_cells));
     // rows name themselves by an offset into the module's names (no
     // pointer: no relocation to apply at import)
-    assert!(c.contains("struct _rcffi_func_s { unsigned int name; _rcffi_fn address;"), "{c}");
+    assert!(c.contains("struct _rcffi_func_s { unsigned int name; };"), "{c}");
     assert!(c.contains(&last), "{c}");
     let pack = format!("_RCFFI_LAYOUT(offsetof(struct _rcffi_cdef_s, pack) == {}u,", offset_of!(CdefC, pack));
     assert!(c.contains(&pack), "{c}");

@@ -58,11 +58,16 @@ unsafe fn row_name(module: &ModuleC, at: u32) -> &'static [u8] { unsafe {
 ///
 /// # Safety
 /// `items` is a table of `module`, `name_of` gives each row's name offset.
-unsafe fn find<'a, T>(module: &ModuleC, items: &'a [T], name: &str, name_of: impl Fn(&T) -> u32) -> Option<&'a T> {
-    items
-        .binary_search_by(|it| unsafe { row_name(module, name_of(it)) }.cmp(name.as_bytes()))
-        .ok()
-        .map(|i| &items[i])
+unsafe fn find<'a, T>(module: &ModuleC, items: &'a [T], name: &str, name_of: impl Fn(&T) -> u32) -> Option<&'a T> { unsafe {
+    find_index(module, items, name, name_of).map(|i| &items[i])
+}}
+
+/// The index of the row of `items` named `name` (as `find`).
+///
+/// # Safety
+/// As `find`.
+unsafe fn find_index<T>(module: &ModuleC, items: &[T], name: &str, name_of: impl Fn(&T) -> u32) -> Option<usize> {
+    items.binary_search_by(|it| unsafe { row_name(module, name_of(it)) }.cmp(name.as_bytes())).ok()
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
