@@ -18,22 +18,24 @@ pytestmark = pytest.mark.skipif(IMPL_NAME != "rcffi", reason="the layout of rcff
 N = 60
 
 
-def declarations():
-    cdef, source = [], []
-    for i in range(N):
-        cdef.append("struct s%d { int a; double b; char c[4]; int bits : 3; };" % i)
-        cdef.append("enum e%d { E%d_A = -%d, E%d_B = %d };" % (i, i, i, i, i * 1000003))
-        cdef.append("int f%d(int, struct s%d *);" % (i, i))
-        cdef.append("#define K%d %d" % (i, i * 7 - 100))
-        source.append("struct s%d { int a; double b; char c[4]; int bits : 3; };" % i)
-        source.append("enum e%d { E%d_A = -%d, E%d_B = %d };" % (i, i, i, i, i * 1000003))
-        source.append("static int f%d(int x, struct s%d *p) { return x * %d + p->a; }" % (i, i, i + 1))
-        source.append("#define K%d %d" % (i, i * 7 - 100))
-    cdef.append("int sum(int, ...);")
-    source.append("#include <stdarg.h>\n"
-                  "static int sum(int n, ...) { va_list ap; int s = 0; va_start(ap, n);"
-                  " while (n--) s += va_arg(ap, int); va_end(ap); return s; }")
-    return "\n".join(cdef), "\n".join(source)
+def cdef_of(i):
+    if i == N:
+        return "int sum(int, ...);"
+    return ("struct s%d { int a; double b; char c[4]; int bits : 3; };\n"
+            "enum e%d { E%d_A = -%d, E%d_B = %d };\n"
+            "int f%d(int, struct s%d *);\n"
+            "#define K%d %d" % (i, i, i, i, i, i * 1000003, i, i, i, i * 7 - 100))
+
+
+def source_of(i):
+    if i == N:
+        return ("#include <stdarg.h>\n"
+                "static int sum(int n, ...) { va_list ap; int s = 0; va_start(ap, n);"
+                " while (n--) s += va_arg(ap, int); va_end(ap); return s; }")
+    return ("struct s%d { int a; double b; char c[4]; int bits : 3; };\n"
+            "enum e%d { E%d_A = -%d, E%d_B = %d };\n"
+            "static int f%d(int x, struct s%d *p) { return x * %d + p->a; }\n"
+            "#define K%d %d" % (i, i, i, i, i, i * 1000003, i, i, i + 1, i, i * 7 - 100))
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +47,9 @@ def mod(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("tables")
     ffi = rcffi.FFI()
-    cdef, source = declarations()
-    ffi.cdef(cdef)
+    ffi.cdef("\n".join(cdef_of(i) for i in range(N + 1)))
     name = unique("_tables")
-    ffi.set_source(name, source)
+    ffi.set_source(name, "\n".join(source_of(i) for i in range(N + 1)))
     ffi.compile(tmpdir=str(tmp))
     sys.path.insert(0, str(tmp))
     try:
