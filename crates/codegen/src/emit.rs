@@ -21,6 +21,10 @@ pub struct Emitter<'a> {
     types: Rows,
     lengths: Rows,
     externs: Rows,
+    /// The names of the sorted tables' rows (`ModuleC::names`).
+    names: NamePool,
+    /// The cells of every record's fields (`ModuleC::fields`).
+    field_cells: Vec<String>,
     included: Included,
     /// `typedef int t[...];`: the array types only their typedef names spell.
     array_typedefs: cspell::Names,
@@ -118,12 +122,83 @@ fn row(rows: &mut Rows, name: &str, rest: String) {
     rows.push((name.to_string(), rest));
 }
 
+/// The names of a module's rows, each ended by a NUL, once each.
+#[derive(Default)]
+struct NamePool {
+    bytes: Vec<u8>,
+    at: std::collections::HashMap<String, u32>,
+}
+
+impl NamePool {
+    /// Where `name` starts in the pool (added if not there yet).
+    fn offset(&mut self, name: &str) -> Result<u32, GenError> {
+        if let Some(&at) = self.at.get(name) {
+            return Ok(at);
+        }
+        let at = u32::try_from(self.bytes.len()).map_err(|_| GenError::Unsupported("more than 4 GB of declaration names".to_string()))?;
+        self.bytes.extend_from_slice(name.as_bytes());
+        self.bytes.push(0);
+        self.at.insert(name.to_string(), at);
+        Ok(at)
+    }
+}
+
+/// `bytes` as the initializer of a `static const unsigned char NAME[]`.
+fn byte_array(out: &mut String, name: &str, bytes: &[u8]) {
+    let _ = write!(out, "static const unsigned char {name}[] = {{");
+    for (i, b) in bytes.iter().enumerate() {
+        let sep = match (i, i % 24) {
+            (0, _) => "\n    ",
+            (_, 0) => ",\n    ",
+            _ => ",",
+        };
+        let _ = write!(out, "{sep}{b}");
+    }
+    out.push_str("\n};\n\n");
+}
+
 /// A table sorted by name (bytewise, as `strcmp`): the runtime finds a
-/// row by binary search instead of indexing the table at import.
-fn sorted_table(out: &mut String, ctype: &str, name: &str, rows: &mut Rows) -> String {
+/// row by binary search instead of indexing the table at import. Each row
+/// names itself by where its name is in `names`.
+fn sorted_table(out: &mut String, names: &mut NamePool, ctype: &str, name: &str, rows: &mut Rows) -> Result<String, GenError> {
     rows.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let lines: Vec<String> = rows.iter().map(|(n, rest)| format!("{{ {}, {rest} }}", c_string(n))).collect();
-    table(out, ctype, name, &lines)
+    let mut lines = Vec::with_capacity(rows.len());
+    for (n, rest) in rows.iter() {
+        lines.push(format!("{{ {}u, {rest} }}", names.offset(n)?));
+    }
+    Ok(table(out, ctype, name, &lines))
+}
+
+/// A table sorted by name whose rows hold only their name, and the function
+/// (`static RESULT FNAME(size_t i, PARAMS)`) whose case `i` runs row `i`'s
+/// statement (`rest`); after the switch, `fallback`. Both as the module
+/// struct's initializers (`NULL` when there is no row).
+#[allow(clippy::too_many_arguments)]
+fn dispatch_table(
+    out: &mut String,
+    names: &mut NamePool,
+    ctype: &str,
+    tname: &str,
+    rows: &mut Rows,
+    head: &str,
+    fname: &str,
+    fallback: &str,
+) -> Result<(String, String), GenError> {
+    rows.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut lines = Vec::with_capacity(rows.len());
+    for (n, _) in rows.iter() {
+        lines.push(format!("{{ {}u }}", names.offset(n)?));
+    }
+    let t = table(out, ctype, tname, &lines);
+    if rows.is_empty() {
+        return Ok((t, "NULL".to_string()));
+    }
+    let _ = writeln!(out, "static {}\n{{\n    switch (i) {{", head.replace("@", fname));
+    for (i, (_, rest)) in rows.iter().enumerate() {
+        let _ = writeln!(out, "    case {i}: {rest}");
+    }
+    let _ = writeln!(out, "    }}\n    {fallback}\n}}\n");
+    Ok((t, fname.to_string()))
 }
 
 fn table<T: AsRef<str>>(out: &mut String, ctype: &str, name: &str, rows: &[T]) -> String {
@@ -153,6 +228,8 @@ impl<'a> Emitter<'a> {
             types: Vec::new(),
             lengths: Vec::new(),
             externs: Vec::new(),
+            names: NamePool::default(),
+            field_cells: Vec::new(),
             included: Included::default(),
             array_typedefs: cspell::Names::new(),
             snapshot: None,
@@ -263,14 +340,32 @@ impl<'a> Emitter<'a> {
             )
             .collect();
         let cdefs = table(&mut t, "_rcffi_cdef_s", "_rcffi_cdefs", &cdef_rows);
-        let funcs = sorted_table(&mut t, "_rcffi_func_s", "_rcffi_funcs", &mut self.funcs);
-        let globals = sorted_table(&mut t, "_rcffi_global_s", "_rcffi_globals", &mut self.globals);
-        let ints = sorted_table(&mut t, "_rcffi_int_s", "_rcffi_ints", &mut self.ints);
-        let consts = sorted_table(&mut t, "_rcffi_const_s", "_rcffi_consts", &mut self.consts);
-        let records = sorted_table(&mut t, "_rcffi_record_s", "_rcffi_records", &mut self.records);
-        let types = sorted_table(&mut t, "_rcffi_type_s", "_rcffi_types", &mut self.types);
-        let lengths = sorted_table(&mut t, "_rcffi_length_s", "_rcffi_lengths", &mut self.lengths);
-        let externs = sorted_table(&mut t, "_rcffi_extern_s", "_rcffi_externs", &mut self.externs);
+        let (funcs, funcs_get) = dispatch_table(
+            &mut t,
+            &mut self.names,
+            "_rcffi_func_s",
+            "_rcffi_funcs",
+            &mut self.funcs,
+            "void @(size_t i, _rcffi_fn *a, void (**t)(void **, void *))",
+            "_rcffi_funcs_get",
+            "*a = NULL;\n    *t = NULL;",
+        )?;
+        let globals = sorted_table(&mut t, &mut self.names, "_rcffi_global_s", "_rcffi_globals", &mut self.globals)?;
+        let (ints, ints_get) = dispatch_table(
+            &mut t,
+            &mut self.names,
+            "_rcffi_int_s",
+            "_rcffi_ints",
+            &mut self.ints,
+            "int @(size_t i, unsigned long long *o)",
+            "_rcffi_ints_get",
+            "*o = 0;\n    return 0;",
+        )?;
+        let consts = sorted_table(&mut t, &mut self.names, "_rcffi_const_s", "_rcffi_consts", &mut self.consts)?;
+        let records = sorted_table(&mut t, &mut self.names, "_rcffi_record_s", "_rcffi_records", &mut self.records)?;
+        let types = sorted_table(&mut t, &mut self.names, "_rcffi_type_s", "_rcffi_types", &mut self.types)?;
+        let lengths = sorted_table(&mut t, &mut self.names, "_rcffi_length_s", "_rcffi_lengths", &mut self.lengths)?;
+        let externs = sorted_table(&mut t, &mut self.names, "_rcffi_extern_s", "_rcffi_externs", &mut self.externs)?;
         self.out.push_str(&t);
         // an embedding library's functions start Python first (embedding.rs),
         // then call the runtime through `_rcffi_call_python_rt`
@@ -281,23 +376,27 @@ impl<'a> Emitter<'a> {
         };
         let snapshot = match self.snapshot {
             Some(bytes) => {
-                self.out.push_str("static const unsigned char _rcffi_snapshot[] = {");
-                for (i, b) in bytes.iter().enumerate() {
-                    let sep = match (i, i % 24) {
-                        (0, _) => "\n    ",
-                        (_, 0) => ",\n    ",
-                        _ => ",",
-                    };
-                    let _ = write!(self.out, "{sep}{b}");
-                }
-                self.out.push_str("\n};\n\n");
+                byte_array(&mut self.out, "_rcffi_snapshot", bytes);
                 format!("_rcffi_snapshot, {}", bytes.len())
             }
             None => "NULL, 0".to_string(),
         };
+        let fields = if self.field_cells.is_empty() {
+            "NULL, 0".to_string()
+        } else {
+            let _ = writeln!(self.out, "static const size_t _rcffi_fields[] = {{\n    {}\n}};\n", self.field_cells.join(",\n    "));
+            // (each entry is a field's two cells)
+            format!("_rcffi_fields, {}", self.field_cells.len() * 2)
+        };
+        let names = if self.names.bytes.is_empty() {
+            "NULL, 0".to_string()
+        } else {
+            byte_array(&mut self.out, "_rcffi_names", &self.names.bytes);
+            format!("_rcffi_names, {}", self.names.bytes.len())
+        };
         let _ = write!(
             self.out,
-            "static const struct _rcffi_module_s _rcffi_module = {{\n    {PROTOCOL_VERSION}u, {},\n    {cdefs},\n    {funcs},\n    {globals},\n    {ints},\n    {consts},\n    {records},\n    {types},\n    {lengths},\n    {externs},\n    {call_python},\n    {snapshot}\n}};\n\n",
+            "static const struct _rcffi_module_s _rcffi_module = {{\n    {PROTOCOL_VERSION}u, {},\n    {cdefs},\n    {funcs},\n    {globals},\n    {ints},\n    {consts},\n    {records},\n    {types},\n    {lengths},\n    {externs},\n    {call_python},\n    {snapshot},\n    {names},\n    {funcs_get},\n    {ints_get},\n    {fields}\n}};\n\n",
             c_string(name)
         );
         let (reuse, keep) = if self.src.embedding.is_some() {
@@ -349,7 +448,7 @@ impl<'a> Emitter<'a> {
             // the cast to the declared type picks the right overload in C++
             let fptr = self.arena.pointer(fty);
             let address = format!("(_rcffi_fn)({})&{name}", self.spell(fptr, "")?);
-            row(&mut self.funcs, name, format!("{address}, NULL"));
+            row(&mut self.funcs, name, format!("*a = {address}; *t = NULL; return;"));
             return Ok(());
         }
         let result = self.arena.strip_top_quals(f.result);
@@ -373,7 +472,7 @@ impl<'a> Emitter<'a> {
         let _ = writeln!(self.out, "static {head}\n{{\n    {ret}{name}({});\n}}\n", names.join(", "));
         let address = format!("(_rcffi_fn)_rcffi_d_{name}");
         self.trampoline(name, &f.args, result, is_void)?;
-        row(&mut self.funcs, name, format!("{address}, _rcffi_t_{name}"));
+        row(&mut self.funcs, name, format!("*a = {address}; *t = _rcffi_t_{name}; return;"));
         Ok(())
     }
 
@@ -449,7 +548,7 @@ impl<'a> Emitter<'a> {
         self.trampoline(name, &f.args, result, is_void)?;
         let fptr = self.arena.pointer(fty);
         let address = format!("(_rcffi_fn)({})&{name}", self.spell(fptr, "")?);
-        row(&mut self.funcs, name, format!("{address}, _rcffi_t_{name}"));
+        row(&mut self.funcs, name, format!("*a = {address}; *t = _rcffi_t_{name}; return;"));
         Ok(())
     }
 
@@ -509,7 +608,7 @@ impl<'a> Emitter<'a> {
             self.out,
             "static int _rcffi_i_{name}(unsigned long long *o)\n{{\n    int n = ({name}) <= 0;\n    *o = (unsigned long long)(({name}) | 0);\n    return n;\n}}\n"
         );
-        row(&mut self.ints, name, format!("_rcffi_i_{name}"));
+        row(&mut self.ints, name, format!("return _rcffi_i_{name}(o);"));
     }
 
     fn constant(&mut self, name: &str, ty: TypeId, _value: &ConstValue) -> Result<(), GenError> {
@@ -705,14 +804,11 @@ impl<'a> Emitter<'a> {
                 self.measure_dims(bare, &expr, &format!("{sname}.{}", f.name));
             }
             self.out.push_str(&check);
-            let fname = format!("_rcffi_fields_{i}");
-            let fields_ref = if cells.is_empty() {
-                "NULL".to_string()
-            } else {
-                let _ = writeln!(self.out, "static const size_t {fname}[] = {{\n    {}\n}};\n", cells.join(",\n    "));
-                fname
-            };
-            row(&mut self.records, &sname, format!("sizeof({sname}), _RCFFI_ALIGNOF({sname}), {}, {fields_ref}", leaves.len()));
+            // (into the module's one array of cells: an array of its own
+            // would be a pointer in the row, relocated at import)
+            let start = self.field_cells.len() * 2;
+            self.field_cells.extend(cells);
+            row(&mut self.records, &sname, format!("sizeof({sname}), _RCFFI_ALIGNOF({sname}), {}, {start}u", leaves.len()));
         }
         Ok(())
     }
@@ -748,7 +844,7 @@ impl<'a> Emitter<'a> {
              if (first == (size_t)-1)\n                first = i;\n            n++;\n        }}\n    }}\n    \
              *o = (unsigned long long)first * 256u + (unsigned long long)n;\n    return 0;\n}}\n"
         );
-        row(&mut self.ints, &format!("{sname}.{field}:bits"), fname.to_string());
+        row(&mut self.ints, &format!("{sname}.{field}:bits"), format!("return {fname}(o);"));
     }
 }
 

@@ -33,8 +33,11 @@ use std::collections::HashSet;
 pub use cspell::Unspellable;
 
 /// Bumped whenever the structures of [`protocol`] or what they hold
-/// change (5: tables sorted by name; snapshot format 3).
-pub const PROTOCOL_VERSION: u32 = 5;
+/// change (5: tables sorted by name; snapshot format 3; 6: no pointers in
+/// the rows, which the loader would relocate at import: names are offsets
+/// into the module's `names`, field cells into its `fields`, and function
+/// addresses and integer values come from a function of the row's index).
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// Name of the capsule `PyInit_<module>` passes to the runtime.
 pub const CAPSULE_NAME: &str = "rcffi._api_module";

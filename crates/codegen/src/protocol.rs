@@ -19,6 +19,10 @@ pub type CFn = Option<unsafe extern "C" fn()>;
 /// A generated trampoline: calls one C function with its arguments (an
 /// array of pointers to each) and stores the result.
 pub type Trampoline = unsafe extern "C" fn(*mut *mut c_void, *mut c_void);
+/// A module's `funcs_get`: the address and trampoline of function row `i`.
+pub type FuncsGet = unsafe extern "C" fn(usize, *mut CFn, *mut Option<Trampoline>);
+/// A module's `ints_get`: stores integer row `i`, says whether it is negative.
+pub type IntsGet = unsafe extern "C" fn(usize, *mut u64) -> c_int;
 /// The runtime's entry for `extern "Python"` functions.
 pub type CallPython = unsafe extern "C" fn(*mut ExternPyC, *mut *mut c_void, *mut c_void);
 
@@ -72,54 +76,60 @@ shared_struct! {
 }
 
 shared_struct! {
-    /// A function: its address, and its trampoline (none when variadic).
+    /// A function (its address and trampoline, none when variadic, are
+    /// given by the module's `funcs_get`, for this row's index).
     pub struct FuncC = "_rcffi_func_s" {
-        name: *const c_char = "const char *@",
-        address: CFn = "_rcffi_fn @",
-        trampoline: Option<Trampoline> = "void (*@)(void **, void *)",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
     }
 }
 
 shared_struct! {
     /// A global variable: a function giving its address now.
     pub struct GlobalC = "_rcffi_global_s" {
-        name: *const c_char = "const char *@",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
         address_getter: Option<unsafe extern "C" fn() -> *mut c_void> = "_rcffi_fn @",
     }
 }
 
 shared_struct! {
-    /// An integer constant: `get` stores it and says whether it is negative.
+    /// An integer constant (stored by the module's `ints_get`, for this
+    /// row's index, which says whether it is negative).
     pub struct IntC = "_rcffi_int_s" {
-        name: *const c_char = "const char *@",
-        get: unsafe extern "C" fn(*mut u64) -> c_int = "int (*@)(unsigned long long *)",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
     }
 }
 
 shared_struct! {
     /// Any other constant: `get` stores its value.
     pub struct ConstC = "_rcffi_const_s" {
-        name: *const c_char = "const char *@",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
         get: unsafe extern "C" fn(*mut c_void) = "void (*@)(void *)",
     }
 }
 
 shared_struct! {
-    /// A struct or union as the compiler lays it out (`fields`: offset and
-    /// size of each field, `SIZE_MAX` for a bit-field).
+    /// A struct or union as the compiler lays it out (`fields`: where its
+    /// cells start in the module's `fields`, two a field: offset and size,
+    /// `SIZE_MAX` for a bit-field).
     pub struct RecordC = "_rcffi_record_s" {
-        name: *const c_char = "const char *@",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
         size: usize = "size_t @",
         align: usize = "size_t @",
         nfields: usize = "size_t @",
-        fields: *const usize = "const size_t *@",
+        fields: usize = "size_t @",
     }
 }
 
 shared_struct! {
     /// `typedef int... t;` and the like: kind 0 integer, 1 float, 2 enum.
     pub struct TypeC = "_rcffi_type_s" {
-        name: *const c_char = "const char *@",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
         kind: c_int = "int @",
         size: usize = "size_t @",
         is_signed: c_int = "int @",
@@ -129,7 +139,8 @@ shared_struct! {
 shared_struct! {
     /// The length of a `T x[...]`.
     pub struct LengthC = "_rcffi_length_s" {
-        name: *const c_char = "const char *@",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
         length: usize = "size_t @",
     }
 }
@@ -148,7 +159,8 @@ shared_struct! {
 shared_struct! {
     /// An `extern "Python"` function's row.
     pub struct ExternC = "_rcffi_extern_s" {
-        name: *const c_char = "const char *@",
+        /// Where its NUL-terminated name starts in the module's `names`
+        name: u32 = "unsigned int @",
         info: *mut ExternPyC = "struct _rcffi_externpy_s *@",
     }
 }
@@ -179,6 +191,20 @@ shared_struct! {
         call_python: *mut Option<CallPython> = "_rcffi_call_python_fn *@",
         snapshot: *const u8 = "const unsigned char *@",
         snapshot_len: usize = "size_t @",
+        /// The names of the rows of every table but `cdefs`, each ended by
+        /// a NUL: a row holds where its name starts, not a pointer to it
+        /// (a pointer is a relocation the loader applies at import, one per
+        /// row).
+        names: *const u8 = "const unsigned char *@",
+        names_len: usize = "size_t @",
+        /// The address and trampoline of function row `i` (code, not a
+        /// table of pointers: a pointer in data is a relocation at import).
+        funcs_get: Option<FuncsGet> = "void (*@)(size_t, _rcffi_fn *, void (**)(void **, void *))",
+        /// Stores the value of integer row `i`; says whether it is negative.
+        ints_get: Option<IntsGet> = "int (*@)(size_t, unsigned long long *)",
+        /// The cells of every record's fields (`RecordC::fields`).
+        fields: *const usize = "const size_t *@",
+        nfield_cells: usize = "size_t @",
     }
 }
 

@@ -15,6 +15,36 @@ fn module(name: &str, preamble: &str, cdefs: Vec<CdefInput>, embedding: Option<E
     })
 }
 
+/// The name at `at` in the module's `_rcffi_names` (rows name themselves
+/// by where their name starts there).
+fn pool_name(c: &str, at: usize) -> String {
+    let start = c.find("static const unsigned char _rcffi_names[] = {").expect("a name pool");
+    let body = &c[start..];
+    let body = &body[body.find('{').unwrap() + 1..body.find('}').unwrap()];
+    let bytes: Vec<u8> = body.split(',').map(|b| b.trim().parse().unwrap()).collect();
+    let rest = &bytes[at..];
+    String::from_utf8(rest[..rest.iter().position(|&b| b == 0).unwrap()].to_vec()).unwrap()
+}
+
+/// The name offset of the row whose other members are `rest`.
+fn row_offset(c: &str, rest: &str) -> usize {
+    let end = c.find(&format!("u, {rest} }}")).unwrap_or_else(|| panic!("no row {rest} in {c}"));
+    let start = c[..end].rfind("{ ").unwrap() + 2;
+    c[start..end].parse().unwrap()
+}
+
+/// The name of the row of table `table` (rows of names only) whose case
+/// in the table's function runs `stmt`.
+fn dispatched_name(c: &str, table: &str, stmt: &str) -> String {
+    let at = c.find(&format!(": {stmt}")).unwrap_or_else(|| panic!("no case {stmt} in {c}"));
+    let case = c[..at].rfind("case ").unwrap() + 5;
+    let k: usize = c[case..at].parse().unwrap();
+    let start = c.find(&format!("{table}[] = {{")).unwrap();
+    let rows: Vec<&str> = c[start..].lines().skip(1).take_while(|l| l.trim_start().starts_with('{')).collect();
+    let off = rows[k].trim().trim_start_matches("{ ").split('u').next().unwrap();
+    pool_name(c, off.parse().unwrap())
+}
+
 fn gen(cdef: &str) -> Result<String, GenError> {
     generate(&module("pkg._m", "/* user */", vec![CdefInput { source: cdef.into(), ..Default::default() }], None)?)
 }
@@ -26,7 +56,7 @@ fn trampolines_use_c_types_with_qualifiers() {
     assert!(c.contains("*(const char **)r = name(*(const int **)a[0], *(struct s **)a[1]);"), "{c}");
     // the address Python sees: a function of exactly the declared type
     assert!(c.contains("static const char *_rcffi_d_name(const int *x0, struct s *x1)\n{\n    return name(x0, x1);\n}"), "{c}");
-    assert!(c.contains("{ \"name\", (_rcffi_fn)_rcffi_d_name, _rcffi_t_name }"), "{c}");
+    assert_eq!(dispatched_name(&c, "_rcffi_funcs", "*a = (_rcffi_fn)_rcffi_d_name; *t = _rcffi_t_name; return;"), "name");
     assert!(c.contains("PyMODINIT_FUNC PyInit__m(void)"));
     assert!(c.contains("\"pkg._m\""));
 }
@@ -35,7 +65,7 @@ fn trampolines_use_c_types_with_qualifiers() {
 fn variadic_functions_get_no_trampoline() {
     let c = gen("int printf(const char *, ...);").unwrap();
     assert!(!c.contains("_rcffi_t_printf"));
-    assert!(c.contains("{ \"printf\", (_rcffi_fn)(int (*)(const char *, ...))&printf, NULL }"), "{c}");
+    assert_eq!(dispatched_name(&c, "_rcffi_funcs", "*a = (_rcffi_fn)(int (*)(const char *, ...))&printf; *t = NULL; return;"), "printf");
 }
 
 #[test]
@@ -45,7 +75,12 @@ fn layouts_constants_and_unknown_types_are_measured() {
     assert!(c.contains("sizeof(struct p), _RCFFI_ALIGNOF(struct p)"), "{c}");
     assert!(c.contains("static int _rcffi_i_X(unsigned long long *o)"));
     assert!(c.contains("static int _rcffi_i_B(unsigned long long *o)"));
-    assert!(c.contains("{ \"t\", 0, sizeof(t), (((t)-1) < ((t)1)) }"), "{c}");
+    assert_eq!(pool_name(&c, row_offset(&c, "0, sizeof(t), (((t)-1) < ((t)1))")), "t");
+    assert_eq!(dispatched_name(&c, "_rcffi_ints", "return _rcffi_i_X(o);"), "X");
+    assert_eq!(dispatched_name(&c, "_rcffi_ints", "return _rcffi_i_B(o);"), "B");
+    // a record's cells are in the module's one array (no pointer in the row)
+    assert!(c.contains("static const size_t _rcffi_fields[] = {\n    offsetof(struct p, a), sizeof(((struct p *)0)->a)"), "{c}");
+    assert_eq!(pool_name(&c, row_offset(&c, "sizeof(struct p), _RCFFI_ALIGNOF(struct p), 1, 0u")), "struct p");
     assert!(c.contains("sizeof((arr)) / sizeof(((arr))[0])"), "{c}");
 }
 
@@ -104,6 +139,7 @@ fn embedding_functions_are_exported_and_start_python() {
     // replayed at import as embedding_api() text
     assert!(c.contains("{ \"int add(int, int);\", 2, 0 }"), "{c}");
     assert!(c.contains("    &_rcffi_call_python_rt,\n    _rcffi_snapshot, "), "{c}");
+    assert!(c.contains(",\n    _rcffi_names, "), "{c}");
     assert!(c.contains("static const char _rcffi_emb_code[] = \"x = 1\\n\"\n\"\";"), "{c}");
     assert!(c.contains("_rcffi_emb_module = m;"), "{c}");
 }
@@ -148,10 +184,13 @@ fn shared_structs_are_declared_and_checked_as_the_runtime_lays_them_out() {
     use std::mem::{offset_of, size_of};
     let c = gen("int f(int);").unwrap();
     assert!(c.contains("struct _rcffi_cdef_s { const char *text; int flags; int pack; };"), "{c}");
-    assert!(c.contains("int (*get)(unsigned long long *);"), "{c}");
+    assert!(c.contains("int (*ints_get)(size_t, unsigned long long *);"), "{c}");
     let size = format!("_RCFFI_LAYOUT(sizeof(struct _rcffi_module_s) == {}u,", size_of::<ModuleC>());
     assert!(c.contains(&size), "{c}");
-    let last = format!("_RCFFI_LAYOUT(offsetof(struct _rcffi_module_s, snapshot_len) == {}u,", offset_of!(ModuleC, snapshot_len));
+    let last = format!("_RCFFI_LAYOUT(offsetof(struct _rcffi_module_s, nfield_cells) == {}u,", offset_of!(ModuleC, nfield_cells));
+    // rows name themselves by an offset into the module's names (no
+    // pointer: no relocation to apply at import)
+    assert!(c.contains("struct _rcffi_func_s { unsigned int name; };"), "{c}");
     assert!(c.contains(&last), "{c}");
     let pack = format!("_RCFFI_LAYOUT(offsetof(struct _rcffi_cdef_s, pack) == {}u,", offset_of!(CdefC, pack));
     assert!(c.contains(&pack), "{c}");
@@ -184,5 +223,5 @@ fn what_included_modules_declare_is_theirs() {
     // their module is imported, our text replayed; no snapshot of ours
     assert!(c.contains("{ \"_other\", 0, -1 }"), "{c}");
     assert!(c.contains("{ \"struct b { a_t a; enum k k; }; int f(a_t *);\", 0, 0 }"), "{c}");
-    assert!(c.contains("    NULL, 0\n};"), "{c}");
+    assert!(c.contains("    NULL, 0,\n    _rcffi_names, "), "{c}");
 }

@@ -111,21 +111,20 @@ fn module_function<'py>(m: &Bound<'py, PyModule>, name: &str) -> PyResult<Option
 #[pymodule(name = "rcffi", gil_used = true)]
 fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    // PyO3's `add` appends each name to `__all__`, looking it up first:
-    // made here, the first lookup does not fail (through `__getattr__`
-    // below, an AttributeError costing 4% of the module's import); set to
+    // names are put in the module's dict directly: PyO3's `add` would also
+    // append each to `__all__` (1,400 instructions a name), which is set to
     // cffi's list at the end
-    m.setattr("__all__", pyo3::types::PyList::empty(py))?;
+    let names = m.dict();
     // one module under two names: `rcffi._rcffi` (what rcffi's Python
     // modules and the modules compiled by earlier rcffi versions import)
     // is the package itself
     m.setattr("_rcffi", m)?;
     state::sys_attr(py, c"modules")?.set_item("rcffi._rcffi", m)?;
-    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    names.set_item("__version__", env!("CARGO_PKG_VERSION"))?;
     // The version of cffi whose API rcffi implements: what `cffi.__version__`
     // and `_cffi_backend.__version__` report when rcffi stands in for cffi
     // (version gates in setup scripts). `rcffi.__version__` is rcffi's own.
-    m.add("CFFI_API_VERSION", "2.0.0")?;
+    names.set_item("CFFI_API_VERSION", "2.0.0")?;
     call_int::init(py);
     // PyO3 makes its PanicException type on the first PyErr::take(); if that
     // first take is at the recursion limit (an allocator's alloc() calling
@@ -135,17 +134,17 @@ fn _rcffi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // the lower layers reach these higher ones only through hooks set here
     cdata::set_function_pointer_call(call::cdata_vectorcall);
     convert::pointer::set_lib_function_pointer(lib_function::unwrap);
-    m.add_class::<ffi_obj::FFIBase>()?;
+    names.set_item("FFIBase", py.get_type::<ffi_obj::FFIBase>())?;
     fast_methods::install(py, &py.get_type::<ffi_obj::FFIBase>())?;
     // `CType`, `buffer`, `CData`, `CField`, `Library`, `Meter`, `ApiModule`
     // and the functions but `_init_api_module`: made when first named
     // (`__getattr__` above), the classes also when Rust first uses them
-    m.add_function(wrap_pyfunction!(module_getattr, m)?)?;
-    m.add_function(wrap_pyfunction!(module_dir, m)?)?;
+    names.set_item("__getattr__", wrap_pyfunction!(module_getattr, m)?)?;
+    names.set_item("__dir__", wrap_pyfunction!(module_dir, m)?)?;
     for (name, value) in [("RTLD_LAZY", libc::RTLD_LAZY), ("RTLD_NOW", libc::RTLD_NOW), ("RTLD_GLOBAL", libc::RTLD_GLOBAL), ("RTLD_LOCAL", libc::RTLD_LOCAL), ("RTLD_NODELETE", libc::RTLD_NODELETE), ("RTLD_NOLOAD", libc::RTLD_NOLOAD), ("RTLD_DEEPBIND", libc::RTLD_DEEPBIND)] {
-        m.add(name, value)?;
+        names.set_item(name, value)?;
     }
-    m.add("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
+    names.set_item("FFI_DEFAULT_ABI", FFI_DEFAULT_ABI)?;
     api_module::register(m)?;
     lib_obj::register(m)?;
     m.setattr("__all__", pyo3::types::PyList::new(py, ALL)?)?;

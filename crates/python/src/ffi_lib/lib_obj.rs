@@ -751,8 +751,9 @@ pub fn make_lib<'py>(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    m.add_class::<Lib>()?;
     let tp = py.get_type::<Lib>();
+    // (into the dict: `add_class` would also append to `__all__`, lib.rs)
+    m.dict().set_item("Lib", &tp)?;
     // SAFETY: a heap type PyO3 just made, not used yet; the new slot is
     // announced to the type cache with PyType_Modified (subclasses made
     // later inherit it).

@@ -16,6 +16,7 @@
 
 use std::ffi::{c_char, CStr};
 
+use codegen::protocol::ModuleC;
 use pyo3::prelude::*;
 
 mod compiled_ffi;
@@ -41,24 +42,41 @@ unsafe fn cstr(p: *const c_char) -> String { unsafe {
     CStr::from_ptr(p).to_string_lossy().into_owned()
 }}
 
+/// The name a row of `module`'s sorted tables has, from where it starts in
+/// the module's `names` (up to its NUL; bounded by the pool: an offset past
+/// it, which no generated module has, reads as the empty name).
+///
+/// # Safety
+/// `module` is a module's static table (`names` points to `names_len` bytes).
+unsafe fn row_name(module: &ModuleC, at: u32) -> &'static [u8] { unsafe {
+    let pool: &'static [u8] = slice(module.names, module.names_len);
+    let rest = pool.get(at as usize..).unwrap_or_default();
+    &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())]
+}}
+
 /// The row of `items` (sorted by name, bytewise) named `name`.
 ///
 /// # Safety
-/// `name_of` gives each row's NUL-terminated name (static module data).
-unsafe fn find<'a, T>(items: &'a [T], name: &str, name_of: impl Fn(&T) -> *const c_char) -> Option<&'a T> {
-    items
-        .binary_search_by(|it| unsafe { CStr::from_ptr(name_of(it)) }.to_bytes().cmp(name.as_bytes()))
-        .ok()
-        .map(|i| &items[i])
+/// `items` is a table of `module`, `name_of` gives each row's name offset.
+unsafe fn find<'a, T>(module: &ModuleC, items: &'a [T], name: &str, name_of: impl Fn(&T) -> u32) -> Option<&'a T> { unsafe {
+    find_index(module, items, name, name_of).map(|i| &items[i])
+}}
+
+/// The index of the row of `items` named `name` (as `find`).
+///
+/// # Safety
+/// As `find`.
+unsafe fn find_index<T>(module: &ModuleC, items: &[T], name: &str, name_of: impl Fn(&T) -> u32) -> Option<usize> {
+    items.binary_search_by(|it| unsafe { row_name(module, name_of(it)) }.cmp(name.as_bytes())).ok()
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // (`ApiModule`: made on first use, lib.rs's `__getattr__`)
     // what compiled modules must speak; part of ffi.verify()'s module names
-    m.add("_API_PROTOCOL", codegen::PROTOCOL_VERSION)?;
+    m.dict().set_item("_API_PROTOCOL", codegen::PROTOCOL_VERSION)?;
     // what every compiled module calls at import (the other functions
     // are made when first named, lib.rs's `__getattr__`)
-    m.add_function(wrap_pyfunction!(import::_init_api_module, m)?)?;
+    m.dict().set_item("_init_api_module", wrap_pyfunction!(import::_init_api_module, m)?)?;
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use super::facts::{collect_facts, ModuleFacts};
-use super::{cstr, find, slice};
+use super::{cstr, find, find_index, slice};
 use crate::callback::CallbackData;
 use crate::cdata::{self, CDataObject, Owner};
 use crate::convert;
@@ -104,7 +104,7 @@ impl ApiTables {
     /// The row of global variable `name`.
     fn global(&self, name: &str) -> PyResult<&'static GlobalC> {
         // SAFETY: the module's sorted table.
-        unsafe { find(slice(self.module.globals, self.module.nglobals), name, |g| g.name) }.ok_or_else(|| no_such_name(&self.name, name))
+        unsafe { find(self.module, slice(self.module.globals, self.module.nglobals), name, |g| g.name) }.ok_or_else(|| no_such_name(&self.name, name))
     }
 
     /// Where the global variable `name` (of type `ty`) is: its pointer
@@ -167,7 +167,14 @@ impl ApiTables {
     /// through the module's trampoline (libffi for variadic functions).
     pub(crate) fn function<'py>(&self, py: Python<'py>, ffi_obj: &Bound<'py, FFIBase>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         // SAFETY: the module's sorted table.
-        let f = unsafe { find(slice(self.module.funcs, self.module.nfuncs), name, |f| f.name) }.ok_or_else(|| no_such_name(&self.name, name))?;
+        let row = unsafe { find_index(self.module, slice(self.module.funcs, self.module.nfuncs), name, |f| f.name) }
+            .ok_or_else(|| no_such_name(&self.name, name))?;
+        let (mut address, mut trampoline): (codegen::protocol::CFn, Option<codegen::protocol::Trampoline>) = (None, None);
+        if let Some(get) = self.module.funcs_get {
+            // SAFETY: `row` is a row of the module's table of functions;
+            // the module's function stores that row's two pointers.
+            unsafe { get(row, &mut address, &mut trampoline) };
+        }
         let decl = ffi_obj.get().declaration(py, name)?;
         let (ty, is_extern_python) = match decl.map(|d| d.kind) {
             Some(DeclKind::Function { ty, .. }) => (ty, false),
@@ -182,8 +189,8 @@ impl ApiTables {
             (a.pointer(u), c_decl)
         };
         let ct = ctype_for(py, ptr_ty)?;
-        let addr = f.address.map_or(std::ptr::null_mut(), |p| p as *mut u8);
-        if f.trampoline.is_none() {
+        let addr = address.map_or(std::ptr::null_mut(), |p| p as *mut u8);
+        if trampoline.is_none() {
             // variadic: called through libffi, which cannot pass some
             // records; as cffi, the error comes when it is called
             if let Some(msg) = variadic_unsupported(py, &ct)? {
@@ -203,7 +210,7 @@ impl ApiTables {
         // SAFETY: a function address of the loaded module (or what it links to).
         unsafe {
             let obj = cdata::new_cdata(py, &ct, addr, Owner::Borrowed);
-            if let (false, Some(t)) = (obj.is_null(), f.trampoline) {
+            if let (false, Some(t)) = (obj.is_null(), trampoline) {
                 let cd = obj as *mut CDataObject;
                 (*cd).inline[0] = t as usize as u64;
                 (*cd).vectorcall = Some(crate::call::trampoline_vectorcall);
@@ -268,7 +275,7 @@ impl ApiTables {
             Some(DeclKind::EnumConstant { value: v, .. }) => crate::convert::integer::to_py(py, v),
             Some(DeclKind::Constant { ty, .. }) => {
                 // SAFETY: the module's sorted table.
-                let c = unsafe { find(slice(self.module.consts, self.module.nconsts), name, |c| c.name) }
+                let c = unsafe { find(self.module, slice(self.module.consts, self.module.nconsts), name, |c| c.name) }
                     .ok_or_else(|| no_such_name(&self.name, name))?;
                 let id = {
                     let mut a = arena();
@@ -354,7 +361,7 @@ impl ApiModule {
     ) -> PyResult<()> {
         let not_found = || errors::ffi_error(py, format!("ffi.def_extern('{name}'): no 'extern \"Python\"' function with this name"));
         // SAFETY: the module's sorted table.
-        let e = unsafe { find(slice(self.module.externs, self.module.nexterns), name, |e| e.name) }.ok_or_else(not_found)?;
+        let e = unsafe { find(self.module, slice(self.module.externs, self.module.nexterns), name, |e| e.name) }.ok_or_else(not_found)?;
         let decl = ffi_obj.get().declaration(py, name)?;
         let Some(DeclKind::ExternPython { ty, .. }) = decl.map(|d| d.kind) else {
             return Err(not_found());
