@@ -25,7 +25,7 @@ use crate::state::arena;
 /// `CType` and its arena type each time: about 0.5 KB). Identity does not
 /// depend on it (equal types are one `CType`, `ctype::CACHE`); a program
 /// using more strings than this in turn parses them again.
-pub(crate) const TYPE_CACHE_LIMIT: usize = 4096;
+pub(crate) const TYPE_CACHE_LIMIT: usize = 1024;
 
 #[pyclass(frozen, subclass, module = "rcffi", name = "FFIBase")]
 pub struct FFIBase {
@@ -94,10 +94,12 @@ impl FFIBase {
             let ct = ctype_for(py, id)?;
             if cache.len() >= TYPE_CACHE_LIMIT {
                 // distinct type strings without end (`"int[%d]" % n`):
-                // start again, and let the type collector give back the
-                // types only the cache kept (`ct` is held: it stays)
+                // start again; the types only the cache kept are garbage
+                // now, as after a failed cdef(): the type collector gives
+                // them back once a few hundred piled up (`ct` is held: it
+                // stays)
                 cache.clear();
-                crate::ctype_gc::collect_if_grown(py);
+                crate::ctype_gc::collect_after_error(py);
             }
             cache.set_item(s, &ct)?;
             return Ok(ct);
