@@ -347,7 +347,23 @@ def rows(mod):
     add("cast: char from bytes2", TypeError, lambda: ffi.cast("char", b"ab"))
     add("cast: float from list", TypeError, lambda: ffi.cast("float", []))
     add("cast: int from huge float", (OverflowError, ValueError), lambda: ffi.cast("int", float("inf")) and 1 / 0)
+    # destructors and releases that raise
+    R["gc destructor raises"] = quiet(lambda: ffi.gc(ffi.new("int *"), lambda p: 1 / 0) and None)
+    R["release: destructor raises"] = quiet(lambda: ffi.release(ffi.gc(ffi.new("int *"), lambda p: 1 / 0)))
+    add("new_handle: from released", (RuntimeError, ValueError, TypeError),
+        lambda: ffi.from_handle(ffi.cast("void *", ffi.new("int *"))))
+    add("from_buffer: released memoryview", ValueError, lambda: ffi.from_buffer(_released_view()))
+    bad_index = type("I", (), {"__index__": lambda self: 1 / 0, "__int__": lambda self: 1 / 0})()
+    add("cast: __index__ raises", (ZeroDivisionError, TypeError), lambda: ffi.cast("int", bad_index))
+    add("new: __index__ raises", (ZeroDivisionError, TypeError), lambda: ffi.new("int *", bad_index))
+    add("call: __index__ raises", (ZeroDivisionError, TypeError), lambda: libc.abs(bad_index))
     return R
+
+
+def _released_view():
+    m = memoryview(bytearray(8))
+    m.release()
+    return m
 
 
 def rcffi_rows(mod):

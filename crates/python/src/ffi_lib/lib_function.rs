@@ -105,9 +105,12 @@ fn count_message(name: &str, qualname: &str, nfixed: usize, variadic: bool, give
     }
 }
 
+/// A method definition's name, doc and calling convention.
+type DefKey = (CString, CString, c_int);
+
 /// The method definitions made so far (addresses of leaked
 /// `PyMethodDef`s), by name, doc and calling convention.
-static DEFS: Mutex<Option<HashMap<(CString, CString, c_int), usize>>> = Mutex::new(None);
+static DEFS: Mutex<Option<HashMap<DefKey, usize>>> = Mutex::new(None);
 
 /// The method definition of a lib function. CPython keeps a pointer to it
 /// in each function object and never frees it, so it lives as long as the
