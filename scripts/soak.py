@@ -312,7 +312,7 @@ def main(argv=None):
     ap.add_argument("-n", type=int, default=10**6)
     ap.add_argument("--impl", default="rcffi")
     ap.add_argument("--max-growth-mb", type=float, default=8.0)
-    ap.add_argument("--only", help="run only operations containing this text")
+    ap.add_argument("--only", action="append", help="run only operations containing this text (repeatable)")
     args = ap.parse_args(argv)
     mod = importlib.import_module(args.impl)
     failed = []
@@ -323,7 +323,7 @@ def main(argv=None):
     except Exception as exc:  # no C compiler: the ABI rows still run
         print("API-mode rows skipped: the module did not build (%s: %s)" % (type(exc).__name__, exc))
     for name, op in ops.items():
-        if args.only and args.only not in name:
+        if args.only and not any(o in name for o in args.only):
             continue
         for _ in range(max(args.n // 10, 1)):
             op()
