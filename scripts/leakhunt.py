@@ -431,7 +431,7 @@ def main(argv=None):
     for name, op in R.items():
         if args.only and not any(o in name for o in args.only):
             continue
-        n = args.n // 200 if name.startswith("slow:") else args.n  # runs gcc (find_library)
+        n = max(args.n // 200, 1) if name.startswith("slow:") else args.n  # runs gcc (find_library)
         try:
             for _ in range(max(n // 10, 10)):
                 op()
