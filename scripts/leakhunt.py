@@ -353,6 +353,18 @@ def rows(mod):
     add("new_handle: from released", (RuntimeError, ValueError, TypeError),
         lambda: ffi.from_handle(ffi.cast("void *", ffi.new("int *"))))
     add("from_buffer: released memoryview", ValueError, lambda: ffi.from_buffer(_released_view()))
+    # a callback raising in a thread of C (a thread state made and kept for it)
+    tffi = mod.FFI()
+    tffi.cdef("typedef unsigned long pthread_t; int pthread_create(pthread_t *, void *, void *(*)(void *), void *);"
+              "int pthread_join(pthread_t, void **);")
+    tlib = tffi.dlopen(None)
+    traising = tffi.callback("void *(void *)", lambda arg: 1 / 0)
+    tid = tffi.new("pthread_t *")
+
+    def c_thread_raising():
+        assert tlib.pthread_create(tid, tffi.NULL, traising, tffi.NULL) == 0
+        tlib.pthread_join(tid[0], tffi.NULL)
+    R["slow: callback raises in a C thread"] = quiet(c_thread_raising)
     bad_index = type("I", (), {"__index__": lambda self: 1 / 0, "__int__": lambda self: 1 / 0})()
     add("cast: __index__ raises", (ZeroDivisionError, TypeError), lambda: ffi.cast("int", bad_index))
     add("new: __index__ raises", (ZeroDivisionError, TypeError), lambda: ffi.new("int *", bad_index))
