@@ -8,6 +8,11 @@ sees the Rust core's allocations, which tracemalloc does not), of
 bytes per run exceeds them many times over, the steady state (free lists,
 caches filled during the warm-up) stays far below. No timing is involved.
 scripts/leakhunt.py prints the same figures for ~250 error paths.
+
+The last test needs a debug CPython with rcffi installed, named by
+RCFFI_DEBUG_PYTHON (skipped otherwise). On Debian: `apt-get install
+python3.11-dbg`, `python3.11d -m venv V`, `CARGO_TARGET_DIR=target-dbg
+maturin build --profile dev -i V/bin/python -o W`, `V/bin/pip install W/*.whl`.
 """
 
 import json
