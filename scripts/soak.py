@@ -55,6 +55,7 @@ def operations(mod):
         void qsort(void *, size_t, size_t, int(*)(const void *, const void *));
         void *malloc(size_t);
         void free(void *);
+        struct nest { struct pt a; int arr[3]; };
     """)
     libc = ffi.dlopen(None)
     arr = ffi.new("int[8]")
@@ -73,7 +74,18 @@ def operations(mod):
     def onerror_raises(exc, val, tb):
         raise KeyError("onerror itself")
 
+    def boom2(a, b):
+        raise ValueError("in a qsort callback")
+
     raising = ffi.callback("int(int)", boom, error=7)
+    cmp_raises = ffi.callback("int(const void *, const void *)", boom2)
+    bad_struct_result = ffi.callback("struct pt(int)", lambda x: {"x": "not an int"})
+    nest = ffi.new("struct nest *")
+
+    def alloc_fails(n):
+        raise MemoryError("no memory for the soak")
+
+    failing_allocator = ffi.new_allocator(alloc_fails)
     handled = ffi.callback("int(int)", boom, onerror=onerror)
     handled_badly = ffi.callback("int(int)", boom, error=5, onerror=onerror_raises)
     bad_result = ffi.callback("int(int)", lambda x: "not an int", error=3)
@@ -169,11 +181,32 @@ def operations(mod):
         "error: struct init unknown field": lambda: expect(KeyError, lambda: ffi.new("struct pt *", {"z": 1})),
         "error: new negative length": lambda: expect(ValueError, lambda: ffi.new("int[]", -1)),
         "release twice": lambda: [ffi.release(p) for p in [ffi.new("int *")] * 2],
+        # session 10 (scripts/leakhunt.py runs ~250 error paths; these are a sample)
+        "error: nested initializer": lambda: expect(TypeError, lambda: ffi.new("struct nest *", {"a": {"x": 1}, "arr": [1, "q"]})),
+        "error: array field too long": lambda: expect(IndexError, lambda: setattr(nest, "arr", [1, 2, 3, 4])),
+        "error: slice from raising iterator": lambda: expect(ZeroDivisionError, lambda: arr.__setitem__(slice(0, 3), (1 // 0 for i in range(3)))),
+        "error: wrong argument count": lambda: expect(TypeError, lambda: libc.abs(1, 2)),
+        "error: str for char *": lambda: expect(TypeError, lambda: libc.strlen("text")),
+        "error: callback bad struct result": quietly(lambda: bad_struct_result(1)),
+        "error: qsort callback raises": quietly(lambda: libc.qsort(words, 16, 4, cmp_raises)),
+        "error: unpack negative length": lambda: expect(ValueError, lambda: ffi.unpack(arr, -1)),
+        "error: offsetof unknown field": lambda: expect(KeyError, lambda: ffi.offsetof("struct pt", "z")),
+        "error: init_once raises": lambda: expect(ZeroDivisionError, lambda: ffi.init_once(lambda: 1 // 0, "soak-fails")),
+        "error: allocator raises": lambda: expect(MemoryError, lambda: failing_allocator("int[4]")),
         "ffi.gc in a collected cycle": cycle_collected,
     }
     if mod.__name__ == "rcffi":
         # rcffi's own checks (on cffi these overflow the heap or crash)
         small = ffi.new_allocator(lambda n: ffi.new("char[1]"))
+        import itertools
+        import rcffi.contracts as contracts
+        import rcffi.metrics as metrics
+        distinct = itertools.count(1)
+        ffi_checked = mod.FFI()
+        ffi_checked.cdef("int abs(int);")
+        checked = ffi_checked.dlopen(None)
+        metrics.enable(checked)
+        mod.contract(checked, "abs", error_if=contracts.lt(5))
         # a header that fails to parse after declaring a struct
         hdr_dir = tempfile.mkdtemp(prefix="soak-hdr-")
         atexit.register(shutil.rmtree, hdr_dir, True)
@@ -190,6 +223,11 @@ def operations(mod):
             "error: failed cdef_header on one ffi": lambda: expect(mod.CDefError, lambda: ffi.cdef_header(bad_header)),
             # cffi keeps every library its ffi opened, closed or not
             "dlopen + dlclose": lambda: ffi.dlclose(ffi.dlopen(None)),
+            # cffi's type-string cache keeps every string (+1.2 KB each);
+            # rcffi's holds at most 1024 (it kept all before session 10)
+            "distinct type strings": lambda: ffi.typeof("int[%d]" % next(distinct)),
+            "error: contract fails": lambda: expect(contracts.NativeError, lambda: checked.abs(1)),
+            "error: metered call bad argument": lambda: expect(TypeError, lambda: checked.abs("x")),
         })
     return ops
 
@@ -242,7 +280,18 @@ def api_operations(mod, tmpdir):
             mode["raise"] = False
 
     pt = ffi.new("struct pt *", [1, 2])
-    return {
+    rows = {}
+    if mod.__name__ == "rcffi":
+        from rcffi import _rcffi
+
+        def fetch_again():
+            # a lib function made again leaked its method definition
+            # (~170 bytes) before session 10
+            _rcffi._lib_cache(lib).clear()
+            return lib.add(1, 2)
+
+        rows["api: function made again"] = fetch_again
+    return rows | {
         "api: call": lambda: lib.add(1, 2),
         "api: struct argument and result": lambda: lib.sum(lib.make(3, 4)) + lib.sum(pt[0]),
         "api: global read/write": lambda: setattr(lib, "counter", lib.counter + 1),
@@ -263,7 +312,7 @@ def main(argv=None):
     ap.add_argument("-n", type=int, default=10**6)
     ap.add_argument("--impl", default="rcffi")
     ap.add_argument("--max-growth-mb", type=float, default=8.0)
-    ap.add_argument("--only", help="run only operations containing this text")
+    ap.add_argument("--only", action="append", help="run only operations containing this text (repeatable)")
     args = ap.parse_args(argv)
     mod = importlib.import_module(args.impl)
     failed = []
@@ -274,7 +323,7 @@ def main(argv=None):
     except Exception as exc:  # no C compiler: the ABI rows still run
         print("API-mode rows skipped: the module did not build (%s: %s)" % (type(exc).__name__, exc))
     for name, op in ops.items():
-        if args.only and args.only not in name:
+        if args.only and not any(o in name for o in args.only):
             continue
         for _ in range(max(args.n // 10, 1)):
             op()

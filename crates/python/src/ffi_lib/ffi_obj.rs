@@ -19,10 +19,19 @@ use crate::ctype::{ctype_for, function_pointer, CType, Kind};
 use crate::errors;
 use crate::state::arena;
 
+/// Most type strings an FFI's type-string cache holds: past that it is
+/// emptied before the next is added (a program naming types by strings it
+/// formats, `"int[%d]" % n`, would otherwise grow by the string, its
+/// `CType` and its arena type each time: about 0.5 KB). Identity does not
+/// depend on it (equal types are one `CType`, `ctype::CACHE`); a program
+/// using more strings than this in turn parses them again.
+pub(crate) const TYPE_CACHE_LIMIT: usize = 1024;
+
 #[pyclass(frozen, subclass, module = "rcffi", name = "FFIBase")]
 pub struct FFIBase {
     pub registry: crate::state::SharedRegistry,
-    /// type string -> CType, cleared by every cdef()
+    /// type string -> CType, cleared by every cdef(); at most
+    /// `TYPE_CACHE_LIMIT` entries
     pub(crate) type_cache: Py<PyDict>,
     /// The `ffi` of a compiled module: as cffi's, its type strings name
     /// only declared structs/unions and their errors are `ffi.error`.
@@ -91,6 +100,15 @@ impl FFIBase {
                 Failed::Parse(e) => errors::from_cdecl_parse(py, e),
             })?;
             let ct = ctype_for(py, id)?;
+            if cache.len() >= TYPE_CACHE_LIMIT {
+                // distinct type strings without end (`"int[%d]" % n`):
+                // start again; the types only the cache kept are garbage
+                // now, as after a failed cdef(): the type collector gives
+                // them back once a few hundred piled up (`ct` is held: it
+                // stays)
+                cache.clear();
+                crate::ctype_gc::collect_after_error(py);
+            }
             cache.set_item(s, &ct)?;
             return Ok(ct);
         }

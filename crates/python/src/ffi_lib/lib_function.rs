@@ -8,7 +8,10 @@
 //! switches to). `ffi.typeof()`, `ffi.cast()`, `ffi.addressof(lib, "f")` and
 //! pointer conversions see through it to the cdata ([`unwrap`]).
 
+use std::collections::HashMap;
 use std::ffi::{CStr, CString};
+use std::os::raw::c_int;
+use std::sync::Mutex;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
@@ -102,6 +105,35 @@ fn count_message(name: &str, qualname: &str, nfixed: usize, variadic: bool, give
     }
 }
 
+/// A method definition's name, doc and calling convention.
+type DefKey = (CString, CString, c_int);
+
+/// The method definitions made so far (addresses of leaked
+/// `PyMethodDef`s), by name, doc and calling convention.
+static DEFS: Mutex<Option<HashMap<DefKey, usize>>> = Mutex::new(None);
+
+/// The method definition of a lib function. CPython keeps a pointer to it
+/// in each function object and never frees it, so it lives as long as the
+/// process; equal ones are shared, so there is one per distinct
+/// (name, C declaration, module name) however often a function is made
+/// again (a module's `lib` made anew, its names forgotten and fetched
+/// again: before, each time leaked the definition and its two strings,
+/// about 170 bytes). The entry point is determined by the declaration.
+fn method_def(name: CString, ml_meth: ffi::PyMethodDefPointer, ml_flags: c_int, doc: CString) -> *mut ffi::PyMethodDef {
+    let mut guard = DEFS.lock().unwrap_or_else(|e| e.into_inner());
+    let map = guard.get_or_insert_with(HashMap::new);
+    *map.entry((name, doc, ml_flags)).or_insert_with_key(|(name, doc, _)| {
+        let def = Box::leak(Box::new(ffi::PyMethodDef {
+            // the key's strings live as long as the map: never removed
+            ml_name: name.as_ptr(),
+            ml_meth,
+            ml_flags,
+            ml_doc: doc.as_ptr(),
+        }));
+        def as *mut ffi::PyMethodDef as usize
+    }) as *mut ffi::PyMethodDef
+}
+
 /// `lib.NAME` for the function-pointer cdata `fnptr` (of C type `decl`,
 /// e.g. `double sin(double)`) of module `module_name`.
 pub fn make<'py>(py: Python<'py>, fnptr: Bound<'py, PyAny>, name: &str, module_name: &str, decl: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -120,16 +152,9 @@ pub fn make<'py>(py: Python<'py>, fnptr: Bound<'py, PyAny>, name: &str, module_n
         Some((1, false)) => (ffi::PyMethodDefPointer { PyCFunction: call_one_through_method_def }, ffi::METH_O),
         _ => (ffi::PyMethodDefPointer { PyCFunctionFast: call_through_method_def }, ffi::METH_FASTCALL),
     };
-    // One method definition per function of a module, alive as long as
-    // the process (CPython keeps a pointer to it in the function object).
-    let def = Box::leak(Box::new(ffi::PyMethodDef {
-        ml_name: c(name.to_string())?.into_raw(),
-        ml_meth,
-        ml_flags,
-        ml_doc: c(format!("{decl};\n\nCFFI C function from {module_name}.lib"))?.into_raw(),
-    }));
+    let def = method_def(c(name.to_string())?, ml_meth, ml_flags, c(format!("{decl};\n\nCFFI C function from {module_name}.lib"))?);
     let module = PyString::new(py, module_name);
-    // SAFETY: `def` lives forever; the function keeps references to
+    // SAFETY: `def` lives forever (`method_def`); the function keeps references to
     // `fnptr` (its `__self__`) and `module`; the vectorcall slot of a
     // PyCFunction is its own field, read at every call.
     unsafe {

@@ -48,7 +48,8 @@ pub fn collect_if_grown(py: Python<'_>) {
 const MIN_GROWTH_AFTER_ERROR: usize = 256;
 
 /// Collect if the arena grew by a few hundred types since the last
-/// collection: after an operation that failed and left only garbage.
+/// collection: after an operation that failed and left only garbage (or
+/// an FFI's type-string cache emptied at its bound).
 pub fn collect_after_error(py: Python<'_>) {
     collect_if_grown_by(py, |_| MIN_GROWTH_AFTER_ERROR);
 }

@@ -338,6 +338,16 @@ fn make_type(
     mut slots: Vec<ffi::PyType_Slot>,
     base: Option<&Bound<'_, PyType>>,
 ) -> PyResult<Py<PyType>> {
+    if let Some(b) = base {
+        // a type with the vectorcall flag must have its own tp_call when
+        // it is readied (inherited only afterwards): a debug CPython
+        // asserts it (`type_ready_pre_checks`) and aborts
+        // SAFETY: a readied type object, GIL held.
+        let call = unsafe { (*b.as_type_ptr()).tp_call };
+        if let Some(call) = call {
+            slots.push(ffi::PyType_Slot { slot: ffi::Py_tp_call, pfunc: call as *mut c_void });
+        }
+    }
     slots.push(ffi::PyType_Slot { slot: 0, pfunc: ptr::null_mut() });
     let slots = Box::leak(slots.into_boxed_slice());
     let spec = Box::leak(Box::new(ffi::PyType_Spec {
