@@ -45,5 +45,8 @@ fi
 echo "== pytest (Python suites)"
 "$VENV/bin/python" -m pytest -q tests "$@"
 
+echo "== pytest tests/abi on a debug CPython (scripts/test-debug-python.sh)"
+./scripts/test-debug-python.sh "$@"
+
 echo "== pytest tests/abi again, the type collector running at every FFI()"
 RCFFI_TYPE_GC_STRESS=1 "$VENV/bin/python" -m pytest -q tests/abi "$@"
