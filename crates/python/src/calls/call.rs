@@ -463,6 +463,12 @@ unsafe fn libffi_call(
         &mut ptrs_heap[..]
     };
     let mut temps = Temps::default();
+    // The address is read before any argument is converted: a conversion
+    // runs Python code (`__index__`, `__float__`, an iterator) that may
+    // `ffi.release()` an `ffi.gc()` function pointer, which then reads as
+    // NULL. The hold taken here keeps its destructor from running until
+    // the call returned, so the address read now stays callable.
+    let fnptr = cd.ptr as *const c_void;
     temps.holds.add(cd as *const CDataObject as *mut ffi::PyObject);
     for k in 0..nargs {
         let obj = Bound::from_borrowed_ptr(py, *args.add(k));
@@ -479,7 +485,6 @@ unsafe fn libffi_call(
         ret_heap.resize(need, 0);
         ret_heap.as_mut_ptr() as *mut c_void
     };
-    let fnptr = cd.ptr as *const c_void;
     foreign_call(|| spec.plan.call(fnptr, ptrs.as_mut_ptr(), retp));
     drop(temps);
     let rct = &f.result;
@@ -546,6 +551,8 @@ unsafe fn direct_call(
     let mut floats = [0f64; native::direct::MAX_FLOAT_ARGS];
     let (mut nw, mut nf) = (0, 0);
     let mut temps = Temps::default();
+    // Read before the arguments' conversions run Python code (see libffi_call).
+    let fnptr = cd.ptr as *const c_void;
     temps.holds.add(cd as *const CDataObject as *mut ffi::PyObject);
     for k in 0..nargs {
         let obj = Bound::from_borrowed_ptr(py, *args.add(k));
@@ -565,7 +572,6 @@ unsafe fn direct_call(
             }
         }
     }
-    let fnptr = cd.ptr as *const c_void;
     let r = foreign_call(|| native::direct::call_mixed(fnptr, &words[..nw], &floats[..nf], shape));
     drop(temps);
     let rct = &f.result;

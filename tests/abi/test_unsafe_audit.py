@@ -1,0 +1,109 @@
+"""Bugs found by a static audit of the PyO3 crate's `unsafe` blocks: an
+invariant a SAFETY comment (or its absence) took for granted, broken from
+pure Python. Each crash case runs in a subprocess, so that a crash fails
+the test instead of the test run."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import IMPL_NAME
+
+
+def run(code):
+    """Run `code` (with `ffi_mod` imported as the implementation under
+    test) in a fresh interpreter; its stdout, or a failure naming the crash."""
+    prelude = "import %s as ffi_mod\n" % IMPL_NAME
+    r = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, "rc=%d\n%s%s" % (r.returncode, r.stdout, r.stderr[-3000:])
+    return r.stdout
+
+
+def test_a_gc_function_pointer_released_by_an_argument_is_still_called():
+    # call.rs read the function's address after converting the arguments;
+    # `__index__` released the `ffi.gc()` function pointer in between, whose
+    # address then read as NULL: a call to address 0 (SIGSEGV). Its hold
+    # keeps the destructor until the call returned, as in cffi
+    out = run("""
+        ffi = ffi_mod.FFI()
+        ffi.cdef("int abs(int); double fabs(double);")
+        lib = ffi.dlopen(None)
+        ran = []
+        f = ffi.gc(ffi.cast("int(*)(int)", lib.abs), ran.append)
+        class Index:
+            def __index__(self):
+                ffi.release(f)
+                return -5
+            __int__ = __index__  # what cffi takes
+        print(f(Index()), len(ran))
+        g = ffi.gc(ffi.cast("double(*)(double)", lib.fabs), ran.append)
+        class Float:
+            def __float__(self):
+                ffi.release(g)
+                return -2.5
+        print(g(Float()), len(ran))
+    """)
+    assert out.split() == ["5", "1", "2.5", "2"]
+
+
+VALUE_OPS = ["int(g)", "float(g)", "bool(g)", "g == 1", "repr(g)[:10]",
+             "ffi.cast('int', g)", "ffi.new('int *', g)[0]", "lib.abs(g)"]
+
+
+@pytest.mark.parametrize("ctype", ["int", "double", "char", "_Bool", "wchar_t", "long double"])
+def test_a_released_gc_of_a_value_still_reads_its_value(ctype):
+    # ffi.release() of an `ffi.gc()` of a primitive nulled its data
+    # pointer, as for memory: every read of the value (int(), ==, hash,
+    # repr, a conversion) then read address 0 (SIGSEGV). Now, as in cffi,
+    # the destructor runs at once and the value stays
+    out = run("""
+        ffi = ffi_mod.FFI()
+        ffi.cdef("int abs(int);")
+        lib = ffi.dlopen(None)
+        ran = []
+        g = ffi.gc(ffi.cast(%r, 1), ran.append)
+        ffi.release(g)
+        ffi.release(g)
+        print(len(ran))
+        for op in %r:
+            try:
+                print(op, repr(eval(op)))
+            except Exception as e:
+                print(op, type(e).__name__)
+        hash(g) if %r != "long double" else None
+        print("done")
+    """ % (ctype, VALUE_OPS, ctype))
+    lines = out.splitlines()
+    assert lines[0] == "1"  # the destructor ran once
+    assert lines[-1] == "done"
+    assert "int(g) 1" in lines
+    assert "bool(g) True" in lines
+
+
+def test_a_released_gc_of_a_struct_is_still_passed_by_value():
+    # the same for a struct by value: passing it read its bytes from NULL
+    out = run("""
+        ffi = ffi_mod.FFI()
+        ffi.cdef("struct in_addr { uint32_t s_addr; }; char *inet_ntoa(struct in_addr);")
+        lib = ffi.dlopen(None)
+        s = ffi.new("struct in_addr *", [0x0100007f])[0]
+        ran = []
+        g = ffi.gc(s, ran.append)
+        ffi.release(g)
+        print(ffi.string(lib.inet_ntoa(g)).decode(), g.s_addr == 0x0100007f, len(ran))
+    """)
+    assert out.split() == ["127.0.0.1", "True", "1"]
+
+
+@pytest.mark.parametrize("ctype", ["int[4611686018427387905]", "long long[2305843009213693953]"])
+def test_from_buffer_of_an_array_type_too_large_to_measure(ffi, ctype):
+    # buffer.rs multiplied length by item size unchecked: wrapped around,
+    # `int[2**62 + 1]` passed the "buffer is too small" check over 16 bytes
+    # and read and wrote far outside them (a panic in debug builds)
+    ba = bytearray(16)
+    with pytest.raises(OverflowError):
+        ffi.from_buffer(ctype, ba)
+    ba.append(0)  # no buffer export was left behind
