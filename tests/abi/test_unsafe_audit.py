@@ -107,3 +107,21 @@ def test_from_buffer_of_an_array_type_too_large_to_measure(ffi, ctype):
     with pytest.raises(OverflowError):
         ffi.from_buffer(ctype, ba)
     ba.append(0)  # no buffer export was left behind
+
+
+def test_assigning_an_open_array_global_copies_what_was_given():
+    # lib_obj.rs measured the array to copy with `ffi.sizeof()` through
+    # Python: an FFI subclass's `sizeof` decided how many bytes were
+    # copied into the global (1 GiB out of a 1-item array: SIGSEGV)
+    out = run("""
+        class MyFFI(ffi_mod.FFI):
+            def sizeof(self, x):
+                return 1 << 30
+        ffi = MyFFI()
+        ffi.cdef("extern char *environ[];")
+        lib = ffi.dlopen(None)
+        first = lib.environ[0]
+        lib.environ = [first]
+        print(lib.environ[0] == first)
+    """)
+    assert out.split() == ["True"]
