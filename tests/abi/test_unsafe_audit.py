@@ -125,3 +125,30 @@ def test_assigning_an_open_array_global_copies_what_was_given():
         print(lib.environ[0] == first)
     """)
     assert out.split() == ["True"]
+
+
+def test_a_file_argument_stays_open_while_c_uses_it(tmp_path):
+    # a Python file passed as `FILE *` is a FILE kept on the file object;
+    # a later argument's `__index__` removed it (fclose) after the FILE *
+    # was taken, and C then used a closed FILE (cffi aborts here: "free():
+    # invalid pointer"). The call now keeps it open until it returns
+    attr = "__rcffi_FILE" if IMPL_NAME == "rcffi" else "__cffi_FILE"
+    if IMPL_NAME == "cffi":
+        pytest.skip("cffi crashes here (a closed FILE used by C)")
+    out = run("""
+        ffi = ffi_mod.FFI()
+        ffi.cdef("int fseek(FILE *, long, int); long ftell(FILE *);")
+        lib = ffi.dlopen(None)
+        f = open(%r, "w")
+        f.write("0123456789")
+        class Offset:
+            def __index__(self):
+                if hasattr(f, %r):
+                    delattr(f, %r)
+                import gc; gc.collect()
+                Offset.junk = [bytearray(b"\\xff" * 400) for _ in range(200)]
+                return 3
+            __int__ = __index__
+        print([lib.fseek(f, Offset(), 0) for i in range(3)])
+    """ % (str(tmp_path / "f.txt"), attr, attr))
+    assert out.split() == ["[0,", "0,", "0]"]

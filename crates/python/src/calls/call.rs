@@ -294,7 +294,9 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
                 let p = (*(tmp.as_ptr() as *const CDataObject)).ptr;
                 temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(tmp));
                 p
-            } else if let Some(f) = crate::file::as_file(py, c, obj)? {
+            } else if let Some((f, holder)) = crate::file::as_file_kept(py, c, obj)? {
+                // the FILE stays open until the call returned (file.rs)
+                temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(holder));
                 f
             } else {
                 convert::pointer::extract(py, c, obj)?
