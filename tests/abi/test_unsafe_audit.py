@@ -152,3 +152,17 @@ def test_a_file_argument_stays_open_while_c_uses_it(tmp_path):
         print([lib.fseek(f, Offset(), 0) for i in range(3)])
     """ % (str(tmp_path / "f.txt"), attr, attr))
     assert out.split() == ["[0,", "0,", "0]"]
+
+
+def test_a_view_writes_its_flexible_array_after_the_root_was_released(ffi):
+    # room_at() measured the room left from the root's address, which
+    # reads NULL once released: the view that keeps the memory then had
+    # no room, and its flexible array member refused any item
+    ffi.cdef("struct s { int n; int arr[]; };")
+    p = ffi.new("struct s *", {"n": 3, "arr": [1, 2, 3]})
+    v = p[0]
+    a = v.arr
+    ffi.release(p)
+    v.arr = [4, 5, 6]
+    assert list(a) == [4, 5, 6]
+    assert len(v.arr) == 3  # still the allocated length

@@ -530,7 +530,7 @@ pub fn var_byte_size(py: Python<'_>, c: &CDataObject) -> Option<usize> {
         Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
         Owner::View { item: true, .. } => {
             let root = lifetime::view_root(c)?;
-            if root.ptr != c.ptr {
+            if lifetime::resource_address(root) != c.ptr {
                 return None;
             }
             match &root.owner {
@@ -554,7 +554,9 @@ pub fn room_at(py: Python<'_>, c: &CDataObject, addr: *const u8) -> Room {
         _ => c,
     };
     let (start, size) = match &root.owner {
-        Owner::Malloc { size } | Owner::Custom { size, .. } => (root.ptr as usize, *size),
+        // where the block is, also after `ffi.release(root)` nulled `ptr`
+        // while a view (`c`) keeps the block: from 0 the room was none
+        Owner::Malloc { size } | Owner::Custom { size, .. } => (lifetime::resource_address(root) as usize, *size),
         Owner::Buffer(view) => (view.buf as usize, view.len.max(0) as usize),
         Owner::Gc { original, .. } => {
             // `ffi.gc(p, ...)` shows the memory of `p`, whose extent may be known
