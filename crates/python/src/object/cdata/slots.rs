@@ -41,6 +41,8 @@ pub fn slot_list() -> Vec<ffi::PyType_Slot> {
 
 /// cdata objects are only made by the FFI; without this slot `object.__new__`
 /// would be inherited and hand `dealloc` an uninitialised object.
+// SAFETY: CPython calls tp_new with the GIL held and `tp` a live type
+// object, whose `tp_name` is a NUL-terminated string; nothing else is read.
 unsafe extern "C" fn tp_new(
     tp: *mut ffi::PyTypeObject,
     _args: *mut ffi::PyObject,
@@ -77,6 +79,11 @@ fn ret_int(py: Python<'_>, r: PyResult<()>) -> c_int {
 }
 
 #[inline]
+// SAFETY (contract): `slf` is a live cdata object (every slot of this
+// type gets one), and the reference is used only while the caller keeps
+// it alive. Its fields may change whenever Python code runs (`ffi.release`
+// nulls `ptr`, sets `length` to 0): read them after such a point, never
+// before it and used after it.
 pub(crate) unsafe fn cd<'a>(slf: *mut ffi::PyObject) -> &'a CDataObject { unsafe {
     &*(slf as *const CDataObject)
 }}
@@ -97,6 +104,9 @@ fn null_deref(ct: &CType) -> PyErr {
 
 /// A flexible array member reads as an array of the allocated length when
 /// the struct came from `ffi.new()`, else as a pointer to its first item.
+// SAFETY (contract): `c` is a live cdata and `base` the non-NULL address of
+// the record it shows (checked by the caller, no Python code since); the
+// field's address is inside it; the view made holds the root (`new_view`).
 unsafe fn read_var_array<'py>(
     py: Python<'py>,
     c: &CDataObject,
@@ -117,6 +127,8 @@ unsafe fn read_var_array<'py>(
     crate::cdata::wrap(py, crate::cdata::new_view(py, &ptr_ct, at, c as *const CDataObject as *mut ffi::PyObject))
 }}
 
+// SAFETY: a slot: the GIL is held, `slf` is a live cdata, `name` a live
+// object. `fast::get_field` runs no Python code (fast.rs); the rest is attached.
 unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     if let Some(r) = super::fast::get_field(slf, name) {
         return r;
@@ -124,6 +136,9 @@ unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject)
     crate::entry::attached_obj(|py| getattro_attached(py, slf, name))
 }}
 
+// SAFETY: as `getattro`. `base` is read from `c` here and used with no
+// Python code in between: record_info, the extent check and the read run
+// none (a field read makes values or views, which run no Python code).
 unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     if let Some((rec, base)) = record_target(c) {
@@ -172,6 +187,9 @@ unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut 
     r
 }}
 
+// SAFETY: a slot: the GIL is held, `slf` a live cdata, `value` NULL
+// (delete) or a live object. `fast::set_field` stores only exact ints and
+// floats: no Python code between computing the address and the store.
 unsafe extern "C" fn setattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
     if let Some(r) = super::fast::set_field(slf, name, value) {
         return r;
@@ -179,6 +197,10 @@ unsafe extern "C" fn setattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject,
     crate::entry::attached_int(|py| setattro_attached(py, slf, name, value))
 }}
 
+// SAFETY: as `setattro`. The value's conversion runs Python code
+// (`__index__`, an iterator) after `base` was read: `_hold` keeps the root's
+// memory until the store is done, whatever that code releases (a hold
+// defers the give-back; `ffi.new()` memory lives as long as its root).
 unsafe fn setattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
     let c = cd(slf);
     if let Some((rec, base)) = record_target(c) {
@@ -227,6 +249,10 @@ fn check_field_extent(py: Python<'_>, c: &CDataObject, field: &crate::ctype::Fie
 }
 
 /// Address of item `i` of a pointer or array cdata, with cffi's checks.
+// SAFETY (contract): GIL held, `c` a live cdata, read now (no Python code
+// between this and the caller's use of the address). The item type lives as
+// long as `c`'s ctype, which `c` holds: the `'static` is never outlived by
+// the caller, which drops it before the slot returns.
 unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*mut u8, &'static CType)> { unsafe {
     let ct = c.ctype();
     let item_ct: &'static CType = match ct.kind {
@@ -299,6 +325,8 @@ fn item_index(py: Python<'_>, c: &CDataObject, key: &Bound<'_, PyAny>) -> PyResu
     }
 }
 
+// SAFETY: a slot: the GIL is held, `slf` a live cdata, `key` a live object;
+// `fast::get_item` takes only an exact int (no `__index__`).
 unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     if let Some(r) = super::fast::get_item(slf, key) {
         return r;
@@ -306,6 +334,10 @@ unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject)
     crate::entry::attached_obj(|py| subscript_attached(py, slf, key))
 }}
 
+// SAFETY: as `subscript`. An exact int (or subclass: PyNumber_AsSsize_t
+// takes its value without calling `__index__`) runs no Python code; any
+// other key's `__index__` runs in `item_index` before `item_address` reads
+// `c.ptr` and `c.length`, so a release in it is seen (NULL: an error).
 unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     if ffi::PyLong_Check(key) != 0 {
@@ -406,6 +438,9 @@ fn open_array_of(py: Python<'_>, ct: &CType) -> PyResult<Py<CType>> {
     crate::ctype::ctype_for(py, id)
 }
 
+// SAFETY (contract): as `subscript`. `slice_bounds` may run `__index__` of
+// the bounds; `c.ptr` and `c.length` are read after it. The view made holds
+// the root (`new_view`).
 unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound<'py, PySlice>) -> PyResult<Bound<'py, PyAny>> { unsafe {
     let c = cd(slf);
     let (a, b) = slice_bounds(c, slice)?;
@@ -430,6 +465,8 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
     super::wrap(py, obj)
 }}
 
+// SAFETY: as `subscript`; `value` NULL (delete) or a live object.
+// `fast::set_item` stores only exact ints and floats (no Python code).
 unsafe extern "C" fn ass_subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
     if let Some(r) = super::fast::set_item(slf, key, value) {
         return r;
@@ -437,6 +474,10 @@ unsafe extern "C" fn ass_subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObj
     crate::entry::attached_int(|py| ass_subscript_attached(py, slf, key, value))
 }}
 
+// SAFETY: as `ass_subscript`. `_hold` is taken before anything runs
+// Python code (the bounds' `__index__`, the items' conversions, a
+// generator) and kept until the bytes are stored, so `dst` stays inside
+// live memory; `c.ptr` is read after the bounds were converted.
 unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
     let c = cd(slf);
     if value.is_null() {
@@ -522,10 +563,12 @@ unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *
     ret_int(py, r)
 }}
 
+// SAFETY: a slot: the GIL is held and `slf` is a live cdata.
 unsafe extern "C" fn length(slf: *mut ffi::PyObject) -> ffi::Py_ssize_t { unsafe {
     crate::entry::attached_int(|py| length_attached(py, slf))
 }}
 
+// SAFETY: as `length`; only fields are read.
 unsafe fn length_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_ssize_t { unsafe {
     let c = cd(slf);
     if c.ctype().kind == Kind::Array {
@@ -536,6 +579,11 @@ unsafe fn length_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_ss
 }}
 
 /// The Python number a primitive cdata stands for.
+// SAFETY (contract): `c` is a live primitive cdata: `ptr` points at its
+// value, the type's size: its own `inline` bytes (`ffi.cast`, a call's
+// result, a `long double` read) or, for an `ffi.gc()` of one, the
+// original's, which the gc cdata keeps; never NULL (`ffi.release` of a
+// gc value keeps it: lifetime::release_gc_value).
 pub(crate) unsafe fn primitive_value<'py>(py: Python<'py>, c: &CDataObject) -> Option<PyResult<Bound<'py, PyAny>>> { unsafe {
     let ct = c.ctype();
     match ct.conv {
@@ -553,6 +601,7 @@ pub(crate) unsafe fn primitive_value<'py>(py: Python<'py>, c: &CDataObject) -> O
 /// reading it gives (`bytes` for `char`, `str` for the wide characters,
 /// `bool`, `complex`), as cffi; a `long double` has none, a double would
 /// lose its precision (cffi: `NotImplementedError`).
+// SAFETY (contract): `obj` is a live primitive cdata (see `primitive_value`).
 unsafe fn compare_value<'py>(py: Python<'py>, obj: *mut ffi::PyObject) -> PyResult<Bound<'py, PyAny>> { unsafe {
     let c = cd(obj);
     let ct = c.ctype();
@@ -565,6 +614,9 @@ unsafe fn compare_value<'py>(py: Python<'py>, obj: *mut ffi::PyObject) -> PyResu
     convert::read(py, &c.ctype_obj(py), c.ptr)
 }}
 
+// SAFETY: a slot: the GIL is held, `a` is a live cdata (CPython calls the
+// slot of the left operand's type, or of the right one's with the operands
+// swapped), `b` a live object.
 unsafe extern "C" fn richcompare(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject { unsafe {
     if let Some(r) = super::fast::compare_addresses(a, b, op) {
         return r;
@@ -572,6 +624,8 @@ unsafe extern "C" fn richcompare(a: *mut ffi::PyObject, b: *mut ffi::PyObject, o
     crate::entry::attached_obj(|py| richcompare_attached(py, a, b, op))
 }}
 
+// SAFETY: as `richcompare`; `b` is read as a cdata only after `is_cdata`.
+// Both values are read before `PyObject_RichCompare` runs Python code.
 unsafe fn richcompare_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject { unsafe {
     let ca = cd(a);
     let b_is_cdata = super::is_cdata(py, b);
@@ -601,10 +655,12 @@ unsafe fn richcompare_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ff
     ffi::PyObject_RichCompare(va.as_ptr(), vb.as_ptr(), op)
 }}
 
+// SAFETY: a slot: the GIL is held and `slf` is a live cdata.
 unsafe extern "C" fn hash(slf: *mut ffi::PyObject) -> ffi::Py_hash_t { unsafe {
     crate::entry::attached_int(|py| hash_attached(py, slf))
 }}
 
+// SAFETY: as `hash`; a primitive's value as in `primitive_value`.
 unsafe fn hash_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_hash_t { unsafe {
     let c = cd(slf);
     // a primitive hashes as its Python value (so equal values hash
@@ -625,10 +681,13 @@ unsafe fn hash_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_hash
     r
 }}
 
+// SAFETY: a slot: the GIL is held and `slf` is a live cdata.
 unsafe extern "C" fn nb_bool(slf: *mut ffi::PyObject) -> c_int { unsafe {
     crate::entry::attached_int(|py| nb_bool_attached(py, slf))
 }}
 
+// SAFETY: as `nb_bool`; a primitive's bytes as in `primitive_value` (as
+// many as its type's size, read unaligned).
 unsafe fn nb_bool_attached(_py: Python<'_>, slf: *mut ffi::PyObject) -> c_int { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
@@ -657,10 +716,12 @@ unsafe fn nb_bool_attached(_py: Python<'_>, slf: *mut ffi::PyObject) -> c_int { 
     nonzero as c_int
 }}
 
+// SAFETY: a slot: the GIL is held and `slf` is a live cdata.
 unsafe extern "C" fn nb_int(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| nb_int_attached(py, slf))
 }}
 
+// SAFETY: as `nb_int`; the value as in `primitive_value`.
 unsafe fn nb_int_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
@@ -675,10 +736,12 @@ unsafe fn nb_int_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::
     ret_obj(py, r)
 }}
 
+// SAFETY: a slot: the GIL is held and `slf` is a live cdata.
 unsafe extern "C" fn nb_float(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| nb_float_attached(py, slf))
 }}
 
+// SAFETY: as `nb_float`; the value as in `primitive_value`.
 unsafe fn nb_float_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
@@ -692,6 +755,10 @@ unsafe fn nb_float_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi
 }}
 
 /// `p + n`, `n + p`, `p - n`: a `T *` moved by `n` items.
+// SAFETY (contract): GIL held, `p` a live cdata, `n` a live object. `n`'s
+// `__index__` runs first; `c.ptr` and the released state are read after it.
+// The new address is only computed (wrapping), never read here; the view
+// holds the root.
 unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyObject, sign: isize) -> *mut ffi::PyObject { unsafe {
     let c = cd(p);
     let ct = c.ctype();
@@ -730,10 +797,13 @@ unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyO
     ret_obj(py, r)
 }}
 
+// SAFETY: a slot: the GIL is held; one of `a`, `b` is a live cdata (the
+// slot of its type), the other a live object.
 unsafe extern "C" fn nb_add(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| nb_add_attached(py, a, b))
 }}
 
+// SAFETY: as `nb_add`: `pointer_offset` gets the cdata operand.
 unsafe fn nb_add_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     if super::is_cdata(py, a) {
         pointer_offset(py, a, b, 1)
@@ -747,10 +817,13 @@ fn pointer_of(py: Python<'_>, item: &Py<CType>) -> PyResult<Py<CType>> {
     crate::ctype::ctype_for(py, id)
 }
 
+// SAFETY: a slot: the GIL is held; `a` and `b` are live objects, one a cdata.
 unsafe extern "C" fn nb_subtract(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| nb_subtract_attached(py, a, b))
 }}
 
+// SAFETY: as `nb_subtract`; each is read as a cdata only after
+// `is_cdata`; only addresses are compared, no memory is read.
 unsafe fn nb_subtract_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     if !super::is_cdata(py, a) {
         return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
@@ -784,10 +857,12 @@ unsafe fn nb_subtract_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ff
     pointer_offset(py, a, b, -1)
 }}
 
+// SAFETY: a slot: the GIL is held and `slf` is a live cdata.
 unsafe extern "C" fn iter(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| iter_attached(py, slf))
 }}
 
+// SAFETY: as `iter`; the iterator holds the array (iter.rs).
 unsafe fn iter_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
@@ -799,10 +874,14 @@ unsafe fn iter_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::Py
     ret_obj(py, r)
 }}
 
+// SAFETY: a slot: the GIL is held, `slf` a live cdata, `args` a tuple and
+// `kwargs` NULL or a dict (CPython's contract).
 unsafe extern "C" fn call(slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| call_attached(py, slf, args, kwargs))
 }}
 
+// SAFETY: as `call`; PyVectorcall_Call only for a cdata that has a
+// vectorcall entry (function pointers).
 unsafe fn call_attached(py: Python<'_>, slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     if c.vectorcall.is_some() {
