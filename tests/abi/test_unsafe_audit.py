@@ -166,3 +166,44 @@ def test_a_view_writes_its_flexible_array_after_the_root_was_released(ffi):
     v.arr = [4, 5, 6]
     assert list(a) == [4, 5, 6]
     assert len(v.arr) == 3  # still the allocated length
+
+
+GC_WINDOW = """
+    import gc
+    ffi = ffi_mod.FFI()
+    ffi.cdef("struct v { int n; struct { int x, y; } inner[3]; int arr[]; };")
+    p = ffi.from_buffer(%r, bytearray(1 << 22))
+    class Releaser:
+        def __del__(self):
+            ffi.release(p)
+    def arm():
+        r = Releaser()
+        r.self = r  # garbage with a __del__, for the next collection
+    arm()
+    gc.set_threshold(1)  # a collection at the next tracked allocation
+    try:
+        q = %s
+        gc.set_threshold(700)
+        print(%s)
+    except RuntimeError as e:
+        gc.set_threshold(700)
+        print("RuntimeError", "released" in str(e))
+"""
+
+
+@pytest.mark.parametrize("ctype, op, use", [
+    ("struct v[]", "p + 1", "q[0].n"),          # pointer_offset
+    ("struct v *", "p[0:2]", "q[1].n"),         # get_slice
+    ("struct v *", "p.arr", "q[5]"),            # getattro, read_var_array
+])
+def test_a_release_by_a_collection_inside_the_operation(ctype, op, use):
+    # the slot read the address, then made a ctype (an allocation, which
+    # can start a collection whose `__del__` releases the cdata: its
+    # 4 MiB buffer is given back), then made the result from the address
+    # read before, holding nothing: reading it read unmapped memory
+    # (SIGSEGV; cffi crashes on the slice too). The address is now read
+    # after every allocation, and the release is seen
+    if IMPL_NAME == "cffi":
+        pytest.skip("cffi reads the given-back buffer (it crashes on the slice)")
+    out = run(GC_WINDOW % (ctype, op, use))
+    assert out.strip() in ("RuntimeError True", "0")

@@ -260,6 +260,14 @@ struct Temps {
 }
 
 /// Convert argument `i` of type `ct` into `slot`, returning the address libffi needs.
+// SAFETY (contract): GIL held; `slot` is a 16-byte, 16-aligned slot of
+// this call. Python code runs in conversions (`__index__`, `__float__`,
+// an initializer's items, a file's `flush`): every address stored is read
+// at the moment it is stored, and what it points into is kept until the
+// call returned: a cdata's memory by `temps.holds`, a temporary array or
+// struct and a FILE's holder by `temps.owned`, bytes by the caller's
+// argument. A struct by value is never NULL (not even a released `ffi.gc()`
+// of one: lifetime::release_gc_value).
 unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, slot: *mut Slot, temps: &mut Temps) -> PyResult<*mut c_void> { unsafe {
     let c = ct.get();
     let dst = slot as *mut u8;
@@ -348,6 +356,9 @@ fn pointer_to(py: Python<'_>, c: &CType) -> PyResult<Py<CType>> {
 
 
 /// The vectorcall entry of every function-pointer cdata.
+// SAFETY: a vectorcall entry: the GIL is held, `callable` is a live
+// function-pointer cdata, `args` its `nargsf` live arguments, `kwnames`
+// NULL or a tuple (CPython's contract).
 pub(crate) unsafe extern "C" fn cdata_vectorcall(
     callable: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -369,6 +380,7 @@ fn raise_on_error(py: Python<'_>, r: PyResult<*mut ffi::PyObject>) -> *mut ffi::
 }
 
 /// cffi's checks of a call's shape: no keywords, the declared count.
+// SAFETY (contract): `kwnames` is NULL or a tuple (vectorcall's).
 unsafe fn check_arguments(
     pct: &CType,
     f: &crate::ctype::FuncInfo,
@@ -391,6 +403,15 @@ unsafe fn check_arguments(
     Ok(())
 }}
 
+/// cffi's error for a call through NULL.
+fn null_function(pct: &CType) -> PyErr {
+    pyo3::exceptions::PyRuntimeError::new_err(format!("cannot call null pointer pointer from cdata '{}'", pct.cname))
+}
+
+// SAFETY (contract): as `cdata_vectorcall`. `cd.ptr` is checked non-NULL
+// here for cffi's error; `libffi_call`/`direct_call` read it once, check it
+// again (a collection while the spec is built may run a `__del__` that
+// releases it) and use that value, held, whatever the conversions run.
 unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: usize, kwnames: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> { unsafe {
     let cd = &*(callable as *const CDataObject);
     let pct = cd.ctype();
@@ -399,7 +420,7 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
     check_arguments(pct, f, nargs, kwnames)?;
     let nfixed = f.args.len();
     if cd.ptr.is_null() {
-        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("cannot call null pointer pointer from cdata '{}'", pct.cname)));
+        return Err(null_function(pct));
     }
     if !f.variadic {
         let spec = cached_spec(py, fct)?;
@@ -445,6 +466,11 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
 }}
 
 /// The general call: arguments converted into slots, libffi's `ffi_call`.
+// SAFETY (contract): as `do_call`, `cd` is the callable. `fnptr` is read
+// (and checked) before the arguments are converted (a conversion may
+// `ffi.release()` the function: it then reads NULL) and the hold on `cd` keeps a `ffi.gc()`
+// function's destructor from running until the call returned. The GIL is
+// released only around the foreign call, which touches no Python object.
 unsafe fn libffi_call(
     py: Python<'_>,
     cd: &CDataObject,
@@ -471,6 +497,11 @@ unsafe fn libffi_call(
     // NULL. The hold taken here keeps its destructor from running until
     // the call returned, so the address read now stays callable.
     let fnptr = cd.ptr as *const c_void;
+    if fnptr.is_null() {
+        // `do_call` checked, but building the spec allocates, and a
+        // collection it starts may run a `__del__` that released it
+        return Err(null_function(cd.ctype()));
+    }
     temps.holds.add(cd as *const CDataObject as *mut ffi::PyObject);
     for k in 0..nargs {
         let obj = Bound::from_borrowed_ptr(py, *args.add(k));
@@ -507,6 +538,7 @@ unsafe fn libffi_call(
 /// The register value of one argument of a direct call: integers extended
 /// to 64 bits from their C value (callers extend, as compilers expect),
 /// pointers through the usual conversion.
+// SAFETY (contract): as `convert_arg`.
 unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps: &mut Temps) -> PyResult<u64> { unsafe {
     let c = ct.get();
     if let Conv::Int { size, signed } = c.conv {
@@ -529,6 +561,7 @@ unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps
 
 /// A Python int from the low `size` bytes of a result register.
 #[inline(always)]
+// SAFETY (contract): the GIL is held (makes a Python int).
 pub(crate) unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::PyObject { unsafe {
     let bits = u32::from(size) * 8;
     if signed {
@@ -541,6 +574,9 @@ pub(crate) unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::
 }}
 
 /// `do_call` for signatures `native::direct` can call without libffi.
+// SAFETY (contract): as `libffi_call` (`fnptr` read before the
+// conversions); at most MAX_ARGS words and MAX_FLOAT_ARGS floats, as the
+// spec's `direct` shape guarantees.
 unsafe fn direct_call(
     py: Python<'_>,
     cd: &CDataObject,
@@ -555,6 +591,11 @@ unsafe fn direct_call(
     let mut temps = Temps::default();
     // Read before the arguments' conversions run Python code (see libffi_call).
     let fnptr = cd.ptr as *const c_void;
+    if fnptr.is_null() {
+        // `do_call` checked, but building the spec allocates, and a
+        // collection it starts may run a `__del__` that released it
+        return Err(null_function(cd.ctype()));
+    }
     temps.holds.add(cd as *const CDataObject as *mut ffi::PyObject);
     for k in 0..nargs {
         let obj = Bound::from_borrowed_ptr(py, *args.add(k));
@@ -644,6 +685,8 @@ mod smallvec_like {
 /// `inline[0]` holds the module's trampoline `void t(void **args, void
 /// *result)`, which calls the function with C's own types, so no libffi is
 /// on this path. GIL released and errno restored/saved as for other calls.
+// SAFETY: as `cdata_vectorcall`; `callable` is a compiled module's
+// function cdata, whose `inline[0]` holds its trampoline (runtime.rs).
 pub(crate) unsafe extern "C" fn trampoline_vectorcall(
     callable: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -658,6 +701,10 @@ pub(crate) unsafe extern "C" fn trampoline_vectorcall(
 /// The C signature of an API-mode trampoline.
 pub(crate) type Trampoline = unsafe extern "C" fn(*mut *mut c_void, *mut c_void);
 
+// SAFETY (contract): as `trampoline_vectorcall`. `inline[0]` (the
+// trampoline) is set once by the module and never changed: the cdata is
+// Borrowed, never released (no root). What the argument slots point to is
+// kept as in `convert_arg`.
 unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: usize, kwnames: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> { unsafe {
     let cd = &*(callable as *const CDataObject);
     let pct = cd.ctype();

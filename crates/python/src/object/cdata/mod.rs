@@ -355,6 +355,8 @@ fn make_type(
 }
 
 /// `tp_traverse` of the gc subtype: the Python objects the owner holds.
+// SAFETY: tp_traverse: called by the collector with the GIL held on a
+// live cdata of a gc subtype; only the owner's references are visited.
 unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, arg: *mut c_void) -> c_int { unsafe {
     let mut result = 0;
     let mut each = |obj: *mut ffi::PyObject| {
@@ -387,6 +389,9 @@ unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, ar
 /// its object. `ffi.gc()` and allocator cdata have their own type with no
 /// `tp_clear`: running a destructor from here (while other objects of the
 /// same cycle, maybe used by it, are already gone) crashed real programs.
+// SAFETY: tp_clear: called by the collector with the GIL held on a live
+// cdata; a callback's or handle's references are replaced, not freed
+// while used (the C closure stays valid).
 unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int { unsafe {
     crate::entry::attached_int(|py| {
         let obj = slf as *mut CDataObject;
@@ -401,6 +406,8 @@ unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int { unsafe {
 
 /// Allocate a cdata of `ctype` (a `CType` object) pointing at `ptr`.
 /// Returns a new reference or NULL with an exception set.
+// SAFETY (contract): GIL held; `ptr` is valid for as long as `owner`
+// keeps it (or is C's, as in cffi).
 pub unsafe fn new_cdata(_py: Python<'_>, ctype: &Py<CType>, ptr: *mut u8, owner: Owner) -> *mut ffi::PyObject { unsafe {
     new_cdata_raw(ctype.as_ptr(), ctype.get(), ptr, owner)
 }}
@@ -458,6 +465,8 @@ pub unsafe fn new_cdata_raw(ctype_obj: *mut ffi::PyObject, ct: &CType, ptr: *mut
 
 /// A cdata holding a copy of the primitive value at `src` (`ffi.cast`,
 /// `long double` reads, call results).
+// SAFETY (contract): GIL held; `src` points to `size` readable bytes
+// (at most 16 are copied into the cdata's own `inline`).
 pub unsafe fn new_value_cdata(py: Python<'_>, ctype: &Py<CType>, src: *const u8, size: usize) -> *mut ffi::PyObject { unsafe {
     let obj = new_cdata(py, ctype, ptr::null_mut(), Owner::Borrowed) as *mut CDataObject;
     if obj.is_null() {
@@ -470,6 +479,8 @@ pub unsafe fn new_value_cdata(py: Python<'_>, ctype: &Py<CType>, src: *const u8,
 }}
 
 /// Wrap a new-reference-or-NULL pointer into a `PyResult`.
+// SAFETY (contract): GIL held; `obj` a new reference or NULL with an
+// exception set.
 pub unsafe fn wrap(py: Python<'_>, obj: *mut ffi::PyObject) -> PyResult<Bound<'_, PyAny>> { unsafe {
     if obj.is_null() {
         Err(PyErr::fetch(py))
@@ -478,6 +489,7 @@ pub unsafe fn wrap(py: Python<'_>, obj: *mut ffi::PyObject) -> PyResult<Bound<'_
     }
 }}
 
+// SAFETY: tp_dealloc: GIL held, `slf` a cdata whose last reference went.
 pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) { unsafe {
     // An owner holding Python objects (`Py<T>`) runs attached (see
     // entry.rs) so that they are released now rather than queued in
@@ -495,6 +507,9 @@ pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) { unsafe {
     }
 }}
 
+// SAFETY: as `dealloc`. No hold remains (a hold owns a reference);
+// `give_back` may run a destructor, which is handed the original, never
+// this dying object (its weak references are cleared first).
 unsafe fn dealloc_attached(py: Python<'_>, slf: *mut ffi::PyObject) { unsafe {
     let tp = ffi::Py_TYPE(slf);
     if tp != cdata_type_ptr(py) {

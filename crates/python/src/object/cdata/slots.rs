@@ -105,26 +105,36 @@ fn null_deref(ct: &CType) -> PyErr {
 /// A flexible array member reads as an array of the allocated length when
 /// the struct came from `ffi.new()`, else as a pointer to its first item.
 // SAFETY (contract): `c` is a live cdata and `base` the non-NULL address of
-// the record it shows (checked by the caller, no Python code since); the
-// field's address is inside it; the view made holds the root (`new_view`).
+// the record it showed when the caller checked it. The types are made
+// first (making one may allocate, and a collection's `__del__` may then
+// release `c`); `c` is checked again after that, and from there to
+// `new_view` (which holds the root) nothing runs Python code.
 unsafe fn read_var_array<'py>(
     py: Python<'py>,
     c: &CDataObject,
     field: &crate::ctype::FieldInfo,
     base: *mut u8,
 ) -> PyResult<Bound<'py, PyAny>> { unsafe {
-    let at = base.add(field.offset);
     let arr = field.ctype.get();
-    if let Some(size) = crate::cdata::var_byte_size(py, c) {
-        let item_size = arr.item().get().size(py)?.max(1);
-        let obj = crate::cdata::new_view(py, &field.ctype, at, c as *const CDataObject as *mut ffi::PyObject);
-        if !obj.is_null() {
-            (*(obj as *mut CDataObject)).length = (size.saturating_sub(field.offset) / item_size) as isize;
-        }
-        return crate::cdata::wrap(py, obj);
+    let shape = match crate::cdata::var_byte_size(py, c) {
+        Some(size) => Ok((size, arr.item().get().size(py)?.max(1))),
+        None => Err(convert::open_array_pointer(py, arr)?),
+    };
+    if c.is_released() {
+        return Err(super::lifetime::released_error(c.ctype()));
     }
-    let ptr_ct = convert::open_array_pointer(py, arr)?;
-    crate::cdata::wrap(py, crate::cdata::new_view(py, &ptr_ct, at, c as *const CDataObject as *mut ffi::PyObject))
+    let at = base.add(field.offset);
+    let this = c as *const CDataObject as *mut ffi::PyObject;
+    match shape {
+        Ok((size, item_size)) => {
+            let obj = crate::cdata::new_view(py, &field.ctype, at, this);
+            if !obj.is_null() {
+                (*(obj as *mut CDataObject)).length = (size.saturating_sub(field.offset) / item_size) as isize;
+            }
+            crate::cdata::wrap(py, obj)
+        }
+        Err(ptr_ct) => crate::cdata::wrap(py, crate::cdata::new_view(py, &ptr_ct, at, this)),
+    }
 }}
 
 // SAFETY: a slot: the GIL is held, `slf` is a live cdata, `name` a live
@@ -136,9 +146,11 @@ unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject)
     crate::entry::attached_obj(|py| getattro_attached(py, slf, name))
 }}
 
-// SAFETY: as `getattro`. `base` is read from `c` here and used with no
-// Python code in between: record_info, the extent check and the read run
-// none (a field read makes values or views, which run no Python code).
+// SAFETY: as `getattro`. The record's address is read after its layout
+// was built (which may allocate, and so run a collection's `__del__`),
+// then used with no Python code in between: the extent check and the read
+// run none (a field read makes values or untracked views; `read_var_array`
+// builds its ctype before reading the address it was given... see there).
 unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     if let Some((rec, base)) = record_target(c) {
@@ -146,8 +158,12 @@ unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut 
         match rec.record_info(py) {
             Err(e) => fields_error = Some(e),
             Ok(info) => if let Some(i) = info.find(name) {
+                // read again: building the layout may allocate, and a
+                // collection's `__del__` may have released `slf` meanwhile
+                let base = record_target(c).map_or(ptr::null_mut(), |(_, b)| b);
                 if base.is_null() {
-                    return ret_obj(py, Err(null_deref(c.ctype())));
+                    let e = if c.is_released() { super::lifetime::released_error(c.ctype()) } else { null_deref(c.ctype()) };
+                    return ret_obj(py, Err(e));
                 }
                 let field = &info.fields[i];
                 if let Err(e) = check_field_extent(py, c, field, base) {
@@ -455,9 +471,15 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
         return Err(PyValueError::new_err(format!("array item of unknown size: '{}'", item.cname)));
     }
     let item_size = item.size(py)?;
+    let arr = open_array_of(py, ct)?;
+    // the size and the ctype may allocate: a collection started there may
+    // run a `__del__` that released `slf` after the checks above. From
+    // here to `new_view` (which holds the root) nothing runs Python code
+    if c.is_released() && a != b {
+        return Err(super::lifetime::released_error(ct));
+    }
     let start = c.ptr.wrapping_offset(byte_offset(ct, a, item_size)?);
     check_slice_extent(py, c, start, (a, b), item_size)?;
-    let arr = open_array_of(py, ct)?;
     let obj = super::new_view(py, &arr, start, slf);
     if !obj.is_null() {
         (*(obj as *mut CDataObject)).length = b - a;
@@ -773,9 +795,6 @@ unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyO
         return ptr::null_mut();
     }
     let r = (|| {
-        if c.is_released() {
-            return Err(super::lifetime::released_error(ct));
-        }
         let item = ct.item().get();
         let size = if item.kind == Kind::Void { 1 } else {
             item.size_opt(py).ok_or_else(|| {
@@ -791,6 +810,11 @@ unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyO
         } else {
             c.ctype_obj(py)
         };
+        // checked after the ctype was made: making it may start a
+        // collection whose `__del__` releases `p`
+        if c.is_released() {
+            return Err(super::lifetime::released_error(ct));
+        }
         let addr = (c.ptr as isize).wrapping_add(sign.wrapping_mul(i).wrapping_mul(size as isize)) as *mut u8;
         super::wrap(py, super::new_view(py, &ptr_ct, addr, p))
     })();
