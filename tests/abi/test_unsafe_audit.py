@@ -168,7 +168,7 @@ def test_a_view_writes_its_flexible_array_after_the_root_was_released(ffi):
     assert len(v.arr) == 3  # still the allocated length
 
 
-GC_WINDOW = """
+GC_AT_ALLOCATION = """
     import gc
     ffi = ffi_mod.FFI()
     ffi.cdef("struct v { int n; struct { int x, y; } inner[3]; int arr[]; };")
@@ -176,11 +176,14 @@ GC_WINDOW = """
     class Releaser:
         def __del__(self):
             ffi.release(p)
-    def arm():
-        r = Releaser()
-        r.self = r  # garbage with a __del__, for the next collection
-    arm()
-    gc.set_threshold(1)  # a collection at the next tracked allocation
+    gc.collect()
+    gc.disable()
+    r = Releaser()
+    r.self = r
+    del r  # garbage with a __del__, for the next collection
+    # a collection at the j-th tracked allocation from here
+    gc.set_threshold(gc.get_count()[0] + %d)
+    gc.enable()
     try:
         q = %s
         gc.set_threshold(700)
@@ -191,19 +194,56 @@ GC_WINDOW = """
 """
 
 
+@pytest.mark.parametrize("j", range(8))
 @pytest.mark.parametrize("ctype, op, use", [
-    ("struct v[]", "p + 1", "q[0].n"),          # pointer_offset
-    ("struct v *", "p[0:2]", "q[1].n"),         # get_slice
-    ("struct v *", "p.arr", "q[5]"),            # getattro, read_var_array
+    ("struct v[]", "p + 1", "q[0].n"),                 # slots.rs pointer_offset
+    ("struct v *", "p[0:2]", "q[1].n"),                # slots.rs get_slice
+    ("struct v *", "p.arr", "q[5]"),                   # slots.rs getattro, read_var_array
+    ("int[]", "ffi.unpack(p, 10)", "q[9]"),            # strings.rs: the list
+    ("int(*)[]", "p[0]", "q[5]"),                      # convert::read_in: an open array's pointer type
+    ("unsigned short[]", "ffi.addressof(p, 3)", "q[0]"),  # ffi_obj.rs: the pointer type
 ])
-def test_a_release_by_a_collection_inside_the_operation(ctype, op, use):
-    # the slot read the address, then made a ctype (an allocation, which
-    # can start a collection whose `__del__` releases the cdata: its
-    # 4 MiB buffer is given back), then made the result from the address
-    # read before, holding nothing: reading it read unmapped memory
-    # (SIGSEGV; cffi crashes on the slice too). The address is now read
-    # after every allocation, and the release is seen
+def test_a_release_by_a_collection_inside_the_operation(ctype, op, use, j):
+    # Each operation read the cdata's address, then allocated (a ctype, a
+    # list), which can start a collection whose `__del__` releases the
+    # cdata (its 4 MiB buffer is given back), then made the result from
+    # the address read before: a view at NULL + offset holding nothing,
+    # or a read of the given-back memory (SIGSEGV; cffi crashes on the
+    # slice too). The address is now read after every allocation, and the
+    # release is seen. `j` moves the collection through the operation
     if IMPL_NAME == "cffi":
         pytest.skip("cffi reads the given-back buffer (it crashes on the slice)")
-    out = run(GC_WINDOW % (ctype, op, use))
+    out = run(GC_AT_ALLOCATION % (ctype, j, op, use))
     assert out.strip() in ("RuntimeError True", "0")
+
+
+def test_an_allocator_keeps_the_buffer_its_alloc_returned():
+    # an allocator's cdata points into what alloc() returned; when that was
+    # an `ffi.from_buffer()` cdata, releasing it gave the buffer back (and
+    # the bytearray died) under the allocator's cdata, which then read and
+    # wrote freed memory (SIGSEGV; cffi crashes too). The allocator's cdata
+    # now holds that memory, as a view does: the release waits for it
+    if IMPL_NAME == "cffi":
+        pytest.skip("cffi gives the buffer back under the allocator's cdata (it crashes)")
+    out = run("""
+        import gc
+        ffi = ffi_mod.FFI()
+        bufs = []
+        def alloc(n):
+            b = ffi.from_buffer(bytearray(1 << 22))  # only the view holds the bytearray
+            bufs.append(b)
+            return b
+        new = ffi.new_allocator(alloc, None, should_clear_after_alloc=False)
+        p = new("int[1048576]")
+        p[0] = 42
+        ffi.release(bufs[0])
+        bufs.clear()
+        gc.collect()
+        junk = [bytes(1 << 22) for _ in range(4)]
+        p[1000] = 7
+        print(p[0], p[1000])
+        del p
+        gc.collect()
+        print("ok")
+    """)
+    assert out.split() == ["42", "7", "ok"]

@@ -58,7 +58,17 @@ pub enum Owner {
     /// `ffi.new()`: memory from `calloc`, freed when given back.
     Malloc { size: usize },
     /// `ffi.new_allocator(alloc, free)`: `free(cdata)` is called when given back.
-    Custom { size: usize, free: Option<Py<PyAny>>, original: Py<PyAny> },
+    /// `hold`: the memory of what `alloc()` returned (`original`), when a
+    /// root of rcffi's owns it (`ffi.from_buffer()`, `ffi.gc()`, another
+    /// allocator's): an `ffi.release()` of that root waits until this cdata
+    /// is given back, as for a view (its buffer was given back under it).
+    Custom {
+        size: usize,
+        free: Option<Py<PyAny>>,
+        original: Py<PyAny>,
+        #[allow(dead_code, reason = "held, never read: dropping it lets the root give its memory back")]
+        hold: Option<MemoryHold>,
+    },
     /// A view into a root's memory (`p[0]`, `p.field`, a slice, `p + n`,
     /// `ffi.addressof`): holds the root (see `lifetime.rs`). `item`: it is
     /// `p[0]` of a root `p = ffi.new("struct s *")`, which cffi treats as
@@ -109,6 +119,21 @@ pub struct CDataObject {
 }
 
 impl CDataObject {
+    /// This cdata, as it is in memory now. Python code (a `__del__` run by
+    /// a collection that an allocation started, an `__index__`, a callback)
+    /// may `ffi.release()` it, which writes `ptr`, `length` and `owner`
+    /// through another pointer; the compiler takes a `&CDataObject` for
+    /// unchanging and may answer a later read of a field from an earlier
+    /// one (it did: a re-check of `ptr` after an allocation was dropped).
+    /// Fields read through the reference this gives, after such a point,
+    /// are read from memory. (`black_box` hides where the pointer comes
+    /// from, so no earlier read can stand for a later one.)
+    #[inline(always)]
+    pub fn now(&self) -> &CDataObject {
+        // SAFETY: the same object, alive as long as `self` is.
+        unsafe { &*std::hint::black_box(self as *const CDataObject) }
+    }
+
     /// The address compared and hashed: after `ffi.release()` the data
     /// pointer is NULL (so that later use fails cleanly) but the cdata
     /// still compares equal to others at its old address, as in cffi.

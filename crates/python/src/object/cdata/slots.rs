@@ -120,7 +120,7 @@ unsafe fn read_var_array<'py>(
         Some(size) => Ok((size, arr.item().get().size(py)?.max(1))),
         None => Err(convert::open_array_pointer(py, arr)?),
     };
-    if c.is_released() {
+    if c.now().is_released() {
         return Err(super::lifetime::released_error(c.ctype()));
     }
     let at = base.add(field.offset);
@@ -150,16 +150,17 @@ unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject)
 // was built (which may allocate, and so run a collection's `__del__`),
 // then used with no Python code in between: the extent check and the read
 // run none (a field read makes values or untracked views; `read_var_array`
-// builds its ctype before reading the address it was given... see there).
+// checks the cdata again after making its types).
 unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
-    if let Some((rec, base)) = record_target(c) {
+    if let Some((rec, _)) = record_target(c) {
         let mut fields_error = None;
         match rec.record_info(py) {
             Err(e) => fields_error = Some(e),
             Ok(info) => if let Some(i) = info.find(name) {
                 // read again: building the layout may allocate, and a
                 // collection's `__del__` may have released `slf` meanwhile
+                let c = c.now();
                 let base = record_target(c).map_or(ptr::null_mut(), |(_, b)| b);
                 if base.is_null() {
                     let e = if c.is_released() { super::lifetime::released_error(c.ctype()) } else { null_deref(c.ctype()) };
@@ -475,6 +476,7 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
     // the size and the ctype may allocate: a collection started there may
     // run a `__del__` that released `slf` after the checks above. From
     // here to `new_view` (which holds the root) nothing runs Python code
+    let c = c.now();
     if c.is_released() && a != b {
         return Err(super::lifetime::released_error(ct));
     }
@@ -812,6 +814,7 @@ unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyO
         };
         // checked after the ctype was made: making it may start a
         // collection whose `__del__` releases `p`
+        let c = c.now();
         if c.is_released() {
             return Err(super::lifetime::released_error(ct));
         }
