@@ -247,3 +247,21 @@ def test_an_allocator_keeps_the_buffer_its_alloc_returned():
         print("ok")
     """)
     assert out.split() == ["42", "7", "ok"]
+
+
+def test_a_released_array_given_as_an_initializer_raises(ffi):
+    # a released array reads as empty at NULL: given as the initializer of
+    # an array of its type it copied nothing (silently zeros: cffi copies
+    # its items), and ptr::copy was handed NULL
+    ffi.cdef("struct s { int x[3]; };")
+    b = ffi.new("int[3]", [1, 2, 3])
+    ffi.release(b)
+    p = ffi.new("struct s *")
+    a = ffi.new("int[3]")
+    if IMPL_NAME == "cffi":
+        assert list(ffi.new("int[3]", b)) == [1, 2, 3]
+        return
+    for store in (lambda: ffi.new("int[3]", b), lambda: ffi.new("struct s *", {"x": b}),
+                  lambda: setattr(p, "x", b), lambda: a.__setitem__(slice(0, 3), b)):
+        with pytest.raises(RuntimeError, match="was released"):
+            store()

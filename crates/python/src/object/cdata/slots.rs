@@ -526,6 +526,10 @@ unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *
             check_slice_extent(py, c, dst, (a, b), item_size)?;
             if let Some(src) = super::as_cdata(py, &val) {
                 let sct = src.ctype();
+                if sct.kind == Kind::Array && src.is_released() {
+                    // it reads as empty from NULL (cffi copies its items)
+                    return Err(super::lifetime::released_error(sct));
+                }
                 if sct.kind == Kind::Array && std::ptr::eq(sct.item().get(), item) && src.length as usize == n {
                     ptr::copy(src.ptr, dst, n * item_size);
                     return Ok(());
