@@ -541,6 +541,8 @@ impl FFIBase {
         // As in cffi, the pointer value is derived from the handle cdata's
         // own address, so two handles to one object differ and
         // `from_handle` can find the cdata again.
+        // SAFETY: GIL held; the pointer value is never read as memory (a
+        // handle owns 0 bytes: extent.rs), only looked up in the registry.
         unsafe {
             let obj = cdata::new_cdata(py, &ct, std::ptr::null_mut(), Owner::Handle(x.clone().unbind()));
             if !obj.is_null() {

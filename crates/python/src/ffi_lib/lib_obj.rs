@@ -596,6 +596,7 @@ impl Lib {
 }
 
 /// The raw `tp_getattro` of `Lib`: a cached name is one dict lookup.
+// SAFETY: tp_getattro: GIL held, `slf` a live Lib, `name` a live object.
 unsafe extern "C" fn lib_getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let py = Python::assume_attached();
     // SAFETY: `slf` is a `Lib` (this slot is only on its type and

@@ -137,6 +137,9 @@ impl Buffer {
         convert::new_bytes(py, self.bytes())
     }
 
+    // SAFETY: CPython's bf_getbuffer contract (`view` is writable); the view
+    // names `slf` as its object, so this buffer, and the hold that keeps its
+    // memory, live as long as any memoryview of it.
     unsafe fn __getbuffer__(slf: Bound<'_, Self>, view: *mut ffi::Py_buffer, flags: std::os::raw::c_int) -> PyResult<()> { unsafe {
         let (ptr, size) = {
             let b = slf.borrow();
@@ -192,6 +195,7 @@ pub fn from_buffer<'py>(py: Python<'py>, ct: &Py<CType>, obj: &Bound<'py, PyAny>
     if cdata::as_cdata(py, obj).is_some() {
         return Err(PyTypeError::new_err("from_buffer() cannot return the address of a cdata object; use it directly"));
     }
+    // SAFETY: an all-zero Py_buffer is a valid empty one, filled below.
     let mut view: Box<ffi::Py_buffer> = Box::new(unsafe { std::mem::zeroed() });
     let flags = if require_writable { ffi::PyBUF_WRITABLE } else { ffi::PyBUF_SIMPLE };
     // SAFETY: `view` is released by the cdata's owner on dealloc/release.

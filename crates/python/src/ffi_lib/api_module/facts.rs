@@ -67,6 +67,8 @@ fn type_fact(t: &TypeC) -> TypeFact {
 
 /// # Safety
 /// A row of a module's table (`fields` has `nfields` pairs of cells).
+// SAFETY (contract): `r` is a row of the module's static tables (see
+// `slice`): `fields` holds `2 * nfields` cells.
 unsafe fn record_fact(r: &RecordC) -> RecordFact { unsafe {
     let cells = slice(r.fields, r.nfields * 2);
     let fields = cells.chunks(2).map(|c| if c[0] == usize::MAX { None } else { Some((c[0] as u64, c[1] as u64)) }).collect();
@@ -74,6 +76,8 @@ unsafe fn record_fact(r: &RecordC) -> RecordFact { unsafe {
 }}
 
 /// Every answer of the compiler at once (for `resolve::apply`).
+// SAFETY (contract): `module` is the loaded module's descriptor, its
+// tables as `slice` requires.
 pub(super) unsafe fn collect_facts(module: &ModuleC) -> CompilerFacts { unsafe {
     let mut facts = CompilerFacts::default();
     for i in slice(module.ints, module.nints) {
