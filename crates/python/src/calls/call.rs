@@ -496,7 +496,7 @@ unsafe fn libffi_call(
     // `ffi.release()` an `ffi.gc()` function pointer, which then reads as
     // NULL. The hold taken here keeps its destructor from running until
     // the call returned, so the address read now stays callable.
-    let fnptr = cd.now().ptr as *const c_void;
+    let fnptr = cd.ptr_now() as *const c_void;
     if fnptr.is_null() {
         // `do_call` checked, but building the spec allocates, and a
         // collection it starts may run a `__del__` that released it
@@ -590,7 +590,7 @@ unsafe fn direct_call(
     let (mut nw, mut nf) = (0, 0);
     let mut temps = Temps::default();
     // Read before the arguments' conversions run Python code (see libffi_call).
-    let fnptr = cd.now().ptr as *const c_void;
+    let fnptr = cd.ptr_now() as *const c_void;
     if fnptr.is_null() {
         // `do_call` checked, but building the spec allocates, and a
         // collection it starts may run a `__del__` that released it

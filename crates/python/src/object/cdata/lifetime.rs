@@ -343,8 +343,10 @@ pub(crate) unsafe fn give_back(py: Python<'_>, obj: *mut CDataObject) { unsafe {
         Owner::Malloc { .. } => libc::free(resource_address(&*obj) as *mut c_void),
         Owner::Custom { free, original, .. } => {
             if let Some(f) = free {
-                call_keeping_error(py, &f, &original);
+                call_keeping_error(py, &f, &original.obj);
             }
+            // (then `original` goes, and its hold: a root released
+            // meanwhile gives its memory back now)
         }
         Owner::Gc { original, destructor } => {
             if let Some(d) = destructor {

@@ -50,6 +50,17 @@ pub fn set_function_pointer_call(entry: ffi::vectorcallfunc) {
     let _ = FUNCTION_POINTER_CALL.set(entry);
 }
 
+/// What an allocator's `alloc()` returned (`obj`), and `hold`: its memory,
+/// when a root of rcffi's owns it (`ffi.from_buffer()`, `ffi.gc()`, another
+/// allocator's): an `ffi.release()` of that root waits until the
+/// allocator's cdata is given back, as for a view (its buffer was given
+/// back under it). Boxed: `Owner`, in every cdata, stays as small as it was.
+pub struct AllocOriginal {
+    pub obj: Py<PyAny>,
+    #[allow(dead_code, reason = "held, never read: dropping it lets the root give its memory back")]
+    pub hold: Option<MemoryHold>,
+}
+
 /// What keeps the memory behind `ptr` alive, and how to give it back
 /// (`lifetime.rs` has the rules).
 pub enum Owner {
@@ -58,17 +69,7 @@ pub enum Owner {
     /// `ffi.new()`: memory from `calloc`, freed when given back.
     Malloc { size: usize },
     /// `ffi.new_allocator(alloc, free)`: `free(cdata)` is called when given back.
-    /// `hold`: the memory of what `alloc()` returned (`original`), when a
-    /// root of rcffi's owns it (`ffi.from_buffer()`, `ffi.gc()`, another
-    /// allocator's): an `ffi.release()` of that root waits until this cdata
-    /// is given back, as for a view (its buffer was given back under it).
-    Custom {
-        size: usize,
-        free: Option<Py<PyAny>>,
-        original: Py<PyAny>,
-        #[allow(dead_code, reason = "held, never read: dropping it lets the root give its memory back")]
-        hold: Option<MemoryHold>,
-    },
+    Custom { size: usize, free: Option<Py<PyAny>>, original: Box<AllocOriginal> },
     /// A view into a root's memory (`p[0]`, `p.field`, a slice, `p + n`,
     /// `ffi.addressof`): holds the root (see `lifetime.rs`). `item`: it is
     /// `p[0]` of a root `p = ffi.new("struct s *")`, which cffi treats as
@@ -119,6 +120,14 @@ pub struct CDataObject {
 }
 
 impl CDataObject {
+    /// `ptr` as it is in memory now (see `now`), for the call paths: one
+    /// load, where `now` may cost a spill.
+    #[inline(always)]
+    pub fn ptr_now(&self) -> *mut u8 {
+        // SAFETY: a field of a live object, aligned.
+        unsafe { std::ptr::read_volatile(&self.ptr) }
+    }
+
     /// This cdata, as it is in memory now. Python code (a `__del__` run by
     /// a collection that an allocation started, an `__index__`, a callback)
     /// may `ffi.release()` it, which writes `ptr`, `length` and `owner`
@@ -394,7 +403,7 @@ unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, ar
             if let Some(f) = free {
                 each(f.as_ptr());
             }
-            each(original.as_ptr());
+            each(original.obj.as_ptr());
         }
         Owner::Gc { original, destructor } => {
             each(original.as_ptr());
