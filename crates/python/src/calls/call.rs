@@ -403,15 +403,43 @@ unsafe fn check_arguments(
     Ok(())
 }}
 
+/// The address to call, read after the arguments were converted: a
+/// conversion runs Python code (`__index__`, `__float__`, an iterator, or
+/// a collection's `__del__` started by an allocation) that may
+/// `ffi.release()` an `ffi.gc()` function pointer, whose `ptr` then reads
+/// NULL (it was called at address 0). Read from memory (`ptr_now`: the
+/// compiler would answer it from `do_call`'s check).
+#[inline(always)]
+fn function_address(cd: &CDataObject) -> PyResult<*const c_void> {
+    let p = cd.ptr_now();
+    if p.is_null() {
+        return released_function_address(cd);
+    }
+    Ok(p as *const c_void)
+}
+
+/// `function_address` of a function released since `do_call` checked it.
+/// Released while this call held it (an argument's conversion released it),
+/// its destructor waits for the hold, and the address it had (kept in
+/// `inline[0]`) is still callable: called, as in cffi. Released before the
+/// hold (its destructor ran): cffi's error for a call through NULL.
+#[cold]
+fn released_function_address(cd: &CDataObject) -> PyResult<*const c_void> {
+    let cd = cd.now();
+    if cd.release_pending && cd.inline[0] != 0 {
+        return Ok(cd.inline[0] as usize as *const c_void);
+    }
+    Err(null_function(cd.ctype()))
+}
+
 /// cffi's error for a call through NULL.
 fn null_function(pct: &CType) -> PyErr {
     pyo3::exceptions::PyRuntimeError::new_err(format!("cannot call null pointer pointer from cdata '{}'", pct.cname))
 }
 
 // SAFETY (contract): as `cdata_vectorcall`. `cd.ptr` is checked non-NULL
-// here for cffi's error; `libffi_call`/`direct_call` read it once, check it
-// again (a collection while the spec is built may run a `__del__` that
-// releases it) and use that value, held, whatever the conversions run.
+// here for cffi's error; `libffi_call`/`direct_call` read it again after
+// the conversions (`function_address`), which may have released it.
 unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: usize, kwnames: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> { unsafe {
     let cd = &*(callable as *const CDataObject);
     let pct = cd.ctype();
@@ -467,8 +495,8 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
 
 /// The general call: arguments converted into slots, libffi's `ffi_call`.
 // SAFETY (contract): as `do_call`, `cd` is the callable. `fnptr` is read
-// (and checked) before the arguments are converted (a conversion may
-// `ffi.release()` the function: it then reads NULL) and the hold on `cd` keeps a `ffi.gc()`
+// after the arguments were converted (`function_address`: a conversion may
+// `ffi.release()` the function) and the hold on `cd` keeps a `ffi.gc()`
 // function's destructor from running until the call returned. The GIL is
 // released only around the foreign call, which touches no Python object.
 unsafe fn libffi_call(
@@ -491,17 +519,6 @@ unsafe fn libffi_call(
         &mut ptrs_heap[..]
     };
     let mut temps = Temps::default();
-    // The address is read before any argument is converted: a conversion
-    // runs Python code (`__index__`, `__float__`, an iterator) that may
-    // `ffi.release()` an `ffi.gc()` function pointer, which then reads as
-    // NULL. The hold taken here keeps its destructor from running until
-    // the call returned, so the address read now stays callable.
-    let fnptr = cd.ptr_now() as *const c_void;
-    if fnptr.is_null() {
-        // `do_call` checked, but building the spec allocates, and a
-        // collection it starts may run a `__del__` that released it
-        return Err(null_function(cd.ctype()));
-    }
     temps.holds.add(cd as *const CDataObject as *mut ffi::PyObject);
     for k in 0..nargs {
         let obj = Bound::from_borrowed_ptr(py, *args.add(k));
@@ -518,6 +535,7 @@ unsafe fn libffi_call(
         ret_heap.resize(need, 0);
         ret_heap.as_mut_ptr() as *mut c_void
     };
+    let fnptr = function_address(cd)?;
     foreign_call(|| spec.plan.call(fnptr, ptrs.as_mut_ptr(), retp));
     drop(temps);
     let rct = &f.result;
@@ -574,8 +592,8 @@ pub(crate) unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::
 }}
 
 /// `do_call` for signatures `native::direct` can call without libffi.
-// SAFETY (contract): as `libffi_call` (`fnptr` read before the
-// conversions); at most MAX_ARGS words and MAX_FLOAT_ARGS floats, as the
+// SAFETY (contract): as `libffi_call` (`fnptr` read after the
+// conversions, by `function_address`); at most MAX_ARGS words and MAX_FLOAT_ARGS floats, as the
 // spec's `direct` shape guarantees.
 unsafe fn direct_call(
     py: Python<'_>,
@@ -589,13 +607,6 @@ unsafe fn direct_call(
     let mut floats = [0f64; native::direct::MAX_FLOAT_ARGS];
     let (mut nw, mut nf) = (0, 0);
     let mut temps = Temps::default();
-    // Read before the arguments' conversions run Python code (see libffi_call).
-    let fnptr = cd.ptr_now() as *const c_void;
-    if fnptr.is_null() {
-        // `do_call` checked, but building the spec allocates, and a
-        // collection it starts may run a `__del__` that released it
-        return Err(null_function(cd.ctype()));
-    }
     temps.holds.add(cd as *const CDataObject as *mut ffi::PyObject);
     for k in 0..nargs {
         let obj = Bound::from_borrowed_ptr(py, *args.add(k));
@@ -615,6 +626,7 @@ unsafe fn direct_call(
             }
         }
     }
+    let fnptr = function_address(cd)?;
     let r = foreign_call(|| native::direct::call_mixed(fnptr, &words[..nw], &floats[..nf], shape));
     drop(temps);
     let rct = &f.result;
