@@ -302,9 +302,7 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
                 let p = (*(tmp.as_ptr() as *const CDataObject)).ptr;
                 temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(tmp));
                 p
-            } else if let Some((f, holder)) = crate::file::as_file_kept(py, c, obj)? {
-                // the FILE stays open until the call returned (file.rs)
-                temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(holder));
+            } else if let Some(f) = file_arg(py, c, obj, temps)? {
                 f
             } else {
                 convert::pointer::extract(py, c, obj)?
@@ -334,6 +332,20 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
         }
     }
 }}
+
+/// A Python file given for a `FILE *` parameter (file.rs): its `FILE *`,
+/// kept open until the call returned (its holder in `temps`); `None` if
+/// `obj` is no file. Out of line: rare, and kept off `convert_arg`'s body.
+#[cold]
+#[inline(never)]
+fn file_arg(py: Python<'_>, c: &CType, obj: &Bound<'_, PyAny>, temps: &mut Temps) -> PyResult<Option<*mut u8>> {
+    Ok(crate::file::as_file_kept(py, c, obj)?.map(|(f, holder)| {
+        // SAFETY: `temps` is dropped (with the GIL held) before the call
+        // returns to Python; the 'static only lets it sit in `owned`.
+        temps.owned.push(unsafe { std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(holder) });
+        f
+    }))
+}
 
 /// An error about the temporary `T[]` built for a `T *` parameter names
 /// the parameter's type, as cffi's ("initializer for ctype 'char *' must
