@@ -61,6 +61,7 @@ pub unsafe fn attached<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
 /// `attached` for entry points returning a new reference or NULL with an
 /// exception set.
 #[inline]
+// SAFETY (contract): as `attached`.
 pub unsafe fn attached_obj(f: impl FnOnce(Python<'_>) -> *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     attached(f).unwrap_or(ptr::null_mut())
 }}
@@ -68,6 +69,7 @@ pub unsafe fn attached_obj(f: impl FnOnce(Python<'_>) -> *mut ffi::PyObject) -> 
 /// `attached` for entry points returning a C int (-1 with an exception set
 /// on error).
 #[inline]
+// SAFETY (contract): as `attached`.
 pub unsafe fn attached_int<T: From<i8>>(f: impl FnOnce(Python<'_>) -> T) -> T { unsafe {
     attached(f).unwrap_or_else(|| T::from(-1))
 }}

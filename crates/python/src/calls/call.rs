@@ -260,6 +260,14 @@ struct Temps {
 }
 
 /// Convert argument `i` of type `ct` into `slot`, returning the address libffi needs.
+// SAFETY (contract): GIL held; `slot` is a 16-byte, 16-aligned slot of
+// this call. Python code runs in conversions (`__index__`, `__float__`,
+// an initializer's items, a file's `flush`): every address stored is read
+// at the moment it is stored, and what it points into is kept until the
+// call returned: a cdata's memory by `temps.holds`, a temporary array or
+// struct and a FILE's holder by `temps.owned`, bytes by the caller's
+// argument. A struct by value is never NULL (not even a released `ffi.gc()`
+// of one: lifetime::release_gc_value).
 unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, slot: *mut Slot, temps: &mut Temps) -> PyResult<*mut c_void> { unsafe {
     let c = ct.get();
     let dst = slot as *mut u8;
@@ -294,7 +302,7 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
                 let p = (*(tmp.as_ptr() as *const CDataObject)).ptr;
                 temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(tmp));
                 p
-            } else if let Some(f) = crate::file::as_file(py, c, obj)? {
+            } else if let Some(f) = file_arg(py, c, obj, temps)? {
                 f
             } else {
                 convert::pointer::extract(py, c, obj)?
@@ -325,6 +333,20 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
     }
 }}
 
+/// A Python file given for a `FILE *` parameter (file.rs): its `FILE *`,
+/// kept open until the call returned (its holder in `temps`); `None` if
+/// `obj` is no file. Out of line: rare, and kept off `convert_arg`'s body.
+#[cold]
+#[inline(never)]
+fn file_arg(py: Python<'_>, c: &CType, obj: &Bound<'_, PyAny>, temps: &mut Temps) -> PyResult<Option<*mut u8>> {
+    Ok(crate::file::as_file_kept(py, c, obj)?.map(|(f, holder)| {
+        // SAFETY: `temps` is dropped (with the GIL held) before the call
+        // returns to Python; the 'static only lets it sit in `owned`.
+        temps.owned.push(unsafe { std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(holder) });
+        f
+    }))
+}
+
 /// An error about the temporary `T[]` built for a `T *` parameter names
 /// the parameter's type, as cffi's ("initializer for ctype 'char *' must
 /// be a bytes or list or tuple, not str").
@@ -346,6 +368,9 @@ fn pointer_to(py: Python<'_>, c: &CType) -> PyResult<Py<CType>> {
 
 
 /// The vectorcall entry of every function-pointer cdata.
+// SAFETY: a vectorcall entry: the GIL is held, `callable` is a live
+// function-pointer cdata, `args` its `nargsf` live arguments, `kwnames`
+// NULL or a tuple (CPython's contract).
 pub(crate) unsafe extern "C" fn cdata_vectorcall(
     callable: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -367,6 +392,7 @@ fn raise_on_error(py: Python<'_>, r: PyResult<*mut ffi::PyObject>) -> *mut ffi::
 }
 
 /// cffi's checks of a call's shape: no keywords, the declared count.
+// SAFETY (contract): `kwnames` is NULL or a tuple (vectorcall's).
 unsafe fn check_arguments(
     pct: &CType,
     f: &crate::ctype::FuncInfo,
@@ -389,6 +415,43 @@ unsafe fn check_arguments(
     Ok(())
 }}
 
+/// The address to call, read after the arguments were converted: a
+/// conversion runs Python code (`__index__`, `__float__`, an iterator, or
+/// a collection's `__del__` started by an allocation) that may
+/// `ffi.release()` an `ffi.gc()` function pointer, whose `ptr` then reads
+/// NULL (it was called at address 0). Read from memory (`ptr_now`: the
+/// compiler would answer it from `do_call`'s check).
+#[inline(always)]
+fn function_address(cd: &CDataObject) -> PyResult<*const c_void> {
+    let p = cd.ptr_now();
+    if p.is_null() {
+        return released_function_address(cd);
+    }
+    Ok(p as *const c_void)
+}
+
+/// `function_address` of a function released since `do_call` checked it.
+/// Released while this call held it (an argument's conversion released it),
+/// its destructor waits for the hold, and the address it had (kept in
+/// `inline[0]`) is still callable: called, as in cffi. Released before the
+/// hold (its destructor ran): cffi's error for a call through NULL.
+#[cold]
+fn released_function_address(cd: &CDataObject) -> PyResult<*const c_void> {
+    let cd = cd.now();
+    if cd.release_pending && cd.inline[0] != 0 {
+        return Ok(cd.inline[0] as usize as *const c_void);
+    }
+    Err(null_function(cd.ctype()))
+}
+
+/// cffi's error for a call through NULL.
+fn null_function(pct: &CType) -> PyErr {
+    pyo3::exceptions::PyRuntimeError::new_err(format!("cannot call null pointer pointer from cdata '{}'", pct.cname))
+}
+
+// SAFETY (contract): as `cdata_vectorcall`. `cd.ptr` is checked non-NULL
+// here for cffi's error; `libffi_call`/`direct_call` read it again after
+// the conversions (`function_address`), which may have released it.
 unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: usize, kwnames: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> { unsafe {
     let cd = &*(callable as *const CDataObject);
     let pct = cd.ctype();
@@ -397,7 +460,7 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
     check_arguments(pct, f, nargs, kwnames)?;
     let nfixed = f.args.len();
     if cd.ptr.is_null() {
-        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("cannot call null pointer pointer from cdata '{}'", pct.cname)));
+        return Err(null_function(pct));
     }
     if !f.variadic {
         let spec = cached_spec(py, fct)?;
@@ -443,6 +506,11 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
 }}
 
 /// The general call: arguments converted into slots, libffi's `ffi_call`.
+// SAFETY (contract): as `do_call`, `cd` is the callable. `fnptr` is read
+// after the arguments were converted (`function_address`: a conversion may
+// `ffi.release()` the function) and the hold on `cd` keeps a `ffi.gc()`
+// function's destructor from running until the call returned. The GIL is
+// released only around the foreign call, which touches no Python object.
 unsafe fn libffi_call(
     py: Python<'_>,
     cd: &CDataObject,
@@ -479,7 +547,7 @@ unsafe fn libffi_call(
         ret_heap.resize(need, 0);
         ret_heap.as_mut_ptr() as *mut c_void
     };
-    let fnptr = cd.ptr as *const c_void;
+    let fnptr = function_address(cd)?;
     foreign_call(|| spec.plan.call(fnptr, ptrs.as_mut_ptr(), retp));
     drop(temps);
     let rct = &f.result;
@@ -500,6 +568,7 @@ unsafe fn libffi_call(
 /// The register value of one argument of a direct call: integers extended
 /// to 64 bits from their C value (callers extend, as compilers expect),
 /// pointers through the usual conversion.
+// SAFETY (contract): as `convert_arg`.
 unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps: &mut Temps) -> PyResult<u64> { unsafe {
     let c = ct.get();
     if let Conv::Int { size, signed } = c.conv {
@@ -522,6 +591,7 @@ unsafe fn arg_word(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, temps
 
 /// A Python int from the low `size` bytes of a result register.
 #[inline(always)]
+// SAFETY (contract): the GIL is held (makes a Python int).
 pub(crate) unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::PyObject { unsafe {
     let bits = u32::from(size) * 8;
     if signed {
@@ -534,6 +604,9 @@ pub(crate) unsafe fn int_result(word: u64, size: u8, signed: bool) -> *mut ffi::
 }}
 
 /// `do_call` for signatures `native::direct` can call without libffi.
+// SAFETY (contract): as `libffi_call` (`fnptr` read after the
+// conversions, by `function_address`); at most MAX_ARGS words and MAX_FLOAT_ARGS floats, as the
+// spec's `direct` shape guarantees.
 unsafe fn direct_call(
     py: Python<'_>,
     cd: &CDataObject,
@@ -565,7 +638,7 @@ unsafe fn direct_call(
             }
         }
     }
-    let fnptr = cd.ptr as *const c_void;
+    let fnptr = function_address(cd)?;
     let r = foreign_call(|| native::direct::call_mixed(fnptr, &words[..nw], &floats[..nf], shape));
     drop(temps);
     let rct = &f.result;
@@ -636,6 +709,8 @@ mod smallvec_like {
 /// `inline[0]` holds the module's trampoline `void t(void **args, void
 /// *result)`, which calls the function with C's own types, so no libffi is
 /// on this path. GIL released and errno restored/saved as for other calls.
+// SAFETY: as `cdata_vectorcall`; `callable` is a compiled module's
+// function cdata, whose `inline[0]` holds its trampoline (runtime.rs).
 pub(crate) unsafe extern "C" fn trampoline_vectorcall(
     callable: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -650,6 +725,10 @@ pub(crate) unsafe extern "C" fn trampoline_vectorcall(
 /// The C signature of an API-mode trampoline.
 pub(crate) type Trampoline = unsafe extern "C" fn(*mut *mut c_void, *mut c_void);
 
+// SAFETY (contract): as `trampoline_vectorcall`. `inline[0]` (the
+// trampoline) is set once by the module and never changed: the cdata is
+// Borrowed, never released (no root). What the argument slots point to is
+// kept as in `convert_arg`.
 unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: usize, kwnames: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> { unsafe {
     let cd = &*(callable as *const CDataObject);
     let pct = cd.ctype();

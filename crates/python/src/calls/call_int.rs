@@ -103,6 +103,12 @@ pub fn init(py: pyo3::Python<'_>) {
 
 /// The value of an exact `int` of at most one digit, read directly.
 #[inline]
+// SAFETY (contract): `obj` is an exact int and DIGITS_30 says the layout
+// is 3.9-3.11's (ob_size, then 30-bit digits in u32): one digit is read
+// only when ob_size is -1, 0 or 1. A zero (0) reads digit[0] and
+// multiplies it by 0: the small-int zero has that digit; a zero built
+// with no digit storage (rare on 3.9-3.10) has its 4 bytes inside its
+// pymalloc block (24 bytes of header in a 16-byte-multiple block).
 unsafe fn one_digit_int(obj: *mut ffi::PyObject) -> Option<i64> { unsafe {
     if !DIGITS_30.load(std::sync::atomic::Ordering::Relaxed) {
         return None;
@@ -182,6 +188,7 @@ pub(crate) unsafe fn switch_to_int_entry(callable: *mut ffi::PyObject, spec: &Ca
 }}
 
 /// The specialised entry (see the module comment).
+// SAFETY: a vectorcall entry (see `int_entry`).
 pub(crate) unsafe extern "C" fn int_vectorcall(
     callable: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -204,6 +211,7 @@ pub(crate) fn is_int_entry(vc: ffi::vectorcallfunc) -> bool {
 /// As a vectorcall function: GIL held, `callable` a function-pointer cdata
 /// whose entry is `int_vectorcall`, `args` its `nargsf` arguments.
 #[inline(always)]
+// SAFETY (contract): see the doc comment above.
 pub(crate) unsafe fn int_entry(
     callable: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -225,6 +233,8 @@ pub(crate) unsafe fn int_entry(
 /// # Safety
 /// As a vectorcall function, for both entries.
 #[inline(always)]
+// SAFETY (contract): see the doc comment above. `holds` outlives the
+// foreign call and is dropped before the general entry runs.
 pub(crate) unsafe fn call_holding(
     fast: unsafe fn(*mut ffi::PyObject, *const *mut ffi::PyObject, usize, *mut ffi::PyObject, &mut Option<Holds>) -> Option<*mut ffi::PyObject>,
     general: unsafe extern "C" fn(*mut ffi::PyObject, *const *mut ffi::PyObject, usize, *mut ffi::PyObject) -> *mut ffi::PyObject,
@@ -249,6 +259,7 @@ pub(crate) type Holds = crate::cdata::FewHolds<{ native::direct::MAX_ARGS + 1 }>
 
 /// Hold the memory of `obj` if it is some root's; `false` if it could not.
 #[inline(always)]
+// SAFETY (contract): GIL held, `obj` a live cdata.
 pub(crate) unsafe fn hold(holds: &mut Option<Holds>, obj: *mut ffi::PyObject) -> bool { unsafe {
     if crate::cdata::lifetime::memory_root(obj).is_none() {
         return true;
@@ -259,6 +270,9 @@ pub(crate) unsafe fn hold(holds: &mut Option<Holds>, obj: *mut ffi::PyObject) ->
 /// The call, or `None` for the generic entry to make it (and raise
 /// cffi's errors).
 #[inline(always)]
+// SAFETY (contract): as `int_entry`. No Python code runs between reading
+// `cd.ptr` (checked non-NULL) and the call: `int_arg`/`pointer_arg` only
+// read objects; the GIL is released only around the foreign call.
 unsafe fn int_call(
     callable: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,

@@ -128,6 +128,9 @@ pub(crate) unsafe fn switch_to_tramp_entry(callable: *mut ffi::PyObject, spec: &
 }}
 
 /// The specialised entry (see the module comment).
+// SAFETY: a vectorcall entry: GIL held, `callable` a compiled module's
+// function cdata switched to this entry (`switch_to_tramp_entry`), `args`
+// its `nargsf` live arguments.
 pub(crate) unsafe extern "C" fn tramp_vectorcall(
     callable: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -140,6 +143,11 @@ pub(crate) unsafe extern "C" fn tramp_vectorcall(
 /// The call, or `None` (before anything is called) for the general entry
 /// to make it or raise cffi's errors.
 #[inline(always)]
+// SAFETY (contract): as `tramp_vectorcall`. `int_arg`/`pointer_arg` and
+// the float checks run no Python code and allocate nothing, so nothing can
+// release an argument between its address being read and the call; the
+// pointer arguments' memory is held (`holds`) until the call returned;
+// `inline[0]` (the trampoline) and `inline[1]` (the spec) are set once.
 unsafe fn tramp_call(
     callable: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,

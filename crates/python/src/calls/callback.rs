@@ -135,12 +135,19 @@ pub(crate) fn error_bytes(py: Python<'_>, rc: &CType, error: Option<&Bound<'_, P
 /// "Python"`). As in cffi, C's `errno` is what the Python code sees as
 /// `ffi.errno`, and whatever `ffi.errno` holds when it returns is C's
 /// `errno` afterwards.
+// SAFETY (contract): called by libffi's closure (or a compiled module's
+// extern "Python" stub) on any thread, GIL held or not: `userdata` is the
+// closure's data, alive while its callback cdata or def_extern entry lives
+// (as in cffi, C calling a freed callback is undefined); `ret` and `args`
+// are the result slot and argument pointers of the C signature.
 pub(crate) unsafe extern "C" fn trampoline(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) { unsafe {
     crate::call::set_saved_errno(native::errno::get_errno());
     invoke(userdata, ret, args);
     native::errno::set_errno(crate::call::saved_errno());
 }}
 
+// SAFETY (contract): as `trampoline`; struct arguments are copied
+// (`new_owned_copy`) before Python sees them, C frees them on return.
 unsafe fn invoke(userdata: *mut c_void, ret: *mut c_void, args: *const *const c_void) { unsafe {
     let data = &*(userdata as *const CallbackData);
     // A call from a thread of C while the interpreter exits (or after it
@@ -249,6 +256,8 @@ thread_local! {
 /// the host program) gets one that it keeps until it exits, as with cffi:
 /// `threading.local()` data survives from one call to the next, and a
 /// thread calling often does not build and destroy a state every time.
+// SAFETY (contract): a C thread, GIL not held; returns the state to give
+// back with PyGILState_Release.
 unsafe fn gil_for_c_call() -> ffi::PyGILState_STATE { unsafe {
     let known = !ffi::PyGILState_GetThisThreadState().is_null();
     let gil = ffi::PyGILState_Ensure();

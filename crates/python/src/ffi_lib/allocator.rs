@@ -56,7 +56,12 @@ impl FFIBase {
                 )));
             }
         }
-        let owner = Owner::Custom { size, free: free.map(|f| f.clone().unbind()), original: raw.clone().unbind() };
+        // taken before anything below can run Python code (the new cdata's
+        // allocation may start a collection; the initializer's conversions
+        // run `__index__`): a release of `raw` meanwhile or later waits
+        let hold = cdata::MemoryHold::on_any(py, &raw);
+        let original = Box::new(cdata::AllocOriginal { obj: raw.clone().unbind(), hold });
+        let owner = Owner::Custom { size, free: free.map(|f| f.clone().unbind()), original };
         // SAFETY: alloc() returned at least `size` bytes at `mem`: checked above
         // where rcffi knows the memory, else trusted as cffi trusts it.
         unsafe {

@@ -15,6 +15,8 @@ use crate::ctype::Kind;
 use crate::ffi_obj::{self, FFIBase};
 
 /// The slow path: the PyO3 method `name` with the same arguments.
+// SAFETY (contract): GIL held; `slf` a live FFIBase, `args` `nargsf`
+// live arguments, `kwnames` NULL or a tuple (vectorcall's contract).
 unsafe fn delegate(
     slf: *mut ffi::PyObject,
     name: &CStr,
@@ -34,6 +36,10 @@ unsafe fn delegate(
 /// Run `f` on the `FFIBase` behind `slf` with its two positional
 /// arguments, or fall back to `slow` when the call shape is unusual or
 /// the type string is not cached.
+// SAFETY (contract): as `delegate`. `slf` is an FFIBase: the method
+// descriptor checks `self`'s type before calling (`FFIBase` is frozen, so
+// `get()` needs no borrow flag); `*args` is read only when `nargs >= 1`
+// (`nargs_ok` refuses 0), `*args.add(1)` only when `nargs > 1`.
 unsafe fn with_two_args(
     slf: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -73,6 +79,7 @@ unsafe fn with_two_args(
     })
 }}
 
+// SAFETY: a METH_FASTCALL|KEYWORDS method of FFIBase (see `with_two_args`).
 unsafe extern "C" fn new_fast(
     slf: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -84,6 +91,7 @@ unsafe extern "C" fn new_fast(
     })
 }}
 
+// SAFETY: a METH_FASTCALL|KEYWORDS method of FFIBase (see `with_two_args`).
 unsafe extern "C" fn cast_fast(
     slf: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,

@@ -505,17 +505,20 @@ impl FFIBase {
         } else {
             field_path(py, &ct, fields_or_indexes, c.kind == Kind::Pointer)?
         };
-        // Checked after the path, just before `cd.ptr` is read: nothing that
-        // runs Python code may come between this check and the read (the
-        // address of a root released meanwhile would be NULL + offset).
-        if cd.is_released() {
-            return Err(cdata::lifetime::released_error(c));
-        }
         let ptr_id = {
             let mut a = arena();
             a.pointer(target.get().id)
         };
         let pct = ctype_for(py, ptr_id)?;
+        // Checked after the path and the pointer type were made (making one
+        // may allocate, and a collection's `__del__` may release `cdata`),
+        // just before `cd.ptr` is read: nothing that runs Python code may
+        // come between this check and the read (the address of a root
+        // released meanwhile would be NULL + offset, holding nothing).
+        let cd = cd.now();
+        if cd.is_released() {
+            return Err(cdata::lifetime::released_error(c));
+        }
         // An index may point outside the object (C's `&a[n]`, as cffi): the
         // address is only computed here (wrapping, no access), any access
         // through it is the caller's, as for `p + n`.
@@ -574,6 +577,8 @@ impl FFIBase {
         // As in cffi, the pointer value is derived from the handle cdata's
         // own address, so two handles to one object differ and
         // `from_handle` can find the cdata again.
+        // SAFETY: GIL held; the pointer value is never read as memory (a
+        // handle owns 0 bytes: extent.rs), only looked up in the registry.
         unsafe {
             let obj = cdata::new_cdata(py, &ct, std::ptr::null_mut(), Owner::Handle(x.clone().unbind()));
             if !obj.is_null() {

@@ -22,6 +22,9 @@ use crate::cdata::CDataObject;
 use crate::ctype::CType;
 
 /// The vectorcall entry of every lib function.
+// SAFETY: a vectorcall entry: GIL held, `callable` a lib function (a
+// PyCFunction made by `make`, whose `m_self` is its function-pointer cdata,
+// held by it while the caller holds `callable`), `args` its arguments.
 unsafe extern "C" fn lib_function_vectorcall(
     callable: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -58,6 +61,8 @@ unsafe extern "C" fn lib_function_vectorcall(
 /// (CPython's specialised calls of builtins do, from the second call on;
 /// `self` is the cdata; the checks are the cdata's own): straight to the
 /// cdata's vectorcall entry.
+// SAFETY: a METH_FASTCALL entry: GIL held, `slf` the function's cdata
+// (`m_self`, held by the function), `args` `nargs` live arguments.
 unsafe extern "C" fn call_through_method_def(
     slf: *mut ffi::PyObject,
     args: *mut *mut ffi::PyObject,
@@ -73,6 +78,7 @@ unsafe extern "C" fn call_through_method_def(
 /// argument (`METH_O`, as cffi's generated wrappers of such functions are:
 /// CPython 3.11's specialised call of a `METH_O` builtin is shorter than
 /// that of a `METH_FASTCALL` one; it calls this only with one argument).
+// SAFETY: a METH_O entry: GIL held, `slf` the function's cdata, `arg` live.
 unsafe extern "C" fn call_one_through_method_def(slf: *mut ffi::PyObject, arg: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let args = [arg];
     // `args` lives until the call returns; no PY_VECTORCALL_ARGUMENTS_OFFSET,
@@ -87,6 +93,7 @@ unsafe extern "C" fn call_one_through_method_def(slf: *mut ffi::PyObject, arg: *
 
 /// The method definition's entry of a function of no argument
 /// (`METH_NOARGS`; CPython passes `NULL` as the argument).
+// SAFETY: a METH_NOARGS entry: GIL held, `slf` the function's cdata.
 unsafe extern "C" fn call_none_through_method_def(slf: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let args: [*mut ffi::PyObject; 0] = [];
     match (*(slf as *mut CDataObject)).vectorcall {

@@ -198,7 +198,7 @@ impl GlobalVar {
         }
     }
 
-    fn set(&self, py: Python<'_>, ffi_obj: &Bound<'_, FFIBase>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn set(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         if let Place::Symbol { read_only: true, .. } = self.place {
             // it may live in read-only memory: writing it could crash
             return Err(cannot_write(&self.name));
@@ -218,8 +218,13 @@ impl GlobalVar {
                 let addr = self.address(py)?;
                 // as many items as given, converted as `ffi.new("T[]", value)`
                 let tmp = crate::ffi_obj::new_owned(py, array, Some(value))?;
-                let size: usize = ffi_obj.call_method1("sizeof", (&tmp,))?.extract()?;
-                let src = cdata::as_cdata(py, &tmp).expect("ffi.new gives a cdata").ptr;
+                // the size measured here, not by `ffi.sizeof` (a subclass's
+                // may say anything: 1 GiB was copied out of a 1-item array)
+                let tmp_cd = cdata::as_cdata(py, &tmp).expect("ffi.new gives a cdata");
+                let size = (tmp_cd.length.max(0) as usize).checked_mul(array.get().item().get().size(py)?).ok_or_else(|| {
+                    pyo3::exceptions::PyOverflowError::new_err("array size would overflow a Py_ssize_t")
+                })?;
+                let src = tmp_cd.ptr;
                 // SAFETY: `size` bytes of the new array, into the global
                 // array the C declaration says is at least that long
                 // (cffi writes the same way, unchecked).
@@ -535,7 +540,7 @@ impl Lib {
         let py = slf.py();
         let this = slf.get();
         if let Some(g) = this.global(py, name, false)? {
-            return g.get().set(py, this.ffi.bind(py), value);
+            return g.get().set(py, value);
         }
         let declared = this.ffi.get().declaration(py, name)?.is_some();
         match &this.source {
@@ -627,6 +632,7 @@ impl Lib {
 }
 
 /// The raw `tp_getattro` of `Lib`: a cached name is one dict lookup.
+// SAFETY: tp_getattro: GIL held, `slf` a live Lib, `name` a live object.
 unsafe extern "C" fn lib_getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let py = Python::assume_attached();
     // SAFETY: `slf` is a `Lib` (this slot is only on its type and

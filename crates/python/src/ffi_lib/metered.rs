@@ -331,6 +331,7 @@ unsafe extern "C" fn metered_dealloc(slf: *mut ffi::PyObject) { unsafe {
     ffi::Py_DECREF(tp as *mut ffi::PyObject);
 }}
 
+// SAFETY: tp_repr: GIL held, `slf` a live MeteredObject.
 unsafe extern "C" fn metered_repr(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let m = &*(slf as *const MeteredObject);
     // SAFETY: `name` and `raw` are live objects owned by `m`.

@@ -137,6 +137,9 @@ impl Buffer {
         convert::new_bytes(py, self.bytes())
     }
 
+    // SAFETY: CPython's bf_getbuffer contract (`view` is writable); the view
+    // names `slf` as its object, so this buffer, and the hold that keeps its
+    // memory, live as long as any memoryview of it.
     unsafe fn __getbuffer__(slf: Bound<'_, Self>, view: *mut ffi::Py_buffer, flags: std::os::raw::c_int) -> PyResult<()> { unsafe {
         let (ptr, size) = {
             let b = slf.borrow();
@@ -192,6 +195,7 @@ pub fn from_buffer<'py>(py: Python<'py>, ct: &Py<CType>, obj: &Bound<'py, PyAny>
     if cdata::as_cdata(py, obj).is_some() {
         return Err(PyTypeError::new_err("from_buffer() cannot return the address of a cdata object; use it directly"));
     }
+    // SAFETY: an all-zero Py_buffer is a valid empty one, filled below.
     let mut view: Box<ffi::Py_buffer> = Box::new(unsafe { std::mem::zeroed() });
     let flags = if require_writable { ffi::PyBUF_WRITABLE } else { ffi::PyBUF_SIMPLE };
     // SAFETY: `view` is released by the cdata's owner on dealloc/release.
@@ -201,15 +205,30 @@ pub fn from_buffer<'py>(py: Python<'py>, ct: &Py<CType>, obj: &Bound<'py, PyAny>
         }
         let len = view.len as usize;
         let ptr = view.buf as *mut u8;
+        // Every error below gives the view back first: a view kept by
+        // mistake would keep a bytearray unresizable for good.
         let length = if c.kind == Kind::Array {
-            let isz = c.item().get().size(py)?.max(1);
+            let isz = match c.item().get().size(py) {
+                Ok(s) => s.max(1),
+                Err(e) => {
+                    ffi::PyBuffer_Release(&mut *view);
+                    return Err(e);
+                }
+            };
             if let Some(fixed) = c.length {
-                if fixed * isz > len {
+                // `int[2**62 + 1]`: the byte size overflows; wrapped, it
+                // passed the check below with a length of 2**62 + 1 items
+                // over 16 bytes, reads and writes far outside them
+                let need = fixed.checked_mul(isz).filter(|&n| n <= isize::MAX as usize);
+                let Some(need) = need else {
+                    ffi::PyBuffer_Release(&mut *view);
+                    return Err(pyo3::exceptions::PyOverflowError::new_err("array size would overflow a Py_ssize_t"));
+                };
+                if need > len {
                     ffi::PyBuffer_Release(&mut *view);
                     return Err(PyValueError::new_err(format!(
-                        "buffer is too small ({len} bytes) for '{}' ({} bytes)",
+                        "buffer is too small ({len} bytes) for '{}' ({need} bytes)",
                         c.cname,
-                        fixed * isz
                     )));
                 }
                 fixed as isize

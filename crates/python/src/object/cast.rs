@@ -187,7 +187,8 @@ fn cannot_cast(py: Python<'_>, src: &Bound<'_, PyAny>, to: &CType) -> PyErr {
 fn number_source<'py>(py: Python<'py>, src: &Bound<'py, PyAny>, to: &CType) -> PyResult<Bound<'py, PyAny>> {
     let value = match cdata::as_cdata(py, src) {
         Some(cd) if matches!(cd.ctype().kind, Kind::Primitive | Kind::Enum) => {
-            // SAFETY: a primitive cdata points at its value.
+            // SAFETY: a primitive cdata points at its value, never NULL
+            // (see integer.rs `extract`).
             unsafe { convert::read(py, &cd.ctype_obj(py), cd.ptr)? }
         }
         Some(_) => return Err(cannot_cast(py, src, to)),

@@ -22,6 +22,15 @@ const CAPSULE: &std::ffi::CStr = c"rcffi.FILE";
 
 /// The `FILE *` for `obj` when `ptr_ct` is `FILE *` and `obj` is a file.
 pub fn as_file(py: Python<'_>, ptr_ct: &CType, obj: &Bound<'_, PyAny>) -> PyResult<Option<*mut u8>> {
+    Ok(as_file_kept(py, ptr_ct, obj)?.map(|(f, _)| f))
+}
+
+/// As `as_file`, with the capsule that owns the `FILE *`: whoever passes
+/// the `FILE *` to C keeps it until C is done with it. The capsule closes
+/// the `FILE` when it dies, which Python code can make happen at any time
+/// (`del f.__rcffi_FILE`, in a later argument's `__index__` or in another
+/// thread while the GIL is released): C would use a closed `FILE`.
+pub fn as_file_kept<'py>(py: Python<'py>, ptr_ct: &CType, obj: &Bound<'py, PyAny>) -> PyResult<Option<(*mut u8, Bound<'py, PyAny>)>> {
     let item = ptr_ct.item().get();
     if !matches!(item.cname.as_str(), "FILE" | "struct _IO_FILE") {
         return Ok(None);
@@ -36,8 +45,10 @@ pub fn as_file(py: Python<'_>, ptr_ct: &CType, obj: &Bound<'_, PyAny>) -> PyResu
     if let Ok(cap) = obj.getattr(ATTR) {
         if let Ok(cap) = cap.cast::<PyCapsule>() {
             if let Ok(p) = cap.pointer_checked(Some(CAPSULE)) {
-                // SAFETY: capsules named CAPSULE are made below and hold a FilePtr.
-                return Ok(Some(unsafe { (*(p.as_ptr() as *const FilePtr)).0 } as *mut u8));
+                // SAFETY: capsules named CAPSULE are made below and hold a
+                // FilePtr, open while the capsule lives (returned with it).
+                let f = unsafe { (*(p.as_ptr() as *const FilePtr)).0 } as *mut u8;
+                return Ok(Some((f, cap.clone().into_any())));
             }
         }
     }
@@ -62,8 +73,8 @@ pub fn as_file(py: Python<'_>, ptr_ct: &CType, obj: &Bound<'_, PyAny>) -> PyResu
         // SAFETY: the capsule owns the FILE made above.
         unsafe { libc::fclose(p.0) };
     })?;
-    obj.setattr(ATTR, cap)?;
-    Ok(Some(f as *mut u8))
+    obj.setattr(ATTR, &cap)?;
+    Ok(Some((f as *mut u8, cap.into_any())))
 }
 
 struct FilePtr(*mut libc::FILE);

@@ -97,7 +97,10 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
         cdata::extent::check_size(py, cd, bytes, "ffi.unpack")?;
     }
     // SAFETY: the caller vouches for `length` items at the address, as in
-    // cffi, except inside memory rcffi owns, checked above.
+    // cffi, except inside memory rcffi owns, checked above. The bytes and
+    // str paths read `cd.ptr` and copy with no Python code in between; the
+    // list path checks it again after the list (a tracked allocation) was
+    // made, and makes only untracked objects (numbers, views) per item.
     unsafe {
         match ic.conv {
             Conv::Char => Ok(convert::new_bytes(py, crate::convert::bytes_at(cd.ptr, n))?.into_any()),
@@ -111,11 +114,18 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
                 // list can have is a MemoryError before any item is read
                 let len = isize::try_from(n).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(()))?;
                 let list = Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyList_New(len))?;
+                // making the list may start a collection, whose `__del__`
+                // may release `obj`: its address (read again at each item)
+                // is then NULL, and its memory maybe given back
+                let base = cd.now().ptr;
+                if base.is_null() {
+                    return Err(cdata::lifetime::released_error(ct));
+                }
                 // records and arrays come back as views, holding the
                 // memory of `obj` as its items and slices do; a slot not
                 // yet filled is NULL, which a list may hold while it dies
                 for i in 0..n {
-                    let v = convert::read_in(py, item, cd.ptr.add(i * size), obj.as_ptr())?;
+                    let v = convert::read_in(py, item, base.add(i * size), obj.as_ptr())?;
                     pyo3::ffi::PyList_SET_ITEM(list.as_ptr(), i as isize, v.into_ptr());
                 }
                 Ok(list)

@@ -70,6 +70,9 @@ fn type_fact(t: &TypeC) -> TypeFact {
 /// # Safety
 /// A row of `module`'s table (its `nfields` pairs of cells are in the
 /// module's `fields` from `r.fields`; bounded by the array all the same).
+// SAFETY (contract): `module` is the loaded module's descriptor, its
+// tables as `slice` requires; `r.fields` is an index into its cells,
+// checked against the array's length here anyway.
 unsafe fn record_fact(module: &ModuleC, r: &RecordC) -> RecordFact { unsafe {
     let all: &[usize] = slice(module.fields, module.nfield_cells);
     let cells = r.nfields.checked_mul(2).and_then(|n| all.get(r.fields..r.fields.checked_add(n)?)).unwrap_or_default();
@@ -78,6 +81,8 @@ unsafe fn record_fact(module: &ModuleC, r: &RecordC) -> RecordFact { unsafe {
 }}
 
 /// Every answer of the compiler at once (for `resolve::apply`).
+// SAFETY (contract): `module` is the loaded module's descriptor, its
+// tables as `slice` requires.
 pub(super) unsafe fn collect_facts(module: &ModuleC) -> CompilerFacts { unsafe {
     let mut facts = CompilerFacts::default();
     for (k, i) in slice(module.ints, module.nints).iter().enumerate() {

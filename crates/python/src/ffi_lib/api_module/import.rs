@@ -48,6 +48,7 @@ pub(super) fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCaps
             ),
         ));
     }
+    // SAFETY: the descriptor's name, a NUL-terminated static string.
     let module_name = unsafe { cstr(module.module_name) };
     // an instance of `_cffi_backend.FFI`, as cffi's compiled `ffi`: an
     // extension type, so that importing the module runs none of rcffi's
@@ -66,6 +67,7 @@ pub(super) fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCaps
         let calls = PyList::empty(py);
         let sources = PyList::empty(py);
         let included = compiled.included_ffis(py);
+        // SAFETY: the module's static table (see `slice`).
         for c in unsafe { slice(module.cdefs, module.ncdefs) } {
             // SAFETY: the module's static table of NUL-terminated texts.
             let text = unsafe { cstr(c.text) };
@@ -117,6 +119,7 @@ pub(super) fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCaps
         cdecl::resolve::Mismatches::default()
     } else {
         // answers that change other types too: all of them applied now
+        // SAFETY: the loaded module's descriptor (see `collect_facts`).
         let facts = unsafe { collect_facts(module) };
         let result = {
             let mut reg = base.registry.lock().unwrap_or_else(|e| e.into_inner());
@@ -138,6 +141,9 @@ pub(super) fn _init_api_module<'py>(py: Python<'py>, capsule: &Bound<'py, PyCaps
         }
     };
     base._set_api_mode(py);
+    // SAFETY: `call_python` is NULL or the module's own static slot for
+    // the entry its extern "Python" stubs call; set before any lib function
+    // can run, with the GIL held.
     unsafe {
         if !module.call_python.is_null() {
             *module.call_python = Some(call_python);

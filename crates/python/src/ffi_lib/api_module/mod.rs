@@ -30,6 +30,9 @@ pub use runtime::{ApiModule, ApiTables};
 pub(crate) use compiled_ffi::{_compiled_ffi_type, _out_of_line_ffi};
 pub(crate) use generate::{_generate_c, _parse_counts, _snapshot_of};
 
+// SAFETY (contract): `p` is NULL or points to `n` initialised `T` that
+// live for `'a`: the module's static tables, laid out by codegen for the
+// protocol version checked at import (import.rs).
 unsafe fn slice<'a, T>(p: *const T, n: usize) -> &'a [T] { unsafe {
     if p.is_null() || n == 0 {
         &[]
@@ -38,6 +41,8 @@ unsafe fn slice<'a, T>(p: *const T, n: usize) -> &'a [T] { unsafe {
     }
 }}
 
+// SAFETY (contract): `p` is a NUL-terminated string (the module's static
+// tables).
 unsafe fn cstr(p: *const c_char) -> String { unsafe {
     CStr::from_ptr(p).to_string_lossy().into_owned()
 }}

@@ -321,6 +321,7 @@ impl ApiModule {
     /// or complete enums disagree with the compiler, as cffi's verify().
     #[pyo3(signature = (ffi_obj, verify=false))]
     fn apply_facts(&self, py: Python<'_>, ffi_obj: &Bound<'_, FFIBase>, verify: bool) -> PyResult<()> {
+        // SAFETY: this module's descriptor (see `collect_facts`).
         let mut facts = unsafe { collect_facts(self.module) };
         let base = ffi_obj.get();
         let result = {
@@ -422,6 +423,11 @@ impl ApiModule {
 /// Called by the C definition of every `extern "Python"` function.
 /// `errno` is handed to and taken back from `ffi.errno` by the callback
 /// trampoline; the message for a missing definition leaves it unchanged.
+// SAFETY (contract): called by the module's C stub of an extern "Python"
+// function, on any thread, GIL held or not: `ext` is that function's static
+// descriptor; `reserved1` is NULL or a `CallbackData` that `definitions`
+// keeps for the life of the module's tables (never removed); `args` and
+// `result` are the C signature's.
 pub(super) unsafe extern "C" fn call_python(ext: *mut ExternPyC, args: *mut *mut c_void, result: *mut c_void) { unsafe {
     // pairs with the Release store of `def_extern` (see there)
     let data = std::sync::atomic::AtomicPtr::from_ptr(&raw mut (*ext).reserved1).load(std::sync::atomic::Ordering::Acquire);
@@ -472,6 +478,7 @@ fn record_unsupported(_py: Python<'_>, ct: &CType, place: &str) -> PyResult<Opti
 /// Messages of `raise_not_implemented`, by function pointer type.
 static UNSUPPORTED: Mutex<Option<HashMap<cdecl::TypeId, String>>> = Mutex::new(None);
 
+// SAFETY: a vectorcall entry: GIL held, `callable` a live cdata.
 unsafe extern "C" fn raise_not_implemented(
     callable: *mut ffi::PyObject,
     _args: *const *mut ffi::PyObject,

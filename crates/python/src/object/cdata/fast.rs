@@ -24,6 +24,9 @@ use crate::ctype::{CType, Conv, FieldInfo, Kind};
 
 /// The plain field `name` of the record `slf` is or points to, with the
 /// record's address: laid out already, not a bitfield.
+// SAFETY (contract): GIL held, `slf` a live cdata, `name` a live object.
+// Runs no Python code (record_info_if_built and find only read), so the
+// address returned is used before anything can release the memory.
 unsafe fn plain_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Option<(&'static FieldInfo, *mut u8)> { unsafe {
     let c = &*(slf as *const CDataObject);
     let ct = c.ctype();
@@ -91,6 +94,9 @@ pub(super) unsafe fn read_scalar(ct: &CType, ct_obj: *mut ffi::PyObject, at: *co
 
 /// Store `value` at `at` as a C scalar of type `ct` if it is an exact
 /// `int` in range (integers) or an exact `float` (floating point).
+// SAFETY (contract): `at` is the address of a scalar of type `ct` in live
+// memory (the caller's checks); `value` a live object. Exact ints and
+// floats only: CPython's own conversion, no Python code.
 unsafe fn write_scalar(ct: &CType, value: *mut ffi::PyObject, at: *mut u8) -> bool { unsafe {
     match ct.conv {
         Conv::Int { size, signed } if ffi::PyLong_CheckExact(value) != 0 => {
@@ -120,6 +126,7 @@ unsafe fn write_scalar(ct: &CType, value: *mut ffi::PyObject, at: *mut u8) -> bo
 }}
 
 /// `p.x` (see the module comment).
+// SAFETY (contract): as `plain_field`.
 pub unsafe fn get_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> { unsafe {
     let (field, base) = plain_field(slf, name)?;
     let ct = field.ctype.get();
@@ -131,6 +138,7 @@ pub unsafe fn get_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Op
 
 /// `p.x = v` (see the module comment); `None` if not handled (nothing
 /// was written).
+// SAFETY (contract): as `plain_field`; `value` NULL or a live object.
 pub unsafe fn set_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> Option<c_int> { unsafe {
     if value.is_null() {
         return None;
@@ -144,6 +152,10 @@ pub unsafe fn set_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value
 /// array; for a pointer, not NULL and pointing into C's memory or item 0
 /// of `ffi.new()` memory (other indices are errors or checked against the
 /// memory's extent, in the general path).
+// SAFETY (contract): GIL held, `slf` a live cdata, `key` a live object.
+// An exact int only: no `__index__`, nothing runs between reading
+// `c.ptr`/`c.length` and the caller's use of the address. A released
+// array has length 0 and a released pointer NULL: both fall through.
 unsafe fn item_at(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<(&'static CType, *mut ffi::PyObject, *mut u8)> { unsafe {
     if ffi::PyLong_CheckExact(key) == 0 {
         return None;
@@ -170,12 +182,14 @@ unsafe fn item_at(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<(&
 }}
 
 /// `a[i]` (see the module comment).
+// SAFETY (contract): as `item_at`.
 pub unsafe fn get_item(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> { unsafe {
     let (item, item_obj, at) = item_at(slf, key)?;
     read_scalar(item, item_obj, at)
 }}
 
 /// `a[i] = v` (see the module comment).
+// SAFETY (contract): as `item_at`; `value` NULL or a live object.
 pub unsafe fn set_item(slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> Option<c_int> { unsafe {
     if value.is_null() {
         return None;
@@ -186,6 +200,8 @@ pub unsafe fn set_item(slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: 
 
 /// `a == b`, `a != b`, ... of two pointer-like cdata (pointers, arrays,
 /// records, functions): their addresses compared, as in the general path.
+// SAFETY (contract): GIL held; `a` and `b` live objects, read as cdata
+// only after `is_cdata`; only addresses are compared.
 pub unsafe fn compare_addresses(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> Option<*mut ffi::PyObject> { unsafe {
     let py = pyo3::Python::assume_attached();
     if !super::is_cdata(py, a) || !super::is_cdata(py, b) {

@@ -85,6 +85,7 @@ fn create_type(py: Python<'_>) -> PyResult<Py<PyType>> {
 
 /// `type(it)()`: refused (an iterator comes only from `iter(array)`, so
 /// its fields are always set), as cffi's type cannot be instantiated.
+// SAFETY: tp_new: GIL held; only raises.
 unsafe extern "C" fn refuse_new(_: *mut ffi::PyTypeObject, _: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| {
         PyTypeError::new_err("cannot create '_cffi_backend.__CData_iterator' instances").restore(py);
@@ -92,6 +93,8 @@ unsafe extern "C" fn refuse_new(_: *mut ffi::PyTypeObject, _: *mut ffi::PyObject
     })
 }}
 
+// SAFETY: tp_dealloc: GIL held, `slf` an IterObject whose last reference
+// went; its fields were set by `new`.
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) { unsafe {
     crate::entry::attached(|_py| {
         let it = slf as *mut IterObject;
@@ -109,6 +112,7 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) { unsafe {
 
 /// `next(it)`: the next item, read now, or NULL without an exception set
 /// (the end: CPython's iterator protocol).
+// SAFETY: tp_iternext: GIL held, `slf` a live IterObject (see below).
 unsafe extern "C" fn iternext(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     // SAFETY: `slf` is an IterObject (this slot is its type's), its fields
     // set by `new`; the GIL is held (a call from CPython).

@@ -263,6 +263,11 @@ pub fn release(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
             ))
         }
     }
+    if let Owner::Gc { .. } = cd.owner {
+        if !matches!(cd.ctype().kind, crate::ctype::Kind::Pointer | crate::ctype::Kind::Array) {
+            return release_gc_value(py, x.as_ptr() as *mut CDataObject);
+        }
+    }
     let obj = x.as_ptr() as *mut CDataObject;
     // SAFETY: GIL held; `obj` is a cdata. From now on the cdata itself
     // reads as NULL / empty; comparisons and hash keep the old address.
@@ -276,6 +281,32 @@ pub fn release(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
             (*obj).release_pending = true;
         }
     }
+    Ok(())
+}
+
+/// `ffi.release()` of an `ffi.gc()` of a value (a primitive, an enum, a
+/// struct or union by value): the destructor runs now and is detached, as
+/// in cffi, and nothing else changes. Such a cdata is its bytes, which
+/// every read, comparison, hash, conversion and by-value argument takes
+/// from `ptr` without a NULL check; nulling it, as for memory roots,
+/// made each of them read address 0. The bytes are the original's,
+/// which `Owner::Gc` keeps alive until this cdata dies (cffi lets the
+/// original go here and reads them dangling), so `ptr` stays valid.
+fn release_gc_value(py: Python<'_>, obj: *mut CDataObject) -> PyResult<()> {
+    // SAFETY: GIL held; `obj` is a live cdata (the caller's `x`) whose
+    // owner is `Gc`. The destructor and its argument are taken out of the
+    // owner before any Python code runs (the destructor itself may
+    // release, `ffi.gc(x, None)` or drop `x` again: it finds no destructor).
+    let (destructor, original) = unsafe {
+        match &mut (*obj).owner {
+            Owner::Gc { original, destructor } => match destructor.take() {
+                Some(d) => (d, original.clone_ref(py)),
+                None => return Ok(()),
+            },
+            _ => return Ok(()),
+        }
+    };
+    call_keeping_error(py, &destructor, &original);
     Ok(())
 }
 
@@ -312,8 +343,10 @@ pub(crate) unsafe fn give_back(py: Python<'_>, obj: *mut CDataObject) { unsafe {
         Owner::Malloc { .. } => libc::free(resource_address(&*obj) as *mut c_void),
         Owner::Custom { free, original, .. } => {
             if let Some(f) = free {
-                call_keeping_error(py, &f, &original);
+                call_keeping_error(py, &f, &original.obj);
             }
+            // (then `original` goes, and its hold: a root released
+            // meanwhile gives its memory back now)
         }
         Owner::Gc { original, destructor } => {
             if let Some(d) = destructor {

@@ -48,27 +48,34 @@ pub fn method_defs() -> Vec<ffi::PyMethodDef> {
     ]
 }
 
+// SAFETY: a METH_VARARGS|KEYWORDS class method: GIL held; only raises.
 unsafe extern "C" fn init_subclass(_cls: *mut ffi::PyObject, _args: *mut ffi::PyObject, _kw: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     ffi::PyErr_SetString(ffi::PyExc_TypeError, c"type '_cffi_backend._CDataBase' is not an acceptable base type".as_ptr());
     std::ptr::null_mut()
 }}
 
+// SAFETY: a METH_NOARGS method: GIL held, `slf` a live cdata.
 unsafe extern "C" fn enter(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     ffi::compat::Py_NewRef(slf)
 }}
 
+// SAFETY: a METH_FASTCALL method: GIL held, `slf` a live cdata; the
+// arguments are not read.
 unsafe extern "C" fn exit(slf: *mut ffi::PyObject, _args: *mut *mut ffi::PyObject, _n: ffi::Py_ssize_t) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| exit_attached(py, slf, _args, _n))
 }}
 
+// SAFETY: as `exit`; `lifetime::release` keeps the lifetime rules.
 unsafe fn exit_attached(py: Python<'_>, slf: *mut ffi::PyObject, _args: *mut *mut ffi::PyObject, _n: ffi::Py_ssize_t) -> *mut ffi::PyObject { unsafe {
     ret_obj(py, super::lifetime::release(py, &Bound::from_borrowed_ptr(py, slf)).map(|_| py.None().into_bound(py)))
 }}
 
+// SAFETY: a METH_NOARGS method: GIL held, `slf` a live cdata.
 unsafe extern "C" fn dir(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| dir_attached(py, slf, std::ptr::null_mut()))
 }}
 
+// SAFETY: as `dir`; only the ctype's field names are read.
 unsafe fn dir_attached(py: Python<'_>, slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
@@ -91,12 +98,15 @@ unsafe fn dir_attached(py: Python<'_>, slf: *mut ffi::PyObject, _: *mut ffi::PyO
     ret_obj(py, r)
 }}
 
+// SAFETY: a METH_NOARGS method: GIL held, `slf` a live cdata.
 unsafe extern "C" fn complex(slf: *mut ffi::PyObject, _: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| complex_attached(py, slf))
 }}
 
 /// `complex(cdata)`: only the `_Complex` types, as cffi (a `float` or `int`
 /// cdata is refused, as `float()` of an `int` cdata is).
+// SAFETY: as `complex`; a complex primitive's `ptr` points at its 8 or
+// 16 bytes, never NULL (see slots.rs `primitive_value`).
 unsafe fn complex_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     let ct = c.ctype();

@@ -50,6 +50,17 @@ pub fn set_function_pointer_call(entry: ffi::vectorcallfunc) {
     let _ = FUNCTION_POINTER_CALL.set(entry);
 }
 
+/// What an allocator's `alloc()` returned (`obj`), and `hold`: its memory,
+/// when a root of rcffi's owns it (`ffi.from_buffer()`, `ffi.gc()`, another
+/// allocator's): an `ffi.release()` of that root waits until the
+/// allocator's cdata is given back, as for a view (its buffer was given
+/// back under it). Boxed: `Owner`, in every cdata, stays as small as it was.
+pub struct AllocOriginal {
+    pub obj: Py<PyAny>,
+    #[allow(dead_code, reason = "held, never read: dropping it lets the root give its memory back")]
+    pub hold: Option<MemoryHold>,
+}
+
 /// What keeps the memory behind `ptr` alive, and how to give it back
 /// (`lifetime.rs` has the rules).
 pub enum Owner {
@@ -58,7 +69,7 @@ pub enum Owner {
     /// `ffi.new()`: memory from `calloc`, freed when given back.
     Malloc { size: usize },
     /// `ffi.new_allocator(alloc, free)`: `free(cdata)` is called when given back.
-    Custom { size: usize, free: Option<Py<PyAny>>, original: Py<PyAny> },
+    Custom { size: usize, free: Option<Py<PyAny>>, original: Box<AllocOriginal> },
     /// A view into a root's memory (`p[0]`, `p.field`, a slice, `p + n`,
     /// `ffi.addressof`): holds the root (see `lifetime.rs`). `item`: it is
     /// `p[0]` of a root `p = ffi.new("struct s *")`, which cffi treats as
@@ -109,6 +120,29 @@ pub struct CDataObject {
 }
 
 impl CDataObject {
+    /// `ptr` as it is in memory now (see `now`), for the call paths: one
+    /// load, where `now` may cost a spill.
+    #[inline(always)]
+    pub fn ptr_now(&self) -> *mut u8 {
+        // SAFETY: a field of a live object, aligned.
+        unsafe { std::ptr::read_volatile(&self.ptr) }
+    }
+
+    /// This cdata, as it is in memory now. Python code (a `__del__` run by
+    /// a collection that an allocation started, an `__index__`, a callback)
+    /// may `ffi.release()` it, which writes `ptr`, `length` and `owner`
+    /// through another pointer; the compiler takes a `&CDataObject` for
+    /// unchanging and may answer a later read of a field from an earlier
+    /// one (it did: a re-check of `ptr` after an allocation was dropped).
+    /// Fields read through the reference this gives, after such a point,
+    /// are read from memory. (`black_box` hides where the pointer comes
+    /// from, so no earlier read can stand for a later one.)
+    #[inline(always)]
+    pub fn now(&self) -> &CDataObject {
+        // SAFETY: the same object, alive as long as `self` is.
+        unsafe { &*std::hint::black_box(self as *const CDataObject) }
+    }
+
     /// The address compared and hashed: after `ffi.release()` the data
     /// pointer is NULL (so that later use fails cleanly) but the cdata
     /// still compares equal to others at its old address, as in cffi.
@@ -375,6 +409,8 @@ fn make_type(
 }
 
 /// `tp_traverse` of the gc subtype: the Python objects the owner holds.
+// SAFETY: tp_traverse: called by the collector with the GIL held on a
+// live cdata of a gc subtype; only the owner's references are visited.
 unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, arg: *mut c_void) -> c_int { unsafe {
     let mut result = 0;
     let mut each = |obj: *mut ffi::PyObject| {
@@ -387,7 +423,7 @@ unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, ar
             if let Some(f) = free {
                 each(f.as_ptr());
             }
-            each(original.as_ptr());
+            each(original.obj.as_ptr());
         }
         Owner::Gc { original, destructor } => {
             each(original.as_ptr());
@@ -407,6 +443,9 @@ unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, ar
 /// its object. `ffi.gc()` and allocator cdata have their own type with no
 /// `tp_clear`: running a destructor from here (while other objects of the
 /// same cycle, maybe used by it, are already gone) crashed real programs.
+// SAFETY: tp_clear: called by the collector with the GIL held on a live
+// cdata; a callback's or handle's references are replaced, not freed
+// while used (the C closure stays valid).
 unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int { unsafe {
     crate::entry::attached_int(|py| {
         let obj = slf as *mut CDataObject;
@@ -421,6 +460,8 @@ unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int { unsafe {
 
 /// Allocate a cdata of `ctype` (a `CType` object) pointing at `ptr`.
 /// Returns a new reference or NULL with an exception set.
+// SAFETY (contract): GIL held; `ptr` is valid for as long as `owner`
+// keeps it (or is C's, as in cffi).
 pub unsafe fn new_cdata(_py: Python<'_>, ctype: &Py<CType>, ptr: *mut u8, owner: Owner) -> *mut ffi::PyObject { unsafe {
     new_cdata_raw(ctype.as_ptr(), ctype.get(), ptr, owner)
 }}
@@ -478,6 +519,8 @@ pub unsafe fn new_cdata_raw(ctype_obj: *mut ffi::PyObject, ct: &CType, ptr: *mut
 
 /// A cdata holding a copy of the primitive value at `src` (`ffi.cast`,
 /// `long double` reads, call results).
+// SAFETY (contract): GIL held; `src` points to `size` readable bytes
+// (at most 16 are copied into the cdata's own `inline`).
 pub unsafe fn new_value_cdata(py: Python<'_>, ctype: &Py<CType>, src: *const u8, size: usize) -> *mut ffi::PyObject { unsafe {
     let obj = new_cdata(py, ctype, ptr::null_mut(), Owner::Borrowed) as *mut CDataObject;
     if obj.is_null() {
@@ -490,6 +533,8 @@ pub unsafe fn new_value_cdata(py: Python<'_>, ctype: &Py<CType>, src: *const u8,
 }}
 
 /// Wrap a new-reference-or-NULL pointer into a `PyResult`.
+// SAFETY (contract): GIL held; `obj` a new reference or NULL with an
+// exception set.
 pub unsafe fn wrap(py: Python<'_>, obj: *mut ffi::PyObject) -> PyResult<Bound<'_, PyAny>> { unsafe {
     if obj.is_null() {
         Err(PyErr::fetch(py))
@@ -498,6 +543,7 @@ pub unsafe fn wrap(py: Python<'_>, obj: *mut ffi::PyObject) -> PyResult<Bound<'_
     }
 }}
 
+// SAFETY: tp_dealloc: GIL held, `slf` a cdata whose last reference went.
 pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) { unsafe {
     // An owner holding Python objects (`Py<T>`) runs attached (see
     // entry.rs) so that they are released now rather than queued in
@@ -515,6 +561,9 @@ pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) { unsafe {
     }
 }}
 
+// SAFETY: as `dealloc`. No hold remains (a hold owns a reference);
+// `give_back` may run a destructor, which is handed the original, never
+// this dying object (its weak references are cleared first).
 unsafe fn dealloc_attached(py: Python<'_>, slf: *mut ffi::PyObject) { unsafe {
     let tp = ffi::Py_TYPE(slf);
     if tp != cdata_type_ptr(py) {
@@ -550,7 +599,7 @@ pub fn var_byte_size(py: Python<'_>, c: &CDataObject) -> Option<usize> {
         Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
         Owner::View { item: true, .. } => {
             let root = lifetime::view_root(c)?;
-            if root.ptr != c.ptr {
+            if lifetime::resource_address(root) != c.ptr {
                 return None;
             }
             match &root.owner {
@@ -574,7 +623,9 @@ pub fn room_at(py: Python<'_>, c: &CDataObject, addr: *const u8) -> Room {
         _ => c,
     };
     let (start, size) = match &root.owner {
-        Owner::Malloc { size } | Owner::Custom { size, .. } => (root.ptr as usize, *size),
+        // where the block is, also after `ffi.release(root)` nulled `ptr`
+        // while a view (`c`) keeps the block: from 0 the room was none
+        Owner::Malloc { size } | Owner::Custom { size, .. } => (lifetime::resource_address(root) as usize, *size),
         Owner::Buffer(view) => (view.buf as usize, view.len.max(0) as usize),
         Owner::Gc { original, .. } => {
             // `ffi.gc(p, ...)` shows the memory of `p`, whose extent may be known

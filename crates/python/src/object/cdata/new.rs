@@ -83,6 +83,7 @@ pub fn new_size(py: Python<'_>, ct: &CType, init: Option<&Bound<'_, PyAny>>) -> 
                         ))
                     }
                     // The common `ffi.new("T[]", n)` first.
+                    // SAFETY: a type check of a live object.
                     Some(i) if unsafe { pyo3::ffi::PyLong_CheckExact(i.as_ptr()) } != 0 => {
                         // SAFETY: `i` is an int; an error is only possible on overflow.
                         let n = unsafe { pyo3::ffi::PyLong_AsSsize_t(i.as_ptr()) };

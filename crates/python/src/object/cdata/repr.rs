@@ -7,10 +7,14 @@ use super::{CDataObject, Owner};
 use crate::convert;
 use crate::ctype::{Conv, Kind};
 
+// SAFETY: tp_repr: GIL held, `slf` a live cdata.
 pub(crate) unsafe extern "C" fn repr(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| repr_attached(py, slf))
 }}
 
+// SAFETY: as `repr`; a value read for the repr (a primitive, `char`
+// bytes) is read as `primitive_value` does (slots.rs), with no Python code
+// between reading `ptr` and the read.
 unsafe fn repr_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = super::slots::cd(slf);
     match repr_string(py, c) {

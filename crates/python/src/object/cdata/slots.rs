@@ -41,6 +41,8 @@ pub fn slot_list() -> Vec<ffi::PyType_Slot> {
 
 /// cdata objects are only made by the FFI; without this slot `object.__new__`
 /// would be inherited and hand `dealloc` an uninitialised object.
+// SAFETY: CPython calls tp_new with the GIL held and `tp` a live type
+// object, whose `tp_name` is a NUL-terminated string; nothing else is read.
 unsafe extern "C" fn tp_new(
     tp: *mut ffi::PyTypeObject,
     _args: *mut ffi::PyObject,
@@ -77,6 +79,11 @@ fn ret_int(py: Python<'_>, r: PyResult<()>) -> c_int {
 }
 
 #[inline]
+// SAFETY (contract): `slf` is a live cdata object (every slot of this
+// type gets one), and the reference is used only while the caller keeps
+// it alive. Its fields may change whenever Python code runs (`ffi.release`
+// nulls `ptr`, sets `length` to 0): read them after such a point, never
+// before it and used after it.
 pub(crate) unsafe fn cd<'a>(slf: *mut ffi::PyObject) -> &'a CDataObject { unsafe {
     &*(slf as *const CDataObject)
 }}
@@ -97,26 +104,41 @@ fn null_deref(ct: &CType) -> PyErr {
 
 /// A flexible array member reads as an array of the allocated length when
 /// the struct came from `ffi.new()`, else as a pointer to its first item.
+// SAFETY (contract): `c` is a live cdata and `base` the non-NULL address of
+// the record it showed when the caller checked it. The types are made
+// first (making one may allocate, and a collection's `__del__` may then
+// release `c`); `c` is checked again after that, and from there to
+// `new_view` (which holds the root) nothing runs Python code.
 unsafe fn read_var_array<'py>(
     py: Python<'py>,
     c: &CDataObject,
     field: &crate::ctype::FieldInfo,
     base: *mut u8,
 ) -> PyResult<Bound<'py, PyAny>> { unsafe {
-    let at = base.add(field.offset);
     let arr = field.ctype.get();
-    if let Some(size) = crate::cdata::var_byte_size(py, c) {
-        let item_size = arr.item().get().size(py)?.max(1);
-        let obj = crate::cdata::new_view(py, &field.ctype, at, c as *const CDataObject as *mut ffi::PyObject);
-        if !obj.is_null() {
-            (*(obj as *mut CDataObject)).length = (size.saturating_sub(field.offset) / item_size) as isize;
-        }
-        return crate::cdata::wrap(py, obj);
+    let shape = match crate::cdata::var_byte_size(py, c) {
+        Some(size) => Ok((size, arr.item().get().size(py)?.max(1))),
+        None => Err(convert::open_array_pointer(py, arr)?),
+    };
+    if c.now().is_released() {
+        return Err(super::lifetime::released_error(c.ctype()));
     }
-    let ptr_ct = convert::open_array_pointer(py, arr)?;
-    crate::cdata::wrap(py, crate::cdata::new_view(py, &ptr_ct, at, c as *const CDataObject as *mut ffi::PyObject))
+    let at = base.add(field.offset);
+    let this = c as *const CDataObject as *mut ffi::PyObject;
+    match shape {
+        Ok((size, item_size)) => {
+            let obj = crate::cdata::new_view(py, &field.ctype, at, this);
+            if !obj.is_null() {
+                (*(obj as *mut CDataObject)).length = (size.saturating_sub(field.offset) / item_size) as isize;
+            }
+            crate::cdata::wrap(py, obj)
+        }
+        Err(ptr_ct) => crate::cdata::wrap(py, crate::cdata::new_view(py, &ptr_ct, at, this)),
+    }
 }}
 
+// SAFETY: a slot: the GIL is held, `slf` is a live cdata, `name` a live
+// object. `fast::get_field` runs no Python code (fast.rs); the rest is attached.
 unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     if let Some(r) = super::fast::get_field(slf, name) {
         return r;
@@ -124,15 +146,25 @@ unsafe extern "C" fn getattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject)
     crate::entry::attached_obj(|py| getattro_attached(py, slf, name))
 }}
 
+// SAFETY: as `getattro`. The record's address is read after its layout
+// was built (which may allocate, and so run a collection's `__del__`),
+// then used with no Python code in between: the extent check and the read
+// run none (a field read makes values or untracked views; `read_var_array`
+// checks the cdata again after making its types).
 unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
-    if let Some((rec, base)) = record_target(c) {
+    if let Some((rec, _)) = record_target(c) {
         let mut fields_error = None;
         match rec.record_info(py) {
             Err(e) => fields_error = Some(e),
             Ok(info) => if let Some(i) = info.find(name) {
+                // read again: building the layout may allocate, and a
+                // collection's `__del__` may have released `slf` meanwhile
+                let c = c.now();
+                let base = record_target(c).map_or(ptr::null_mut(), |(_, b)| b);
                 if base.is_null() {
-                    return ret_obj(py, Err(null_deref(c.ctype())));
+                    let e = if c.is_released() { super::lifetime::released_error(c.ctype()) } else { null_deref(c.ctype()) };
+                    return ret_obj(py, Err(e));
                 }
                 let field = &info.fields[i];
                 if let Err(e) = check_field_extent(py, c, field, base) {
@@ -172,6 +204,9 @@ unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut 
     r
 }}
 
+// SAFETY: a slot: the GIL is held, `slf` a live cdata, `value` NULL
+// (delete) or a live object. `fast::set_field` stores only exact ints and
+// floats: no Python code between computing the address and the store.
 unsafe extern "C" fn setattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
     if let Some(r) = super::fast::set_field(slf, name, value) {
         return r;
@@ -179,6 +214,10 @@ unsafe extern "C" fn setattro(slf: *mut ffi::PyObject, name: *mut ffi::PyObject,
     crate::entry::attached_int(|py| setattro_attached(py, slf, name, value))
 }}
 
+// SAFETY: as `setattro`. The value's conversion runs Python code
+// (`__index__`, an iterator) after `base` was read: `_hold` keeps the root's
+// memory until the store is done, whatever that code releases (a hold
+// defers the give-back; `ffi.new()` memory lives as long as its root).
 unsafe fn setattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
     let c = cd(slf);
     if let Some((rec, base)) = record_target(c) {
@@ -237,6 +276,10 @@ fn released_note(c: &CDataObject) -> &'static str {
 }
 
 /// Address of item `i` of a pointer or array cdata, with cffi's checks.
+// SAFETY (contract): GIL held, `c` a live cdata, read now (no Python code
+// between this and the caller's use of the address). The item type lives as
+// long as `c`'s ctype, which `c` holds: the `'static` is never outlived by
+// the caller, which drops it before the slot returns.
 unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*mut u8, &'static CType)> { unsafe {
     let ct = c.ctype();
     let item_ct: &'static CType = match ct.kind {
@@ -316,6 +359,8 @@ fn item_index(py: Python<'_>, c: &CDataObject, key: &Bound<'_, PyAny>) -> PyResu
     }
 }
 
+// SAFETY: a slot: the GIL is held, `slf` a live cdata, `key` a live object;
+// `fast::get_item` takes only an exact int (no `__index__`).
 unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     if let Some(r) = super::fast::get_item(slf, key) {
         return r;
@@ -323,6 +368,10 @@ unsafe extern "C" fn subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject)
     crate::entry::attached_obj(|py| subscript_attached(py, slf, key))
 }}
 
+// SAFETY: as `subscript`. An exact int (or subclass: PyNumber_AsSsize_t
+// takes its value without calling `__index__`) runs no Python code; any
+// other key's `__index__` runs in `item_index` before `item_address` reads
+// `c.ptr` and `c.length`, so a release in it is seen (NULL: an error).
 unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     if ffi::PyLong_Check(key) != 0 {
@@ -420,6 +469,9 @@ fn open_array_of(py: Python<'_>, ct: &CType) -> PyResult<Py<CType>> {
     crate::ctype::ctype_for(py, id)
 }
 
+// SAFETY (contract): as `subscript`. `slice_bounds` may run `__index__` of
+// the bounds; `c.ptr` and `c.length` are read after it. The view made holds
+// the root (`new_view`).
 unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound<'py, PySlice>) -> PyResult<Bound<'py, PyAny>> { unsafe {
     let c = cd(slf);
     let (a, b) = slice_bounds(c, slice)?;
@@ -434,9 +486,16 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
         return Err(PyValueError::new_err(format!("array item of unknown size: '{}'", item.cname)));
     }
     let item_size = item.size(py)?;
+    let arr = open_array_of(py, ct)?;
+    // the size and the ctype may allocate: a collection started there may
+    // run a `__del__` that released `slf` after the checks above. From
+    // here to `new_view` (which holds the root) nothing runs Python code
+    let c = c.now();
+    if c.is_released() && a != b {
+        return Err(super::lifetime::released_error(ct));
+    }
     let start = c.ptr.wrapping_offset(byte_offset(ct, a, item_size)?);
     check_slice_extent(py, c, start, (a, b), item_size)?;
-    let arr = open_array_of(py, ct)?;
     let obj = super::new_view(py, &arr, start, slf);
     if !obj.is_null() {
         (*(obj as *mut CDataObject)).length = b - a;
@@ -444,6 +503,8 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
     super::wrap(py, obj)
 }}
 
+// SAFETY: as `subscript`; `value` NULL (delete) or a live object.
+// `fast::set_item` stores only exact ints and floats (no Python code).
 unsafe extern "C" fn ass_subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
     if let Some(r) = super::fast::set_item(slf, key, value) {
         return r;
@@ -451,6 +512,10 @@ unsafe extern "C" fn ass_subscript(slf: *mut ffi::PyObject, key: *mut ffi::PyObj
     crate::entry::attached_int(|py| ass_subscript_attached(py, slf, key, value))
 }}
 
+// SAFETY: as `ass_subscript`. `_hold` is taken before anything runs
+// Python code (the bounds' `__index__`, the items' conversions, a
+// generator) and kept until the bytes are stored, so `dst` stays inside
+// live memory; `c.ptr` is read after the bounds were converted.
 unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int { unsafe {
     let c = cd(slf);
     if value.is_null() {
@@ -475,6 +540,10 @@ unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *
             check_slice_extent(py, c, dst, (a, b), item_size)?;
             if let Some(src) = super::as_cdata(py, &val) {
                 let sct = src.ctype();
+                if sct.kind == Kind::Array && src.is_released() {
+                    // it reads as empty from NULL (cffi copies its items)
+                    return Err(super::lifetime::released_error(sct));
+                }
                 if sct.kind == Kind::Array && std::ptr::eq(sct.item().get(), item) && src.length as usize == n {
                     ptr::copy(src.ptr, dst, n * item_size);
                     return Ok(());
@@ -536,10 +605,12 @@ unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *
     ret_int(py, r)
 }}
 
+// SAFETY: a slot: the GIL is held and `slf` is a live cdata.
 unsafe extern "C" fn length(slf: *mut ffi::PyObject) -> ffi::Py_ssize_t { unsafe {
     crate::entry::attached_int(|py| length_attached(py, slf))
 }}
 
+// SAFETY: as `length`; only fields are read.
 unsafe fn length_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_ssize_t { unsafe {
     let c = cd(slf);
     if c.ctype().kind == Kind::Array {
@@ -550,6 +621,11 @@ unsafe fn length_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_ss
 }}
 
 /// The Python number a primitive cdata stands for.
+// SAFETY (contract): `c` is a live primitive cdata: `ptr` points at its
+// value, the type's size: its own `inline` bytes (`ffi.cast`, a call's
+// result, a `long double` read) or, for an `ffi.gc()` of one, the
+// original's, which the gc cdata keeps; never NULL (`ffi.release` of a
+// gc value keeps it: lifetime::release_gc_value).
 pub(crate) unsafe fn primitive_value<'py>(py: Python<'py>, c: &CDataObject) -> Option<PyResult<Bound<'py, PyAny>>> { unsafe {
     let ct = c.ctype();
     match ct.conv {
@@ -567,6 +643,7 @@ pub(crate) unsafe fn primitive_value<'py>(py: Python<'py>, c: &CDataObject) -> O
 /// reading it gives (`bytes` for `char`, `str` for the wide characters,
 /// `bool`, `complex`), as cffi; a `long double` has none, a double would
 /// lose its precision (cffi: `NotImplementedError`).
+// SAFETY (contract): `obj` is a live primitive cdata (see `primitive_value`).
 unsafe fn compare_value<'py>(py: Python<'py>, obj: *mut ffi::PyObject) -> PyResult<Bound<'py, PyAny>> { unsafe {
     let c = cd(obj);
     let ct = c.ctype();
@@ -579,6 +656,9 @@ unsafe fn compare_value<'py>(py: Python<'py>, obj: *mut ffi::PyObject) -> PyResu
     convert::read(py, &c.ctype_obj(py), c.ptr)
 }}
 
+// SAFETY: a slot: the GIL is held, `a` is a live cdata (CPython calls the
+// slot of the left operand's type, or of the right one's with the operands
+// swapped), `b` a live object.
 unsafe extern "C" fn richcompare(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject { unsafe {
     if let Some(r) = super::fast::compare_addresses(a, b, op) {
         return r;
@@ -586,6 +666,8 @@ unsafe extern "C" fn richcompare(a: *mut ffi::PyObject, b: *mut ffi::PyObject, o
     crate::entry::attached_obj(|py| richcompare_attached(py, a, b, op))
 }}
 
+// SAFETY: as `richcompare`; `b` is read as a cdata only after `is_cdata`.
+// Both values are read before `PyObject_RichCompare` runs Python code.
 unsafe fn richcompare_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject { unsafe {
     let ca = cd(a);
     let b_is_cdata = super::is_cdata(py, b);
@@ -615,10 +697,12 @@ unsafe fn richcompare_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ff
     ffi::PyObject_RichCompare(va.as_ptr(), vb.as_ptr(), op)
 }}
 
+// SAFETY: a slot: the GIL is held and `slf` is a live cdata.
 unsafe extern "C" fn hash(slf: *mut ffi::PyObject) -> ffi::Py_hash_t { unsafe {
     crate::entry::attached_int(|py| hash_attached(py, slf))
 }}
 
+// SAFETY: as `hash`; a primitive's value as in `primitive_value`.
 unsafe fn hash_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_hash_t { unsafe {
     let c = cd(slf);
     // a primitive hashes as its Python value (so equal values hash
@@ -639,10 +723,13 @@ unsafe fn hash_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_hash
     r
 }}
 
+// SAFETY: a slot: the GIL is held and `slf` is a live cdata.
 unsafe extern "C" fn nb_bool(slf: *mut ffi::PyObject) -> c_int { unsafe {
     crate::entry::attached_int(|py| nb_bool_attached(py, slf))
 }}
 
+// SAFETY: as `nb_bool`; a primitive's bytes as in `primitive_value` (as
+// many as its type's size, read unaligned).
 unsafe fn nb_bool_attached(_py: Python<'_>, slf: *mut ffi::PyObject) -> c_int { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
@@ -671,10 +758,12 @@ unsafe fn nb_bool_attached(_py: Python<'_>, slf: *mut ffi::PyObject) -> c_int { 
     nonzero as c_int
 }}
 
+// SAFETY: a slot: the GIL is held and `slf` is a live cdata.
 unsafe extern "C" fn nb_int(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| nb_int_attached(py, slf))
 }}
 
+// SAFETY: as `nb_int`; the value as in `primitive_value`.
 unsafe fn nb_int_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
@@ -689,10 +778,12 @@ unsafe fn nb_int_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::
     ret_obj(py, r)
 }}
 
+// SAFETY: a slot: the GIL is held and `slf` is a live cdata.
 unsafe extern "C" fn nb_float(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| nb_float_attached(py, slf))
 }}
 
+// SAFETY: as `nb_float`; the value as in `primitive_value`.
 unsafe fn nb_float_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
@@ -706,6 +797,10 @@ unsafe fn nb_float_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi
 }}
 
 /// `p + n`, `n + p`, `p - n`: a `T *` moved by `n` items.
+// SAFETY (contract): GIL held, `p` a live cdata, `n` a live object. `n`'s
+// `__index__` runs first; `c.ptr` and the released state are read after it.
+// The new address is only computed (wrapping), never read here; the view
+// holds the root.
 unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyObject, sign: isize) -> *mut ffi::PyObject { unsafe {
     let c = cd(p);
     let ct = c.ctype();
@@ -727,9 +822,6 @@ unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyO
         return ptr::null_mut();
     }
     let r = (|| {
-        if c.is_released() {
-            return Err(super::lifetime::released_error(ct));
-        }
         let item = ct.item().get();
         let size = if item.kind == Kind::Void { 1 } else {
             item.size_opt(py).ok_or_else(|| {
@@ -745,16 +837,25 @@ unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyO
         } else {
             c.ctype_obj(py)
         };
+        // checked after the ctype was made: making it may start a
+        // collection whose `__del__` releases `p`
+        let c = c.now();
+        if c.is_released() {
+            return Err(super::lifetime::released_error(ct));
+        }
         let addr = (c.ptr as isize).wrapping_add(sign.wrapping_mul(i).wrapping_mul(size as isize)) as *mut u8;
         super::wrap(py, super::new_view(py, &ptr_ct, addr, p))
     })();
     ret_obj(py, r)
 }}
 
+// SAFETY: a slot: the GIL is held; one of `a`, `b` is a live cdata (the
+// slot of its type), the other a live object.
 unsafe extern "C" fn nb_add(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| nb_add_attached(py, a, b))
 }}
 
+// SAFETY: as `nb_add`: `pointer_offset` gets the cdata operand.
 unsafe fn nb_add_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     if super::is_cdata(py, a) {
         pointer_offset(py, a, b, 1)
@@ -768,10 +869,13 @@ fn pointer_of(py: Python<'_>, item: &Py<CType>) -> PyResult<Py<CType>> {
     crate::ctype::ctype_for(py, id)
 }
 
+// SAFETY: a slot: the GIL is held; `a` and `b` are live objects, one a cdata.
 unsafe extern "C" fn nb_subtract(a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| nb_subtract_attached(py, a, b))
 }}
 
+// SAFETY: as `nb_subtract`; each is read as a cdata only after
+// `is_cdata`; only addresses are compared, no memory is read.
 unsafe fn nb_subtract_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     if !super::is_cdata(py, a) {
         return ffi::compat::Py_NewRef(ffi::Py_NotImplemented());
@@ -805,10 +909,12 @@ unsafe fn nb_subtract_attached(py: Python<'_>, a: *mut ffi::PyObject, b: *mut ff
     pointer_offset(py, a, b, -1)
 }}
 
+// SAFETY: a slot: the GIL is held and `slf` is a live cdata.
 unsafe extern "C" fn iter(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| iter_attached(py, slf))
 }}
 
+// SAFETY: as `iter`; the iterator holds the array (iter.rs).
 unsafe fn iter_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     let ct = c.ctype();
@@ -820,10 +926,14 @@ unsafe fn iter_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::Py
     ret_obj(py, r)
 }}
 
+// SAFETY: a slot: the GIL is held, `slf` a live cdata, `args` a tuple and
+// `kwargs` NULL or a dict (CPython's contract).
 unsafe extern "C" fn call(slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     crate::entry::attached_obj(|py| call_attached(py, slf, args, kwargs))
 }}
 
+// SAFETY: as `call`; PyVectorcall_Call only for a cdata that has a
+// vectorcall entry (function pointers).
 unsafe fn call_attached(py: Python<'_>, slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
     if c.vectorcall.is_some() {

@@ -132,7 +132,9 @@ fn is_byte_item(item: &CType) -> bool {
 /// cffi's conversion error.
 ///
 /// # Safety
-/// `dst` points to `n` items of the array's item type.
+/// `dst` points to `n` items of the array's item type. (`cd.ptr` is read
+/// and copied from with no Python code in between; not NULL: a released
+/// source is refused.)
 unsafe fn not_convertible(
     py: Python<'_>,
     ct: &CType,
@@ -143,6 +145,11 @@ unsafe fn not_convertible(
 ) -> PyResult<()> { unsafe {
     if let Some(cd) = cdata::as_cdata(py, obj) {
         if std::ptr::eq(cd.ctype(), ct) {
+            // a released array reads as empty from NULL: its items were
+            // silently not copied (cffi copies what it had)
+            if cd.is_released() {
+                return Err(cdata::lifetime::released_error(cd.ctype()));
+            }
             // same type, so the same length, except for `T[]` (a flexible
             // array member given another's items)
             let count = cd.length.max(0) as usize;

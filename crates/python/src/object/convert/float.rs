@@ -35,7 +35,8 @@ pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
 /// `float(cdata)` for primitive cdata.
 pub fn cdata_as_f64(cd: &cdata::CDataObject) -> PyResult<f64> {
     let ct = cd.ctype();
-    // SAFETY: primitive cdata point at their value.
+    // SAFETY: primitive cdata point at their value, never NULL (also after
+    // `ffi.release` of a gc of one: lifetime::release_gc_value).
     unsafe {
         Ok(match ct.conv {
             Conv::Float => (cd.ptr as *const f32).read_unaligned() as f64,

@@ -58,7 +58,9 @@ pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<i128> {
     if let Some(cd) = cdata::as_cdata(py, obj) {
         let ct = cd.ctype();
         return match ct.conv {
-            // SAFETY: a primitive cdata's ptr points at its value.
+            // SAFETY: a primitive cdata's ptr points at its value, never
+            // NULL (also after `ffi.release` of a gc of one:
+            // lifetime::release_gc_value); no Python code since `as_cdata`.
             Conv::Int { size, signed } => Ok(unsafe { load(size, signed, cd.ptr) }),
             Conv::Bool | Conv::Char => Ok(unsafe { *cd.ptr } as i128),
             Conv::WideChar { size } => Ok(unsafe { load(size, ct.signed_wide(), cd.ptr) }),

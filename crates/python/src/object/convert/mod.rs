@@ -73,7 +73,13 @@ pub fn open_array_pointer(py: Python<'_>, arr: &CType) -> PyResult<Py<CType>> {
 pub unsafe fn read_in<'py>(py: Python<'py>, ct: &Py<CType>, src: *const u8, parent: *mut pyo3::ffi::PyObject) -> PyResult<Bound<'py, PyAny>> { unsafe {
     match ct.get().conv {
         Conv::Array if ct.get().length.is_none() => {
-            cdata::wrap(py, cdata::new_view(py, &open_array_pointer(py, ct.get())?, src as *mut u8, parent))
+            let ptr_ct = open_array_pointer(py, ct.get())?;
+            // making the type may allocate, and a collection's `__del__`
+            // may have released `parent` since `src` was read from it
+            if (*(parent as *const cdata::CDataObject)).is_released() {
+                return Err(cdata::lifetime::released_error(ct.get()));
+            }
+            cdata::wrap(py, cdata::new_view(py, &ptr_ct, src as *mut u8, parent))
         }
         Conv::Array | Conv::Record => cdata::wrap(py, cdata::new_view(py, ct, src as *mut u8, parent)),
         _ => read(py, ct, src),
