@@ -290,3 +290,28 @@ def test_libraries_dropped_with_metrics_on_are_forgotten(risky_ffi, risky_path):
     kept.add(0, 0)
     assert 'rcffi_calls_total{library="%s",function="add"} 1' % (risky_path,) in rcffi.metrics.prometheus()
     rcffi.metrics.disable(kept)
+
+
+def test_bytes_in_of_huge_arrays_saturates(tmp_path):
+    # three array arguments of almost 2**63 bytes each (views of a cast:
+    # no memory behind them, and C reads none): their payload is more than
+    # a u64 holds. A dev build's overflow check panicked inside the call's
+    # entry (an abort); the count now stops at the largest value
+    import shutil
+    import subprocess
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("needs a C compiler to build its three-pointer function")
+    src = tmp_path / "three.c"
+    src.write_text("int three(const void *a, const void *b, const void *c) { return 3; }\n")
+    so = tmp_path / "libthree.so"
+    subprocess.run([cc, "-shared", "-fPIC", "-o", str(so), str(src)], check=True)
+    ffi = rcffi.FFI()
+    ffi.cdef("int three(const void *, const void *, const void *);")
+    lib = ffi.dlopen(str(so), metrics=True)
+    n = (2**63 - 1) // 4
+    huge = ffi.cast("int(*)[%d]" % n, 0x1000)[0]
+    assert lib.three(huge, huge, huge) == 3
+    snap = rcffi.metrics.snapshot(lib)["three"]
+    assert snap["calls"] == 1
+    assert snap["bytes_in"] == 2**64 - 1

@@ -270,26 +270,31 @@ fn payload_in(
     for &(i, item_size) in positions {
         let Some(&obj) = args.get(i) else { break };
         // SAFETY: a live argument of the call; type checks read only its type.
-        unsafe {
+        // Sizes saturate: a metric, never a reason to panic (a debug build's
+        // overflow check) inside a C entry point
+        let bytes = unsafe {
             if ffi::PyBytes_Check(obj) != 0 {
-                n += ffi::PyBytes_Size(obj).max(0) as u64;
+                ffi::PyBytes_Size(obj).max(0) as u64
             } else if ffi::PyByteArray_Check(obj) != 0 {
-                n += ffi::PyByteArray_Size(obj).max(0) as u64;
+                ffi::PyByteArray_Size(obj).max(0) as u64
             } else if ffi::PyUnicode_Check(obj) != 0 {
-                n += ffi::PyUnicode_GetLength(obj).max(0) as u64;
+                ffi::PyUnicode_GetLength(obj).max(0) as u64
             } else if cdata::is_cdata(py, obj) {
                 let cd = &*(obj as *const cdata::CDataObject);
                 let ct = cd.ctype();
-                n += match ct.kind {
-                    Kind::Array => cd.length.max(0) as u64 * size(ct.item().get())? as u64,
+                match ct.kind {
+                    Kind::Array => (cd.length.max(0) as u64).saturating_mul(size(ct.item().get())? as u64),
                     Kind::Pointer if !cd.ptr.is_null() => size(ct.item().get())? as u64,
                     Kind::Struct | Kind::Union => size(ct)? as u64,
                     _ => 0,
-                };
+                }
             } else if item_size > 0 && (ffi::PyList_Check(obj) != 0 || ffi::PyTuple_Check(obj) != 0) {
-                n += ffi::PyObject_Size(obj).max(0) as u64 * item_size as u64;
+                (ffi::PyObject_Size(obj).max(0) as u64).saturating_mul(item_size as u64)
+            } else {
+                0
             }
-        }
+        };
+        n = n.saturating_add(bytes);
     }
     Some(n)
 }
