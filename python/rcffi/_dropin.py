@@ -47,6 +47,8 @@ class _Finder:
             return _spec(fullname, _CffiLoader(), is_package=True)
         if fullname == "_cffi_backend":
             return _spec(fullname, _AliasLoader("rcffi._cffi_backend"))
+        if fullname == "pkg_resources":
+            return _pkg_resources_spec(self, fullname, path, target)
         if fullname.startswith("cffi."):
             sub = fullname[len("cffi."):]
             if sub in ALIASED:
@@ -99,6 +101,52 @@ def _cffi_distribution():
 
         _distribution_class.append(CffiDistribution)
     return _distribution_class[0]()
+
+
+def _pkg_resources_spec(finder, fullname, path, target):
+    """``pkg_resources`` as the next finder finds it, its loader made to add
+    rcffi's ``cffi`` to the working set once the module has run: setuptools
+    before 66 checks ``setup_requires`` through
+    ``pkg_resources.working_set.resolve()``, which reads only the metadata
+    files on ``sys.path``, not ``importlib.metadata``'s finders (without it,
+    ``setup_requires=["cffi"]`` downloaded real cffi). The loader keeps its
+    type (pkg_resources picks its resource provider by the type of a
+    module's loader): only its ``exec_module`` is wrapped, on this one
+    loader object."""
+    spec = None
+    for other in sys.meta_path:
+        if other is finder or not hasattr(other, "find_spec"):
+            continue
+        spec = other.find_spec(fullname, path, target)
+        if spec is not None:
+            break
+    loader = getattr(spec, "loader", None)
+    if loader is None or not hasattr(loader, "exec_module"):
+        return spec
+    run = loader.exec_module
+
+    def exec_module(module):
+        run(module)
+        _add_to_pkg_resources(module)
+
+    loader.exec_module = exec_module
+    return spec
+
+
+def _add_to_pkg_resources(module):
+    """rcffi's ``cffi`` (cffi's version, no requirements) in the working set
+    of pkg_resources ``module``, in front of a real cffi's, as
+    ``importlib.metadata`` sees it; not put on ``sys.path`` (the directory
+    holding rcffi, its location, already is)."""
+    import os
+
+    working_set = getattr(module, "working_set", None)
+    distribution = getattr(module, "Distribution", None)
+    if working_set is None or distribution is None:
+        return  # not the pkg_resources this was written for
+    location = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    dist = distribution(location=location, project_name="cffi", version=CFFI_VERSION)
+    working_set.add(dist, insert=False, replace=True)
 
 
 def _spec(name, loader, is_package=False):
@@ -178,6 +226,10 @@ def install_as_cffi():
     objects keep them: call it before anything imports cffi."""
     if _finder not in sys.meta_path:
         sys.meta_path.insert(0, _finder)
+        # pkg_resources imported already: its working set gets rcffi's cffi
+        # now (imported later, the finder's loader hook adds it)
+        if sys.modules.get("pkg_resources") is not None:
+            _add_to_pkg_resources(sys.modules["pkg_resources"])
     # a real cffi imported earlier: the next import finds rcffi instead
     for name in list(sys.modules):
         if (name in ("cffi", "_cffi_backend") or name.startswith("cffi.")) and not _is_ours(sys.modules[name]):

@@ -2,9 +2,12 @@
 switch (the .pth file the wheel installs), each checked in fresh
 interpreters of a venv that has rcffi, and in some tests real cffi too."""
 
+import importlib.util
 import json
+import pathlib
 import subprocess
 import textwrap
+import zipfile
 
 import pytest
 
@@ -187,3 +190,79 @@ def test_shared_submodules_are_attributes_before_any_import():
     """)
     info = probe(sys.executable, clean_env(), code)
     assert info == {"rcffi": [True, "rcffi.model", "rcffi.verifier"], "cffi": [True, "rcffi.ffiplatform", False]}
+
+
+# setuptools before 66 (65.5 is the one a Python 3.11 venv bundles) checks
+# `setup_requires` with pkg_resources, not importlib.metadata: without a "cffi"
+# in pkg_resources' working set, it downloaded real cffi from PyPI to satisfy
+# `setup_requires=["cffi>=1.0.0"]` (seen building pysplice and atomiclong in
+# drop-in mode), and an offline build failed
+PKG_RESOURCES_PROBE = textwrap.dedent("""
+    import json, os, sys, warnings
+    warnings.simplefilter("ignore")  # pkg_resources' deprecation warning
+    import pkg_resources
+    if sys.argv[1:] == ["install"]:
+        import rcffi
+        rcffi.install_as_cffi()
+    import rcffi
+    def fetch(req):
+        raise SystemExit("setup_requires would download %s" % req)
+    dists = pkg_resources.working_set.resolve(pkg_resources.parse_requirements("cffi>=1.0.0"),
+                                              installer=fetch, replace_conflicting=True)
+    ours = os.path.dirname(os.path.dirname(os.path.abspath(rcffi.__file__)))
+    dist = pkg_resources.get_distribution("cffi")
+    print(json.dumps({"resolved": [[d.project_name, d.version] for d in dists], "version": dist.version,
+                      "ours": dist.location == ours, "requires": [str(r) for r in dist.requires()]}))
+""")
+
+
+def venv_with_pkg_resources(tmp_path, real_cffi):
+    """venv() plus a pkg_resources: the installed one (setuptools before 81
+    has it), else the one in the setuptools wheel that ensurepip bundles
+    (Python 3.11 and older); the test skips when there is neither."""
+    shim = tmp_path / "shim_pkg_resources"
+    shim.mkdir()
+    spec = importlib.util.find_spec("pkg_resources")
+    if spec is not None:
+        (shim / "pkg_resources").symlink_to(pathlib.Path(spec.origin).parent)
+    else:
+        import ensurepip
+
+        bundled = getattr(ensurepip, "_get_packages", dict)().get("setuptools")
+        wheel = pathlib.Path(ensurepip.__file__).parent / "_bundled" / (bundled.wheel_name if bundled else "-")
+        if not wheel.is_file():
+            pytest.skip("no pkg_resources: setuptools 81+ is installed and ensurepip bundles no setuptools wheel")
+        with zipfile.ZipFile(wheel) as z:
+            z.extractall(shim, [n for n in z.namelist() if n.startswith("pkg_resources/")])
+    shims = [rcffi_shim(tmp_path)] + ([cffi_shim(tmp_path)] if real_cffi else []) + [shim]
+    return make_venv(tmp_path, shims, dropin_pth=True)
+
+
+@pytest.mark.parametrize("real_cffi", [False, True], ids=["rcffi_only", "with_real_cffi"])
+def test_pkg_resources_finds_cffi_in_dropin_mode(tmp_path, real_cffi):
+    py = venv_with_pkg_resources(tmp_path, real_cffi)
+    out = subprocess.run([str(py), "-c", PKG_RESOURCES_PROBE], capture_output=True, text=True,
+                         env=clean_env(RCFFI_AS_CFFI="1"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    info = json.loads(out.stdout.splitlines()[-1])
+    # (with real cffi there too, rcffi's stands first, as for importlib.metadata)
+    assert info == {"resolved": [["cffi", "2.0.0"]], "version": "2.0.0", "ours": True, "requires": []}
+
+
+def test_pkg_resources_imported_before_install_as_cffi(tmp_path):
+    py = venv_with_pkg_resources(tmp_path, real_cffi=False)
+    out = subprocess.run([str(py), "-c", PKG_RESOURCES_PROBE, "install"], capture_output=True, text=True,
+                         env=clean_env())
+    assert out.returncode == 0, out.stdout + out.stderr
+    info = json.loads(out.stdout.splitlines()[-1])
+    assert info == {"resolved": [["cffi", "2.0.0"]], "version": "2.0.0", "ours": True, "requires": []}
+
+
+def test_pkg_resources_without_dropin_mode_is_left_alone(tmp_path):
+    # no switch, no install_as_cffi(): rcffi adds nothing
+    py = venv_with_pkg_resources(tmp_path, real_cffi=False)
+    code = ("import warnings; warnings.simplefilter('ignore'); import pkg_resources, rcffi\n"
+            "print(pkg_resources.working_set.by_key.get('cffi'))")
+    out = subprocess.run([str(py), "-c", code], capture_output=True, text=True, env=clean_env())
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["None"]
