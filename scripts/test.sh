@@ -9,6 +9,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check "maturin>=1.16,<2" "pytest>=7" "setuptools>=70.1"
+# greenlet: a callback suspended in a greenlet at exit (tests/abi/test_exit.py; skips without it)
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check "greenlet>=3" || echo "note: greenlet not installed; its exit test will skip"
 # cffi is only a reference for side-by-side tests and benchmarks; tests skip without it.
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check "cffi==2.0.0" || echo "note: cffi not installed; comparison tests will skip"
 # type checkers for the typed-stub tests (they skip, saying so, without them);

@@ -167,3 +167,67 @@ def test_the_exiting_thread_calls_back_synchronously(libpath):
         LATE = Late()
     """)
     assert out == ["atexit [1, 2, 3]", "teardown [7, 8, 9]"]
+
+
+def run_with_stderr(libpath, body):
+    """`run`, giving (stdout lines, stderr)."""
+    code = textwrap.dedent("""
+        import {impl} as cffi
+        ffi = cffi.FFI()
+        ffi.cdef({cdef!r})
+        lib = ffi.dlopen({path!r})
+    """).format(impl=IMPL_NAME, cdef=CDEF, path=libpath) + textwrap.dedent(body)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, (r.returncode, r.stderr[-3000:])
+    return r.stdout.splitlines(), r.stderr
+
+
+def test_a_callback_suspended_in_a_greenlet_does_not_hold_up_the_exit(libpath):
+    # gevent's hub waits inside a libev callback, in a greenlet of the main
+    # thread: rcffi's exit handler waited for that call to end, which it
+    # never does (its greenlet is never resumed), then gave up after five
+    # seconds (gevent's tests with a 3 s alarm died of it). The exiting
+    # thread's own calls from C are not waited for now; the handler says
+    # when it waited in vain
+    pytest.importorskip("greenlet", reason="needs greenlet (scripts/test.sh installs it from PyPI)")
+    out, err = run_with_stderr(libpath, """
+        import greenlet
+        ffi.cdef("void qsort(void *, size_t, size_t, int(*)(const void *, const void *));")
+        libc = ffi.dlopen(None)
+        main = greenlet.getcurrent()
+
+        @ffi.callback("int(const void *, const void *)")
+        def cmp(a, b):
+            main.switch()        # suspended inside C's qsort, never resumed
+            return 0
+
+        arr = ffi.new("int[2]", [2, 1])
+        g = greenlet.greenlet(lambda: libc.qsort(arr, 2, ffi.sizeof("int"), cmp))
+        g.switch()
+        print("suspended")
+    """)
+    assert out == ["suspended"]
+    assert "still running" not in err, err[-2000:]
+
+
+@rcffi_only
+def test_a_callback_still_running_in_another_thread_at_exit_is_reported(libpath):
+    # a daemon thread blocked in Python inside a callback: the exit waits
+    # for it (CPython would end that thread inside rcffi's frames), at most
+    # five seconds, then says so rather than exiting late in silence
+    out, err = run_with_stderr(libpath, """
+        import threading
+        started = threading.Event()
+
+        def stuck(x):
+            started.set()
+            threading.Event().wait()   # never set
+            return x
+
+        cb = ffi.callback("int(int)", stuck, error=-1)
+        threading.Thread(target=lib.call_in_thread, args=(cb, 1), daemon=True).start()
+        started.wait()
+        print("started")
+    """)
+    assert out == ["started"]
+    assert "1 call(s) from C into Python still running in other threads after 5 s" in err

@@ -87,6 +87,13 @@ static EXITING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::n
 /// `interpreter_exiting` until they gave the GIL back (`CCall`).
 static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+thread_local! {
+    /// The calls of `IN_FLIGHT` made on this thread: the exiting thread
+    /// does not wait for its own (one suspended in a greenlet, as gevent's
+    /// hub inside a libev callback, never ends before the exit does).
+    static ON_THIS_THREAD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Whether the interpreter is exiting (rcffi's `atexit` handler ran, or
 /// `Py_FinalizeEx` has started tearing it down: module globals are being
 /// cleared, other threads may no longer take the GIL) or is gone. Callable
@@ -136,12 +143,17 @@ impl CCall {
             IN_FLIGHT.fetch_sub(1, SeqCst);
             return None;
         }
+        ON_THIS_THREAD.with(|n| n.set(n.get() + 1));
         Some(CCall(()))
     }
 }
 
 impl Drop for CCall {
     fn drop(&mut self) {
+        // a CCall ends on the thread it began on (greenlets do not move
+        // between threads); `try_with`: a thread's locals may be gone
+        // while it ends
+        let _ = ON_THIS_THREAD.try_with(|n| n.set(n.get().saturating_sub(1)));
         IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
@@ -191,12 +203,21 @@ pub fn _begin_exit(py: Python<'_>) {
         }
     }
     EXITING.store(true, SeqCst);
+    // this thread's own calls from C stay (the exit runs inside them, or
+    // beside them in another greenlet): only other threads' are waited for
+    let mine = ON_THIS_THREAD.with(|n| n.get());
+    let others = || IN_FLIGHT.load(SeqCst).saturating_sub(mine);
     for _ in 0..5000 {
-        if IN_FLIGHT.load(SeqCst) == 0 {
-            break;
+        if others() == 0 {
+            return;
         }
         py.detach(|| std::thread::sleep(std::time::Duration::from_millis(1)));
     }
+    // say why the exit took five seconds more
+    eprintln!(
+        "rcffi: at exit, {} call(s) from C into Python still running in other threads after 5 s; exiting without waiting for them",
+        others()
+    );
 }
 
 /// Called when a callback (or an `extern "Python"` definition) is made:
