@@ -75,7 +75,13 @@ def libpath(tmp_path_factory):
 
 
 def run(libpath, body):
-    """`body` in a fresh interpreter (a crash must not take pytest down)."""
+    """`body` in a fresh interpreter (a crash must not take pytest down):
+    its stdout lines."""
+    return run_with_stderr(libpath, body)[0]
+
+
+def run_with_stderr(libpath, body):
+    """`run`, giving (stdout lines, stderr)."""
     code = textwrap.dedent("""
         import time
         import {impl} as cffi
@@ -85,7 +91,7 @@ def run(libpath, body):
     """).format(impl=IMPL_NAME, cdef=CDEF, path=libpath) + textwrap.dedent(body)
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, (r.returncode, r.stderr[-3000:])
-    return r.stdout.splitlines()
+    return r.stdout.splitlines(), r.stderr
 
 
 @rcffi_only
@@ -168,18 +174,6 @@ def test_the_exiting_thread_calls_back_synchronously(libpath):
     """)
     assert out == ["atexit [1, 2, 3]", "teardown [7, 8, 9]"]
 
-
-def run_with_stderr(libpath, body):
-    """`run`, giving (stdout lines, stderr)."""
-    code = textwrap.dedent("""
-        import {impl} as cffi
-        ffi = cffi.FFI()
-        ffi.cdef({cdef!r})
-        lib = ffi.dlopen({path!r})
-    """).format(impl=IMPL_NAME, cdef=CDEF, path=libpath) + textwrap.dedent(body)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, (r.returncode, r.stderr[-3000:])
-    return r.stdout.splitlines(), r.stderr
 
 
 def test_a_callback_suspended_in_a_greenlet_does_not_hold_up_the_exit(libpath):
