@@ -349,3 +349,31 @@ def test_what_a_library_gave_keeps_it_alive(risky_ffi, risky_path):
     assert add(20, 22) == 42
     assert s.alive and s.string() == b"KEEP"
     assert "worker pid %s" % (pid,) in repr(s)
+
+
+def test_a_daemon_thread_calling_at_exit_sees_no_crash(risky_path, risky_cdef):
+    # the interpreter exits while a daemon thread is inside a call of an
+    # isolated library: the supervisor's finalizer used to end the worker
+    # at exit, under that call, which then raised NativeCrash ("exited with
+    # status 0 while calling add()"), printed at every such exit. The
+    # workers now end with the process (EOF on their pipes)
+    import subprocess
+    import sys
+    code = """
+import threading, rcffi
+ffi = rcffi.FFI()
+ffi.cdef(%r)
+lib = ffi.dlopen(%r, isolated=True, timeout=10.0)
+started = threading.Event()
+def loop():
+    while True:
+        lib.add(1, 2)
+        started.set()
+threading.Thread(target=loop, daemon=True).start()
+started.wait()
+print("exit")
+""" % (risky_cdef, risky_path)
+    for _ in range(3):
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and r.stdout == "exit\n", r.stderr[-2000:]
+        assert "NativeCrash" not in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]

@@ -463,6 +463,11 @@ class Supervisor:
         self.metrics = None
         self.contracts = {}
         self._finalizer = weakref.finalize(self, _finalize, self._holder, self.shm)
+        # not at interpreter exit: daemon threads may still be inside a call
+        # then (ending the worker under them raised NativeCrash, and printed
+        # it, at every exit); the workers end by themselves when this process
+        # does (their end of the pipes reads EOF, and PR_SET_PDEATHSIG)
+        self._finalizer.atexit = False
         _supervisors.add(self)
 
     @property
