@@ -11,7 +11,8 @@ Tests either do ``from conftest import cffi_impl`` (the module) or use the
 fixtures ``ffi_mod`` (the module), ``ffi`` (a fresh ``FFI()``),
 ``testlib_path`` (the compiled tests/clib/testlib.c), ``testlib_cdef`` (the
 text of tests/clib/testlib.h) and ``lib`` (testlib dlopen()ed through the
-``ffi`` fixture after cdef'ing ``testlib_cdef``).
+``ffi`` fixture after cdef'ing ``testlib_cdef``). A test with C source of
+its own builds it with ``build_c_library(directory, name, source, *libs)``.
 """
 
 import importlib
@@ -33,6 +34,20 @@ if IMPL_NAME not in ("rcffi", "cffi"):
 # Deliberately no try/except: if the implementation under test cannot be
 # imported, every test must fail loudly rather than be skipped.
 cffi_impl = importlib.import_module(IMPL_NAME)
+
+
+def build_c_library(directory, name, source, *libs):
+    """``source`` (C text) compiled into ``directory/lib<name>.so``; the
+    test skips, saying so, where there is no C compiler."""
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler (cc/gcc) to build the test's C library lib%s.so" % (name,))
+    directory = pathlib.Path(directory)
+    src = directory / ("%s.c" % (name,))
+    src.write_text(source)
+    out = directory / ("lib%s.so" % (name,))
+    subprocess.run([cc, "-shared", "-fPIC", "-o", str(out), str(src), *libs], check=True)
+    return str(out)
 
 
 def pytest_report_header(config):

@@ -5,14 +5,13 @@ and crashes on the next use; rcffi closes the library for lookups at once
 and unmaps it when the last cdata fetched from it is gone (library.rs)."""
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from conftest import IMPL_NAME
+from conftest import IMPL_NAME, build_c_library
 
 rcffi_only = pytest.mark.skipif(IMPL_NAME != "rcffi", reason="cffi crashes here (use after dlclose)")
 
@@ -35,14 +34,7 @@ int getv(void); int sleepy(int ms);
 
 @pytest.fixture(scope="module")
 def libpath(tmp_path_factory):
-    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        pytest.skip("no C compiler to build the test library")
-    d = tmp_path_factory.mktemp("dlclose")
-    (d / "dl.c").write_text(SOURCE)
-    out = d / "libdlclose_probe.so"
-    subprocess.run([cc, "-shared", "-fPIC", "-o", str(out), str(d / "dl.c")], check=True)
-    return str(out)
+    return build_c_library(tmp_path_factory.mktemp("dlclose"), "dlclose_probe", SOURCE)
 
 
 def run(libpath, body):

@@ -9,14 +9,13 @@ finish, and a call that comes later returns the callback's error value
 (`error=`, zeros by default) without running Python."""
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from conftest import IMPL_NAME
+from conftest import IMPL_NAME, build_c_library
 
 rcffi_only = pytest.mark.skipif(IMPL_NAME != "rcffi", reason="cffi crashes here (callback freed while C calls it)")
 
@@ -64,14 +63,7 @@ void call_from_thread_at_exit(cb_t); int call_in_thread(cb_t, int);
 
 @pytest.fixture(scope="module")
 def libpath(tmp_path_factory):
-    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        pytest.skip("no C compiler to build the test library")
-    d = tmp_path_factory.mktemp("exit")
-    (d / "ex.c").write_text(SOURCE)
-    out = d / "libexit_probe.so"
-    subprocess.run([cc, "-shared", "-fPIC", "-o", str(out), str(d / "ex.c"), "-lpthread"], check=True)
-    return str(out)
+    return build_c_library(tmp_path_factory.mktemp("exit"), "exit_probe", SOURCE, "-lpthread")
 
 
 def run(libpath, body):

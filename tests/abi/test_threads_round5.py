@@ -13,7 +13,7 @@ import textwrap
 
 import pytest
 
-from conftest import IMPL_NAME
+from conftest import IMPL_NAME, build_c_library
 
 SOURCE = r"""
 #include <fcntl.h>
@@ -46,14 +46,7 @@ int call_cb_in_c_thread(cb_t cb, int x) {
 
 @pytest.fixture(scope="module")
 def libpath(tmp_path_factory):
-    cc = os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
-    if cc is None:
-        pytest.skip("no C compiler (gcc) to build the test library")
-    d = tmp_path_factory.mktemp("threads5")
-    (d / "t5.c").write_text(SOURCE)
-    out = d / "libthreads5.so"
-    subprocess.run([cc, "-shared", "-fPIC", "-o", str(out), str(d / "t5.c"), "-lpthread"], check=True)
-    return str(out)
+    return build_c_library(tmp_path_factory.mktemp("threads5"), "threads5", SOURCE, "-lpthread")
 
 
 def run(body, **names):

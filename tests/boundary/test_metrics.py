@@ -9,6 +9,7 @@ import threading
 import pytest
 
 import rcffi
+from conftest import build_c_library
 
 
 @pytest.fixture
@@ -297,18 +298,10 @@ def test_bytes_in_of_huge_arrays_saturates(tmp_path):
     # no memory behind them, and C reads none): their payload is more than
     # a u64 holds. A dev build's overflow check panicked inside the call's
     # entry (an abort); the count now stops at the largest value
-    import shutil
-    import subprocess
-    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        pytest.skip("needs a C compiler to build its three-pointer function")
-    src = tmp_path / "three.c"
-    src.write_text("int three(const void *a, const void *b, const void *c) { return 3; }\n")
-    so = tmp_path / "libthree.so"
-    subprocess.run([cc, "-shared", "-fPIC", "-o", str(so), str(src)], check=True)
+    so = build_c_library(tmp_path, "three", "int three(const void *a, const void *b, const void *c) { return 3; }\n")
     ffi = rcffi.FFI()
     ffi.cdef("int three(const void *, const void *, const void *);")
-    lib = ffi.dlopen(str(so), metrics=True)
+    lib = ffi.dlopen(so, metrics=True)
     n = (2**63 - 1) // 4
     huge = ffi.cast("int(*)[%d]" % n, 0x1000)[0]
     assert lib.three(huge, huge, huge) == 3
