@@ -299,7 +299,7 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
                 };
                 let arr_ct = crate::ctype::ctype_for(py, arr_id)?;
                 let tmp = crate::cdata::new::new_owned(py, &arr_ct, Some(obj)).map_err(|e| named_for_parameter(py, e, arr_ct.get(), c))?;
-                let p = (*(tmp.as_ptr() as *const CDataObject)).ptr;
+                let p = (*(tmp.as_ptr() as *const CDataObject)).ptr.get();
                 temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(tmp));
                 p
             } else if let Some(f) = file_arg(py, c, obj, temps)? {
@@ -314,7 +314,7 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
             if let Some(cd) = cdata::as_cdata(py, obj) {
                 if std::ptr::eq(cd.ctype(), c) {
                     temps.holds.add(obj.as_ptr());
-                    return Ok(cd.ptr as *mut c_void);
+                    return Ok(cd.ptr.get() as *mut c_void);
                 }
             }
             // `None` is "no initializer" to ffi.new(), not a struct value
@@ -322,7 +322,7 @@ unsafe fn convert_arg(py: Python<'_>, ct: &Py<CType>, obj: &Bound<'_, PyAny>, sl
                 return Err(convert::record::not_an_initializer(py, c, obj));
             }
             let tmp = crate::cdata::new::new_owned(py, &pointer_to(py, c)?, Some(obj))?;
-            let p = (*(tmp.as_ptr() as *const CDataObject)).ptr;
+            let p = (*(tmp.as_ptr() as *const CDataObject)).ptr.get();
             temps.owned.push(std::mem::transmute::<Bound<'_, PyAny>, Bound<'static, PyAny>>(tmp));
             Ok(p as *mut c_void)
         }
@@ -419,11 +419,11 @@ unsafe fn check_arguments(
 /// conversion runs Python code (`__index__`, `__float__`, an iterator, or
 /// a collection's `__del__` started by an allocation) that may
 /// `ffi.release()` an `ffi.gc()` function pointer, whose `ptr` then reads
-/// NULL (it was called at address 0). Read from memory (`ptr_now`: the
-/// compiler would answer it from `do_call`'s check).
+/// NULL (it was called at address 0). (`ptr` is a `Cell`: read from
+/// memory, not answered from `do_call`'s check.)
 #[inline(always)]
 fn function_address(cd: &CDataObject) -> PyResult<*const c_void> {
-    let p = cd.ptr_now();
+    let p = cd.ptr.get();
     if p.is_null() {
         return released_function_address(cd);
     }
@@ -437,9 +437,8 @@ fn function_address(cd: &CDataObject) -> PyResult<*const c_void> {
 /// hold (its destructor ran): cffi's error for a call through NULL.
 #[cold]
 fn released_function_address(cd: &CDataObject) -> PyResult<*const c_void> {
-    let cd = cd.now();
-    if cd.release_pending && cd.inline[0] != 0 {
-        return Ok(cd.inline[0] as usize as *const c_void);
+    if cd.release_pending.get() && cd.inline[0].get() != 0 {
+        return Ok(cd.inline[0].get() as usize as *const c_void);
     }
     Err(null_function(cd.ctype()))
 }
@@ -459,7 +458,7 @@ unsafe fn do_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *const *mu
     let f = fct.func.as_ref().expect("function type");
     check_arguments(pct, f, nargs, kwnames)?;
     let nfixed = f.args.len();
-    if cd.ptr.is_null() {
+    if cd.ptr.get().is_null() {
         return Err(null_function(pct));
     }
     if !f.variadic {
@@ -756,13 +755,13 @@ unsafe fn trampoline_call(py: Python<'_>, callable: *mut ffi::PyObject, args: *c
                 if spec.int_sig.is_some() {
                     crate::call_int::switch_to_int_entry(callable, spec);
                 } else {
-                    (*(callable as *mut CDataObject)).vectorcall = Some(cdata_vectorcall);
+                    (*(callable as *mut CDataObject)).vectorcall.set(Some(cdata_vectorcall));
                 }
                 return direct_call(py, cd, f, args, nargs, shape);
             }
         }
     }
-    let tramp: Trampoline = std::mem::transmute::<u64, Trampoline>(cd.inline[0]);
+    let tramp: Trampoline = std::mem::transmute::<u64, Trampoline>(cd.inline[0].get());
     let mut slots = smallvec_like::Slots::new(nargs);
     let mut ptrs_inline = [std::ptr::null_mut::<c_void>(); 8];
     let mut ptrs_heap: Vec<*mut c_void> = Vec::new();

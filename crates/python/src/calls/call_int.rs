@@ -172,7 +172,7 @@ pub(crate) unsafe fn pointer_arg(py: pyo3::Python<'_>, obj: *mut ffi::PyObject, 
     if !hold(holds, obj) {
         return None;
     }
-    Some(arg.ptr as u64)
+    Some(arg.ptr.get() as u64)
 }}
 
 /// Make `callable` (a function-pointer cdata whose spec has an `IntSig`)
@@ -183,8 +183,8 @@ pub(crate) unsafe fn pointer_arg(py: pyo3::Python<'_>, obj: *mut ffi::PyObject, 
 /// `callable` is a function-pointer cdata of the function type of `spec`.
 pub(crate) unsafe fn switch_to_int_entry(callable: *mut ffi::PyObject, spec: &CallSpec) { unsafe {
     let cd = callable as *mut CDataObject;
-    (*cd).inline[1] = spec as *const CallSpec as usize as u64;
-    (*cd).vectorcall = Some(int_vectorcall);
+    (*cd).inline[1].set(spec as *const CallSpec as usize as u64);
+    (*cd).vectorcall.set(Some(int_vectorcall));
 }}
 
 /// The specialised entry (see the module comment).
@@ -282,13 +282,13 @@ unsafe fn int_call(
 ) -> Option<*mut ffi::PyObject> { unsafe {
     let cd = &*(callable as *const CDataObject);
     // Set by switch_to_int_entry, with a spec that has an IntSig.
-    let spec = &*(cd.inline[1] as usize as *const CallSpec);
+    let spec = &*(cd.inline[1].get() as usize as *const CallSpec);
     let sig = spec.int_sig.as_ref()?;
     let nargs = ffi::PyVectorcall_NARGS(nargsf) as usize;
     if !kwnames.is_null() || nargs != sig.args.len() {
         return None;
     }
-    if cd.ptr.is_null() {
+    if cd.ptr.get().is_null() {
         // released: the generic entry raises
         return None;
     }
@@ -304,7 +304,7 @@ unsafe fn int_call(
             ArgKind::Pointer(param) => pointer_arg(py, obj, param, holds)?,
         };
     }
-    let fnptr = cd.ptr as *const c_void;
+    let fnptr = cd.ptr.get() as *const c_void;
     let released = foreign_begin();
     let r = native::direct::call(fnptr, &words[..nargs], native::direct::DirectRet::Word);
     foreign_end(released);

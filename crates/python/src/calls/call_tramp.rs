@@ -123,8 +123,8 @@ impl TrampSig {
 /// `callable` is such a cdata.
 pub(crate) unsafe fn switch_to_tramp_entry(callable: *mut ffi::PyObject, spec: &CallSpec) { unsafe {
     let cd = callable as *mut CDataObject;
-    (*cd).inline[1] = spec as *const CallSpec as usize as u64;
-    (*cd).vectorcall = Some(tramp_vectorcall);
+    (*cd).inline[1].set(spec as *const CallSpec as usize as u64);
+    (*cd).vectorcall.set(Some(tramp_vectorcall));
 }}
 
 /// The specialised entry (see the module comment).
@@ -158,7 +158,7 @@ unsafe fn tramp_call(
     let cd = &*(callable as *const CDataObject);
     // Set by switch_to_tramp_entry, with a spec that has a TrampSig; the
     // function type (and so the spec) lives while the cdata does.
-    let spec = &*(cd.inline[1] as usize as *const CallSpec);
+    let spec = &*(cd.inline[1].get() as usize as *const CallSpec);
     let sig = spec.tramp_sig.as_ref()?;
     let nargs = ffi::PyVectorcall_NARGS(nargsf) as usize;
     if !kwnames.is_null() || nargs != sig.args.len() {
@@ -181,7 +181,7 @@ unsafe fn tramp_call(
         *p = slot as *mut u64 as *mut c_void;
     }
     // Set by the module at import: this function's trampoline.
-    let tramp = std::mem::transmute::<u64, Trampoline>(cd.inline[0]);
+    let tramp = std::mem::transmute::<u64, Trampoline>(cd.inline[0].get());
     if let Ret::Record(ct, size) = sig.ret {
         // The memory the result cdata owns, written by the trampoline
         // (allocated first: a failure raises before anything is called).

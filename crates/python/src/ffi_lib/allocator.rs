@@ -39,7 +39,7 @@ impl FFIBase {
         if !matches!(rcd.ctype().kind, Kind::Pointer | Kind::Array) || rcd.ctype().is_function_pointer() {
             return Err(PyTypeError::new_err(format!("alloc() must return a cdata pointer, not '{}'", rcd.ctype().cname)));
         }
-        let mem = rcd.ptr;
+        let mem = rcd.ptr.get();
         if mem.is_null() {
             return Err(PyMemoryError::new_err("alloc() returned NULL"));
         }
@@ -70,7 +70,7 @@ impl FFIBase {
             }
             let obj = cdata::wrap(py, cdata::new_cdata(py, &ct, mem, owner))?;
             if length >= 0 {
-                (*(obj.as_ptr() as *mut CDataObject)).length = length;
+                (*(obj.as_ptr() as *mut CDataObject)).length.set(length);
             }
             init_new(py, c, init, mem, size, length)?;
             Ok(obj)

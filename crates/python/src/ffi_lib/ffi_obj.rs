@@ -427,7 +427,7 @@ impl FFIBase {
         if let Some(cd) = cdata::as_cdata(py, cdecl) {
             let ct = cd.ctype();
             if ct.kind == Kind::Array {
-                return Ok(cd.length.max(0) as usize * ct.item().get().size(py)?);
+                return Ok(cd.length.get().max(0) as usize * ct.item().get().size(py)?);
             }
             if ct.record.is_some() {
                 if let Some(size) = cdata::var_byte_size(py, cd) {
@@ -515,7 +515,6 @@ impl FFIBase {
         // just before `cd.ptr` is read: nothing that runs Python code may
         // come between this check and the read (the address of a root
         // released meanwhile would be NULL + offset, holding nothing).
-        let cd = cd.now();
         if cd.is_released() {
             return Err(cdata::lifetime::released_error(c));
         }
@@ -523,7 +522,7 @@ impl FFIBase {
         // address is only computed here (wrapping, no access), any access
         // through it is the caller's, as for `p + n`.
         // SAFETY: new_view stores the address and holds `cdata`'s memory.
-        unsafe { cdata::wrap(py, cdata::new_view(py, &pct, cd.ptr.wrapping_offset(off), cdata.as_ptr())) }
+        unsafe { cdata::wrap(py, cdata::new_view(py, &pct, cd.ptr.get().wrapping_offset(off), cdata.as_ptr())) }
     }
 
     #[pyo3(signature = (cdata, destructor, size=0))]
@@ -534,26 +533,26 @@ impl FFIBase {
         let cd = cdata::as_cdata(py, cdata).ok_or_else(|| errors::not_a_cdata_argument("gc", cdata))?;
         if destructor.is_none() {
             // ffi.gc(p, None): detach the destructor of a previous ffi.gc().
-            // SAFETY: we hold the GIL; the owner field belongs to this object.
-            let obj = cdata.as_ptr() as *mut CDataObject;
-            unsafe {
-                let record_ptr = (*obj).ctype().is_record_ptr();
-                match &mut (*obj).owner {
-                    Owner::Gc { destructor, .. } => *destructor = None,
-                    // an allocator's result (but a struct pointer) is in
-                    // cffi an ffi.gc() object whose destructor is `free`
-                    Owner::Custom { free, .. } if !record_ptr => *free = None,
-                    // one released already (its destructor ran, or runs
-                    // now and detaches itself): nothing is left to detach,
-                    // as in cffi, which decides by the object's type
-                    Owner::Released if !record_ptr && ffi::Py_TYPE(obj as *mut ffi::PyObject) == cdata::cdata_gcp_type_ptr(py) => {}
-                    _ => {
-                        return Err(PyTypeError::new_err(
-                            "Can remove destructor only on a object previously returned by ffi.gc()",
-                        ))
-                    }
+            let record_ptr = cd.ctype().is_record_ptr();
+            let gcp = cdata::cdata_gcp_type_ptr(py);
+            cd.owner.update(|owner| match owner {
+                Owner::Gc { destructor, .. } => {
+                    *destructor = None;
+                    Ok(())
                 }
-            }
+                // an allocator's result (but a struct pointer) is in
+                // cffi an ffi.gc() object whose destructor is `free`
+                Owner::Custom { free, .. } if !record_ptr => {
+                    *free = None;
+                    Ok(())
+                }
+                // one released already (its destructor ran, or runs
+                // now and detaches itself): nothing is left to detach,
+                // as in cffi, which decides by the object's type
+                // SAFETY: `cdata` is a live object.
+                Owner::Released if !record_ptr && unsafe { ffi::Py_TYPE(cdata.as_ptr()) } == gcp => Ok(()),
+                _ => Err(PyTypeError::new_err("Can remove destructor only on a object previously returned by ffi.gc()")),
+            })?;
             return Ok(py.None().into_bound(py));
         }
         let ct = cd.ctype_obj(py);
@@ -562,11 +561,11 @@ impl FFIBase {
             let obj = cdata::new_cdata(
                 py,
                 &ct,
-                cd.ptr,
+                cd.ptr.get(),
                 Owner::Gc { original: cdata.clone().unbind(), destructor: Some(destructor.clone().unbind()) },
             );
             if !obj.is_null() {
-                (*(obj as *mut CDataObject)).length = cd.length;
+                (*(obj as *mut CDataObject)).length.set(cd.length.get());
             }
             cdata::wrap(py, obj)
         }
@@ -582,7 +581,7 @@ impl FFIBase {
         unsafe {
             let obj = cdata::new_cdata(py, &ct, std::ptr::null_mut(), Owner::Handle(x.clone().unbind()));
             if !obj.is_null() {
-                (*(obj as *mut cdata::CDataObject)).ptr = (obj as *mut u8).add(HANDLE_OFFSET);
+                (*(obj as *mut cdata::CDataObject)).ptr.set((obj as *mut u8).add(HANDLE_OFFSET));
                 cdata::handles::register(obj);
             }
             cdata::wrap(py, obj)
@@ -598,16 +597,16 @@ impl FFIBase {
         if cd.ctype().kind != Kind::Pointer || !voidchar(cd.ctype().item().get()) {
             return Err(PyTypeError::new_err(format!("expected a 'cdata' object with a 'void *' out of new_handle(), got '{}'", cd.ctype().cname)));
         }
-        if cd.ptr.is_null() {
+        if cd.ptr.get().is_null() {
             return Err(pyo3::exceptions::PyRuntimeError::new_err("cannot use from_handle() on NULL pointer"));
         }
         // Where cffi reads the memory (and aborts if it is no handle), the
         // address is looked up among the live handles first.
-        let original = cd.ptr.wrapping_sub(HANDLE_OFFSET) as *mut ffi::PyObject;
+        let original = cd.ptr.get().wrapping_sub(HANDLE_OFFSET) as *mut ffi::PyObject;
         if cdata::handles::is_live(original) {
             // SAFETY: a live handle cdata is at `original` (registered by
             // new_handle, forgotten when it is deallocated; GIL held).
-            if let Owner::Handle(obj) = unsafe { &(*(original as *const cdata::CDataObject)).owner } {
+            if let Owner::Handle(obj) = unsafe { (*(original as *const cdata::CDataObject)).owner.get() } {
                 return Ok(obj.bind(py).clone());
             }
         }

@@ -51,7 +51,7 @@ unsafe extern "C" fn lib_function_vectorcall(
         std::ptr::null_mut()
         });
     }
-    match (*cd).vectorcall {
+    match (*cd).vectorcall.get() {
         Some(vc) => vc(cd as *mut ffi::PyObject, args, nargsf, std::ptr::null_mut()),
         None => ffi::PyObject_Vectorcall(cd as *mut ffi::PyObject, args, nargsf, std::ptr::null_mut()),
     }
@@ -68,7 +68,7 @@ unsafe extern "C" fn call_through_method_def(
     args: *mut *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
 ) -> *mut ffi::PyObject { unsafe {
-    match (*(slf as *mut CDataObject)).vectorcall {
+    match (*(slf as *const CDataObject)).vectorcall.get() {
         Some(vc) => vc(slf, args, nargs as usize, std::ptr::null_mut()),
         None => ffi::PyObject_Vectorcall(slf, args, nargs as usize, std::ptr::null_mut()),
     }
@@ -83,7 +83,7 @@ unsafe extern "C" fn call_one_through_method_def(slf: *mut ffi::PyObject, arg: *
     let args = [arg];
     // `args` lives until the call returns; no PY_VECTORCALL_ARGUMENTS_OFFSET,
     // so the callee does not write before it
-    match (*(slf as *mut CDataObject)).vectorcall {
+    match (*(slf as *const CDataObject)).vectorcall.get() {
         // the integer entry's body in place: one call less
         Some(vc) if crate::call_int::is_int_entry(vc) => crate::call_int::int_entry(slf, args.as_ptr(), 1, std::ptr::null_mut()),
         Some(vc) => vc(slf, args.as_ptr(), 1, std::ptr::null_mut()),
@@ -96,7 +96,7 @@ unsafe extern "C" fn call_one_through_method_def(slf: *mut ffi::PyObject, arg: *
 // SAFETY: a METH_NOARGS entry: GIL held, `slf` the function's cdata.
 unsafe extern "C" fn call_none_through_method_def(slf: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let args: [*mut ffi::PyObject; 0] = [];
-    match (*(slf as *mut CDataObject)).vectorcall {
+    match (*(slf as *const CDataObject)).vectorcall.get() {
         Some(vc) => vc(slf, args.as_ptr(), 0, std::ptr::null_mut()),
         None => ffi::PyObject_Vectorcall(slf, args.as_ptr(), 0, std::ptr::null_mut()),
     }

@@ -135,7 +135,7 @@ impl GlobalVar {
                 if !library.get().is_open() {
                     return Err(library.get().closed_error(py, false));
                 }
-                Ok(cdata::as_cdata(py, ptr.bind(py)).expect("a pointer cdata").ptr)
+                Ok(cdata::as_cdata(py, ptr.bind(py)).expect("a pointer cdata").ptr.get())
             }
         }
     }
@@ -165,7 +165,7 @@ impl GlobalVar {
             }
             Place::Symbol { ptr, out_of_line: false, .. } if self.ptr_ct.get().item().get().kind == Kind::Array => match &self.shape {
                 Shape::OpenArray { array } => {
-                    let addr = cdata::as_cdata(py, ptr.bind(py)).expect("a pointer cdata").ptr;
+                    let addr = cdata::as_cdata(py, ptr.bind(py)).expect("a pointer cdata").ptr.get();
                     self.items(py, array, addr)
                 }
                 _ => ptr.bind(py).get_item(0),
@@ -221,10 +221,10 @@ impl GlobalVar {
                 // the size measured here, not by `ffi.sizeof` (a subclass's
                 // may say anything: 1 GiB was copied out of a 1-item array)
                 let tmp_cd = cdata::as_cdata(py, &tmp).expect("ffi.new gives a cdata");
-                let size = (tmp_cd.length.max(0) as usize).checked_mul(array.get().item().get().size(py)?).ok_or_else(|| {
+                let size = (tmp_cd.length.get().max(0) as usize).checked_mul(array.get().item().get().size(py)?).ok_or_else(|| {
                     pyo3::exceptions::PyOverflowError::new_err("array size would overflow a Py_ssize_t")
                 })?;
-                let src = tmp_cd.ptr;
+                let src = tmp_cd.ptr.get();
                 // SAFETY: `size` bytes of the new array, into the global
                 // array the C declaration says is at least that long
                 // (cffi writes the same way, unchecked).

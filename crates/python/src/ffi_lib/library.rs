@@ -282,16 +282,16 @@ impl Library {
                 ct.cname
             )));
         }
-        if cd.ptr.is_null() {
+        if cd.ptr.get().is_null() {
             return Err(pyo3::exceptions::PyRuntimeError::new_err("cannot call dlopen(NULL)"));
         }
-        if !is_loaded_library(cd.ptr as *mut c_void) {
+        if !is_loaded_library(cd.ptr.get() as *mut c_void) {
             return Err(PyOSError::new_err(format!(
                 "cannot load library '{:#x}': not the handle of a library loaded in this process (a 'void *' from dlopen())",
-                cd.ptr as usize
+                cd.ptr.get() as usize
             )));
         }
-        Ok(Library::open(cd.ptr as *mut c_void, format!("{:#x}", cd.ptr as usize), false))
+        Ok(Library::open(cd.ptr.get() as *mut c_void, format!("{:#x}", cd.ptr.get() as usize), false))
     }
 
     fn close(&self) {

@@ -283,8 +283,8 @@ fn payload_in(
                 let cd = &*(obj as *const cdata::CDataObject);
                 let ct = cd.ctype();
                 match ct.kind {
-                    Kind::Array => (cd.length.max(0) as u64).saturating_mul(size(ct.item().get())? as u64),
-                    Kind::Pointer if !cd.ptr.is_null() => size(ct.item().get())? as u64,
+                    Kind::Array => (cd.length.get().max(0) as u64).saturating_mul(size(ct.item().get())? as u64),
+                    Kind::Pointer if !cd.ptr.get().is_null() => size(ct.item().get())? as u64,
                     Kind::Struct | Kind::Union => size(ct)? as u64,
                     _ => 0,
                 }

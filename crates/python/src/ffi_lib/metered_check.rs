@@ -82,7 +82,7 @@ impl Check {
             let bad = match self.test {
                 Test::Null => {
                     let py = Python::assume_attached();
-                    c_int::from(cdata::is_cdata(py, result) && (*(result as *const cdata::CDataObject)).ptr.is_null())
+                    c_int::from(cdata::is_cdata(py, result) && (*(result as *const cdata::CDataObject)).ptr.get().is_null())
                 }
                 Test::Compare(op, value, small) => match small.and_then(|c| small_int(result).map(|v| (v, c))) {
                     Some((v, c)) => c_int::from(match op {

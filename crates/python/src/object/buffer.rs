@@ -70,7 +70,7 @@ impl Buffer {
         let known = if size >= 0 { Some(size as usize) } else { cdata::var_byte_size(py, cd) };
         let size = match (ct.kind, known) {
             (Kind::Array | Kind::Pointer, Some(n)) => n,
-            (Kind::Array, None) => cd.length.max(0) as usize * ct.item().get().size(py)?,
+            (Kind::Array, None) => cd.length.get().max(0) as usize * ct.item().get().size(py)?,
             (Kind::Pointer, None) => ct.item().get().size_opt(py).ok_or_else(|| {
                 PyTypeError::new_err(format!("don't know the size pointed to by '{}'", ct.cname))
             })?,
@@ -80,7 +80,7 @@ impl Buffer {
             // even an empty one: what was released cannot be used any more
             return Err(cdata::lifetime::released_error(ct));
         }
-        if cd.ptr.is_null() && size > 0 {
+        if cd.ptr.get().is_null() && size > 0 {
             return Err(pyo3::exceptions::PyRuntimeError::new_err(format!("cannot make a buffer of {size} bytes at NULL (cdata '{}')", ct.cname)));
         }
         // a buffer (and every memoryview of it) reads and writes its bytes
@@ -92,7 +92,7 @@ impl Buffer {
         }
         // SAFETY: `cdata` is a live cdata (checked above); GIL held.
         let hold = unsafe { cdata::MemoryHold::for_view(cdata.as_ptr()) };
-        Ok(Buffer { ptr: cd.ptr, size, _hold: hold })
+        Ok(Buffer { ptr: cd.ptr.get(), size, _hold: hold })
     }
 
     fn __len__(&self) -> usize {
@@ -240,7 +240,7 @@ pub fn from_buffer<'py>(py: Python<'py>, ct: &Py<CType>, obj: &Bound<'py, PyAny>
         };
         let o = cdata::new_cdata(py, ct, ptr, Owner::Buffer(view));
         if !o.is_null() && length >= 0 {
-            (*(o as *mut cdata::CDataObject)).length = length;
+            (*(o as *mut cdata::CDataObject)).length.set(length);
         }
         cdata::wrap(py, o)
     }
@@ -253,7 +253,7 @@ fn operand(py: Python<'_>, obj: &Bound<'_, PyAny>, writable: bool, n: isize) -> 
             if cd.is_released() {
                 return Err(cdata::lifetime::released_error(cd.ctype()));
             }
-            if cd.ptr.is_null() && n > 0 {
+            if cd.ptr.get().is_null() && n > 0 {
                 return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
                     "ffi.memmove(): cannot {} {n} bytes {} NULL (cdata '{}')",
                     if writable { "write" } else { "read" },
@@ -262,7 +262,7 @@ fn operand(py: Python<'_>, obj: &Bound<'_, PyAny>, writable: bool, n: isize) -> 
                 )));
             }
             cdata::extent::check_size(py, cd, n as usize, "ffi.memmove")?;
-            return Ok((cd.ptr, None));
+            return Ok((cd.ptr.get(), None));
         }
         return Err(PyTypeError::new_err(format!("expected a pointer or array cdata, got cdata '{}'", cd.ctype().cname)));
     }

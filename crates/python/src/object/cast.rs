@@ -25,7 +25,7 @@ fn int_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<i128> {
     if let Some(cd) = cdata::as_cdata(py, src) {
         let ct = cd.ctype();
         return match ct.kind {
-            Kind::Pointer | Kind::Array | Kind::Function => Ok(cd.ptr as usize as i128),
+            Kind::Pointer | Kind::Array | Kind::Function => Ok(cd.ptr.get() as usize as i128),
             _ => match ct.conv {
                 Conv::Float | Conv::Double | Conv::LongDouble => {
                     let f = pyo3::types::PyFloat::new(py, convert::float::cdata_as_f64(cd)?);
@@ -125,7 +125,7 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
             Kind::Array => {
                 // cffi casts to an array type as to a pointer to its items.
                 let addr = match cdata::as_cdata(py, src) {
-                    Some(cd) if matches!(cd.ctype().kind, Kind::Pointer | Kind::Array) => cd.ptr,
+                    Some(cd) if matches!(cd.ctype().kind, Kind::Pointer | Kind::Array) => cd.ptr.get(),
                     _ => {
                         refuse_character(py, src)?;
                         int_source(py, src)? as u64 as usize as *mut u8
@@ -144,7 +144,7 @@ pub fn cast<'py>(py: Python<'py>, ct: &Py<CType>, src: &Bound<'py, PyAny>) -> Py
             Conv::Double => (dst as *mut f64).write_unaligned(float_source(py, src, c)?),
             Conv::LongDouble => match cdata::as_cdata(py, src) {
                 // long double to long double: every bit kept
-                Some(cd) if cd.ctype().conv == Conv::LongDouble => std::ptr::copy_nonoverlapping(cd.ptr, dst, 16),
+                Some(cd) if cd.ctype().conv == Conv::LongDouble => std::ptr::copy_nonoverlapping(cd.ptr.get(), dst, 16),
                 _ => {
                     let v = float_source(py, src, c)?;
                     std::ptr::copy_nonoverlapping(convert::longdouble::encode(v).as_ptr(), dst, 16);
@@ -189,7 +189,7 @@ fn number_source<'py>(py: Python<'py>, src: &Bound<'py, PyAny>, to: &CType) -> P
         Some(cd) if matches!(cd.ctype().kind, Kind::Primitive | Kind::Enum) => {
             // SAFETY: a primitive cdata points at its value, never NULL
             // (see integer.rs `extract`).
-            unsafe { convert::read(py, &cd.ctype_obj(py), cd.ptr)? }
+            unsafe { convert::read(py, &cd.ctype_obj(py), cd.ptr.get())? }
         }
         Some(_) => return Err(cannot_cast(py, src, to)),
         None => src.clone(),
@@ -231,7 +231,7 @@ fn bool_source(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<bool> {
             Conv::LongDouble => {
                 // nonzero however small (1E-500 is 0.0 as a double)
                 // SAFETY: a long double cdata points at its 16 bytes.
-                let bits = unsafe { &*(cd.ptr as *const [u8; 16]) };
+                let bits = unsafe { &*(cd.ptr.get() as *const [u8; 16]) };
                 Ok(convert::longdouble_fmt::is_nonzero(bits))
             }
             Conv::Float | Conv::Double => Ok(convert::float::cdata_as_f64(cd)? != 0.0),

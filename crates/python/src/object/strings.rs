@@ -21,28 +21,28 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
                 return Err(PyTypeError::new_err(format!("string(): unexpected cdata '{}' argument", ct.cname)));
             }
             let mut limit = if maxlen < 0 { usize::MAX } else { maxlen as usize };
-            if ct.kind == Kind::Array && cd.length >= 0 {
-                limit = limit.min(cd.length as usize);
+            if ct.kind == Kind::Array && cd.length.get() >= 0 {
+                limit = limit.min(cd.length.get() as usize);
             }
-            if cd.ptr.is_null() {
+            if cd.ptr.get().is_null() {
                 return Err(PyRuntimeError::new_err(format!("cannot use string() on {}", cdata::repr::repr_string(py, cd)?)));
             }
             // never past the memory a root owns, NUL or not (extent.rs); an
             // array's length already keeps it inside
             if let Some(e) = if ct.kind == Kind::Pointer { cdata::extent::of(py, cd) } else { None } {
                 let unit = if let Conv::WideChar { size } = item.conv { size as usize } else { 1 };
-                limit = limit.min(e.room_from(cd.ptr as usize) / unit);
+                limit = limit.min(e.room_from(cd.ptr.get() as usize) / unit);
             }
             // SAFETY: reads stop at the first NUL or the known length, as C would.
             unsafe {
                 match item.conv {
                     Conv::Char | Conv::Int { size: 1, .. } => {
-                        let n = byte_string_len(cd.ptr, limit);
-                        Ok(convert::new_bytes(py, crate::convert::bytes_at(cd.ptr, n))?.into_any())
+                        let n = byte_string_len(cd.ptr.get(), limit);
+                        Ok(convert::new_bytes(py, crate::convert::bytes_at(cd.ptr.get(), n))?.into_any())
                     }
                     Conv::WideChar { size } => {
-                        let n = wide_string_len(cd.ptr, limit, size);
-                        Ok(wide_str(py, cd.ptr, n, size)?.into_any())
+                        let n = wide_string_len(cd.ptr.get(), limit, size);
+                        Ok(wide_str(py, cd.ptr.get(), n, size)?.into_any())
                     }
                     _ => Err(PyTypeError::new_err(format!("string(): unexpected cdata '{}' argument", ct.cname))),
                 }
@@ -52,14 +52,14 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
             // SAFETY: primitive cdata point at their value.
             unsafe {
                 match ct.conv {
-                    Conv::Char => Ok(PyBytes::new(py, std::slice::from_raw_parts(cd.ptr, 1)).into_any()),
+                    Conv::Char => Ok(PyBytes::new(py, std::slice::from_raw_parts(cd.ptr.get(), 1)).into_any()),
                     // a one-byte integer is a character too (cffi)
                     Conv::Int { size: 1, .. } if ct.kind != Kind::Enum => {
-                        Ok(PyBytes::new(py, std::slice::from_raw_parts(cd.ptr, 1)).into_any())
+                        Ok(PyBytes::new(py, std::slice::from_raw_parts(cd.ptr.get(), 1)).into_any())
                     }
-                    Conv::WideChar { size } => convert::character::read_wide(py, size, cd.ptr),
+                    Conv::WideChar { size } => convert::character::read_wide(py, size, cd.ptr.get()),
                     Conv::Int { size, signed } if ct.kind == Kind::Enum => {
-                        let v = convert::integer::load(size, signed, cd.ptr);
+                        let v = convert::integer::load(size, signed, cd.ptr.get());
                         let values = ct.enum_values.as_ref().expect("enum values");
                         match values.iter().find(|(_, x)| *x == v) {
                             Some((name, _)) => Ok(PyString::new(py, name).into_any()),
@@ -87,7 +87,7 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
     if cd.is_released() {
         return Err(cdata::lifetime::released_error(ct));
     }
-    if cd.ptr.is_null() {
+    if cd.ptr.get().is_null() {
         return Err(PyRuntimeError::new_err(format!("cannot use unpack() on {}", cdata::repr::repr_string(py, cd)?)));
     }
     let item = ct.item();
@@ -103,8 +103,8 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
     // made, and makes only untracked objects (numbers, views) per item.
     unsafe {
         match ic.conv {
-            Conv::Char => Ok(convert::new_bytes(py, crate::convert::bytes_at(cd.ptr, n))?.into_any()),
-            Conv::WideChar { size } => Ok(wide_str(py, cd.ptr, n, size)?.into_any()),
+            Conv::Char => Ok(convert::new_bytes(py, crate::convert::bytes_at(cd.ptr.get(), n))?.into_any()),
+            Conv::WideChar { size } => Ok(wide_str(py, cd.ptr.get(), n, size)?.into_any()),
             _ => {
                 if ic.kind == Kind::Void || (ic.kind == Kind::Array && ic.length.is_none()) {
                     return Err(PyValueError::new_err(format!("'{}' points to items of unknown size", ct.cname)));
@@ -117,7 +117,7 @@ pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> P
                 // making the list may start a collection, whose `__del__`
                 // may release `obj`: its address (read again at each item)
                 // is then NULL, and its memory maybe given back
-                let base = cd.now().ptr;
+                let base = cd.ptr.get();
                 if base.is_null() {
                     return Err(cdata::lifetime::released_error(ct));
                 }

@@ -199,7 +199,7 @@ impl ApiTables {
                     let obj = cdata::new_cdata(py, &ct, addr, Owner::Borrowed);
                     if !obj.is_null() {
                         let cd = obj as *mut CDataObject;
-                        (*cd).vectorcall = Some(raise_not_implemented);
+                        (*cd).vectorcall.set(Some(raise_not_implemented));
                         UNSUPPORTED.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(HashMap::new).insert(ct.get().id, msg);
                     }
                     return cdata::wrap(py, obj);
@@ -212,8 +212,8 @@ impl ApiTables {
             let obj = cdata::new_cdata(py, &ct, addr, Owner::Borrowed);
             if let (false, Some(t)) = (obj.is_null(), trampoline) {
                 let cd = obj as *mut CDataObject;
-                (*cd).inline[0] = t as usize as u64;
-                (*cd).vectorcall = Some(crate::call::trampoline_vectorcall);
+                (*cd).inline[0].set(t as usize as u64);
+                (*cd).vectorcall.set(Some(crate::call::trampoline_vectorcall));
             }
             let fnptr = cdata::wrap(py, obj)?;
             let variadic = ct.get().item().get().func.as_ref().is_some_and(|s| s.variadic);
@@ -293,7 +293,7 @@ impl ApiTables {
                             let p = arena().pointer(id);
                             ctype_for(py, p)?
                         }, None)?;
-                        let dst = (*(obj.as_ptr() as *const CDataObject)).ptr;
+                        let dst = (*(obj.as_ptr() as *const CDataObject)).ptr.get();
                         std::ptr::copy_nonoverlapping(buf.as_ptr() as *const u8, dst, size);
                         return obj.get_item(0);
                     }

@@ -46,7 +46,7 @@ impl Extent {
 /// for `ffi.gc()`, the root's for a view. `None` for memory rcffi did not
 /// allocate.
 pub fn of(py: Python<'_>, c: &CDataObject) -> Option<Extent> {
-    match &c.owner {
+    match c.owner.get() {
         Owner::View { .. } => of_root(py, lifetime::view_root(c)?),
         _ => of_root(py, c),
     }
@@ -57,11 +57,11 @@ pub fn of(py: Python<'_>, c: &CDataObject) -> Option<Extent> {
 /// also for memory rcffi cannot measure (C's), `None` when only `of` can
 /// tell (an `ffi.gc()` of a cdata).
 pub fn inside_fast(c: &CDataObject, addr: usize, len: usize) -> Option<bool> {
-    let root = match &c.owner {
+    let root = match c.owner.get() {
         Owner::View { .. } => lifetime::view_root(c)?,
         _ => c,
     };
-    let (start, size) = match &root.owner {
+    let (start, size) = match root.owner.get() {
         Owner::Malloc { size } | Owner::Custom { size, .. } => (lifetime::resource_address(root) as usize, *size),
         Owner::Buffer(view) => (view.buf as usize, view.len as usize),
         Owner::Borrowed | Owner::Mapped(_) => return Some(true),
@@ -72,7 +72,7 @@ pub fn inside_fast(c: &CDataObject, addr: usize, len: usize) -> Option<bool> {
 
 fn of_root(py: Python<'_>, root: &CDataObject) -> Option<Extent> {
     let start = lifetime::resource_address(root) as usize;
-    let size = match &root.owner {
+    let size = match root.owner.get() {
         Owner::Malloc { size } | Owner::Custom { size, .. } => *size,
         // the view's bytes (a buffer's length is never negative)
         Owner::Buffer(view) => view.len as usize,
@@ -109,10 +109,10 @@ pub fn check(py: Python<'_>, c: &CDataObject, addr: *const u8, len: usize, what:
 /// type those raise for a buffer that is too small.
 pub fn check_size(py: Python<'_>, c: &CDataObject, len: usize, op: &str) -> PyResult<()> {
     match of(py, c) {
-        Some(e) if !e.contains(c.ptr as usize, len) => Err(PyValueError::new_err(format!(
+        Some(e) if !e.contains(c.ptr.get() as usize, len) => Err(PyValueError::new_err(format!(
             "{op}(): {len} bytes do not fit in the memory cdata '{}' points into ({} bytes)",
             c.ctype().cname,
-            e.room_from(c.ptr as usize)
+            e.room_from(c.ptr.get() as usize)
         ))),
         _ => Ok(()),
     }

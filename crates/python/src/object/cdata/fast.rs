@@ -35,7 +35,7 @@ unsafe fn plain_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Opti
         Kind::Pointer if ct.is_record_ptr() => ct.item().get(),
         _ => return None,
     };
-    if c.ptr.is_null() {
+    if c.ptr.get().is_null() {
         return None;
     }
     let info = rec.record_info_if_built()?;
@@ -48,12 +48,12 @@ unsafe fn plain_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Opti
     // general path raises. Settled at once for the usual cases: C's memory,
     // and the record at the start of the `ffi.new()` block it owns (not
     // released: its address would be NULL) when the block holds the record
-    let inside = match &c.owner {
+    let inside = match c.owner.get() {
         Owner::Borrowed | Owner::Mapped(_) => true,
         Owner::Malloc { size } if rec.size_opt_if_known().is_some_and(|r| r <= *size) => true,
         _ => {
             let len = field.ctype.get().size_opt_if_known()?;
-            super::extent::inside_fast(c, (c.ptr as usize).wrapping_add(field.offset), len) == Some(true)
+            super::extent::inside_fast(c, (c.ptr.get() as usize).wrapping_add(field.offset), len) == Some(true)
         }
     };
     if !inside {
@@ -61,7 +61,7 @@ unsafe fn plain_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject) -> Opti
     }
     // SAFETY (of the lifetime): the field lives in the record info of a
     // ctype that `slf` keeps alive for the duration of the slot call.
-    Some((&*(field as *const FieldInfo), c.ptr))
+    Some((&*(field as *const FieldInfo), c.ptr.get()))
 }}
 
 /// A new reference to the Python value of the scalar at `at`, of type
@@ -168,17 +168,17 @@ unsafe fn item_at(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<(&
         return None;
     }
     match ct.kind {
-        Kind::Array if i >= 0 && (i as isize) < c.length => {}
+        Kind::Array if i >= 0 && (i as isize) < c.length.get() => {}
         // C's memory, or item 0 of `ffi.new()` memory: nothing to check
         // (other pointers into a root's memory stay inside it: extent.rs)
-        Kind::Pointer if !c.ptr.is_null() && (matches!(c.owner, Owner::Borrowed | Owner::Mapped(_)) || (i == 0 && c.owner.allocated())) => {}
+        Kind::Pointer if !c.ptr.get().is_null() && (matches!(c.owner.get(), Owner::Borrowed | Owner::Mapped(_)) || (i == 0 && c.owner.get().allocated())) => {}
         _ => return None,
     }
     let item_obj = ct.item();
     let item: &'static CType = &*(item_obj.get() as *const CType);
     let size = item.size_opt_if_known()?;
     let offset = isize::try_from(size).ok()?.checked_mul(isize::try_from(i).ok()?)?;
-    Some((item, item_obj.as_ptr(), c.ptr.wrapping_offset(offset)))
+    Some((item, item_obj.as_ptr(), c.ptr.get().wrapping_offset(offset)))
 }}
 
 /// `a[i]` (see the module comment).

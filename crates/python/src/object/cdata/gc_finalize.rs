@@ -52,7 +52,7 @@ fn destructor(owner: &Owner) -> Option<&Py<PyAny>> {
 pub(super) unsafe extern "C" fn finalize(slf: *mut ffi::PyObject) { unsafe {
     let py = Python::assume_attached();
     let obj = &*(slf as *const CDataObject);
-    if destructor(&obj.owner).is_none() || obj.release_pending {
+    if destructor(obj.owner.get()).is_none() || obj.release_pending.get() {
         return;
     }
     // a finalizer must leave the exception state as it found it
@@ -113,7 +113,7 @@ fn in_destruction_order<'a, 'py>(py: Python<'py>, items: &'a [Bound<'py, PyAny>]
     let mut captured_by: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
     for (i, cd) in items.iter().enumerate() {
         // SAFETY: every item is a cdata of the gcp type (finalize put it there).
-        let d = unsafe { destructor(&(*(cd.as_ptr() as *const CDataObject)).owner).map(|d| d.bind(py).clone()) };
+        let d = unsafe { destructor((*(cd.as_ptr() as *const CDataObject)).owner.get()).map(|d| d.bind(py).clone()) };
         let (Some(d), Some(get_referents)) = (d, get_referents.as_ref()) else { continue };
         for j in captured(get_referents, &d, &index) {
             if j != i {

@@ -119,7 +119,7 @@ unsafe extern "C" fn iternext(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { u
     let it = &mut *(slf as *mut IterObject);
     let c = &*(it.array.as_ptr() as *const CDataObject);
     let i = it.next;
-    if c.ptr.is_null() || i >= c.length.max(0) as usize {
+    if c.ptr.get().is_null() || i >= c.length.get().max(0) as usize {
         return ptr::null_mut();
     }
     it.next += 1;
@@ -127,7 +127,7 @@ unsafe extern "C" fn iternext(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { u
     // address is not NULL), so the item lies inside its memory, which
     // `array` (held by the iterator) keeps alive; `i * size` fits, as the
     // array's byte size does.
-    let at = c.ptr.add(i * it.item_size);
+    let at = c.ptr.get().add(i * it.item_size);
     // numbers and pointers: read without PyO3 (fast.rs: no `Py<T>`
     // dropped, no Python code run, nothing raised)
     if let Some(r) = super::fast::read_scalar(it.item.get(), it.item.as_ptr(), at) {

@@ -22,7 +22,9 @@
 //! - A root that is deallocated gives its resource back (holds keep it
 //!   alive, so none remain then).
 //!
-//! All of it runs with the GIL held: counts and owners are plain fields.
+//! All of it runs with the GIL held; the fields it changes are `Cell`s
+//! (`owner` an `OwnerCell`), as code elsewhere holds a `&CDataObject`
+//! while Python code that may change them runs (mod.rs).
 
 use std::ffi::c_void;
 use std::ptr;
@@ -39,10 +41,10 @@ use super::{as_cdata, CDataObject, Owner};
 /// `obj` is a live cdata object; the GIL is held.
 pub unsafe fn memory_root(obj: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> { unsafe {
     let c = &*(obj as *const CDataObject);
-    if c.release_pending {
+    if c.release_pending.get() {
         return None;
     }
-    match &c.owner {
+    match c.owner.get() {
         Owner::View { hold, .. } => Some(hold.root()),
         owner if owner.is_root() => Some(obj),
         _ => None,
@@ -58,7 +60,7 @@ pub unsafe fn memory_root(obj: *mut ffi::PyObject) -> Option<*mut ffi::PyObject>
 /// As `memory_root`.
 unsafe fn kept_by_views(obj: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> { unsafe {
     let c = &*(obj as *const CDataObject);
-    match &c.owner {
+    match c.owner.get() {
         Owner::Mapped(_) => Some(obj),
         _ => memory_root(obj),
     }
@@ -93,7 +95,8 @@ impl MemoryHold {
     /// As `on`; `root` is a live cdata.
     unsafe fn of_root(root: *mut ffi::PyObject) -> Option<MemoryHold> { unsafe {
         ffi::Py_INCREF(root);
-        (*(root as *mut CDataObject)).exports += 1;
+        let r = &*(root as *const CDataObject);
+        r.exports.set(r.exports.get() + 1);
         Some(MemoryHold { root: ptr::NonNull::new_unchecked(root) })
     }}
 
@@ -115,9 +118,10 @@ impl Drop for MemoryHold {
         // contract); `root` is alive: this hold owns a reference to it.
         unsafe {
             let r = self.root.as_ptr() as *mut CDataObject;
-            (*r).exports -= 1;
-            if (*r).exports == 0 && (*r).release_pending && gives_back_on_release(&(*r).owner) {
-                (*r).release_pending = false;
+            let exports = (*r).exports.get() - 1;
+            (*r).exports.set(exports);
+            if exports == 0 && (*r).release_pending.get() && gives_back_on_release((*r).owner.get()) {
+                (*r).release_pending.set(false);
                 // may run Python code (a destructor): attached, entry.rs
                 crate::entry::attached(|py| give_back(py, r));
             }
@@ -245,17 +249,17 @@ impl<const N: usize> Drop for FewHolds<N> {
 /// `ffi.release(x)` and `with ... as x:` (see the module comment).
 pub fn release(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
     let cd = as_cdata(py, x).ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("expected a 'cdata' object"))?;
-    if cd.release_pending {
+    if cd.release_pending.get() {
         return Ok(());
     }
     // A record by value (a call's or a callback's struct result, a
     // constant) owns its memory too, but is none of what cffi releases:
     // and its bytes are passed on by value, which a released one could
     // not give (a NULL read)
-    let by_value_record = matches!(cd.owner, Owner::Malloc { .. })
+    let by_value_record = matches!(cd.owner.get(), Owner::Malloc { .. })
         && matches!(cd.ctype().kind, crate::ctype::Kind::Struct | crate::ctype::Kind::Union);
-    match cd.owner {
-        ref owner if owner.is_root() && !by_value_record => {}
+    match cd.owner.get() {
+        owner if owner.is_root() && !by_value_record => {}
         Owner::Released | Owner::ReleasedBuffer => return Ok(()),
         _ => {
             return Err(PyValueError::new_err(
@@ -263,23 +267,22 @@ pub fn release(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
             ))
         }
     }
-    if let Owner::Gc { .. } = cd.owner {
+    if let Owner::Gc { .. } = cd.owner.get() {
         if !matches!(cd.ctype().kind, crate::ctype::Kind::Pointer | crate::ctype::Kind::Array) {
             return release_gc_value(py, x.as_ptr() as *mut CDataObject);
         }
     }
     let obj = x.as_ptr() as *mut CDataObject;
-    // SAFETY: GIL held; `obj` is a cdata. From now on the cdata itself
-    // reads as NULL / empty; comparisons and hash keep the old address.
-    unsafe {
-        (*obj).inline[0] = (*obj).ptr as usize as u64;
-        (*obj).ptr = ptr::null_mut();
-        (*obj).length = if (*obj).length >= 0 { 0 } else { -1 };
-        if (*obj).exports == 0 && gives_back_on_release(&(*obj).owner) {
-            give_back(py, obj);
-        } else {
-            (*obj).release_pending = true;
-        }
+    // From now on the cdata itself reads as NULL / empty; comparisons and
+    // hash keep the old address.
+    cd.inline[0].set(cd.ptr.get() as usize as u64);
+    cd.ptr.set(ptr::null_mut());
+    cd.length.set(if cd.length.get() >= 0 { 0 } else { -1 });
+    if cd.exports.get() == 0 && gives_back_on_release(cd.owner.get()) {
+        // SAFETY: GIL held; `obj` is a cdata nothing holds.
+        unsafe { give_back(py, obj) };
+    } else {
+        cd.release_pending.set(true);
     }
     Ok(())
 }
@@ -297,15 +300,13 @@ fn release_gc_value(py: Python<'_>, obj: *mut CDataObject) -> PyResult<()> {
     // owner is `Gc`. The destructor and its argument are taken out of the
     // owner before any Python code runs (the destructor itself may
     // release, `ffi.gc(x, None)` or drop `x` again: it finds no destructor).
-    let (destructor, original) = unsafe {
-        match &mut (*obj).owner {
-            Owner::Gc { original, destructor } => match destructor.take() {
-                Some(d) => (d, original.clone_ref(py)),
-                None => return Ok(()),
-            },
-            _ => return Ok(()),
-        }
+    let taken = unsafe {
+        (*obj).owner.update(|owner| match owner {
+            Owner::Gc { original, destructor } => destructor.take().map(|d| (d, original.clone_ref(py))),
+            _ => None,
+        })
     };
+    let Some((destructor, original)) = taken else { return Ok(()) };
     call_keeping_error(py, &destructor, &original);
     Ok(())
 }
@@ -323,10 +324,11 @@ fn gives_back_on_release(owner: &Owner) -> bool {
 /// Where the resource of `obj` lives: its address, or the address it had
 /// before `ffi.release()` nulled it.
 pub(crate) fn resource_address(obj: &CDataObject) -> *mut u8 {
-    if obj.ptr.is_null() {
-        obj.inline[0] as usize as *mut u8
+    let p = obj.ptr.get();
+    if p.is_null() {
+        obj.inline[0].get() as usize as *mut u8
     } else {
-        obj.ptr
+        p
     }
 }
 
@@ -337,8 +339,8 @@ pub(crate) fn resource_address(obj: &CDataObject) -> *mut u8 {
 /// # Safety
 /// GIL held; `obj` is a cdata nothing holds any more (`exports == 0`).
 pub(crate) unsafe fn give_back(py: Python<'_>, obj: *mut CDataObject) { unsafe {
-    debug_assert_eq!((*obj).exports, 0);
-    let owner = std::mem::replace(&mut (*obj).owner, Owner::Released);
+    debug_assert_eq!((*obj).exports.get(), 0);
+    let owner = (*obj).owner.replace(Owner::Released);
     match owner {
         Owner::Malloc { .. } => libc::free(resource_address(&*obj) as *mut c_void),
         Owner::Custom { free, original, .. } => {
@@ -355,7 +357,7 @@ pub(crate) unsafe fn give_back(py: Python<'_>, obj: *mut CDataObject) { unsafe {
         }
         Owner::Buffer(mut view) => {
             ffi::PyBuffer_Release(&mut *view);
-            (*obj).owner = Owner::ReleasedBuffer;
+            (*obj).owner.replace(Owner::ReleasedBuffer);
         }
         // Nothing of their own to give back: a view's hold (or a handle's
         // object) goes when the caller drops the owner with the cdata.
@@ -366,7 +368,7 @@ pub(crate) unsafe fn give_back(py: Python<'_>, obj: *mut CDataObject) { unsafe {
         | Owner::Callback(_)
         | Owner::Released
         | Owner::ReleasedBuffer) => {
-            (*obj).owner = other
+            (*obj).owner.replace(other);
         }
     }
 }}
@@ -408,12 +410,12 @@ fn cleared_by_collector(f: &Bound<'_, PyAny>) -> bool {
 /// Whether `c` is `p[0]` of a root `p = ffi.new("struct s *")` (cffi's
 /// owning struct: its repr says "owning", it has the var-sized length).
 pub fn is_owning_item(c: &CDataObject) -> bool {
-    matches!(c.owner, Owner::View { item: true, .. })
+    matches!(c.owner.get(), Owner::View { item: true, .. })
 }
 
 /// The root of a `View` cdata, if `c` is one.
 pub fn view_root(c: &CDataObject) -> Option<&CDataObject> {
-    match &c.owner {
+    match c.owner.get() {
         // SAFETY: the hold keeps the root alive for as long as `c` lives.
         Owner::View { hold, .. } => Some(unsafe { &*(hold.root() as *const CDataObject) }),
         _ => None,

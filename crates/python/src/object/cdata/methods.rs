@@ -111,7 +111,7 @@ unsafe fn complex_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi:
     let c = cd(slf);
     let ct = c.ctype();
     let r = match ct.conv {
-        Conv::FloatComplex | Conv::DoubleComplex => crate::convert::read(py, &c.ctype_obj(py), c.ptr),
+        Conv::FloatComplex | Conv::DoubleComplex => crate::convert::read(py, &c.ctype_obj(py), c.ptr.get()),
         _ => Err(pyo3::exceptions::PyTypeError::new_err(format!("complex() not supported on cdata '{}'", ct.cname))),
     };
     ret_obj(py, r)

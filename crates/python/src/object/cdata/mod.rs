@@ -15,6 +15,7 @@ pub mod new;
 
 pub use lifetime::{FewHolds, Holds, MemoryHold};
 
+use std::cell::Cell;
 use std::ffi::{c_int, c_void};
 use std::ptr;
 
@@ -95,52 +96,104 @@ pub enum Owner {
     ReleasedBuffer,
 }
 
+/// `owner`, which changes while `&CDataObject`s are live: `ffi.release()`
+/// and the last hold going give the resource back (`lifetime::give_back`),
+/// `ffi.gc(p, None)` detaches a destructor, the cycle collector clears a
+/// callback or handle. An `UnsafeCell`, so that a shared reference to the
+/// cdata promises nothing about it (docs/architecture.md, "Lifetime of cdata
+/// memory").
+///
+/// The invariant, with the GIL held (every access is): no reference into
+/// the owner is alive at a point where Python code can run, unless nothing
+/// that runs there writes it. Readers (`get`) look and copy out what they
+/// need before running Python code (a view's root pointer stays valid: a
+/// `View` owner is never replaced while its cdata lives; a callback's
+/// owner is changed only by the collector's `tp_clear`, which never runs on
+/// a cdata someone holds). Writers (`replace`, `update`) run no Python code
+/// while they hold the owner: what they take out (a destructor, a handle's
+/// object) is returned and dropped by the caller afterwards, when nothing
+/// borrows the cell.
+#[repr(transparent)]
+pub struct OwnerCell(std::cell::UnsafeCell<Owner>);
+
+impl OwnerCell {
+    /// The owner, to look at (see the type's invariant: not kept across
+    /// Python code).
+    #[inline(always)]
+    pub fn get(&self) -> &Owner {
+        // SAFETY: GIL held; writers hold no borrow while Python code runs,
+        // and readers keep none across it (the type's invariant), so no
+        // write happens while this reference is used.
+        unsafe { &*self.0.get() }
+    }
+
+    /// Put `new` in place; the old owner is returned, for the caller to
+    /// give back or drop (which may run Python code) when this has returned.
+    #[inline]
+    pub fn replace(&self, new: Owner) -> Owner {
+        // SAFETY: the type's invariant: no other reference into the owner
+        // is in use, and `mem::replace` runs no Python code.
+        unsafe { std::mem::replace(&mut *self.0.get(), new) }
+    }
+
+    /// Change the owner in place with `f`, which must run no Python code:
+    /// it moves out what it removes (a destructor) and returns it, to be
+    /// dropped by the caller afterwards.
+    #[inline]
+    pub fn update<R>(&self, f: impl FnOnce(&mut Owner) -> R) -> R {
+        // SAFETY: the type's invariant: no other reference into the owner
+        // is in use, and `f` runs no Python code (its contract) that could
+        // make one.
+        unsafe { f(&mut *self.0.get()) }
+    }
+}
+
+/// The C struct behind every cdata. The fields that change after the cdata
+/// is made are `Cell`s (`owner` an `OwnerCell`): they change through other
+/// pointers while code holds a `&CDataObject` across Python code (an
+/// `__index__`, a `__del__` run by a collection an allocation started, a
+/// callback, another thread taking the GIL), which a plain field would let
+/// the compiler answer from an earlier read. `Cell::get` is one load.
+/// Who changes what: docs/architecture.md, "Lifetime of cdata memory".
 #[repr(C)]
 pub struct CDataObject {
-    pub ob_base: ffi::PyObject,
-    /// Per-instance vectorcall entry (function pointers only).
-    pub vectorcall: Option<ffi::vectorcallfunc>,
-    /// Strong reference to the `CType` object.
+    /// The reference count (and type): changed by every `Py_INCREF`, also
+    /// through pointers made from a `&CDataObject`.
+    pub ob_base: std::cell::UnsafeCell<ffi::PyObject>,
+    /// Per-instance vectorcall entry (function pointers only): read by
+    /// CPython; a function pointer's first call switches it to a
+    /// specialised entry (call.rs, call_int.rs, call_tramp.rs).
+    pub vectorcall: Cell<Option<ffi::vectorcallfunc>>,
+    /// Strong reference to the `CType` object. Never changes after
+    /// `new_cdata_raw`.
     pub ctype: *mut ffi::PyObject,
     /// Pointers and function pointers: the pointer value. Everything else:
-    /// the address of the data.
-    pub ptr: *mut u8,
-    /// Number of items of an array cdata (also open `T[]`), else -1.
-    pub length: isize,
-    pub weakrefs: *mut ffi::PyObject,
-    pub owner: Owner,
+    /// the address of the data. NULL after `ffi.release()`.
+    pub ptr: Cell<*mut u8>,
+    /// Number of items of an array cdata (also open `T[]`), else -1; 0
+    /// after `ffi.release()`.
+    pub length: Cell<isize>,
+    /// CPython's weak reference list (it writes it when a weakref is made).
+    pub weakrefs: Cell<*mut ffi::PyObject>,
+    pub owner: OwnerCell,
     /// Storage for primitive values made by `ffi.cast` or returned by calls;
-    /// after `ffi.release()`, `inline[0]` keeps the old address.
-    pub inline: [u64; 2],
+    /// after `ffi.release()`, `inline[0]` keeps the old address. A function
+    /// pointer's first call puts its trampoline and spec here.
+    pub inline: [Cell<u64>; 2],
     /// Live `MemoryHold`s on this cdata's memory (views, buffers, calls).
-    pub exports: usize,
+    pub exports: Cell<usize>,
     /// `ffi.release()` was called while `exports > 0`: the resource is
     /// given back when the last hold goes.
-    pub release_pending: bool,
+    pub release_pending: Cell<bool>,
 }
 
 impl CDataObject {
-    /// `ptr` as it is in memory now (see `now`), for the call paths: one
-    /// load, where `now` may cost a spill.
+    /// The start of `inline`, as storage for a value's bytes.
     #[inline(always)]
-    pub fn ptr_now(&self) -> *mut u8 {
-        // SAFETY: a field of a live object, aligned.
-        unsafe { std::ptr::read_volatile(&self.ptr) }
-    }
-
-    /// This cdata, as it is in memory now. Python code (a `__del__` run by
-    /// a collection that an allocation started, an `__index__`, a callback)
-    /// may `ffi.release()` it, which writes `ptr`, `length` and `owner`
-    /// through another pointer; the compiler takes a `&CDataObject` for
-    /// unchanging and may answer a later read of a field from an earlier
-    /// one (it did: a re-check of `ptr` after an allocation was dropped).
-    /// Fields read through the reference this gives, after such a point,
-    /// are read from memory. (`black_box` hides where the pointer comes
-    /// from, so no earlier read can stand for a later one.)
-    #[inline(always)]
-    pub fn now(&self) -> &CDataObject {
-        // SAFETY: the same object, alive as long as `self` is.
-        unsafe { &*std::hint::black_box(self as *const CDataObject) }
+    pub fn inline_ptr(&self) -> *mut u8 {
+        // a pointer to `Cell`s: writes through it are allowed while `&self`
+        // is live (`ptr` points here for values)
+        self.inline.as_ptr() as *mut u8
     }
 
     /// The address compared and hashed: after `ffi.release()` the data
@@ -149,9 +202,9 @@ impl CDataObject {
     #[inline]
     pub fn identity_address(&self) -> usize {
         if self.is_released() {
-            self.inline[0] as usize
+            self.inline[0].get() as usize
         } else {
-            self.ptr as usize
+            self.ptr.get() as usize
         }
     }
 
@@ -159,7 +212,7 @@ impl CDataObject {
     /// still be held by views).
     #[inline]
     pub fn is_released(&self) -> bool {
-        self.release_pending || matches!(self.owner, Owner::Released | Owner::ReleasedBuffer)
+        self.release_pending.get() || matches!(self.owner.get(), Owner::Released | Owner::ReleasedBuffer)
     }
 
     /// The `CType` of this cdata.
@@ -418,7 +471,7 @@ unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, ar
             result = visit(obj, arg);
         }
     };
-    match &(*(slf as *mut CDataObject)).owner {
+    match (*(slf as *const CDataObject)).owner.get() {
         Owner::Custom { free, original, .. } => {
             if let Some(f) = free {
                 each(f.as_ptr());
@@ -448,10 +501,24 @@ unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, ar
 // while used (the C closure stays valid).
 unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int { unsafe {
     crate::entry::attached_int(|py| {
-        let obj = slf as *mut CDataObject;
-        match &mut (*obj).owner {
-            Owner::Callback(holder) => holder.clear_refs(py),
-            Owner::Handle(x) => *x = py.None(),
+        let owner = &(*(slf as *const CDataObject)).owner;
+        match owner.get() {
+            // taken out while its references go (which may run Python
+            // code: no borrow of the cell is held then), and put back
+            Owner::Callback(_) => {
+                let mut taken = owner.replace(Owner::Borrowed);
+                if let Owner::Callback(holder) = &mut taken {
+                    holder.clear_refs(py);
+                }
+                drop(owner.replace(taken));
+            }
+            Owner::Handle(_) => {
+                let old = owner.update(|o| match o {
+                    Owner::Handle(x) => Some(std::mem::replace(x, py.None())),
+                    _ => None,
+                });
+                drop(old);
+            }
             _ => {}
         }
         0
@@ -496,24 +563,28 @@ pub unsafe fn new_cdata_raw(ctype_obj: *mut ffi::PyObject, ct: &CType, ptr: *mut
         }
         o
     };
-    ptr::write(&mut (*obj).owner, owner);
+    // the fields of a new object (allocated, not initialised): written
+    // in place, nothing to drop
+    ptr::write(ptr::addr_of_mut!((*obj).owner), OwnerCell(std::cell::UnsafeCell::new(owner)));
     ffi::Py_INCREF(ctype_obj);
-    (*obj).ctype = ctype_obj;
-    (*obj).ptr = ptr;
-    (*obj).length = match ct.length {
+    ptr::write(ptr::addr_of_mut!((*obj).ctype), ctype_obj);
+    ptr::write(ptr::addr_of_mut!((*obj).ptr), Cell::new(ptr));
+    let length = match ct.length {
         Some(n) => n as isize,
         None if ct.kind == crate::ctype::Kind::Array => 0,
         None => -1,
     };
-    (*obj).weakrefs = ptr::null_mut();
-    (*obj).inline = [0; 2];
-    (*obj).exports = 0;
-    (*obj).release_pending = false;
-    (*obj).vectorcall = if ct.kind == crate::ctype::Kind::Pointer && ct.item().get().kind == crate::ctype::Kind::Function {
+    ptr::write(ptr::addr_of_mut!((*obj).length), Cell::new(length));
+    ptr::write(ptr::addr_of_mut!((*obj).weakrefs), Cell::new(ptr::null_mut()));
+    ptr::write(ptr::addr_of_mut!((*obj).inline), [Cell::new(0), Cell::new(0)]);
+    ptr::write(ptr::addr_of_mut!((*obj).exports), Cell::new(0));
+    ptr::write(ptr::addr_of_mut!((*obj).release_pending), Cell::new(false));
+    let vectorcall = if ct.kind == crate::ctype::Kind::Pointer && ct.item().get().kind == crate::ctype::Kind::Function {
         FUNCTION_POINTER_CALL.get().copied()
     } else {
         None
     };
+    ptr::write(ptr::addr_of_mut!((*obj).vectorcall), Cell::new(vectorcall));
     obj as *mut ffi::PyObject
 }}
 
@@ -526,9 +597,9 @@ pub unsafe fn new_value_cdata(py: Python<'_>, ctype: &Py<CType>, src: *const u8,
     if obj.is_null() {
         return ptr::null_mut();
     }
-    let dst = (*obj).inline.as_mut_ptr() as *mut u8;
+    let dst = (*obj).inline_ptr();
     ptr::copy_nonoverlapping(src, dst, size.min(16));
-    (*obj).ptr = dst;
+    (*obj).ptr.set(dst);
     obj as *mut ffi::PyObject
 }}
 
@@ -551,7 +622,7 @@ pub(crate) unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) { unsafe {
     // finalizing. The others (memory, views, buffers) release nothing
     // through PyO3: a view's hold decrefs its root directly.
     let holds_python = matches!(
-        (*(slf as *mut CDataObject)).owner,
+        (*(slf as *const CDataObject)).owner.get(),
         Owner::Custom { .. } | Owner::Gc { .. } | Owner::Handle(_) | Owner::Callback(_)
     );
     if holds_python && ffi::Py_IsInitialized() != 0 {
@@ -570,14 +641,14 @@ unsafe fn dealloc_attached(py: Python<'_>, slf: *mut ffi::PyObject) { unsafe {
         ffi::PyObject_GC_UnTrack(slf as *mut c_void);
     }
     let obj = slf as *mut CDataObject;
-    if !(*obj).weakrefs.is_null() {
+    if !(*obj).weakrefs.get().is_null() {
         ffi::PyObject_ClearWeakRefs(slf);
     }
-    if matches!((*obj).owner, Owner::Handle(_)) {
+    if matches!((*obj).owner.get(), Owner::Handle(_)) {
         handles::forget(slf);
     }
     // Holds keep their root alive, so none is left on a dying root.
-    (*obj).release_pending = false;
+    (*obj).release_pending.set(false);
     lifetime::give_back(py, obj);
     ptr::drop_in_place(&mut (*obj).owner);
     ffi::Py_DECREF((*obj).ctype);
@@ -595,14 +666,14 @@ pub fn var_byte_size(py: Python<'_>, c: &CDataObject) -> Option<usize> {
     if rec.record.is_none() || !rec.record_info(py).is_ok_and(|r| r.var_array) {
         return None;
     }
-    match &c.owner {
+    match c.owner.get() {
         Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
         Owner::View { item: true, .. } => {
             let root = lifetime::view_root(c)?;
-            if lifetime::resource_address(root) != c.ptr {
+            if lifetime::resource_address(root) != c.ptr.get() {
                 return None;
             }
-            match &root.owner {
+            match root.owner.get() {
                 Owner::Malloc { size } | Owner::Custom { size, .. } => Some(*size),
                 _ => None,
             }
@@ -615,14 +686,14 @@ pub fn var_byte_size(py: Python<'_>, c: &CDataObject) -> Option<usize> {
 /// may fill: up to the end of the allocation or buffer behind `c`, or
 /// `Room::Unchecked` when the memory is C's (its extent is unknown).
 pub fn room_at(py: Python<'_>, c: &CDataObject, addr: *const u8) -> Room {
-    let root = match &c.owner {
+    let root = match c.owner.get() {
         Owner::View { .. } => match lifetime::view_root(c) {
             Some(r) => r,
             None => return Room::Own,
         },
         _ => c,
     };
-    let (start, size) = match &root.owner {
+    let (start, size) = match root.owner.get() {
         // where the block is, also after `ffi.release(root)` nulled `ptr`
         // while a view (`c`) keeps the block: from 0 the room was none
         Owner::Malloc { size } | Owner::Custom { size, .. } => (lifetime::resource_address(root) as usize, *size),
@@ -630,7 +701,7 @@ pub fn room_at(py: Python<'_>, c: &CDataObject, addr: *const u8) -> Room {
         Owner::Gc { original, .. } => {
             // `ffi.gc(p, ...)` shows the memory of `p`, whose extent may be known
             return match as_cdata(py, original.bind(py)) {
-                Some(o) if o.ptr == root.ptr && !std::ptr::eq(o, root) => room_at(py, o, addr),
+                Some(o) if o.ptr.get() == root.ptr.get() && !std::ptr::eq(o, root) => room_at(py, o, addr),
                 _ => Room::Unchecked,
             };
         }

@@ -185,7 +185,7 @@ pub fn new_owned<'py>(py: Python<'py>, ct: &Py<CType>, init: Option<&Bound<'py, 
             return Err(PyErr::fetch(py));
         }
         if length >= 0 {
-            (*(obj as *mut CDataObject)).length = length;
+            (*(obj as *mut CDataObject)).length.set(length);
         }
         let obj = Bound::from_owned_ptr(py, obj);
         init_new(py, c, init, mem, size, length)?;

@@ -29,7 +29,7 @@ unsafe fn repr_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> *mut ffi::Py
 pub fn repr_string(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
     let ct = c.ctype();
     let name = &ct.cname;
-    let body = match &c.owner {
+    let body = match c.owner.get() {
         Owner::Malloc { size } => format!("owning {size} bytes"),
         // a custom allocator's struct pointer owns its struct (in cffi an
         // owning pointer to the allocator's memory); other results are
@@ -39,7 +39,7 @@ pub fn repr_string(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
         // (of an allocator's pointer it is that memory: shown by address)
         Owner::View { .. }
             if super::lifetime::is_owning_item(c)
-                && super::lifetime::view_root(c).is_some_and(|r| matches!(r.owner, Owner::Malloc { .. })) =>
+                && super::lifetime::view_root(c).is_some_and(|r| matches!(r.owner.get(), Owner::Malloc { .. })) =>
         {
             let size = super::var_byte_size(py, c).or_else(|| ct.size_opt(py)).unwrap_or(0);
             format!("owning {size} bytes")
@@ -54,14 +54,14 @@ pub fn repr_string(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
                 std::ffi::CStr::from_ptr((*ffi::Py_TYPE(view.obj)).tp_name).to_string_lossy().into_owned()
             };
             if ct.kind == Kind::Array {
-                format!("buffer len {} from '{tname}' object", c.length)
+                format!("buffer len {} from '{tname}' object", c.length.get())
             } else {
                 format!("buffer from '{tname}' object")
             }
         }
         Owner::ReleasedBuffer => "buffer RELEASED".to_string(),
         Owner::Callback(holder) => format!("calling {}", holder.callable_repr(py)?),
-        _ if ct.kind == Kind::Array && ct.length.is_none() => format!("sliced length {}", c.length),
+        _ if ct.kind == Kind::Array && ct.length.is_none() => format!("sliced length {}", c.length.get()),
         _ if matches!(ct.kind, Kind::Struct | Kind::Union) => return Ok(format!("<cdata '{name} &' {}>", value_part(py, c)?)),
         _ => value_part(py, c)?,
     };
@@ -74,10 +74,10 @@ fn value_part(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
     unsafe {
         Ok(match ct.kind {
             Kind::Primitive | Kind::Enum => match ct.conv {
-                Conv::LongDouble => convert::longdouble_fmt::format_e_bits(&*(c.ptr as *const [u8; 16])),
+                Conv::LongDouble => convert::longdouble_fmt::format_e_bits(&*(c.ptr.get() as *const [u8; 16])),
                 Conv::Unknown => "?".into(),
                 _ => {
-                    let v = convert::read(py, &c.ctype_obj(py), c.ptr)?;
+                    let v = convert::read(py, &c.ctype_obj(py), c.ptr.get())?;
                     let mut s = v.repr()?.to_string();
                     if let (Some(values), Conv::Int { .. }) = (&ct.enum_values, ct.conv) {
                         let n: i128 = v.extract()?;
@@ -89,10 +89,10 @@ fn value_part(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
                 }
             },
             _ => {
-                if c.ptr.is_null() {
+                if c.ptr.get().is_null() {
                     "NULL".into()
                 } else {
-                    format!("{:#x}", c.ptr as usize)
+                    format!("{:#x}", c.ptr.get() as usize)
                 }
             }
         })

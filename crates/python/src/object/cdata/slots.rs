@@ -92,8 +92,8 @@ pub(crate) unsafe fn cd<'a>(slf: *mut ffi::PyObject) -> &'a CDataObject { unsafe
 fn record_target(cd: &CDataObject) -> Option<(&CType, *mut u8)> {
     let ct = cd.ctype();
     match ct.kind {
-        Kind::Struct | Kind::Union => Some((ct, cd.ptr)),
-        Kind::Pointer if ct.is_record_ptr() => Some((ct.item().get(), cd.ptr)),
+        Kind::Struct | Kind::Union => Some((ct, cd.ptr.get())),
+        Kind::Pointer if ct.is_record_ptr() => Some((ct.item().get(), cd.ptr.get())),
         _ => None,
     }
 }
@@ -120,7 +120,7 @@ unsafe fn read_var_array<'py>(
         Some(size) => Ok((size, arr.item().get().size(py)?.max(1))),
         None => Err(convert::open_array_pointer(py, arr)?),
     };
-    if c.now().is_released() {
+    if c.is_released() {
         return Err(super::lifetime::released_error(c.ctype()));
     }
     let at = base.add(field.offset);
@@ -129,7 +129,7 @@ unsafe fn read_var_array<'py>(
         Ok((size, item_size)) => {
             let obj = crate::cdata::new_view(py, &field.ctype, at, this);
             if !obj.is_null() {
-                (*(obj as *mut CDataObject)).length = (size.saturating_sub(field.offset) / item_size) as isize;
+                (*(obj as *mut CDataObject)).length.set((size.saturating_sub(field.offset) / item_size) as isize);
             }
             crate::cdata::wrap(py, obj)
         }
@@ -160,7 +160,6 @@ unsafe fn getattro_attached(py: Python<'_>, slf: *mut ffi::PyObject, name: *mut 
             Ok(info) => if let Some(i) = info.find(name) {
                 // read again: building the layout may allocate, and a
                 // collection's `__del__` may have released `slf` meanwhile
-                let c = c.now();
                 let base = record_target(c).map_or(ptr::null_mut(), |(_, b)| b);
                 if base.is_null() {
                     let e = if c.is_released() { super::lifetime::released_error(c.ctype()) } else { null_deref(c.ctype()) };
@@ -290,18 +289,18 @@ unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*
         if i < 0 {
             return Err(PyIndexError::new_err("negative index"));
         }
-        if i >= c.length {
+        if i >= c.length.get() {
             return Err(PyIndexError::new_err(format!(
                 "index too large for cdata '{}' (expected {} < {}){}",
                 ct.cname,
                 i,
-                c.length,
+                c.length.get(),
                 released_note(c)
             )));
         }
-    } else if c.ptr.is_null() {
+    } else if c.ptr.get().is_null() {
         return Err(if c.is_released() { super::lifetime::released_error(ct) } else { null_deref(ct) });
-    } else if i != 0 && c.owner.allocated() {
+    } else if i != 0 && c.owner.get().allocated() {
         return Err(PyIndexError::new_err(format!("cdata '{}' can only be indexed by 0", ct.cname)));
     }
     let Some(size) = item_ct.size_opt(py) else {
@@ -311,11 +310,11 @@ unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*
             if i != 0 {
                 return Err(PyTypeError::new_err(format!("ctype '{}' points to items of unknown size", ct.cname)));
             }
-            return Ok((c.ptr, item_ct));
+            return Ok((c.ptr.get(), item_ct));
         }
         return Err(PyTypeError::new_err(format!("cdata '{}' is opaque", item_ct.cname)));
     };
-    let addr = c.ptr.wrapping_offset(byte_offset(ct, i, size)?);
+    let addr = c.ptr.get().wrapping_offset(byte_offset(ct, i, size)?);
     if ct.kind == Kind::Pointer {
         super::extent::check(py, c, addr, size, &|| format!("index {i}"))?;
     }
@@ -382,9 +381,9 @@ unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut 
         }
         // Fast path: an in-bounds integer item of an array.
         let ct = c.ctype();
-        if ct.kind == Kind::Array && i >= 0 && i < c.length {
+        if ct.kind == Kind::Array && i >= 0 && i < c.length.get() {
             if let Conv::Int { size, signed } = ct.item().get().conv {
-                let at = c.ptr.add(i as usize * size as usize);
+                let at = c.ptr.get().add(i as usize * size as usize);
                 return ret_obj(py, convert::integer::read(py, size, signed, at));
             }
         }
@@ -392,7 +391,7 @@ unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut 
             let (addr, _) = item_address(py, c, i)?;
             let item = c.ctype().item();
             let kind = item.get().kind;
-            if matches!(kind, Kind::Struct | Kind::Union) && i == 0 && c.ctype().kind == Kind::Pointer && c.owner.allocated() {
+            if matches!(kind, Kind::Struct | Kind::Union) && i == 0 && c.ctype().kind == Kind::Pointer && c.owner.get().allocated() {
                 // cffi: p[0] of an owning pointer is the owning struct (not
                 // item 0 of an owning array: a plain view)
                 return super::wrap(py, super::new_item_view(py, item, addr, slf));
@@ -439,8 +438,8 @@ fn slice_bounds(c: &CDataObject, slice: &Bound<'_, PySlice>) -> PyResult<(isize,
             if a < 0 {
                 return Err(PyIndexError::new_err("negative index"));
             }
-            if b > c.length {
-                return Err(PyIndexError::new_err(format!("index too large (expected {} <= {}){}", b, c.length, released_note(c))));
+            if b > c.length.get() {
+                return Err(PyIndexError::new_err(format!("index too large (expected {} <= {}){}", b, c.length.get(), released_note(c))));
             }
         }
         Kind::Pointer => {}
@@ -476,7 +475,7 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
     let c = cd(slf);
     let (a, b) = slice_bounds(c, slice)?;
     let ct = c.ctype();
-    if ct.kind == Kind::Pointer && c.ptr.is_null() && a != b {
+    if ct.kind == Kind::Pointer && c.ptr.get().is_null() && a != b {
         return Err(null_deref(ct));
     }
     let item = ct.item().get();
@@ -490,15 +489,14 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
     // the size and the ctype may allocate: a collection started there may
     // run a `__del__` that released `slf` after the checks above. From
     // here to `new_view` (which holds the root) nothing runs Python code
-    let c = c.now();
     if c.is_released() && a != b {
         return Err(super::lifetime::released_error(ct));
     }
-    let start = c.ptr.wrapping_offset(byte_offset(ct, a, item_size)?);
+    let start = c.ptr.get().wrapping_offset(byte_offset(ct, a, item_size)?);
     check_slice_extent(py, c, start, (a, b), item_size)?;
     let obj = super::new_view(py, &arr, start, slf);
     if !obj.is_null() {
-        (*(obj as *mut CDataObject)).length = b - a;
+        (*(obj as *mut CDataObject)).length.set(b - a);
     }
     super::wrap(py, obj)
 }}
@@ -533,10 +531,10 @@ unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *
             let item = ct.item().get();
             let n = (b - a) as usize;
             let item_size = item.size(py)?;
-            if c.ptr.is_null() && n > 0 {
+            if c.ptr.get().is_null() && n > 0 {
                 return Err(if c.is_released() { super::lifetime::released_error(ct) } else { null_deref(ct) });
             }
-            let dst = c.ptr.wrapping_offset(byte_offset(ct, a, item_size)?);
+            let dst = c.ptr.get().wrapping_offset(byte_offset(ct, a, item_size)?);
             check_slice_extent(py, c, dst, (a, b), item_size)?;
             if let Some(src) = super::as_cdata(py, &val) {
                 let sct = src.ctype();
@@ -544,8 +542,8 @@ unsafe fn ass_subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *
                     // it reads as empty from NULL (cffi copies its items)
                     return Err(super::lifetime::released_error(sct));
                 }
-                if sct.kind == Kind::Array && std::ptr::eq(sct.item().get(), item) && src.length as usize == n {
-                    ptr::copy(src.ptr, dst, n * item_size);
+                if sct.kind == Kind::Array && std::ptr::eq(sct.item().get(), item) && src.length.get() as usize == n {
+                    ptr::copy(src.ptr.get(), dst, n * item_size);
                     return Ok(());
                 }
             }
@@ -614,7 +612,7 @@ unsafe extern "C" fn length(slf: *mut ffi::PyObject) -> ffi::Py_ssize_t { unsafe
 unsafe fn length_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_ssize_t { unsafe {
     let c = cd(slf);
     if c.ctype().kind == Kind::Array {
-        return c.length;
+        return c.length.get();
     }
     PyTypeError::new_err(format!("cdata of type '{}' has no len()", c.ctype().cname)).restore(py);
     -1
@@ -629,9 +627,9 @@ unsafe fn length_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_ss
 pub(crate) unsafe fn primitive_value<'py>(py: Python<'py>, c: &CDataObject) -> Option<PyResult<Bound<'py, PyAny>>> { unsafe {
     let ct = c.ctype();
     match ct.conv {
-        Conv::Int { size, signed } => Some(convert::integer::read(py, size, signed, c.ptr)),
-        Conv::Bool | Conv::Char => Some(Ok((*c.ptr as i64).into_pyobject(py).unwrap().into_any())),
-        Conv::WideChar { size } => Some(Ok((convert::integer::load(size, ct.signed_wide(), c.ptr) as i64).into_pyobject(py).unwrap().into_any())),
+        Conv::Int { size, signed } => Some(convert::integer::read(py, size, signed, c.ptr.get())),
+        Conv::Bool | Conv::Char => Some(Ok((*c.ptr.get() as i64).into_pyobject(py).unwrap().into_any())),
+        Conv::WideChar { size } => Some(Ok((convert::integer::load(size, ct.signed_wide(), c.ptr.get()) as i64).into_pyobject(py).unwrap().into_any())),
         Conv::Float | Conv::Double | Conv::LongDouble => {
             Some(convert::float::cdata_as_f64(c).map(|v| pyo3::types::PyFloat::new(py, v).into_any()))
         }
@@ -653,7 +651,7 @@ unsafe fn compare_value<'py>(py: Python<'py>, obj: *mut ffi::PyObject) -> PyResu
             ct.cname
         )));
     }
-    convert::read(py, &c.ctype_obj(py), c.ptr)
+    convert::read(py, &c.ctype_obj(py), c.ptr.get())
 }}
 
 // SAFETY: a slot: the GIL is held, `a` is a live cdata (CPython calls the
@@ -709,7 +707,7 @@ unsafe fn hash_attached(py: Python<'_>, slf: *mut ffi::PyObject) -> ffi::Py_hash
     // equal: `hash(cast("char", 5)) == hash(b"\x05")`); a `long double`
     // and everything else by address, as cffi
     if matches!(c.ctype().kind, Kind::Primitive | Kind::Enum) && c.ctype().conv != Conv::LongDouble {
-        return match convert::read(py, &c.ctype_obj(py), c.ptr) {
+        return match convert::read(py, &c.ctype_obj(py), c.ptr.get()) {
             Ok(v) => ffi::PyObject_Hash(v.as_ptr()),
             Err(e) => {
                 e.restore(py);
@@ -741,19 +739,19 @@ unsafe fn nb_bool_attached(_py: Python<'_>, slf: *mut ffi::PyObject) -> c_int { 
     // C's truth of the bytes, without the checks of a read (a `_Bool`
     // holding 2 is true, as in cffi)
     let nonzero = match ct.conv {
-        Conv::Float => (c.ptr as *const f32).read_unaligned() != 0.0,
-        Conv::Double => (c.ptr as *const f64).read_unaligned() != 0.0,
-        Conv::LongDouble => convert::longdouble_fmt::is_nonzero(&*(c.ptr as *const [u8; 16])),
+        Conv::Float => (c.ptr.get() as *const f32).read_unaligned() != 0.0,
+        Conv::Double => (c.ptr.get() as *const f64).read_unaligned() != 0.0,
+        Conv::LongDouble => convert::longdouble_fmt::is_nonzero(&*(c.ptr.get() as *const [u8; 16])),
         Conv::FloatComplex => {
-            let p = c.ptr as *const f32;
+            let p = c.ptr.get() as *const f32;
             p.read_unaligned() != 0.0 || p.add(1).read_unaligned() != 0.0
         }
         Conv::DoubleComplex => {
-            let p = c.ptr as *const f64;
+            let p = c.ptr.get() as *const f64;
             p.read_unaligned() != 0.0 || p.add(1).read_unaligned() != 0.0
         }
-        Conv::Int { size, .. } | Conv::WideChar { size } => convert::bytes_at(c.ptr, size as usize).iter().any(|&b| b != 0),
-        _ => *c.ptr != 0,
+        Conv::Int { size, .. } | Conv::WideChar { size } => convert::bytes_at(c.ptr.get(), size as usize).iter().any(|&b| b != 0),
+        _ => *c.ptr.get() != 0,
     };
     nonzero as c_int
 }}
@@ -839,11 +837,10 @@ unsafe fn pointer_offset(py: Python<'_>, p: *mut ffi::PyObject, n: *mut ffi::PyO
         };
         // checked after the ctype was made: making it may start a
         // collection whose `__del__` releases `p`
-        let c = c.now();
         if c.is_released() {
             return Err(super::lifetime::released_error(ct));
         }
-        let addr = (c.ptr as isize).wrapping_add(sign.wrapping_mul(i).wrapping_mul(size as isize)) as *mut u8;
+        let addr = (c.ptr.get() as isize).wrapping_add(sign.wrapping_mul(i).wrapping_mul(size as isize)) as *mut u8;
         super::wrap(py, super::new_view(py, &ptr_ct, addr, p))
     })();
     ret_obj(py, r)
@@ -936,7 +933,7 @@ unsafe extern "C" fn call(slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwa
 // vectorcall entry (function pointers).
 unsafe fn call_attached(py: Python<'_>, slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     let c = cd(slf);
-    if c.vectorcall.is_some() {
+    if c.vectorcall.get().is_some() {
         return ffi::PyVectorcall_Call(slf, args, kwargs);
     }
     ret_obj(py, Err(PyTypeError::new_err(format!("cdata '{}' is not callable", c.ctype().cname))))

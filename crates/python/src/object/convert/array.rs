@@ -32,7 +32,7 @@ pub unsafe fn store_open(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst
         Room::Own => 0,
         Room::Unchecked => match (init_length(ct, obj)?, cdata::as_cdata(py, obj)) {
             (Some(n), _) => n,
-            (None, Some(cd)) => cd.length.max(0) as usize,
+            (None, Some(cd)) => cd.length.get().max(0) as usize,
             (None, None) => 0, // not an initializer: store_n says what is expected
         },
     };
@@ -152,11 +152,11 @@ unsafe fn not_convertible(
             }
             // same type, so the same length, except for `T[]` (a flexible
             // array member given another's items)
-            let count = cd.length.max(0) as usize;
+            let count = cd.length.get().max(0) as usize;
             if count > n {
                 return Err(PyIndexError::new_err(format!("too many initializers for '{}' (got {})", ct.cname, count)));
             }
-            std::ptr::copy(cd.ptr, dst, count * ct.item().get().size(py)?);
+            std::ptr::copy(cd.ptr.get(), dst, count * ct.item().get().size(py)?);
             return Ok(());
         }
     }

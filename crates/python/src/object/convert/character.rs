@@ -84,7 +84,7 @@ pub fn extract_char(py: Python<'_>, obj: &Bound<'_, PyAny>, ct: &CType) -> PyRes
     } else if let Some(cd) = cdata::as_cdata(py, obj) {
         if cd.ctype().conv == Conv::Char {
             // SAFETY: a char cdata points at its byte.
-            return Ok(unsafe { *cd.ptr });
+            return Ok(unsafe { *cd.ptr.get() });
         }
     }
     Err(PyTypeError::new_err(format!(
@@ -109,7 +109,7 @@ pub fn extract_wide(py: Python<'_>, obj: &Bound<'_, PyAny>, size: u8) -> PyResul
             if let Conv::WideChar { size: from } = cd.ctype().conv {
                 if from == size {
                     // SAFETY: a wide-char cdata points at its value.
-                    return Ok(unsafe { super::integer::load(size, false, cd.ptr) } as u32);
+                    return Ok(unsafe { super::integer::load(size, false, cd.ptr.get()) } as u32);
                 }
             }
         }

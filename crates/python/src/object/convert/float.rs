@@ -39,12 +39,12 @@ pub fn cdata_as_f64(cd: &cdata::CDataObject) -> PyResult<f64> {
     // `ffi.release` of a gc of one: lifetime::release_gc_value).
     unsafe {
         Ok(match ct.conv {
-            Conv::Float => (cd.ptr as *const f32).read_unaligned() as f64,
-            Conv::Double => (cd.ptr as *const f64).read_unaligned(),
-            Conv::LongDouble => super::longdouble::load(cd.ptr),
-            Conv::Int { size, signed } => super::integer::load(size, signed, cd.ptr) as f64,
-            Conv::Bool | Conv::Char => *cd.ptr as f64,
-            Conv::WideChar { size } => super::integer::load(size, ct.signed_wide(), cd.ptr) as f64,
+            Conv::Float => (cd.ptr.get() as *const f32).read_unaligned() as f64,
+            Conv::Double => (cd.ptr.get() as *const f64).read_unaligned(),
+            Conv::LongDouble => super::longdouble::load(cd.ptr.get()),
+            Conv::Int { size, signed } => super::integer::load(size, signed, cd.ptr.get()) as f64,
+            Conv::Bool | Conv::Char => *cd.ptr.get() as f64,
+            Conv::WideChar { size } => super::integer::load(size, ct.signed_wide(), cd.ptr.get()) as f64,
             _ => {
                 return Err(pyo3::exceptions::PyTypeError::new_err(format!(
                     "float() not supported on cdata '{}'",
@@ -61,11 +61,11 @@ pub unsafe fn store_complex(py: Python<'_>, obj: &Bound<'_, PyAny>, ct: &CType, 
     let (re, im) = if let Some(cd) = cdata::as_cdata(py, obj) {
         match cd.ctype().conv {
             Conv::FloatComplex => {
-                let p = cd.ptr as *const f32;
+                let p = cd.ptr.get() as *const f32;
                 (p.read_unaligned() as f64, p.add(1).read_unaligned() as f64)
             }
             Conv::DoubleComplex => {
-                let p = cd.ptr as *const f64;
+                let p = cd.ptr.get() as *const f64;
                 (p.read_unaligned(), p.add(1).read_unaligned())
             }
             // others through `__complex__`, which refuses them (cffi)

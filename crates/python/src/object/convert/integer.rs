@@ -61,9 +61,9 @@ pub fn extract(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<i128> {
             // SAFETY: a primitive cdata's ptr points at its value, never
             // NULL (also after `ffi.release` of a gc of one:
             // lifetime::release_gc_value); no Python code since `as_cdata`.
-            Conv::Int { size, signed } => Ok(unsafe { load(size, signed, cd.ptr) }),
-            Conv::Bool | Conv::Char => Ok(unsafe { *cd.ptr } as i128),
-            Conv::WideChar { size } => Ok(unsafe { load(size, ct.signed_wide(), cd.ptr) }),
+            Conv::Int { size, signed } => Ok(unsafe { load(size, signed, cd.ptr.get()) }),
+            Conv::Bool | Conv::Char => Ok(unsafe { *cd.ptr.get() } as i128),
+            Conv::WideChar { size } => Ok(unsafe { load(size, ct.signed_wide(), cd.ptr.get()) }),
             Conv::Float | Conv::Double | Conv::LongDouble => Err(PyTypeError::new_err("an integer is required")),
             _ => Err(PyTypeError::new_err(format!("int() not supported on cdata '{}'", ct.cname))),
         };

@@ -10,7 +10,7 @@ pub unsafe fn store(py: Python<'_>, obj: &Bound<'_, PyAny>, dst: *mut u8) -> PyR
     // a `long double` cdata is copied as is: no rounding through f64
     if let Some(cd) = crate::cdata::as_cdata(py, obj) {
         if cd.ctype().conv == crate::ctype::Conv::LongDouble {
-            std::ptr::copy_nonoverlapping(cd.ptr as *const u8, dst, 16);
+            std::ptr::copy_nonoverlapping(cd.ptr.get() as *const u8, dst, 16);
             return Ok(());
         }
     }

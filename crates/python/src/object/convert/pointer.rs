@@ -74,7 +74,7 @@ pub fn extract(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>) -> PyResult<*
         // its NULL would reach C, which would use it where cffi's
         // (never freed) memory was still valid
         Ok(()) if cd.is_released() => Err(cdata::lifetime::released_error(cd.ctype())),
-        Ok(()) => Ok(cd.ptr),
+        Ok(()) => Ok(cd.ptr.get()),
         Err(msg @ (IMPLICIT_TO_CHAR | IMPLICIT_FROM_CHAR)) => Err(PyTypeError::new_err(msg)),
         Err(expected) => Err(convert_error(py, ct, obj, expected)),
     }

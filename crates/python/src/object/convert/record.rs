@@ -16,7 +16,7 @@ pub unsafe fn store(py: Python<'_>, ct: &CType, obj: &Bound<'_, PyAny>, dst: *mu
     if let Some(cd) = cdata::as_cdata(py, obj) {
         if std::ptr::eq(cd.ctype(), ct) {
             let size = ct.size(py)?;
-            std::ptr::copy(cd.ptr, dst, size);
+            std::ptr::copy(cd.ptr.get(), dst, size);
             return Ok(());
         }
         return Err(PyTypeError::new_err(format!(
