@@ -265,3 +265,32 @@ def test_a_released_array_given_as_an_initializer_raises(ffi):
                   lambda: setattr(p, "x", b), lambda: a.__setitem__(slice(0, 3), b)):
         with pytest.raises(RuntimeError, match="was released"):
             store()
+
+
+def test_a_destructor_detached_by_gc_none_may_release_its_cdata_in_its_del():
+    # ffi.gc(p, None) dropped the old destructor while it still held the
+    # cdata's owner borrowed: the destructor's `__del__` released `p`,
+    # whose owner still named the destructor being freed, so it was called
+    # and freed a second time (a use after free), and the detach then
+    # wrote into the owner that replaced it
+    out = run("""
+        import gc
+        ffi = ffi_mod.FFI()
+        ffi.cdef("void *malloc(size_t); void free(void *);")
+        lib = ffi.dlopen(None)
+        calls = []
+        class Destructor:
+            def __call__(self, x):
+                calls.append("called")
+            def __del__(self):
+                ffi.release(q)
+                calls.append("del")
+        q = ffi.gc(ffi.cast("int *", lib.malloc(16)), Destructor())
+        ffi.gc(q, None)
+        gc.collect()
+        print(" ".join(calls) or "-")
+        del q
+        gc.collect()
+        print("ok")
+    """)
+    assert out.split() == ["del", "ok"]

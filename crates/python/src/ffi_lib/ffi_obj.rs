@@ -533,26 +533,24 @@ impl FFIBase {
         let cd = cdata::as_cdata(py, cdata).ok_or_else(|| errors::not_a_cdata_argument("gc", cdata))?;
         if destructor.is_none() {
             // ffi.gc(p, None): detach the destructor of a previous ffi.gc().
+            // The destructor is moved out and dropped after the owner is
+            // no longer borrowed: dropping it may run Python code (its
+            // `__del__`), which may release `p` and so replace the owner.
             let record_ptr = cd.ctype().is_record_ptr();
             let gcp = cdata::cdata_gcp_type_ptr(py);
-            cd.owner.update(|owner| match owner {
-                Owner::Gc { destructor, .. } => {
-                    *destructor = None;
-                    Ok(())
-                }
+            let detached = cd.owner.update(|owner| match owner {
+                Owner::Gc { destructor, .. } => Ok(destructor.take()),
                 // an allocator's result (but a struct pointer) is in
                 // cffi an ffi.gc() object whose destructor is `free`
-                Owner::Custom { free, .. } if !record_ptr => {
-                    *free = None;
-                    Ok(())
-                }
+                Owner::Custom { free, .. } if !record_ptr => Ok(free.take()),
                 // one released already (its destructor ran, or runs
                 // now and detaches itself): nothing is left to detach,
                 // as in cffi, which decides by the object's type
                 // SAFETY: `cdata` is a live object.
-                Owner::Released if !record_ptr && unsafe { ffi::Py_TYPE(cdata.as_ptr()) } == gcp => Ok(()),
+                Owner::Released if !record_ptr && unsafe { ffi::Py_TYPE(cdata.as_ptr()) } == gcp => Ok(None),
                 _ => Err(PyTypeError::new_err("Can remove destructor only on a object previously returned by ffi.gc()")),
             })?;
+            drop(detached);
             return Ok(py.None().into_bound(py));
         }
         let ct = cd.ctype_obj(py);
