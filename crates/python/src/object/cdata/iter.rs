@@ -8,6 +8,7 @@
 //! runs once per item, and a PyO3 class's method trampoline (type check,
 //! borrow flag) made `sum(int_array)` 1.2x cffi's time.
 
+use std::cell::Cell;
 use std::ffi::{c_int, c_void};
 use std::mem::ManuallyDrop;
 use std::ptr;
@@ -32,7 +33,10 @@ struct IterObject {
     array: ManuallyDrop<Py<PyAny>>,
     item: ManuallyDrop<Py<CType>>,
     item_size: usize,
-    next: usize,
+    /// The only field that changes after `new`: a `Cell`, as `next()` may
+    /// run Python code (a view's allocation may start a collection whose
+    /// `__del__` calls `next()` on this iterator) while it holds `&self`.
+    next: Cell<usize>,
 }
 
 static ITER_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -53,7 +57,7 @@ pub fn new<'py>(py: Python<'py>, array: &Bound<'py, PyAny>, item: &Py<CType>) ->
         ptr::addr_of_mut!((*it).array).write(ManuallyDrop::new(array.clone().unbind()));
         ptr::addr_of_mut!((*it).item).write(ManuallyDrop::new(item.clone_ref(py)));
         ptr::addr_of_mut!((*it).item_size).write(item_size);
-        ptr::addr_of_mut!((*it).next).write(0);
+        ptr::addr_of_mut!((*it).next).write(Cell::new(0));
         Ok(Bound::from_owned_ptr(py, obj))
     }
 }
@@ -116,13 +120,13 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) { unsafe {
 unsafe extern "C" fn iternext(slf: *mut ffi::PyObject) -> *mut ffi::PyObject { unsafe {
     // SAFETY: `slf` is an IterObject (this slot is its type's), its fields
     // set by `new`; the GIL is held (a call from CPython).
-    let it = &mut *(slf as *mut IterObject);
+    let it = &*(slf as *const IterObject);
     let c = &*(it.array.as_ptr() as *const CDataObject);
-    let i = it.next;
+    let i = it.next.get();
     if c.ptr.get().is_null() || i >= c.length.get().max(0) as usize {
         return ptr::null_mut();
     }
-    it.next += 1;
+    it.next.set(i + 1);
     // SAFETY: `i < length` of the array as it is now (not released: the
     // address is not NULL), so the item lies inside its memory, which
     // `array` (held by the iterator) keeps alive; `i * size` fits, as the

@@ -44,7 +44,9 @@ pub fn repr_string(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
             let size = super::var_byte_size(py, c).or_else(|| ct.size_opt(py)).unwrap_or(0);
             format!("owning {size} bytes")
         }
-        Owner::Handle(obj) => format!("handle to {}", obj.bind(py).repr()?),
+        // (the object's `repr` is Python code: run on a reference of its
+        // own, not through the owner, see `OwnerCell`)
+        Owner::Handle(obj) => format!("handle to {}", obj.clone_ref(py).bind(py).repr()?),
         Owner::Buffer(view) => {
             // the exporter's `tp_name`, as cffi prints it: qualified by
             // its module for extension types (`_cffi_backend.buffer`)
@@ -60,6 +62,9 @@ pub fn repr_string(py: Python<'_>, c: &CDataObject) -> PyResult<String> {
             }
         }
         Owner::ReleasedBuffer => "buffer RELEASED".to_string(),
+        // Python code (the function's `repr`) runs with the holder
+        // borrowed: only the collector's `tp_clear` changes a callback's
+        // owner, and never of a cdata someone holds, as the caller does
         Owner::Callback(holder) => format!("calling {}", holder.callable_repr(py)?),
         _ if ct.kind == Kind::Array && ct.length.is_none() => format!("sliced length {}", c.length.get()),
         _ if matches!(ct.kind, Kind::Struct | Kind::Union) => return Ok(format!("<cdata '{name} &' {}>", value_part(py, c)?)),
