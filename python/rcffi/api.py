@@ -59,6 +59,15 @@ class FFI(_rcffi.FFIBase):
         # cache (3.11+) serves `ffi.NULL` from the instance, not the class
         self.NULL = _NULL
 
+    def __copy__(self):
+        """``copy.copy(ffi)``: as cffi's shallow copy, a new ``FFI`` sharing
+        this one's declarations, type caches and instance attributes'
+        values (a ``cdef()`` on either declares for both)."""
+        cls = type(self)
+        new = cls.__new__(cls, _rcffi_copy_of=self)
+        new.__dict__.update(self.__dict__)
+        return new
+
     # -- declarations --------------------------------------------------------
 
     def cdef(self, csource, override=False, packed=False, pack=None):

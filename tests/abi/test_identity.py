@@ -5,6 +5,8 @@ tests/api/test_identity.py."""
 
 import re
 
+import rcffi
+
 import pytest
 
 ADDR = "0x[0-9a-f]+"
@@ -96,3 +98,27 @@ def test_a_struct_field_named___name___wins_over_the_class_attribute(ffi):
     assert p.__name__ == 5
     assert p[0].__name__ == 5
     assert ffi.new("struct named[1]").__name__ == "<cdata>"
+
+
+def test_copy_of_an_ffi_shares_its_declarations():
+    # cffi's copy.copy(ffi) is a shallow copy: a new FFI whose parser and
+    # caches are the original's, so a cdef() on either declares for both
+    import copy
+
+    ffi = rcffi.FFI()
+    ffi.cdef("struct pair { int a, b; }; int abs(int);")
+    dup = copy.copy(ffi)
+    assert dup is not ffi and type(dup) is type(ffi)
+    assert dup.typeof("struct pair") is ffi.typeof("struct pair")
+    assert dup._cdefsources is ffi._cdefsources and dup.NULL is ffi.NULL
+    dup.cdef("long labs(long);")
+    assert ffi.dlopen(None).labs(-7) == 7
+    p = dup.new("struct pair *", [1, 2])
+    assert ffi.typeof(p) is ffi.typeof("struct pair *") and p.b == 2
+    # a subclass stays a subclass; a deep copy is refused, as cffi's
+    class Sub(rcffi.FFI):
+        pass
+
+    assert type(copy.copy(Sub())) is Sub
+    with pytest.raises(TypeError):
+        copy.deepcopy(ffi)

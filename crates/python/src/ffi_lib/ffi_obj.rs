@@ -347,9 +347,22 @@ fn layout_error(py: Python<'_>, ct: &CType, e: cdecl::Error, generic: impl FnOnc
 #[pymethods]
 impl FFIBase {
     #[new]
-    #[pyo3(signature = (*_args, **_kwargs))]
-    fn py_new(py: Python<'_>, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
-        Self::empty(py)
+    #[pyo3(signature = (*_args, **kwargs))]
+    fn py_new(py: Python<'_>, _args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        // `copy.copy(ffi)` (rcffi.FFI.__copy__): a new FFI sharing the
+        // declarations and the type-string cache, as cffi's shallow copy
+        // shares its parser and caches
+        if let Some(kwargs) = kwargs {
+            if let Some(original) = kwargs.get_item(pyo3::intern!(py, "_rcffi_copy_of"))? {
+                let original = original.cast::<FFIBase>()?.get();
+                return Ok(FFIBase {
+                    registry: original.registry.clone(),
+                    type_cache: original.type_cache.clone_ref(py),
+                    api_mode: std::sync::atomic::AtomicBool::new(original.api_mode.load(std::sync::atomic::Ordering::Relaxed)),
+                });
+            }
+        }
+        Ok(Self::empty(py))
     }
 
     /// Declare what a `cdecl::snapshot` holds (made by `_rcffi._snapshot_of`
