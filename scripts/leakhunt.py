@@ -4,7 +4,13 @@ input that raises; it runs N times after a warm-up and the growth of
 sys.getallocatedblocks(), RSS and (on a debug CPython) sys.gettotalrefcount()
 is printed per 100,000 runs.
 
-    python scripts/leakhunt.py [-n 200000] [--impl rcffi|cffi] [--only TEXT]
+    python scripts/leakhunt.py [-n 200000] [--impl rcffi|cffi] [--only TEXT] [--types]
+
+--types also counts gc.get_objects() by type before and after each row and
+prints the types that grew. Rows named "slow:" run n/200 times, "rare:"
+(a C compiler run, a worker process killed) n/2000 times, at least 10;
+LEAKHUNT_ISOLATED=1 adds the isolated-library rows; the API-mode,
+compile() and verify() rows need a C compiler.
 
 Unlike scripts/soak.py (a pass/fail check), this prints figures for every
 row, so that rcffi and cffi can be compared side by side.
@@ -44,6 +50,16 @@ def malloc_bytes():
         return 0
     m = _mallinfo2()
     return m.uordblks + m.hblkhd
+
+
+def objects_by_type():
+    """gc.get_objects() counted by type name (after a collection)."""
+    gc.collect()
+    counts = {}
+    for o in gc.get_objects():
+        name = type(o).__name__
+        counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def expect(exc, f):
@@ -642,6 +658,8 @@ def main(argv=None):
     ap.add_argument("--impl", default="rcffi")
     ap.add_argument("--only", action="append")
     ap.add_argument("--min", type=float, default=0.0, help="print only rows whose growth is over this many blocks/100k")
+    ap.add_argument("--types", action="store_true",
+                    help="also count gc.get_objects() by type and print the types that grew")
     args = ap.parse_args(argv)
     mod = importlib.import_module(args.impl)
     R = rows(mod)
@@ -671,6 +689,7 @@ def main(argv=None):
             print("%-34s BROKEN ROW: %r" % (name, exc))
             continue
         gc.collect()
+        types0 = objects_by_type() if args.types else None
         b0, r0, m0 = sys.getallocatedblocks(), rss_kb(), malloc_bytes()
         t0 = refs() if refs else 0
         for _ in range(n):
@@ -684,6 +703,12 @@ def main(argv=None):
         dt = (t1 - t0) * scale
         if max(db, dr, dt, dm) >= args.min:
             print("%-34s %10.0f %10.0f %10.0f %10s" % (name, db, dm, dr, ("%.0f" % dt) if refs else ""), flush=True)
+        if types0 is not None:
+            grown = objects_by_type()
+            grown = sorted(((c - types0.get(t, 0), t) for t, c in grown.items()), reverse=True)
+            grown = ["%s +%d" % (t, d) for d, t in grown[:5] if d > 0]
+            if grown:
+                print("%-34s gc objects: %s" % ("", ", ".join(grown)), flush=True)
 
 
 if __name__ == "__main__":
