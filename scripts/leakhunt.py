@@ -490,6 +490,19 @@ def rcffi_rows(mod):
 
     add("cdef_header: missing file", Exception, lambda: ffi.cdef_header("/nonexistent/zz.h"))
     add("cdef_header: bad header", Exception, lambda: ffi.cdef_header(bad_header))
+    for kind, text in [
+        ("#error", '#error "no"\nint a;\n'),
+        ("missing #include", "#include <nosuch_zz_header.h>\nint a;\n"),
+        ("recursive #include", '#include "self.h"\nint a;\n'),
+        ("unterminated #if", "#if 1\nint a;\n"),
+        ("macro error", "#define F(a) a\nint F(;\n"),
+        ("distinct struct then error", "struct hdr_zz { int a; };\nint g(\n"),
+    ]:
+        path = os.path.join(tmp, "self.h" if "recursive" in kind else "h%d.h" % len(R))
+        with open(path, "w") as f:
+            f.write(text)
+        add("cdef_header: %s" % kind, Exception, lambda path=path: ffi.cdef_header(path, include_dirs=[tmp]))
+    add("cdef_header: bad only", (TypeError, ValueError), lambda: ffi.cdef_header(bad_header, only=5))
     import rcffi.contracts as contracts
     import rcffi.metrics as metrics
     ffi2 = mod.FFI()

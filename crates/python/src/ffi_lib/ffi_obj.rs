@@ -104,7 +104,7 @@ impl FFIBase {
                 // named here: `"struct s%d ]"`, an undeclared struct of a
                 // compiled module's ffi) is garbage, and nothing else may
                 // come to collect it: a loop of such errors grew without end
-                crate::ctype_gc::collect_after_error(py);
+                crate::ctype_gc::collect_after_failed_type_string(py);
                 err
             })?;
             let ct = ctype_for(py, id)?;

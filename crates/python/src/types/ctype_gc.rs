@@ -56,6 +56,20 @@ pub fn collect_after_error(py: Python<'_>) {
     collect_if_grown_by(py, |_| MIN_GROWTH_AFTER_ERROR);
 }
 
+/// [`collect_after_error`] for a type string that failed: the same bound,
+/// but not at every one under `RCFFI_TYPE_GC_STRESS=1` (a loop of failing
+/// type strings, frequent in the suites, would make each a full
+/// collection; the stress mode collects at every `FFI()` and `cdef()`).
+pub fn collect_after_failed_type_string(py: Python<'_>) {
+    if let Some(arena) = state::try_arena() {
+        let live = arena.live_len();
+        drop(arena);
+        if live >= LIVE_AFTER_LAST.load(Ordering::Relaxed) + MIN_GROWTH_AFTER_ERROR {
+            collect(py);
+        }
+    }
+}
+
 /// Collect if the arena holds `growth(live after the last collection)`
 /// more types than then (always under `RCFFI_TYPE_GC_STRESS=1`).
 fn collect_if_grown_by(py: Python<'_>, growth: impl FnOnce(usize) -> usize) {
