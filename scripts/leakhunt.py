@@ -4,7 +4,13 @@ input that raises; it runs N times after a warm-up and the growth of
 sys.getallocatedblocks(), RSS and (on a debug CPython) sys.gettotalrefcount()
 is printed per 100,000 runs.
 
-    python scripts/leakhunt.py [-n 200000] [--impl rcffi|cffi] [--only TEXT]
+    python scripts/leakhunt.py [-n 200000] [--impl rcffi|cffi] [--only TEXT] [--types]
+
+--types also counts gc.get_objects() by type before and after each row and
+prints the types that grew. Rows named "slow:" run n/200 times, "rare:"
+(a C compiler run, a worker process killed) n/2000 times, at least 10;
+LEAKHUNT_ISOLATED=1 adds the isolated-library rows; the API-mode,
+compile() and verify() rows need a C compiler.
 
 Unlike scripts/soak.py (a pass/fail check), this prints figures for every
 row, so that rcffi and cffi can be compared side by side.
@@ -16,6 +22,7 @@ import gc
 import importlib
 import io
 import os
+import shutil
 import sys
 import tempfile
 
@@ -43,6 +50,16 @@ def malloc_bytes():
         return 0
     m = _mallinfo2()
     return m.uordblks + m.hblkhd
+
+
+def objects_by_type():
+    """gc.get_objects() counted by type name (after a collection)."""
+    gc.collect()
+    counts = {}
+    for o in gc.get_objects():
+        name = type(o).__name__
+        counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def expect(exc, f):
@@ -369,6 +386,86 @@ def rows(mod):
     add("cast: __index__ raises", (ZeroDivisionError, TypeError), lambda: ffi.cast("int", bad_index))
     add("new: __index__ raises", (ZeroDivisionError, TypeError), lambda: ffi.new("int *", bad_index))
     add("call: __index__ raises", (ZeroDivisionError, TypeError), lambda: libc.abs(bad_index))
+    # session 11: every kind of cdef() error, on the long-lived ffi (what
+    # a failed cdef parsed is garbage in the shared arena) and on a fresh one
+    for kind, text in [
+        ("unterminated comment", "int a_zz; /* x"),
+        ("bad #define", "#define X_ZZ (1 +"),
+        ("duplicate struct", "struct d1_zz { int a; }; struct d1_zz { int b; };"),
+        ("unknown field type", "struct f1_zz { nosuch_t a; };"),
+        ("typedef redefined", "typedef int ti_zz; typedef long ti_zz;"),
+        ("only dots", "int f1_zz(...);"),
+        ("function body", "int f2_zz(void) { return 0; }"),
+        ("#include", "#include <stdio.h>\nint i_zz;"),
+        ("late syntax error", "struct late_zz { int a; long b[4]; union { int c; } u; }; typedef struct late_zz late_t; int g_zz("),
+    ]:
+        add("cdef error: %s" % kind, Exception, lambda text=text: ffi.cdef(text))
+        add("cdef error (new ffi): %s" % kind, Exception, lambda text=text: mod.FFI().cdef(text))
+
+    def distinct_failed_cdef():
+        counter[0] += 1
+        expect(Exception, lambda: ffi.cdef("struct dz%d { int a; }; typedef struct dz%d dz%d_t; int g(" % ((counter[0],) * 3)))
+    R["cdef error: distinct names"] = distinct_failed_cdef
+
+    # distinct tag names that only raise, or are dropped at once (session 11:
+    # each stayed an implicit declaration of the ffi, ~0.75 KB)
+    def distinct(fmt, exc, op):
+        def run():
+            counter[0] += 1
+            if exc is None:
+                op(fmt % counter[0])
+            else:
+                expect(exc, lambda: op(fmt % counter[0]))
+        return run
+    R["typeof: distinct tags dropped"] = distinct("struct dt%d *", None, ffi.typeof)
+    R["typeof: distinct tag, bad syntax"] = distinct("struct db%d ][", Exception, ffi.typeof)
+    R["sizeof: distinct opaque"] = distinct("struct ds%d", ValueError, ffi.sizeof)
+    R["offsetof: distinct opaque"] = distinct("struct do%d", Exception, lambda t: ffi.offsetof(t, "a"))
+    R["cast: distinct opaque struct"] = distinct("union dc%d", TypeError, lambda t: ffi.cast(t, 0))
+    R["new: distinct enum tag bad init"] = quiet(distinct("enum de%d *", (ValueError, TypeError), lambda t: ffi.new(t, "NOPE")))
+
+    # released cdata
+    rel_arr = ffi.new("int[4]")
+    rel_pt = ffi.new("struct pt *")
+    ffi.release(rel_arr)
+    ffi.release(rel_pt)
+    add("released: index", (IndexError, RuntimeError), lambda: rel_arr[0])
+    add("released: setitem", (IndexError, RuntimeError), lambda: rel_arr.__setitem__(0, 1))
+    add("released: field", RuntimeError, lambda: rel_pt.x)
+    add("released: set field", RuntimeError, lambda: setattr(rel_pt, "x", 1))
+    add("released: buffer", RuntimeError, lambda: ffi.buffer(rel_arr))
+    add("released: string", RuntimeError, lambda: ffi.string(ffi.cast("char *", rel_arr)))
+    add("released: unpack", RuntimeError, lambda: ffi.unpack(rel_arr, 2))
+    add("released: memmove", RuntimeError, lambda: ffi.memmove(rel_arr, b"ab", 2))
+    add("released: call argument", (RuntimeError, TypeError), lambda: libc.strlen(ffi.cast("char *", rel_arr)))
+    add("released: from_buffer", TypeError, lambda: ffi.from_buffer(rel_arr))
+    add("released: with block", RuntimeError, lambda: [p.x for p in [ffi.new("struct pt *")] for _ in [ffi.release(p)]])
+    add("release: callback", ValueError, lambda: ffi.release(cb_int))
+
+    def new_released_twice():
+        p = ffi.new("int[2]")
+        with p:
+            pass
+        expect((IndexError, RuntimeError), lambda: p[1])
+    R["released by with, then used"] = new_released_twice
+    # ffi.gc misuse: a destructor that is not callable or raises (printed)
+    R["gc: destructor not callable"] = quiet(lambda: ffi.gc(ffi.new("int *"), 5) and None)
+
+    def gc_removed_then_released():
+        q = ffi.gc(ffi.new("int *"), lambda p: 1 / 0)
+        ffi.gc(q, None)
+        ffi.release(q)
+    R["gc: destructor removed, released"] = gc_removed_then_released
+    add("new_allocator: alloc not callable", TypeError, lambda: ffi.new_allocator(5)("int *"))
+    raising_free = ffi.new_allocator(lambda n: ffi.new("char[]", n), lambda p: 1 / 0)
+    R["new_allocator: free raises"] = quiet(lambda: raising_free("int[4]") and None)
+    add("new_allocator: alloc returns NULL", MemoryError, lambda: ffi.new_allocator(lambda n: ffi.NULL)("int[4]"))
+    # a function declared but not in the library
+    ffi.cdef("int nosuch_fn_zz(int); extern int nosuch_var_zz;")
+    add("lib: declared, not in library", AttributeError, lambda: libc.nosuch_fn_zz)
+    add("lib: variable not in library", KeyError, lambda: libc.nosuch_var_zz)  # as cffi
+    add("addressof: declared, not in library", AttributeError, lambda: ffi.addressof(libc, "nosuch_fn_zz"))
+    add("lib: dir then missing", AttributeError, lambda: dir(libc) and libc.nosuch_zz2)
     return R
 
 
@@ -393,6 +490,19 @@ def rcffi_rows(mod):
 
     add("cdef_header: missing file", Exception, lambda: ffi.cdef_header("/nonexistent/zz.h"))
     add("cdef_header: bad header", Exception, lambda: ffi.cdef_header(bad_header))
+    for kind, text in [
+        ("#error", '#error "no"\nint a;\n'),
+        ("missing #include", "#include <nosuch_zz_header.h>\nint a;\n"),
+        ("recursive #include", '#include "self.h"\nint a;\n'),
+        ("unterminated #if", "#if 1\nint a;\n"),
+        ("macro error", "#define F(a) a\nint F(;\n"),
+        ("distinct struct then error", "struct hdr_zz { int a; };\nint g(\n"),
+    ]:
+        path = os.path.join(tmp, "self.h" if "recursive" in kind else "h%d.h" % len(R))
+        with open(path, "w") as f:
+            f.write(text)
+        add("cdef_header: %s" % kind, Exception, lambda path=path: ffi.cdef_header(path, include_dirs=[tmp]))
+    add("cdef_header: bad only", (TypeError, ValueError), lambda: ffi.cdef_header(bad_header, only=5))
     import rcffi.contracts as contracts
     import rcffi.metrics as metrics
     ffi2 = mod.FFI()
@@ -424,6 +534,134 @@ def rcffi_rows(mod):
         add("isolated: overflow", OverflowError, lambda: ilib.abs(1 << 40))
         add("isolated: wrong count", TypeError, lambda: ilib.abs())
         add("isolated: missing", AttributeError, lambda: ilib.nosuch_zz)
+        from rcffi.isolation import NativeCrash, NativeTimeout
+        ffi6 = mod.FFI()
+        ffi6.cdef("void abort(void); int usleep(unsigned int); int abs(int);")
+        clib6 = ffi6.dlopen(None, isolated=True, timeout=10.0, breaker=False)
+        from rcffi.isolation import set_timeout
+        set_timeout(clib6, 0.05, function="usleep")
+        mod.contract(clib6, "abs", error_if=contracts.lt(5))
+        add("rare: isolated worker crash", NativeCrash, lambda: clib6.abort())
+        add("rare: isolated timeout", NativeTimeout, lambda: clib6.usleep(400000))
+        add("isolated: contract fails", contracts.NativeError, lambda: clib6.abs(1))
+        add("isolated: callback argument", TypeError, lambda: clib6.abs(ffi6.callback("int(int)", lambda x: x)))
+    return R
+
+
+API_CDEF = """
+    struct pt { int x, y; };
+    extern int counter;
+    extern "Python" int py_cb(int);
+    int add(int, int);
+    int sum(struct pt);
+    int call_cb(int);
+    const char *echo(const char *);
+"""
+API_SOURCE = """
+struct pt { int x, y; };
+int counter;
+static int py_cb(int);
+static int add(int a, int b) { return a + b; }
+static int sum(struct pt p) { return p.x + p.y; }
+static int call_cb(int x) { return py_cb(x); }
+static const char *echo(const char *s) { return s; }
+"""
+
+
+def api_rows(mod, tmp):
+    """Error paths of a compiled (API-mode) module, built here with the C
+    compiler (left out, saying so, without one)."""
+    builder = mod.FFI()
+    builder.cdef(API_CDEF)
+    name = "_leakhunt_api_" + mod.__name__
+    builder.set_source(name, API_SOURCE)
+    builder.compile(tmpdir=tmp)
+    sys.path.insert(0, tmp)
+    compiled = importlib.import_module(name)
+    ffi, lib = compiled.ffi, compiled.lib
+    mode = {"raise": False}
+
+    @ffi.def_extern(error=-1)
+    def py_cb(x):
+        if mode["raise"]:
+            raise ValueError("in an extern Python function")
+        return x + 1
+
+    def extern_raises():
+        mode["raise"] = True
+        try:
+            lib.call_cb(1)
+        finally:
+            mode["raise"] = False
+
+    R = {}
+    counter = [0]
+
+    def add(name, exc, f):
+        R[name] = lambda: expect(exc, f)
+
+    add("api: unknown name", AttributeError, lambda: lib.no_such_name)
+    add("api: set unknown name", AttributeError, lambda: setattr(lib, "no_such_name", 1))
+    add("api: set a function", AttributeError, lambda: setattr(lib, "add", 1))
+    add("api: bad argument", TypeError, lambda: lib.add(1, "x"))
+    add("api: wrong count", TypeError, lambda: lib.add(1))
+    add("api: kwargs", TypeError, lambda: lib.add(1, b=2))
+    add("api: overflow", OverflowError, lambda: lib.add(1 << 40, 1))
+    add("api: str for char *", TypeError, lambda: lib.echo("text"))
+    add("api: struct argument None", TypeError, lambda: lib.sum(None))
+    add("api: struct argument int", TypeError, lambda: lib.sum(5))
+    add("api: global overflow", OverflowError, lambda: setattr(lib, "counter", 1 << 40))
+    add("api: global bad type", TypeError, lambda: setattr(lib, "counter", "x"))
+    add("api: undeclared struct", ffi.error, lambda: ffi.new("struct nosuch_zz *"))
+    add("api: bad type string", ffi.error, lambda: ffi.typeof("int ]["))
+    add("api: def_extern unknown", ffi.error, lambda: ffi.def_extern(name="nosuch_zz")(lambda: 0))
+    add("api: def_extern bad error", TypeError, lambda: ffi.def_extern(name="py_cb", error="x")(lambda x: x))
+    add("api: addressof unknown", AttributeError, lambda: ffi.addressof(lib, "nosuch_zz"))
+    R["api: extern Python raises"] = quiet(extern_raises)
+
+    def distinct_undeclared():
+        counter[0] += 1
+        expect(ffi.error, lambda: ffi.new("struct nosuch_%d *" % counter[0]))
+    R["api: distinct undeclared structs"] = distinct_undeclared
+
+    def distinct_bad():
+        counter[0] += 1
+        expect(ffi.error, lambda: ffi.typeof("struct bad_%d ][" % counter[0]))
+    R["api: distinct tag, bad syntax"] = distinct_bad
+    return R
+
+
+def gcc_rows(mod, tmp):
+    """compile()/verify() failures: each runs the C compiler (or loads the
+    module verify() built the first time)."""
+    R = {}
+    verror = mod.VerificationError
+
+    def verify_bad_c():
+        f = mod.FFI()
+        f.cdef("int foo(int);")
+        expect(verror, lambda: f.verify("int foo(int x) { return x + ; }", tmpdir=tmp))
+    R["rare: verify, C does not compile"] = quiet(verify_bad_c)
+
+    contra = mod.FFI()
+    contra.cdef("struct st_zz { int a; ...; }; static const int K_ZZ = 3;")
+
+    def verify_contradicted():
+        expect(verror, lambda: contra.verify("struct st_zz { int a; };\n#define K_ZZ 4\n", tmpdir=tmp))
+    R["verify: cdef contradicted (module built)"] = quiet(verify_contradicted)
+
+    def verify_contradicted_new_ffi():
+        f = mod.FFI()
+        f.cdef("static const int K_ZZ = 3;")
+        expect(verror, lambda: f.verify("#define K_ZZ 4\n", tmpdir=tmp))
+    R["verify: contradicted, new ffi"] = quiet(verify_contradicted_new_ffi)
+
+    def compile_bad_c():
+        f = mod.FFI()
+        f.cdef("int foo(int);")
+        f.set_source("_leakhunt_bad_" + mod.__name__, "int foo(int x) { return x + ; }")
+        expect(verror, lambda: f.compile(tmpdir=tmp))
+    R["rare: compile, C does not compile"] = quiet(compile_bad_c)
     return R
 
 
@@ -433,17 +671,30 @@ def main(argv=None):
     ap.add_argument("--impl", default="rcffi")
     ap.add_argument("--only", action="append")
     ap.add_argument("--min", type=float, default=0.0, help="print only rows whose growth is over this many blocks/100k")
+    ap.add_argument("--types", action="store_true",
+                    help="also count gc.get_objects() by type and print the types that grew")
     args = ap.parse_args(argv)
     mod = importlib.import_module(args.impl)
     R = rows(mod)
     if args.impl == "rcffi":
         R.update(rcffi_rows(mod))
+    tmp = tempfile.mkdtemp(prefix="leakhunt-api-")
+    if shutil.which(os.environ.get("CC", "gcc")) is None:
+        print("API-mode, compile() and verify() rows left out: no C compiler")
+    else:
+        R.update(api_rows(mod, tmp))
+        R.update(gcc_rows(mod, tmp))
     refs = getattr(sys, "gettotalrefcount", None)
     print("%-34s %10s %10s %10s %10s" % ("row (per 100k runs)", "blocks", "malloc KB", "RSS KB", "refs" if refs else ""))
     for name, op in R.items():
         if args.only and not any(o in name for o in args.only):
             continue
-        n = max(args.n // 200, 1) if name.startswith("slow:") else args.n  # runs gcc (find_library)
+        if name.startswith("slow:"):  # runs gcc (find_library), starts a thread
+            n = max(args.n // 200, 1)
+        elif name.startswith("rare:"):  # runs gcc, or a worker process dies
+            n = max(args.n // 2000, 10)
+        else:
+            n = args.n
         try:
             for _ in range(max(n // 10, 10)):
                 op()
@@ -451,6 +702,7 @@ def main(argv=None):
             print("%-34s BROKEN ROW: %r" % (name, exc))
             continue
         gc.collect()
+        types0 = objects_by_type() if args.types else None
         b0, r0, m0 = sys.getallocatedblocks(), rss_kb(), malloc_bytes()
         t0 = refs() if refs else 0
         for _ in range(n):
@@ -464,6 +716,12 @@ def main(argv=None):
         dt = (t1 - t0) * scale
         if max(db, dr, dt, dm) >= args.min:
             print("%-34s %10.0f %10.0f %10.0f %10s" % (name, db, dm, dr, ("%.0f" % dt) if refs else ""), flush=True)
+        if types0 is not None:
+            grown = objects_by_type()
+            grown = sorted(((c - types0.get(t, 0), t) for t, c in grown.items()), reverse=True)
+            grown = ["%s +%d" % (t, d) for d, t in grown[:5] if d > 0]
+            if grown:
+                print("%-34s gc objects: %s" % ("", ", ".join(grown)), flush=True)
 
 
 if __name__ == "__main__":

@@ -105,6 +105,53 @@ def test_distinct_type_strings_do_not_grow_the_ffi():
 
 
 @linux_only
+@rcffi_only
+def test_tags_named_only_in_type_strings_do_not_pile_up():
+    # A struct tag met only in a type string is an opaque type of its own.
+    # It was kept for the ffi's life (as cffi keeps it), so an error path
+    # naming a new one each time grew for ever: ffi.new("struct t%d *")
+    # (TypeError: unknown size), a type string failing after the tag
+    # ("struct t%d ]["), or a typeof() dropped at once; about 0.75 KB
+    # each, 45 MB over these. A tag nothing else uses is now forgotten.
+    got = run("""
+        ffi = mod.FFI()
+        it = iter(range(1, 10**9))
+        measure({
+            "new fails": lambda: expect(TypeError, lambda: ffi.new("struct nosuch_%d *" % next(it))),
+            "bad after the tag": lambda: expect(mod.CDefError, lambda: ffi.typeof("struct bad_%d ][" % next(it))),
+            "typeof dropped": lambda: ffi.typeof("union u_%d *" % next(it)),
+            "sizeof fails": lambda: expect(ValueError, lambda: ffi.sizeof("struct opaque_%d" % next(it))),
+        }, n=30000, warm=5000)
+    """)
+    for name, g in got.items():
+        assert g["heap"] < 6 * 2**20, (name, g)
+        assert g["blocks"] < 20000, (name, g)
+
+
+@rcffi_only
+def test_a_tag_named_in_a_type_string_is_one_type_while_in_use():
+    # what forgetting must not change: while anything holds the type (a
+    # CType, a cdata), every mention is that type, and a later cdef()
+    # completes it in place, as in cffi
+    import rcffi
+    from rcffi import _rcffi
+    ffi = rcffi.FFI()
+    held = ffi.typeof("struct kept_tag *")
+    p = ffi.cast("struct kept_cdata *", 0)
+    ffi.typeof("struct dropped_tag *")
+    for i in range(3000):  # past the type-string cache's bound
+        ffi.typeof("struct churn_%d *" % i)
+    _rcffi._collect_types()
+    assert ffi.typeof("struct kept_tag *") is held
+    assert ffi.typeof("struct kept_cdata") is ffi.typeof(p).item
+    ffi.cdef("struct kept_tag { int a; long b; }; struct kept_cdata { char c[3]; }; struct dropped_tag { short s; };")
+    assert held.item.fields[1][0] == "b" and ffi.sizeof(held.item) == ffi.sizeof("struct kept_tag")
+    assert ffi.sizeof(ffi.typeof(p).item) == 3
+    assert ffi.sizeof("struct dropped_tag") == ffi.sizeof("short")
+    assert ffi.new("struct dropped_tag *", [7]).s == 7
+
+
+@linux_only
 @pytest.mark.skipif(IMPL_NAME != "rcffi", reason="forgets a lib's names through rcffi's private _rcffi._lib_cache")
 def test_a_compiled_function_made_again_shares_its_method_definition(tmp_path):
     # A compiled module's `lib.f` is a builtin function whose method

@@ -135,7 +135,12 @@ pub struct Registry {
     pub(crate) enum_tags: HashMap<String, TypeId>,
     /// Tags first mentioned in a type string (`ffi.typeof("struct foo")`)
     /// rather than in a cdef: opaque records created on the fly, kept so
-    /// that every later mention (and a later definition) is the same type.
+    /// that every later mention (and a later definition) is the same type
+    /// while anything uses that type. They are weak roots: the collector
+    /// forgets those it did not reach otherwise
+    /// ([`Registry::forget_unreached_implicit_tags`]), so that distinct
+    /// names in type strings (`"struct s%d *" % n`) do not pile up; a later
+    /// mention makes the type again, and no object can tell.
     pub(crate) implicit_tags: ImplicitTags,
     /// Names `cdef_header` skipped, with the reason: using one gives that
     /// reason instead of "unknown name".
@@ -315,15 +320,21 @@ impl Registry {
     }
 
     /// Every type this registry names (declarations, typedefs, tags,
-    /// implicit tags, what a lazy snapshot built so far): the roots it
-    /// gives [`TypeArena::collect`]. `None` if its snapshot is being read.
+    /// what a lazy snapshot built so far): the roots it gives
+    /// [`TypeArena::reachable`]. `None` if its snapshot is being read.
+    ///
+    /// Tags first met in type strings are not among them (they are weak):
+    /// between `reachable` and [`TypeArena::sweep`], call
+    /// [`forget_unreached_implicit_tags`](Self::forget_unreached_implicit_tags)
+    /// on every registry of the arena, or one of them may name a freed
+    /// slot. [`TypeArena::collect`] with these roots alone is only for a
+    /// registry that never parsed a type string naming a new tag.
     pub fn type_roots(&self) -> Option<Vec<TypeId>> {
         let mut roots: Vec<TypeId> = self.decls.iter().map(|d| d.kind.ty()).collect();
         roots.extend(self.typedefs.values().copied());
         roots.extend(self.struct_tags.values().copied());
         roots.extend(self.union_tags.values().copied());
         roots.extend(self.enum_tags.values().copied());
-        roots.extend(self.implicit_tags.0.lock().unwrap_or_else(|e| e.into_inner()).values().copied());
         if let Some(lazy) = &self.lazy {
             // try_lock: a clone sharing the snapshot may be reading it
             // (then it holds the arena too, and the collector gives up)
@@ -334,6 +345,21 @@ impl Registry {
             }
         }
         Some(roots)
+    }
+
+    /// Forget the tags first met in type strings whose type `reached`
+    /// does not contain (nothing else uses them: an error path such as
+    /// `ffi.new("struct nosuch *")`, or a type string dropped since); the
+    /// number forgotten. Call it between [`TypeArena::reachable`] and
+    /// [`TypeArena::sweep`] of the same arena.
+    pub fn forget_unreached_implicit_tags(&self, reached: &crate::types::Reachable) -> usize {
+        let mut map = self.implicit_tags.0.lock().unwrap_or_else(|e| e.into_inner());
+        let before = map.len();
+        map.retain(|_, ty| reached.contains(*ty));
+        if map.capacity() > 4 * map.len().max(16) {
+            map.shrink_to_fit();
+        }
+        before - map.len()
     }
 
     /// `ffi.include(other)`: make every name of `other` visible here.

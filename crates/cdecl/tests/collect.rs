@@ -97,3 +97,30 @@ fn explicit_roots_keep_what_they_reach() {
     let Type::Pointer(to) = arena.get(kept).clone() else { panic!("a pointer") };
     assert_eq!(cdecl::layout::size_align(&mut arena, to).unwrap(), (32, 8));
 }
+
+#[test]
+fn tags_met_only_in_type_strings_are_weak() {
+    let mut arena = TypeArena::new();
+    let mut reg = declare(&mut arena, LIVE);
+    let kept = ty(&reg, &mut arena, "struct kept_tag *");
+    for i in 0..100 {
+        ty(&reg, &mut arena, &format!("struct gone_{i} *"));
+    }
+    let mut roots = reg.type_roots().unwrap();
+    roots.push(kept);
+    let reached = arena.reachable(roots);
+    assert_eq!(reg.forget_unreached_implicit_tags(&reached), 100);
+    let done = arena.sweep(&reached);
+    assert!(done.freed_records >= 100, "{done:?}");
+    // what is still reached is the same type at every mention...
+    assert_eq!(ty(&reg, &mut arena, "struct kept_tag *"), kept);
+    // ...a forgotten tag is made again, and a cdef completes either
+    let again = ty(&reg, &mut arena, "struct gone_7 *");
+    assert_eq!(type_name(&arena, again), "struct gone_7 *");
+    reg.cdef(&mut arena, "struct kept_tag { int a; }; struct gone_7 { char c[3]; };", &CdefOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (ptr, size) in [(kept, 4), (again, 3)] {
+        let Type::Pointer(to) = arena.get(ptr).clone() else { panic!("a pointer") };
+        assert_eq!(cdecl::layout::size_align(&mut arena, to).unwrap().0, size);
+    }
+}

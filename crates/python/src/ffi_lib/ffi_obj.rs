@@ -93,11 +93,19 @@ impl FFIBase {
                     },
                 }
             }
-            .map_err(|failed| match failed {
-                Failed::Load(e) => errors::from_cdecl(py, e),
-                Failed::Undeclared(what) => errors::ffi_error(py, format!("undefined {what}\n{text}")),
-                Failed::Parse(e) if api_mode => errors::from_cdecl_api(py, e),
-                Failed::Parse(e) => errors::from_cdecl_parse(py, e),
+            .map_err(|failed| {
+                let err = match failed {
+                    Failed::Load(e) => errors::from_cdecl(py, e),
+                    Failed::Undeclared(what) => errors::ffi_error(py, format!("undefined {what}\n{text}")),
+                    Failed::Parse(e) if api_mode => errors::from_cdecl_api(py, e),
+                    Failed::Parse(e) => errors::from_cdecl_parse(py, e),
+                };
+                // what the text made before it failed (types, a tag first
+                // named here: `"struct s%d ]"`, an undeclared struct of a
+                // compiled module's ffi) is garbage, and nothing else may
+                // come to collect it: a loop of such errors grew without end
+                crate::ctype_gc::collect_after_failed_type_string(py);
+                err
             })?;
             let ct = ctype_for(py, id)?;
             if cache.len() >= TYPE_CACHE_LIMIT {

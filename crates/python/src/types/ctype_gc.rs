@@ -5,7 +5,9 @@
 //! same object across instances, as in cffi), so without this a program
 //! that makes an `FFI` per task grows forever (cffi frees them: its types
 //! are refcounted objects in a weak cache). What is kept:
-//! - every type a live registry names, and what those types reach;
+//! - every type a live registry names, and what those types reach (a tag
+//!   first met in a type string, `ffi.typeof("struct foo *")`, only while
+//!   something else reaches its type: the registry then forgets it);
 //! - every cached `CType` referenced from outside the cache (a cdata, a
 //!   user's variable, a live FFI's type-string cache, a field object), every
 //!   `CType` such a one references (its item, arguments, fields), and the
@@ -54,6 +56,20 @@ pub fn collect_after_error(py: Python<'_>) {
     collect_if_grown_by(py, |_| MIN_GROWTH_AFTER_ERROR);
 }
 
+/// [`collect_after_error`] for a type string that failed: the same bound,
+/// but not at every one under `RCFFI_TYPE_GC_STRESS=1` (a loop of failing
+/// type strings, frequent in the suites, would make each a full
+/// collection; the stress mode collects at every `FFI()` and `cdef()`).
+pub fn collect_after_failed_type_string(py: Python<'_>) {
+    if let Some(arena) = state::try_arena() {
+        let live = arena.live_len();
+        drop(arena);
+        if live >= LIVE_AFTER_LAST.load(Ordering::Relaxed) + MIN_GROWTH_AFTER_ERROR {
+            collect(py);
+        }
+    }
+}
+
 /// Collect if the arena holds `growth(live after the last collection)`
 /// more types than then (always under `RCFFI_TYPE_GC_STRESS=1`).
 fn collect_if_grown_by(py: Python<'_>, growth: impl FnOnce(usize) -> usize) {
@@ -86,7 +102,10 @@ pub fn collect(py: Python<'_>) -> Outcome {
         let Some(mut arena) = state::try_arena() else { return Outcome::default() };
         // the arena first: a registry only changes with it held
         let mut roots = Vec::new();
-        for reg in state::live_registries() {
+        let live = state::live_registries();
+        // held to the sweep: each forgets its unreached implicit tags first
+        let mut registries = Vec::with_capacity(live.len());
+        for reg in &live {
             let reg = match reg.try_lock() {
                 Ok(r) => r,
                 Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
@@ -94,6 +113,7 @@ pub fn collect(py: Python<'_>) -> Outcome {
             };
             let Some(named) = reg.type_roots() else { return Outcome::default() };
             roots.extend(named);
+            registries.push(reg);
         }
         let mut cache = match CACHE.try_lock() {
             Ok(c) => c,
@@ -120,6 +140,12 @@ pub fn collect(py: Python<'_>) -> Outcome {
                 break reached;
             }
         };
+        // tags first met in type strings are weak: one nothing else
+        // reached names a type about to be freed
+        for reg in &registries {
+            reg.forget_unreached_implicit_tags(&reached);
+        }
+        drop(registries);
         let done = arena.sweep(&reached);
         LIVE_AFTER_LAST.store(done.live_types, Ordering::Relaxed);
         let dead: Vec<_> = map.keys().filter(|id| !reached.contains(**id)).copied().collect();
