@@ -4,6 +4,20 @@ fn main() {
     // Exposes cfg(Py_3_13) and friends for version-specific code paths.
     pyo3_build_config::use_pyo3_cfgs();
     static_unwinder();
+    wrapped_new_exception();
+}
+
+/// Linux with glibc (GNU ld, lld and gold know `--wrap`): PyO3's
+/// `PanicException`, which the runtime makes at import, is made from a
+/// spec rather than by a `type()` call (src/base/panic_type.rs).
+fn wrapped_new_exception() {
+    println!("cargo:rustc-check-cfg=cfg(rcffi_wrapped_new_exception)");
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    if os == "linux" && env == "gnu" {
+        println!("cargo:rustc-cfg=rcffi_wrapped_new_exception");
+        println!("cargo:rustc-link-arg=-Wl,--wrap=PyErr_NewExceptionWithDoc");
+    }
 }
 
 /// Linux with glibc: the unwinder (what a Rust panic needs, caught by PyO3
