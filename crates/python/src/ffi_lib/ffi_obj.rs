@@ -195,7 +195,15 @@ impl FFIBase {
 
     /// The declaration of `name`, if any.
     pub fn declaration(&self, py: Python<'_>, name: &str) -> PyResult<Option<cdecl::Declaration>> {
-        Ok(self.registry_with(py, name)?.lookup(name).cloned())
+        let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        if reg.is_lazy() {
+            // (the arena's guard goes at the end of this statement)
+            let loaded = reg.load_declaration(&mut arena(), name);
+            if let Err(e) = loaded {
+                return Err(error_unlocked(py, reg, e));
+            }
+        }
+        Ok(reg.lookup(name).cloned())
     }
 
     /// An FFI that declares nothing (what `FFIBase()` makes).
