@@ -81,7 +81,9 @@ unsafe fn panic_exception(doc: *const c_char) -> *mut ffi::PyObject {
             flags: ffi::Py_READONLY,
             doc: ptr::null(),
         },
-        // what `type()` names the slot (there a getter of the same value)
+        // what `type()` names the slot (there a getter of the same value:
+        // the first weak reference, or None; `Py_T_OBJECT_EX` would raise)
+        #[allow(deprecated)]
         ffi::PyMemberDef {
             name: c"__weakref__".as_ptr(),
             type_code: ffi::_Py_T_OBJECT,
