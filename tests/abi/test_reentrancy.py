@@ -213,3 +213,38 @@ def test_an_array_iterator_stops_when_the_array_is_released(ffi):
     assert next(it) == 1
     ffi.release(a)                # the iterator holds the cdata, not its memory
     assert list(it) == []
+
+
+@rcffi_only
+def test_the_panic_exception_class_is_an_ordinary_exception_class():
+    # rcffi makes PyO3's PanicException at import from a spec (not by
+    # type()): its instances still carry a __dict__ and weak references,
+    # die with their last reference (with their weak references' callbacks
+    # run) and it can be subclassed, as the class type() made
+    out = run_child("""
+        import weakref
+        P = next(c for c in BaseException.__subclasses__() if c.__name__ == "PanicException")
+        T = type("PanicException", (BaseException,), {"__doc__": P.__doc__, "__module__": "pyo3_runtime"})
+        print(P.__module__, P.__qualname__, P.__mro__[1:] == T.__mro__[1:], P.__doc__ == T.__doc__)
+        print(sorted(dir(P)) == sorted(dir(T)), P.__basicsize__ == T.__basicsize__)
+        class Q(P):
+            pass
+        for cls in (P, Q):
+            e = cls("boom")
+            e.note = 1
+            dead = []
+            r = weakref.ref(e, lambda _: dead.append(1))
+            print(e.__weakref__ is r, str(e), e.__dict__)
+            before = sys.getrefcount(cls)
+            del e
+            print(r() is None, dead == [1], sys.getrefcount(cls) == before - 1)
+            try:
+                raise cls("x")
+            except BaseException as caught:
+                print(type(caught).__name__)
+    """.replace("sys.getrefcount", "__import__('sys').getrefcount"))
+    assert out.split("\n")[:2] == ["pyo3_runtime PanicException True True", "True True"]
+    assert out.split("\n")[2:] == [
+        "True boom {'note': 1}", "True True True", "PanicException",
+        "True boom {'note': 1}", "True True True", "Q", "",
+    ]

@@ -225,6 +225,16 @@ impl Registry {
         crate::snapshot::load_name(self, arena, name)
     }
 
+    /// [`load`](Self::load) for what [`lookup`](Self::lookup) gives only
+    /// (a function, variable, constant or enumerator named `name`): a
+    /// typedef or tag of the same name stays unread.
+    pub fn load_declaration(&mut self, arena: &mut TypeArena, name: &str) -> Result<(), Error> {
+        if self.lazy.is_none() || self.by_name.contains_key(name) {
+            return Ok(());
+        }
+        crate::snapshot::load_declaration(self, arena, name)
+    }
+
     /// [`load`](Self::load) every identifier of the type string `text`
     /// (typedef names, tags, constants in array lengths): what
     /// [`parse_type`](Self::parse_type) may look up.

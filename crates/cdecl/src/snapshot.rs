@@ -683,6 +683,14 @@ pub(crate) fn load_name(reg: &mut Registry, arena: &mut TypeArena, name: &str) -
     lazy.load_name(reg, arena, name).ok_or_else(damaged)
 }
 
+/// [`load_name`] for the declaration (function, variable, constant,
+/// enumerator) named `name` only: not its typedef or tags of that name.
+pub(crate) fn load_declaration(reg: &mut Registry, arena: &mut TypeArena, name: &str) -> Result<(), Error> {
+    let Some(shared) = reg.lazy.clone() else { return Ok(()) };
+    let mut lazy = shared.lock().unwrap_or_else(|p| p.into_inner());
+    lazy.load_declaration(reg, arena, name).ok_or_else(damaged)
+}
+
 /// Declare everything of the snapshot, in declaration order; `reg` is an
 /// ordinary registry afterwards.
 pub(crate) fn load_all(reg: &mut Registry, arena: &mut TypeArena) -> Result<(), Error> {
@@ -746,7 +754,15 @@ impl Lazy {
         Some(())
     }
 
-    fn load_name(&mut self, reg: &mut Registry, arena: &mut TypeArena, name: &str) -> Option<()> {
+    /// The declaration (function, variable, constant, enumerator) named
+    /// `name`, if not read yet, with what it reaches.
+    fn load_declaration(&mut self, reg: &mut Registry, arena: &mut TypeArena, name: &str) -> Option<()> {
+        self.read_declaration(reg, arena, name)?;
+        self.load_implicit(reg, arena)?;
+        self.finish(arena)
+    }
+
+    fn read_declaration(&mut self, reg: &mut Registry, arena: &mut TypeArena, name: &str) -> Option<()> {
         if !reg.by_name.contains_key(name) {
             if let Some(at) = self.find(Table::DeclsByName, name)? {
                 let d = self.declaration(arena, at)?;
@@ -754,6 +770,11 @@ impl Lazy {
                 reg.decls.push(d);
             }
         }
+        Some(())
+    }
+
+    fn load_name(&mut self, reg: &mut Registry, arena: &mut TypeArena, name: &str) -> Option<()> {
+        self.read_declaration(reg, arena, name)?;
         if !reg.typedefs.contains_key(name) {
             if let Some(at) = self.find(Table::TypedefsByName, name)? {
                 let (n, t) = self.named(arena, at)?;

@@ -5,5 +5,7 @@
 
 pub mod entry;
 pub mod errors;
+#[cfg(rcffi_wrapped_new_exception)]
+pub mod panic_type;
 pub mod stack;
 pub mod state;

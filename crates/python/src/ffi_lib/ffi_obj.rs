@@ -173,20 +173,6 @@ impl FFIBase {
         }
     }
 
-    /// The registry, with what `name` names declared if the module's
-    /// snapshot still holds it (`Registry::load`).
-    pub fn registry_with(&self, py: Python<'_>, name: &str) -> PyResult<MutexGuard<'_, Registry>> {
-        let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
-        if reg.is_lazy() {
-            // (the arena's guard goes at the end of this statement)
-            let loaded = reg.load(&mut arena(), name);
-            if let Err(e) = loaded {
-                return Err(error_unlocked(py, reg, e));
-            }
-        }
-        Ok(reg)
-    }
-
     /// The registry with every declaration read (`Registry::load_all`):
     /// for what lists or changes them.
     pub fn registry_full(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, Registry>> {
@@ -203,7 +189,15 @@ impl FFIBase {
 
     /// The declaration of `name`, if any.
     pub fn declaration(&self, py: Python<'_>, name: &str) -> PyResult<Option<cdecl::Declaration>> {
-        Ok(self.registry_with(py, name)?.lookup(name).cloned())
+        let mut reg = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        if reg.is_lazy() {
+            // (the arena's guard goes at the end of this statement)
+            let loaded = reg.load_declaration(&mut arena(), name);
+            if let Err(e) = loaded {
+                return Err(error_unlocked(py, reg, e));
+            }
+        }
+        Ok(reg.lookup(name).cloned())
     }
 
     /// An FFI that declares nothing (what `FFIBase()` makes).

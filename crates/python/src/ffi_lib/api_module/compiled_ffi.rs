@@ -45,6 +45,51 @@ pub struct CompiledFFI {
 
 static HELPERS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
+/// Whether [`class_attributes`] ran (each run puts the same values).
+static CLASS_ATTRIBUTES: AtomicBool = AtomicBool::new(false);
+
+/// The class's constant attributes (`CData`, `CType`, `RTLD_*`, as cffi's
+/// `FFI` has them), put in its dict once, before its first instance is
+/// made or the class is handed out: PyO3's `#[classattr]` sets each
+/// through the type's `__setattr__` (an MRO walk and a cache reset each,
+/// 1,500 instructions; 500 this way).
+fn class_attributes(py: Python<'_>) -> PyResult<()> {
+    if CLASS_ATTRIBUTES.load(Ordering::Acquire) {
+        return Ok(());
+    }
+    let cls = py.get_type::<CompiledFFI>();
+    let values: [(&std::ffi::CStr, Bound<'_, PyAny>); 9] = [
+        (c"CData", crate::cdata::cdata_type(py).clone().into_any()),
+        (c"CType", py.get_type::<crate::ctype::CType>().into_any()),
+        (c"RTLD_LAZY", libc::RTLD_LAZY.into_pyobject(py)?.into_any()),
+        (c"RTLD_NOW", libc::RTLD_NOW.into_pyobject(py)?.into_any()),
+        (c"RTLD_GLOBAL", libc::RTLD_GLOBAL.into_pyobject(py)?.into_any()),
+        (c"RTLD_LOCAL", libc::RTLD_LOCAL.into_pyobject(py)?.into_any()),
+        (c"RTLD_NODELETE", libc::RTLD_NODELETE.into_pyobject(py)?.into_any()),
+        (c"RTLD_NOLOAD", libc::RTLD_NOLOAD.into_pyobject(py)?.into_any()),
+        (c"RTLD_DEEPBIND", libc::RTLD_DEEPBIND.into_pyobject(py)?.into_any()),
+    ];
+    // SAFETY: a readied heap type of this (not limited-API) build, whose
+    // tp_dict is its attribute dict; changed with the GIL held, as
+    // `type.__setattr__` changes it, and the type's attribute cache is told
+    // (PyType_Modified). Another thread doing the same puts the same values.
+    unsafe {
+        let tp = cls.as_type_ptr();
+        let dict = (*tp).tp_dict;
+        if dict.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        for (name, value) in &values {
+            if pyo3::ffi::PyDict_SetItemString(dict, name.as_ptr(), value.as_ptr()) < 0 {
+                return Err(PyErr::fetch(py));
+            }
+        }
+        pyo3::ffi::PyType_Modified(tp);
+    }
+    CLASS_ATTRIBUTES.store(true, Ordering::Release);
+    Ok(())
+}
+
 /// `rcffi._apimode.<name>(ffi, *args, **kwargs)`: the Python half, imported
 /// on the first call of a method that needs it.
 fn call_helper<'py>(
@@ -65,6 +110,7 @@ fn call_helper<'py>(
 impl CompiledFFI {
     /// A new `ffi` that declares nothing yet.
     pub fn new_bound(py: Python<'_>) -> PyResult<Bound<'_, CompiledFFI>> {
+        class_attributes(py)?;
         let init = PyClassInitializer::from(FFIBase::empty(py)).add_subclass(CompiledFFI {
             null: null_pointer(py)?.clone_ref(py),
             api_module: std::sync::OnceLock::new(),
@@ -155,18 +201,6 @@ impl CompiledFFI {
         crate::errors::error_class_of_ffi(py).map(|c| c.clone_ref(py))
     }
 
-    #[classattr]
-    #[pyo3(name = "CData")]
-    fn cdata_class(py: Python<'_>) -> Py<PyAny> {
-        crate::cdata::cdata_type(py).clone().into_any().unbind()
-    }
-
-    #[classattr]
-    #[pyo3(name = "CType")]
-    fn ctype_class(py: Python<'_>) -> Py<PyType> {
-        py.get_type::<crate::ctype::CType>().unbind()
-    }
-
     /// `ffi.buffer`, the buffer class: making it costs a compiled
     /// module's import 37,000 instructions, so it is made when first named
     /// (as `error` above; `_compiled_ffi_type()` puts it on the class).
@@ -174,21 +208,6 @@ impl CompiledFFI {
     fn buffer(&self, py: Python<'_>) -> Py<PyType> {
         py.get_type::<crate::buffer::Buffer>().unbind()
     }
-
-    #[classattr]
-    const RTLD_LAZY: i32 = libc::RTLD_LAZY;
-    #[classattr]
-    const RTLD_NOW: i32 = libc::RTLD_NOW;
-    #[classattr]
-    const RTLD_GLOBAL: i32 = libc::RTLD_GLOBAL;
-    #[classattr]
-    const RTLD_LOCAL: i32 = libc::RTLD_LOCAL;
-    #[classattr]
-    const RTLD_NODELETE: i32 = libc::RTLD_NODELETE;
-    #[classattr]
-    const RTLD_NOLOAD: i32 = libc::RTLD_NOLOAD;
-    #[classattr]
-    const RTLD_DEEPBIND: i32 = libc::RTLD_DEEPBIND;
 
     #[getter]
     fn _api_module(&self, py: Python<'_>) -> PyResult<Option<Py<ApiModule>>> {
@@ -322,6 +341,7 @@ pub(crate) fn _out_of_line_ffi<'py>(
 /// `buffer`.
 #[pyfunction]
 pub(crate) fn _compiled_ffi_type(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
+    class_attributes(py)?;
     let cls = py.get_type::<CompiledFFI>();
     // `_cffi_backend.FFI.error` is the class, as cffi's (instances reach it
     // through the `error` getter until then)
