@@ -2,6 +2,7 @@
 ``typeof``, ``sizeof``, ...) are inherited from the Rust base class
 ``_rcffi.FFIBase``; this module adds the ones that are glue."""
 
+import operator
 import sys
 
 from . import _rcffi
@@ -331,6 +332,10 @@ class FFI(_rcffi.FFIBase):
         functions."""
         if alloc is None and free is not None:
             raise TypeError("cannot pass 'free' without 'alloc'")
+        # an int, as cffi's (a C `int` argument: `__index__`, no truth value)
+        should_clear_after_alloc = operator.index(should_clear_after_alloc)
+        if not -0x80000000 <= should_clear_after_alloc <= 0x7FFFFFFF:
+            raise OverflowError("should_clear_after_alloc does not fit in a C int")
         ffi = self
 
         def allocator(cdecl, init=None):

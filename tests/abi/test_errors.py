@@ -535,3 +535,25 @@ def test_typedef_of_a_tag_declares_the_tag(ffi):
     ffi.cdef("typedef struct s { int x; };\ntypedef struct t;")
     assert ffi.sizeof("struct s") == 4
     assert ffi.typeof("struct t *") is not None
+
+
+def test_offsetof_and_addressof_of_an_opaque_record_are_type_errors(ffi):
+    # cffi: TypeError "struct/union is opaque" (rcffi raised ffi.error)
+    ffi.cdef("struct opaque; union uo;")
+    for args in (("struct opaque", "a"), ("union uo", "a"), ("struct opaque *", "a"), ("struct opaque", "a", "b")):
+        with pytest.raises(TypeError, match="opaque"):
+            ffi.offsetof(*args)
+    with pytest.raises(TypeError, match="opaque"):
+        ffi.addressof(ffi.cast("struct opaque *", 0), "a")
+
+
+def test_new_allocator_wants_an_int_for_should_clear_after_alloc(ffi):
+    # cffi parses it as a C int: no truth value of any object
+    for bad in ("x", None, [], 1.5):
+        with pytest.raises(TypeError):
+            ffi.new_allocator(should_clear_after_alloc=bad)
+    with pytest.raises(OverflowError):
+        ffi.new_allocator(should_clear_after_alloc=2**40)
+    for good in (0, 1, 2, True, False):
+        alloc = ffi.new_allocator(should_clear_after_alloc=good)
+        assert ffi.typeof(alloc("int[3]")) is ffi.typeof("int[3]")

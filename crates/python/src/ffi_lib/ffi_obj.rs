@@ -806,6 +806,10 @@ fn field_path(py: Python<'_>, ct: &Py<CType>, path: &Bound<'_, PyTuple>, deref_f
                 Kind::Pointer if c.is_record_ptr() && i == 0 && deref_first => c.item().clone_ref(py),
                 _ => return Err(PyTypeError::new_err(format!("expected a struct or union ctype, got '{}'", c.cname))),
             };
+            if rec.get().is_opaque() {
+                // cffi's TypeError (not the `ffi.error` of a layout that fails)
+                return Err(PyTypeError::new_err(format!("'{}' is opaque: it has no fields", rec.get().cname)));
+            }
             let info = rec.get().record_info(py)?;
             let idx = info.by_name.bind(py).get_item(name)?.ok_or_else(|| {
                 pyo3::exceptions::PyKeyError::new_err(format!("'{}' has no field '{}'", rec.get().cname, name))
