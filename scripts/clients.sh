@@ -371,6 +371,7 @@ declare -A BOTH_FAIL_WHY=(
 # of its id (after "::" and the last ".")
 declare -A FLAKY=(
   [pyvips]="test_progress"
+  [pyzmq]="test_blank_root_topic"
   [brotlicffi]="test_decompressor_concurrency test_streaming_compression_flush"
   [gevent]="test_blocking_threadpool_thread_task_queue test_blocking_threadpool_thread_multi_greenlet test_blocking_threadpool_thread_one_greenlet test_raises_timeout_Timeout_exc_customized test_resolution"
 )
@@ -1054,10 +1055,22 @@ p_jack() {
 # PYZMQ_NO_BUNDLE=1: no download of a bundled libzmq); sockets, polling,
 # messages through ffi.buffer/from_buffer, ffi.gc; tests: its tests/ but
 # test_mypy, test_cython and test_ssh (mypy, Cython and ssh tooling)
+# (test_log's test_blank_root_topic subscribes and publishes at once: when
+# the PUB socket has not yet taken the new subscription in, which libzmq
+# checks at most every millisecond or so, the message is dropped and the
+# test waits for it until its 60 s alarm, leaving its handler's closed socket
+# in the root logger, where the next eight tests of TestPubLog fail on it:
+# it runs in a pytest of its own. A script doing the same 60 times lost the
+# message about half the time with each implementation; its test, run 20
+# times alone, hung 2 times with cffi and 6 with rcffi, whose quicker calls
+# leave libzmq less time)
+PYZMQ_RACY=tests/test_log.py::TestPubLog::test_blank_root_topic
 t_pyzmq() {
   local d; d=$(run_dir "$1" "$2"); cp -r "$4/tests" "$4/pytest.ini" "$d/"
   PYZMQ_BACKEND=cffi pytest_run "$1" "$2" "$3" "$d" all --import-mode=importlib tests \
-    --ignore=tests/test_mypy.py --ignore=tests/test_cython.py --ignore=tests/test_ssh.py
+    --ignore=tests/test_mypy.py --ignore=tests/test_cython.py --ignore=tests/test_ssh.py \
+    --deselect "$PYZMQ_RACY"
+  PYZMQ_BACKEND=cffi pytest_run "$1" "$2" "$3" "$d" racy --import-mode=importlib "$PYZMQ_RACY"
 }
 p_pyzmq() {
   PYZMQ_BACKEND=cffi PYZMQ_NO_BUNDLE=1 lib_pkg pyzmq "pyzmq 27.3.0 (cffi backend)" "have_pc libzmq" \
