@@ -336,6 +336,7 @@ class FFI(_rcffi.FFIBase):
         should_clear_after_alloc = operator.index(should_clear_after_alloc)
         if not -0x80000000 <= should_clear_after_alloc <= 0x7FFFFFFF:
             raise OverflowError("should_clear_after_alloc does not fit in a C int")
+        should_clear_after_alloc = should_clear_after_alloc != 0
         ffi = self
 
         def allocator(cdecl, init=None):

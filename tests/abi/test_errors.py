@@ -554,6 +554,11 @@ def test_new_allocator_wants_an_int_for_should_clear_after_alloc(ffi):
             ffi.new_allocator(should_clear_after_alloc=bad)
     with pytest.raises(OverflowError):
         ffi.new_allocator(should_clear_after_alloc=2**40)
+    ffi.cdef("void *malloc(size_t); void free(void *);")
+    C = ffi.dlopen(None)
     for good in (0, 1, 2, True, False):
-        alloc = ffi.new_allocator(should_clear_after_alloc=good)
-        assert ffi.typeof(alloc("int[3]")) is ffi.typeof("int[3]")
+        assert ffi.typeof(ffi.new_allocator(should_clear_after_alloc=good)("int[3]")) is ffi.typeof("int[3]")
+        alloc = ffi.new_allocator(C.malloc, C.free, should_clear_after_alloc=good)
+        p = alloc("int[3]", [4, 5, 6])
+        assert ffi.typeof(p) is ffi.typeof("int[3]") and list(p) == [4, 5, 6]
+    assert list(ffi.new_allocator(C.malloc, C.free, should_clear_after_alloc=2)("int[100]")) == [0] * 100
