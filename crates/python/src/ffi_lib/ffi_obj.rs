@@ -556,8 +556,16 @@ impl FFIBase {
             }
             return Ok(py.None().into_bound(py));
         }
+        // `size` was converted before this body ran, and its `__index__`
+        // may have released `cdata`: its address is NULL now, and the new
+        // cdata (not released itself) would give it to C, as an array's
+        // too. Checked here, after the last Python code (as ffi.cast does).
+        if cd.is_released() {
+            return Err(cdata::lifetime::released_error(cd.ctype()));
+        }
         let ct = cd.ctype_obj(py);
-        // SAFETY: new cdata sharing the same address.
+        // SAFETY: new cdata sharing the same address, of a cdata not
+        // released (checked above; nothing since ran Python code).
         unsafe {
             let obj = cdata::new_cdata(
                 py,

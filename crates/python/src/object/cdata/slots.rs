@@ -491,7 +491,9 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
     // run a `__del__` that released `slf` after the checks above. From
     // here to `new_view` (which holds the root) nothing runs Python code
     let c = c.now();
-    if c.is_released() && a != b {
+    // even an empty slice: its address (NULL) would reach C as an array's,
+    // which C reads as a string or a buffer (as `p + 0` raises)
+    if c.is_released() {
         return Err(super::lifetime::released_error(ct));
     }
     let start = c.ptr.wrapping_offset(byte_offset(ct, a, item_size)?);
