@@ -153,18 +153,20 @@ def nested_h(n, act):
 def safe_unpack(p, k=1):
     return ffi.unpack(p, k)
 
-_faults = 0
+_ok = [0, 0]
 def run(f, slot=None):
     # `slot`: the V[] item the operation assigns; emptied when it fails, so
     # it never keeps an object of another kind than the generator assumed
     try:
         f()
+        _ok[0] += 1
         return
     except SystemError:
         traceback.print_exc()
         print("CRASHFUZZ-SYSTEMERROR", file=sys.stderr, flush=True)
     except Exception:
         pass
+    _ok[1] += 1
     if slot is not None:
         V[slot] = None
 '''
@@ -176,7 +178,7 @@ for t in list(KEEP):
 V[:] = [None] * 8
 KEEP.clear()
 gc.collect()
-print("CRASHFUZZ-END", flush=True)
+print("CRASHFUZZ-END ok %d raised %d" % tuple(_ok), flush=True)
 '''
 
 SCALARS = ["int", "char", "signed char", "unsigned char", "short", "unsigned int", "long", "long long",
@@ -202,13 +204,16 @@ class Gen:
         # "buf" (ffi.buffer / memoryview), "cb", "handle", "other"
         self.kinds = ["none"] * 8
         self.ops = []
+        self.focus = None
 
     def slot(self, *kinds):
         """A slot holding one of `kinds` (mostly), never a "raw" one unless asked."""
         cands = [i for i, k in enumerate(self.kinds) if k in kinds] if kinds else []
         if cands and self.r.random() < 0.9:
-            return self.r.choice(cands)
-        return self.r.choice([i for i, k in enumerate(self.kinds) if k != "raw" or "raw" in kinds] or [0])
+            self.focus = self.r.choice(cands)
+        else:
+            self.focus = self.r.choice([i for i, k in enumerate(self.kinds) if k != "raw" or "raw" in kinds] or [0])
+        return self.focus
 
     def any_slot(self):
         """Any slot: for operations that never dereference it."""
@@ -216,11 +221,15 @@ class Gen:
 
     def deref_slot(self):
         cands = [i for i, k in enumerate(self.kinds) if k in ("own", "cstr")]
-        return self.r.choice(cands) if cands else None
+        self.focus = self.r.choice(cands) if cands else None
+        return self.focus
 
     def act(self):
+        """A callable run in the middle of an operation (an __index__, a
+        destructor, a callback): most often it releases or drops the slot
+        the operation works on (`self.focus`)."""
         r = self.r
-        k = r.randrange(8)
+        k = self.focus if self.focus is not None and r.random() < 0.5 else r.randrange(8)
         return r.choice([
             "lambda: rel(V[%d])" % k,
             "lambda: rel(V[%d])" % k,
@@ -605,6 +614,7 @@ class Gen:
         funcs = [f for f, _ in self.OPS]
         weights = [w for _, w in self.OPS]
         while len(self.ops) < n:
+            self.focus = None
             self.r.choices(funcs, weights)[0](self)
         return self.ops
 

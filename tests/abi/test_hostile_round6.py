@@ -40,6 +40,8 @@ FUNCTION_POINTER_AS_MEMORY = {
     "memmove from": "ffi.memmove(bytearray(4), fp, 4)",
     "buffer": "ffi.buffer(fp, 4)[:]",
     "unpack": "ffi.unpack(fp, 4)",
+    "index": "fp[0]",
+    "slice": "fp[0:1]",
 }
 
 
@@ -48,11 +50,12 @@ FUNCTION_POINTER_AS_MEMORY = {
 def test_a_function_pointer_is_no_memory_to_copy_or_view(what, op):
     # rcffi took a function pointer for a data pointer of unknown extent:
     # ffi.memmove wrote into the (read-only) code of a callback or of libc's
-    # strlen (SIGSEGV), ffi.buffer and ffi.memmove read it; cffi refuses
-    # every function pointer there with TypeError
+    # strlen (SIGSEGV), ffi.buffer and ffi.memmove read it, a slice was
+    # ffi.error; cffi refuses every function pointer there with TypeError
     fp = "ffi.callback('int(void *, void *)', lambda a, b: 0)" if what == "callback" else "lib.strlen"
     out = run("fp = %s\noutcome(lambda: %s)\n" % (fp, FUNCTION_POINTER_AS_MEMORY[op]))
-    assert out[0].startswith("TypeError expected a pointer or array"), out
+    expected = "cdata of type 'int(*)(" if op in ("index", "slice") else "expected a pointer or array"
+    assert out[0].startswith("TypeError " + expected), out
 
 
 @pytest.fixture

@@ -283,7 +283,8 @@ fn released_note(c: &CDataObject) -> &'static str {
 unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*mut u8, &'static CType)> { unsafe {
     let ct = c.ctype();
     let item_ct: &'static CType = match ct.kind {
-        Kind::Pointer | Kind::Array => &*(ct.item().get() as *const CType),
+        // a function pointer has no items, as in cffi
+        Kind::Pointer | Kind::Array if !ct.is_function_pointer() => &*(ct.item().get() as *const CType),
         _ => return Err(PyTypeError::new_err(format!("cdata of type '{}' cannot be indexed", ct.cname))),
     };
     if ct.kind == Kind::Array {
@@ -443,7 +444,7 @@ fn slice_bounds(c: &CDataObject, slice: &Bound<'_, PySlice>) -> PyResult<(isize,
                 return Err(PyIndexError::new_err(format!("index too large (expected {} <= {}){}", b, c.length, released_note(c))));
             }
         }
-        Kind::Pointer => {}
+        Kind::Pointer if !ct.is_function_pointer() => {}
         _ => return Err(PyTypeError::new_err(format!("cdata of type '{}' cannot be indexed", ct.cname))),
     }
     Ok((a, b))
