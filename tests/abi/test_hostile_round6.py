@@ -161,3 +161,22 @@ def test_a_callback_outliving_its_ffi_and_an_onerror_raising():
         "outcome(lambda: lib.qsort(a, 3, 4, ffi.cast('cmp_t', cb)))\n"
     )
     assert out == ["ok None"], out
+
+
+def test_a_gc_of_a_from_buffer_keeps_its_buffer_after_a_release(rcffi_only):
+    # ffi.release() of the from_buffer cdata gave the bytearray back at once
+    # although the ffi.gc() of it still used its address: the bytearray
+    # could be resized (its old bytes freed) and the ffi.gc() cdata read
+    # and wrote freed memory. The release now waits for it, as for a view
+    out = run(
+        "ba = bytearray(b'abcdefgh' * 4)\n"
+        "fb = ffi.from_buffer('char[]', ba)\n"
+        "g = ffi.gc(fb, lambda x: outcome(lambda: ba.extend(b'x')))\n"
+        "ffi.release(fb)\n"
+        "outcome(lambda: ba.extend(b'x' * 100000))\n"
+        "outcome(lambda: (g[0], lib.strlen(g) >= 32))\n"
+        "ffi.release(g)\n"
+        "outcome(lambda: (ba.extend(b'x' * 100000), len(ba))[1])\n"
+    )
+    assert out == ["BufferError Existing exports of data: object cannot be re-sized", "ok (b'a', True)",
+                   "BufferError Existing exports of data: object cannot be re-sized", "ok 100032"], out

@@ -563,15 +563,22 @@ impl FFIBase {
         if cd.is_released() {
             return Err(cdata::lifetime::released_error(cd.ctype()));
         }
+        // SAFETY: `cdata` is a live cdata; GIL held. Taken before anything
+        // below can run Python code (the new cdata's allocation may start
+        // a collection, whose `__del__` may release `cdata`): a release
+        // meanwhile or later waits for the new cdata, which uses `cd.ptr`
+        // (a from_buffer's bytearray stays exported, not resized or freed).
+        let hold = unsafe { cdata::MemoryHold::for_gc(cdata.as_ptr()) };
+        let ptr = cd.ptr;
         let ct = cd.ctype_obj(py);
-        // SAFETY: new cdata sharing the same address, of a cdata not
-        // released (checked above; nothing since ran Python code).
+        // SAFETY: new cdata sharing the address of a cdata not released
+        // (checked above, its memory held since).
         unsafe {
             let obj = cdata::new_cdata(
                 py,
                 &ct,
-                cd.ptr,
-                Owner::Gc { original: cdata.clone().unbind(), destructor: Some(destructor.clone().unbind()) },
+                ptr,
+                Owner::Gc { original: cdata.clone().unbind(), destructor: Some(destructor.clone().unbind()), hold },
             );
             if !obj.is_null() {
                 (*(obj as *mut CDataObject)).length = cd.length;

@@ -97,6 +97,21 @@ impl MemoryHold {
         Some(MemoryHold { root: ptr::NonNull::new_unchecked(root) })
     }}
 
+    /// The hold an `ffi.gc()` of `obj` takes: on its root's memory when a
+    /// `ffi.release()` of that root gives it back before the root dies
+    /// (not `ffi.new()` memory, which the `ffi.gc()` keeps by keeping
+    /// `obj`).
+    ///
+    /// # Safety
+    /// As `on`.
+    pub unsafe fn for_gc(obj: *mut ffi::PyObject) -> Option<MemoryHold> { unsafe {
+        let root = memory_root(obj)?;
+        if !gives_back_on_release(&(*(root as *const CDataObject)).owner) {
+            return None;
+        }
+        MemoryHold::of_root(root)
+    }}
+
     /// A hold on the memory of `obj` if it is a cdata.
     pub fn on_any(py: Python<'_>, obj: &Bound<'_, PyAny>) -> Option<MemoryHold> {
         // SAFETY: checked to be a cdata; `obj` proves the GIL is held.
@@ -299,7 +314,7 @@ fn release_gc_value(py: Python<'_>, obj: *mut CDataObject) -> PyResult<()> {
     // release, `ffi.gc(x, None)` or drop `x` again: it finds no destructor).
     let (destructor, original) = unsafe {
         match &mut (*obj).owner {
-            Owner::Gc { original, destructor } => match destructor.take() {
+            Owner::Gc { original, destructor, .. } => match destructor.take() {
                 Some(d) => (d, original.clone_ref(py)),
                 None => return Ok(()),
             },
@@ -348,10 +363,13 @@ pub(crate) unsafe fn give_back(py: Python<'_>, obj: *mut CDataObject) { unsafe {
             // (then `original` goes, and its hold: a root released
             // meanwhile gives its memory back now)
         }
-        Owner::Gc { original, destructor } => {
+        Owner::Gc { original, destructor, hold } => {
             if let Some(d) = destructor {
                 call_keeping_error(py, &d, &original);
             }
+            // (then the hold goes: a root released meanwhile gives its
+            // memory back now, after the destructor used it)
+            drop(hold);
         }
         Owner::Buffer(mut view) => {
             ffi::PyBuffer_Release(&mut *view);
