@@ -45,6 +45,7 @@ PRELUDE = r'''
 import sys, gc, threading, weakref, pickle, copy, array, mmap, os, faulthandler, traceback
 faulthandler.enable()
 sys.setrecursionlimit(3000)
+sys.setswitchinterval(1e-5)   # threads switch often: more interleavings
 import IMPL as cffi
 ffi = cffi.FFI()
 ffi.cdef("""
@@ -639,6 +640,9 @@ def classify(rc, out, err, timed_out):
     if pm:
         msg = err[pm.end():].split("\n", 2)[1][:80] if "\n" in err[pm.end():] else ""
         return "panic", "panic %s: %s" % (pm.group(1), re.sub(r"\d+", "N", msg))
+    if "malloc(): " in err or "free(): " in err or "corrupted" in err or "double free" in err:
+        gm = re.search(r"((?:malloc|free|realloc)\(\): [^\n]*|corrupted [^\n]*|double free[^\n]*)", err)
+        return "heap", "heap %s (%s)" % (gm.group(1)[:60] if gm else "", where)
     if "PanicException" in err:
         return "panic", "panic " + where
     if "Fatal Python error" in err:
@@ -656,13 +660,20 @@ def classify(rc, out, err, timed_out):
     return None
 
 
+# glibc's malloc under Python's objects (PYTHONMALLOC=malloc), checking the
+# heap at every free and filling freed blocks: a write to freed memory (a
+# bytearray given back under a cdata, ...) aborts the child instead of going
+# unnoticed; a read of it reads the fill byte (0xa5)
+CHILD_ENV = {"PYTHONFAULTHANDLER": "1", "PYTHONMALLOC": "malloc", "MALLOC_CHECK_": "3", "MALLOC_PERTURB_": "165"}
+
+
 def run_child(src, timeout):
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, prefix="crashfuzz-") as f:
         f.write(src)
         path = f.name
     try:
         p = subprocess.Popen([sys.executable, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True, env=dict(os.environ, PYTHONFAULTHANDLER="1"))
+                             start_new_session=True, env=dict(os.environ, **CHILD_ENV))
         try:
             out, err = p.communicate(timeout=timeout)
             timed_out = False
