@@ -300,6 +300,10 @@ unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*
                 released_note(c)
             )));
         }
+        // an array cast from 0 (`ffi.cast("int[3]", 0)`): as a NULL pointer
+        if c.ptr.is_null() {
+            return Err(null_deref(ct));
+        }
     } else if c.ptr.is_null() {
         return Err(if c.is_released() { super::lifetime::released_error(ct) } else { null_deref(ct) });
     } else if i != 0 && c.owner.allocated() {
@@ -381,9 +385,10 @@ unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut 
         if i == -1 && !ffi::PyErr_Occurred().is_null() {
             return ptr::null_mut();
         }
-        // Fast path: an in-bounds integer item of an array.
+        // Fast path: an in-bounds integer item of an array (not one cast
+        // from 0: `item_address` says so).
         let ct = c.ctype();
-        if ct.kind == Kind::Array && i >= 0 && i < c.length {
+        if ct.kind == Kind::Array && i >= 0 && i < c.length && !c.ptr.is_null() {
             if let Conv::Int { size, signed } = ct.item().get().conv {
                 let at = c.ptr.add(i as usize * size as usize);
                 return ret_obj(py, convert::integer::read(py, size, signed, at));
@@ -477,7 +482,8 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
     let c = cd(slf);
     let (a, b) = slice_bounds(c, slice)?;
     let ct = c.ctype();
-    if ct.kind == Kind::Pointer && c.ptr.is_null() && a != b {
+    // (an array cast from 0 too: its slices would be addresses near NULL)
+    if c.ptr.is_null() && a != b {
         return Err(null_deref(ct));
     }
     let item = ct.item().get();
