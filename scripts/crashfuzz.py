@@ -305,7 +305,7 @@ class Gen:
         elif c < 0.6:
             t = r.choice(ARRAYS)
             if t.endswith("[]"):
-                init = r.choice([self.num(4, size=True), "b'hello'", "L", "[1, 2, 3]", self.value()])
+                init = r.choice([self.num(4, size=True), "b'hello'", "L", "[1, 2, 3]", "[H(1, %s)] * 3" % self.act()])
             else:
                 init = r.choice(["None", self.value()])
             self.emit("new_array", "V[%d] = ffi.new(%r, %s)" % (k, t, init))
