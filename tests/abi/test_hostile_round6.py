@@ -194,3 +194,19 @@ def test_an_array_cast_from_zero_is_a_null_pointer(rcffi_only, expr):
         "outcome(lambda: %s)\n" % expr
     )
     assert len(out) == 1 and out[0].startswith("RuntimeError cannot dereference null pointer from cdata"), out
+
+
+def test_an_access_far_outside_a_block_is_an_index_error():
+    # crashfuzz: the message's offset (address - block start) overflowed
+    # for an address far past the block: a Rust panic in a debug build
+    # (PanicException), where rcffi means IndexError
+    if IMPL_NAME != "rcffi":
+        pytest.skip("cffi reads or writes wherever the pointer lands (no extent): a crash")
+    out = run(
+        "ffi.cdef('struct s { char c[4]; };')\n"
+        "a = ffi.new('char[8]')\n"
+        "p = ffi.addressof(a, sys.maxsize)\n"
+        "outcome(lambda: p[0])\n"
+        "outcome(lambda: ffi.cast('struct s *', p))\n"
+    )
+    assert out[0].startswith("IndexError index 0 of cdata 'char *' is outside the memory it points into"), out
