@@ -3,6 +3,9 @@
 # Python's own allocator off so that every block is seen.
 #   scripts/memcheck.sh                     # every suite (slow: an hour or more)
 #   scripts/memcheck.sh tests/abi/test_lifetime.py
+#   MEMCHECK_CHILDREN=1 scripts/memcheck.sh tests/abi/test_hostile_round6.py
+#                                           # also the Python child processes
+#                                           # a test starts (the crash tests)
 # Prints the invalid reads/writes and uses of uninitialised values whose
 # stack has a frame of rcffi's extension (_rcffi*.so), and exits 1 if any.
 # MEMCHECK_LEAKS=1 adds leak checking (--leak-check=full): the "definitely
@@ -23,10 +26,14 @@ paths=("$@")
 # without a soname) for libc's and report the stub's calls as invalid frees
 leak_opts=()
 [ "${MEMCHECK_LEAKS:-0}" = 1 ] && leak_opts=(--leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=none)
-PYTHONMALLOC=malloc valgrind --tool=memcheck --error-limit=no --num-callers=40 "${leak_opts[@]}" \
+children=() logto=$log
+# one log per process (%p: its pid), put together below
+[ "${MEMCHECK_CHILDREN:-0}" = 1 ] && children=(--trace-children=yes) && logto=$log.%p
+PYTHONMALLOC=malloc valgrind --tool=memcheck --error-limit=no --num-callers=40 "${leak_opts[@]}" "${children[@]}" \
   --soname-synonyms=somalloc=nouserintercepts \
-  --suppressions=scripts/valgrind-python.supp --log-file="$log" \
+  --suppressions=scripts/valgrind-python.supp --log-file="$logto" \
   "$VENV/bin/python" -m pytest -q -p no:cacheprovider "${paths[@]}" || true
+if [ "$logto" != "$log" ]; then cat "$log".* > "$log" && rm -f "$log".*; fi
 python3 - "$log" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
@@ -44,7 +51,8 @@ if lost or "definitely lost:" in text:
     print("definitely lost (all frames):", "%s bytes in %s blocks" % total[-1] if total else "?")
     print("definitely lost records with an rcffi frame:", len(lost))
 summary = re.findall(r"ERROR SUMMARY: (\d+) errors", text)
-print("valgrind errors (all frames):", summary[-1] if summary else "?")
+print("valgrind errors (all frames):", summary[-1] if summary else "?",
+      "(%d processes, %d errors in all)" % (len(summary), sum(map(int, summary))) if len(summary) > 1 else "")
 print("errors with an rcffi frame:", len(bad))
 print("log:", sys.argv[1])
 sys.exit(1 if bad else 0)

@@ -568,14 +568,29 @@ impl FFIBase {
             drop(detached);
             return Ok(py.None().into_bound(py));
         }
+        // `size` was converted before this body ran, and its `__index__`
+        // may have released `cdata`: its address is NULL now, and the new
+        // cdata (not released itself) would give it to C, as an array's
+        // too. Checked here, after the last Python code (as ffi.cast does).
+        if cd.is_released() {
+            return Err(cdata::lifetime::released_error(cd.ctype()));
+        }
+        // SAFETY: `cdata` is a live cdata; GIL held. Taken before anything
+        // below can run Python code (the new cdata's allocation may start
+        // a collection, whose `__del__` may release `cdata`): a release
+        // meanwhile or later waits for the new cdata, which uses `cd.ptr`
+        // (a from_buffer's bytearray stays exported, not resized or freed).
+        let hold = unsafe { cdata::MemoryHold::for_gc(cdata.as_ptr()) };
+        let ptr = cd.ptr.get();
         let ct = cd.ctype_obj(py);
-        // SAFETY: new cdata sharing the same address.
+        // SAFETY: new cdata sharing the address of a cdata not released
+        // (checked above, its memory held since).
         unsafe {
             let obj = cdata::new_cdata(
                 py,
                 &ct,
-                cd.ptr.get(),
-                Owner::Gc { original: cdata.clone().unbind(), destructor: Some(destructor.clone().unbind()) },
+                ptr,
+                Owner::Gc { original: cdata.clone().unbind(), destructor: Some(destructor.clone().unbind()), hold },
             );
             if !obj.is_null() {
                 (*(obj as *mut CDataObject)).length.set(cd.length.get());

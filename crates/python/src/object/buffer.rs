@@ -69,6 +69,10 @@ impl Buffer {
         let ct = cd.ctype();
         let known = if size >= 0 { Some(size as usize) } else { cdata::var_byte_size(py, cd) };
         let size = match (ct.kind, known) {
+            // a function pointer (a callback's code) is no memory, as in cffi
+            (Kind::Pointer, _) if ct.is_function_pointer() => {
+                return Err(PyTypeError::new_err(format!("expected a pointer or array cdata, got '{}'", ct.cname)))
+            }
             (Kind::Array | Kind::Pointer, Some(n)) => n,
             (Kind::Array, None) => cd.length.get().max(0) as usize * ct.item().get().size(py)?,
             (Kind::Pointer, None) => ct.item().get().size_opt(py).ok_or_else(|| {
@@ -249,7 +253,8 @@ pub fn from_buffer<'py>(py: Python<'py>, ct: &Py<CType>, obj: &Bound<'py, PyAny>
 /// Address and writability of a memmove operand.
 fn operand(py: Python<'_>, obj: &Bound<'_, PyAny>, writable: bool, n: isize) -> PyResult<(*mut u8, Option<RawView>)> {
     if let Some(cd) = cdata::as_cdata(py, obj) {
-        if matches!(cd.ctype().kind, Kind::Pointer | Kind::Array) {
+        // a function pointer (a callback's code, read-only) is no memory, as in cffi
+        if matches!(cd.ctype().kind, Kind::Pointer | Kind::Array) && !cd.ctype().is_function_pointer() {
             if cd.is_released() {
                 return Err(cdata::lifetime::released_error(cd.ctype()));
             }

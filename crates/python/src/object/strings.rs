@@ -77,7 +77,7 @@ pub fn string<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, maxlen: isize) -> P
 pub fn unpack<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, length: isize) -> PyResult<Bound<'py, PyAny>> {
     let cd = cdata::as_cdata(py, obj).ok_or_else(|| crate::errors::not_a_cdata_argument("unpack", obj))?;
     let ct = cd.ctype();
-    if !matches!(ct.kind, Kind::Pointer | Kind::Array) {
+    if !matches!(ct.kind, Kind::Pointer | Kind::Array) || ct.is_function_pointer() {
         return Err(PyTypeError::new_err(format!("expected a pointer or array, got '{}'", ct.cname)));
     }
     if length < 0 {

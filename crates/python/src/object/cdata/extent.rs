@@ -98,7 +98,8 @@ pub fn check(py: Python<'_>, c: &CDataObject, addr: *const u8, len: usize, what:
             what(),
             c.ctype().cname,
             len,
-            addr as isize - e.start as isize,
+            // (wrapping: `addr` may be anywhere, `ffi.addressof(a, sys.maxsize)`)
+            (addr as isize).wrapping_sub(e.start as isize),
             e.end - e.start
         ))),
         _ => Ok(()),

@@ -155,7 +155,8 @@ pub unsafe fn set_field(slf: *mut ffi::PyObject, name: *mut ffi::PyObject, value
 // SAFETY (contract): GIL held, `slf` a live cdata, `key` a live object.
 // An exact int only: no `__index__`, nothing runs between reading
 // `c.ptr`/`c.length` and the caller's use of the address. A released
-// array has length 0 and a released pointer NULL: both fall through.
+// array has length 0 and a released pointer NULL: both fall through, as
+// does an array cast from 0.
 unsafe fn item_at(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<(&'static CType, *mut ffi::PyObject, *mut u8)> { unsafe {
     if ffi::PyLong_CheckExact(key) == 0 {
         return None;
@@ -168,7 +169,7 @@ unsafe fn item_at(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> Option<(&
         return None;
     }
     match ct.kind {
-        Kind::Array if i >= 0 && (i as isize) < c.length.get() => {}
+        Kind::Array if i >= 0 && (i as isize) < c.length.get() && !c.ptr.get().is_null() => {}
         // C's memory, or item 0 of `ffi.new()` memory: nothing to check
         // (other pointers into a root's memory stay inside it: extent.rs)
         Kind::Pointer if !c.ptr.get().is_null() && (matches!(c.owner.get(), Owner::Borrowed | Owner::Mapped(_)) || (i == 0 && c.owner.get().allocated())) => {}

@@ -100,6 +100,21 @@ impl MemoryHold {
         Some(MemoryHold { root: ptr::NonNull::new_unchecked(root) })
     }}
 
+    /// The hold an `ffi.gc()` of `obj` takes: on its root's memory when a
+    /// `ffi.release()` of that root gives it back before the root dies
+    /// (not `ffi.new()` memory, which the `ffi.gc()` keeps by keeping
+    /// `obj`).
+    ///
+    /// # Safety
+    /// As `on`.
+    pub unsafe fn for_gc(obj: *mut ffi::PyObject) -> Option<MemoryHold> { unsafe {
+        let root = memory_root(obj)?;
+        if !gives_back_on_release((*(root as *const CDataObject)).owner.get()) {
+            return None;
+        }
+        MemoryHold::of_root(root)
+    }}
+
     /// A hold on the memory of `obj` if it is a cdata.
     pub fn on_any(py: Python<'_>, obj: &Bound<'_, PyAny>) -> Option<MemoryHold> {
         // SAFETY: checked to be a cdata; `obj` proves the GIL is held.
@@ -302,7 +317,7 @@ fn release_gc_value(py: Python<'_>, obj: *mut CDataObject) -> PyResult<()> {
     // release, `ffi.gc(x, None)` or drop `x` again: it finds no destructor).
     let taken = unsafe {
         (*obj).owner.update(|owner| match owner {
-            Owner::Gc { original, destructor } => destructor.take().map(|d| (d, original.clone_ref(py))),
+            Owner::Gc { original, destructor, .. } => destructor.take().map(|d| (d, original.clone_ref(py))),
             _ => None,
         })
     };
@@ -350,10 +365,13 @@ pub(crate) unsafe fn give_back(py: Python<'_>, obj: *mut CDataObject) { unsafe {
             // (then `original` goes, and its hold: a root released
             // meanwhile gives its memory back now)
         }
-        Owner::Gc { original, destructor } => {
+        Owner::Gc { original, destructor, hold } => {
             if let Some(d) = destructor {
                 call_keeping_error(py, &d, &original);
             }
+            // (then the hold goes: a root released meanwhile gives its
+            // memory back now, after the destructor used it)
+            drop(hold);
         }
         Owner::Buffer(mut view) => {
             ffi::PyBuffer_Release(&mut *view);

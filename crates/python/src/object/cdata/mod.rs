@@ -76,8 +76,11 @@ pub enum Owner {
     /// `p[0]` of a root `p = ffi.new("struct s *")`, which cffi treats as
     /// owning the memory (its repr, its var-sized length).
     View { hold: MemoryHold, item: bool },
-    /// `ffi.gc(cdata, destructor)`.
-    Gc { original: Py<PyAny>, destructor: Option<Py<PyAny>> },
+    /// `ffi.gc(cdata, destructor)`. `hold`: on the memory `original`
+    /// shows when `ffi.release()` of its root would give it back at once
+    /// (`from_buffer`, an allocator's, another `ffi.gc`'s): this cdata
+    /// uses the same address, so that release waits for it as for a view.
+    Gc { original: Py<PyAny>, destructor: Option<Py<PyAny>>, hold: Option<MemoryHold> },
     /// `ffi.new_handle(obj)`.
     Handle(Py<PyAny>),
     /// `ffi.from_buffer(obj)`: the buffer view, released when given back.
@@ -478,7 +481,7 @@ unsafe extern "C" fn traverse(slf: *mut ffi::PyObject, visit: ffi::visitproc, ar
             }
             each(original.obj.as_ptr());
         }
-        Owner::Gc { original, destructor } => {
+        Owner::Gc { original, destructor, .. } => {
             each(original.as_ptr());
             if let Some(d) = destructor {
                 each(d.as_ptr());

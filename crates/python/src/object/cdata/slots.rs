@@ -282,7 +282,8 @@ fn released_note(c: &CDataObject) -> &'static str {
 unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*mut u8, &'static CType)> { unsafe {
     let ct = c.ctype();
     let item_ct: &'static CType = match ct.kind {
-        Kind::Pointer | Kind::Array => &*(ct.item().get() as *const CType),
+        // a function pointer has no items, as in cffi
+        Kind::Pointer | Kind::Array if !ct.is_function_pointer() => &*(ct.item().get() as *const CType),
         _ => return Err(PyTypeError::new_err(format!("cdata of type '{}' cannot be indexed", ct.cname))),
     };
     if ct.kind == Kind::Array {
@@ -297,6 +298,10 @@ unsafe fn item_address(py: Python<'_>, c: &CDataObject, i: isize) -> PyResult<(*
                 c.length.get(),
                 released_note(c)
             )));
+        }
+        // an array cast from 0 (`ffi.cast("int[3]", 0)`): as a NULL pointer
+        if c.ptr.get().is_null() {
+            return Err(null_deref(ct));
         }
     } else if c.ptr.get().is_null() {
         return Err(if c.is_released() { super::lifetime::released_error(ct) } else { null_deref(ct) });
@@ -379,9 +384,10 @@ unsafe fn subscript_attached(py: Python<'_>, slf: *mut ffi::PyObject, key: *mut 
         if i == -1 && !ffi::PyErr_Occurred().is_null() {
             return ptr::null_mut();
         }
-        // Fast path: an in-bounds integer item of an array.
+        // Fast path: an in-bounds integer item of an array (not one cast
+        // from 0: `item_address` says so).
         let ct = c.ctype();
-        if ct.kind == Kind::Array && i >= 0 && i < c.length.get() {
+        if ct.kind == Kind::Array && i >= 0 && i < c.length.get() && !c.ptr.get().is_null() {
             if let Conv::Int { size, signed } = ct.item().get().conv {
                 let at = c.ptr.get().add(i as usize * size as usize);
                 return ret_obj(py, convert::integer::read(py, size, signed, at));
@@ -442,7 +448,7 @@ fn slice_bounds(c: &CDataObject, slice: &Bound<'_, PySlice>) -> PyResult<(isize,
                 return Err(PyIndexError::new_err(format!("index too large (expected {} <= {}){}", b, c.length.get(), released_note(c))));
             }
         }
-        Kind::Pointer => {}
+        Kind::Pointer if !ct.is_function_pointer() => {}
         _ => return Err(PyTypeError::new_err(format!("cdata of type '{}' cannot be indexed", ct.cname))),
     }
     Ok((a, b))
@@ -475,7 +481,8 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
     let c = cd(slf);
     let (a, b) = slice_bounds(c, slice)?;
     let ct = c.ctype();
-    if ct.kind == Kind::Pointer && c.ptr.get().is_null() && a != b {
+    // (an array cast from 0 too: its slices would be addresses near NULL)
+    if c.ptr.get().is_null() && a != b {
         return Err(null_deref(ct));
     }
     let item = ct.item().get();
@@ -489,7 +496,9 @@ unsafe fn get_slice<'py>(py: Python<'py>, slf: *mut ffi::PyObject, slice: &Bound
     // the size and the ctype may allocate: a collection started there may
     // run a `__del__` that released `slf` after the checks above. From
     // here to `new_view` (which holds the root) nothing runs Python code
-    if c.is_released() && a != b {
+    // even an empty slice: its address (NULL) would reach C as an array's,
+    // which C reads as a string or a buffer (as `p + 0` raises)
+    if c.is_released() {
         return Err(super::lifetime::released_error(ct));
     }
     let start = c.ptr.get().wrapping_offset(byte_offset(ct, a, item_size)?);
