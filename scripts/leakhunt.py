@@ -26,6 +26,8 @@ import shutil
 import sys
 import tempfile
 
+import _api_module  # scripts/: the API-mode module shared with the other script
+
 
 def rss_kb():
     with open("/proc/self/statm") as f:
@@ -548,44 +550,10 @@ def rcffi_rows(mod):
     return R
 
 
-API_CDEF = """
-    struct pt { int x, y; };
-    extern int counter;
-    extern "Python" int py_cb(int);
-    int add(int, int);
-    int sum(struct pt);
-    int call_cb(int);
-    const char *echo(const char *);
-"""
-API_SOURCE = """
-struct pt { int x, y; };
-int counter;
-static int py_cb(int);
-static int add(int a, int b) { return a + b; }
-static int sum(struct pt p) { return p.x + p.y; }
-static int call_cb(int x) { return py_cb(x); }
-static const char *echo(const char *s) { return s; }
-"""
-
-
 def api_rows(mod, tmp):
     """Error paths of a compiled (API-mode) module, built here with the C
     compiler (left out, saying so, without one)."""
-    builder = mod.FFI()
-    builder.cdef(API_CDEF)
-    name = "_leakhunt_api_" + mod.__name__
-    builder.set_source(name, API_SOURCE)
-    builder.compile(tmpdir=tmp)
-    sys.path.insert(0, tmp)
-    compiled = importlib.import_module(name)
-    ffi, lib = compiled.ffi, compiled.lib
-    mode = {"raise": False}
-
-    @ffi.def_extern(error=-1)
-    def py_cb(x):
-        if mode["raise"]:
-            raise ValueError("in an extern Python function")
-        return x + 1
+    ffi, lib, mode = _api_module.build(mod, tmp, "_leakhunt_api_")
 
     def extern_raises():
         mode["raise"] = True

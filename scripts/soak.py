@@ -22,6 +22,8 @@ import shutil
 import sys
 import tempfile
 
+import _api_module  # scripts/: the API-mode module shared with the other script
+
 
 def rss_mb():
     with open("/proc/self/statm") as f:
@@ -237,43 +239,9 @@ def operations(mod):
     return ops
 
 
-API_CDEF = """
-    struct pt { int x, y; };
-    extern int counter;
-    extern "Python" int py_cb(int);
-    int add(int, int);
-    struct pt make(int, int);
-    int sum(struct pt);
-    int call_cb(int);
-"""
-API_SOURCE = """
-struct pt { int x, y; };
-int counter;
-static int py_cb(int);
-static int add(int a, int b) { return a + b; }
-static struct pt make(int x, int y) { struct pt p = { x, y }; return p; }
-static int sum(struct pt p) { return p.x + p.y; }
-static int call_cb(int x) { return py_cb(x); }
-"""
-
-
 def api_operations(mod, tmpdir):
     """The operations of a compiled (API-mode) module: built here with gcc."""
-    builder = mod.FFI()
-    builder.cdef(API_CDEF)
-    name = "_soak_api_" + mod.__name__
-    builder.set_source(name, API_SOURCE)
-    builder.compile(tmpdir=tmpdir)
-    sys.path.insert(0, tmpdir)
-    compiled = importlib.import_module(name)
-    ffi, lib = compiled.ffi, compiled.lib
-    mode = {"raise": False}
-
-    @ffi.def_extern(error=-1)
-    def py_cb(x):
-        if mode["raise"]:
-            raise ValueError("in an extern \"Python\" function")
-        return x + 1
+    ffi, lib, mode = _api_module.build(mod, tmpdir, "_soak_api_")
 
     def raising_cb():
         mode["raise"] = True
