@@ -122,7 +122,7 @@ unsafe fn panic_exception(doc: *const c_char) -> *mut ffi::PyObject {
 }
 
 /// `tp_dealloc`: untracked by the collector and the weak references
-/// cleared (their callbacks may run), then `BaseException`'s own
+/// cleared (their callbacks may run), tracked again, then `BaseException`'s own
 /// deallocation, then the reference an instance of a heap type holds on
 /// its type released (what `type()`'s classes do in `subtype_dealloc`).
 ///
@@ -137,6 +137,10 @@ unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
         let tp = ffi::Py_TYPE(obj);
         ffi::PyObject_GC_UnTrack(obj.cast());
         ffi::PyObject_ClearWeakRefs(obj);
+        // tracked again before BaseException's deallocation, as
+        // `subtype_dealloc` does: up to 3.10 it unlinks the object from the
+        // collector's list without looking (an untracked one: SIGSEGV)
+        ffi::PyObject_GC_Track(obj.cast());
         if let Some(base_dealloc) = (*ffi::PyExc_BaseException.cast::<ffi::PyTypeObject>()).tp_dealloc {
             base_dealloc(obj);
         }
